@@ -1,0 +1,66 @@
+// Typed Modbus errors: each says what failed and where (unit, area, address, count).
+import type { Area } from './line-types';
+
+export interface RequestWhere {
+  unit: number;
+  area: Area;
+  address: number;
+  count: number;
+}
+
+
+export const EXCEPTION_NAMES: Record<number, string> = {
+  1: 'illegal function',
+  2: 'illegal data address',
+  3: 'illegal data value',
+  4: 'server device failure',
+  5: 'acknowledge',
+  6: 'server device busy',
+  8: 'memory parity error',
+  10: 'gateway path unavailable',
+  11: 'gateway target device failed to respond',
+};
+
+/** The device answered with a Modbus exception response. */
+export class ModbusExceptionError extends Error {
+  constructor(readonly code: number, readonly where: RequestWhere) {
+    super(`Modbus exception ${code} (${EXCEPTION_NAMES[code] ?? 'unknown'}) for ${whereText(where)}`);
+    this.name = 'ModbusExceptionError';
+  }
+}
+
+/** No (complete, valid) answer within the timeout. */
+export class ModbusTimeoutError extends Error {
+  constructor(readonly where: RequestWhere, readonly timeoutMs: number) {
+    super(`no response within ${timeoutMs} ms for ${whereText(where)}`);
+    this.name = 'ModbusTimeoutError';
+  }
+}
+
+/** The line is not connected (or the connection broke during the request). */
+export class ModbusConnectionError extends Error {
+  constructor(message: string, readonly where?: RequestWhere) {
+    super(where ? `${message} (${whereText(where)})` : message);
+    this.name = 'ModbusConnectionError';
+  }
+}
+
+/** The per-unit circuit breaker is open: the request was not sent. */
+export class BreakerOpenError extends Error {
+  constructor(readonly unit: number, readonly retryInMs: number) {
+    super(`circuit breaker open for unit ${unit}; next attempt in ${Math.ceil(retryInMs / 1000)} s`);
+    this.name = 'BreakerOpenError';
+  }
+}
+
+/** The answer was malformed (wrong length, wrong function, garbage). */
+export class ModbusProtocolError extends Error {
+  constructor(message: string, readonly where?: RequestWhere) {
+    super(where ? `${message} (${whereText(where)})` : message);
+    this.name = 'ModbusProtocolError';
+  }
+}
+
+export function whereText(w: RequestWhere): string {
+  return `unit ${w.unit} ${w.area} ${w.address}..${w.address + w.count - 1}`;
+}

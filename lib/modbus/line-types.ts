@@ -1,0 +1,68 @@
+// The contract between the Modbus line (transport, queues, backoff, breaker) and its users
+// (poller, writes, CLI, nodes). Registers travel as uint16 numbers, bits as booleans.
+import type { EventEmitter } from 'node:events';
+
+export type Area = 'coil' | 'discrete' | 'holding' | 'input';
+export type Parity = 'none' | 'even' | 'odd';
+
+export type TransportConfig =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'rtu-over-tcp'; host: string; port: number }
+  | { kind: 'rtu'; path: string; baudRate: number; parity: Parity; dataBits: 7 | 8; stopBits: 1 | 2 }
+  | { kind: 'ascii'; path: string; baudRate: number; parity: Parity; dataBits: 7 | 8; stopBits: 1 | 2 };
+
+export interface BackoffConfig {
+  minMs: number;
+  maxMs: number;
+}
+
+export interface LineOptions {
+  name?: string;
+  transport: TransportConfig;
+  /** per-request response timeout */
+  timeoutMs?: number;
+  /** TCP only: requests in flight at once (serial lines always carry one) */
+  maxInFlight?: number;
+  /** reconnect backoff of the connection (exponential with jitter) */
+  reconnect?: BackoffConfig;
+  /** suspension backoff of a unit that timed out */
+  unitBackoff?: BackoffConfig;
+  /** per-unit circuit breaker */
+  breaker?: { failureThreshold: number; resetTimeoutMs: number };
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface UnitStats {
+  breaker: BreakerState;
+  suspendedForMs: number;
+  queued: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+}
+
+export interface LineState {
+  connection: ConnectionState;
+  /** when reconnecting: ms until the next attempt */
+  retryInMs?: number;
+  lastError?: string;
+  units: Record<number, UnitStats>;
+}
+
+export interface WriteOptions {
+  /** force the multiple-write function (FC15/FC16) even for one value */
+  forceMultiple?: boolean;
+}
+
+export interface ModbusLine extends EventEmitter {
+  /** FC1/2/3/4. Rejects with ModbusExceptionError / ModbusTimeoutError / ModbusConnectionError / BreakerOpenError. */
+  read(unit: number, area: Area, address: number, count: number): Promise<number[] | boolean[]>;
+  /** FC5/6 for one value, FC15/16 for several (or when forceMultiple). */
+  write(unit: number, area: 'coil' | 'holding', address: number, values: number[] | boolean[], opts?: WriteOptions): Promise<void>;
+  state(): LineState;
+  /** Rejects every queued request, closes the transport, releases every timer. */
+  close(): Promise<void>;
+  // events: 'state' (LineState) whenever the connection or a breaker changes
+}

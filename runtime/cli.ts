@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc).
+import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from '../settings';
+import { RuntimeDependencyError, requireRuntimePackage } from './resolve';
+import { UsageError, type CliIO, type Subcommand } from './commands/io';
+
+const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
+  modbus: { module: './commands/modbus', export: 'modbusCommand' },
+  dbc: { module: './commands/dbc', export: 'dbcCommand' },
+};
+
+const loadYaml = () => requireRuntimePackage<{ load(t: string): unknown; dump(v: unknown): string }>('js-yaml');
+
+function fail(io: CliIO, message: string, code = 2): number {
+  io.stderr.write(`edge-gateway: ${message}\n`);
+  return code;
+}
+
+export async function main(argv: string[], io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    return fail(io, (err as Error).message);
+  }
+  if (args.version) {
+    const { packageVersion } = await import('./server');
+    io.stdout.write(`edge-gateway ${packageVersion()}\n`);
+    return 0;
+  }
+  const [sub, ...subArgs] = args.rest;
+  if (args.help && !sub) {
+    io.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  try {
+    if (sub === 'admin') {
+      const { adminCommand } = await import('./admin');
+      return await adminCommand(subArgs, io, loadYaml);
+    }
+    if (sub && SUBCOMMANDS[sub]) {
+      const entry = SUBCOMMANDS[sub];
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const cmd = require(entry.module)[entry.export] as Subcommand;
+      return await cmd(args.help ? ['--help', ...subArgs] : subArgs, io);
+    }
+    if (sub) return fail(io, `unknown command "${sub}" (see edge-gateway --help)`);
+    return await runGateway(args, io);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof SettingsError || err instanceof RuntimeDependencyError) return fail(io, err.message);
+    return fail(io, (err as Error).stack ?? String(err), 1);
+  }
+}
+
+async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promise<number> {
+  const settings = resolveSettings(args, process.env, loadYaml);
+  checkSecurity(settings);
+  const { startGateway } = await import('./server');
+  const gw = await startGateway(settings);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      io.stderr.write(`[edge-gateway] ${signal}: stopping flows\n`);
+      // Flows get their close handlers; the process exits within 10 s whatever happens.
+      const guard = setTimeout(() => {
+        io.stderr.write('[edge-gateway] flows did not stop within 9 s, exiting\n');
+        process.exit(1);
+      }, 9000);
+      guard.unref();
+      gw.stop()
+        .catch((err) => io.stderr.write(`[edge-gateway] error while stopping: ${(err as Error).message}\n`))
+        .finally(() => {
+          clearTimeout(guard);
+          resolve();
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // Let stdout drain, then exit: a stray handle must not keep a stopped gateway alive.
+      process.stdout.write('', () => process.exit(code));
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,73 @@
+// The runtime's own packages (node-red, its express and bcryptjs, js-yaml, aedes) are not
+// dependencies of the palette package: a palette install must not pull a second Node-RED into
+// the user's directory. They are resolved here from the install tree: the repo's devDependencies
+// after `npm install`, or packages installed globally beside us
+// (`npm install -g node-red@4 aedes @edgegw/node-red-gateway`).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+export class RuntimeDependencyError extends Error {
+  constructor(readonly packageName: string, readonly install: string) {
+    super(`edge-gateway needs the package "${packageName}", which is not installed.\nInstall it with:\n  ${install}`);
+    this.name = 'RuntimeDependencyError';
+  }
+}
+
+const INSTALL_HINT: Record<string, string> = {
+  'node-red': 'npm install -g node-red@4   (or, in a clone of the repository: npm install)',
+  aedes: 'npm install -g aedes   (or run with --no-broker / --mqtt-url URL to use an external broker)',
+};
+
+let globalRoot: string | null | undefined;
+function npmGlobalRoot(): string | null {
+  if (globalRoot !== undefined) return globalRoot;
+  try {
+    globalRoot = execFileSync('npm', ['root', '-g'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10000 }).trim() || null;
+  } catch {
+    globalRoot = null;
+  }
+  return globalRoot;
+}
+
+/** Where a package's package.json is: our own tree first, then npm's global root. */
+export function resolvePackageJson(name: string, from: string = __dirname): string {
+  try {
+    return require.resolve(`${name}/package.json`, { paths: [from] });
+  } catch {
+    const root = npmGlobalRoot();
+    if (root) {
+      try {
+        return require.resolve(`${name}/package.json`, { paths: [root, join(root, 'node_modules')] });
+      } catch {
+        /* fall through to the error below */
+      }
+    }
+    throw new RuntimeDependencyError(name, INSTALL_HINT[name] ?? `npm install -g ${name}`);
+  }
+}
+
+export function nodeRedDir(): string {
+  return dirname(resolvePackageJson('node-red'));
+}
+
+/** Loads a package the runtime needs: our own tree, then node-red's tree, then global. */
+export function requireRuntimePackage<T = any>(name: string): T {
+  const attempts: string[] = [__dirname];
+  try {
+    const nr = nodeRedDir();
+    attempts.push(nr, join(nr, 'node_modules', '@node-red', 'nodes'));
+    attempts.push(dirname(require.resolve('@node-red/nodes/package.json', { paths: [nr] })));
+  } catch {
+    /* node-red absent: only our own tree */
+  }
+  for (const from of attempts) {
+    try {
+      return createRequire(join(from, 'noop.js'))(name) as T;
+    } catch {
+      /* try the next place */
+    }
+  }
+  const pj = resolvePackageJson(name); // throws RuntimeDependencyError with the install hint
+  return createRequire(pj)(dirname(pj)) as T;
+}

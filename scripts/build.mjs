@@ -1,0 +1,29 @@
+// Build: compile TypeScript to dist/, then copy each node's editor files (html, locales, icons)
+// next to its compiled runtime file, where Node-RED looks for them.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+const nodesDir = join(root, 'nodes');
+for (const type of readdirSync(nodesDir)) {
+  const src = join(nodesDir, type);
+  if (!statSync(src).isDirectory()) continue;
+  for (const entry of readdirSync(src)) {
+    if (entry.endsWith('.html') || entry === 'locales' || entry === 'icons') {
+      cpSync(join(src, entry), join(root, 'dist', 'nodes', type, entry), { recursive: true });
+    }
+  }
+}
+// Static assets of lib modules (device templates and the like) travel with the compiled code.
+for (const [from, to] of [['lib/modbus/templates', 'dist/lib/modbus/templates']]) {
+  if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true });
+}

@@ -1,0 +1,34 @@
+// Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
+// `npm test -- <filter>` runs only the files whose path contains <filter>.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const extra = process.argv.slice(2).filter((a) => a.startsWith('--'));
+
+function walk(dir, out) {
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (p.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+let build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const files = walk(join(root, 'test'), []).sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error('no test files matched', filters);
+  process.exit(1);
+}
+const res = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...extra, ...files],
+  { stdio: 'inherit', cwd: root, env: { ...process.env, EDGEGW_TEST: '1' } },
+);
+process.exit(res.status ?? 1);
