@@ -148,10 +148,9 @@ export function readSettingsFile(file: string, loadYaml: () => { load(text: stri
     try {
       data = JSON.parse(text);
     } catch (err) {
-      const m = /position (\d+)/.exec((err as Error).message);
+      const pos = jsonErrorOffset(text);
       let where = '';
-      if (m) {
-        const pos = Number(m[1]);
+      if (pos >= 0) {
         const before = text.slice(0, pos).split('\n');
         where = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
       }
@@ -161,6 +160,75 @@ export function readSettingsFile(file: string, loadYaml: () => { load(text: stri
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new SettingsError(file, 'file', 'must hold an object of settings');
   return data as Record<string, unknown>;
+}
+
+/**
+ * The offset where a JSON text stops being valid (V8's messages do not always carry a position):
+ * a small recursive-descent scan that only follows the grammar. -1 when it finds nothing wrong.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const str = () => {
+    if (text[i] !== '"') fail();
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail();
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    } else if (c === '"') str();
+    else {
+      const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+      if (!m) fail();
+      i += m![0].length;
+    }
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (pos) {
+    return typeof pos === 'number' ? pos : -1;
+  }
 }
 
 function fileLayer(data: Record<string, unknown>, file: string): Partial<GatewaySettings> {

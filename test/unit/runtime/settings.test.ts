@@ -1,0 +1,128 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { parseArgs, resolveSettings, checkSecurity, SettingsError, DEFAULTS, helpText, FIELDS } from '../../../settings';
+
+const loadYaml = () => yaml;
+const dir = mkdtempSync(join(tmpdir(), 'edgegw-settings-'));
+
+describe('settings layers: defaults < file < environment < flags', () => {
+  test('defaults alone', () => {
+    const s = resolveSettings(parseArgs(['--user-dir', join(dir, 'empty')]), {}, loadYaml);
+    assert.equal(s.port, 1880);
+    assert.equal(s.host, '127.0.0.1');
+    assert.equal(s.brokerPort, 1883);
+    assert.equal(s.broker, true);
+    assert.equal(s.logFormat, 'text');
+    assert.equal(s.mqttUrl, undefined);
+    assert.deepEqual(s.adminUsers, []);
+  });
+
+  test('each layer overrides the one before, field by field', () => {
+    const file = join(dir, 'layers.yaml');
+    writeFileSync(file, 'port: 2000\nbrokerPort: 2001\nlogFormat: json\nhost: 127.0.0.2\n');
+    const env = { EDGE_GATEWAY_BROKER_PORT: '3001', EDGE_GATEWAY_HOST: '127.0.0.3' };
+    const s = resolveSettings(parseArgs(['--config', file, '--host', '127.0.0.4']), env, loadYaml);
+    assert.equal(s.port, 2000, 'file over default');
+    assert.equal(s.logFormat, 'json', 'file over default');
+    assert.equal(s.brokerPort, 3001, 'env over file');
+    assert.equal(s.host, '127.0.0.4', 'flag over env');
+    assert.equal(s.configFile, file);
+  });
+
+  test('JSON settings file, and EDGE_GATEWAY_CONFIG names it', () => {
+    const file = join(dir, 'gw.json');
+    writeFileSync(file, JSON.stringify({ port: 2100, broker: false, mqttUrl: 'mqtt://10.0.0.5:1883' }));
+    const s = resolveSettings(parseArgs([]), { EDGE_GATEWAY_CONFIG: file }, loadYaml);
+    assert.equal(s.port, 2100);
+    assert.equal(s.broker, false);
+    assert.equal(s.mqttUrl, 'mqtt://10.0.0.5:1883');
+  });
+
+  test('<user-dir>/edge-gateway.json is the default settings file', () => {
+    const ud = mkdtempSync(join(tmpdir(), 'edgegw-ud-'));
+    writeFileSync(join(ud, 'edge-gateway.json'), JSON.stringify({ port: 2200 }));
+    const s = resolveSettings(parseArgs(['--user-dir', ud]), {}, loadYaml);
+    assert.equal(s.port, 2200);
+  });
+
+  test('--no-broker, --safe, --reset-flows, --flag=value forms', () => {
+    const a = parseArgs(['--no-broker', '--safe', '--reset-flows', '--port=1999', '--mqtt-url', 'mqtts://broker.local:8883']);
+    assert.deepEqual(a.flags, { broker: false, safe: true, resetFlows: true, port: 1999, mqttUrl: 'mqtts://broker.local:8883' });
+  });
+
+  test('environment booleans', () => {
+    const s = resolveSettings(parseArgs(['--user-dir', join(dir, 'x')]), { EDGE_GATEWAY_BROKER: 'false', EDGE_GATEWAY_SAFE: 'yes' }, loadYaml);
+    assert.equal(s.broker, false);
+    assert.equal(s.safe, true);
+  });
+});
+
+describe('bad input is a clear error naming the layer and field', () => {
+  test('unknown flag', () => {
+    assert.throws(() => parseArgs(['--prot', '80']), (e: SettingsError) => e instanceof SettingsError && /--prot: unknown flag/.test(e.message));
+  });
+  test('flag without value', () => {
+    assert.throws(() => parseArgs(['--port']), /--port: needs a value/);
+  });
+  test('bad port in the environment', () => {
+    assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_PORT: '70000' }, loadYaml), /environment EDGE_GATEWAY_PORT: port: "70000" is not a port number/);
+  });
+  test('malformed JSON names line and column', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{\n  "port": 1880,\n  "host": \n}\n');
+    assert.throws(() => resolveSettings(parseArgs(['--config', file]), {}, loadYaml), (e: Error) => e instanceof SettingsError && e.message.includes(file) && /malformed JSON at line 4, column 1/.test(e.message));
+  });
+  test('malformed YAML names line and column', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'port: 1880\nhost: [127.0.0.1\n');
+    assert.throws(() => resolveSettings(parseArgs(['--config', file]), {}, loadYaml), /malformed YAML at line \d+, column \d+/);
+  });
+  test('unknown key in the file', () => {
+    const file = join(dir, 'unknown.json');
+    writeFileSync(file, JSON.stringify({ prot: 1 }));
+    assert.throws(() => resolveSettings(parseArgs(['--config', file]), {}, loadYaml), /prot: unknown setting/);
+  });
+  test('wrong type in the file', () => {
+    const file = join(dir, 'type.json');
+    writeFileSync(file, JSON.stringify({ logFormat: 'xml' }));
+    assert.throws(() => resolveSettings(parseArgs(['--config', file]), {}, loadYaml), /logFormat: "xml" must be "text" or "json"/);
+  });
+  test('missing config file', () => {
+    assert.throws(() => resolveSettings(parseArgs(['--config', join(dir, 'nope.json')]), {}, loadYaml), /does not exist/);
+  });
+  test('admin user passwords must be bcrypt hashes', () => {
+    const file = join(dir, 'users.json');
+    writeFileSync(file, JSON.stringify({ adminUsers: [{ username: 'a', password: 'plain' }] }));
+    assert.throws(() => resolveSettings(parseArgs(['--config', file]), {}, loadYaml), /adminUsers\[0\]\.password: must be a bcrypt hash/);
+  });
+  test('bad MQTT URL', () => {
+    assert.throws(() => parseArgs(['--mqtt-url', 'http://x']), /unsupported protocol "http:"/);
+  });
+});
+
+describe('secure by default', () => {
+  test('loopback needs no admin user', () => {
+    checkSecurity({ ...DEFAULTS, adminUsers: [] });
+    checkSecurity({ ...DEFAULTS, host: '::1', adminUsers: [] });
+  });
+  test('a non-loopback address without an admin user is refused, saying how to add one', () => {
+    assert.throws(() => checkSecurity({ ...DEFAULTS, host: '0.0.0.0', adminUsers: [] }), /edge-gateway admin add-user NAME/);
+  });
+  test('a non-loopback address with an admin user is allowed', () => {
+    checkSecurity({ ...DEFAULTS, host: '0.0.0.0', adminUsers: [{ username: 'a', password: '$2b$10$x', permissions: '*' }] });
+  });
+});
+
+test('--help lists every flag and its environment variable', () => {
+  const h = helpText();
+  for (const f of FIELDS) {
+    if (f.flag) assert.ok(h.includes(f.flag), f.flag);
+    if (f.negFlag) assert.ok(h.includes(f.negFlag), f.negFlag);
+    if (f.env) assert.ok(h.includes(f.env), f.env);
+  }
+  assert.ok(h.includes('--config FILE'));
+});
