@@ -9,10 +9,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
-  stdio: 'inherit',
-  cwd: root,
-});
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+} catch {
+  console.error('build failed: TypeScript errors above');
+  process.exit(1);
+}
 const nodesDir = join(root, 'nodes');
 for (const type of readdirSync(nodesDir)) {
   const src = join(nodesDir, type);

@@ -1,0 +1,54 @@
+// Every node type is complete: registered in package.json, editor HTML, help and messages in
+// both locales, and (for non-config nodes) an importable example flow.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const mapped = pkg['node-red'].nodes as Record<string, string>;
+const types = readdirSync(join(root, 'nodes')).filter((d) => d !== 'common' && statSync(join(root, 'nodes', d)).isDirectory());
+
+const examples = existsSync(join(root, 'examples'))
+  ? readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => ({ file: f, flow: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')) as Array<{ type: string }> }))
+  : [];
+
+test('every nodes/<type> folder is registered in package.json and vice versa', () => {
+  assert.deepEqual(Object.keys(mapped).sort(), [...types].sort());
+});
+
+for (const type of types) {
+  test(`node ${type} is complete`, () => {
+    const dir = join(root, 'nodes', type);
+    assert.ok(existsSync(join(dir, `${type}.ts`)), 'runtime side');
+    const html = readFileSync(join(dir, `${type}.html`), 'utf8');
+    assert.match(html, new RegExp(`registerType\\(\\s*['"]${type}['"]`), 'editor registers the type');
+    assert.match(html, new RegExp(`data-template-name=["']${type}["']`), 'edit form');
+    for (const lang of ['en-US', 'ru']) {
+      const messages = JSON.parse(readFileSync(join(dir, 'locales', lang, `${type}.json`), 'utf8'));
+      assert.ok(messages[type], `${lang} messages under the "${type}" key`);
+      const help = readFileSync(join(dir, 'locales', lang, `${type}.html`), 'utf8');
+      assert.match(help, new RegExp(`data-help-name=["']${type}["']`), `${lang} help`);
+    }
+    const isConfig = /category\s*:\s*['"]config['"]/.test(html);
+    if (!isConfig) {
+      const ex = examples.filter((e) => e.flow.some((n) => n.type === type));
+      assert.ok(ex.length > 0, `an example flow in examples/ uses ${type}`);
+    }
+  });
+}
+
+test('example flows are valid flow arrays with unique ids and wires to existing nodes', () => {
+  for (const { file, flow } of examples) {
+    assert.ok(Array.isArray(flow), file);
+    const ids = new Set<string>();
+    for (const n of flow as Array<{ id: string; wires?: string[][] }>) {
+      assert.ok(n.id && !ids.has(n.id), `${file}: unique id ${n.id}`);
+      ids.add(n.id);
+    }
+    for (const n of flow as Array<{ id: string; wires?: string[][] }>) {
+      for (const out of n.wires ?? []) for (const target of out) assert.ok(ids.has(target), `${file}: ${n.id} wired to missing ${target}`);
+    }
+  }
+});
