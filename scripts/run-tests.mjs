@@ -21,6 +21,13 @@ function walk(dir, out) {
 let build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+// Type-check tests and benchmarks too (the build compiles only what ships).
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.test.json')], { stdio: 'inherit', cwd: root });
+if (tsc.status !== 0) {
+  console.error('type check failed');
+  process.exit(tsc.status ?? 1);
+}
+
 const files = walk(join(root, 'test'), []).sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files matched', filters);

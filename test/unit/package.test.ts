@@ -11,7 +11,7 @@ const mapped = pkg['node-red'].nodes as Record<string, string>;
 const types = readdirSync(join(root, 'nodes')).filter((d) => d !== 'common' && statSync(join(root, 'nodes', d)).isDirectory());
 
 const examples = existsSync(join(root, 'examples'))
-  ? readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => ({ file: f, flow: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')) as Array<{ type: string }> }))
+  ? readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => ({ file: f, flow: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')) as Array<{ id: string; type: string; wires?: string[][] }> }))
   : [];
 
 test('every nodes/<type> folder is registered in package.json and vice versa', () => {
@@ -43,11 +43,11 @@ test('example flows are valid flow arrays with unique ids and wires to existing 
   for (const { file, flow } of examples) {
     assert.ok(Array.isArray(flow), file);
     const ids = new Set<string>();
-    for (const n of flow as Array<{ id: string; wires?: string[][] }>) {
+    for (const n of flow) {
       assert.ok(n.id && !ids.has(n.id), `${file}: unique id ${n.id}`);
       ids.add(n.id);
     }
-    for (const n of flow as Array<{ id: string; wires?: string[][] }>) {
+    for (const n of flow) {
       for (const out of n.wires ?? []) for (const target of out) assert.ok(ids.has(target), `${file}: ${n.id} wired to missing ${target}`);
     }
   }

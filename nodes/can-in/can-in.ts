@@ -1,0 +1,77 @@
+// can-in: frames from a can-interface, filtered by id/mask, one message each or batched.
+import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
+import { CanFilterError, framePayload, frameTopic, matchesAny, parseFilters, type CanFilter } from '../../lib/can/frame';
+import type { CanBusClient } from '../../lib/can/sources';
+import { findInterface, interfaceStatus } from '../can-interface/client';
+
+/** A batch is sent early when it reaches this many frames, whatever the interval. */
+const MAX_BATCH = 10000;
+
+export = function (RED: NodeAPI) {
+  function CanInNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const bad = (key: string, message: string) => {
+      node.status({ fill: 'red', shape: 'ring', text: RED._(`can-in.status.${key}`) });
+      node.error(message);
+    };
+
+    const { iface, problem, detail } = findInterface(RED, def.interface);
+    if (problem || !iface) {
+      bad(problem ?? 'noInterface', problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)');
+      return;
+    }
+    let filters: CanFilter[];
+    try {
+      filters = parseFilters(def.filters as string | undefined);
+    } catch (err) {
+      bad('badConfig', `filters: ${err instanceof CanFilterError ? err.message : (err as Error).message}`);
+      return;
+    }
+    const batchMs = Number(def.batchMs ?? 0);
+    if (!Number.isFinite(batchMs) || batchMs < 0) {
+      bad('badConfig', `batchMs: ${JSON.stringify(def.batchMs)} is not 0 (one message per frame) or a number of milliseconds`);
+      return;
+    }
+
+    let batch: Record<string, unknown>[] = [];
+    let batchTimer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      clearTimeout(batchTimer);
+      batchTimer = undefined;
+      if (batch.length === 0) return;
+      const payload = batch;
+      batch = [];
+      node.send({ topic: iface.name || iface.label, payload });
+    };
+
+    const client: CanBusClient = {
+      frame(f) {
+        if (filters.length && !matchesAny(f, filters)) return;
+        if (batchMs > 0) {
+          batch.push(framePayload(f));
+          if (batch.length >= MAX_BATCH) flush();
+          else if (!batchTimer) batchTimer = setTimeout(flush, batchMs);
+          return;
+        }
+        node.send({ topic: frameTopic(f), payload: framePayload(f) } as NodeMessage);
+      },
+      state(state, stateDetail) {
+        node.status(interfaceStatus(RED, 'can-in', state, stateDetail));
+      },
+    };
+    iface.register(client);
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      clearTimeout(batchTimer);
+      batchTimer = undefined;
+      batch = [];
+      iface.deregister(client).then(done, (err) => {
+        node.error(`close: ${(err as Error).message}`);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('can-in', CanInNode);
+};

@@ -1,0 +1,54 @@
+// can-out: sends msg.payload (a frame, or an array of frames) through a can-interface.
+import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
+import { CanFrameError, toCanFrame, type CanFrame } from '../../lib/can/frame';
+import type { CanBusClient } from '../../lib/can/sources';
+import { findInterface, interfaceStatus } from '../can-interface/client';
+
+export = function (RED: NodeAPI) {
+  function CanOutNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const { iface, problem, detail } = findInterface(RED, def.interface);
+    if (problem || !iface) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._(`can-out.status.${problem ?? 'noInterface'}`) });
+      node.error(problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)');
+      // Inert, but still answer messages so Catch nodes see why nothing is sent.
+      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(RED._(`can-out.errors.${problem ?? 'noInterface'}`))));
+      return;
+    }
+
+    const client: CanBusClient = {
+      state(state, stateDetail) {
+        node.status(interfaceStatus(RED, 'can-out', state, stateDetail));
+      },
+    };
+    iface.register(client);
+
+    node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => {
+      const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+      const frames: CanFrame[] = [];
+      for (let i = 0; i < items.length; i++) {
+        try {
+          frames.push(toCanFrame(items[i]));
+        } catch (err) {
+          const where = Array.isArray(msg.payload) ? `msg.payload[${i}]` : 'msg.payload';
+          const field = err instanceof CanFrameError && err.field !== 'payload' ? `.${err.field}` : '';
+          done(new Error(`invalid CAN frame in ${where}${field}: ${(err as Error).message}`));
+          return;
+        }
+      }
+      (async () => {
+        for (const frame of frames) await iface.transmit(frame);
+      })().then(() => done(), (err: Error) => done(err));
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      iface.deregister(client).then(done, (err) => {
+        node.error(`close: ${(err as Error).message}`);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('can-out', CanOutNode);
+};

@@ -1,0 +1,127 @@
+// The DBC side shared by dbc-decode and dbc-encode: loading the database from a file path or
+// pasted text, the status that points at a bad line, and the admin endpoint the editor calls to
+// check a DBC while it is being edited.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Node, NodeAPI, NodeStatus } from '../common/red';
+import { healthRegistry } from '../../lib/health/registry';
+import { DbcSyntaxError, parseDbc, type DbcDatabase, type DbcWarning } from '../../lib/can/dbc';
+import { DbcCodec } from '../../lib/can/codec';
+
+export interface DbcConfig {
+  /** 'file' (default when a path is given) or 'text' */
+  dbcSource?: unknown;
+  dbcFile?: unknown;
+  dbcText?: unknown;
+}
+
+export interface LoadedDbc {
+  db: DbcDatabase;
+  codec: DbcCodec;
+  warnings: DbcWarning[];
+  /** the file path, or "pasted DBC" */
+  origin: string;
+}
+
+/** The DBC could not be read (file missing, nothing configured); syntax errors are DbcSyntaxError. */
+export class DbcLoadError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.name = 'DbcLoadError';
+  }
+}
+
+export function resolveDbcPath(file: string, baseDir: string): string {
+  return isAbsolute(file) ? file : resolve(baseDir, file);
+}
+
+/** Reads and parses the configured DBC. Throws DbcLoadError or DbcSyntaxError. */
+export function loadDbc(config: DbcConfig, baseDir: string): LoadedDbc {
+  const source = config.dbcSource === 'text' ? 'text' : 'file';
+  if (source === 'text') {
+    const text = typeof config.dbcText === 'string' ? config.dbcText : '';
+    if (!text.trim()) throw new DbcLoadError('dbcText', 'dbcText: paste the DBC text, or choose a DBC file');
+    const { db, warnings } = parseDbc(text, { filename: 'pasted DBC' });
+    return { db, codec: new DbcCodec(db), warnings, origin: 'pasted DBC' };
+  }
+  const file = typeof config.dbcFile === 'string' ? config.dbcFile.trim() : '';
+  if (!file) throw new DbcLoadError('dbcFile', 'dbcFile: give the path of a DBC file, or paste the DBC text');
+  const path = resolveDbcPath(file, baseDir);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DbcLoadError('dbcFile', `dbcFile: cannot read ${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+  }
+  const { db, warnings } = parseDbc(bytes, { filename: path });
+  return { db, codec: new DbcCodec(db), warnings, origin: path };
+}
+
+/** Status for a DBC that did not load: "DBC error 12:5" for a syntax error. */
+export function dbcErrorStatus(RED: NodeAPI, type: string, err: unknown): NodeStatus {
+  if (err instanceof DbcSyntaxError) {
+    return { fill: 'red', shape: 'ring', text: `${RED._(`${type}.status.dbcError`)} ${err.line}:${err.column}` };
+  }
+  return { fill: 'red', shape: 'ring', text: RED._(`${type}.status.noDbc`) };
+}
+
+/** The log line for a DBC that did not load; a syntax error names file:line:column. */
+export function dbcErrorMessage(err: Error): string {
+  return err instanceof DbcSyntaxError ? `invalid DBC at ${err.message}` : err.message;
+}
+
+/**
+ * Puts the node in /health: ok with its DBC, down with the reason it has none. The entry goes
+ * when the node closes.
+ */
+export function reportDbcHealth(node: Node, type: string, loaded: LoadedDbc | undefined, problem?: string): void {
+  if (loaded) healthRegistry().report(node.id, type, 'ok', { dbc: loaded.origin, messages: loaded.db.messages.length, warnings: loaded.warnings.length }, node.name);
+  else healthRegistry().report(node.id, type, 'down', { error: problem }, node.name);
+  node.on('close', (_removed: boolean, done: () => void) => {
+    healthRegistry().remove(node.id);
+    done();
+  });
+}
+
+export function countSignals(db: DbcDatabase): number {
+  let n = 0;
+  for (const m of db.messages) n += m.signals.length;
+  return n;
+}
+
+export interface DbcCheckResult {
+  ok: boolean;
+  messages?: number;
+  signals?: number;
+  warningCount?: number;
+  warnings?: DbcWarning[];
+  error?: { message: string; line?: number; column?: number; text?: string };
+}
+
+/** What POST /edgegw/dbc/check answers for a body { dbcSource, dbcFile, dbcText }. */
+export function checkDbc(body: DbcConfig, baseDir: string): DbcCheckResult {
+  try {
+    const { db, warnings } = loadDbc(body, baseDir);
+    return { ok: true, messages: db.messages.length, signals: countSignals(db), warningCount: warnings.length, warnings: warnings.slice(0, 20) };
+  } catch (err) {
+    if (err instanceof DbcSyntaxError) {
+      // The editor shows the line and column itself: the message is the reason alone.
+      return { ok: false, error: { message: `${err.reason}${err.text ? ` near "${err.text}"` : ''}`, line: err.line, column: err.column, text: err.text } };
+    }
+    return { ok: false, error: { message: (err as Error).message } };
+  }
+}
+
+const ROUTES_KEY = Symbol.for('edgegw.dbc.checkRoute');
+
+/** Registers POST /edgegw/dbc/check once per admin app (dbc-decode and dbc-encode both ask). */
+export function registerDbcCheckRoute(RED: NodeAPI): void {
+  const app = RED.httpAdmin as (NonNullable<NodeAPI['httpAdmin']> & { [ROUTES_KEY]?: boolean }) | undefined;
+  if (!app || app[ROUTES_KEY]) return;
+  app[ROUTES_KEY] = true;
+  const permission = RED.auth?.needsPermission ? RED.auth.needsPermission('flows.write') : (_req: unknown, _res: unknown, next: () => void) => next();
+  app.post('/edgegw/dbc/check', permission, (req: { body?: DbcConfig }, res: { json(v: unknown): void }) => {
+    res.json(checkDbc(req.body ?? {}, RED.settings.userDir ?? process.cwd()));
+  });
+}

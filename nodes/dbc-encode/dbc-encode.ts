@@ -1,0 +1,72 @@
+// dbc-encode: msg.payload { signal: value } -> a CAN frame (the shape can-in emits and can-out
+// takes), for the message configured or named by msg.topic.
+import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
+import { framePayload, frameTopic } from '../../lib/can/frame';
+import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from '../dbc-decode/dbc-config';
+
+/** A message given as a name, or as an id: a number, "0x1F0" or "496". */
+function messageKey(v: unknown): string | number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v !== 'string' || !v.trim()) return undefined;
+  const s = v.trim();
+  return /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : s;
+}
+
+export = function (RED: NodeAPI) {
+  registerDbcCheckRoute(RED);
+
+  function DbcEncodeNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let loaded: LoadedDbc;
+    try {
+      loaded = loadDbc(def as DbcConfig, RED.settings.userDir ?? process.cwd());
+    } catch (err) {
+      const message = dbcErrorMessage(err as Error);
+      node.status(dbcErrorStatus(RED, 'dbc-encode', err));
+      node.error(message);
+      reportDbcHealth(node, 'dbc-encode', undefined, message);
+      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
+      return;
+    }
+    const configured = messageKey(def.message);
+    if (configured !== undefined && !loaded.codec.message(configured)) {
+      const message = `message: the DBC (${loaded.origin}) has no message ${JSON.stringify(def.message)}`;
+      node.status({ fill: 'red', shape: 'ring', text: RED._('dbc-encode.status.badConfig') });
+      node.error(message);
+      reportDbcHealth(node, 'dbc-encode', undefined, message);
+      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
+      return;
+    }
+    reportDbcHealth(node, 'dbc-encode', loaded);
+    node.status({ fill: 'green', shape: 'dot', text: `${RED._('dbc-encode.status.ready')}: ${loaded.db.messages.length}/${countSignals(loaded.db)}` });
+
+    node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+      const key = configured ?? messageKey(msg.topic);
+      if (key === undefined) {
+        done(new Error('no CAN message to encode: configure one, or set msg.topic to a message name or id'));
+        return;
+      }
+      if (msg.payload === null || typeof msg.payload !== 'object' || Array.isArray(msg.payload)) {
+        done(new Error(`msg.payload must be an object { signal: value }, got ${Array.isArray(msg.payload) ? 'an array' : typeof msg.payload}`));
+        return;
+      }
+      const extended = typeof msg.extended === 'boolean' ? msg.extended : undefined;
+      let frame;
+      try {
+        frame = loaded.codec.encode(key, msg.payload as Record<string, number | bigint | string>, extended);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      const message = loaded.codec.message(frame.id, frame.extended)!;
+      msg.topic = frameTopic(frame);
+      msg.payload = framePayload({ id: frame.id, extended: frame.extended, fd: message.fd || frame.data.length > 8, data: frame.data, ts: Date.now() / 1000 });
+      msg.can = { id: frame.id, extended: frame.extended, message: message.name };
+      send(msg);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('dbc-encode', DbcEncodeNode);
+};
