@@ -30,5 +30,5 @@ for (const type of readdirSync(nodesDir)) {
 }
 // Static assets of lib modules (device templates and the like) travel with the compiled code.
 for (const [from, to] of [['lib/modbus/templates', 'dist/lib/modbus/templates']]) {
-  if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true });
+  if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true, filter: (src) => !src.endsWith('.ts') });
 }

@@ -86,11 +86,11 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
     const sets = await waitFor(`${rt.label} admin API`, async () => {
       if (nr.proc.exitCode !== null) throw new Error(`Node-RED exited: ${nr.output()}`);
       const r = await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } }).catch(() => null);
-      return r && r.status === 200 ? ((await r.json()) as Array<{ module: string; types: string[]; enabled: boolean; loaded: boolean; err?: string }>) : null;
+      return r && r.status === 200 ? ((await r.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>) : null;
     }, 120000, 250);
     const ours = sets.filter((s) => s.module === '@edgegw/node-red-gateway');
     for (const s of ours) assert.equal(s.err, undefined, `${rt.label}: node set ${s.types} failed to load: ${s.err}`);
-    const registered = new Set(ours.filter((s) => s.loaded && s.enabled).flatMap((s) => s.types));
+    const registered = new Set(ours.filter((s) => s.enabled && !s.err).flatMap((s) => s.types));
     for (const type of ourTypes) assert.ok(registered.has(type), `${rt.label}: ${type} registered (sets: ${JSON.stringify(ours)})`);
     if (ourTypes.length > 0) {
       const html = await (await fetch(`${base}/nodes`, { headers: { accept: 'text/html' } })).text();
