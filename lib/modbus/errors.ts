@@ -61,6 +61,26 @@ export class ModbusProtocolError extends Error {
   }
 }
 
+/**
+ * The unit timed out recently and is suspended (its own backoff): the request was not sent, so
+ * it does not hold up the other units of the line. A kind of timeout: the unit is not answering.
+ */
+export class UnitSuspendedError extends ModbusTimeoutError {
+  constructor(where: RequestWhere, timeoutMs: number, readonly retryInMs: number) {
+    super(where, timeoutMs);
+    this.name = 'UnitSuspendedError';
+    this.message = `unit ${where.unit} is suspended after a timeout; next attempt in ${Math.ceil(retryInMs / 1000)} s (${whereText(where)})`;
+  }
+}
+
+/** The request itself is invalid (unit, address, count or value out of range): nothing was sent. */
+export class ModbusRequestError extends Error {
+  constructor(message: string, readonly where: RequestWhere, readonly field?: string) {
+    super(`${message} (${whereText(where)})`);
+    this.name = 'ModbusRequestError';
+  }
+}
+
 export function whereText(w: RequestWhere): string {
   return `unit ${w.unit} ${w.area} ${w.address}..${w.address + w.count - 1}`;
 }

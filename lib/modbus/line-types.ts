@@ -29,6 +29,22 @@ export interface LineOptions {
   unitBackoff?: BackoffConfig;
   /** per-unit circuit breaker */
   breaker?: { failureThreshold: number; resetTimeoutMs: number };
+  /** how long one connection attempt may take (default 5000) */
+  connectTimeoutMs?: number;
+  /**
+   * how long a request may wait in its queue before it is sent (default 10000): while the line
+   * reconnects, queued requests wait for it up to this long, then fail with ModbusConnectionError
+   */
+  queueTimeoutMs?: number;
+  /** requests queued per unit at most; more are refused at once (default 1000) */
+  maxQueuedPerUnit?: number;
+  /** serial lines: silence between frames (default: 3.5 character times, 1.75 ms above 19200 baud) */
+  interFrameDelayMs?: number;
+  /**
+   * open the connection only at the first request (default false: at once). A config node that
+   * nobody uses then holds no serial port and no device connection slot.
+   */
+  lazyConnect?: boolean;
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -41,6 +57,9 @@ export interface UnitStats {
   requests: number;
   errors: number;
   timeouts: number;
+  /** requests of this unit on the wire now */
+  inFlight?: number;
+  lastError?: string;
 }
 
 export interface LineState {
@@ -49,6 +68,10 @@ export interface LineState {
   retryInMs?: number;
   lastError?: string;
   units: Record<number, UnitStats>;
+  /** the line's name (metrics label) */
+  name?: string;
+  /** requests on the wire now, over all units */
+  inFlight?: number;
 }
 
 export interface WriteOptions {

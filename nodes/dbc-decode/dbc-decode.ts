@@ -1,18 +1,13 @@
 // dbc-decode: CAN frames in (one, or a batch from can-in), signals out: one message per CAN
-// message or one per signal; frames the DBC does not know are dropped or passed to output 2.
+// message, one per signal, or one scan per input batch; frames the DBC does not know are dropped
+// or passed to output 2.
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
-import { toCanFrame } from '../../lib/can/frame';
 import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from './dbc-config';
 import { DecodedMessages, type FrameLike } from './decoded-messages';
+import { CanScanDecoder, toDecodableFrame } from '../../lib/can/decoded-scan';
 
-/** A frame as can-in emits it is used as is; anything else goes through toCanFrame's checks. */
-function asFrame(item: unknown): FrameLike & { rtr?: boolean } {
-  const o = item as { id?: unknown; extended?: unknown; data?: unknown; ts?: unknown; rtr?: unknown };
-  if (o && typeof o === 'object' && typeof o.id === 'number' && typeof o.extended === 'boolean' && o.data instanceof Uint8Array) {
-    return { id: o.id, extended: o.extended, data: o.data, ts: typeof o.ts === 'number' ? o.ts : undefined, rtr: o.rtr === true };
-  }
-  return toCanFrame(item);
-}
+const OUTPUTS = ['message', 'signal', 'batch'] as const;
+type Output = (typeof OUTPUTS)[number];
 
 export = function (RED: NodeAPI) {
   registerDbcCheckRoute(RED);
@@ -29,10 +24,10 @@ export = function (RED: NodeAPI) {
     } catch (err) {
       loadError = err as Error;
     }
-    const output = def.output === 'signal' ? 'signal' : def.output === undefined || def.output === 'message' ? 'message' : undefined;
+    const output: Output | undefined = def.output === undefined ? 'message' : OUTPUTS.find((o) => o === def.output);
 
     if (!loaded || !output) {
-      const message = loadError ? dbcErrorMessage(loadError) : `output: "${String(def.output)}" is not "message" or "signal"`;
+      const message = loadError ? dbcErrorMessage(loadError) : `output: "${String(def.output)}" is not "message", "signal" or "batch"`;
       node.status(loadError ? dbcErrorStatus(RED, 'dbc-decode', loadError) : { fill: 'red', shape: 'ring', text: RED._('dbc-decode.status.badConfig') });
       node.error(message);
       reportDbcHealth(node, 'dbc-decode', undefined, message);
@@ -43,9 +38,42 @@ export = function (RED: NodeAPI) {
     if (loaded.warnings.length) {
       node.log(`${loaded.origin}: ${loaded.warnings.length} DBC warnings, first: line ${loaded.warnings[0].line}: ${loaded.warnings[0].message}`);
     }
-    const decoder = new DecodedMessages(loaded.codec, { output, labels: Boolean(def.labels), device: String(def.device ?? '').trim() });
+    const labels = Boolean(def.labels);
+    const device = String(def.device ?? '').trim();
     node.status({ fill: 'green', shape: 'dot', text: `${RED._('dbc-decode.status.ready')}: ${loaded.db.messages.length}/${countSignals(loaded.db)}` });
 
+    const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);
+    const finish = (done: DoneFn, firstBad: Error | undefined, bad: number) => {
+      if (firstBad) done(bad > 1 ? new Error(`${firstBad.message} (and ${bad - 1} more invalid frames in this batch)`) : firstBad);
+      else done();
+    };
+
+    if (output === 'batch') {
+      const scans = new CanScanDecoder(loaded.codec, { device, labels });
+      node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+        const batch = Array.isArray(msg.payload);
+        const topic = msg.topic;
+        const { scan, unknown, firstInvalid } = scans.decodeBatch(batch ? (msg.payload as unknown[]) : [msg.payload], passUnknown);
+        const { frames } = scan;
+        // A batch always answers with one scan, empty or not, so msg.frames accounts for every
+        // batch; a lone frame the DBC does not know is only an unknown frame, as in the other modes
+        // (so the input msg is never both the scan and the unknown output).
+        if (frames.decoded > 0 || (batch && frames.invalid < frames.count)) {
+          if (device) msg.topic = device;
+          msg.payload = scan.payload;
+          msg.tags = scan.tags;
+          msg.units = scan.units;
+          if (scan.labels) msg.labels = scan.labels;
+          msg.frames = frames;
+          send(passUnknown ? [msg, null] : msg);
+        }
+        if (unknown.length) send([null, batch ? { topic, payload: unknown } : msg]);
+        finish(done, firstInvalid && invalidFrame(batch, firstInvalid.index, firstInvalid.error), frames.invalid);
+      });
+      return;
+    }
+
+    const decoder = new DecodedMessages(loaded.codec, { output, labels, device });
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const batch = Array.isArray(msg.payload);
       const items: unknown[] = batch ? (msg.payload as unknown[]) : [msg.payload];
@@ -53,12 +81,12 @@ export = function (RED: NodeAPI) {
       let firstBad: Error | undefined;
       let bad = 0;
       for (let i = 0; i < items.length; i++) {
-        let frame: FrameLike & { rtr?: boolean };
+        let frame: FrameLike;
         try {
-          frame = asFrame(items[i]);
+          frame = toDecodableFrame(items[i]);
         } catch (err) {
           bad++;
-          firstBad ??= new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);
+          firstBad ??= invalidFrame(batch, i, err);
           continue;
         }
         // A remote frame asks for data and carries none: nothing to decode.
@@ -77,8 +105,7 @@ export = function (RED: NodeAPI) {
         const u = batch ? { topic: msg.topic, payload: unknown } : msg;
         send([null, u]);
       }
-      if (firstBad) done(bad > 1 ? new Error(`${firstBad.message} (and ${bad - 1} more invalid frames in this batch)`) : firstBad);
-      else done();
+      finish(done, firstBad, bad);
     });
   }
 

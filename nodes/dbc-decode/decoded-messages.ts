@@ -1,8 +1,8 @@
-// Turns a decoded CAN frame into the messages dbc-decode sends: one per CAN message (a scan:
-// payload { signal: value } with units, labels and tag samples) or one per signal (the tag
-// message contract).
+// Turns a decoded CAN frame into the messages dbc-decode sends in its per-frame modes: one per
+// CAN message (a scan: payload { signal: value } with units, labels and tag samples) or one per
+// signal (the tag message contract). The batch mode's scans come from lib/can/decoded-scan.ts.
 import type { DbcCodec } from '../../lib/can/codec';
-import type { DbcMessage } from '../../lib/can/dbc';
+import { MessageShapeTable, appendSignalSamples, frameTimeMs, signalLabels, type DecodableFrame } from '../../lib/can/decoded-scan';
 import { tagMessage, type TagSample } from '../../lib/tags/contract';
 import type { NodeMessage } from '../common/red';
 
@@ -16,16 +16,10 @@ export interface DecodedMessagesOptions {
   device: string;
 }
 
-export interface FrameLike {
-  id: number;
-  extended: boolean;
-  data: Uint8Array;
-  /** seconds since the epoch */
-  ts?: number;
-}
+export type FrameLike = DecodableFrame;
 
 export class DecodedMessages {
-  private readonly units = new Map<DbcMessage, { all: Record<string, string>; bySignal: Map<string, string> }>();
+  private readonly units = new MessageShapeTable();
 
   constructor(private readonly codec: DbcCodec, private readonly opts: DecodedMessagesOptions) {}
 
@@ -34,26 +28,11 @@ export class DecodedMessages {
     const decoded = this.codec.decode(frame.id, frame.extended, frame.data);
     if (!decoded) return undefined;
     const { message, signals } = decoded;
-    const units = this.unitsOf(message);
-    const device = this.opts.device || message.name;
-    const ts = frame.ts !== undefined ? frame.ts * 1000 : Date.now();
+    const units = this.units.of(message);
     const can = { id: message.id, extended: message.extended, message: message.name };
-    let labels: Record<string, string> | undefined;
-    if (this.opts.labels) {
-      const labelled = this.codec.decode(frame.id, frame.extended, frame.data, { labels: true })!.signals;
-      labels = {};
-      for (const name in labelled) {
-        const v = labelled[name];
-        if (typeof v === 'string' && v !== signals[name]) labels[name] = v;
-      }
-    }
+    const labels = this.opts.labels ? signalLabels(this.codec, frame, signals) : undefined;
     const samples: TagSample[] = [];
-    for (const name in signals) {
-      const sample: TagSample = { device, name, value: signals[name], quality: 'good', ts, source: 'can' };
-      const unit = units.bySignal.get(name);
-      if (unit) sample.unit = unit;
-      samples.push(sample);
-    }
+    appendSignalSamples(samples, this.opts.device || message.name, signals, units, frameTimeMs(frame));
     if (this.opts.output === 'signal') {
       return samples.map((s) => {
         const m: NodeMessage = { ...tagMessage(s), can };
@@ -65,22 +44,5 @@ export class DecodedMessages {
     const msg: NodeMessage = { topic: message.name, payload: signals, units: { ...units.all }, tags: samples, can };
     if (labels) msg.labels = labels;
     return [msg];
-  }
-
-  private unitsOf(message: DbcMessage) {
-    let u = this.units.get(message);
-    if (!u) {
-      const all: Record<string, string> = {};
-      const bySignal = new Map<string, string>();
-      for (const s of message.signals) {
-        if (s.unit) {
-          all[s.name] = s.unit;
-          bySignal.set(s.name, s.unit);
-        }
-      }
-      u = { all, bySignal };
-      this.units.set(message, u);
-    }
-    return u;
   }
 }

@@ -121,6 +121,6 @@ describe('dbc-decode', () => {
   test('an unknown output mode is a configuration error', async () => {
     await helper.load(modules(), decoder({ output: 'sideways' }));
     assert.equal(lastStatus(helper.getNode('dec'))?.text, 'dbc-decode.status.badConfig');
-    assert.ok(errorsOf(helper.getNode('dec')).some((e) => /output: "sideways" is not "message" or "signal"/.test(e)));
+    assert.ok(errorsOf(helper.getNode('dec')).some((e) => /output: "sideways" is not "message", "signal" or "batch"/.test(e)));
   });
 });

@@ -1,0 +1,98 @@
+// AuditLog: who changed what on a device, kept in an in-memory ring (for the editor and tests)
+// and, when a file is configured, appended as JSON lines (one record per line, for log
+// shippers). Writes to devices are rare human or flow actions, so each record is appended
+// synchronously: nothing is held open between records and a crash loses nothing.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface AuditRecord {
+  /** epoch ms */
+  ts: number;
+  /** who or what wrote: "flow:<flow id>/node:<node id>", "cli:<user>"... */
+  actor: string;
+  device: string;
+  tag: string;
+  old: unknown;
+  new: unknown;
+  ok: boolean;
+  error?: string;
+}
+
+export interface AuditLogOptions {
+  /** JSON-lines file to append to; none: memory only */
+  file?: string;
+  /** records kept in memory (default 1000) */
+  ringSize?: number;
+}
+
+/** The record is in the ring, but the file could not be appended to. */
+export class AuditFileError extends Error {
+  constructor(readonly file: string, override readonly cause: Error) {
+    super(`audit log ${file}: ${cause.message}`);
+    this.name = 'AuditFileError';
+  }
+}
+
+/** JSON that keeps what a tag value can be: bigint as a decimal string, Buffer as hex. */
+export function auditJson(record: AuditRecord): string {
+  return JSON.stringify(record, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+      return Buffer.from((v as { data: number[] }).data).toString('hex');
+    }
+    return v;
+  });
+}
+
+export class AuditLog {
+  private readonly ring: AuditRecord[] = [];
+  private readonly size: number;
+  private file?: string;
+
+  constructor(opts: AuditLogOptions = {}) {
+    this.size = Math.max(1, opts.ringSize ?? 1000);
+    this.file = opts.file;
+  }
+
+  get filePath(): string | undefined {
+    return this.file;
+  }
+
+  setFile(file: string | undefined): void {
+    this.file = file;
+  }
+
+  /** Keeps the record; throws AuditFileError (after keeping it in memory) when the file append fails. */
+  record(r: Omit<AuditRecord, 'ts'> & { ts?: number }): AuditRecord {
+    const rec: AuditRecord = { ts: r.ts ?? Date.now(), actor: r.actor, device: r.device, tag: r.tag, old: r.old, new: r.new, ok: r.ok };
+    if (r.error !== undefined) rec.error = r.error;
+    this.ring.push(rec);
+    if (this.ring.length > this.size) this.ring.splice(0, this.ring.length - this.size);
+    if (this.file) {
+      try {
+        mkdirSync(dirname(this.file), { recursive: true });
+        appendFileSync(this.file, auditJson(rec) + '\n');
+      } catch (err) {
+        throw new AuditFileError(this.file, err as Error);
+      }
+    }
+    return rec;
+  }
+
+  /** The latest records, oldest first (at most `limit`). */
+  recent(limit = this.size): AuditRecord[] {
+    return this.ring.slice(-limit);
+  }
+
+  clear(): void {
+    this.ring.length = 0;
+  }
+}
+
+const KEY = Symbol.for('edgegw.audit.log');
+
+/** One audit log per process (shared like the health registry), memory-only until a file is set. */
+export function sharedAuditLog(): AuditLog {
+  const g = globalThis as unknown as Record<symbol, AuditLog | undefined>;
+  return (g[KEY] ??= new AuditLog());
+}

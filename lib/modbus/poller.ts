@@ -1,0 +1,327 @@
+// DevicePoller: polls one unit's tag table through a ModbusLine, one timer per poll group.
+//
+// A cycle sends every block of its group's plan at once and lets the line queue them (the line
+// owns fairness between units, in-flight limits and the serial inter-frame gap). A cycle never
+// overlaps the previous one of the same group: a tick that finds it still running is skipped
+// and counted as an overrun, so a slow device lowers the rate instead of piling up requests.
+//
+// Quality: a block that answers gives `good` samples; one that fails gives `bad` samples
+// (value null, with the error) for its tags only; while the unit's breaker is open the tags
+// keep their last good value with quality `stale` (ts stays the time the value was read).
+// "Illegal data address" splits the block (see planner.ts) and the halves are read at once.
+import { EventEmitter } from 'node:events';
+import type { TagSample, TagValue, Quality } from '../tags/contract';
+import { compileCodec, decodeFast, FastKind, type TagCodec } from './codec';
+import { BreakerOpenError, ModbusExceptionError } from './errors';
+import type { ModbusLine } from './line-types';
+import { RegisterPlanner, type PlannerLimits, type PlanItem, type ReadBlock } from './planner';
+import type { TagDef } from './types';
+
+export interface PollGroup {
+  name: string;
+  intervalMs: number;
+}
+
+export interface PollerOptions {
+  line: Pick<ModbusLine, 'read'>;
+  unit: number;
+  /** device name: the first part of every topic */
+  device: string;
+  tags: readonly TagDef[];
+  /** at least one; tags without a group belong to the first */
+  groups: readonly PollGroup[];
+  limits?: PlannerLimits;
+  /** written into every sample's `source` */
+  source?: string;
+  now?: () => number;
+}
+
+export interface CycleResult {
+  group: string;
+  /** one sample per tag of the group, in tag-table order */
+  samples: TagSample[];
+  /** the samples to report by exception (value beyond deadband, or quality changed) */
+  changed: TagSample[];
+  requests: number;
+  failedRequests: number;
+  startedAt: number;
+  durationMs: number;
+}
+
+export interface PollerStats {
+  tags: number;
+  good: number;
+  bad: number;
+  stale: number;
+  uncertain: number;
+  cycles: number;
+  overruns: number;
+  requests: number;
+  failedRequests: number;
+  /** block splits forced by "illegal data address" answers */
+  splits: number;
+  /** requests one scan of every group takes with the current plan */
+  requestsPerScan: number;
+}
+
+/** A tag as the poller holds it: planned, with its codec and the state RBE needs. */
+interface PolledTag extends PlanItem {
+  codec: TagCodec;
+  /** codec.fast, and whether value = raw (no scale/offset): read on every scan */
+  fast: FastKind;
+  identity: boolean;
+  scale: number;
+  offset: number;
+  /** position in the tag table, to keep samples in table order */
+  index: number;
+  deadband: number;
+  last?: TagSample;
+  lastGood?: TagSample;
+  lastReported?: TagSample;
+  /** the sample of the cycle in progress */
+  pending?: TagSample;
+}
+
+interface GroupRun {
+  group: PollGroup;
+  tags: PolledTag[];
+  planner: RegisterPlanner<PolledTag>;
+  timer?: NodeJS.Timeout;
+  running?: Promise<CycleResult>;
+}
+
+export class PollerConfigError extends Error {
+  constructor(readonly tag: string, readonly field: string, reason: string) {
+    super(`tag '${tag}', field '${field}': ${reason}`);
+    this.name = 'PollerConfigError';
+  }
+}
+
+export class DevicePoller extends EventEmitter {
+  private readonly runs: GroupRun[] = [];
+  private readonly byName = new Map<string, PolledTag>();
+  private readonly now: () => number;
+  private started = false;
+  private stopped = false;
+  private counters = { cycles: 0, overruns: 0, requests: 0, failedRequests: 0 };
+
+  constructor(private readonly opts: PollerOptions) {
+    super();
+    if (opts.groups.length === 0) throw new Error('a poller needs at least one poll group');
+    this.now = opts.now ?? Date.now;
+    const groups = new Map<string, PolledTag[]>();
+    for (const g of opts.groups) {
+      if (!(g.intervalMs >= 1)) throw new Error(`poll group '${g.name}': interval must be at least 1 ms, got ${g.intervalMs}`);
+      if (groups.has(g.name)) throw new Error(`poll group '${g.name}' is defined twice`);
+      groups.set(g.name, []);
+    }
+    opts.tags.forEach((tag, index) => {
+      const gname = tag.group ?? opts.groups[0].name;
+      const list = groups.get(gname);
+      if (!list) throw new PollerConfigError(tag.name, 'group', `no poll group named '${gname}'`);
+      const codec = compileCodec(tag);
+      const pt: PolledTag = { tag, width: codec.width, codec, fast: codec.fast, identity: tag.scale === 1 && tag.offset === 0, scale: tag.scale, offset: tag.offset, index, deadband: tag.deadband ?? 0 };
+      list.push(pt);
+      this.byName.set(tag.name, pt);
+    });
+    for (const g of opts.groups) {
+      const tags = groups.get(g.name)!;
+      this.runs.push({ group: g, tags, planner: new RegisterPlanner(tags, opts.limits) });
+    }
+  }
+
+  /** Starts every group's timer; each group's first cycle runs at once. */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    for (const run of this.runs) {
+      if (run.tags.length === 0) continue;
+      run.timer = setInterval(() => this.tick(run), run.group.intervalMs);
+      this.tick(run);
+    }
+  }
+
+  /** Stops every timer. Cycles in flight finish quietly: nothing is emitted after stop(). */
+  stop(): void {
+    this.stopped = true;
+    for (const run of this.runs) {
+      if (run.timer) clearInterval(run.timer);
+      run.timer = undefined;
+    }
+  }
+
+  /** Resolves when no cycle is in flight (after stop(), for a clean shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all(this.runs.map((r) => r.running?.catch(() => undefined)));
+  }
+
+  /** Runs one cycle of a group now (outside its timer); null when one is already running. */
+  async pollGroup(name: string): Promise<CycleResult | null> {
+    const run = this.runs.find((r) => r.group.name === name);
+    if (!run) throw new Error(`no poll group named '${name}'`);
+    if (run.running) return null;
+    return this.cycle(run);
+  }
+
+  /** Reads every tag once, group by group; the samples in tag-table order. */
+  async pollAll(): Promise<TagSample[]> {
+    const results = await Promise.all(this.runs.map((r) => (r.tags.length ? (r.running ?? this.cycle(r)) : null)));
+    const all: Array<[number, TagSample]> = [];
+    results.forEach((res, i) => res?.samples.forEach((s, j) => all.push([this.runs[i].tags[j].index, s])));
+    return all.sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+  }
+
+  /** The latest sample of a tag (any quality). */
+  lastSample(name: string): TagSample | undefined {
+    return this.byName.get(name)?.last;
+  }
+
+  /** The latest good value of a tag, for write audits. */
+  lastGoodValue(name: string): TagValue | undefined {
+    return this.byName.get(name)?.lastGood?.value;
+  }
+
+  blocks(group?: string): ReadBlock<PlanItem>[] {
+    return this.runs.filter((r) => !group || r.group.name === group).flatMap((r) => [...r.planner.blocks]);
+  }
+
+  stats(): PollerStats {
+    const q: Record<Quality, number> = { good: 0, bad: 0, stale: 0, uncertain: 0 };
+    for (const t of this.byName.values()) if (t.last) q[t.last.quality]++;
+    let splits = 0;
+    let requestsPerScan = 0;
+    for (const r of this.runs) {
+      splits += r.planner.splits;
+      requestsPerScan += r.planner.blocks.length;
+    }
+    return { tags: this.byName.size, ...q, ...this.counters, splits, requestsPerScan };
+  }
+
+  private tick(run: GroupRun): void {
+    if (this.stopped) return;
+    if (run.running) {
+      this.counters.overruns++;
+      this.emit('overrun', run.group.name);
+      return;
+    }
+    this.cycle(run).then(
+      (result) => {
+        if (!this.stopped) this.emit('cycle', result);
+      },
+      (err) => {
+        // runCycle turns every read failure into bad samples; this is a bug guard, never a crash
+        if (!this.stopped && this.listenerCount('error') > 0) this.emit('error', err);
+      },
+    );
+  }
+
+  private cycle(run: GroupRun): Promise<CycleResult> {
+    const p = this.runCycle(run).finally(() => {
+      if (run.running === p) run.running = undefined;
+    });
+    run.running = p;
+    return p;
+  }
+
+  private async runCycle(run: GroupRun): Promise<CycleResult> {
+    const startedAt = this.now();
+    const tally = { requests: 0, failed: 0 };
+    await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, tally)));
+    this.counters.cycles++;
+    this.counters.requests += tally.requests;
+    this.counters.failedRequests += tally.failed;
+    const samples: TagSample[] = new Array(run.tags.length);
+    const changed: TagSample[] = [];
+    for (let i = 0; i < run.tags.length; i++) {
+      const t = run.tags[i];
+      const s = t.pending!;
+      t.pending = undefined;
+      samples[i] = s;
+      t.last = s;
+      if (s.quality === 'good') t.lastGood = s;
+      if (shouldReport(t.lastReported, s, t.deadband)) {
+        t.lastReported = s;
+        changed.push(s);
+      }
+    }
+    return { group: run.group.name, samples, changed, requests: tally.requests, failedRequests: tally.failed, startedAt, durationMs: this.now() - startedAt };
+  }
+
+  private async readBlock(run: GroupRun, block: ReadBlock<PolledTag>, tally: { requests: number; failed: number }): Promise<void> {
+    tally.requests++;
+    let data: number[] | boolean[];
+    try {
+      data = await this.opts.line.read(this.opts.unit, block.area, block.address, block.count);
+    } catch (err) {
+      tally.failed++;
+      if (err instanceof ModbusExceptionError && err.code === 2) {
+        const halves = run.planner.split(block);
+        if (halves) {
+          this.emit('split', { group: run.group.name, block, halves });
+          await Promise.all(halves.map((h) => this.readBlock(run, h, tally)));
+          return;
+        }
+      }
+      this.failBlock(block, err as Error);
+      return;
+    }
+    const ts = this.now();
+    if (data.length < block.count) {
+      this.failBlock(block, new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`));
+      return;
+    }
+    const items = block.items;
+    const base = block.address;
+    for (let i = 0; i < items.length; i++) {
+      const t = items[i];
+      const at = t.tag.address - base;
+      let value: TagValue;
+      if (t.fast === FastKind.Bit) value = decodeFast(t.fast, data, at) === 1;
+      else if (t.fast !== FastKind.None) value = t.identity ? decodeFast(t.fast, data, at) : decodeFast(t.fast, data, at) * t.scale + t.offset;
+      else {
+        try {
+          value = t.codec.decode(data, at);
+        } catch (err) {
+          t.pending = this.sample(t, null, 'bad', ts, (err as Error).message);
+          continue;
+        }
+      }
+      t.pending = this.sample(t, value, 'good', ts);
+    }
+  }
+
+  private failBlock(block: ReadBlock<PolledTag>, err: Error): void {
+    const ts = this.now();
+    const stale = err instanceof BreakerOpenError;
+    for (const t of block.items) {
+      if (stale && t.lastGood) t.pending = this.sample(t, t.lastGood.value, 'stale', t.lastGood.ts, err.message);
+      else t.pending = this.sample(t, null, 'bad', ts, err.message);
+    }
+  }
+
+  private sample(t: PolledTag, value: TagValue, quality: Quality, ts: number, error?: string): TagSample {
+    // one object shape for every sample keeps the hot path monomorphic
+    const s: TagSample = { device: this.opts.device, name: t.tag.name, value, quality, ts, unit: t.tag.unit, source: this.opts.source };
+    if (error) s.error = error;
+    return s;
+  }
+}
+
+/** Report by exception: first sample, a quality change, or a value change beyond the deadband. */
+export function shouldReport(prev: TagSample | undefined, next: TagSample, deadband: number): boolean {
+  if (!prev) return true;
+  if (prev.quality !== next.quality) return true;
+  const a = prev.value;
+  const b = next.value;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return !Object.is(a, b);
+    return deadband > 0 ? Math.abs(b - a) > deadband : a !== b;
+  }
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    if ((typeof a !== 'bigint' && typeof a !== 'number') || (typeof b !== 'bigint' && typeof b !== 'number')) return true;
+    const diff = BigInt(b) - BigInt(a);
+    const abs = diff < 0n ? -diff : diff;
+    return deadband > 0 ? Number(abs) > deadband : abs !== 0n;
+  }
+  return a !== b;
+}

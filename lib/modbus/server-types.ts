@@ -1,0 +1,69 @@
+// The Modbus server's options, events and status, and the checks of its transport settings.
+import type { Parity } from './line-types';
+import type { RemoteWrite } from './server-pdu';
+import type { AreaSizes } from './server-image';
+import type { RegisterStore } from './register-store';
+
+export type ServerTransport =
+  | { kind: 'tcp'; host?: string; port: number }
+  | { kind: 'rtu-over-tcp'; host?: string; port: number }
+  | { kind: 'rtu'; path: string; baudRate: number; parity: Parity; dataBits: 7 | 8; stopBits: 1 | 2 };
+
+export interface ModbusServerOptions {
+  name?: string;
+  transport: ServerTransport;
+  /** unit ids served, each with its own image, or 'any' for one image under every unit id */
+  units: number[] | 'any';
+  /** registers/bits per area (default 10000 each, at most 65536) */
+  sizes?: Partial<AreaSizes>;
+  /** persists the holding registers (loaded at start, saved after changes) */
+  store?: RegisterStore;
+  /** how long after a change the store is written (default 500 ms) */
+  persistDelayMs?: number;
+  /** retry backoff when the serial port is lost or cannot be opened, or the TCP port is taken (default 1 s .. 30 s) */
+  reopen?: { minMs: number; maxMs: number };
+}
+
+export interface ServerWriteEvent extends RemoteWrite {
+  unit: number;
+}
+
+export interface ServerStatus {
+  /** serving: listening (tcp) or port open (serial) */
+  serving: boolean;
+  clients: number;
+  requests: number;
+  writes: number;
+  exceptions: number;
+  /** RTU frames dropped (bad CRC, junk) */
+  dropped: number;
+  lastError?: string;
+}
+
+export class ServerConfigError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`Modbus server option ${field}: ${message}`);
+    this.name = 'ServerConfigError';
+  }
+}
+
+export function describe(t: ServerTransport): string {
+  return t.kind === 'rtu' ? `rtu:${t.path}` : `${t.kind === 'tcp' ? 'tcp' : 'rtu+tcp'}://${t.host ?? '0.0.0.0'}:${t.port}`;
+}
+
+export function checkTransport(t: ServerTransport | undefined): void {
+  if (!t || typeof t !== 'object') throw new ServerConfigError('transport', 'is required');
+  if (t.kind === 'tcp' || t.kind === 'rtu-over-tcp') {
+    if (!Number.isInteger(t.port) || t.port < 0 || t.port > 65535) throw new ServerConfigError('transport.port', `must be 0..65535, got ${JSON.stringify(t.port)}`);
+    return;
+  }
+  if (t.kind === 'rtu') {
+    if (typeof t.path !== 'string' || !t.path.trim()) throw new ServerConfigError('transport.path', 'is required (e.g. /dev/ttyUSB0)');
+    if (!Number.isFinite(t.baudRate) || t.baudRate < 50) throw new ServerConfigError('transport.baudRate', `must be a baud rate, got ${JSON.stringify(t.baudRate)}`);
+    if (!['none', 'even', 'odd'].includes(t.parity)) throw new ServerConfigError('transport.parity', `must be none, even or odd, got ${JSON.stringify(t.parity)}`);
+    if (t.dataBits !== 7 && t.dataBits !== 8) throw new ServerConfigError('transport.dataBits', `must be 7 or 8, got ${JSON.stringify(t.dataBits)}`);
+    if (t.stopBits !== 1 && t.stopBits !== 2) throw new ServerConfigError('transport.stopBits', `must be 1 or 2, got ${JSON.stringify(t.stopBits)}`);
+    return;
+  }
+  throw new ServerConfigError('transport.kind', `must be tcp, rtu-over-tcp or rtu, got ${JSON.stringify((t as { kind: unknown }).kind)}`);
+}

@@ -1,0 +1,80 @@
+// Requests into modbus-serial calls, and its answers and errors into our values and typed
+// errors: every answer is checked against what was asked, so a wrong one never passes as data.
+import { ModbusConnectionError, ModbusExceptionError, ModbusProtocolError, type RequestWhere } from './errors';
+import type { ClientInternals, NodeCallback, PortInternals, TransportRequest, TransportResult } from './transport-types';
+
+const NOT_SENT = Symbol('edgegw.modbus.notSent');
+
+/** Marks a connection error for a request that never went on the wire (the line may queue it again). */
+export function notSent(err: ModbusConnectionError): ModbusConnectionError {
+  (err as unknown as Record<symbol, boolean>)[NOT_SENT] = true;
+  return err;
+}
+
+export function isNotSent(err: unknown): boolean {
+  return !!err && (err as Record<symbol, boolean>)[NOT_SENT] === true;
+}
+
+export function resetRx(port: PortInternals): void {
+  if (Buffer.isBuffer(port._clientRcvData)) port._clientRcvData = Buffer.alloc(0);
+  if (Buffer.isBuffer(port._buffer)) port._buffer = Buffer.alloc(0);
+}
+
+export function issue(c: ClientInternals, r: TransportRequest, cb: NodeCallback): void {
+  switch (r.fc) {
+    case 1:
+      return c.writeFC1(r.unit, r.address, r.count, cb);
+    case 2:
+      return c.writeFC2(r.unit, r.address, r.count, cb);
+    case 3:
+      return c.writeFC3(r.unit, r.address, r.count, cb);
+    case 4:
+      return c.writeFC4(r.unit, r.address, r.count, cb);
+    case 5:
+      return c.writeFC5(r.unit, r.address, Boolean(r.values![0]), cb);
+    case 6:
+      return c.writeFC6(r.unit, r.address, Number(r.values![0]), cb);
+    case 15:
+      return c.writeFC15(r.unit, r.address, (r.values as boolean[]).map(Boolean), cb);
+    case 16:
+      return c.writeFC16(r.unit, r.address, (r.values as number[]).map(Number), cb);
+  }
+}
+
+export function mapError(err: Error & { modbusCode?: number; errno?: string }, where: RequestWhere): Error {
+  if (typeof err.modbusCode === 'number') return new ModbusExceptionError(err.modbusCode, where);
+  if (err.message === 'Port Not Open') return notSent(new ModbusConnectionError('port not open', where));
+  return new ModbusProtocolError(`malformed response: ${err.message}`, where);
+}
+
+/** Validates what modbus-serial parsed against what was asked, so a wrong answer never passes as data. */
+export function checkAnswer(req: TransportRequest, res: any): TransportResult {
+  const bad = (why: string): never => {
+    throw new ModbusProtocolError(`malformed response: ${why}`, req.where);
+  };
+  if (!res || typeof res !== 'object') bad('empty answer');
+  switch (req.fc) {
+    case 1:
+    case 2: {
+      const data = res.data as boolean[];
+      if (!Array.isArray(data) || data.length < req.count || data.length > req.count + 7) bad(`expected ${req.count} bits, got ${data?.length}`);
+      return data.slice(0, req.count);
+    }
+    case 3:
+    case 4: {
+      const data = res.data as number[];
+      if (!Array.isArray(data) || data.length !== req.count) bad(`expected ${req.count} registers, got ${data?.length}`);
+      return data;
+    }
+    case 5:
+    case 6:
+      if (res.address !== req.address) bad(`echo of address ${res.address}, expected ${req.address}`);
+      if (req.fc === 6 && res.value !== req.values![0]) bad(`echo of value ${res.value}, expected ${req.values![0]}`);
+      if (req.fc === 5 && res.state !== Boolean(req.values![0])) bad(`echo of coil state ${res.state}`);
+      return undefined;
+    case 15:
+    case 16:
+      if (res.address !== req.address || res.length !== req.values!.length) bad(`echo of ${res.address}/${res.length}, expected ${req.address}/${req.values!.length}`);
+      return undefined;
+  }
+}

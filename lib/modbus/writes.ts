@@ -1,0 +1,266 @@
+// TagWriter: writes tag values to a device, all-or-nothing at validation time.
+//
+// A request names tags and values (`msg.topic` = tag with `msg.payload`, or `msg.payload =
+// { tag: value, ... }`). Every entry is validated first (unknown tag, read-only tag, wrong JS
+// type, out of range after inverse scaling, two tags sharing a register); a single problem
+// rejects the whole request and nothing is written. Valid requests are encoded with each tag's
+// type, order and inverse scaling, and adjacent tags are merged into one FC15/FC16 request
+// where possible (one value: FC5/FC6). A `bit:N` tag is a read-modify-write of its register
+// (not atomic against other masters; devices rarely support FC22 mask writes).
+//
+// Requests go out in address order; after a failed request the rest are not sent, and the
+// error names the tags written, failed and not attempted. Every tag of the request is recorded
+// in the audit log with its old value (the last good value, when known) and the outcome.
+import type { AuditLog, AuditRecord } from '../audit/audit-log';
+import type { TagValue } from '../tags/contract';
+import { compileCodec, TagValueError, type TagCodec } from './codec';
+import { whereText } from './errors';
+import type { ModbusLine } from './line-types';
+import type { TagDef } from './types';
+
+/** FC16 carries at most 123 registers, FC15 at most 1968 coils. */
+export const MAX_WRITE_REGISTERS = 123;
+export const MAX_WRITE_BITS = 1968;
+
+export interface WriteProblem {
+  tag: string;
+  reason: string;
+}
+
+/** The request was rejected before anything was written. */
+export class WriteValidationError extends Error {
+  constructor(readonly problems: WriteProblem[]) {
+    super(
+      problems.length === 1
+        ? `nothing written: tag '${problems[0].tag}': ${problems[0].reason}`
+        : `nothing written, ${problems.length} problems: ${problems.map((p) => `tag '${p.tag}': ${p.reason}`).join('; ')}`,
+    );
+    this.name = 'WriteValidationError';
+  }
+}
+
+/** A write request failed on the wire. */
+export class WriteError extends Error {
+  constructor(
+    readonly failed: string[],
+    readonly written: string[],
+    readonly notAttempted: string[],
+    readonly where: string,
+    override readonly cause: Error,
+  ) {
+    const parts = [`write of ${failed.map((t) => `'${t}'`).join(', ')} (${where}) failed: ${cause.message}`];
+    if (written.length) parts.push(`already written: ${written.map((t) => `'${t}'`).join(', ')}`);
+    if (notAttempted.length) parts.push(`not written: ${notAttempted.map((t) => `'${t}'`).join(', ')}`);
+    super(parts.join('; '));
+    this.name = 'WriteError';
+  }
+}
+
+export interface TagWriterOptions {
+  line: Pick<ModbusLine, 'read' | 'write'>;
+  unit: number;
+  device: string;
+  tags: readonly TagDef[];
+  audit?: AuditLog;
+  /** the value a tag had before the write, for the audit (e.g. the poller's last good value) */
+  oldValue?: (tag: string) => TagValue | undefined;
+  maxRegisters?: number;
+  maxBits?: number;
+}
+
+interface EncodedEntry {
+  tag: TagDef;
+  codec: TagCodec;
+  value: unknown;
+  /** registers or bits; empty for bit:N tags (encoded after reading the register) */
+  data: number[] | boolean[];
+}
+
+interface WriteBlock {
+  area: 'coil' | 'holding';
+  address: number;
+  entries: EncodedEntry[];
+  /** a read-modify-write of one register for bit:N tags */
+  bits: boolean;
+}
+
+export interface WritePlan {
+  blocks: WriteBlock[];
+  entries: EncodedEntry[];
+}
+
+export interface WriteResult {
+  tags: string[];
+  requests: number;
+  audit: AuditRecord[];
+  /** problems that did not stop the write (the audit file could not be appended to...) */
+  warnings: string[];
+}
+
+export class TagWriter {
+  private readonly tags = new Map<string, { tag: TagDef; codec: TagCodec }>();
+  private readonly maxRegisters: number;
+  private readonly maxBits: number;
+
+  constructor(private readonly opts: TagWriterOptions) {
+    for (const tag of opts.tags) this.tags.set(tag.name, { tag, codec: compileCodec(tag) });
+    this.maxRegisters = Math.min(opts.maxRegisters ?? MAX_WRITE_REGISTERS, MAX_WRITE_REGISTERS);
+    this.maxBits = Math.min(opts.maxBits ?? MAX_WRITE_BITS, MAX_WRITE_BITS);
+  }
+
+  /** The tag -> value map a message asks for; throws WriteValidationError when the shape is wrong. */
+  requestFromMessage(msg: { topic?: unknown; payload?: unknown }): Record<string, unknown> {
+    const p = msg.payload;
+    if (p !== null && typeof p === 'object' && !Array.isArray(p) && !Buffer.isBuffer(p)) {
+      const entries = Object.entries(p as Record<string, unknown>);
+      if (entries.length === 0) throw new WriteValidationError([{ tag: '(payload)', reason: 'the payload object names no tag to write' }]);
+      return Object.fromEntries(entries);
+    }
+    let topic = typeof msg.topic === 'string' ? msg.topic.trim() : '';
+    // a message from another tag node carries "<device>/<tag>"
+    if (topic.startsWith(this.opts.device + '/') && !this.tags.has(topic)) topic = topic.slice(this.opts.device.length + 1);
+    if (!topic) throw new WriteValidationError([{ tag: '(topic)', reason: 'set msg.topic to a tag name (with msg.payload the value), or send msg.payload = { tag: value, ... }' }]);
+    return { [topic]: p };
+  }
+
+  /** Validates and encodes a whole request; throws WriteValidationError listing every problem. */
+  plan(values: Record<string, unknown>): WritePlan {
+    const problems: WriteProblem[] = [];
+    const entries: EncodedEntry[] = [];
+    for (const [name, value] of Object.entries(values)) {
+      const known = this.tags.get(name);
+      if (!known) {
+        problems.push({ tag: name, reason: `unknown tag on device '${this.opts.device}'` });
+        continue;
+      }
+      const { tag, codec } = known;
+      if (tag.access !== 'rw') {
+        problems.push({ tag: name, reason: `read-only (access '${tag.access}' in the tag table)` });
+        continue;
+      }
+      if (tag.area !== 'coil' && tag.area !== 'holding') {
+        problems.push({ tag: name, reason: `${tag.area} area cannot be written` });
+        continue;
+      }
+      try {
+        // bit tags: check the value now, encode once the register has been read
+        const data = codec.shape.kind === 'bit' ? (codec.encode(value, 0), []) : codec.encode(value);
+        entries.push({ tag, codec, value, data });
+      } catch (err) {
+        if (err instanceof TagValueError) problems.push({ tag: name, reason: err.reason });
+        else throw err;
+      }
+    }
+    problems.push(...overlaps(entries));
+    if (problems.length) throw new WriteValidationError(problems);
+    return { entries, blocks: this.group(entries) };
+  }
+
+  /** Validates, then writes; audits every tag. */
+  async write(values: Record<string, unknown>, actor: string): Promise<WriteResult> {
+    const plan = this.plan(values);
+    const { line, unit } = this.opts;
+    const written: EncodedEntry[] = [];
+    const audit: AuditRecord[] = [];
+    const warnings: string[] = [];
+    let failure: WriteError | undefined;
+    let requests = 0;
+    for (let b = 0; b < plan.blocks.length; b++) {
+      const block = plan.blocks[b];
+      let where = '';
+      try {
+        if (block.bits) {
+          where = whereText({ unit, area: 'holding', address: block.address, count: 1 });
+          requests++;
+          const [current] = (await line.read(unit, 'holding', block.address, 1)) as number[];
+          let reg = current;
+          for (const e of block.entries) reg = (e.codec.encode(e.value, reg) as number[])[0];
+          requests++;
+          await line.write(unit, 'holding', block.address, [reg]);
+        } else {
+          const data = block.entries.flatMap((e) => e.data as Array<number | boolean>);
+          where = whereText({ unit, area: block.area, address: block.address, count: data.length });
+          requests++;
+          await line.write(unit, block.area, block.address, data as number[] | boolean[]);
+        }
+        written.push(...block.entries);
+      } catch (err) {
+        const rest = plan.blocks.slice(b + 1).flatMap((x) => x.entries.map((e) => e.tag.name));
+        failure = new WriteError(block.entries.map((e) => e.tag.name), written.map((e) => e.tag.name), rest, where, err as Error);
+        break;
+      }
+    }
+    const ok = new Set(written);
+    for (const e of plan.entries) {
+      const rec = {
+        actor,
+        device: this.opts.device,
+        tag: e.tag.name,
+        old: this.opts.oldValue?.(e.tag.name) ?? null,
+        new: e.value,
+        ok: ok.has(e),
+        ...(ok.has(e) ? {} : { error: failure?.message ?? 'not written' }),
+      };
+      if (!this.opts.audit) continue;
+      try {
+        audit.push(this.opts.audit.record(rec));
+      } catch (err) {
+        warnings.push((err as Error).message);
+        audit.push({ ts: Date.now(), ...rec });
+      }
+    }
+    if (failure) throw Object.assign(failure, { audit, warnings });
+    return { tags: plan.entries.map((e) => e.tag.name), requests, audit, warnings };
+  }
+
+  private group(entries: EncodedEntry[]): WriteBlock[] {
+    const blocks: WriteBlock[] = [];
+    const bitRegs = new Map<number, WriteBlock>();
+    const plain = entries.filter((e) => {
+      if (e.codec.shape.kind !== 'bit') return true;
+      let b = bitRegs.get(e.tag.address);
+      if (!b) bitRegs.set(e.tag.address, (b = { area: 'holding', address: e.tag.address, entries: [], bits: true }));
+      b.entries.push(e);
+      return false;
+    });
+    plain.sort((a, b) => (a.tag.area === b.tag.area ? a.tag.address - b.tag.address : a.tag.area < b.tag.area ? -1 : 1));
+    let cur: WriteBlock | undefined;
+    let next = -1;
+    let size = 0;
+    for (const e of plain) {
+      const area = e.tag.area as 'coil' | 'holding';
+      const limit = area === 'coil' ? this.maxBits : this.maxRegisters;
+      if (cur && cur.area === area && e.tag.address === next && size + e.data.length <= limit) {
+        cur.entries.push(e);
+      } else {
+        cur = { area, address: e.tag.address, entries: [e], bits: false };
+        blocks.push(cur);
+        size = 0;
+      }
+      size += e.data.length;
+      next = e.tag.address + e.data.length;
+    }
+    blocks.push(...[...bitRegs.values()].sort((a, b) => a.address - b.address));
+    return blocks.sort((a, b) => (a.area === b.area ? a.address - b.address : a.area < b.area ? -1 : 1));
+  }
+}
+
+/** Two tags of one request that would write the same register (or coil). */
+function overlaps(entries: EncodedEntry[]): WriteProblem[] {
+  const problems: WriteProblem[] = [];
+  const sorted = [...entries].sort((a, b) => (a.tag.area === b.tag.area ? a.tag.address - b.tag.address : a.tag.area < b.tag.area ? -1 : 1));
+  let a: EncodedEntry | undefined; // the entry reaching furthest so far in this area
+  for (const b of sorted) {
+    if (!a || a.tag.area !== b.tag.area) {
+      a = b;
+      continue;
+    }
+    // bits of one register may be written together; anything else sharing a register may not
+    if (a.codec.shape.kind === 'bit' && b.codec.shape.kind === 'bit') continue;
+    if (b.tag.address < a.tag.address + a.codec.width) {
+      problems.push({ tag: b.tag.name, reason: `shares ${a.tag.area} ${b.tag.address} with tag '${a.tag.name}' in the same request` });
+    }
+    if (b.tag.address + b.codec.width > a.tag.address + a.codec.width) a = b;
+  }
+  return problems;
+}

@@ -1,0 +1,103 @@
+// modbus-connection (config): owns one Modbus line (lib/modbus/line.ts) shared by the client
+// nodes that use it, the way mqtt-broker owns a broker connection. The line connects at its
+// first request, so a connection node nobody uses holds no serial port or device connection.
+// Reports /health per line and per unit; the line itself keeps the Prometheus metrics.
+import type { NodeAPI, NodeDef, NodeStatus } from '../common/red';
+import { healthRegistry } from '../../lib/health/registry';
+import { createModbusLine } from '../../lib/modbus/line';
+import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineSettings } from '../../lib/modbus/line-status';
+import type { LineState } from '../../lib/modbus/line-types';
+import type { ModbusConnectionNode, RegisterOptions } from './api';
+
+export = function (RED: NodeAPI) {
+  function ModbusConnection(this: ModbusConnectionNode, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const clients = new Map<string, { client: import('../common/red').Node; opts: RegisterOptions }>();
+    const reportedUnits = new Set<string>();
+    let closed = false;
+
+    node.line = undefined;
+    try {
+      node.line = createModbusLine(lineOptionsFromSettings({ ...(def as LineSettings), name: (def.name as string) || node.id }));
+    } catch (err) {
+      node.configError = (err as Error).message;
+      node.error(`${RED._('modbus-connection.errors.badConfig')}: ${node.configError}`);
+      healthRegistry().report(node.id, 'modbus-connection', 'down', { error: node.configError }, node.name);
+    }
+
+    const toStatus = (state: LineState | undefined, unit?: number): NodeStatus => {
+      if (!state) return { fill: 'red', shape: 'ring', text: RED._('modbus-connection.status.badConfig') };
+      const s = lineStatus(state, unit);
+      return { fill: s.fill, shape: s.shape, text: RED._(`modbus-connection.status.${s.key}`, s.subs) };
+    };
+
+    node.statusText = (unit?: number) => toStatus(node.line?.state(), unit);
+
+    // an unused connection (no client registered) opens nothing and reports nothing
+    const report = (state: LineState) => {
+      if (closed || clients.size === 0) return;
+      const health = healthRegistry();
+      health.report(
+        node.id,
+        'modbus-connection',
+        lineHealth(state),
+        { line: state.name, connection: state.connection, retryInMs: state.retryInMs, lastError: state.lastError, inFlight: state.inFlight },
+        node.name,
+      );
+      for (const [unitText, u] of Object.entries(state.units)) {
+        const id = `${node.id}/unit/${unitText}`;
+        reportedUnits.add(id);
+        health.report(id, 'modbus-unit', unitHealth(u), { line: state.name, unit: Number(unitText), ...u }, `${node.name || state.name} unit ${unitText}`);
+      }
+    };
+
+    const onState = (state: LineState) => {
+      report(state);
+      for (const { client, opts } of clients.values()) if (opts.status) client.status(toStatus(state, opts.unit));
+    };
+
+    // counters move without state changes: refresh /health now and then
+    let refresh: NodeJS.Timeout | undefined;
+    if (node.line) {
+      const line = node.line;
+      line.on('state', onState);
+      refresh = setInterval(() => report(line.state()), 5000);
+    }
+
+    node.register = (client, opts = {}) => {
+      clients.set(client.id, { client, opts });
+      if (opts.status) client.status(node.statusText(opts.unit));
+      if (node.line) report(node.line.state());
+    };
+
+    node.deregister = (client, done) => {
+      clients.delete(client.id);
+      done?.();
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearInterval(refresh);
+      clients.clear();
+      const health = healthRegistry();
+      health.remove(node.id);
+      for (const id of reportedUnits) health.remove(id);
+      const line = node.line;
+      if (!line) {
+        done();
+        return;
+      }
+      line.off('state', onState);
+      line.close().then(
+        () => done(),
+        (err: Error) => {
+          node.error(`close: ${err.message}`);
+          done();
+        },
+      );
+    });
+  }
+
+  RED.nodes.registerType('modbus-connection', ModbusConnection as unknown as (this: import('../common/red').Node, def: NodeDef) => void);
+};

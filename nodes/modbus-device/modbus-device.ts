@@ -1,0 +1,188 @@
+// modbus-device: polls one unit's tag table through a modbus-connection and writes tags on input.
+// The logic lives in lib/modbus (poller, planner, codec, writes); this wires it to Node-RED.
+import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
+import { sharedAuditLog } from '../../lib/audit/audit-log';
+import { healthRegistry, type HealthState } from '../../lib/health/registry';
+import { counter, gauge, histogram } from '../../lib/metrics/registry';
+import type { LineState } from '../../lib/modbus/line-types';
+import { DevicePoller, type CycleResult } from '../../lib/modbus/poller';
+import { DeviceConfigError, deviceStatus, resolveDeviceConfig, type DeviceConfig } from '../../lib/modbus/poller-config';
+import { TagWriter, WriteError, WriteValidationError } from '../../lib/modbus/writes';
+import { scanMessage, tagMessage, type Quality } from '../../lib/tags/contract';
+import { isModbusConnection } from '../modbus-connection/api';
+import { registerTemplateRoutes } from './admin';
+
+const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'uncertain'];
+
+export = function (RED: NodeAPI) {
+  const tagsGauge = gauge('edgegw_modbus_device_tags', 'Tags of a Modbus device by quality of their latest sample', ['device', 'node', 'quality']);
+  const cycles = counter('edgegw_modbus_device_cycles_total', 'Poll cycles run, per device and poll group', ['device', 'node', 'group']);
+  const overruns = counter('edgegw_modbus_device_overruns_total', 'Poll cycles skipped because the previous one was still running', ['device', 'node', 'group']);
+  const cycleSeconds = histogram('edgegw_modbus_device_cycle_seconds', 'Duration of a poll cycle', ['device', 'node', 'group']);
+  const writes = counter('edgegw_modbus_device_writes_total', 'Tag writes, by outcome', ['device', 'node', 'outcome']);
+
+  registerTemplateRoutes(RED);
+
+  function ModbusDeviceNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const bad = (key: string, message: string) => {
+      node.status({ fill: 'red', shape: 'ring', text: RED._(`modbus-device.status.${key}`) });
+      node.error(message);
+    };
+    const inert = (why: string) => {
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`modbus-device not running: ${why}`)));
+    };
+
+    let cfg: DeviceConfig;
+    try {
+      cfg = resolveDeviceConfig(def);
+    } catch (err) {
+      const message = err instanceof DeviceConfigError ? err.message : (err as Error).message;
+      bad('badConfig', `modbus-device ${def.name || def.id}: ${message}`);
+      inert(message);
+      return;
+    }
+    const conn = RED.nodes.getNode(def.connection as string);
+    if (!isModbusConnection(conn)) {
+      const why = (conn as { configError?: string } | null)?.configError;
+      bad('noConnection', `modbus-device ${def.name || def.id}: connection: ${why ? `the modbus-connection is misconfigured: ${why}` : 'choose a modbus-connection node'}`);
+      inert(why ?? 'no connection');
+      return;
+    }
+    const line = conn.line;
+    const labels = { device: cfg.device, node: node.id };
+    const audit = sharedAuditLog();
+    const auditFile = RED.settings.edgegw?.auditLog ?? RED.settings.edgegwAuditLog;
+    if (typeof auditFile === 'string' && auditFile && !audit.filePath) audit.setFile(auditFile);
+
+    const poller = new DevicePoller({
+      line,
+      unit: cfg.unit,
+      device: cfg.device,
+      tags: cfg.tags,
+      groups: cfg.groups,
+      limits: { maxGap: cfg.maxGap, maxRegisters: cfg.maxRegisters, maxBits: cfg.maxBits },
+      source: `modbus:${cfg.unit}`,
+    });
+    const writer = new TagWriter({ line, unit: cfg.unit, device: cfg.device, tags: cfg.tags, audit, oldValue: (t) => poller.lastGoodValue(t) });
+    let lastError: string | undefined;
+    let lastStatus = '';
+    let closed = false;
+
+    const showStatus = (state?: LineState, stats = poller.stats()) => {
+      if (closed) return;
+      let lineState = state;
+      try {
+        lineState ??= line.state();
+      } catch {
+        lineState = undefined;
+      }
+      const s = deviceStatus(lineState, cfg.unit, stats, lastError);
+      // cheap to compare, so the (translated) status is only rebuilt when it changes
+      const key = `${s.fill}/${s.shape}/${s.key}/${JSON.stringify(s.subs)}`;
+      if (key === lastStatus) return;
+      lastStatus = key;
+      node.status({ fill: s.fill, shape: s.shape, text: RED._(`modbus-device.status.${s.key}`, s.subs) });
+    };
+
+    const report = (st = poller.stats()) => {
+      for (const q of QUALITIES) tagsGauge.set({ ...labels, quality: q }, st[q]);
+      const seen = st.good + st.bad + st.stale + st.uncertain;
+      const state: HealthState = st.bad + st.stale === 0 ? 'ok' : seen > 0 && st.good === 0 ? 'down' : 'degraded';
+      healthRegistry().report(node.id, 'modbus-device', state, { device: cfg.device, unit: cfg.unit, tags: st.tags, good: st.good, bad: st.bad, stale: st.stale, overruns: st.overruns, requestsPerScan: st.requestsPerScan, splits: st.splits, lastError }, node.name);
+    };
+
+    const onCycle = (r: CycleResult) => {
+      if (closed) return;
+      cycles.inc({ ...labels, group: r.group });
+      cycleSeconds.observe({ ...labels, group: r.group }, r.durationMs / 1000);
+      const failed = r.samples.find((s) => s.quality !== 'good');
+      lastError = failed?.error ?? (failed ? failed.quality : undefined);
+      const out: NodeMessage[] = [];
+      if (cfg.output !== 'rbe') out.push({ ...scanMessage(cfg.device, r.samples), group: r.group } as unknown as NodeMessage);
+      if (cfg.output !== 'scan') for (const s of r.changed) out.push(tagMessage(s) as unknown as NodeMessage);
+      if (out.length) node.send([out]);
+      const st = poller.stats();
+      report(st);
+      showStatus(undefined, st);
+    };
+    poller.on('cycle', onCycle);
+    poller.on('overrun', (group: string) => overruns.inc({ ...labels, group }));
+    poller.on('split', (s: { block: { area: string; address: number; count: number } }) => {
+      node.warn(`unit ${cfg.unit}: ${s.block.area} ${s.block.address}..${s.block.address + s.block.count - 1} answered "illegal data address"; reading it in smaller requests from now on`);
+    });
+    const onLineState = (s: LineState) => showStatus(s);
+    line.on('state', onLineState);
+    conn.register(node, { unit: cfg.unit, status: false });
+    node.status({ fill: 'yellow', shape: 'ring', text: RED._('modbus-device.status.connecting') });
+    report();
+    poller.start();
+
+    node.on('input', (msg: NodeMessage, send, done) => {
+      let values: Record<string, unknown>;
+      try {
+        values = writer.requestFromMessage(msg);
+      } catch (err) {
+        writes.inc({ ...labels, outcome: 'rejected' });
+        done(err as Error);
+        return;
+      }
+      const actor = `flow:${node.z ?? '-'}/node:${node.id}${msg._msgid ? `/msg:${msg._msgid}` : ''}`;
+      writer.write(values, actor).then(
+        (res) => {
+          for (const a of res.audit) node.log(`write ${cfg.device}/${a.tag}: ${fmt(a.old)} -> ${fmt(a.new)} by ${a.actor}`);
+          for (const w of res.warnings) node.warn(w);
+          writes.inc({ ...labels, outcome: 'ok' }, res.tags.length);
+          refresh(res.tags);
+          done();
+        },
+        (err: Error) => {
+          const audit = (err as Error & { audit?: Array<{ tag: string; old: unknown; new: unknown; ok: boolean; actor: string }> }).audit ?? [];
+          for (const a of audit) node.log(`write ${cfg.device}/${a.tag}: ${fmt(a.old)} -> ${fmt(a.new)} by ${a.actor}: ${a.ok ? 'ok' : 'FAILED'}`);
+          writes.inc({ ...labels, outcome: err instanceof WriteValidationError ? 'rejected' : 'failed' });
+          if (err instanceof WriteError) refresh(err.written);
+          done(err);
+        },
+      );
+    });
+
+    /** Poll the groups of written tags at once, so the new values show without waiting. */
+    const refresh = (tags: string[]) => {
+      const groups = new Set(tags.map((t) => cfg.tags.find((x) => x.name === t)?.group ?? cfg.groups[0].name));
+      for (const g of groups) {
+        poller.pollGroup(g).then((r) => r && onCycle(r), () => undefined);
+      }
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      poller.stop();
+      poller.removeAllListeners();
+      line.off('state', onLineState);
+      try {
+        conn.deregister(node);
+      } catch (err) {
+        node.error(`close: ${(err as Error).message}`);
+      }
+      healthRegistry().remove(node.id);
+      for (const q of QUALITIES) tagsGauge.remove({ ...labels, quality: q });
+      for (const g of cfg.groups) {
+        cycles.remove({ ...labels, group: g.name });
+        overruns.remove({ ...labels, group: g.name });
+        cycleSeconds.remove({ ...labels, group: g.name });
+      }
+      for (const outcome of ['ok', 'rejected', 'failed']) writes.remove({ ...labels, outcome });
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType('modbus-device', ModbusDeviceNode);
+};
+
+function fmt(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}
