@@ -24,6 +24,8 @@ export interface GatewaySettings {
   mqttUrl?: string;
   brokerPort: number;
   broker: boolean;
+  /** port of the Modbus simulator of the default flows (127.0.0.1) */
+  simPort: number;
   safe: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -47,6 +49,7 @@ export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
   mqttUrl: undefined,
   brokerPort: 1883,
   broker: true,
+  simPort: 5020,
   safe: false,
   logFormat: 'text',
   logLevel: 'info',
@@ -74,6 +77,7 @@ export const FIELDS: Field[] = [
   { key: 'mqttUrl', env: 'EDGE_GATEWAY_MQTT_URL', flag: '--mqtt-url', kind: 'url', help: 'external MQTT broker URL (mqtt://host:port); disables the embedded broker' },
   { key: 'brokerPort', env: 'EDGE_GATEWAY_BROKER_PORT', flag: '--broker-port', kind: 'port', help: 'port of the embedded MQTT broker on 127.0.0.1 (default 1883)' },
   { key: 'broker', env: 'EDGE_GATEWAY_BROKER', negFlag: '--no-broker', kind: 'bool', help: 'do not start the embedded MQTT broker' },
+  { key: 'simPort', env: 'EDGE_GATEWAY_SIM_PORT', flag: '--sim-port', kind: 'port', help: 'port of the Modbus TCP simulator the default flows poll, on 127.0.0.1 (default 5020)' },
   { key: 'safe', env: 'EDGE_GATEWAY_SAFE', flag: '--safe', kind: 'bool', help: 'start the editor without starting the flows' },
   { key: 'logFormat', env: 'EDGE_GATEWAY_LOG_FORMAT', flag: '--log-format', kind: 'logFormat', help: 'text (default) or json (JSON lines for log shippers)' },
   { key: 'logLevel', env: 'EDGE_GATEWAY_LOG_LEVEL', flag: '--log-level', kind: 'logLevel', help: 'fatal, error, warn, info (default), debug or trace' },

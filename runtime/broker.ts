@@ -2,7 +2,7 @@
 // nothing else installed. aedes is a runtime-only package (see resolve.ts).
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
-import { requireRuntimePackage } from './resolve';
+import { requireRuntimePackage, StartupError } from './resolve';
 
 export interface EmbeddedBroker {
   port: number;
@@ -24,7 +24,7 @@ export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Pro
   } catch (err) {
     aedes.close();
     const e = err as NodeJS.ErrnoException;
-    throw new Error(
+    throw new StartupError(
       e.code === 'EADDRINUSE'
         ? `embedded MQTT broker: port ${host}:${port} is in use (another broker?). Use --broker-port N, --mqtt-url URL for that broker, or --no-broker.`
         : `embedded MQTT broker: cannot listen on ${host}:${port}: ${e.message}`,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc).
 import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from '../settings';
-import { RuntimeDependencyError, requireRuntimePackage } from './resolve';
+import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, type CliIO, type Subcommand } from './commands/io';
 
 const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
@@ -48,6 +48,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     return await runGateway(args, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof SettingsError || err instanceof RuntimeDependencyError) return fail(io, err.message);
+    if (err instanceof StartupError) return fail(io, err.message, 1);
     return fail(io, (err as Error).stack ?? String(err), 1);
   }
 }

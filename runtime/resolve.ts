@@ -7,6 +7,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
+/** The gateway cannot start for a reason the user can fix (port in use, …): no stack trace. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
 export class RuntimeDependencyError extends Error {
   constructor(readonly packageName: string, readonly install: string) {
     super(`edge-gateway needs the package "${packageName}", which is not installed.\nInstall it with:\n  ${install}`);

@@ -10,7 +10,7 @@ import type { GatewaySettings } from '../settings';
 import { loggingSettings } from './logging';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { installHealthAndMetrics } from './health-routes';
-import { nodeRedDir, requireRuntimePackage } from './resolve';
+import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -89,6 +89,10 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     say(`embedded MQTT broker listening on 127.0.0.1:${broker.port}`);
   }
   process.env.EDGEGW_MQTT_URL = brokerUrl ?? 'mqtt://127.0.0.1:1883';
+  // What else the default flows refer to through ${...}: the simulator port and the demo CAN data.
+  process.env.EDGEGW_SIM_PORT = String(s.simPort);
+  process.env.EDGEGW_DEMO_DBC = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.dbc');
+  process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 
   const app = express();
   const server = createServer(app);
@@ -115,6 +119,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
       tours: false,
     },
     edgeGateway: { version, mqttUrl: brokerUrl },
+    // every Modbus write is audited (who, tag, old and new value) as JSON lines
+    edgegwAuditLog: join(s.userDir, 'audit.jsonl'),
   };
   if (s.adminUsers.length > 0) {
     settings.adminAuth = {
@@ -158,7 +164,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     await RED.stop().catch(() => undefined);
     if (broker) await broker.close();
     const e = err as NodeJS.ErrnoException;
-    throw new Error(e.code === 'EADDRINUSE' ? `port ${s.host}:${s.port} is in use: choose another with --port N` : `cannot listen on ${s.host}:${s.port}: ${e.message}`);
+    throw new StartupError(e.code === 'EADDRINUSE' ? `port ${s.host}:${s.port} is in use: choose another with --port N` : `cannot listen on ${s.host}:${s.port}: ${e.message}`);
   }
   const port = (server.address() as { port: number }).port;
   say(`editor on http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/  health on /health, metrics on /metrics`);

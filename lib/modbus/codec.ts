@@ -171,6 +171,29 @@ export function encodeBit(current: number, bit: number, on: boolean, order: Word
   return on ? (current | mask) & 0xffff : current & ~mask & 0xffff;
 }
 
+/**
+ * For an integer register value, raw * scale + offset carries binary noise (653 * 0.1 =
+ * 65.30000000000001). The scaled value of an integer can have no more decimals than scale and
+ * offset have, so rounding to those removes the noise and nothing else. Returns 10^decimals, or
+ * 0 when no rounding applies (float types, or more than 12 decimals).
+ */
+export function scaleRounding(kind: string, scale: number, offset: number): number {
+  if (kind === 'float32' || kind === 'float64') return 0;
+  const decimals = (x: number): number => {
+    const m = /^-?\d+(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x));
+    if (!m) return 99;
+    return Math.max(0, (m[1]?.length ?? 0) - Number(m[2] ?? 0));
+  };
+  const d = Math.max(decimals(scale), decimals(offset));
+  return d > 12 ? 0 : 10 ** d;
+}
+
+/** value = raw * scale + offset, rounded by scaleRounding's factor when it is not 0. */
+export function applyScale(raw: number, scale: number, offset: number, rounding: number): number {
+  const v = raw * scale + offset;
+  return rounding === 0 ? v : Math.round(v * rounding) / rounding;
+}
+
 function scaleRaw(raw: number | bigint, scale: number, offset: number): number | bigint {
   if (scale === 1 && offset === 0) {
     if (typeof raw === 'bigint') {
@@ -308,6 +331,7 @@ export function compileCodec(tag: TagDef): TagCodec {
     default: {
       const kind = shape.kind;
       const identity = scale === 1 && offset === 0;
+      const rounding = scaleRounding(kind, scale, offset);
       return {
         ...base,
         decode: identity
@@ -315,7 +339,7 @@ export function compileCodec(tag: TagDef): TagCodec {
               const raw = decodeNumeric(kind, data as ArrayLike<number>, at, order);
               return typeof raw === 'bigint' ? scaleRaw(raw, 1, 0) : raw;
             }
-          : (data, at) => Number(decodeNumeric(kind, data as ArrayLike<number>, at, order)) * scale + offset,
+          : (data, at) => applyScale(Number(decodeNumeric(kind, data as ArrayLike<number>, at, order)), scale, offset, rounding),
         encode: (value) => encodeNumeric(kind, rawFor(tag, kind, value), order),
       };
     }

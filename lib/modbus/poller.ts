@@ -11,7 +11,7 @@
 // "Illegal data address" splits the block (see planner.ts) and the halves are read at once.
 import { EventEmitter } from 'node:events';
 import type { TagSample, TagValue, Quality } from '../tags/contract';
-import { compileCodec, decodeFast, FastKind, type TagCodec } from './codec';
+import { applyScale, compileCodec, decodeFast, FastKind, scaleRounding, type TagCodec } from './codec';
 import { BreakerOpenError, ModbusExceptionError } from './errors';
 import type { ModbusLine } from './line-types';
 import { RegisterPlanner, type PlannerLimits, type PlanItem, type ReadBlock } from './planner';
@@ -71,6 +71,8 @@ interface PolledTag extends PlanItem {
   fast: FastKind;
   identity: boolean;
   scale: number;
+  /** see scaleRounding */
+  rounding: number;
   offset: number;
   /** position in the tag table, to keep samples in table order */
   index: number;
@@ -120,7 +122,7 @@ export class DevicePoller extends EventEmitter {
       const list = groups.get(gname);
       if (!list) throw new PollerConfigError(tag.name, 'group', `no poll group named '${gname}'`);
       const codec = compileCodec(tag);
-      const pt: PolledTag = { tag, width: codec.width, codec, fast: codec.fast, identity: tag.scale === 1 && tag.offset === 0, scale: tag.scale, offset: tag.offset, index, deadband: tag.deadband ?? 0 };
+      const pt: PolledTag = { tag, width: codec.width, codec, fast: codec.fast, identity: tag.scale === 1 && tag.offset === 0, scale: tag.scale, offset: tag.offset, rounding: scaleRounding(codec.shape.kind, tag.scale, tag.offset), index, deadband: tag.deadband ?? 0 };
       list.push(pt);
       this.byName.set(tag.name, pt);
     });
@@ -277,7 +279,7 @@ export class DevicePoller extends EventEmitter {
       const at = t.tag.address - base;
       let value: TagValue;
       if (t.fast === FastKind.Bit) value = decodeFast(t.fast, data, at) === 1;
-      else if (t.fast !== FastKind.None) value = t.identity ? decodeFast(t.fast, data, at) : decodeFast(t.fast, data, at) * t.scale + t.offset;
+      else if (t.fast !== FastKind.None) value = t.identity ? decodeFast(t.fast, data, at) : applyScale(decodeFast(t.fast, data, at), t.scale, t.offset, t.rounding);
       else {
         try {
           value = t.codec.decode(data, at);

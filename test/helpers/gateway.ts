@@ -28,8 +28,9 @@ export interface GatewayOptions {
 export async function startGatewayProcess(opts: GatewayOptions = {}): Promise<GatewayProcess> {
   const port = await freePort();
   const brokerPort = await freePort();
+  const simPort = await freePort();
   const userDir = opts.userDir ?? mkdtempSync(join(tmpdir(), 'edgegw-ud-'));
-  const args = [CLI, '--port', String(port), '--broker-port', String(brokerPort), '--user-dir', userDir, ...(opts.args ?? [])];
+  const args = [CLI, '--port', String(port), '--broker-port', String(brokerPort), '--sim-port', String(simPort), '--user-dir', userDir, ...(opts.args ?? [])];
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   for (const k of Object.keys(env)) if (k.startsWith('EDGE_GATEWAY_') && !(opts.env && k in opts.env)) delete env[k];
   const peer = startProcess(process.execPath, args, { env });
@@ -59,7 +60,7 @@ export async function startGatewayProcess(opts: GatewayOptions = {}): Promise<Ga
       await waitFor(
         'gateway /health',
         async () => {
-          if (peer.proc.exitCode !== null) throw new Error(`gateway exited with ${peer.proc.exitCode}:\n${peer.output()}`);
+          if (peer.proc.exitCode !== null) throw Object.assign(new Error(`gateway exited with ${peer.proc.exitCode}`), { fatal: true });
           const r = await fetch(`${base}/health`).catch(() => null);
           if (!r) return false;
           const body = (await r.json()) as { flows?: { started?: boolean } };

