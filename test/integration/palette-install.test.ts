@@ -31,6 +31,30 @@ function npmEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
 
 let work: string;
 let tarball: string;
+/** env for the palette installs: where prebuild-install finds a prebuilt sqlite3 (see below) */
+let prebuiltEnv: NodeJS.ProcessEnv = {};
+
+/**
+ * The optional sqlite3 dependency installs with `prebuild-install -r napi || node-gyp rebuild`.
+ * A user with internet gets the prebuilt N-API binary from GitHub; without internet (this machine)
+ * npm compiles SQLite from source, minutes of both cores per install, twice per run: that pushed
+ * this file past the test timeout under load and starved the tests running beside it. So the
+ * binary `npm ci` already built for this repository is offered as the prebuilt, under the name
+ * prebuild-install looks for in its local-prebuilds directory. The install still runs sqlite3's
+ * own install script; if the names ever differ (another sqlite3 version resolved), it compiles
+ * as before, only slower.
+ */
+function offerLocalSqlitePrebuild(dir: string): NodeJS.ProcessEnv {
+  const pkgDir = join(REPO_ROOT, 'node_modules', 'sqlite3');
+  const binary = join(pkgDir, 'build', 'Release', 'node_sqlite3.node');
+  if (!existsSync(binary)) return {};
+  const { version, binary: conf } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string; binary?: { napi_versions?: number[] } };
+  mkdirSync(dir, { recursive: true });
+  const first = join(dir, `sqlite3-v${version}-napi-v${(conf?.napi_versions ?? [6])[0]}-linux-${process.arch}.tar.gz`);
+  execFileSync('tar', ['czf', first, '-C', pkgDir, 'build/Release/node_sqlite3.node']);
+  for (const v of (conf?.napi_versions ?? []).slice(1)) writeFileSync(join(dir, `sqlite3-v${version}-napi-v${v}-linux-${process.arch}.tar.gz`), readFileSync(first));
+  return { npm_config_sqlite3_local_prebuilds: dir };
+}
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'edgegw-palette-'));
@@ -38,6 +62,7 @@ before(() => {
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv() });
   const info = JSON.parse(out.slice(out.indexOf('[')))[0];
   tarball = join(work, info.filename);
+  if (process.platform === 'linux') prebuiltEnv = offerLocalSqlitePrebuild(join(work, 'prebuilds'));
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -84,7 +109,7 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
   const userDir = join(work, `userdir-${rt.label}`);
   mkdirSync(userDir, { recursive: true });
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
-  const install = spawnSync('npm', [...PALETTE_FLAGS, tarball], { cwd: userDir, env: rt.env, encoding: 'utf8', timeout: 600000 });
+  const install = spawnSync('npm', [...PALETTE_FLAGS, tarball], { cwd: userDir, env: { ...rt.env, ...prebuiltEnv }, encoding: 'utf8', timeout: 600000 });
   assert.equal(install.status, 0, `palette install failed (${rt.label}):\n${install.stdout}\n${install.stderr}`);
   assert.ok(existsSync(join(userDir, 'node_modules', '@edgegw', 'node-red-gateway', 'package.json')));
   assert.ok(!existsSync(join(userDir, 'node_modules', 'node-red')), 'no second Node-RED pulled into the user directory');
@@ -108,6 +133,9 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
       for (const type of ourTypes) assert.ok(html.includes(`data-template-name="${type}"`), `${rt.label}: editor template of ${type}`);
       const msgs = (await (await fetch(`${base}/nodes/messages?lng=en-US`)).json()) as Record<string, unknown>;
       assert.ok(Object.keys(msgs).some((k) => k.startsWith('@edgegw/node-red-gateway/')), `${rt.label}: our message catalogues`);
+      const shared = await fetch(`${base}/resources/@edgegw/node-red-gateway/dbc-checker.js`);
+      assert.equal(shared.status, 200, `${rt.label}: shared editor code served from resources/`);
+      assert.match(await shared.text(), /EdgeGatewayDbcChecker/);
     }
     assert.doesNotMatch(nr.output(), /\[error\].*(edgegw|node-red-gateway)/i, nr.output());
   } finally {

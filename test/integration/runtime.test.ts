@@ -45,6 +45,10 @@ describe('edge-gateway runtime', () => {
       assert.equal(editor.status, 200);
       const html = await editor.text();
       assert.match(html, /<title>edge-gateway<\/title>/);
+      const nodesHtml = await (await fetch(`${gw.base}/nodes`, { headers: { accept: 'text/html' } })).text();
+      for (const type of ['modbus-device', 'can-interface', 'dbc-decode']) assert.ok(nodesHtml.includes(`data-template-name="${type}"`), `editor has ${type}`);
+      const shared = await fetch(`${gw.base}/resources/@edgegw/node-red-gateway/dbc-checker.js`);
+      assert.equal(shared.status, 200, 'shared editor code served from resources/');
 
       const msg = await firstMessage(`mqtt://127.0.0.1:${gw.brokerPort}`, 'edge-gateway/heartbeat');
       const hb = JSON.parse(msg.payload);
