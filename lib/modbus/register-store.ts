@@ -1,7 +1,7 @@
 // Persistence of a Modbus server's holding registers across restarts. RegisterStore is the
 // interface; JsonFileRegisterStore keeps them in one JSON file, written atomically (temp file +
-// rename) so a power cut never leaves half a file. A SQLite store can implement the same
-// interface (sqlite3 is not a dependency yet).
+// rename) so a power cut never leaves half a file. SqliteRegisterStore (register-store-sqlite.ts)
+// writes only what changed, and register-store-config.ts picks one from a node's settings.
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 

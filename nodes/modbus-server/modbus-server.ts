@@ -1,13 +1,13 @@
 // modbus-server: serves coils, discrete inputs, holding and input registers over Modbus TCP,
 // RTU on a serial port or RTU over TCP (lib/modbus/server.ts). The flow sets values (raw or
 // through a tag table); every write by a remote master comes out as a message.
-import { isAbsolute, join } from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { healthRegistry } from '../../lib/health/registry';
 import { ModbusServer, type ServerStatus, type ServerWriteEvent } from '../../lib/modbus/server';
 import { serverOptionsFromSettings, type ServerSettings } from '../../lib/modbus/server-config';
 import { ServerTagMap, applyFlowInput } from '../../lib/modbus/server-tags';
-import { JsonFileRegisterStore } from '../../lib/modbus/register-store';
+import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../../lib/modbus/register-store-config';
+import { MissingPackageError } from '../../lib/system/optional';
 import { parseTagTable } from '../../lib/modbus/tag-table';
 import type { TagSample } from '../../lib/tags/contract';
 
@@ -23,14 +23,23 @@ export = function (RED: NodeAPI) {
     const label = `modbus-server ${def.name || def.id}`;
 
     let server: ModbusServer;
+    /** the last save of the holding registers that failed, until one succeeds again */
+    let saveError: string | undefined;
     let tags: ServerTagMap | undefined;
     let defaultUnit = 0;
     try {
       const opts = serverOptionsFromSettings(def as ServerSettings);
-      if (def.persist === true || def.persist === 'true') {
-        const file = String(def.persistFile || '').trim() || `modbus-server-${node.id}.json`;
-        const base = (RED.settings.userDir as string | undefined) ?? process.cwd();
-        opts.store = new JsonFileRegisterStore(isAbsolute(file) ? file : join(base, file));
+      const baseDir = (RED.settings.userDir as string | undefined) ?? process.cwd();
+      const persistence = persistenceFromSettings(def as PersistenceSettings, { baseDir, nodeId: node.id });
+      if (persistence) {
+        const chosen = createRegisterStore(persistence);
+        opts.store = watchRegisterStore(chosen.store, (err) => {
+          if ((err?.message ?? undefined) === saveError) return;
+          saveError = err?.message;
+          if (err) node.error(`${label}: holding registers not saved: ${err.message}`);
+          showStatus(server.status());
+        });
+        opts.persistDelayMs = chosen.persistDelayMs;
       }
       server = new ModbusServer({ ...opts, name: (def.name as string) || undefined });
       const tagText = String(def.tags ?? '').trim();
@@ -38,8 +47,10 @@ export = function (RED: NodeAPI) {
       const units = server.units();
       defaultUnit = units === 'any' ? 0 : units[0];
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('modbus-server.status.badConfig') });
-      node.error(`${label}: ${(err as Error).message}`);
+      // a missing sqlite3 (optional, native) is not a mistake in the form: say what to install
+      const missing = err instanceof MissingPackageError ? err.packageName : undefined;
+      node.status({ fill: 'red', shape: 'ring', text: missing ? RED._('modbus-server.status.missingPackage', { package: missing }) : RED._('modbus-server.status.badConfig') });
+      node.error(`${label}: ${missing ? 'persistence: ' : ''}${(err as Error).message}`);
       healthRegistry().report(node.id, 'modbus-server', 'down', { error: (err as Error).message }, node.name);
       node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`${label} is not running: ${(err as Error).message}`)));
       return;
@@ -48,16 +59,20 @@ export = function (RED: NodeAPI) {
     const device = (def.name as string) || node.id;
     let closed = false;
 
+    // why start() failed when the server itself has no error to tell (e.g. the register store would not load)
+    let startError: string | undefined;
     const showStatus = (s: ServerStatus) => {
       if (closed) return;
       if (!s.serving) {
-        node.status({ fill: 'red', shape: 'ring', text: s.lastError ? RED._('modbus-server.status.error', { error: shorten(s.lastError) }) : RED._('modbus-server.status.stopped') });
+        const error = s.lastError ?? startError;
+        node.status({ fill: 'red', shape: 'ring', text: error ? RED._('modbus-server.status.error', { error: shorten(error) }) : RED._('modbus-server.status.stopped') });
       } else {
         const where = server.address();
         const text = 'port' in where ? RED._('modbus-server.status.listening', { port: where.port, clients: s.clients }) : RED._('modbus-server.status.open', { path: where.path });
-        node.status({ fill: 'green', shape: 'dot', text });
+        if (saveError) node.status({ fill: 'yellow', shape: 'dot', text: RED._('modbus-server.status.notSaved', { status: text, error: shorten(saveError) }) });
+        else node.status({ fill: 'green', shape: 'dot', text });
       }
-      healthRegistry().report(node.id, 'modbus-server', s.serving ? 'ok' : 'down', { ...s, address: server.address() }, node.name);
+      healthRegistry().report(node.id, 'modbus-server', !s.serving ? 'down' : saveError ? 'degraded' : 'ok', { ...s, ...(startError && !s.lastError ? { lastError: startError } : {}), ...(saveError ? { saveError } : {}), address: server.address() }, node.name);
     };
     server.on('status', showStatus);
 
@@ -81,6 +96,7 @@ export = function (RED: NodeAPI) {
       () => showStatus(server.status()),
       (err: Error) => {
         if (closed) return;
+        startError = err.message;
         node.error(`${label}: ${err.message}`);
         showStatus(server.status());
       },

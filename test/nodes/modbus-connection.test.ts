@@ -39,7 +39,9 @@ describe('modbus-connection node', () => {
     transport: 'tcp',
     host: '127.0.0.1',
     port: server?.port ?? 502,
-    timeoutMs: 300,
+    // generous: pymodbus on a loaded 2-core machine can take well over 300 ms to answer, and the
+    // tests read through the line expecting answers (a silenced unit still times out)
+    timeoutMs: 3000,
     reconnectMinMs: 100,
     reconnectMaxMs: 400,
     ...extra,

@@ -38,7 +38,9 @@ function calls(node: any, method: 'status' | 'error' | 'log' | 'warn'): unknown[
 
 describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   let peer: TypedPeer;
-  const conn = (extra: Record<string, unknown> = {}) => ({ id: 'conn1', type: 'modbus-connection', name: 'plant line', transport: 'tcp', host: '127.0.0.1', port: peer.port, timeoutMs: 300, reconnectMinMs: 50, reconnectMaxMs: 200, unitBackoffMinMs: 20, unitBackoffMaxMs: 50, ...extra });
+  // A generous request timeout: pymodbus on a loaded 2-core machine can take well over 300 ms to
+  // answer, and these tests assert good quality. The silent-unit test sets its own short timeout.
+  const conn = (extra: Record<string, unknown> = {}) => ({ id: 'conn1', type: 'modbus-connection', name: 'plant line', transport: 'tcp', host: '127.0.0.1', port: peer.port, timeoutMs: 3000, reconnectMinMs: 50, reconnectMaxMs: 200, unitBackoffMinMs: 20, unitBackoffMaxMs: 50, ...extra });
   const device = (id: string, extra: Record<string, unknown> = {}) => ({
     id,
     type: 'modbus-device',
@@ -192,7 +194,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   });
 
   test('status follows the line: a silent unit ends with the breaker open', async () => {
-    await helper.load(modules(), [tab, conn({ breakerThreshold: 2, breakerResetMs: 60000 }), device('s', { unit: 9 }), ...outs('s')]);
+    await helper.load(modules(), [tab, conn({ timeoutMs: 300, breakerThreshold: 2, breakerResetMs: 60000 }), device('s', { unit: 9 }), ...outs('s')]);
     const node = helper.getNode('s');
     const texts = () => calls(node, 'status').map(([s]: any) => s.text as string);
     await waitFor('error status', () => texts().includes('modbus-device.status.error'), 10000);

@@ -1,9 +1,10 @@
 // modbus-server node: serves what the flow sets (raw or by tag table) to mbpoll and to our own
 // line, emits every remote write, keeps holding registers across a redeploy, refuses bad
-// configuration and bad input clearly, and 100 redeploys leave nothing behind.
+// configuration and bad input clearly, and 100 redeploys leave nothing behind. Holding registers
+// persist in a JSON file or a SQLite database (also chosen by flows from before that option).
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helper, nodeModule } from '../helpers/nodered';
@@ -16,6 +17,7 @@ import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
 import { createModbusLine } from '../../lib/modbus/line';
 import type { ModbusServer } from '../../lib/modbus/server';
 import { healthRegistry } from '../../lib/health/registry';
+import { SQLITE_PEER, secondConnection } from '../helpers/sqlite-store';
 
 const modules = () => [nodeModule('modbus-server'), testNodesModule];
 const TAGS = [
@@ -180,6 +182,150 @@ describe('modbus-server node', () => {
     assert.deepEqual(serverOf('srv').getRegisters(2, 'holding', 7, 2), [4321, 1234]);
   });
 
+  test('holding registers persist in SQLite across redeploys: mbpoll writes, a second connection sees them', needPeers(PEER.mbpoll(), SQLITE_PEER()), async () => {
+    const file = join(dir, 'persist.db');
+    const flow = [srv({ persistence: 'sqlite', persistFile: file }), sink];
+    await helper.load(modules(), flow);
+    let port = await listening('srv');
+    assert.equal((await mbpollWrite({ tcp: { host: '127.0.0.1', port }, unit: 2 }, 'holding', 20, [11, 22, 33])).code, 0);
+    await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 3000);
+    const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port } });
+    try {
+      await line.write(1, 'holding', 0, Array.from({ length: 100 }, (_, i) => 500 + i));
+    } finally {
+      await line.close();
+    }
+    helper.getNode('srv').receive({ payload: { area: 'holding', address: 99, values: [7], unit: 1 } }); // the flow's own values persist too
+    await helper.unload();
+
+    const other = await secondConnection(file);
+    try {
+      const rows = await other.all('SELECT unit, address, value, updated_at FROM holding_registers ORDER BY unit, address');
+      assert.deepEqual(rows.filter((r) => r.unit === 2).map((r) => [r.address, r.value]), [[20, 11], [21, 22], [22, 33]]);
+      const unit1 = rows.filter((r) => r.unit === 1);
+      assert.equal(unit1.length, 100);
+      assert.equal(unit1[99].value, 7);
+      assert.equal(new Set(unit1.slice(0, 99).map((r) => r.updated_at)).size, 1, 'the FC16 of 100 registers was one transaction');
+    } finally {
+      await other.close();
+    }
+
+    for (let round = 0; round < 2; round++) {
+      await helper.load(modules(), flow);
+      port = await listening('srv');
+      assert.deepEqual(serverOf('srv').getRegisters(2, 'holding', 20, 3), [11, 22, 33], `round ${round}`);
+      assert.deepEqual(serverOf('srv').getRegisters(1, 'holding', 97, 3), [597, 598, 7]);
+      assert.deepEqual([...(await mbpollRead({ tcp: { host: '127.0.0.1', port }, unit: 2 }, 'holding', 20, 3)).values.values()], [11, 22, 33]);
+      await helper.unload();
+    }
+  });
+
+  test('a flow saved before the option: persist + a .db file selects SQLite, relative to the user directory', needPeers(SQLITE_PEER()), async () => {
+    const userDir = mkdtempSync(join(dir, 'userdir-'));
+    helper.settings({ userDir });
+    try {
+      const flow = [srv({ persist: true, persistFile: 'legacy-regs.db' }), sink];
+      await helper.load(modules(), flow);
+      const port = await listening('srv');
+      const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port } });
+      try {
+        await line.write(1, 'holding', 5, [4242]);
+      } finally {
+        await line.close();
+      }
+      await helper.unload();
+      const file = join(userDir, 'legacy-regs.db');
+      assert.ok(existsSync(file), `created in the user directory: ${readdirSync(userDir).join(', ')}`);
+      const other = await secondConnection(file);
+      assert.deepEqual(await other.all('SELECT unit, address, value FROM holding_registers'), [{ unit: 1, address: 5, value: 4242 }]);
+      await other.close();
+      await helper.load(modules(), flow);
+      await listening('srv');
+      assert.deepEqual(serverOf('srv').getRegisters(1, 'holding', 5, 1), [4242]);
+    } finally {
+      await helper.unload();
+      helper.settings({});
+    }
+  });
+
+  test('a SQLite file that is not a database: red status, the error names the file', needPeers(SQLITE_PEER()), async () => {
+    const file = join(dir, 'garbage.db');
+    writeFileSync(file, 'not a database at all '.repeat(100));
+    await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
+    const node = helper.getNode('srv');
+    await waitFor('the start failure', () => errorsOf(node).length > 0, 5000);
+    assert.ok(errorsOf(node).some((e) => e.includes(file) && /not a SQLite database/.test(e)), errorsOf(node).join('\n'));
+    await waitFor('red status', () => lastStatus(node)?.fill === 'red', 2000);
+    assert.equal(lastStatus(node)?.text, 'modbus-server.status.error');
+    assert.equal(healthRegistry().list().find((e) => e.id === 'srv')?.state, 'down');
+    assert.equal(serverOf('srv').status().serving, false);
+  });
+
+  test('a save that fails while serving (database locked) turns the status yellow until a save succeeds', needPeers(SQLITE_PEER()), async () => {
+    const file = join(dir, 'locked.db');
+    await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
+    await listening('srv');
+    const node = helper.getNode('srv');
+    const other = await secondConnection(file);
+    try {
+      await other.run('BEGIN IMMEDIATE');
+      node.receive({ payload: { area: 'holding', address: 1, values: [111] } });
+      await waitFor('yellow status', () => lastStatus(node)?.fill === 'yellow', 8000); // after the 2 s busy timeout
+      assert.equal(lastStatus(node)?.text, 'modbus-server.status.notSaved');
+      assert.ok(errorsOf(node).some((e) => e.includes(file) && /not saved: .*locked by another connection/.test(e)), errorsOf(node).join('\n'));
+      assert.equal(healthRegistry().list().find((e) => e.id === 'srv')?.state, 'degraded');
+      await other.run('ROLLBACK');
+      node.receive({ payload: { area: 'holding', address: 2, values: [222] } });
+      await waitFor('green again', () => lastStatus(node)?.fill === 'green', 8000);
+      assert.deepEqual(await other.all('SELECT address, value FROM holding_registers ORDER BY address'), [{ address: 1, value: 111 }, { address: 2, value: 222 }], 'the failed write was kept and committed later');
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('sqlite3 not installed: the status says which package, nothing crashes', async () => {
+    // the palette install where the native sqlite3 did not build, simulated by refusing to load it
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const Module = require('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
+    const load = Module._load;
+    Module._load = function (this: unknown, request: string, ...rest: unknown[]) {
+      if (request === 'sqlite3') throw Object.assign(new Error("Cannot find module 'sqlite3'"), { code: 'MODULE_NOT_FOUND' });
+      return load.call(this, request, ...rest);
+    };
+    try {
+      await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: join(dir, 'never.db') }), sink]);
+    } finally {
+      Module._load = load;
+    }
+    const node = helper.getNode('srv');
+    assert.deepEqual(lastStatus(node), { fill: 'red', shape: 'ring', text: 'modbus-server.status.missingPackage' });
+    assert.ok(errorsOf(node).some((e) => /persistence: package "sqlite3" is not installed.*npm install sqlite3/.test(e)), errorsOf(node).join('\n'));
+    assert.equal(existsSync(join(dir, 'never.db')), false);
+    node.receive({ payload: { area: 'holding', address: 0, values: [1] } });
+    await waitFor('input refused', () => errorsOf(node).some((e) => /is not running/.test(e)), 2000);
+  });
+
+  test('20 redeploys with SQLite persistence leave no file handle, timer or socket behind', needPeers(SQLITE_PEER()), async () => {
+    const file = join(dir, 'lifecycle.db');
+    const fds = () => readdirSync('/proc/self/fd').length;
+    await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
+    await listening('srv');
+    await helper.unload();
+    const baseline = resourceCounts();
+    const baseFds = fds();
+    for (let i = 0; i < 20; i++) {
+      await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
+      await listening('srv');
+      helper.getNode('srv').receive({ payload: { area: 'holding', address: 0, values: [i] } });
+      await helper.unload();
+    }
+    assert.deepEqual(await settleTo(baseline), []);
+    await waitFor(`open file descriptors back to ${baseFds}`, () => fds() <= baseFds, 3000);
+    await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
+    await listening('srv');
+    assert.deepEqual(serverOf('srv').getRegisters(1, 'holding', 0, 1), [19], 'every close committed its write');
+  });
+
   test('input that cannot be applied fails the message (Catch sees it)', async () => {
     await helper.load(modules(), [srv(), sink]);
     await listening('srv');
@@ -210,6 +356,38 @@ describe('modbus-server node', () => {
     await waitFor('the inject nodes set values', () => serverOf('mbs.server').getRegisters(1, 'input', 100, 3).join() === '1,2,3' && serverOf('mbs.server').getBits(1, 'coil', 0, 1)[0], 5000);
     const [hi] = serverOf('mbs.server').getRegisters(1, 'holding', 0, 2);
     assert.ok(hi >= 0x41a0 && hi <= 0x41c8, `temperature 20..25 as float32: ${hi.toString(16)}`);
+  });
+
+  test('the SQLite example flow imports, keeps what a master wrote across a redeploy', needPeers(SQLITE_PEER()), async () => {
+    const flow = JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'modbus-server-sqlite.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const userDir = mkdtempSync(join(dir, 'example-'));
+    for (const n of flow) {
+      if (n.type === 'modbus-server') n.port = 0;
+      n.z = 'tab';
+    }
+    const debug = require('@node-red/nodes/core/common/21-debug.js');
+    const comment = require('@node-red/nodes/core/common/90-comment.js');
+    const nodes = [debug, comment, ...modules()];
+    const tabFlow = [{ id: 'tab', type: 'tab', label: 'example' }, ...flow];
+    helper.settings({ userDir });
+    try {
+      await helper.load(nodes, tabFlow);
+      await waitFor('the example server is listening', () => serverOf('mbsq.server').status().serving, 5000);
+      const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port: portOf('mbsq.server') } });
+      try {
+        await line.write(1, 'holding', 4, [215, 30]);
+      } finally {
+        await line.close();
+      }
+      await helper.unload();
+      assert.ok(existsSync(join(userDir, 'modbus-setpoints.db')));
+      await helper.load(nodes, tabFlow);
+      await waitFor('listening again', () => serverOf('mbsq.server').status().serving, 5000);
+      assert.deepEqual(serverOf('mbsq.server').getRegisters(1, 'holding', 4, 2), [215, 30]);
+    } finally {
+      await helper.unload();
+      helper.settings({});
+    }
   });
 
   test('100 redeploys leave no timer, socket or health entry behind', async () => {

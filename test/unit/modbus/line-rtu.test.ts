@@ -80,8 +80,9 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
     const line = open({
       name: 'serial-fairness',
       transport: serial('rtu', s.path!, 115200),
-      // generous for the healthy units on a loaded machine; the silent unit costs one timeout per probe
-      timeoutMs: 300,
+      // generous for the healthy units on a loaded machine (a timeout there would suspend a healthy
+      // unit for a second and skew the rates); the silent unit only costs it until its breaker opens
+      timeoutMs: 1000,
       unitBackoff: { minMs: 1000, maxMs: 8000 },
       breaker: { failureThreshold: 2, resetTimeoutMs: 60000 },
     });
@@ -99,7 +100,7 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     };
-    const windowMs = 2000;
+    const windowMs = 750;
     const measure = async (withSilent: boolean): Promise<number> => {
       const stopAt = performance.now() + windowMs;
       const until = () => performance.now() >= stopAt;
@@ -118,12 +119,18 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
     assert.equal(line.state().units[3].breaker, 'open');
     assert.equal(line.state().units[3].timeouts, 2);
 
-    // alternate the two conditions so drifts of a noisy machine hit both alike
+    // alternate the two conditions in short windows, in ABBA order, so the drifts of a loaded,
+    // shared machine (which swing the rate by 30% from one second to the next) hit both alike
     const baseline: number[] = [];
     const silent: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      baseline.push(await measure(false));
-      silent.push(await measure(true));
+    for (let round = 0; round < 8; round++) {
+      if (round % 2 === 0) {
+        baseline.push(await measure(false));
+        silent.push(await measure(true));
+      } else {
+        silent.push(await measure(true));
+        baseline.push(await measure(false));
+      }
     }
     const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
     const ratio = sum(silent) / sum(baseline);
@@ -135,7 +142,7 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
 
   test('rtu: a unit that times out fails its next requests at once while suspended', async () => {
     const s = await start('rtu', [1, 2]);
-    const line = open({ name: 'serial-suspend', transport: serial('rtu', s.path!), timeoutMs: 100, unitBackoff: { minMs: 5000, maxMs: 5000 } });
+    const line = open({ name: 'serial-suspend', transport: serial('rtu', s.path!), timeoutMs: 1000, unitBackoff: { minMs: 5000, maxMs: 5000 } });
     await s.silence(2, true);
     await assert.rejects(line.read(2, 'holding', 0, 1), ModbusTimeoutError);
     const t0 = performance.now();

@@ -160,7 +160,9 @@ describe('Modbus line over TCP (pymodbus)', peers, () => {
   test('breaker: opens after N timeouts, refuses at once, half-open trial, closes after success', async () => {
     const line = open({
       name: 'tcp-breaker',
-      timeoutMs: 150,
+      // not shorter: the healthy unit 1 and the recovered unit 3 must answer within it, and
+      // pymodbus on a loaded 2-core machine can take a few hundred ms
+      timeoutMs: 1000,
       unitBackoff: { minMs: 1, maxMs: 1 },
       breaker: { failureThreshold: 3, resetTimeoutMs: 700 },
     });
@@ -196,7 +198,7 @@ describe('Modbus line over TCP (pymodbus)', peers, () => {
   });
 
   test('a unit that times out is suspended with its own backoff while the others go on', async () => {
-    const line = open({ name: 'tcp-suspend', timeoutMs: 150, unitBackoff: { minMs: 400, maxMs: 400 }, breaker: { failureThreshold: 100, resetTimeoutMs: 1000 } });
+    const line = open({ name: 'tcp-suspend', timeoutMs: 1000, unitBackoff: { minMs: 400, maxMs: 400 }, breaker: { failureThreshold: 100, resetTimeoutMs: 1000 } });
     await server.silence(2, true);
     try {
       await assert.rejects(line.read(2, 'holding', 0, 1), (e: unknown) => e instanceof ModbusTimeoutError && !(e instanceof UnitSuspendedError));

@@ -64,7 +64,9 @@ describe('poller faults against pymodbus', needPeers(PEER.pymodbus()), () => {
   test('while the breaker is open the tags keep their last good value as stale', async () => {
     const fragile = createModbusLine({
       transport: { kind: 'tcp', host: '127.0.0.1', port: peer.port! },
-      timeoutMs: 150,
+      // long enough for the first, good read from pymodbus on a loaded machine; the silent unit
+      // then costs two of these before the breaker opens
+      timeoutMs: 1000,
       unitBackoff: { minMs: 1, maxMs: 1 },
       breaker: { failureThreshold: 2, resetTimeoutMs: 60000 },
     });

@@ -100,10 +100,10 @@ describe('modbus server with our line as master', () => {
     sp.write(Buffer.from([0x01, 0x03, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x55, 0x55]));
     await new Promise((r) => sp.drain(r));
     await new Promise<void>((r) => sp.close(() => r()));
-    const line: ModbusLine = track(createModbusLine({ transport: { kind: 'rtu', path: pty.b, baudRate: 19200, parity: 'none', dataBits: 8, stopBits: 1 }, timeoutMs: 500 }));
+    const line: ModbusLine = track(createModbusLine({ transport: { kind: 'rtu', path: pty.b, baudRate: 19200, parity: 'none', dataBits: 8, stopBits: 1 }, timeoutMs: 5000 }));
     server.setRegisters(1, 'holding', 0, [31337]);
     assert.deepEqual(await line.read(1, 'holding', 0, 1), [31337]);
-    await waitFor('junk counted', () => server.status().dropped > 0, 2000);
+    await waitFor('junk counted', () => server.status().dropped > 0, 10000);
   });
 
   test('tcp: a port in use fails start() clearly, then the server listens as soon as the port is free', async () => {
@@ -115,7 +115,7 @@ describe('modbus server with our line as master', () => {
     await assert.rejects(server.start(), (e: unknown) => (e as Error).name === 'ServerConfigError' && /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/.test((e as Error).message));
     assert.equal(server.status().serving, false);
     await new Promise<void>((r) => blocker.close(() => r()));
-    await waitFor('listening after the port was freed', () => server.status().serving, 3000);
+    await waitFor('listening after the port was freed', () => server.status().serving, 10000);
     const line: ModbusLine = track(createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port } }));
     assert.deepEqual(await line.read(1, 'holding', 0, 1), [0]);
   });
