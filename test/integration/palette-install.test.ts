@@ -19,13 +19,18 @@ const ourTypes = Object.keys(pkg['node-red'].nodes as Record<string, string>);
 const CACHE = join(REPO_ROOT, '.test-cache');
 
 /**
- * The environment without the npm_* variables of the `npm test` that runs us: inherited, they
- * override the flags of the npm commands below (`npm pack --ignore-scripts` would run `prepare`
- * and rebuild dist/ under the feet of the other tests).
+ * The environment of a user's shell, not of the `npm test` that runs us: no npm_* variables
+ * (they override the flags of the npm commands below) and no node_modules/.bin on PATH (under
+ * `npm test` it comes first, and Node-RED's registry brings an npm 10 there, which runs
+ * `prepare` on `npm pack --ignore-scripts` and rebuilt dist/ under the feet of the other tests).
  */
 function npmEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (!/^npm_/i.test(k)) env[k] = v;
+  env.PATH = (base.PATH ?? '')
+    .split(':')
+    .filter((p) => p && !/node_modules[\\/]\.bin$/.test(p) && !/node-gyp-bin$/.test(p))
+    .join(':');
   return env;
 }
 
@@ -110,6 +115,8 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
   mkdirSync(userDir, { recursive: true });
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
   const install = spawnSync('npm', [...PALETTE_FLAGS, tarball], { cwd: userDir, env: { ...rt.env, ...prebuiltEnv }, encoding: 'utf8', timeout: 600000 });
+  // the npm a user runs, not one from our own node_modules (see npmEnv)
+  assert.doesNotMatch(spawnSync('sh', ['-c', 'command -v npm'], { env: rt.env, encoding: 'utf8' }).stdout, /node_modules/);
   assert.equal(install.status, 0, `palette install failed (${rt.label}):\n${install.stdout}\n${install.stderr}`);
   assert.ok(existsSync(join(userDir, 'node_modules', '@edgegw', 'node-red-gateway', 'package.json')));
   assert.ok(!existsSync(join(userDir, 'node_modules', 'node-red')), 'no second Node-RED pulled into the user directory');
@@ -167,7 +174,8 @@ describe('palette install', () => {
     }
     const version = execFileSync(node22, ['--version'], { encoding: 'utf8' }).trim();
     assert.match(version, /^v22\./);
-    const env = { ...npmEnv(), PATH: `${dirname(node22)}:${process.env.PATH}` };
+    const base = npmEnv();
+    const env = { ...base, PATH: `${dirname(node22)}:${base.PATH}` };
     await checkPaletteInstall({ label: 'node-red-5', node: node22, redJs, env });
   });
 });
