@@ -33,7 +33,7 @@ import { ExponentialBackoff } from './backoff';
 import { resolveLineOptions, type ResolvedLineOptions } from './line-config';
 import { LineMetrics } from './line-metrics';
 import type { Area, ConnectionState, LineOptions, LineState, ModbusLine, UnitStats, WriteOptions } from './line-types';
-import { isNotSent, openConnection, readFunction, type FunctionCode, type ModbusConnection, type TransportResult } from './transport';
+import { isNotSent, openConnection, readFunction, type FunctionCode, type ModbusConnection, type TransportRequest, type TransportResult } from './transport';
 import { FairScheduler, type QueuedRequest, type UnitQueue } from './unit-queue';
 import { checkRead, checkWrite, errorKind } from './line-requests';
 
@@ -60,6 +60,8 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
   private retryAt = 0;
   private gapTimer: NodeJS.Timeout | undefined;
   private gapUntil = 0;
+  private queueTimer: NodeJS.Timeout | undefined;
+  private queueTimerAt = Infinity;
   private lastError: string | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -145,12 +147,43 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     }
     if (!this.started) this.connect();
     return new Promise<TransportResult>((resolve, reject) => {
-      const req: QueuedRequest = { unit: where.unit, fc, address: where.address, count: where.count, values, where, resolve, reject, queuedAt: Date.now() };
-      req.queueTimer = setTimeout(() => this.queueTimeout(q, req), this.o.queueTimeoutMs);
+      const queuedAt = Date.now();
+      const req: QueuedRequest = { unit: where.unit, fc, address: where.address, count: where.count, values, where, resolve, reject, queuedAt, queue: q, sentAt: 0, trial: false, expiresAt: queuedAt + this.o.queueTimeoutMs };
       q.items.push(req);
+      this.armQueueDeadline(req.expiresAt!);
       this.pump();
     });
   }
+
+  // Queue timeouts: one timer per line, armed for the earliest expiry of anything queued, instead
+  // of one timer per request. When it fires it fails what is due and re-arms for the next; a
+  // request that left its queue in time costs no timer work at all.
+  private armQueueDeadline(at: number): void {
+    if (this.closed) return;
+    if (this.queueTimer) {
+      if (this.queueTimerAt <= at) return;
+      clearTimeout(this.queueTimer);
+    }
+    this.queueTimerAt = at;
+    this.queueTimer = setTimeout(this.onQueueDeadline, Math.max(1, at - Date.now()));
+    // it may stay armed after the queues drained (until its time comes): it must not keep the
+    // process alive by itself; while the line is open its socket or reconnect timer does that
+    this.queueTimer.unref();
+  }
+
+  private readonly onQueueDeadline = (): void => {
+    this.queueTimer = undefined;
+    this.queueTimerAt = Infinity;
+    if (this.closed) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const q of this.scheduler.all()) {
+      if (q.items.length === 0) continue;
+      for (const req of q.takeExpired(now)) this.queueTimeout(q, req);
+      for (const r of q.items) if (r.expiresAt! < next) next = r.expiresAt!;
+    }
+    if (next !== Infinity) this.armQueueDeadline(next);
+  };
 
   /** Why a request to this unit must not be queued now (breaker open, unit suspended), if so. */
   private refusal(q: UnitQueue, where: RequestWhere): Error | undefined {
@@ -160,9 +193,8 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     return undefined;
   }
 
+  /** A request that waited in its queue for queueTimeoutMs (already taken out of it). */
   private queueTimeout(q: UnitQueue, req: QueuedRequest): void {
-    req.queueTimer = undefined;
-    if (!q.remove(req)) return;
     const err =
       this.connection === 'connected'
         ? new ModbusTimeoutError(req.where, this.o.queueTimeoutMs)
@@ -175,7 +207,7 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.closed && this.conn && this.conn.inFlight() < this.o.maxInFlight) {
+      while (!this.closed && this.conn && this.conn.isOpen() && this.conn.inFlight() < this.o.maxInFlight) {
         if (this.o.interFrameDelayMs > 0) {
           const wait = this.gapUntil - performance.now();
           if (wait > 0) {
@@ -198,17 +230,17 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
   }
 
   private dispatch(conn: ModbusConnection, q: UnitQueue, req: QueuedRequest): void {
-    if (req.queueTimer) clearTimeout(req.queueTimer);
-    req.queueTimer = undefined;
     q.inFlight++;
     q.requests++;
     req.sentAt = performance.now();
     this.metrics.request(req.unit, req.fc);
-    conn.send(req, this.o.timeoutMs).then(
-      (value) => this.complete(q, req, undefined, value),
-      (err: Error) => this.complete(q, req, err),
-    );
+    conn.send(req, this.o.timeoutMs, this.onSettled);
   }
+
+  private readonly onSettled = (r: TransportRequest, err: Error | undefined, value: TransportResult): void => {
+    const req = r as QueuedRequest;
+    this.complete(req.queue!, req, err, value);
+  };
 
   private complete(q: UnitQueue, req: QueuedRequest, err: Error | undefined, value?: TransportResult): void {
     q.inFlight--;
@@ -217,9 +249,8 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
       q.requests--;
       if (req.trial) q.breaker.release();
       req.trial = false;
-      const left = Math.max(1, req.queuedAt + this.o.queueTimeoutMs - Date.now());
-      req.queueTimer = setTimeout(() => this.queueTimeout(q, req), left);
       q.items.unshift(req);
+      this.armQueueDeadline(req.expiresAt!);
       this.pump();
       return;
     }
@@ -269,7 +300,6 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     q.suspendedUntil = Date.now() + delay;
     q.suspendedSince = performance.now();
     for (const r of q.drain()) {
-      if (r.queueTimer) clearTimeout(r.queueTimer);
       const e = q.breaker.state() === 'open' ? new BreakerOpenError(q.unit, q.breaker.retryInMs()) : new UnitSuspendedError(r.where, this.o.timeoutMs, delay);
       this.countError(q, e);
       r.reject(e);
@@ -290,7 +320,6 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
       this.metrics.breaker(q.unit, c.to);
       if (c.to === 'open') {
         for (const r of q.drain()) {
-          if (r.queueTimer) clearTimeout(r.queueTimer);
           const e = new BreakerOpenError(q.unit, q.breaker.retryInMs());
           this.countError(q, e);
           r.reject(e);
@@ -374,10 +403,10 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.gapTimer) clearTimeout(this.gapTimer);
-    this.reconnectTimer = this.gapTimer = undefined;
+    if (this.queueTimer) clearTimeout(this.queueTimer);
+    this.reconnectTimer = this.gapTimer = this.queueTimer = undefined;
     for (const q of this.scheduler.all()) {
       for (const r of q.drain()) {
-        if (r.queueTimer) clearTimeout(r.queueTimer);
         r.reject(new ModbusConnectionError('line closed', r.where));
       }
     }

@@ -4,7 +4,12 @@
 // connection must then be dropped, because a TCP byte stream has no marker to resync on.
 
 export class MbapStreamTracker {
-  private header = Buffer.alloc(0);
+  /** the header bytes seen so far of the frame that begins (0..6), kept in plain fields: no Buffer per frame */
+  private headerLen = 0;
+  private tidHi = 0;
+  private tidLo = 0;
+  private protocol = 0;
+  private lenHi = 0;
   private need = 0;
   private tid = -1;
 
@@ -14,35 +19,55 @@ export class MbapStreamTracker {
    */
   feed(chunk: Buffer): number {
     let i = 0;
-    while (i < chunk.length) {
+    const n = chunk.length;
+    while (i < n) {
       if (this.need > 0) {
-        const take = Math.min(this.need, chunk.length - i);
+        const take = Math.min(this.need, n - i);
         this.need -= take;
         i += take;
         if (this.need === 0) this.tid = -1;
         continue;
       }
-      const headerStart = i - this.header.length;
-      const take = Math.min(6 - this.header.length, chunk.length - i);
-      this.header = Buffer.concat([this.header, chunk.subarray(i, i + take)]);
-      i += take;
-      if (this.header.length < 6) break;
-      const protocol = this.header.readUInt16BE(2);
-      const length = this.header.readUInt16BE(4);
-      if (protocol !== 0 || length < 2 || length > 254) {
-        this.reset();
-        return Math.max(0, headerStart);
+      const headerStart = i - this.headerLen;
+      while (this.headerLen < 6 && i < n) {
+        const b = chunk[i++];
+        switch (this.headerLen++) {
+          case 0:
+            this.tidHi = b;
+            break;
+          case 1:
+            this.tidLo = b;
+            break;
+          case 2:
+            this.protocol = b << 8;
+            break;
+          case 3:
+            this.protocol |= b;
+            break;
+          case 4:
+            this.lenHi = b;
+            break;
+          case 5: {
+            const length = (this.lenHi << 8) | b;
+            if (this.protocol !== 0 || length < 2 || length > 254) {
+              this.reset();
+              return Math.max(0, headerStart);
+            }
+            this.tid = (this.tidHi << 8) | this.tidLo;
+            this.need = length;
+            break;
+          }
+        }
       }
-      this.tid = this.header.readUInt16BE(0);
-      this.need = length;
-      this.header = Buffer.alloc(0);
+      if (this.headerLen < 6) break;
+      this.headerLen = 0;
     }
     return -1;
   }
 
   /** Whether a frame has begun and not yet ended. */
   midFrame(): boolean {
-    return this.need > 0 || this.header.length > 0;
+    return this.need > 0 || this.headerLen > 0;
   }
 
   /** Transaction id of the frame under way; -1 when its header is not complete. */
@@ -51,7 +76,7 @@ export class MbapStreamTracker {
   }
 
   reset(): void {
-    this.header = Buffer.alloc(0);
+    this.headerLen = 0;
     this.need = 0;
     this.tid = -1;
   }

@@ -49,11 +49,15 @@ export interface ClientInternals extends EventEmitter {
   writeFC16(u: number, a: number, v: number[], cb: NodeCallback): void;
 }
 
+/** How a request settles: err undefined and the value, or the error. */
+export type SendCallback = (req: TransportRequest, err: Error | undefined, value: TransportResult) => void;
+
 export interface Pending {
   req: TransportRequest;
-  resolve(v: TransportResult): void;
-  reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  done: SendCallback;
+  /** performance.now() ms when it times out */
+  deadline: number;
+  timeoutMs: number;
   tid: number | undefined;
   txn: unknown;
 }

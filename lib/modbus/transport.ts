@@ -18,8 +18,8 @@
 // - RTU serial (RTUBufferedPort), RTU over TCP (TelnetPort), ASCII (AsciiPort): no transaction
 //   ids, one request at a time. Their receive buffers are flushed before each request so a late
 //   answer to a timed-out request is not taken for the next one.
-// - Timeouts are ours (one timer per request, modbus-serial's own timeout is left off), so every
-//   request settles exactly once: answer, exception, timeout, garbage or connection loss.
+// - Timeouts are ours (one deadline timer per connection, modbus-serial's own timeout is left
+//   off), so every request settles exactly once: answer, exception, timeout, garbage or connection loss.
 // - The ports' data handlers can throw on malformed input (AsciiPort on a short frame); they are
 //   wrapped so a garbage frame fails the request instead of crashing the process, and receive
 //   buffers are capped so a peer streaming junk cannot grow memory.
@@ -30,7 +30,8 @@ import type { TransportConfig } from './line-types';
 import { ModbusConnectionError, ModbusProtocolError, ModbusTimeoutError, whereText } from './errors';
 import { MbapStreamTracker } from './transport-mbap';
 import { checkAnswer, isNotSent, issue, mapError, notSent, resetRx } from './transport-answers';
-import { MAX_RX_BUFFER, isPipelined, transportText, type ClientInternals, type NodeCallback, type Pending, type TransportRequest, type TransportResult } from './transport-types';
+import { performance } from 'node:perf_hooks';
+import { MAX_RX_BUFFER, isPipelined, transportText, type ClientInternals, type NodeCallback, type Pending, type SendCallback, type TransportRequest, type TransportResult } from './transport-types';
 
 export * from './transport-types';
 export { isNotSent } from './transport-answers';
@@ -40,6 +41,8 @@ export class ModbusConnection extends EventEmitter {
   private readonly inflight = new Map<number, Pending>();
   private seq = 0;
   private closed = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
   private lostError: Error | undefined;
   /** Modbus TCP only: where the frames of the response stream begin and end */
   private readonly tracker: MbapStreamTracker | undefined;
@@ -67,34 +70,62 @@ export class ModbusConnection extends EventEmitter {
     return !this.closed;
   }
 
-  send(req: TransportRequest, timeoutMs: number): Promise<TransportResult> {
-    return new Promise<TransportResult>((resolve, reject) => {
-      if (this.closed) {
-        reject(notSent(new ModbusConnectionError(this.lostError?.message ?? 'connection closed', req.where)));
-        return;
-      }
-      const seq = ++this.seq;
-      const port = this.client._port;
-      if (!this.pipelined) resetRx(port);
-      const tid = this.pipelined ? port._transactionIdWrite : undefined;
-      const pending: Pending = {
-        req,
-        resolve,
-        reject,
-        timer: setTimeout(() => this.onTimeout(seq, timeoutMs), timeoutMs),
-        tid,
-        txn: undefined,
-      };
-      this.inflight.set(seq, pending);
-      const cb: NodeCallback = (err, res) => this.onAnswer(seq, err, res);
-      try {
-        issue(this.client, req, cb);
-      } catch (err) {
-        this.settle(seq, new ModbusProtocolError(`request could not be sent: ${(err as Error).message}`, req.where));
-        return;
-      }
-      if (tid !== undefined && this.inflight.has(seq)) pending.txn = this.client._transactions[tid];
-    });
+  /**
+   * Puts a request on the wire. `done` is called exactly once, never synchronously (from the
+   * next tick): with the answer, or with the error (exception, timeout, malformed answer, loss).
+   */
+  send(req: TransportRequest, timeoutMs: number, done: SendCallback): void {
+    if (this.closed) {
+      process.nextTick(done, req, notSent(new ModbusConnectionError(this.lostError?.message ?? 'connection closed', req.where)), undefined);
+      return;
+    }
+    const seq = ++this.seq;
+    const port = this.client._port;
+    if (!this.pipelined) resetRx(port);
+    const tid = this.pipelined ? port._transactionIdWrite : undefined;
+    const deadline = performance.now() + timeoutMs;
+    const pending: Pending = { req, done, deadline, timeoutMs, tid, txn: undefined };
+    this.inflight.set(seq, pending);
+    this.armDeadline(deadline);
+    try {
+      issue(this.client, req, (err, res) => this.onAnswer(seq, err, res));
+    } catch (err) {
+      this.settle(seq, new ModbusProtocolError(`request could not be sent: ${(err as Error).message}`, req.where));
+      return;
+    }
+    if (tid !== undefined && this.inflight.has(seq)) pending.txn = this.client._transactions[tid];
+  }
+
+  // One timer per connection for every request's deadline instead of one per request: it is
+  // armed for the earliest deadline and, when it fires, times out what is due and re-arms for
+  // the next. Answers do not touch it, so a steady stream of requests costs no timer work.
+  private armDeadline(at: number): void {
+    if (this.deadlineTimer) {
+      if (this.deadlineAt <= at) return;
+      clearTimeout(this.deadlineTimer);
+    }
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(1, Math.ceil(at - performance.now())));
+    this.deadlineTimer.unref(); // armed past the last answer; the open port keeps the process alive
+  }
+
+  private readonly onDeadline = (): void => {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    if (this.closed) return;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [seq, p] of this.inflight) {
+      if (p.deadline <= now) this.settle(seq, new ModbusTimeoutError(p.req.where, p.timeoutMs));
+      else if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Infinity && !this.closed) this.armDeadline(next);
+  };
+
+  private stopDeadline(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
   }
 
   /** Fails whatever is in flight and closes the port; resolves when the port has closed. */
@@ -139,18 +170,12 @@ export class ModbusConnection extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.lostError = err;
+    this.stopDeadline();
     for (const [seq, p] of this.inflight) {
       this.inflight.delete(seq);
-      clearTimeout(p.timer);
-      p.reject(new ModbusConnectionError(err.message.replace(/^connection error: /, 'connection lost: '), p.req.where));
+      process.nextTick(p.done, p.req, new ModbusConnectionError(err.message.replace(/^connection error: /, 'connection lost: '), p.req.where), undefined);
     }
     this.emit('lost', err);
-  }
-
-  private onTimeout(seq: number, timeoutMs: number): void {
-    const p = this.inflight.get(seq);
-    if (!p) return;
-    this.settle(seq, new ModbusTimeoutError(p.req.where, timeoutMs));
   }
 
   private onAnswer(seq: number, err: Parameters<NodeCallback>[0], res: any): void {
@@ -178,14 +203,11 @@ export class ModbusConnection extends EventEmitter {
     const p = this.inflight.get(seq);
     if (!p) return;
     this.inflight.delete(seq);
-    clearTimeout(p.timer);
     if (p.tid !== undefined && this.client._transactions[p.tid] === p.txn) delete this.client._transactions[p.tid];
-    if (err) {
-      if (err instanceof ModbusTimeoutError || err instanceof ModbusProtocolError) this.afterFailure(p);
-      p.reject(err);
-    } else {
-      p.resolve(value);
-    }
+    if (err && (err instanceof ModbusTimeoutError || err instanceof ModbusProtocolError)) this.afterFailure(p);
+    // never synchronously: the caller may send the next request from it, and this runs inside
+    // modbus-serial's receive handler
+    process.nextTick(p.done, p.req, err, value);
   }
 
   /**
