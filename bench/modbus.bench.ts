@@ -20,9 +20,9 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
-import { createModbusLine } from '../lib/modbus/line';
-import { DevicePoller } from '../lib/modbus/poller';
-import { packBlocks, planItem } from '../lib/modbus/planner';
+import { createModbusLine } from '../lib/modbus/line/line';
+import { DevicePoller } from '../lib/modbus/poller/poller';
+import { packBlocks, planItem } from '../lib/modbus/poller/planner';
 import { parseTagTableCsv, serializeTagTableCsv } from '../lib/modbus/tag-table';
 import type { TagDef, TagType } from '../lib/modbus/types';
 

@@ -1,5 +1,5 @@
 // Typed Modbus errors: each says what failed and where (unit, area, address, count).
-import type { Area } from './line-types';
+import type { Area } from './line/types';
 
 export interface RequestWhere {
   unit: number;

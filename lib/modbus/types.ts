@@ -1,6 +1,6 @@
 // What a Modbus tag is: where it lives (area, 0-based address), how its registers encode a value
 // (type, byte/word order) and how the raw value maps to engineering units (scale, offset).
-import type { Area } from './line-types';
+import type { Area } from './line/types';
 
 export type { Area };
 export const AREAS: readonly Area[] = ['coil', 'discrete', 'holding', 'input'];

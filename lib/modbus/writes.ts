@@ -15,7 +15,7 @@ import type { AuditLog, AuditRecord } from '../audit/audit-log';
 import type { TagValue } from '../tags/contract';
 import { compileCodec, TagValueError, type TagCodec } from './codec';
 import { whereText } from './errors';
-import type { ModbusLine } from './line-types';
+import type { ModbusLine } from './line/types';
 import type { TagDef } from './types';
 
 /** FC16 carries at most 123 registers, FC15 at most 1968 coils. */

@@ -1,7 +1,7 @@
 // What client nodes (modbus-device, and any other user of a Modbus line) may use of a
 // modbus-connection config node.
 import type { Node, NodeStatus } from '../common/red';
-import type { ModbusLine } from '../../lib/modbus/line-types';
+import type { ModbusLine } from '../../lib/modbus/line/types';
 
 export interface RegisterOptions {
   /** let the connection set this client's status from the line state (default false: the client shows its own) */

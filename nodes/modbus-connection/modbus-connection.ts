@@ -1,12 +1,12 @@
-// modbus-connection (config): owns one Modbus line (lib/modbus/line.ts) shared by the client
+// modbus-connection (config): owns one Modbus line (lib/modbus/line/line.ts) shared by the client
 // nodes that use it, the way mqtt-broker owns a broker connection. The line connects at its
 // first request, so a connection node nobody uses holds no serial port or device connection.
 // Reports /health per line and per unit; the line itself keeps the Prometheus metrics.
 import type { NodeAPI, NodeDef, NodeStatus } from '../common/red';
 import { healthRegistry } from '../../lib/health/registry';
-import { createModbusLine } from '../../lib/modbus/line';
-import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineSettings } from '../../lib/modbus/line-status';
-import type { LineState } from '../../lib/modbus/line-types';
+import { createModbusLine } from '../../lib/modbus/line/line';
+import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineSettings } from '../../lib/modbus/line/status';
+import type { LineState } from '../../lib/modbus/line/types';
 import type { ModbusConnectionNode, RegisterOptions } from './api';
 
 export = function (RED: NodeAPI) {

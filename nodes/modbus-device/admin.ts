@@ -7,7 +7,7 @@
 //   POST /edgegw/modbus/tag-table  { text, notation, groups?, to?: 'csv'|'json', toNotation? }
 //                                              -> { errors, count, requestsPerScan, csv?, json? }
 import type { NodeAPI } from '../common/red';
-import { packBlocks, planItem, PlannerError } from '../../lib/modbus/planner';
+import { packBlocks, planItem, PlannerError } from '../../lib/modbus/poller/planner';
 import { NOTATIONS, readTagTable, serializeTagTableCsv, serializeTagTableJson, type AddressNotation } from '../../lib/modbus/tag-table';
 import { listTemplates, loadTemplate, TemplateNotFoundError } from '../../lib/modbus/templates';
 

@@ -1,12 +1,12 @@
 // modbus-server: serves coils, discrete inputs, holding and input registers over Modbus TCP,
-// RTU on a serial port or RTU over TCP (lib/modbus/server.ts). The flow sets values (raw or
+// RTU on a serial port or RTU over TCP (lib/modbus/server/server.ts). The flow sets values (raw or
 // through a tag table); every write by a remote master comes out as a message.
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { healthRegistry } from '../../lib/health/registry';
-import { ModbusServer, type ServerStatus, type ServerWriteEvent } from '../../lib/modbus/server';
-import { serverOptionsFromSettings, type ServerSettings } from '../../lib/modbus/server-config';
-import { ServerTagMap, applyFlowInput } from '../../lib/modbus/server-tags';
-import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../../lib/modbus/register-store-config';
+import { ModbusServer, type ServerStatus, type ServerWriteEvent } from '../../lib/modbus/server/server';
+import { serverOptionsFromSettings, type ServerSettings } from '../../lib/modbus/server/config';
+import { ServerTagMap, applyFlowInput } from '../../lib/modbus/server/tags';
+import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../../lib/modbus/register-store/config';
 import { MissingPackageError } from '../../lib/system/optional';
 import { parseTagTable } from '../../lib/modbus/tag-table';
 import type { TagSample } from '../../lib/tags/contract';

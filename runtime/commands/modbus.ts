@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { AuditLog, AuditFileError } from '../../lib/audit/audit-log';
-import { createModbusLine } from '../../lib/modbus/line';
-import type { LineState, ModbusLine, Parity, TransportConfig } from '../../lib/modbus/line-types';
-import { DevicePoller } from '../../lib/modbus/poller';
+import { createModbusLine } from '../../lib/modbus/line/line';
+import type { LineState, ModbusLine, Parity, TransportConfig } from '../../lib/modbus/line/types';
+import { DevicePoller } from '../../lib/modbus/poller/poller';
 import { NOTATIONS, parseTagTable, serializeTagTableCsv, TagTableError, type AddressNotation } from '../../lib/modbus/tag-table';
 import { listTemplates, loadTemplate, TemplateNotFoundError } from '../../lib/modbus/templates';
 import { typeShape, type TagDef } from '../../lib/modbus/types';

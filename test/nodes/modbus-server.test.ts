@@ -14,8 +14,8 @@ import { waitFor } from '../helpers/process';
 import { mbpollRead, mbpollWrite } from '../helpers/modbus-mbpoll';
 import { errorsOf, lastStatus, localeKeys, received, testNodesModule } from '../helpers/modbus-nodes';
 import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
-import { createModbusLine } from '../../lib/modbus/line';
-import type { ModbusServer } from '../../lib/modbus/server';
+import { createModbusLine } from '../../lib/modbus/line/line';
+import type { ModbusServer } from '../../lib/modbus/server/server';
 import { healthRegistry } from '../../lib/health/registry';
 import { SQLITE_PEER, secondConnection } from '../helpers/sqlite-store';
 

@@ -6,7 +6,7 @@ import { needPeers, PEER } from '../../helpers/peers';
 import { startPymodbus, type PymodbusServer } from '../../helpers/pymodbus';
 import { freePort, waitFor } from '../../helpers/process';
 import { resourceCounts, settleTo } from '../../helpers/modbus-leaks';
-import { createModbusLine } from '../../../lib/modbus/line';
+import { createModbusLine } from '../../../lib/modbus/line/line';
 import { ModbusConnectionError } from '../../../lib/modbus/errors';
 import { metricsRegistry } from '../../../lib/metrics/registry';
 

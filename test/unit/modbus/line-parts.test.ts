@@ -1,11 +1,11 @@
 // The line's pieces without a peer: backoff, fair scheduling, option validation, frame timing.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExponentialBackoff, BackoffConfigError } from '../../../lib/modbus/backoff';
-import { FairScheduler, type QueuedRequest } from '../../../lib/modbus/unit-queue';
-import { resolveLineOptions, LineConfigError, MAX_IN_FLIGHT } from '../../../lib/modbus/line-config';
-import { interFrameDelayMs } from '../../../lib/modbus/transport';
-import type { LineOptions } from '../../../lib/modbus/line-types';
+import { ExponentialBackoff, BackoffConfigError } from '../../../lib/modbus/line/backoff';
+import { FairScheduler, type QueuedRequest } from '../../../lib/modbus/line/unit-queue';
+import { resolveLineOptions, LineConfigError, MAX_IN_FLIGHT } from '../../../lib/modbus/line/config';
+import { interFrameDelayMs } from '../../../lib/modbus/transport/transport';
+import type { LineOptions } from '../../../lib/modbus/line/types';
 
 function req(unit: number, address = 0): QueuedRequest {
   return {

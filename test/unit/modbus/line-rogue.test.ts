@@ -8,8 +8,8 @@ import { once } from 'node:events';
 import { startRogueServer, type RogueReply, type RogueRequest } from '../../helpers/modbus-rogue';
 import { forceGc } from '../../helpers/modbus-leaks';
 import { waitFor } from '../../helpers/process';
-import { createModbusLine } from '../../../lib/modbus/line';
-import type { LineOptions, ModbusLine } from '../../../lib/modbus/line-types';
+import { createModbusLine } from '../../../lib/modbus/line/line';
+import type { LineOptions, ModbusLine } from '../../../lib/modbus/line/types';
 import {
   ModbusConnectionError,
   ModbusExceptionError,

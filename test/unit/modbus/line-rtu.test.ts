@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { needPeers, PEER } from '../../helpers/peers';
 import { startPymodbus, type PymodbusServer } from '../../helpers/pymodbus';
-import { createModbusLine } from '../../../lib/modbus/line';
-import type { LineOptions, ModbusLine } from '../../../lib/modbus/line-types';
+import { createModbusLine } from '../../../lib/modbus/line/line';
+import type { LineOptions, ModbusLine } from '../../../lib/modbus/line/types';
 import { ModbusExceptionError, ModbusRequestError, ModbusTimeoutError } from '../../../lib/modbus/errors';
 
 const serialPeers = needPeers(PEER.socat(), PEER.pymodbus());

@@ -4,8 +4,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { needPeers, PEER } from '../../helpers/peers';
 import { startPymodbus, type PymodbusServer } from '../../helpers/pymodbus';
-import { createModbusLine } from '../../../lib/modbus/line';
-import type { LineOptions, LineState, ModbusLine } from '../../../lib/modbus/line-types';
+import { createModbusLine } from '../../../lib/modbus/line/line';
+import type { LineOptions, LineState, ModbusLine } from '../../../lib/modbus/line/types';
 import {
   BreakerOpenError,
   ModbusConnectionError,

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { packBlocks, planItem, PlannerError, RegisterPlanner } from '../../../lib/modbus/planner';
+import { packBlocks, planItem, PlannerError, RegisterPlanner } from '../../../lib/modbus/poller/planner';
 import type { Area, TagDef, TagType } from '../../../lib/modbus/types';
 
 let n = 0;

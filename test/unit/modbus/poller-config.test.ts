@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeviceConfigError, deviceStatus, resolveDeviceConfig } from '../../../lib/modbus/poller-config';
-import type { PollerStats } from '../../../lib/modbus/poller';
-import type { LineState } from '../../../lib/modbus/line-types';
+import { DeviceConfigError, deviceStatus, resolveDeviceConfig } from '../../../lib/modbus/poller/config';
+import type { PollerStats } from '../../../lib/modbus/poller/poller';
+import type { LineState } from '../../../lib/modbus/line/types';
 
 const TABLE = 'name,area,address,type,group\na,holding,0,uint16,fast\nb,holding,1,float32,\n';
 

@@ -3,9 +3,9 @@
 // last good values as stale, and a server restart is survived without intervention.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createModbusLine } from '../../../lib/modbus/line';
-import type { ModbusLine } from '../../../lib/modbus/line-types';
-import { DevicePoller } from '../../../lib/modbus/poller';
+import { createModbusLine } from '../../../lib/modbus/line/line';
+import type { ModbusLine } from '../../../lib/modbus/line/types';
+import { DevicePoller } from '../../../lib/modbus/poller/poller';
 import { parseTagTableCsv } from '../../../lib/modbus/tag-table';
 import { needPeers, PEER } from '../../helpers/peers';
 import { waitFor } from '../../helpers/process';

@@ -3,9 +3,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createModbusLine } from '../../../lib/modbus/line';
-import type { ModbusLine } from '../../../lib/modbus/line-types';
-import { DevicePoller, shouldReport, type CycleResult } from '../../../lib/modbus/poller';
+import { createModbusLine } from '../../../lib/modbus/line/line';
+import type { ModbusLine } from '../../../lib/modbus/line/types';
+import { DevicePoller, shouldReport, type CycleResult } from '../../../lib/modbus/poller/poller';
 import { parseTagTableCsv } from '../../../lib/modbus/tag-table';
 import type { TagSample } from '../../../lib/tags/contract';
 import { needPeers, PEER } from '../../helpers/peers';

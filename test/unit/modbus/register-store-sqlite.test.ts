@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needPeers } from '../../helpers/peers';
 import { SQLITE_PEER, secondConnection, walCommits } from '../../helpers/sqlite-store';
-import { SqliteRegisterStore, SqliteRegisterStoreError } from '../../../lib/modbus/register-store-sqlite';
-import { RegisterStoreError, JsonFileRegisterStore, type StoredRegisters } from '../../../lib/modbus/register-store';
-import { createRegisterStore, persistenceFromSettings, PersistenceConfigError } from '../../../lib/modbus/register-store-config';
+import { SqliteRegisterStore, SqliteRegisterStoreError } from '../../../lib/modbus/register-store/sqlite';
+import { RegisterStoreError, JsonFileRegisterStore, type StoredRegisters } from '../../../lib/modbus/register-store/register-store';
+import { createRegisterStore, persistenceFromSettings, PersistenceConfigError } from '../../../lib/modbus/register-store/config';
 import { MissingPackageError, loadOptional } from '../../../lib/system/optional';
-import { ModbusServer } from '../../../lib/modbus/server';
-import { createModbusLine } from '../../../lib/modbus/line';
+import { ModbusServer } from '../../../lib/modbus/server/server';
+import { createModbusLine } from '../../../lib/modbus/line/line';
 
 const sqlite = needPeers(SQLITE_PEER());
 

@@ -11,11 +11,11 @@ import { needPeers, PEER } from '../../helpers/peers';
 import { ptyPair } from '../../helpers/socat';
 import { waitFor } from '../../helpers/process';
 import { resourceCounts, settleTo } from '../../helpers/modbus-leaks';
-import { ModbusServer, type ServerWriteEvent } from '../../../lib/modbus/server';
-import { JsonFileRegisterStore } from '../../../lib/modbus/register-store';
-import { createModbusLine } from '../../../lib/modbus/line';
+import { ModbusServer, type ServerWriteEvent } from '../../../lib/modbus/server/server';
+import { JsonFileRegisterStore } from '../../../lib/modbus/register-store/register-store';
+import { createModbusLine } from '../../../lib/modbus/line/line';
 import { ModbusExceptionError } from '../../../lib/modbus/errors';
-import type { ModbusLine } from '../../../lib/modbus/line-types';
+import type { ModbusLine } from '../../../lib/modbus/line/types';
 
 describe('modbus server with our line as master', () => {
   const cleanup: Array<() => Promise<void>> = [];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { needPeers, PEER } from '../../helpers/peers';
 import { ptyPair, type PtyPair } from '../../helpers/socat';
 import { mbpollRead, mbpollWrite, type MbpollTarget } from '../../helpers/modbus-mbpoll';
-import { ModbusServer, type ServerWriteEvent } from '../../../lib/modbus/server';
+import { ModbusServer, type ServerWriteEvent } from '../../../lib/modbus/server/server';
 
 describe('modbus server against mbpoll', needPeers(PEER.mbpoll(), PEER.socat()), () => {
   const cleanup: Array<() => Promise<void>> = [];

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executePdu } from '../../../lib/modbus/server-pdu';
-import { UnitImage, resolveSizes, ServerImageError } from '../../../lib/modbus/server-image';
-import { MbapRequestFramer, MbapFramingError, RtuRequestFramer, crc16, mbapFrame, rtuFrame } from '../../../lib/modbus/server-framing';
-import { JsonFileRegisterStore, RegisterStoreError } from '../../../lib/modbus/register-store';
-import { parseUnits, serverOptionsFromSettings } from '../../../lib/modbus/server-config';
-import { ServerConfigError } from '../../../lib/modbus/server';
+import { executePdu } from '../../../lib/modbus/server/pdu';
+import { UnitImage, resolveSizes, ServerImageError } from '../../../lib/modbus/server/image';
+import { MbapRequestFramer, MbapFramingError, RtuRequestFramer, crc16, mbapFrame, rtuFrame } from '../../../lib/modbus/server/framing';
+import { JsonFileRegisterStore, RegisterStoreError } from '../../../lib/modbus/register-store/register-store';
+import { parseUnits, serverOptionsFromSettings } from '../../../lib/modbus/server/config';
+import { ServerConfigError } from '../../../lib/modbus/server/server';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

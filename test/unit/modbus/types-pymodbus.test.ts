@@ -3,9 +3,9 @@
 // poller; then we write values with our encoder and Python's struct decodes them.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createModbusLine } from '../../../lib/modbus/line';
-import type { ModbusLine } from '../../../lib/modbus/line-types';
-import { DevicePoller } from '../../../lib/modbus/poller';
+import { createModbusLine } from '../../../lib/modbus/line/line';
+import type { ModbusLine } from '../../../lib/modbus/line/types';
+import { DevicePoller } from '../../../lib/modbus/poller/poller';
 import { TagWriter } from '../../../lib/modbus/writes';
 import { WORD_ORDERS, type TagDef, type TagType, type WordOrder } from '../../../lib/modbus/types';
 import { needPeers, PEER } from '../../helpers/peers';

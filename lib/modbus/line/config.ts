@@ -1,7 +1,7 @@
 // Defaults and validation of LineOptions: a bad option is refused when the line is created,
 // naming the field, instead of misbehaving later on the wire.
-import type { BackoffConfig, LineOptions, TransportConfig } from './line-types';
-import { interFrameDelayMs, transportText } from './transport-types';
+import type { BackoffConfig, LineOptions, TransportConfig } from './types';
+import { interFrameDelayMs, transportText } from '../transport/types';
 
 export class LineConfigError extends Error {
   constructor(readonly field: string, message: string) {

@@ -8,8 +8,8 @@
 // metrics when anything reads them: the metrics' collect() hook, which prom-client runs before
 // every read (registry.metrics(), metric.get()), flushes every live line first.
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { counter, gauge, histogram } from '../metrics/registry';
-import type { BreakerState } from './line-types';
+import { counter, gauge, histogram } from '../../metrics/registry';
+import type { BreakerState } from './types';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 

@@ -8,7 +8,7 @@
 // always exactly one transaction, so a reader never sees half of a multi-register value.
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadOptional } from '../system/optional';
+import { loadOptional } from '../../system/optional';
 import { RegisterStoreError, type RegisterRange, type RegisterStore, type StoredRegisters } from './register-store';
 
 /** The part of the `sqlite3` package's API this store uses (typed here: the package is optional). */

@@ -13,18 +13,18 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SerialPort } from 'serialport';
-import { ExponentialBackoff } from './backoff';
-import type { Area } from './line-types';
-import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE } from './server-pdu';
-import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame } from './server-framing';
-import { UnitImage, resolveSizes, ServerImageError, type AreaSizes } from './server-image';
-import type { RegisterRange } from './register-store';
-import { checkTransport, describe, ServerConfigError, type ModbusServerOptions, type ServerStatus, type ServerTransport, type ServerWriteEvent } from './server-types';
-import { interFrameDelayMs } from './transport-types';
+import { ExponentialBackoff } from '../line/backoff';
+import type { Area } from '../line/types';
+import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE } from './pdu';
+import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame } from './framing';
+import { UnitImage, resolveSizes, ServerImageError, type AreaSizes } from './image';
+import type { RegisterRange } from '../register-store/register-store';
+import { checkTransport, describe, ServerConfigError, type ModbusServerOptions, type ServerStatus, type ServerTransport, type ServerWriteEvent } from './types';
+import { interFrameDelayMs } from '../transport/types';
 
-export * from './server-types';
+export * from './types';
 
-export { ServerImageError } from './server-image';
+export { ServerImageError } from './image';
 
 const ANY = -1;
 

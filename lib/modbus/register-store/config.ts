@@ -3,7 +3,7 @@
 // `persistFile`, where a .db/.sqlite/.sqlite3 file name selects SQLite and anything else JSON.
 import { isAbsolute, join } from 'node:path';
 import { JsonFileRegisterStore, type RegisterStore } from './register-store';
-import { SqliteRegisterStore, type SqliteRegisterStoreOptions } from './register-store-sqlite';
+import { SqliteRegisterStore, type SqliteRegisterStoreOptions } from './sqlite';
 
 export type PersistenceKind = 'none' | 'json' | 'sqlite';
 

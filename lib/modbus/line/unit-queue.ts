@@ -1,9 +1,9 @@
 // Per-unit request queues of a line and the fair round-robin that picks what goes on the wire.
 // Each unit also carries its own suspension backoff and circuit breaker, so one silent unit
 // is dealt with alone while the others keep their turns.
-import { CircuitBreaker } from '../breaker';
+import { CircuitBreaker } from '../../breaker';
 import { ExponentialBackoff, type BackoffOptions } from './backoff';
-import type { TransportRequest, TransportResult } from './transport';
+import type { TransportRequest, TransportResult } from '../transport/transport';
 
 export interface QueuedRequest extends TransportRequest {
   resolve(v: TransportResult): void;

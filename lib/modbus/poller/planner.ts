@@ -10,7 +10,7 @@
 // block is split in two halves by tag (then halves again, down to one tag per block), and the
 // split stays in the plan for every later scan, so the device is asked the failing question
 // once. A single tag that still fails is bad on its own and does not take its neighbours down.
-import { isBitArea, tagWidth, type Area, type TagDef } from './types';
+import { isBitArea, tagWidth, type Area, type TagDef } from '../types';
 
 export interface PlannerLimits {
   /** registers per request, 1..125 */

@@ -1,7 +1,7 @@
 // The modbus-server editor form's flat settings -> ModbusServerOptions, refusing bad input with
 // the field named.
 import { ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
-import type { AreaSizes } from './server-image';
+import type { AreaSizes } from './image';
 
 export interface ServerSettings {
   name?: string;

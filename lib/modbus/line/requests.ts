@@ -9,7 +9,7 @@ import {
   ModbusTimeoutError,
   UnitSuspendedError,
   type RequestWhere,
-} from './errors';
+} from '../errors';
 
 export function errorKind(err: Error): string {
   if (err instanceof BreakerOpenError) return 'breaker';

@@ -10,12 +10,12 @@
 // keep their last good value with quality `stale` (ts stays the time the value was read).
 // "Illegal data address" splits the block (see planner.ts) and the halves are read at once.
 import { EventEmitter } from 'node:events';
-import type { TagSample, TagValue, Quality } from '../tags/contract';
-import { applyScale, compileCodec, decodeFast, FastKind, scaleRounding, type TagCodec } from './codec';
-import { BreakerOpenError, ModbusExceptionError } from './errors';
-import type { ModbusLine } from './line-types';
+import type { TagSample, TagValue, Quality } from '../../tags/contract';
+import { applyScale, compileCodec, decodeFast, FastKind, scaleRounding, type TagCodec } from '../codec';
+import { BreakerOpenError, ModbusExceptionError } from '../errors';
+import type { ModbusLine } from '../line/types';
 import { RegisterPlanner, type PlannerLimits, type PlanItem, type ReadBlock } from './planner';
-import type { TagDef } from './types';
+import type { TagDef } from '../types';
 
 export interface PollGroup {
   name: string;

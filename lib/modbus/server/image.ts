@@ -1,6 +1,6 @@
 // The register image a Modbus server serves: coils, discrete inputs, holding and input
 // registers of one unit, each a fixed-size typed array.
-import type { Area } from './line-types';
+import type { Area } from '../line/types';
 
 export type AreaSizes = Record<Area, number>;
 

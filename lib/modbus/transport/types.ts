@@ -2,8 +2,8 @@
 // (see transport.ts for why each is used).
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Area, TransportConfig } from './line-types';
-import type { RequestWhere } from './errors';
+import type { Area, TransportConfig } from '../line/types';
+import type { RequestWhere } from '../errors';
 
 export type FunctionCode = 1 | 2 | 3 | 4 | 5 | 6 | 15 | 16;
 

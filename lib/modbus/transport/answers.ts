@@ -1,7 +1,7 @@
 // Requests into modbus-serial calls, and its answers and errors into our values and typed
 // errors: every answer is checked against what was asked, so a wrong one never passes as data.
-import { ModbusConnectionError, ModbusExceptionError, ModbusProtocolError, type RequestWhere } from './errors';
-import type { ClientInternals, NodeCallback, PortInternals, TransportRequest, TransportResult } from './transport-types';
+import { ModbusConnectionError, ModbusExceptionError, ModbusProtocolError, type RequestWhere } from '../errors';
+import type { ClientInternals, NodeCallback, PortInternals, TransportRequest, TransportResult } from './types';
 
 const NOT_SENT = Symbol('edgegw.modbus.notSent');
 

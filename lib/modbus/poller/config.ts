@@ -1,11 +1,11 @@
 // A device's configuration as the modbus-device node (or any other host) receives it: checked
 // field by field, tag table included, so a bad deploy names the field, line, tag and column.
 // Also: what the device's status line says, from the line state and the poller's tally.
-import type { LineState } from './line-types';
+import type { LineState } from '../line/types';
 import { MAX_READ_BITS, MAX_READ_REGISTERS, packBlocks, planItem, PlannerError } from './planner';
 import type { PollGroup, PollerStats } from './poller';
-import { NOTATIONS, readTagTable, type AddressNotation, type TagConfigError } from './tag-table';
-import type { TagDef } from './types';
+import { NOTATIONS, readTagTable, type AddressNotation, type TagConfigError } from '../tag-table';
+import type { TagDef } from '../types';
 
 export type OutputMode = 'rbe' | 'scan' | 'both';
 export const OUTPUT_MODES: readonly OutputMode[] = ['rbe', 'scan', 'both'];

@@ -1,9 +1,9 @@
 // Tag tables on the server side: the flow sets `{ <tag>: value }` and the values are encoded
 // into the register image with each tag's type, order and scaling (the same codec the poller
 // reads with); a remote write is decoded back into the tags it touched.
-import { compileCodec, type DecodedValue, type TagCodec } from './codec';
+import { compileCodec, type DecodedValue, type TagCodec } from '../codec';
 import type { ModbusServer, ServerWriteEvent } from './server';
-import type { TagDef } from './types';
+import type { TagDef } from '../types';
 
 export class ServerTagError extends Error {
   constructor(readonly tag: string, message: string) {

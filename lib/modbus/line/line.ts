@@ -18,7 +18,7 @@
 //   maxInFlight requests (transaction ids), each unit taking at most its fair share of slots.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { CircuitStateChange } from '../breaker';
+import type { CircuitStateChange } from '../../breaker';
 import {
   BreakerOpenError,
   ModbusConnectionError,
@@ -28,16 +28,16 @@ import {
   ModbusTimeoutError,
   UnitSuspendedError,
   type RequestWhere,
-} from './errors';
+} from '../errors';
 import { ExponentialBackoff } from './backoff';
-import { resolveLineOptions, type ResolvedLineOptions } from './line-config';
-import { LineMetrics } from './line-metrics';
-import type { Area, ConnectionState, LineOptions, LineState, ModbusLine, UnitStats, WriteOptions } from './line-types';
-import { isNotSent, openConnection, readFunction, type FunctionCode, type ModbusConnection, type TransportRequest, type TransportResult } from './transport';
+import { resolveLineOptions, type ResolvedLineOptions } from './config';
+import { LineMetrics } from './metrics';
+import type { Area, ConnectionState, LineOptions, LineState, ModbusLine, UnitStats, WriteOptions } from './types';
+import { isNotSent, openConnection, readFunction, type FunctionCode, type ModbusConnection, type TransportRequest, type TransportResult } from '../transport/transport';
 import { FairScheduler, type QueuedRequest, type UnitQueue } from './unit-queue';
-import { checkRead, checkWrite, errorKind } from './line-requests';
+import { checkRead, checkWrite, errorKind } from './requests';
 
-export { LineConfigError } from './line-config';
+export { LineConfigError } from './config';
 
 /** Exception codes that mean "the unit did not answer" (behind a gateway) rather than "the unit said no". */
 const GATEWAY_NO_ANSWER = new Set([10, 11]);

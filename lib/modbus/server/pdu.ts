@@ -1,7 +1,7 @@
 // Executes one Modbus request PDU (function code + data) against a unit's register image and
 // builds the response PDU, following the Modbus Application Protocol v1.1b3 (quantity limits,
 // exception codes 1, 2, 3). Transport framing lives in server-framing.ts.
-import type { UnitImage } from './server-image';
+import type { UnitImage } from './image';
 
 export interface RemoteWrite {
   area: 'coil' | 'holding';

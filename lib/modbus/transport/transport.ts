@@ -26,15 +26,15 @@
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import ModbusRTU from 'modbus-serial';
-import type { TransportConfig } from './line-types';
-import { ModbusConnectionError, ModbusProtocolError, ModbusTimeoutError, whereText } from './errors';
-import { MbapStreamTracker } from './transport-mbap';
-import { checkAnswer, isNotSent, issue, mapError, notSent, resetRx } from './transport-answers';
+import type { TransportConfig } from '../line/types';
+import { ModbusConnectionError, ModbusProtocolError, ModbusTimeoutError, whereText } from '../errors';
+import { MbapStreamTracker } from './mbap';
+import { checkAnswer, isNotSent, issue, mapError, notSent, resetRx } from './answers';
 import { performance } from 'node:perf_hooks';
-import { MAX_RX_BUFFER, isPipelined, transportText, type ClientInternals, type NodeCallback, type Pending, type SendCallback, type TransportRequest, type TransportResult } from './transport-types';
+import { MAX_RX_BUFFER, isPipelined, transportText, type ClientInternals, type NodeCallback, type Pending, type SendCallback, type TransportRequest, type TransportResult } from './types';
 
-export * from './transport-types';
-export { isNotSent } from './transport-answers';
+export * from './types';
+export { isNotSent } from './answers';
 
 export class ModbusConnection extends EventEmitter {
   readonly pipelined: boolean;

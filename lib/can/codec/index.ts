@@ -1,15 +1,15 @@
 // DbcCodec: frames <-> signal values for one DBC database. Each message is compiled on first
 // use (see codec/decoder-source.ts); lookups by id go through a flat array for standard ids.
-import type { DbcDatabase, DbcMessage } from './dbc/types';
-import { compileDecoder, type MessageDecoder, type SignalValues } from './codec/decoder-source';
-import { encodeMessage, type EncodeValue } from './codec/encoder';
-import { DbcEncodeError } from './codec/errors';
-import { interpretDecode } from './codec/interpreted';
-import { type MessagePlan, planMessage } from './codec/message-plan';
+import type { DbcDatabase, DbcMessage } from '../dbc/types';
+import { compileDecoder, type MessageDecoder, type SignalValues } from './decoder-source';
+import { encodeMessage, type EncodeValue } from './encoder';
+import { DbcEncodeError } from './errors';
+import { interpretDecode } from './interpreted';
+import { type MessagePlan, planMessage } from './message-plan';
 
-export { DbcEncodeError } from './codec/errors';
-export type { SignalValues } from './codec/decoder-source';
-export type { EncodeValue } from './codec/encoder';
+export { DbcEncodeError } from './errors';
+export type { SignalValues } from './decoder-source';
+export type { EncodeValue } from './encoder';
 
 export interface DecodedMessage {
   message: DbcMessage;

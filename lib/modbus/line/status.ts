@@ -1,9 +1,9 @@
 // What a line's state means for people (node status: an i18n key with substitutions) and for
 // monitoring (/health states per line and per unit), and how the flat settings of the editor's
 // modbus-connection form become LineOptions. No Node-RED here: the node maps keys to text.
-import type { HealthState } from '../health/registry';
-import { LineConfigError } from './line-config';
-import type { LineOptions, LineState, TransportConfig, UnitStats } from './line-types';
+import type { HealthState } from '../../health/registry';
+import { LineConfigError } from './config';
+import type { LineOptions, LineState, TransportConfig, UnitStats } from './types';
 
 export interface LineStatus {
   fill: 'green' | 'yellow' | 'red' | 'grey';

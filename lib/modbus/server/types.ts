@@ -1,8 +1,8 @@
 // The Modbus server's options, events and status, and the checks of its transport settings.
-import type { Parity } from './line-types';
-import type { RemoteWrite } from './server-pdu';
-import type { AreaSizes } from './server-image';
-import type { RegisterStore } from './register-store';
+import type { Parity } from '../line/types';
+import type { RemoteWrite } from './pdu';
+import type { AreaSizes } from './image';
+import type { RegisterStore } from '../register-store/register-store';
 
 export type ServerTransport =
   | { kind: 'tcp'; host?: string; port: number }
