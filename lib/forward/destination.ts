@@ -1,0 +1,55 @@
+// The contract between the durable queue's forwarder (lib/queue) and the destinations it drains
+// into (lib/forward: MQTT, HTTP, InfluxDB, PostgreSQL). The forwarder owns ordering, retries,
+// backoff and the breaker; a destination only sends a batch and says how it went.
+
+/** One queued message as the forwarder hands it to a destination. */
+export interface QueuedMessage {
+  /** per-queue sequence number: strictly increasing by one per committed message, never reused */
+  seq: number;
+  /** UUID given at enqueue */
+  id: string;
+  /** the queue's name */
+  queue: string;
+  /** epoch ms at enqueue */
+  enqueuedAt: number;
+  /** the message as the flow handed it over (topic, payload, tag/tags, ...), JSON-safe */
+  msg: { topic?: string; payload?: unknown; [key: string]: unknown };
+}
+
+/** What happened to each message of a batch. */
+export type DeliveryOutcome =
+  /** acknowledged by the destination: the queue may delete it */
+  | { seq: number; status: 'delivered' }
+  /** transient failure (network, 5xx, timeout, broker away): retry later, in order */
+  | { seq: number; status: 'retry'; error: string }
+  /** permanent rejection (4xx, malformed for this destination): dead-letter it, never retry */
+  | { seq: number; status: 'rejected'; error: string };
+
+export type DestinationState = 'connecting' | 'connected' | 'disconnected' | 'error';
+
+export interface DestinationStatus {
+  state: DestinationState;
+  /** human-readable detail, credentials redacted */
+  detail?: string;
+}
+
+export interface Destination {
+  /** e.g. "mqtt://broker:1883" with credentials redacted; for status, logs and metrics labels */
+  readonly describe: string;
+  /** the largest batch this destination takes in one send() */
+  readonly maxBatch: number;
+  /** how many messages may be in flight (sent, not yet acknowledged) at once */
+  readonly maxInFlight: number;
+  /** connect (idempotent); resolves once usable or rejects with a clear error */
+  start(): Promise<void>;
+  /**
+   * Send a batch in order and resolve with one outcome per message (same order). Never rejects
+   * for a per-message problem; a rejection means the whole batch is 'retry'.
+   */
+  send(batch: readonly QueuedMessage[]): Promise<DeliveryOutcome[]>;
+  status(): DestinationStatus;
+  /** listen for status changes; returns the unsubscribe function */
+  onStatus(listener: (s: DestinationStatus) => void): () => void;
+  /** release every socket and timer; in-flight sends resolve as 'retry' */
+  close(): Promise<void>;
+}
