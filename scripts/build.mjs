@@ -28,6 +28,15 @@ for (const type of readdirSync(nodesDir)) {
     }
   }
 }
+// Our icons live once in icons/ (the package ships that folder); Node-RED finds a module's icons
+// in an icons/ folder beside each node file, so every node gets a copy.
+if (existsSync(join(root, 'icons'))) {
+  for (const type of readdirSync(join(root, 'dist', 'nodes'))) {
+    if (statSync(join(root, 'dist', 'nodes', type)).isDirectory() && type !== 'common') {
+      cpSync(join(root, 'icons'), join(root, 'dist', 'nodes', type, 'icons'), { recursive: true });
+    }
+  }
+}
 // Static assets of lib modules (device templates and the like) travel with the compiled code.
 for (const [from, to] of [['lib/modbus/templates', 'dist/lib/modbus/templates']]) {
   if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true, filter: (src) => !src.endsWith('.ts') });

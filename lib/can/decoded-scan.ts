@@ -6,6 +6,7 @@ import type { DbcCodec, SignalValues } from './codec';
 import type { DbcMessage } from './dbc';
 import { toCanFrame } from './frame';
 import type { TagSample } from '../tags/contract';
+import { roundToDecimals, scaledDecimals, shortestFloat32 } from '../tags/readable';
 
 /** A frame as the decoders take it; can-in's frame payloads have this shape. */
 export interface DecodableFrame {
@@ -38,10 +39,29 @@ export interface MessageUnits {
   bySignal: Map<string, string>;
 }
 
+/**
+ * How a signal's value is made readable: decimal places its scaling implies (raw * 0.1 + 0 -> 1),
+ * or FLOAT32 for an unscaled IEEE float32 signal (its shortest float32 decimal).
+ */
+export type Readable = [signal: string, decimals: number];
+const FLOAT32 = -1;
+
 /** What the shaping needs to know of a message, worked out once. */
 export interface MessageShape extends MessageUnits {
   /** Frames of this message can carry different signal sets (a multiplexer picks them). */
   multiplexed: boolean;
+  /** the signals whose decoded doubles carry noise a person should not see */
+  readable: Readable[];
+}
+
+/** Rounds the noisy signals of a decoded frame in place (the decoder returns a fresh object). */
+export function makeReadable(signals: SignalValues, readable: readonly Readable[]): void {
+  for (let i = 0; i < readable.length; i++) {
+    const [name, decimals] = readable[i];
+    const v = signals[name];
+    if (typeof v !== 'number') continue;
+    signals[name] = decimals === FLOAT32 ? shortestFloat32(v) : roundToDecimals(v, decimals);
+  }
 }
 
 /** The units and shape of each message, worked out once per message. */
@@ -54,14 +74,21 @@ export class MessageShapeTable {
       const all: Record<string, string> = {};
       const bySignal = new Map<string, string>();
       let multiplexed = false;
+      const readable: Readable[] = [];
       for (const s of message.signals) {
+        const unscaled = s.factor === 1 && s.offset === 0;
+        if (s.valueType === 'float32' && s.length === 32) {
+          if (unscaled) readable.push([s.name, FLOAT32]);
+        } else if (s.valueType !== 'float64' && scaledDecimals(s.factor, s.offset) > 0) {
+          readable.push([s.name, scaledDecimals(s.factor, s.offset)]);
+        }
         if (s.unit) {
           all[s.name] = s.unit;
           bySignal.set(s.name, s.unit);
         }
         if (s.multiplexer || s.multiplexerValues !== undefined || s.multiplexerRanges !== undefined) multiplexed = true;
       }
-      u = { all, bySignal, multiplexed };
+      u = { all, bySignal, multiplexed, readable };
       this.shapes.set(message, u);
     }
     return u;
@@ -102,6 +129,8 @@ export interface CanScanOptions {
   device: string;
   /** collect value-table labels (scan.labels) */
   labels: boolean;
+  /** publish the exact decode (raw * factor + offset in doubles) instead of readable values */
+  exact?: boolean;
 }
 
 /** What a batch held. count = decoded + unknown + invalid. */
@@ -205,6 +234,7 @@ export class CanScanBuilder {
     this.frames.decoded++;
     const { message, signals } = decoded;
     const shape = this.decoder.shapes.of(message);
+    if (!opts.exact && shape.readable.length > 0) makeReadable(signals, shape.readable);
     appendSignalSamples(this.tags, opts.device || message.name, signals, shape, frameTimeMs(frame));
 
     // The decoder returns a fresh object per frame, so the latest one can be kept as it is. It is

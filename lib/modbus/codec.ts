@@ -15,6 +15,7 @@
 //
 // Scaling: value = raw * scale + offset; writes use raw = (value - offset) / scale, rounded to
 // the nearest integer for integer types, and are range-checked for the type.
+import { shortestFloat32 } from '../tags/readable';
 import { parseTagType, type TagDef, type TypeShape, type WordOrder, type NumericType, isBitArea } from './types';
 
 export type DecodedValue = number | boolean | string | bigint;
@@ -254,11 +255,11 @@ export function decodeFast(kind: FastKind, data: ArrayLike<number | boolean>, at
     case FastKind.Float32:
       scratch.setUint16(0, d[at]);
       scratch.setUint16(2, d[at + 1]);
-      return scratch.getFloat32(0);
+      return shortestFloat32(scratch.getFloat32(0));
     case FastKind.Float32WordSwap:
       scratch.setUint16(0, d[at + 1]);
       scratch.setUint16(2, d[at]);
-      return scratch.getFloat32(0);
+      return shortestFloat32(scratch.getFloat32(0));
     case FastKind.Bit:
       return data[at] ? 1 : 0;
     default:
@@ -332,14 +333,16 @@ export function compileCodec(tag: TagDef): TagCodec {
       const kind = shape.kind;
       const identity = scale === 1 && offset === 0;
       const rounding = scaleRounding(kind, scale, offset);
+      // a float32 read into a double shows digits the device never had: its shortest decimal
+      const readable = kind === 'float32' ? shortestFloat32 : (v: number) => v;
       return {
         ...base,
         decode: identity
           ? (data, at) => {
               const raw = decodeNumeric(kind, data as ArrayLike<number>, at, order);
-              return typeof raw === 'bigint' ? scaleRaw(raw, 1, 0) : raw;
+              return typeof raw === 'bigint' ? scaleRaw(raw, 1, 0) : readable(raw);
             }
-          : (data, at) => applyScale(Number(decodeNumeric(kind, data as ArrayLike<number>, at, order)), scale, offset, rounding),
+          : (data, at) => applyScale(readable(Number(decodeNumeric(kind, data as ArrayLike<number>, at, order))), scale, offset, rounding),
         encode: (value) => encodeNumeric(kind, rawFor(tag, kind, value), order),
       };
     }

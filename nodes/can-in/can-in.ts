@@ -6,6 +6,8 @@ import { findInterface, interfaceStatus } from '../can-interface/client';
 
 /** A batch is sent early when it reaches this many frames, whatever the interval. */
 const MAX_BATCH = 10000;
+/** How often the status shows the frame rate while the bus is open. */
+const RATE_EVERY_MS = 2000;
 
 export = function (RED: NodeAPI) {
   function CanInNode(this: Node, def: NodeDef) {
@@ -45,9 +47,22 @@ export = function (RED: NodeAPI) {
       node.send({ topic: iface.name || iface.label, payload });
     };
 
+    // While the bus is open the status shows the rate of frames this node passes (its filters
+    // applied), refreshed by one timer per node, and only when the text changes.
+    let passed = 0;
+    let rateTimer: NodeJS.Timeout | undefined;
+    let lastText = '';
+    const showRate = () => {
+      const text = RED._('can-in.status.receivingRate', { rate: Math.round(passed / (RATE_EVERY_MS / 1000)) });
+      passed = 0;
+      if (text !== lastText) node.status({ fill: 'green', shape: 'dot', text });
+      lastText = text;
+    };
+
     const client: CanBusClient = {
       frame(f) {
         if (filters.length && !matchesAny(f, filters)) return;
+        passed++;
         if (batchMs > 0) {
           batch.push(framePayload(f));
           if (batch.length >= MAX_BATCH) flush();
@@ -57,12 +72,22 @@ export = function (RED: NodeAPI) {
         node.send({ topic: frameTopic(f), payload: framePayload(f) } as NodeMessage);
       },
       state(state, stateDetail) {
+        clearInterval(rateTimer);
+        rateTimer = undefined;
+        lastText = '';
         node.status(interfaceStatus(RED, 'can-in', state, stateDetail));
+        if (state === 'open') {
+          passed = 0;
+          rateTimer = setInterval(showRate, RATE_EVERY_MS);
+          rateTimer.unref();
+        }
       },
     };
     iface.register(client);
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(rateTimer);
+      rateTimer = undefined;
       clearTimeout(batchTimer);
       batchTimer = undefined;
       batch = [];

@@ -39,8 +39,9 @@ export = function (RED: NodeAPI) {
       node.log(`${loaded.origin}: ${loaded.warnings.length} DBC warnings, first: line ${loaded.warnings[0].line}: ${loaded.warnings[0].message}`);
     }
     const labels = Boolean(def.labels);
+    const exact = Boolean(def.exact);
     const device = String(def.device ?? '').trim();
-    node.status({ fill: 'green', shape: 'dot', text: `${RED._('dbc-decode.status.ready')}: ${loaded.db.messages.length}/${countSignals(loaded.db)}` });
+    node.status({ fill: 'green', shape: 'dot', text: RED._('dbc-decode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) }) });
 
     const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);
     const finish = (done: DoneFn, firstBad: Error | undefined, bad: number) => {
@@ -49,7 +50,7 @@ export = function (RED: NodeAPI) {
     };
 
     if (output === 'batch') {
-      const scans = new CanScanDecoder(loaded.codec, { device, labels });
+      const scans = new CanScanDecoder(loaded.codec, { device, labels, exact });
       node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
         const batch = Array.isArray(msg.payload);
         const topic = msg.topic;
@@ -73,7 +74,7 @@ export = function (RED: NodeAPI) {
       return;
     }
 
-    const decoder = new DecodedMessages(loaded.codec, { output, labels, device });
+    const decoder = new DecodedMessages(loaded.codec, { output, labels, device, exact });
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const batch = Array.isArray(msg.payload);
       const items: unknown[] = batch ? (msg.payload as unknown[]) : [msg.payload];

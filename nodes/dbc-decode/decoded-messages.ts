@@ -2,7 +2,7 @@
 // CAN message (a scan: payload { signal: value } with units, labels and tag samples) or one per
 // signal (the tag message contract). The batch mode's scans come from lib/can/decoded-scan.ts.
 import type { DbcCodec } from '../../lib/can/codec';
-import { MessageShapeTable, appendSignalSamples, frameTimeMs, signalLabels, type DecodableFrame } from '../../lib/can/decoded-scan';
+import { MessageShapeTable, appendSignalSamples, makeReadable, frameTimeMs, signalLabels, type DecodableFrame } from '../../lib/can/decoded-scan';
 import { tagMessage, type TagSample } from '../../lib/tags/contract';
 import type { NodeMessage } from '../common/red';
 
@@ -14,6 +14,8 @@ export interface DecodedMessagesOptions {
   labels: boolean;
   /** the tag device; empty: the CAN message name */
   device: string;
+  /** publish the exact decode instead of readable values */
+  exact?: boolean;
 }
 
 export type FrameLike = DecodableFrame;
@@ -29,6 +31,7 @@ export class DecodedMessages {
     if (!decoded) return undefined;
     const { message, signals } = decoded;
     const units = this.units.of(message);
+    if (!this.opts.exact && units.readable.length > 0) makeReadable(signals, units.readable);
     const can = { id: message.id, extended: message.extended, message: message.name };
     const labels = this.opts.labels ? signalLabels(this.codec, frame, signals) : undefined;
     const samples: TagSample[] = [];

@@ -39,7 +39,7 @@ export = function (RED: NodeAPI) {
       return;
     }
     reportDbcHealth(node, 'dbc-encode', loaded);
-    node.status({ fill: 'green', shape: 'dot', text: `${RED._('dbc-encode.status.ready')}: ${loaded.db.messages.length}/${countSignals(loaded.db)}` });
+    node.status({ fill: 'green', shape: 'dot', text: RED._('dbc-encode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) }) });
 
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const key = configured ?? messageKey(msg.topic);

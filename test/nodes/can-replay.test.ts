@@ -113,6 +113,19 @@ describe('CAN nodes over a candump replay', () => {
     assert.equal(received('unknown').length, 0);
   });
 
+  test('while the bus is open, can-in shows the rate of frames it passes', async () => {
+    const busy = join(dir, 'busy.log');
+    writeFileSync(busy, Array.from({ length: 50 }, (_, i) => `(${(1 + i * 0.01).toFixed(3)}) can0 123#01`).join('\n') + '\n');
+    await helper.load(modules(), [
+      { id: 'bus', type: 'can-interface', kind: 'replay', file: busy, pace: 'realtime', loop: true },
+      { id: 'in', type: 'can-in', interface: 'bus', wires: [['sink']] },
+      { id: 'sink', type: 'test-collect' },
+    ]);
+    // the test helper's RED._ returns the message key, so the key (not the figure) is checked
+    await waitFor('rate status', () => lastStatus(helper.getNode('in'))?.text === 'can-in.status.receivingRate', 20000);
+    assert.equal(lastStatus(helper.getNode('in'))?.fill, 'green');
+  });
+
   test('a replay interface loops back what can-out sends', async () => {
     const idle = join(dir, 'idle.log');
     writeFileSync(idle, '(1.0) can0 001#00\n');

@@ -32,7 +32,7 @@ describe('dbc-encode', () => {
     const codec = new DbcCodec(parseDbc(readFileSync(MOTOHAWK)).db);
     await helper.load(modules(), flow({}));
     const enc = helper.getNode('enc');
-    assert.deepEqual(lastStatus(enc), { fill: 'green', shape: 'dot', text: 'dbc-encode.status.ready: 1/3' });
+    assert.deepEqual(lastStatus(enc), { fill: 'green', shape: 'dot', text: 'dbc-encode.status.ready' });
     enc.receive({ topic: 'ExampleMessage', payload: { Temperature: 244.44, AverageRadius: 0.7, Enable: 'Disabled' } });
     enc.receive({ topic: '0x1F0', payload: { Temperature: 266, AverageRadius: 5, Enable: 1 } });
     enc.receive({ topic: 496, payload: { Temperature: 250, AverageRadius: 0, Enable: 0 } });

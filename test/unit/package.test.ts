@@ -14,6 +14,22 @@ const examples = existsSync(join(root, 'examples'))
   ? readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => ({ file: f, flow: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')) as Array<{ id: string; type: string; wires?: string[][] }> }))
   : [];
 
+// One colour per node family (prefixes of the type name).
+const FAMILY_COLOURS: Array<[string[], string]> = [
+  [['modbus-'], '#F0B86E'],
+  [['can-', 'dbc-'], '#8CC4E8'],
+  [['tag-', 'stats', 'alarm'], '#A8D58E'],
+  [['watchdog', 'circuit-breaker'], '#E9A08F'],
+  [['store-forward', 'forward-'], '#C3A8E0'],
+];
+
+test('every icon in icons/ is a well-formed SVG', () => {
+  for (const f of readdirSync(join(root, 'icons'))) {
+    assert.match(f, /\.svg$/, f);
+    assert.match(readFileSync(join(root, 'icons', f), 'utf8'), /^<svg [^>]*viewBox="0 0 40 60"/, `${f}: a 40x60 Node-RED icon`);
+  }
+});
+
 test('every nodes/<type> folder is registered in package.json and vice versa', () => {
   assert.deepEqual(Object.keys(mapped).sort(), [...types].sort());
 });
@@ -33,6 +49,14 @@ for (const type of types) {
     }
     const isConfig = /category\s*:\s*['"]config['"]/.test(html);
     if (!isConfig) {
+      // Our own icon, shipped in icons/ (not a core icon such as bridge.svg), and the colour of
+      // the node's family, so a palette of edge gateway nodes reads at a glance.
+      const icon = /\bicon\s*:\s*['"]([^'"]+)['"]/.exec(html)?.[1];
+      assert.ok(icon && existsSync(join(root, 'icons', icon)), `icon ${icon} is one of ours in icons/`);
+      const colour = /\bcolor\s*:\s*['"](#[0-9A-Fa-f]{6})['"]/.exec(html)?.[1];
+      const family = FAMILY_COLOURS.find(([prefixes]) => prefixes.some((p) => type.startsWith(p)));
+      assert.ok(family, `${type} belongs to a node family`);
+      assert.equal(colour?.toUpperCase(), family[1], `${type} has its family's colour`);
       const ex = examples.filter((e) => e.flow.some((n) => n.type === type));
       assert.ok(ex.length > 0, `an example flow in examples/ uses ${type}`);
     }

@@ -1,3 +1,4 @@
+import { shortestFloat32 } from '../../../lib/tags/readable';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyScale, compileCodec, decodeTag, encodeTag, scaleRounding, TagValueError } from '../../../lib/modbus/codec';
@@ -16,7 +17,9 @@ const HAND: Array<{ type: TagType; value: number | bigint | string | boolean; re
   { type: 'uint32', value: 0x12345678, regs: { ABCD: [0x1234, 0x5678], CDAB: [0x5678, 0x1234], BADC: [0x3412, 0x7856], DCBA: [0x7856, 0x3412] } },
   { type: 'int32', value: -2, regs: { ABCD: [0xffff, 0xfffe], CDAB: [0xfffe, 0xffff], BADC: [0xffff, 0xfeff], DCBA: [0xfeff, 0xffff] } },
   // 123.456f = 0x42F6E979
-  { type: 'float32', value: Math.fround(123.456), regs: { ABCD: [0x42f6, 0xe979], CDAB: [0xe979, 0x42f6], BADC: [0xf642, 0x79e9], DCBA: [0x79e9, 0xf642] } },
+  // a float32 register pair reads as its shortest decimal (lib/tags/readable.ts): 123.456, not
+  // 123.45600128173828; the same registers are written back
+  { type: 'float32', value: 123.456, regs: { ABCD: [0x42f6, 0xe979], CDAB: [0xe979, 0x42f6], BADC: [0xf642, 0x79e9], DCBA: [0x79e9, 0xf642] } },
   // 1.5 = 0x3FF8000000000000
   { type: 'float64', value: 1.5, regs: { ABCD: [0x3ff8, 0, 0, 0], CDAB: [0, 0, 0, 0x3ff8], BADC: [0xf83f, 0, 0, 0], DCBA: [0, 0, 0, 0xf83f] } },
   {
@@ -151,7 +154,7 @@ describe('codec against Python struct', () => {
       const t = tag(v.type as TagType, v.order);
       const expected = typeof v.value === 'string' && /^-?\d+$/.test(v.value) ? BigInt(v.value) : v.value;
       const ours = decodeTag(t, regs[i]);
-      const want = v.type === 'float32' ? Math.fround(expected as number) : expected;
+      const want = v.type === 'float32' ? shortestFloat32(Math.fround(expected as number)) : expected;
       // 64-bit values come back as numbers when safe: compare them as bigints
       const got = typeof want === 'bigint' && typeof ours === 'number' ? BigInt(ours) : ours;
       assert.equal(got, want, `${v.type} ${v.order} ${v.value}: decode of ${regs[i]}`);

@@ -1,0 +1,66 @@
+// Readable values: scaled integers rounded to the precision their scaling implies, float32 values
+// as their shortest decimal; never a different number than the exact one, only less noise.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { decimalsOf, roundToDecimals, scaledDecimals, shortestFloat32 } from '../../../lib/tags/readable';
+
+test('decimal places of factors and offsets as written', () => {
+  assert.equal(decimalsOf(0.1), 1);
+  assert.equal(decimalsOf(0.0625), 4);
+  assert.equal(decimalsOf(1e-7), 7);
+  assert.equal(decimalsOf(2.5e-8), 9);
+  assert.equal(decimalsOf(-40), 0);
+  assert.equal(scaledDecimals(0.1, -40), 1);
+  assert.equal(scaledDecimals(0.01, 0.5), 2);
+  assert.equal(scaledDecimals(1e-20, 0), 15);
+});
+
+test('the noise the issue showed is gone', () => {
+  assert.equal(518 * 0.1, 51.800000000000004);
+  assert.equal(roundToDecimals(518 * 0.1, 1), 51.8);
+  assert.equal(roundToDecimals(301 * 0.01, 2), 3.01);
+  assert.equal(shortestFloat32(Math.fround(24.1)), 24.1);
+  assert.equal(Math.fround(24.1), 24.100000381469727);
+  assert.equal(roundToDecimals(-1 * 0.1 + 0.1, 1), 0);
+  assert.ok(!Object.is(roundToDecimals(-0.01 * 1, 1), -0), 'no -0');
+});
+
+test('a rounded scaled integer is the exact decimal raw * factor + offset (property)', () => {
+  const factors = [0.1, 0.01, 0.001, 0.5, 0.25, 0.125, 0.05, 0.0001];
+  fc.assert(
+    fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.constantFrom(...factors), fc.constantFrom(0, -40, 0.5, -273.15), (raw, factor, offset) => {
+      const d = scaledDecimals(factor, offset);
+      const got = roundToDecimals(raw * factor + offset, d);
+      // the exact decimal, computed in BigInt fixed point
+      const scale = 10n ** BigInt(d);
+      const exact = BigInt(raw) * BigInt(Math.round(factor * 10 ** d)) + BigInt(Math.round(offset * 10 ** d));
+      const sign = exact < 0n ? '-' : '';
+      const abs = exact < 0n ? -exact : exact;
+      const text = `${sign}${abs / scale}.${(abs % scale).toString().padStart(d, '0')}`;
+      assert.equal(got, Number(text), `${raw} * ${factor} + ${offset}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('the shortest float32 decimal is the same float32 and never longer (property)', () => {
+  fc.assert(
+    fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (f) => {
+      const v = Math.fround(f);
+      const r = shortestFloat32(v);
+      assert.equal(Math.fround(r), v);
+      assert.ok(String(r).length <= String(v).length, `${r} vs ${v}`);
+    }),
+    { numRuns: 5000 },
+  );
+  // a double that is no float32 is left as it is
+  assert.equal(shortestFloat32(0.1), 0.1);
+  assert.equal(shortestFloat32(Math.PI), Math.PI);
+});
+
+test('large values are left alone where a double has no fraction left', () => {
+  assert.equal(roundToDecimals(2 ** 60 + 0.5, 3), 2 ** 60);
+  assert.equal(roundToDecimals(Infinity, 2), Infinity);
+  assert.ok(Number.isNaN(roundToDecimals(NaN, 2)));
+});
