@@ -148,7 +148,11 @@ export class HttpDestination implements Destination {
     this.secrets = [options.bearerToken, options.password].filter((s): s is string => !!s);
     for (const [name, value] of Object.entries(options.headers)) if (SECRET_HEADER.test(name)) this.secrets.push(value);
     if (options.bearerToken) this.baseHeaders.Authorization = `Bearer ${options.bearerToken}`;
-    else if (options.username !== undefined) this.baseHeaders.Authorization = basicAuth(options.username, options.password ?? '');
+    else if (options.username !== undefined) {
+      this.baseHeaders.Authorization = basicAuth(options.username, options.password ?? '');
+      // A server that echoes the header would show user:password in base64.
+      if (options.password) this.secrets.push(this.baseHeaders.Authorization.slice('Basic '.length));
+    }
   }
 
   /** HTTP needs no session: start only checks that the destination is still open. */

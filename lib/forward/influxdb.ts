@@ -97,6 +97,7 @@ export class InfluxDestination implements Destination {
     }
     this.writeUrl.searchParams.set('precision', 'ms');
     this.secrets = [options.password, options.token].filter((s): s is string => !!s);
+    if (options.password && this.headers.Authorization) this.secrets.push(this.headers.Authorization.slice('Basic '.length));
     this.maxBatch = options.maxBatch;
     this.maxInFlight = options.maxInFlight;
     this.client = new HttpClient({ maxSockets: 4, rejectUnauthorized: options.rejectUnauthorized, ca: options.ca });
