@@ -23,7 +23,8 @@ export interface InfluxQueryResult {
   results: Array<{ error?: string; series?: Array<{ name: string; columns: string[]; values: unknown[][]; tags?: Record<string, string> }> }>;
 }
 
-export async function startInfluxd(): Promise<Influxd> {
+/** `auth`: authentication on, with this admin user (created through the first, open query). */
+export async function startInfluxd(opts: { auth?: { user: string; password: string } } = {}): Promise<Influxd> {
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-influx-'));
   const port = await freePort();
   const rpcPort = await freePort();
@@ -33,7 +34,8 @@ export async function startInfluxd(): Promise<Influxd> {
     .replace(/(\[http\][\s\S]*?)bind-address = "[^"]*"/, `$1bind-address = "127.0.0.1:${port}"`)
     .replace(/query-log-enabled = true/g, 'query-log-enabled = false')
     .replace(/(\[monitor\][\s\S]*?)store-enabled = true/, '$1store-enabled = false')
-    .replace(/reporting-disabled = false/, 'reporting-disabled = true');
+    .replace(/reporting-disabled = false/, 'reporting-disabled = true')
+    .replace(/auth-enabled = false/, `auth-enabled = ${opts.auth ? 'true' : 'false'}`);
   const confPath = join(dir, 'influxdb.conf');
   writeFileSync(confPath, conf);
   const url = `http://127.0.0.1:${port}`;
@@ -47,14 +49,22 @@ export async function startInfluxd(): Promise<Influxd> {
     }, 30000, 100);
   };
   await launch();
+  let creatingAdmin = false;
   const query = async (q: string, db?: string): Promise<InfluxQueryResult> => {
     const body = new URLSearchParams({ q, ...(db ? { db } : {}), epoch: 'ms' });
-    const res = await fetch(`${url}/query`, { method: 'POST', body });
+    const headers: Record<string, string> = opts.auth && !creatingAdmin ? { Authorization: `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}` } : {};
+    const res = await fetch(`${url}/query`, { method: 'POST', body, headers });
     const json = (await res.json()) as InfluxQueryResult;
     const err = json.results?.find((r) => r.error)?.error;
     if (!res.ok || err) throw new Error(`influx query ${q}: HTTP ${res.status} ${err ?? JSON.stringify(json)}`);
     return json;
   };
+  if (opts.auth) {
+    // InfluxDB 1.x accepts one unauthenticated query while no user exists: the admin's creation.
+    creatingAdmin = true;
+    await query(`CREATE USER "${opts.auth.user}" WITH PASSWORD '${opts.auth.password}' WITH ALL PRIVILEGES`);
+    creatingAdmin = false;
+  }
   return {
     url,
     port,
