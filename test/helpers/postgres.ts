@@ -1,7 +1,7 @@
 // A real PostgreSQL 15 cluster created by the test in a temp dir (initdb/pg_ctl), on a loopback
 // port of its own, password authentication (scram) so credentials are exercised. PostgreSQL
 // refuses to run as root: as root, every server command runs as the `postgres` user (runuser).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,13 +21,21 @@ export interface PostgresServer {
   /** runs one statement on a short-lived connection */
   query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** 'immediate' is a crash (no checkpoint), 'fast' a clean shutdown that ends every session */
-  stop(mode?: 'immediate' | 'fast'): void;
+  stop(mode?: 'immediate' | 'fast'): Promise<void>;
   start(): Promise<void>;
   dispose(): void;
 }
 
 function asServerUser(cmd: string, args: string[]): string[] {
   return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args];
+}
+
+/** Runs a server command without blocking the event loop (clients stay live meanwhile). */
+function runAsync(cmd: string, args: string[]): Promise<void> {
+  const [exe, ...rest] = asServerUser(cmd, args);
+  return new Promise((resolve, reject) =>
+    execFile(exe, rest, { encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr || stdout || err.message}`)) : resolve())),
+  );
 }
 
 function run(cmd: string, args: string[]): void {
@@ -71,11 +79,11 @@ export async function startPostgres(): Promise<PostgresServer> {
         await client.end().catch(() => undefined);
       }
     },
-    stop(mode = 'immediate') {
-      run(`${BIN}/pg_ctl`, ['-D', data, '-m', mode, '-w', 'stop']);
+    async stop(mode = 'immediate') {
+      await runAsync(`${BIN}/pg_ctl`, ['-D', data, '-m', mode, '-w', 'stop']);
     },
     async start() {
-      run(`${BIN}/pg_ctl`, ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']);
+      await runAsync(`${BIN}/pg_ctl`, ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']);
       await waitFor(`postgres on 127.0.0.1:${port}`, async () => {
         await server.query('SELECT 1');
         return true;
@@ -83,7 +91,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     dispose() {
       try {
-        server.stop('immediate');
+        run(`${BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } catch {
         /* already stopped */
       }
