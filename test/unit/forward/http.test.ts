@@ -15,6 +15,7 @@ import type { DestinationStatus } from '../../../lib/forward/destination';
 import { drain, queued, sequence } from '../../helpers/forward-driver';
 import { freePort, waitFor } from '../../helpers/process';
 import { haveCommand, needPeers } from '../../helpers/peers';
+import { resourceCounts, settleTo } from '../../helpers/modbus-leaks';
 
 interface Received {
   method: string;
@@ -40,6 +41,9 @@ async function endpoint(reply: Reply = (_r, res) => res.writeHead(204).end(), tl
     });
   };
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  // Idle keep-alive connections stay until the client closes them, so a client that forgets to
+  // release its sockets shows up in the leak test instead of being tidied by the server.
+  server.keepAliveTimeout = 120_000;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -260,6 +264,26 @@ describe('HttpDestination', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('100 start/send/close cycles, half of them closed mid-request, leave no socket or timer behind', async () => {
+    let n = 0;
+    const srv = await endpoint((_r, res) => {
+      if (++n % 2 === 0) return; // every other request hangs until the destination closes
+      res.writeHead(204).end();
+    });
+    const baseline = resourceCounts();
+    for (let i = 0; i < 100; i++) {
+      const dest = new HttpDestination(parseHttpDestinationConfig({ url: srv.url, timeoutMs: 60_000 }));
+      await dest.start();
+      const pending = dest.send([queued({ payload: i })]);
+      if (i % 2 === 1) await waitFor('the request', () => srv.received.length === i + 1);
+      else assert.equal((await pending)[0].status, 'delivered');
+      await dest.close();
+      assert.equal((await pending)[0].status, i % 2 === 1 ? 'retry' : 'delivered');
+    }
+    assert.deepEqual(await settleTo(baseline, 10_000), []);
+    await srv.close();
   });
 
   test('error texts never carry the token, even when the server echoes it', async () => {

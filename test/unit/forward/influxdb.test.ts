@@ -11,6 +11,7 @@ import { InfluxDestination, parseInfluxDestinationConfig } from '../../../lib/fo
 import { drain, queued, sample, scan, sequence } from '../../helpers/forward-driver';
 import { startInfluxd, type Influxd } from '../../helpers/influxdb';
 import { PEER, needPeers } from '../../helpers/peers';
+import { resourceCounts, settleTo } from '../../helpers/modbus-leaks';
 
 const peer = needPeers(PEER.influxdb());
 const TS = 1_700_000_000_000;
@@ -146,6 +147,19 @@ describe('InfluxDestination (InfluxDB 1.x)', peer, () => {
     await influx.query('CREATE DATABASE not_yet');
     assert.ok((await dest.send(batch)).every((o) => o.status === 'delivered'));
     assert.equal((await influx.select('SELECT * FROM plc', 'not_yet')).length, 3);
+  });
+
+  test('100 start/send/close cycles leave no socket or timer behind', async () => {
+    const db = await freshDb();
+    const baseline = resourceCounts();
+    for (let i = 0; i < 100; i++) {
+      const dest = new InfluxDestination(parseInfluxDestinationConfig({ url: influx.url, database: db }));
+      await dest.start();
+      assert.equal((await dest.send([queued({ tag: sample('plc', 'x', i, TS + i) })]))[0].status, 'delivered');
+      await dest.close();
+    }
+    assert.deepEqual(await settleTo(baseline, 10_000), []);
+    assert.equal((await influx.select('SELECT * FROM plc', db)).length, 100);
   });
 
   test('killed mid-stream and started again: every point arrives (retry loop as the forwarder runs it)', async () => {

@@ -9,6 +9,7 @@ import { drain, queued, sample, scan, sequence } from '../../helpers/forward-dri
 import { startPostgres, type PostgresServer } from '../../helpers/postgres';
 import { PEER, needPeers } from '../../helpers/peers';
 import { waitFor } from '../../helpers/process';
+import { resourceCounts, settleTo } from '../../helpers/modbus-leaks';
 
 const TS = 1_700_000_000_000;
 
@@ -128,6 +129,18 @@ describe('PostgresDestination (PostgreSQL 15)', needPeers(PEER.postgres()), () =
       await locker.end();
     }
     assert.equal(await count('locked'), 0);
+  });
+
+  test('100 start/send/close cycles leave no socket or timer behind', async () => {
+    const baseline = resourceCounts();
+    for (let i = 0; i < 100; i++) {
+      const dest = new PostgresDestination(parsePostgresDestinationConfig({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, table: 'cycles', createTable: true }));
+      await dest.start();
+      assert.equal((await dest.send([queued({ tag: sample('plc', 'x', i, TS + i) }, { seq: i + 1, queue: 'cycles' })]))[0].status, 'delivered');
+      await dest.close();
+    }
+    assert.deepEqual(await settleTo(baseline, 10_000), []);
+    assert.equal(await count('cycles'), 100);
   });
 
   test('server crash (pg_ctl stop -m immediate) mid-stream, then started again: every row once', async () => {
