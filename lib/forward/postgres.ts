@@ -7,7 +7,7 @@
 // Setup errors (authentication, missing table or privilege) are 'retry' with an error status:
 // the data is fine and waits for the fix.
 import type * as Pg from 'pg';
-import { loadOptional } from '../system/optional';
+import { MissingPackageError, loadOptional } from '../system/optional';
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
 import { DestinationConfigError, booleanSetting, errorText, integerSetting, optionalString, redactSecrets } from './errors';
 import { RowMappingError, appendMessageRows, columnParams, createTableSql, emptyColumns, insertSql, parseTableName, tableDisplay, type RowColumns, type TableName } from './postgres-rows';
@@ -237,7 +237,10 @@ export class PostgresDestination implements Destination {
     if (this.closed) return 'destination closed';
     const kind = pgErrorKind(err);
     const text = this.redact(pgErrorText(err));
-    if (kind === 'connection') {
+    if (err instanceof MissingPackageError) {
+      // Not a network fault: nothing will connect until pg is installed; the data waits.
+      this.statusCell.set('error', text);
+    } else if (kind === 'connection') {
       this.dropClient();
       this.statusCell.set('disconnected', text);
     } else {
