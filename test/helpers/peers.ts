@@ -43,6 +43,12 @@ export const PEER = {
   pymodbus: (): [string, boolean, string] => ['python3-pymodbus', havePythonModule('pymodbus'), 'apt-get install python3-pymodbus'],
   mbpoll: (): [string, boolean, string] => ['mbpoll', haveCommand('mbpoll'), 'apt-get install mbpoll'],
   canmatrix: (): [string, boolean, string] => ['python3-canmatrix', havePythonModule('canmatrix'), 'apt-get install python3-canmatrix'],
+  influxdb: (): [string, boolean, string] => ['influxd (InfluxDB 1.x)', haveCommand('influxd'), 'apt-get install influxdb'],
+  postgres: (): [string, boolean, string] => [
+    'PostgreSQL 15 server (initdb, pg_ctl)',
+    haveCommand('/usr/lib/postgresql/15/bin/initdb') && haveCommand('/usr/lib/postgresql/15/bin/pg_ctl') && (process.getuid?.() !== 0 || haveCommand('runuser')),
+    'apt-get install postgresql-15 (or postgresql)',
+  ],
 };
 
 export type { TestContext };
