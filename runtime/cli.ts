@@ -3,6 +3,7 @@
 import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from '../settings';
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, type CliIO, type Subcommand } from './commands/io';
+import { redactUrlsInText } from '../lib/system/redact';
 
 const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   modbus: { module: './commands/modbus', export: 'modbusCommand' },
@@ -12,7 +13,7 @@ const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
 const loadYaml = () => requireRuntimePackage<{ load(t: string): unknown; dump(v: unknown): string }>('js-yaml');
 
 function fail(io: CliIO, message: string, code = 2): number {
-  io.stderr.write(`edge-gateway: ${message}\n`);
+  io.stderr.write(`edge-gateway: ${redactUrlsInText(message)}\n`);
   return code;
 }
 
@@ -48,7 +49,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     return await runGateway(args, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof SettingsError || err instanceof RuntimeDependencyError) return fail(io, err.message);
-    if (err instanceof StartupError) return fail(io, err.message, 1);
+    if (err instanceof StartupError) return fail(io, err.message, err.exitCode);
     return fail(io, (err as Error).stack ?? String(err), 1);
   }
 }
