@@ -122,7 +122,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   if (s.mqttUrl) {
     brokerUrl = s.mqttUrl;
   } else if (s.broker) {
-    broker = await startEmbeddedBroker(s.brokerPort);
+    broker = await startEmbeddedBroker(s.brokerPort, { maxPacketBytes: s.brokerMaxPacket, warn: (m) => say(m, 'warn') });
     brokerUrl = `mqtt://127.0.0.1:${broker.port}`;
     say(`embedded MQTT broker listening on 127.0.0.1:${broker.port}`);
   }
