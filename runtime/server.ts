@@ -166,10 +166,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     edgegwAuditLog: join(s.userDir, 'audit.jsonl'),
   };
   if (s.adminUsers.length > 0) {
-    settings.adminAuth = {
-      type: 'credentials',
-      users: s.adminUsers.map((u) => ({ username: u.username, password: u.password, permissions: u.permissions })),
-    };
+    const { adminAuthSettings } = await import('./admin');
+    settings.adminAuth = adminAuthSettings(s.adminUsers);
   }
 
   RED.init(server, settings);
