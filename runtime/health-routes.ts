@@ -57,6 +57,7 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   const brokerClients = gauge('edgegw_broker_clients', 'clients connected to the embedded MQTT broker', []);
   const flowsFromBackup = gauge('edgegw_flows_from_backup', 'flows started from .flows.json.backup because flows.json was damaged (1) or not (0)', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
+  const nodeFigure = gauge('edgegw_node_figure', 'the numeric figures of each node entry in /health (requests, writes, exceptions, clients...), read from the same source', ['id', 'type', 'name', 'figure']);
 
   app.get('/health', (_req, res) => {
     let code: number;
@@ -108,6 +109,11 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
     if (b.mode !== 'none') brokerConnected.set({ mode: b.mode }, b.connected ? 1 : 0);
     if (b.clients !== undefined) brokerClients.set(b.clients);
     nodeHealth.reset();
-    for (const e of healthRegistry().list()) nodeHealth.set({ id: e.id, type: e.type, name: e.name ?? '' }, e.state === 'ok' ? 0 : e.state === 'degraded' ? 1 : 2);
+    nodeFigure.reset();
+    for (const e of healthRegistry().list()) {
+      const labels = { id: e.id, type: e.type, name: e.name ?? '' };
+      nodeHealth.set(labels, e.state === 'ok' ? 0 : e.state === 'degraded' ? 1 : 2);
+      for (const [figure, v] of Object.entries(e.detail ?? {})) if (typeof v === 'number' && Number.isFinite(v)) nodeFigure.set({ ...labels, figure }, v);
+    }
   }
 }
