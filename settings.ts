@@ -24,6 +24,8 @@ export interface GatewaySettings {
   mqttUrl?: string;
   brokerPort: number;
   broker: boolean;
+  /** largest MQTT packet the embedded broker accepts, bytes; a client sending more is disconnected */
+  brokerMaxPacket: number;
   /** port of the Modbus simulator of the default flows (127.0.0.1) */
   simPort: number;
   safe: boolean;
@@ -49,6 +51,7 @@ export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
   mqttUrl: undefined,
   brokerPort: 1883,
   broker: true,
+  brokerMaxPacket: 4 * 1024 * 1024,
   simPort: 5020,
   safe: false,
   logFormat: 'text',
@@ -66,7 +69,7 @@ interface Field {
   flag?: string;
   /** flag that sets the boolean to false (e.g. --no-broker) */
   negFlag?: string;
-  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path';
+  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path' | 'bytes';
   help: string;
 }
 
@@ -76,6 +79,7 @@ export const FIELDS: Field[] = [
   { key: 'userDir', env: 'EDGE_GATEWAY_USER_DIR', flag: '--user-dir', kind: 'path', help: 'user directory: flows, credentials, context (default ~/.edge-gateway)' },
   { key: 'mqttUrl', env: 'EDGE_GATEWAY_MQTT_URL', flag: '--mqtt-url', kind: 'url', help: 'external MQTT broker URL (mqtt://host:port); disables the embedded broker' },
   { key: 'brokerPort', env: 'EDGE_GATEWAY_BROKER_PORT', flag: '--broker-port', kind: 'port', help: 'port of the embedded MQTT broker on 127.0.0.1 (default 1883)' },
+  { key: 'brokerMaxPacket', env: 'EDGE_GATEWAY_BROKER_MAX_PACKET', flag: '--broker-max-packet', kind: 'bytes', help: 'largest MQTT packet the embedded broker accepts, bytes or with KB/MB (default 4MB; 1KB..256MB); a client sending more is disconnected' },
   { key: 'broker', env: 'EDGE_GATEWAY_BROKER', negFlag: '--no-broker', kind: 'bool', help: 'do not start the embedded MQTT broker' },
   { key: 'simPort', env: 'EDGE_GATEWAY_SIM_PORT', flag: '--sim-port', kind: 'port', help: 'port of the Modbus TCP simulator the default flows poll, on 127.0.0.1 (default 5020)' },
   { key: 'safe', env: 'EDGE_GATEWAY_SAFE', flag: '--safe', kind: 'bool', help: 'start the editor without starting the flows' },
@@ -83,6 +87,18 @@ export const FIELDS: Field[] = [
   { key: 'logLevel', env: 'EDGE_GATEWAY_LOG_LEVEL', flag: '--log-level', kind: 'logLevel', help: 'fatal, error, warn, info (default), debug or trace' },
   { key: 'resetFlows', flag: '--reset-flows', kind: 'bool', help: 'replace the flows in the user directory with the default flows (the old file is kept as a backup)' },
 ];
+
+const BYTES_MIN = 1024;
+/** MQTT's own ceiling is 256 MB (a 4-byte remaining length) */
+const BYTES_MAX = 256 * 1024 * 1024;
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
+
+/** "4MB", "512 KB", "65536": KB and MB are 1024-based, as memory is. NaN when not a size. */
+export function parseByteSize(text: string): number {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  if (!m || !(m[2].toLowerCase() in BYTE_UNITS)) return NaN;
+  return Number(m[1]) * BYTE_UNITS[m[2].toLowerCase()];
+}
 
 function parseValue(field: Field, raw: unknown, source: string): unknown {
   const name = String(field.key);
@@ -112,6 +128,13 @@ function parseValue(field: Field, raw: unknown, source: string): unknown {
         throw new SettingsError(source, name, `unsupported protocol "${u.protocol}" (use mqtt://, mqtts://, ws:// or wss://)`);
       }
       return s;
+    }
+    case 'bytes': {
+      const n = typeof raw === 'number' ? raw : parseByteSize(String(raw));
+      if (!Number.isInteger(n) || n < BYTES_MIN || n > BYTES_MAX) {
+        throw new SettingsError(source, name, `"${raw}" is not a size between 1KB and 256MB (a number of bytes, or with KB or MB: 4MB)`);
+      }
+      return n;
     }
     case 'logFormat': {
       const s = String(raw).trim();
@@ -394,7 +417,7 @@ export function helpText(): string {
     `  ${'--config FILE'.padEnd(22)} settings file, JSON or YAML (env EDGE_GATEWAY_CONFIG; default <user-dir>/edge-gateway.json)`,
   ];
   for (const f of FIELDS) {
-    const flag = f.flag ? (f.kind === 'bool' ? f.flag : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : 'VALUE'}`) : f.negFlag!;
+    const flag = f.flag ? (f.kind === 'bool' ? f.flag : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : 'VALUE'}`) : f.negFlag!;
     lines.push(`  ${flag.padEnd(22)} ${f.help}${f.env ? ` (env ${f.env})` : ''}`);
   }
   lines.push(`  ${'--help'.padEnd(22)} this text`, `  ${'--version'.padEnd(22)} print the version`);

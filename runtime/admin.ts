@@ -1,8 +1,10 @@
 // `edge-gateway admin add-user NAME`: stores a bcrypt hash of the password in the settings file
 // (--config FILE, or <user-dir>/edge-gateway.json), which the runtime turns into Node-RED's
 // adminAuth. The password is read from stdin (one line) or prompted on a terminal.
-import { existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
+import { ensureDirectory } from '../lib/system/directory';
 import { createInterface } from 'node:readline';
 import { readSettingsFile, defaultSettingsFile, DEFAULTS, SettingsError, type AdminUser } from '../settings';
 import { requireRuntimePackage } from './resolve';
@@ -53,7 +55,7 @@ export async function adminCommand(argv: string[], io: CliIO, loadYaml: () => an
   if (idx >= 0) users[idx] = entry;
   else users.push(entry);
   data.adminUsers = users;
-  mkdirSync(dirname(file), { recursive: true });
+  ensureDirectory(dirname(file));
   writeFileSync(file, yaml ? loadYaml().dump(data) : JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   io.stdout.write(`${idx >= 0 ? 'updated' : 'added'} admin user "${name}" (permissions ${permissions}) in ${file}\n`);
@@ -61,3 +63,51 @@ export async function adminCommand(argv: string[], io: CliIO, loadYaml: () => an
 }
 
 export { SettingsError };
+
+/** The slice of bcrypt the login needs (bcryptjs and @node-rs/bcrypt both have it). */
+export interface Bcrypt {
+  compare(password: string, hash: string): Promise<boolean>;
+  hashSync(password: string, rounds: number): string;
+}
+
+/** bcrypt as Node-RED itself loads it: the native @node-rs/bcrypt when present, else bcryptjs. */
+export function loadBcrypt(): Bcrypt {
+  try {
+    return requireRuntimePackage<Bcrypt>('@node-rs/bcrypt');
+  } catch {
+    return requireRuntimePackage<Bcrypt>('bcryptjs');
+  }
+}
+
+function bcryptCost(hash: string): number {
+  const m = /^\$2[aby]?\$(\d\d)\$/.exec(hash);
+  return m ? Number(m[1]) : 10;
+}
+
+/**
+ * Node-RED's adminAuth for our users, with a login that takes as long for an unknown user as
+ * for a known one with a wrong password. Node-RED's own check answers an unknown name at once
+ * (~2 ms) and a known one after bcrypt (~64 ms), which tells an attacker which names exist.
+ * Here an unknown name is compared against a dummy hash of the same cost as the slowest real
+ * one, so both paths do the same work.
+ */
+export function adminAuthSettings(users: AdminUser[], bcrypt: Bcrypt = loadBcrypt()): Record<string, unknown> {
+  const byName = new Map(users.map((u) => [u.username, u]));
+  const cost = Math.max(...users.map((u) => bcryptCost(u.password)));
+  const dummyHash = bcrypt.hashSync(randomBytes(18).toString('base64'), cost);
+  return {
+    type: 'credentials',
+    users: users.map((u) => ({ username: u.username, password: u.password, permissions: u.permissions })),
+    async authenticate(username: unknown, password: unknown): Promise<{ username: string; permissions: string } | null> {
+      const name = typeof username === 'string' ? username : String((username as { username?: unknown } | null)?.username ?? '');
+      const user = byName.get(name);
+      let match = false;
+      try {
+        match = await bcrypt.compare(typeof password === 'string' ? password : '', user?.password ?? dummyHash);
+      } catch {
+        match = false; // a malformed stored hash: no login, same as a wrong password
+      }
+      return match && user ? { username: user.username, permissions: user.permissions } : null;
+    },
+  };
+}

@@ -2,7 +2,8 @@
 // The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc).
 import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from '../settings';
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
-import { UsageError, type CliIO, type Subcommand } from './commands/io';
+import { UsageError, isBrokenPipe, type CliIO, type Subcommand } from './commands/io';
+import { redactUrlsInText } from '../lib/system/redact';
 
 const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   modbus: { module: './commands/modbus', export: 'modbusCommand' },
@@ -12,7 +13,7 @@ const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
 const loadYaml = () => requireRuntimePackage<{ load(t: string): unknown; dump(v: unknown): string }>('js-yaml');
 
 function fail(io: CliIO, message: string, code = 2): number {
-  io.stderr.write(`edge-gateway: ${message}\n`);
+  io.stderr.write(`edge-gateway: ${redactUrlsInText(message)}\n`);
   return code;
 }
 
@@ -47,8 +48,9 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     if (sub) return fail(io, `unknown command "${sub}" (see edge-gateway --help)`);
     return await runGateway(args, io);
   } catch (err) {
+    if (isBrokenPipe(err)) return 0;
     if (err instanceof UsageError || err instanceof SettingsError || err instanceof RuntimeDependencyError) return fail(io, err.message);
-    if (err instanceof StartupError) return fail(io, err.message, 1);
+    if (err instanceof StartupError) return fail(io, err.message, err.exitCode);
     return fail(io, (err as Error).stack ?? String(err), 1);
   }
 }
@@ -81,6 +83,13 @@ async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promis
 }
 
 if (require.main === module) {
+  // `edge-gateway dbc decode ... | head`: when the reader closes the pipe, writes fail with
+  // EPIPE (Node ignores SIGPIPE). That is a normal end of the command: exit 0, no trace.
+  process.stdout.on('error', (err) => {
+    if (isBrokenPipe(err)) process.exit(0);
+    process.stderr.write(`edge-gateway: cannot write the output: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       // Let stdout drain, then exit: a stray handle must not keep a stopped gateway alive.

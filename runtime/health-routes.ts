@@ -1,8 +1,17 @@
 // GET /health and GET /metrics: one health registry and one Prometheus registry for the
 // runtime and every node (lib/health, lib/metrics).
+//
+// /health tells the truth in three states:
+//   ok        the runtime and its flows run and every component reports ok      (HTTP 200)
+//   degraded  they run, but something needs attention: a node down or degraded,
+//             the broker unreachable, flows started from their backup, safe mode (HTTP 200)
+//   down      the flows are not running (they failed to load or start)           (HTTP 503)
+// `reasons` lists, in words, why the state is not ok. Neither route ever answers with an HTML
+// stack trace: a failure while building the answer is itself a JSON/text answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { healthRegistry, type HealthState } from '../lib/health/registry';
 import { metricsRegistry, enableProcessMetrics, gauge } from '../lib/metrics/registry';
+import { redactUrlsInText } from '../lib/system/redact';
 
 export interface RuntimeStatus {
   version: string;
@@ -10,6 +19,8 @@ export interface RuntimeStatus {
   startedAt: number;
   flowsStarted(): boolean;
   safeMode: boolean;
+  /** set when the flows file was damaged and the runtime started from its backup */
+  flowsRecovery?(): { file: string; backup: string; reason: string; keptAs: string } | undefined;
   broker(): { mode: 'embedded' | 'external' | 'none'; url?: string; listening?: boolean; clients?: number; connected: boolean | null };
 }
 
@@ -17,19 +28,25 @@ export function healthBody(rt: RuntimeStatus): { status: HealthState; body: Reco
   const reg = healthRegistry();
   const broker = rt.broker();
   const flowsStarted = rt.flowsStarted();
-  let status: HealthState = reg.overall();
-  if (!flowsStarted && !rt.safeMode) status = 'down';
-  else if (broker.connected === false && status === 'ok') status = 'degraded';
-  return {
+  const recovery = rt.flowsRecovery?.();
+  const nodes = reg.list();
+  const reasons: string[] = [];
+  if (!flowsStarted) reasons.push(rt.safeMode ? 'safe mode: flows are not started' : 'flows are not running');
+  if (recovery) reasons.push(`flows file ${recovery.file} ${recovery.reason}; running from its backup ${recovery.backup} (damaged file kept as ${recovery.keptAs})`);
+  if (broker.connected === false) reasons.push('MQTT broker not connected');
+  for (const n of nodes) if (n.state !== 'ok') reasons.push(`${n.type}${n.name ? ` "${n.name}"` : ''} (${n.id}) is ${n.state}`);
+  const status: HealthState = !flowsStarted && !rt.safeMode ? 'down' : reasons.length > 0 ? 'degraded' : 'ok';
+  const flows: Record<string, unknown> = { started: flowsStarted };
+  if (recovery) flows.recoveredFromBackup = { file: recovery.file, backup: recovery.backup, reason: recovery.reason, damagedCopy: recovery.keptAs };
+  const body: Record<string, unknown> = {
     status,
-    body: {
-      status,
-      runtime: { up: true, version: rt.version, nodeRed: rt.nodeRedVersion, uptimeSeconds: Math.round((Date.now() - rt.startedAt) / 1000), safeMode: rt.safeMode },
-      flows: { started: flowsStarted },
-      broker,
-      nodes: reg.list(),
-    },
+    runtime: { up: true, version: rt.version, nodeRed: rt.nodeRedVersion, uptimeSeconds: Math.round((Date.now() - rt.startedAt) / 1000), safeMode: rt.safeMode },
+    flows,
+    broker,
+    nodes,
   };
+  if (reasons.length) body.reasons = reasons;
+  return { status, body };
 }
 
 export function installHealthAndMetrics(app: { get(path: string, h: (req: IncomingMessage, res: ServerResponse) => void): void }, rt: RuntimeStatus): void {
@@ -38,25 +55,36 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   const flows = gauge('edgegw_flows_started', 'flows are started (1) or stopped (0)', []);
   const brokerConnected = gauge('edgegw_broker_connected', 'MQTT broker reachable (1) or not (0)', ['mode']);
   const brokerClients = gauge('edgegw_broker_clients', 'clients connected to the embedded MQTT broker', []);
+  const flowsFromBackup = gauge('edgegw_flows_from_backup', 'flows started from .flows.json.backup because flows.json was damaged (1) or not (0)', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
+  const nodeFigure = gauge('edgegw_node_figure', 'the numeric figures of each node entry in /health (requests, writes, exceptions, clients...), read from the same source', ['id', 'type', 'name', 'figure']);
 
   app.get('/health', (_req, res) => {
-    const { status, body } = healthBody(rt);
-    res.statusCode = status === 'down' ? 503 : 200;
+    let code: number;
+    let text: string;
+    try {
+      const { status, body } = healthBody(rt);
+      code = status === 'down' ? 503 : 200;
+      text = JSON.stringify(body);
+    } catch (err) {
+      // the runtime could not even describe itself: that is "down", said in JSON
+      code = 503;
+      text = JSON.stringify({ status: 'down', reasons: [`health check failed: ${redactUrlsInText((err as Error).message)}`] });
+    }
+    res.statusCode = code;
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Cache-Control', 'no-store');
-    res.end(JSON.stringify(body));
+    res.end(text);
   });
 
   app.get('/metrics', (_req, res) => {
-    up.set(1);
-    flows.set(rt.flowsStarted() ? 1 : 0);
-    const b = rt.broker();
-    brokerConnected.reset();
-    if (b.mode !== 'none') brokerConnected.set({ mode: b.mode }, b.connected ? 1 : 0);
-    if (b.clients !== undefined) brokerClients.set(b.clients);
-    nodeHealth.reset();
-    for (const e of healthRegistry().list()) nodeHealth.set({ id: e.id, type: e.type, name: e.name ?? '' }, e.state === 'ok' ? 0 : e.state === 'degraded' ? 1 : 2);
+    try {
+      refreshRuntimeGauges();
+    } catch (err) {
+      // keep serving what the registry has; the failure is visible as edgegw_up 0
+      up.set(0);
+      process.emitWarning(`edge-gateway /metrics: runtime gauges failed: ${(err as Error).message}`);
+    }
     const reg = metricsRegistry();
     reg
       .metrics()
@@ -67,7 +95,25 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
       })
       .catch((err: Error) => {
         res.statusCode = 500;
-        res.end(`metrics failed: ${err.message}`);
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.end(`metrics failed: ${redactUrlsInText(err.message)}\n`);
       });
   });
+
+  function refreshRuntimeGauges(): void {
+    up.set(1);
+    flows.set(rt.flowsStarted() ? 1 : 0);
+    flowsFromBackup.set(rt.flowsRecovery?.() ? 1 : 0);
+    const b = rt.broker();
+    brokerConnected.reset();
+    if (b.mode !== 'none') brokerConnected.set({ mode: b.mode }, b.connected ? 1 : 0);
+    if (b.clients !== undefined) brokerClients.set(b.clients);
+    nodeHealth.reset();
+    nodeFigure.reset();
+    for (const e of healthRegistry().list()) {
+      const labels = { id: e.id, type: e.type, name: e.name ?? '' };
+      nodeHealth.set(labels, e.state === 'ok' ? 0 : e.state === 'degraded' ? 1 : 2);
+      for (const [figure, v] of Object.entries(e.detail ?? {})) if (typeof v === 'number' && Number.isFinite(v)) nodeFigure.set({ ...labels, figure }, v);
+    }
+  }
 }

@@ -7,9 +7,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-/** The gateway cannot start for a reason the user can fix (port in use, …): no stack trace. */
+/**
+ * The gateway cannot start for a reason the user can fix: no stack trace. Exit code 1 when the
+ * machine is in the way (port in use), 2 when the user's input is (unusable user directory,
+ * damaged flows file without a usable backup).
+ */
 export class StartupError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
     super(message);
     this.name = 'StartupError';
   }

@@ -2,15 +2,19 @@
 // module through settings.nodesDir, exactly as a palette install loads them), the default
 // flows, an embedded MQTT broker, /health and /metrics.
 import { createServer, type Server } from 'node:http';
+import { ensureDirectory, DirectoryError } from '../lib/system/directory';
+import { ensureLoadableFlows, type FlowsRecovery } from './flows-file';
+import { ensureEncryptedCredentials } from './credentials-file';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { GatewaySettings } from '../settings';
 import { loggingSettings } from './logging';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
+import { redactUrl, redactUrlsInText } from '../lib/system/redact';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -64,6 +68,36 @@ export function installDefaultFlows(userDir: string, reset: boolean, log: (m: st
   copyFileSync(DEFAULT_FLOWS, target);
 }
 
+/**
+ * The user directory made ready before Node-RED sees it: created (once, never looping), checked
+ * writable, credential secret, flows file checked (a damaged one replaced from its backup, or
+ * the start refused), default flows on first start. An unusable directory is a StartupError
+ * with exit code 2 and one line naming the directory and the reason.
+ */
+function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'warn') => void): { secret: string; flowsRecovery?: FlowsRecovery } {
+  try {
+    ensureDirectory(s.userDir, { writable: true });
+  } catch (err) {
+    if (err instanceof DirectoryError) throw new StartupError(`user directory ${err.message} (choose another with --user-dir DIR)`, 2);
+    throw err;
+  }
+  try {
+    const secret = credentialSecret(s.userDir);
+    const flowsRecovery = s.resetFlows ? undefined : ensureLoadableFlows(s.userDir, FLOW_FILE);
+    if (flowsRecovery) {
+      say(`FLOWS FILE DAMAGED: ${flowsRecovery.file} ${flowsRecovery.reason}. Started from the backup ${flowsRecovery.backup}; the damaged file is kept as ${flowsRecovery.keptAs}. /health reports "degraded" until the flows are deployed again.`, 'warn');
+    }
+    installDefaultFlows(s.userDir, s.resetFlows, say);
+    ensureEncryptedCredentials(s.userDir, secret);
+    return { secret, flowsRecovery };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (err instanceof StartupError) throw err;
+    if (e.code && e.syscall) throw new StartupError(`user directory ${s.userDir}: cannot ${e.syscall} ${e.path ?? ''}: ${e.code} (choose another with --user-dir DIR)`, 2);
+    throw err;
+  }
+}
+
 export interface RunningGateway {
   server: Server;
   port: number;
@@ -74,9 +108,13 @@ export interface RunningGateway {
 export async function startGateway(s: GatewaySettings): Promise<RunningGateway> {
   const RED = require(nodeRedDir());
   const express = requireRuntimePackage<any>('express');
-  mkdirSync(s.userDir, { recursive: true });
-  const say = (m: string) => (s.logFormat === 'json' ? process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', type: 'edge-gateway', msg: m }) + '\n') : console.log(`[edge-gateway] ${m}`));
-  installDefaultFlows(s.userDir, s.resetFlows, say);
+  const say = (m: string, level: 'info' | 'warn' = 'info') => {
+    const text = redactUrlsInText(m);
+    if (s.logFormat === 'json') process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, type: 'edge-gateway', msg: text }) + '\n');
+    else console.log(`[edge-gateway]${level === 'warn' ? ' [warn]' : ''} ${text}`);
+  };
+  const prepared = prepareUserDir(s, say);
+  const flowsRecovery = prepared.flowsRecovery;
 
   // The MQTT broker the default flows use: ${EDGEGW_MQTT_URL} in their mqtt-broker node.
   let broker: EmbeddedBroker | undefined;
@@ -84,7 +122,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   if (s.mqttUrl) {
     brokerUrl = s.mqttUrl;
   } else if (s.broker) {
-    broker = await startEmbeddedBroker(s.brokerPort);
+    broker = await startEmbeddedBroker(s.brokerPort, { maxPacketBytes: s.brokerMaxPacket, warn: (m) => say(m, 'warn') });
     brokerUrl = `mqtt://127.0.0.1:${broker.port}`;
     say(`embedded MQTT broker listening on 127.0.0.1:${broker.port}`);
   }
@@ -106,7 +144,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     userDir: s.userDir,
     flowFile: FLOW_FILE,
     flowFilePretty: true,
-    credentialSecret: credentialSecret(s.userDir),
+    credentialSecret: prepared.secret,
     nodesDir: [PACKAGE_ROOT],
     httpAdminRoot: '/',
     httpNodeRoot: '/',
@@ -115,23 +153,32 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     editorTheme: {
       page: { title: 'edge-gateway' },
       header: { title: 'edge-gateway' },
-      projects: { enabled: false },
+      // no "enabled" key: `enabled: false` makes Node-RED warn "Projects disabled" on every
+      // start, no `projects` key makes it warn too; an empty object leaves projects off quietly
+      projects: {},
       tours: false,
     },
+    // an edge gateway does not phone home, and the editor does not ask on first start
+    // (the "Enable update notifications?" dialog appears while telemetry is undecided)
+    telemetry: { enabled: false, updateNotification: false },
     edgeGateway: { version, mqttUrl: brokerUrl },
     // every Modbus write is audited (who, tag, old and new value) as JSON lines
     edgegwAuditLog: join(s.userDir, 'audit.jsonl'),
   };
   if (s.adminUsers.length > 0) {
-    settings.adminAuth = {
-      type: 'credentials',
-      users: s.adminUsers.map((u) => ({ username: u.username, password: u.password, permissions: u.permissions })),
-    };
+    const { adminAuthSettings } = await import('./admin');
+    settings.adminAuth = adminAuthSettings(s.adminUsers);
   }
 
   RED.init(server, settings);
-  const onFlowsStarted = () => {
+  let recovery = flowsRecovery;
+  const onFlowsStarted = (ev?: { diff?: unknown }) => {
     flowsStarted = true;
+    // a deploy (it carries a diff; the start-up load does not) wrote a fresh flows file
+    if (ev?.diff && recovery) {
+      say(`flows deployed: ${recovery.file} rewritten, no longer running from its backup`);
+      recovery = undefined;
+    }
   };
   const onFlowsStopped = () => {
     flowsStarted = false;
@@ -145,11 +192,12 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     startedAt,
     safeMode: s.safe,
     flowsStarted: () => flowsStarted,
+    flowsRecovery: () => recovery,
     broker: () => {
       const mqttNodes = mqttBrokerNodes(RED);
       const connected = mqttNodes.length === 0 ? (broker ? true : null) : mqttNodes.every((n) => n.connected === true);
-      if (broker) return { mode: 'embedded', url: brokerUrl, listening: true, clients: broker.clients(), connected };
-      if (s.mqttUrl) return { mode: 'external', url: s.mqttUrl, connected };
+      if (broker) return { mode: 'embedded', url: redactUrl(brokerUrl), listening: true, clients: broker.clients(), connected };
+      if (s.mqttUrl) return { mode: 'external', url: redactUrl(s.mqttUrl), connected };
       return { mode: 'none', connected: null };
     },
   });

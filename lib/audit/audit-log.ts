@@ -2,8 +2,11 @@
 // and, when a file is configured, appended as JSON lines (one record per line, for log
 // shippers). Writes to devices are rare human or flow actions, so each record is appended
 // synchronously: nothing is held open between records and a crash loses nothing.
-import { appendFileSync, mkdirSync } from 'node:fs';
+// The file's folder is created once, when the first record is appended to that file (not on
+// every record), with ensureDirectory: a folder that cannot exist fails at once, never spins.
+import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensureDirectory } from '../system/directory';
 
 export interface AuditRecord {
   /** epoch ms */
@@ -48,6 +51,8 @@ export class AuditLog {
   private readonly ring: AuditRecord[] = [];
   private readonly size: number;
   private file?: string;
+  /** the folder of `file` is known to exist (set after the first successful append) */
+  private folderReady = false;
 
   constructor(opts: AuditLogOptions = {}) {
     this.size = Math.max(1, opts.ringSize ?? 1000);
@@ -59,6 +64,7 @@ export class AuditLog {
   }
 
   setFile(file: string | undefined): void {
+    if (file !== this.file) this.folderReady = false;
     this.file = file;
   }
 
@@ -69,10 +75,20 @@ export class AuditLog {
     this.ring.push(rec);
     if (this.ring.length > this.size) this.ring.splice(0, this.ring.length - this.size);
     if (this.file) {
+      const line = auditJson(rec) + '\n';
       try {
-        mkdirSync(dirname(this.file), { recursive: true });
-        appendFileSync(this.file, auditJson(rec) + '\n');
+        if (!this.folderReady) ensureDirectory(dirname(this.file));
+        try {
+          appendFileSync(this.file, line);
+        } catch (err) {
+          // the folder went away since (log rotation, an operator): make it again, once
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.folderReady) throw err;
+          ensureDirectory(dirname(this.file));
+          appendFileSync(this.file, line);
+        }
+        this.folderReady = true;
       } catch (err) {
+        this.folderReady = false;
         throw new AuditFileError(this.file, err as Error);
       }
     }

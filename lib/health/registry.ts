@@ -13,10 +13,21 @@ export interface HealthEntry {
   since: number;
 }
 
-export class HealthRegistry {
-  private readonly entries = new Map<string, HealthEntry>();
+/**
+ * A detail is a snapshot, or a function read each time the entry is listed: counters that
+ * change on every request (a server's requests and writes) are then never stale in /health,
+ * and /metrics reads the same function, so the two cannot disagree.
+ */
+export type HealthDetail = Record<string, unknown> | (() => Record<string, unknown>);
 
-  report(id: string, type: string, state: HealthState, detail?: Record<string, unknown>, name?: string): void {
+interface StoredEntry extends Omit<HealthEntry, 'detail'> {
+  detail?: HealthDetail;
+}
+
+export class HealthRegistry {
+  private readonly entries = new Map<string, StoredEntry>();
+
+  report(id: string, type: string, state: HealthState, detail?: HealthDetail, name?: string): void {
     const prev = this.entries.get(id);
     const since = prev && prev.state === state ? prev.since : Date.now();
     this.entries.set(id, { id, type, name, state, detail, since });
@@ -27,7 +38,16 @@ export class HealthRegistry {
   }
 
   list(): HealthEntry[] {
-    return [...this.entries.values()];
+    return [...this.entries.values()].map((e) => {
+      if (typeof e.detail !== 'function') return e as HealthEntry;
+      let detail: Record<string, unknown>;
+      try {
+        detail = e.detail();
+      } catch (err) {
+        detail = { detailError: (err as Error).message };
+      }
+      return { ...e, detail };
+    });
   }
 
   /** The worst state of all entries, 'ok' when there are none. */

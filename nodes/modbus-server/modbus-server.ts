@@ -72,7 +72,10 @@ export = function (RED: NodeAPI) {
         if (saveError) node.status({ fill: 'yellow', shape: 'dot', text: RED._('modbus-server.status.notSaved', { status: text, error: shorten(saveError) }) });
         else node.status({ fill: 'green', shape: 'dot', text });
       }
-      healthRegistry().report(node.id, 'modbus-server', !s.serving ? 'down' : saveError ? 'degraded' : 'ok', { ...s, ...(startError && !s.lastError ? { lastError: startError } : {}), ...(saveError ? { saveError } : {}), address: server.address() }, node.name);
+      // the detail is read live (server.status() at each /health and /metrics), so the request
+      // and write counters are current, not those of the last connection change
+      const extra = { ...(startError && !s.lastError ? { lastError: startError } : {}), ...(saveError ? { saveError } : {}) };
+      healthRegistry().report(node.id, 'modbus-server', !s.serving ? 'down' : saveError ? 'degraded' : 'ok', () => ({ ...server.status(), ...extra, address: server.address() }), node.name);
     };
     server.on('status', showStatus);
 

@@ -1,16 +1,22 @@
 // `edge-gateway dbc check|decode`: look into a DBC file, and decode candump logs with it, from a
 // shell, with the same parser and codec as the dbc-decode node.
 //
-// Exit codes: 0 success; 1 the DBC file has a syntax error, or (decode) some log lines were
-// malformed (each named on stderr; the other lines are still decoded); 2 bad usage or a file
-// that cannot be read.
-import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+// Exit codes: 0 success (also when the reader of the output goes away: `... | head`); 1 the DBC
+// file has a syntax error, or (decode) some log lines were malformed or longer than
+// MAX_LINE_BYTES (each named on stderr; the other lines are still decoded); 2 bad usage or a
+// file that cannot be read (a directory given as the LOG is bad usage).
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { CandumpSyntaxError, parseCandumpLine } from '../../lib/can/candump';
 import { DbcCodec } from '../../lib/can/codec';
 import { DbcSyntaxError, parseDbc, type DbcMessage, type DbcSignal, type ParseDbcResult } from '../../lib/can/dbc';
-import { UsageError, type CliIO, type Subcommand } from './io';
+import { boundedLines, isBrokenPipe, UsageError, type CliIO, type Subcommand } from './io';
+
+/** Longest candump line decoded: a CAN FD line is under 200 bytes; anything this long is not one. */
+export const MAX_LINE_BYTES = 64 * 1024;
+/** Output is written in chunks of at most this many lines or bytes, whichever comes first. */
+export const OUTPUT_CHUNK_LINES = 512;
+export const OUTPUT_CHUNK_BYTES = 64 * 1024;
 
 const HELP = `usage:
   edge-gateway dbc check FILE.dbc
@@ -23,8 +29,8 @@ decode  decodes a candump log (candump -l format, "(ts) iface ID#DATA", CAN FD "
           {"ts": <seconds|null>, "id": <id>, "extended": <bool>, "message": "<name>", "signals": {...}}
         Values are scaled (factor and offset applied), without value-table labels; integers
         beyond 2^53 and NaN/Infinity are written as strings. Frames the DBC does not describe,
-        remote and error frames are skipped. A malformed line is reported on stderr with its line
-        number and skipped; the exit code is then 1.`;
+        remote and error frames are skipped. A malformed line, or one longer than 64 KiB, is
+        reported on stderr with its line number and skipped; the exit code is then 1.`;
 
 function readDbc(file: string, io: CliIO): ParseDbcResult | number {
   let bytes: Buffer;
@@ -100,22 +106,48 @@ function jsonValue(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Collects output lines and writes them in chunks, waiting when the stream is full. */
-class LineWriter {
+/**
+ * Collects output lines and writes them in chunks bounded by lines and by bytes, waiting when
+ * the stream is full; rejects when the stream fails or closes (EPIPE: the reader went away).
+ */
+export class LineWriter {
   private chunk: string[] = [];
+  private bytes = 0;
 
-  constructor(private readonly stream: Writable) {}
+  constructor(
+    private readonly stream: Writable,
+    private readonly maxLines = OUTPUT_CHUNK_LINES,
+    private readonly maxBytes = OUTPUT_CHUNK_BYTES,
+  ) {}
 
   async push(line: string): Promise<void> {
     this.chunk.push(line);
-    if (this.chunk.length >= 512) await this.flush();
+    this.bytes += line.length + 1;
+    if (this.chunk.length >= this.maxLines || this.bytes >= this.maxBytes) await this.flush();
   }
 
   async flush(): Promise<void> {
     if (this.chunk.length === 0) return;
     const text = `${this.chunk.join('\n')}\n`;
     this.chunk = [];
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    this.bytes = 0;
+    const s = this.stream;
+    if (s.destroyed || s.writableEnded) throw Object.assign(new Error('output closed'), { code: 'ERR_STREAM_DESTROYED' });
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error | null) => {
+        s.off('error', done);
+        s.off('close', closed);
+        s.off('drain', drained);
+        if (err) reject(err);
+        else resolve();
+      };
+      const closed = () => done(Object.assign(new Error('output closed'), { code: 'ERR_STREAM_DESTROYED' }));
+      const drained = () => done();
+      s.once('error', done);
+      s.once('close', closed);
+      if (s.write(text)) done();
+      else s.once('drain', drained);
+    });
   }
 }
 
@@ -128,6 +160,13 @@ async function decode(file: string, log: string | undefined, io: CliIO): Promise
   if (logName === '<stdin>') {
     input = io.stdin;
   } else {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(log!).isDirectory();
+    } catch {
+      /* reported by the open below, with its reason */
+    }
+    if (isDirectory) throw new UsageError(`dbc decode: ${log} is a directory; LOG must be a candump log file (or "-" for stdin)`);
     input = createReadStream(log!);
     const opened = await new Promise<Error | null>((resolve) => {
       input.once('open', () => resolve(null));
@@ -141,10 +180,15 @@ async function decode(file: string, log: string | undefined, io: CliIO): Promise
   const out = new LineWriter(io.stdout);
   let lineNo = 0;
   let malformed = 0;
-  const lines = createInterface({ input, crlfDelay: Infinity });
   try {
-    for await (const line of lines) {
+    for await (const next of boundedLines(input, MAX_LINE_BYTES)) {
       lineNo++;
+      if (next.overLimit !== undefined) {
+        malformed++;
+        io.stderr.write(`${logName}:${lineNo}: line of ${next.overLimit} bytes is longer than ${MAX_LINE_BYTES}: not a candump line, skipped\n`);
+        continue;
+      }
+      const line = next.text;
       let frame;
       try {
         frame = parseCandumpLine(line, lineNo);
@@ -164,11 +208,18 @@ async function decode(file: string, log: string | undefined, io: CliIO): Promise
         ),
       );
     }
+    await out.flush();
+  } catch (err) {
+    if (isBrokenPipe(err)) return 0; // the reader went away (`| head`): a normal end
+    const e = err as NodeJS.ErrnoException;
+    if (e.code && e.syscall) {
+      io.stderr.write(`edge-gateway dbc: cannot read ${logName}: ${e.code} (${e.message})\n`);
+      return 2;
+    }
+    throw err;
   } finally {
-    lines.close();
     if (input !== io.stdin) input.destroy();
   }
-  await out.flush();
   if (malformed) {
     io.stderr.write(`edge-gateway dbc: ${malformed} malformed line${malformed === 1 ? '' : 's'} of ${lineNo} in ${logName} skipped\n`);
     return 1;

@@ -126,3 +126,23 @@ test('--help lists every flag and its environment variable', () => {
   }
   assert.ok(h.includes('--config FILE'));
 });
+
+describe('brokerMaxPacket: the embedded broker packet size limit', () => {
+  test('default 4 MiB; file < environment < flag; bytes or KB/MB', () => {
+    assert.equal(resolveSettings(parseArgs(['--user-dir', join(dir, 'empty')]), {}, loadYaml).brokerMaxPacket, 4 * 1024 * 1024);
+    const file = join(dir, 'packet.json');
+    writeFileSync(file, JSON.stringify({ brokerMaxPacket: 65536 }));
+    assert.equal(resolveSettings(parseArgs(['--config', file]), {}, loadYaml).brokerMaxPacket, 65536, 'file, a number');
+    writeFileSync(file, JSON.stringify({ brokerMaxPacket: '512KB' }));
+    assert.equal(resolveSettings(parseArgs(['--config', file]), {}, loadYaml).brokerMaxPacket, 512 * 1024, 'file, a size text');
+    assert.equal(resolveSettings(parseArgs(['--config', file]), { EDGE_GATEWAY_BROKER_MAX_PACKET: '8MB' }, loadYaml).brokerMaxPacket, 8 * 1024 * 1024, 'env over file');
+    assert.equal(resolveSettings(parseArgs(['--config', file, '--broker-max-packet', '2 mb']), { EDGE_GATEWAY_BROKER_MAX_PACKET: '8MB' }, loadYaml).brokerMaxPacket, 2 * 1024 * 1024, 'flag over env');
+  });
+  test('bad sizes name the layer and the field', () => {
+    for (const bad of ['0', '100', '1GB', '4 MBs', '-1', '1.5MB', '300MB']) {
+      assert.throws(() => parseArgs(['--broker-max-packet', bad]), (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --broker-max-packet: brokerMaxPacket:') && /between 1KB and 256MB/.test(e.message), bad);
+    }
+    assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_BROKER_MAX_PACKET: 'lots' }, loadYaml), /environment EDGE_GATEWAY_BROKER_MAX_PACKET: brokerMaxPacket: "lots" is not a size/);
+  });
+  test('--help documents it', () => assert.match(helpText(), /--broker-max-packet SIZE .*EDGE_GATEWAY_BROKER_MAX_PACKET/));
+});
