@@ -7,6 +7,7 @@ import { UsageError, type CliIO, type Subcommand } from './commands/io';
 const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   modbus: { module: './commands/modbus', export: 'modbusCommand' },
   dbc: { module: './commands/dbc', export: 'dbcCommand' },
+  calc: { module: './commands/calc', export: 'calcCommand' },
 };
 
 const loadYaml = () => requireRuntimePackage<{ load(t: string): unknown; dump(v: unknown): string }>('js-yaml');

@@ -78,7 +78,7 @@ function build(): Sandbox {
   const frozenConfig = Object.defineProperties(
     (options?: unknown) => {
       if (options !== undefined) throw new Error('function config is disabled in the gateway\'s expression sandbox');
-      return config();
+      return (config as unknown as () => unknown)();
     },
     Object.getOwnPropertyDescriptors(config),
   );
