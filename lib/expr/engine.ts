@@ -209,7 +209,7 @@ export class CalcEngine {
       }
       let result: number | boolean | null = null;
       if (typeof value === 'number') {
-        result = value;
+        result = Number.isFinite(value) ? value : null;
         if (Number.isNaN(value)) {
           quality = 'bad';
           problem ??= 'result is NaN';

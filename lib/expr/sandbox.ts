@@ -35,7 +35,7 @@ export const ALLOWED_CONSTANTS: ReadonlySet<string> = new Set(['pi', 'e', 'true'
 export const TAG_HELPERS: ReadonlySet<string> = new Set(['delta', 'rate']);
 
 /** What the instance replaces: evaluation of text, imports, configuration, symbolic algebra. */
-const DISABLED = [
+export const DISABLED: readonly string[] = [
   'import', 'createUnit', 'evaluate', 'parse', 'compile', 'simplify', 'simplifyConstant', 'simplifyCore', 'derivative',
   'resolve', 'reviver', 'replacer', 'chain', 'config', 'parser', 'rationalize', 'symbolicEqual', 'leafCount', 'help',
   // allocate by a size argument: ones(100000,100000) must be refused, not attempted

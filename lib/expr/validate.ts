@@ -4,7 +4,7 @@
 // mathjs function or reach the mathjs namespace).
 import type { MathNode } from 'mathjs';
 import { ExprError } from './errors';
-import { ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, LIST_FUNCTIONS, TAG_HELPERS, sandbox } from './sandbox';
+import { ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, DISABLED, LIST_FUNCTIONS, TAG_HELPERS, sandbox } from './sandbox';
 
 /** A tag an expression reads: by bare name (any device) or by device path. */
 export interface TagRef {
@@ -127,20 +127,30 @@ export class ExpressionChecker {
   private symbol(name: string): MathNode {
     const { math } = sandbox();
     if (ALLOWED_CONSTANTS.has(name)) return new math.ConstantNode(name === 'pi' ? Math.PI : name === 'e' ? Math.E : name === 'true');
-    if (FORBIDDEN_PROPERTIES.has(name)) this.fail(`"${name}" is not allowed as a name`, name, name);
     if (this.ctx.earlier.has(name)) {
       const symbol = resultSymbol(name);
       this.refs.set(symbol, { kind: 'result', symbol, name });
       return new math.SymbolNode(symbol);
     }
+    this.checkTagName(name);
+    return this.tagNode({ name, key: `*/${name}` });
+  }
+
+  /** The checks on a bare name that is neither a constant nor an earlier result: it is a tag. */
+  private checkTagName(name: string): void {
+    if (FORBIDDEN_PROPERTIES.has(name)) this.fail(`"${name}" is not allowed as a name`, name, name);
     const laterLine = this.ctx.later.get(name);
     if (laterLine !== undefined) this.fail(`${name} is defined on line ${laterLine}, below its use: define it first`, name, name);
-    // A bare name that mathjs knows as a function or constant would silently mean that one if the
-    // tag were missing; a tag with such a name is read with its device path (meter1.max).
-    if (name in (math as unknown as Record<string, unknown>)) {
-      this.fail(`unknown symbol ${name}: it is a mathjs name, not a tag; read a tag of that name as <device>.${name}`, name, name);
+    // Every bare name becomes a tag symbol that only the engine's scope holds, so no name can reach
+    // the mathjs namespace; still, a function's name used as a value is almost surely a mistake,
+    // and the names of disabled functions are refused outright so that no expression looks like
+    // an escape. Other mathjs names (count, mode, size...) are ordinary tag names.
+    if (ALLOWED_FUNCTIONS.has(name) || TAG_HELPERS.has(name)) {
+      this.fail(`${name} is a function: call it as ${name}(...), or read a tag of that name as <device>.${name}`, name, name);
     }
-    return this.tagNode({ name, key: `*/${name}` });
+    if (DISABLED.includes(name) || ['typed', 'import'].includes(name)) {
+      this.fail(`unknown symbol ${name}: it names a function disabled in the sandbox; read a tag of that name as <device>.${name}`, name, name);
+    }
   }
 
   private tagNode(tag: TagRef): MathNode {
@@ -176,7 +186,7 @@ export class ExpressionChecker {
     while (n.type === 'ParenthesisNode') n = n.content;
     if (n.type === 'AccessorNode') return this.devicePath(n);
     if (n.type === 'SymbolNode' && !ALLOWED_CONSTANTS.has(n.name) && !this.ctx.earlier.has(n.name)) {
-      this.symbol(n.name); // the same checks as any bare name
+      this.checkTagName(n.name);
       return { name: n.name, key: `*/${n.name}` };
     }
     this.fail(`${what} takes a tag (voltage or meter1.voltage), not an expression`, what);
