@@ -273,6 +273,11 @@ export class TagStore {
     return s;
   }
 
+  /** changed tags waiting for the next persistence batch */
+  get pendingCount(): number {
+    return this.dirty.length;
+  }
+
   get tagCount(): number {
     return this.size;
   }
