@@ -56,15 +56,10 @@ export = function (RED: NodeAPI) {
       userDevice,
       persistence,
       audit: sharedAuditLog(),
-      onTick: report,
+      onTick: (stats) => closed || report(stats),
       onPersistenceError: (err) => node.warn(`tag-store ${storeName}: ${err.message} (values stay in memory and are saved again on the next tick)`),
     });
     registerStore(storeName, store);
-    report(store.latestStats());
-    store.start().then(
-      () => report(store.tick()),
-      (err: Error) => node.error(`tag-store ${storeName}: ${err.message}`),
-    );
 
     const refuseAll = (n: number) => ({ written: 0, errors: [`tag-store ${storeName} is not configured: ${configError}`].concat(n > 1 ? [`(${n} samples refused)`] : []) });
     node.write = (samples) => (configError ? refuseAll(samples.length) : store.write(samples));
@@ -74,8 +69,15 @@ export = function (RED: NodeAPI) {
     node.setUserTag = (name, value, actor) => store.setUserTag(name, value, actor);
     (node as { userDevice: string }).userDevice = userDevice;
     node.stats = () => ({ ...store.latestStats(), configError, sqliteMissing });
-
+    report(store.latestStats());
+    let closed = false;
+    store.start().then(
+      // a redeploy can close the store before its file is loaded: nothing to report then
+      () => closed || report(store.tick()),
+      (err: Error) => node.error(`tag-store ${storeName}: ${err.message}`),
+    );
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       unregisterStore(storeName, store);
       healthRegistry().remove(node.id);
       store.close().then(done, (err: Error) => {
