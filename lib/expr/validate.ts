@@ -4,6 +4,7 @@
 // mathjs function or reach the mathjs namespace).
 import type { MathNode } from 'mathjs';
 import { ExprError } from './errors';
+import { FAST_FUNCTION_PREFIX, hasFastPath } from './fast-functions';
 import { ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, DISABLED, LIST_FUNCTIONS, TAG_HELPERS, sandbox } from './sandbox';
 
 /** A tag an expression reads: by bare name (any device) or by device path. */
@@ -230,6 +231,6 @@ export class ExpressionChecker {
         }),
       );
     });
-    return new math.FunctionNode(new math.SymbolNode(name), args);
+    return new math.FunctionNode(new math.SymbolNode(hasFastPath(name) ? FAST_FUNCTION_PREFIX + name : name), args);
   }
 }
