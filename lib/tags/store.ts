@@ -78,10 +78,12 @@ export class TagStore {
   private persistenceError?: string;
   private closed = false;
   private stats: TagStoreStats;
+  private readonly persistent: boolean;
 
   constructor(private readonly opts: TagStoreOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.userDevice = opts.userDevice ?? 'user';
+    this.persistent = opts.persistence !== undefined;
     for (const def of opts.userTags ?? []) {
       this.userDefs.set(def.name, def);
       const e = this.entry(this.userDevice, def.name);
@@ -163,7 +165,8 @@ export class TagStore {
       e.unit = s.unit;
       e.source = s.source;
       e.error = s.error;
-      if (!e.dirty) {
+      // a store without persistence keeps no list of changes
+      if (!e.dirty && this.persistent) {
         e.dirty = true;
         this.dirty.push(e);
       }
@@ -207,7 +210,8 @@ export class TagStore {
       e.ts = this.now();
       e.error = undefined;
       e.userSet = true;
-      if (!e.dirty) {
+      // a store without persistence keeps no list of changes
+      if (!e.dirty && this.persistent) {
         e.dirty = true;
         this.dirty.push(e);
       }
