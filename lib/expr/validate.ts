@@ -176,6 +176,12 @@ export class ExpressionChecker {
     }
     if (n.type !== 'SymbolNode') this.fail('property access is only allowed on a device name (meter1.voltage)', '.');
     if (FORBIDDEN_PROPERTIES.has(n.name)) this.fail(`"${n.name}" is not allowed as a name`, n.name, n.name);
+    // A path is an opaque key into the engine's own table, never a property of an object; still,
+    // `cos.syntax` reads like the mathjs escapes that went through a function's properties, so a
+    // path may not start with the name of a function an expression can call or that is disabled.
+    if (ALLOWED_FUNCTIONS.has(n.name) || TAG_HELPERS.has(n.name) || DISABLED.includes(n.name)) {
+      this.fail(`${n.name} is a function, not a device: a device path starts with a device name (meter1.voltage)`, n.name, n.name);
+    }
     segments.unshift(n.name);
     const name = segments.pop()!;
     const device = segments.join('/');

@@ -138,3 +138,59 @@ describe('expression sandbox', () => {
     assert.equal(evaluateExpression('round(sin(0) + cos(0) + tan(0) + exp(0) + min(3, 4))', v).value, 5);
   });
 });
+
+// Expressions from mathjs's own security tests (test/unit-tests/expression/security.test.js,
+// josdejong/mathjs), the payload replaced by one that would set a global flag. Multi-statement
+// ones are refused as a whole (one definition per line) or at their first forbidden part.
+const P = `"${PAYLOAD}"`;
+const MATHJS_SECURITY_TESTS: string[] = [
+  `f=[].map.constructor(${P}); f()`,
+  `f=sqrt.constructor(${P}); f()`,
+  `[].map.constructor.call(null, ${P})`,
+  `[].map.constructor.apply(null, [${P}])`,
+  '[].constructor()',
+  'constructor',
+  'toString',
+  `[].map["constructor"](${P})`,
+  `[].map[concat("constr", "uctor")](${P})`,
+  `[].map.constructor.bind()(${P})`,
+  '["//","a/*\\nreturn process.mainModule.require"]._data.map(cos.constructor)[1]()("child_process").execSync("ps >&2")',
+  '{}.constructor.assign(cos.constructor, {binding: cos.bind})',
+  'a.co\u006Estructor',
+  'a["co\\u006Estructor"]',
+  'a.constructor = 2',
+  'a = {constructor: 2}',
+  `import({matrix:cos.constructor},{override:1})`,
+  `{subset:cos.constructor}[a]`,
+  'parser()',
+  'o.getOwnPropertyDescriptor(o.__proto__, "constructor")',
+  'O = {}.constructor',
+  `[].map["\\u0063onstructor"](${P})`,
+  '{hasOwnProperty: 2}',
+  '{toString: 2}',
+  'expression.node.AssignmentNode.prototype.__defineGetter__("_compile", 1)',
+  'expression.node.ConstantNode.prototype.clone.call({"value":"evaluate"}).evaluate()',
+  'x=parse("cos")',
+  'parse("x").compile().evaluate()',
+  'cos.syntax',
+  'unit("5 cm")',
+  'subset(parse("1"), index("value"), "evaluate").compile().evaluate()',
+  'c(x,y)=1',
+  'scope.obj.compile().evaluate()',
+  'x.__defineGetter__("value", 1)',
+];
+// Not in the list: `p.index.dimensions` and the like, which escaped only after `p = parse(...)`
+// (refused above); in a definition such a path is device "p/index", tag "dimensions": a key into
+// the engine's own table, never a property read.
+
+describe('mathjs security test expressions', () => {
+  for (const expression of MATHJS_SECURITY_TESTS) {
+    test(`refuses ${expression}`, () => {
+      assert.throws(
+        () => compileDefinitions(`evil = ${expression}`),
+        (e: unknown) => e instanceof ExprError && e.line === 1 && e.column >= 8 && /^line 1, column \d+: \S/.test(e.message),
+      );
+      assert.equal(g.__edgegwEscaped, undefined);
+    });
+  }
+});
