@@ -39,6 +39,9 @@ export interface TagStoreStats {
   persistenceError?: string;
   /** samples refused by write() since start (no device or name, unknown quality, a user tag) */
   refused: number;
+  /** seconds since the oldest and, on average, since every tag's last sample (0 without tags) */
+  oldestAgeSeconds: number;
+  meanAgeSeconds: number;
 }
 
 export interface WriteResult {
@@ -316,8 +319,26 @@ export class TagStore {
 
   private count(): TagStoreStats {
     const byQuality: Record<Quality, number> = { good: 0, uncertain: 0, bad: 0, stale: 0 };
-    for (const tags of this.devices.values()) for (const e of tags.values()) byQuality[e.quality]++;
-    const stats: TagStoreStats = { tags: this.size, byQuality, pending: this.dirty.length, persistence: this.persistenceKind, refused: this.refused };
+    const now = this.now();
+    let oldest = 0;
+    let sum = 0;
+    for (const tags of this.devices.values()) {
+      for (const e of tags.values()) {
+        byQuality[e.quality]++;
+        const age = Math.max(0, now - e.ts);
+        sum += age;
+        if (age > oldest) oldest = age;
+      }
+    }
+    const stats: TagStoreStats = {
+      tags: this.size,
+      byQuality,
+      pending: this.dirty.length,
+      persistence: this.persistenceKind,
+      refused: this.refused,
+      oldestAgeSeconds: oldest / 1000,
+      meanAgeSeconds: this.size ? sum / this.size / 1000 : 0,
+    };
     if (this.persistenceError) stats.persistenceError = this.persistenceError;
     return stats;
   }

@@ -63,7 +63,6 @@ export = function (RED: NodeAPI) {
     }
     const engine = new CalcEngine(program, { device, missing: def.missing === 'skip' ? 'skip' : 'uncertain', source: `tag-calc:${node.id}` });
     const definitions = program.definitions.length;
-    let evaluations = 0;
     let lastShown = '';
     healthRegistry().report(node.id, 'tag-calc', 'ok', { definitions, device }, node.name);
     const show = (results: TagSample[]) => {
@@ -80,14 +79,13 @@ export = function (RED: NodeAPI) {
 
     const evaluate = (send: SendFn) => {
       const results = engine.evaluate();
-      evaluations++;
       show(results);
       if (results.length === 0) return;
       if (store) {
         const w = store.write(results);
         if (w.errors) node.warn(`store: ${w.errors[0]}`);
       }
-      if (output === 'scan') send({ ...scanMessage(device, results), evaluations } as unknown as NodeMessage);
+      if (output === 'scan') send(scanMessage(device, results) as unknown as NodeMessage);
       else for (const r of results) send(tagMessage(r) as unknown as NodeMessage);
     };
 

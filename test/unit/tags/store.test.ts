@@ -57,6 +57,8 @@ describe('TagStore', () => {
     clock.t = 31_000;
     const stats = store.tick();
     assert.deepEqual(stats.byQuality, { good: 1, uncertain: 0, bad: 1, stale: 2 });
+    assert.equal(stats.oldestAgeSeconds, 31);
+    assert.equal(stats.meanAgeSeconds, 31);
     assert.equal(store.read('other/x')!.quality, 'stale');
     assert.equal(store.read('other/broken')!.quality, 'bad', 'bad stays bad: it says more than stale');
     store.write([s('meter1', 'voltage', 2, 31_000)]);
