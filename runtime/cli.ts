@@ -8,6 +8,7 @@ import { redactUrlsInText } from '../lib/system/redact';
 const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   modbus: { module: './commands/modbus', export: 'modbusCommand' },
   dbc: { module: './commands/dbc', export: 'dbcCommand' },
+  calc: { module: './commands/calc', export: 'calcCommand' },
 };
 
 const loadYaml = () => requireRuntimePackage<{ load(t: string): unknown; dump(v: unknown): string }>('js-yaml');

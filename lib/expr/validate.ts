@@ -1,0 +1,242 @@
+// The allow-list walk over a parsed expression: every node type, operator, function, constant
+// and property name is checked against sandbox.ts before anything is compiled, and tag
+// references are rewritten to symbols only the engine's scope holds (so a tag can never name a
+// mathjs function or reach the mathjs namespace).
+import type { MathNode } from 'mathjs';
+import { ExprError } from './errors';
+import { FAST_FUNCTION_PREFIX, hasFastPath } from './fast-functions';
+import { ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, DISABLED, LIST_FUNCTIONS, TAG_HELPERS, sandbox } from './sandbox';
+
+/** A tag an expression reads: by bare name (any device) or by device path. */
+export interface TagRef {
+  device?: string;
+  name: string;
+  /** "<device>/<name>", or "*\/<name>" for a bare name */
+  key: string;
+}
+
+/** What a scope symbol stands for; the engine keeps each one's value up to date. */
+export type ScopeRef =
+  | { kind: 'tag'; symbol: string; tag: TagRef }
+  | { kind: 'result'; symbol: string; name: string }
+  | { kind: 'convert'; symbol: string; tag: TagRef; unit: string }
+  | { kind: 'rate' | 'delta'; symbol: string; tag: TagRef };
+
+export interface ValidationContext {
+  /** 1-based line of the definition */
+  line: number;
+  /** the expression text, and its 0-based column in the line */
+  text: string;
+  offset: number;
+  /** names of definitions above this one (usable), and below it with their lines (not yet) */
+  earlier: ReadonlySet<string>;
+  later: ReadonlyMap<string, number>;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_DEPTH = 64;
+const MAX_LIST = 256;
+// Names that lead from any JavaScript value to its prototype or to Function: refused even as a
+// device path segment, where they would be harmless, so that no expression even looks like one.
+const FORBIDDEN_PROPERTIES = new Set([
+  'constructor', 'prototype', '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
+  'bind', 'call', 'apply', 'toString', 'valueOf', 'toLocaleString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
+]);
+
+export function tagSymbol(tag: TagRef): string {
+  return `tag:${tag.key}`;
+}
+
+export function resultSymbol(name: string): string {
+  return `def:${name}`;
+}
+
+export class ExpressionChecker {
+  readonly refs = new Map<string, ScopeRef>();
+
+  constructor(private readonly ctx: ValidationContext) {}
+
+  fail(reason: string, token?: string, symbol?: string): never {
+    throw new ExprError(reason, this.ctx.line, this.column(token), symbol);
+  }
+
+  /** The column of the first whole-word occurrence of token in the expression (1-based, in the line). */
+  column(token?: string): number {
+    const { text, offset } = this.ctx;
+    if (token) {
+      const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const word = /^\w/.test(token) ? new RegExp(`(?<![\\w.])${escaped}(?!\\w)`) : new RegExp(escaped);
+      const at = text.search(word);
+      if (at >= 0) return offset + at + 1;
+    }
+    return offset + 1;
+  }
+
+  check(node: MathNode, depth = 0): MathNode {
+    if (depth > MAX_DEPTH) this.fail(`expression nested deeper than ${MAX_DEPTH} levels`);
+    const { math } = sandbox();
+    const n = node as MathNode & Record<string, any>;
+    switch (n.type) {
+      case 'ConstantNode': {
+        const v = n.value;
+        if (typeof v === 'number' || typeof v === 'boolean') return n;
+        if (typeof v === 'string') this.fail(`text constants are not allowed ("${v}")`, `"${v}"`);
+        this.fail(`constant ${String(v)} is not allowed`, String(v));
+      }
+      // falls through (fail never returns)
+      case 'ParenthesisNode':
+        return this.check(n.content, depth + 1);
+      case 'SymbolNode':
+        return this.symbol(n.name);
+      case 'AccessorNode':
+        return this.tagNode(this.devicePath(n));
+      case 'OperatorNode': {
+        if (!ALLOWED_OPERATORS.has(n.op)) this.fail(`operator ${n.op} (${n.fn}) is not allowed`, n.op);
+        if (n.op === 'to') return this.conversion(n);
+        return new math.OperatorNode(n.op, n.fn, n.args.map((a: MathNode) => this.check(a, depth + 1)), n.implicit);
+      }
+      case 'ConditionalNode':
+        return new math.ConditionalNode(this.check(n.condition, depth + 1), this.check(n.trueExpr, depth + 1), this.check(n.falseExpr, depth + 1));
+      case 'FunctionNode':
+        return this.call(n, depth);
+      case 'ArrayNode':
+        this.fail('a list [ ... ] is only allowed as the argument of min, max, mean, sum or hypot', '[');
+      // falls through
+      case 'AssignmentNode':
+        this.fail('assignment is only allowed as "name = expression" at the start of a line', '=');
+      // falls through
+      case 'FunctionAssignmentNode':
+        this.fail(`defining a function (${n.name}) is not allowed`, n.name, n.name);
+      // falls through
+      case 'BlockNode':
+        this.fail('one definition per line: ";" and line breaks inside an expression are not allowed', ';');
+      // falls through
+      case 'ObjectNode':
+        this.fail('objects { ... } are not allowed', '{');
+      // falls through
+      case 'IndexNode':
+        this.fail('indexing [ ... ] is not allowed', '[');
+      // falls through
+      case 'RangeNode':
+        this.fail('ranges a:b are not allowed', ':');
+      // falls through
+      default:
+        this.fail(`${n.type} is not allowed in an expression`);
+    }
+  }
+
+  private symbol(name: string): MathNode {
+    const { math } = sandbox();
+    if (ALLOWED_CONSTANTS.has(name)) return new math.ConstantNode(name === 'pi' ? Math.PI : name === 'e' ? Math.E : name === 'true');
+    if (this.ctx.earlier.has(name)) {
+      const symbol = resultSymbol(name);
+      this.refs.set(symbol, { kind: 'result', symbol, name });
+      return new math.SymbolNode(symbol);
+    }
+    this.checkTagName(name);
+    return this.tagNode({ name, key: `*/${name}` });
+  }
+
+  /** The checks on a bare name that is neither a constant nor an earlier result: it is a tag. */
+  private checkTagName(name: string): void {
+    if (FORBIDDEN_PROPERTIES.has(name)) this.fail(`"${name}" is not allowed as a name`, name, name);
+    const laterLine = this.ctx.later.get(name);
+    if (laterLine !== undefined) this.fail(`${name} is defined on line ${laterLine}, below its use: define it first`, name, name);
+    // Every bare name becomes a tag symbol that only the engine's scope holds, so no name can reach
+    // the mathjs namespace; still, a function's name used as a value is almost surely a mistake,
+    // and the names of disabled functions are refused outright so that no expression looks like
+    // an escape. Other mathjs names (count, mode, size...) are ordinary tag names.
+    if (ALLOWED_FUNCTIONS.has(name) || TAG_HELPERS.has(name)) {
+      this.fail(`${name} is a function: call it as ${name}(...), or read a tag of that name as <device>.${name}`, name, name);
+    }
+    if (DISABLED.includes(name) || ['typed', 'import'].includes(name)) {
+      this.fail(`unknown symbol ${name}: it names a function disabled in the sandbox; read a tag of that name as <device>.${name}`, name, name);
+    }
+  }
+
+  private tagNode(tag: TagRef): MathNode {
+    const symbol = tagSymbol(tag);
+    this.refs.set(symbol, { kind: 'tag', symbol, tag });
+    return new (sandbox().math.SymbolNode)(symbol);
+  }
+
+  /** meter1.voltage, line1.meter1.voltage: the last segment is the tag, the rest the device. */
+  private devicePath(node: MathNode): TagRef {
+    const segments: string[] = [];
+    let n = node as MathNode & Record<string, any>;
+    while (n.type === 'AccessorNode') {
+      const index = n.index as Record<string, any>;
+      const dim = index.dimensions?.[0] as (MathNode & Record<string, any>) | undefined;
+      const prop = index.dotNotation && index.dimensions.length === 1 && dim?.type === 'ConstantNode' ? dim.value : undefined;
+      if (typeof prop !== 'string') this.fail('property and index access (x[...]) are not allowed; a device path is written meter1.voltage', '[');
+      if (FORBIDDEN_PROPERTIES.has(prop)) this.fail(`property access to "${prop}" is not allowed`, `.${prop}`, prop);
+      if (!IDENTIFIER.test(prop)) this.fail(`"${prop}" is not a tag name`, prop, prop);
+      segments.unshift(prop);
+      n = n.object;
+    }
+    if (n.type !== 'SymbolNode') this.fail('property access is only allowed on a device name (meter1.voltage)', '.');
+    if (FORBIDDEN_PROPERTIES.has(n.name)) this.fail(`"${n.name}" is not allowed as a name`, n.name, n.name);
+    // A path is an opaque key into the engine's own table, never a property of an object; still,
+    // `cos.syntax` reads like the mathjs escapes that went through a function's properties, so a
+    // path may not start with the name of a function an expression can call or that is disabled.
+    if (ALLOWED_FUNCTIONS.has(n.name) || TAG_HELPERS.has(n.name) || DISABLED.includes(n.name)) {
+      this.fail(`${n.name} is a function, not a device: a device path starts with a device name (meter1.voltage)`, n.name, n.name);
+    }
+    segments.unshift(n.name);
+    const name = segments.pop()!;
+    const device = segments.join('/');
+    return { device, name, key: `${device}/${name}` };
+  }
+
+  private tagArgument(node: MathNode, what: string): TagRef {
+    let n = node as MathNode & Record<string, any>;
+    while (n.type === 'ParenthesisNode') n = n.content;
+    if (n.type === 'AccessorNode') return this.devicePath(n);
+    if (n.type === 'SymbolNode' && !ALLOWED_CONSTANTS.has(n.name) && !this.ctx.earlier.has(n.name)) {
+      this.checkTagName(n.name);
+      return { name: n.name, key: `*/${n.name}` };
+    }
+    this.fail(`${what} takes a tag (voltage or meter1.voltage), not an expression`, what);
+  }
+
+  /** `energy to kWh`: the tag's own unit (from its samples) converted to the named one. */
+  private conversion(n: MathNode & Record<string, any>): MathNode {
+    const tag = this.tagArgument(n.args[0], 'to');
+    const target = n.args[1] as MathNode & Record<string, any>;
+    if (target.type !== 'SymbolNode' || !sandbox().isUnit(target.name)) {
+      this.fail(`"to" needs a unit name on its right (kW, kWh, degC...), got ${target.toString()}`, 'to');
+    }
+    const symbol = `to:${tag.key}:${target.name}`;
+    this.refs.set(symbol, { kind: 'convert', symbol, tag, unit: target.name });
+    return new (sandbox().math.SymbolNode)(symbol);
+  }
+
+  private call(n: MathNode & Record<string, any>, depth: number): MathNode {
+    const { math } = sandbox();
+    if (n.fn.type !== 'SymbolNode') this.fail('only named functions can be called (abs(x), max(a, b))', '(');
+    const name: string = n.fn.name;
+    if (TAG_HELPERS.has(name)) {
+      if (n.args.length !== 1) this.fail(`${name}() takes one tag`, name, name);
+      const tag = this.tagArgument(n.args[0], name);
+      const symbol = `${name}:${tag.key}`;
+      this.refs.set(symbol, { kind: name as 'rate' | 'delta', symbol, tag });
+      return new math.SymbolNode(symbol);
+    }
+    if (!ALLOWED_FUNCTIONS.has(name)) {
+      const known = name in (math as unknown as Record<string, unknown>);
+      this.fail(known ? `function ${name} is not allowed in the sandbox` : `unknown function ${name}`, name, name);
+    }
+    const args = n.args.map((a: MathNode & Record<string, any>) => {
+      if (a.type !== 'ArrayNode') return this.check(a, depth + 1);
+      if (!LIST_FUNCTIONS.has(name)) this.fail(`${name}() does not take a list`, '[');
+      if (a.items.length > MAX_LIST) this.fail(`a list holds at most ${MAX_LIST} items`, '[');
+      return new math.ArrayNode(
+        a.items.map((item: MathNode & Record<string, any>) => {
+          if (item.type === 'ArrayNode') this.fail('nested lists are not allowed', '[');
+          return this.check(item, depth + 1);
+        }),
+      );
+    });
+    return new math.FunctionNode(new math.SymbolNode(hasFastPath(name) ? FAST_FUNCTION_PREFIX + name : name), args);
+  }
+}

@@ -1,0 +1,75 @@
+// tag-store-in: writes whatever tag messages are wired into it into a tag-store, sets user tags
+// (msg.topic "user/<name>" or "<name>", msg.payload the value) and answers reads (msg.read:
+// a "<device>/<tag>" prefix). Scans pass on unchanged, so it can sit in the middle of a flow.
+import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } from '../common/red';
+import { samplesOf, tagMessage, tagTopic, type TagValue } from '../../lib/tags/contract';
+import { TagValueError } from '../../lib/tags/store-config';
+import { STATS_EVENT, tagStoreNode, type TagStoreNode } from '../tag-store/api';
+
+export = function (RED: NodeAPI) {
+  function TagStoreInNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const store = tagStoreNode((id) => RED.nodes.getNode(id), def.store);
+    if (!store) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('tag-store-in.status.noStore') });
+      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error('store: no tag-store configured')));
+      return;
+    }
+
+    const showStats = (stats: ReturnType<TagStoreNode['stats']>) => {
+      let status: NodeStatus;
+      if (stats.configError) status = { fill: 'red', shape: 'ring', text: RED._('tag-store-in.status.badStore') };
+      else {
+        const where = stats.sqliteMissing ? RED._('tag-store-in.status.memoryOnly') : stats.persistence === 'sqlite' ? 'sqlite' : RED._('tag-store-in.status.memory');
+        const text = RED._('tag-store-in.status.tags', { count: stats.tags, stale: stats.byQuality.stale, where });
+        status = { fill: stats.sqliteMissing || stats.persistenceError ? 'yellow' : 'green', shape: 'dot', text };
+      }
+      node.status(status);
+    };
+    showStats(store.stats());
+    store.on(STATS_EVENT, showStats);
+    node.on('close', (_removed: boolean, done: () => void) => {
+      store.removeListener(STATS_EVENT, showStats);
+      done();
+    });
+    const actor = `flow:${node.z ?? ''}/node:${node.id}`;
+
+    node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+      if (typeof msg.read === 'string') {
+        const tags = msg.read.includes('/') || msg.read === '' ? store.readPrefix(msg.read) : store.readDevice(msg.read);
+        const payload: Record<string, TagValue> = {};
+        for (const t of tags) payload[tagTopic(t.device, t.name)] = t.value;
+        msg.payload = payload;
+        msg.tags = tags;
+        send(msg);
+        return done();
+      }
+      const samples = samplesOf(msg as { tags?: unknown; tag?: unknown });
+      if (samples.length) {
+        const result = store.write(samples);
+        send(msg);
+        if (result.errors) {
+          const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
+          return done(new Error(`${result.errors[0]}${more}; ${result.written} samples stored`));
+        }
+        return done();
+      }
+      if (typeof msg.topic === 'string' && msg.topic && msg.payload !== undefined) {
+        const prefix = `${store.userDevice}/`;
+        const name = msg.topic.startsWith(prefix) ? msg.topic.slice(prefix.length) : msg.topic;
+        try {
+          const sample = store.setUserTag(name, msg.payload, actor);
+          send(Object.assign(msg, tagMessage(sample)));
+          return done();
+        } catch (err) {
+          if (err instanceof TagValueError) return done(err);
+          return done(new Error(`user tag ${name}: ${(err as Error).message}`));
+        }
+      }
+      done(new Error('msg carries no tag samples (msg.tags or msg.tag), no user tag to set (msg.topic "user/<name>" with msg.payload) and no msg.read'));
+    });
+  }
+
+  RED.nodes.registerType('tag-store-in', TagStoreInNode);
+};
