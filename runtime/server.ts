@@ -11,6 +11,7 @@ import { loggingSettings } from './logging';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
+import { SystemdNotifier } from '../lib/system/sd-notify';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -130,8 +131,15 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   }
 
   RED.init(server, settings);
+  // Under systemd (Type=notify) the service is ready once the flows run: READY=1, once.
+  const systemd = new SystemdNotifier();
+  let readySent = false;
   const onFlowsStarted = () => {
     flowsStarted = true;
+    if (systemd.enabled && !readySent) {
+      readySent = true;
+      systemd.send('READY=1').then(() => say('systemd notified: READY=1'), (err: Error) => say(`${err.message}`));
+    }
   };
   const onFlowsStopped = () => {
     flowsStarted = false;
