@@ -123,6 +123,7 @@ export = function (RED: NodeAPI) {
         if (notifier?.enabled && notifier.pending === 0) {
           notifier.send('WATCHDOG=1').then(
             () => {
+              if (closed) return; // a metric counted after close would outlive the node
               keepalivesTotal.inc({ ...labels, target: 'systemd' });
               if (notifyProblem) {
                 notifyProblem = undefined;

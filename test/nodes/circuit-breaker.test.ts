@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
+import { hooksModule } from '../helpers/node-red-hooks';
 import { clearCollected, collectorModule, errorsOf, lastStatus, received } from '../helpers/can-nodes';
 import { healthRegistry } from '../../lib/health/registry';
 import { metricsRegistry } from '../../lib/metrics/registry';
@@ -30,7 +31,7 @@ function flakyModule(RED: NodeAPI): void {
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const httpRequestModule = () => require(require.resolve('@node-red/nodes/core/network/21-httprequest.js', { paths: [require.resolve('node-red')] }));
-const modules = () => [nodeModule('circuit-breaker'), collectorModule, flakyModule];
+const modules = () => [hooksModule, nodeModule('circuit-breaker'), collectorModule, flakyModule];
 const states = () => received('states').map((m) => `${(m.payload as { from: string }).from}->${(m.payload as { to: string }).to}`);
 
 function flow(props: Record<string, unknown>, extra: Record<string, unknown>[] = [], passTo = 'passed') {
