@@ -46,6 +46,7 @@ export = function (RED: NodeAPI) {
     const pending = new PendingCalls();
     const clone = <T>(m: T): T => (RED.util ? RED.util.cloneMessage(m) : structuredClone(m));
     let probeTimer: NodeJS.Timeout | undefined;
+    let warnedMissing = false;
     let closed = false;
 
     const report = () => {
@@ -114,7 +115,10 @@ export = function (RED: NodeAPI) {
       const probe = breaker.state() === 'half-open';
       if (breaker.allow()) {
         if (watch && typeof msg._msgid === 'string') {
-          watch.ensure();
+          if (!watch.ensure() && !warnedMissing) {
+            warnedMissing = true;
+            node.warn(`watch: no node with id "${cfg.watch}" is deployed: its outcomes cannot be observed`);
+          }
           const evicted = pending.track(msg._msgid, { topic, probe });
           if (evicted?.probe) breaker.release();
         }

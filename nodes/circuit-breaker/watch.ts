@@ -7,8 +7,8 @@ import type { NodeAPI, NodeMessage } from '../common/red';
 import type { PendingCall, PendingCalls } from '../../lib/breaker';
 
 export interface DownstreamWatch {
-  /** Wraps error() of the watched node's live instance (it may have been redeployed alone). */
-  ensure(): void;
+  /** Wraps error() of the watched node's live instance (it may have been redeployed alone); false when there is no such node. */
+  ensure(): boolean;
   close(): void;
 }
 
@@ -59,7 +59,8 @@ export function watchDownstream(
   return {
     ensure() {
       const target = RED.nodes.getNode(watchedId) as unknown as Record<string, unknown> | null;
-      if (!target || wrapped?.target === target) return;
+      if (!target) return false;
+      if (wrapped?.target === target) return true;
       unwrap();
       const original = target.error as ErrorFn;
       const hadOwn = Object.prototype.hasOwnProperty.call(target, 'error');
@@ -73,6 +74,7 @@ export function watchDownstream(
       };
       target.error = wrapper;
       wrapped = { target, wrapper, hadOwn, original };
+      return true;
     },
     close() {
       RED.hooks!.remove(hookId);

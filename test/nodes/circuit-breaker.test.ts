@@ -183,8 +183,13 @@ describe('circuit-breaker node', () => {
     await helper.load(modules(), flow({ openTimeout: 30, maxOpenTimeout: 10 }));
     assert.ok(errorsOf(helper.getNode('cb')).some((e) => /maxOpenTimeout: must be >= the open timeout \(30 s\)/.test(e)));
     await helper.unload();
-    await helper.load(modules(), flow({}));
+    await helper.load(modules(), flow({ watch: 'ghost' }));
     const cb = helper.getNode('cb');
+    cb.receive({ payload: 1 });
+    cb.receive({ payload: 2 });
+    const warnings = () => (cb.warn as { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> }).getCalls().filter((c) => c.thisValue === cb).map((c) => String(c.args[0]));
+    await waitFor('warned about the missing watched node', () => warnings().some((w) => /watch: no node with id "ghost"/.test(w)));
+    assert.equal(warnings().length, 1, 'warned once');
     cb.receive({ breaker: 'maybe' });
     await waitFor('error', () => errorsOf(cb).length > 0);
     assert.match(errorsOf(cb)[0], /msg\.breaker: "maybe" is not "failure" or "success"/);
