@@ -85,8 +85,10 @@ export = function (RED: NodeAPI) {
     const outcome = (failed: boolean, msg: NodeMessage | undefined, topic: string | undefined) => {
       if (failed) breaker.failure();
       else {
-        breaker.success();
-        if (topic !== undefined && msg) {
+        // a late success of a call sent before the breaker opened must not close it: only the
+        // half-open probes decide (lib/breaker closes on any success, as the Modbus line wants)
+        if (breaker.state() !== 'open') breaker.success();
+        if (cfg.fallback && topic !== undefined && msg) {
           const good = clone(msg);
           delete good.breaker;
           lastGood.set(topic, good);

@@ -70,6 +70,9 @@ describe('circuit-breaker node', () => {
     assert.equal(opened.reason, '2 consecutive failures');
     assert.equal(opened.retryInMs, 400);
     assert.equal(received('passed').length, 1, 'outcomes are not passed on');
+    cb.receive({ breaker: 'success' }); // a late answer to a call sent before it opened
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(states(), ['closed->open'], 'only a probe closes an open breaker');
     cb.receive({ topic: 't', payload: 2 });
     await waitFor('refused', () => received('refused').length === 1);
     const info = received('refused')[0].breaker as Record<string, unknown>;
