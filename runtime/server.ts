@@ -15,6 +15,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
 import { redactUrl, redactUrlsInText } from '../lib/system/redact';
+import { SystemdNotifier } from '../lib/system/sd-notify';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -172,8 +173,15 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
 
   RED.init(server, settings);
   let recovery = flowsRecovery;
+  // Under systemd (Type=notify) the service is ready once the flows run: READY=1, once.
+  const systemd = new SystemdNotifier();
+  let readySent = false;
   const onFlowsStarted = (ev?: { diff?: unknown }) => {
     flowsStarted = true;
+    if (systemd.enabled && !readySent) {
+      readySent = true;
+      systemd.send('READY=1').then(() => say('systemd notified: READY=1'), (err: Error) => say(`${err.message}`));
+    }
     // a deploy (it carries a diff; the start-up load does not) wrote a fresh flows file
     if (ev?.diff && recovery) {
       say(`flows deployed: ${recovery.file} rewritten, no longer running from its backup`);

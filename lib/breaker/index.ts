@@ -1,2 +1,5 @@
 export { CircuitBreaker, CircuitOpenError, CircuitConfigError } from './circuit-breaker';
-export type { CircuitState, CircuitBreakerOptions, CircuitStateChange } from './circuit-breaker';
+export type { CircuitState, CircuitBreakerOptions, CircuitStateChange, FailureRateOptions } from './circuit-breaker';
+export { OutcomeWindow } from './outcome-window';
+export { resolveBreakerConfig, type BreakerNodeConfig, type BreakerSettings } from './node-config';
+export { PendingCalls, LastGoodMessages, markStale, type PendingCall } from './calls';

@@ -55,4 +55,8 @@ export interface NodeAPI {
   log: { info(m: unknown): void; warn(m: unknown): void; error(m: unknown): void; debug(m: unknown): void };
   _(key: string, subs?: Record<string, unknown>): string;
   version(): string;
+  /** Node-RED's message hooks (onComplete, onSend, ...), labelled "<hook>.<label>" */
+  hooks?: { add(id: string, fn: (event: any) => unknown): void; remove(id: string): void };
+  util?: { cloneMessage<T>(msg: T): T };
+  events?: EventEmitter;
 }

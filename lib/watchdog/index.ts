@@ -1,0 +1,5 @@
+export { HeartbeatSupervisor, type KeyEvent, type SupervisorOptions, type TimerApi } from './supervisor';
+export { parseKeyList, parseDuration, beatsOf, WatchdogConfigError, KEY_BY, type KeyBy, type ListedKey, type KeyBeat } from './keys';
+export { HardwareWatchdog, WatchdogDeviceError, KEEPALIVE_BYTE, MAGIC_CLOSE } from './device';
+export { keepaliveVotes, KeepaliveVotes } from './keepalive-votes';
+export { resolveWatchdogConfig, type WatchdogConfig, type WatchdogSettings } from './config';

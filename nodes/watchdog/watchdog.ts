@@ -1,0 +1,189 @@
+// watchdog: heartbeat supervision per key (output 1 passes messages through, output 2 carries
+// alarms and recoveries), optionally keeping a hardware watchdog device and systemd's service
+// watchdog fed while every supervised key is healthy. The logic lives in lib/watchdog.
+import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } from '../common/red';
+import { healthRegistry } from '../../lib/health/registry';
+import { counter, gauge } from '../../lib/metrics/registry';
+import { SystemdNotifier } from '../../lib/system/sd-notify';
+import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, type KeyEvent, type WatchdogConfig, type WatchdogSettings } from '../../lib/watchdog';
+
+const SHOWN_KEYS = 3;
+
+export = function (RED: NodeAPI) {
+  const silentGauge = gauge('edgegw_watchdog_silent_keys', 'Keys a watchdog node supervises that are silent now', ['node']);
+  const keysGauge = gauge('edgegw_watchdog_keys', 'Keys a watchdog node supervises', ['node']);
+  const alarmsTotal = counter('edgegw_watchdog_alarms_total', 'Silences detected by a watchdog node', ['node']);
+  const keepalivesTotal = counter('edgegw_watchdog_keepalives_total', 'Keepalives sent, by target (device, systemd)', ['node', 'target']);
+
+  function WatchdogNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const t = (key: string, subs?: Record<string, unknown>) => RED._(`watchdog.${key}`, subs);
+
+    let cfg: WatchdogConfig;
+    try {
+      cfg = resolveWatchdogConfig(def as WatchdogSettings);
+    } catch (err) {
+      const message = `watchdog ${def.name || def.id}: ${(err as Error).message}`;
+      node.status({ fill: 'red', shape: 'ring', text: t('status.badConfig') });
+      node.error(message);
+      healthRegistry().report(node.id, 'watchdog', 'down', { error: message }, node.name);
+      node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+        send([msg, null]); // still inline: a misconfigured watchdog must not cut the flow
+        done();
+      });
+      node.on('close', (_removed: boolean, done: () => void) => {
+        healthRegistry().remove(node.id);
+        done();
+      });
+      return;
+    }
+
+    const labels = { node: node.id };
+    const supervisor = new HeartbeatSupervisor({ timeoutMs: cfg.timeoutMs, keys: cfg.keys, learn: cfg.learn });
+    const keeps = Boolean(cfg.devicePath) || cfg.systemd;
+    const votes = keepaliveVotes();
+    const device = cfg.devicePath ? new HardwareWatchdog(cfg.devicePath) : undefined;
+    const notifier = cfg.systemd ? new SystemdNotifier() : undefined;
+    let deviceProblem: string | undefined;
+    let notifyProblem: string | undefined;
+    let keepaliveTimer: NodeJS.Timeout | undefined;
+    let shownKeys = -1;
+    let closed = false;
+
+    const showStatus = () => {
+      if (closed) return;
+      const silent = supervisor.silentKeys();
+      const count = supervisor.keyCount();
+      shownKeys = count;
+      let s: NodeStatus;
+      if (silent.length) {
+        const keys = silent.slice(0, SHOWN_KEYS).join(', ') + (silent.length > SHOWN_KEYS ? ` +${silent.length - SHOWN_KEYS}` : '');
+        s = { fill: 'red', shape: 'dot', text: t('status.silent', { count: silent.length, total: count, keys }) };
+      } else if (count === 0) {
+        s = { fill: 'grey', shape: 'ring', text: t('status.learning') };
+      } else {
+        s = { fill: 'green', shape: 'dot', text: t('status.ok', { count }) };
+      }
+      const problem = deviceProblem ? t('status.deviceError') : notifyProblem ? t('status.notifyError') : undefined;
+      if (problem) s = { fill: 'red', shape: 'ring', text: `${s.text} · ${problem}` };
+      node.status(s);
+      silentGauge.set(labels, silent.length);
+      keysGauge.set(labels, count);
+      const state = silent.length || deviceProblem || notifyProblem ? 'degraded' : 'ok';
+      healthRegistry().report(node.id, 'watchdog', state, { keys: count, silent: silent.slice(0, 20), device: cfg.devicePath, deviceError: deviceProblem, notifyError: notifyProblem }, node.name);
+    };
+
+    const eventMessage = (state: 'silent' | 'recovered', e: KeyEvent): NodeMessage => ({
+      topic: e.key,
+      payload: { state, key: e.key, silentForMs: e.silentForMs, lastSeen: e.lastSeen, timeoutMs: e.timeoutMs },
+      watchdog: { node: node.name || node.id },
+    });
+
+    supervisor.on('silent', (e: KeyEvent) => {
+      alarmsTotal.inc(labels);
+      if (keeps) votes.set(node.id, false);
+      node.send([null, eventMessage('silent', e)]);
+      showStatus();
+    });
+    supervisor.on('recovered', (e: KeyEvent) => {
+      if (keeps) votes.set(node.id, supervisor.healthy());
+      node.send([null, eventMessage('recovered', e)]);
+      showStatus();
+    });
+
+    const openDevice = () => {
+      if (!device || device.isOpen) return;
+      try {
+        device.open();
+        if (deviceProblem) node.log(`watchdog device ${device.path} open`);
+        deviceProblem = undefined;
+      } catch (err) {
+        if (deviceProblem !== (err as Error).message) node.error((err as Error).message);
+        deviceProblem = (err as Error).message;
+      }
+    };
+
+    /** One keepalive turn: only while every supervised key of every keepalive watchdog is healthy. */
+    const keepalive = () => {
+      if (closed) return;
+      supervisor.check();
+      votes.set(node.id, supervisor.healthy());
+      if (votes.allHealthy()) {
+        openDevice();
+        if (device?.isOpen) {
+          try {
+            device.kick();
+            keepalivesTotal.inc({ ...labels, target: 'device' });
+          } catch (err) {
+            if (deviceProblem !== (err as Error).message) node.error((err as Error).message);
+            deviceProblem = (err as Error).message;
+          }
+        }
+        if (notifier?.enabled && notifier.pending === 0) {
+          notifier.send('WATCHDOG=1').then(
+            () => {
+              if (closed) return; // a metric counted after close would outlive the node
+              keepalivesTotal.inc({ ...labels, target: 'systemd' });
+              if (notifyProblem) {
+                notifyProblem = undefined;
+                showStatus();
+              }
+            },
+            (err: Error) => {
+              if (closed) return;
+              if (notifyProblem !== err.message) node.error(err.message);
+              notifyProblem = err.message;
+              showStatus();
+            },
+          );
+        }
+      }
+      showStatus();
+    };
+
+    supervisor.start();
+    if (keeps) {
+      votes.set(node.id, true);
+      openDevice();
+      if (notifier && !notifier.enabled) node.log(t('log.noNotifySocket'));
+      const usec = Number(process.env.WATCHDOG_USEC);
+      if (notifier?.enabled && usec > 0 && cfg.keepaliveMs * 2000 > usec) {
+        node.warn(`keepalive: ${cfg.keepaliveMs / 1000} s is more than half of systemd's WatchdogSec (${usec / 1e6} s): the service may be restarted`);
+      }
+      keepaliveTimer = setInterval(keepalive, cfg.keepaliveMs);
+      keepalive();
+    } else {
+      showStatus();
+    }
+
+    node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+      const beats = beatsOf(msg, cfg.keyBy);
+      send([msg, null]);
+      for (const b of beats) supervisor.beat(b.key, b.good || !cfg.badIsSilence);
+      if (supervisor.keyCount() !== shownKeys) showStatus();
+      done();
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      if (keepaliveTimer) clearInterval(keepaliveTimer);
+      supervisor.stop();
+      supervisor.removeAllListeners();
+      // a clean stop: the magic close character, so the machine is not rebooted
+      const err = device?.close(true);
+      if (err) node.warn(err.message);
+      notifier?.close();
+      votes.remove(node.id);
+      healthRegistry().remove(node.id);
+      silentGauge.remove(labels);
+      keysGauge.remove(labels);
+      alarmsTotal.remove(labels);
+      keepalivesTotal.remove({ ...labels, target: 'device' });
+      keepalivesTotal.remove({ ...labels, target: 'systemd' });
+      done();
+    });
+  }
+
+  RED.nodes.registerType('watchdog', WatchdogNode);
+};

@@ -1,0 +1,60 @@
+// The circuit-breaker node's lib parts: its settings, the calls under way, the last good messages.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveBreakerConfig, PendingCalls, LastGoodMessages, markStale, CircuitConfigError } from '../../../lib/breaker';
+
+describe('circuit-breaker node parts', () => {
+  test('settings: defaults, rate mode, and errors naming the field', () => {
+    assert.deepEqual(resolveBreakerConfig({}), { breaker: { resetTimeoutMs: 30_000, maxResetTimeoutMs: 30_000, halfOpenProbes: 1, failureThreshold: 5 }, fallback: false, watch: '' });
+    assert.deepEqual(resolveBreakerConfig({ thresholdType: 'rate', rate: '25', window: '10', minCalls: '4', openTimeout: '2', maxOpenTimeout: '60', probes: '3', fallback: true, watch: ' n1 ' }), {
+      breaker: { resetTimeoutMs: 2000, maxResetTimeoutMs: 60_000, halfOpenProbes: 3, failureRate: { rate: 0.25, windowMs: 10_000, minCalls: 4 } },
+      fallback: true,
+      watch: 'n1',
+    });
+    const field = (s: Record<string, unknown>) => {
+      try {
+        resolveBreakerConfig(s);
+      } catch (e) {
+        assert.ok(e instanceof CircuitConfigError);
+        return e.field;
+      }
+      return undefined;
+    };
+    assert.equal(field({ thresholdType: 'sometimes' }), 'thresholdType');
+    assert.equal(field({ failures: '2.5' }), 'failures');
+    assert.equal(field({ thresholdType: 'rate', rate: 0 }), 'rate');
+    assert.equal(field({ thresholdType: 'rate', window: 0 }), 'window');
+    assert.equal(field({ probes: 0 }), 'probes');
+    assert.equal(field({ openTimeout: 'x' }), 'openTimeout');
+  });
+
+  test('pending calls are bounded: the oldest goes, and is returned so a lost probe can be released', () => {
+    const p = new PendingCalls(2);
+    assert.equal(p.track('a', { topic: 'x', probe: true }), undefined);
+    p.track('b', { topic: 'y', probe: false });
+    assert.deepEqual(p.track('c', { topic: 'z', probe: false }), { topic: 'x', probe: true });
+    assert.equal(p.has('a'), false);
+    assert.deepEqual(p.take('b'), { topic: 'y', probe: false });
+    assert.equal(p.take('b'), undefined);
+    assert.equal(p.size, 1);
+  });
+
+  test('last good messages per topic are bounded and a refreshed topic stays', () => {
+    const g = new LastGoodMessages<number>(2);
+    g.set('a', 1);
+    g.set('b', 2);
+    g.set('a', 3);
+    g.set('c', 4);
+    assert.equal(g.get('b'), undefined, 'the least recently stored topic went');
+    assert.equal(g.get('a'), 3);
+    assert.equal(g.size, 2);
+  });
+
+  test('markStale sets the quality of the tag samples, without touching shared sample objects', () => {
+    const sample = { device: 'd', name: 't', value: 1, quality: 'good', ts: 0 };
+    const msg = markStale({ topic: 'd/t', tag: sample, tags: [sample] });
+    assert.equal((msg.tag as { quality: string }).quality, 'stale');
+    assert.equal((msg.tags as Array<{ quality: string }>)[0].quality, 'stale');
+    assert.equal(sample.quality, 'good');
+  });
+});
