@@ -5,7 +5,7 @@
 // fall silent). A window with no sample at all is not emitted.
 import type { Quality, TagSample } from '../tags/contract';
 import { FigureAccumulator, type AccumulatorState, type WindowFigures } from './figures';
-import { alignedSpan, checkTimeZone, DAY_MS, TimeZoneError } from './wall-clock';
+import { alignedSpan, checkTimeZone, DAY_MS, TimeZoneError, type Span } from './wall-clock';
 
 export interface WindowConfig {
   kind: 'tumbling' | 'sliding';
@@ -110,6 +110,7 @@ export class WindowSet {
   private readonly graceMs: number;
   /** the earliest end of any open time window: advance() does nothing before it */
   private earliestEnd = Infinity;
+  private lastSpan: Span = { start: NaN, end: NaN };
   /** counts over the set's life (status, metrics) */
   samples = 0;
   badSamples = 0;
@@ -237,7 +238,9 @@ export class WindowSet {
   private spanFor(w: TagWindow, ts: number): void {
     const c = this.config;
     if (c.by !== 'time') return;
-    const span = alignedSpan(ts, c.kind === 'sliding' ? c.hop! : c.length, c.timeZone);
+    // every tag shares the same boundaries: one wall-clock computation per window, not per tag
+    let span = this.lastSpan;
+    if (!(ts >= span.start && ts < span.end)) span = this.lastSpan = alignedSpan(ts, c.kind === 'sliding' ? c.hop! : c.length, c.timeZone);
     w.start = c.kind === 'sliding' ? span.end - c.length : span.start;
     w.end = span.end;
     if (span.end < this.earliestEnd) this.earliestEnd = span.end;
