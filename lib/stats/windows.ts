@@ -93,6 +93,13 @@ export interface PersistedTagWindow {
   acc: AccumulatorState;
   held?: Array<[number, number, boolean]>;
   sinceOutput: number;
+  /** the window configuration it was opened under (configKey) */
+  config?: string;
+}
+
+/** What must match for a stored window to continue under a new configuration. */
+export function configKey(c: WindowConfig): string {
+  return JSON.stringify([c.kind, c.by, c.length, c.kind === 'sliding' ? c.hop : 0, c.by === 'time' ? (c.timeZone ?? '') : '', !!c.percentiles]);
 }
 
 /** A value as a number for the figures, or undefined for one that cannot be (counted as bad). */
@@ -111,6 +118,7 @@ export class WindowSet {
   /** the earliest end of any open time window: advance() does nothing before it */
   private earliestEnd = Infinity;
   private lastSpan: Span = { start: NaN, end: NaN };
+  private readonly key: string;
   /** counts over the set's life (status, metrics) */
   samples = 0;
   badSamples = 0;
@@ -119,6 +127,7 @@ export class WindowSet {
     validateWindowConfig(config);
     this.percentileMode = config.percentiles ? (config.by === 'count' ? 'exact' : 'sketch') : undefined;
     this.graceMs = config.graceMs ?? 1000;
+    this.key = configKey(config);
   }
 
   get tagCount(): number {
@@ -205,14 +214,30 @@ export class WindowSet {
         acc: w.acc.state(),
         held: w.held?.map((h) => [h.ts, h.value, h.good]),
         sinceOutput: w.sinceOutput,
+        config: this.key,
       });
     }
     return out;
   }
 
-  /** Open windows from a snapshot; they are marked recovered (report.ts skips one already written). */
+  /**
+   * Open windows from a snapshot; they are marked recovered (report.ts skips one already written).
+   * A window opened under another configuration (the node was edited) cannot continue: it is
+   * closed as it stands, so its samples are not lost.
+   */
   restore(windows: PersistedTagWindow[]): void {
     for (const p of windows) {
+      if (p.config !== this.key) {
+        const acc = new FigureAccumulator(p.acc.percentiles ? p.acc.percentiles.mode : undefined);
+        acc.restore(p.acc);
+        const held = (p.held ?? []).filter((h) => h[2]);
+        for (const [ts, value] of held) acc.add(value, ts);
+        if (acc.count === 0 && acc.bad === 0 && acc.late === 0) continue;
+        const end = Number.isFinite(p.end) && p.end !== null ? p.end : acc.lastTs;
+        const start = Number.isFinite(p.start) && p.start !== null ? p.start : acc.firstTs;
+        this.closed.push({ device: p.device, name: p.name, start, end, figures: acc.figures(end), recovered: true });
+        continue;
+      }
       const w = this.open(p.device, p.name, p.start);
       w.start = p.start;
       w.end = p.end ?? NaN;
@@ -222,7 +247,7 @@ export class WindowSet {
       w.sinceOutput = p.sinceOutput ?? 0;
       w.recovered = true;
       this.tags.set(p.device ? p.device + '/' + p.name : p.name, w);
-      if (this.config.by === 'time') this.earliestEnd = Math.min(this.earliestEnd, w.end);
+      if (this.config.by === 'time' && Number.isFinite(w.end)) this.earliestEnd = Math.min(this.earliestEnd, w.end);
     }
   }
 

@@ -160,3 +160,16 @@ test('bad configurations name the field', () => {
     assert.throws(() => new WindowSet({ kind: 'tumbling', by: 'time', length: H, hop: MIN, ...patch }), (err: Error) => err instanceof StatsConfigError && message.test(err.message));
   }
 });
+
+test('a window stored under another configuration is closed as it stands at restore, not lost', () => {
+  const before = new WindowSet({ kind: 'tumbling', by: 'count', length: 10 });
+  feed(before, [
+    [1000, 1],
+    [2000, 2],
+  ]);
+  const after = new WindowSet({ kind: 'tumbling', by: 'time', length: MIN });
+  after.restore(JSON.parse(JSON.stringify(before.snapshot())));
+  const closed = after.drain();
+  assert.deepEqual(closed.map((w) => [w.start, w.end, w.figures.count, w.figures.sum, w.recovered]), [[1000, 2000, 2, 3, true]]);
+  assert.equal(after.tagCount, 0);
+});
