@@ -96,6 +96,43 @@ export class FigureAccumulator {
     }
   }
 
+  /**
+   * Adds another accumulator's samples, all later than this one's (sliding windows merge their
+   * panes this way): Chan et al.'s pairwise update for the variance, this one's last value held
+   * until the other's first sample for the time-weighted mean.
+   */
+  merge(o: FigureAccumulator): void {
+    this.bad += o.bad;
+    this.late += o.late;
+    if (o.percentiles && this.percentiles) this.percentiles.mergeFrom(o.percentiles);
+    if (o.count === 0) return;
+    if (this.count === 0) {
+      this.first = o.first;
+      this.firstTs = o.firstTs;
+      this.twMean = o.twMean;
+      this.twWeight = o.twWeight;
+      this.mean = o.mean;
+      this.m2 = o.m2;
+    } else {
+      this.holdLast(o.firstTs);
+      if (o.twWeight > 0) {
+        const w = this.twWeight + o.twWeight;
+        this.twMean += (o.twWeight * (o.twMean - this.twMean)) / w;
+        this.twWeight = w;
+      }
+      const n = this.count + o.count;
+      const delta = o.mean - this.mean;
+      this.mean += (delta * o.count) / n;
+      this.m2 += o.m2 + (delta * delta * this.count * o.count) / n;
+    }
+    this.count += o.count;
+    this.sum += o.sum;
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+    this.last = o.last;
+    this.lastTs = o.lastTs;
+  }
+
   /** The figures, the last value held until `endTs` (pass the last sample's ts for count windows). */
   figures(endTs: number): WindowFigures {
     const count = this.count;

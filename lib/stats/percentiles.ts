@@ -68,6 +68,19 @@ export class PercentileCollector {
     });
   }
 
+  /** Adds every value (or sketch bucket) of another collector. */
+  mergeFrom(o: PercentileCollector): void {
+    if (o.positive) {
+      if (!this.positive) this.toSketch();
+      for (const [i, c] of o.positive) this.positive!.set(i, (this.positive!.get(i) ?? 0) + c);
+      for (const [i, c] of o.negative!) this.negative!.set(i, (this.negative!.get(i) ?? 0) + c);
+      this.zeros += o.zeros;
+      this.n += o.n;
+      return;
+    }
+    for (let i = 0; i < o.n; i++) this.add(o.values[i]);
+  }
+
   private toSketch(): void {
     this.positive = new Map();
     this.negative = new Map();

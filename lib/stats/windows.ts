@@ -68,6 +68,12 @@ interface HeldSample {
   good: boolean;
 }
 
+interface Pane {
+  start: number;
+  end: number;
+  acc: FigureAccumulator;
+}
+
 interface TagWindow {
   device: string;
   name: string;
@@ -77,8 +83,12 @@ interface TagWindow {
   /** samples of any quality in the open window (count windows close on it) */
   seen: number;
   acc: FigureAccumulator;
-  /** sliding windows: the samples still inside some future window */
+  /** sliding count windows: the last `length` samples */
   held?: HeldSample[];
+  /** sliding time windows: one accumulator per hop still inside some future window, oldest first */
+  panes?: Pane[];
+  /** sliding time windows: where the open hop starts */
+  paneStart: number;
   /** sliding count windows: samples since the last output */
   sinceOutput: number;
   recovered: boolean;
@@ -92,6 +102,7 @@ export interface PersistedTagWindow {
   seen: number;
   acc: AccumulatorState;
   held?: Array<[number, number, boolean]>;
+  panes?: Array<{ start: number; end: number; acc: AccumulatorState }>;
   sinceOutput: number;
   /** the window configuration it was opened under (configKey) */
   config?: string;
@@ -184,9 +195,9 @@ export class WindowSet {
           this.reopen(w, w.end);
         }
       } else {
-        while (w.end + this.graceMs <= now && w.held!.length > 0) this.emitSliding(w);
+        while (w.end + this.graceMs <= now && w.panes!.length > 0) this.emitSliding(w);
       }
-      if (w.seen > 0 || (w.held && w.held.length > 0)) earliest = Math.min(earliest, w.end);
+      if (w.seen > 0 || (w.panes && w.panes.length > 0)) earliest = Math.min(earliest, w.end);
     }
     this.earliestEnd = earliest;
   }
@@ -204,7 +215,7 @@ export class WindowSet {
   snapshot(): PersistedTagWindow[] {
     const out: PersistedTagWindow[] = [];
     for (const w of this.tags.values()) {
-      if (w.seen === 0 && !(w.held && w.held.length)) continue;
+      if (w.seen === 0 && !(w.held && w.held.length) && !(w.panes && w.panes.length)) continue;
       out.push({
         device: w.device,
         name: w.name,
@@ -213,6 +224,7 @@ export class WindowSet {
         seen: w.seen,
         acc: w.acc.state(),
         held: w.held?.map((h) => [h.ts, h.value, h.good]),
+        panes: w.panes?.map((pn) => ({ start: pn.start, end: pn.end, acc: pn.acc.state() })),
         sinceOutput: w.sinceOutput,
         config: this.key,
       });
@@ -230,8 +242,15 @@ export class WindowSet {
       if (p.config !== this.key) {
         const acc = new FigureAccumulator(p.acc.percentiles ? p.acc.percentiles.mode : undefined);
         acc.restore(p.acc);
-        const held = (p.held ?? []).filter((h) => h[2]);
-        for (const [ts, value] of held) acc.add(value, ts);
+        for (const [ts, value, good] of p.held ?? []) {
+          if (good) acc.add(value, ts);
+          else acc.bad++;
+        }
+        for (const pn of p.panes ?? []) {
+          const paneAcc = new FigureAccumulator(pn.acc.percentiles ? pn.acc.percentiles.mode : undefined);
+          paneAcc.restore(pn.acc);
+          acc.merge(paneAcc);
+        }
         if (acc.count === 0 && acc.bad === 0 && acc.late === 0) continue;
         const end = Number.isFinite(p.end) && p.end !== null ? p.end : acc.lastTs;
         const start = Number.isFinite(p.start) && p.start !== null ? p.start : acc.firstTs;
@@ -244,6 +263,14 @@ export class WindowSet {
       w.seen = p.seen;
       w.acc.restore(p.acc);
       if (w.held) w.held = (p.held ?? []).map(([ts, value, good]) => ({ ts, value, good }));
+      if (w.panes) {
+        this.spanFor(w, p.end - 1); // the open hop: its start too
+        w.panes = (p.panes ?? []).map((pn) => {
+          const acc = new FigureAccumulator(this.percentileMode);
+          acc.restore(pn.acc);
+          return { start: pn.start, end: pn.end, acc };
+        });
+      }
       w.sinceOutput = p.sinceOutput ?? 0;
       w.recovered = true;
       this.tags.set(p.device ? p.device + '/' + p.name : p.name, w);
@@ -254,8 +281,11 @@ export class WindowSet {
   // ---- tumbling ----
 
   private open(device: string, name: string, ts: number): TagWindow {
-    const w: TagWindow = { device, name, start: NaN, end: NaN, seen: 0, acc: new FigureAccumulator(this.percentileMode), sinceOutput: 0, recovered: false };
-    if (this.config.kind === 'sliding') w.held = [];
+    const w: TagWindow = { device, name, start: NaN, end: NaN, seen: 0, acc: new FigureAccumulator(this.percentileMode), sinceOutput: 0, recovered: false, paneStart: NaN };
+    if (this.config.kind === 'sliding') {
+      if (this.config.by === 'time') w.panes = [];
+      else w.held = [];
+    }
     this.spanFor(w, ts);
     return w;
   }
@@ -268,6 +298,7 @@ export class WindowSet {
     if (!(ts >= span.start && ts < span.end)) span = this.lastSpan = alignedSpan(ts, c.kind === 'sliding' ? c.hop! : c.length, c.timeZone);
     w.start = c.kind === 'sliding' ? span.end - c.length : span.start;
     w.end = span.end;
+    w.paneStart = span.start;
     if (span.end < this.earliestEnd) this.earliestEnd = span.end;
   }
 
@@ -291,14 +322,18 @@ export class WindowSet {
   private addSliding(w: TagWindow, x: number | undefined, ts: number): void {
     const c = this.config;
     if (c.by === 'time') {
-      while (ts >= w.end && w.held!.length > 0) this.emitSliding(w);
+      while (ts >= w.end && w.panes!.length > 0) this.emitSliding(w);
       if (ts >= w.end) this.spanFor(w, ts);
-      if (ts < w.end - c.hop!) {
+      if (ts < w.paneStart) {
         // older than the open hop: belongs to windows already emitted
         w.acc.late++;
         return;
       }
-      w.held!.push({ ts, value: x ?? NaN, good: x !== undefined });
+      const panes = w.panes!;
+      let pane = panes[panes.length - 1];
+      if (!pane || pane.end !== w.end) panes.push((pane = { start: w.paneStart, end: w.end, acc: new FigureAccumulator(this.percentileMode) }));
+      if (x === undefined) pane.acc.bad++;
+      else pane.acc.add(x, ts);
       w.seen++;
       return;
     }
@@ -312,23 +347,24 @@ export class WindowSet {
     }
   }
 
-  /** Emits the sliding time window ending at w.end, then moves to the next hop. */
+  /** Emits the sliding time window ending at w.end (its panes merged), then moves to the next hop. */
   private emitSliding(w: TagWindow): void {
     const c = this.config;
     const start = w.end - c.length;
-    const held = w.held!;
-    let from = 0;
-    while (from < held.length && held[from].ts < start) from++;
-    let to = from;
-    while (to < held.length && held[to].ts < w.end) to++;
-    if (to > from || w.acc.late > 0) this.emitFrom(w, held.slice(from, to), start, w.end, w.end);
+    const acc = new FigureAccumulator(this.percentileMode);
+    acc.late = w.acc.late;
+    for (const pane of w.panes!) if (pane.start >= start && pane.end <= w.end) acc.merge(pane.acc);
+    if (acc.count > 0 || acc.bad > 0 || acc.late > 0) this.closed.push({ device: w.device, name: w.name, start, end: w.end, figures: acc.figures(w.end), recovered: w.recovered });
     w.acc = new FigureAccumulator(this.percentileMode); // carries only the late count between outputs
     w.recovered = false;
     this.spanFor(w, w.end); // the hop that starts where this window ended
-    let keep = 0;
-    while (keep < held.length && held[keep].ts < w.start) keep++;
-    if (keep) held.splice(0, keep);
-    w.seen = held.length;
+    const panes = w.panes!;
+    let drop = 0;
+    while (drop < panes.length && panes[drop].start < w.start) drop++;
+    if (drop) panes.splice(0, drop);
+    let seen = 0;
+    for (const pane of panes) seen += pane.acc.count + pane.acc.bad;
+    w.seen = seen;
   }
 
   private emitFrom(w: TagWindow, samples: HeldSample[], start: number, end: number, holdUntil: number): void {

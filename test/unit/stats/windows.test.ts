@@ -173,3 +173,40 @@ test('a window stored under another configuration is closed as it stands at rest
   assert.deepEqual(closed.map((w) => [w.start, w.end, w.figures.count, w.figures.sum, w.recovered]), [[1000, 2000, 2, 3, true]]);
   assert.equal(after.tagCount, 0);
 });
+
+test('sliding time windows (merged panes) equal a direct computation over each window`s samples', async () => {
+  const fc = (await import('fast-check')).default;
+  const { FigureAccumulator } = await import('../../../lib/stats/figures');
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ dt: fc.integer({ min: 1, max: 40_000 }), v: fc.double({ min: -5, max: 5, noNaN: true }), bad: fc.boolean() }), { minLength: 1, maxLength: 200 }),
+      fc.constantFrom(0, 1e9),
+      (rows, offset) => {
+        const config: WindowConfig = { kind: 'sliding', by: 'time', length: 5 * MIN, hop: MIN, percentiles: true, graceMs: 0 };
+        const set = new WindowSet(config);
+        let ts = 1_700_000_000_000;
+        const samples = rows.map((r) => ({ ts: (ts += r.dt), v: offset + r.v, bad: r.bad }));
+        for (const s of samples) set.add('d', 't', s.bad ? 'x' : s.v, s.ts, 'good');
+        set.advance(ts + 10 * MIN);
+        const windows = set.drain();
+        assert.ok(windows.length > 0);
+        for (const w of windows) {
+          const direct = new FigureAccumulator('sketch');
+          for (const s of samples) {
+            if (s.ts < w.start || s.ts >= w.end) continue;
+            if (s.bad) direct.bad++;
+            else direct.add(s.v, s.ts);
+          }
+          const want = direct.figures(w.end);
+          const got = w.figures;
+          assert.deepEqual([got.count, got.bad, got.min, got.max, got.first, got.last, got.p50, got.p99], [want.count, want.bad, want.min, want.max, want.first, want.last, want.p50, want.p99]);
+          for (const k of ['mean', 'timeWeightedMean', 'stddev', 'sum'] as const) {
+            const tol = 1e-9 * 5 * Math.max(1, got.count) + 64 * Number.EPSILON * offset * (k === 'sum' ? got.count : 1);
+            assert.ok(Math.abs(got[k] - want[k]) <= tol || (Number.isNaN(got[k]) && Number.isNaN(want[k])), `${k}: ${got[k]} vs ${want[k]}`);
+          }
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
