@@ -268,7 +268,7 @@ export class WindowSet {
         w.panes = (p.panes ?? []).map((pn) => {
           const acc = new FigureAccumulator(this.percentileMode);
           acc.restore(pn.acc);
-          return { start: pn.start, end: pn.end, acc };
+          return { start: pn.start, end: pn.end ?? NaN, acc };
         });
       }
       w.sinceOutput = p.sinceOutput ?? 0;
@@ -283,7 +283,8 @@ export class WindowSet {
   private open(device: string, name: string, ts: number): TagWindow {
     const w: TagWindow = { device, name, start: NaN, end: NaN, seen: 0, acc: new FigureAccumulator(this.percentileMode), sinceOutput: 0, recovered: false, paneStart: NaN };
     if (this.config.kind === 'sliding') {
-      if (this.config.by === 'time') w.panes = [];
+      // count windows use panes when a window is a whole number of hops, else the samples themselves
+      if (this.config.by === 'time' || this.config.length % this.config.hop! === 0) w.panes = [];
       else w.held = [];
     }
     this.spanFor(w, ts);
@@ -335,6 +336,24 @@ export class WindowSet {
       if (x === undefined) pane.acc.bad++;
       else pane.acc.add(x, ts);
       w.seen++;
+      return;
+    }
+    if (w.panes) {
+      const panes = w.panes;
+      let pane = panes[panes.length - 1];
+      if (!pane || Number.isFinite(pane.end)) panes.push((pane = { start: ts, end: NaN, acc: new FigureAccumulator(this.percentileMode) }));
+      if (x === undefined) pane.acc.bad++;
+      else pane.acc.add(x, ts);
+      w.seen++;
+      if (++w.sinceOutput < c.hop!) return;
+      w.sinceOutput = 0;
+      pane.end = ts;
+      const keep = c.length / c.hop!;
+      if (panes.length > keep) panes.splice(0, panes.length - keep);
+      const acc = new FigureAccumulator(this.percentileMode);
+      for (const pn of panes) acc.merge(pn.acc);
+      this.closed.push({ device: w.device, name: w.name, start: panes[0].start, end: ts, figures: acc.figures(ts), recovered: w.recovered });
+      w.recovered = false;
       return;
     }
     const held = w.held!;

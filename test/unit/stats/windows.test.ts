@@ -102,6 +102,14 @@ test('sliding count windows: the last N samples, every hop samples', () => {
     [4, 1, 4],
     [4, 3, 6],
   ]);
+  // a length that is not a whole number of hops: the samples themselves are kept
+  const odd = new WindowSet({ kind: 'sliding', by: 'count', length: 3, hop: 2 });
+  const oddClosed = feed(odd, [1, 2, 3, 4, 5, 6, 7].map((v, i) => [i * 10, v] as [number, number]));
+  assert.deepEqual(oddClosed.map((w) => [w.figures.count, w.figures.min, w.figures.max]), [
+    [2, 1, 2],
+    [3, 2, 4],
+    [3, 4, 6],
+  ]);
 });
 
 test('sliding time windows: length 10 min every 5 min, emitted at each hop', () => {
