@@ -41,6 +41,8 @@ export class StatsSession {
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
   rowsWritten = 0;
+  /** why the last save of the open windows failed; undefined once one succeeds */
+  saveError: string | undefined;
   rowsSkipped = 0;
 
   constructor(private readonly opts: StatsSessionOptions) {
@@ -135,7 +137,17 @@ export class StatsSession {
     if (!store) return Promise.resolve();
     const open = this.windows.snapshot();
     const unwritten = this.unwritten.slice();
-    this.saving = this.saving.then(() => store.save(open, unwritten)).catch((err: Error) => this.opts.onError(err));
+    this.saving = this.saving
+      .then(() => store.save(open, unwritten))
+      .then(
+        () => {
+          this.saveError = undefined;
+        },
+        (err: Error) => {
+          this.saveError = err.message;
+          this.opts.onError(err);
+        },
+      );
     return this.saving;
   }
 

@@ -125,7 +125,8 @@ export = function (RED: NodeAPI) {
     }
 
     let ready = false;
-    const waiting: Array<() => void> = [];
+    // messages that arrive while the stored active list loads wait for it (evaluated in order)
+    const waiting: Array<[NodeMessage, SendFn, DoneFn]> = [];
     let closing = false;
     node.status({ fill: 'grey', shape: 'ring', text: RED._('alarm.status.restoring') });
     store
@@ -139,7 +140,7 @@ export = function (RED: NodeAPI) {
         ready = true;
         if (closing) return;
         report();
-        for (const run of waiting.splice(0)) run();
+        for (const [msg, send, done] of waiting.splice(0)) handle(msg, send, done);
       });
 
     const timer = setInterval(() => {
@@ -174,12 +175,13 @@ export = function (RED: NodeAPI) {
 
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       if (ready) handle(msg, send, done);
-      else waiting.push(() => handle(msg, send, done));
+      else waiting.push([msg, send, done]);
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
       closing = true;
       clearInterval(timer);
+      for (const [, , pending] of waiting.splice(0)) pending(new Error('the alarm node stopped before its stored active list was loaded; message not evaluated'));
       if (ready) persist();
       saving
         .then(() => store.close())

@@ -85,8 +85,10 @@ export = function (RED: NodeAPI) {
         return;
       }
       const text = `${RED._('stats.status.ready')}: ${session.windows.tagCount}${storeNote ? ` (${storeNote})` : ''}`;
-      node.status({ fill: storeNote ? 'yellow' : 'green', shape: 'dot', text });
-      healthRegistry().report(node.id, 'stats', 'ok', { tags: session.windows.tagCount, samples: session.windows.samples, bad: session.windows.badSamples, rows: session.rowsWritten }, node.name);
+      const saveError = session.saveError;
+      node.status({ fill: storeNote || saveError ? 'yellow' : 'green', shape: 'dot', text });
+      // a store that cannot save (disk full, locked) puts restarts at risk: degraded until a save succeeds
+      healthRegistry().report(node.id, 'stats', saveError ? 'degraded' : 'ok', { tags: session.windows.tagCount, samples: session.windows.samples, bad: session.windows.badSamples, rows: session.rowsWritten, error: saveError }, node.name);
     }
 
     node.status({ fill: 'grey', shape: 'ring', text: RED._('stats.status.restoring') });
@@ -103,7 +105,7 @@ export = function (RED: NodeAPI) {
     let lastShown = '';
     const timer = setInterval(() => {
       session.tick();
-      const shown = `${session.windows.tagCount}/${session.unwrittenCount}`;
+      const shown = `${session.windows.tagCount}/${session.unwrittenCount}/${session.saveError ?? ''}`;
       if (shown !== lastShown) {
         lastShown = shown;
         showStatus();
