@@ -1,0 +1,142 @@
+// Percentiles of a window. Count windows keep every value: exact (linear interpolation between
+// the two nearest ranks, numpy's default / Excel PERCENTILE.INC). Time windows keep every value
+// up to EXACT_LIMIT samples, also exact; beyond that the values move into a logarithmic bucket
+// sketch (DDSketch, Masson et al. 2019) whose answers are within RELATIVE_ACCURACY (1 %) of the
+// value of the true rank, in memory that grows with the log of the value range, not with the
+// number of samples. A relative error is relative to the value: for data far from zero (a
+// series around 1e9) that is a large absolute error, so percentiles of such data want count windows.
+
+export const EXACT_LIMIT = 10_000;
+export const RELATIVE_ACCURACY = 0.01;
+const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+/** |x| below this counts as zero in the sketch */
+const ZERO = 1e-300;
+
+export interface PercentileState {
+  mode: 'exact' | 'sketch';
+  values?: number[];
+  positive?: Array<[number, number]>;
+  negative?: Array<[number, number]>;
+  zeros?: number;
+}
+
+export class PercentileCollector {
+  private values = new Float64Array(16);
+  private n = 0;
+  /** set once a sketch window passes EXACT_LIMIT */
+  private positive: Map<number, number> | undefined;
+  private negative: Map<number, number> | undefined;
+  private zeros = 0;
+
+  constructor(readonly mode: 'exact' | 'sketch') {}
+
+  add(x: number): void {
+    if (this.positive) {
+      this.sketchAdd(x);
+      return;
+    }
+    if (this.n === this.values.length) {
+      if (this.mode === 'sketch' && this.n >= EXACT_LIMIT) {
+        // the capacity doubles, so the switch happens at the first power of two past the limit
+        this.toSketch();
+        this.sketchAdd(x);
+        return;
+      }
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.n++] = x;
+  }
+
+  /** Whether the answers are exact (false once a time window switched to the sketch). */
+  get exact(): boolean {
+    return !this.positive;
+  }
+
+  quantiles(qs: number[]): number[] {
+    if (this.positive) return qs.map((q) => this.sketchQuantile(q));
+    const n = this.n;
+    if (n === 0) return qs.map(() => NaN);
+    const sorted = this.values.slice(0, n).sort();
+    return qs.map((q) => {
+      const h = (n - 1) * q;
+      const lo = Math.floor(h);
+      const hi = Math.min(n - 1, lo + 1);
+      return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    });
+  }
+
+  /** Adds every value (or sketch bucket) of another collector. */
+  mergeFrom(o: PercentileCollector): void {
+    if (o.positive) {
+      if (!this.positive) this.toSketch();
+      for (const [i, c] of o.positive) this.positive!.set(i, (this.positive!.get(i) ?? 0) + c);
+      for (const [i, c] of o.negative!) this.negative!.set(i, (this.negative!.get(i) ?? 0) + c);
+      this.zeros += o.zeros;
+      this.n += o.n;
+      return;
+    }
+    for (let i = 0; i < o.n; i++) this.add(o.values[i]);
+  }
+
+  private toSketch(): void {
+    this.positive = new Map();
+    this.negative = new Map();
+    const n = this.n;
+    this.n = 0;
+    for (let i = 0; i < n; i++) this.sketchAdd(this.values[i]);
+    this.values = new Float64Array(0);
+  }
+
+  private sketchAdd(x: number): void {
+    this.n++;
+    if (Math.abs(x) < ZERO) this.zeros++;
+    else {
+      const store = x > 0 ? this.positive! : this.negative!;
+      const i = Math.ceil(Math.log(Math.abs(x)) / LOG_GAMMA);
+      store.set(i, (store.get(i) ?? 0) + 1);
+    }
+  }
+
+  private sketchQuantile(q: number): number {
+    const rank = q * (this.n - 1);
+    let seen = 0;
+    const bucketValue = (i: number) => (2 * Math.pow(GAMMA, i)) / (GAMMA + 1);
+    const neg = [...this.negative!.entries()].sort((a, b) => b[0] - a[0]);
+    for (const [i, c] of neg) {
+      seen += c;
+      if (seen > rank) return -bucketValue(i);
+    }
+    seen += this.zeros;
+    if (seen > rank) return 0;
+    const pos = [...this.positive!.entries()].sort((a, b) => a[0] - b[0]);
+    for (const [i, c] of pos) {
+      seen += c;
+      if (seen > rank) return bucketValue(i);
+    }
+    return pos.length ? bucketValue(pos[pos.length - 1][0]) : 0;
+  }
+
+  state(): PercentileState {
+    if (this.positive) return { mode: this.mode, positive: [...this.positive], negative: [...this.negative!], zeros: this.zeros, values: [] };
+    return { mode: this.mode, values: Array.from(this.values.subarray(0, this.n)) };
+  }
+
+  restore(s: PercentileState): void {
+    this.n = 0;
+    if (s.positive) {
+      this.positive = new Map(s.positive);
+      this.negative = new Map(s.negative ?? []);
+      this.zeros = s.zeros ?? 0;
+      for (const [, c] of this.positive) this.n += c;
+      for (const [, c] of this.negative) this.n += c;
+      this.n += this.zeros;
+      return;
+    }
+    this.positive = this.negative = undefined;
+    this.values = new Float64Array(Math.max(16, s.values?.length ?? 0));
+    for (const v of s.values ?? []) this.values[this.n++] = v;
+  }
+}
