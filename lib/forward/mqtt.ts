@@ -43,6 +43,8 @@ export class MqttDestination implements Destination {
   readonly describe: string;
   readonly maxBatch: number;
   readonly maxInFlight: number;
+  /** one connection: PUBACK/PUBCOMP come back in publish order, so a failure is always a suffix */
+  readonly ordered = true;
   private readonly qos: 1 | 2;
   private readonly v5: boolean;
   private readonly topic: TopicTemplate;

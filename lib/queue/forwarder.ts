@@ -1,5 +1,6 @@
 // Forwarder: drains a DurableQueue into a Destination, in order, at-least-once, with up to
-// `maxInFlight` messages sent and not yet acknowledged, in batches of up to `maxBatch`.
+// `maxInFlight` messages sent and not yet acknowledged, in batches of up to `maxBatch` (several
+// batches at once only for destinations whose acks come back in order, Destination.ordered).
 // A 'retry' outcome rewinds: once every batch in flight has come back and its acks are committed,
 // sending starts again from the lowest seq that failed, after an exponential backoff with jitter,
 // and the shared circuit breaker keeps a failing destination from being hammered. A row is
@@ -161,22 +162,29 @@ export class Forwarder extends EventEmitter {
         this.cursor = this.rewindTo - 1;
         this.rewindTo = null;
       }
-      const wait = this.resumeAt - this.now();
-      if (wait > 0) {
-        this.setState('backing-off');
-        this.wake(wait, () => this.pump());
-        return;
-      }
+      // waits re-check at least every second, so an injected clock (tests) or a destination that
+      // came back is noticed without a long timer
       if (!this.breaker.wouldAllow()) {
         if (this.inFlight > 0) return;
         this.setState('breaker-open');
-        this.wake(Math.max(50, this.breaker.retryInMs()), () => this.pump());
+        this.wake(Math.min(1000, Math.max(50, this.breaker.retryInMs())), () => this.pump());
         return;
       }
+      const wait = this.resumeAt - this.now();
+      if (wait > 0) {
+        if (this.inFlight > 0) return;
+        this.setState('backing-off');
+        this.wake(Math.min(1000, wait), () => this.pump());
+        return;
+      }
+      // several batches in flight only where acks imply order (see Destination.ordered)
+      if (!this.destination.ordered && this.inFlight > 0) return;
       const room = this.destination.maxInFlight - this.inFlight;
       if (room <= 0) return;
       const batch = await this.queue.read(this.cursor, Math.min(room, this.destination.maxBatch));
       if (this.stopped) return;
+      // a failure came back while reading: this batch would overtake the resend
+      if (this.rewindTo !== null) continue;
       if (batch.length === 0) {
         if (this.inFlight === 0) this.setState('idle');
         return;
@@ -232,7 +240,7 @@ export class Forwarder extends EventEmitter {
       this.breaker.failure();
       const first = retry.reduce((min, r) => Math.min(min, r.message.seq), Infinity);
       this.rewindTo = Math.min(this.rewindTo ?? Infinity, first);
-      this.resumeAt = this.now() + Math.max(this.backoff.next(), this.breaker.retryInMs());
+      this.resumeAt = this.now() + this.backoff.next();
       this.emit('retry', { count: retry.length, firstSeq: first, error: retry[0].error });
     } else {
       this.breaker.success();
