@@ -69,7 +69,8 @@ export class MqttDestination implements Destination {
     if (version !== 4 && version !== 5) throw new MqttDestinationConfigError('protocolVersion', `must be 4 (3.1.1) or 5, got ${o.protocolVersion}`);
     this.v5 = version === 5;
     this.maxInFlight = positiveInt('maxInFlight', o.maxInFlight, 100);
-    this.maxBatch = Math.min(this.maxInFlight, positiveInt('maxBatch', o.maxBatch, 100));
+    // several batches in the window keep the pipe full: a batch's slot frees only when all of it is acked
+    this.maxBatch = Math.min(this.maxInFlight, positiveInt('maxBatch', o.maxBatch, Math.max(1, Math.floor(this.maxInFlight / 4))));
     try {
       this.topic = new TopicTemplate(o.topic ?? '');
     } catch (err) {
