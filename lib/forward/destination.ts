@@ -40,6 +40,13 @@ export interface Destination {
   readonly maxBatch: number;
   /** how many messages may be in flight (sent, not yet acknowledged) at once */
   readonly maxInFlight: number;
+  /**
+   * true when an acknowledgement implies that everything sent before it was acknowledged too
+   * (one MQTT connection: PUBACKs come back in order, a failure is always a suffix). Only then does
+   * the forwarder keep several batches in flight; otherwise it sends one batch at a time, so that a
+   * later batch can never be delivered before an earlier one that failed. Absent = false.
+   */
+  readonly ordered?: boolean;
   /** connect (idempotent); resolves once usable or rejects with a clear error */
   start(): Promise<void>;
   /**

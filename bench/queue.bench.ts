@@ -1,0 +1,205 @@
+// Store-and-forward throughput, all in one run, each figure beside its baseline:
+//   1. raw sqlite3 multi-row INSERTs (WAL, synchronous=NORMAL, 500 rows per transaction): the
+//      physical reference; vs DurableQueue.enqueue (NORMAL, the same rows, promises resolved on commit);
+//   2. Node-RED 4.1: messages into a do-nothing node vs into store-forward (done() after commit),
+//      then scans of 100 tags (~3 KB) into store-forward (tag samples/s);
+//   3. draining to mosquitto at QoS 1 through the Forwarder + MqttDestination (100 in flight) vs
+//      mqtt.js alone publishing QoS 1 with 100 in flight;
+//   4. RSS with BENCH_RSS_COUNT (default 1,000,000) messages queued: the queue lives on disk.
+// Run: node --expose-gc --import tsx bench/queue.bench.ts   (never fails on a number)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'mqtt';
+import { DurableQueue, Forwarder } from '../lib/queue';
+import { MqttDestination } from '../lib/forward/mqtt';
+import type { SqliteDatabase, SqliteModule } from '../lib/modbus/register-store/sqlite';
+import { startMosquitto } from '../test/helpers/mosquitto';
+import { haveCommand } from '../test/helpers/peers';
+
+const N = Number(process.env.BENCH_QUEUE_N ?? 200_000);
+const NODE_N = Number(process.env.BENCH_NODE_N ?? 100_000);
+const SCAN_N = Number(process.env.BENCH_SCAN_N ?? 20_000);
+const DRAIN_N = Number(process.env.BENCH_DRAIN_N ?? 100_000);
+const RSS_N = Number(process.env.BENCH_RSS_COUNT ?? 1_000_000);
+const dir = mkdtempSync(join(tmpdir(), 'edgegw-queue-bench-'));
+const rows: Array<{ row: string[] }> = [];
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const msg = (i: number) => ({ topic: 'boiler/temperature', payload: 20 + (i % 100) / 10, tag: { device: 'boiler', name: 'temperature', value: 20 + (i % 100) / 10, quality: 'good', ts: 1_700_000_000_000 + i } });
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+function row(what: string, rate: number, unit: string, baseline?: number, note = ''): void {
+  rows.push({ row: [what, fmt(rate), unit, baseline ? `${((rate / baseline) * 100).toFixed(0)} %` : '', note] });
+  console.log(`  ${what}: ${fmt(rate)} ${unit}${baseline ? ` (${((rate / baseline) * 100).toFixed(0)} % of baseline)` : ''}`);
+}
+
+async function rawSqlite(): Promise<number> {
+  const sqlite = require('sqlite3') as SqliteModule;
+  const db = await new Promise<SqliteDatabase>((resolve, reject) => {
+    const d: SqliteDatabase = new sqlite.Database(join(dir, 'raw.sqlite'), sqlite.OPEN_READWRITE | sqlite.OPEN_CREATE, (e) => (e ? reject(e) : resolve(d)));
+  });
+  const run = (sql: string, p: unknown[] = []) => new Promise<void>((resolve, reject) => db.run(sql, p, (e) => (e ? reject(e) : resolve())));
+  await run('PRAGMA journal_mode = WAL');
+  await run('PRAGMA synchronous = NORMAL');
+  await run('CREATE TABLE messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, enqueued_at INTEGER NOT NULL, bytes INTEGER NOT NULL, body TEXT NOT NULL)');
+  const per = 500;
+  const sql = `INSERT INTO messages (seq, id, enqueued_at, bytes, body) VALUES ${Array(per).fill('(?,?,?,?,?)').join(',')}`;
+  const body = JSON.stringify(msg(0));
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += per) {
+    const p: unknown[] = [];
+    for (let k = 0; k < per; k++) p.push(i + k + 1, crypto.randomUUID(), Date.now(), body.length, body);
+    await run('BEGIN');
+    await run(sql, p);
+    await run('COMMIT');
+  }
+  const rate = N / ((performance.now() - t0) / 1000);
+  await new Promise<void>((r) => db.close(() => r()));
+  return rate;
+}
+
+async function durableEnqueue(name: string, count: number, make: (i: number) => object): Promise<{ rate: number; queue: DurableQueue }> {
+  const queue = new DurableQueue({ name, dir, batchMs: 20, batchMax: 500 });
+  await queue.open();
+  const t0 = performance.now();
+  const window = 5000; // enqueues outstanding at once, as a busy flow would have
+  for (let i = 0; i < count; i += window) await Promise.all(Array.from({ length: Math.min(window, count - i) }, (_, k) => queue.enqueue(make(i + k))));
+  return { rate: count / ((performance.now() - t0) / 1000), queue };
+}
+
+async function throughNodeRed(): Promise<void> {
+  const { helper, nodeModule } = await import('../test/helpers/nodered');
+  type H = { load(m: unknown, f: unknown): Promise<void>; settings(s: unknown): void; getNode(id: string): { receive(m: object): void; queue?: DurableQueue } };
+  const h = helper as unknown as H;
+  await helper.startServer();
+  h.settings({ userDir: dir });
+  let done = 0;
+  const nothing = (RED: { nodes: { createNode(n: unknown, d: unknown): void; registerType(t: string, c: unknown): void } }) => {
+    RED.nodes.registerType('bench-nothing', function (this: { on(e: string, f: (...a: any[]) => void): void }, def: unknown) {
+      RED.nodes.createNode(this, def);
+      this.on('input', (_m: unknown, _s: unknown, d: () => void) => {
+        done++;
+        d();
+      });
+    });
+  };
+  const feed = async (node: { receive(m: object): void }, count: number, make: (i: number) => object, finished: () => boolean) => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      node.receive(make(i));
+      if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
+    }
+    while (!finished()) await new Promise((r) => setTimeout(r, 5));
+    return count / ((performance.now() - t0) / 1000);
+  };
+  await h.load([nothing], [{ id: 'n', type: 'bench-nothing' }]);
+  const base = await feed(h.getNode('n'), NODE_N, msg, () => done >= NODE_N);
+  await helper.unload();
+  row('Node-RED -> do-nothing node', base, 'msg/s');
+  const flow = [
+    { id: 't', type: 'forward-target', kind: 'mqtt', url: 'mqtt://127.0.0.1:1', topic: 'x' },
+    { id: 'q', type: 'store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
+  ];
+  await h.load([nodeModule('forward-target'), nodeModule('store-forward')], flow);
+  const q = h.getNode('q');
+  const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
+  row('Node-RED -> store-forward (done after commit)', rate, 'msg/s', base);
+  await helper.unload();
+  const scan = (i: number) => {
+    const tags = Array.from({ length: 100 }, (_, k) => ({ device: 'plc', name: `t${k}`, value: i + k / 10, quality: 'good', ts: 1_700_000_000_000 + i }));
+    return { topic: 'plc', payload: Object.fromEntries(tags.map((t) => [t.name, t.value])), tags };
+  };
+  console.log(`  scan message: ${JSON.stringify(scan(1)).length} bytes of JSON`);
+  await h.load([nodeModule('forward-target'), nodeModule('store-forward')], [flow[0], { ...flow[1], queue: 'scan-bench' }]);
+  const sq = h.getNode('q');
+  const scans = await feed(sq, SCAN_N, scan, () => sq.queue!.stats().enqueued >= SCAN_N);
+  row('Node-RED -> store-forward, scans of 100 tags', scans, 'scans/s', base);
+  row('  = tag samples', scans * 100, 'samples/s');
+  await helper.unload();
+  await helper.stopServer();
+}
+
+async function drain(): Promise<void> {
+  if (!haveCommand('mosquitto')) {
+    console.log('  (mosquitto missing: drain rows skipped)');
+    return;
+  }
+  const broker = await startMosquitto();
+  // baseline: mqtt.js alone, QoS 1, 100 in flight
+  const client = connect(broker.url, { protocolVersion: 5 });
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  const payload = JSON.stringify(msg(0).tag);
+  let t0 = performance.now();
+  let sent = 0;
+  let acked = 0;
+  await new Promise<void>((resolve) => {
+    const next = () => {
+      while (sent < DRAIN_N && sent - acked < 100) {
+        sent++;
+        client.publish('bench/raw', payload, { qos: 1 }, () => {
+          acked++;
+          if (acked === DRAIN_N) resolve();
+          else next();
+        });
+      }
+    };
+    next();
+  });
+  const raw = DRAIN_N / ((performance.now() - t0) / 1000);
+  client.end(true);
+  row('mqtt.js alone, QoS 1, 100 in flight', raw, 'msg/s');
+  const { queue } = await durableEnqueue('drain', DRAIN_N, msg);
+  const f = new Forwarder(queue, new MqttDestination({ url: broker.url, topic: 'bench/{device}', maxInFlight: 100 }));
+  t0 = performance.now();
+  f.start();
+  while (queue.stats().delivered < DRAIN_N) await new Promise((r) => setTimeout(r, 10));
+  const rate = DRAIN_N / ((performance.now() - t0) / 1000);
+  row('queue drain -> mosquitto, QoS 1, 100 in flight (batches of 25)', rate, 'msg/s', raw);
+  await f.stop();
+  await queue.close();
+  await broker.stop();
+}
+
+async function rss(): Promise<void> {
+  gc();
+  const before = process.memoryUsage().rss;
+  const queue = new DurableQueue({ name: 'rss', dir, batchMs: 20, batchMax: 500 });
+  await queue.open();
+  const samples: number[] = [];
+  const window = 5000;
+  for (let i = 0; i < RSS_N; i += window) {
+    await Promise.all(Array.from({ length: Math.min(window, RSS_N - i) }, (_, k) => queue.enqueue(msg(i + k))));
+    if ((i / window) % 40 === 0) {
+      gc();
+      samples.push(process.memoryUsage().rss);
+    }
+  }
+  gc();
+  const after = process.memoryUsage().rss;
+  console.log(`  RSS while filling (MB): ${samples.map((s) => (s / 1048576).toFixed(0)).join(' ')}`);
+  rows.push({ row: [`RSS with ${fmt(queue.stats().depth)} queued`, `${(after / 1048576).toFixed(0)} MB`, '', '', `before: ${(before / 1048576).toFixed(0)} MB`] });
+  await queue.close();
+}
+
+async function main(): Promise<void> {
+  console.log(`queue benchmark: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS`);
+  const raw = await rawSqlite();
+  row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s');
+  const { rate, queue } = await durableEnqueue('enqueue', N, msg);
+  await queue.close();
+  row('DurableQueue.enqueue (NORMAL)', rate, 'msg/s', raw);
+  await throughNodeRed();
+  await drain();
+  await rss();
+  console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
+  for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(1);
+  },
+);

@@ -1,0 +1,223 @@
+// MqttDestination: forwards queued messages to an MQTT broker with QoS 1 (PUBACK is the ack) or
+// QoS 2 (PUBCOMP is the ack), MQTT 5 or 3.1.1, TLS, username/password, topic templates, retain.
+// Each message carries seq, id and queue: as top-level fields when its payload is a JSON object,
+// and always as MQTT 5 user properties, so a consumer can prove that nothing is missing.
+//
+// The queue, not mqtt.js, owns redelivery: nothing is published while disconnected, and messages
+// in flight when the connection drops are taken out of mqtt.js's store and reported 'retry', so
+// the forwarder resends them in order instead of mqtt.js replaying them on its own.
+import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
+import { TopicTemplate, TopicTemplateError } from './topic-template';
+
+export interface MqttDestinationOptions {
+  /** mqtt://, mqtts://, ws://, wss:// */
+  url: string;
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /** 5 (default) or 4 (3.1.1) */
+  protocolVersion?: 4 | 5;
+  qos?: 1 | 2;
+  /** see lib/forward/topic-template.ts; empty = "{topic}" */
+  topic?: string;
+  retain?: boolean;
+  /** what is published: msg.payload (default) or the whole message { topic, payload, tag/tags, ... } as JSON */
+  publish?: 'payload' | 'message';
+  maxInFlight?: number;
+  maxBatch?: number;
+  keepaliveS?: number;
+  connectTimeoutMs?: number;
+  reconnectMs?: number;
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean; servername?: string };
+}
+
+export class MqttDestinationConfigError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`mqtt destination ${field}: ${message}`);
+    this.name = 'MqttDestinationConfigError';
+  }
+}
+
+export class MqttDestination implements Destination {
+  readonly describe: string;
+  readonly maxBatch: number;
+  readonly maxInFlight: number;
+  /** one connection: PUBACK/PUBCOMP come back in publish order, so a failure is always a suffix */
+  readonly ordered = true;
+  private readonly qos: 1 | 2;
+  private readonly v5: boolean;
+  private readonly topic: TopicTemplate;
+  private client: MqttClient | undefined;
+  private current: DestinationStatus = { state: 'disconnected' };
+  private readonly listeners = new Set<(s: DestinationStatus) => void>();
+  private closed = false;
+
+  constructor(private readonly o: MqttDestinationOptions) {
+    let url: URL;
+    try {
+      url = new URL(o.url);
+    } catch {
+      throw new MqttDestinationConfigError('url', `"${o.url}" is not a URL (e.g. mqtt://127.0.0.1:1883)`);
+    }
+    if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'].includes(url.protocol)) throw new MqttDestinationConfigError('url', `scheme ${url.protocol} is not mqtt:, mqtts:, ws: or wss:`);
+    if (url.password) url.password = '***';
+    this.describe = url.toString().replace(/\/$/, '');
+    this.qos = o.qos ?? 1;
+    if (this.qos !== 1 && this.qos !== 2) throw new MqttDestinationConfigError('qos', `must be 1 or 2 (an ack is needed), got ${o.qos}`);
+    const version = o.protocolVersion ?? 5;
+    if (version !== 4 && version !== 5) throw new MqttDestinationConfigError('protocolVersion', `must be 4 (3.1.1) or 5, got ${o.protocolVersion}`);
+    this.v5 = version === 5;
+    this.maxInFlight = positiveInt('maxInFlight', o.maxInFlight, 100);
+    // several batches in the window keep the pipe full: a batch's slot frees only when all of it is acked
+    this.maxBatch = Math.min(this.maxInFlight, positiveInt('maxBatch', o.maxBatch, Math.max(1, Math.floor(this.maxInFlight / 4))));
+    try {
+      this.topic = new TopicTemplate(o.topic ?? '');
+    } catch (err) {
+      throw new MqttDestinationConfigError('topic', (err as Error).message);
+    }
+  }
+
+  status(): DestinationStatus {
+    return this.current;
+  }
+
+  onStatus(listener: (s: DestinationStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.describe}: the destination is closed`));
+    const client = (this.client ??= this.createClient());
+    if (client.connected) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`${this.describe}: not connected within ${this.o.connectTimeoutMs ?? 10_000} ms${this.current.detail ? ` (${this.current.detail})` : ''}`)), this.o.connectTimeoutMs ?? 10_000);
+      const off = this.onStatus((s) => {
+        if (s.state === 'connected') finish();
+        else if (s.state === 'error') finish(new Error(`${this.describe}: ${s.detail}`));
+      });
+      const finish = (err?: Error) => {
+        clearTimeout(timer);
+        off();
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+  }
+
+  async send(batch: readonly QueuedMessage[]): Promise<DeliveryOutcome[]> {
+    const client = this.client;
+    if (!client || !client.connected || this.closed) {
+      const error = `not connected to ${this.describe}`;
+      return batch.map((m) => ({ seq: m.seq, status: 'retry', error }));
+    }
+    return Promise.all(batch.map((m) => this.publish(client, m)));
+  }
+
+  private publish(client: MqttClient, m: QueuedMessage): Promise<DeliveryOutcome> {
+    let topic: string;
+    let payload: string | Buffer;
+    try {
+      topic = this.topic.render(m);
+      payload = encodePayload(m, this.o.publish ?? 'payload');
+    } catch (err) {
+      return Promise.resolve({ seq: m.seq, status: 'rejected', error: (err as Error).message });
+    }
+    const opts: IClientPublishOptions = { qos: this.qos, retain: !!this.o.retain };
+    if (this.v5) opts.properties = { userProperties: { seq: String(m.seq), id: m.id, queue: m.queue } };
+    return new Promise<DeliveryOutcome>((resolve) => {
+      client.publish(topic, payload, opts, (err) => {
+        if (!err) resolve({ seq: m.seq, status: 'delivered' });
+        else if (/topic|payload|malformed|not authori[sz]ed|Invalid/i.test(err.message) && !/closed|removed|disconnect/i.test(err.message)) resolve({ seq: m.seq, status: 'rejected', error: `${this.describe}: ${err.message}` });
+        else resolve({ seq: m.seq, status: 'retry', error: `${this.describe}: ${err.message}` });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    this.dropInFlight(client);
+    await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    client.removeAllListeners();
+    this.setStatus({ state: 'disconnected', detail: 'closed' });
+    this.listeners.clear();
+  }
+
+  private createClient(): MqttClient {
+    const o = this.o;
+    const opts: IClientOptions = {
+      clientId: o.clientId,
+      username: o.username || undefined,
+      password: o.password || undefined,
+      protocolVersion: this.v5 ? 5 : 4,
+      clean: true,
+      keepalive: o.keepaliveS ?? 30,
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      reconnectPeriod: o.reconnectMs ?? 1000,
+      ...(o.tls?.ca ? { ca: o.tls.ca } : {}),
+      ...(o.tls?.cert ? { cert: o.tls.cert } : {}),
+      ...(o.tls?.key ? { key: o.tls.key } : {}),
+      ...(o.tls?.servername ? { servername: o.tls.servername } : {}),
+      ...(o.tls ? { rejectUnauthorized: o.tls.rejectUnauthorized !== false } : {}),
+    };
+    this.setStatus({ state: 'connecting' });
+    const client = connect(o.url, opts);
+    client.on('connect', () => this.setStatus({ state: 'connected' }));
+    client.on('reconnect', () => this.setStatus({ state: 'connecting', detail: this.current.detail }));
+    client.on('close', () => {
+      this.dropInFlight(client);
+      if (!this.closed && this.current.state !== 'error') this.setStatus({ state: 'disconnected', detail: this.current.detail });
+    });
+    client.on('offline', () => {
+      if (this.current.state !== 'error') this.setStatus({ state: 'disconnected', detail: this.current.detail });
+    });
+    // mqtt.js keeps reconnecting after an error; the status says why until it connects
+    client.on('error', (err: Error) => this.setStatus({ state: 'error', detail: redact(err.message, o.password) }));
+    return client;
+  }
+
+  /** Messages sent on a connection that closed: out of mqtt.js's store, reported 'retry'. */
+  private dropInFlight(client: MqttClient): void {
+    const outgoing = (client as unknown as { outgoing?: Record<string, unknown> }).outgoing ?? {};
+    for (const id of Object.keys(outgoing)) client.removeOutgoingMessage(Number(id));
+  }
+
+  private setStatus(s: DestinationStatus): void {
+    if (s.state === this.current.state && s.detail === this.current.detail) return;
+    this.current = s;
+    for (const l of [...this.listeners]) l(s);
+  }
+}
+
+/** The published bytes: a JSON object payload gains seq, id, queue as top-level fields. */
+export function encodePayload(m: QueuedMessage, what: 'payload' | 'message'): string | Buffer {
+  const meta = { seq: m.seq, id: m.id, queue: m.queue };
+  if (what === 'message') return JSON.stringify({ ...m.msg, ...meta });
+  const p = m.msg.payload;
+  if (p === undefined || p === null) return '';
+  if (typeof p === 'string') return p;
+  if (typeof p === 'number' || typeof p === 'boolean') return String(p);
+  if (isBufferJson(p)) return Buffer.from(p.data);
+  if (Array.isArray(p)) return JSON.stringify(p);
+  if (typeof p === 'object') return JSON.stringify({ ...(p as Record<string, unknown>), ...meta });
+  throw new TopicTemplateError('', 'payload', `payload of message seq ${m.seq} cannot be published`);
+}
+
+function isBufferJson(p: unknown): p is { type: 'Buffer'; data: number[] } {
+  return !!p && typeof p === 'object' && (p as { type?: unknown }).type === 'Buffer' && Array.isArray((p as { data?: unknown }).data);
+}
+
+function positiveInt(field: string, v: number | undefined, dflt: number): number {
+  const n = v ?? dflt;
+  if (!Number.isInteger(n) || n < 1) throw new MqttDestinationConfigError(field, `must be an integer >= 1, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function redact(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join('***') : text;
+}

@@ -1,0 +1,358 @@
+// DurableQueue: what the flow hands over is on disk before done() is called, delivered in order,
+// deleted only after its destination acknowledged it. Enqueues, acks and dead letters of a short
+// window share one transaction (multi-row INSERTs); each enqueue promise resolves after that
+// transaction committed. seq grows by one per committed message and is never reused: the
+// high-water mark is persisted in the same transaction, so deleting rows cannot roll it back.
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { MemoryQueueStorage } from './memory-storage';
+import { SqliteQueueStorage } from './sqlite-storage';
+import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } from './options';
+import { QueueError, toQueuedMessage, type CommitPlan, type CommitResult, type DeadLetter, type DropReason, type QueueStorage, type QueuedMessage, type RemovedRow, type StoredRow } from './types';
+
+export type EnqueueResult = { status: 'queued'; seq: number; id: string } | { status: 'dropped'; reason: DropReason };
+
+/** Every drop is reported: why, how many, which seqs (committed rows) or which messages (refused ones). */
+export interface DropReport {
+  queue: string;
+  reason: DropReason;
+  policy: string;
+  count: number;
+  bytes: number;
+  firstSeq?: number;
+  lastSeq?: number;
+  /** the refused messages themselves, when they never got into the queue (drop-newest, too large) */
+  messages?: unknown[];
+}
+
+export interface QueueStats {
+  depth: number;
+  bytes: number;
+  highWater: number;
+  enqueued: number;
+  delivered: number;
+  deadLettered: number;
+  dropped: number;
+  blocked: number;
+  /** the last storage failure, until a commit succeeds again */
+  storageError?: QueueError;
+}
+
+interface Entry {
+  id: string;
+  enqueuedAt: number;
+  body: string;
+  bytes: number;
+  resolve: (r: EnqueueResult) => void;
+  reject: (err: Error) => void;
+}
+interface Settle {
+  delivered: number[];
+  rejected: Array<{ seq: number; error: string }>;
+  resolve: () => void;
+}
+
+/**
+ * Events: 'committed' (new rows readable), 'drop' (DropReport), 'storage' ({ error?: QueueError },
+ * on every change between failing and working), 'quarantined' ({ path, movedTo, reason }).
+ */
+export class DurableQueue extends EventEmitter {
+  readonly name: string;
+  readonly storage: QueueStorage;
+  private readonly o: ResolvedQueueOptions;
+  private opening: Promise<void> | undefined;
+  private pending: Entry[] = [];
+  private pendingBytes = 0;
+  private blocked: Array<Entry & { msg: unknown }> = [];
+  private settles: Settle[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private ageCheck = false;
+  private sweeps = 0;
+  private closed = false;
+  private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
+  private storageError: QueueError | undefined;
+
+  constructor(opts: DurableQueueOptions) {
+    super();
+    this.o = queueOptions(opts);
+    this.name = this.o.name;
+    this.storage =
+      this.o.storage === 'memory'
+        ? new MemoryQueueStorage()
+        : new SqliteQueueStorage({
+            queue: this.name,
+            path: join(this.o.dir!, `${this.o.fileName}.sqlite`),
+            durability: this.o.durability,
+            loader: opts.loader,
+            maxPageCount: opts.maxPageCount,
+            onQuarantine: (q) => this.emit('quarantined', q),
+          });
+  }
+
+  /** Opens the storage (idempotent); rejects with a QueueError naming the file when it cannot. */
+  open(): Promise<void> {
+    this.opening ??= this.storage.open().then((s) => {
+      Object.assign(this.counts, { depth: s.depth, bytes: s.bytes, highWater: s.highWater });
+      if (this.o.maxAgeMs || this.o.retentionMs) {
+        this.sweepTimer = setInterval(() => this.sweep(), this.o.sweepMs);
+        this.sweepTimer.unref();
+      }
+    });
+    return this.opening;
+  }
+
+  stats(): QueueStats {
+    return { ...this.counts, blocked: this.blocked.length, storageError: this.storageError };
+  }
+
+  /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
+  async enqueue(msg: unknown, keep?: { id: string; enqueuedAt: number }): Promise<EnqueueResult> {
+    if (this.closed) throw new QueueError(this.name, 'the queue is closed');
+    let body: string;
+    try {
+      // Node-RED's _msgid is per hop, not data; a shallow copy without it is much cheaper than a
+      // replacer function, which JSON.stringify would call for every key of every tag
+      let data = msg;
+      if (msg && typeof msg === 'object' && '_msgid' in msg) {
+        const { _msgid: _ignored, ...rest } = msg as Record<string, unknown>;
+        data = rest;
+      }
+      body = JSON.stringify(data);
+    } catch (err) {
+      throw new QueueError(this.name, `the message cannot be stored: it is not JSON-serialisable (${(err as Error).message})`);
+    }
+    if (body === undefined) throw new QueueError(this.name, 'the message cannot be stored: it is undefined');
+    return this.admit(body, msg, keep);
+  }
+
+  private async admit(body: string, msg: unknown, keep?: { id: string; enqueuedAt: number }): Promise<EnqueueResult> {
+    await this.open();
+    const bytes = Buffer.byteLength(body);
+    const o = this.o;
+    if (o.maxBytes && bytes > o.maxBytes) {
+      if (o.policy === 'block') throw new QueueError(this.name, `a message of ${bytes} bytes can never fit maxBytes ${o.maxBytes}`);
+      this.reportDrop({ queue: this.name, reason: 'too-large', policy: o.policy, count: 1, bytes, messages: [msg] });
+      return { status: 'dropped', reason: 'too-large' };
+    }
+    return new Promise<EnqueueResult>((resolve, reject) => {
+      const entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, resolve, reject };
+      const full = this.exceeds(1, bytes);
+      if (o.policy === 'block' && (full || this.blocked.length)) {
+        this.blocked.push({ ...entry, msg });
+        return;
+      }
+      if (o.policy === 'drop-newest' && full) {
+        this.reportDrop({ queue: this.name, reason: full, policy: o.policy, count: 1, bytes, messages: [msg] });
+        resolve({ status: 'dropped', reason: full });
+        return;
+      }
+      this.push(entry);
+    });
+  }
+
+  /** Which limit n more messages of `bytes` would break, counting what is committed and pending. */
+  private exceeds(n: number, bytes: number): DropReason | undefined {
+    const o = this.o;
+    if (o.maxMessages && this.counts.depth + this.pending.length + n > o.maxMessages) return 'max-messages';
+    if (o.maxBytes && this.counts.bytes + this.pendingBytes + bytes > o.maxBytes) return 'max-bytes';
+    return undefined;
+  }
+
+  private push(entry: Entry): void {
+    this.pending.push(entry);
+    this.pendingBytes += entry.bytes;
+    if (this.pending.length >= this.o.batchMax) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
+  }
+
+  /** Up to `limit` queued messages after `afterSeq`, in order (only committed rows). */
+  async read(afterSeq: number, limit: number): Promise<QueuedMessage[]> {
+    await this.open();
+    return (await this.storage.read(afterSeq, limit)).map((r) => toQueuedMessage(this.name, r));
+  }
+
+  /** Records delivered and rejected (dead-lettered) messages; resolves once committed. */
+  settle(delivered: number[], rejected: Array<{ seq: number; error: string }> = []): Promise<void> {
+    if (delivered.length === 0 && rejected.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.settles.push({ delivered, rejected, resolve });
+      this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
+    });
+  }
+
+  /**
+   * Resends what was delivered with an enqueue time in [from, to] (kept for the retention period):
+   * each goes back into the queue with its original id and enqueue time and a new seq.
+   */
+  async replay(from: number, to: number): Promise<number> {
+    await this.open();
+    let after = 0;
+    let count = 0;
+    for (;;) {
+      const rows = await this.storage.delivered(from, to, after, 1000);
+      if (rows.length === 0) return count;
+      const results = await Promise.all(rows.map((r) => this.admit(r.body, JSON.parse(r.body), { id: r.id, enqueuedAt: r.enqueuedAt })));
+      count += results.filter((r) => r.status === 'queued').length;
+      after = rows[rows.length - 1].seq;
+    }
+  }
+
+  async deadLetters(limit = 1000): Promise<DeadLetter[]> {
+    await this.open();
+    return this.storage.deadLetters(limit);
+  }
+
+  async oldestAt(): Promise<number | null> {
+    await this.open();
+    return this.counts.depth ? this.storage.oldestAt() : null;
+  }
+
+  /** Commits what is pending, then closes the storage; messages waiting for space are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.retryTimer);
+    for (const b of this.blocked.splice(0)) b.reject(new QueueError(this.name, 'the queue closed while the message waited for space'));
+    this.flush();
+    await this.writing;
+    if (this.opening) await this.opening.catch(() => undefined);
+    await this.storage.close();
+  }
+
+  // ---- the write path ----
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.opening) return;
+    const entries = this.pending;
+    const settles = this.settles;
+    const ageCheck = this.ageCheck;
+    if (entries.length === 0 && settles.length === 0 && !ageCheck) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.settles = [];
+    this.ageCheck = false;
+    this.writing = this.writing.then(() => this.commit(entries, settles, ageCheck));
+  }
+
+  private async commit(entries: Entry[], settles: Settle[], ageCheck: boolean): Promise<void> {
+    const o = this.o;
+    const now = o.now();
+    // a batch that alone breaks a limit loses its own oldest part (drop-oldest), never a seq
+    const trimmed: Entry[] = [];
+    if (o.policy === 'drop-oldest') {
+      let bytes = entries.reduce((s, e) => s + e.bytes, 0);
+      while (entries.length && ((o.maxMessages && entries.length > o.maxMessages) || (o.maxBytes && bytes > o.maxBytes))) {
+        const e = entries.shift()!;
+        bytes -= e.bytes;
+        trimmed.push(e);
+      }
+    }
+    const first = this.counts.highWater + 1;
+    const rows: StoredRow[] = entries.map((e, i) => ({ seq: first + i, id: e.id, enqueuedAt: e.enqueuedAt, bytes: e.bytes, body: e.body }));
+    const incomingBytes = rows.reduce((s, r) => s + r.bytes, 0);
+    const plan: CommitPlan = {
+      rows,
+      highWater: this.counts.highWater + rows.length,
+      delivered: settles.flatMap((s) => s.delivered),
+      rejected: settles.flatMap((s) => s.rejected),
+      keepDelivered: o.retentionMs > 0,
+      ageCutoff: ageCheck && o.maxAgeMs ? now - o.maxAgeMs : undefined,
+      now,
+    };
+    if (o.policy === 'drop-oldest' && rows.length) {
+      plan.dropOldest = (gone: RemovedRow[]) => {
+        const goneBytes = gone.reduce((s, r) => s + r.bytes, 0);
+        const depth = this.counts.depth - gone.length;
+        const bytes = this.counts.bytes - goneBytes;
+        return {
+          count: o.maxMessages ? Math.max(0, depth + rows.length - o.maxMessages) : 0,
+          bytes: o.maxBytes ? Math.max(0, bytes + incomingBytes - o.maxBytes) : 0,
+        };
+      };
+    }
+    let result: CommitResult;
+    try {
+      result = await this.storage.commit(plan);
+    } catch (err) {
+      this.failed(err as Error, entries.concat(trimmed), settles);
+      return;
+    }
+    const gone = [...result.delivered, ...result.deadLettered, ...result.droppedByAge, ...result.droppedOldest];
+    this.counts.highWater = plan.highWater;
+    this.counts.depth += rows.length - gone.length;
+    this.counts.bytes += incomingBytes - gone.reduce((s, r) => s + r.bytes, 0);
+    this.counts.enqueued += rows.length;
+    this.counts.delivered += result.delivered.length;
+    this.counts.deadLettered += result.deadLettered.length;
+    if (this.storageError) {
+      this.storageError = undefined;
+      this.emit('storage', {});
+    }
+    entries.forEach((e, i) => e.resolve({ status: 'queued', seq: rows[i].seq, id: e.id }));
+    for (const s of settles) s.resolve();
+    const limitReason: DropReason = o.maxMessages && this.counts.depth >= o.maxMessages ? 'max-messages' : 'max-bytes';
+    if (trimmed.length) {
+      this.reportDrop({ queue: this.name, reason: limitReason, policy: o.policy, count: trimmed.length, bytes: trimmed.reduce((s, e) => s + e.bytes, 0) });
+      for (const e of trimmed) e.resolve({ status: 'dropped', reason: limitReason });
+    }
+    if (result.droppedOldest.length) this.reportRemoved(limitReason, result.droppedOldest);
+    if (result.droppedByAge.length) this.reportRemoved('max-age', result.droppedByAge);
+    if (rows.length) this.emit('committed');
+    if (gone.length) this.unblock();
+  }
+
+  /** A failed transaction: its enqueues are refused (done(err): nothing is half-accepted), its acks retried. */
+  private failed(err: Error, entries: Entry[], settles: Settle[]): void {
+    const qerr = err instanceof QueueError ? err : new QueueError(this.name, err.message);
+    const changed = this.storageError?.message !== qerr.message;
+    this.storageError = qerr;
+    if (changed) this.emit('storage', { error: qerr });
+    for (const e of entries) e.reject(qerr);
+    if (settles.length) {
+      this.settles.unshift(...settles);
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = undefined;
+        this.flush();
+      }, this.o.retryMs);
+    }
+  }
+
+  private unblock(): void {
+    while (this.blocked.length && !this.exceeds(1, this.blocked[0].bytes)) this.push(this.blocked.shift()!);
+  }
+
+  private sweep(): void {
+    if (this.closed) return;
+    if (this.o.maxAgeMs && this.counts.depth) {
+      this.storage.oldestAt().then(
+        (at) => {
+          if (at !== null && at < this.o.now() - this.o.maxAgeMs && !this.closed) {
+            this.ageCheck = true;
+            this.flush();
+          }
+        },
+        () => undefined, // the next commit reports a storage failure
+      );
+    }
+    if (this.o.retentionMs && ++this.sweeps % 10 === 0) {
+      const cutoff = this.o.now() - this.o.retentionMs;
+      this.writing = this.writing.then(() => this.storage.pruneDelivered(cutoff).then(() => undefined, () => undefined));
+    }
+  }
+
+  private reportRemoved(reason: DropReason, removed: RemovedRow[]): void {
+    this.reportDrop({ queue: this.name, reason, policy: this.o.policy, count: removed.length, bytes: removed.reduce((s, r) => s + r.bytes, 0), firstSeq: removed[0].seq, lastSeq: removed[removed.length - 1].seq });
+  }
+
+  private reportDrop(report: DropReport): void {
+    this.counts.dropped += report.count;
+    this.emit('drop', report);
+  }
+}

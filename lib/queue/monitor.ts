@@ -1,0 +1,88 @@
+// What a store-and-forward queue reports, once a second: Prometheus metrics per queue (depth,
+// bytes, oldest age, enqueued, delivered, retried, dropped by reason, dead-lettered, storage
+// errors), its health (degraded while the destination is away and the queue grows, down when the
+// storage is unusable) and a summary for the node's status. No Node-RED here.
+import { counter, gauge } from '../metrics/registry';
+import type { HealthState } from '../health/registry';
+import type { DestinationState } from '../forward/destination';
+import type { DurableQueue, DropReport } from './durable-queue';
+import type { Forwarder } from './forwarder';
+
+const metric = {
+  depth: () => gauge('edgegw_queue_depth', 'Messages in the store-and-forward queue (not yet acknowledged)', ['queue']),
+  bytes: () => gauge('edgegw_queue_bytes', 'Bytes of the messages in the queue', ['queue']),
+  oldest: () => gauge('edgegw_queue_oldest_age_seconds', 'Age of the oldest message in the queue', ['queue']),
+  enqueued: () => counter('edgegw_queue_enqueued_total', 'Messages committed to the queue', ['queue']),
+  delivered: () => counter('edgegw_queue_delivered_total', 'Messages acknowledged by the destination', ['queue']),
+  retried: () => counter('edgegw_queue_retried_total', 'Message sends that failed transiently and go out again', ['queue']),
+  dropped: () => counter('edgegw_queue_dropped_total', 'Messages dropped by a limit (max messages, bytes, age; too large)', ['queue', 'reason']),
+  deadLettered: () => counter('edgegw_queue_dead_lettered_total', 'Messages the destination rejected, kept as dead letters', ['queue']),
+  storageErrors: () => counter('edgegw_queue_storage_errors_total', 'Failed queue transactions (disk full, I/O)', ['queue']),
+};
+
+export interface QueueSummary {
+  depth: number;
+  /** messages delivered per second over the last interval */
+  rate: number;
+  destination: DestinationState;
+  forwarder: string;
+  health: HealthState;
+  storageError?: string;
+  oldestAgeS: number;
+}
+
+export class QueueMonitor {
+  private last = { enqueued: 0, delivered: 0, retried: 0, deadLettered: 0, depth: 0, at: 0 };
+  private readonly onDrop = (d: DropReport) => metric.dropped().inc({ queue: this.queue.name, reason: d.reason }, d.count);
+  private readonly onStorage = (s: { error?: Error }) => {
+    if (s.error) metric.storageErrors().inc({ queue: this.queue.name });
+  };
+  /** set when the storage could not be opened at all */
+  openError: string | undefined;
+
+  constructor(private readonly queue: DurableQueue, private readonly forwarder: Forwarder | undefined, private readonly now: () => number = Date.now) {
+    queue.on('drop', this.onDrop);
+    queue.on('storage', this.onStorage);
+    this.last.at = now();
+    for (const m of [metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()]) m.inc({ queue: queue.name }, 0);
+  }
+
+  async tick(): Promise<QueueSummary> {
+    const name = this.queue.name;
+    const s = this.queue.stats();
+    const f = this.forwarder?.counts ?? { delivered: 0, retried: 0, deadLettered: 0 };
+    const t = this.now();
+    metric.enqueued().inc({ queue: name }, s.enqueued - this.last.enqueued);
+    metric.delivered().inc({ queue: name }, f.delivered - this.last.delivered);
+    metric.retried().inc({ queue: name }, f.retried - this.last.retried);
+    metric.deadLettered().inc({ queue: name }, f.deadLettered - this.last.deadLettered);
+    metric.depth().set({ queue: name }, s.depth);
+    metric.bytes().set({ queue: name }, s.bytes);
+    let oldestAgeS = 0;
+    if (!this.openError && s.depth > 0) {
+      const at = await this.queue.oldestAt().catch(() => null);
+      if (at !== null) oldestAgeS = Math.max(0, (t - at) / 1000);
+    }
+    metric.oldest().set({ queue: name }, oldestAgeS);
+    const seconds = Math.max(0.001, (t - this.last.at) / 1000);
+    const rate = (f.delivered - this.last.delivered) / seconds;
+    const destination = this.forwarder?.destination.status().state ?? 'disconnected';
+    let health: HealthState = 'ok';
+    if (this.openError) health = 'down';
+    else if (s.storageError) health = 'degraded';
+    // the destination is away and the queue grows: data is safe but not flowing
+    else if (destination !== 'connected' && s.depth > 0 && s.depth >= this.last.depth) health = 'degraded';
+    this.last = { enqueued: s.enqueued, delivered: f.delivered, retried: f.retried, deadLettered: f.deadLettered, depth: s.depth, at: t };
+    return { depth: s.depth, rate, destination, forwarder: this.forwarder?.state() ?? 'stopped', health, storageError: this.openError ?? s.storageError?.message, oldestAgeS };
+  }
+
+  /** Stops listening and removes this queue's series (a redeploy leaves nothing behind). */
+  dispose(): void {
+    this.queue.off('drop', this.onDrop);
+    this.queue.off('storage', this.onStorage);
+    const name = this.queue.name;
+    for (const m of [metric.depth(), metric.bytes(), metric.oldest(), metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()]) m.remove({ queue: name });
+    const dropped = metric.dropped();
+    for (const reason of ['max-messages', 'max-bytes', 'max-age', 'too-large']) dropped.remove({ queue: name, reason });
+  }
+}
