@@ -120,6 +120,7 @@ export class TagWriter {
   private readonly maxRegisters: number;
   private readonly maxBits: number;
   private readonly readBeforeWrite: boolean;
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: TagWriterOptions) {
     this.readBeforeWrite = opts.readBeforeWrite ?? true;
@@ -178,9 +179,26 @@ export class TagWriter {
     return { entries, blocks: this.group(entries) };
   }
 
-  /** Validates, then writes; audits every tag. */
-  async write(values: TagValues, actor: string): Promise<WriteResult> {
-    const plan = this.plan(values);
+  /**
+   * Validates, then writes; audits every tag. Writes through one writer take turns, so the
+   * read-before-write of one never interleaves with another's write (no stale `old`).
+   */
+  write(values: TagValues, actor: string): Promise<WriteResult> {
+    let plan: WritePlan;
+    try {
+      plan = this.plan(values);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.turn.then(() => this.writePlan(plan, actor));
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async writePlan(plan: WritePlan, actor: string): Promise<WriteResult> {
     const { line, unit } = this.opts;
     const written: EncodedEntry[] = [];
     const audit: AuditRecord[] = [];
