@@ -45,6 +45,8 @@ export = function (RED: NodeAPI) {
       server = new ModbusServer({ ...opts, name: (def.name as string) || undefined });
       const tagText = String(def.tags ?? '').trim();
       if (tagText) tags = new ServerTagMap(parseTagTable(tagText, { notation: (def.notation as 'zero' | 'one' | 'modicon') || 'zero' }), server.imageSizes());
+      // remote masters may not write what the tag table marks read-only (exception 02)
+      if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
       const units = server.units();
       defaultUnit = units === 'any' ? 0 : units[0];
     } catch (err) {

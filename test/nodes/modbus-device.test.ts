@@ -144,7 +144,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     await waitFor('validation error caught', () => caught.msgs.length === 1);
     const msg = caught.msgs[0].error.message as string;
     assert.match(msg, /nothing written, 4 problems: /);
-    assert.match(msg, /tag 'temp': expected a number for int16, got a string/);
+    assert.match(msg, /tag 'temp': "hot" is not a decimal number/);
     assert.match(msg, /tag 'level': value 70000 out of range for uint16/);
     assert.match(msg, /tag 'power': read-only/);
     assert.match(msg, /tag 'nope': unknown tag on device 'plc-w'/);

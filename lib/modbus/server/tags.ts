@@ -32,6 +32,17 @@ export class ServerTagMap {
     }
   }
 
+  /** Registers and coils of read-only tags (access 'r'), for the server to refuse remote writes to. */
+  readOnlyRanges(): Array<{ area: 'coil' | 'holding'; address: number; count: number }> {
+    const out: Array<{ area: 'coil' | 'holding'; address: number; count: number }> = [];
+    for (const c of this.codecs.values()) {
+      const t = c.tag;
+      if (t.access === 'rw' || (t.area !== 'coil' && t.area !== 'holding')) continue;
+      out.push({ area: t.area, address: t.address, count: c.width });
+    }
+    return out;
+  }
+
   get size(): number {
     return this.codecs.size;
   }
