@@ -61,11 +61,11 @@ export class ServerConnection<R> {
 
   private onData(chunk: Buffer): void {
     this.framer.append(chunk);
-    if (this.framer.pending() > this.limits.maxInputBytes) {
-      this.drop('input', `${this.framer.pending()} bytes of requests unanswered (limit ${this.limits.maxInputBytes})`);
-      return;
-    }
     if (!this.waitingForDrain) this.serve();
+    // what is left is waiting for the client to take its answers (or is a partial frame)
+    if (this.framer.pending() > this.limits.maxInputBytes) {
+      this.drop('input', `${this.framer.pending()} bytes of requests held unanswered (limit ${this.limits.maxInputBytes})`);
+    }
   }
 
   private serve(): void {
