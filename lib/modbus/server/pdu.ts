@@ -39,6 +39,20 @@ export interface WriteGuard {
   readOnly(area: 'coil' | 'holding', address: number, count: number): boolean;
 }
 
+/** A guard refusing writes to the given ranges (undefined when there are none). */
+export function readOnlyGuard(sizes: { coil: number; holding: number }, ranges: ReadonlyArray<{ area: 'coil' | 'holding'; address: number; count: number }>): WriteGuard | undefined {
+  if (ranges.length === 0) return undefined;
+  const marks = { coil: new Uint8Array(sizes.coil), holding: new Uint8Array(sizes.holding) };
+  for (const r of ranges) marks[r.area].fill(1, r.address, Math.min(r.address + r.count, marks[r.area].length));
+  return {
+    readOnly: (area, address, count) => {
+      const m = marks[area];
+      for (let i = address; i < address + count && i < m.length; i++) if (m[i]) return true;
+      return false;
+    },
+  };
+}
+
 /**
  * Executes one request. With a guard, a write touching any read-only register or coil is refused
  * whole with exception 02 (illegal data address: "not writable here"), and nothing is written.

@@ -19,9 +19,9 @@ import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE }
 import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame, type MbapRequest, type RtuRequest } from './framing';
 import { UnitImage, resolveSizes, ServerImageError, type AreaSizes } from './image';
 import type { RegisterRange } from '../register-store/register-store';
-import { checkTransport, describe, DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerStatus, type ServerTransport, type ServerWriteEvent } from './types';
+import { checkTransport, describe, positiveInt, DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerStatus, type ServerTransport, type ServerWriteEvent } from './types';
 import { DEFAULT_CONNECTION_LIMITS, ServerConnection, type ConnectionLimits, type DropReason } from './connection';
-import type { WriteGuard } from './pdu';
+import { readOnlyGuard, type WriteGuard } from './pdu';
 import { interFrameDelayMs } from '../transport/types';
 
 export * from './types';
@@ -146,17 +146,7 @@ export class ModbusServer extends EventEmitter {
    * them. Replaces the previous marks.
    */
   protectFromRemoteWrites(ranges: ReadonlyArray<{ area: 'coil' | 'holding'; address: number; count: number }>): void {
-    const marks = { coil: new Uint8Array(this.sizes.coil), holding: new Uint8Array(this.sizes.holding) };
-    for (const r of ranges) marks[r.area].fill(1, r.address, Math.min(r.address + r.count, marks[r.area].length));
-    this.guard = ranges.length
-      ? {
-          readOnly: (area, address, count) => {
-            const m = marks[area];
-            for (let i = address; i < address + count && i < m.length; i++) if (m[i]) return true;
-            return false;
-          },
-        }
-      : undefined;
+    this.guard = readOnlyGuard(this.sizes, ranges);
   }
 
   /** Stops serving, closes every connection, writes pending persistence. */
@@ -427,10 +417,4 @@ export class ModbusServer extends EventEmitter {
   private emitStatus(): void {
     this.emit('status', this.status());
   }
-}
-
-function positiveInt(field: string, v: number | undefined, dflt: number, min: number): number {
-  if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v < min) throw new ServerConfigError(field, `must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return v;
 }

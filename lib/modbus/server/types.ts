@@ -87,3 +87,10 @@ export function checkTransport(t: ServerTransport | undefined): void {
   }
   throw new ServerConfigError('transport.kind', `must be tcp, rtu-over-tcp or rtu, got ${JSON.stringify((t as { kind: unknown }).kind)}`);
 }
+
+/** An optional integer option: the default when unset, else at least `min`. */
+export function positiveInt(field: string, v: number | undefined, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < min) throw new ServerConfigError(field, `must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
