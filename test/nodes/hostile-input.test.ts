@@ -119,4 +119,35 @@ describe('hostile input reaching Catch nodes', () => {
     const server = (srv as unknown as { server: ModbusServer }).server;
     await waitFor('applied', () => server.getRegisters(1, 'holding', 10, 1)[0] === 205, 5000);
   });
+
+  test('modbus-device: a burst of 2,000 commands ends at the last value, every command completes, polling stays good', async () => {
+    await helper.load([nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), catchModule], flow().map((n) => (n.id === 'dev' ? { ...n, wires: [['scans']] } : n)).concat([{ id: 'scans', type: 'helper', z: 'tab1', x: 400, y: 100 } as never]));
+    const server = (helper.getNode('srv') as unknown as { server: ModbusServer }).server;
+    const scans: any[] = [];
+    helper.getNode('scans').on('input', (m: any) => scans.push(m));
+    await waitFor('a good scan', () => scans.some((m) => m.tags?.every((t: any) => t.quality === 'good')), 20000);
+    const dev = helper.getNode('dev');
+    const burstStart = scans.length;
+    for (let i = 1; i <= 2000; i++) {
+      // receive() gives no done callback: outcomes are counted through the writes metric
+      dev.receive({ topic: 'devices/boiler/commands', payload: Buffer.from(JSON.stringify({ setpoint: i / 10 })) });
+    }
+    await waitFor('the last value on the device', () => server.getRegisters(1, 'holding', 10, 1)[0] === 2000, 30000);
+    const { metricsRegistry } = await import('../../lib/metrics/registry');
+    const counts = async () => {
+      const m = await metricsRegistry().getSingleMetric('edgegw_modbus_device_writes_total')!.get();
+      const by = new Map(m.values.filter((v) => v.labels.node === 'dev').map((v) => [String(v.labels.outcome), v.value]));
+      return by;
+    };
+    await waitFor('every command has an outcome', async () => {
+      const by = await counts();
+      return (by.get('ok') ?? 0) + (by.get('superseded') ?? 0) === 2000;
+    }, 30000);
+    const by = await counts();
+    assert.ok((by.get('superseded') ?? 0) > 1900, `most commands collapsed: ${JSON.stringify([...by])}`);
+    assert.equal(by.get('failed') ?? 0, 0);
+    await waitFor('scans after the burst', () => scans.length > burstStart + 3, 20000);
+    const bad = scans.slice(burstStart).filter((m) => m.tags?.some((t: any) => t.quality !== 'good'));
+    assert.equal(bad.length, 0, `scans with bad tags during the burst: ${JSON.stringify(bad[0]?.tags)}`);
+  });
 });
