@@ -19,6 +19,12 @@ export interface AuditRecord {
   new: unknown;
   ok: boolean;
   error?: string;
+  /** where `old` comes from: read from the device just before the write, or the last polled value */
+  oldSource?: 'read' | 'poll';
+  /** the value the command asked for (`new` is what the device holds after encoding) */
+  requested?: unknown;
+  /** written, failed, or superseded (a later command for the tag replaced it before it was sent) */
+  outcome?: 'written' | 'failed' | 'superseded';
 }
 
 export interface AuditLogOptions {
@@ -72,6 +78,9 @@ export class AuditLog {
   record(r: Omit<AuditRecord, 'ts'> & { ts?: number }): AuditRecord {
     const rec: AuditRecord = { ts: r.ts ?? Date.now(), actor: r.actor, device: r.device, tag: r.tag, old: r.old, new: r.new, ok: r.ok };
     if (r.error !== undefined) rec.error = r.error;
+    if (r.oldSource !== undefined) rec.oldSource = r.oldSource;
+    if (r.requested !== undefined) rec.requested = r.requested;
+    if (r.outcome !== undefined) rec.outcome = r.outcome;
     this.ring.push(rec);
     if (this.ring.length > this.size) this.ring.splice(0, this.ring.length - this.size);
     if (this.file) {

@@ -17,6 +17,7 @@
 // the nearest integer for integer types, and are range-checked for the type.
 import { shortestFloat32 } from '../tags/readable';
 import { parseTagType, type TagDef, type TypeShape, type WordOrder, type NumericType, isBitArea } from './types';
+import { notANumberReason, parseStrictInteger, parseStrictNumber } from '../system/strict-number';
 
 export type DecodedValue = number | boolean | string | bigint;
 
@@ -368,6 +369,13 @@ function toBool(tag: string, value: unknown): boolean {
 /** Inverse scaling and range check: the raw value to put in the registers. */
 function rawFor(tag: TagDef, kind: NumericType, value: unknown): number | bigint {
   const { scale, offset } = tag;
+  if (typeof value === 'string') {
+    // text from a command or the CLI: decimal only ('0x10', ' 21' and '' are refused)
+    const wide = kind === 'int64' || kind === 'uint64';
+    const n = wide && scale === 1 && offset === 0 ? (parseStrictInteger(value) ?? parseStrictNumber(value)) : parseStrictNumber(value);
+    if (n === undefined) throw new TagValueError(tag.name, notANumberReason(value));
+    value = n;
+  }
   if (typeof value === 'bigint') {
     if (kind === 'int64' || kind === 'uint64') {
       if (scale === 1 && offset === 0) return checkInt64(tag, kind, value, value);

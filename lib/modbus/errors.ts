@@ -45,6 +45,17 @@ export class ModbusConnectionError extends Error {
   }
 }
 
+/**
+ * The unit's request queue is full: the request was not queued. Not a connection problem (the
+ * line may be fine, just asked too much at once), so it is counted as its own kind.
+ */
+export class ModbusQueueFullError extends Error {
+  constructor(readonly where: RequestWhere, readonly limit: number) {
+    super(`request queue of unit ${where.unit} is full (${limit}) (${whereText(where)})`);
+    this.name = 'ModbusQueueFullError';
+  }
+}
+
 /** The per-unit circuit breaker is open: the request was not sent. */
 export class BreakerOpenError extends Error {
   constructor(readonly unit: number, readonly retryInMs: number) {

@@ -102,6 +102,9 @@ interface Where {
   entry?: number;
 }
 
+/** Names that mean something to every JavaScript object: as keys of {tag: value} they would be dropped or change the object. */
+export const RESERVED_TAG_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
   return typeof v === 'string' ? v.trim() : String(v);
@@ -114,6 +117,7 @@ function readEntry(raw: Partial<Record<Column, unknown>>, where: Where, opts: Ta
   const before = errors.length;
   const fail = (field: string, reason: string) => errors.push(new TagConfigError(field, reason, name || undefined, where.line, where.entry));
   if (!name) fail('name', 'a tag needs a name');
+  else if (RESERVED_TAG_NAMES.has(name)) fail('name', `'${name}' is reserved (it names a property of every JavaScript object, so {tag: value} messages cannot carry it); rename the tag`);
 
   let area: Area | undefined;
   const areaText = cell(raw.area).toLowerCase();

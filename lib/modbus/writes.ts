@@ -10,7 +10,10 @@
 //
 // Requests go out in address order; after a failed request the rest are not sent, and the
 // error names the tags written, failed and not attempted. Every tag of the request is recorded
-// in the audit log with its old value (the last good value, when known) and the outcome.
+// in the audit log with its old value (read from the device just before the write; the poller's
+// last good value when that read fails), the value the device holds after encoding (the written
+// registers decoded back: scale rounding, float32 precision, 1 -> true), the value requested and
+// the outcome.
 import type { AuditLog, AuditRecord } from '../audit/audit-log';
 import type { TagValue } from '../tags/contract';
 import { compileCodec, TagValueError, type TagCodec } from './codec';
@@ -27,13 +30,26 @@ export interface WriteProblem {
   reason: string;
 }
 
+/** Tag name -> value of one command (a Map: a tag named "__proto__" is data, not a prototype). */
+export type TagValues = ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>;
+
+function entriesOf(values: TagValues): Iterable<[string, unknown]> {
+  return values instanceof Map ? values.entries() : Object.entries(values);
+}
+
+/** Problems named in full in an error message; the rest are counted. */
+const PROBLEMS_SHOWN = 10;
+
 /** The request was rejected before anything was written. */
 export class WriteValidationError extends Error {
   constructor(readonly problems: WriteProblem[]) {
     super(
       problems.length === 1
         ? `nothing written: tag '${problems[0].tag}': ${problems[0].reason}`
-        : `nothing written, ${problems.length} problems: ${problems.map((p) => `tag '${p.tag}': ${p.reason}`).join('; ')}`,
+        : `nothing written, ${problems.length} problems: ${problems
+            .slice(0, PROBLEMS_SHOWN)
+            .map((p) => `tag '${p.tag}': ${p.reason}`)
+            .join('; ')}${problems.length > PROBLEMS_SHOWN ? `; and ${problems.length - PROBLEMS_SHOWN} more` : ''}`,
     );
     this.name = 'WriteValidationError';
   }
@@ -66,6 +82,8 @@ export interface TagWriterOptions {
   oldValue?: (tag: string) => TagValue | undefined;
   maxRegisters?: number;
   maxBits?: number;
+  /** read each block just before writing it, so the audit's `old` is what the device held (default true) */
+  readBeforeWrite?: boolean;
 }
 
 interface EncodedEntry {
@@ -101,33 +119,38 @@ export class TagWriter {
   private readonly tags = new Map<string, { tag: TagDef; codec: TagCodec }>();
   private readonly maxRegisters: number;
   private readonly maxBits: number;
+  private readonly readBeforeWrite: boolean;
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: TagWriterOptions) {
+    this.readBeforeWrite = opts.readBeforeWrite ?? true;
     for (const tag of opts.tags) this.tags.set(tag.name, { tag, codec: compileCodec(tag) });
     this.maxRegisters = Math.min(opts.maxRegisters ?? MAX_WRITE_REGISTERS, MAX_WRITE_REGISTERS);
     this.maxBits = Math.min(opts.maxBits ?? MAX_WRITE_BITS, MAX_WRITE_BITS);
   }
 
   /** The tag -> value map a message asks for; throws WriteValidationError when the shape is wrong. */
-  requestFromMessage(msg: { topic?: unknown; payload?: unknown }): Record<string, unknown> {
+  requestFromMessage(msg: { topic?: unknown; payload?: unknown }): Map<string, unknown> {
     const p = msg.payload;
     if (p !== null && typeof p === 'object' && !Array.isArray(p) && !Buffer.isBuffer(p)) {
-      const entries = Object.entries(p as Record<string, unknown>);
-      if (entries.length === 0) throw new WriteValidationError([{ tag: '(payload)', reason: 'the payload object names no tag to write' }]);
-      return Object.fromEntries(entries);
+      const names = Object.keys(p);
+      if (names.length === 0) throw new WriteValidationError([{ tag: '(payload)', reason: 'the payload object names no tag to write' }]);
+      // a command cannot name more tags than the device has: refuse before looking at each
+      if (names.length > this.tags.size) throw new WriteValidationError([{ tag: '(payload)', reason: `the payload object has ${names.length} keys; device '${this.opts.device}' has ${this.tags.size} tags` }]);
+      return new Map(names.map((n) => [n, (p as Record<string, unknown>)[n]]));
     }
     let topic = typeof msg.topic === 'string' ? msg.topic.trim() : '';
     // a message from another tag node carries "<device>/<tag>"
     if (topic.startsWith(this.opts.device + '/') && !this.tags.has(topic)) topic = topic.slice(this.opts.device.length + 1);
     if (!topic) throw new WriteValidationError([{ tag: '(topic)', reason: 'set msg.topic to a tag name (with msg.payload the value), or send msg.payload = { tag: value, ... }' }]);
-    return { [topic]: p };
+    return new Map([[topic, p]]);
   }
 
   /** Validates and encodes a whole request; throws WriteValidationError listing every problem. */
-  plan(values: Record<string, unknown>): WritePlan {
+  plan(values: TagValues): WritePlan {
     const problems: WriteProblem[] = [];
     const entries: EncodedEntry[] = [];
-    for (const [name, value] of Object.entries(values)) {
+    for (const [name, value] of entriesOf(values)) {
       const known = this.tags.get(name);
       if (!known) {
         problems.push({ tag: name, reason: `unknown tag on device '${this.opts.device}'` });
@@ -156,15 +179,36 @@ export class TagWriter {
     return { entries, blocks: this.group(entries) };
   }
 
-  /** Validates, then writes; audits every tag. */
-  async write(values: Record<string, unknown>, actor: string): Promise<WriteResult> {
-    const plan = this.plan(values);
+  /**
+   * Validates, then writes; audits every tag. Writes through one writer take turns, so the
+   * read-before-write of one never interleaves with another's write (no stale `old`).
+   */
+  write(values: TagValues, actor: string): Promise<WriteResult> {
+    let plan: WritePlan;
+    try {
+      plan = this.plan(values);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.turn.then(() => this.writePlan(plan, actor));
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async writePlan(plan: WritePlan, actor: string): Promise<WriteResult> {
     const { line, unit } = this.opts;
     const written: EncodedEntry[] = [];
     const audit: AuditRecord[] = [];
     const warnings: string[] = [];
     let failure: WriteError | undefined;
     let requests = 0;
+    // what each tag held just before its write (read on the same line, in the same turn), and
+    // what it holds after: the written registers decoded back (21.55 -> 21.6 with scale 0.1)
+    const before = new Map<EncodedEntry, { value: TagValue; source: 'read' | 'poll' }>();
+    const after = new Map<EncodedEntry, TagValue>();
     for (let b = 0; b < plan.blocks.length; b++) {
       const block = plan.blocks[b];
       let where = '';
@@ -174,14 +218,28 @@ export class TagWriter {
           requests++;
           const [current] = (await line.read(unit, 'holding', block.address, 1)) as number[];
           let reg = current;
-          for (const e of block.entries) reg = (e.codec.encode(e.value, reg) as number[])[0];
+          for (const e of block.entries) {
+            before.set(e, { value: e.codec.decode([current], 0) as TagValue, source: 'read' });
+            reg = (e.codec.encode(e.value, reg) as number[])[0];
+          }
           requests++;
           await line.write(unit, 'holding', block.address, [reg]);
+          for (const e of block.entries) after.set(e, e.codec.decode([reg], 0) as TagValue);
         } else {
           const data = block.entries.flatMap((e) => e.data as Array<number | boolean>);
           where = whereText({ unit, area: block.area, address: block.address, count: data.length });
+          if (this.readBeforeWrite) {
+            requests++;
+            try {
+              const current = await line.read(unit, block.area, block.address, data.length);
+              for (const e of block.entries) before.set(e, { value: e.codec.decode(current as ArrayLike<number | boolean>, e.tag.address - block.address) as TagValue, source: 'read' });
+            } catch {
+              // a write-only register (or a device refusing reads there): the poller's value stands in
+            }
+          }
           requests++;
           await line.write(unit, block.area, block.address, data as number[] | boolean[]);
+          for (const e of block.entries) after.set(e, e.codec.decode(e.data as ArrayLike<number | boolean>, 0) as TagValue);
         }
         written.push(...block.entries);
       } catch (err) {
@@ -192,16 +250,23 @@ export class TagWriter {
     }
     const ok = new Set(written);
     for (const e of plan.entries) {
-      const rec = {
+      const read = before.get(e);
+      const rec: Omit<AuditRecord, 'ts'> = {
         actor,
         device: this.opts.device,
         tag: e.tag.name,
-        old: this.opts.oldValue?.(e.tag.name) ?? null,
-        new: e.value,
+        old: read ? read.value : (this.opts.oldValue?.(e.tag.name) ?? null),
+        oldSource: read ? read.source : 'poll',
+        new: after.has(e) ? after.get(e) : e.value,
+        requested: e.value,
         ok: ok.has(e),
+        outcome: ok.has(e) ? 'written' : 'failed',
         ...(ok.has(e) ? {} : { error: failure?.message ?? 'not written' }),
       };
-      if (!this.opts.audit) continue;
+      if (!this.opts.audit) {
+        audit.push({ ts: Date.now(), ...rec });
+        continue;
+      }
       try {
         audit.push(this.opts.audit.record(rec));
       } catch (err) {

@@ -1,5 +1,6 @@
 // can-out: sends msg.payload (a frame, or an array of frames) through a can-interface.
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
+import { reportFailure } from '../common/report-failure';
 import { CanFrameError, toCanFrame, type CanFrame } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
@@ -13,7 +14,7 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'red', shape: 'ring', text: RED._(`can-out.status.${problem ?? 'noInterface'}`) });
       node.error(problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)');
       // Inert, but still answer messages so Catch nodes see why nothing is sent.
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(RED._(`can-out.errors.${problem ?? 'noInterface'}`))));
+      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(RED._(`can-out.errors.${problem ?? 'noInterface'}`))));
       return;
     }
 
@@ -33,13 +34,13 @@ export = function (RED: NodeAPI) {
         } catch (err) {
           const where = Array.isArray(msg.payload) ? `msg.payload[${i}]` : 'msg.payload';
           const field = err instanceof CanFrameError && err.field !== 'payload' ? `.${err.field}` : '';
-          done(new Error(`invalid CAN frame in ${where}${field}: ${(err as Error).message}`));
+          reportFailure(node, msg, done, new Error(`invalid CAN frame in ${where}${field}: ${(err as Error).message}`));
           return;
         }
       }
       (async () => {
         for (const frame of frames) await iface.transmit(frame);
-      })().then(() => done(), (err: Error) => done(err));
+      })().then(() => done(), (err: Error) => reportFailure(node, msg, done, err));
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

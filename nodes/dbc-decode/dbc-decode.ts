@@ -2,6 +2,7 @@
 // message, one per signal, or one scan per input batch; frames the DBC does not know are dropped
 // or passed to output 2.
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
+import { reportFailure } from '../common/report-failure';
 import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from './dbc-config';
 import { DecodedMessages, type FrameLike } from './decoded-messages';
 import { CanScanDecoder, toDecodableFrame } from '../../lib/can/decoded-scan';
@@ -31,7 +32,7 @@ export = function (RED: NodeAPI) {
       node.status(loadError ? dbcErrorStatus(RED, 'dbc-decode', loadError) : { fill: 'red', shape: 'ring', text: RED._('dbc-decode.status.badConfig') });
       node.error(message);
       reportDbcHealth(node, 'dbc-decode', undefined, message);
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
+      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
       return;
     }
     reportDbcHealth(node, 'dbc-decode', loaded);
@@ -44,8 +45,8 @@ export = function (RED: NodeAPI) {
     node.status({ fill: 'green', shape: 'dot', text: RED._('dbc-decode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) }) });
 
     const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);
-    const finish = (done: DoneFn, firstBad: Error | undefined, bad: number) => {
-      if (firstBad) done(bad > 1 ? new Error(`${firstBad.message} (and ${bad - 1} more invalid frames in this batch)`) : firstBad);
+    const finish = (msg: NodeMessage, done: DoneFn, firstBad: Error | undefined, bad: number) => {
+      if (firstBad) reportFailure(node, msg, done, bad > 1 ? new Error(`${firstBad.message} (and ${bad - 1} more invalid frames in this batch)`) : firstBad);
       else done();
     };
 
@@ -69,7 +70,7 @@ export = function (RED: NodeAPI) {
           send(passUnknown ? [msg, null] : msg);
         }
         if (unknown.length) send([null, batch ? { topic, payload: unknown } : msg]);
-        finish(done, firstInvalid && invalidFrame(batch, firstInvalid.index, firstInvalid.error), frames.invalid);
+        finish(msg, done, firstInvalid && invalidFrame(batch, firstInvalid.index, firstInvalid.error), frames.invalid);
       });
       return;
     }
@@ -106,7 +107,7 @@ export = function (RED: NodeAPI) {
         const u = batch ? { topic: msg.topic, payload: unknown } : msg;
         send([null, u]);
       }
-      finish(done, firstBad, bad);
+      finish(msg, done, firstBad, bad);
     });
   }
 

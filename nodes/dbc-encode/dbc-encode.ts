@@ -1,6 +1,7 @@
 // dbc-encode: msg.payload { signal: value } -> a CAN frame (the shape can-in emits and can-out
 // takes), for the message configured or named by msg.topic.
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
+import { reportFailure } from '../common/report-failure';
 import { framePayload, frameTopic } from '../../lib/can/frame';
 import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from '../dbc-decode/dbc-config';
 
@@ -26,7 +27,7 @@ export = function (RED: NodeAPI) {
       node.status(dbcErrorStatus(RED, 'dbc-encode', err));
       node.error(message);
       reportDbcHealth(node, 'dbc-encode', undefined, message);
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
+      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
       return;
     }
     const configured = messageKey(def.message);
@@ -35,7 +36,7 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('dbc-encode.status.badConfig') });
       node.error(message);
       reportDbcHealth(node, 'dbc-encode', undefined, message);
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
+      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
       return;
     }
     reportDbcHealth(node, 'dbc-encode', loaded);
@@ -44,11 +45,11 @@ export = function (RED: NodeAPI) {
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const key = configured ?? messageKey(msg.topic);
       if (key === undefined) {
-        done(new Error('no CAN message to encode: configure one, or set msg.topic to a message name or id'));
+        reportFailure(node, msg, done, new Error('no CAN message to encode: configure one, or set msg.topic to a message name or id'));
         return;
       }
       if (msg.payload === null || typeof msg.payload !== 'object' || Array.isArray(msg.payload)) {
-        done(new Error(`msg.payload must be an object { signal: value }, got ${Array.isArray(msg.payload) ? 'an array' : typeof msg.payload}`));
+        reportFailure(node, msg, done, new Error(`msg.payload must be an object { signal: value }, got ${Array.isArray(msg.payload) ? 'an array' : typeof msg.payload}`));
         return;
       }
       const extended = typeof msg.extended === 'boolean' ? msg.extended : undefined;
@@ -56,7 +57,7 @@ export = function (RED: NodeAPI) {
       try {
         frame = loaded.codec.encode(key, msg.payload as Record<string, number | bigint | string>, extended);
       } catch (err) {
-        done(err as Error);
+        reportFailure(node, msg, done, err as Error);
         return;
       }
       const message = loaded.codec.message(frame.id, frame.extended)!;

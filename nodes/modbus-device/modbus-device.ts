@@ -1,6 +1,10 @@
 // modbus-device: polls one unit's tag table through a modbus-connection and writes tags on input.
 // The logic lives in lib/modbus (poller, planner, codec, writes); this wires it to Node-RED.
-import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
+import type { NodeAPI, Node, NodeDef, NodeMessage, DoneFn } from '../common/red';
+import { reportFailure } from '../common/report-failure';
+import { parseBoundedJson, type JsonLimits } from '../../lib/system/bounded-json';
+import { LogThrottle } from '../../lib/system/log-throttle';
+import { TagWriteQueue, type CommandOutcome } from '../../lib/modbus/write-queue';
 import { sharedAuditLog } from '../../lib/audit/audit-log';
 import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge, histogram } from '../../lib/metrics/registry';
@@ -13,6 +17,9 @@ import { isModbusConnection } from '../modbus-connection/api';
 import { registerTemplateRoutes } from './admin';
 
 const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'uncertain'];
+
+/** A command is a flat {tag: value} object: small and shallow (a string tag holds at most 250 characters). */
+const COMMAND_LIMITS: Partial<JsonLimits> = { maxBytes: 64 * 1024, maxDepth: 4, maxEntries: 1000 };
 
 export = function (RED: NodeAPI) {
   const tagsGauge = gauge('edgegw_modbus_device_tags', 'Tags of a Modbus device by quality of their latest sample', ['device', 'node', 'quality']);
@@ -31,7 +38,7 @@ export = function (RED: NodeAPI) {
       node.error(message);
     };
     const inert = (why: string) => {
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`modbus-device not running: ${why}`)));
+      node.on('input', (msg: NodeMessage, _send, done) => reportFailure(node, msg, done, new Error(`modbus-device not running: ${why}`)));
     };
 
     let cfg: DeviceConfig;
@@ -66,6 +73,7 @@ export = function (RED: NodeAPI) {
       source: `modbus:${cfg.unit}`,
     });
     const writer = new TagWriter({ line, unit: cfg.unit, device: cfg.device, tags: cfg.tags, audit, oldValue: (t) => poller.lastGoodValue(t) });
+    const commands = new TagWriteQueue(writer, { device: cfg.device, audit });
     let lastError: string | undefined;
     let lastStatus = '';
     let closed = false;
@@ -119,22 +127,38 @@ export = function (RED: NodeAPI) {
     report();
     poller.start();
 
-    node.on('input', (msg: NodeMessage, send, done) => {
-      let values: Record<string, unknown>;
+    // every rejected command is logged, but a flood of them only as a summary per minute
+    const rejections = new LogThrottle((line) => node.warn(line), 'rejected commands');
+    const reject = (msg: NodeMessage, done: DoneFn, err: Error) => {
+      rejections.log(`command rejected: ${err.message}`);
+      reportFailure(node, msg, done, err);
+    };
+
+    node.on('input', (msg: NodeMessage, _send, done) => {
+      let values: Map<string, unknown>;
+      let outcome: Promise<CommandOutcome>;
+      const actor = `flow:${node.z ?? '-'}/node:${node.id}${typeof msg._msgid === 'string' ? `/msg:${msg._msgid.slice(0, 64)}` : ''}`;
       try {
-        values = writer.requestFromMessage(msg);
+        // JSON text (an MQTT command) is measured before it is parsed: size, depth, keys
+        const command = cfg.parseJson && (typeof msg.payload === 'string' || Buffer.isBuffer(msg.payload)) ? { topic: msg.topic, payload: parseBoundedJson(msg.payload, 'command payload', COMMAND_LIMITS) } : msg;
+        values = writer.requestFromMessage(command);
+        outcome = commands.submit(values, actor);
       } catch (err) {
         writes.inc({ ...labels, outcome: 'rejected' });
-        done(err as Error);
+        reject(msg, done, err as Error);
         return;
       }
-      const actor = `flow:${node.z ?? '-'}/node:${node.id}${msg._msgid ? `/msg:${msg._msgid}` : ''}`;
-      writer.write(values, actor).then(
+      outcome.then(
         (res) => {
-          for (const a of res.audit) node.log(`write ${cfg.device}/${a.tag}: ${fmt(a.old)} -> ${fmt(a.new)} by ${a.actor}`);
-          for (const w of res.warnings) node.warn(w);
-          writes.inc({ ...labels, outcome: 'ok' }, res.tags.length);
-          refresh(res.tags);
+          if (res.outcome === 'superseded') {
+            writes.inc({ ...labels, outcome: 'superseded' });
+            done();
+            return;
+          }
+          for (const a of res.result.audit) node.log(`write ${cfg.device}/${a.tag}: ${fmt(a.old)} -> ${fmt(a.new)} by ${a.actor}`);
+          for (const w of res.result.warnings) node.warn(w);
+          writes.inc({ ...labels, outcome: 'ok' }, res.result.tags.length);
+          refresh(res.result.tags);
           done();
         },
         (err: Error) => {
@@ -142,7 +166,11 @@ export = function (RED: NodeAPI) {
           for (const a of audit) node.log(`write ${cfg.device}/${a.tag}: ${fmt(a.old)} -> ${fmt(a.new)} by ${a.actor}: ${a.ok ? 'ok' : 'FAILED'}`);
           writes.inc({ ...labels, outcome: err instanceof WriteValidationError ? 'rejected' : 'failed' });
           if (err instanceof WriteError) refresh(err.written);
-          done(err);
+          if (closed) {
+            done();
+            return;
+          }
+          reportFailure(node, msg, done, err);
         },
       );
     });
@@ -157,6 +185,8 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      commands.close();
+      rejections.close();
       poller.stop();
       poller.removeAllListeners();
       line.off('state', onLineState);
@@ -172,7 +202,7 @@ export = function (RED: NodeAPI) {
         overruns.remove({ ...labels, group: g.name });
         cycleSeconds.remove({ ...labels, group: g.name });
       }
-      for (const outcome of ['ok', 'rejected', 'failed']) writes.remove({ ...labels, outcome });
+      for (const outcome of ['ok', 'rejected', 'failed', 'superseded']) writes.remove({ ...labels, outcome });
       node.status({});
       done();
     });

@@ -2,6 +2,7 @@
 // RTU on a serial port or RTU over TCP (lib/modbus/server/server.ts). The flow sets values (raw or
 // through a tag table); every write by a remote master comes out as a message.
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
+import { reportFailure } from '../common/report-failure';
 import { healthRegistry } from '../../lib/health/registry';
 import { ModbusServer, type ServerStatus, type ServerWriteEvent } from '../../lib/modbus/server/server';
 import { serverOptionsFromSettings, type ServerSettings } from '../../lib/modbus/server/config';
@@ -44,6 +45,8 @@ export = function (RED: NodeAPI) {
       server = new ModbusServer({ ...opts, name: (def.name as string) || undefined });
       const tagText = String(def.tags ?? '').trim();
       if (tagText) tags = new ServerTagMap(parseTagTable(tagText, { notation: (def.notation as 'zero' | 'one' | 'modicon') || 'zero' }), server.imageSizes());
+      // remote masters may not write what the tag table marks read-only (exception 02)
+      if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
       const units = server.units();
       defaultUnit = units === 'any' ? 0 : units[0];
     } catch (err) {
@@ -52,7 +55,7 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'red', shape: 'ring', text: missing ? RED._('modbus-server.status.missingPackage', { package: missing }) : RED._('modbus-server.status.badConfig') });
       node.error(`${label}: ${missing ? 'persistence: ' : ''}${(err as Error).message}`);
       healthRegistry().report(node.id, 'modbus-server', 'down', { error: (err as Error).message }, node.name);
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`${label} is not running: ${(err as Error).message}`)));
+      node.on('input', (msg: NodeMessage, _send, done) => reportFailure(node, msg, done, new Error(`${label} is not running: ${(err as Error).message}`)));
       return;
     }
     node.server = server;
@@ -110,7 +113,7 @@ export = function (RED: NodeAPI) {
         applyFlowInput(server, tags, msg, defaultUnit);
         done();
       } catch (err) {
-        done(err as Error);
+        reportFailure(node, msg, done, err as Error);
       }
     });
 

@@ -3,6 +3,7 @@
 //
 // Exit codes: 0 success; 1 the device or the line failed (exception, timeout, no connection),
 // naming the tags and the block; 2 bad usage or input (options, tag table, values).
+import { parseStrictInteger, parseStrictNumber } from '../../lib/system/strict-number';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { AuditLog, AuditFileError } from '../../lib/audit/audit-log';
@@ -221,16 +222,15 @@ export function jsonWithBigints(obj: Record<string, unknown>): string {
 export function valueFromText(tag: TagDef | undefined, text: string): unknown {
   if (!tag) return text;
   const kind = typeShape(tag.type).kind;
-  const t = text.trim();
   if (tag.area === 'coil' || kind === 'bool' || kind === 'bit') {
-    if (/^(true|on|1)$/i.test(t)) return true;
-    if (/^(false|off|0)$/i.test(t)) return false;
+    if (/^(true|on|1)$/i.test(text)) return true;
+    if (/^(false|off|0)$/i.test(text)) return false;
     return text;
   }
   if (kind === 'string') return text;
-  if ((kind === 'int64' || kind === 'uint64') && /^[-+]?\d+$/.test(t) && tag.scale === 1 && tag.offset === 0) return BigInt(t);
-  if (t !== '' && Number.isFinite(Number(t))) return Number(t);
-  return text;
+  // decimal only (one parser with the command path); anything else stays text for the codec to refuse naming the tag
+  if ((kind === 'int64' || kind === 'uint64') && tag.scale === 1 && tag.offset === 0) return parseStrictInteger(text) ?? parseStrictNumber(text) ?? text;
+  return parseStrictNumber(text) ?? text;
 }
 
 async function openLine(o: Options): Promise<ModbusLine> {
@@ -301,27 +301,25 @@ async function read(o: Options, io: CliIO): Promise<number> {
 async function write(o: Options, io: CliIO): Promise<number> {
   const tags = loadTags(o);
   const byName = new Map(tags.map((t) => [t.name, t]));
-  const values: Record<string, unknown> = {};
-  for (const [name, text] of o.sets) values[name] = valueFromText(byName.get(name), text);
+  // a Map: a tag named like an Object property ('__proto__') is data here, never a prototype
+  const values = new Map<string, unknown>();
+  for (const [name, text] of o.sets) values.set(name, valueFromText(byName.get(name), text));
   const line = await openLine(o);
   try {
     const audit = new AuditLog({ file: o.audit });
-    const old = new Map<string, TagValue>();
-    const writer = new TagWriter({ line, unit: o.unit!, device: `unit${o.unit}`, tags, audit, oldValue: (n) => old.get(n) });
+    // the writer reads each block just before writing it: `old` is what the device held
+    const writer = new TagWriter({ line, unit: o.unit!, device: `unit${o.unit}`, tags, audit });
     writer.plan(values); // validate before touching the device
-    // read the current values first, for the audit trail (best effort)
-    const readable = tags.filter((t) => t.name in values);
-    const samples = await new DevicePoller({ line, unit: o.unit!, device: `unit${o.unit}`, tags: readable, groups: [{ name: 'all', intervalMs: 1000 }], limits: { maxGap: 0, maxRegisters: o.maxRegisters } }).pollAll();
-    for (const s of samples) if (s.quality === 'good') old.set(s.name, s.value);
     const user = safeUser();
     try {
       const res = await writer.write(values, `cli:${user}`);
       for (const w of res.warnings) io.stderr.write(`edge-gateway modbus: warning: ${w}\n`);
+      // what the device holds after encoding (21.55 -> 21.6 with scale 0.1), and what it held before
       const written: Record<string, unknown> = {};
       const before: Record<string, unknown> = {};
-      for (const n of res.tags) {
-        written[n] = values[n];
-        before[n] = old.has(n) ? old.get(n) : null;
+      for (const a of res.audit) {
+        written[a.tag] = a.new;
+        before[a.tag] = a.old ?? null;
       }
       io.stdout.write(jsonWithBigints({ written, old: before }) + '\n');
       return 0;

@@ -144,7 +144,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     await waitFor('validation error caught', () => caught.msgs.length === 1);
     const msg = caught.msgs[0].error.message as string;
     assert.match(msg, /nothing written, 4 problems: /);
-    assert.match(msg, /tag 'temp': expected a number for int16, got a string/);
+    assert.match(msg, /tag 'temp': "hot" is not a decimal number/);
     assert.match(msg, /tag 'level': value 70000 out of range for uint16/);
     assert.match(msg, /tag 'power': read-only/);
     assert.match(msg, /tag 'nope': unknown tag on device 'plc-w'/);
@@ -269,13 +269,15 @@ describe('modbus-device example flow', () => {
     const { freePort } = await import('../helpers/process');
     const port = await freePort();
     const core = (f: string) => require(require.resolve(`@node-red/nodes/core/common/${f}`));
-    // the examples' fixed port 5020 becomes a free one; flow nodes go on one tab, config nodes stay global
+    // the examples' fixed port 15020 becomes a free one; flow nodes go on one tab, config nodes stay global
     const withPort = (file: string): Array<Record<string, unknown>> =>
-      (require(`../../examples/${file}`) as Array<Record<string, unknown>>).map((n) => ({
-        ...n,
-        ...(n.port === 5020 ? { port } : {}),
-        ...(n.type === 'modbus-connection' ? {} : { z: n.z ?? 'ex' }),
-      }));
+      (require(`../../examples/${file}`) as Array<Record<string, unknown>>)
+        .filter((n) => n.type !== 'tab')
+        .map((n) => ({
+          ...n,
+          ...(n.port === 15020 ? { port } : {}),
+          ...(n.type === 'modbus-connection' ? {} : { z: 'ex' }),
+        }));
     const flow: Array<Record<string, unknown>> = [{ id: 'ex', type: 'tab', label: 'examples' }, ...withPort('modbus-server.json'), ...withPort('modbus-device.json')];
     await helper.startServer();
     try {

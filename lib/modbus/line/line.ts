@@ -22,6 +22,7 @@ import type { CircuitStateChange } from '../../breaker';
 import {
   BreakerOpenError,
   ModbusConnectionError,
+  ModbusQueueFullError,
   ModbusExceptionError,
   ModbusProtocolError,
   ModbusRequestError,
@@ -141,7 +142,7 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
       return Promise.reject(refused);
     }
     if (q.items.length >= this.o.maxQueuedPerUnit) {
-      const err = new ModbusConnectionError(`request queue of unit ${where.unit} is full (${this.o.maxQueuedPerUnit})`, where);
+      const err = new ModbusQueueFullError(where, this.o.maxQueuedPerUnit);
       this.countError(q, err);
       return Promise.reject(err);
     }

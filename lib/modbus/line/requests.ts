@@ -5,6 +5,7 @@ import {
   ModbusConnectionError,
   ModbusExceptionError,
   ModbusProtocolError,
+  ModbusQueueFullError,
   ModbusRequestError,
   ModbusTimeoutError,
   UnitSuspendedError,
@@ -17,6 +18,7 @@ export function errorKind(err: Error): string {
   if (err instanceof ModbusTimeoutError) return 'timeout';
   if (err instanceof ModbusExceptionError) return 'exception';
   if (err instanceof ModbusProtocolError) return 'protocol';
+  if (err instanceof ModbusQueueFullError) return 'queue_full';
   if (err instanceof ModbusConnectionError) return 'connection';
   return 'other';
 }

@@ -23,6 +23,8 @@ export interface DeviceConfig {
   maxRegisters: number;
   maxBits: number;
   output: OutputMode;
+  /** string/Buffer payloads on the input are JSON commands, parsed within limits (an MQTT topic's text) */
+  parseJson: boolean;
 }
 
 /** The raw settings (strings and numbers from the editor). */
@@ -37,6 +39,7 @@ export interface DeviceSettings {
   maxRegisters?: unknown;
   maxBits?: unknown;
   output?: unknown;
+  parseJson?: unknown;
 }
 
 export class DeviceConfigError extends Error {
@@ -109,7 +112,8 @@ export function resolveDeviceConfig(s: DeviceSettings): DeviceConfig {
     if (err instanceof PlannerError) throw new DeviceConfigError('tags', `${err.message} (max registers per request: ${maxRegisters})`);
     throw err;
   }
-  return { device: nameText, unit, notation, tags: r.tags, groups, maxGap, maxRegisters, maxBits, output };
+  const parseJson = s.parseJson === true || s.parseJson === 'true';
+  return { device: nameText, unit, notation, tags: r.tags, groups, maxGap, maxRegisters, maxBits, output, parseJson };
 }
 
 export interface DeviceStatus {

@@ -1,6 +1,7 @@
 // The modbus-server editor form's flat settings -> ModbusServerOptions, refusing bad input with
 // the field named.
-import { ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
+import { DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
+import { DEFAULT_CONNECTION_LIMITS } from './connection';
 import type { AreaSizes } from './image';
 
 export interface ServerSettings {
@@ -19,6 +20,10 @@ export interface ServerSettings {
   discreteSize?: string | number;
   holdingSize?: string | number;
   inputSize?: string | number;
+  /** most TCP clients at once (default 32) */
+  maxConnections?: string | number;
+  /** seconds without traffic before a TCP client is closed; 0: never (default 120) */
+  idleTimeout?: string | number;
 }
 
 function int(field: string, v: unknown, dflt: number, min: number, max: number): number {
@@ -48,7 +53,7 @@ export function serverOptionsFromSettings(s: ServerSettings): ModbusServerOption
   const kind = s.transport ?? 'tcp';
   let transport: ServerTransport;
   if (kind === 'tcp' || kind === 'rtu-over-tcp') {
-    transport = { kind, host: String(s.host ?? '').trim() || '0.0.0.0', port: int('port', s.port, 502, 0, 65535) };
+    transport = { kind, host: String(s.host ?? '').trim() || DEFAULT_BIND_HOST, port: int('port', s.port, 502, 0, 65535) };
   } else if (kind === 'rtu') {
     const path = String(s.path ?? '').trim();
     if (!path) throw new ServerConfigError('path', 'is required (e.g. /dev/ttyUSB0)');
@@ -71,5 +76,7 @@ export function serverOptionsFromSettings(s: ServerSettings): ModbusServerOption
     holding: int('holdingSize', s.holdingSize, 10000, 0, 65536),
     input: int('inputSize', s.inputSize, 10000, 0, 65536),
   };
-  return { name: s.name?.trim() || undefined, transport, units: parseUnits(s.units), sizes };
+  const maxConnections = int('maxConnections', s.maxConnections, DEFAULT_MAX_CONNECTIONS, 1, 10000);
+  const idleTimeoutMs = int('idleTimeout', s.idleTimeout, DEFAULT_CONNECTION_LIMITS.idleTimeoutMs / 1000, 0, 86400) * 1000;
+  return { name: s.name?.trim() || undefined, transport, units: parseUnits(s.units), sizes, maxConnections, idleTimeoutMs };
 }

@@ -75,8 +75,22 @@ export class RtuRequestFramer {
 
   /** Adds received bytes; returns the complete requests found. */
   push(chunk: Buffer): RtuRequest[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.append(chunk);
     const out: RtuRequest[] = [];
+    for (let r = this.next(); r; r = this.next()) out.push(r);
+    return out;
+  }
+
+  /** Adds received bytes without taking requests out (see next()). */
+  append(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+  }
+
+  /**
+   * The next complete request, or undefined when more bytes are needed. Taking requests one at a
+   * time lets the server stop between them (a client that does not read its answers).
+   */
+  next(): RtuRequest | undefined {
     while (this.buf.length >= 4) {
       const len = rtuRequestLength(this.buf);
       if (len === 0) break;
@@ -85,9 +99,9 @@ export class RtuRequestFramer {
         // with a valid CRC (answered "illegal function"); with none, these bytes are junk
         const found = this.crcPrefix();
         if (found > 0) {
-          out.push({ unit: this.buf[0], pdu: Buffer.from(this.buf.subarray(1, found - 2)) });
+          const req = { unit: this.buf[0], pdu: Buffer.from(this.buf.subarray(1, found - 2)) };
           this.buf = this.buf.subarray(found);
-          continue;
+          return req;
         }
         if (this.buf.length < 8) break; // maybe the rest is still coming
         this.slide();
@@ -99,14 +113,15 @@ export class RtuRequestFramer {
       }
       if (this.buf.length < len) break;
       if (crc16(this.buf, 0, len - 2) === this.buf.readUInt16LE(len - 2)) {
-        out.push({ unit: this.buf[0], pdu: Buffer.from(this.buf.subarray(1, len - 2)) });
+        const req = { unit: this.buf[0], pdu: Buffer.from(this.buf.subarray(1, len - 2)) };
         this.buf = this.buf.subarray(len);
-      } else {
-        this.slide();
+        return req;
       }
+      this.slide();
     }
+    // no frame can be longer than 256 bytes: more than that without one is junk
     if (this.buf.length > 512) this.reset();
-    return out;
+    return undefined;
   }
 
   /** Bytes waiting for the rest of a frame. */
@@ -149,19 +164,38 @@ export class MbapFramingError extends Error {
 export class MbapRequestFramer {
   private buf: Buffer = Buffer.alloc(0);
 
+  /** Adds received bytes and takes every complete request out; throws at the first bytes that are not Modbus. */
   push(chunk: Buffer): MbapRequest[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.append(chunk);
     const out: MbapRequest[] = [];
-    while (this.buf.length >= 7) {
-      const protocol = this.buf.readUInt16BE(2);
-      const length = this.buf.readUInt16BE(4);
-      if (protocol !== 0) throw new MbapFramingError(`protocol id ${protocol} is not Modbus (0)`);
-      if (length < 2 || length > 254) throw new MbapFramingError(`MBAP length ${length} is outside 2..254`);
-      if (this.buf.length < 6 + length) break;
-      out.push({ transactionId: this.buf.readUInt16BE(0), unit: this.buf[6], pdu: Buffer.from(this.buf.subarray(7, 6 + length)) });
-      this.buf = this.buf.subarray(6 + length);
-    }
+    for (let r = this.next(); r; r = this.next()) out.push(r);
     return out;
+  }
+
+  append(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+  }
+
+  /** Bytes received and not yet taken out as requests. */
+  pending(): number {
+    return this.buf.length;
+  }
+
+  /**
+   * The next complete request, or undefined when more bytes are needed. Throws MbapFramingError
+   * when the bytes at the head are not Modbus TCP; the requests before them were already
+   * returned, so a valid request followed by garbage in one segment is still answered.
+   */
+  next(): MbapRequest | undefined {
+    if (this.buf.length < 7) return undefined;
+    const protocol = this.buf.readUInt16BE(2);
+    const length = this.buf.readUInt16BE(4);
+    if (protocol !== 0) throw new MbapFramingError(`protocol id ${protocol} is not Modbus (0)`);
+    if (length < 2 || length > 254) throw new MbapFramingError(`MBAP length ${length} is outside 2..254`);
+    if (this.buf.length < 6 + length) return undefined;
+    const req = { transactionId: this.buf.readUInt16BE(0), unit: this.buf[6], pdu: Buffer.from(this.buf.subarray(7, 6 + length)) };
+    this.buf = this.buf.subarray(6 + length);
+    return req;
   }
 }
 

@@ -34,7 +34,30 @@ export function isWriteFunction(fc: number): boolean {
   return fc === 5 || fc === 6 || fc === 15 || fc === 16;
 }
 
-export function executePdu(img: UnitImage, pdu: Buffer): PduResult {
+/** Registers/coils a remote master must not write (the tag table marks them read-only). */
+export interface WriteGuard {
+  readOnly(area: 'coil' | 'holding', address: number, count: number): boolean;
+}
+
+/** A guard refusing writes to the given ranges (undefined when there are none). */
+export function readOnlyGuard(sizes: { coil: number; holding: number }, ranges: ReadonlyArray<{ area: 'coil' | 'holding'; address: number; count: number }>): WriteGuard | undefined {
+  if (ranges.length === 0) return undefined;
+  const marks = { coil: new Uint8Array(sizes.coil), holding: new Uint8Array(sizes.holding) };
+  for (const r of ranges) marks[r.area].fill(1, r.address, Math.min(r.address + r.count, marks[r.area].length));
+  return {
+    readOnly: (area, address, count) => {
+      const m = marks[area];
+      for (let i = address; i < address + count && i < m.length; i++) if (m[i]) return true;
+      return false;
+    },
+  };
+}
+
+/**
+ * Executes one request. With a guard, a write touching any read-only register or coil is refused
+ * whole with exception 02 (illegal data address: "not writable here"), and nothing is written.
+ */
+export function executePdu(img: UnitImage, pdu: Buffer, guard?: WriteGuard): PduResult {
   if (pdu.length < 1) return fail(0, ILLEGAL_FUNCTION);
   const fc = pdu[0];
   switch (fc) {
@@ -74,7 +97,7 @@ export function executePdu(img: UnitImage, pdu: Buffer): PduResult {
       const address = pdu.readUInt16BE(1);
       const value = pdu.readUInt16BE(3);
       if (value !== 0x0000 && value !== 0xff00) return fail(fc, ILLEGAL_DATA_VALUE);
-      if (!img.inRange('coil', address, 1)) return fail(fc, ILLEGAL_DATA_ADDRESS);
+      if (!img.inRange('coil', address, 1) || guard?.readOnly('coil', address, 1)) return fail(fc, ILLEGAL_DATA_ADDRESS);
       img.coil[address] = value ? 1 : 0;
       return { response: Buffer.from(pdu), write: { area: 'coil', address, values: [value !== 0] } };
     }
@@ -82,7 +105,7 @@ export function executePdu(img: UnitImage, pdu: Buffer): PduResult {
       if (pdu.length !== 5) return fail(fc, ILLEGAL_DATA_VALUE);
       const address = pdu.readUInt16BE(1);
       const value = pdu.readUInt16BE(3);
-      if (!img.inRange('holding', address, 1)) return fail(fc, ILLEGAL_DATA_ADDRESS);
+      if (!img.inRange('holding', address, 1) || guard?.readOnly('holding', address, 1)) return fail(fc, ILLEGAL_DATA_ADDRESS);
       img.holding[address] = value;
       return { response: Buffer.from(pdu), write: { area: 'holding', address, values: [value] } };
     }
@@ -92,7 +115,7 @@ export function executePdu(img: UnitImage, pdu: Buffer): PduResult {
       const count = pdu.readUInt16BE(3);
       const bytes = pdu[5];
       if (count < 1 || count > 1968 || bytes !== Math.ceil(count / 8) || pdu.length !== 6 + bytes) return fail(fc, ILLEGAL_DATA_VALUE);
-      if (!img.inRange('coil', address, count)) return fail(fc, ILLEGAL_DATA_ADDRESS);
+      if (!img.inRange('coil', address, count) || guard?.readOnly('coil', address, count)) return fail(fc, ILLEGAL_DATA_ADDRESS);
       const values: boolean[] = [];
       for (let i = 0; i < count; i++) {
         const on = (pdu[6 + (i >> 3)] >> (i & 7)) & 1;
@@ -107,7 +130,7 @@ export function executePdu(img: UnitImage, pdu: Buffer): PduResult {
       const count = pdu.readUInt16BE(3);
       const bytes = pdu[5];
       if (count < 1 || count > 123 || bytes !== 2 * count || pdu.length !== 6 + bytes) return fail(fc, ILLEGAL_DATA_VALUE);
-      if (!img.inRange('holding', address, count)) return fail(fc, ILLEGAL_DATA_ADDRESS);
+      if (!img.inRange('holding', address, count) || guard?.readOnly('holding', address, count)) return fail(fc, ILLEGAL_DATA_ADDRESS);
       const values: number[] = [];
       for (let i = 0; i < count; i++) {
         const v = pdu.readUInt16BE(6 + 2 * i);

@@ -16,10 +16,12 @@ import { SerialPort } from 'serialport';
 import { ExponentialBackoff } from '../line/backoff';
 import type { Area } from '../line/types';
 import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE } from './pdu';
-import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame } from './framing';
+import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame, type MbapRequest, type RtuRequest } from './framing';
 import { UnitImage, resolveSizes, ServerImageError, type AreaSizes } from './image';
 import type { RegisterRange } from '../register-store/register-store';
-import { checkTransport, describe, ServerConfigError, type ModbusServerOptions, type ServerStatus, type ServerTransport, type ServerWriteEvent } from './types';
+import { checkTransport, describe, positiveInt, DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerStatus, type ServerTransport, type ServerWriteEvent } from './types';
+import { DEFAULT_CONNECTION_LIMITS, ServerConnection, type ConnectionLimits, type DropReason } from './connection';
+import { readOnlyGuard, type WriteGuard } from './pdu';
 import { interFrameDelayMs } from '../transport/types';
 
 export * from './types';
@@ -35,6 +37,11 @@ export class ModbusServer extends EventEmitter {
   private readonly sizes: AreaSizes;
   private tcp: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<ServerConnection<unknown>>();
+  private readonly limits: ConnectionLimits;
+  private readonly maxConnections: number;
+  /** read-only registers and coils (tag table access 'r'), refused to remote writes */
+  private guard: WriteGuard | undefined;
   private serial: SerialPort | undefined;
   private serialFramer: RtuRequestFramer | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
@@ -45,7 +52,7 @@ export class ModbusServer extends EventEmitter {
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
   private started: Promise<void> | undefined;
-  private readonly counters = { requests: 0, writes: 0, exceptions: 0, dropped: 0 };
+  private readonly counters = { requests: 0, writes: 0, exceptions: 0, dropped: 0, refused: 0, idleClosed: 0, overflowClosed: 0 };
   private serving = false;
   private lastError: string | undefined;
 
@@ -64,6 +71,12 @@ export class ModbusServer extends EventEmitter {
       }
       this.unitList = [...new Set(opts.units)];
     }
+    this.limits = {
+      maxInputBytes: positiveInt('maxInputBytes', opts.maxInputBytes, DEFAULT_CONNECTION_LIMITS.maxInputBytes, 260),
+      maxOutputBytes: positiveInt('maxOutputBytes', opts.maxOutputBytes, DEFAULT_CONNECTION_LIMITS.maxOutputBytes, 260),
+      idleTimeoutMs: positiveInt('idleTimeoutMs', opts.idleTimeoutMs, DEFAULT_CONNECTION_LIMITS.idleTimeoutMs, 0),
+    };
+    this.maxConnections = positiveInt('maxConnections', opts.maxConnections, DEFAULT_MAX_CONNECTIONS, 1);
     const reopen = opts.reopen ?? { minMs: 1000, maxMs: 30000 };
     this.reopenBackoff = new ExponentialBackoff(reopen);
     this.name = opts.name ?? describe(opts.transport);
@@ -80,7 +93,7 @@ export class ModbusServer extends EventEmitter {
     const t = this.opts.transport;
     if (t.kind === 'rtu') return { path: t.path };
     const a = this.tcp?.address();
-    return { host: t.host ?? '0.0.0.0', port: a && typeof a === 'object' ? a.port : t.port };
+    return { host: t.host ?? DEFAULT_BIND_HOST, port: a && typeof a === 'object' ? a.port : t.port };
   }
 
   /** Registers/bits per area of every unit's image. */
@@ -93,7 +106,9 @@ export class ModbusServer extends EventEmitter {
   }
 
   status(): ServerStatus {
-    const s: ServerStatus = { serving: this.serving, clients: this.tcp ? this.sockets.size : this.serving ? 1 : 0, ...this.counters };
+    let bufferedOut = 0;
+    for (const c of this.connections) bufferedOut += c.bufferedOut();
+    const s: ServerStatus = { serving: this.serving, clients: this.tcp ? this.sockets.size : this.serving ? 1 : 0, ...this.counters, bufferedOut };
     if (this.serialFramer) s.dropped = this.counters.dropped + this.serialFramer.dropped;
     if (this.lastError) s.lastError = this.lastError;
     return s;
@@ -123,6 +138,15 @@ export class ModbusServer extends EventEmitter {
   setBits(unit: number, area: 'coil' | 'discrete', address: number, values: Array<boolean | number>): void {
     const img = this.imageOrThrow(unit, area, address, values.length);
     img.setBits(area, address, values);
+  }
+
+  /**
+   * Marks registers and coils a remote master must not write (the tag table's access 'r'): a
+   * remote write touching any of them is refused whole with exception 02. The flow can still set
+   * them. Replaces the previous marks.
+   */
+  protectFromRemoteWrites(ranges: ReadonlyArray<{ area: 'coil' | 'holding'; address: number; count: number }>): void {
+    this.guard = readOnlyGuard(this.sizes, ranges);
   }
 
   /** Stops serving, closes every connection, writes pending persistence. */
@@ -178,14 +202,14 @@ export class ModbusServer extends EventEmitter {
     return new Promise<void>((resolve, reject) => {
       const srv = createServer((sock) => this.accept(sock, t.kind));
       srv.once('error', (err) => {
-        this.lastError = `cannot listen on ${t.host ?? '0.0.0.0'}:${t.port}: ${err.message}`;
+        this.lastError = `cannot listen on ${t.host ?? DEFAULT_BIND_HOST}:${t.port}: ${err.message}`;
         srv.close();
         this.emitStatus();
         if (!this.closed) this.scheduleReopen();
         if (first) reject(new ServerConfigError('transport.port', this.lastError));
         else resolve();
       });
-      srv.listen(t.port, t.host ?? '0.0.0.0', () => {
+      srv.listen(t.port, t.host ?? DEFAULT_BIND_HOST, () => {
         if (this.closed) {
           srv.close(() => resolve());
           return;
@@ -210,41 +234,48 @@ export class ModbusServer extends EventEmitter {
       sock.destroy();
       return;
     }
+    sock.on('error', () => undefined); // a client resetting its connection is not our error
+    if (this.sockets.size >= this.maxConnections) {
+      // refused at once: held connections must not exhaust the process's file descriptors
+      // (the HTTP server, the broker and /health share them)
+      this.counters.refused++;
+      sock.destroy();
+      return;
+    }
     this.sockets.add(sock);
     sock.setNoDelay(true);
-    sock.on('error', () => undefined); // a client resetting its connection is not our error
+    const who = `client ${sock.remoteAddress}:${sock.remotePort}`;
+    const handlers = {
+      dropped: (reason: DropReason, detail: string) => {
+        if (reason === 'idle') this.counters.idleClosed++;
+        else if (reason === 'framing') this.counters.dropped++;
+        else this.counters.overflowClosed++;
+        if (reason !== 'idle') this.lastError = `${who}: ${detail}`;
+      },
+    };
+    const conn =
+      kind === 'tcp'
+        ? new ServerConnection(sock, new MbapRequestFramer(), this.limits, {
+            ...handlers,
+            answer: (r: MbapRequest) => {
+              const pdu = this.handle(r.unit, r.pdu, false);
+              return pdu && mbapFrame(r.transactionId, r.unit, pdu);
+            },
+          })
+        : new ServerConnection(sock, new RtuRequestFramer(), this.limits, {
+            ...handlers,
+            answer: (r: RtuRequest) => {
+              const pdu = this.handle(r.unit, r.pdu, true);
+              return pdu && rtuFrame(r.unit, pdu);
+            },
+          });
+    this.connections.add(conn as ServerConnection<unknown>);
     sock.once('close', () => {
       this.sockets.delete(sock);
+      this.connections.delete(conn as ServerConnection<unknown>);
       this.emitStatus();
     });
     this.emitStatus();
-    if (kind === 'tcp') {
-      const framer = new MbapRequestFramer();
-      sock.on('data', (chunk: Buffer) => {
-        let reqs;
-        try {
-          reqs = framer.push(chunk);
-        } catch (err) {
-          // a Modbus TCP stream cannot be resynchronised: drop the client, it will reconnect
-          this.lastError = `client ${sock.remoteAddress}:${sock.remotePort}: ${(err as Error).message}`;
-          this.counters.dropped++;
-          sock.destroy();
-          return;
-        }
-        for (const r of reqs) {
-          const pdu = this.handle(r.unit, r.pdu, false);
-          if (pdu && !sock.destroyed) sock.write(mbapFrame(r.transactionId, r.unit, pdu));
-        }
-      });
-    } else {
-      const framer = new RtuRequestFramer();
-      sock.on('data', (chunk: Buffer) => {
-        for (const r of framer.push(chunk)) {
-          const pdu = this.handle(r.unit, r.pdu, true);
-          if (pdu && !sock.destroyed) sock.write(rtuFrame(r.unit, pdu));
-        }
-      });
-    }
   }
 
   private openSerial(first: boolean): Promise<void> {
@@ -336,7 +367,7 @@ export class ModbusServer extends EventEmitter {
   }
 
   private execute(unit: number, img: UnitImage, pdu: Buffer): Buffer {
-    const res = executePdu(img, pdu);
+    const res = executePdu(img, pdu, this.guard);
     if (res.exception) this.counters.exceptions++;
     if (res.write) {
       this.counters.writes++;

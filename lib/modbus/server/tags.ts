@@ -4,6 +4,7 @@
 import { compileCodec, type DecodedValue, type TagCodec } from '../codec';
 import type { ModbusServer, ServerWriteEvent } from './server';
 import type { TagDef } from '../types';
+import { describeType } from '../../system/bounded-json';
 
 export class ServerTagError extends Error {
   constructor(readonly tag: string, message: string) {
@@ -31,6 +32,21 @@ export class ServerTagMap {
     }
   }
 
+  /** Registers and coils of read-only tags (access 'r'), for the server to refuse remote writes to. */
+  readOnlyRanges(): Array<{ area: 'coil' | 'holding'; address: number; count: number }> {
+    const out: Array<{ area: 'coil' | 'holding'; address: number; count: number }> = [];
+    for (const c of this.codecs.values()) {
+      const t = c.tag;
+      if (t.access === 'rw' || (t.area !== 'coil' && t.area !== 'holding')) continue;
+      out.push({ area: t.area, address: t.address, count: c.width });
+    }
+    return out;
+  }
+
+  get size(): number {
+    return this.codecs.size;
+  }
+
   has(name: string): boolean {
     return this.codecs.has(name);
   }
@@ -40,9 +56,10 @@ export class ServerTagMap {
    * leaves the image untouched. Throws ServerTagError (unknown tag) or the codec's
    * TagValueError (wrong type, out of range), naming the tag.
    */
-  apply(server: ModbusServer, unit: number, values: Record<string, unknown>): string[] {
+  apply(server: ModbusServer, unit: number, values: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): string[] {
+    const byName = values instanceof Map ? values : new Map(Object.entries(values));
     const pending: PendingWrite[] = [];
-    for (const [name, value] of Object.entries(values)) {
+    for (const [name, value] of byName) {
       const codec = this.codecs.get(name);
       if (!codec) throw new ServerTagError(name, `unknown tag (known: ${[...this.codecs.keys()].slice(0, 10).join(', ')}${this.codecs.size > 10 ? ', ...' : ''})`);
       const t = codec.tag;
@@ -55,7 +72,7 @@ export class ServerTagMap {
       const t = p.codec.tag;
       if (t.area === 'coil' || t.area === 'discrete') server.setBits(unit, t.area, t.address, p.data as boolean[]);
       else {
-        const data = p.codec.shape.kind === 'bit' ? p.codec.encode(values[t.name], server.getRegisters(unit, t.area, t.address, 1)[0]) : p.data;
+        const data = p.codec.shape.kind === 'bit' ? p.codec.encode(byName.get(t.name), server.getRegisters(unit, t.area, t.address, 1)[0]) : p.data;
         server.setRegisters(unit, t.area, t.address, data as number[]);
       }
     }
@@ -139,14 +156,17 @@ export function applyFlowInput(server: ModbusServer, tags: ServerTagMap | undefi
     throw new ServerInputError('msg.payload must be {area, address, values} (this server has no tag table for {tag: value})');
   }
   if (typeof msg.topic === 'string' && msg.topic !== '' && tags.has(msg.topic) && (p === null || typeof p !== 'object')) {
-    return tags.apply(server, unitOf(undefined), { [msg.topic]: p });
+    return tags.apply(server, unitOf(undefined), new Map([[msg.topic, p]]));
   }
-  if (!p || typeof p !== 'object' || Array.isArray(p)) {
-    throw new ServerInputError('msg.payload must be {<tag>: value, ...}, or msg.topic a tag name with the value in msg.payload, or {area, address, values}');
+  if (!p || typeof p !== 'object' || Array.isArray(p) || ArrayBuffer.isView(p)) {
+    throw new ServerInputError(`msg.payload must be {<tag>: value, ...}, or msg.topic a tag name with the value in msg.payload, or {area, address, values}; got ${describeType(p)}`);
   }
-  const values = { ...(p as Record<string, unknown>) };
-  const unitField = values.unit;
-  if (unitField !== undefined && !tags.has('unit')) delete values.unit;
+  const names = Object.keys(p);
+  // more keys than tags (+ unit) cannot all be tags: refuse before looking at each
+  if (names.length > tags.size + 1) throw new ServerInputError(`msg.payload has ${names.length} keys; the tag table has ${tags.size} tags`);
+  const values = new Map(names.map((n) => [n, (p as Record<string, unknown>)[n]]));
+  const unitField = values.get('unit');
+  if (unitField !== undefined && !tags.has('unit')) values.delete('unit');
   return tags.apply(server, unitOf(tags.has('unit') ? undefined : unitField), values);
 }
 

@@ -20,6 +20,14 @@ export interface ModbusServerOptions {
   store?: RegisterStore;
   /** how long after a change the store is written (default 500 ms) */
   persistDelayMs?: number;
+  /** most TCP clients at once; more are refused (closed at once) so they cannot exhaust file descriptors (default 32) */
+  maxConnections?: number;
+  /** close a TCP client idle this long, ms; 0: never (default 120 s) */
+  idleTimeoutMs?: number;
+  /** per TCP client: bytes of requests held unanswered (default 256 KiB) */
+  maxInputBytes?: number;
+  /** per TCP client: bytes of answers the client has not taken (default 1 MiB) */
+  maxOutputBytes?: number;
   /** retry backoff when the serial port is lost or cannot be opened, or the TCP port is taken (default 1 s .. 30 s) */
   reopen?: { minMs: number; maxMs: number };
 }
@@ -35,10 +43,22 @@ export interface ServerStatus {
   requests: number;
   writes: number;
   exceptions: number;
-  /** RTU frames dropped (bad CRC, junk) */
+  /** RTU frames dropped (bad CRC, junk), and TCP clients dropped for sending something that is not Modbus */
   dropped: number;
+  /** TCP connections refused because maxConnections were open */
+  refused: number;
+  /** TCP clients closed after idleTimeoutMs without traffic */
+  idleClosed: number;
+  /** TCP clients closed for holding too much unanswered input or untaken output */
+  overflowClosed: number;
+  /** bytes of answers written to TCP clients and not yet taken by them */
+  bufferedOut: number;
   lastError?: string;
 }
+
+/** Modbus has no authentication: unless told otherwise the server is reachable from this machine only. */
+export const DEFAULT_BIND_HOST = '127.0.0.1';
+export const DEFAULT_MAX_CONNECTIONS = 32;
 
 export class ServerConfigError extends Error {
   constructor(readonly field: string, message: string) {
@@ -48,7 +68,7 @@ export class ServerConfigError extends Error {
 }
 
 export function describe(t: ServerTransport): string {
-  return t.kind === 'rtu' ? `rtu:${t.path}` : `${t.kind === 'tcp' ? 'tcp' : 'rtu+tcp'}://${t.host ?? '0.0.0.0'}:${t.port}`;
+  return t.kind === 'rtu' ? `rtu:${t.path}` : `${t.kind === 'tcp' ? 'tcp' : 'rtu+tcp'}://${t.host ?? DEFAULT_BIND_HOST}:${t.port}`;
 }
 
 export function checkTransport(t: ServerTransport | undefined): void {
@@ -66,4 +86,11 @@ export function checkTransport(t: ServerTransport | undefined): void {
     return;
   }
   throw new ServerConfigError('transport.kind', `must be tcp, rtu-over-tcp or rtu, got ${JSON.stringify((t as { kind: unknown }).kind)}`);
+}
+
+/** An optional integer option: the default when unset, else at least `min`. */
+export function positiveInt(field: string, v: number | undefined, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < min) throw new ServerConfigError(field, `must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
 }

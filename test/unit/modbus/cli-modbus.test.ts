@@ -119,6 +119,25 @@ describe('modbus CLI against pymodbus', needPeers(PEER.pymodbus()), () => {
     assert.deepEqual(records.find((x) => x.tag === 'temp'), { ...records.find((x) => x.tag === 'temp'), old: 21.5, new: -7.5 });
   });
 
+  test('numbers are parsed strictly (0x10, " 21" refused) and reserved tag names are refused', async () => {
+    const hex = await run(['write', ...conn, '--set', 'mode=0x10']);
+    assert.equal(hex.code, 2);
+    assert.match(hex.err, /tag 'mode': "0x10" is not a decimal number \(hex, octal and binary are not accepted\)/);
+    const spaced = await run(['write', ...conn, '--set', 'temp= 21']);
+    assert.equal(spaced.code, 2);
+    assert.match(spaced.err, /tag 'temp': " 21" is not a decimal number \(spaces around it\)/);
+    const proto = await run(['write', ...conn, '--set', '__proto__=5']);
+    assert.equal(proto.code, 2);
+    assert.match(proto.err, /tag '__proto__': unknown tag/);
+    assert.deepEqual(await peer.get(4, 'holding', 0, 2), [0xffb5, 9], 'nothing written');
+    const reserved = join(dir, 'reserved.csv');
+    writeFileSync(reserved, TABLE + '__proto__,holding,5,uint16,,,,,rw,\n');
+    const r = await run(['read', '--tcp', `127.0.0.1:${peer.port}`, '--unit', '4', '--tags', reserved]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /line 9, tag '__proto__', field 'name': '__proto__' is reserved/);
+    assert.equal(r.out, '');
+  });
+
   test('no server: exit code 1 and the address named', async () => {
     const port = await freePort();
     const r = await run(['read', '--tcp', `127.0.0.1:${port}`, '--unit', '1', '--tags', csv]);

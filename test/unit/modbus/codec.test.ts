@@ -95,7 +95,7 @@ describe('codec: details', () => {
   });
 
   test('wrong JS types are rejected with the tag name', () => {
-    assert.throws(() => encodeTag(tag('uint16'), '12'), /tag 't': expected a number for uint16, got a string/);
+    assert.throws(() => encodeTag(tag('uint16'), [12]), /tag 't': expected a number for uint16, got an array/);
     assert.throws(() => encodeTag(tag('float32'), true), /expected a number/);
     assert.throws(() => encodeTag(tag('bool'), 'on'), /expected a boolean/);
     assert.throws(() => encodeTag(tag('bool'), 2), /expected a boolean/);
@@ -103,6 +103,17 @@ describe('codec: details', () => {
     assert.throws(() => encodeTag(tag('string:2'), 'ABCDE'), /5 characters does not fit string:2 \(at most 4\)/);
     assert.throws(() => encodeTag(tag('string:2'), 'Ä'), /not ASCII/);
     assert.deepEqual(encodeTag(tag('bool'), 0), [0]);
+  });
+
+  test('numbers given as text are read strictly: decimal only', () => {
+    assert.deepEqual(encodeTag(tag('uint16'), '12'), [12]);
+    assert.deepEqual(encodeTag(tag('int16'), '-1.5e1'), [0xfff1]);
+    assert.throws(() => encodeTag(tag('uint16'), '0x10'), /tag 't': "0x10" is not a decimal number \(hex, octal and binary are not accepted\)/);
+    assert.throws(() => encodeTag(tag('uint16'), ' 21'), /tag 't': " 21" is not a decimal number \(spaces around it\)/);
+    assert.throws(() => encodeTag(tag('uint16'), ''), /"" is not a decimal number/);
+    assert.throws(() => encodeTag(tag('float32'), 'Infinity'), /"Infinity" is not a decimal number/);
+    assert.throws(() => encodeTag(tag('uint16'), '1_000'), /is not a decimal number/);
+    assert.deepEqual(encodeTag(tag('uint64'), '18446744073709551615'), [0xffff, 0xffff, 0xffff, 0xffff]);
   });
 
   test('strings stop at NUL and are space-trimmed', () => {

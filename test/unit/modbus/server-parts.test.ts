@@ -181,7 +181,7 @@ describe('server settings', () => {
     ];
     for (const [s, field] of bad) assert.throws(() => serverOptionsFromSettings(s), (e: unknown) => e instanceof ServerConfigError && e.field === field, field);
     const ok = serverOptionsFromSettings({ transport: 'tcp', port: '1502', units: '3', holdingSize: '100' });
-    assert.deepEqual(ok.transport, { kind: 'tcp', host: '0.0.0.0', port: 1502 });
+    assert.deepEqual(ok.transport, { kind: 'tcp', host: '127.0.0.1', port: 1502 });
     assert.deepEqual(ok.units, [3]);
     assert.equal(ok.sizes?.holding, 100);
   });

@@ -90,6 +90,20 @@ describe('tag table CSV', () => {
     assert.throws(() => parseTagTableCsv(csv), (e: Error) => e instanceof TagTableError && e.errors.length === 2 && /line 2, tag 'a', field 'type'.*\(and 1 more error\)/.test(e.message));
   });
 
+  test('names that are properties of every object (__proto__, constructor, prototype) are refused, naming line and field', () => {
+    const csv = `${HEADER}\n__proto__,holding,0,uint16\nok,holding,1,uint16\nconstructor,holding,2,uint16\n`;
+    const r = readTagTableCsv(csv);
+    assert.deepEqual(r.tags.map((t) => t.name), ['ok']);
+    assert.equal(r.errors.length, 2);
+    assert.match(r.errors[0].message, /^line 2, tag '__proto__', field 'name': '__proto__' is reserved/);
+    assert.match(r.errors[1].message, /^line 4, tag 'constructor', field 'name': 'constructor' is reserved/);
+    const json = readTagTableJson('[{"name":"prototype","area":"holding","address":0,"type":"uint16"}]');
+    assert.match(json.errors[0].message, /^entry 1, tag 'prototype', field 'name': 'prototype' is reserved/);
+    // JSON.parse makes "__proto__" an own key: it must be refused too, not silently lost
+    const proto = readTagTableJson('[{"name":"__proto__","area":"holding","address":0,"type":"uint16"}]');
+    assert.match(proto.errors[0].message, /field 'name': '__proto__' is reserved/);
+  });
+
   test('poll groups are checked when the device names its groups', () => {
     const e = firstError(`${HEADER}\na,holding,0,uint16,,,,,,slow\n`, { groups: ['fast'] });
     assert.equal(e.field, 'group');

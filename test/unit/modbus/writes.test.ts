@@ -10,6 +10,9 @@ import { createModbusLine } from '../../../lib/modbus/line/line';
 import type { ModbusLine } from '../../../lib/modbus/line/types';
 import { parseTagTableCsv } from '../../../lib/modbus/tag-table';
 import { TagWriter, WriteError, WriteValidationError } from '../../../lib/modbus/writes';
+import { TagWriteQueue } from '../../../lib/modbus/write-queue';
+import { ModbusQueueFullError } from '../../../lib/modbus/errors';
+import { metricsRegistry } from '../../../lib/metrics/registry';
 import { needPeers, PEER } from '../../helpers/peers';
 import { startTypedPeer, type TypedPeer } from '../../helpers/modbus-typed-peer';
 
@@ -43,9 +46,15 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
 
   test('messages: topic + payload, payload object, "<device>/<tag>" topics; bad shapes are named', () => {
     const w = new TagWriter({ line, unit: 1, device: 'plc', tags });
-    assert.deepEqual(w.requestFromMessage({ topic: 'sp', payload: 21.5 }), { sp: 21.5 });
-    assert.deepEqual(w.requestFromMessage({ topic: 'plc/sp', payload: 21.5 }), { sp: 21.5 });
-    assert.deepEqual(w.requestFromMessage({ topic: 'ignored', payload: { sp: 1, mode: 2 } }), { sp: 1, mode: 2 });
+    assert.deepEqual(w.requestFromMessage({ topic: 'sp', payload: 21.5 }), new Map([['sp', 21.5]]));
+    assert.deepEqual(w.requestFromMessage({ topic: 'plc/sp', payload: 21.5 }), new Map([['sp', 21.5]]));
+    assert.deepEqual(w.requestFromMessage({ topic: 'ignored', payload: { sp: 1, mode: 2 } }), new Map<string, unknown>([['sp', 1], ['mode', 2]]));
+    // a key that is an Object property stays data: it is an unknown tag, not a lost key
+    const proto = w.requestFromMessage({ payload: JSON.parse('{"__proto__": 5}') });
+    assert.deepEqual([...proto.keys()], ['__proto__']);
+    assert.throws(() => w.plan(proto), /tag '__proto__': unknown tag on device 'plc'/);
+    const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i]));
+    assert.throws(() => w.requestFromMessage({ payload: many }), /the payload object has 50 keys; device 'plc' has 9 tags/);
     assert.throws(() => w.requestFromMessage({ payload: 5 }), /set msg\.topic to a tag name/);
     assert.throws(() => w.requestFromMessage({ topic: 'x', payload: {} }), /names no tag to write/);
   });
@@ -55,7 +64,7 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     const audit = new AuditLog();
     const w = new TagWriter({ line, unit: 1, device: 'plc', tags, audit });
     await assert.rejects(
-      w.write({ sp: 20, mode: 70000, serial: 5, nope: 1, pump: 'on', limit: '3' }, 'test'),
+      w.write({ sp: 20, mode: 70000, serial: 5, nope: 1, pump: 'on', limit: '0x3' }, 'test'),
       (e: Error) => {
         assert.ok(e instanceof WriteValidationError);
         assert.deepEqual(e.problems.map((p) => p.tag), ['mode', 'serial', 'nope', 'pump', 'limit']);
@@ -64,7 +73,7 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
         assert.match(e.message, /tag 'serial': read-only/);
         assert.match(e.message, /tag 'nope': unknown tag on device 'plc'/);
         assert.match(e.message, /tag 'pump': expected a boolean/);
-        assert.match(e.message, /tag 'limit': expected a number for float32, got a string/);
+        assert.match(e.message, /tag 'limit': "0x3" is not a decimal number/);
         return true;
       },
     );
@@ -78,14 +87,15 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     const w = new TagWriter({ line, unit: 1, device: 'plc', tags, audit, oldValue: (t) => (t === 'sp' ? 11.1 : undefined) });
     const res = await w.write({ mode: 3, sp: -12.5, limit: 1.5, far: 9, pump: true, fan: true, valve: true }, 'flow:f1/node:n1');
     assert.deepEqual(res.tags.sort(), ['fan', 'far', 'limit', 'mode', 'pump', 'sp', 'valve']);
-    // holding 0..3 (sp, limit, mode) one FC16; holding 50 one FC6; coils 0..1 one FC15; coil 5 one FC5
-    assert.equal(res.requests, 4);
+    // holding 0..3 (sp, limit, mode) one FC16; holding 50 one FC6; coils 0..1 one FC15; coil 5 one
+    // FC5: each read just before it is written (the audit's old values)
+    assert.equal(res.requests, 8);
     assert.deepEqual(await peer.get(1, 'holding', 0, 4), [0xff83, 0x0000, 0x3fc0, 3]);
     assert.equal((await peer.decode(1, 'holding', 1, 'float32', 'CDAB')).value, 1.5);
     assert.deepEqual(await peer.get(1, 'holding', 50, 1), [9]);
     assert.deepEqual(await peer.get(1, 'coil', 0, 6), [true, true, false, false, false, true]);
     const sp = res.audit.find((r) => r.tag === 'sp')!;
-    assert.deepEqual({ actor: sp.actor, device: sp.device, old: sp.old, new: sp.new, ok: sp.ok }, { actor: 'flow:f1/node:n1', device: 'plc', old: 11.1, new: -12.5, ok: true });
+    assert.deepEqual({ actor: sp.actor, device: sp.device, old: sp.old, oldSource: sp.oldSource, new: sp.new, ok: sp.ok }, { actor: 'flow:f1/node:n1', device: 'plc', old: 11.1, oldSource: 'read', new: -12.5, ok: true });
     const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 7);
     assert.ok(lines.every((l) => l.ok === true && l.device === 'plc' && typeof l.ts === 'number'));
@@ -110,5 +120,68 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     });
     assert.deepEqual(audit.recent().map((r) => [r.tag, r.ok]), [['sp', true], ['hole', false], ['far', false]]);
     assert.match(audit.recent()[1].error!, /illegal data address/);
+  });
+
+  test('the audit records what the device holds after encoding, and the value read just before the write', async () => {
+    const table = parseTagTableCsv('name,area,address,type,order,scale,offset,unit,access\nsp,holding,20,int16,,0.1,,,rw\ntiny,holding,22,float32,,,,,rw\npump,coil,10,bool,,,,,rw\nwo,holding,30,uint16,,,,,rw\n');
+    await peer.set(1, 'holding', 20, [100]);
+    const audit = new AuditLog();
+    const w = new TagWriter({ line, unit: 1, device: 'plc', tags: table, audit, oldValue: () => 'stale cache' });
+    const res = await w.write({ sp: 21.55, tiny: 1e-300, pump: 1 }, 'test');
+    const by = new Map(res.audit.map((r) => [r.tag, r]));
+    assert.deepEqual([by.get('sp')!.old, by.get('sp')!.new, by.get('sp')!.requested], [10, 21.6, 21.55]);
+    assert.deepEqual([by.get('tiny')!.new, by.get('tiny')!.requested], [0, 1e-300]);
+    assert.deepEqual([by.get('pump')!.new, by.get('pump')!.requested], [true, 1]);
+    assert.ok(res.audit.every((r) => r.oldSource === 'read' && r.outcome === 'written'));
+    // back to back: each write's old is the previous write's new, never a cached value
+    const a = w.write({ sp: 1 }, 'a');
+    const b = w.write({ sp: 2 }, 'b');
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.equal(ra.audit[0].old, 21.6);
+    assert.equal(rb.audit[0].old, 1);
+    assert.equal(rb.audit[0].new, 2);
+  });
+
+  test('a burst of commands: queued writes of a tag collapse to the latest, every command gets an outcome', async () => {
+    const audit = new AuditLog({ ringSize: 5000 });
+    const w = new TagWriter({ line, unit: 1, device: 'plc', tags, audit });
+    const q = new TagWriteQueue(w, { device: 'plc', audit });
+    const before = line.state().units[1]?.requests ?? 0;
+    const outcomes = await Promise.all(Array.from({ length: 2000 }, (_, i) => q.submit(new Map([['sp', Math.round(i) / 10]]), `cmd${i}`)));
+    const written = outcomes.filter((o) => o.outcome === 'written');
+    const superseded = outcomes.filter((o) => o.outcome === 'superseded');
+    assert.equal(written.length + superseded.length, 2000);
+    assert.ok(written.length >= 2 && written.length <= 3, `the first goes out at once, the latest after it: ${written.length} written`);
+    assert.equal(outcomes[1999].outcome, 'written', 'the last command is always written');
+    assert.deepEqual(await peer.get(1, 'holding', 0, 1), [1999]);
+    const sent = (line.state().units[1]?.requests ?? 0) - before;
+    assert.ok(sent <= 6, `at most a read and a write per written command, got ${sent} requests`);
+    assert.equal(audit.recent().filter((r) => r.outcome === 'superseded').length, superseded.length);
+    // a multi-tag command keeps the tags nobody replaced
+    const first = q.submit(new Map<string, unknown>([['sp', 1]]), 'x');
+    const partial = q.submit(new Map<string, unknown>([['sp', 2], ['mode', 7]]), 'y');
+    const later = q.submit(new Map<string, unknown>([['sp', 3]]), 'z');
+    const [o1, o2, o3] = await Promise.all([first, partial, later]);
+    assert.equal(o1.outcome, 'written');
+    assert.ok(o2.outcome === 'written' && o2.superseded.join() === 'sp' && o2.result.tags.join() === 'mode');
+    assert.equal(o3.outcome, 'written');
+    const regs = await peer.get(1, 'holding', 0, 4);
+    assert.deepEqual([regs[0], regs[3]], [30, 7]);
+    assert.throws(() => q.submit(new Map([['serial', 1]]), 'r'), WriteValidationError);
+  });
+
+  test('a full request queue is its own error kind, not a connection error', async () => {
+    const small = createModbusLine({ name: 'queue-full-test', transport: { kind: 'tcp', host: '127.0.0.1', port: peer.port! }, timeoutMs: 1000, maxQueuedPerUnit: 2, maxInFlight: 1 });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => small.read(1, 'holding', 0, 1)));
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error);
+      assert.ok(refused.length >= 5);
+      assert.ok(refused.every((e) => e instanceof ModbusQueueFullError && /request queue of unit 1 is full \(2\)/.test(e.message)));
+      const metric = await metricsRegistry().getSingleMetric('edgegw_modbus_errors_total')!.get();
+      const kinds = metric.values.filter((v) => v.labels.line === 'queue-full-test').map((v) => [v.labels.kind, v.value]);
+      assert.deepEqual(kinds, [['queue_full', refused.length]]);
+    } finally {
+      await small.close();
+    }
   });
 });
