@@ -1,4 +1,4 @@
-// DBC decode throughput over the reference frames of the opendbc files (../shared/dbc/expected),
+// DBC decode throughput over the reference frames of the opendbc files (test/fixtures/dbc/expected),
 // classic frames (<= 8 bytes) only so that candied can take every one of them, side by side in
 // one run on one core:
 //   1. our DbcCodec (generated decoder per message);
