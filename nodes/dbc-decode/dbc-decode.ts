@@ -39,7 +39,7 @@ export = function (RED: NodeAPI) {
       node.log(`${loaded.origin}: ${loaded.warnings.length} DBC warnings, first: line ${loaded.warnings[0].line}: ${loaded.warnings[0].message}`);
     }
     const labels = Boolean(def.labels);
-    const device = String(def.device ?? '').trim();
+    const device = (typeof def.device === 'string' ? def.device : '').trim();
     node.status({ fill: 'green', shape: 'dot', text: `${RED._('dbc-decode.status.ready')}: ${loaded.db.messages.length}/${countSignals(loaded.db)}` });
 
     const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);

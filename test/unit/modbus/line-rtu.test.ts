@@ -134,7 +134,7 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
       assert.equal(a.status, 'fulfilled', `round ${round}: unit 1 ${a.status === 'rejected' ? String(a.reason) : ''}`);
       assert.equal(b.status, 'fulfilled', `round ${round}: unit 2 ${b.status === 'rejected' ? String(b.reason) : ''}`);
       assert.equal(c.status, 'rejected', `round ${round}: unit 3 answered`);
-      assert.equal((c as PromiseRejectedResult).reason.name, 'BreakerOpenError', `round ${round}: unit 3`);
+      assert.equal((c).reason.name, 'BreakerOpenError', `round ${round}: unit 3`);
     }
     assert.equal(units()[1].requests - wireBefore[1], ROUNDS, 'unit 1: one wire request a round');
     assert.equal(units()[2].requests - wireBefore[2], ROUNDS, 'unit 2: one wire request a round');
