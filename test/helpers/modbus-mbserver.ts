@@ -19,7 +19,11 @@ function haveLibmodbus(): boolean {
 
 /** needPeers() entry: a C compiler, pkg-config and libmodbus-dev (the source is in the repo). */
 export function haveMbserver(): [string, boolean, string] {
-  return ['C compiler and libmodbus (cc, pkg-config, libmodbus-dev) to build test/peers/modbus-tcp-server.c', haveCommand('cc') && haveLibmodbus(), 'apt-get install build-essential pkg-config libmodbus-dev'];
+  return [
+    'C compiler and libmodbus (cc, pkg-config, libmodbus-dev) to build test/peers/modbus-tcp-server.c',
+    haveCommand('cc') && haveLibmodbus(),
+    'apt-get install build-essential pkg-config libmodbus-dev',
+  ];
 }
 
 /** Builds the server once per source content; returns the binary's path. Throws naming the step that failed. */
