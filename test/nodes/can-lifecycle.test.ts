@@ -166,7 +166,8 @@ describe('CAN node lifecycle', () => {
       // a leak of one descriptor per deploy would be 100; a couple may be in flight either time
       assert.ok(Math.abs(after.fds - before.fds) <= 3, `open descriptors: ${before.fds} before, ${after.fds} after`);
       assert.deepEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
-      assert.equal(peer.channelOpen, false, 'the last undeploy closed the SLCAN channel');
+      // the close command crosses a pty (socat) to the peer: wait for it to arrive, bounded
+      await waitFor('the last undeploy to close the SLCAN channel at the peer', () => !peer.channelOpen, 30_000);
       assert.equal(before.health, 0);
       assert.equal(before.series, 0);
     } finally {
