@@ -1,4 +1,4 @@
-// DBC decode throughput over the reference frames of the opendbc files (../shared/dbc/expected),
+// DBC decode throughput over the reference frames of the opendbc files (test/fixtures/dbc/expected),
 // classic frames (<= 8 bytes) only so that candied can take every one of them, side by side in
 // one run on one core:
 //   1. our DbcCodec (generated decoder per message);
@@ -72,7 +72,7 @@ function load(candied: Candied): { sets: FileSet[]; candiedRefused: string[] } {
       can,
       frames,
       buffers: frames.map((f) => Buffer.from(f.data, 'hex')),
-      candiedFrames: can ? frames.map((f) => can!.createFrame(f.extended ? f.id + 0x80000000 : f.id, [...Buffer.from(f.data, 'hex')], f.extended)) : [],
+      candiedFrames: can ? frames.map((f) => can.createFrame(f.extended ? f.id + 0x80000000 : f.id, [...Buffer.from(f.data, 'hex')], f.extended)) : [],
     });
   }
   return { sets, candiedRefused };
@@ -106,7 +106,6 @@ function main(): void {
     console.log(`can-decode benchmark skipped: ${missing}`);
     return;
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const candied = require('candied') as Candied;
   const { sets: allSets, candiedRefused } = load(candied);
   // The same frames for everyone: files candied can load.

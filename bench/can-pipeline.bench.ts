@@ -1,7 +1,7 @@
 // A CAN pipeline through a real Node-RED 4.1 runtime (embedded from our devDependency, no test
 // helper spies): can-interface (candump replay, as fast as possible) -> can-in -> dbc-decode ->
 // a counting sink, over ~200,000 frames of a real DBC (opendbc vw_mqb.dbc, its reference frames
-// from ../shared/dbc/expected repeated). Side by side in one run, alternating in rounds:
+// from test/fixtures/dbc/expected repeated). Side by side in one run, alternating in rounds:
 //   - per frame:     can-in one message per frame       -> dbc-decode one message per CAN message
 //   - per message:   can-in batches (every BATCH_MS)     -> dbc-decode one message per CAN message (the baseline)
 //   - batch:         can-in batches                      -> dbc-decode one message per input batch

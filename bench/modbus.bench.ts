@@ -15,9 +15,8 @@
 // (neighbours in time), and the client CPU time per request is shown too (steadier than rates
 // on a shared machine).
 // Run: node --expose-gc --import tsx bench/modbus.bench.ts   (never fails on a number)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
 import { createModbusLine } from '../lib/modbus/line/line';
@@ -25,10 +24,12 @@ import { DevicePoller } from '../lib/modbus/poller/poller';
 import { packBlocks, planItem } from '../lib/modbus/poller/planner';
 import { parseTagTableCsv, serializeTagTableCsv } from '../lib/modbus/tag-table';
 import type { TagDef, TagType } from '../lib/modbus/types';
+import { startMbserver } from '../test/helpers/modbus-mbserver';
+
+type ModbusTcpServer = Awaited<ReturnType<typeof startMbserver>>;
 
 const ROOT = join(__dirname, '..');
 const CACHE = join(ROOT, '.bench-cache');
-const MBSERVER_SRC = '/work/shared/peers/mbserver.c';
 const CONTRIB = 'node-red-contrib-modbus';
 const CONTRIB_VERSION = '5.23.3';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
@@ -39,53 +40,6 @@ const NODE_RED_MS = Number(process.env.BENCH_NODE_RED_MS ?? 5000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-/** Builds the libmodbus server into the cache (again when the source is newer). */
-function buildMbserver(nodelay = false): string {
-  mkdirSync(CACHE, { recursive: true });
-  const bin = join(CACHE, nodelay ? 'mbserver-nodelay' : 'mbserver');
-  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(MBSERVER_SRC).mtimeMs) return bin;
-  let src = MBSERVER_SRC;
-  if (nodelay) {
-    // the same server with TCP_NODELAY on every accepted socket (a diagnostic variant, in the cache only)
-    const text = readFileSync(MBSERVER_SRC, 'utf8');
-    const patched = text
-      .replace('#include <sys/socket.h>', '#include <sys/socket.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>')
-      .replace('if (c >= 0) {', 'if (c >= 0) { int one = 1; setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);');
-    if (patched === text || !patched.includes('TCP_NODELAY')) throw new Error('cannot patch mbserver.c for TCP_NODELAY');
-    src = join(CACHE, 'mbserver-nodelay.c');
-    writeFileSync(src, patched);
-  }
-  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'libmodbus'], { encoding: 'utf8' });
-  if (flags.status !== 0) throw new Error(`pkg-config libmodbus failed (apt-get install libmodbus-dev): ${flags.stderr}`);
-  const cc = spawnSync('cc', ['-O2', '-o', bin, src, ...flags.stdout.trim().split(/\s+/)], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`cc mbserver.c failed: ${cc.stderr}`);
-  return bin;
-}
-
-async function startMbserver(bin: string): Promise<{ port: number; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn(bin, [String(port)], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = require('node:net').connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return { port, proc };
-    await sleep(50);
-  }
-  proc.kill('SIGKILL');
-  throw new Error('mbserver did not listen');
-}
 
 /** Installs the contrib package into the cache (not the repo's node_modules); returns its dir or why not. */
 function installContrib(): { dir?: string; why?: string } {
@@ -356,15 +310,14 @@ function tableParse(): { ms: number; tags: number } {
 async function main(): Promise<void> {
   const rows: Array<[string, Rate]> = [];
   const notes: string[] = [];
-  let bin: string;
+  let server: ModbusTcpServer;
   try {
-    bin = buildMbserver();
+    server = await startMbserver();
   } catch (err) {
     console.log(`| modbus benchmark | not run: ${(err as Error).message} |`);
     return;
   }
-  const server = await startMbserver(bin);
-  let quick: { port: number; proc: ChildProcess } | undefined;
+  let quick: ModbusTcpServer | undefined;
   try {
     const names: RunName[] = ['bare', 'line', 'poller', 'bare4', 'line4', 'poller4'];
     const lib = await libRounds(server.port, names);
@@ -384,7 +337,7 @@ async function main(): Promise<void> {
     // tells the server's Nagle delay from ours (see the note printed below).
     let nodelay: LibResult | undefined;
     try {
-      quick = await startMbserver(buildMbserver(true));
+      quick = await startMbserver({ nodelay: true });
       nodelay = await libRounds(quick.port, ['bare', 'poller', 'poller4']);
     } catch (err) {
       notes.push(`mbserver with TCP_NODELAY: not run (${(err as Error).message})`);
@@ -415,14 +368,14 @@ async function main(): Promise<void> {
     rows.push([`${CONTRIB} ${CONTRIB_VERSION}, one modbus-read node per tag (as in its examples)`, { requestsPerSec: NaN, registersPerSec: NaN, requestsPerScan: PER_TAG.length, note: 'requests per scan of this layout; throughput not run (1,000 nodes)' }]);
     const theirs = rows.find(([n]) => n.includes('hand-packed'))![1];
 
-    console.log(`Server: libmodbus mbserver (C) on 127.0.0.1; device: 1,000 tags (500 uint16, 250 float32, 250 int32) = ${REGISTERS} holding registers.`);
+    console.log(`Server: test/peers/modbus-tcp-server.c (libmodbus, C; 'mbserver') on 127.0.0.1; device: 1,000 tags (500 uint16, 250 float32, 250 int32) = ${REGISTERS} holding registers.`);
     console.log(`Rounds: ${ROUNDS} x ${ROUND_MS} ms per row, the rows of each table alternating within every round (bare, ours, bare, ours...); figures are medians over rounds,`);
     console.log(`"vs baseline" is the median of the per-round ratios to the bare modbus-serial row with the same requests in flight. Node-RED rows: ${NODE_RED_MS} ms each.\n`);
     console.log('| measurement | requests/s | vs baseline (requests/s) | registers/s | tags/s | client CPU µs/request | note |');
     console.log('|---|---:|---:|---:|---:|---:|---|');
     for (const [name, r, ratio] of libRows) console.log(`| ${name} | ${fmt(r.requestsPerSec)} | ${ratio} | ${fmt(r.registersPerSec)} | ${fmt(r.tagsPerSec)} | ${fmt(r.cpuUsPerRequest, 1)} | ${r.note ?? ''} |`);
     if (nodelay) {
-      console.log('\nThe same server built with TCP_NODELAY on accepted sockets (mbserver-nodelay), same alternation:\n');
+      console.log('\nThe same server run with --nodelay (TCP_NODELAY on accepted sockets: mbserver-nodelay), same alternation:\n');
       console.log('| measurement | requests/s | vs baseline (requests/s) | tags/s | client CPU µs/request |');
       console.log('|---|---:|---:|---:|---:|');
       for (const n of ['bare', 'poller', 'poller4'] as const) {
@@ -453,8 +406,8 @@ async function main(): Promise<void> {
     console.log(`\nNote on pipelining: mbserver (like libmodbus servers that accept() without TCP_NODELAY, and many embedded stacks) leaves Nagle on. With two or more answers outstanding the server holds the second until the first is acknowledged, and the client acknowledges at once only when it has something to send; at the end of every scan it has not, so the kernel's delayed ACK (tens of ms) stalls the last answers. One-scan-after-another polling hits it at every scan (row 6), hence the TCP_NODELAY table. Rows 4-5 (bare modbus-serial too) are also far below what the same continuous pipelined loops reach in a process of their own (17,000-23,000 requests/s on this machine): the kernel's ACK mode after each idle gap between rounds is the suspect, not established. Node cannot set TCP_QUICKACK on the client side. Our own socket has setNoDelay(true).`);
     if (notes.length) console.log('\n' + notes.join('\n'));
   } finally {
-    server.proc.kill('SIGKILL');
-    quick?.proc.kill('SIGKILL');
+    await server.stop();
+    await quick?.stop();
   }
 }
 

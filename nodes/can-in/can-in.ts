@@ -1,5 +1,5 @@
 // can-in: frames from a can-interface, filtered by id/mask, one message each or batched.
-import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
+import type { NodeAPI, Node, NodeDef } from '../common/red';
 import { CanFilterError, framePayload, frameTopic, matchesAny, parseFilters, type CanFilter } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
@@ -69,7 +69,7 @@ export = function (RED: NodeAPI) {
           else if (!batchTimer) batchTimer = setTimeout(flush, batchMs);
           return;
         }
-        node.send({ topic: frameTopic(f), payload: framePayload(f) } as NodeMessage);
+        node.send({ topic: frameTopic(f), payload: framePayload(f) });
       },
       state(state, stateDetail) {
         clearInterval(rateTimer);

@@ -65,7 +65,7 @@ export = function (RED: NodeAPI) {
     }
     node.label = bus ? bus.source.description : `can-interface ${node.name ?? node.id}`;
 
-    const labels = { interface: node.id, name: node.name ?? '', kind: String(def.kind ?? '') };
+    const labels = { interface: node.id, name: node.name ?? '', kind: typeof def.kind === 'string' ? def.kind : '' };
     const m = metrics();
     const counted = { frames: 0, sent: 0, errors: 0, busOff: 0 };
     let statsTimer: NodeJS.Timeout | undefined;

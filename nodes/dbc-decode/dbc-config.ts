@@ -117,6 +117,7 @@ const ROUTES_KEY = Symbol.for('edgegw.dbc.checkRoute');
 
 /** Registers POST /edgegw/dbc/check once per admin app (dbc-decode and dbc-encode both ask). */
 export function registerDbcCheckRoute(RED: NodeAPI): void {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the assertion adds the symbol-keyed mark; tsc needs it (the rule misreads the intersection)
   const app = RED.httpAdmin as (NonNullable<NodeAPI['httpAdmin']> & { [ROUTES_KEY]?: boolean }) | undefined;
   if (!app || app[ROUTES_KEY]) return;
   app[ROUTES_KEY] = true;

@@ -41,7 +41,7 @@ export = function (RED: NodeAPI) {
     }
     const labels = Boolean(def.labels);
     const exact = Boolean(def.exact);
-    const device = String(def.device ?? '').trim();
+    const device = (typeof def.device === 'string' ? def.device : '').trim();
     node.status({ fill: 'green', shape: 'dot', text: RED._('dbc-decode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) }) });
 
     const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);

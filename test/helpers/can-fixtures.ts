@@ -1,15 +1,18 @@
-// The shared DBC fixtures (../shared/dbc beside the repo): paths, the reference frames of
-// expected/*.jsonl, and the value comparison the conformance tests use.
+// The DBC fixtures of test/fixtures/dbc (cantools and opendbc corpora, MIT): paths, the
+// reference frames of expected/*.jsonl, and the value comparison the conformance tests use.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { missingPeer } from './peers';
 
-export const DBC_FIXTURES = path.join(__dirname, '../../../shared/dbc');
+export const DBC_FIXTURES = path.join(__dirname, '..', 'fixtures', 'dbc');
 export const DBC_CORPORA = ['cantools', 'opendbc'] as const;
 
-/** Skip reason when the fixtures are absent (throws under CI=true). */
+/**
+ * Skip reason when the fixtures are absent (throws under CI=true). They are part of the
+ * repository, so this only triggers in a partial checkout (e.g. a sparse or shallow export).
+ */
 export function fixturesMissing(): string | null {
-  return missingPeer('DBC fixtures at ../shared/dbc', existsSync(path.join(DBC_FIXTURES, 'expected', 'SUMMARY.tsv')), 'check out the shared fixtures beside the repository');
+  return missingPeer('DBC fixtures at test/fixtures/dbc', existsSync(path.join(DBC_FIXTURES, 'expected', 'SUMMARY.tsv')), 'a full checkout of the repository (git checkout -- test/fixtures)');
 }
 
 export function dbcFiles(corpus: string): string[] {

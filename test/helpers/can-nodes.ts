@@ -5,9 +5,10 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } 
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { DBC_FIXTURES } from './can-fixtures';
 
 export const repoRoot = join(__dirname, '..', '..');
-export const dbcPath = (...parts: string[]) => join(repoRoot, '..', 'shared', 'dbc', ...parts);
+export const dbcPath = (...parts: string[]) => join(DBC_FIXTURES, ...parts);
 export const MOTOHAWK = dbcPath('cantools', 'motohawk.dbc');
 
 export interface ExpectedFrame {
@@ -17,7 +18,7 @@ export interface ExpectedFrame {
   signals: Record<string, number | string>;
 }
 
-/** The reference decodes of ../shared/dbc/expected/<file>.jsonl. */
+/** The reference decodes of test/fixtures/dbc/expected/<file>.jsonl. */
 export function expectedFrames(dbcFile: string): ExpectedFrame[] {
   return readFileSync(dbcPath('expected', `${dbcFile}.jsonl`), 'utf8')
     .split('\n')

@@ -1,41 +1,58 @@
-// The fast libmodbus server of /work/shared/peers (holding register i = i, input register
-// i = 2i, 10,000 of each; anything beyond answers "illegal data address"), built once into a
-// temp dir. For tests that need many requests quickly (pymodbus is too slow for that).
+// The fast Modbus TCP peer of test/peers/modbus-tcp-server.c (libmodbus, C: holding register
+// i = i, input register i = 2i, 10,000 of each; anything beyond answers "illegal data address"),
+// built with the system compiler into a cache dir keyed by the source's content, so an edited
+// source rebuilds and parallel test files share one binary. For tests and benchmarks that need
+// many requests quickly (pymodbus is too slow for that).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { haveCommand } from './peers';
 import { freePort, startProcess, waitForPort, type Peer } from './process';
 
-export const MBSERVER_SRC = process.env.EDGEGW_MBSERVER_SRC ?? '/work/shared/peers/mbserver.c';
+export const MODBUS_TCP_SERVER_SRC = join(__dirname, '..', 'peers', 'modbus-tcp-server.c');
 
-/** needPeers() entry: the C source, a compiler and libmodbus-dev. */
-export function haveMbserver(): [string, boolean, string] {
-  const ok =
-    existsSync(MBSERVER_SRC) &&
-    spawnSync('sh', ['-c', 'command -v cc'], { stdio: 'ignore' }).status === 0 &&
-    spawnSync('pkg-config', ['--exists', 'libmodbus'], { stdio: 'ignore' }).status === 0;
-  return ['libmodbus mbserver (cc, libmodbus-dev, ' + MBSERVER_SRC + ')', ok, 'apt-get install gcc pkg-config libmodbus-dev'];
+function haveLibmodbus(): boolean {
+  return spawnSync('pkg-config', ['--exists', 'libmodbus'], { stdio: 'ignore' }).status === 0;
 }
 
-function build(): string {
-  const dir = join(tmpdir(), 'edgegw-mbserver');
+/** needPeers() entry: a C compiler, pkg-config and libmodbus-dev (the source is in the repo). */
+export function haveMbserver(): [string, boolean, string] {
+  return [
+    'C compiler and libmodbus (cc, pkg-config, libmodbus-dev) to build test/peers/modbus-tcp-server.c',
+    haveCommand('cc') && haveLibmodbus(),
+    'apt-get install build-essential pkg-config libmodbus-dev',
+  ];
+}
+
+/** Builds the server once per source content; returns the binary's path. Throws naming the step that failed. */
+export function buildModbusTcpServer(): string {
+  const source = readFileSync(MODBUS_TCP_SERVER_SRC);
+  const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'edgegw-peers');
+  const bin = join(dir, `modbus-tcp-server-${key}`);
+  if (existsSync(bin)) return bin;
   mkdirSync(dir, { recursive: true });
-  const bin = join(dir, 'mbserver');
-  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(MBSERVER_SRC).mtimeMs) return bin;
-  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'libmodbus'], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
+  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'libmodbus'], { encoding: 'utf8' });
+  if (flags.status !== 0) throw new Error(`pkg-config --cflags --libs libmodbus failed (apt-get install pkg-config libmodbus-dev): ${flags.stderr || String(flags.error)}`);
   const tmp = `${bin}.${process.pid}`;
-  const cc = spawnSync('cc', ['-O2', '-o', tmp, MBSERVER_SRC, ...flags], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`building mbserver failed: ${cc.stderr}`);
+  const cc = spawnSync('cc', ['-O2', '-o', tmp, MODBUS_TCP_SERVER_SRC, ...flags.stdout.trim().split(/\s+/).filter(Boolean)], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`cc ${MODBUS_TCP_SERVER_SRC} failed: ${cc.stderr || String(cc.error)}`);
   // rename is atomic: parallel test files never run a half-written binary
-  spawnSync('mv', ['-f', tmp, bin]);
+  renameSync(tmp, bin);
   return bin;
 }
 
-export async function startMbserver(): Promise<{ port: number; peer: Peer; stop(): Promise<void> }> {
-  const bin = build();
+export interface ModbusTcpServerOptions {
+  /** TCP_NODELAY on accepted sockets (default: Nagle on, like many embedded stacks). */
+  nodelay?: boolean;
+}
+
+export async function startMbserver(options: ModbusTcpServerOptions = {}): Promise<{ port: number; peer: Peer; stop(): Promise<void> }> {
+  const bin = buildModbusTcpServer();
   const port = await freePort();
-  const peer = startProcess(bin, [String(port)]);
+  const peer = startProcess(bin, [String(port), ...(options.nodelay ? ['--nodelay'] : [])]);
   await waitForPort(port);
   return { port, peer, stop: () => peer.stop('SIGKILL') };
 }

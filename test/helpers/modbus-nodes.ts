@@ -49,10 +49,9 @@ export function testNodesModule(RED: NodeAPI): void {
 
 /** Keys (a.b.c) and their __placeholders__ of a node's locale message catalog. */
 export function localeKeys(type: string, lang: string): Map<string, string> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  const { join } = require('node:path') as typeof import('node:path');
-  const doc = JSON.parse(readFileSync(join(__dirname, '..', '..', 'nodes', type, 'locales', lang, `${type}.json`), 'utf8'));
+  const nodePath = require('node:path') as typeof import('node:path');
+  const doc = JSON.parse(readFileSync(nodePath.join(__dirname, '..', '..', 'nodes', type, 'locales', lang, `${type}.json`), 'utf8'));
   const out = new Map<string, string>();
   const walk = (o: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(o)) {

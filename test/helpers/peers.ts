@@ -40,7 +40,9 @@ export const PEER = {
   mosquitto: (): [string, boolean, string] => ['mosquitto', haveCommand('mosquitto'), 'apt-get install mosquitto'],
   mosquittoClients: (): [string, boolean, string] => ['mosquitto_sub', haveCommand('mosquitto_sub'), 'apt-get install mosquitto-clients'],
   socat: (): [string, boolean, string] => ['socat', haveCommand('socat'), 'apt-get install socat'],
-  pymodbus: (): [string, boolean, string] => ['python3-pymodbus', havePythonModule('pymodbus'), 'apt-get install python3-pymodbus'],
+  // the server module, not just the package: it imports pyserial and serial_asyncio, which the
+  // Debian package only recommends (an install without recommends has pymodbus that cannot serve)
+  pymodbus: (): [string, boolean, string] => ['python3-pymodbus with pyserial and serial_asyncio', havePythonModule('pymodbus.server.async_io'), 'apt-get install python3-pymodbus python3-serial python3-serial-asyncio'],
   mbpoll: (): [string, boolean, string] => ['mbpoll', haveCommand('mbpoll'), 'apt-get install mbpoll'],
   canmatrix: (): [string, boolean, string] => ['python3-canmatrix', havePythonModule('canmatrix'), 'apt-get install python3-canmatrix'],
   influxdb: (): [string, boolean, string] => ['influxd (InfluxDB 1.x)', haveCommand('influxd'), 'apt-get install influxdb'],

@@ -55,7 +55,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
   for (;;) {
     try {
       const v = await check();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
     } catch (err) {
       if ((err as { fatal?: boolean }).fatal) throw err;
       lastErr = err;

@@ -154,7 +154,13 @@ export async function startPymodbus(opts: PymodbusOptions): Promise<PymodbusServ
     return reply.values;
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    // the pty's socat would otherwise outlive the failure and hold the test file open
+    if (pty) await pty.stop();
+    throw err;
+  }
 
   const server: PymodbusServer = {
     transport: opts.transport,

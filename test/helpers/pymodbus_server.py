@@ -11,7 +11,7 @@ ignore_missing_slaves=True the server then stays silent for it (a dead slave) wh
 units keep answering. (Removing it from the context instead takes effect one request late:
 pymodbus captures the unit list before it waits for the next frame.)
 
-Initial image of every unit (the same as ../shared/peers/mbserver.c for registers):
+Initial image of every unit (the same as test/peers/modbus-tcp-server.c for registers):
 holding[i] = i, input[i] = 2*i (mod 65536), coil[i] = i odd, discrete[i] = i % 3 == 0;
 or all zeros with --zeros.
 """

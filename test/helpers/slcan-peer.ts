@@ -202,13 +202,13 @@ export class RestartablePtyPair {
 
   async start(): Promise<void> {
     this.peer = startProcess('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.a}`, `pty,raw,echo=0,link=${this.b}`]);
-    await waitFor('socat pty pair', () => existsSync(this.a) && existsSync(this.b), 5000);
+    await waitFor('socat pty pair', () => existsSync(this.a) && existsSync(this.b), 30_000);
   }
 
   async stop(): Promise<void> {
     await this.peer?.stop();
     this.peer = undefined;
-    await waitFor('pty links removed', () => !existsSync(this.a) && !existsSync(this.b), 5000);
+    await waitFor('pty links removed', () => !existsSync(this.a) && !existsSync(this.b), 30_000);
   }
 
   async dispose(): Promise<void> {

@@ -15,7 +15,7 @@ export async function ptyPair(): Promise<PtyPair> {
   const a = join(dir, 'ttyA');
   const b = join(dir, 'ttyB');
   const peer: Peer = startProcess('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`]);
-  await waitFor('socat pty pair', () => existsSync(a) && existsSync(b), 5000);
+  await waitFor('socat pty pair', () => existsSync(a) && existsSync(b), 30_000);
   return {
     a,
     b,

@@ -132,7 +132,7 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
       return r && r.status === 200 ? ((await r.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>) : null;
     }, 120000, 250);
     const ours = sets.filter((s) => s.module === '@edgegw/node-red-gateway');
-    for (const s of ours) assert.equal(s.err, undefined, `${rt.label}: node set ${s.types} failed to load: ${s.err}`);
+    for (const s of ours) assert.equal(s.err, undefined, `${rt.label}: node set ${s.types.join(',')} failed to load: ${String(s.err)}`);
     const registered = new Set(ours.filter((s) => s.enabled && !s.err).flatMap((s) => s.types));
     for (const type of ourTypes) assert.ok(registered.has(type), `${rt.label}: ${type} registered (sets: ${JSON.stringify(ours)})`);
     if (ourTypes.length > 0) {

@@ -132,16 +132,21 @@ describe('CAN node lifecycle', () => {
       { id: 'out2', z: 'tab', type: 'can-out', interface: 'busR' },
       { id: 'sink', z: 'tab', type: 'test-collect' },
     ];
+    // Bounded waits as generous as a loaded machine needs (each deploy starts a serial port, a
+    // pty peer and a replay): they count events, they do not time anything.
+    const DEPLOY_DEADLINE_MS = 60_000;
     const cycle = async (i: number) => {
       await helper.load(modules(), flow);
       await waitFor(`deploy ${i}: interfaces up`, () =>
         peer.channelOpen &&
         /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in1'))?.text ?? '') &&
         /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in2'))?.text ?? '') &&
-        /reconnecting|failed/.test(lastStatus(helper.getNode('in3'))?.text ?? ''));
+        /reconnecting|failed/.test(lastStatus(helper.getNode('in3'))?.text ?? ''), DEPLOY_DEADLINE_MS);
+      // counted from this deploy, not from the whole test: each deploy must carry its own frame
+      const sentBefore = peer.sent.length;
       peer.inject({ id: 0x1f0, extended: false, data: Buffer.from('c001400000000000', 'hex') });
       helper.getNode('enc').receive({ payload: { Temperature: 250, AverageRadius: 1, Enable: 1 } });
-      await waitFor(`deploy ${i}: traffic`, () => received('sink').length > 0 && peer.sent.length > i);
+      await waitFor(`deploy ${i}: traffic (frames decoded into the sink, one frame sent to the SLCAN peer)`, () => received('sink').length > 0 && peer.sent.length > sentBefore, DEPLOY_DEADLINE_MS);
       await helper.unload();
       clearCollected();
     };
@@ -157,11 +162,12 @@ describe('CAN node lifecycle', () => {
       await waitFor('resources back to the baseline', async () => {
         after = await snapshot();
         return Math.abs(after.fds - before.fds) <= 3 && isDeepStrictEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
-      }, 5000).catch(() => undefined);
+      }, 30_000).catch(() => undefined);
       // a leak of one descriptor per deploy would be 100; a couple may be in flight either time
       assert.ok(Math.abs(after.fds - before.fds) <= 3, `open descriptors: ${before.fds} before, ${after.fds} after`);
       assert.deepEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
-      assert.equal(peer.channelOpen, false, 'the last undeploy closed the SLCAN channel');
+      // the close command crosses a pty (socat) to the peer: wait for it to arrive, bounded
+      await waitFor('the last undeploy to close the SLCAN channel at the peer', () => !peer.channelOpen, 30_000);
       assert.equal(before.health, 0);
       assert.equal(before.series, 0);
     } finally {

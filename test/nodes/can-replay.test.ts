@@ -23,7 +23,7 @@ describe('CAN nodes over a candump replay', () => {
   let log: string;
   let reference: ExpectedFrame[];
   let unknownCount = 0;
-  let badLines: number[] = [];
+  const badLines: number[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edgegw-canlog-'));

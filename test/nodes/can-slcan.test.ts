@@ -98,7 +98,7 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
     assert.equal(h.type, 'can-interface');
     assert.equal(h.state, 'ok');
     assert.equal(h.name, 'bench bus');
-    await waitFor('metrics updated', async () => /edgegw_can_frames_received_total\{interface="bus",name="bench bus",kind="slcan"\} 9/.test(await metricsRegistry().metrics()), 5000);
+    await waitFor('metrics updated', async () => /edgegw_can_frames_received_total\{interface="bus",name="bench bus",kind="slcan"\} 9/.test(await metricsRegistry().metrics()), 30_000);
   });
 
   test('can-in filters by id/mask and batches', async () => {

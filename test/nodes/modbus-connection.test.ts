@@ -88,10 +88,10 @@ describe('modbus-connection node', () => {
     const c = helper.getNode('conn') as ModbusConnectionNode;
     assert.deepEqual(await c.line!.read(1, 'holding', 0, 3), [0, 1, 2]);
     await c.line!.read(2, 'input', 0, 1);
-    await waitFor('client connected', () => lastStatus(helper.getNode('client'))?.text === 'modbus-connection.status.connected', 5000);
+    await waitFor('client connected', () => lastStatus(helper.getNode('client'))?.text === 'modbus-connection.status.connected', 30_000);
     assert.deepEqual(lastStatus(helper.getNode('client')), { fill: 'green', shape: 'dot', text: 'modbus-connection.status.connected' });
     assert.deepEqual(c.statusText(), { fill: 'green', shape: 'dot', text: 'modbus-connection.status.connected' });
-    await waitFor('health per unit', () => healthRegistry().list().some((e) => e.id === 'conn/unit/2'), 2000);
+    await waitFor('health per unit', () => healthRegistry().list().some((e) => e.id === 'conn/unit/2'), 30_000);
     const line = healthRegistry().list().find((e) => e.id === 'conn');
     assert.equal(line?.state, 'ok');
     assert.equal(line?.name, 'plc line');
@@ -110,7 +110,7 @@ describe('modbus-connection node', () => {
     await server!.silence(2, true);
     try {
       await assert.rejects(c.line!.read(2, 'holding', 0, 1));
-      await waitFor('breaker status', () => lastStatus(helper.getNode('client2'))?.text === 'modbus-connection.status.breakerOpen', 3000);
+      await waitFor('breaker status', () => lastStatus(helper.getNode('client2'))?.text === 'modbus-connection.status.breakerOpen', 30_000);
       assert.deepEqual(lastStatus(helper.getNode('client2')), { fill: 'red', shape: 'ring', text: 'modbus-connection.status.breakerOpen' });
       assert.equal(lastStatus(helper.getNode('client1'))?.text, 'modbus-connection.status.connected', 'unit 1 is not affected');
       assert.equal(healthRegistry().list().find((e) => e.id === 'conn/unit/2')?.state, 'down');
@@ -120,12 +120,12 @@ describe('modbus-connection node', () => {
     }
     await server!.kill();
     try {
-      await waitFor('reconnecting status', () => statuses(helper.getNode('client1')).some((s) => s.text === 'modbus-connection.status.reconnecting'), 5000);
+      await waitFor('reconnecting status', () => statuses(helper.getNode('client1')).some((s) => s.text === 'modbus-connection.status.reconnecting'), 30_000);
       assert.equal(healthRegistry().list().find((e) => e.id === 'conn')?.state, 'down');
     } finally {
       await server!.start();
     }
-    await waitFor('connected again', () => lastStatus(helper.getNode('client1'))?.text === 'modbus-connection.status.connected', 5000);
+    await waitFor('connected again', () => lastStatus(helper.getNode('client1'))?.text === 'modbus-connection.status.connected', 30_000);
   });
 
   test('100 redeploys leave no timer, socket, listener, health entry or metric behind', peers, async () => {

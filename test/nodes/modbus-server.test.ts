@@ -37,7 +37,7 @@ function serverOf(id: string): ModbusServer {
 }
 const portOf = (id: string) => (serverOf(id).address() as { port: number }).port;
 async function listening(id: string): Promise<number> {
-  await waitFor(`${id} listening`, () => serverOf(id).status().serving, 5000);
+  await waitFor(`${id} listening`, () => serverOf(id).status().serving, 30_000);
   return portOf(id);
 }
 
@@ -93,13 +93,13 @@ describe('modbus-server node', () => {
     const node = helper.getNode('srv');
     node.receive({ payload: { area: 'holding', address: 3, values: [10, 20, 30] } });
     node.receive({ payload: [{ area: 'coil', address: 0, values: [true, false, true] }, { area: 'input', address: 1, value: 99, unit: 2 }] });
-    await waitFor('values set', () => serverOf('srv').getRegisters(2, 'input', 1, 1)[0] === 99, 2000);
+    await waitFor('values set', () => serverOf('srv').getRegisters(2, 'input', 1, 1)[0] === 99, 30_000);
     const t = (unit: number) => ({ tcp: { host: '127.0.0.1', port }, unit });
     assert.deepEqual([...(await mbpollRead(t(1), 'holding', 3, 3)).values.values()], [10, 20, 30]);
     assert.deepEqual([...(await mbpollRead(t(1), 'coil', 0, 3)).values.values()], [1, 0, 1]);
     assert.deepEqual([...(await mbpollRead(t(2), 'input', 1, 1)).values.values()], [99]);
     assert.equal((await mbpollWrite(t(2), 'holding', 50, [7, 8])).code, 0);
-    await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 3000);
+    await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 30_000);
     const msg = received.get('sink')![0];
     assert.equal(msg.topic, 'sim/write');
     assert.deepEqual(msg.payload, { unit: 2, area: 'holding', address: 50, values: [7, 8] });
@@ -114,7 +114,7 @@ describe('modbus-server node', () => {
     node.receive({ payload: { temperature: 21.5, counter: 0x12345678, setpoint: -12.3, running: true, name: 'PUMP' } });
     node.receive({ topic: 'alarm', payload: true });
     const s = serverOf('srv');
-    await waitFor('tags set', () => s.getRegisters(1, 'holding', 5, 1)[0] === 8, 2000);
+    await waitFor('tags set', () => s.getRegisters(1, 'holding', 5, 1)[0] === 8, 30_000);
     assert.deepEqual(s.getRegisters(1, 'holding', 0, 2), [0x41ac, 0x0000], 'float32 21.5, ABCD');
     assert.deepEqual(s.getRegisters(1, 'holding', 2, 2), [0x5678, 0x1234], 'uint32 CDAB: word swap');
     assert.deepEqual(s.getRegisters(1, 'holding', 4, 1), [0x10000 - 123], 'int16 with scale 0.1');
@@ -125,7 +125,7 @@ describe('modbus-server node', () => {
     const before = s.getRegisters(1, 'holding', 0, 6);
     node.receive({ payload: { temperature: 30, setpoint: 'hot' } });
     node.receive({ payload: { nosuchtag: 1 } });
-    await waitFor('errors', () => errorsOf(node).length >= 2, 2000);
+    await waitFor('errors', () => errorsOf(node).length >= 2, 30_000);
     assert.ok(errorsOf(node).some((e) => /tag 'setpoint'/.test(e)), errorsOf(node).join('\n'));
     assert.ok(errorsOf(node).some((e) => /tag 'nosuchtag': unknown tag/.test(e)));
     assert.deepEqual(s.getRegisters(1, 'holding', 0, 6), before);
@@ -137,7 +137,7 @@ describe('modbus-server node', () => {
     } finally {
       await line.close();
     }
-    await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 3000);
+    await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 30_000);
     const msg = received.get('sink')![0] as { values?: Record<string, unknown>; tags?: Array<{ name: string; value: unknown; quality: string; device: string }> };
     assert.deepEqual(msg.values, { counter: 0x00010002 });
     assert.equal(msg.tags?.[0].name, 'counter');
@@ -149,14 +149,14 @@ describe('modbus-server node', () => {
     const pty = await ptyPair();
     try {
       await helper.load(modules(), [srv({ transport: 'rtu', path: pty.a, baudRate: 19200, parity: 'none', dataBits: 8, stopBits: 1, units: '4' }), sink]);
-      await waitFor('serial open', () => serverOf('srv').status().serving, 5000);
+      await waitFor('serial open', () => serverOf('srv').status().serving, 30_000);
       assert.match(lastStatus(helper.getNode('srv'))?.text ?? '', /modbus-server\.status\.open/);
       helper.getNode('srv').receive({ payload: { area: 'discrete', address: 2, values: [true, true] } });
       const t = { rtu: { path: pty.b, baudRate: 19200 }, unit: 4 };
-      await waitFor('set', () => serverOf('srv').getBits(4, 'discrete', 2, 1)[0], 2000);
+      await waitFor('set', () => serverOf('srv').getBits(4, 'discrete', 2, 1)[0], 30_000);
       assert.deepEqual([...(await mbpollRead(t, 'discrete', 1, 3)).values.values()], [0, 1, 1]);
       assert.equal((await mbpollWrite(t, 'coil', 9, [1])).code, 0);
-      await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 3000);
+      await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 30_000);
       assert.deepEqual(received.get('sink')![0].payload, { unit: 4, area: 'coil', address: 9, values: [true] });
       await helper.unload();
     } finally {
@@ -188,7 +188,7 @@ describe('modbus-server node', () => {
     await helper.load(modules(), flow);
     let port = await listening('srv');
     assert.equal((await mbpollWrite({ tcp: { host: '127.0.0.1', port }, unit: 2 }, 'holding', 20, [11, 22, 33])).code, 0);
-    await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 3000);
+    await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 30_000);
     const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port } });
     try {
       await line.write(1, 'holding', 0, Array.from({ length: 100 }, (_, i) => 500 + i));
@@ -253,9 +253,9 @@ describe('modbus-server node', () => {
     writeFileSync(file, 'not a database at all '.repeat(100));
     await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
     const node = helper.getNode('srv');
-    await waitFor('the start failure', () => errorsOf(node).length > 0, 5000);
+    await waitFor('the start failure', () => errorsOf(node).length > 0, 30_000);
     assert.ok(errorsOf(node).some((e) => e.includes(file) && /not a SQLite database/.test(e)), errorsOf(node).join('\n'));
-    await waitFor('red status', () => lastStatus(node)?.fill === 'red', 2000);
+    await waitFor('red status', () => lastStatus(node)?.fill === 'red', 30_000);
     assert.equal(lastStatus(node)?.text, 'modbus-server.status.error');
     assert.equal(healthRegistry().list().find((e) => e.id === 'srv')?.state, 'down');
     assert.equal(serverOf('srv').status().serving, false);
@@ -270,13 +270,13 @@ describe('modbus-server node', () => {
     try {
       await other.run('BEGIN IMMEDIATE');
       node.receive({ payload: { area: 'holding', address: 1, values: [111] } });
-      await waitFor('yellow status', () => lastStatus(node)?.fill === 'yellow', 8000); // after the 2 s busy timeout
+      await waitFor('yellow status', () => lastStatus(node)?.fill === 'yellow', 30_000); // after the 2 s busy timeout
       assert.equal(lastStatus(node)?.text, 'modbus-server.status.notSaved');
       assert.ok(errorsOf(node).some((e) => e.includes(file) && /not saved: .*locked by another connection/.test(e)), errorsOf(node).join('\n'));
       assert.equal(healthRegistry().list().find((e) => e.id === 'srv')?.state, 'degraded');
       await other.run('ROLLBACK');
       node.receive({ payload: { area: 'holding', address: 2, values: [222] } });
-      await waitFor('green again', () => lastStatus(node)?.fill === 'green', 8000);
+      await waitFor('green again', () => lastStatus(node)?.fill === 'green', 30_000);
       assert.deepEqual(await other.all('SELECT address, value FROM holding_registers ORDER BY address'), [{ address: 1, value: 111 }, { address: 2, value: 222 }], 'the failed write was kept and committed later');
     } finally {
       await other.close();
@@ -285,7 +285,7 @@ describe('modbus-server node', () => {
 
   test('sqlite3 not installed: the status says which package, nothing crashes', async () => {
     // the palette install where the native sqlite3 did not build, simulated by refusing to load it
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const Module = require('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
     const load = Module._load;
     Module._load = function (this: unknown, request: string, ...rest: unknown[]) {
@@ -302,7 +302,7 @@ describe('modbus-server node', () => {
     assert.ok(errorsOf(node).some((e) => /persistence: package "sqlite3" is not installed.*npm install sqlite3/.test(e)), errorsOf(node).join('\n'));
     assert.equal(existsSync(join(dir, 'never.db')), false);
     node.receive({ payload: { area: 'holding', address: 0, values: [1] } });
-    await waitFor('input refused', () => errorsOf(node).some((e) => /is not running/.test(e)), 2000);
+    await waitFor('input refused', () => errorsOf(node).some((e) => /is not running/.test(e)), 30_000);
   });
 
   test('20 redeploys with SQLite persistence leave no file handle, timer or socket behind', needPeers(SQLITE_PEER()), async () => {
@@ -320,7 +320,7 @@ describe('modbus-server node', () => {
       await helper.unload();
     }
     assert.deepEqual(await settleTo(baseline), []);
-    await waitFor(`open file descriptors back to ${baseFds}`, () => fds() <= baseFds, 3000);
+    await waitFor(`open file descriptors back to ${baseFds}`, () => fds() <= baseFds, 30_000);
     await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
     await listening('srv');
     assert.deepEqual(serverOf('srv').getRegisters(1, 'holding', 0, 1), [19], 'every close committed its write');
@@ -334,7 +334,7 @@ describe('modbus-server node', () => {
     node.receive({ payload: { area: 'input', address: 0, values: [70000] } });
     node.receive({ payload: { area: 'coil', address: 0, values: [1], unit: 9 } });
     node.receive({ payload: { temperature: 1 } });
-    await waitFor('four errors', () => errorsOf(node).length >= 4, 2000);
+    await waitFor('four errors', () => errorsOf(node).length >= 4, 30_000);
     const errors = errorsOf(node).join('\n');
     assert.match(errors, /holding 99\.\.100 is outside the image \(size 100\)/);
     assert.match(errors, /input 0: 70000 is not a register value/);
@@ -352,8 +352,8 @@ describe('modbus-server node', () => {
     const debug = require('@node-red/nodes/core/common/21-debug.js');
     const comment = require('@node-red/nodes/core/common/90-comment.js');
     await helper.load([inject, debug, comment, ...modules()], [{ id: 'tab', type: 'tab', label: 'example' }, ...flow]);
-    await waitFor('the example server is listening', () => serverOf('mbs.server').status().serving, 5000);
-    await waitFor('the inject nodes set values', () => serverOf('mbs.server').getRegisters(1, 'input', 100, 3).join() === '1,2,3' && serverOf('mbs.server').getBits(1, 'coil', 0, 1)[0], 5000);
+    await waitFor('the example server is listening', () => serverOf('mbs.server').status().serving, 30_000);
+    await waitFor('the inject nodes set values', () => serverOf('mbs.server').getRegisters(1, 'input', 100, 3).join() === '1,2,3' && serverOf('mbs.server').getBits(1, 'coil', 0, 1)[0], 30_000);
     const [hi] = serverOf('mbs.server').getRegisters(1, 'holding', 0, 2);
     assert.ok(hi >= 0x41a0 && hi <= 0x41c8, `temperature 20..25 as float32: ${hi.toString(16)}`);
   });
@@ -372,7 +372,7 @@ describe('modbus-server node', () => {
     helper.settings({ userDir });
     try {
       await helper.load(nodes, tabFlow);
-      await waitFor('the example server is listening', () => serverOf('mbsq.server').status().serving, 5000);
+      await waitFor('the example server is listening', () => serverOf('mbsq.server').status().serving, 30_000);
       const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port: portOf('mbsq.server') } });
       try {
         await line.write(1, 'holding', 4, [215, 30]);
@@ -382,7 +382,7 @@ describe('modbus-server node', () => {
       await helper.unload();
       assert.ok(existsSync(join(userDir, 'modbus-setpoints.db')));
       await helper.load(nodes, tabFlow);
-      await waitFor('listening again', () => serverOf('mbsq.server').status().serving, 5000);
+      await waitFor('listening again', () => serverOf('mbsq.server').status().serving, 30_000);
       assert.deepEqual(serverOf('mbsq.server').getRegisters(1, 'holding', 4, 2), [215, 30]);
     } finally {
       await helper.unload();

@@ -6,10 +6,11 @@ import { SLCAN_BITRATES } from './slcan-protocol';
 import { ReplaySource } from './replay-source';
 import { SlcanSource } from './slcan-source';
 import { SocketCanSource } from './socketcan-source';
-import type { FrameSource, SourceKind } from './source';
+import type { FrameSource } from './source';
 
 export interface FrameSourceConfig {
-  kind: SourceKind | string;
+  // a string from a config file or a node's editor, checked when the source is created
+  kind: string;
   /** socketcan: interface name */
   iface?: string;
   /** socketcan: kernel filters in candump syntax (see parseFilters) */

@@ -154,7 +154,10 @@ export class ReplaySource extends FrameSource {
     let firstTs: number | undefined;
     let lastTs: number | undefined;
     let timed = 0;
-    let startHost = 0;
+    // Host time (performance.now) just after the first timed frame was emitted: the origin of
+    // the schedule. Taken after the emit, not before it, so a listener that times frames from
+    // the first one it sees never finds a later frame ahead of its recorded gap.
+    let scheduleOrigin = 0;
 
     const playLine = async (line: string): Promise<void> => {
       lineNo++;
@@ -169,26 +172,23 @@ export class ReplaySource extends FrameSource {
         throw err;
       }
       if (!frame) return;
-      if (frame.ts !== undefined) {
+      const recordedTs = frame.ts;
+      if (recordedTs !== undefined) {
         timed++;
-        lastTs = frame.ts;
+        lastTs = recordedTs;
       }
-      if (pace === 'realtime' && frame.ts !== undefined) {
-        if (firstTs === undefined) {
-          firstTs = frame.ts;
-          startHost = performance.now();
-        }
-        const wait = startHost + ((frame.ts - firstTs) * 1000) / speed - performance.now();
-        if (wait >= 1) {
-          await this.sleep(wait);
-          this.check(gen);
-          sinceYield = 0;
-        }
+      const firstTimed = pace === 'realtime' && recordedTs !== undefined && firstTs === undefined;
+      if (pace === 'realtime' && recordedTs !== undefined && firstTs !== undefined) {
+        if (await this.sleepUntil(scheduleOrigin + ((recordedTs - firstTs) * 1000) / speed, gen)) sinceYield = 0;
       }
       if (timestamps === 'replay') frame.ts = Date.now() / 1000;
       if (iface !== undefined) frame.iface = iface;
       played++;
       this.emitFrame(frame);
+      if (firstTimed) {
+        firstTs = recordedTs;
+        scheduleOrigin = performance.now();
+      }
       if (++sinceYield >= chunkFrames) {
         sinceYield = 0;
         await new Promise<void>((r) => setImmediate(r));
@@ -214,6 +214,22 @@ export class ReplaySource extends FrameSource {
       if (this.stream === stream) this.stream = undefined;
     }
     return { played, timed, firstTs, lastTs };
+  }
+
+  /**
+   * Waits until performance.now() reaches `target` (never returns early: a timer can fire up to
+   * the event loop's cached-clock lag before its time, so the rest is slept again). Returns
+   * whether it slept at all. Targets are absolute, so a frame delayed by a whole-millisecond
+   * timer does not delay the frames after it.
+   */
+  private async sleepUntil(target: number, gen: number): Promise<boolean> {
+    let slept = false;
+    for (let remaining = target - performance.now(); remaining > 0; remaining = target - performance.now()) {
+      await this.sleep(Math.max(1, Math.ceil(remaining)));
+      this.check(gen);
+      slept = true;
+    }
+    return slept;
   }
 
   private sleep(ms: number): Promise<void> {

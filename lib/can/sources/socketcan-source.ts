@@ -25,7 +25,8 @@ export interface SocketCanMessage {
 }
 
 interface RawChannel {
-  addListener(event: 'onMessage' | 'onStopped', cb: (...args: any[]) => void): void;
+  addListener(event: 'onMessage', cb: (msg: SocketCanMessage) => void): void;
+  addListener(event: 'onStopped', cb: () => void): void;
   start(): void;
   stop(): void;
   send(msg: SocketCanMessage): number;

@@ -168,7 +168,7 @@ SIG_VALTYPE_ 257 F64 : 2;
     assert.equal(signals.F64, 2 * Math.PI + 1);
     const nan = Buffer.alloc(16);
     nan.writeFloatLE(Number.NaN, 0);
-    assert.ok(Number.isNaN(codec.decode(257, false, nan)!.signals.F32 as number));
+    assert.ok(Number.isNaN(codec.decode(257, false, nan)!.signals.F32));
   });
 
   test('64-bit signals: numbers while exact, BigInt beyond 2^53; signed; 40-bit Motorola; big integer scaling', () => {

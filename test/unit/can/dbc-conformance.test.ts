@@ -1,5 +1,5 @@
 // Conformance on real files: cantools' and opendbc's DBC corpora, and the frames a widely used
-// independent decoder produced for them (../shared/dbc/expected). Our decoding must match it.
+// independent decoder produced for them (test/fixtures/dbc/expected). Our decoding must match it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -96,18 +96,18 @@ describe('ReplaySource', () => {
   test('realtime pace keeps the recorded gaps (scaled by speed)', async () => {
     const file = writeLog('paced.log', [0, 0.1, 0.15, 0.3].map((t, i) => frameLine(i + 1, 5000 + t)));
     for (const speed of [1, 3]) {
-      const start = performance.now();
       const arrivals: number[] = [];
       const source = new ReplaySource({ file, pace: 'realtime', speed });
-      source.on('frame', () => arrivals.push(performance.now() - start));
+      source.on('frame', () => arrivals.push(performance.now()));
       const ended = new Promise<void>((r) => source.once('end', () => r()));
       await source.open();
       await ended;
       await source.close();
       assert.equal(arrivals.length, 4);
-      // never early (timers may fire up to a millisecond before their time)
+      // Measured from the first frame, the schedule's own origin: never early, by any margin.
+      // No upper bound: a loaded machine may deliver any frame late, and that is not a fault.
       const gaps = [0.1, 0.15, 0.3].map((t) => (t * 1000) / speed);
-      gaps.forEach((g, i) => assert.ok(arrivals[i + 1] - arrivals[0] >= g - 2, `frame ${i + 2} at ${arrivals[i + 1] - arrivals[0]} ms, recorded ${g} ms`));
+      gaps.forEach((g, i) => assert.ok(arrivals[i + 1] - arrivals[0] >= g, `frame ${i + 2} at ${arrivals[i + 1] - arrivals[0]} ms after frame 1, recorded ${g} ms`));
     }
   });
 

@@ -168,7 +168,7 @@ describe('codec against Python struct', () => {
       const want = v.type === 'float32' ? shortestFloat32(Math.fround(expected as number)) : expected;
       // 64-bit values come back as numbers when safe: compare them as bigints
       const got = typeof want === 'bigint' && typeof ours === 'number' ? BigInt(ours) : ours;
-      assert.equal(got, want, `${v.type} ${v.order} ${v.value}: decode of ${regs[i]}`);
+      assert.equal(got, want, `${v.type} ${v.order} ${v.value}: decode of ${regs[i].join(',')}`);
       const input = v.type === 'int64' || v.type === 'uint64' ? BigInt(v.value) : v.value;
       assert.deepEqual(encodeTag(t, input), regs[i], `${v.type} ${v.order} ${v.value}: encode`);
       assert.equal(String(decodedByPython[i]), String(v.type === 'float32' ? Math.fround(v.value as number) : v.value), `python round trip ${v.type} ${v.order}`);

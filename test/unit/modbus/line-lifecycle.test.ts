@@ -53,7 +53,7 @@ describe('Modbus line lifecycle', needPeers(PEER.pymodbus(), PEER.socat()), () =
     const baseline = resourceCounts();
     const port = await freePort();
     const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port }, reconnect: { minMs: 50, maxMs: 100 } });
-    await waitFor('reconnecting', () => line.state().connection === 'reconnecting', 5000, 10);
+    await waitFor('reconnecting', () => line.state().connection === 'reconnecting', 30_000, 10);
     const queued = line.read(1, 'holding', 0, 1);
     await line.close();
     await assert.rejects(queued, (e: unknown) => e instanceof ModbusConnectionError && /line closed/.test((e as Error).message));
@@ -76,7 +76,7 @@ describe('Modbus line lifecycle', needPeers(PEER.pymodbus(), PEER.socat()), () =
     assert.equal(line.state().connection, 'connecting');
     await line.read(1, 'holding', 0, 1).catch(() => undefined);
     // the request may give up (queueTimeoutMs) before a loaded event loop has run the accept
-    await waitFor('a connection after the first request', () => accepted >= 1, 5000, 10);
+    await waitFor('a connection after the first request', () => accepted >= 1, 30_000, 10);
     await line.close();
     await new Promise<void>((r) => srv.close(() => r()));
   });
@@ -84,7 +84,7 @@ describe('Modbus line lifecycle', needPeers(PEER.pymodbus(), PEER.socat()), () =
   test('close() is idempotent and a missing serial device only makes the line retry', async () => {
     const baseline = resourceCounts();
     const line = createModbusLine({ transport: { kind: 'rtu', path: '/dev/does-not-exist-edgegw', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 }, reconnect: { minMs: 20, maxMs: 40 } });
-    await waitFor('a failed open', () => line.state().lastError, 5000, 10);
+    await waitFor('a failed open', () => line.state().lastError, 30_000, 10);
     assert.match(line.state().lastError!, /cannot open rtu:\/dev\/does-not-exist-edgegw/);
     await Promise.all([line.close(), line.close()]);
     await line.close();

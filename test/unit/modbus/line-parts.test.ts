@@ -104,7 +104,7 @@ describe('FairScheduler', () => {
     q.items.push(req(1, 0), req(1, 1));
     const trial = s.next(4);
     assert.equal(trial?.req.trial, true);
-    trial!.queue.inFlight++;
+    trial.queue.inFlight++;
     assert.equal(s.next(4), undefined, 'the second waits for the trial');
     q.breaker.success();
     assert.equal(s.next(4)?.req.address, 1);

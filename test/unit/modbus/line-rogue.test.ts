@@ -70,9 +70,9 @@ describe('Modbus line against a rogue TCP server', () => {
   test('pipelined: bytes that are not Modbus TCP drop the connection; what was in flight fails typed, then it recovers', async () => {
     let broken = true;
     const { line, rogue } = await setup({ maxInFlight: 4, timeoutMs: 1000 }, (r) => (broken && r.unit === 2 ? { kind: 'garbage' } : r.unit === 3 && broken ? { kind: 'silent' } : { kind: 'ok' }));
-    await waitFor('connected', () => line.state().connection === 'connected', 5000);
+    await waitFor('connected', () => line.state().connection === 'connected', 30_000);
     const slow = line.read(3, 'holding', 5, 1); // on the wire, unanswered, when the garbage arrives
-    await waitFor('first request on the wire', () => rogue.requests() >= 1, 2000, 5);
+    await waitFor('first request on the wire', () => rogue.requests() >= 1, 30_000, 5);
     await assert.rejects(line.read(2, 'holding', 0, 1), (e: unknown) => e instanceof ModbusProtocolError && /out of sync/.test((e as Error).message));
     await assert.rejects(slow, (e: unknown) => e instanceof ModbusProtocolError && /out of sync/.test((e as Error).message));
     broken = false;
@@ -86,10 +86,10 @@ describe('Modbus line against a rogue TCP server', () => {
       if (r.unit === 1 && hangup) return { kind: 'silent' };
       return { kind: 'ok' };
     });
-    await waitFor('connected', () => line.state().connection === 'connected', 5000);
+    await waitFor('connected', () => line.state().connection === 'connected', 30_000);
     const inFlight = line.read(1, 'holding', 100, 2);
     const queued = [line.read(2, 'holding', 200, 2), line.read(3, 'coil', 1, 3), line.read(2, 'holding', 300, 1)];
-    await waitFor('request on the wire', () => rogue.requests() >= 1, 2000, 5);
+    await waitFor('request on the wire', () => rogue.requests() >= 1, 30_000, 5);
     assert.equal(line.state().units[2].queued, 2);
     hangup = false;
     rogue.dropClients();
@@ -135,7 +135,7 @@ describe('Modbus line against a rogue TCP server', () => {
       if (r.n % 97 === 0) return { kind: 'garbage' };
       return kinds[r.n % kinds.length];
     });
-    await waitFor('connected', () => line.state().connection === 'connected', 5000);
+    await waitFor('connected', () => line.state().connection === 'connected', 30_000);
     const poll = async (n: number): Promise<Record<string, number>> => {
       const seen: Record<string, number> = {};
       let done = 0;
