@@ -1,7 +1,9 @@
-// What a forward-target config node offers its client nodes, and how its settings become options.
+// What a forward-target config node offers its client nodes, and how its editor settings and
+// credentials become the settings of lib/forward/create.ts (under the validators' field names).
 import type { Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
 import type { MqttDestinationOptions } from '../../lib/forward/mqtt';
+import { DESTINATION_TYPES, type DestinationSettings } from '../../lib/forward/create';
 
 export interface ForwardTargetNode extends Node {
   /** a new Destination for the client node `clientId`; throws the configuration error */
@@ -11,13 +13,22 @@ export interface ForwardTargetNode extends Node {
   configError?: string;
 }
 
-export const TARGET_TYPES = ['mqtt'] as const;
+export const TARGET_TYPES = DESTINATION_TYPES;
 
-export function mqttOptionsFromSettings(def: NodeDef, credentials: Record<string, string | undefined> = {}): MqttDestinationOptions {
-  const num = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));
+/** The credentials the editor keeps for a forward-target (whichever the type uses). */
+export type TargetCredentials = Record<string, string | undefined>;
+
+const num = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));
+/** '' (an empty editor field) means "the destination's default" */
+const given = (v: unknown) => (v === '' || v === null ? undefined : v);
+const text = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : given(v));
+const secret = (credentials: TargetCredentials, key: string) => credentials[key] || undefined;
+
+export function mqttOptionsFromSettings(def: NodeDef, credentials: TargetCredentials = {}): MqttDestinationOptions {
   const useTls = def.usetls === true || def.usetls === 'true';
   return {
     url: String(def.url ?? '').trim(),
+    clientId: String(def.clientId ?? '').trim() || 'edgegw',
     qos: (num(def.qos) ?? 1) as 1 | 2,
     protocolVersion: (num(def.protocolVersion) ?? 5) as 4 | 5,
     topic: String(def.topic ?? ''),
@@ -26,13 +37,13 @@ export function mqttOptionsFromSettings(def: NodeDef, credentials: Record<string
     maxInFlight: num(def.maxInFlight),
     maxBatch: num(def.maxBatch),
     keepaliveS: num(def.keepaliveS),
-    username: credentials.user || undefined,
-    password: credentials.password || undefined,
+    username: secret(credentials, 'user'),
+    password: secret(credentials, 'password'),
     tls: useTls
       ? {
           ca: (def.ca as string) || undefined,
           cert: (def.cert as string) || undefined,
-          key: credentials.key || undefined,
+          key: secret(credentials, 'key'),
           servername: (def.servername as string) || undefined,
           rejectUnauthorized: def.rejectUnauthorized !== false && def.rejectUnauthorized !== 'false',
         }
@@ -40,3 +51,74 @@ export function mqttOptionsFromSettings(def: NodeDef, credentials: Record<string
   };
 }
 
+/** Settings every HTTP-based destination (http, influxdb) shares. */
+function httpCommon(def: NodeDef): DestinationSettings {
+  return {
+    url: text(def.url),
+    timeoutMs: given(def.timeoutMs),
+    maxBatch: given(def.maxBatch),
+    maxInFlight: given(def.maxInFlight),
+    rejectUnauthorized: given(def.rejectUnauthorized),
+    ca: text(def.ca),
+  };
+}
+
+/**
+ * The settings of the forward-target's type (`def.kind`) for createDestination/destinationFactory.
+ * Credentials: `user`/`password` (http Basic auth, influxdb v1, postgres), `bearerToken` (http),
+ * `token` (influxdb v2), `key` (mqtt TLS client key).
+ */
+export function destinationSettings(kind: string, def: NodeDef, credentials: TargetCredentials = {}): DestinationSettings {
+  switch (kind) {
+    case 'http':
+      return {
+        ...httpCommon(def),
+        method: given(def.method),
+        batching: given(def.batching),
+        content: given(def.content),
+        headers: text(def.headers),
+        retryStatuses: text(def.retryStatuses),
+        username: secret(credentials, 'user'),
+        password: secret(credentials, 'password'),
+        bearerToken: secret(credentials, 'bearerToken'),
+      };
+    case 'influxdb':
+      return {
+        ...httpCommon(def),
+        version: given(def.version),
+        database: text(def.database),
+        retentionPolicy: text(def.retentionPolicy),
+        org: text(def.org),
+        bucket: text(def.bucket),
+        valueFields: given(def.valueFields),
+        nonTagMessages: given(def.nonTagMessages),
+        fallbackMeasurement: text(def.fallbackMeasurement),
+        username: secret(credentials, 'user'),
+        password: secret(credentials, 'password'),
+        token: secret(credentials, 'token'),
+      };
+    case 'postgres':
+      return {
+        host: text(def.host),
+        port: given(def.port),
+        database: text(def.database),
+        user: secret(credentials, 'user'),
+        password: secret(credentials, 'password'),
+        ssl: given(def.usetls),
+        sslRejectUnauthorized: given(def.rejectUnauthorized),
+        table: text(def.table),
+        createTable: given(def.createTable),
+        timeoutMs: given(def.timeoutMs),
+        maxBatch: given(def.maxBatch),
+        maxInFlight: given(def.maxInFlight),
+      };
+    default:
+      return mqttOptionsFromSettings(def, credentials) as unknown as DestinationSettings;
+  }
+}
+
+/** For the description of a target whose configuration is wrong. */
+export function targetAddress(kind: string, def: NodeDef): string {
+  if (kind === 'postgres') return `postgres://${def.host || '127.0.0.1'}:${def.port || 5432}/${def.database || ''}`;
+  return String(def.url ?? kind);
+}
