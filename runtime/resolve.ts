@@ -27,6 +27,17 @@ const INSTALL_HINT: Record<string, string> = {
   aedes: 'npm install -g aedes   (or run with --no-broker / --mqtt-url URL to use an external broker)',
 };
 
+/**
+ * Further places to resolve the runtime's packages from, searched after our own tree and before
+ * npm's global root. The `@edgegw/edge-gateway` distribution's bin adds its own directory: its
+ * node-red and aedes are installed under it, where this package (a sibling global package, or
+ * nested beside them) may not see them.
+ */
+const runtimeSearchPaths: string[] = [];
+export function addRuntimeSearchPath(dir: string): void {
+  if (!runtimeSearchPaths.includes(dir)) runtimeSearchPaths.push(dir);
+}
+
 let globalRoot: string | null | undefined;
 function npmGlobalRoot(): string | null {
   if (globalRoot !== undefined) return globalRoot;
@@ -38,10 +49,10 @@ function npmGlobalRoot(): string | null {
   return globalRoot;
 }
 
-/** Where a package's package.json is: our own tree first, then npm's global root. */
+/** Where a package's package.json is: our own tree first, then added search paths, then npm's global root. */
 export function resolvePackageJson(name: string, from: string = __dirname): string {
   try {
-    return require.resolve(`${name}/package.json`, { paths: [from] });
+    return require.resolve(`${name}/package.json`, { paths: [from, ...runtimeSearchPaths] });
   } catch {
     const root = npmGlobalRoot();
     if (root) {
@@ -61,7 +72,7 @@ export function nodeRedDir(): string {
 
 /** Loads a package the runtime needs: our own tree, then node-red's tree, then global. */
 export function requireRuntimePackage<T = any>(name: string): T {
-  const attempts: string[] = [__dirname];
+  const attempts: string[] = [__dirname, ...runtimeSearchPaths];
   try {
     const nr = nodeRedDir();
     attempts.push(nr, join(nr, 'node_modules', '@node-red', 'nodes'));
