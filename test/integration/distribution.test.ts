@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/gateway';
@@ -54,7 +54,17 @@ test('the distribution tarball ships its bin and README only', () => {
   assert.deepEqual(files, ['README.md', 'bin/edge-gateway.js', 'package.json']);
 });
 
-/** Installs both tarballs globally into a prefix cached by their content; null when npm cannot. */
+test('the distribution bin without the node package beside it: a clear error, exit 2', () => {
+  const lone = join(work, 'lone', 'edge-gateway');
+  cpSync(join(DIST_DIR, 'bin'), join(lone, 'bin'), { recursive: true });
+  cpSync(join(DIST_DIR, 'package.json'), join(lone, 'package.json'));
+  const r = spawnSync(process.execPath, [join(lone, 'bin', 'edge-gateway.js'), '--version'], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /the package "@edgegw\/node-red-gateway" is not installed beside @edgegw\/edge-gateway/);
+  assert.match(r.stderr, /npm install -g @edgegw\/edge-gateway/);
+});
+
+/** Installs both tarballs globally into a prefix cached by their content, or why it cannot. */
 function installedPrefix(): { prefix: string } | { skip: string } {
   const hash = createHash('sha256');
   for (const f of [rootTarball, distTarball]) hash.update(readFileSync(f));
@@ -103,6 +113,9 @@ test('npm install -g of both tarballs: DIR/bin/edge-gateway starts the flows and
     realpathSync(bin).endsWith(join('@edgegw', 'edge-gateway', 'bin', 'edge-gateway.js')),
     `the edge-gateway bin is the distribution's (${realpathSync(bin)})`,
   );
+
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 60000, env: npmEnv() });
+  assert.equal(version.stdout.trim(), `edge-gateway ${rootPkg.version}`, version.stderr);
 
   const userDir = mkdtempSync(join(work, 'userdir-'));
   const [port, brokerPort, simPort] = [await freePort(), await freePort(), await freePort()];
