@@ -1,7 +1,8 @@
 // The runtime's own packages (node-red, its express and bcryptjs, js-yaml, aedes) are not
 // dependencies of the palette package: a palette install must not pull a second Node-RED into
 // the user's directory. They are resolved here from the install tree: the repo's devDependencies
-// after `npm install`, or packages installed globally beside us
+// after `npm install`, the `@edgegw/edge-gateway` distribution's tree (it calls
+// addRuntimeSearchPath), or packages installed globally beside us
 // (`npm install -g node-red@4 aedes @edgegw/node-red-gateway`).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,7 @@ export class RuntimeDependencyError extends Error {
 }
 
 const INSTALL_HINT: Record<string, string> = {
-  'node-red': 'npm install -g node-red@4   (or, in a clone of the repository: npm install)',
+  'node-red': 'npm install -g @edgegw/edge-gateway   (the runtime with Node-RED 4.1; or npm install -g node-red@4 beside this package; in a clone of the repository: npm install)',
   aedes: 'npm install -g aedes   (or run with --no-broker / --mqtt-url URL to use an external broker)',
 };
 
