@@ -1,7 +1,8 @@
 // The runtime's own packages (node-red, its express and bcryptjs, js-yaml, aedes) are not
 // dependencies of the palette package: a palette install must not pull a second Node-RED into
 // the user's directory. They are resolved here from the install tree: the repo's devDependencies
-// after `npm install`, or packages installed globally beside us
+// after `npm install`, the `@edgegw/edge-gateway` distribution's tree (it calls
+// addRuntimeSearchPath), or packages installed globally beside us
 // (`npm install -g node-red@4 aedes @edgegw/node-red-gateway`).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -27,9 +28,20 @@ export class RuntimeDependencyError extends Error {
 }
 
 const INSTALL_HINT: Record<string, string> = {
-  'node-red': 'npm install -g node-red@4   (or, in a clone of the repository: npm install)',
+  'node-red': 'npm install -g @edgegw/edge-gateway   (the runtime with Node-RED 4.1; or npm install -g node-red@4 beside this package; in a clone of the repository: npm install)',
   aedes: 'npm install -g aedes   (or run with --no-broker / --mqtt-url URL to use an external broker)',
 };
+
+/**
+ * Further places to resolve the runtime's packages from, searched after our own tree and before
+ * npm's global root. The `@edgegw/edge-gateway` distribution's bin adds its own directory: its
+ * node-red and aedes are installed under it, where this package (a sibling global package, or
+ * nested beside them) may not see them.
+ */
+const runtimeSearchPaths: string[] = [];
+export function addRuntimeSearchPath(dir: string): void {
+  if (!runtimeSearchPaths.includes(dir)) runtimeSearchPaths.push(dir);
+}
 
 let globalRoot: string | null | undefined;
 function npmGlobalRoot(): string | null {
@@ -42,10 +54,10 @@ function npmGlobalRoot(): string | null {
   return globalRoot;
 }
 
-/** Where a package's package.json is: our own tree first, then npm's global root. */
+/** Where a package's package.json is: our own tree first, then added search paths, then npm's global root. */
 export function resolvePackageJson(name: string, from: string = __dirname): string {
   try {
-    return require.resolve(`${name}/package.json`, { paths: [from] });
+    return require.resolve(`${name}/package.json`, { paths: [from, ...runtimeSearchPaths] });
   } catch {
     const root = npmGlobalRoot();
     if (root) {
@@ -65,7 +77,7 @@ export function nodeRedDir(): string {
 
 /** Loads a package the runtime needs: our own tree, then node-red's tree, then global. */
 export function requireRuntimePackage<T = any>(name: string): T {
-  const attempts: string[] = [__dirname];
+  const attempts: string[] = [__dirname, ...runtimeSearchPaths];
   try {
     const nr = nodeRedDir();
     attempts.push(nr, join(nr, 'node_modules', '@node-red', 'nodes'));
