@@ -3,7 +3,7 @@
 //   < command-line flags.
 // Every bad input is a SettingsError naming the layer and the field; nothing starts with it.
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export type LogFormat = 'text' | 'json';
@@ -32,6 +32,8 @@ export interface GatewaySettings {
   logFormat: LogFormat;
   logLevel: LogLevel;
   resetFlows: boolean;
+  /** this gateway's id in MQTT topics (edge-gateway/{gatewayId}/...): topic-safe, from the host name by default */
+  gatewayId: string;
   adminUsers: AdminUser[];
   /** where the settings file layer came from, if any */
   configFile?: string;
@@ -42,6 +44,23 @@ export class SettingsError extends Error {
     super(`${source}: ${field}: ${message}`);
     this.name = 'SettingsError';
   }
+}
+
+const GATEWAY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * A host name made into an id that is safe inside one MQTT topic level and a Home Assistant
+ * object id: lower case, [a-z0-9_-] only (dots, spaces and the MQTT wildcards become '-'), at
+ * most 64 characters, "gateway" when nothing usable is left.
+ */
+export function sanitiseGatewayId(name: string): string {
+  const id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, 64)
+    .replace(/[-_]+$/, '');
+  return id || 'gateway';
 }
 
 export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
@@ -57,6 +76,7 @@ export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
   logFormat: 'text',
   logLevel: 'info',
   resetFlows: false,
+  gatewayId: sanitiseGatewayId(hostname()),
   adminUsers: [],
 });
 
@@ -69,7 +89,7 @@ interface Field {
   flag?: string;
   /** flag that sets the boolean to false (e.g. --no-broker) */
   negFlag?: string;
-  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path' | 'bytes';
+  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path' | 'bytes' | 'gatewayId';
   help: string;
 }
 
@@ -85,6 +105,7 @@ export const FIELDS: Field[] = [
   { key: 'safe', env: 'EDGE_GATEWAY_SAFE', flag: '--safe', kind: 'bool', help: 'start the editor without starting the flows' },
   { key: 'logFormat', env: 'EDGE_GATEWAY_LOG_FORMAT', flag: '--log-format', kind: 'logFormat', help: 'text (default) or json (JSON lines for log shippers)' },
   { key: 'logLevel', env: 'EDGE_GATEWAY_LOG_LEVEL', flag: '--log-level', kind: 'logLevel', help: 'fatal, error, warn, info (default), debug or trace' },
+  { key: 'gatewayId', env: 'EDGE_GATEWAY_GATEWAY_ID', flag: '--gateway-id', kind: 'gatewayId', help: 'id of this gateway in MQTT topics edge-gateway/{id}/... (letters, digits, - and _; default: the host name, sanitised)' },
   { key: 'resetFlows', flag: '--reset-flows', kind: 'bool', help: 'replace the flows in the user directory with the default flows (the old file is kept as a backup)' },
 ];
 
@@ -144,6 +165,13 @@ function parseValue(field: Field, raw: unknown, source: string): unknown {
     case 'logLevel': {
       const s = String(raw).trim() as LogLevel;
       if (!LOG_LEVELS.includes(s)) throw new SettingsError(source, name, `"${raw}" must be one of ${LOG_LEVELS.join(', ')}`);
+      return s;
+    }
+    case 'gatewayId': {
+      const s = String(raw).trim();
+      if (!GATEWAY_ID.test(s)) {
+        throw new SettingsError(source, name, `"${raw}" is not a gateway id: 1-64 letters, digits, '-' or '_', starting with a letter or digit (it is one MQTT topic level: no '/', '+', '#' or spaces)`);
+      }
       return s;
     }
     case 'path':
@@ -418,7 +446,7 @@ export function helpText(): string {
     `  ${'--config FILE'.padEnd(22)} settings file, JSON or YAML (env EDGE_GATEWAY_CONFIG; default <user-dir>/edge-gateway.json)`,
   ];
   for (const f of FIELDS) {
-    const flag = f.flag ? (f.kind === 'bool' ? f.flag : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : 'VALUE'}`) : f.negFlag!;
+    const flag = f.flag ? (f.kind === 'bool' ? f.flag : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : f.kind === 'gatewayId' ? 'ID' : 'VALUE'}`) : f.negFlag!;
     lines.push(`  ${flag.padEnd(22)} ${f.help}${f.env ? ` (env ${f.env})` : ''}`);
   }
   lines.push(`  ${'--help'.padEnd(22)} this text`, `  ${'--version'.padEnd(22)} print the version`);
