@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseDevices, DevicesConfigError, type DeviceSpec } from './lib/fleet/devices-config';
 
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -35,6 +36,8 @@ export interface GatewaySettings {
   /** this gateway's id in MQTT topics (edge-gateway/{gatewayId}/...): topic-safe, from the host name by default */
   gatewayId: string;
   adminUsers: AdminUser[];
+  /** real devices from the settings file: on first start they become the flows (runtime/flows-from-devices.ts) */
+  devices?: DeviceSpec[];
   /** where the settings file layer came from, if any */
   configFile?: string;
 }
@@ -294,9 +297,18 @@ function fileLayer(data: Record<string, unknown>, file: string): Partial<Gateway
       out.adminUsers = parseAdminUsers(v, file);
       continue;
     }
+    if (k === 'devices') {
+      try {
+        out.devices = parseDevices(v, file, readFileSync(file, 'utf8'));
+      } catch (err) {
+        if (err instanceof DevicesConfigError) throw new SettingsError(err.line ? `${file} line ${err.line}` : file, err.field, err.reason);
+        throw err;
+      }
+      continue;
+    }
     const field = known.get(k);
     if (!field || k === 'resetFlows') {
-      throw new SettingsError(file, k, `unknown setting (known: ${[...known.keys()].filter((x) => x !== 'resetFlows').concat('adminUsers').join(', ')})`);
+      throw new SettingsError(file, k, `unknown setting (known: ${[...known.keys()].filter((x) => x !== 'resetFlows').concat('adminUsers', 'devices').join(', ')})`);
     }
     (out as Record<string, unknown>)[k] = parseValue(field, v, file);
   }
@@ -450,6 +462,6 @@ export function helpText(): string {
     lines.push(`  ${flag.padEnd(22)} ${f.help}${f.env ? ` (env ${f.env})` : ''}`);
   }
   lines.push(`  ${'--help'.padEnd(22)} this text`, `  ${'--version'.padEnd(22)} print the version`);
-  lines.push('', 'Settings file keys: ' + FIELDS.filter((f) => f.key !== 'resetFlows').map((f) => f.key).join(', ') + ', adminUsers');
+  lines.push('', 'Settings file keys: ' + FIELDS.filter((f) => f.key !== 'resetFlows').map((f) => f.key).join(', ') + ', adminUsers, devices');
   return lines.join('\n');
 }
