@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { GATEWAY_ID_PATTERN as GATEWAY_ID, sanitiseGatewayId } from './lib/fleet/gateway-id';
 import { parseDevices, DevicesConfigError, type DeviceSpec } from './lib/fleet/devices-config';
 
 export type LogFormat = 'text' | 'json';
@@ -49,22 +50,7 @@ export class SettingsError extends Error {
   }
 }
 
-const GATEWAY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-/**
- * A host name made into an id that is safe inside one MQTT topic level and a Home Assistant
- * object id: lower case, [a-z0-9_-] only (dots, spaces and the MQTT wildcards become '-'), at
- * most 64 characters, "gateway" when nothing usable is left.
- */
-export function sanitiseGatewayId(name: string): string {
-  const id = name
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^[-_]+|[-_]+$/g, '')
-    .slice(0, 64)
-    .replace(/[-_]+$/, '');
-  return id || 'gateway';
-}
+export { sanitiseGatewayId };
 
 export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
   port: 1880,
