@@ -1,21 +1,37 @@
 // gateway-heartbeat: emits the gateway's heartbeat (lib/fleet/heartbeat.ts) every N seconds on
 // edge-gateway/{gateway_id}/heartbeat, ready for an mqtt out or the store-forward node.
-// A number arriving on the input is the current queue depth (e.g. from the store-forward
-// node's status output); any other message asks for a heartbeat now.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// msg.queue_depth (or payload {queue_depth} / {depth}) on the input is the current queue depth,
+// e.g. from the store-forward node; any other message (an inject's timestamp) asks for a
+// heartbeat now. A bare number is not taken as a depth: it is what an inject sends by default.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { HeartbeatSampler, heartbeatTopic } from '../../lib/fleet/heartbeat';
 import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
 
 const MIN_INTERVAL_S = 1;
 
+/** Our package's version, whether this runs from dist/nodes/... (installed) or nodes/... (source). */
 function ownVersion(): string {
-  try {
-    return JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')).version as string;
-  } catch {
-    return 'unknown';
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const pj = join(dir, 'package.json');
+    if (!existsSync(pj)) continue;
+    try {
+      const meta = JSON.parse(readFileSync(pj, 'utf8')) as { name?: string; version?: string };
+      if (meta.name === '@edgegw/node-red-gateway') return meta.version ?? 'unknown';
+    } catch {
+      // an unreadable package.json on the way up is not ours: keep looking
+    }
   }
+  return 'unknown';
+}
+
+/** The queue depth a message carries, if any. */
+function depthOf(msg: NodeMessage): unknown {
+  if (msg.queue_depth !== undefined) return msg.queue_depth;
+  const p = msg.payload as Record<string, unknown> | null | undefined;
+  if (p && typeof p === 'object' && !Array.isArray(p)) return p.queue_depth ?? p.depth;
+  return undefined;
 }
 
 export = function (RED: NodeAPI) {
@@ -61,10 +77,9 @@ export = function (RED: NodeAPI) {
     node.status({ fill: 'grey', shape: 'ring', text: RED._('gateway-heartbeat.status.waiting') });
 
     node.on('input', (msg: NodeMessage, _send, done) => {
-      const p = msg.payload as unknown;
-      const depth = typeof p === 'number' ? p : typeof (p as { depth?: unknown })?.depth === 'number' ? (p as { depth: number }).depth : undefined;
+      const depth = depthOf(msg);
       if (depth !== undefined) {
-        if (!Number.isFinite(depth) || depth < 0) return done(new Error(`gateway-heartbeat: queue depth must be a number >= 0, got ${depth}`));
+        if (typeof depth !== 'number' || !Number.isFinite(depth) || depth < 0) return done(new Error(`gateway-heartbeat: queue_depth must be a number >= 0, got ${JSON.stringify(depth)}`));
         queueDepth = depth;
         return done();
       }

@@ -3,9 +3,12 @@
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NodeMessage } from '../../nodes/common/red';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
-import { clearCollected, collectorModule, errorsOf, lastStatus, received } from '../helpers/can-nodes';
+import { clearCollected, collectorModule, errorsOf, lastStatus, received, repoRoot } from '../helpers/can-nodes';
 import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
@@ -38,10 +41,13 @@ describe('gateway-heartbeat node', () => {
     assert.equal(first.payload.queue_depth, null);
     for (const k of ['version', 'ts', 'cpu', 'memory', 'disk', 'uptime']) assert.ok(k in first.payload, k);
     const hb = helper.getNode('hb');
-    hb.receive({ payload: 17 });
-    hb.receive({ payload: 'now' });
+    hb.receive({ queue_depth: 17 });
+    hb.receive({ payload: 1764583200000 }); // an inject's timestamp: a heartbeat now, not a depth
     await waitFor('second heartbeat', () => received('out').length >= 2, 20000);
     assert.equal((received('out')[1].payload as { queue_depth: number }).queue_depth, 17);
+    assert.match((received('out')[1].payload as { version: string }).version, /^\d+\.\d+\.\d+/);
+    hb.receive({ payload: { queue_depth: -1 } });
+    await waitFor('a bad depth refused', () => errorsOf(hb).some((e) => /queue_depth must be a number >= 0, got -1/.test(e)), 20000);
     assert.deepEqual([lastStatus(hb)?.fill, lastStatus(hb)?.text], ['green', 'gateway-heartbeat.status.sent']);
   });
 
@@ -139,4 +145,44 @@ test('100 redeploys of gateway-heartbeat and ha-discovery leave no timer behind'
   } finally {
     await helper.stopServer();
   }
+});
+
+describe('gateway-heartbeat and ha-discovery example flows', () => {
+  const core = (dir: string, file: string) => require(join(repoRoot, 'node_modules', '@node-red', 'nodes', 'core', dir, file));
+  const exampleModules = () => [...modules(), core('common', '20-inject.js'), core('common', '21-debug.js'), core('common', '90-comment.js'), core('function', '10-function.js')];
+  const example = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'examples', `${name}.json`), 'utf8')) as Array<Record<string, unknown>>;
+  const idOf = (flow: Array<Record<string, unknown>>, type: string) => String(flow.find((n) => n.type === type)!.id);
+  before(async () => helper.startServer());
+  after(async () => helper.stopServer());
+  afterEach(async () => helper.unload());
+
+  test('gateway-heartbeat example: a heartbeat reaches the debug node, with the injected queue depth', async () => {
+    const flow = example('gateway-heartbeat');
+    await helper.load(exampleModules(), flow);
+    const got: NodeMessage[] = [];
+    helper.getNode(idOf(flow, 'debug')).on('input', (m: NodeMessage) => got.push(m));
+    const depth = flow.find((n) => n.type === 'inject' && n.name === 'queue depth 42')!;
+    const now = flow.find((n) => n.type === 'inject' && n.name === 'heartbeat now')!;
+    helper.getNode(String(depth.id)).receive({});
+    helper.getNode(String(now.id)).receive({});
+    await waitFor('a heartbeat with queue depth 42', () => got.some((m) => (m.payload as { queue_depth?: number }).queue_depth === 42), 20000).catch((err) => {
+      throw new Error(`${(err as Error).message}: got ${JSON.stringify(got.map((m) => m.payload))}, errors ${errorsOf(helper.getNode(idOf(flow, 'gateway-heartbeat')))}`);
+    });
+    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'gateway-heartbeat'))), []);
+  });
+
+  test('ha-discovery example: one scan announces five configs, a second one nothing new', async () => {
+    const flow = example('ha-discovery');
+    await helper.load(exampleModules(), flow);
+    const got: NodeMessage[] = [];
+    helper.getNode(idOf(flow, 'debug')).on('input', (m: NodeMessage) => got.push(m));
+    const inject = helper.getNode(idOf(flow, 'inject'));
+    inject.receive({ payload: Date.now() });
+    await waitFor('five configs (gateway + four tags)', () => got.length === 5, 20000);
+    inject.receive({ payload: Date.now() });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(got.length, 5);
+    assert.ok(got.some((m) => m.topic === 'homeassistant/binary_sensor/' + (got[1].topic as string).split('/')[2].split('_meter_')[0] + '_boiler_pump_on/config'));
+    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'ha-discovery'))), []);
+  });
 });
