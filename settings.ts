@@ -3,8 +3,10 @@
 //   < command-line flags.
 // Every bad input is a SettingsError naming the layer and the field; nothing starts with it.
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { GATEWAY_ID_PATTERN as GATEWAY_ID, sanitiseGatewayId } from './lib/fleet/gateway-id';
+import { parseDevices, DevicesConfigError, type DeviceSpec } from './lib/fleet/devices-config';
 
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -32,7 +34,11 @@ export interface GatewaySettings {
   logFormat: LogFormat;
   logLevel: LogLevel;
   resetFlows: boolean;
+  /** this gateway's id in MQTT topics (edge-gateway/{gatewayId}/...): topic-safe, from the host name by default */
+  gatewayId: string;
   adminUsers: AdminUser[];
+  /** real devices from the settings file: on first start they become the flows (runtime/flows-from-devices.ts) */
+  devices?: DeviceSpec[];
   /** where the settings file layer came from, if any */
   configFile?: string;
 }
@@ -43,6 +49,8 @@ export class SettingsError extends Error {
     this.name = 'SettingsError';
   }
 }
+
+export { sanitiseGatewayId };
 
 export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
   port: 1880,
@@ -57,6 +65,7 @@ export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
   logFormat: 'text',
   logLevel: 'info',
   resetFlows: false,
+  gatewayId: sanitiseGatewayId(hostname()),
   adminUsers: [],
 });
 
@@ -69,7 +78,7 @@ interface Field {
   flag?: string;
   /** flag that sets the boolean to false (e.g. --no-broker) */
   negFlag?: string;
-  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path' | 'bytes';
+  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path' | 'bytes' | 'gatewayId';
   help: string;
 }
 
@@ -85,6 +94,7 @@ export const FIELDS: Field[] = [
   { key: 'safe', env: 'EDGE_GATEWAY_SAFE', flag: '--safe', kind: 'bool', help: 'start the editor without starting the flows' },
   { key: 'logFormat', env: 'EDGE_GATEWAY_LOG_FORMAT', flag: '--log-format', kind: 'logFormat', help: 'text (default) or json (JSON lines for log shippers)' },
   { key: 'logLevel', env: 'EDGE_GATEWAY_LOG_LEVEL', flag: '--log-level', kind: 'logLevel', help: 'fatal, error, warn, info (default), debug or trace' },
+  { key: 'gatewayId', env: 'EDGE_GATEWAY_GATEWAY_ID', flag: '--gateway-id', kind: 'gatewayId', help: 'id of this gateway in MQTT topics edge-gateway/{id}/... (letters, digits, - and _; default: the host name, sanitised)' },
   { key: 'resetFlows', flag: '--reset-flows', kind: 'bool', help: 'replace the flows in the user directory with the default flows (the old file is kept as a backup)' },
 ];
 
@@ -144,6 +154,13 @@ function parseValue(field: Field, raw: unknown, source: string): unknown {
     case 'logLevel': {
       const s = String(raw).trim() as LogLevel;
       if (!LOG_LEVELS.includes(s)) throw new SettingsError(source, name, `"${raw}" must be one of ${LOG_LEVELS.join(', ')}`);
+      return s;
+    }
+    case 'gatewayId': {
+      const s = String(raw).trim();
+      if (!GATEWAY_ID.test(s)) {
+        throw new SettingsError(source, name, `"${raw}" is not a gateway id: 1-64 letters, digits, '-' or '_', starting with a letter or digit (it is one MQTT topic level: no '/', '+', '#' or spaces)`);
+      }
       return s;
     }
     case 'path':
@@ -266,9 +283,18 @@ function fileLayer(data: Record<string, unknown>, file: string): Partial<Gateway
       out.adminUsers = parseAdminUsers(v, file);
       continue;
     }
+    if (k === 'devices') {
+      try {
+        out.devices = parseDevices(v, file, readFileSync(file, 'utf8'));
+      } catch (err) {
+        if (err instanceof DevicesConfigError) throw new SettingsError(err.line ? `${file} line ${err.line}` : file, err.field, err.reason);
+        throw err;
+      }
+      continue;
+    }
     const field = known.get(k);
     if (!field || k === 'resetFlows') {
-      throw new SettingsError(file, k, `unknown setting (known: ${[...known.keys()].filter((x) => x !== 'resetFlows').concat('adminUsers').join(', ')})`);
+      throw new SettingsError(file, k, `unknown setting (known: ${[...known.keys()].filter((x) => x !== 'resetFlows').concat('adminUsers', 'devices').join(', ')})`);
     }
     (out as Record<string, unknown>)[k] = parseValue(field, v, file);
   }
@@ -418,10 +444,10 @@ export function helpText(): string {
     `  ${'--config FILE'.padEnd(22)} settings file, JSON or YAML (env EDGE_GATEWAY_CONFIG; default <user-dir>/edge-gateway.json)`,
   ];
   for (const f of FIELDS) {
-    const flag = f.flag ? (f.kind === 'bool' ? f.flag : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : 'VALUE'}`) : f.negFlag!;
+    const flag = f.flag ? (f.kind === 'bool' ? f.flag : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : f.kind === 'gatewayId' ? 'ID' : 'VALUE'}`) : f.negFlag!;
     lines.push(`  ${flag.padEnd(22)} ${f.help}${f.env ? ` (env ${f.env})` : ''}`);
   }
   lines.push(`  ${'--help'.padEnd(22)} this text`, `  ${'--version'.padEnd(22)} print the version`);
-  lines.push('', 'Settings file keys: ' + FIELDS.filter((f) => f.key !== 'resetFlows').map((f) => f.key).join(', ') + ', adminUsers');
+  lines.push('', 'Settings file keys: ' + FIELDS.filter((f) => f.key !== 'resetFlows').map((f) => f.key).join(', ') + ', adminUsers, devices');
   return lines.join('\n');
 }

@@ -16,6 +16,8 @@ import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
 import { redactUrl, redactUrlsInText } from '../lib/system/redact';
 import { SystemdNotifier } from '../lib/system/sd-notify';
+import { DeviceIdRegistry } from '../lib/fleet/device-ids';
+import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -56,7 +58,7 @@ export function credentialSecret(userDir: string): string {
  * Copies the default flows into the user directory on first start; never overwrites a user's
  * flows afterwards unless asked (--reset-flows), and then keeps the old file as a backup.
  */
-export function installDefaultFlows(userDir: string, reset: boolean, log: (m: string) => void): void {
+export function installDefaultFlows(userDir: string, reset: boolean, log: (m: string) => void, generated?: () => unknown[]): void {
   const target = join(userDir, FLOW_FILE);
   if (existsSync(target) && !reset) return;
   if (existsSync(target)) {
@@ -66,7 +68,8 @@ export function installDefaultFlows(userDir: string, reset: boolean, log: (m: st
     const creds = join(userDir, 'flows_cred.json');
     if (existsSync(creds)) copyFileSync(creds, `${creds}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`);
   }
-  copyFileSync(DEFAULT_FLOWS, target);
+  if (generated) writeFileSync(target, JSON.stringify(generated(), null, 4) + '\n');
+  else copyFileSync(DEFAULT_FLOWS, target);
 }
 
 /**
@@ -88,7 +91,16 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
     if (flowsRecovery) {
       say(`FLOWS FILE DAMAGED: ${flowsRecovery.file} ${flowsRecovery.reason}. Started from the backup ${flowsRecovery.backup}; the damaged file is kept as ${flowsRecovery.keptAs}. /health reports "degraded" until the flows are deployed again.`, 'warn');
     }
-    installDefaultFlows(s.userDir, s.resetFlows, say);
+    // a settings file listing real devices replaces the simulated default flows (first start only)
+    const devices = s.devices;
+    const generated = devices?.length
+      ? () => {
+          const flows = flowsFromDevices(devices, new DeviceIdRegistry(s.userDir, (m) => say(m, 'warn')), s.configFile ?? 'the settings file');
+          say(`flows generated from the ${devices.length} device(s) in ${s.configFile}: scans go to link out "${ACQUISITION_LINK_NAME}"`);
+          return flows;
+        }
+      : undefined;
+    installDefaultFlows(s.userDir, s.resetFlows, say, generated);
     ensureEncryptedCredentials(s.userDir, secret);
     return { secret, flowsRecovery };
   } catch (err) {
@@ -130,6 +142,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_MQTT_URL = brokerUrl ?? 'mqtt://127.0.0.1:1883';
   // What else the default flows refer to through ${...}: the simulator port and the demo CAN data.
   process.env.EDGEGW_SIM_PORT = String(s.simPort);
+  // the flows' topics edge-gateway/${EDGEGW_GATEWAY_ID}/heartbeat|status|alarms
+  process.env.EDGEGW_GATEWAY_ID = s.gatewayId;
   process.env.EDGEGW_DEMO_DBC = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.dbc');
   process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 

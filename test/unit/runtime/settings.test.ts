@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { parseArgs, resolveSettings, checkSecurity, SettingsError, DEFAULTS, helpText, FIELDS } from '../../../settings';
+import { hostname } from 'node:os';
+import { parseArgs, resolveSettings, checkSecurity, SettingsError, DEFAULTS, helpText, FIELDS, sanitiseGatewayId } from '../../../settings';
 
 const loadYaml = () => yaml;
 const dir = mkdtempSync(join(tmpdir(), 'edgegw-settings-'));
@@ -145,4 +146,32 @@ describe('brokerMaxPacket: the embedded broker packet size limit', () => {
     assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_BROKER_MAX_PACKET: 'lots' }, loadYaml), /environment EDGE_GATEWAY_BROKER_MAX_PACKET: brokerMaxPacket: "lots" is not a size/);
   });
   test('--help documents it', () => assert.match(helpText(), /--broker-max-packet SIZE .*EDGE_GATEWAY_BROKER_MAX_PACKET/));
+});
+
+describe('gatewayId: the id in edge-gateway/{gatewayId}/... topics', () => {
+  test('default: the host name, sanitised to one topic-safe level', () => {
+    const s = resolveSettings(parseArgs(['--user-dir', join(dir, 'empty')]), {}, loadYaml);
+    assert.equal(s.gatewayId, sanitiseGatewayId(hostname()));
+    assert.match(s.gatewayId, /^[a-z0-9][a-z0-9_-]*$/);
+  });
+  test('sanitising host names', () => {
+    assert.equal(sanitiseGatewayId('Plant-GW.local'), 'plant-gw-local');
+    assert.equal(sanitiseGatewayId('gw/1+#x y'), 'gw-1-x-y');
+    assert.equal(sanitiseGatewayId('...'), 'gateway');
+    assert.equal(sanitiseGatewayId('x'.repeat(100)).length, 64);
+  });
+  test('file < environment < flag', () => {
+    const file = join(dir, 'gwid.yaml');
+    writeFileSync(file, 'gatewayId: line-3\n');
+    assert.equal(resolveSettings(parseArgs(['--config', file]), {}, loadYaml).gatewayId, 'line-3');
+    assert.equal(resolveSettings(parseArgs(['--config', file]), { EDGE_GATEWAY_GATEWAY_ID: 'env_gw' }, loadYaml).gatewayId, 'env_gw');
+    assert.equal(resolveSettings(parseArgs(['--config', file, '--gateway-id', 'Flag-GW']), { EDGE_GATEWAY_GATEWAY_ID: 'env_gw' }, loadYaml).gatewayId, 'Flag-GW');
+  });
+  test('an id that is not one topic level is refused, naming the layer', () => {
+    for (const bad of ['a/b', 'gw+', '#', 'has space', '-lead', 'x'.repeat(65)]) {
+      assert.throws(() => parseArgs(['--gateway-id', bad]), (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --gateway-id: gatewayId:'), bad);
+    }
+    assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_GATEWAY_ID: 'a/b' }, loadYaml), /environment EDGE_GATEWAY_GATEWAY_ID: gatewayId: "a\/b" is not a gateway id/);
+  });
+  test('--help documents it', () => assert.match(helpText(), /--gateway-id ID .*EDGE_GATEWAY_GATEWAY_ID/));
 });

@@ -1,0 +1,100 @@
+// The gateway heartbeat: one JSON document of system figures, published every 10 s on
+// edge-gateway/{gateway_id}/heartbeat. Everything here is read from Node and the OS (no /proc
+// parsing), so it works the same on any Linux the gateway runs on.
+import { statfs } from 'node:fs/promises';
+import { cpus, freemem, loadavg, totalmem, uptime as systemUptime } from 'node:os';
+
+export interface Heartbeat {
+  gateway_id: string;
+  /** package version of edge-gateway */
+  version: string;
+  /** epoch ms when the figures were taken */
+  ts: number;
+  cpu: {
+    /** this process, percent of one core since the previous heartbeat (can exceed 100 on several cores) */
+    process_percent: number;
+    /** 1, 5 and 15 minute system load averages */
+    load: [number, number, number];
+    cores: number;
+  };
+  memory: {
+    rss_bytes: number;
+    heap_used_bytes: number;
+    heap_total_bytes: number;
+    system_free_bytes: number;
+    system_total_bytes: number;
+  };
+  /** the file system holding the user directory (queues, logs, context live there) */
+  disk: { path: string; free_bytes: number; total_bytes: number; used_percent: number } | { path: string; error: string };
+  uptime: { process_s: number; system_s: number };
+  /** messages waiting in the forwarding queue(s); null when the flows gave no way to count them */
+  queue_depth: number | null;
+}
+
+export interface HeartbeatSource {
+  gatewayId: string;
+  version: string;
+  /** the directory whose file system is reported (the user directory) */
+  diskPath: string;
+  /** queue depth from the flows (e.g. the store-forward node's count) */
+  queueDepth?: () => number | null | undefined;
+  /** injected in tests */
+  now?: () => number;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Takes heartbeats; remembers the previous CPU reading so each one covers the interval since. */
+export class HeartbeatSampler {
+  private lastCpu = process.cpuUsage();
+  private lastAt = process.hrtime.bigint();
+
+  constructor(private readonly source: HeartbeatSource) {}
+
+  async sample(): Promise<Heartbeat> {
+    const now = this.source.now?.() ?? Date.now();
+    const cpu = process.cpuUsage();
+    const at = process.hrtime.bigint();
+    const elapsedUs = Number(at - this.lastAt) / 1000;
+    const usedUs = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
+    this.lastCpu = cpu;
+    this.lastAt = at;
+    const mem = process.memoryUsage();
+    let queueDepth: number | null = null;
+    try {
+      const q = this.source.queueDepth?.();
+      queueDepth = typeof q === 'number' && Number.isFinite(q) ? q : null;
+    } catch {
+      // a failing counter must not stop the heartbeat: it is the one thing that says we are alive
+      queueDepth = null;
+    }
+    const [l1, l5, l15] = loadavg();
+    return {
+      gateway_id: this.source.gatewayId,
+      version: this.source.version,
+      ts: now,
+      cpu: { process_percent: elapsedUs > 0 ? round1((usedUs / elapsedUs) * 100) : 0, load: [round2(l1), round2(l5), round2(l15)], cores: cpus().length || 1 },
+      memory: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, system_free_bytes: freemem(), system_total_bytes: totalmem() },
+      disk: await diskFigures(this.source.diskPath),
+      uptime: { process_s: Math.round(process.uptime()), system_s: Math.round(systemUptime()) },
+      queue_depth: queueDepth,
+    };
+  }
+}
+
+async function diskFigures(path: string): Promise<Heartbeat['disk']> {
+  try {
+    const fs = await statfs(path);
+    const total = fs.blocks * fs.bsize;
+    const free = fs.bavail * fs.bsize;
+    return { path, free_bytes: free, total_bytes: total, used_percent: total > 0 ? round1(((total - free) / total) * 100) : 0 };
+  } catch (err) {
+    return { path, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  }
+}
+
+/** edge-gateway/{gateway_id}/heartbeat */
+export function heartbeatTopic(gatewayId: string): string {
+  return `edge-gateway/${gatewayId}/heartbeat`;
+}

@@ -1,0 +1,96 @@
+// gateway-heartbeat: emits the gateway's heartbeat (lib/fleet/heartbeat.ts) every N seconds on
+// edge-gateway/{gateway_id}/heartbeat, ready for an mqtt out or the store-forward node.
+// msg.queue_depth (or payload {queue_depth} / {depth}) on the input is the current queue depth,
+// e.g. from the store-forward node; any other message (an inject's timestamp) asks for a
+// heartbeat now. A bare number is not taken as a depth: it is what an inject sends by default.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
+import { HeartbeatSampler, heartbeatTopic } from '../../lib/fleet/heartbeat';
+import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
+
+const MIN_INTERVAL_S = 1;
+
+/** Our package's version, whether this runs from dist/nodes/... (installed) or nodes/... (source). */
+function ownVersion(): string {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const pj = join(dir, 'package.json');
+    if (!existsSync(pj)) continue;
+    try {
+      const meta = JSON.parse(readFileSync(pj, 'utf8')) as { name?: string; version?: string };
+      if (meta.name === '@edgegw/node-red-gateway') return meta.version ?? 'unknown';
+    } catch {
+      // an unreadable package.json on the way up is not ours: keep looking
+    }
+  }
+  return 'unknown';
+}
+
+/** The queue depth a message carries, if any. */
+function depthOf(msg: NodeMessage): unknown {
+  if (msg.queue_depth !== undefined) return msg.queue_depth;
+  const p = msg.payload as Record<string, unknown> | null | undefined;
+  if (p && typeof p === 'object' && !Array.isArray(p)) return p.queue_depth ?? p.depth;
+  return undefined;
+}
+
+export = function (RED: NodeAPI) {
+  function GatewayHeartbeatNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let gatewayId: string;
+    const interval = Number(def.interval ?? 10);
+    try {
+      gatewayId = effectiveGatewayId(def.gatewayId);
+      if (!Number.isFinite(interval) || interval < MIN_INTERVAL_S) throw new Error(`interval: must be at least ${MIN_INTERVAL_S} s, got ${JSON.stringify(def.interval)}`);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('gateway-heartbeat.status.badConfig') });
+      node.error(`gateway-heartbeat: ${(err as Error).message}`);
+      node.on('input', (_m: NodeMessage, _s, done) => done(new Error(`gateway-heartbeat not running: ${(err as Error).message}`)));
+      return;
+    }
+    const topic = typeof def.topic === 'string' && def.topic.trim() ? def.topic.trim() : heartbeatTopic(gatewayId);
+    let queueDepth: number | null = null;
+    const sampler = new HeartbeatSampler({
+      gatewayId,
+      version: (RED.settings.edgeGateway?.version as string | undefined) ?? ownVersion(),
+      diskPath: (RED.settings.userDir as string | undefined) ?? process.cwd(),
+      queueDepth: () => queueDepth,
+    });
+    let closed = false;
+    let sent = 0;
+    const emit = async () => {
+      try {
+        const payload = await sampler.sample();
+        if (closed) return;
+        node.send({ topic, payload });
+        sent++;
+        node.status({ fill: 'green', shape: 'dot', text: RED._('gateway-heartbeat.status.sent', { count: sent, topic }) });
+      } catch (err) {
+        // a heartbeat failure is logged, never thrown out of the timer
+        node.error(`gateway-heartbeat: ${(err as Error).message}`);
+      }
+    };
+    const timer = setInterval(() => void emit(), interval * 1000);
+    // the first one right away: a fresh start shows up without waiting a whole interval
+    const first = setTimeout(() => void emit(), 0);
+    node.status({ fill: 'grey', shape: 'ring', text: RED._('gateway-heartbeat.status.waiting') });
+
+    node.on('input', (msg: NodeMessage, _send, done) => {
+      const depth = depthOf(msg);
+      if (depth !== undefined) {
+        if (typeof depth !== 'number' || !Number.isFinite(depth) || depth < 0) return done(new Error(`gateway-heartbeat: queue_depth must be a number >= 0, got ${JSON.stringify(depth)}`));
+        queueDepth = depth;
+        return done();
+      }
+      emit().then(() => done(), done);
+    });
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearInterval(timer);
+      clearTimeout(first);
+      done();
+    });
+  }
+  RED.nodes.registerType('gateway-heartbeat', GatewayHeartbeatNode);
+};

@@ -1,0 +1,46 @@
+// ha-discovery: turns scans and tag messages into retained Home Assistant MQTT discovery configs
+// (lib/fleet/ha-discovery.ts): one message per entity, the first time a tag is seen and again
+// when its unit or type changes. Wire it to an mqtt out (it sets retain and qos) or a queue.
+import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
+import { HaDiscovery } from '../../lib/fleet/ha-discovery';
+import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
+import { samplesOf } from '../../lib/tags/contract';
+
+export = function (RED: NodeAPI) {
+  function HaDiscoveryNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let discovery: HaDiscovery;
+    try {
+      const prefix = typeof def.prefix === 'string' && def.prefix.trim() ? def.prefix.trim() : 'homeassistant';
+      if (/[+#]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) throw new Error(`prefix: "${prefix}" is not a topic prefix (no wildcards, no leading or trailing '/')`);
+      discovery = new HaDiscovery({ gatewayId: effectiveGatewayId(def.gatewayId), discoveryPrefix: prefix });
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('ha-discovery.status.badConfig') });
+      node.error(`ha-discovery: ${(err as Error).message}`);
+      node.on('input', (_m: NodeMessage, _s, done) => done(new Error(`ha-discovery not running: ${(err as Error).message}`)));
+      return;
+    }
+    let entities = 0;
+    node.status({ fill: 'grey', shape: 'ring', text: RED._('ha-discovery.status.waiting') });
+    node.on('input', (msg: NodeMessage, send, done) => {
+      if (msg.reset === true) {
+        // Home Assistant lost its retained configs: send them all again with the next data
+        discovery.reset();
+        entities = 0;
+        return done();
+      }
+      const samples = samplesOf(msg as { tags?: unknown; tag?: unknown });
+      if (samples.length === 0) return done(new Error('ha-discovery: the message carries no tag samples (msg.tags of a scan, or msg.tag)'));
+      const configs = discovery.configsFor(samples);
+      if (configs.length > 0) {
+        entities += configs.filter((c) => c.payload !== '').length;
+        send([configs.map((c) => ({ topic: c.topic, payload: c.payload, retain: c.retain, qos: c.qos }))]);
+        node.status({ fill: 'green', shape: 'dot', text: RED._('ha-discovery.status.sent', { count: entities }) });
+      }
+      done();
+    });
+    node.on('close', (_removed: boolean, done: () => void) => done());
+  }
+  RED.nodes.registerType('ha-discovery', HaDiscoveryNode);
+};

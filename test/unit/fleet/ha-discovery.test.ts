@@ -1,0 +1,119 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { HaDiscovery, classifyUnit, type DiscoveryMessage } from '../../../lib/fleet/ha-discovery';
+import type { TagSample } from '../../../lib/tags/contract';
+import { needPeers, PEER } from '../../helpers/peers';
+import { startMosquitto, type Broker } from '../../helpers/mosquitto';
+import { waitFor } from '../../helpers/process';
+
+const sample = (device: string, name: string, value: TagSample['value'], unit?: string): TagSample => ({ device, name, value, unit, quality: 'good', ts: 1 });
+
+describe('unit to device_class / state_class', () => {
+  const cases: Array<[string, string, Partial<ReturnType<typeof classifyUnit>>]> = [
+    ['V', 'voltage_l1', { unit: 'V', device_class: 'voltage', state_class: 'measurement' }],
+    ['A', 'current_l1', { unit: 'A', device_class: 'current', state_class: 'measurement' }],
+    ['kW', 'total_power', { unit: 'kW', device_class: 'power', state_class: 'measurement' }],
+    ['kWh', 'import_energy', { unit: 'kWh', device_class: 'energy', state_class: 'total_increasing' }],
+    ['Wh', 'e', { unit: 'Wh', device_class: 'energy', state_class: 'total_increasing' }],
+    ['degC', 'zone1_temp', { unit: '°C', device_class: 'temperature', state_class: 'measurement' }],
+    ['°C', 'flow_temp', { unit: '°C', device_class: 'temperature', state_class: 'measurement' }],
+    ['Hz', 'frequency', { unit: 'Hz', device_class: 'frequency', state_class: 'measurement' }],
+    ['VA', 'apparent', { unit: 'VA', device_class: 'apparent_power', state_class: 'measurement' }],
+    ['var', 'reactive', { unit: 'var', device_class: 'reactive_power', state_class: 'measurement' }],
+    ['m3/h', 'flow', { unit: 'm³/h', device_class: 'volume_flow_rate', state_class: 'measurement' }],
+    ['%', 'room_humidity', { unit: '%', device_class: 'humidity', state_class: 'measurement' }],
+    ['%', 'valve_position', { unit: '%', state_class: 'measurement' }],
+    ['rpm', 'pump_speed', { unit: 'rpm', state_class: 'measurement' }],
+  ];
+  for (const [unit, name, want] of cases) test(`${unit} (${name})`, () => assert.deepEqual(classifyUnit(unit, name), want));
+  test('no unit: no class', () => assert.equal(classifyUnit(undefined, 'x'), undefined));
+});
+
+describe('discovery configs', () => {
+  test('sensor config: topic, device via the gateway, unit, classes, state and availability topics', () => {
+    const ha = new HaDiscovery({ gatewayId: 'gw1', devices: { meter: { manufacturer: 'Eastron', model: 'SDM630' } } });
+    const msgs = ha.configsFor([sample('meter', 'import_energy', 12.5, 'kWh')]);
+    assert.equal(msgs.length, 2, 'the gateway device, then the tag');
+    assert.equal(msgs[0].topic, 'homeassistant/sensor/gw1_gateway_uptime/config');
+    assert.deepEqual((msgs[0].payload as any).device.identifiers, ['edgegw_gw1']);
+    const m = msgs[1];
+    assert.equal(m.topic, 'homeassistant/sensor/gw1_meter_import_energy/config');
+    assert.equal(m.retain, true);
+    assert.deepEqual(m.payload, {
+      name: 'import_energy',
+      unique_id: 'gw1_meter_import_energy',
+      object_id: 'gw1_meter_import_energy',
+      state_topic: 'devices/meter/data',
+      availability_topic: 'edge-gateway/gw1/status',
+      payload_available: 'online',
+      payload_not_available: 'offline',
+      device: { identifiers: ['edgegw_gw1_meter'], name: 'meter', manufacturer: 'Eastron', model: 'SDM630', via_device: 'edgegw_gw1' },
+      value_template: "{{ value_json['values']['import_energy'] }}",
+      unit_of_measurement: 'kWh',
+      device_class: 'energy',
+      state_class: 'total_increasing',
+    });
+  });
+
+  test('booleans are binary_sensors; strings have no unit or state_class; null waits', () => {
+    const ha = new HaDiscovery({ gatewayId: 'gw' });
+    const msgs = ha.configsFor([sample('boiler', 'pump', true), sample('boiler', 'mode', 'auto'), sample('boiler', 'broken', null, 'V')]).slice(1);
+    assert.deepEqual(msgs.map((m) => m.topic), ['homeassistant/binary_sensor/gw_boiler_pump/config', 'homeassistant/sensor/gw_boiler_mode/config']);
+    assert.equal((msgs[0].payload as any).value_template, "{{ 'ON' if value_json['values']['pump'] else 'OFF' }}");
+    assert.equal((msgs[1].payload as any).state_class, undefined);
+    assert.equal(ha.configsFor([sample('boiler', 'broken', 3.3, 'V')]).length, 1, 'sent once the value is known');
+  });
+
+  test('once per (device, tag); again when the unit changes; a type change removes the old entity', () => {
+    const ha = new HaDiscovery({ gatewayId: 'gw' });
+    assert.equal(ha.configsFor([sample('d', 't', 1, 'W')]).length, 2);
+    assert.equal(ha.configsFor([sample('d', 't', 2, 'W')]).length, 0);
+    assert.equal(ha.configsFor([sample('d', 't', 3, 'W'), sample('d', 'u', 3, 'W')]).length, 1);
+    const unitChange = ha.configsFor([sample('d', 't', 3, 'kW')]);
+    assert.equal(unitChange.length, 1);
+    assert.equal((unitChange[0].payload as any).unit_of_measurement, 'kW');
+    const typeChange = ha.configsFor([sample('d', 't', true)]);
+    assert.deepEqual(typeChange.map((m) => [m.topic, m.payload === '' ? '' : 'config']), [
+      ['homeassistant/sensor/gw_d_t/config', ''],
+      ['homeassistant/binary_sensor/gw_d_t/config', 'config'],
+    ]);
+  });
+
+  test('odd tag names: the object id is made safe, the template quotes the name', () => {
+    const ha = new HaDiscovery({ gatewayId: 'gw' });
+    const [, m] = ha.configsFor([sample('plant-can', "Motor.Speed it's", 5)]);
+    assert.equal(m.topic, 'homeassistant/sensor/gw_plant-can_Motor_Speed_it_s/config');
+    assert.equal((m.payload as any).value_template, "{{ value_json['values']['Motor.Speed it\\'s'] }}");
+  });
+});
+
+describe('against a real mosquitto', () => {
+  let broker: Broker | undefined;
+  after(async () => broker?.stop());
+  test('configs arrive retained with the documented shape', needPeers(PEER.mosquitto()), async () => {
+    broker = await startMosquitto();
+    const ha = new HaDiscovery({ gatewayId: 'gwtest' });
+    const msgs: DiscoveryMessage[] = ha.configsFor([sample('meter', 'voltage_l1', 230.1, 'V'), sample('boiler', 'pump', false)]);
+    const pub = await mqtt.connectAsync(broker.url);
+    for (const m of msgs) await pub.publishAsync(m.topic, m.payload === '' ? '' : JSON.stringify(m.payload), { retain: m.retain, qos: m.qos });
+    await pub.endAsync();
+    // a client that connects afterwards (as Home Assistant after a restart) gets them retained
+    const got = new Map<string, { retain: boolean; body: any }>();
+    const sub = await mqtt.connectAsync(broker.url);
+    sub.on('message', (topic, body, packet) => got.set(topic, { retain: packet.retain, body: JSON.parse(body.toString()) }));
+    await sub.subscribeAsync('homeassistant/#', { qos: 1 });
+    await waitFor('three retained configs', async () => got.size === 3, 20000, 50);
+    await sub.endAsync();
+    const v = got.get('homeassistant/sensor/gwtest_meter_voltage_l1/config')!;
+    assert.equal(v.retain, true);
+    assert.equal(v.body.device_class, 'voltage');
+    assert.equal(v.body.unit_of_measurement, 'V');
+    assert.equal(v.body.state_topic, 'devices/meter/data');
+    assert.equal(v.body.device.via_device, 'edgegw_gwtest');
+    const b = got.get('homeassistant/binary_sensor/gwtest_boiler_pump/config')!;
+    assert.equal(b.retain, true);
+    assert.equal(b.body.availability_topic, 'edge-gateway/gwtest/status');
+    assert.ok(got.get('homeassistant/sensor/gwtest_gateway_uptime/config')?.retain);
+  });
+});
