@@ -66,6 +66,7 @@ export class DurableQueue extends EventEmitter {
   private pendingBytes = 0;
   private blocked: Array<Entry & { msg: unknown }> = [];
   private settles: Settle[] = [];
+  private soonFlush: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -175,11 +176,21 @@ export class DurableQueue extends EventEmitter {
     return (await this.storage.read(afterSeq, limit)).map((r) => toQueuedMessage(this.name, r));
   }
 
-  /** Records delivered and rejected (dead-lettered) messages; resolves once committed. */
-  settle(delivered: number[], rejected: Array<{ seq: number; error: string }> = []): Promise<void> {
+  /**
+   * Records delivered and rejected (dead-lettered) messages; resolves once committed. `soon`: the
+   * caller waits for this commit (a forwarder whose in-flight window is full), so it is not held
+   * for the rest of the transaction window: it goes out on the next turn of the event loop.
+   */
+  settle(delivered: number[], rejected: Array<{ seq: number; error: string }> = [], soon = false): Promise<void> {
     if (delivered.length === 0 && rejected.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.settles.push({ delivered, rejected, resolve });
+      if (soon && !this.soonFlush) {
+        this.soonFlush = setImmediate(() => {
+          this.soonFlush = undefined;
+          this.flush();
+        });
+      }
       this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
     });
   }
@@ -217,6 +228,8 @@ export class DurableQueue extends EventEmitter {
     this.closed = true;
     clearInterval(this.sweepTimer);
     clearTimeout(this.retryTimer);
+    clearImmediate(this.soonFlush);
+    this.soonFlush = undefined;
     for (const b of this.blocked.splice(0)) b.reject(new QueueError(this.name, 'the queue closed while the message waited for space'));
     this.flush();
     await this.writing;

@@ -217,12 +217,18 @@ export class Forwarder extends EventEmitter {
       else if (o.status === 'rejected') rejected.push({ message: m, error: o.error });
       else retry.push({ message: m, error: o.error });
     }
-    this.inFlight -= batch.length;
+    // A delivered or rejected message stays in flight until its deletion is committed: a crash
+    // before that commit sends it again, so only this way do the duplicates after a crash stay
+    // within the in-flight window. Retries leave the window at once.
+    this.inFlight -= retry.length;
+    const settling = delivered.length + rejected.length;
     this.counts.batches++;
+    const windowFull = this.inFlight >= this.destination.maxInFlight;
     const settled = this.queue
       .settle(
         delivered.map((m) => m.seq),
         rejected.map((r) => ({ seq: r.message.seq, error: r.error })),
+        windowFull,
       )
       .then(() => {
         this.counts.delivered += delivered.length;
@@ -233,7 +239,18 @@ export class Forwarder extends EventEmitter {
         for (const r of rejected) this.emit('dead-letter', r);
       });
     this.settling.add(settled);
-    void settled.finally(() => this.settling.delete(settled));
+    settled
+      // settle() resolves even when a commit fails (the queue retries its acks); were it ever to
+      // reject, the messages stay queued and go out again: nothing to do here but say why
+      .catch((err: Error) => {
+        this.lastError = `acknowledgement not recorded: ${err.message}`;
+      })
+      .finally(() => {
+        this.settling.delete(settled);
+        this.inFlight -= settling;
+        this.pump();
+      })
+      .catch(() => undefined);
     if (retry.length) {
       this.counts.retried += retry.length;
       this.lastError = retry[0].error;
