@@ -109,7 +109,10 @@ export interface WritePlan {
 
 export interface WriteResult {
   tags: string[];
+  /** every request on the line: the reads just before the writes (for the audit's `old`) and the writes */
   requests: number;
+  /** the write requests alone (FC5/6/15/16): adjacent tags share one */
+  writeRequests: number;
   audit: AuditRecord[];
   /** problems that did not stop the write (the audit file could not be appended to...) */
   warnings: string[];
@@ -205,6 +208,7 @@ export class TagWriter {
     const warnings: string[] = [];
     let failure: WriteError | undefined;
     let requests = 0;
+    let writeRequests = 0;
     // what each tag held just before its write (read on the same line, in the same turn), and
     // what it holds after: the written registers decoded back (21.55 -> 21.6 with scale 0.1)
     const before = new Map<EncodedEntry, { value: TagValue; source: 'read' | 'poll' }>();
@@ -223,6 +227,7 @@ export class TagWriter {
             reg = (e.codec.encode(e.value, reg) as number[])[0];
           }
           requests++;
+          writeRequests++;
           await line.write(unit, 'holding', block.address, [reg]);
           for (const e of block.entries) after.set(e, e.codec.decode([reg], 0) as TagValue);
         } else {
@@ -238,6 +243,7 @@ export class TagWriter {
             }
           }
           requests++;
+          writeRequests++;
           await line.write(unit, block.area, block.address, data as number[] | boolean[]);
           for (const e of block.entries) after.set(e, e.codec.decode(e.data as ArrayLike<number | boolean>, 0) as TagValue);
         }
@@ -275,7 +281,7 @@ export class TagWriter {
       }
     }
     if (failure) throw Object.assign(failure, { audit, warnings });
-    return { tags: plan.entries.map((e) => e.tag.name), requests, audit, warnings };
+    return { tags: plan.entries.map((e) => e.tag.name), requests, writeRequests, audit, warnings };
   }
 
   private group(entries: EncodedEntry[]): WriteBlock[] {

@@ -100,7 +100,7 @@ function suite(transport: 'tcp' | 'rtu') {
       const values: Record<string, unknown> = {};
       for (const c of cases) values[c.tag.name] = c.tag.type === 'int64' || c.tag.type === 'uint64' ? BigInt(c.value) : c.value;
       const res = await writer.write(values, 'test');
-      assert.ok(res.requests <= 3, `contiguous tags merged into few FC16 requests (${res.requests})`);
+      assert.ok(res.writeRequests <= 3, `contiguous tags merged into few FC16 requests (${res.writeRequests})`);
       for (const c of cases) {
         const { value } = await peer.decode(1, 'holding', c.tag.address, c.tag.type, c.tag.order);
         // Python reads the float32 into a double as it is; we publish its shortest decimal

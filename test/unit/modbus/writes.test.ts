@@ -90,6 +90,7 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     // holding 0..3 (sp, limit, mode) one FC16; holding 50 one FC6; coils 0..1 one FC15; coil 5 one
     // FC5: each read just before it is written (the audit's old values)
     assert.equal(res.requests, 8);
+    assert.equal(res.writeRequests, 4);
     assert.deepEqual(await peer.get(1, 'holding', 0, 4), [0xff83, 0x0000, 0x3fc0, 3]);
     assert.equal((await peer.decode(1, 'holding', 1, 'float32', 'CDAB')).value, 1.5);
     assert.deepEqual(await peer.get(1, 'holding', 50, 1), [9]);
