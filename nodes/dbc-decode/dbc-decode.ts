@@ -6,6 +6,9 @@ import { reportFailure } from '../common/report-failure';
 import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from './dbc-config';
 import { DecodedMessages, type FrameLike } from './decoded-messages';
 import { CanScanDecoder, toDecodableFrame } from '../../lib/can/decoded-scan';
+import type { TagSample } from '../../lib/tags/contract';
+import { LogThrottle } from '../../lib/system/log-throttle';
+import { tagStoreNode } from '../tag-store/api';
 
 const OUTPUTS = ['message', 'signal', 'batch'] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -26,9 +29,12 @@ export = function (RED: NodeAPI) {
       loadError = err as Error;
     }
     const output: Output | undefined = def.output === undefined ? 'message' : OUTPUTS.find((o) => o === def.output);
+    const storeId = typeof def.store === 'string' && def.store ? def.store : undefined;
+    const store = tagStoreNode((id) => RED.nodes.getNode(id), storeId);
+    const storeMissing = storeId && !store ? `store: tag-store ${storeId} not found` : undefined;
 
-    if (!loaded || !output) {
-      const message = loadError ? dbcErrorMessage(loadError) : `output: "${String(def.output)}" is not "message", "signal" or "batch"`;
+    if (!loaded || !output || storeMissing) {
+      const message = loadError ? dbcErrorMessage(loadError) : storeMissing ?? `output: "${String(def.output)}" is not "message", "signal" or "batch"`;
       node.status(loadError ? dbcErrorStatus(RED, 'dbc-decode', loadError) : { fill: 'red', shape: 'ring', text: RED._('dbc-decode.status.badConfig') });
       node.error(message);
       reportDbcHealth(node, 'dbc-decode', undefined, message);
@@ -42,6 +48,17 @@ export = function (RED: NodeAPI) {
     const labels = Boolean(def.labels);
     const exact = Boolean(def.exact);
     const device = (typeof def.device === 'string' ? def.device : '').trim();
+    // one store write per input (a frame or a whole batch); refusals logged, a flood only summarised
+    const storeWarnings = new LogThrottle((text) => node.warn(text), 'store warnings');
+    node.on('close', (_removed: boolean, done: () => void) => {
+      storeWarnings.close();
+      done();
+    });
+    const toStore = (samples: readonly TagSample[]) => {
+      if (!store || samples.length === 0) return;
+      const w = store.write(samples);
+      if (w.errors) storeWarnings.log(`store: ${w.errors[0]}`);
+    };
     node.status({ fill: 'green', shape: 'dot', text: RED._('dbc-decode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) }) });
 
     const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);
@@ -67,6 +84,7 @@ export = function (RED: NodeAPI) {
           msg.units = scan.units;
           if (scan.labels) msg.labels = scan.labels;
           msg.frames = frames;
+          toStore(scan.tags);
           send(passUnknown ? [msg, null] : msg);
         }
         if (unknown.length) send([null, batch ? { topic, payload: unknown } : msg]);
@@ -82,6 +100,7 @@ export = function (RED: NodeAPI) {
       const unknown: unknown[] = [];
       let firstBad: Error | undefined;
       let bad = 0;
+      const stored: TagSample[] | undefined = store ? [] : undefined;
       for (let i = 0; i < items.length; i++) {
         let frame: FrameLike;
         try {
@@ -92,7 +111,7 @@ export = function (RED: NodeAPI) {
           continue;
         }
         // A remote frame asks for data and carries none: nothing to decode.
-        const out = frame.rtr ? undefined : decoder.messages(frame);
+        const out = frame.rtr ? undefined : decoder.messages(frame, stored);
         if (!out) {
           if (passUnknown) unknown.push(items[i]);
           continue;
@@ -103,6 +122,7 @@ export = function (RED: NodeAPI) {
           send(passUnknown ? [m, null] : m);
         }
       }
+      if (stored) toStore(stored);
       if (unknown.length) {
         const u = batch ? { topic: msg.topic, payload: unknown } : msg;
         send([null, u]);

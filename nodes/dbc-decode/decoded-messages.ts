@@ -25,8 +25,11 @@ export class DecodedMessages {
 
   constructor(private readonly codec: DbcCodec, private readonly opts: DecodedMessagesOptions) {}
 
-  /** The messages for one frame, or undefined when the DBC does not know its id. */
-  messages(frame: FrameLike): NodeMessage[] | undefined {
+  /**
+   * The messages for one frame, or undefined when the DBC does not know its id. `collect` (a
+   * tag store's batch) receives the frame's samples too, the same objects the messages carry.
+   */
+  messages(frame: FrameLike, collect?: TagSample[]): NodeMessage[] | undefined {
     const decoded = this.codec.decode(frame.id, frame.extended, frame.data);
     if (!decoded) return undefined;
     const { message, signals } = decoded;
@@ -36,6 +39,7 @@ export class DecodedMessages {
     const labels = this.opts.labels ? signalLabels(this.codec, frame, signals) : undefined;
     const samples: TagSample[] = [];
     appendSignalSamples(samples, this.opts.device || message.name, signals, units, frameTimeMs(frame));
+    if (collect) for (let i = 0; i < samples.length; i++) collect.push(samples[i]);
     if (this.opts.output === 'signal') {
       return samples.map((s) => {
         const m: NodeMessage = { ...tagMessage(s), can };

@@ -10,10 +10,12 @@ import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge, histogram } from '../../lib/metrics/registry';
 import type { LineState } from '../../lib/modbus/line/types';
 import { DevicePoller, type CycleResult } from '../../lib/modbus/poller/poller';
+import { IdentityCheck } from '../../lib/modbus/poller/identity';
 import { DeviceConfigError, deviceStatus, resolveDeviceConfig, type DeviceConfig } from '../../lib/modbus/poller/config';
 import { TagWriter, WriteError, WriteValidationError } from '../../lib/modbus/writes';
 import { scanMessage, tagMessage, type Quality } from '../../lib/tags/contract';
 import { isModbusConnection } from '../modbus-connection/api';
+import { tagStoreNode } from '../tag-store/api';
 import { registerTemplateRoutes } from './admin';
 
 const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'uncertain'];
@@ -57,12 +59,21 @@ export = function (RED: NodeAPI) {
       inert(why ?? 'no connection');
       return;
     }
+    const storeId = typeof def.store === 'string' && def.store ? def.store : undefined;
+    const store = tagStoreNode((id) => RED.nodes.getNode(id), storeId);
+    if (storeId && !store) {
+      const message = `store: tag-store ${storeId} not found`;
+      bad('badConfig', `modbus-device ${def.name || def.id}: ${message}`);
+      inert(message);
+      return;
+    }
     const line = conn.line;
     const labels = { device: cfg.device, node: node.id };
     const audit = sharedAuditLog();
     const auditFile = RED.settings.edgegw?.auditLog ?? RED.settings.edgegwAuditLog;
     if (typeof auditFile === 'string' && auditFile && !audit.filePath) audit.setFile(auditFile);
 
+    const identity = cfg.identity ? new IdentityCheck(line, cfg.unit, cfg.identity.tag, cfg.identity.equals, cfg.identity.every) : undefined;
     const poller = new DevicePoller({
       line,
       unit: cfg.unit,
@@ -71,6 +82,7 @@ export = function (RED: NodeAPI) {
       groups: cfg.groups,
       limits: { maxGap: cfg.maxGap, maxRegisters: cfg.maxRegisters, maxBits: cfg.maxBits },
       source: `modbus:${cfg.unit}`,
+      gate: identity && (() => identity.gate()),
     });
     const writer = new TagWriter({ line, unit: cfg.unit, device: cfg.device, tags: cfg.tags, audit, oldValue: (t) => poller.lastGoodValue(t) });
     const commands = new TagWriteQueue(writer, { device: cfg.device, audit });
@@ -98,15 +110,21 @@ export = function (RED: NodeAPI) {
       for (const q of QUALITIES) tagsGauge.set({ ...labels, quality: q }, st[q]);
       const seen = st.good + st.bad + st.stale + st.uncertain;
       const state: HealthState = st.bad + st.stale === 0 ? 'ok' : seen > 0 && st.good === 0 ? 'down' : 'degraded';
-      healthRegistry().report(node.id, 'modbus-device', state, { device: cfg.device, unit: cfg.unit, tags: st.tags, good: st.good, bad: st.bad, stale: st.stale, overruns: st.overruns, requestsPerScan: st.requestsPerScan, splits: st.splits, lastError }, node.name);
+      healthRegistry().report(node.id, 'modbus-device', state, { device: cfg.device, unit: cfg.unit, tags: st.tags, good: st.good, bad: st.bad, stale: st.stale, overruns: st.overruns, requestsPerScan: st.requestsPerScan, splits: st.splits, lastError, ...(identity ? { identity: identity.snapshot() } : {}) }, node.name);
     };
 
+    const storeWarnings = new LogThrottle((text) => node.warn(text), 'store warnings');
     const onCycle = (r: CycleResult) => {
       if (closed) return;
       cycles.inc({ ...labels, group: r.group });
       cycleSeconds.observe({ ...labels, group: r.group }, r.durationMs / 1000);
       const failed = r.samples.find((s) => s.quality !== 'good');
       lastError = failed?.error ?? (failed ? failed.quality : undefined);
+      // every polled sample, not only the changed ones: the store holds current value, quality, ts
+      if (store) {
+        const w = store.write(r.samples);
+        if (w.errors) storeWarnings.log(`store: ${w.errors[0]}`);
+      }
       const out: NodeMessage[] = [];
       if (cfg.output !== 'rbe') out.push({ ...scanMessage(cfg.device, r.samples), group: r.group } as unknown as NodeMessage);
       if (cfg.output !== 'scan') for (const s of r.changed) out.push(tagMessage(s) as unknown as NodeMessage);
@@ -120,7 +138,13 @@ export = function (RED: NodeAPI) {
     poller.on('split', (s: { block: { area: string; address: number; count: number } }) => {
       node.warn(`unit ${cfg.unit}: ${s.block.area} ${s.block.address}..${s.block.address + s.block.count - 1} answered "illegal data address"; reading it in smaller requests from now on`);
     });
-    const onLineState = (s: LineState) => showStatus(s);
+    // a reconnect may reach another device (a swapped cable, a re-addressed gateway): check again
+    let connected = false;
+    const onLineState = (s: LineState) => {
+      if (s.connection === 'connected' && !connected) identity?.recheck();
+      connected = s.connection === 'connected';
+      showStatus(s);
+    };
     line.on('state', onLineState);
     conn.register(node, { unit: cfg.unit, status: false });
     node.status({ fill: 'yellow', shape: 'ring', text: RED._('modbus-device.status.connecting') });
@@ -142,6 +166,8 @@ export = function (RED: NodeAPI) {
         // JSON text (an MQTT command) is measured before it is parsed: size, depth, keys
         const command = cfg.parseJson && (typeof msg.payload === 'string' || Buffer.isBuffer(msg.payload)) ? { topic: msg.topic, payload: parseBoundedJson(msg.payload, 'command payload', COMMAND_LIMITS) } : msg;
         values = writer.requestFromMessage(command);
+        const refused = identity?.writeBlock();
+        if (refused) throw new Error(`write to ${cfg.device} refused: ${refused}`);
         outcome = commands.submit(values, actor);
       } catch (err) {
         writes.inc({ ...labels, outcome: 'rejected' });
@@ -187,6 +213,7 @@ export = function (RED: NodeAPI) {
       closed = true;
       commands.close();
       rejections.close();
+      storeWarnings.close();
       poller.stop();
       poller.removeAllListeners();
       line.off('state', onLineState);

@@ -25,6 +25,8 @@ export interface DeviceConfig {
   output: OutputMode;
   /** string/Buffer payloads on the input are JSON commands, parsed within limits (an MQTT topic's text) */
   parseJson: boolean;
+  /** optional identity check (identity.ts): this tag must read as `equals` */
+  identity?: { tag: TagDef; equals: string; every: number };
 }
 
 /** The raw settings (strings and numbers from the editor). */
@@ -40,6 +42,9 @@ export interface DeviceSettings {
   maxBits?: unknown;
   output?: unknown;
   parseJson?: unknown;
+  identityTag?: unknown;
+  identityEquals?: unknown;
+  identityEvery?: unknown;
 }
 
 export class DeviceConfigError extends Error {
@@ -113,7 +118,21 @@ export function resolveDeviceConfig(s: DeviceSettings): DeviceConfig {
     throw err;
   }
   const parseJson = s.parseJson === true || s.parseJson === 'true';
-  return { device: nameText, unit, notation, tags: r.tags, groups, maxGap, maxRegisters, maxBits, output, parseJson };
+  const identity = identityOf(s, r.tags);
+  return { device: nameText, unit, notation, tags: r.tags, groups, maxGap, maxRegisters, maxBits, output, parseJson, ...(identity ? { identity } : {}) };
+}
+
+/** The identity check's settings: none when the tag field is empty; the tag must be in the table. */
+function identityOf(s: DeviceSettings, tags: TagDef[]): DeviceConfig['identity'] {
+  const name = typeof s.identityTag === 'string' ? s.identityTag.trim() : '';
+  if (s.identityTag !== undefined && s.identityTag !== null && typeof s.identityTag !== 'string') throw new DeviceConfigError('identityTag', 'must be a tag name');
+  if (!name) return undefined;
+  const tag = tags.find((t) => t.name === name);
+  if (!tag) throw new DeviceConfigError('identityTag', `no tag named '${name}' in the tag table`);
+  const equals = typeof s.identityEquals === 'string' || typeof s.identityEquals === 'number' ? String(s.identityEquals).trim() : '';
+  if (!equals) throw new DeviceConfigError('identityEquals', `the identity tag '${name}' needs the value it must have`);
+  const every = intIn('identityEvery', s.identityEvery, 10, 1, 1_000_000);
+  return { tag, equals, every };
 }
 
 export interface DeviceStatus {

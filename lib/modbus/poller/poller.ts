@@ -34,6 +34,11 @@ export interface PollerOptions {
   /** written into every sample's `source` */
   source?: string;
   now?: () => number;
+  /**
+   * asked before every cycle (the identity check): a message back makes every tag of the cycle
+   * `bad` with it, and nothing else is read; must not reject
+   */
+  gate?: () => Promise<string | undefined>;
 }
 
 export interface CycleResult {
@@ -228,7 +233,13 @@ export class DevicePoller extends EventEmitter {
   private async runCycle(run: GroupRun): Promise<CycleResult> {
     const startedAt = this.now();
     const tally = { requests: 0, failed: 0 };
-    await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, tally)));
+    const blocked = this.opts.gate ? await this.opts.gate() : undefined;
+    if (blocked !== undefined) {
+      const ts = this.now();
+      for (const t of run.tags) t.pending = this.sample(t, null, 'bad', ts, blocked);
+    } else {
+      await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, tally)));
+    }
     this.counters.cycles++;
     this.counters.requests += tally.requests;
     this.counters.failedRequests += tally.failed;
