@@ -140,5 +140,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('stats', StatsNode as (this: Node, def: NodeDef) => void);
+  RED.nodes.registerType('stats', StatsNode);
 };
