@@ -20,6 +20,7 @@ import { compileCodec, TagValueError, type TagCodec } from './codec';
 import { whereText } from './errors';
 import type { ModbusLine } from './line/types';
 import type { TagDef } from './types';
+import { textOf } from '../system/text-of';
 
 /** FC16 carries at most 123 registers, FC15 at most 1968 coils. */
 export const MAX_WRITE_REGISTERS = 123;
@@ -188,7 +189,7 @@ export class TagWriter {
     try {
       plan = this.plan(values);
     } catch (err) {
-      return Promise.reject(err as Error); // plan() throws only Errors (WriteValidationError, a codec's)
+      return Promise.reject(err instanceof Error ? err : new Error(textOf(err))); // plan() throws Errors: WriteValidationError, a codec's
     }
     const run = this.turn.then(() => this.writePlan(plan, actor));
     this.turn = run.then(

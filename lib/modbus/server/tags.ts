@@ -147,7 +147,7 @@ export function applyFlowInput(server: ModbusServer, tags: ServerTagMap | undefi
     return u;
   };
   const p = msg.payload;
-  const raws = Array.isArray(p) && p.every(isRaw) ? (p) : isRaw(p) ? [p] : undefined;
+  const raws = Array.isArray(p) && p.every(isRaw) ? p : isRaw(p) ? [p] : undefined;
   if (raws) {
     const checked = raws.map((r, i) => checkRaw(server, r, unitOf(r.unit), raws.length > 1 ? `[${i}] ` : ''));
     return checked.map((c) => c());
