@@ -12,7 +12,8 @@ import { adminAuthSettings } from '../runtime/admin';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const req = createRequire(join(nodeRedDir(), 'package.json'));
-const bcryptjs = req('bcryptjs') as { hashSync(p: string, r: number): string; compare(p: string, h: string): Promise<boolean> };
+// function properties, not methods: bcryptjs' exports do not use `this`, so they are passed on unbound
+const bcryptjs = req('bcryptjs') as { hashSync: (p: string, r: number) => string; compare: (p: string, h: string) => Promise<boolean> };
 const users = [{ username: 'ops', password: bcryptjs.hashSync('correct horse', 10), permissions: '*' }];
 
 // Node-RED's own adminAuth users module, initialised the way the runtime does it

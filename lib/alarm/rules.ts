@@ -1,6 +1,7 @@
 // Alarm rules, and the rule table they come from: CSV (`tag,type,limit,deadband,on_delay,
 // off_delay,severity,message[,cooldown]`, header optional) or a JSON array of objects with those
 // keys. Validated at deploy: every error names the line (and, for JSON, the item) and the field.
+import { textOf } from '../system/text-of';
 
 export const RULE_TYPES = ['hi', 'hihi', 'lo', 'lolo', 'roc', 'eq', 'neq', 'bad', 'stale'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
@@ -165,9 +166,9 @@ function stateValue(v: unknown): number | string | boolean {
 export function validateRule(raw: RawRule, line: number, item: number | undefined, defaultCooldownMs: number): AlarmRule {
   const tag = typeof raw.tag === 'string' ? raw.tag.trim() : '';
   if (!tag) throw new RuleTableError(line, 'tag', 'missing', item);
-  const type = String(raw.type ?? '').trim().toLowerCase() as RuleType;
+  const type = textOf(raw.type ?? '').trim().toLowerCase() as RuleType;
   if (!raw.type) throw new RuleTableError(line, 'type', `missing; one of ${RULE_TYPES.join(', ')}`, item);
-  if (!RULE_TYPES.includes(type)) throw new RuleTableError(line, 'type', `"${String(raw.type)}" is not one of ${RULE_TYPES.join(', ')}`, item);
+  if (!RULE_TYPES.includes(type)) throw new RuleTableError(line, 'type', `"${textOf(raw.type)}" is not one of ${RULE_TYPES.join(', ')}`, item);
   let limit: AlarmRule['limit'];
   if (type === 'eq' || type === 'neq') {
     if (raw.limit === undefined) throw new RuleTableError(line, 'limit', `missing: the state ${type} compares with`, item);
@@ -180,8 +181,8 @@ export function validateRule(raw: RawRule, line: number, item: number | undefine
   } else {
     limit = num(raw, 'limit', line, item, type === 'roc' ? 0 : -Infinity);
   }
-  const severityText = String(raw.severity ?? 'medium').trim().toLowerCase() as Severity;
-  if (!SEVERITIES.includes(severityText)) throw new RuleTableError(line, 'severity', `"${String(raw.severity)}" is not one of ${SEVERITIES.join(', ')}`, item);
+  const severityText = textOf(raw.severity ?? 'medium').trim().toLowerCase() as Severity;
+  if (!SEVERITIES.includes(severityText)) throw new RuleTableError(line, 'severity', `"${textOf(raw.severity)}" is not one of ${SEVERITIES.join(', ')}`, item);
   const deadband = num(raw, 'deadband', line, item, 0, 0);
   if (deadband > 0 && (type === 'eq' || type === 'neq' || type === 'bad' || type === 'stale')) throw new RuleTableError(line, 'deadband', `a ${type} rule has no deadband`, item);
   const id = `${tag}:${type}`;
@@ -194,7 +195,7 @@ export function validateRule(raw: RawRule, line: number, item: number | undefine
     onDelayMs: Math.round(num(raw, 'on_delay', line, item, 0, 0) * 1000),
     offDelayMs: Math.round(num(raw, 'off_delay', line, item, 0, 0) * 1000),
     severity: severityText,
-    message: raw.message === undefined ? '' : String(raw.message),
+    message: raw.message === undefined ? '' : textOf(raw.message),
     cooldownMs: raw.cooldown === undefined ? defaultCooldownMs : Math.round(num(raw, 'cooldown', line, item, 0) * 1000),
     where: `line ${line}`,
   };

@@ -68,7 +68,7 @@ interface StaleMarkable {
 
 /** Marks a (copied) message's tag samples stale, as the contract wants for a served cached value. */
 export function markStale<M extends StaleMarkable>(msg: M): M {
-  if (msg.tag && typeof msg.tag === 'object') msg.tag = { ...(msg.tag as object), quality: 'stale' };
+  if (msg.tag && typeof msg.tag === 'object') msg.tag = { ...msg.tag, quality: 'stale' };
   if (Array.isArray(msg.tags)) msg.tags = msg.tags.map((s) => (s && typeof s === 'object' ? { ...s, quality: 'stale' } : s));
   (msg as Record<string, unknown>).quality = 'stale';
   return msg;

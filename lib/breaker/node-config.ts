@@ -1,5 +1,6 @@
 // The circuit-breaker node's settings, checked at deploy; each error names its field.
 import { CircuitConfigError, type CircuitBreakerOptions } from './circuit-breaker';
+import { textOf } from '../system/text-of';
 
 export interface BreakerSettings {
   thresholdType?: unknown;
@@ -27,16 +28,16 @@ export interface BreakerNodeConfig {
 
 function num(field: string, v: unknown, dflt: number, min: number, integer = false): number {
   if (v === undefined || v === '') return dflt;
-  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  const n = typeof v === 'number' ? v : Number(textOf(v).trim());
   if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new CircuitConfigError(field, `must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${String(v)}"`);
+    throw new CircuitConfigError(field, `must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${textOf(v)}"`);
   }
   return n;
 }
 
 export function resolveBreakerConfig(s: BreakerSettings): BreakerNodeConfig {
   const type = s.thresholdType ?? 'consecutive';
-  if (type !== 'consecutive' && type !== 'rate') throw new CircuitConfigError('thresholdType', `must be "consecutive" or "rate", got "${String(type)}"`);
+  if (type !== 'consecutive' && type !== 'rate') throw new CircuitConfigError('thresholdType', `must be "consecutive" or "rate", got "${textOf(type)}"`);
   const openS = num('openTimeout', s.openTimeout, 30, 0);
   const maxOpenS = num('maxOpenTimeout', s.maxOpenTimeout, openS, 0);
   if (maxOpenS < openS) throw new CircuitConfigError('maxOpenTimeout', `must be >= the open timeout (${openS} s), got ${maxOpenS} s`);

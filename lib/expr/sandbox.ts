@@ -46,7 +46,7 @@ export const DISABLED: readonly string[] = [
 export interface Sandbox {
   math: MathJsInstance;
   /** mathjs's parser, kept before the instance's own `parse` was disabled */
-  parse(text: string): MathNode;
+  parse: (text: string) => MathNode;
   /** whether a unit name is one mathjs knows (kW, degC, kWh...) */
   isUnit(name: string): boolean;
   /** the affine conversion value_to = a + b * value_from, or an error text */
@@ -58,7 +58,7 @@ let shared: Sandbox | undefined;
 function build(): Sandbox {
   // predictable: sqrt(-1) is NaN (a bad result), never a Complex that nobody downstream reads
   // matrix: 'Array': a list literal [a, b] is a plain array for mean/sum, never a Matrix
-  const math = create(all, { predictable: true, number: 'number', matrix: 'Array' }) as MathJsInstance;
+  const math = create(all, { predictable: true, number: 'number', matrix: 'Array' });
   // mathjs creates functions lazily, on first use, from what the namespace holds at that moment:
   // what expressions use is created now (with its dependencies), before anything is disabled.
   const namespace = math as unknown as Record<string, unknown>;

@@ -2,10 +2,42 @@
 // and property name is checked against sandbox.ts before anything is compiled, and tag
 // references are rewritten to symbols only the engine's scope holds (so a tag can never name a
 // mathjs function or reach the mathjs namespace).
-import type { MathNode } from 'mathjs';
+import type {
+  AccessorNode,
+  ArrayNode,
+  BigNumber,
+  ConditionalNode,
+  ConstantNode,
+  Fraction,
+  FunctionAssignmentNode,
+  FunctionNode,
+  MathNode,
+  OperatorNode,
+  OperatorNodeFn,
+  OperatorNodeOp,
+  ParenthesisNode,
+  SymbolNode,
+} from 'mathjs';
 import { ExprError } from './errors';
 import { FAST_FUNCTION_PREFIX, hasFastPath } from './fast-functions';
 import { ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, DISABLED, LIST_FUNCTIONS, TAG_HELPERS, sandbox } from './sandbox';
+
+/**
+ * The parse-tree nodes the walk tells apart by `type` (mathjs's MathNode only says `type: string`).
+ * The refused kinds are named so that every case of the walk is one of them; a node of a kind
+ * mathjs adds later reaches the default case and is refused by its type name.
+ */
+type WalkedNode =
+  | ConstantNode<string | number | boolean | null | undefined | bigint | BigNumber | Fraction>
+  | ParenthesisNode
+  | SymbolNode
+  | AccessorNode
+  | OperatorNode<OperatorNodeOp, OperatorNodeFn>
+  | ConditionalNode
+  | FunctionNode<MathNode>
+  | ArrayNode
+  | FunctionAssignmentNode
+  | (MathNode & { type: 'AssignmentNode' | 'BlockNode' | 'ObjectNode' | 'IndexNode' | 'RangeNode' });
 
 /** A tag an expression reads: by bare name (any device) or by device path. */
 export interface TagRef {
@@ -75,7 +107,7 @@ export class ExpressionChecker {
   check(node: MathNode, depth = 0): MathNode {
     if (depth > MAX_DEPTH) this.fail(`expression nested deeper than ${MAX_DEPTH} levels`);
     const { math } = sandbox();
-    const n = node as MathNode & Record<string, any>;
+    const n = node as WalkedNode;
     switch (n.type) {
       case 'ConstantNode': {
         const v = n.value;
@@ -121,7 +153,7 @@ export class ExpressionChecker {
         this.fail('ranges a:b are not allowed', ':');
       // falls through
       default:
-        this.fail(`${n.type} is not allowed in an expression`);
+        this.fail(`${node.type} is not allowed in an expression`);
     }
   }
 
@@ -163,16 +195,16 @@ export class ExpressionChecker {
   /** meter1.voltage, line1.meter1.voltage: the last segment is the tag, the rest the device. */
   private devicePath(node: MathNode): TagRef {
     const segments: string[] = [];
-    let n = node as MathNode & Record<string, any>;
+    let n = node as WalkedNode;
     while (n.type === 'AccessorNode') {
-      const index = n.index as Record<string, any>;
-      const dim = index.dimensions?.[0] as (MathNode & Record<string, any>) | undefined;
+      const index = n.index;
+      const dim = index.dimensions?.[0] as WalkedNode | undefined;
       const prop = index.dotNotation && index.dimensions.length === 1 && dim?.type === 'ConstantNode' ? dim.value : undefined;
       if (typeof prop !== 'string') this.fail('property and index access (x[...]) are not allowed; a device path is written meter1.voltage', '[');
       if (FORBIDDEN_PROPERTIES.has(prop)) this.fail(`property access to "${prop}" is not allowed`, `.${prop}`, prop);
       if (!IDENTIFIER.test(prop)) this.fail(`"${prop}" is not a tag name`, prop, prop);
       segments.unshift(prop);
-      n = n.object;
+      n = n.object as WalkedNode;
     }
     if (n.type !== 'SymbolNode') this.fail('property access is only allowed on a device name (meter1.voltage)', '.');
     if (FORBIDDEN_PROPERTIES.has(n.name)) this.fail(`"${n.name}" is not allowed as a name`, n.name, n.name);
@@ -189,8 +221,8 @@ export class ExpressionChecker {
   }
 
   private tagArgument(node: MathNode, what: string): TagRef {
-    let n = node as MathNode & Record<string, any>;
-    while (n.type === 'ParenthesisNode') n = n.content;
+    let n = node as WalkedNode;
+    while (n.type === 'ParenthesisNode') n = n.content as WalkedNode;
     if (n.type === 'AccessorNode') return this.devicePath(n);
     if (n.type === 'SymbolNode' && !ALLOWED_CONSTANTS.has(n.name) && !this.ctx.earlier.has(n.name)) {
       this.checkTagName(n.name);
@@ -200,9 +232,9 @@ export class ExpressionChecker {
   }
 
   /** `energy to kWh`: the tag's own unit (from its samples) converted to the named one. */
-  private conversion(n: MathNode & Record<string, any>): MathNode {
+  private conversion(n: OperatorNode<OperatorNodeOp, OperatorNodeFn>): MathNode {
     const tag = this.tagArgument(n.args[0], 'to');
-    const target = n.args[1] as MathNode & Record<string, any>;
+    const target = n.args[1] as WalkedNode;
     if (target.type !== 'SymbolNode' || !sandbox().isUnit(target.name)) {
       this.fail(`"to" needs a unit name on its right (kW, kWh, degC...), got ${target.toString()}`, 'to');
     }
@@ -211,10 +243,11 @@ export class ExpressionChecker {
     return new (sandbox().math.SymbolNode)(symbol);
   }
 
-  private call(n: MathNode & Record<string, any>, depth: number): MathNode {
+  private call(n: FunctionNode<MathNode>, depth: number): MathNode {
     const { math } = sandbox();
-    if (n.fn.type !== 'SymbolNode') this.fail('only named functions can be called (abs(x), max(a, b))', '(');
-    const name: string = n.fn.name;
+    const fn = n.fn as WalkedNode;
+    if (fn.type !== 'SymbolNode') this.fail('only named functions can be called (abs(x), max(a, b))', '(');
+    const name: string = fn.name;
     if (TAG_HELPERS.has(name)) {
       if (n.args.length !== 1) this.fail(`${name}() takes one tag`, name, name);
       const tag = this.tagArgument(n.args[0], name);
@@ -226,12 +259,14 @@ export class ExpressionChecker {
       const known = name in (math as unknown as Record<string, unknown>);
       this.fail(known ? `function ${name} is not allowed in the sandbox` : `unknown function ${name}`, name, name);
     }
-    const args = n.args.map((a: MathNode & Record<string, any>) => {
+    const args = n.args.map((arg: MathNode) => {
+      const a = arg as WalkedNode;
       if (a.type !== 'ArrayNode') return this.check(a, depth + 1);
       if (!LIST_FUNCTIONS.has(name)) this.fail(`${name}() does not take a list`, '[');
       if (a.items.length > MAX_LIST) this.fail(`a list holds at most ${MAX_LIST} items`, '[');
       return new math.ArrayNode(
-        a.items.map((item: MathNode & Record<string, any>) => {
+        a.items.map((element: MathNode) => {
+          const item = element as WalkedNode;
           if (item.type === 'ArrayNode') this.fail('nested lists are not allowed', '[');
           return this.check(item, depth + 1);
         }),

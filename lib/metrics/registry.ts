@@ -26,14 +26,14 @@ export function counter<L extends string>(name: string, help: string, labelNames
   const reg = metricsRegistry();
   const existing = reg.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
-  return new Counter<L>({ name, help, labelNames: labelNames as L[], registers: [reg] });
+  return new Counter<L>({ name, help, labelNames: labelNames, registers: [reg] });
 }
 
 export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
   const reg = metricsRegistry();
   const existing = reg.getSingleMetric(name);
   if (existing) return existing as Gauge<L>;
-  return new Gauge<L>({ name, help, labelNames: labelNames as L[], registers: [reg] });
+  return new Gauge<L>({ name, help, labelNames: labelNames, registers: [reg] });
 }
 
 export function histogram<L extends string>(
@@ -45,5 +45,5 @@ export function histogram<L extends string>(
   const reg = metricsRegistry();
   const existing = reg.getSingleMetric(name);
   if (existing) return existing as Histogram<L>;
-  return new Histogram<L>({ name, help, labelNames: labelNames as L[], buckets, registers: [reg] });
+  return new Histogram<L>({ name, help, labelNames: labelNames, buckets, registers: [reg] });
 }

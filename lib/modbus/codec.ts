@@ -18,6 +18,7 @@
 import { shortestFloat32 } from '../tags/readable';
 import { parseTagType, type TagDef, type TypeShape, type WordOrder, type NumericType, isBitArea } from './types';
 import { notANumberReason, parseStrictInteger, parseStrictNumber } from '../system/strict-number';
+import { textOf } from '../system/text-of';
 
 export type DecodedValue = number | boolean | string | bigint;
 
@@ -417,5 +418,5 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 20 ? value.slice(0, 20) + '...' : value)})`;
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+  return `${typeof value} ${textOf(value)}`;
 }

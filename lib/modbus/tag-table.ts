@@ -6,6 +6,7 @@
 // extra columns: deadband, description). Empty cells take defaults: order ABCD, scale 1,
 // offset 0, access r, and type bool on coil/discrete areas. Lines starting with # are comments.
 import { AREAS, WORD_ORDERS, isBitArea, parseTagType, type Area, type TagDef, type WordOrder } from './types';
+import { textOf } from '../system/text-of';
 
 /**
  * How addresses are written in the table (converted to 0-based on input):
@@ -107,7 +108,7 @@ export const RESERVED_TAG_NAMES: ReadonlySet<string> = new Set(['__proto__', 'co
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
-  return typeof v === 'string' ? v.trim() : String(v);
+  return typeof v === 'string' ? v.trim() : textOf(v);
 }
 
 /** Validates one entry (cells as text or JSON values); pushes its errors and returns the tag or null. */
@@ -301,7 +302,7 @@ export function serializeTagTableCsv(tags: readonly TagDef[], opts: TagTableOpti
 
 /** JSON form: an array of tag objects, or `{ tags: [...] }` (as in device templates). Addresses
  * may be numbers or strings, in the given notation. */
-export function readTagTableJson(input: string | unknown, opts: TagTableOptions = {}): TagTableResult {
+export function readTagTableJson(input: unknown, opts: TagTableOptions = {}): TagTableResult {
   const errors: TagConfigError[] = [];
   let doc: unknown = input;
   if (typeof input === 'string') {
@@ -324,13 +325,13 @@ export function readTagTableJson(input: string | unknown, opts: TagTableOptions 
     for (const k of Object.keys(obj)) {
       if (!KNOWN_COLUMNS.has(k)) errors.push(new TagConfigError(k, `unknown field; the fields are ${[...CSV_COLUMNS, ...OPTIONAL_COLUMNS].join(', ')}`, cell(obj.name) || undefined, undefined, i + 1));
     }
-    const tag = readEntry(obj as Partial<Record<Column, unknown>>, where, opts, errors);
+    const tag = readEntry(obj, where, opts, errors);
     if (tag) parsed.push({ tag, where });
   });
   return { tags: checkDuplicates(parsed, errors), errors };
 }
 
-export function parseTagTableJson(input: string | unknown, opts: TagTableOptions = {}): TagDef[] {
+export function parseTagTableJson(input: unknown, opts: TagTableOptions = {}): TagDef[] {
   const r = readTagTableJson(input, opts);
   if (r.errors.length) throw new TagTableError(r.errors);
   return r.tags;

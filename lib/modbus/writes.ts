@@ -20,6 +20,7 @@ import { compileCodec, TagValueError, type TagCodec } from './codec';
 import { whereText } from './errors';
 import type { ModbusLine } from './line/types';
 import type { TagDef } from './types';
+import { textOf } from '../system/text-of';
 
 /** FC16 carries at most 123 registers, FC15 at most 1968 coils. */
 export const MAX_WRITE_REGISTERS = 123;
@@ -191,7 +192,7 @@ export class TagWriter {
     try {
       plan = this.plan(values);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(textOf(err))); // plan() throws Errors: WriteValidationError, a codec's
     }
     const run = this.turn.then(() => this.writePlan(plan, actor));
     this.turn = run.then(
@@ -223,13 +224,13 @@ export class TagWriter {
           const [current] = (await line.read(unit, 'holding', block.address, 1)) as number[];
           let reg = current;
           for (const e of block.entries) {
-            before.set(e, { value: e.codec.decode([current], 0) as TagValue, source: 'read' });
+            before.set(e, { value: e.codec.decode([current], 0), source: 'read' });
             reg = (e.codec.encode(e.value, reg) as number[])[0];
           }
           requests++;
           writeRequests++;
           await line.write(unit, 'holding', block.address, [reg]);
-          for (const e of block.entries) after.set(e, e.codec.decode([reg], 0) as TagValue);
+          for (const e of block.entries) after.set(e, e.codec.decode([reg], 0));
         } else {
           const data = block.entries.flatMap((e) => e.data as Array<number | boolean>);
           where = whereText({ unit, area: block.area, address: block.address, count: data.length });
@@ -237,7 +238,7 @@ export class TagWriter {
             requests++;
             try {
               const current = await line.read(unit, block.area, block.address, data.length);
-              for (const e of block.entries) before.set(e, { value: e.codec.decode(current as ArrayLike<number | boolean>, e.tag.address - block.address) as TagValue, source: 'read' });
+              for (const e of block.entries) before.set(e, { value: e.codec.decode(current, e.tag.address - block.address), source: 'read' });
             } catch {
               // a write-only register (or a device refusing reads there): the poller's value stands in
             }
@@ -245,7 +246,7 @@ export class TagWriter {
           requests++;
           writeRequests++;
           await line.write(unit, block.area, block.address, data as number[] | boolean[]);
-          for (const e of block.entries) after.set(e, e.codec.decode(e.data as ArrayLike<number | boolean>, 0) as TagValue);
+          for (const e of block.entries) after.set(e, e.codec.decode(e.data, 0));
         }
         written.push(...block.entries);
       } catch (err) {

@@ -93,7 +93,8 @@ export class StatsSession {
     const now = this.now();
     this.windows.advance(now);
     this.flush();
-    if (this.dirty && now - this.lastCheckpoint >= (this.opts.checkpointMs ?? 5000)) this.checkpoint();
+    // void: checkpoint() hands a failed save to onError itself; its promise is for stop() to await
+    if (this.dirty && now - this.lastCheckpoint >= (this.opts.checkpointMs ?? 5000)) void this.checkpoint();
     if (this.opts.report && now - this.lastPrune >= 3_600_000) {
       this.lastPrune = now;
       try {
@@ -117,7 +118,7 @@ export class StatsSession {
       } catch (err) {
         this.unwritten = batch;
         this.opts.onError(err as Error);
-        this.checkpoint();
+        void this.checkpoint(); // a failed save goes to onError inside checkpoint()
         return;
       }
     }
@@ -126,7 +127,7 @@ export class StatsSession {
     } catch (err) {
       this.opts.onError(err as Error);
     }
-    this.checkpoint();
+    void this.checkpoint(); // a failed save goes to onError inside checkpoint()
   }
 
   /** Saves the open windows now (serialized: one save at a time, the latest state wins). */

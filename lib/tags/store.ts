@@ -311,7 +311,8 @@ export class TagStore {
         }
       }
     }
-    this.flush();
+    // void: flush() puts a failed batch back and reports it itself; its promise is for close() to await
+    void this.flush();
     this.stats = this.count();
     this.opts.onTick?.(this.stats);
     return this.stats;

@@ -1,6 +1,7 @@
 // The watchdog node's settings, checked at deploy: every error names the field (and the line of
 // the key list).
 import { KEY_BY, parseKeyList, WatchdogConfigError, type KeyBy, type ListedKey } from './keys';
+import { textOf } from '../system/text-of';
 
 export interface WatchdogSettings {
   keyBy?: unknown;
@@ -30,8 +31,8 @@ export interface WatchdogConfig {
 
 function seconds(field: string, v: unknown, dflt: number, min: number): number {
   if (v === undefined || v === '') return dflt * 1000;
-  const n = typeof v === 'number' ? v : Number(String(v).trim());
-  if (!Number.isFinite(n) || n < min) throw new WatchdogConfigError(field, `must be a number of seconds >= ${min}, got "${String(v)}"`);
+  const n = typeof v === 'number' ? v : Number(textOf(v).trim());
+  if (!Number.isFinite(n) || n < min) throw new WatchdogConfigError(field, `must be a number of seconds >= ${min}, got "${textOf(v)}"`);
   return Math.round(n * 1000);
 }
 

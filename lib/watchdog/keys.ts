@@ -1,6 +1,7 @@
 // What the watchdog supervises: the key list (parsed with line numbers for errors) and the keys
 // a message refreshes (by topic, by device or by tag, scans included).
 import { samplesOf } from '../tags/contract';
+import { textOf } from '../system/text-of';
 
 export type KeyBy = 'topic' | 'device' | 'tag';
 export const KEY_BY: readonly KeyBy[] = ['topic', 'device', 'tag'];
@@ -90,7 +91,7 @@ export function beatsOf(msg: MessageLike, keyBy: KeyBy): KeyBeat[] {
   const byKey = new Map<string, boolean>();
   for (const s of samples) {
     const device = typeof s.device === 'string' ? s.device : '';
-    const key = keyBy === 'device' ? device : `${device}/${String(s.name ?? '')}`;
+    const key = keyBy === 'device' ? device : `${device}/${textOf(s.name ?? '')}`;
     if (!key || key === '/') continue;
     byKey.set(key, (byKey.get(key) ?? false) || !isBad(s.quality));
   }

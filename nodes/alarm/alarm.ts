@@ -199,5 +199,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('alarm', AlarmNode as (this: Node, def: NodeDef) => void);
+  RED.nodes.registerType('alarm', AlarmNode);
 };

@@ -17,6 +17,6 @@ export function reportFailure(node: Node, msg: NodeMessage, done: DoneFn, err: E
     done(err);
     return;
   }
-  node.error(err, safe.msg as NodeMessage);
+  node.error(err, safe.msg);
   done();
 }

@@ -5,12 +5,13 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { reportFailure } from '../common/report-failure';
 import { healthRegistry } from '../../lib/health/registry';
 import { ModbusServer, type ServerStatus, type ServerWriteEvent } from '../../lib/modbus/server/server';
-import { serverOptionsFromSettings, type ServerSettings } from '../../lib/modbus/server/config';
+import { serverOptionsFromSettings } from '../../lib/modbus/server/config';
 import { ServerTagMap, applyFlowInput } from '../../lib/modbus/server/tags';
 import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../../lib/modbus/register-store/config';
 import { MissingPackageError } from '../../lib/system/optional';
 import { parseTagTable } from '../../lib/modbus/tag-table';
 import type { TagSample } from '../../lib/tags/contract';
+import { textOf } from '../../lib/system/text-of';
 
 interface ModbusServerNode extends Node {
   /** the running server (tests and the runtime's simulator reach it through here) */
@@ -29,7 +30,7 @@ export = function (RED: NodeAPI) {
     let tags: ServerTagMap | undefined;
     let defaultUnit = 0;
     try {
-      const opts = serverOptionsFromSettings(def as ServerSettings);
+      const opts = serverOptionsFromSettings(def);
       const baseDir = (RED.settings.userDir as string | undefined) ?? process.cwd();
       const persistence = persistenceFromSettings(def as PersistenceSettings, { baseDir, nodeId: node.id });
       if (persistence) {
@@ -42,8 +43,8 @@ export = function (RED: NodeAPI) {
         });
         opts.persistDelayMs = chosen.persistDelayMs;
       }
-      server = new ModbusServer({ ...opts, name: (def.name as string) || undefined });
-      const tagText = String(def.tags ?? '').trim();
+      server = new ModbusServer({ ...opts, name: def.name || undefined });
+      const tagText = textOf(def.tags ?? '').trim();
       if (tagText) tags = new ServerTagMap(parseTagTable(tagText, { notation: (def.notation as 'zero' | 'one' | 'modicon') || 'zero' }), server.imageSizes());
       // remote masters may not write what the tag table marks read-only (exception 02)
       if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
@@ -132,7 +133,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('modbus-server', ModbusServerNodeCtor as unknown as (this: Node, def: NodeDef) => void);
+  RED.nodes.registerType('modbus-server', ModbusServerNodeCtor);
 };
 
 function shorten(s: string): string {

@@ -2,7 +2,7 @@
 // report mode, appended to CSV files. Open windows persist (SQLite when installed, else in the
 // process only) so they survive a redeploy, and with SQLite a restart.
 import { isAbsolute, join } from 'node:path';
-import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
+import type { NodeAPI, Node, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { messageSamples } from '../common/message-samples';
 import { StatsSession, type WindowStore } from '../../lib/stats/session';
 import { CsvReport } from '../../lib/stats/report';
@@ -140,5 +140,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('stats', StatsNode as (this: Node, def: NodeDef) => void);
+  RED.nodes.registerType('stats', StatsNode);
 };

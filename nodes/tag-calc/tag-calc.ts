@@ -7,6 +7,7 @@ import { CalcEngine, checkDefinitions, compileDefinitions, ExprError, type CalcP
 import { samplesOf, scanMessage, tagMessage, type TagSample } from '../../lib/tags/contract';
 import { healthRegistry } from '../../lib/health/registry';
 import { tagStoreNode } from '../tag-store/api';
+import { textOf } from '../../lib/system/text-of';
 
 const TRIGGERS = ['input', 'interval', 'both'] as const;
 const OUTPUTS = ['scan', 'tag'] as const;
@@ -14,7 +15,7 @@ const OUTPUTS = ['scan', 'tag'] as const;
 const ROUTE_KEY = Symbol.for('edgegw.calc.checkRoute');
 
 function registerCheckRoute(RED: NodeAPI): void {
-  const app = RED.httpAdmin as (NonNullable<NodeAPI['httpAdmin']> & { [ROUTE_KEY]?: boolean }) | undefined;
+  const app: (NonNullable<NodeAPI['httpAdmin']> & { [ROUTE_KEY]?: boolean }) | undefined = RED.httpAdmin;
   if (!app || app[ROUTE_KEY]) return;
   app[ROUTE_KEY] = true;
   const permission = RED.auth?.needsPermission ? RED.auth.needsPermission('flows.write') : (_req: unknown, _res: unknown, next: () => void) => next();
@@ -32,12 +33,12 @@ export = function (RED: NodeAPI) {
     const trigger = TRIGGERS.find((t) => t === (def.trigger ?? 'input'));
     const output = OUTPUTS.find((o) => o === (def.output ?? 'scan'));
     const intervalS = Number(def.interval ?? 0);
-    const device = String(def.device || '').trim() || String(def.name || '').trim() || 'calc';
+    const device = textOf(def.device || '').trim() || String(def.name || '').trim() || 'calc';
     let program: CalcProgram | undefined;
     let problem: string | undefined;
     let status = { fill: 'red' as const, shape: 'ring' as const, text: RED._('tag-calc.status.badConfig') };
     try {
-      program = compileDefinitions(String(def.definitions ?? ''));
+      program = compileDefinitions(textOf(def.definitions ?? ''));
     } catch (err) {
       problem = err instanceof ExprError ? `definitions: ${err.message}` : (err as Error).message;
       if (err instanceof ExprError) status = { ...status, text: `${RED._('tag-calc.status.exprError')} ${err.line}:${err.column}` };

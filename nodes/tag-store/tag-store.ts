@@ -10,21 +10,22 @@ import { MissingPackageError } from '../../lib/system/optional';
 import { healthRegistry } from '../../lib/health/registry';
 import { sharedAuditLog } from '../../lib/audit/audit-log';
 import { STATS_EVENT, type TagStoreNode } from './api';
+import { textOf } from '../../lib/system/text-of';
 
 export = function (RED: NodeAPI) {
   function TagStoreConfigNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this as TagStoreNode;
     const storeName = String(def.name || '').trim() || node.id;
-    const userDevice = String(def.userDevice || '').trim() || 'user';
+    const userDevice = textOf(def.userDevice || '').trim() || 'user';
     let configError: string | undefined;
     let sqliteMissing = false;
     let maxAge: MaxAgeRules | undefined;
     let userTags: UserTagDefinition[] = [];
     try {
       const seconds = def.maxAge === undefined || def.maxAge === '' ? 0 : Number(def.maxAge);
-      maxAge = parseMaxAgeRules(String(def.maxAgeRules ?? ''), seconds);
-      userTags = parseUserTags(String(def.userTags ?? ''));
+      maxAge = parseMaxAgeRules(textOf(def.maxAgeRules ?? ''), seconds);
+      userTags = parseUserTags(textOf(def.userTags ?? ''));
     } catch (err) {
       configError = (err as Error).message;
       node.error(`tag-store ${storeName}: ${configError}`);
@@ -33,7 +34,7 @@ export = function (RED: NodeAPI) {
     let persistence: SqliteTagPersistence | undefined;
     if (!configError && def.persist !== false) {
       const userDir = RED.settings.userDir ?? process.cwd();
-      const file = String(def.file || '').trim() || join('edgegw', `tags-${node.id}.sqlite`);
+      const file = textOf(def.file || '').trim() || join('edgegw', `tags-${node.id}.sqlite`);
       try {
         persistence = new SqliteTagPersistence(isAbsolute(file) ? file : resolve(userDir, file));
       } catch (err) {

@@ -4,7 +4,6 @@
 import type { NodeAPI } from '../../nodes/common/red';
 
 export function nodeRedHooks(): { add(id: string, fn: (e: unknown) => unknown): void; remove(id: string): void; has(id: string): boolean } {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require(require.resolve('@node-red/util', { paths: [require.resolve('node-red')] })).hooks;
 }
 

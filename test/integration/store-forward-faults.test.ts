@@ -139,7 +139,7 @@ describe('store and forward under faults', () => {
     await waitFor('delivered', () => new Set(rec.seqs).size === 10, 60_000);
     const line = child.output().split('\n').find((l) => l.includes('"quarantined"'));
     assert.ok(line, child.output());
-    const q = JSON.parse(line!);
+    const q = JSON.parse(line);
     assert.match(q.reason, /not a SQLite database or is corrupt/);
     assert.ok(readdirSync(queueDir).some((f) => /^queue-crash\.sqlite\.corrupt-\d{4}-/.test(f)));
     await child.stop('SIGTERM');

@@ -29,7 +29,6 @@ function flakyModule(RED: NodeAPI): void {
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const httpRequestModule = () => require(require.resolve('@node-red/nodes/core/network/21-httprequest.js', { paths: [require.resolve('node-red')] }));
 const modules = () => [hooksModule, nodeModule('circuit-breaker'), collectorModule, flakyModule];
 const states = () => received('states').map((m) => `${(m.payload as { from: string }).from}->${(m.payload as { to: string }).to}`);

@@ -121,7 +121,7 @@ describe('hostile input reaching Catch nodes', () => {
   });
 
   test('modbus-device: a burst of 2,000 commands ends at the last value, every command completes, polling stays good', async () => {
-    await helper.load([nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), catchModule], flow().map((n) => (n.id === 'dev' ? { ...n, wires: [['scans']] } : n)).concat([{ id: 'scans', type: 'helper', z: 'tab1', x: 400, y: 100 } as never]));
+    await helper.load([nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), catchModule], flow().map((n) => (n.id === 'dev' ? { ...n, wires: [['scans']] } : n)).concat([{ id: 'scans', type: 'helper', z: 'tab1', x: 400, y: 100 }]));
     const server = (helper.getNode('srv') as unknown as { server: ModbusServer }).server;
     const scans: any[] = [];
     helper.getNode('scans').on('input', (m: any) => scans.push(m));

@@ -11,7 +11,7 @@ const RESERVED_PORTS = new Set([5020, 1883, 1880]);
 
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
   test(`examples/${file}: a named tab holds every flow node; local ports of its own`, () => {
-    const flow = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<Record<string, unknown>>;
+    const flow = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<Record<string, unknown> & { id: string; type: string; label?: string; port?: string | number }>;
     const tabs = flow.filter((n) => n.type === 'tab');
     assert.equal(tabs.length, 1, 'one tab');
     const label = String(tabs[0].label ?? '');

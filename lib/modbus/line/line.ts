@@ -93,7 +93,7 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     if (invalid) return Promise.reject(invalid);
     const multiple = values.length > 1 || opts.forceMultiple === true;
     const fc: FunctionCode = area === 'coil' ? (multiple ? 15 : 5) : multiple ? 16 : 6;
-    const copy = (area === 'coil' ? (values as boolean[]).map(Boolean) : (values as number[]).slice()) as number[] | boolean[];
+    const copy = area === 'coil' ? (values as boolean[]).map(Boolean) : (values as number[]).slice();
     return this.submit(fc, where, copy).then(() => undefined);
   }
 

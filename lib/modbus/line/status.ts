@@ -4,6 +4,7 @@
 import type { HealthState } from '../../health/registry';
 import { LineConfigError } from './config';
 import type { LineOptions, LineState, TransportConfig, UnitStats } from './types';
+import { textOf } from '../../system/text-of';
 
 export interface LineStatus {
   fill: 'green' | 'yellow' | 'red' | 'grey';
@@ -71,7 +72,7 @@ export interface LineSettings {
 
 function num(field: string, v: unknown, dflt?: number): number | undefined {
   if (v === undefined || v === null || v === '') return dflt;
-  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  const n = typeof v === 'number' ? v : Number(textOf(v).trim());
   if (!Number.isFinite(n)) throw new LineConfigError(field, `must be a number, got ${JSON.stringify(v)}`);
   return n;
 }

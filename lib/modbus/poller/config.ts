@@ -6,6 +6,7 @@ import { MAX_READ_BITS, MAX_READ_REGISTERS, packBlocks, planItem, PlannerError }
 import type { PollGroup, PollerStats } from './poller';
 import { NOTATIONS, readTagTable, type AddressNotation, type TagConfigError } from '../tag-table';
 import type { TagDef } from '../types';
+import { textOf } from '../../system/text-of';
 
 export type OutputMode = 'rbe' | 'scan' | 'both';
 export const OUTPUT_MODES: readonly OutputMode[] = ['rbe', 'scan', 'both'];
@@ -61,7 +62,7 @@ export class DeviceConfigError extends Error {
 
 function intIn(field: string, v: unknown, dflt: number, min: number, max: number): number {
   if (v === undefined || v === null || v === '') return dflt;
-  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  const n = typeof v === 'number' ? v : Number(textOf(v).trim());
   if (!Number.isInteger(n) || n < min || n > max) throw new DeviceConfigError(field, `must be a whole number ${min}..${max}, got ${JSON.stringify(v)}`);
   return n;
 }

@@ -159,7 +159,7 @@ export class DevicePoller extends EventEmitter {
 
   /** Resolves when no cycle is in flight (after stop(), for a clean shutdown). */
   async idle(): Promise<void> {
-    await Promise.all(this.runs.map((r) => r.running?.catch(() => undefined)));
+    await Promise.all(this.runs.flatMap((r) => (r.running ? [r.running.catch(() => undefined)] : [])));
   }
 
   /** Runs one cycle of a group now (outside its timer); null when one is already running. */
@@ -172,7 +172,7 @@ export class DevicePoller extends EventEmitter {
 
   /** Reads every tag once, group by group; the samples in tag-table order. */
   async pollAll(): Promise<TagSample[]> {
-    const results = await Promise.all(this.runs.map((r) => (r.tags.length ? (r.running ?? this.cycle(r)) : null)));
+    const results = await Promise.all(this.runs.map((r) => (r.tags.length ? (r.running ?? this.cycle(r)) : Promise.resolve(null))));
     const all: Array<[number, TagSample]> = [];
     results.forEach((res, i) => res?.samples.forEach((s, j) => all.push([this.runs[i].tags[j].index, s])));
     return all.sort((a, b) => a[0] - b[0]).map(([, s]) => s);

@@ -4,6 +4,7 @@
 import { isAbsolute, join } from 'node:path';
 import { JsonFileRegisterStore, type RegisterStore } from './register-store';
 import { SqliteRegisterStore, type SqliteRegisterStoreOptions } from './sqlite';
+import { textOf } from '../../system/text-of';
 
 export type PersistenceKind = 'none' | 'json' | 'sqlite';
 
@@ -33,7 +34,7 @@ const SQLITE_FILE = /\.(db|sqlite3?|db3)$/i;
  * (the Node-RED user directory); without a file name it is `modbus-server-<node id>.json|.db`.
  */
 export function persistenceFromSettings(s: PersistenceSettings, ctx: { baseDir: string; nodeId: string }): PersistenceChoice | undefined {
-  const file = String(s.persistFile ?? '').trim();
+  const file = textOf(s.persistFile ?? '').trim();
   const kind = kindOf(s, file);
   if (kind === 'none') return undefined;
   const name = file || `modbus-server-${ctx.nodeId.replace(/[^\w.-]/g, '_')}.${kind === 'sqlite' ? 'db' : 'json'}`;

@@ -3,6 +3,7 @@
 import { DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
 import { DEFAULT_CONNECTION_LIMITS } from './connection';
 import type { AreaSizes } from './image';
+import { textOf } from '../../system/text-of';
 
 export interface ServerSettings {
   name?: string;
@@ -28,7 +29,7 @@ export interface ServerSettings {
 
 function int(field: string, v: unknown, dflt: number, min: number, max: number): number {
   if (v === undefined || v === null || v === '') return dflt;
-  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  const n = typeof v === 'number' ? v : Number(textOf(v).trim());
   if (!Number.isInteger(n) || n < min || n > max) throw new ServerConfigError(field, `must be an integer ${min}..${max}, got ${JSON.stringify(v)}`);
   return n;
 }

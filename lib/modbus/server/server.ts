@@ -269,10 +269,10 @@ export class ModbusServer extends EventEmitter {
               return pdu && rtuFrame(r.unit, pdu);
             },
           });
-    this.connections.add(conn as ServerConnection<unknown>);
+    this.connections.add(conn);
     sock.once('close', () => {
       this.sockets.delete(sock);
-      this.connections.delete(conn as ServerConnection<unknown>);
+      this.connections.delete(conn);
       this.emitStatus();
     });
     this.emitStatus();

@@ -70,7 +70,7 @@ export class ServerTagMap {
     // bit tags sharing a register: re-read the register between them so none undoes another
     for (const p of pending) {
       const t = p.codec.tag;
-      if (t.area === 'coil' || t.area === 'discrete') server.setBits(unit, t.area, t.address, p.data as boolean[]);
+      if (t.area === 'coil' || t.area === 'discrete') server.setBits(unit, t.area, t.address, p.data);
       else {
         const data = p.codec.shape.kind === 'bit' ? p.codec.encode(byName.get(t.name), server.getRegisters(unit, t.area, t.address, 1)[0]) : p.data;
         server.setRegisters(unit, t.area, t.address, data as number[]);
@@ -147,7 +147,7 @@ export function applyFlowInput(server: ModbusServer, tags: ServerTagMap | undefi
     return u;
   };
   const p = msg.payload;
-  const raws = Array.isArray(p) && p.every(isRaw) ? (p as RawWrite[]) : isRaw(p) ? [p] : undefined;
+  const raws = Array.isArray(p) && p.every(isRaw) ? p : isRaw(p) ? [p] : undefined;
   if (raws) {
     const checked = raws.map((r, i) => checkRaw(server, r, unitOf(r.unit), raws.length > 1 ? `[${i}] ` : ''));
     return checked.map((c) => c());

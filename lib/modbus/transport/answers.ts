@@ -47,14 +47,26 @@ export function mapError(err: Error & { modbusCode?: number; errno?: string }, w
   return new ModbusProtocolError(`malformed response: ${err.message}`, where);
 }
 
+/** modbus-serial's parsed answer: `data` for reads (FC 1-4), the echo fields for writes (FC 5/6/15/16). */
+interface ModbusSerialAnswer {
+  data?: unknown;
+  address?: number;
+  value?: number;
+  state?: boolean;
+  length?: number;
+}
+
 /** Validates what modbus-serial parsed against what was asked, so a wrong answer never passes as data. */
-export function checkAnswer(req: TransportRequest, res: any): TransportResult {
+export function checkAnswer(req: TransportRequest, answer: unknown): TransportResult {
+  // what modbus-serial's callbacks hand over, per function code; every field is checked below
+  // before it is trusted, since a device can answer anything
+  const res = answer as ModbusSerialAnswer | null | undefined;
   // the common case first, with the same checks as below and nothing more
   if ((req.fc === 3 || req.fc === 4) && res && typeof res === 'object' && Array.isArray(res.data) && res.data.length === req.count) return res.data as number[];
   const bad = (why: string): never => {
     throw new ModbusProtocolError(`malformed response: ${why}`, req.where);
   };
-  if (!res || typeof res !== 'object') bad('empty answer');
+  if (!res || typeof res !== 'object') return bad('empty answer');
   switch (req.fc) {
     case 1:
     case 2: {

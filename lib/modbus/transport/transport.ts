@@ -178,7 +178,7 @@ export class ModbusConnection extends EventEmitter {
     this.emit('lost', err);
   }
 
-  private onAnswer(seq: number, err: Parameters<NodeCallback>[0], res: any): void {
+  private onAnswer(seq: number, err: Parameters<NodeCallback>[0], res: unknown): void {
     const p = this.inflight.get(seq);
     if (!p) return; // timed out or lost already
     if (err) {
@@ -349,7 +349,7 @@ function connectSocket(host: string, port: number, timeoutMs: number, signal?: A
     const timer = setTimeout(() => fail(`no connection within ${timeoutMs} ms`), timeoutMs);
     socket.once('error', (err) => fail(err.message));
     if (signal?.aborted) {
-      Promise.resolve().then(onAbort);
+      queueMicrotask(onAbort);
     } else signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
       clearTimeout(timer);

@@ -31,7 +31,7 @@ export interface PortInternals extends EventEmitter {
   _client?: EventEmitter & { isOpen?: boolean; close?(cb: (err?: Error | null) => void): void };
   isOpen: boolean;
 }
-export type NodeCallback = (err: (Error & { modbusCode?: number; errno?: string }) | null, res?: any) => void;
+export type NodeCallback = (err: (Error & { modbusCode?: number; errno?: string }) | null, res?: unknown) => void;
 export interface ClientInternals extends EventEmitter {
   _port: PortInternals;
   _transactions: Record<number, unknown>;

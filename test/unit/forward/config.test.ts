@@ -6,12 +6,13 @@ import { parseHttpDestinationConfig, HttpDestination } from '../../../lib/forwar
 import { parseInfluxDestinationConfig, InfluxDestination } from '../../../lib/forward/influxdb';
 import { parsePostgresDestinationConfig, PostgresDestination, pgErrorKind } from '../../../lib/forward/postgres';
 import { DestinationConfigError, redactSecrets, redactUrl } from '../../../lib/forward/errors';
+import { inspect } from 'node:util';
 
 function configError(fn: () => unknown, destination: string, field: string, text?: RegExp): DestinationConfigError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof DestinationConfigError, `expected DestinationConfigError, got ${err}`);
+    assert.ok(err instanceof DestinationConfigError, `expected DestinationConfigError, got ${inspect(err)}`);
     assert.equal(err.destination, destination);
     assert.equal(err.field, field);
     assert.ok(err.message.startsWith(`${destination} destination: ${field}: `), err.message);

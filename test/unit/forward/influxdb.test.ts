@@ -184,7 +184,7 @@ describe('InfluxDestination (InfluxDB 1.x)', peer, () => {
     assert.ok(result.retryErrors.some((e) => /ECONNREFUSED|socket hang up|ECONNRESET/.test(e)), `outage seen: ${result.retryErrors.slice(0, 3).join(' | ')}`);
     const counts = await influx.select('SELECT count(value) FROM press GROUP BY "tag"', db);
     assert.equal(counts.length, 10);
-    for (const c of counts) assert.equal(c.count, 2000, `tag ${c.tag}`);
+    for (const c of counts) assert.equal(c.count, 2000, `tag ${c.tag as string}`);
   });
 });
 

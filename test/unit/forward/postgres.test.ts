@@ -53,7 +53,7 @@ describe('PostgresDestination (PostgreSQL 15)', needPeers(PEER.postgres()), () =
     assert.deepEqual(rows[3].payload, { unit: 'bar', error: 'timeout' });
     assert.deepEqual(rows[5].payload, { door: 'open', n: 1 });
     assert.equal(rows[0].msg_id, batch[0].id);
-    const columns = await pg.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'readings' ORDER BY ordinal_position`);
+    const columns = await pg.query<{ column_name: string; data_type: string }>(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'readings' ORDER BY ordinal_position`);
     assert.deepEqual(columns.map((c) => `${c.column_name} ${c.data_type}`), [
       'ts timestamp with time zone', 'device text', 'tag text', 'value double precision', 'value_text text', 'quality text',
       'seq bigint', 'part integer', 'msg_id uuid', 'queue text', 'payload jsonb',

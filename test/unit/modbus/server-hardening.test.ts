@@ -162,7 +162,7 @@ describe('modbus server: the tag table access column against remote writes', nee
 
   test('writes to read-only registers and coils are refused with exception 02; rw tags and the flow still write', async () => {
     const { server, port } = await serve();
-    const tags = new ServerTagMap(parseTagTableCsv(TABLE), server.imageSizes() as Record<'coil' | 'discrete' | 'holding' | 'input', number>);
+    const tags = new ServerTagMap(parseTagTableCsv(TABLE), server.imageSizes());
     server.protectFromRemoteWrites(tags.readOnlyRanges());
     tags.apply(server, 1, { flow_temp: 55.5, energy: 123456 }); // the flow sets read-only tags
     const target = { tcp: { host: '127.0.0.1', port }, unit: 1 };

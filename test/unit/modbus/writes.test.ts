@@ -175,7 +175,7 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     const small = createModbusLine({ name: 'queue-full-test', transport: { kind: 'tcp', host: '127.0.0.1', port: peer.port! }, timeoutMs: 1000, maxQueuedPerUnit: 2, maxInFlight: 1 });
     try {
       const results = await Promise.allSettled(Array.from({ length: 10 }, () => small.read(1, 'holding', 0, 1)));
-      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error);
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as Error);
       assert.ok(refused.length >= 5);
       assert.ok(refused.every((e) => e instanceof ModbusQueueFullError && /request queue of unit 1 is full \(2\)/.test(e.message)));
       const metric = await metricsRegistry().getSingleMetric('edgegw_modbus_errors_total')!.get();

@@ -178,7 +178,7 @@ describe('DurableQueue (sqlite)', () => {
       }
     }
     assert.ok(failure, 'the cap was reached');
-    assert.match(failure!.message, /disk is full/);
+    assert.match(failure.message, /disk is full/);
     assert.equal((failure as { code?: string }).code, 'SQLITE_FULL');
     assert.match(q.stats().storageError!.message, /disk is full/);
     assert.equal(storage.length, 1);

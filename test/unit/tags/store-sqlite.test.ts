@@ -45,7 +45,7 @@ describe('TagStore persistence (sqlite3)', () => {
 
     const peek = await secondConnection(file);
     // voltage, count, energy, setpoint; label was never set, so it has no row
-    assert.deepEqual((await peek.all('SELECT device, name FROM tag_values ORDER BY device, name')).map((r) => `${r.device}/${r.name}`), ['meter1/count', 'meter1/energy', 'meter1/voltage', 'user/setpoint']);
+    assert.deepEqual((await peek.all('SELECT device, name FROM tag_values ORDER BY device, name')).map((r) => `${r.device as string}/${r.name as string}`), ['meter1/count', 'meter1/energy', 'meter1/voltage', 'user/setpoint']);
     await peek.close();
 
     const second = new TagStore({ persistence: new SqliteTagPersistence(file), userTags, tickMs: 3_600_000 });

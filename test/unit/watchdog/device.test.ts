@@ -69,7 +69,7 @@ describe('HardwareWatchdog', () => {
       assert.throws(() => new HardwareWatchdog(fifo).open(), (e: unknown) => e instanceof WatchdogDeviceError && e.code === 'ENXIO' && /nothing is reading/.test(e.message));
       const reader = createReadStream(fifo, { encoding: 'utf8' });
       let seen = '';
-      reader.on('data', (d) => (seen += d));
+      reader.on('data', (d) => (seen += d.toString())); // a string already: the stream decodes utf8
       const ended = new Promise<void>((r) => reader.once('end', () => r()));
       const wd = new HardwareWatchdog(fifo);
       // the read side opens asynchronously: retry the open until it is there (bounded)
