@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { readSettingsFile, defaultSettingsFile, DEFAULTS, SettingsError, type AdminUser } from '../settings';
 import { requireRuntimePackage } from './resolve';
 import { UsageError, type CliIO } from './commands/io';
+import { textOf } from '../lib/system/text-of';
 
 const PERMISSIONS = /^(\*|read)$/;
 
@@ -23,7 +24,7 @@ async function readPassword(io: CliIO): Promise<string> {
   return '';
 }
 
-export async function adminCommand(argv: string[], io: CliIO, loadYaml: () => any): Promise<number> {
+export async function adminCommand(argv: string[], io: CliIO, loadYaml: () => { load(t: string): unknown; dump(v: unknown): string }): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'add-user') throw new UsageError(`unknown admin command "${sub ?? ''}" (known: add-user NAME [--permissions *|read] [--config FILE | --user-dir DIR])`);
   let name: string | undefined;
@@ -99,7 +100,7 @@ export function adminAuthSettings(users: AdminUser[], bcrypt: Bcrypt = loadBcryp
     type: 'credentials',
     users: users.map((u) => ({ username: u.username, password: u.password, permissions: u.permissions })),
     async authenticate(username: unknown, password: unknown): Promise<{ username: string; permissions: string } | null> {
-      const name = typeof username === 'string' ? username : String((username as { username?: unknown } | null)?.username ?? '');
+      const name = typeof username === 'string' ? username : textOf((username as { username?: unknown } | null)?.username ?? '');
       const user = byName.get(name);
       let match = false;
       try {

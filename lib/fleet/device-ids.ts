@@ -111,7 +111,7 @@ export class DeviceIdRegistry {
     }
     if (found) {
       const claimed = new Set(this.devices.filter((d) => d !== found).flatMap((d) => d.keys));
-      const fresh = keys.filter((k) => !found!.keys.includes(k) && !claimed.has(k));
+      const fresh = keys.filter((k) => !found.keys.includes(k) && !claimed.has(k));
       if (fresh.length > 0) {
         found.keys.push(...fresh);
         this.save();

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { readTagTable, serializeTagTableCsv } from '../modbus/tag-table';
 import { loadTemplate, templateNames } from '../modbus/templates';
 import { resolveDeviceConfig, DeviceConfigError } from '../modbus/poller/config';
+import { textOf } from '../system/text-of';
 
 export type DeviceTransport = 'tcp' | 'rtu-over-tcp' | 'rtu' | 'ascii';
 
@@ -99,8 +100,8 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
     const int = (field: string, min: number, max: number, dflt?: number): number | undefined => {
       const v = e[field];
       if (v === undefined || v === null || v === '') return dflt;
-      const n = typeof v === 'number' ? v : /^\d+$/.test(String(v).trim()) ? Number(v) : NaN;
-      if (!Number.isInteger(n) || n < min || n > max) fail(field, `"${String(v)}" must be a whole number ${min}..${max}`);
+      const n = typeof v === 'number' ? v : /^\d+$/.test(textOf(v).trim()) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < min || n > max) fail(field, `"${textOf(v)}" must be a whole number ${min}..${max}`);
       return n;
     };
     const spec: Partial<DeviceSpec> = { name, transport, line, unit: int('unit', 0, 255, 1)! };
@@ -124,7 +125,7 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
       spec.path = (e.path as string).trim();
       spec.baudRate = int('baudRate', 50, 4000000, 9600);
       const parity = e.parity ?? 'none';
-      if (!['none', 'even', 'odd'].includes(String(parity))) fail('parity', `"${String(parity)}" must be none, even or odd`);
+      if (!['none', 'even', 'odd'].includes(textOf(parity))) fail('parity', `"${textOf(parity)}" must be none, even or odd`);
       spec.parity = parity as DeviceSpec['parity'];
       spec.dataBits = int('dataBits', 7, 8, 8) as 7 | 8;
       spec.stopBits = int('stopBits', 1, 2, 1) as 1 | 2;
@@ -136,7 +137,7 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
     if ((e.template === undefined) === (e.tags === undefined)) fail(e.template === undefined ? 'tags' : 'template', 'give either template (a shipped register map) or tags (a CSV file, inline CSV, or a list), not both');
     let groups: Array<{ name: string; interval: number }>;
     if (e.template !== undefined) {
-      if (typeof e.template !== 'string' || !templateNames().includes(e.template)) fail('template', `no template named "${String(e.template)}" (known: ${templateNames().join(', ')})`);
+      if (typeof e.template !== 'string' || !templateNames().includes(e.template)) fail('template', `no template named "${textOf(e.template)}" (known: ${templateNames().join(', ')})`);
       const t = loadTemplate(e.template as string);
       spec.template = t.name;
       spec.manufacturer = t.manufacturer;
@@ -151,7 +152,7 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
     }
     if (e.poll !== undefined) {
       const ms = parsePollInterval(e.poll);
-      if (!Number.isFinite(ms) || ms < MIN_POLL_MS) fail('poll', `"${String(e.poll)}" is not a poll interval of at least ${MIN_POLL_MS} ms (e.g. 1000, "500ms", "2s")`);
+      if (!Number.isFinite(ms) || ms < MIN_POLL_MS) fail('poll', `"${textOf(e.poll)}" is not a poll interval of at least ${MIN_POLL_MS} ms (e.g. 1000, "500ms", "2s")`);
       groups = groups.map((g) => ({ ...g, interval: ms }));
     }
     spec.groups = groups;

@@ -17,6 +17,7 @@ import {
 } from './errors';
 import { HttpClient, basicAuth, bodyExcerpt, type HttpAnswer } from './http-request';
 import { DestinationStatusCell } from './status';
+import { textOf } from '../system/text-of';
 
 export interface HttpDestinationOptions {
   url: URL;
@@ -68,7 +69,7 @@ function parseHeaders(value: unknown): Record<string, string> {
 
 function parseRetryStatuses(value: unknown): number[] {
   if (value === undefined || value === null || value === '') return [408, 429];
-  const items = Array.isArray(value) ? value : String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const items = Array.isArray(value) ? value : textOf(value).split(',').map((s) => s.trim()).filter(Boolean);
   return items.map((item, i) => {
     const n = Number(item);
     if (!Number.isInteger(n) || n < 400 || n > 499) throw new DestinationConfigError('http', `retryStatuses[${i}]`, `must be a 4xx status code, got ${JSON.stringify(item)}`);

@@ -5,6 +5,7 @@
 // carries no samples is written from its payload (documented fallback) or rejected.
 import { QUALITIES, type Quality } from '../tags/contract';
 import type { QueuedMessage } from './destination';
+import { textOf } from '../system/text-of';
 
 /** A message that cannot be written as line protocol: says which sample and field. */
 export class LineProtocolError extends Error {
@@ -82,7 +83,7 @@ function sampleLine(sample: unknown, where: string, options: LineProtocolOptions
   if (value !== undefined) fields.push(value);
   else if (s.value !== null && s.value !== undefined && typeof s.value !== 'number') throw new LineProtocolError(`${at}: value of type ${typeof s.value} cannot be written`);
   // A sample without a value (a failed read) is still a point: its quality and why.
-  if (typeof s.error === 'string' || value === undefined) fields.push(`error=${escapeString(typeof s.error === 'string' ? s.error : s.value === null || s.value === undefined ? 'no value' : `value ${String(s.value)} is not finite`)}`);
+  if (typeof s.error === 'string' || value === undefined) fields.push(`error=${escapeString(typeof s.error === 'string' ? s.error : s.value === null || s.value === undefined ? 'no value' : `value ${textOf(s.value)} is not finite`)}`);
   return `${measurementOf(device, at)},quality=${escapeKey(s.quality as string)},tag=${escapeKey(name)} ${fields.join(',')} ${Math.round(s.ts)}`;
 }
 

@@ -8,6 +8,7 @@
 // value in a message, or a value that would make an invalid topic (+, #, empty), rejects that
 // message (dead letter) with an error naming the placeholder and the seq.
 import type { QueuedMessage } from './destination';
+import { textOf } from '../system/text-of';
 
 export class TopicTemplateError extends Error {
   constructor(readonly template: string, readonly placeholder: string, message: string) {
@@ -67,7 +68,7 @@ export class TopicTemplate {
       if (v === undefined || v === null || v === '' || typeof v === 'object') {
         throw new TopicTemplateError(this.template, p.name, `{${p.name}} has no ${v && typeof v === 'object' ? 'scalar ' : ''}value in message seq ${m.seq}`);
       }
-      const s = String(v);
+      const s = textOf(v);
       if (/[+#\u0000]/.test(s)) throw new TopicTemplateError(this.template, p.name, `{${p.name}} of message seq ${m.seq} is "${s}", which has + or # (not allowed in a publish topic)`);
       out += s;
     }

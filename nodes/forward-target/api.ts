@@ -4,6 +4,7 @@ import type { Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
 import type { MqttDestinationOptions } from '../../lib/forward/mqtt';
 import { DESTINATION_TYPES, type DestinationSettings } from '../../lib/forward/create';
+import { textOf } from '../../lib/system/text-of';
 
 export interface ForwardTargetNode extends Node {
   /** a new Destination for the client node `clientId`; throws the configuration error */
@@ -27,11 +28,11 @@ const secret = (credentials: TargetCredentials, key: string) => credentials[key]
 export function mqttOptionsFromSettings(def: NodeDef, credentials: TargetCredentials = {}): MqttDestinationOptions {
   const useTls = def.usetls === true || def.usetls === 'true';
   return {
-    url: String(def.url ?? '').trim(),
-    clientId: String(def.clientId ?? '').trim() || 'edgegw',
+    url: textOf(def.url ?? '').trim(),
+    clientId: textOf(def.clientId ?? '').trim() || 'edgegw',
     qos: (num(def.qos) ?? 1) as 1 | 2,
     protocolVersion: (num(def.protocolVersion) ?? 5) as 4 | 5,
-    topic: String(def.topic ?? ''),
+    topic: textOf(def.topic ?? ''),
     retain: def.retain === true || def.retain === 'true',
     publish: def.publish === 'message' ? 'message' : 'payload',
     maxInFlight: num(def.maxInFlight),
@@ -119,6 +120,6 @@ export function destinationSettings(kind: string, def: NodeDef, credentials: Tar
 
 /** For the description of a target whose configuration is wrong. */
 export function targetAddress(kind: string, def: NodeDef): string {
-  if (kind === 'postgres') return `postgres://${def.host || '127.0.0.1'}:${def.port || 5432}/${def.database || ''}`;
-  return String(def.url ?? kind);
+  if (kind === 'postgres') return `postgres://${textOf(def.host || '127.0.0.1')}:${textOf(def.port || 5432)}/${textOf(def.database || '')}`;
+  return textOf(def.url ?? kind);
 }

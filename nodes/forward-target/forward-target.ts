@@ -5,17 +5,18 @@ import type { NodeAPI, Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
 import { destinationFactory } from '../../lib/forward/create';
 import { destinationSettings, targetAddress, type ForwardTargetNode } from './api';
+import { textOf } from '../../lib/system/text-of';
 
 export = function (RED: NodeAPI) {
   function ForwardTargetCtor(this: ForwardTargetNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const kind = String(def.kind || 'mqtt');
+    const kind = textOf(def.kind || 'mqtt');
     let make: ((clientId: string) => Destination) | undefined;
     try {
       const factory = destinationFactory(kind, destinationSettings(kind, def, node.credentials ?? {}));
       node.describe = factory.describe;
-      make = factory.create;
+      make = (clientId: string) => factory.create(clientId);
     } catch (err) {
       node.configError = `forward-target ${def.name || def.id}: ${(err as Error).message}`;
       node.describe = targetAddress(kind, def);

@@ -126,7 +126,7 @@ export = function (RED: NodeAPI) {
         if (w.errors) storeWarnings.log(`store: ${w.errors[0]}`);
       }
       const out: NodeMessage[] = [];
-      if (cfg.output !== 'rbe') out.push({ ...scanMessage(cfg.device, r.samples), group: r.group } as unknown as NodeMessage);
+      if (cfg.output !== 'rbe') out.push({ ...scanMessage(cfg.device, r.samples), group: r.group });
       if (cfg.output !== 'scan') for (const s of r.changed) out.push(tagMessage(s) as unknown as NodeMessage);
       if (out.length) node.send([out]);
       const st = poller.stats();

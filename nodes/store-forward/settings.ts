@@ -2,12 +2,13 @@
 import { join } from 'node:path';
 import type { NodeDef } from '../common/red';
 import type { DurableQueueOptions } from '../../lib/queue';
+import { textOf } from '../../lib/system/text-of';
 
 export function queueOptionsFromSettings(def: NodeDef, userDir: string): DurableQueueOptions {
   const num = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));
   const hours = (v: unknown) => (num(v) === undefined ? undefined : num(v)! * 3_600_000);
   return {
-    name: String(def.queue || def.name || def.id),
+    name: textOf(def.queue || def.name || def.id),
     storage: def.storage === 'memory' ? 'memory' : 'sqlite',
     dir: join(userDir, 'queues'),
     durability: def.durability === 'full' ? 'full' : 'normal',

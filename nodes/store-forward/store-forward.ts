@@ -147,7 +147,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('store-forward', StoreForwardCtor as unknown as (this: Node, def: NodeDef) => void);
+  RED.nodes.registerType('store-forward', StoreForwardCtor);
 };
 
 function toTime(v: unknown): number | undefined {

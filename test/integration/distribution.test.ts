@@ -152,7 +152,7 @@ test('npm install -g of both tarballs: DIR/bin/edge-gateway starts the flows and
     // Our node types, registered once and loaded without error, from the globally installed package.
     const sets = (await (await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; err?: string }>;
     const ours = sets.filter((s) => s.module === '@edgegw/node-red-gateway');
-    for (const s of ours) assert.equal(s.err, undefined, `node set ${s.types} failed to load: ${s.err}`);
+    for (const s of ours) assert.equal(s.err, undefined, `node set ${s.types.join(', ')} failed to load: ${s.err}`);
     const types = ours.flatMap((s) => s.types).sort();
     assert.deepEqual(types, Object.keys(rootPkg['node-red'].nodes).sort());
 

@@ -166,7 +166,7 @@ describe('gateway-heartbeat and ha-discovery example flows', () => {
     helper.getNode(String(depth.id)).receive({});
     helper.getNode(String(now.id)).receive({});
     await waitFor('a heartbeat with queue depth 42', () => got.some((m) => (m.payload as { queue_depth?: number }).queue_depth === 42), 20000).catch((err) => {
-      throw new Error(`${(err as Error).message}: got ${JSON.stringify(got.map((m) => m.payload))}, errors ${errorsOf(helper.getNode(idOf(flow, 'gateway-heartbeat')))}`);
+      throw new Error(`${(err as Error).message}: got ${JSON.stringify(got.map((m) => m.payload))}, errors ${errorsOf(helper.getNode(idOf(flow, 'gateway-heartbeat'))).join('; ')}`);
     });
     assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'gateway-heartbeat'))), []);
   });

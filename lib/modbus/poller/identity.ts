@@ -113,7 +113,7 @@ export class IdentityCheck {
     let value: TagValue;
     try {
       const data = await this.line.read(this.unit, t.area, t.address, this.codec.width);
-      value = this.codec.decode(data, 0) as TagValue;
+      value = this.codec.decode(data, 0);
     } catch (err) {
       const was = this.state.verdict;
       const error = `identity check failed: ${t.name} could not be read: ${(err as Error).message}`;

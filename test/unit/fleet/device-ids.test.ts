@@ -80,7 +80,7 @@ describe('damaged registry', () => {
       assert.equal(warnings.length, 1);
       assert.match(warnings[0], /device id registry damaged \(.*devices\.json: /);
       assert.ok(reg.recovered);
-      assert.equal(readFileSync(reg.recovered!.keptAs, 'utf8'), text, 'damaged copy kept as it was');
+      assert.equal(readFileSync(reg.recovered.keptAs, 'utf8'), text, 'damaged copy kept as it was');
       assert.equal(existsSync(join(dir, DEVICE_REGISTRY_FILE)), false);
       assert.equal(reg.resolve({ name: 'm' }), 'm');
       assert.equal(JSON.parse(readFileSync(join(dir, DEVICE_REGISTRY_FILE), 'utf8')).devices.length, 1);
