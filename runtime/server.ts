@@ -7,6 +7,7 @@ import { ensureLoadableFlows, type FlowsRecovery } from './flows-file';
 import { ensureEncryptedCredentials } from './credentials-file';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { GatewaySettings } from '../settings';
@@ -130,6 +131,14 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_MQTT_URL = brokerUrl ?? 'mqtt://127.0.0.1:1883';
   // What else the default flows refer to through ${...}: the simulator port and the demo CAN data.
   process.env.EDGEGW_SIM_PORT = String(s.simPort);
+  // the gateway's id in MQTT topics (edge-gateway/<id>/...): the host name, reduced to [A-Za-z0-9_-]
+  process.env.EDGEGW_GATEWAY_ID ??= hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'edge-gateway';
+  // Node-RED substitutes ${VAR} only as a property's whole value: the broker's birth/will topic
+  process.env.EDGEGW_STATUS_TOPIC = `edge-gateway/${process.env.EDGEGW_GATEWAY_ID}/status`;
+  // the editor port, so the flows can call their own HTTP endpoints (the digital twin)
+  process.env.EDGEGW_UI_PORT = String(s.port);
+  // the heartbeat reports the free space of the user directory
+  process.env.EDGEGW_USER_DIR = s.userDir;
   process.env.EDGEGW_DEMO_DBC = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.dbc');
   process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 
