@@ -142,8 +142,14 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_MQTT_URL = brokerUrl ?? 'mqtt://127.0.0.1:1883';
   // What else the default flows refer to through ${...}: the simulator port and the demo CAN data.
   process.env.EDGEGW_SIM_PORT = String(s.simPort);
-  // the flows' topics edge-gateway/${EDGEGW_GATEWAY_ID}/heartbeat|status|alarms
+  // the flows' topics edge-gateway/<id>/heartbeat|status|alarms (settings: gatewayId)
   process.env.EDGEGW_GATEWAY_ID = s.gatewayId;
+  // Node-RED substitutes ${VAR} only as a property's whole value: the broker's birth/will topic
+  process.env.EDGEGW_STATUS_TOPIC = `edge-gateway/${s.gatewayId}/status`;
+  // the editor port, so the flows can call their own HTTP endpoints (the digital twin)
+  process.env.EDGEGW_UI_PORT = String(s.port);
+  // the heartbeat reports the free space of the user directory
+  process.env.EDGEGW_USER_DIR = s.userDir;
   process.env.EDGEGW_DEMO_DBC = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.dbc');
   process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 

@@ -27,7 +27,7 @@ async function heartbeatArrives(brokerPort: number, timeoutMs = 30000): Promise<
         clearTimeout(t);
         resolve();
       });
-      void client.subscribeAsync('edge-gateway/heartbeat');
+      void client.subscribeAsync('edge-gateway/+/heartbeat');
     });
   } finally {
     await client.endAsync(true);
