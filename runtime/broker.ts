@@ -49,8 +49,10 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
   const host = opts.host ?? '127.0.0.1';
   const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_BROKER_MAX_PACKET;
   const refused = counter('edgegw_broker_connections_refused_total', 'connections the embedded MQTT broker closed for a packet over its size limit or malformed', ['reason']);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aedes 0.x and 1.x export different shapes (checked below) and ship no types we build against
   const aedesModule = requireRuntimePackage<any>('aedes');
   // aedes 1.x exports { Aedes } with an async createBroker(); 0.x exports a factory function.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
   let aedes: any;
   if (aedesModule.Aedes?.createBroker) aedes = await aedesModule.Aedes.createBroker();
   else if (typeof aedesModule.createBroker === 'function') aedes = await aedesModule.createBroker();
@@ -64,7 +66,7 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
   });
   server.listen(port, host);
   try {
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
   } catch (err) {
     aedes.close();
     const e = err as NodeJS.ErrnoException;

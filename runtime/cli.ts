@@ -42,7 +42,6 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     }
     if (sub && SUBCOMMANDS[sub]) {
       const entry = SUBCOMMANDS[sub];
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const cmd = require(entry.module)[entry.export] as Subcommand;
       return await cmd(args.help ? ['--help', ...subArgs] : subArgs, io);
     }

@@ -76,6 +76,7 @@ export function nodeRedDir(): string {
 }
 
 /** Loads a package the runtime needs: our own tree, then node-red's tree, then global. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callers name the slice they use; the default serves the untyped Node-RED packages
 export function requireRuntimePackage<T = any>(name: string): T {
   const attempts: string[] = [__dirname, ...runtimeSearchPaths];
   try {

@@ -120,6 +120,7 @@ export interface RunningGateway {
 
 export async function startGateway(s: GatewaySettings): Promise<RunningGateway> {
   const RED = require(nodeRedDir());
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node-RED's express, untyped here
   const express = requireRuntimePackage<any>('express');
   const say = (m: string, level: 'info' | 'warn' = 'info') => {
     const text = redactUrlsInText(m);
@@ -229,13 +230,13 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
       return { mode: 'none', connected: null };
     },
   });
-  app.use(settings.httpAdminRoot as string, RED.httpAdmin);
-  app.use(settings.httpNodeRoot as string, RED.httpNode);
+  app.use(settings.httpAdminRoot, RED.httpAdmin);
+  app.use(settings.httpNodeRoot, RED.httpNode);
 
   await RED.start();
   server.listen(s.port, s.host);
   try {
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
   } catch (err) {
     await RED.stop().catch(() => undefined);
     if (broker) await broker.close();
@@ -264,6 +265,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node-RED's runtime object, untyped here
 function mqttBrokerNodes(RED: any): Array<{ connected?: boolean }> {
   const out: Array<{ connected?: boolean }> = [];
   RED.nodes.eachNode((n: { id: string; type: string }) => {

@@ -48,7 +48,7 @@ test('every ${VAR} is a whole property value and set by the runtime', () => {
       if (where.endsWith('.func') || where.endsWith('.info')) return; // JavaScript template literals, markdown
       const m = /^\$\{(\w+)\}$/.exec(v);
       assert.ok(m, `${where}: ${v} is not a whole value, Node-RED would not substitute it`);
-      assert.match(server, new RegExp(`process\\.env\\.${m![1]}\\b`), `${where}: the runtime sets ${m![1]}`);
+      assert.match(server, new RegExp(`process\\.env\\.${m[1]}\\b`), `${where}: the runtime sets ${m[1]}`);
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) visit(x, `${where}.${k}`);
     }
