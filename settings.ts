@@ -45,7 +45,11 @@ export interface GatewaySettings {
 }
 
 export class SettingsError extends Error {
-  constructor(readonly source: string, readonly field: string, message: string) {
+  constructor(
+    readonly source: string,
+    readonly field: string,
+    message: string,
+  ) {
     super(`${source}: ${field}: ${message}`);
     this.name = 'SettingsError';
   }
@@ -89,13 +93,25 @@ export const FIELDS: Field[] = [
   { key: 'userDir', env: 'EDGE_GATEWAY_USER_DIR', flag: '--user-dir', kind: 'path', help: 'user directory: flows, credentials, context (default ~/.edge-gateway)' },
   { key: 'mqttUrl', env: 'EDGE_GATEWAY_MQTT_URL', flag: '--mqtt-url', kind: 'url', help: 'external MQTT broker URL (mqtt://host:port); disables the embedded broker' },
   { key: 'brokerPort', env: 'EDGE_GATEWAY_BROKER_PORT', flag: '--broker-port', kind: 'port', help: 'port of the embedded MQTT broker on 127.0.0.1 (default 1883)' },
-  { key: 'brokerMaxPacket', env: 'EDGE_GATEWAY_BROKER_MAX_PACKET', flag: '--broker-max-packet', kind: 'bytes', help: 'largest MQTT packet the embedded broker accepts, bytes or with KB/MB (default 4MB; 1KB..256MB); a client sending more is disconnected' },
+  {
+    key: 'brokerMaxPacket',
+    env: 'EDGE_GATEWAY_BROKER_MAX_PACKET',
+    flag: '--broker-max-packet',
+    kind: 'bytes',
+    help: 'largest MQTT packet the embedded broker accepts, bytes or with KB/MB (default 4MB; 1KB..256MB); a client sending more is disconnected',
+  },
   { key: 'broker', env: 'EDGE_GATEWAY_BROKER', negFlag: '--no-broker', kind: 'bool', help: 'do not start the embedded MQTT broker' },
   { key: 'simPort', env: 'EDGE_GATEWAY_SIM_PORT', flag: '--sim-port', kind: 'port', help: 'port of the Modbus TCP simulator the default flows poll, on 127.0.0.1 (default 5020)' },
   { key: 'safe', env: 'EDGE_GATEWAY_SAFE', flag: '--safe', kind: 'bool', help: 'start the editor without starting the flows' },
   { key: 'logFormat', env: 'EDGE_GATEWAY_LOG_FORMAT', flag: '--log-format', kind: 'logFormat', help: 'text (default) or json (JSON lines for log shippers)' },
   { key: 'logLevel', env: 'EDGE_GATEWAY_LOG_LEVEL', flag: '--log-level', kind: 'logLevel', help: 'fatal, error, warn, info (default), debug or trace' },
-  { key: 'gatewayId', env: 'EDGE_GATEWAY_GATEWAY_ID', flag: '--gateway-id', kind: 'gatewayId', help: 'id of this gateway in MQTT topics edge-gateway/{id}/... (letters, digits, - and _; default: the host name, sanitised)' },
+  {
+    key: 'gatewayId',
+    env: 'EDGE_GATEWAY_GATEWAY_ID',
+    flag: '--gateway-id',
+    kind: 'gatewayId',
+    help: 'id of this gateway in MQTT topics edge-gateway/{id}/... (letters, digits, - and _; default: the host name, sanitised)',
+  },
   { key: 'resetFlows', flag: '--reset-flows', kind: 'bool', help: 'replace the flows in the user directory with the default flows (the old file is kept as a backup)' },
 ];
 
@@ -160,7 +176,11 @@ function parseValue(field: Field, raw: unknown, source: string): unknown {
     case 'gatewayId': {
       const s = String(raw).trim();
       if (!GATEWAY_ID.test(s)) {
-        throw new SettingsError(source, name, `"${textOf(raw)}" is not a gateway id: 1-64 letters, digits, '-' or '_', starting with a letter or digit (it is one MQTT topic level: no '/', '+', '#' or spaces)`);
+        throw new SettingsError(
+          source,
+          name,
+          `"${textOf(raw)}" is not a gateway id: 1-64 letters, digits, '-' or '_', starting with a letter or digit (it is one MQTT topic level: no '/', '+', '#' or spaces)`,
+        );
       }
       return s;
     }
@@ -296,7 +316,14 @@ function fileLayer(data: Record<string, unknown>, file: string): Partial<Gateway
     }
     const field = known.get(k);
     if (!field || k === 'resetFlows') {
-      throw new SettingsError(file, k, `unknown setting (known: ${[...known.keys()].filter((x) => x !== 'resetFlows').concat('adminUsers', 'devices').join(', ')})`);
+      throw new SettingsError(
+        file,
+        k,
+        `unknown setting (known: ${[...known.keys()]
+          .filter((x) => x !== 'resetFlows')
+          .concat('adminUsers', 'devices')
+          .join(', ')})`,
+      );
     }
     (out as Record<string, unknown>)[k] = parseValue(field, v, file);
   }
@@ -386,12 +413,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
  * Layers the settings. The settings file is `--config FILE`, else EDGE_GATEWAY_CONFIG, else
  * `<userDir>/edge-gateway.json` when that exists (where `admin add-user` writes).
  */
-export function resolveSettings(
-  args: Pick<ParsedArgs, 'flags' | 'configFile'>,
-  env: NodeJS.ProcessEnv,
-  loadYaml: () => { load(text: string): unknown },
-  cwd = process.cwd(),
-): GatewaySettings {
+export function resolveSettings(args: Pick<ParsedArgs, 'flags' | 'configFile'>, env: NodeJS.ProcessEnv, loadYaml: () => { load(text: string): unknown }, cwd = process.cwd()): GatewaySettings {
   const envPart = envLayer(env);
   let configFile = args.configFile ?? env.EDGE_GATEWAY_CONFIG;
   let filePart: Partial<GatewaySettings> = {};
@@ -446,10 +468,21 @@ export function helpText(): string {
     `  ${'--config FILE'.padEnd(22)} settings file, JSON or YAML (env EDGE_GATEWAY_CONFIG; default <user-dir>/edge-gateway.json)`,
   ];
   for (const f of FIELDS) {
-    const flag = f.flag ? (f.kind === 'bool' ? f.flag : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : f.kind === 'gatewayId' ? 'ID' : 'VALUE'}`) : f.negFlag!;
+    const flag = f.flag
+      ? f.kind === 'bool'
+        ? f.flag
+        : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : f.kind === 'gatewayId' ? 'ID' : 'VALUE'}`
+      : f.negFlag!;
     lines.push(`  ${flag.padEnd(22)} ${f.help}${f.env ? ` (env ${f.env})` : ''}`);
   }
   lines.push(`  ${'--help'.padEnd(22)} this text`, `  ${'--version'.padEnd(22)} print the version`);
-  lines.push('', 'Settings file keys: ' + FIELDS.filter((f) => f.key !== 'resetFlows').map((f) => f.key).join(', ') + ', adminUsers, devices');
+  lines.push(
+    '',
+    'Settings file keys: ' +
+      FIELDS.filter((f) => f.key !== 'resetFlows')
+        .map((f) => f.key)
+        .join(', ') +
+      ', adminUsers, devices',
+  );
   return lines.join('\n');
 }

@@ -71,7 +71,10 @@ const ALL_CONFIGS: Config[] = [
   { key: 'batch', label: `can-in batches (${BATCH_MS} ms) -> dbc-decode per input batch`, inBatchMs: BATCH_MS, output: 'batch' },
   { key: 'noDecode', label: `can-in batches (${BATCH_MS} ms) -> sink, no decode (ceiling)`, inBatchMs: BATCH_MS },
 ];
-const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((k) => k.trim())
+  .filter(Boolean);
 const CONFIGS = ONLY.length ? ALL_CONFIGS.filter((c) => ONLY.includes(c.key)) : ALL_CONFIGS;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -84,7 +87,10 @@ function writeLog(file: string): { frames: number; signalsPerPass: number; refFr
   for (let k = 0; k < FRAMES; k++) {
     const f = ref[k % ref.length];
     us += 100;
-    const id = f.id.toString(16).toUpperCase().padStart(f.extended ? 8 : 3, '0');
+    const id = f.id
+      .toString(16)
+      .toUpperCase()
+      .padStart(f.extended ? 8 : 3, '0');
     lines.push(`(${(us / 1e6).toFixed(6)}) can0 ${id}#${f.data.toUpperCase()}`);
   }
   writeFileSync(file, lines.join('\n') + '\n');
@@ -186,7 +192,9 @@ async function main(): Promise<void> {
       return ok.length ? median(ok.map((r) => r.report![what] / r.seconds)) : NaN;
     };
     const baseline = results.perMessage ? rate('perMessage', 'frames') : NaN;
-    console.log(`CAN pipeline through Node-RED ${RED.version()}: replay (fast) -> can-in -> dbc-decode -> sink, ${fmt(frames)} frames of ${DBC} (${refFrames} reference frames repeated, ${fmt(signalsPerPass / frames, 1)} signals/frame), ${ROUNDS} rounds, medians (Node ${process.version})`);
+    console.log(
+      `CAN pipeline through Node-RED ${RED.version()}: replay (fast) -> can-in -> dbc-decode -> sink, ${fmt(frames)} frames of ${DBC} (${refFrames} reference frames repeated, ${fmt(signalsPerPass / frames, 1)} signals/frame), ${ROUNDS} rounds, medians (Node ${process.version})`,
+    );
     console.log('');
     console.log('| pipeline | frames/s | signals/s | messages at the sink | vs per-message |');
     console.log('|---|---:|---:|---:|---:|');
@@ -205,7 +213,9 @@ async function main(): Promise<void> {
     const perMessage = results.perMessage?.find((r) => r.report)?.report;
     const batch = results.batch?.find((r) => r.report)?.report;
     console.log('');
-    console.log(`same work: ${fmt(signalsPerPass)} signals expected per pass; per-message delivered ${perMessage ? fmt(perMessage.signals) : '?'}, batch delivered ${batch ? fmt(batch.signals) : '?'}`);
+    console.log(
+      `same work: ${fmt(signalsPerPass)} signals expected per pass; per-message delivered ${perMessage ? fmt(perMessage.signals) : '?'}, batch delivered ${batch ? fmt(batch.signals) : '?'}`,
+    );
   } finally {
     await RED.stop().catch(() => undefined);
     server.close();

@@ -30,7 +30,8 @@ function scans(): TagSample[][] {
   const out: TagSample[][] = [];
   for (let s = 0; s < SCANS; s++) {
     const scan: TagSample[] = [];
-    for (let t = 0; t < 100; t++) scan.push({ device: 'meter1', name: `t${t}`, value: 10 + ((s * 7 + t * 13) % 97) / 3, quality: s % 50 === 0 && t === 1 ? 'uncertain' : 'good', ts: 1_000_000 + s * 1000 });
+    for (let t = 0; t < 100; t++)
+      scan.push({ device: 'meter1', name: `t${t}`, value: 10 + ((s * 7 + t * 13) % 97) / 3, quality: s % 50 === 0 && t === 1 ? 'uncertain' : 'good', ts: 1_000_000 + s * 1000 });
     out.push(scan);
   }
   return out;

@@ -209,7 +209,9 @@ async function main(): Promise<void> {
   console.log('| target | variant | batches/s | messages/s | tag samples/s | vs raw |');
   console.log('|---|---|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.target} | ${r.variant} | ${fmt(r.batchesPerSec)} | ${fmt(r.messagesPerSec)} | ${fmt(r.messagesPerSec * TAGS)} | ${r.baseline ? `${fmt((100 * r.batchesPerSec) / r.baseline)}%` : 'baseline'} |`);
+    console.log(
+      `| ${r.target} | ${r.variant} | ${fmt(r.batchesPerSec)} | ${fmt(r.messagesPerSec)} | ${fmt(r.messagesPerSec * TAGS)} | ${r.baseline ? `${fmt((100 * r.batchesPerSec) / r.baseline)}%` : 'baseline'} |`,
+    );
   }
   if (skipped.length) console.log(`\nskipped (peer missing): ${skipped.join('; ')}`);
 }

@@ -43,6 +43,8 @@ async function main() {
   console.log('|---|---|');
   for (const [k, v] of Object.entries(m)) console.log(`| ${k} | ${v.toFixed(2)} |`);
   const ratio = (a: string, b: string) => (m[a] / m[b]).toFixed(2);
-  console.log(`\nunknown/known ratio: node-red ${ratio('node-red: unknown user', 'node-red: known user, wrong password')}, ours ${ratio('ours: unknown user', 'ours: known user, wrong password')} (1.00 = indistinguishable)`);
+  console.log(
+    `\nunknown/known ratio: node-red ${ratio('node-red: unknown user', 'node-red: known user, wrong password')}, ours ${ratio('ours: unknown user', 'ours: known user, wrong password')} (1.00 = indistinguishable)`,
+  );
 }
 void main();

@@ -184,7 +184,7 @@ async function libRounds(port: number, names: RunName[]): Promise<LibResult> {
 
 // ---- Node-RED 4.1 (node-red-node-test-helper with our devDependency node-red) ----
 
-type Helper = typeof import('../test/helpers/nodered')['helper'];
+type Helper = (typeof import('../test/helpers/nodered'))['helper'];
 
 async function nodeRed(): Promise<{ helper: Helper; nodeModule: (t: string) => unknown }> {
   const m = await import('../test/helpers/nodered');
@@ -232,7 +232,25 @@ async function oursInNodeRed(port: number): Promise<Rate> {
   const flow = [
     { id: 'f1', type: 'tab' },
     { id: 'mbconn', type: 'modbus-connection', name: 'bench line', transport: 'tcp', host: '127.0.0.1', port: String(port), timeoutMs: 1000 },
-    { id: 'dev', type: 'modbus-device', z: 'f1', x: 200, y: 100, name: 'bench', connection: 'mbconn', device: 'bench', unit: 1, notation: 'zero', tags: csv, groups: [{ name: 'all', interval: 1 }], output: 'scan', maxGap: 0, maxRegisters: 125, maxBits: 2000, wires: [['count']] },
+    {
+      id: 'dev',
+      type: 'modbus-device',
+      z: 'f1',
+      x: 200,
+      y: 100,
+      name: 'bench',
+      connection: 'mbconn',
+      device: 'bench',
+      unit: 1,
+      notation: 'zero',
+      tags: csv,
+      groups: [{ name: 'all', interval: 1 }],
+      output: 'scan',
+      maxGap: 0,
+      maxRegisters: 125,
+      maxBits: 2000,
+      wires: [['count']],
+    },
     { id: 'count', type: 'helper', z: 'f1', x: 400, y: 100 },
   ];
   await helper.startServer();
@@ -270,11 +288,54 @@ async function contribInNodeRed(port: number, dir: string, ranges: Ranges, note:
   // config node ids must not equal any string property of another node (Node-RED sees a reference)
   const flow: Record<string, unknown>[] = [
     { id: 'f1', type: 'tab' },
-    { id: 'contribclient', type: 'modbus-client', name: 'contrib line', clienttype: 'tcp', bufferCommands: true, stateLogEnabled: false, queueLogEnabled: false, failureLogEnabled: true, tcpHost: '127.0.0.1', tcpPort: String(port), tcpType: 'DEFAULT', unit_id: 1, commandDelay: 1, clientTimeout: 1000, reconnectOnTimeout: true, reconnectTimeout: 2000, parallelUnitIdsAllowed: true },
+    {
+      id: 'contribclient',
+      type: 'modbus-client',
+      name: 'contrib line',
+      clienttype: 'tcp',
+      bufferCommands: true,
+      stateLogEnabled: false,
+      queueLogEnabled: false,
+      failureLogEnabled: true,
+      tcpHost: '127.0.0.1',
+      tcpPort: String(port),
+      tcpType: 'DEFAULT',
+      unit_id: 1,
+      commandDelay: 1,
+      clientTimeout: 1000,
+      reconnectOnTimeout: true,
+      reconnectTimeout: 2000,
+      parallelUnitIdsAllowed: true,
+    },
     { id: 'count', type: 'helper', z: 'f1', x: 400, y: 100 },
   ];
   ranges.forEach((b, i) => {
-    flow.push({ id: `read${i}`, type: 'modbus-read', z: 'f1', x: 200, y: 100 + 40 * i, name: '', topic: '', showStatusActivities: false, logIOActivities: false, showErrors: false, unitid: '1', dataType: 'HoldingRegister', adr: String(b.address), quantity: String(b.count), rate: '1', rateUnit: 'ms', delayOnStart: false, startDelayTime: '', server: 'contribclient', useIOFile: false, ioFile: '', useIOForPayload: false, emptyMsgOnFail: false, wires: [['count'], []] });
+    flow.push({
+      id: `read${i}`,
+      type: 'modbus-read',
+      z: 'f1',
+      x: 200,
+      y: 100 + 40 * i,
+      name: '',
+      topic: '',
+      showStatusActivities: false,
+      logIOActivities: false,
+      showErrors: false,
+      unitid: '1',
+      dataType: 'HoldingRegister',
+      adr: String(b.address),
+      quantity: String(b.count),
+      rate: '1',
+      rateUnit: 'ms',
+      delayOnStart: false,
+      startDelayTime: '',
+      server: 'contribclient',
+      useIOFile: false,
+      ioFile: '',
+      useIOForPayload: false,
+      emptyMsgOnFail: false,
+      wires: [['count'], []],
+    });
   });
   await helper.startServer();
   try {
@@ -363,9 +424,12 @@ async function main(): Promise<void> {
       }
       rows.push([`${CONTRIB} ${CONTRIB_VERSION} in Node-RED 4.1, ${ranges.length} modbus-read nodes (${what}), rate 1 ms`, theirs]);
     };
-    await contribRun(PLAN, 'hand-packed: our planner\'s blocks', 'raw registers, not decoded');
+    await contribRun(PLAN, "hand-packed: our planner's blocks", 'raw registers, not decoded');
     await contribRun(PER_SMALL_RANGE, 'one per 10-register range', 'raw registers, not decoded');
-    rows.push([`${CONTRIB} ${CONTRIB_VERSION}, one modbus-read node per tag (as in its examples)`, { requestsPerSec: NaN, registersPerSec: NaN, requestsPerScan: PER_TAG.length, note: 'requests per scan of this layout; throughput not run (1,000 nodes)' }]);
+    rows.push([
+      `${CONTRIB} ${CONTRIB_VERSION}, one modbus-read node per tag (as in its examples)`,
+      { requestsPerSec: NaN, registersPerSec: NaN, requestsPerScan: PER_TAG.length, note: 'requests per scan of this layout; throughput not run (1,000 nodes)' },
+    ]);
     const theirs = rows.find(([n]) => n.includes('hand-packed'))![1];
 
     console.log(`Server: test/peers/modbus-tcp-server.c (libmodbus, C; 'mbserver') on 127.0.0.1; device: 1,000 tags (500 uint16, 250 float32, 250 int32) = ${REGISTERS} holding registers.`);
@@ -373,7 +437,8 @@ async function main(): Promise<void> {
     console.log(`"vs baseline" is the median of the per-round ratios to the bare modbus-serial row with the same requests in flight. Node-RED rows: ${NODE_RED_MS} ms each.\n`);
     console.log('| measurement | requests/s | vs baseline (requests/s) | registers/s | tags/s | client CPU µs/request | note |');
     console.log('|---|---:|---:|---:|---:|---:|---|');
-    for (const [name, r, ratio] of libRows) console.log(`| ${name} | ${fmt(r.requestsPerSec)} | ${ratio} | ${fmt(r.registersPerSec)} | ${fmt(r.tagsPerSec)} | ${fmt(r.cpuUsPerRequest, 1)} | ${r.note ?? ''} |`);
+    for (const [name, r, ratio] of libRows)
+      console.log(`| ${name} | ${fmt(r.requestsPerSec)} | ${ratio} | ${fmt(r.registersPerSec)} | ${fmt(r.tagsPerSec)} | ${fmt(r.cpuUsPerRequest, 1)} | ${r.note ?? ''} |`);
     if (nodelay) {
       console.log('\nThe same server run with --nodelay (TCP_NODELAY on accepted sockets: mbserver-nodelay), same alternation:\n');
       console.log('| measurement | requests/s | vs baseline (requests/s) | tags/s | client CPU µs/request |');
@@ -397,13 +462,24 @@ async function main(): Promise<void> {
     console.log(`| of which: poller, planner and decoding vs the line alone | ${slower((1 - lib.pollerVsLine) * 100)} | |`);
     console.log(`| ours pipelined (line, maxInFlight ${PIPELINE}) vs bare modbus-serial with ${PIPELINE} in flight | ${slower((1 - vs('line4')) * 100)} | |`);
     console.log(`| ours pipelined (line, maxInFlight ${PIPELINE}) vs ours with 1 in flight | ${fmt(lib.vsBare.line4 / lib.vsBare.line, 2)}x | pipelining helps |`);
-    if (nodelay) console.log(`| DevicePoller maxInFlight ${PIPELINE} vs 1 in flight, scans/s: mbserver / mbserver-nodelay | ${fmt(lib.rates.poller4.tagsPerSec! / lib.rates.poller.tagsPerSec!, 2)}x / ${fmt(nodelay.rates.poller4.tagsPerSec! / nodelay.rates.poller.tagsPerSec!, 2)}x | |`);
-    console.log(`| ours (node) vs contrib hand-packed, tags/s | ${Number.isFinite(ours.tagsPerSec! / theirs.tagsPerSec!) ? `${fmt(ours.tagsPerSec! / theirs.tagsPerSec!, 1)}x` : '-'} | at least 10x |`);
-    console.log(`| ours (node) vs contrib hand-packed, requests/s | ${Number.isFinite(ours.requestsPerSec / theirs.requestsPerSec) ? `${fmt(ours.requestsPerSec / theirs.requestsPerSec, 1)}x` : '-'} | |`);
-    console.log(`| requests per scan: ours (planner) vs contrib | ${lib.rates.poller.requestsPerScan} vs ${BLOCKS} hand-packed (the same blocks, copied from our planner), ${PER_SMALL_RANGE.length} with 10-register nodes, ${PER_TAG.length} with one node per tag | fewer |`);
+    if (nodelay)
+      console.log(
+        `| DevicePoller maxInFlight ${PIPELINE} vs 1 in flight, scans/s: mbserver / mbserver-nodelay | ${fmt(lib.rates.poller4.tagsPerSec! / lib.rates.poller.tagsPerSec!, 2)}x / ${fmt(nodelay.rates.poller4.tagsPerSec! / nodelay.rates.poller.tagsPerSec!, 2)}x | |`,
+      );
+    console.log(
+      `| ours (node) vs contrib hand-packed, tags/s | ${Number.isFinite(ours.tagsPerSec! / theirs.tagsPerSec!) ? `${fmt(ours.tagsPerSec! / theirs.tagsPerSec!, 1)}x` : '-'} | at least 10x |`,
+    );
+    console.log(
+      `| ours (node) vs contrib hand-packed, requests/s | ${Number.isFinite(ours.requestsPerSec / theirs.requestsPerSec) ? `${fmt(ours.requestsPerSec / theirs.requestsPerSec, 1)}x` : '-'} | |`,
+    );
+    console.log(
+      `| requests per scan: ours (planner) vs contrib | ${lib.rates.poller.requestsPerScan} vs ${BLOCKS} hand-packed (the same blocks, copied from our planner), ${PER_SMALL_RANGE.length} with 10-register nodes, ${PER_TAG.length} with one node per tag | fewer |`,
+    );
     const parse = tableParse();
     console.log(`| 500-tag CSV tag table parse | ${fmt(parse.ms, 2)} ms (${parse.tags} tags) | practical |`);
-    console.log(`\nNote on pipelining: mbserver (like libmodbus servers that accept() without TCP_NODELAY, and many embedded stacks) leaves Nagle on. With two or more answers outstanding the server holds the second until the first is acknowledged, and the client acknowledges at once only when it has something to send; at the end of every scan it has not, so the kernel's delayed ACK (tens of ms) stalls the last answers. One-scan-after-another polling hits it at every scan (row 6), hence the TCP_NODELAY table. Rows 4-5 (bare modbus-serial too) are also far below what the same continuous pipelined loops reach in a process of their own (17,000-23,000 requests/s on this machine): the kernel's ACK mode after each idle gap between rounds is the suspect, not established. Node cannot set TCP_QUICKACK on the client side. Our own socket has setNoDelay(true).`);
+    console.log(
+      `\nNote on pipelining: mbserver (like libmodbus servers that accept() without TCP_NODELAY, and many embedded stacks) leaves Nagle on. With two or more answers outstanding the server holds the second until the first is acknowledged, and the client acknowledges at once only when it has something to send; at the end of every scan it has not, so the kernel's delayed ACK (tens of ms) stalls the last answers. One-scan-after-another polling hits it at every scan (row 6), hence the TCP_NODELAY table. Rows 4-5 (bare modbus-serial too) are also far below what the same continuous pipelined loops reach in a process of their own (17,000-23,000 requests/s on this machine): the kernel's ACK mode after each idle gap between rounds is the suspect, not established. Node cannot set TCP_QUICKACK on the client side. Our own socket has setNoDelay(true).`,
+    );
     if (notes.length) console.log('\n' + notes.join('\n'));
   } finally {
     await server.stop();

@@ -25,7 +25,11 @@ const RSS_N = Number(process.env.BENCH_RSS_COUNT ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'edgegw-queue-bench-'));
 const rows: Array<{ row: string[] }> = [];
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const msg = (i: number) => ({ topic: 'boiler/temperature', payload: 20 + (i % 100) / 10, tag: { device: 'boiler', name: 'temperature', value: 20 + (i % 100) / 10, quality: 'good', ts: 1_700_000_000_000 + i } });
+const msg = (i: number) => ({
+  topic: 'boiler/temperature',
+  payload: 20 + (i % 100) / 10,
+  tag: { device: 'boiler', name: 'temperature', value: 20 + (i % 100) / 10, quality: 'good', ts: 1_700_000_000_000 + i },
+});
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 function row(what: string, rate: number, unit: string, baseline?: number, note = ''): void {
   rows.push({ row: [what, fmt(rate), unit, baseline ? `${((rate / baseline) * 100).toFixed(0)} %` : '', note] });

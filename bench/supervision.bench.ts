@@ -41,7 +41,13 @@ const cases: Array<{ group: string; name: string; make: () => { run: () => void;
     make: () => {
       const seen = new Map<string, number>();
       let s = 0;
-      return { unit: SCAN, run: () => { const scan = scans[s++ % scans.length]; for (const t of scan.tags) seen.set(`${t.device}/${t.name}`, Date.now()); } };
+      return {
+        unit: SCAN,
+        run: () => {
+          const scan = scans[s++ % scans.length];
+          for (const t of scan.tags) seen.set(`${t.device}/${t.name}`, Date.now());
+        },
+      };
     },
   },
   {
@@ -51,7 +57,13 @@ const cases: Array<{ group: string; name: string; make: () => { run: () => void;
       const sup = new HeartbeatSupervisor({ timeoutMs: 60_000, learn: true });
       sup.start();
       let s = 0;
-      return { unit: SCAN, run: () => { for (const b of beatsOf(scans[s++ % scans.length], 'tag')) sup.beat(b.key, b.good); }, close: () => sup.stop() };
+      return {
+        unit: SCAN,
+        run: () => {
+          for (const b of beatsOf(scans[s++ % scans.length], 'tag')) sup.beat(b.key, b.good);
+        },
+        close: () => sup.stop(),
+      };
     },
   },
   {
@@ -66,28 +78,61 @@ const cases: Array<{ group: string; name: string; make: () => { run: () => void;
           for (const b of beatsOf(scans[s++ % scans.length], 'tag')) {
             const old = timers.get(b.key);
             if (old) clearTimeout(old);
-            timers.set(b.key, setTimeout(() => undefined, 60_000));
+            timers.set(
+              b.key,
+              setTimeout(() => undefined, 60_000),
+            );
           }
         },
-        close: () => { for (const t of timers.values()) clearTimeout(t); },
+        close: () => {
+          for (const t of timers.values()) clearTimeout(t);
+        },
       };
     },
   },
   {
     group: 'breaker',
     name: 'baseline: a function call',
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the counter is a side effect the optimiser must keep, like the breaker's state; nothing reads it
-    make: () => { let x = 0; const f = () => { x++; return true; }; return { unit: 1, run: () => { if (f()) x++; } }; },
+    make: () => {
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the counter is a side effect the optimiser must keep, like the breaker's state; nothing reads it
+      let x = 0;
+      const f = () => {
+        x++;
+        return true;
+      };
+      return {
+        unit: 1,
+        run: () => {
+          if (f()) x++;
+        },
+      };
+    },
   },
   {
     group: 'breaker',
     name: 'allow + success (consecutive)',
-    make: () => { const b = new CircuitBreaker({ failureThreshold: 5, resetTimeoutMs: 1000 }); return { unit: 1, run: () => { if (b.allow()) b.success(); } }; },
+    make: () => {
+      const b = new CircuitBreaker({ failureThreshold: 5, resetTimeoutMs: 1000 });
+      return {
+        unit: 1,
+        run: () => {
+          if (b.allow()) b.success();
+        },
+      };
+    },
   },
   {
     group: 'breaker',
     name: 'allow + success (rate window)',
-    make: () => { const b = new CircuitBreaker({ failureRate: { rate: 0.5, windowMs: 10_000, minCalls: 10 }, resetTimeoutMs: 1000 }); return { unit: 1, run: () => { if (b.allow()) b.success(); } }; },
+    make: () => {
+      const b = new CircuitBreaker({ failureRate: { rate: 0.5, windowMs: 10_000, minCalls: 10 }, resetTimeoutMs: 1000 });
+      return {
+        unit: 1,
+        run: () => {
+          if (b.allow()) b.success();
+        },
+      };
+    },
   },
 ];
 

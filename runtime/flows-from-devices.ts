@@ -88,7 +88,16 @@ export function flowsFromDevices(devices: readonly DeviceSpec[], registry: Devic
     disabled: false,
     info: `Generated on first start from the \`devices:\` list of ${source}.\n\n${listed.join('\n')}\n\nEvery device emits scans (payload {tag: value}, msg.tags the samples) to the link out node **${ACQUISITION_LINK_NAME}**: link in from it to process and forward the data. Device ids are kept in devices.json in the user directory.`,
   };
-  const comment: FlowNode = { id: 'edgegw.devices.comment', type: 'comment', z: TAB_ID, name: `Devices from ${source}: scans go to link out "${ACQUISITION_LINK_NAME}"`, info: tab.info, x: 240, y: 60, wires: [] };
+  const comment: FlowNode = {
+    id: 'edgegw.devices.comment',
+    type: 'comment',
+    z: TAB_ID,
+    name: `Devices from ${source}: scans go to link out "${ACQUISITION_LINK_NAME}"`,
+    info: tab.info,
+    x: 240,
+    y: 60,
+    wires: [],
+  };
   const linkOut: FlowNode = { id: ACQUISITION_LINK_ID, type: 'link out', z: TAB_ID, name: ACQUISITION_LINK_NAME, mode: 'link', links: [], x: 520, y: 120, wires: [] };
   return [tab, comment, ...connections.values(), ...deviceNodes, linkOut];
 }

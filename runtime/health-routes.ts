@@ -57,7 +57,12 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   const brokerClients = gauge('edgegw_broker_clients', 'clients connected to the embedded MQTT broker', []);
   const flowsFromBackup = gauge('edgegw_flows_from_backup', 'flows started from .flows.json.backup because flows.json was damaged (1) or not (0)', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
-  const nodeFigure = gauge('edgegw_node_figure', 'the numeric figures of each node entry in /health (requests, writes, exceptions, clients...), read from the same source', ['id', 'type', 'name', 'figure']);
+  const nodeFigure = gauge('edgegw_node_figure', 'the numeric figures of each node entry in /health (requests, writes, exceptions, clients...), read from the same source', [
+    'id',
+    'type',
+    'name',
+    'figure',
+  ]);
 
   app.get('/health', (_req, res) => {
     let code: number;

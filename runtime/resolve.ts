@@ -14,14 +14,20 @@ import { execFileSync } from 'node:child_process';
  * damaged flows file without a usable backup).
  */
 export class StartupError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
     super(message);
     this.name = 'StartupError';
   }
 }
 
 export class RuntimeDependencyError extends Error {
-  constructor(readonly packageName: string, readonly install: string) {
+  constructor(
+    readonly packageName: string,
+    readonly install: string,
+  ) {
     super(`edge-gateway needs the package "${packageName}", which is not installed.\nInstall it with:\n  ${install}`);
     this.name = 'RuntimeDependencyError';
   }

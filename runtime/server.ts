@@ -89,7 +89,10 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
     const secret = credentialSecret(s.userDir);
     const flowsRecovery = s.resetFlows ? undefined : ensureLoadableFlows(s.userDir, FLOW_FILE);
     if (flowsRecovery) {
-      say(`FLOWS FILE DAMAGED: ${flowsRecovery.file} ${flowsRecovery.reason}. Started from the backup ${flowsRecovery.backup}; the damaged file is kept as ${flowsRecovery.keptAs}. /health reports "degraded" until the flows are deployed again.`, 'warn');
+      say(
+        `FLOWS FILE DAMAGED: ${flowsRecovery.file} ${flowsRecovery.reason}. Started from the backup ${flowsRecovery.backup}; the damaged file is kept as ${flowsRecovery.keptAs}. /health reports "degraded" until the flows are deployed again.`,
+        'warn',
+      );
     }
     // a settings file listing real devices replaces the simulated default flows (first start only)
     const devices = s.devices;
@@ -201,7 +204,10 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     flowsStarted = true;
     if (systemd.enabled && !readySent) {
       readySent = true;
-      systemd.send('READY=1').then(() => say('systemd notified: READY=1'), (err: Error) => say(`${err.message}`));
+      systemd.send('READY=1').then(
+        () => say('systemd notified: READY=1'),
+        (err: Error) => say(`${err.message}`),
+      );
     }
     // a deploy (it carries a diff; the start-up load does not) wrote a fresh flows file
     if (ev?.diff && recovery) {
@@ -217,7 +223,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
 
   installHealthAndMetrics(app, {
     version,
-    nodeRedVersion: typeof RED.version === "function" ? RED.version() : String(RED.version),
+    nodeRedVersion: typeof RED.version === 'function' ? RED.version() : String(RED.version),
     startedAt,
     safeMode: s.safe,
     flowsStarted: () => flowsStarted,

@@ -28,14 +28,16 @@ if (tsc.status !== 0) {
   process.exit(tsc.status ?? 1);
 }
 
-const files = walk(join(root, 'test'), []).sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const files = walk(join(root, 'test'), [])
+  .sort()
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files matched', filters);
   process.exit(1);
 }
-const res = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...extra, ...files],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, EDGEGW_TEST: '1' } },
-);
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...extra, ...files], {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...process.env, EDGEGW_TEST: '1' },
+});
 process.exit(res.status ?? 1);

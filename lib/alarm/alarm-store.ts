@@ -14,7 +14,11 @@ export class SqliteActiveListStore implements ActiveListStore {
   private readonly table: SqliteDocumentTable;
 
   /** One file may hold the lists of several alarm nodes, a table each. */
-  constructor(readonly path: string, readonly owner: string, loader?: () => SqliteModule) {
+  constructor(
+    readonly path: string,
+    readonly owner: string,
+    loader?: () => SqliteModule,
+  ) {
     this.table = new SqliteDocumentTable(path, `alarms_${owner.replace(/\W/g, '_')}`, loader);
   }
 

@@ -50,7 +50,10 @@ interface RuleState {
 }
 
 export class AckError extends Error {
-  constructor(readonly ack: unknown, message: string) {
+  constructor(
+    readonly ack: unknown,
+    message: string,
+  ) {
     super(message);
     this.name = 'AckError';
   }
@@ -64,7 +67,10 @@ export class AlarmEngine {
   private readonly records = new Map<string, AlarmRecord>();
   private readonly now: () => number;
 
-  constructor(readonly rules: AlarmRule[], opts: { now?: () => number } = {}) {
+  constructor(
+    readonly rules: AlarmRule[],
+    opts: { now?: () => number } = {},
+  ) {
     this.now = opts.now ?? Date.now;
     const start = this.now();
     this.states = rules.map((rule) => ({ rule, cond: 'off', tripped: false, lastSeen: start, lastValue: undefined, rate: {} }));

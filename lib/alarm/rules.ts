@@ -28,7 +28,12 @@ export interface AlarmRule {
 }
 
 export class RuleTableError extends Error {
-  constructor(readonly line: number, readonly field: string, message: string, readonly item?: number) {
+  constructor(
+    readonly line: number,
+    readonly field: string,
+    message: string,
+    readonly item?: number,
+  ) {
     super(`line ${line}${item !== undefined ? ` (rule ${item})` : ''}, field ${field}: ${message}`);
     this.name = 'RuleTableError';
   }
@@ -60,7 +65,8 @@ function csvRows(text: string): Array<{ raw: RawRule; line: number; item?: numbe
     if (!l.trim() || l.trim().startsWith('#')) return;
     const cells = splitCsv(l, i + 1);
     if (cells[0].trim().toLowerCase() === 'tag' && (cells[1] ?? '').trim().toLowerCase() === 'type') return; // header
-    if (cells.length > TABLE_COLUMNS.length) throw new RuleTableError(i + 1, TABLE_COLUMNS[TABLE_COLUMNS.length - 1], `${cells.length} columns, at most ${TABLE_COLUMNS.length} (${TABLE_COLUMNS.join(',')})`);
+    if (cells.length > TABLE_COLUMNS.length)
+      throw new RuleTableError(i + 1, TABLE_COLUMNS[TABLE_COLUMNS.length - 1], `${cells.length} columns, at most ${TABLE_COLUMNS.length} (${TABLE_COLUMNS.join(',')})`);
     const raw: RawRule = {};
     TABLE_COLUMNS.forEach((c, k) => {
       if (k < cells.length && cells[k].trim() !== '') raw[c] = cells[k].trim();
@@ -166,14 +172,17 @@ function stateValue(v: unknown): number | string | boolean {
 export function validateRule(raw: RawRule, line: number, item: number | undefined, defaultCooldownMs: number): AlarmRule {
   const tag = typeof raw.tag === 'string' ? raw.tag.trim() : '';
   if (!tag) throw new RuleTableError(line, 'tag', 'missing', item);
-  const type = textOf(raw.type ?? '').trim().toLowerCase() as RuleType;
+  const type = textOf(raw.type ?? '')
+    .trim()
+    .toLowerCase() as RuleType;
   if (!raw.type) throw new RuleTableError(line, 'type', `missing; one of ${RULE_TYPES.join(', ')}`, item);
   if (!RULE_TYPES.includes(type)) throw new RuleTableError(line, 'type', `"${textOf(raw.type)}" is not one of ${RULE_TYPES.join(', ')}`, item);
   let limit: AlarmRule['limit'];
   if (type === 'eq' || type === 'neq') {
     if (raw.limit === undefined) throw new RuleTableError(line, 'limit', `missing: the state ${type} compares with`, item);
     limit = stateValue(raw.limit);
-    if (typeof limit !== 'number' && typeof limit !== 'string' && typeof limit !== 'boolean') throw new RuleTableError(line, 'limit', `${JSON.stringify(raw.limit)} is not a number, string or boolean`, item);
+    if (typeof limit !== 'number' && typeof limit !== 'string' && typeof limit !== 'boolean')
+      throw new RuleTableError(line, 'limit', `${JSON.stringify(raw.limit)} is not a number, string or boolean`, item);
   } else if (type === 'bad') {
     limit = undefined;
   } else if (type === 'stale') {
@@ -181,7 +190,9 @@ export function validateRule(raw: RawRule, line: number, item: number | undefine
   } else {
     limit = num(raw, 'limit', line, item, type === 'roc' ? 0 : -Infinity);
   }
-  const severityText = textOf(raw.severity ?? 'medium').trim().toLowerCase() as Severity;
+  const severityText = textOf(raw.severity ?? 'medium')
+    .trim()
+    .toLowerCase() as Severity;
   if (!SEVERITIES.includes(severityText)) throw new RuleTableError(line, 'severity', `"${textOf(raw.severity)}" is not one of ${SEVERITIES.join(', ')}`, item);
   const deadband = num(raw, 'deadband', line, item, 0, 0);
   if (deadband > 0 && (type === 'eq' || type === 'neq' || type === 'bad' || type === 'stale')) throw new RuleTableError(line, 'deadband', `a ${type} rule has no deadband`, item);

@@ -36,7 +36,10 @@ export interface AuditLogOptions {
 
 /** The record is in the ring, but the file could not be appended to. */
 export class AuditFileError extends Error {
-  constructor(readonly file: string, override readonly cause: Error) {
+  constructor(
+    readonly file: string,
+    override readonly cause: Error,
+  ) {
     super(`audit log ${file}: ${cause.message}`);
     this.name = 'AuditFileError';
   }

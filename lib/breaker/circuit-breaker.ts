@@ -52,7 +52,10 @@ export class CircuitOpenError extends Error {
 }
 
 export class CircuitConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`circuit breaker ${field}: ${message}`);
     this.name = 'CircuitConfigError';
   }

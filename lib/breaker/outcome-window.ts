@@ -7,7 +7,10 @@ export class OutcomeWindow {
   private readonly calls: number[];
   private readonly failures: number[];
 
-  constructor(readonly windowMs: number, readonly buckets = 10) {
+  constructor(
+    readonly windowMs: number,
+    readonly buckets = 10,
+  ) {
     this.bucketMs = Math.max(1, windowMs / buckets);
     this.index = new Array<number>(buckets).fill(-Infinity);
     this.calls = new Array<number>(buckets).fill(0);

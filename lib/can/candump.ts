@@ -11,7 +11,12 @@ const CAN_ERR_FLAG = 0x20000000;
 const CAN_EFF_MASK = 0x1fffffff;
 
 export class CandumpSyntaxError extends Error {
-  constructor(readonly line: number, readonly column: number, readonly text: string, reason: string) {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    readonly text: string,
+    reason: string,
+  ) {
     super(`candump line ${line}, column ${column}: ${reason}: ${JSON.stringify(text.length > 120 ? `${text.slice(0, 117)}...` : text)}`);
     this.name = 'CandumpSyntaxError';
   }

@@ -26,8 +26,15 @@ export interface DecodableFrame {
  */
 export function toDecodableFrame(item: unknown): DecodableFrame {
   const o = item as { id?: unknown; extended?: unknown; data?: unknown; ts?: unknown; rtr?: unknown };
-  if (o !== null && typeof o === 'object' && typeof o.id === 'number' && typeof o.extended === 'boolean' && o.data instanceof Uint8Array &&
-    (o.ts === undefined || typeof o.ts === 'number') && (o.rtr === undefined || typeof o.rtr === 'boolean')) {
+  if (
+    o !== null &&
+    typeof o === 'object' &&
+    typeof o.id === 'number' &&
+    typeof o.extended === 'boolean' &&
+    o.data instanceof Uint8Array &&
+    (o.ts === undefined || typeof o.ts === 'number') &&
+    (o.rtr === undefined || typeof o.rtr === 'boolean')
+  ) {
     return o as DecodableFrame;
   }
   return toCanFrame(item);
@@ -160,7 +167,10 @@ export interface CanScan {
 export class CanScanDecoder {
   readonly shapes = new MessageShapeTable();
 
-  constructor(readonly codec: DbcCodec, readonly opts: CanScanOptions) {}
+  constructor(
+    readonly codec: DbcCodec,
+    readonly opts: CanScanOptions,
+  ) {}
 
   /** Starts the scan of one batch: add its frames in order, then finish(). */
   begin(): CanScanBuilder {

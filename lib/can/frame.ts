@@ -29,7 +29,10 @@ export const FD_LENGTHS: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16,
 
 /** An input that is not a valid CAN frame; `field` names the offending property. */
 export class CanFrameError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'CanFrameError';
   }
@@ -45,7 +48,7 @@ export interface CanFilter {
 }
 
 export function matchesFilter(frame: CanFrame, f: CanFilter): boolean {
-  const hit = (f.extended === undefined || f.extended === frame.extended) && ((frame.id & f.mask) >>> 0) === ((f.id & f.mask) >>> 0);
+  const hit = (f.extended === undefined || f.extended === frame.extended) && (frame.id & f.mask) >>> 0 === (f.id & f.mask) >>> 0;
   return f.invert ? !hit : hit;
 }
 
@@ -58,7 +61,11 @@ export function matchesAny(frame: CanFrame, filters: readonly CanFilter[]): bool
 
 /** A filter list in text form that does not parse; `index` is the 1-based position in the list. */
 export class CanFilterError extends Error {
-  constructor(readonly filter: string, readonly index: number, reason: string) {
+  constructor(
+    readonly filter: string,
+    readonly index: number,
+    reason: string,
+  ) {
     super(`CAN filter ${index} ("${filter}"): ${reason}`);
     this.name = 'CanFilterError';
   }
@@ -74,7 +81,9 @@ const HEX = /^(?:0x)?([0-9a-f]+)$/i;
  */
 export function parseFilters(text: string | undefined | null): CanFilter[] {
   const out: CanFilter[] = [];
-  const parts = String(text ?? '').split(/[\s,;]+/).filter((p) => p.length > 0);
+  const parts = String(text ?? '')
+    .split(/[\s,;]+/)
+    .filter((p) => p.length > 0);
   parts.forEach((part, i) => out.push(parseFilter(part, i + 1)));
   return out;
 }
@@ -100,7 +109,10 @@ export function parseFilter(part: string, index = 1): CanFilter {
 }
 
 export function formatId(id: number, extended: boolean): string {
-  return id.toString(16).toUpperCase().padStart(extended ? 8 : 3, '0');
+  return id
+    .toString(16)
+    .toUpperCase()
+    .padStart(extended ? 8 : 3, '0');
 }
 
 /** The topic can-in and dbc-encode give a frame message: its id in hex, e.g. "0x1F0". */

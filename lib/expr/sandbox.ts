@@ -9,23 +9,67 @@ import { create, all, type MathJsInstance, type MathNode } from 'mathjs';
 
 /** Functions an expression may call. Each takes and returns numbers (or booleans). */
 export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
-  'abs', 'round', 'floor', 'ceil', 'fix', 'sign', 'min', 'max', 'sqrt', 'cbrt', 'pow', 'exp', 'log', 'log10', 'log2',
-  'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'hypot', 'mod', 'mean', 'sum',
-  'not', 'and', 'or', 'xor',
+  'abs',
+  'round',
+  'floor',
+  'ceil',
+  'fix',
+  'sign',
+  'min',
+  'max',
+  'sqrt',
+  'cbrt',
+  'pow',
+  'exp',
+  'log',
+  'log10',
+  'log2',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'atan2',
+  'hypot',
+  'mod',
+  'mean',
+  'sum',
+  'not',
+  'and',
+  'or',
+  'xor',
 ]);
 
 /** Functions that take a whole list: the only places an array literal [a, b, c] may appear. */
 export const LIST_FUNCTIONS: ReadonlySet<string> = new Set(['min', 'max', 'mean', 'sum', 'hypot']);
 
 /** Operators (mathjs OperatorNode.op). "to" is unit conversion, rewritten in validate.ts. */
-export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
-  '+', '-', '*', '/', '^', '%', 'mod', '==', '!=', '<', '>', '<=', '>=', 'and', 'or', 'xor', 'not', 'to',
-]);
+export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '^', '%', 'mod', '==', '!=', '<', '>', '<=', '>=', 'and', 'or', 'xor', 'not', 'to']);
 
 /** The functions mathjs compiles operators to. */
 const OPERATOR_FUNCTIONS = [
-  'add', 'subtract', 'multiply', 'divide', 'pow', 'mod', 'equal', 'unequal', 'smaller', 'larger', 'smallerEq', 'largerEq',
-  'unaryMinus', 'unaryPlus', 'and', 'or', 'xor', 'not', 'dotMultiply', 'dotDivide', 'dotPow',
+  'add',
+  'subtract',
+  'multiply',
+  'divide',
+  'pow',
+  'mod',
+  'equal',
+  'unequal',
+  'smaller',
+  'larger',
+  'smallerEq',
+  'largerEq',
+  'unaryMinus',
+  'unaryPlus',
+  'and',
+  'or',
+  'xor',
+  'not',
+  'dotMultiply',
+  'dotDivide',
+  'dotPow',
 ];
 
 /** Constants a bare name may mean; any other bare name is a tag. */
@@ -36,11 +80,48 @@ export const TAG_HELPERS: ReadonlySet<string> = new Set(['delta', 'rate']);
 
 /** What the instance replaces: evaluation of text, imports, configuration, symbolic algebra. */
 export const DISABLED: readonly string[] = [
-  'import', 'createUnit', 'evaluate', 'parse', 'compile', 'simplify', 'simplifyConstant', 'simplifyCore', 'derivative',
-  'resolve', 'reviver', 'replacer', 'chain', 'config', 'parser', 'rationalize', 'symbolicEqual', 'leafCount', 'help',
+  'import',
+  'createUnit',
+  'evaluate',
+  'parse',
+  'compile',
+  'simplify',
+  'simplifyConstant',
+  'simplifyCore',
+  'derivative',
+  'resolve',
+  'reviver',
+  'replacer',
+  'chain',
+  'config',
+  'parser',
+  'rationalize',
+  'symbolicEqual',
+  'leafCount',
+  'help',
   // allocate by a size argument: ones(100000,100000) must be refused, not attempted
-  'ones', 'zeros', 'identity', 'range', 'resize', 'reshape', 'matrix', 'sparse', 'diag', 'random', 'randomInt', 'pickRandom',
-  'kron', 'concat', 'map', 'forEach', 'filter', 'apply', 'factorial', 'gamma', 'combinations', 'permutations',
+  'ones',
+  'zeros',
+  'identity',
+  'range',
+  'resize',
+  'reshape',
+  'matrix',
+  'sparse',
+  'diag',
+  'random',
+  'randomInt',
+  'pickRandom',
+  'kron',
+  'concat',
+  'map',
+  'forEach',
+  'filter',
+  'apply',
+  'factorial',
+  'gamma',
+  'combinations',
+  'permutations',
 ];
 
 export interface Sandbox {
@@ -75,13 +156,10 @@ function build(): Sandbox {
   // config stays readable (ArrayNode and others read math.config.matrix when compiling) but can
   // no longer change anything.
   const config = math.config;
-  const frozenConfig = Object.defineProperties(
-    (options?: unknown) => {
-      if (options !== undefined) throw new Error('function config is disabled in the gateway\'s expression sandbox');
-      return (config as unknown as () => unknown)();
-    },
-    Object.getOwnPropertyDescriptors(config),
-  );
+  const frozenConfig = Object.defineProperties((options?: unknown) => {
+    if (options !== undefined) throw new Error("function config is disabled in the gateway's expression sandbox");
+    return (config as unknown as () => unknown)();
+  }, Object.getOwnPropertyDescriptors(config));
   delete replaced.config;
   math.import(replaced, { override: true });
   (math as unknown as { config: unknown }).config = frozenConfig;

@@ -71,8 +71,22 @@ const MAX_LIST = 256;
 // Names that lead from any JavaScript value to its prototype or to Function: refused even as a
 // device path segment, where they would be harmless, so that no expression even looks like one.
 const FORBIDDEN_PROPERTIES = new Set([
-  'constructor', 'prototype', '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
-  'bind', 'call', 'apply', 'toString', 'valueOf', 'toLocaleString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
+  'constructor',
+  'prototype',
+  '__proto__',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'bind',
+  'call',
+  'apply',
+  'toString',
+  'valueOf',
+  'toLocaleString',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
 ]);
 
 export function tagSymbol(tag: TagRef): string {
@@ -125,7 +139,12 @@ export class ExpressionChecker {
       case 'OperatorNode': {
         if (!ALLOWED_OPERATORS.has(n.op)) this.fail(`operator ${n.op} (${n.fn}) is not allowed`, n.op);
         if (n.op === 'to') return this.conversion(n);
-        return new math.OperatorNode(n.op, n.fn, n.args.map((a: MathNode) => this.check(a, depth + 1)), n.implicit);
+        return new math.OperatorNode(
+          n.op,
+          n.fn,
+          n.args.map((a: MathNode) => this.check(a, depth + 1)),
+          n.implicit,
+        );
       }
       case 'ConditionalNode':
         return new math.ConditionalNode(this.check(n.condition, depth + 1), this.check(n.trueExpr, depth + 1), this.check(n.falseExpr, depth + 1));

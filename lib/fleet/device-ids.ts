@@ -40,7 +40,11 @@ export const DEVICE_REGISTRY_FILE = 'devices.json';
 const DEVICE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export class DeviceRegistryError extends Error {
-  constructor(readonly file: string, readonly where: string, message: string) {
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    message: string,
+  ) {
     super(`${file}: ${where}: ${message}`);
     this.name = 'DeviceRegistryError';
   }

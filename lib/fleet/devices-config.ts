@@ -36,7 +36,12 @@ export interface DeviceSpec {
 }
 
 export class DevicesConfigError extends Error {
-  constructor(readonly file: string, readonly field: string, readonly reason: string, readonly line?: number) {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly reason: string,
+    readonly line?: number,
+  ) {
     super(`${file}${line ? ` line ${line}` : ''}: ${field}: ${reason}`);
     this.name = 'DevicesConfigError';
   }
@@ -134,7 +139,8 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
     if (units.has(lineKey)) fail('unit', `unit ${spec.unit} on the same line is already device "${units.get(lineKey)}"`);
     units.set(lineKey, name);
 
-    if ((e.template === undefined) === (e.tags === undefined)) fail(e.template === undefined ? 'tags' : 'template', 'give either template (a shipped register map) or tags (a CSV file, inline CSV, or a list), not both');
+    if ((e.template === undefined) === (e.tags === undefined))
+      fail(e.template === undefined ? 'tags' : 'template', 'give either template (a shipped register map) or tags (a CSV file, inline CSV, or a list), not both');
     let groups: Array<{ name: string; interval: number }>;
     if (e.template !== undefined) {
       if (typeof e.template !== 'string' || !templateNames().includes(e.template)) fail('template', `no template named "${textOf(e.template)}" (known: ${templateNames().join(', ')})`);
@@ -145,7 +151,12 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
       spec.tagsCsv = serializeTagTableCsv(t.tags, { notation: 'zero' });
       groups = t.groups.length ? t.groups.map((g) => ({ name: g.name, interval: g.interval })) : [{ name: 'default', interval: 1000 }];
     } else {
-      spec.tagsCsv = tagsText(e.tags, file, () => fail('tags', 'must be a CSV file path, inline CSV text (with a header line) or a list of tag objects'), (m) => fail('tags', m));
+      spec.tagsCsv = tagsText(
+        e.tags,
+        file,
+        () => fail('tags', 'must be a CSV file path, inline CSV text (with a header line) or a list of tag objects'),
+        (m) => fail('tags', m),
+      );
       const r = readTagTable(spec.tagsCsv, {});
       const named = [...new Set(r.tags.map((t) => t.group).filter((g): g is string => !!g))];
       groups = named.length ? named.map((g) => ({ name: g, interval: 1000 })) : [{ name: 'default', interval: 1000 }];

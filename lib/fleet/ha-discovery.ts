@@ -126,7 +126,13 @@ export class HaDiscovery {
   }
 
   private gatewayDevice() {
-    return { identifiers: [`edgegw_${this.opts.gatewayId}`], name: `edge-gateway ${this.opts.gatewayId}`, manufacturer: 'edge-gateway', model: 'edge-gateway', ...(this.opts.gatewayVersion ? { sw_version: this.opts.gatewayVersion } : {}) };
+    return {
+      identifiers: [`edgegw_${this.opts.gatewayId}`],
+      name: `edge-gateway ${this.opts.gatewayId}`,
+      manufacturer: 'edge-gateway',
+      model: 'edge-gateway',
+      ...(this.opts.gatewayVersion ? { sw_version: this.opts.gatewayVersion } : {}),
+    };
   }
 
   /** The gateway itself as a device (the one every field device is via): its uptime from the heartbeat. */

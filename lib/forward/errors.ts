@@ -6,7 +6,11 @@ export type DestinationKind = 'http' | 'influxdb' | 'postgres';
 
 /** A destination's configuration is wrong: `field` names the setting. */
 export class DestinationConfigError extends Error {
-  constructor(readonly destination: DestinationKind, readonly field: string, problem: string) {
+  constructor(
+    readonly destination: DestinationKind,
+    readonly field: string,
+    problem: string,
+  ) {
     super(`${destination} destination: ${field}: ${problem}`);
     this.name = 'DestinationConfigError';
   }

@@ -4,17 +4,7 @@
 // are retried. Each message carries seq, id and queue: as top-level fields of a JSON object body
 // and as X-Edgegw-* headers, so a consumer can prove that nothing is missing.
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
-import {
-  DestinationConfigError,
-  booleanSetting,
-  errorText,
-  integerSetting,
-  oneOf,
-  optionalString,
-  parseHttpUrl,
-  redactSecrets,
-  redactUrl,
-} from './errors';
+import { DestinationConfigError, booleanSetting, errorText, integerSetting, oneOf, optionalString, parseHttpUrl, redactSecrets, redactUrl } from './errors';
 import { HttpClient, basicAuth, bodyExcerpt, type HttpAnswer } from './http-request';
 import { DestinationStatusCell } from './status';
 import { textOf } from '../system/text-of';
@@ -69,7 +59,12 @@ function parseHeaders(value: unknown): Record<string, string> {
 
 function parseRetryStatuses(value: unknown): number[] {
   if (value === undefined || value === null || value === '') return [408, 429];
-  const items = Array.isArray(value) ? value : textOf(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const items = Array.isArray(value)
+    ? value
+    : textOf(value)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   return items.map((item, i) => {
     const n = Number(item);
     if (!Number.isInteger(n) || n < 400 || n > 499) throw new DestinationConfigError('http', `retryStatuses[${i}]`, `must be a 4xx status code, got ${JSON.stringify(item)}`);

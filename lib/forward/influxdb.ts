@@ -123,7 +123,10 @@ export class InfluxDestination implements Destination {
       }
     }
     if (encoded.length > 0) {
-      const verdict = await this.write(encoded.flatMap((e) => e.lines), encoded.length);
+      const verdict = await this.write(
+        encoded.flatMap((e) => e.lines),
+        encoded.length,
+      );
       if (verdict.status === 'rejected' && encoded.length > 1) {
         await this.isolate(encoded, outcomes);
       } else {

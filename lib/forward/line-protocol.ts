@@ -83,7 +83,8 @@ function sampleLine(sample: unknown, where: string, options: LineProtocolOptions
   if (value !== undefined) fields.push(value);
   else if (s.value !== null && s.value !== undefined && typeof s.value !== 'number') throw new LineProtocolError(`${at}: value of type ${typeof s.value} cannot be written`);
   // A sample without a value (a failed read) is still a point: its quality and why.
-  if (typeof s.error === 'string' || value === undefined) fields.push(`error=${escapeString(typeof s.error === 'string' ? s.error : s.value === null || s.value === undefined ? 'no value' : `value ${textOf(s.value)} is not finite`)}`);
+  if (typeof s.error === 'string' || value === undefined)
+    fields.push(`error=${escapeString(typeof s.error === 'string' ? s.error : s.value === null || s.value === undefined ? 'no value' : `value ${textOf(s.value)} is not finite`)}`);
   return `${measurementOf(device, at)},quality=${escapeKey(s.quality as string)},tag=${escapeKey(name)} ${fields.join(',')} ${Math.round(s.ts)}`;
 }
 

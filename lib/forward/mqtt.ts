@@ -33,7 +33,10 @@ export interface MqttDestinationOptions {
 }
 
 export class MqttDestinationConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`mqtt destination ${field}: ${message}`);
     this.name = 'MqttDestinationConfigError';
   }
@@ -92,7 +95,10 @@ export class MqttDestination implements Destination {
     const client = (this.client ??= this.createClient());
     if (client.connected) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`${this.describe}: not connected within ${this.o.connectTimeoutMs ?? 10_000} ms${this.current.detail ? ` (${this.current.detail})` : ''}`)), this.o.connectTimeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () => finish(new Error(`${this.describe}: not connected within ${this.o.connectTimeoutMs ?? 10_000} ms${this.current.detail ? ` (${this.current.detail})` : ''}`)),
+        this.o.connectTimeoutMs ?? 10_000,
+      );
       const off = this.onStatus((s) => {
         if (s.state === 'connected') finish();
         else if (s.state === 'error') finish(new Error(`${this.describe}: ${s.detail}`));
@@ -129,7 +135,8 @@ export class MqttDestination implements Destination {
     return new Promise<DeliveryOutcome>((resolve) => {
       client.publish(topic, payload, opts, (err) => {
         if (!err) resolve({ seq: m.seq, status: 'delivered' });
-        else if (/topic|payload|malformed|not authori[sz]ed|Invalid/i.test(err.message) && !/closed|removed|disconnect/i.test(err.message)) resolve({ seq: m.seq, status: 'rejected', error: `${this.describe}: ${err.message}` });
+        else if (/topic|payload|malformed|not authori[sz]ed|Invalid/i.test(err.message) && !/closed|removed|disconnect/i.test(err.message))
+          resolve({ seq: m.seq, status: 'rejected', error: `${this.describe}: ${err.message}` });
         else resolve({ seq: m.seq, status: 'retry', error: `${this.describe}: ${err.message}` });
       });
     });

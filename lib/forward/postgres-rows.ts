@@ -132,18 +132,39 @@ export function appendMessageRows(c: RowColumns, m: QueuedMessage): number {
     const sample = s as Record<string, unknown>;
     if (typeof sample.device !== 'string') throw new RowMappingError(`${where}: device must be a string`);
     if (typeof sample.name !== 'string') throw new RowMappingError(`${where} (device ${sample.device}): name must be a string`);
-    if (typeof sample.ts !== 'number' || !Number.isFinite(sample.ts)) throw new RowMappingError(`${where} (tag ${sample.device}/${sample.name}): ts ${JSON.stringify(sample.ts)} is not epoch milliseconds`);
+    if (typeof sample.ts !== 'number' || !Number.isFinite(sample.ts))
+      throw new RowMappingError(`${where} (tag ${sample.device}/${sample.name}): ts ${JSON.stringify(sample.ts)} is not epoch milliseconds`);
     return sample;
   });
   checked.forEach((s, i) => {
     const extra: Record<string, unknown> = {};
     for (const key of ['unit', 'source', 'error'] as const) if (s[key] !== undefined) extra[key] = s[key];
-    pushRow(c, m, i, s.ts as number, s.device as string, s.name as string, valueColumns(s.value), typeof s.quality === 'string' ? s.quality : null, Object.keys(extra).length > 0 ? JSON.stringify(extra) : null);
+    pushRow(
+      c,
+      m,
+      i,
+      s.ts as number,
+      s.device as string,
+      s.name as string,
+      valueColumns(s.value),
+      typeof s.quality === 'string' ? s.quality : null,
+      Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+    );
   });
   return checked.length;
 }
 
-function pushRow(c: RowColumns, m: QueuedMessage, part: number, tsMs: number, device: string | null, tag: string | null, [value, valueText]: [number | null, string | null], quality: string | null, payload: string | null): void {
+function pushRow(
+  c: RowColumns,
+  m: QueuedMessage,
+  part: number,
+  tsMs: number,
+  device: string | null,
+  tag: string | null,
+  [value, valueText]: [number | null, string | null],
+  quality: string | null,
+  payload: string | null,
+): void {
   c.tsMs.push(tsMs);
   c.device.push(device);
   c.tag.push(tag);

@@ -46,7 +46,8 @@ export function parsePostgresDestinationConfig(raw: Record<string, unknown>): Po
       throw new DestinationConfigError('postgres', 'url', 'is not a valid URL (expected postgres://user@host:5432/database)');
     }
     if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new DestinationConfigError('postgres', 'url', `protocol "${url.protocol}" is not postgres: or postgresql:`);
-    for (const key of url.searchParams.keys()) if (key !== 'sslmode') throw new DestinationConfigError('postgres', 'url', `query parameter "${key}" is not supported (only sslmode; other settings are fields of their own)`);
+    for (const key of url.searchParams.keys())
+      if (key !== 'sslmode') throw new DestinationConfigError('postgres', 'url', `query parameter "${key}" is not supported (only sslmode; other settings are fields of their own)`);
     const sslmode = url.searchParams.get('sslmode');
     fromUrl = {
       host: url.hostname ? decodeURIComponent(url.hostname) : undefined,

@@ -11,7 +11,11 @@ import type { QueuedMessage } from './destination';
 import { textOf } from '../system/text-of';
 
 export class TopicTemplateError extends Error {
-  constructor(readonly template: string, readonly placeholder: string, message: string) {
+  constructor(
+    readonly template: string,
+    readonly placeholder: string,
+    message: string,
+  ) {
     super(`topic template "${template}": ${message}`);
     this.name = 'TopicTemplateError';
   }
@@ -87,5 +91,11 @@ function placeholder(template: string, name: string): Part {
       get: (m) => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), m.msg),
     };
   }
-  throw new TopicTemplateError(template, name, `unknown placeholder {${name}} (known: ${Object.keys(NAMED).map((k) => `{${k}}`).join(' ')} {msg.<field>})`);
+  throw new TopicTemplateError(
+    template,
+    name,
+    `unknown placeholder {${name}} (known: ${Object.keys(NAMED)
+      .map((k) => `{${k}}`)
+      .join(' ')} {msg.<field>})`,
+  );
 }

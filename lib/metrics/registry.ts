@@ -36,12 +36,7 @@ export function gauge<L extends string>(name: string, help: string, labelNames: 
   return new Gauge<L>({ name, help, labelNames: labelNames, registers: [reg] });
 }
 
-export function histogram<L extends string>(
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  buckets: number[] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
-): Histogram<L> {
+export function histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]): Histogram<L> {
   const reg = metricsRegistry();
   const existing = reg.getSingleMetric(name);
   if (existing) return existing as Histogram<L>;

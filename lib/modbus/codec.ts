@@ -24,7 +24,10 @@ export type DecodedValue = number | boolean | string | bigint;
 
 /** A value that cannot be written to a tag: wrong JS type, out of range, too long... */
 export class TagValueError extends Error {
-  constructor(readonly tag: string, readonly reason: string) {
+  constructor(
+    readonly tag: string,
+    readonly reason: string,
+  ) {
     super(`tag '${tag}': ${reason}`);
     this.name = 'TagValueError';
   }
@@ -313,7 +316,7 @@ export function compileCodec(tag: TagDef): TagCodec {
         decode: (data, at) => decodeBit(data[at] as number, bit, order),
         encode: (value, current) => {
           const on = toBool(tag.name, value);
-          if (current === undefined) throw new TagValueError(tag.name, 'writing one bit needs the register\'s current content');
+          if (current === undefined) throw new TagValueError(tag.name, "writing one bit needs the register's current content");
           return [encodeBit(current, bit, on, order)];
         },
       };

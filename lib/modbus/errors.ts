@@ -8,7 +8,6 @@ export interface RequestWhere {
   count: number;
 }
 
-
 export const EXCEPTION_NAMES: Record<number, string> = {
   1: 'illegal function',
   2: 'illegal data address',
@@ -23,7 +22,10 @@ export const EXCEPTION_NAMES: Record<number, string> = {
 
 /** The device answered with a Modbus exception response. */
 export class ModbusExceptionError extends Error {
-  constructor(readonly code: number, readonly where: RequestWhere) {
+  constructor(
+    readonly code: number,
+    readonly where: RequestWhere,
+  ) {
     super(`Modbus exception ${code} (${EXCEPTION_NAMES[code] ?? 'unknown'}) for ${whereText(where)}`);
     this.name = 'ModbusExceptionError';
   }
@@ -31,7 +33,10 @@ export class ModbusExceptionError extends Error {
 
 /** No (complete, valid) answer within the timeout. */
 export class ModbusTimeoutError extends Error {
-  constructor(readonly where: RequestWhere, readonly timeoutMs: number) {
+  constructor(
+    readonly where: RequestWhere,
+    readonly timeoutMs: number,
+  ) {
     super(`no response within ${timeoutMs} ms for ${whereText(where)}`);
     this.name = 'ModbusTimeoutError';
   }
@@ -39,7 +44,10 @@ export class ModbusTimeoutError extends Error {
 
 /** The line is not connected (or the connection broke during the request). */
 export class ModbusConnectionError extends Error {
-  constructor(message: string, readonly where?: RequestWhere) {
+  constructor(
+    message: string,
+    readonly where?: RequestWhere,
+  ) {
     super(where ? `${message} (${whereText(where)})` : message);
     this.name = 'ModbusConnectionError';
   }
@@ -50,7 +58,10 @@ export class ModbusConnectionError extends Error {
  * line may be fine, just asked too much at once), so it is counted as its own kind.
  */
 export class ModbusQueueFullError extends Error {
-  constructor(readonly where: RequestWhere, readonly limit: number) {
+  constructor(
+    readonly where: RequestWhere,
+    readonly limit: number,
+  ) {
     super(`request queue of unit ${where.unit} is full (${limit}) (${whereText(where)})`);
     this.name = 'ModbusQueueFullError';
   }
@@ -58,7 +69,10 @@ export class ModbusQueueFullError extends Error {
 
 /** The per-unit circuit breaker is open: the request was not sent. */
 export class BreakerOpenError extends Error {
-  constructor(readonly unit: number, readonly retryInMs: number) {
+  constructor(
+    readonly unit: number,
+    readonly retryInMs: number,
+  ) {
     super(`circuit breaker open for unit ${unit}; next attempt in ${Math.ceil(retryInMs / 1000)} s`);
     this.name = 'BreakerOpenError';
   }
@@ -66,7 +80,10 @@ export class BreakerOpenError extends Error {
 
 /** The answer was malformed (wrong length, wrong function, garbage). */
 export class ModbusProtocolError extends Error {
-  constructor(message: string, readonly where?: RequestWhere) {
+  constructor(
+    message: string,
+    readonly where?: RequestWhere,
+  ) {
     super(where ? `${message} (${whereText(where)})` : message);
     this.name = 'ModbusProtocolError';
   }
@@ -77,7 +94,11 @@ export class ModbusProtocolError extends Error {
  * it does not hold up the other units of the line. A kind of timeout: the unit is not answering.
  */
 export class UnitSuspendedError extends ModbusTimeoutError {
-  constructor(where: RequestWhere, timeoutMs: number, readonly retryInMs: number) {
+  constructor(
+    where: RequestWhere,
+    timeoutMs: number,
+    readonly retryInMs: number,
+  ) {
     super(where, timeoutMs);
     this.name = 'UnitSuspendedError';
     this.message = `unit ${where.unit} is suspended after a timeout; next attempt in ${Math.ceil(retryInMs / 1000)} s (${whereText(where)})`;
@@ -86,7 +107,11 @@ export class UnitSuspendedError extends ModbusTimeoutError {
 
 /** The request itself is invalid (unit, address, count or value out of range): nothing was sent. */
 export class ModbusRequestError extends Error {
-  constructor(message: string, readonly where: RequestWhere, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly where: RequestWhere,
+    readonly field?: string,
+  ) {
     super(`${message} (${whereText(where)})`);
     this.name = 'ModbusRequestError';
   }

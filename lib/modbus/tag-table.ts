@@ -38,11 +38,7 @@ export class TagConfigError extends Error {
     readonly line?: number,
     readonly entry?: number,
   ) {
-    const where = [
-      line !== undefined ? `line ${line}` : entry !== undefined ? `entry ${entry}` : '',
-      tag ? `tag '${tag}'` : '',
-      `field '${field}'`,
-    ].filter(Boolean);
+    const where = [line !== undefined ? `line ${line}` : entry !== undefined ? `entry ${entry}` : '', tag ? `tag '${tag}'` : '', `field '${field}'`].filter(Boolean);
     super(`${where.join(', ')}: ${reason}`);
     this.name = 'TagConfigError';
   }
@@ -257,7 +253,9 @@ export function readTagTableCsv(text: string, opts: TagTableOptions = {}): TagTa
     const raw: Partial<Record<Column, string>> = {};
     for (let c = 0; c < columns.length; c++) raw[columns[c] as Column] = rec.fields[c];
     if (rec.fields.length > columns.length && rec.fields.slice(columns.length).some((f) => f.trim() !== '')) {
-      errors.push(new TagConfigError('(columns)', `${rec.fields.length} cells but the header has ${columns.length} columns (quote cells that contain commas)`, raw.name?.trim() || undefined, rec.line));
+      errors.push(
+        new TagConfigError('(columns)', `${rec.fields.length} cells but the header has ${columns.length} columns (quote cells that contain commas)`, raw.name?.trim() || undefined, rec.line),
+      );
       continue;
     }
     const where = { line: rec.line };
@@ -377,7 +375,11 @@ export interface CsvRecord {
 }
 
 export class CsvSyntaxError extends Error {
-  constructor(readonly line: number, readonly column: number, message: string) {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    message: string,
+  ) {
     super(`CSV line ${line}, column ${column}: ${message}`);
     this.name = 'CsvSyntaxError';
   }

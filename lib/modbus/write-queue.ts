@@ -8,9 +8,7 @@
 import type { AuditLog, AuditRecord } from '../audit/audit-log';
 import type { TagWriter, WriteResult } from './writes';
 
-export type CommandOutcome =
-  | { outcome: 'written'; result: WriteResult; superseded: string[] }
-  | { outcome: 'superseded'; superseded: string[] };
+export type CommandOutcome = { outcome: 'written'; result: WriteResult; superseded: string[] } | { outcome: 'superseded'; superseded: string[] };
 
 interface QueuedCommand {
   values: Map<string, unknown>;
@@ -93,7 +91,17 @@ export class TagWriteQueue {
 
   private auditSuperseded(cmd: QueuedCommand, tag: string): void {
     if (!this.opts.audit) return;
-    const rec: Omit<AuditRecord, 'ts'> = { actor: cmd.actor, device: this.opts.device, tag, old: null, new: null, requested: cmd.values.get(tag), ok: false, outcome: 'superseded', error: 'superseded by a later command for the tag before it was sent' };
+    const rec: Omit<AuditRecord, 'ts'> = {
+      actor: cmd.actor,
+      device: this.opts.device,
+      tag,
+      old: null,
+      new: null,
+      requested: cmd.values.get(tag),
+      ok: false,
+      outcome: 'superseded',
+      error: 'superseded by a later command for the tag before it was sent',
+    };
     try {
       this.opts.audit.record(rec);
     } catch {

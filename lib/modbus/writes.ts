@@ -140,7 +140,8 @@ export class TagWriter {
       const names = Object.keys(p);
       if (names.length === 0) throw new WriteValidationError([{ tag: '(payload)', reason: 'the payload object names no tag to write' }]);
       // a command cannot name more tags than the device has: refuse before looking at each
-      if (names.length > this.tags.size) throw new WriteValidationError([{ tag: '(payload)', reason: `the payload object has ${names.length} keys; device '${this.opts.device}' has ${this.tags.size} tags` }]);
+      if (names.length > this.tags.size)
+        throw new WriteValidationError([{ tag: '(payload)', reason: `the payload object has ${names.length} keys; device '${this.opts.device}' has ${this.tags.size} tags` }]);
       return new Map(names.map((n) => [n, (p as Record<string, unknown>)[n]]));
     }
     let topic = typeof msg.topic === 'string' ? msg.topic.trim() : '';
@@ -251,7 +252,13 @@ export class TagWriter {
         written.push(...block.entries);
       } catch (err) {
         const rest = plan.blocks.slice(b + 1).flatMap((x) => x.entries.map((e) => e.tag.name));
-        failure = new WriteError(block.entries.map((e) => e.tag.name), written.map((e) => e.tag.name), rest, where, err as Error);
+        failure = new WriteError(
+          block.entries.map((e) => e.tag.name),
+          written.map((e) => e.tag.name),
+          rest,
+          where,
+          err as Error,
+        );
         break;
       }
     }

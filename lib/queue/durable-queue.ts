@@ -356,12 +356,25 @@ export class DurableQueue extends EventEmitter {
     }
     if (this.o.retentionMs && ++this.sweeps % 10 === 0) {
       const cutoff = this.o.now() - this.o.retentionMs;
-      this.writing = this.writing.then(() => this.storage.pruneDelivered(cutoff).then(() => undefined, () => undefined));
+      this.writing = this.writing.then(() =>
+        this.storage.pruneDelivered(cutoff).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
     }
   }
 
   private reportRemoved(reason: DropReason, removed: RemovedRow[]): void {
-    this.reportDrop({ queue: this.name, reason, policy: this.o.policy, count: removed.length, bytes: removed.reduce((s, r) => s + r.bytes, 0), firstSeq: removed[0].seq, lastSeq: removed[removed.length - 1].seq });
+    this.reportDrop({
+      queue: this.name,
+      reason,
+      policy: this.o.policy,
+      count: removed.length,
+      bytes: removed.reduce((s, r) => s + r.bytes, 0),
+      firstSeq: removed[0].seq,
+      lastSeq: removed[removed.length - 1].seq,
+    });
   }
 
   private reportDrop(report: DropReport): void {

@@ -57,7 +57,11 @@ export class Forwarder extends EventEmitter {
   readonly counts = { delivered: 0, retried: 0, deadLettered: 0, batches: 0 };
   lastError: string | undefined;
 
-  constructor(readonly queue: DurableQueue, readonly destination: Destination, opts: ForwarderOptions = {}) {
+  constructor(
+    readonly queue: DurableQueue,
+    readonly destination: Destination,
+    opts: ForwarderOptions = {},
+  ) {
     super();
     this.now = opts.now ?? Date.now;
     this.backoff = new ExponentialBackoff({ minMs: 200, maxMs: 10_000, jitter: 0.3, ...opts.backoff });
@@ -121,10 +125,13 @@ export class Forwarder extends EventEmitter {
 
   private wake(delayMs: number, fn: () => void): void {
     clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      if (!this.stopped) fn();
-    }, Math.max(0, delayMs));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        if (!this.stopped) fn();
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   /** Sends while there is room in the window; re-entrant calls run one more round. */
@@ -234,7 +241,13 @@ export class Forwarder extends EventEmitter {
         this.counts.delivered += delivered.length;
         this.counts.deadLettered += rejected.length;
         if (delivered.length) {
-          this.emit('delivered', { queue: this.queue.name, count: delivered.length, firstSeq: delivered[0].seq, lastSeq: delivered[delivered.length - 1].seq, ids: delivered.map((m) => m.id) } satisfies DeliveredReport);
+          this.emit('delivered', {
+            queue: this.queue.name,
+            count: delivered.length,
+            firstSeq: delivered[0].seq,
+            lastSeq: delivered[delivered.length - 1].seq,
+            ids: delivered.map((m) => m.id),
+          } satisfies DeliveredReport);
         }
         for (const r of rejected) this.emit('dead-letter', r);
       });

@@ -73,7 +73,10 @@ export class MemoryQueueStorage implements QueueStorage {
   }
 
   async delivered(from: number, to: number, afterSeq: number, limit: number): Promise<StoredRow[]> {
-    return this.deliveredRows.filter((r) => r.seq > afterSeq && r.enqueuedAt >= from && r.enqueuedAt <= to).sort((a, b) => a.seq - b.seq).slice(0, limit);
+    return this.deliveredRows
+      .filter((r) => r.seq > afterSeq && r.enqueuedAt >= from && r.enqueuedAt <= to)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {

@@ -40,7 +40,11 @@ export class QueueMonitor {
   /** set when the storage could not be opened at all */
   openError: string | undefined;
 
-  constructor(private readonly queue: DurableQueue, private readonly forwarder: Forwarder | undefined, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly queue: DurableQueue,
+    private readonly forwarder: Forwarder | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     queue.on('drop', this.onDrop);
     queue.on('storage', this.onStorage);
     this.last.at = now();
@@ -81,7 +85,8 @@ export class QueueMonitor {
     this.queue.off('drop', this.onDrop);
     this.queue.off('storage', this.onStorage);
     const name = this.queue.name;
-    for (const m of [metric.depth(), metric.bytes(), metric.oldest(), metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()]) m.remove({ queue: name });
+    for (const m of [metric.depth(), metric.bytes(), metric.oldest(), metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()])
+      m.remove({ queue: name });
     const dropped = metric.dropped();
     for (const reason of ['max-messages', 'max-bytes', 'max-age', 'too-large']) dropped.remove({ queue: name, reason });
   }

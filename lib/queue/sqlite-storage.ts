@@ -101,12 +101,22 @@ export class SqliteQueueStorage implements QueueStorage {
       if (plan.delivered.length) {
         const seqs = JSON.stringify(plan.delivered);
         if (plan.keepDelivered) {
-          await this.run(w, `INSERT OR REPLACE INTO delivered (seq, id, enqueued_at, delivered_at, bytes, body) SELECT seq, id, enqueued_at, ?, bytes, body FROM messages WHERE seq IN (SELECT value FROM json_each(?))`, [plan.now, seqs], 'cannot keep delivered messages');
+          await this.run(
+            w,
+            `INSERT OR REPLACE INTO delivered (seq, id, enqueued_at, delivered_at, bytes, body) SELECT seq, id, enqueued_at, ?, bytes, body FROM messages WHERE seq IN (SELECT value FROM json_each(?))`,
+            [plan.now, seqs],
+            'cannot keep delivered messages',
+          );
         }
         result.delivered = (await this.all(w, `DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, [seqs], 'cannot delete delivered messages')).map(removed);
       }
       for (const { seq, error } of plan.rejected) {
-        await this.run(w, `INSERT OR REPLACE INTO dead_letters (seq, id, enqueued_at, failed_at, error, bytes, body) SELECT seq, id, enqueued_at, ?, ?, bytes, body FROM messages WHERE seq = ?`, [plan.now, error, seq], 'cannot dead-letter a message');
+        await this.run(
+          w,
+          `INSERT OR REPLACE INTO dead_letters (seq, id, enqueued_at, failed_at, error, bytes, body) SELECT seq, id, enqueued_at, ?, ?, bytes, body FROM messages WHERE seq = ?`,
+          [plan.now, error, seq],
+          'cannot dead-letter a message',
+        );
         result.deadLettered.push(...(await this.all(w, 'DELETE FROM messages WHERE seq = ? RETURNING seq, bytes', [seq], 'cannot delete a dead letter')).map(removed));
       }
       if (plan.ageCutoff !== undefined) result.droppedByAge = await this.deleteOldest(w, (r) => r.enqueued_at < plan.ageCutoff!);
@@ -163,7 +173,12 @@ export class SqliteQueueStorage implements QueueStorage {
   }
 
   async delivered(from: number, to: number, afterSeq: number, limit: number): Promise<StoredRow[]> {
-    const rows = await this.all(this.requireReader(), 'SELECT seq, id, enqueued_at, bytes, body FROM delivered WHERE enqueued_at BETWEEN ? AND ? AND seq > ? ORDER BY seq LIMIT ?', [from, to, afterSeq, limit], 'cannot read delivered messages');
+    const rows = await this.all(
+      this.requireReader(),
+      'SELECT seq, id, enqueued_at, bytes, body FROM delivered WHERE enqueued_at BETWEEN ? AND ? AND seq > ? ORDER BY seq LIMIT ?',
+      [from, to, afterSeq, limit],
+      'cannot read delivered messages',
+    );
     return rows.map(stored);
   }
 

@@ -86,14 +86,21 @@ export interface QueueStorage {
 
 /** A queue failure naming the queue and, for SQLite, the file and SQLite's code. */
 export class QueueError extends Error {
-  constructor(readonly queue: string, message: string, readonly code?: string) {
+  constructor(
+    readonly queue: string,
+    message: string,
+    readonly code?: string,
+  ) {
     super(`queue "${queue}": ${message}`);
     this.name = 'QueueError';
   }
 }
 
 export class QueueConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`queue ${field}: ${message}`);
     this.name = 'QueueConfigError';
   }

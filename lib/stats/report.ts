@@ -42,7 +42,10 @@ export interface ReportConfig {
 }
 
 export class ReportError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(`report ${file}: ${message}`);
     this.name = 'ReportError';
   }
@@ -98,26 +101,7 @@ export class CsvReport {
   row(w: ClosedWindow): string {
     const f = w.figures;
     const tz = this.config.timeZone;
-    return [
-      isoLocal(w.start, tz),
-      isoLocal(w.end, tz),
-      w.device,
-      w.name,
-      f.count,
-      f.bad,
-      f.late,
-      f.min,
-      f.max,
-      f.mean,
-      f.timeWeightedMean,
-      f.stddev,
-      f.sum,
-      f.first,
-      f.last,
-      f.p50,
-      f.p95,
-      f.p99,
-    ]
+    return [isoLocal(w.start, tz), isoLocal(w.end, tz), w.device, w.name, f.count, f.bad, f.late, f.min, f.max, f.mean, f.timeWeightedMean, f.stddev, f.sum, f.first, f.last, f.p50, f.p95, f.p99]
       .map(cell)
       .join(',');
   }

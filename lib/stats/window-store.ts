@@ -17,7 +17,11 @@ export class SqliteWindowStore implements WindowStore {
   private readonly table: SqliteDocumentTable;
 
   /** One file may hold the windows of several nodes: each keeps its own table name. */
-  constructor(readonly path: string, readonly owner: string, loader?: () => SqliteModule) {
+  constructor(
+    readonly path: string,
+    readonly owner: string,
+    loader?: () => SqliteModule,
+  ) {
     this.table = new SqliteDocumentTable(path, `stats_windows_${owner.replace(/\W/g, '_')}`, loader);
   }
 

@@ -22,7 +22,10 @@ export interface WindowConfig {
 }
 
 export class StatsConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = 'StatsConfigError';
   }

@@ -15,7 +15,10 @@ export interface BackoffOptions {
 }
 
 export class BackoffConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`backoff ${field}: ${message}`);
     this.name = 'BackoffConfigError';
   }

@@ -55,10 +55,13 @@ export class LogThrottle {
     this.held++;
     this.lastHeld = line;
     if (this.timer === undefined) {
-      const t = this.setTimer(() => {
-        this.timer = undefined;
-        this.flush();
-      }, Math.max(1, this.windowStart + this.intervalMs - now));
+      const t = this.setTimer(
+        () => {
+          this.timer = undefined;
+          this.flush();
+        },
+        Math.max(1, this.windowStart + this.intervalMs - now),
+      );
       t.unref?.();
       this.timer = t;
     }

@@ -3,7 +3,10 @@
 // and a missing one becomes a clear message for the node's status.
 
 export class MissingPackageError extends Error {
-  constructor(readonly packageName: string, cause: unknown) {
+  constructor(
+    readonly packageName: string,
+    cause: unknown,
+  ) {
     super(`package "${packageName}" is not installed or failed to load (${(cause as Error)?.message ?? cause}); install it with: npm install ${packageName}`);
     this.name = 'MissingPackageError';
   }

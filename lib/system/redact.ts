@@ -34,7 +34,5 @@ export function redactUrlsInText(text: string): string {
   if (!text.includes('://')) return text;
   return text
     .replace(USERINFO, (_m, scheme: string, userinfo: string) => `${scheme}${redactUserinfo(userinfo)}@`)
-    .replace(SECRET_QUERY, (m, sep: string, name: string, value: string) =>
-      SECRET_PARAMS.has(name.toLowerCase()) && value !== '' ? `${sep}${name}=${REDACTED}` : m,
-    );
+    .replace(SECRET_QUERY, (m, sep: string, name: string, value: string) => (SECRET_PARAMS.has(name.toLowerCase()) && value !== '' ? `${sep}${name}=${REDACTED}` : m));
 }

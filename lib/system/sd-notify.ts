@@ -7,7 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export class NotifyError extends Error {
-  constructor(readonly state: string, detail: string) {
+  constructor(
+    readonly state: string,
+    detail: string,
+  ) {
     super(`systemd notify ${state}: ${detail}`);
     this.name = 'NotifyError';
   }

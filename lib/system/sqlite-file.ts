@@ -7,7 +7,11 @@ import { loadOptional } from './optional';
 import type { SqliteDatabase, SqliteModule } from '../modbus/register-store/sqlite';
 
 export class SqliteFileError extends Error {
-  constructor(readonly path: string, message: string, readonly sqliteCode?: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly sqliteCode?: string,
+  ) {
     super(`${path}: ${message}`);
     this.name = 'SqliteFileError';
   }
@@ -20,7 +24,11 @@ export class SqliteDocumentTable {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(readonly path: string, readonly table: string, private readonly loader: () => SqliteModule = () => loadOptional<SqliteModule>('sqlite3')) {
+  constructor(
+    readonly path: string,
+    readonly table: string,
+    private readonly loader: () => SqliteModule = () => loadOptional<SqliteModule>('sqlite3'),
+  ) {
     if (!/^\w+$/.test(table)) throw new Error(`table name "${table}" is not a plain identifier`);
   }
 

@@ -17,7 +17,10 @@ export class TagConfigError extends Error {
 
 /** A user tag's value was refused (wrong type, out of range, unknown tag). */
 export class TagValueError extends Error {
-  constructor(readonly tag: string, readonly reason: string) {
+  constructor(
+    readonly tag: string,
+    readonly reason: string,
+  ) {
     super(`user tag ${tag}: ${reason}`);
     this.name = 'TagValueError';
   }

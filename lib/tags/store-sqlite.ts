@@ -9,7 +9,10 @@ import type { TagSample, TagValue } from './contract';
 import type { TagPersistence } from './store';
 
 export class TagPersistenceError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`tag store ${path}: ${message}`);
     this.name = 'TagPersistenceError';
   }
@@ -53,7 +56,10 @@ export class SqliteTagPersistence implements TagPersistence {
   /** transactions committed (diagnostics, tests) */
   commits = 0;
 
-  constructor(readonly path: string, loader: () => SqliteModule = () => loadOptional<SqliteModule>('sqlite3')) {
+  constructor(
+    readonly path: string,
+    loader: () => SqliteModule = () => loadOptional<SqliteModule>('sqlite3'),
+  ) {
     this.sqlite = loader();
   }
 

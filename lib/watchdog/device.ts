@@ -5,7 +5,12 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 
 export class WatchdogDeviceError extends Error {
-  constructor(readonly path: string, readonly op: 'open' | 'write' | 'close', readonly code: string | undefined, detail: string) {
+  constructor(
+    readonly path: string,
+    readonly op: 'open' | 'write' | 'close',
+    readonly code: string | undefined,
+    detail: string,
+  ) {
     super(`watchdog device ${path}: cannot ${op}: ${detail}`);
     this.name = 'WatchdogDeviceError';
   }

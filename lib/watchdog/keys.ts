@@ -7,7 +7,11 @@ export type KeyBy = 'topic' | 'device' | 'tag';
 export const KEY_BY: readonly KeyBy[] = ['topic', 'device', 'tag'];
 
 export class WatchdogConfigError extends Error {
-  constructor(readonly field: string, message: string, readonly line?: number) {
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly line?: number,
+  ) {
     super(`${field}${line !== undefined ? ` line ${line}` : ''}: ${message}`);
     this.name = 'WatchdogConfigError';
   }

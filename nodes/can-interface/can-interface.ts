@@ -37,7 +37,10 @@ class WarningThrottle {
   private windowStart = 0;
   private count = 0;
   private suppressed = 0;
-  constructor(private readonly perMinute: number, private readonly warn: (m: string) => void) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly warn: (m: string) => void,
+  ) {}
   report(message: string): void {
     const now = Date.now();
     if (now - this.windowStart > 60000) {

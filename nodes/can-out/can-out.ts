@@ -40,7 +40,10 @@ export = function (RED: NodeAPI) {
       }
       (async () => {
         for (const frame of frames) await iface.transmit(frame);
-      })().then(() => done(), (err: Error) => reportFailure(node, msg, done, err));
+      })().then(
+        () => done(),
+        (err: Error) => reportFailure(node, msg, done, err),
+      );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -6,7 +6,17 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
-import { CircuitBreaker, LastGoodMessages, markStale, PendingCalls, resolveBreakerConfig, type BreakerNodeConfig, type BreakerSettings, type CircuitState, type CircuitStateChange } from '../../lib/breaker';
+import {
+  CircuitBreaker,
+  LastGoodMessages,
+  markStale,
+  PendingCalls,
+  resolveBreakerConfig,
+  type BreakerNodeConfig,
+  type BreakerSettings,
+  type CircuitState,
+  type CircuitStateChange,
+} from '../../lib/breaker';
 import { watchDownstream, type DownstreamWatch } from './watch';
 
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -99,7 +109,15 @@ export = function (RED: NodeAPI) {
     let watch: DownstreamWatch | undefined;
     if (cfg.watch) {
       if (!RED.hooks) node.warn(t('errors.noHooks'));
-      else watch = watchDownstream(RED, node.id, cfg.watch, pending, (failed, msg, call) => outcome(failed, msg, call.topic), (err) => node.error(err));
+      else
+        watch = watchDownstream(
+          RED,
+          node.id,
+          cfg.watch,
+          pending,
+          (failed, msg, call) => outcome(failed, msg, call.topic),
+          (err) => node.error(err),
+        );
     }
 
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {

@@ -53,7 +53,11 @@ export type HttpHandler = (req: never, res: never, next: () => void) => unknown;
 export interface NodeAPI {
   nodes: {
     createNode(node: Node, def: NodeDef): void;
-    registerType(type: string, ctor: (this: Node, def: NodeDef) => void, opts?: { credentials?: Record<string, { type: string }>; settings?: Record<string, { value: unknown; exported: boolean }> }): void;
+    registerType(
+      type: string,
+      ctor: (this: Node, def: NodeDef) => void,
+      opts?: { credentials?: Record<string, { type: string }>; settings?: Record<string, { value: unknown; exported: boolean }> },
+    ): void;
     getNode(id: string): Node | null;
   };
   httpAdmin?: { get(path: string, ...handlers: HttpHandler[]): void; post(path: string, ...handlers: HttpHandler[]): void };

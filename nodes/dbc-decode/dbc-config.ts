@@ -25,7 +25,10 @@ export interface LoadedDbc {
 
 /** The DBC could not be read (file missing, nothing configured); syntax errors are DbcSyntaxError. */
 export class DbcLoadError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'DbcLoadError';
   }

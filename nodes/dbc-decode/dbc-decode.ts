@@ -34,7 +34,7 @@ export = function (RED: NodeAPI) {
     const storeMissing = storeId && !store ? `store: tag-store ${storeId} not found` : undefined;
 
     if (!loaded || !output || storeMissing) {
-      const message = loadError ? dbcErrorMessage(loadError) : storeMissing ?? `output: "${String(def.output)}" is not "message", "signal" or "batch"`;
+      const message = loadError ? dbcErrorMessage(loadError) : (storeMissing ?? `output: "${String(def.output)}" is not "message", "signal" or "batch"`);
       node.status(loadError ? dbcErrorStatus(RED, 'dbc-decode', loadError) : { fill: 'red', shape: 'ring', text: RED._('dbc-decode.status.badConfig') });
       node.error(message);
       reportDbcHealth(node, 'dbc-decode', undefined, message);

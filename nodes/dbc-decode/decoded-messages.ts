@@ -23,7 +23,10 @@ export type FrameLike = DecodableFrame;
 export class DecodedMessages {
   private readonly units = new MessageShapeTable();
 
-  constructor(private readonly codec: DbcCodec, private readonly opts: DecodedMessagesOptions) {}
+  constructor(
+    private readonly codec: DbcCodec,
+    private readonly opts: DecodedMessagesOptions,
+  ) {}
 
   /**
    * The messages for one frame, or undefined when the DBC does not know its id. `collect` (a

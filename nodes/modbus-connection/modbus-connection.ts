@@ -19,7 +19,7 @@ export = function (RED: NodeAPI) {
 
     node.line = undefined;
     try {
-      node.line = createModbusLine(lineOptionsFromSettings({ ...(def as LineSettings), name: (def.name) || node.id }));
+      node.line = createModbusLine(lineOptionsFromSettings({ ...(def as LineSettings), name: def.name || node.id }));
     } catch (err) {
       node.configError = (err as Error).message;
       node.error(`${RED._('modbus-connection.errors.badConfig')}: ${node.configError}`);

@@ -67,7 +67,8 @@ export function registerTemplateRoutes(RED: NodeAPI): void {
           byGroup.set(k, [...(byGroup.get(k) ?? []), t]);
         }
         requestsPerScan = 0;
-        for (const list of byGroup.values()) requestsPerScan += packBlocks(list.map(planItem), { maxGap: Number(body.maxGap ?? 10) || 0, maxRegisters: Number(body.maxRegisters ?? 125) || 125 }).length;
+        for (const list of byGroup.values())
+          requestsPerScan += packBlocks(list.map(planItem), { maxGap: Number(body.maxGap ?? 10) || 0, maxRegisters: Number(body.maxRegisters ?? 125) || 125 }).length;
       } catch (err) {
         if (!(err instanceof PlannerError || err instanceof RangeError)) throw err;
         errors.push({ line: undefined, entry: undefined, tag: err instanceof PlannerError ? err.tag : undefined, field: 'type', message: err.message });

@@ -110,7 +110,25 @@ export = function (RED: NodeAPI) {
       for (const q of QUALITIES) tagsGauge.set({ ...labels, quality: q }, st[q]);
       const seen = st.good + st.bad + st.stale + st.uncertain;
       const state: HealthState = st.bad + st.stale === 0 ? 'ok' : seen > 0 && st.good === 0 ? 'down' : 'degraded';
-      healthRegistry().report(node.id, 'modbus-device', state, { device: cfg.device, unit: cfg.unit, tags: st.tags, good: st.good, bad: st.bad, stale: st.stale, overruns: st.overruns, requestsPerScan: st.requestsPerScan, splits: st.splits, lastError, ...(identity ? { identity: identity.snapshot() } : {}) }, node.name);
+      healthRegistry().report(
+        node.id,
+        'modbus-device',
+        state,
+        {
+          device: cfg.device,
+          unit: cfg.unit,
+          tags: st.tags,
+          good: st.good,
+          bad: st.bad,
+          stale: st.stale,
+          overruns: st.overruns,
+          requestsPerScan: st.requestsPerScan,
+          splits: st.splits,
+          lastError,
+          ...(identity ? { identity: identity.snapshot() } : {}),
+        },
+        node.name,
+      );
     };
 
     const storeWarnings = new LogThrottle((text) => node.warn(text), 'store warnings');
@@ -164,7 +182,8 @@ export = function (RED: NodeAPI) {
       const actor = `flow:${node.z ?? '-'}/node:${node.id}${typeof msg._msgid === 'string' ? `/msg:${msg._msgid.slice(0, 64)}` : ''}`;
       try {
         // JSON text (an MQTT command) is measured before it is parsed: size, depth, keys
-        const command = cfg.parseJson && (typeof msg.payload === 'string' || Buffer.isBuffer(msg.payload)) ? { topic: msg.topic, payload: parseBoundedJson(msg.payload, 'command payload', COMMAND_LIMITS) } : msg;
+        const command =
+          cfg.parseJson && (typeof msg.payload === 'string' || Buffer.isBuffer(msg.payload)) ? { topic: msg.topic, payload: parseBoundedJson(msg.payload, 'command payload', COMMAND_LIMITS) } : msg;
         values = writer.requestFromMessage(command);
         const refused = identity?.writeBlock();
         if (refused) throw new Error(`write to ${cfg.device} refused: ${refused}`);
@@ -205,7 +224,10 @@ export = function (RED: NodeAPI) {
     const refresh = (tags: string[]) => {
       const groups = new Set(tags.map((t) => cfg.tags.find((x) => x.name === t)?.group ?? cfg.groups[0].name));
       for (const g of groups) {
-        poller.pollGroup(g).then((r) => r && onCycle(r), () => undefined);
+        poller.pollGroup(g).then(
+          (r) => r && onCycle(r),
+          () => undefined,
+        );
       }
     };
 

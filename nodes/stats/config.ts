@@ -45,4 +45,3 @@ export function windowConfigOf(def: StatsDef): WindowConfig {
   validateWindowConfig(config);
   return config;
 }
-

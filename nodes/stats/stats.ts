@@ -88,7 +88,13 @@ export = function (RED: NodeAPI) {
       const saveError = session.saveError;
       node.status({ fill: storeNote || saveError ? 'yellow' : 'green', shape: 'dot', text });
       // a store that cannot save (disk full, locked) puts restarts at risk: degraded until a save succeeds
-      healthRegistry().report(node.id, 'stats', saveError ? 'degraded' : 'ok', { tags: session.windows.tagCount, samples: session.windows.samples, bad: session.windows.badSamples, rows: session.rowsWritten, error: saveError }, node.name);
+      healthRegistry().report(
+        node.id,
+        'stats',
+        saveError ? 'degraded' : 'ok',
+        { tags: session.windows.tagCount, samples: session.windows.samples, bad: session.windows.badSamples, rows: session.rowsWritten, error: saveError },
+        node.name,
+      );
     }
 
     node.status({ fill: 'grey', shape: 'ring', text: RED._('stats.status.restoring') });

@@ -21,4 +21,3 @@ export function queueOptionsFromSettings(def: NodeDef, userDir: string): Durable
     retentionMs: hours(def.retentionH),
   };
 }
-

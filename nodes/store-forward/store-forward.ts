@@ -87,7 +87,10 @@ export = function (RED: NodeAPI) {
     const timer = setInterval(() => {
       if (ticking || closed) return;
       ticking = true;
-      monitor.tick().then(show, () => undefined).finally(() => (ticking = false));
+      monitor
+        .tick()
+        .then(show, () => undefined)
+        .finally(() => (ticking = false));
     }, 1000);
 
     node.status({ fill: 'yellow', shape: 'ring', text: RED._('store-forward.status.opening') });

@@ -46,7 +46,16 @@ export = function (RED: NodeAPI) {
 
     const report = (stats: TagStoreStats) => {
       const problem = configError ?? stats.persistenceError;
-      const detail = { tags: stats.tags, ...stats.byQuality, pending: stats.pending, persistence: sqliteMissing ? 'memory (sqlite3 missing)' : stats.persistence, refused: stats.refused, oldestAgeSeconds: stats.oldestAgeSeconds, meanAgeSeconds: Math.round(stats.meanAgeSeconds * 1000) / 1000, error: problem };
+      const detail = {
+        tags: stats.tags,
+        ...stats.byQuality,
+        pending: stats.pending,
+        persistence: sqliteMissing ? 'memory (sqlite3 missing)' : stats.persistence,
+        refused: stats.refused,
+        oldestAgeSeconds: stats.oldestAgeSeconds,
+        meanAgeSeconds: Math.round(stats.meanAgeSeconds * 1000) / 1000,
+        error: problem,
+      };
       healthRegistry().report(node.id, 'tag-store', configError ? 'down' : problem || sqliteMissing ? 'degraded' : 'ok', detail, node.name);
       publishStoreStats(storeName, stats);
       node.emit(STATS_EVENT, node.stats());

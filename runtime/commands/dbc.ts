@@ -50,7 +50,10 @@ function readDbc(file: string, io: CliIO): ParseDbcResult | number {
 }
 
 function hexId(m: DbcMessage): string {
-  return `0x${m.id.toString(16).toUpperCase().padStart(m.extended ? 8 : 3, '0')}`;
+  return `0x${m.id
+    .toString(16)
+    .toUpperCase()
+    .padStart(m.extended ? 8 : 3, '0')}`;
 }
 
 function muxText(s: DbcSignal): string {
@@ -201,12 +204,7 @@ async function decode(file: string, log: string | undefined, io: CliIO): Promise
       if (!frame || frame.rtr || frame.error) continue;
       const decoded = codec.decode(frame.id, frame.extended, frame.data);
       if (!decoded) continue;
-      await out.push(
-        JSON.stringify(
-          { ts: frame.ts ?? null, id: frame.id, extended: frame.extended, message: decoded.message.name, signals: decoded.signals },
-          jsonValue,
-        ),
-      );
+      await out.push(JSON.stringify({ ts: frame.ts ?? null, id: frame.id, extended: frame.extended, message: decoded.message.name, signals: decoded.signals }, jsonValue));
     }
     await out.flush();
   } catch (err) {

@@ -163,7 +163,8 @@ export function parseModbusArgs(argv: string[]): Options {
     }
   }
   if (o.action === 'templates') return o;
-  if (connections.length !== 1) throw new UsageError(connections.length ? `give one connection, not ${connections.join(' and ')}` : 'give a connection: --tcp HOST:PORT, --rtu PATH or --rtu-over-tcp HOST:PORT');
+  if (connections.length !== 1)
+    throw new UsageError(connections.length ? `give one connection, not ${connections.join(' and ')}` : 'give a connection: --tcp HOST:PORT, --rtu PATH or --rtu-over-tcp HOST:PORT');
   if (serial) o.transport = { kind: 'rtu', path: serial.path, baudRate: baud, parity, dataBits, stopBits: stop };
   if (o.unit === undefined) throw new UsageError('--unit N is required');
   if (!o.tagsFile === !o.template) throw new UsageError('give the tags with --tags FILE or --template NAME (one of them)');
@@ -188,7 +189,10 @@ function loadTags(o: Options): TagDef[] {
       tags = parseTagTable(text, { notation: o.notation });
     } catch (err) {
       if (err instanceof TagTableError) {
-        const list = err.errors.slice(0, 20).map((e) => `  ${o.tagsFile}: ${e.message}`).join('\n');
+        const list = err.errors
+          .slice(0, 20)
+          .map((e) => `  ${o.tagsFile}: ${e.message}`)
+          .join('\n');
         throw new UsageError(`tag table ${o.tagsFile} has ${err.errors.length} error${err.errors.length > 1 ? 's' : ''}:\n${list}`);
       }
       throw err;
@@ -207,14 +211,18 @@ function loadTags(o: Options): TagDef[] {
 /** JSON with bigints written as exact integers (JSON has no size limit on numbers). */
 export function jsonWithBigints(obj: Record<string, unknown>): string {
   const marks: string[] = [];
-  const text = JSON.stringify(obj, (_k, v: unknown) => {
-    if (typeof v === 'bigint') {
-      marks.push(v.toString());
-      return `\u0000big${marks.length - 1}\u0000`;
-    }
-    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-    return v;
-  }, 2);
+  const text = JSON.stringify(
+    obj,
+    (_k, v: unknown) => {
+      if (typeof v === 'bigint') {
+        marks.push(v.toString());
+        return `\u0000big${marks.length - 1}\u0000`;
+      }
+      if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+      return v;
+    },
+    2,
+  );
   return text.replace(/"\\u0000big(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)]);
 }
 

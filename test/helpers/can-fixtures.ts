@@ -17,7 +17,10 @@ export function fixturesMissing(): string | null {
 
 export function dbcFiles(corpus: string): string[] {
   const dir = path.join(DBC_FIXTURES, corpus);
-  return readdirSync(dir).filter((f) => f.endsWith('.dbc')).sort().map((f) => path.join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.dbc'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 export interface SummaryRow {
@@ -55,7 +58,10 @@ export interface ReferenceFrame {
 export function readReferenceFrames(file: string): ReferenceFrame[] {
   const p = path.join(DBC_FIXTURES, 'expected', `${file}.jsonl`);
   if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ReferenceFrame);
+  return readFileSync(p, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as ReferenceFrame);
 }
 
 /** The corpus each reference file belongs to. */

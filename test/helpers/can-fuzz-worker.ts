@@ -19,9 +19,58 @@ export type FuzzReport =
   | { kind: 'done' };
 
 const TOKENS = [
-  '"', ';', ':', '|', '@', '(', ')', '[', ']', ',', '-', '+', '\n', ' ', '0', '9', '7', '64', '65535', '1e999', '-1', '0.5', '4294967295',
-  '4294967296', '2147483648', 'M', 'm1', 'm0M', 'm', 'BO_ ', ' SG_ ', 'VAL_ ', 'CM_ ', 'BA_ ', 'BA_DEF_ ', 'BA_DEF_DEF_ ', 'SG_MUL_VAL_ ',
-  'SIG_VALTYPE_ ', 'BO_TX_BU_ ', 'SIG_GROUP_ ', 'VAL_TABLE_ ', 'EV_ ', 'NS_ ', 'BU_:', 'ENUM ', 'INT ', '__proto__', 'é', '\\', '//', '\t', 'x',
+  '"',
+  ';',
+  ':',
+  '|',
+  '@',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '-',
+  '+',
+  '\n',
+  ' ',
+  '0',
+  '9',
+  '7',
+  '64',
+  '65535',
+  '1e999',
+  '-1',
+  '0.5',
+  '4294967295',
+  '4294967296',
+  '2147483648',
+  'M',
+  'm1',
+  'm0M',
+  'm',
+  'BO_ ',
+  ' SG_ ',
+  'VAL_ ',
+  'CM_ ',
+  'BA_ ',
+  'BA_DEF_ ',
+  'BA_DEF_DEF_ ',
+  'SG_MUL_VAL_ ',
+  'SIG_VALTYPE_ ',
+  'BO_TX_BU_ ',
+  'SIG_GROUP_ ',
+  'VAL_TABLE_ ',
+  'EV_ ',
+  'NS_ ',
+  'BU_:',
+  'ENUM ',
+  'INT ',
+  '__proto__',
+  'é',
+  '\\',
+  '//',
+  '\t',
+  'x',
 ];
 
 function mutate(text: string, random: () => number): string {
@@ -30,9 +79,15 @@ function mutate(text: string, random: () => number): string {
   for (let k = 0; k < ops; k++) {
     const at = pick(text.length + 1);
     switch (pick(7)) {
-      case 0: text = text.slice(0, at) + text.slice(at + 1 + pick(20)); break;
-      case 1: text = text.slice(0, at) + TOKENS[pick(TOKENS.length)] + text.slice(at); break;
-      case 2: text = text.slice(0, at) + String.fromCharCode(32 + pick(95)) + text.slice(at + 1); break;
+      case 0:
+        text = text.slice(0, at) + text.slice(at + 1 + pick(20));
+        break;
+      case 1:
+        text = text.slice(0, at) + TOKENS[pick(TOKENS.length)] + text.slice(at);
+        break;
+      case 2:
+        text = text.slice(0, at) + String.fromCharCode(32 + pick(95)) + text.slice(at + 1);
+        break;
       case 3: {
         const lines = text.split('\n');
         const i = pick(lines.length);
@@ -48,7 +103,9 @@ function mutate(text: string, random: () => number): string {
         text = lines.join('\n');
         break;
       }
-      case 5: text = text.slice(0, at); break;
+      case 5:
+        text = text.slice(0, at);
+        break;
       default: {
         // A digit run replaced: ids, bit positions and lengths out of range.
         text = text.replace(/\d+/, () => String(pick(2) ? pick(100000) : 2 ** (20 + pick(44))));

@@ -43,7 +43,10 @@ export function assertSignals(actual: Record<string, unknown>, expected: Record<
 /** Every status a node has shown (node-red-node-test-helper spies on Node.prototype.status). */
 export function statuses(node: unknown): NodeStatus[] {
   const spy = (node as { status: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } }).status;
-  return spy.getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0] as NodeStatus);
+  return spy
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => c.args[0] as NodeStatus);
 }
 
 export function lastStatus(node: unknown): NodeStatus | undefined {
@@ -54,9 +57,11 @@ export function lastStatus(node: unknown): NodeStatus | undefined {
 /** Errors a node has reported (node.error and done(err)). */
 export function errorsOf(node: unknown): string[] {
   const spy = (node as { error: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } }).error;
-  return spy.getCalls().filter((c) => c.thisValue === node).map((c) => String((c.args[0] as Error)?.message ?? c.args[0]));
+  return spy
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => String((c.args[0] as Error)?.message ?? c.args[0]));
 }
-
 
 export const collected = new Map<string, NodeMessage[]>();
 

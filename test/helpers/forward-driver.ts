@@ -13,7 +13,11 @@ export interface DrainResult {
   retryErrors: string[];
 }
 
-export async function drain(dest: Destination, messages: readonly QueuedMessage[], opts: { batch?: number; deadlineMs?: number; pauseMs?: number; onRound?: (round: number) => Promise<void> | void } = {}): Promise<DrainResult> {
+export async function drain(
+  dest: Destination,
+  messages: readonly QueuedMessage[],
+  opts: { batch?: number; deadlineMs?: number; pauseMs?: number; onRound?: (round: number) => Promise<void> | void } = {},
+): Promise<DrainResult> {
   const pending = [...messages];
   const result: DrainResult = { delivered: [], rejected: [], retries: 0, retryErrors: [] };
   const deadline = Date.now() + (opts.deadlineMs ?? 120_000);
@@ -27,7 +31,11 @@ export async function drain(dest: Destination, messages: readonly QueuedMessage[
     } catch (err) {
       outcomes = batch.map((m) => ({ seq: m.seq, status: 'retry', error: (err as Error).message }));
     }
-    assert.deepEqual(outcomes.map((o) => o.seq), batch.map((m) => m.seq), 'one outcome per message, in order');
+    assert.deepEqual(
+      outcomes.map((o) => o.seq),
+      batch.map((m) => m.seq),
+      'one outcome per message, in order',
+    );
     const keep: QueuedMessage[] = [];
     outcomes.forEach((o, i) => {
       if (o.status === 'delivered') result.delivered.push(o.seq);
@@ -37,7 +45,10 @@ export async function drain(dest: Destination, messages: readonly QueuedMessage[
     if (keep.length > 0) {
       // A retry must never be followed by a delivery in the same batch: order per queue.
       const firstRetry = outcomes.findIndex((o) => o.status === 'retry');
-      assert.ok(outcomes.slice(firstRetry).every((o) => o.status === 'retry'), `outcomes after a retry must be retries: ${JSON.stringify(outcomes.map((o) => o.status))}`);
+      assert.ok(
+        outcomes.slice(firstRetry).every((o) => o.status === 'retry'),
+        `outcomes after a retry must be retries: ${JSON.stringify(outcomes.map((o) => o.status))}`,
+      );
       result.retries++;
       result.retryErrors.push((outcomes[firstRetry] as { error: string }).error);
       await new Promise((r) => setTimeout(r, opts.pauseMs ?? 50));

@@ -29,7 +29,8 @@ export async function startInfluxd(opts: { auth?: { user: string; password: stri
   const port = await freePort();
   const rpcPort = await freePort();
   const conf = execFileSync('influxd', ['config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-    .split('/var/lib/influxdb').join(dir)
+    .split('/var/lib/influxdb')
+    .join(dir)
     .replace(/^bind-address = .*$/m, `bind-address = "127.0.0.1:${rpcPort}"`)
     .replace(/(\[http\][\s\S]*?)bind-address = "[^"]*"/, `$1bind-address = "127.0.0.1:${port}"`)
     .replace(/query-log-enabled = true/g, 'query-log-enabled = false')
@@ -42,11 +43,16 @@ export async function startInfluxd(opts: { auth?: { user: string; password: stri
   let peer: Peer;
   const launch = async () => {
     peer = startProcess('influxd', ['-config', confPath]);
-    await waitFor(`influxd on ${url}/ping (output: ${peer.output().slice(-500)})`, async () => {
-      if (peer.proc.exitCode !== null) throw Object.assign(new Error(`influxd exited: ${peer.output().slice(-1000)}`), { fatal: true });
-      const res = await fetch(`${url}/ping`).catch(() => undefined);
-      return res?.status === 204;
-    }, 30000, 100);
+    await waitFor(
+      `influxd on ${url}/ping (output: ${peer.output().slice(-500)})`,
+      async () => {
+        if (peer.proc.exitCode !== null) throw Object.assign(new Error(`influxd exited: ${peer.output().slice(-1000)}`), { fatal: true });
+        const res = await fetch(`${url}/ping`).catch(() => undefined);
+        return res?.status === 204;
+      },
+      30000,
+      100,
+    );
   };
   await launch();
   let creatingAdmin = false;

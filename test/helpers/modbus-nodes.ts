@@ -6,7 +6,10 @@ import type { ModbusConnectionNode } from '../../nodes/modbus-connection/api';
 /** Every status a node has shown (node-red-node-test-helper spies on Node.prototype.status). */
 export function statuses(node: unknown): NodeStatus[] {
   const spy = (node as { status: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } }).status;
-  return spy.getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0] as NodeStatus);
+  return spy
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => c.args[0] as NodeStatus);
 }
 
 export function lastStatus(node: unknown): NodeStatus | undefined {
@@ -17,7 +20,10 @@ export function lastStatus(node: unknown): NodeStatus | undefined {
 /** Errors a node has reported (node.error, and done(err) which Node-RED logs through node.error). */
 export function errorsOf(node: unknown): string[] {
   const spy = (node as { error: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } }).error;
-  return spy.getCalls().filter((c) => c.thisValue === node).map((c) => String((c.args[0] as Error)?.message ?? c.args[0]));
+  return spy
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => String((c.args[0] as Error)?.message ?? c.args[0]));
 }
 
 export const received = new Map<string, NodeMessage[]>();
@@ -56,7 +62,14 @@ export function localeKeys(type: string, lang: string): Map<string, string> {
   const walk = (o: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(o)) {
       if (v && typeof v === 'object') walk(v as Record<string, unknown>, `${prefix}${k}.`);
-      else out.set(`${prefix}${k}`, [...String(v).matchAll(/__(\w+)__/g)].map((m) => m[1]).sort().join(','));
+      else
+        out.set(
+          `${prefix}${k}`,
+          [...String(v).matchAll(/__(\w+)__/g)]
+            .map((m) => m[1])
+            .sort()
+            .join(','),
+        );
     }
   };
   walk(doc, '');

@@ -8,7 +8,6 @@ export { helper };
 
 /** A node module (the function Node-RED calls with RED) from nodes/<type>/<type>.ts. */
 export function nodeModule(type: string): unknown {
-   
   const mod = require(`../../nodes/${type}/${type}`);
   return mod.default ?? mod;
 }

@@ -42,7 +42,11 @@ export const PEER = {
   socat: (): [string, boolean, string] => ['socat', haveCommand('socat'), 'apt-get install socat'],
   // the server module, not just the package: it imports pyserial and serial_asyncio, which the
   // Debian package only recommends (an install without recommends has pymodbus that cannot serve)
-  pymodbus: (): [string, boolean, string] => ['python3-pymodbus with pyserial and serial_asyncio', havePythonModule('pymodbus.server.async_io'), 'apt-get install python3-pymodbus python3-serial python3-serial-asyncio'],
+  pymodbus: (): [string, boolean, string] => [
+    'python3-pymodbus with pyserial and serial_asyncio',
+    havePythonModule('pymodbus.server.async_io'),
+    'apt-get install python3-pymodbus python3-serial python3-serial-asyncio',
+  ],
   mbpoll: (): [string, boolean, string] => ['mbpoll', haveCommand('mbpoll'), 'apt-get install mbpoll'],
   canmatrix: (): [string, boolean, string] => ['python3-canmatrix', havePythonModule('canmatrix'), 'apt-get install python3-canmatrix'],
   influxdb: (): [string, boolean, string] => ['influxd (InfluxDB 1.x)', haveCommand('influxd'), 'apt-get install influxdb'],

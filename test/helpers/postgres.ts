@@ -84,10 +84,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     async start() {
       await runAsync(`${BIN}/pg_ctl`, ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']);
-      await waitFor(`postgres on 127.0.0.1:${port}`, async () => {
-        await server.query('SELECT 1');
-        return true;
-      }, 30000, 100);
+      await waitFor(
+        `postgres on 127.0.0.1:${port}`,
+        async () => {
+          await server.query('SELECT 1');
+          return true;
+        },
+        30000,
+        100,
+      );
     },
     dispose() {
       try {

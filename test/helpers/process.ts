@@ -68,13 +68,17 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 /** Waits until a TCP port accepts connections. */
 export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10000): Promise<void> {
   const { connect } = await import('node:net');
-  await waitFor(`port ${host}:${port}`, () =>
-    new Promise<boolean>((resolve) => {
-      const s = connect(port, host);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    }), timeoutMs);
+  await waitFor(
+    `port ${host}:${port}`,
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect(port, host);
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      }),
+    timeoutMs,
+  );
 }

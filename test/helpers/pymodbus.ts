@@ -120,10 +120,15 @@ export async function startPymodbus(opts: PymodbusOptions): Promise<PymodbusServ
       }
     });
     try {
-      await waitFor(`pymodbus ${opts.transport} server READY`, () => {
-        if (p.proc.exitCode !== null) throw new Error(`exited: ${p.output()}`);
-        return ready;
-      }, 15000, 20);
+      await waitFor(
+        `pymodbus ${opts.transport} server READY`,
+        () => {
+          if (p.proc.exitCode !== null) throw new Error(`exited: ${p.output()}`);
+          return ready;
+        },
+        15000,
+        20,
+      );
     } catch (err) {
       await p.stop('SIGKILL');
       await closed;

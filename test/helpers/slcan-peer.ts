@@ -48,7 +48,10 @@ export class SlcanPeer {
   readonly refuse = new Set<string>();
   private buf = '';
 
-  private constructor(private readonly port: SerialPort, readonly options: SlcanPeerOptions) {
+  private constructor(
+    private readonly port: SerialPort,
+    readonly options: SlcanPeerOptions,
+  ) {
     port.on('data', (chunk: Buffer) => this.onData(chunk));
     port.on('error', () => undefined); // the pty vanishing mid-test is part of some tests
   }

@@ -20,7 +20,12 @@ const SIMULATED = ['boiler', 'meter', 'plant-can'];
 async function persistentMosquitto(dir: string) {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', 'max_queued_messages 0', 'max_inflight_messages 0', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', 'max_queued_messages 0', 'max_inflight_messages 0', ''].join(
+      '\n',
+    ),
+  );
   let peer: Peer | undefined;
   const b = {
     url: `mqtt://127.0.0.1:${port}`,
@@ -53,7 +58,11 @@ function parse(payload: Buffer): any {
 function auditLines(userDir: string): Array<Record<string, any>> {
   const file = join(userDir, 'audit.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 describe('default flows: the whole gateway pipeline', () => {
@@ -75,7 +84,11 @@ describe('default flows: the whole gateway pipeline', () => {
       const up = Date.now();
       // within 15 s: good readings from every simulated device and a heartbeat
       for (const device of SIMULATED) {
-        const m = await waitFor(`good readings of ${device}`, () => data(device).find((d) => Object.values(d.body.quality ?? {}).length > 0 && Object.values(d.body.quality).every((q) => q === 'good')), 15000);
+        const m = await waitFor(
+          `good readings of ${device}`,
+          () => data(device).find((d) => Object.values(d.body.quality ?? {}).length > 0 && Object.values(d.body.quality).every((q) => q === 'good')),
+          15000,
+        );
         assert.equal(m.body.device_id, device);
         assert.ok(Number.isInteger(m.body.seq) && m.body.seq > 0, `${device}: seq ${m.body.seq}`);
         assert.match(m.body.id, /^[0-9a-f-]{36}$/);
@@ -89,7 +102,10 @@ describe('default flows: the whole gateway pipeline', () => {
       assert.equal(heartbeat.body.gateway, GATEWAY_ID);
       assert.ok(heartbeat.body.memory.rss_mb > 0 && heartbeat.body.disk.free_mb > 0, JSON.stringify(heartbeat.body));
       console.log(`first devices/+/data ${Math.min(...seen.filter((m) => m.topic.endsWith('/data')).map((m) => m.at)) - up} ms after /health said the flows started`);
-      assert.ok(seen.some((m) => m.topic === `edge-gateway/${GATEWAY_ID}/status` && m.body === 'online'), 'status online (retained)');
+      assert.ok(
+        seen.some((m) => m.topic === `edge-gateway/${GATEWAY_ID}/status` && m.body === 'online'),
+        'status online (retained)',
+      );
       const calc = await waitFor('derived tags', () => data('calc').find((d) => typeof d.body.values.boiler_delta_t === 'number'), 15000);
       assert.equal(calc.body.units.boiler_delta_t, 'K');
 
@@ -103,7 +119,11 @@ describe('default flows: the whole gateway pipeline', () => {
       assert.equal(write.ok, true);
 
       // the setpoint drives the flow temperature over 85 degC: a critical alarm event
-      const alarm = await waitFor('over-temperature alarm', () => seen.find((m) => m.topic === `edge-gateway/${GATEWAY_ID}/alarms` && m.body.id === 'boiler/flow_temp:hi' && m.body.state === 'active'), 30000);
+      const alarm = await waitFor(
+        'over-temperature alarm',
+        () => seen.find((m) => m.topic === `edge-gateway/${GATEWAY_ID}/alarms` && m.body.id === 'boiler/flow_temp:hi' && m.body.state === 'active'),
+        30000,
+      );
       assert.equal(alarm.body.severity, 'critical');
       assert.ok(alarm.body.value > 85, `alarm value ${alarm.body.value}`);
 
@@ -115,8 +135,19 @@ describe('default flows: the whole gateway pipeline', () => {
       assert.match(refused.body.error, /flow_temp/);
       const afterBad = Date.now();
       await waitFor('a slow scan after the bad command', () => data('boiler').find((d) => d.at > afterBad + 500 && d.body.group === 'slow'), 15000);
-      assert.equal(data('boiler').filter((d) => d.body.group === 'slow').at(-1)!.body.values.setpoint, 45, 'setpoint unchanged');
-      assert.ok(!auditLines(gw.userDir).slice(auditBefore).some((a) => a.new === 22), 'nothing audited as written');
+      assert.equal(
+        data('boiler')
+          .filter((d) => d.body.group === 'slow')
+          .at(-1)!.body.values.setpoint,
+        45,
+        'setpoint unchanged',
+      );
+      assert.ok(
+        !auditLines(gw.userDir)
+          .slice(auditBefore)
+          .some((a) => a.new === 22),
+        'nothing audited as written',
+      );
       // a command to a device the gateway does not have is answered too
       await client.publishAsync('devices/nosuch/commands', JSON.stringify({ x: 1 }), { qos: 1 });
       const unknown = await waitFor('the result for an unknown device', () => results('nosuch')[0], 15000);

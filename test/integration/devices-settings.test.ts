@@ -10,7 +10,13 @@ import { needPeers, PEER } from '../helpers/peers';
 import { startPymodbus, type PymodbusServer } from '../helpers/pymodbus';
 import { waitFor } from '../helpers/process';
 
-interface HealthNode { id: string; type: string; name?: string; state: string; detail?: { device?: string; good?: number; tags?: number } }
+interface HealthNode {
+  id: string;
+  type: string;
+  name?: string;
+  state: string;
+  detail?: { device?: string; good?: number; tags?: number };
+}
 
 let server: PymodbusServer | undefined;
 let gw: GatewayProcess | undefined;
@@ -55,10 +61,15 @@ test('devices: in a YAML settings file become polling flows on first start, kept
     ].join('\n'),
   );
   gw = await startGatewayProcess({ userDir, args: ['--config', config] });
-  const polling = (await waitFor('both generated devices polling in /health', async () => {
-    const list = await pollingDevices(gw!.base);
-    return list.length === 2 ? list : false;
-  }, 60000, 200).catch(async (err) => {
+  const polling = (await waitFor(
+    'both generated devices polling in /health',
+    async () => {
+      const list = await pollingDevices(gw!.base);
+      return list.length === 2 ? list : false;
+    },
+    60000,
+    200,
+  ).catch(async (err) => {
     throw new Error(`${(err as Error).message}\n/health: ${await (await fetch(`${gw!.base}/health`)).text()}\n${gw!.peer.output()}\npymodbus: ${server!.output()}`);
   })) as HealthNode[];
   assert.deepEqual(polling.map((n) => n.detail?.device).sort(), ['boiler', 'main-meter']);
@@ -67,9 +78,16 @@ test('devices: in a YAML settings file become polling flows on first start, kept
   const flows = JSON.parse(readFileSync(join(userDir, 'flows.json'), 'utf8')) as Array<Record<string, unknown>>;
   assert.equal(flows.filter((n) => n.type === 'modbus-connection').length, 1, 'one line, two units');
   assert.ok(flows.some((n) => n.type === 'link out' && n.name === 'edgegw acquisition'));
-  assert.equal(flows.some((n) => n.type === 'modbus-server'), false, 'no simulator: these are real devices');
+  assert.equal(
+    flows.some((n) => n.type === 'modbus-server'),
+    false,
+    'no simulator: these are real devices',
+  );
   const registry = JSON.parse(readFileSync(join(userDir, 'devices.json'), 'utf8')) as { devices: Array<{ device_id: string }> };
-  assert.deepEqual(registry.devices.map((d) => d.device_id), ['main-meter', 'boiler']);
+  assert.deepEqual(
+    registry.devices.map((d) => d.device_id),
+    ['main-meter', 'boiler'],
+  );
 
   // a restart never regenerates or overwrites the flows (a user may have edited them)
   await gw.stop();

@@ -50,7 +50,11 @@ test('the distribution package: the root version, node-red ~4.1, aedes and the n
 
 test('the distribution tarball ships its bin and README only', () => {
   const r = spawnSync('tar', ['tzf', distTarball], { encoding: 'utf8' });
-  const files = r.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, '')).sort();
+  const files = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''))
+    .sort();
   assert.deepEqual(files, ['README.md', 'bin/edge-gateway.js', 'package.json']);
 });
 
@@ -110,10 +114,7 @@ test('npm install -g of both tarballs: DIR/bin/edge-gateway starts the flows and
   }
   const { prefix } = got;
   const bin = join(prefix, 'bin', 'edge-gateway');
-  assert.ok(
-    realpathSync(bin).endsWith(join('@edgegw', 'edge-gateway', 'bin', 'edge-gateway.js')),
-    `the edge-gateway bin is the distribution's (${realpathSync(bin)})`,
-  );
+  assert.ok(realpathSync(bin).endsWith(join('@edgegw', 'edge-gateway', 'bin', 'edge-gateway.js')), `the edge-gateway bin is the distribution's (${realpathSync(bin)})`);
 
   const version = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 60000, env: npmEnv() });
   assert.equal(version.stdout.trim(), `edge-gateway ${rootPkg.version}`, version.stderr);

@@ -82,10 +82,15 @@ describe('damaged flows file', () => {
       const flows = await (await fetch(`${gw.base}/flows`)).json();
       const deployed = await fetch(`${gw.base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
       assert.ok(deployed.ok, `deploy answered ${deployed.status}: ${await deployed.text()}`);
-      await waitFor('/health without the backup reason', async () => {
-        const b = (await (await fetch(`${gw.base}/health`)).json()) as any;
-        return b.flows.started === true && b.flows.recoveredFromBackup === undefined && !(b.reasons ?? []).some((r: string) => /backup/.test(r));
-      }, 30000, 200);
+      await waitFor(
+        '/health without the backup reason',
+        async () => {
+          const b = (await (await fetch(`${gw.base}/health`)).json()) as any;
+          return b.flows.started === true && b.flows.recoveredFromBackup === undefined && !(b.reasons ?? []).some((r: string) => /backup/.test(r));
+        },
+        30000,
+        200,
+      );
     } finally {
       await gw.stop();
       rmSync(userDir, { recursive: true, force: true });
@@ -105,7 +110,11 @@ describe('embedded broker and the process under attack', () => {
       raw.write(Buffer.from([0x30, 0xfb, 0xff, 0xff, 0x77]));
       raw.write(Buffer.alloc(1024 * 1024, 0x41), () => undefined);
       await closed;
-      await waitFor('the refusal in the log', () => /embedded MQTT broker: closed the connection from 127\.0\.0\.1:\d+: it sent a packet of \d+ bytes \(largest accepted: 1048576\)/.test(gw.peer.output()), 20000);
+      await waitFor(
+        'the refusal in the log',
+        () => /embedded MQTT broker: closed the connection from 127\.0\.0\.1:\d+: it sent a packet of \d+ bytes \(largest accepted: 1048576\)/.test(gw.peer.output()),
+        20000,
+      );
 
       // a normal client of the same size class as the limit still gets through
       await heartbeatArrives(gw.brokerPort);
@@ -145,7 +154,10 @@ describe('directories that cannot exist, pipes that close', () => {
   test('--user-dir under /proc: exit 2 at once with one line (no 100% CPU spin)', async () => {
     const r = await runCli(['--user-dir', '/proc/nonexistent/ud', '--port', '0', '--broker-port', '0'], { timeoutMs: 60000 });
     assert.equal(r.code, 2, `exit code (null = killed after 60 s): ${r.stderr}`);
-    assert.equal(r.stderr, 'edge-gateway: user directory /proc/nonexistent/ud: cannot create the directory (at /proc/nonexistent): the file system refuses it [ENOENT] (choose another with --user-dir DIR)\n');
+    assert.equal(
+      r.stderr,
+      'edge-gateway: user directory /proc/nonexistent/ud: cannot create the directory (at /proc/nonexistent): the file system refuses it [ENOENT] (choose another with --user-dir DIR)\n',
+    );
   });
 
   test('--user-dir below a plain file (ENOTDIR): exit 2, one line naming the file', async () => {
@@ -167,7 +179,9 @@ describe('directories that cannot exist, pipes that close', () => {
     try {
       const tags = join(dir, 'tags.csv');
       writeFileSync(tags, 'name,area,address,type,order,scale,offset,unit,access,group\nscratch,holding,60,uint16,ABCD,1,0,,rw,fast\n');
-      const r = await runCli(['modbus', 'write', '--tcp', `127.0.0.1:${simPort}`, '--unit', '1', '--tags', tags, '--set', 'scratch=7', '--audit', '/proc/nonexistent/audit.jsonl'], { timeoutMs: 60000 });
+      const r = await runCli(['modbus', 'write', '--tcp', `127.0.0.1:${simPort}`, '--unit', '1', '--tags', tags, '--set', 'scratch=7', '--audit', '/proc/nonexistent/audit.jsonl'], {
+        timeoutMs: 60000,
+      });
       assert.notEqual(r.code, null, `killed after 60 s (spinning?): ${r.stderr}`);
       assert.match(r.stderr, /audit log \/proc\/nonexistent\/audit\.jsonl: \/proc\/nonexistent: cannot create the directory/);
       assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace: ${r.stderr}`);

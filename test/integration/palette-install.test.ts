@@ -33,7 +33,10 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('the tarball ships dist, examples, flows and no tests', () => {
-  const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
   assert.ok(files.includes('package.json'));
   assert.ok(files.includes('dist/runtime/cli.js'));
   assert.ok(files.includes('flows/gateway.json'));
@@ -86,11 +89,16 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
   const nr = startProcess(rt.node, [rt.redJs, '-u', userDir, '-p', String(port)], { env: rt.env });
   try {
     const base = `http://127.0.0.1:${port}`;
-    const sets = await waitFor(`${rt.label} admin API`, async () => {
-      if (nr.proc.exitCode !== null) throw new Error(`Node-RED exited: ${nr.output()}`);
-      const r = await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } }).catch(() => null);
-      return r && r.status === 200 ? ((await r.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>) : null;
-    }, 120000, 250);
+    const sets = await waitFor(
+      `${rt.label} admin API`,
+      async () => {
+        if (nr.proc.exitCode !== null) throw new Error(`Node-RED exited: ${nr.output()}`);
+        const r = await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } }).catch(() => null);
+        return r && r.status === 200 ? ((await r.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>) : null;
+      },
+      120000,
+      250,
+    );
     const ours = sets.filter((s) => s.module === '@edgegw/node-red-gateway');
     for (const s of ours) assert.equal(s.err, undefined, `${rt.label}: node set ${s.types.join(',')} failed to load: ${String(s.err)}`);
     const registered = new Set(ours.filter((s) => s.enabled && !s.err).flatMap((s) => s.types));
@@ -99,7 +107,10 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
       const html = await (await fetch(`${base}/nodes`, { headers: { accept: 'text/html' } })).text();
       for (const type of ourTypes) assert.ok(html.includes(`data-template-name="${type}"`), `${rt.label}: editor template of ${type}`);
       const msgs = (await (await fetch(`${base}/nodes/messages?lng=en-US`)).json()) as Record<string, unknown>;
-      assert.ok(Object.keys(msgs).some((k) => k.startsWith('@edgegw/node-red-gateway/')), `${rt.label}: our message catalogues`);
+      assert.ok(
+        Object.keys(msgs).some((k) => k.startsWith('@edgegw/node-red-gateway/')),
+        `${rt.label}: our message catalogues`,
+      );
       const shared = await fetch(`${base}/resources/@edgegw/node-red-gateway/dbc-checker.js`);
       assert.equal(shared.status, 200, `${rt.label}: shared editor code served from resources/`);
       assert.match(await shared.text(), /EdgeGatewayDbcChecker/);

@@ -84,8 +84,7 @@ describe('edge-gateway runtime', () => {
     client.on('message', (topic, payload) => seen.push({ topic, body: JSON.parse(payload.toString()) }));
     try {
       await new Promise<void>((resolve) => client.on('connect', () => client.subscribe('devices/#', () => resolve())));
-      const boiler = await waitFor('a good fast scan of the boiler', () =>
-        seen.find((m) => m.topic === 'devices/boiler/data' && m.body.group === 'fast' && m.body.values.flow_temp > 0), 20000);
+      const boiler = await waitFor('a good fast scan of the boiler', () => seen.find((m) => m.topic === 'devices/boiler/data' && m.body.group === 'fast' && m.body.values.flow_temp > 0), 20000);
       assert.equal(boiler.body.device_id, 'boiler');
       for (const [tag, q] of Object.entries(boiler.body.quality)) assert.equal(q, 'good', `quality of ${tag}`);
       assert.ok(boiler.body.values.flow_temp >= 55 && boiler.body.values.flow_temp <= 69, `simulated flow temperature ${boiler.body.values.flow_temp}`);
@@ -100,10 +99,12 @@ describe('edge-gateway runtime', () => {
 
       // A command comes back through MQTT, is validated, written, audited, and read back.
       await client.publishAsync('devices/boiler/commands', JSON.stringify({ setpoint: 21.5, pump_on: true }));
-      await waitFor('the written setpoint read back', () =>
-        seen.find((m) => m.topic === 'devices/boiler/data' && m.body.group === 'slow' && m.body.values.setpoint === 21.5), 20000);
+      await waitFor('the written setpoint read back', () => seen.find((m) => m.topic === 'devices/boiler/data' && m.body.group === 'slow' && m.body.values.setpoint === 21.5), 20000);
       await waitFor('pump_on read back', () => seen.find((m) => m.topic === 'devices/boiler/data' && m.body.values.pump_on === true), 10000);
-      const audit = readFileSync(join(gw.userDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const audit = readFileSync(join(gw.userDir, 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const sp = audit.find((a) => a.tag === 'setpoint');
       assert.ok(sp, 'the write was audited');
       assert.equal(sp.device, 'boiler');
@@ -114,7 +115,10 @@ describe('edge-gateway runtime', () => {
       // A bad command: nothing written, and the runtime keeps running.
       await client.publishAsync('devices/boiler/commands', JSON.stringify({ setpoint: 21.0, flow_temp: 10 }));
       await new Promise((r) => setTimeout(r, 1500));
-      const after = readFileSync(join(gw.userDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const after = readFileSync(join(gw.userDir, 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.ok(!after.some((a) => a.tag === 'setpoint' && a.new === 21), 'a command with a read-only tag writes nothing');
 
       const h = (await (await fetch(`${gw.base}/health`)).json()) as any;
@@ -144,14 +148,24 @@ describe('edge-gateway runtime', () => {
 
       gw = await startGatewayProcess({ userDir });
       const flows = (await (await fetch(`${gw.base}/flows`)).json()) as any[];
-      assert.deepEqual(flows.map((n) => n.id), ['mytab'], 'the user edit was kept');
+      assert.deepEqual(
+        flows.map((n) => n.id),
+        ['mytab'],
+        'the user edit was kept',
+      );
       assert.equal(readFileSync(join(userDir, '.credential-secret'), 'utf8'), secret1, 'the secret is stable across restarts');
       await gw.stop();
 
       gw = await startGatewayProcess({ userDir, args: ['--reset-flows'] });
       const reset = (await (await fetch(`${gw.base}/flows`)).json()) as any[];
-      assert.ok(reset.some((n) => n.type === 'mqtt out'), 'default flows restored');
-      assert.ok(readdirSync(userDir).some((f) => f.startsWith('flows.json.') && f.endsWith('.bak')), 'backup kept');
+      assert.ok(
+        reset.some((n) => n.type === 'mqtt out'),
+        'default flows restored',
+      );
+      assert.ok(
+        readdirSync(userDir).some((f) => f.startsWith('flows.json.') && f.endsWith('.bak')),
+        'backup kept',
+      );
       await gw.stop();
     } finally {
       rmSync(userDir, { recursive: true, force: true });
@@ -167,10 +181,16 @@ describe('edge-gateway runtime', () => {
       await gw.stop();
       gw.cleanup();
     }
-    const lines = gw.peer.output().split('\n').filter((l) => l.trim().startsWith('{'));
+    const lines = gw.peer
+      .output()
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'));
     assert.ok(lines.length >= 5, `JSON log lines expected:\n${gw.peer.output()}`);
     const parsed = lines.map((l) => JSON.parse(l));
-    assert.ok(parsed.some((l) => l.level === 'info' && /Started flows/.test(l.msg)), 'flow start logged as JSON');
+    assert.ok(
+      parsed.some((l) => l.level === 'info' && /Started flows/.test(l.msg)),
+      'flow start logged as JSON',
+    );
     for (const p of parsed) assert.ok(p.time && p.level && 'msg' in p);
     assert.ok(!/\[info\] Started flows/.test(gw.peer.output()), 'no text log lines');
   });
@@ -274,10 +294,14 @@ describe('edge-gateway runtime', () => {
       assert.equal(h.broker.url, broker.url);
 
       await broker.stop(); // outage
-      await waitFor('broker disconnected in /health', async () => {
-        const b = (await (await fetch(`${gw.base}/health`)).json()) as any;
-        return b.broker.connected === false && b.status === 'degraded';
-      }, 20000);
+      await waitFor(
+        'broker disconnected in /health',
+        async () => {
+          const b = (await (await fetch(`${gw.base}/health`)).json()) as any;
+          return b.broker.connected === false && b.status === 'degraded';
+        },
+        20000,
+      );
       await broker.restart();
       await waitFor('broker reconnected in /health', async () => ((await (await fetch(`${gw.base}/health`)).json()) as any).broker.connected === true, 30000);
       const again = await firstMessage(broker.url, 'edge-gateway/+/heartbeat');

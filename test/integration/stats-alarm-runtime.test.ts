@@ -13,11 +13,72 @@ import { waitFor } from '../helpers/process';
 
 const FLOWS = [
   { id: 'sa.tab', type: 'tab', label: 'stats and alarm' },
-  { id: 'sa.hot', z: 'sa.tab', type: 'inject', name: 'hot', props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], topic: 'oven/temp', payload: '95', payloadType: 'num', repeat: '', once: false, wires: [['sa.alarm']] },
-  { id: 'sa.ack', z: 'sa.tab', type: 'inject', name: 'ack', props: [{ p: 'ack', v: 'all', vt: 'str' }, { p: 'ackedBy', v: 'it', vt: 'str' }], repeat: '', once: false, wires: [['sa.alarm']] },
-  { id: 'sa.alarm', z: 'sa.tab', type: 'alarm', rulesSource: 'editor', rules: 'oven/temp,hi,80,,,,critical', persist: 'sqlite', dbFile: 'state.db', healthOn: 'critical-unacknowledged', wires: [[], []] },
-  { id: 'sa.meter', z: 'sa.tab', type: 'inject', name: 'meter', props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], topic: 'meter', payload: '{"power": 5}', payloadType: 'json', repeat: '', once: false, wires: [['sa.stats']] },
-  { id: 'sa.stats', z: 'sa.tab', type: 'stats', windowKind: 'tumbling', windowBy: 'count', length: 2, report: true, reportDir: 'reports', reportPer: 'day', reportPrefix: 'meter', retentionDays: 7, persist: 'sqlite', dbFile: 'state.db', wires: [[]] },
+  {
+    id: 'sa.hot',
+    z: 'sa.tab',
+    type: 'inject',
+    name: 'hot',
+    props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }],
+    topic: 'oven/temp',
+    payload: '95',
+    payloadType: 'num',
+    repeat: '',
+    once: false,
+    wires: [['sa.alarm']],
+  },
+  {
+    id: 'sa.ack',
+    z: 'sa.tab',
+    type: 'inject',
+    name: 'ack',
+    props: [
+      { p: 'ack', v: 'all', vt: 'str' },
+      { p: 'ackedBy', v: 'it', vt: 'str' },
+    ],
+    repeat: '',
+    once: false,
+    wires: [['sa.alarm']],
+  },
+  {
+    id: 'sa.alarm',
+    z: 'sa.tab',
+    type: 'alarm',
+    rulesSource: 'editor',
+    rules: 'oven/temp,hi,80,,,,critical',
+    persist: 'sqlite',
+    dbFile: 'state.db',
+    healthOn: 'critical-unacknowledged',
+    wires: [[], []],
+  },
+  {
+    id: 'sa.meter',
+    z: 'sa.tab',
+    type: 'inject',
+    name: 'meter',
+    props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }],
+    topic: 'meter',
+    payload: '{"power": 5}',
+    payloadType: 'json',
+    repeat: '',
+    once: false,
+    wires: [['sa.stats']],
+  },
+  {
+    id: 'sa.stats',
+    z: 'sa.tab',
+    type: 'stats',
+    windowKind: 'tumbling',
+    windowBy: 'count',
+    length: 2,
+    report: true,
+    reportDir: 'reports',
+    reportPer: 'day',
+    reportPrefix: 'meter',
+    retentionDays: 7,
+    persist: 'sqlite',
+    dbFile: 'state.db',
+    wires: [[]],
+  },
 ];
 
 async function nodeHealth(gw: GatewayProcess, id: string): Promise<string | undefined> {
@@ -41,7 +102,13 @@ describe('stats and alarm in the runtime', () => {
       await inject(gw, 'sa.meter');
       await waitFor('degraded', async () => (await nodeHealth(gw, 'sa.alarm')) === 'degraded', 20000);
       const metrics = await (await fetch(`${gw.base}/metrics`)).text();
-      assert.ok(metrics.includes('edgegw_alarms_active{node="sa.alarm",severity="critical"} 1'), metrics.split('\n').filter((l) => l.includes('alarm')).join('\n'));
+      assert.ok(
+        metrics.includes('edgegw_alarms_active{node="sa.alarm",severity="critical"} 1'),
+        metrics
+          .split('\n')
+          .filter((l) => l.includes('alarm'))
+          .join('\n'),
+      );
       assert.equal((await gw.stop()).code, 0);
 
       gw = await startGatewayProcess({ userDir });
@@ -49,7 +116,9 @@ describe('stats and alarm in the runtime', () => {
       await inject(gw, 'sa.meter');
       const reports = join(userDir, 'reports');
       await waitFor('a CSV row', () => existsSync(reports) && readdirSync(reports).length === 1, 20000);
-      const csv = readFileSync(join(reports, readdirSync(reports)[0]), 'utf8').trim().split('\n');
+      const csv = readFileSync(join(reports, readdirSync(reports)[0]), 'utf8')
+        .trim()
+        .split('\n');
       assert.equal(csv.length, 2, csv.join('\n'));
       assert.match(csv[1], /,meter,power,2,0,0,5,5,5,5,0,10,5,5,/, 'the window holds the samples from before and after the restart');
       await inject(gw, 'sa.ack');

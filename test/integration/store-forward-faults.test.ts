@@ -18,7 +18,12 @@ import { SQLITE_PEER } from '../helpers/sqlite-store';
 async function persistentBroker(dir: string): Promise<{ url: string; stop(): Promise<void>; kill(): Promise<void>; start(): Promise<void> }> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', 'max_queued_messages 0', 'max_inflight_messages 0', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', 'max_queued_messages 0', 'max_inflight_messages 0', ''].join(
+      '\n',
+    ),
+  );
   let peer: Peer | undefined;
   const b = {
     url: `mqtt://127.0.0.1:${port}`,
@@ -71,7 +76,10 @@ describe('store and forward under faults', () => {
     const rec = await seqRecorder(broker.url, 'outage/#');
     await new Promise((r) => setTimeout(r, 1500)); // the subscription is autosaved
     const queue = new DurableQueue({ name: 'outage', dir, batchMs: 20 });
-    const forwarder = new Forwarder(queue, new MqttDestination({ url: broker.url, topic: 'outage/data', reconnectMs: 250, clientId: 'outage-fwd' }), { backoff: { minMs: 50, maxMs: 1000 }, breaker: { resetTimeoutMs: 1000 } });
+    const forwarder = new Forwarder(queue, new MqttDestination({ url: broker.url, topic: 'outage/data', reconnectMs: 250, clientId: 'outage-fwd' }), {
+      backoff: { minMs: 50, maxMs: 1000 },
+      breaker: { resetTimeoutMs: 1000 },
+    });
     forwarder.start();
     // a steady stream: 5 messages every 10 ms (500 msg/s, what this shared machine sustains with
     // the broker and the subscriber beside it), counted rather than timed
@@ -92,7 +100,11 @@ describe('store and forward under faults', () => {
     await waitFor('every message at the subscriber', () => new Set(rec.seqs).size === produced, 60_000, 100);
     assert.equal(failed, 0);
     assert.ok(depthBeforeRestart > depthAtKill + 1000, `the queue grew during the outage (${depthAtKill} -> ${depthBeforeRestart})`);
-    assert.deepEqual(firstArrivals(rec.seqs), Array.from({ length: produced }, (_, i) => i + 1), 'in order, no gap');
+    assert.deepEqual(
+      firstArrivals(rec.seqs),
+      Array.from({ length: produced }, (_, i) => i + 1),
+      'in order, no gap',
+    );
     console.log(`outage: ${produced} messages, ${rec.seqs.length - produced} duplicates at the subscriber, depth ${depthBeforeRestart} at restart`);
     await forwarder.stop();
     await queue.close();
@@ -107,16 +119,26 @@ describe('store and forward under faults', () => {
     const queueDir = mkdtempSync(join(dir, 'crash-'));
     const env = { ...process.env, QUEUE_DIR: queueDir, BROKER_URL: broker.url, MAX_IN_FLIGHT: '100' };
     const child = startProcess(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'helpers', 'queue-child.ts')], { env: { ...env, ENQUEUE: '50000' } });
-    await waitFor('50,000 enqueued', () => {
-      if (child.proc.exitCode !== null) throw Object.assign(new Error(`child exited: ${child.output()}`), { fatal: true });
-      return /"event":"enqueued"/.test(child.output());
-    }, 120_000, 50);
+    await waitFor(
+      '50,000 enqueued',
+      () => {
+        if (child.proc.exitCode !== null) throw Object.assign(new Error(`child exited: ${child.output()}`), { fatal: true });
+        return /"event":"enqueued"/.test(child.output());
+      },
+      120_000,
+      50,
+    );
     const deliveredBeforeKill = new Set(rec.seqs).size;
     await child.stop('SIGKILL');
     assert.ok(deliveredBeforeKill < 50_000, 'killed with messages still queued');
     const again = startProcess(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'helpers', 'queue-child.ts')], { env: { ...env, ENQUEUE: '0' } });
     await waitFor('all 50,000 at the subscriber', () => new Set(rec.seqs).size === 50_000, 180_000, 200);
-    const opened = JSON.parse(again.output().split('\n').find((l) => l.includes('"opened"'))!);
+    const opened = JSON.parse(
+      again
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"opened"'))!,
+    );
     assert.equal(opened.highWater, 50_000);
     const distinct = [...new Set(rec.seqs)].sort((a, b) => a - b);
     assert.equal(distinct[0], 1);
@@ -135,9 +157,14 @@ describe('store and forward under faults', () => {
     const queueDir = mkdtempSync(join(dir, 'corrupt-'));
     writeFileSync(join(queueDir, 'queue-crash.sqlite'), 'this is not a database'.repeat(500));
     const rec = await seqRecorder(broker.url, 'crash/#');
-    const child = startProcess(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'helpers', 'queue-child.ts')], { env: { ...process.env, QUEUE_DIR: queueDir, BROKER_URL: broker.url, ENQUEUE: '10' } });
+    const child = startProcess(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'helpers', 'queue-child.ts')], {
+      env: { ...process.env, QUEUE_DIR: queueDir, BROKER_URL: broker.url, ENQUEUE: '10' },
+    });
     await waitFor('delivered', () => new Set(rec.seqs).size === 10, 60_000);
-    const line = child.output().split('\n').find((l) => l.includes('"quarantined"'));
+    const line = child
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"quarantined"'));
     assert.ok(line, child.output());
     const q = JSON.parse(line);
     assert.match(q.reason, /not a SQLite database or is corrupt/);

@@ -15,7 +15,10 @@ describe('edge-gateway and systemd notify', () => {
       try {
         // /health said flows started; the notification follows within moments
         await sock.waitFor((m) => m.includes('READY=1'), 30_000);
-        assert.deepEqual(sock.messages.filter((m) => m === 'READY=1'), ['READY=1']);
+        assert.deepEqual(
+          sock.messages.filter((m) => m === 'READY=1'),
+          ['READY=1'],
+        );
         // logged once systemd-notify has exited, a moment after the datagram arrived
         await waitFor('READY=1 logged', () => /systemd notified: READY=1/.test(gw.peer.output()), 20_000);
       } finally {

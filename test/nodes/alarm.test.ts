@@ -53,20 +53,37 @@ describe('alarm node', () => {
     await waitFor('ready', () => /^alarm\.status\.listed: 0/.test(lastStatus(al)?.text ?? ''));
     al.receive({ topic: 'oven/temp', payload: 85 });
     await waitFor('active event', () => events().length === 1);
-    assert.deepEqual({ ...events()[0], ts: 0 }, { id: 'oven/temp:hi', tag: 'oven/temp', rule: 'hi', severity: 'critical', state: 'active', value: 85, limit: 80, message: 'Oven hot: 85', ts: 0, ackedBy: null });
+    assert.deepEqual(
+      { ...events()[0], ts: 0 },
+      { id: 'oven/temp:hi', tag: 'oven/temp', rule: 'hi', severity: 'critical', state: 'active', value: 85, limit: 80, message: 'Oven hot: 85', ts: 0, ackedBy: null },
+    );
     assert.equal(received('events')[0].topic, 'alarm/oven/temp:hi');
-    assert.equal(healthRegistry().list().find((e) => e.id === 'al')?.state, 'degraded');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'al')?.state,
+      'degraded',
+    );
     assert.equal(await metricLine('edgegw_alarms_active', 'node="al",severity="critical"'), 'edgegw_alarms_active{node="al",severity="critical"} 1');
 
     al.receive({ list: true });
     await waitFor('list', () => received('list').length === 1);
     const list = received('list')[0].payload as AlarmRecord[];
-    assert.deepEqual(list.map((r) => [r.id, r.state]), [['oven/temp:hi', 'active']]);
+    assert.deepEqual(
+      list.map((r) => [r.id, r.state]),
+      [['oven/temp:hi', 'active']],
+    );
 
     al.receive({ ack: 'oven/temp:hi', ackedBy: 'alice' });
     await waitFor('acknowledged', () => events().length === 2);
     assert.deepEqual([events()[1].state, events()[1].ackedBy], ['acknowledged', 'alice']);
-    assert.equal(healthRegistry().list().find((e) => e.id === 'al')?.state, 'ok', 'acknowledged: no longer degraded');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'al')?.state,
+      'ok',
+      'acknowledged: no longer degraded',
+    );
     assert.equal(await metricLine('edgegw_alarms_unacknowledged', 'node="al",severity="critical"'), 'edgegw_alarms_unacknowledged{node="al",severity="critical"} 0');
 
     al.receive({ topic: 'oven/temp', payload: 79 });
@@ -101,7 +118,13 @@ describe('alarm node', () => {
     await helper.load(modules(), flow(props));
     al = helper.getNode('al');
     await waitFor('restored', () => lastStatus(al)?.text === 'alarm.status.listed: 1, alarm.status.unacked: 1');
-    assert.equal(healthRegistry().list().find((e) => e.id === 'al')?.state, 'degraded', 'still unacknowledged after the restart');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'al')?.state,
+      'degraded',
+      'still unacknowledged after the restart',
+    );
     al.receive({ ack: 'all', ackedBy: 'night shift' });
     await waitFor('acknowledged', () => events().length === 1);
     assert.deepEqual([events()[0].state, events()[0].ackedBy, events()[0].value], ['acknowledged', 'night shift', 95]);
@@ -119,7 +142,10 @@ describe('alarm node', () => {
     const file = join(dir, 'rules.json');
     writeFileSync(file, '[\n  {"tag": "a", "type": "hi", "limit": 1},\n  {"tag": "b", "type": "lo", "limit": 1, "severity": "urgent"}\n]\n');
     await helper.load(modules(), flow({ rulesSource: 'file', rulesFile: file }));
-    assert.ok(errorsOf(helper.getNode('al')).some((e) => e === `rulesFile ${file}: line 3 (rule 2), field severity: "urgent" is not one of low, medium, high, critical`), errorsOf(helper.getNode('al')).join('\n'));
+    assert.ok(
+      errorsOf(helper.getNode('al')).some((e) => e === `rulesFile ${file}: line 3 (rule 2), field severity: "urgent" is not one of low, medium, high, critical`),
+      errorsOf(helper.getNode('al')).join('\n'),
+    );
     await helper.unload();
     await helper.load(modules(), flow({ rulesSource: 'file', rulesFile: join(dir, 'missing.csv') }));
     assert.ok(errorsOf(helper.getNode('al')).some((e) => /^rulesFile: cannot read .*missing\.csv: ENOENT/.test(e)));

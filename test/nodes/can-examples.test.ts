@@ -11,8 +11,15 @@ import type { NodeMessage } from '../../nodes/common/red';
 
 const core = (file: string) => require(join(repoRoot, 'node_modules', '@node-red', 'nodes', 'core', 'common', file));
 const modules = () => [
-  nodeModule('can-interface'), nodeModule('can-in'), nodeModule('can-out'), nodeModule('dbc-decode'), nodeModule('dbc-encode'),
-  core('20-inject.js'), core('21-debug.js'), core('90-comment.js'), core('25-catch.js'),
+  nodeModule('can-interface'),
+  nodeModule('can-in'),
+  nodeModule('can-out'),
+  nodeModule('dbc-decode'),
+  nodeModule('dbc-encode'),
+  core('20-inject.js'),
+  core('21-debug.js'),
+  core('90-comment.js'),
+  core('25-catch.js'),
 ];
 const example = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'examples', `${name}.json`), 'utf8')) as Array<Record<string, unknown>>;
 const idOf = (flow: Array<Record<string, unknown>>, type: string, name: string) => String(flow.find((n) => n.type === type && n.name === name)!.id);

@@ -62,7 +62,10 @@ describe('CAN node lifecycle', () => {
       { id: 'kindless', type: 'can-interface', kind: 'usb' },
     ]);
     const iface = helper.getNode('badIface');
-    assert.ok(errorsOf(iface).some((e) => /can-interface\.errors\.badConfig: bitrate: 333 is not one of 10000, .* bit\/s/.test(e)), errorsOf(iface).join('\n'));
+    assert.ok(
+      errorsOf(iface).some((e) => /can-interface\.errors\.badConfig: bitrate: 333 is not one of 10000, .* bit\/s/.test(e)),
+      errorsOf(iface).join('\n'),
+    );
     assert.ok(errorsOf(helper.getNode('kindless')).some((e) => /kind: "usb" is not socketcan, slcan or replay/.test(e)));
     assert.deepEqual(lastStatus(helper.getNode('in1')), { fill: 'red', shape: 'ring', text: 'can-in.status.badInterface' });
     assert.ok(errorsOf(helper.getNode('in1')).some((e) => /bitrate: 333/.test(e)));
@@ -84,7 +87,12 @@ describe('CAN node lifecycle', () => {
     await waitFor('status', () => /not found|not installed/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
     const text = lastStatus(helper.getNode('in'))!.text!;
     assert.ok(text === 'can-in.status.reconnecting: interface can0 not found' || text.startsWith('can-in.status.failed: socketcan package not installed'), text);
-    assert.equal(healthRegistry().list().find((e) => e.id === 'sc')?.state, 'down');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'sc')?.state,
+      'down',
+    );
     const out = helper.getNode('out');
     out.receive({ payload: { id: 1, data: [] } });
     await waitFor('send refused', () => errorsOf(out).some((e) => /socketcan can0: cannot send: the interface is (reconnecting|failed)/.test(e)));
@@ -103,11 +111,27 @@ describe('CAN node lifecycle', () => {
     await waitFor('frames', () => received('sink').length >= 2);
     await helper.setFlows(flow('123'), 'nodes');
     const from = received('sink').length;
-    await waitFor('frames after the partial deploy', () => received('sink').slice(from).filter((m) => m.topic === '0x123').length >= 2);
-    assert.ok(received('sink').slice(from + 1).every((m) => m.topic === '0x123'), 'the new filter applies');
+    await waitFor(
+      'frames after the partial deploy',
+      () =>
+        received('sink')
+          .slice(from)
+          .filter((m) => m.topic === '0x123').length >= 2,
+    );
+    assert.ok(
+      received('sink')
+        .slice(from + 1)
+        .every((m) => m.topic === '0x123'),
+      'the new filter applies',
+    );
     assert.match(lastStatus(helper.getNode('in'))?.text ?? '', /^can-in\.status\.(open|receivingRate)$/);
     await new Promise((r) => setTimeout(r, 1100));
-    assert.equal(healthRegistry().list().find((e) => e.id === 'busP')?.state, 'ok');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'busP')?.state,
+      'ok',
+    );
   });
 
   test('100 redeploys leave no timers, sockets, descriptors, listeners, health entries or metrics', needPeers(PEER.socat()), async () => {
@@ -137,11 +161,15 @@ describe('CAN node lifecycle', () => {
     const DEPLOY_DEADLINE_MS = 60_000;
     const cycle = async (i: number) => {
       await helper.load(modules(), flow);
-      await waitFor(`deploy ${i}: interfaces up`, () =>
-        peer.channelOpen &&
-        /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in1'))?.text ?? '') &&
-        /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in2'))?.text ?? '') &&
-        /reconnecting|failed/.test(lastStatus(helper.getNode('in3'))?.text ?? ''), DEPLOY_DEADLINE_MS);
+      await waitFor(
+        `deploy ${i}: interfaces up`,
+        () =>
+          peer.channelOpen &&
+          /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in1'))?.text ?? '') &&
+          /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in2'))?.text ?? '') &&
+          /reconnecting|failed/.test(lastStatus(helper.getNode('in3'))?.text ?? ''),
+        DEPLOY_DEADLINE_MS,
+      );
       // counted from this deploy, not from the whole test: each deploy must carry its own frame
       const sentBefore = peer.sent.length;
       peer.inject({ id: 0x1f0, extended: false, data: Buffer.from('c001400000000000', 'hex') });
@@ -155,14 +183,24 @@ describe('CAN node lifecycle', () => {
       await new Promise((r) => setTimeout(r, 100));
       const before = { resources: resources(), fds: openFds(), listeners: events.listenerCount('flows:started'), health: healthRegistry().list().length, series: (await canSeries()).length };
       for (let i = 1; i <= 100; i++) await cycle(i);
-      const snapshot = async () => ({ resources: resources(), fds: openFds(), listeners: events.listenerCount('flows:started'), health: healthRegistry().list().length, series: (await canSeries()).length });
+      const snapshot = async () => ({
+        resources: resources(),
+        fds: openFds(),
+        listeners: events.listenerCount('flows:started'),
+        health: healthRegistry().list().length,
+        series: (await canSeries()).length,
+      });
       // the last undeploy's handles close asynchronously, more slowly on a loaded machine: wait
       // (bounded) for the state to come back, then assert on it as it is
       let after = await snapshot();
-      await waitFor('resources back to the baseline', async () => {
-        after = await snapshot();
-        return Math.abs(after.fds - before.fds) <= 3 && isDeepStrictEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
-      }, 30_000).catch(() => undefined);
+      await waitFor(
+        'resources back to the baseline',
+        async () => {
+          after = await snapshot();
+          return Math.abs(after.fds - before.fds) <= 3 && isDeepStrictEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
+        },
+        30_000,
+      ).catch(() => undefined);
       // a leak of one descriptor per deploy would be 100; a couple may be in flight either time
       assert.ok(Math.abs(after.fds - before.fds) <= 3, `open descriptors: ${before.fds} before, ${after.fds} after`);
       assert.deepEqual({ ...after, fds: 0 }, { ...before, fds: 0 });

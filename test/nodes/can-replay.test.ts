@@ -82,7 +82,9 @@ describe('CAN nodes over a candump replay', () => {
       assert.equal(can.extended, f.extended, `message ${k}`);
       assertSignals(m.payload as Record<string, unknown>, f.signals, `message ${k}`);
     });
-    const health = healthRegistry().list().find((e) => e.id === 'bus')!;
+    const health = healthRegistry()
+      .list()
+      .find((e) => e.id === 'bus')!;
     assert.equal(health.state, 'ok');
     assert.equal(health.detail?.frames, total + unknownCount);
     assert.equal(health.detail?.errors, badLines.length, 'the malformed lines');
@@ -99,7 +101,10 @@ describe('CAN nodes over a candump replay', () => {
     await waitFor('replay ended', () => /ended/.test(lastStatus(helper.getNode('in'))?.text ?? ''), 10000);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(received('sink').length, total);
-    assert.equal(received('unknown').reduce((n, m) => n + (m.payload as unknown[]).length, 0), unknownCount);
+    assert.equal(
+      received('unknown').reduce((n, m) => n + (m.payload as unknown[]).length, 0),
+      unknownCount,
+    );
   });
 
   test('can-in filters: only the extended frames', async () => {
@@ -148,6 +153,11 @@ describe('CAN nodes over a candump replay', () => {
     ]);
     await waitFor('failed status', () => /^can-in\.status\.failed: cannot read the candump log: file not found/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
     assert.equal(lastStatus(helper.getNode('in'))?.fill, 'red');
-    assert.equal(healthRegistry().list().find((e) => e.id === 'bus')?.state, 'down');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'bus')?.state,
+      'down',
+    );
   });
 });

@@ -41,7 +41,18 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
       { id: 'tab', type: 'tab', label: 'can' },
       { id: 'bus', type: 'can-interface', name: 'bench bus', kind: 'slcan', serialPath: pty.a, baudRate: 115200, bitrate: 250000, timestamps: true },
       { id: 'in', z: 'tab', type: 'can-in', interface: 'bus', filters: extra.filters ?? '', batchMs: extra.batchMs ?? 0, wires: [['dec', 'raw']] },
-      { id: 'dec', z: 'tab', type: 'dbc-decode', dbcSource: 'file', dbcFile: MOTOHAWK, output: extra.output ?? 'message', labels: extra.labels ?? true, device: '', unknown: 'drop', wires: [['sink']] },
+      {
+        id: 'dec',
+        z: 'tab',
+        type: 'dbc-decode',
+        dbcSource: 'file',
+        dbcFile: MOTOHAWK,
+        output: extra.output ?? 'message',
+        labels: extra.labels ?? true,
+        device: '',
+        unknown: 'drop',
+        wires: [['sink']],
+      },
       { id: 'raw', z: 'tab', type: 'test-collect' },
       { id: 'sink', z: 'tab', type: 'test-collect' },
       { id: 'enc', z: 'tab', type: 'dbc-encode', dbcSource: 'file', dbcFile: MOTOHAWK, message: 'ExampleMessage', wires: [['out']] },
@@ -94,7 +105,9 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
     assert.deepEqual({ ...p, ts: typeof p.ts, data: (p.data as Buffer).toString('hex') }, { id: 0x123, extended: false, fd: false, rtr: false, data: '010203', ts: 'number', iface: pty.a });
 
     // the interface shows in /health and /metrics
-    const h = healthRegistry().list().find((e) => e.id === 'bus')!;
+    const h = healthRegistry()
+      .list()
+      .find((e) => e.id === 'bus')!;
     assert.equal(h.type, 'can-interface');
     assert.equal(h.state, 'ok');
     assert.equal(h.name, 'bench bus');
@@ -128,14 +141,27 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
     assertSignals(back.signals, { Temperature: 255.5, AverageRadius: 1.2, Enable: 1 }, 'sent frame');
 
     const out = helper.getNode('out');
-    out.receive({ payload: [{ id: '0x7DF', data: '0201050000000000' }, { id: 0x18daf110, data: [0xaa, 0xbb] }] });
+    out.receive({
+      payload: [
+        { id: '0x7DF', data: '0201050000000000' },
+        { id: 0x18daf110, data: [0xaa, 0xbb] },
+      ],
+    });
     await waitFor('two more frames', () => peer.sent.length === 3);
-    assert.deepEqual(peer.sent.slice(1).map((f) => [f.id, f.extended, f.data.toString('hex')]), [
-      [0x7df, false, '0201050000000000'],
-      [0x18daf110, true, 'aabb'],
-    ]);
+    assert.deepEqual(
+      peer.sent.slice(1).map((f) => [f.id, f.extended, f.data.toString('hex')]),
+      [
+        [0x7df, false, '0201050000000000'],
+        [0x18daf110, true, 'aabb'],
+      ],
+    );
 
-    out.receive({ payload: [{ id: 1, data: [1] }, { id: 0x800, extended: false, data: [] }] });
+    out.receive({
+      payload: [
+        { id: 1, data: [1] },
+        { id: 0x800, extended: false, data: [] },
+      ],
+    });
     await waitFor('error reported', () => errorsOf(out).some((e) => /invalid CAN frame in msg\.payload\[1\]\.id: id 0x800 does not fit a standard 11-bit id/.test(e)));
     assert.equal(peer.sent.length, 3, 'nothing of an invalid batch is sent');
 
@@ -165,7 +191,9 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
     await pty.stop();
     await waitFor('reconnecting status', () => /can-in\.status\.reconnecting: (serial port|cannot open)/.test(lastStatus(inNode)?.text ?? ''));
     assert.equal(lastStatus(inNode)?.fill, 'yellow');
-    const h = healthRegistry().list().find((e) => e.id === 'bus')!;
+    const h = healthRegistry()
+      .list()
+      .find((e) => e.id === 'bus')!;
     assert.equal(h.state, 'down');
     // Leave the pty stopped: afterEach unloads the flow while the interface is reconnecting.
     pty = { a: '', b: '', stop: async () => undefined };

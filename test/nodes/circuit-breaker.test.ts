@@ -80,7 +80,12 @@ describe('circuit-breaker node', () => {
     assert.equal(info.reason, '2 consecutive failures');
     assert.equal(info.fallback, false);
     assert.ok((info.retryInMs as number) > 0 && (info.retryInMs as number) <= 400);
-    assert.equal(healthRegistry().list().find((e) => e.id === 'cb')?.state, 'down');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'cb')?.state,
+      'down',
+    );
     assert.match(await metricsRegistry().metrics(), /edgegw_breaker_state\{node="cb",name="svc"\} 2/);
 
     // the node tells half-open when the open time is over, without waiting for a message
@@ -93,7 +98,12 @@ describe('circuit-breaker node', () => {
     cb.receive({ breaker: 'success' });
     await waitFor('closed', () => states().includes('half-open->closed'));
     assert.match(await metricsRegistry().metrics(), /edgegw_breaker_transitions_total\{node="cb",name="svc",from="closed",to="open"\} 1/);
-    assert.equal(healthRegistry().list().find((e) => e.id === 'cb')?.state, 'ok');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'cb')?.state,
+      'ok',
+    );
   });
 
   test('a failed probe reopens for twice as long', async () => {
@@ -138,7 +148,17 @@ describe('circuit-breaker node', () => {
   });
 
   test('outcomes observed on a downstream node that calls done(err): no wiring back', async () => {
-    await helper.load(modules(), flow({ failures: 2, openTimeout: 0.3, watch: 'flaky' }, [{ id: 'flaky', z: 'tab', type: 'test-flaky', wires: [['after']] }, { id: 'after', z: 'tab', type: 'test-collect' }], 'flaky'));
+    await helper.load(
+      modules(),
+      flow(
+        { failures: 2, openTimeout: 0.3, watch: 'flaky' },
+        [
+          { id: 'flaky', z: 'tab', type: 'test-flaky', wires: [['after']] },
+          { id: 'after', z: 'tab', type: 'test-collect' },
+        ],
+        'flaky',
+      ),
+    );
     const cb = helper.getNode('cb');
     cb.receive({ payload: 'fail' });
     cb.receive({ payload: 'fail' });
@@ -160,7 +180,17 @@ describe('circuit-breaker node', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     try {
-      await helper.load([...modules(), httpRequestModule()], flow({ failures: 2, openTimeout: 0.3, watch: 'req' }, [{ id: 'req', z: 'tab', type: 'http request', method: 'GET', ret: 'txt', url, wires: [['after']] }, { id: 'after', z: 'tab', type: 'test-collect' }], 'req'));
+      await helper.load(
+        [...modules(), httpRequestModule()],
+        flow(
+          { failures: 2, openTimeout: 0.3, watch: 'req' },
+          [
+            { id: 'req', z: 'tab', type: 'http request', method: 'GET', ret: 'txt', url, wires: [['after']] },
+            { id: 'after', z: 'tab', type: 'test-collect' },
+          ],
+          'req',
+        ),
+      );
       const cb = helper.getNode('cb');
       cb.receive({ payload: '' });
       await waitFor('first failure seen', () => received('after').length === 1, 20_000);
@@ -180,7 +210,10 @@ describe('circuit-breaker node', () => {
   test('bad configuration and bad outcomes name what is wrong', async () => {
     await helper.load(modules(), flow({ thresholdType: 'rate', rate: 150 }));
     assert.equal(lastStatus(helper.getNode('cb'))?.text, 'circuit-breaker.status.badConfig');
-    assert.ok(errorsOf(helper.getNode('cb')).some((e) => /circuit breaker rate: must be a percentage in \(0, 100\], got 150/.test(e)), errorsOf(helper.getNode('cb')).join('\n'));
+    assert.ok(
+      errorsOf(helper.getNode('cb')).some((e) => /circuit breaker rate: must be a percentage in \(0, 100\], got 150/.test(e)),
+      errorsOf(helper.getNode('cb')).join('\n'),
+    );
     await helper.unload();
     await helper.load(modules(), flow({ openTimeout: 30, maxOpenTimeout: 10 }));
     assert.ok(errorsOf(helper.getNode('cb')).some((e) => /maxOpenTimeout: must be >= the open timeout \(30 s\)/.test(e)));
@@ -189,7 +222,11 @@ describe('circuit-breaker node', () => {
     const cb = helper.getNode('cb');
     cb.receive({ payload: 1 });
     cb.receive({ payload: 2 });
-    const warnings = () => (cb.warn as { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> }).getCalls().filter((c) => c.thisValue === cb).map((c) => String(c.args[0]));
+    const warnings = () =>
+      (cb.warn as { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> })
+        .getCalls()
+        .filter((c) => c.thisValue === cb)
+        .map((c) => String(c.args[0]));
     await waitFor('warned about the missing watched node', () => warnings().some((w) => /watch: no node with id "ghost"/.test(w)));
     assert.equal(warnings().length, 1, 'warned once');
     cb.receive({ breaker: 'maybe' });

@@ -91,7 +91,10 @@ describe('CanScanDecoder (lib/can/decoded-scan.ts)', skipNoFixtures, () => {
     assert.equal(unknown.length, unknownCount);
     assert.equal(firstInvalid?.index, items.length - 2);
     assert.match(firstInvalid.error.message, /a CAN frame must be an object/);
-    assert.equal(scan.tags.length, ref.reduce((n, f) => n + Object.keys(f.signals).length, 0));
+    assert.equal(
+      scan.tags.length,
+      ref.reduce((n, f) => n + Object.keys(f.signals).length, 0),
+    );
     assertTags(scan.tags, decodedFrames, codec, undefined, 'lib scan');
     assertLatest(scan.payload, ref, codec, 'lib scan');
     // units per message present, copies of the DBC's
@@ -119,7 +122,14 @@ describe('CanScanDecoder (lib/can/decoded-scan.ts)', skipNoFixtures, () => {
     const short = new CanScanDecoder(moto, { device: '', labels: false }).decode([frameOf(a, 1), { ...frameOf(a, 2), data: Buffer.from([0]) }]);
     assert.equal(short.payload.ExampleMessage.Temperature, a.signals.Temperature, 'kept from the full frame');
     assert.equal(short.payload.ExampleMessage.Enable, 0, 'from the short frame');
-    assert.deepEqual(short.tags.slice(3).map((t) => t.name).sort(), ['AverageRadius', 'Enable'], 'the short frame has the signals that fit');
+    assert.deepEqual(
+      short.tags
+        .slice(3)
+        .map((t) => t.name)
+        .sort(),
+      ['AverageRadius', 'Enable'],
+      'the short frame has the signals that fit',
+    );
   });
 
   test('labels follow the latest value; an empty batch is an empty scan', () => {
@@ -133,7 +143,15 @@ describe('CanScanDecoder (lib/can/decoded-scan.ts)', skipNoFixtures, () => {
     const driving = decoder.decode([f(0, 0, 1), f(3, 20, 2)]);
     assert.deepEqual(driving.labels, { Gear: {} }, 'the label of an older value does not stay');
     assert.deepEqual(driving.payload, { Gear: { Selected: 3, Speed: 10 } });
-    assert.deepEqual(driving.tags.map((t) => [t.name, t.value, t.ts]), [['Selected', 0, 1000], ['Speed', 0, 1000], ['Selected', 3, 2000], ['Speed', 10, 2000]]);
+    assert.deepEqual(
+      driving.tags.map((t) => [t.name, t.value, t.ts]),
+      [
+        ['Selected', 0, 1000],
+        ['Speed', 0, 1000],
+        ['Selected', 3, 2000],
+        ['Speed', 10, 2000],
+      ],
+    );
     const empty: CanScan = decoder.decode([]);
     assert.deepEqual(empty, { payload: {}, tags: [], units: {}, labels: {}, frames: { count: 0, decoded: 0, unknown: 0, invalid: 0 } });
   });
@@ -215,19 +233,36 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
     assert.equal(sumOf(scans, 'invalid'), 0);
     assert.equal(sumOf(scans, 'count'), total + unknownAll);
     assert.ok(scans.length < total / 10, `frames travel in batches: ${scans.length} scans for ${total} frames`);
-    assert.equal(received('unknown').reduce((n, m) => n + (m.payload as unknown[]).length, 0), unknownAll, 'output 2 has every unknown and remote frame');
-    assert.ok(received('unknown').flatMap((m) => m.payload as Array<{ id: number; rtr: boolean }>).every((f) => f.id === UNKNOWN_ID || f.rtr));
+    assert.equal(
+      received('unknown').reduce((n, m) => n + (m.payload as unknown[]).length, 0),
+      unknownAll,
+      'output 2 has every unknown and remote frame',
+    );
+    assert.ok(
+      received('unknown')
+        .flatMap((m) => m.payload as Array<{ id: number; rtr: boolean }>)
+        .every((f) => f.id === UNKNOWN_ID || f.rtr),
+    );
 
     const codec = vwCodec();
     const allTags = scans.flatMap((m) => m.tags as TagSample[]);
-    assert.equal(allTags.length, played.reduce((n, p) => n + Object.keys(p.ref.signals).length, 0), 'one tag per decoded signal');
+    assert.equal(
+      allTags.length,
+      played.reduce((n, p) => n + Object.keys(p.ref.signals).length, 0),
+      'one tag per decoded signal',
+    );
     assertTags(allTags, played, codec, undefined, 'pipeline');
     // Each scan holds the next frames.decoded known frames of the log, in order.
     let at = 0;
     scans.forEach((m, b) => {
       const n = (m.frames as CanScanFrames).decoded;
       assert.equal(m.topic, 'replay', 'the topic can-in gave the batch: its interface name');
-      assertLatest(m.payload as Record<string, Record<string, unknown>>, played.slice(at, at + n).map((p) => p.ref), codec, `scan ${b}`);
+      assertLatest(
+        m.payload as Record<string, Record<string, unknown>>,
+        played.slice(at, at + n).map((p) => p.ref),
+        codec,
+        `scan ${b}`,
+      );
       at += n;
     });
     assert.equal(at, total);
@@ -253,7 +288,10 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
     const dec = helper.getNode('dec');
     assert.equal(lastStatus(dec)?.text, 'dbc-decode.status.ready');
     // a batch with an unknown frame and two invalid items between the good ones
-    dec.receive({ topic: 'bus', payload: [{ id: 256, extended: false, data: Buffer.from([0, 4]), ts: 10 }, { id: 5, data: [1] }, 'nope', { id: 256, data: [300, 1] }, { id: 256, data: '0308', ts: 11 }] });
+    dec.receive({
+      topic: 'bus',
+      payload: [{ id: 256, extended: false, data: Buffer.from([0, 4]), ts: 10 }, { id: 5, data: [1] }, 'nope', { id: 256, data: [300, 1] }, { id: 256, data: '0308', ts: 11 }],
+    });
     await waitFor('scan', () => received('sink').length === 1 && received('unknown').length === 1);
     await waitFor('batch error', () => errorsOf(dec).some((e) => /msg\.payload\[2\] is not a CAN frame: a CAN frame must be an object.*\(and 1 more invalid frames in this batch\)/.test(e)));
     const [scan] = received('sink');
@@ -262,8 +300,14 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
     assert.deepEqual(scan.labels, { Gear: {} });
     assert.deepEqual(scan.units, { Gear: { Speed: 'km/h' } });
     assert.deepEqual(scan.frames, { count: 5, decoded: 2, unknown: 1, invalid: 2 });
-    assert.deepEqual((scan.tags as TagSample[]).map((t) => `${t.device}/${t.name}=${String(t.value)}@${t.ts}`), ['gearbox/Selected=0@10000', 'gearbox/Speed=2@10000', 'gearbox/Selected=3@11000', 'gearbox/Speed=4@11000']);
-    assert.deepEqual((received('unknown')[0].payload as Array<{ id: number }>).map((f) => f.id), [5]);
+    assert.deepEqual(
+      (scan.tags as TagSample[]).map((t) => `${t.device}/${t.name}=${String(t.value)}@${t.ts}`),
+      ['gearbox/Selected=0@10000', 'gearbox/Speed=2@10000', 'gearbox/Selected=3@11000', 'gearbox/Speed=4@11000'],
+    );
+    assert.deepEqual(
+      (received('unknown')[0].payload as Array<{ id: number }>).map((f) => f.id),
+      [5],
+    );
     assert.equal(received('unknown')[0].topic, 'bus');
 
     // a single frame is a batch of one and keeps the input message's other properties
@@ -277,7 +321,13 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
 
     // a lone unknown frame goes to output 2 only; a batch of unknown frames still gives its (empty) scan
     dec.receive({ payload: { id: 7, data: [] }, topic: 'lone' });
-    dec.receive({ payload: [{ id: 7, data: [] }, { id: 8, data: [] }], topic: 'both' });
+    dec.receive({
+      payload: [
+        { id: 7, data: [] },
+        { id: 8, data: [] },
+      ],
+      topic: 'both',
+    });
     await waitFor('unknown', () => received('unknown').length === 3 && received('sink').length === 3);
     assert.equal(received('unknown')[1].topic, 'lone');
     assert.equal((received('unknown')[2].payload as unknown[]).length, 2);
@@ -322,7 +372,13 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
 
   test('50 redeploys of a batch pipeline leave no timers, handles, listeners or health entries', async () => {
     const small = join(dir, 'small.log');
-    writeFileSync(small, reference.slice(0, 40).map((f, i) => `(${(1 + i / 100).toFixed(6)}) can0 ${f.extended ? f.id.toString(16).padStart(8, '0') : f.id.toString(16).padStart(3, '0')}#${f.data}`).join('\n') + '\n');
+    writeFileSync(
+      small,
+      reference
+        .slice(0, 40)
+        .map((f, i) => `(${(1 + i / 100).toFixed(6)}) can0 ${f.extended ? f.id.toString(16).padStart(8, '0') : f.id.toString(16).padStart(3, '0')}#${f.data}`)
+        .join('\n') + '\n',
+    );
     const events = (helper as unknown as { _events: EventEmitter })._events;
     const flow = pipeline({}, 2).map((n) => (n.id === 'bus' ? { ...n, file: small } : n));
     const resources = () => {

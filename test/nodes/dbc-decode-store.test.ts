@@ -43,7 +43,19 @@ function countWrites(store: any): number[] {
 
 describe('dbc-decode: store option', () => {
   let dir: string;
-  const decoder = (extra: Record<string, unknown> = {}) => ({ id: 'dec', type: 'dbc-decode', dbcSource: 'text', dbcText: DBC, output: 'batch', device: 'car', unknown: 'drop', outputs: 1, store: 'store1', wires: [['sink']], ...extra });
+  const decoder = (extra: Record<string, unknown> = {}) => ({
+    id: 'dec',
+    type: 'dbc-decode',
+    dbcSource: 'text',
+    dbcText: DBC,
+    output: 'batch',
+    device: 'car',
+    unknown: 'drop',
+    outputs: 1,
+    store: 'store1',
+    wires: [['sink']],
+    ...extra,
+  });
   const store = (extra: Record<string, unknown> = {}) => ({ id: 'store1', type: 'tag-store', name: 'can tags', persist: false, maxAge: 0, maxAgeRules: '', userTags: '', ...extra });
   const sink = { id: 'sink', type: 'test-collect' };
 
@@ -106,8 +118,16 @@ describe('dbc-decode: store option', () => {
   test('a store that does not exist is named at deploy; inputs fail with the reason', async () => {
     await helper.load(modules(), [decoder({ store: 'gone' }), sink]);
     const dec = helper.getNode('dec');
-    assert.ok(errorsOf(dec).some((e) => /store: tag-store gone not found/.test(e)), errorsOf(dec).join('\n'));
-    assert.equal(healthRegistry().list().find((e) => e.id === 'dec')?.state, 'down');
+    assert.ok(
+      errorsOf(dec).some((e) => /store: tag-store gone not found/.test(e)),
+      errorsOf(dec).join('\n'),
+    );
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'dec')?.state,
+      'down',
+    );
   });
 
   test('SQLite store: a decoded batch reaches the file', needPeers(SQLITE_PEER()), async () => {
@@ -119,11 +139,14 @@ describe('dbc-decode: store option', () => {
     const db = await secondConnection(file);
     try {
       const rows = await db.all('SELECT name, value, quality, ts, unit FROM tag_values WHERE device = ? ORDER BY name', ['car']);
-      assert.deepEqual(rows.map((r) => [r.name, JSON.parse(String(r.value)), r.quality, Number(r.ts)]), [
-        ['Rpm', 3000, 'good', 201000],
-        ['Selected', 2, 'good', 200000],
-        ['Speed', 20, 'good', 200000],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.name, JSON.parse(String(r.value)), r.quality, Number(r.ts)]),
+        [
+          ['Rpm', 3000, 'good', 201000],
+          ['Selected', 2, 'good', 200000],
+          ['Speed', 20, 'good', 200000],
+        ],
+      );
     } finally {
       await db.close();
     }
@@ -143,6 +166,11 @@ describe('dbc-decode: store option', () => {
       await helper.unload();
     }
     assert.deepEqual(await settleTo(baseline), []);
-    assert.equal(healthRegistry().list().filter((e) => e.id === 'dec' || e.id === 'store1').length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.id === 'dec' || e.id === 'store1').length,
+      0,
+    );
   });
 });

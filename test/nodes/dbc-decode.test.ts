@@ -31,35 +31,54 @@ describe('dbc-decode', () => {
   });
 
   const decoder = (props: Record<string, unknown>, outputs = 1) => [
-    { id: 'dec', type: 'dbc-decode', dbcSource: 'file', dbcFile: MOTOHAWK, output: 'message', labels: false, device: '', unknown: 'drop', outputs, wires: outputs === 2 ? [['sink'], ['unknown']] : [['sink']], ...props },
+    {
+      id: 'dec',
+      type: 'dbc-decode',
+      dbcSource: 'file',
+      dbcFile: MOTOHAWK,
+      output: 'message',
+      labels: false,
+      device: '',
+      unknown: 'drop',
+      outputs,
+      wires: outputs === 2 ? [['sink'], ['unknown']] : [['sink']],
+      ...props,
+    },
     { id: 'sink', type: 'test-collect' },
     { id: 'unknown', type: 'test-collect' },
   ];
 
   test('values as a person reads them: scaling precision and float32, or the exact decode when asked', async () => {
     const file = join(dir, 'readable.dbc');
-    writeFileSync(file, [
-      'VERSION ""', 'BU_: X',
-      'BO_ 256 Temps: 8 X',
-      ' SG_ ReturnTemp : 0|16@1+ (0.1,0) [0|6553.5] "degC" X',
-      ' SG_ Current : 16|16@1+ (0.01,0) [0|655.35] "A" X',
-      'BO_ 257 Flow: 4 X',
-      ' SG_ Rate : 0|32@1- (1,0) [0|0] "l/h" X',
-      'SIG_VALTYPE_ 257 Rate : 1;',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'VERSION ""',
+        'BU_: X',
+        'BO_ 256 Temps: 8 X',
+        ' SG_ ReturnTemp : 0|16@1+ (0.1,0) [0|6553.5] "degC" X',
+        ' SG_ Current : 16|16@1+ (0.01,0) [0|655.35] "A" X',
+        'BO_ 257 Flow: 4 X',
+        ' SG_ Rate : 0|32@1- (1,0) [0|0] "l/h" X',
+        'SIG_VALTYPE_ 257 Rate : 1;',
+        '',
+      ].join('\n'),
+    );
     const frame = () => {
       const temps = Buffer.alloc(8);
       temps.writeUInt16LE(518, 0);
       temps.writeUInt16LE(301, 2);
       const flow = Buffer.alloc(4);
       flow.writeFloatLE(24.1, 0);
-      return [{ id: 256, extended: false, data: temps }, { id: 257, extended: false, data: flow }];
+      return [
+        { id: 256, extended: false, data: temps },
+        { id: 257, extended: false, data: flow },
+      ];
     };
     for (const exact of [false, true]) {
       await helper.load(modules(), decoder({ dbcFile: file, exact, output: 'batch' }));
       helper.getNode('dec').receive({ payload: frame() });
-      const msg = await waitFor('scan', () => received('sink')[0]) as { payload: Record<string, Record<string, number>>; tags: Array<{ name: string; value: number }> };
+      const msg = (await waitFor('scan', () => received('sink')[0])) as { payload: Record<string, Record<string, number>>; tags: Array<{ name: string; value: number }> };
       const want = exact ? { ReturnTemp: 518 * 0.1, Current: 301 * 0.01, Rate: Math.fround(24.1) } : { ReturnTemp: 51.8, Current: 3.01, Rate: 24.1 };
       assert.deepEqual({ ...msg.payload.Temps, ...msg.payload.Flow }, want, `exact=${exact}`);
       assert.deepEqual(Object.fromEntries(msg.tags.map((t) => [t.name, t.value])), want, `exact=${exact}: tag samples`);
@@ -69,7 +88,10 @@ describe('dbc-decode', () => {
     await helper.load(modules(), decoder({ dbcFile: file, output: 'signal' }));
     helper.getNode('dec').receive({ payload: frame()[0] });
     await waitFor('signals', () => received('sink').length >= 2);
-    assert.deepEqual(received('sink').map((m) => m.payload), [51.8, 3.01]);
+    assert.deepEqual(
+      received('sink').map((m) => m.payload),
+      [51.8, 3.01],
+    );
   });
 
   test('a bad DBC file shows line:column in the status and names the place in the log', async () => {
@@ -78,8 +100,13 @@ describe('dbc-decode', () => {
     await helper.load(modules(), decoder({ dbcFile: file }));
     const dec = helper.getNode('dec');
     assert.deepEqual(lastStatus(dec), { fill: 'red', shape: 'ring', text: 'dbc-decode.status.dbcError 3:22' });
-    assert.ok(errorsOf(dec).some((e) => e.includes(`invalid DBC at ${file}:3:22: expected ")"`)), errorsOf(dec).join('\n'));
-    const health = healthRegistry().list().find((e) => e.id === 'dec')!;
+    assert.ok(
+      errorsOf(dec).some((e) => e.includes(`invalid DBC at ${file}:3:22: expected ")"`)),
+      errorsOf(dec).join('\n'),
+    );
+    const health = healthRegistry()
+      .list()
+      .find((e) => e.id === 'dec')!;
     assert.equal(health.state, 'down');
     assert.match(String(health.detail?.error), /:3:22:/);
     dec.receive({ payload: { id: 496, data: Buffer.alloc(8) } });
@@ -110,7 +137,11 @@ describe('dbc-decode', () => {
     assert.match(bad.body.error.message, /expected "\)"/);
     const file = await helper.request().post('/edgegw/dbc/check').send({ dbcSource: 'file', dbcFile: MOTOHAWK }).expect(200);
     assert.equal(file.body.ok, true);
-    const missing = await helper.request().post('/edgegw/dbc/check').send({ dbcSource: 'file', dbcFile: join(dir, 'none.dbc') }).expect(200);
+    const missing = await helper
+      .request()
+      .post('/edgegw/dbc/check')
+      .send({ dbcSource: 'file', dbcFile: join(dir, 'none.dbc') })
+      .expect(200);
     assert.equal(missing.body.ok, false);
     assert.match(missing.body.error.message, /file not found/);
     assert.equal(missing.body.error.line, undefined);
@@ -125,7 +156,13 @@ describe('dbc-decode', () => {
     dec.receive({ payload: { id: 0x100, extended: false, data: [1, 2] }, topic: 'x' });
     dec.receive({ payload: { id: 496, extended: false, rtr: true, dlc: 8, data: Buffer.alloc(0) }, topic: 'remote' });
     // a batch as can-in sends it, with unknown frames in between
-    dec.receive({ topic: 'bus', payload: ref.flatMap((f) => [{ id: f.id, extended: false, fd: false, data: Buffer.from(f.data, 'hex'), ts: 1000.5 }, { id: 0x7ff, extended: false, data: Buffer.alloc(0) }]) });
+    dec.receive({
+      topic: 'bus',
+      payload: ref.flatMap((f) => [
+        { id: f.id, extended: false, fd: false, data: Buffer.from(f.data, 'hex'), ts: 1000.5 },
+        { id: 0x7ff, extended: false, data: Buffer.alloc(0) },
+      ]),
+    });
     await waitFor('decoded', () => received('sink').length === 1 + ref.length);
     await waitFor('unknown', () => received('unknown').length === 3);
     const sink = received('sink');
@@ -148,7 +185,13 @@ describe('dbc-decode', () => {
     dec.receive({ payload: 'not a frame' });
     await waitFor('error', () => errorsOf(dec).some((e) => /msg\.payload is not a CAN frame: a CAN frame must be an object/.test(e)));
     const ok = expectedFrames('motohawk.dbc')[1];
-    dec.receive({ payload: [{ id: 496, data: 'zz' }, { id: ok.id, extended: false, data: Buffer.from(ok.data, 'hex') }, { id: 496, data: [300] }] });
+    dec.receive({
+      payload: [
+        { id: 496, data: 'zz' },
+        { id: ok.id, extended: false, data: Buffer.from(ok.data, 'hex') },
+        { id: 496, data: [300] },
+      ],
+    });
     await waitFor('batch error', () => errorsOf(dec).some((e) => /msg\.payload\[0\] is not a CAN frame: data "zz" is not a hex string.*\(and 1 more invalid frames in this batch\)/.test(e)));
     await waitFor('valid frame decoded', () => received('sink').length === 1);
     assertSignals(received('sink')[0].payload as Record<string, unknown>, ok.signals, 'valid frame of the batch');

@@ -21,9 +21,14 @@ const captureHttpNode = (RED: NodeAPI) => {
   httpNodeApp = (RED as unknown as { httpNode: http.RequestListener }).httpNode;
 };
 const modules = () => [
-  captureHttpNode, nodeModule('forward-target'), nodeModule('store-forward'),
-  core('common', '20-inject.js'), core('common', '21-debug.js'), core('common', '90-comment.js'),
-  core('function', '10-function.js'), core('network', '21-httpin.js'),
+  captureHttpNode,
+  nodeModule('forward-target'),
+  nodeModule('store-forward'),
+  core('common', '20-inject.js'),
+  core('common', '21-debug.js'),
+  core('common', '90-comment.js'),
+  core('function', '10-function.js'),
+  core('network', '21-httpin.js'),
 ];
 
 describe('forward-target-http example flow', () => {
@@ -41,7 +46,7 @@ describe('forward-target-http example flow', () => {
     rmSync(userDir, { recursive: true, force: true });
   });
 
-  test('scans arrive at the flow\'s own endpoint, every seq once and in order, no dead letters', needPeers(SQLITE_PEER()), async () => {
+  test("scans arrive at the flow's own endpoint, every seq once and in order, no dead letters", needPeers(SQLITE_PEER()), async () => {
     server = http.createServer((req, res) => httpNodeApp!(req, res));
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;

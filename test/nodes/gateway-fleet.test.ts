@@ -83,11 +83,24 @@ describe('ha-discovery node', () => {
       { id: 'out', z: 'tab', type: 'test-collect' },
     ]);
     const ha = helper.getNode('ha');
-    ha.receive(scan('meter', [['voltage_l1', 230, 'V'], ['pump', true]]));
+    ha.receive(
+      scan('meter', [
+        ['voltage_l1', 230, 'V'],
+        ['pump', true],
+      ]),
+    );
     await waitFor('three configs', () => received('out').length === 3, 20000);
-    assert.deepEqual(received('out').map((m) => m.topic), ['homeassistant/sensor/gw_gateway_uptime/config', 'homeassistant/sensor/gw_meter_voltage_l1/config', 'homeassistant/binary_sensor/gw_meter_pump/config']);
+    assert.deepEqual(
+      received('out').map((m) => m.topic),
+      ['homeassistant/sensor/gw_gateway_uptime/config', 'homeassistant/sensor/gw_meter_voltage_l1/config', 'homeassistant/binary_sensor/gw_meter_pump/config'],
+    );
     assert.ok(received('out').every((m) => m.retain === true && m.qos === 1));
-    ha.receive(scan('meter', [['voltage_l1', 231, 'V'], ['pump', false]]));
+    ha.receive(
+      scan('meter', [
+        ['voltage_l1', 231, 'V'],
+        ['pump', false],
+      ]),
+    );
     ha.receive({ payload: 'no tags' });
     await waitFor('the error', () => errorsOf(ha).length > 0, 20000);
     assert.match(errorsOf(ha).join('\n'), /carries no tag samples/);
@@ -98,23 +111,31 @@ describe('ha-discovery node', () => {
     broker = await startMosquitto();
     // Node-RED's own mqtt nodes, as a user wires them
     const coreMqtt = require('@node-red/nodes/core/network/10-mqtt.js');
-    await helper.load([...modules(), coreMqtt], [
-      { id: 'tab', type: 'tab', label: 'ha' },
-      { id: 'ha', z: 'tab', type: 'ha-discovery', gatewayId: 'gwnode', wires: [['pub']] },
-      { id: 'pub', z: 'tab', type: 'mqtt out', broker: 'b', topic: '', qos: '', retain: '' },
-      { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-    ]);
+    await helper.load(
+      [...modules(), coreMqtt],
+      [
+        { id: 'tab', type: 'tab', label: 'ha' },
+        { id: 'ha', z: 'tab', type: 'ha-discovery', gatewayId: 'gwnode', wires: [['pub']] },
+        { id: 'pub', z: 'tab', type: 'mqtt out', broker: 'b', topic: '', qos: '', retain: '' },
+        { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+      ],
+    );
     await waitFor('mqtt out connected', () => (helper.getNode('b') as unknown as { connected?: boolean }).connected === true, 20000);
     helper.getNode('ha').receive(scan('meter', [['import_energy', 12, 'kWh']]));
     const got = new Map<string, { retain: boolean; body: any }>();
-    await waitFor('retained configs', async () => {
-      const sub = await mqtt.connectAsync(broker!.url);
-      sub.on('message', (topic, body, packet) => got.set(topic, { retain: packet.retain, body: JSON.parse(body.toString()) }));
-      await sub.subscribeAsync('homeassistant/#', { qos: 1 });
-      await new Promise((r) => setTimeout(r, 300));
-      await sub.endAsync();
-      return got.size === 2;
-    }, 20000, 100);
+    await waitFor(
+      'retained configs',
+      async () => {
+        const sub = await mqtt.connectAsync(broker!.url);
+        sub.on('message', (topic, body, packet) => got.set(topic, { retain: packet.retain, body: JSON.parse(body.toString()) }));
+        await sub.subscribeAsync('homeassistant/#', { qos: 1 });
+        await new Promise((r) => setTimeout(r, 300));
+        await sub.endAsync();
+        return got.size === 2;
+      },
+      20000,
+      100,
+    );
     const e = got.get('homeassistant/sensor/gwnode_meter_import_energy/config')!;
     assert.equal(e.retain, true);
     assert.equal(e.body.device_class, 'energy');

@@ -40,9 +40,41 @@ describe('hostile input reaching Catch nodes', () => {
 
   const flow = () => [
     { id: 'tab1', type: 'tab', label: 'hostile' },
-    { id: 'srv', type: 'modbus-server', z: 'tab1', x: 100, y: 300, name: 'plc', transport: 'tcp', host: '127.0.0.1', port, units: '1', coilSize: 10, discreteSize: 10, holdingSize: 20, inputSize: 10, tags: TAGS, wires: [[]] },
+    {
+      id: 'srv',
+      type: 'modbus-server',
+      z: 'tab1',
+      x: 100,
+      y: 300,
+      name: 'plc',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port,
+      units: '1',
+      coilSize: 10,
+      discreteSize: 10,
+      holdingSize: 20,
+      inputSize: 10,
+      tags: TAGS,
+      wires: [[]],
+    },
     { id: 'conn', type: 'modbus-connection', name: 'line', transport: 'tcp', host: '127.0.0.1', port, timeoutMs: 3000, reconnectMinMs: 50, reconnectMaxMs: 200 },
-    { id: 'dev', type: 'modbus-device', z: 'tab1', x: 200, y: 100, name: 'boiler', connection: 'conn', device: 'boiler', unit: 1, tags: TAGS, groups: [{ name: 'default', interval: 200 }], output: 'scan', parseJson: true, wires: [[]] },
+    {
+      id: 'dev',
+      type: 'modbus-device',
+      z: 'tab1',
+      x: 200,
+      y: 100,
+      name: 'boiler',
+      connection: 'conn',
+      device: 'boiler',
+      unit: 1,
+      tags: TAGS,
+      groups: [{ name: 'default', interval: 200 }],
+      output: 'scan',
+      parseJson: true,
+      wires: [[]],
+    },
     { id: 'catch', type: 'catch', z: 'tab1', x: 100, y: 200, name: 'errors', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab1', x: 300, y: 200 },
   ];
@@ -121,7 +153,12 @@ describe('hostile input reaching Catch nodes', () => {
   });
 
   test('modbus-device: a burst of 2,000 commands ends at the last value, every command completes, polling stays good', async () => {
-    await helper.load([nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), catchModule], flow().map((n) => (n.id === 'dev' ? { ...n, wires: [['scans']] } : n)).concat([{ id: 'scans', type: 'helper', z: 'tab1', x: 400, y: 100 }]));
+    await helper.load(
+      [nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), catchModule],
+      flow()
+        .map((n) => (n.id === 'dev' ? { ...n, wires: [['scans']] } : n))
+        .concat([{ id: 'scans', type: 'helper', z: 'tab1', x: 400, y: 100 }]),
+    );
     const server = (helper.getNode('srv') as unknown as { server: ModbusServer }).server;
     const scans: any[] = [];
     helper.getNode('scans').on('input', (m: any) => scans.push(m));
@@ -139,10 +176,14 @@ describe('hostile input reaching Catch nodes', () => {
       const by = new Map(m.values.filter((v) => v.labels.node === 'dev').map((v) => [String(v.labels.outcome), v.value]));
       return by;
     };
-    await waitFor('every command has an outcome', async () => {
-      const by = await counts();
-      return (by.get('ok') ?? 0) + (by.get('superseded') ?? 0) === 2000;
-    }, 30000);
+    await waitFor(
+      'every command has an outcome',
+      async () => {
+        const by = await counts();
+        return (by.get('ok') ?? 0) + (by.get('superseded') ?? 0) === 2000;
+      },
+      30000,
+    );
     const by = await counts();
     assert.ok((by.get('superseded') ?? 0) > 1900, `most commands collapsed: ${JSON.stringify([...by])}`);
     assert.equal(by.get('failed') ?? 0, 0);

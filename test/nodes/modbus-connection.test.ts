@@ -56,11 +56,16 @@ describe('modbus-connection node', () => {
     ]);
     const c1 = helper.getNode('c1') as ModbusConnectionNode;
     assert.equal(c1.line, undefined);
-    assert.ok(errorsOf(c1).some((e) => /modbus-connection\.errors\.badConfig: Modbus line option transport\.host: is required/.test(e)), errorsOf(c1).join('\n'));
+    assert.ok(
+      errorsOf(c1).some((e) => /modbus-connection\.errors\.badConfig: Modbus line option transport\.host: is required/.test(e)),
+      errorsOf(c1).join('\n'),
+    );
     assert.ok(errorsOf(helper.getNode('c2')).some((e) => /transport\.parity: must be none, even or odd, got "mark"/.test(e)));
     assert.ok(errorsOf(helper.getNode('c3')).some((e) => /reconnect\.maxMs: must be >= reconnect\.minMs/.test(e)));
     assert.deepEqual(lastStatus(helper.getNode('cl')), { fill: 'red', shape: 'ring', text: 'modbus-connection.status.badConfig' });
-    const h = healthRegistry().list().find((e) => e.id === 'c1');
+    const h = healthRegistry()
+      .list()
+      .find((e) => e.id === 'c1');
     assert.equal(h?.state, 'down');
   });
 
@@ -76,7 +81,12 @@ describe('modbus-connection node', () => {
       await helper.load(modules(), [conn({ port: (srv.address() as { port: number }).port })]);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(accepted, 0);
-      assert.equal(healthRegistry().list().filter((e) => e.id === 'conn').length, 0);
+      assert.equal(
+        healthRegistry()
+          .list()
+          .filter((e) => e.id === 'conn').length,
+        0,
+      );
     } finally {
       await helper.unload();
       await new Promise<void>((r) => srv.close(() => r()));
@@ -91,11 +101,25 @@ describe('modbus-connection node', () => {
     await waitFor('client connected', () => lastStatus(helper.getNode('client'))?.text === 'modbus-connection.status.connected', 30_000);
     assert.deepEqual(lastStatus(helper.getNode('client')), { fill: 'green', shape: 'dot', text: 'modbus-connection.status.connected' });
     assert.deepEqual(c.statusText(), { fill: 'green', shape: 'dot', text: 'modbus-connection.status.connected' });
-    await waitFor('health per unit', () => healthRegistry().list().some((e) => e.id === 'conn/unit/2'), 30_000);
-    const line = healthRegistry().list().find((e) => e.id === 'conn');
+    await waitFor(
+      'health per unit',
+      () =>
+        healthRegistry()
+          .list()
+          .some((e) => e.id === 'conn/unit/2'),
+      30_000,
+    );
+    const line = healthRegistry()
+      .list()
+      .find((e) => e.id === 'conn');
     assert.equal(line?.state, 'ok');
     assert.equal(line?.name, 'plc line');
-    assert.equal(healthRegistry().list().find((e) => e.id === 'conn/unit/1')?.state, 'ok');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'conn/unit/1')?.state,
+      'ok',
+    );
     assert.match(await metricsRegistry().metrics(), /edgegw_modbus_requests_total\{line="plc line",unit="1",fc="3"\} 1/);
   });
 
@@ -113,15 +137,30 @@ describe('modbus-connection node', () => {
       await waitFor('breaker status', () => lastStatus(helper.getNode('client2'))?.text === 'modbus-connection.status.breakerOpen', 30_000);
       assert.deepEqual(lastStatus(helper.getNode('client2')), { fill: 'red', shape: 'ring', text: 'modbus-connection.status.breakerOpen' });
       assert.equal(lastStatus(helper.getNode('client1'))?.text, 'modbus-connection.status.connected', 'unit 1 is not affected');
-      assert.equal(healthRegistry().list().find((e) => e.id === 'conn/unit/2')?.state, 'down');
-      assert.equal(healthRegistry().list().find((e) => e.id === 'conn')?.state, 'degraded');
+      assert.equal(
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'conn/unit/2')?.state,
+        'down',
+      );
+      assert.equal(
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'conn')?.state,
+        'degraded',
+      );
     } finally {
       await server!.silence(2, false);
     }
     await server!.kill();
     try {
       await waitFor('reconnecting status', () => statuses(helper.getNode('client1')).some((s) => s.text === 'modbus-connection.status.reconnecting'), 30_000);
-      assert.equal(healthRegistry().list().find((e) => e.id === 'conn')?.state, 'down');
+      assert.equal(
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'conn')?.state,
+        'down',
+      );
     } finally {
       await server!.start();
     }
@@ -143,7 +182,12 @@ describe('modbus-connection node', () => {
     }
     assert.deepEqual(await settleTo(baseline), []);
     assert.equal(process.listenerCount('exit') + process.listenerCount('uncaughtException'), listenersBefore);
-    assert.equal(healthRegistry().list().filter((e) => e.id === 'conn' || e.id.startsWith('conn/')).length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.id === 'conn' || e.id.startsWith('conn/')).length,
+      0,
+    );
     assert.doesNotMatch(await metricsRegistry().metrics(), /line="redeploy"/);
   });
   test('en-US and ru carry the same messages with the same placeholders, and help in both', () => {

@@ -24,27 +24,64 @@ level,holding,1,uint16,,,,mm,rw,fast
 serial,holding,10,uint32,,,,,r,fast
 ghost,holding,150,uint16,,,,,r,fast
 `;
-const IDENTITY_TAGS = TAGS.split('\n').filter((l) => !l.startsWith('ghost')).join('\n');
+const IDENTITY_TAGS = TAGS.split('\n')
+  .filter((l) => !l.startsWith('ghost'))
+  .join('\n');
 
 const catchModule = require(require.resolve('@node-red/nodes/core/common/25-catch.js'));
 const modules = () => [nodeModule('modbus-connection'), nodeModule('modbus-device'), nodeModule('tag-store'), catchModule];
 
 function calls(node: any, method: 'status' | 'error' | 'warn'): unknown[][] {
-  return node[method].getCalls().filter((c: any) => c.thisValue === node).map((c: any) => c.args);
+  return node[method]
+    .getCalls()
+    .filter((c: any) => c.thisValue === node)
+    .map((c: any) => c.args);
 }
 
 describe('modbus-device: store option and identity check', needPeers(PEER.pymodbus()), () => {
   let peer: TypedPeer;
   let dir: string;
   const tab = { id: 'tab1', type: 'tab', label: 'modbus' };
-  const conn = () => ({ id: 'conn1', type: 'modbus-connection', name: 'store line', transport: 'tcp', host: '127.0.0.1', port: peer.port, timeoutMs: 3000, reconnectMinMs: 50, reconnectMaxMs: 200, unitBackoffMinMs: 20, unitBackoffMaxMs: 50 });
+  const conn = () => ({
+    id: 'conn1',
+    type: 'modbus-connection',
+    name: 'store line',
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: peer.port,
+    timeoutMs: 3000,
+    reconnectMinMs: 50,
+    reconnectMaxMs: 200,
+    unitBackoffMinMs: 20,
+    unitBackoffMaxMs: 50,
+  });
   const device = (extra: Record<string, unknown> = {}) => ({
-    id: 'dev', type: 'modbus-device', z: 'tab1', x: 200, y: 100, name: 'meter', connection: 'conn1', device: 'meter1', unit: 1, notation: 'zero',
-    tags: TAGS, groups: [{ name: 'fast', interval: 40 }], output: 'rbe', maxGap: 10, maxRegisters: 125, maxBits: 2000, store: 'store1', wires: [['out']], ...extra,
+    id: 'dev',
+    type: 'modbus-device',
+    z: 'tab1',
+    x: 200,
+    y: 100,
+    name: 'meter',
+    connection: 'conn1',
+    device: 'meter1',
+    unit: 1,
+    notation: 'zero',
+    tags: TAGS,
+    groups: [{ name: 'fast', interval: 40 }],
+    output: 'rbe',
+    maxGap: 10,
+    maxRegisters: 125,
+    maxBits: 2000,
+    store: 'store1',
+    wires: [['out']],
+    ...extra,
   });
   const store = (extra: Record<string, unknown> = {}) => ({ id: 'store1', type: 'tag-store', name: 'plant', persist: false, maxAge: 0, maxAgeRules: '', userTags: '', ...extra });
   const out = { id: 'out', type: 'helper', z: 'tab1', x: 400, y: 100 };
-  const catcher = [{ id: 'catch1', type: 'catch', z: 'tab1', x: 100, y: 200, scope: null, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper', z: 'tab1', x: 300, y: 200 }];
+  const catcher = [
+    { id: 'catch1', type: 'catch', z: 'tab1', x: 100, y: 200, scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab1', x: 300, y: 200 },
+  ];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edgegw-producers-'));
@@ -104,7 +141,10 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
     const db = await secondConnection(file);
     try {
       const rows = await db.all('SELECT name, value, quality, ts, unit, source FROM tag_values WHERE device = ? ORDER BY name', ['meter1']);
-      assert.deepEqual(rows.map((r) => r.name), ['ghost', 'level', 'serial', 'temp']);
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        ['ghost', 'level', 'serial', 'temp'],
+      );
       const byName = new Map(rows.map((r) => [r.name, r]));
       assert.equal(byName.get('temp')!.quality, 'good');
       assert.equal(JSON.parse(String(byName.get('temp')!.value)), 23);
@@ -131,7 +171,9 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
       assert.equal(sample.value, null, t);
     }
     await waitFor('red status naming the mismatch', () => calls(node, 'status').some(([st]: any) => st.fill === 'red' && st.text === 'modbus-device.status.error'));
-    const health = healthRegistry().list().find((e) => e.id === 'dev')!;
+    const health = healthRegistry()
+      .list()
+      .find((e) => e.id === 'dev')!;
     assert.equal(health.state, 'down');
     assert.equal(health.detail?.lastError, expected);
     assert.equal((health.detail?.identity as { verdict: string }).verdict, 'mismatch');
@@ -146,7 +188,13 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
     await peer.encode(1, 'holding', 10, 'uint32', 'ABCD', 12345);
     await waitFor('the device recovers', () => (s.read('meter1/temp') as TagSample).quality === 'good');
     assert.equal((s.read('meter1/temp') as TagSample).value, 21.5);
-    await waitFor('health ok', () => healthRegistry().list().find((e) => e.id === 'dev')?.state === 'ok');
+    await waitFor(
+      'health ok',
+      () =>
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'dev')?.state === 'ok',
+    );
     await waitFor('green status', () => calls(node, 'status').some(([st]: any) => st.fill === 'green'));
     node.receive({ topic: 'level', payload: 7 });
     await waitFor('the command now reaches the device', async () => (await peer.get(1, 'holding', 1, 1))[0] === 7);
@@ -162,7 +210,10 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
     for (const [extra, pattern] of cases) {
       await helper.load(modules(), [tab, conn(), device({ store: '', ...extra }), out]);
       const errors = calls(helper.getNode('dev'), 'error').map(([m]) => String(m));
-      assert.ok(errors.some((m) => pattern.test(m)), `${pattern}: ${errors.join('\n')}`);
+      assert.ok(
+        errors.some((m) => pattern.test(m)),
+        `${pattern}: ${errors.join('\n')}`,
+      );
       await helper.unload();
     }
   });
@@ -180,6 +231,11 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
       await helper.unload();
     }
     assert.deepEqual(await settleTo(baseline), []);
-    assert.equal(healthRegistry().list().filter((e) => e.id === 'dev' || e.id === 'store1').length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.id === 'dev' || e.id === 'store1').length,
+      0,
+    );
   });
 });

@@ -33,14 +33,30 @@ function collect(id: string): Seen {
 
 /** The arguments of every call a node made to one of its (spied) methods. */
 function calls(node: any, method: 'status' | 'error' | 'log' | 'warn'): unknown[][] {
-  return node[method].getCalls().filter((c: any) => c.thisValue === node).map((c: any) => c.args);
+  return node[method]
+    .getCalls()
+    .filter((c: any) => c.thisValue === node)
+    .map((c: any) => c.args);
 }
 
 describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   let peer: TypedPeer;
   // A generous request timeout: pymodbus on a loaded 2-core machine can take well over 300 ms to
   // answer, and these tests assert good quality. The silent-unit test sets its own short timeout.
-  const conn = (extra: Record<string, unknown> = {}) => ({ id: 'conn1', type: 'modbus-connection', name: 'plant line', transport: 'tcp', host: '127.0.0.1', port: peer.port, timeoutMs: 3000, reconnectMinMs: 50, reconnectMaxMs: 200, unitBackoffMinMs: 20, unitBackoffMaxMs: 50, ...extra });
+  const conn = (extra: Record<string, unknown> = {}) => ({
+    id: 'conn1',
+    type: 'modbus-connection',
+    name: 'plant line',
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: peer.port,
+    timeoutMs: 3000,
+    reconnectMinMs: 50,
+    reconnectMaxMs: 200,
+    unitBackoffMinMs: 20,
+    unitBackoffMaxMs: 50,
+    ...extra,
+  });
   const device = (id: string, extra: Record<string, unknown> = {}) => ({
     id,
     type: 'modbus-device',
@@ -53,7 +69,10 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     unit: 1,
     notation: 'zero',
     tags: TAGS,
-    groups: [{ name: 'fast', interval: 40 }, { name: 'slow', interval: 80 }],
+    groups: [
+      { name: 'fast', interval: 40 },
+      { name: 'slow', interval: 80 },
+    ],
     output: 'both',
     maxGap: 10,
     maxRegisters: 125,
@@ -102,23 +121,41 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     // the test helper has no message catalogs: RED._ gives the key (the locale test checks the texts)
     await waitFor('status polling', () => calls(node, 'status').some(([s]: any) => s.text === 'modbus-device.status.polling' && s.fill === 'green'));
     // health and metrics while it runs
-    const h = healthRegistry().list().find((e) => e.id === 'a');
+    const h = healthRegistry()
+      .list()
+      .find((e) => e.id === 'a');
     assert.equal(h?.state, 'ok');
     assert.equal(h?.detail?.tags, 4);
     const metrics = await metricsRegistry().metrics();
     assert.match(metrics, /edgegw_modbus_device_tags\{device="plc-a",node="a",quality="good"\} 4/);
     assert.match(metrics, /edgegw_modbus_device_cycles_total\{device="plc-a",node="a",group="fast"\} \d+/);
     await helper.unload();
-    assert.equal(healthRegistry().list().find((e) => e.id === 'a'), undefined, 'health entry removed on close');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'a'),
+      undefined,
+      'health entry removed on close',
+    );
     assert.doesNotMatch(await metricsRegistry().metrics(), /node="a"/, 'metric labels removed on close');
   });
 
   test('a bad tag table is refused at deploy, naming line, tag and field; the node stays inert', async () => {
     const bad = 'name,area,address,type\nok,holding,0,uint16\nbroken,holding,1,flot32\n';
-    await helper.load(modules(), [tab, conn(), device('bad', { tags: bad }), ...outs('bad'), { id: 'catch1', type: 'catch', z: 'tab1', x: 100, y: 200, scope: null, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper', z: 'tab1', x: 300, y: 200 }]);
+    await helper.load(modules(), [
+      tab,
+      conn(),
+      device('bad', { tags: bad }),
+      ...outs('bad'),
+      { id: 'catch1', type: 'catch', z: 'tab1', x: 100, y: 200, scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'tab1', x: 300, y: 200 },
+    ]);
     const node = helper.getNode('bad');
     const errors = calls(node, 'error').map(([m]) => String(m));
-    assert.ok(errors.some((m) => m.includes("tags: line 3, tag 'broken', field 'type': 'flot32' is not a type")), errors.join('\n'));
+    assert.ok(
+      errors.some((m) => m.includes("tags: line 3, tag 'broken', field 'type': 'flot32' is not a type")),
+      errors.join('\n'),
+    );
     assert.ok(calls(node, 'status').some(([s]: any) => s.fill === 'red' && s.text === 'modbus-device.status.badConfig'));
     const caught = collect('caught');
     node.receive({ topic: 'ok', payload: 1 });
@@ -160,7 +197,15 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
       return regs[0] === 0xffc9 && regs[1] === 43 && coil[0] === true;
     });
     const records = sharedAuditLog().recent().slice(auditBefore);
-    assert.deepEqual(records.map((r) => [r.tag, r.new, r.ok]), [['temp', -5.5, true], ['level', 42, true], ['run', true, true], ['level', 43, true]]);
+    assert.deepEqual(
+      records.map((r) => [r.tag, r.new, r.ok]),
+      [
+        ['temp', -5.5, true],
+        ['level', 42, true],
+        ['run', true, true],
+        ['level', 43, true],
+      ],
+    );
     assert.equal(records[0].old, 10);
     assert.equal(records[0].device, 'plc-w');
     assert.match(records[0].actor, /^flow:tab1\/node:w/);
@@ -199,7 +244,12 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     const texts = () => calls(node, 'status').map(([s]: any) => s.text as string);
     await waitFor('error status', () => texts().includes('modbus-device.status.error'), 10000);
     await waitFor('breaker open status', () => texts().includes('modbus-device.status.breakerOpen'), 10000);
-    assert.equal(healthRegistry().list().find((e) => e.id === 's')?.state, 'down');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 's')?.state,
+      'down',
+    );
   });
 
   test('100 redeploys of a device leave no timer, socket or listener behind', async () => {
@@ -210,7 +260,18 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     };
     await new Promise((r) => setTimeout(r, 100));
     const baseline = resources();
-    const flow = (i: number) => [tab, conn(), device('a', { groups: [{ name: 'fast', interval: 5 + (i % 3) }, { name: 'slow', interval: 20 }] }), device('b', { unit: 2 }), ...outs('a', 'b')];
+    const flow = (i: number) => [
+      tab,
+      conn(),
+      device('a', {
+        groups: [
+          { name: 'fast', interval: 5 + (i % 3) },
+          { name: 'slow', interval: 20 },
+        ],
+      }),
+      device('b', { unit: 2 }),
+      ...outs('a', 'b'),
+    ];
     await helper.load(modules(), flow(0));
     const line = helper.getNode('conn1').line;
     const listeners = line.listenerCount('state');
@@ -224,11 +285,20 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     const seen = collect('out-a');
     await waitFor('the last deploy polls', () => seen.msgs.length > 0);
     await helper.unload();
-    await waitFor('resources back to the baseline', () => {
-      const now = resources();
-      return ['Timeout', 'TCPSocketWrap', 'TCPWRAP', 'TTYWrap'].every((k) => (now[k] ?? 0) <= (baseline[k] ?? 0));
-    }, 5000).catch(() => assert.deepEqual(resources(), baseline));
-    assert.equal(healthRegistry().list().filter((e) => e.type === 'modbus-device').length, 0);
+    await waitFor(
+      'resources back to the baseline',
+      () => {
+        const now = resources();
+        return ['Timeout', 'TCPSocketWrap', 'TCPWRAP', 'TTYWrap'].every((k) => (now[k] ?? 0) <= (baseline[k] ?? 0));
+      },
+      5000,
+    ).catch(() => assert.deepEqual(resources(), baseline));
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.type === 'modbus-device').length,
+      0,
+    );
   });
 
   test('status texts exist in both locales, with their placeholders', () => {
@@ -247,14 +317,21 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     assert.ok(list.body.some((t: any) => t.name === 'eastron-sdm630' && t.tags > 50));
     const one = await helper.request().get('/edgegw/modbus/templates/eastron-sdm630?notation=modicon').expect(200);
     assert.match(one.body.csv, /^name,area,address,type,order,scale,offset,unit,access,group,description\nl1_voltage,input,30001,float32,ABCD,1,0,V,r,fast,/);
-    assert.deepEqual(one.body.groups.map((g: any) => g.name), ['fast', 'energy', 'config']);
+    assert.deepEqual(
+      one.body.groups.map((g: any) => g.name),
+      ['fast', 'energy', 'config'],
+    );
     await helper.request().get('/edgegw/modbus/templates/nope').expect(404);
     const check = await helper.request().post('/edgegw/modbus/tag-table').send({ text: 'name,area,address,type\na,holding,0,uint16\nb,holding,1,bit:77\n', notation: 'zero' }).expect(200);
     assert.equal(check.body.errors.length, 1);
     assert.equal(check.body.errors[0].line, 3);
     assert.equal(check.body.errors[0].tag, 'b');
     assert.equal(check.body.errors[0].field, 'type');
-    const conv = await helper.request().post('/edgegw/modbus/tag-table').send({ text: '[{"name":"x","address":"40010","type":"float32"}]', notation: 'modicon', to: 'csv', toNotation: 'zero' }).expect(200);
+    const conv = await helper
+      .request()
+      .post('/edgegw/modbus/tag-table')
+      .send({ text: '[{"name":"x","address":"40010","type":"float32"}]', notation: 'modicon', to: 'csv', toNotation: 'zero' })
+      .expect(200);
     assert.equal(conv.body.csv, 'name,area,address,type,order,scale,offset,unit,access,group\nx,holding,9,float32,ABCD,1,0,,r,\n');
     assert.equal(conv.body.requestsPerScan, 1);
   });
@@ -281,7 +358,10 @@ describe('modbus-device example flow', () => {
     const flow: Array<Record<string, unknown>> = [{ id: 'ex', type: 'tab', label: 'examples' }, ...withPort('modbus-server.json'), ...withPort('modbus-device.json')];
     await helper.startServer();
     try {
-      await helper.load([nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), core('20-inject.js'), core('21-debug.js'), core('25-catch.js'), core('90-comment.js')], flow);
+      await helper.load(
+        [nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), core('20-inject.js'), core('21-debug.js'), core('25-catch.js'), core('90-comment.js')],
+        flow,
+      );
       const scans: any[] = [];
       const errors: any[] = [];
       helper.getNode('mbd.debug').on('input', (m: any) => m.tags && scans.push(m));

@@ -22,23 +22,29 @@ describe('modbus-server in /health and /metrics', () => {
   });
 
   test('requests and writes counted by the server appear, current, in both', async () => {
-    await helper.load([nodeModule('modbus-server'), testNodesModule], [
-      { id: 'srv', type: 'modbus-server', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: 0, units: '1', holdingSize: 20, coilSize: 8, discreteSize: 8, inputSize: 8, wires: [['sink']] },
-      { id: 'sink', type: 'modbus-test-sink' },
-    ]);
+    await helper.load(
+      [nodeModule('modbus-server'), testNodesModule],
+      [
+        { id: 'srv', type: 'modbus-server', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: 0, units: '1', holdingSize: 20, coilSize: 8, discreteSize: 8, inputSize: 8, wires: [['sink']] },
+        { id: 'sink', type: 'modbus-test-sink' },
+      ],
+    );
     const server = (helper.getNode('srv') as unknown as { server: ModbusServer }).server;
     await waitFor('listening', () => server.status().serving, 10000);
     const port = (server.address() as { port: number }).port;
 
     const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
-    installHealthAndMetrics({ get: (p, h) => routes.set(p, h) }, {
-      version: 't',
-      nodeRedVersion: '4.1',
-      startedAt: Date.now(),
-      safeMode: false,
-      flowsStarted: () => true,
-      broker: () => ({ mode: 'none', connected: null }),
-    });
+    installHealthAndMetrics(
+      { get: (p, h) => routes.set(p, h) },
+      {
+        version: 't',
+        nodeRedVersion: '4.1',
+        startedAt: Date.now(),
+        safeMode: false,
+        flowsStarted: () => true,
+        broker: () => ({ mode: 'none', connected: null }),
+      },
+    );
     const http = createServer((req, res) => routes.get(req.url ?? '')!(req, res));
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
@@ -48,7 +54,9 @@ describe('modbus-server in /health and /metrics', () => {
     try {
       // one connection, then polls and writes on it: no further status event from the server
       await line.read(1, 'holding', 0, 2);
-      const afterConnect = healthRegistry().list().find((e) => e.id === 'srv')!.detail as { requests: number };
+      const afterConnect = healthRegistry()
+        .list()
+        .find((e) => e.id === 'srv')!.detail as { requests: number };
       for (let i = 0; i < 7; i++) await line.read(1, 'holding', 0, 4);
       for (let i = 0; i < 3; i++) await line.write(1, 'holding', 5, [i]);
 

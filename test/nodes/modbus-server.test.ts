@@ -83,8 +83,14 @@ describe('modbus-server node', () => {
     for (const id of ['a', 'b', 'c', 'd']) assert.deepEqual(lastStatus(helper.getNode(id)), { fill: 'red', shape: 'ring', text: 'modbus-server.status.badConfig' }, id);
     assert.ok(errorsOf(helper.getNode('a')).some((e) => /port: must be an integer 0\.\.65535, got 70000/.test(e)));
     assert.ok(errorsOf(helper.getNode('b')).some((e) => /units: "x" is not a unit id/.test(e)));
-    assert.ok(errorsOf(helper.getNode('c')).some((e) => /tag 'big': holding 9\.\.10 is outside the served image \(10 registers\)/.test(e)), errorsOf(helper.getNode('c')).join('\n'));
-    assert.ok(errorsOf(helper.getNode('d')).some((e) => /line 2.*tag 't'.*address/.test(e)), errorsOf(helper.getNode('d')).join('\n'));
+    assert.ok(
+      errorsOf(helper.getNode('c')).some((e) => /tag 'big': holding 9\.\.10 is outside the served image \(10 registers\)/.test(e)),
+      errorsOf(helper.getNode('c')).join('\n'),
+    );
+    assert.ok(
+      errorsOf(helper.getNode('d')).some((e) => /line 2.*tag 't'.*address/.test(e)),
+      errorsOf(helper.getNode('d')).join('\n'),
+    );
   });
 
   test('raw values from the flow are served to mbpoll; mbpoll writes come out as messages', needPeers(PEER.mbpoll()), async () => {
@@ -92,7 +98,12 @@ describe('modbus-server node', () => {
     const port = await listening('srv');
     const node = helper.getNode('srv');
     node.receive({ payload: { area: 'holding', address: 3, values: [10, 20, 30] } });
-    node.receive({ payload: [{ area: 'coil', address: 0, values: [true, false, true] }, { area: 'input', address: 1, value: 99, unit: 2 }] });
+    node.receive({
+      payload: [
+        { area: 'coil', address: 0, values: [true, false, true] },
+        { area: 'input', address: 1, value: 99, unit: 2 },
+      ],
+    });
     await waitFor('values set', () => serverOf('srv').getRegisters(2, 'input', 1, 1)[0] === 99, 30_000);
     const t = (unit: number) => ({ tcp: { host: '127.0.0.1', port }, unit });
     assert.deepEqual([...(await mbpollRead(t(1), 'holding', 3, 3)).values.values()], [10, 20, 30]);
@@ -104,7 +115,12 @@ describe('modbus-server node', () => {
     assert.equal(msg.topic, 'sim/write');
     assert.deepEqual(msg.payload, { unit: 2, area: 'holding', address: 50, values: [7, 8] });
     assert.match(lastStatus(node)?.text ?? '', /modbus-server\.status\.listening/);
-    assert.equal(healthRegistry().list().find((e) => e.id === 'srv')?.state, 'ok');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'srv')?.state,
+      'ok',
+    );
   });
 
   test('tag table: the flow sets tags with their types and orders; remote writes are decoded back', async () => {
@@ -126,7 +142,10 @@ describe('modbus-server node', () => {
     node.receive({ payload: { temperature: 30, setpoint: 'hot' } });
     node.receive({ payload: { nosuchtag: 1 } });
     await waitFor('errors', () => errorsOf(node).length >= 2, 30_000);
-    assert.ok(errorsOf(node).some((e) => /tag 'setpoint'/.test(e)), errorsOf(node).join('\n'));
+    assert.ok(
+      errorsOf(node).some((e) => /tag 'setpoint'/.test(e)),
+      errorsOf(node).join('\n'),
+    );
     assert.ok(errorsOf(node).some((e) => /tag 'nosuchtag': unknown tag/.test(e)));
     assert.deepEqual(s.getRegisters(1, 'holding', 0, 6), before);
 
@@ -191,7 +210,12 @@ describe('modbus-server node', () => {
     await waitFor('write message', () => (received.get('sink') ?? []).length === 1, 30_000);
     const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port } });
     try {
-      await line.write(1, 'holding', 0, Array.from({ length: 100 }, (_, i) => 500 + i));
+      await line.write(
+        1,
+        'holding',
+        0,
+        Array.from({ length: 100 }, (_, i) => 500 + i),
+      );
     } finally {
       await line.close();
     }
@@ -201,7 +225,14 @@ describe('modbus-server node', () => {
     const other = await secondConnection(file);
     try {
       const rows = await other.all('SELECT unit, address, value, updated_at FROM holding_registers ORDER BY unit, address');
-      assert.deepEqual(rows.filter((r) => r.unit === 2).map((r) => [r.address, r.value]), [[20, 11], [21, 22], [22, 33]]);
+      assert.deepEqual(
+        rows.filter((r) => r.unit === 2).map((r) => [r.address, r.value]),
+        [
+          [20, 11],
+          [21, 22],
+          [22, 33],
+        ],
+      );
       const unit1 = rows.filter((r) => r.unit === 1);
       assert.equal(unit1.length, 100);
       assert.equal(unit1[99].value, 7);
@@ -254,10 +285,18 @@ describe('modbus-server node', () => {
     await helper.load(modules(), [srv({ persistence: 'sqlite', persistFile: file }), sink]);
     const node = helper.getNode('srv');
     await waitFor('the start failure', () => errorsOf(node).length > 0, 30_000);
-    assert.ok(errorsOf(node).some((e) => e.includes(file) && /not a SQLite database/.test(e)), errorsOf(node).join('\n'));
+    assert.ok(
+      errorsOf(node).some((e) => e.includes(file) && /not a SQLite database/.test(e)),
+      errorsOf(node).join('\n'),
+    );
     await waitFor('red status', () => lastStatus(node)?.fill === 'red', 30_000);
     assert.equal(lastStatus(node)?.text, 'modbus-server.status.error');
-    assert.equal(healthRegistry().list().find((e) => e.id === 'srv')?.state, 'down');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'srv')?.state,
+      'down',
+    );
     assert.equal(serverOf('srv').status().serving, false);
   });
 
@@ -272,12 +311,27 @@ describe('modbus-server node', () => {
       node.receive({ payload: { area: 'holding', address: 1, values: [111] } });
       await waitFor('yellow status', () => lastStatus(node)?.fill === 'yellow', 30_000); // after the 2 s busy timeout
       assert.equal(lastStatus(node)?.text, 'modbus-server.status.notSaved');
-      assert.ok(errorsOf(node).some((e) => e.includes(file) && /not saved: .*locked by another connection/.test(e)), errorsOf(node).join('\n'));
-      assert.equal(healthRegistry().list().find((e) => e.id === 'srv')?.state, 'degraded');
+      assert.ok(
+        errorsOf(node).some((e) => e.includes(file) && /not saved: .*locked by another connection/.test(e)),
+        errorsOf(node).join('\n'),
+      );
+      assert.equal(
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'srv')?.state,
+        'degraded',
+      );
       await other.run('ROLLBACK');
       node.receive({ payload: { area: 'holding', address: 2, values: [222] } });
       await waitFor('green again', () => lastStatus(node)?.fill === 'green', 30_000);
-      assert.deepEqual(await other.all('SELECT address, value FROM holding_registers ORDER BY address'), [{ address: 1, value: 111 }, { address: 2, value: 222 }], 'the failed write was kept and committed later');
+      assert.deepEqual(
+        await other.all('SELECT address, value FROM holding_registers ORDER BY address'),
+        [
+          { address: 1, value: 111 },
+          { address: 2, value: 222 },
+        ],
+        'the failed write was kept and committed later',
+      );
     } finally {
       await other.close();
     }
@@ -285,7 +339,7 @@ describe('modbus-server node', () => {
 
   test('sqlite3 not installed: the status says which package, nothing crashes', async () => {
     // the palette install where the native sqlite3 did not build, simulated by refusing to load it
-     
+
     const Module = require('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
     const load = Module._load;
     Module._load = function (this: unknown, request: string, ...rest: unknown[]) {
@@ -299,7 +353,10 @@ describe('modbus-server node', () => {
     }
     const node = helper.getNode('srv');
     assert.deepEqual(lastStatus(node), { fill: 'red', shape: 'ring', text: 'modbus-server.status.missingPackage' });
-    assert.ok(errorsOf(node).some((e) => /persistence: package "sqlite3" is not installed.*npm install sqlite3/.test(e)), errorsOf(node).join('\n'));
+    assert.ok(
+      errorsOf(node).some((e) => /persistence: package "sqlite3" is not installed.*npm install sqlite3/.test(e)),
+      errorsOf(node).join('\n'),
+    );
     assert.equal(existsSync(join(dir, 'never.db')), false);
     node.receive({ payload: { area: 'holding', address: 0, values: [1] } });
     await waitFor('input refused', () => errorsOf(node).some((e) => /is not running/.test(e)), 30_000);
@@ -406,7 +463,12 @@ describe('modbus-server node', () => {
       await helper.unload();
     }
     assert.deepEqual(await settleTo(baseline), []);
-    assert.equal(healthRegistry().list().filter((e) => e.id === 'srv').length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.id === 'srv').length,
+      0,
+    );
   });
   test('en-US and ru carry the same messages with the same placeholders, and help in both', () => {
     const en = localeKeys('modbus-server', 'en-US');

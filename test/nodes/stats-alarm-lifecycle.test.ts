@@ -46,8 +46,36 @@ describe('stats and alarm lifecycle', () => {
     const db = join(dir, 'state.db');
     const flow = [
       { id: 'tab', type: 'tab', label: 'life' },
-      { id: 'st', z: 'tab', type: 'stats', windowKind: 'tumbling', windowBy: 'count', length: 2, persist: 'sqlite', dbFile: db, report: true, reportDir: join(dir, 'reports'), reportPer: 'hour', retentionDays: 1, wires: [['al', 'sink']] },
-      { id: 'sl', z: 'tab', type: 'stats', windowKind: 'sliding', windowBy: 'time', length: 10, lengthUnit: 's', hop: 1, hopUnit: 's', align: true, timeZone: 'UTC', persist: 'memory', wires: [['sink']] },
+      {
+        id: 'st',
+        z: 'tab',
+        type: 'stats',
+        windowKind: 'tumbling',
+        windowBy: 'count',
+        length: 2,
+        persist: 'sqlite',
+        dbFile: db,
+        report: true,
+        reportDir: join(dir, 'reports'),
+        reportPer: 'hour',
+        retentionDays: 1,
+        wires: [['al', 'sink']],
+      },
+      {
+        id: 'sl',
+        z: 'tab',
+        type: 'stats',
+        windowKind: 'sliding',
+        windowBy: 'time',
+        length: 10,
+        lengthUnit: 's',
+        hop: 1,
+        hopUnit: 's',
+        align: true,
+        timeZone: 'UTC',
+        persist: 'memory',
+        wires: [['sink']],
+      },
       { id: 'al', z: 'tab', type: 'alarm', rulesSource: 'editor', rules: 'meter/power.mean,hi,5,,,,critical\nmeter/power,stale,60', persist: 'sqlite', dbFile: db, wires: [['sink'], ['sink']] },
       { id: 'sink', z: 'tab', type: 'test-collect' },
     ];
@@ -57,7 +85,10 @@ describe('stats and alarm lifecycle', () => {
       const al = helper.getNode('al');
       await waitFor(`deploy ${i}: ready`, () => /^stats\.status\.ready/.test(lastStatus(st)?.text ?? '') && /^alarm\.status\.listed/.test(lastStatus(al)?.text ?? ''));
       const now = Date.now();
-      for (const [k, v] of [[0, 10], [1, 12]]) {
+      for (const [k, v] of [
+        [0, 10],
+        [1, 12],
+      ]) {
         const tags = [{ device: 'meter', name: 'power', value: v, quality: 'good', ts: now + k }];
         st.receive({ topic: 'meter', payload: { power: v }, tags });
         helper.getNode('sl').receive({ topic: 'meter', payload: { power: v }, tags });
@@ -75,10 +106,14 @@ describe('stats and alarm lifecycle', () => {
     const before = { ...(await snapshot()), fds: openFds() };
     for (let i = 1; i <= 100; i++) await cycle(i);
     let after = { ...(await snapshot()), fds: openFds() };
-    await waitFor('resources back to the baseline', async () => {
-      after = { ...(await snapshot()), fds: openFds() };
-      return Math.abs(after.fds - before.fds) <= 3 && isDeepStrictEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
-    }, 5000).catch(() => undefined);
+    await waitFor(
+      'resources back to the baseline',
+      async () => {
+        after = { ...(await snapshot()), fds: openFds() };
+        return Math.abs(after.fds - before.fds) <= 3 && isDeepStrictEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
+      },
+      5000,
+    ).catch(() => undefined);
     assert.ok(Math.abs(after.fds - before.fds) <= 3, `open descriptors: ${before.fds} before, ${after.fds} after`);
     assert.deepEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
     assert.equal(before.health, 0);

@@ -64,7 +64,12 @@ describe('stats node', () => {
     assert.equal(lines.length, 3, 'header + power + voltage');
     assert.match(lines[0], /^window_start,window_end,device,tag,count,bad,late,min,max,mean,/);
     assert.match(lines[1], /,meter,power,2,1,0,10,20,15,/);
-    assert.equal(healthRegistry().list().find((e) => e.id === 'st')?.state, 'ok');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'st')?.state,
+      'ok',
+    );
   });
 
   test('time windows close by the clock for a tag gone quiet', async () => {
@@ -104,7 +109,10 @@ describe('stats node', () => {
     await helper.load(modules(), flow({ windowBy: 'time', length: 7, lengthUnit: 'min', align: true, timeZone: 'UTC' }));
     const st = helper.getNode('st');
     assert.equal(lastStatus(st)?.text, 'stats.status.badConfig');
-    assert.ok(errorsOf(st).some((e) => /^length: 420000 ms does not divide a day/.test(e)), errorsOf(st).join('\n'));
+    assert.ok(
+      errorsOf(st).some((e) => /^length: 420000 ms does not divide a day/.test(e)),
+      errorsOf(st).join('\n'),
+    );
     await helper.unload();
     await helper.load(modules(), flow({ windowBy: 'time', length: 1, lengthUnit: 'h', align: true, timeZone: 'Europe/Nowhere' }));
     assert.ok(errorsOf(helper.getNode('st')).some((e) => /^timeZone: "Europe\/Nowhere" is not an IANA time zone/.test(e)));

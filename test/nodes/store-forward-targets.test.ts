@@ -75,7 +75,17 @@ const load = async (flow: object[], credentials: Record<string, object> = {}) =>
   h.settings({ userDir });
   await h.load(modules(), flow, credentials);
 };
-const sf = (extra: Record<string, unknown> = {}) => ({ id: 'sf', type: 'store-forward', name: 'forward', target: 'target', queue: 'targets', batchMs: 5, ackOutput: true, wires: [['acks'], ['dead']], ...extra });
+const sf = (extra: Record<string, unknown> = {}) => ({
+  id: 'sf',
+  type: 'store-forward',
+  name: 'forward',
+  target: 'target',
+  queue: 'targets',
+  batchMs: 5,
+  ackOutput: true,
+  wires: [['acks'], ['dead']],
+  ...extra,
+});
 const sinks = [
   { id: 'acks', type: 'modbus-test-sink' },
   { id: 'dead', type: 'modbus-test-sink' },
@@ -113,8 +123,15 @@ describe('store-forward into an http target', () => {
     await waitFor('19 accepted', () => endpoint.accepted.length === 19, 30_000);
     await waitFor('queue empty', () => node.queue.stats().depth === 0, 10_000);
     const seqs = endpoint.accepted.map((a) => a.seq);
-    assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 1).filter((s) => s !== 6), 'every seq once, in order, none after its successor');
-    assert.deepEqual(endpoint.accepted.map((a) => a.body.i), [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 20 }, (_, i) => i + 1).filter((s) => s !== 6),
+      'every seq once, in order, none after its successor',
+    );
+    assert.deepEqual(
+      endpoint.accepted.map((a) => a.body.i),
+      [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+    );
     assert.equal(endpoint.accepted[0].body.queue, 'http-mix');
     assert.equal(endpoint.answered.filter((s) => s === 503).length, 2, 'the 5xx twice, then delivered');
     assert.equal(deadLetters().length, 1);
@@ -132,15 +149,24 @@ describe('store-forward into an http target', () => {
     for (let i = 0; i < 50; i++) node.receive({ topic: 'pump', payload: { speed: i }, tags: [{ device: 'pump', name: 'speed', value: i, quality: 'good', ts: 1_700_000_000_000 + i }] });
     await waitFor('50 delivered', () => endpoint.accepted.reduce((n, a) => n + (a.body as unknown as unknown[]).length, 0) === 50, 30_000);
     const all = endpoint.accepted.flatMap((a) => a.body as unknown as Array<{ seq: number; payload: { speed: number }; tags: unknown[] }>);
-    assert.deepEqual(all.map((m) => m.seq), Array.from({ length: 50 }, (_, i) => i + 1));
-    assert.deepEqual(all.map((m) => m.payload.speed), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      all.map((m) => m.seq),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      all.map((m) => m.payload.speed),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.equal(endpoint.accepted[0].headers.authorization, `Basic ${Buffer.from('gw:pw-1').toString('base64')}`);
     assert.equal(deadLetters().length, 0);
   });
 
-  test('a bad setting is named in the target\'s error and the store-forward status', peers, async () => {
+  test("a bad setting is named in the target's error and the store-forward status", peers, async () => {
     await load([target({ headers: '{"X-Site": ' }), sf({ queue: 'http-bad', wires: [[], []] })]);
-    assert.ok(errorsOf(helper.getNode('target')).some((e) => /http destination: headers: is not valid JSON/.test(e)), errorsOf(helper.getNode('target')).join('; '));
+    assert.ok(
+      errorsOf(helper.getNode('target')).some((e) => /http destination: headers: is not valid JSON/.test(e)),
+      errorsOf(helper.getNode('target')).join('; '),
+    );
     assert.match(lastStatus(helper.getNode('sf'))?.text ?? '', /store-forward\.status\.badConfig/);
     assert.ok(errorsOf(helper.getNode('sf')).some((e) => /headers/.test(e)));
     await helper.unload();
@@ -167,9 +193,17 @@ describe('store-forward into an http target', () => {
     }
     assert.deepEqual(await settleTo(baseline, 5000), []);
     assert.equal(process.listenerCount('exit') + process.listenerCount('uncaughtException'), listenersBefore);
-    assert.equal(healthRegistry().list().filter((e) => e.id === 'sf').length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.id === 'sf').length,
+      0,
+    );
     assert.doesNotMatch(await metricsRegistry().metrics(), /queue="http-redeploy"/);
-    assert.deepEqual(endpoint.accepted.slice(1).map((a) => a.body.i), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    assert.deepEqual(
+      endpoint.accepted.slice(1).map((a) => a.body.i),
+      [0, 10, 20, 30, 40, 50, 60, 70, 80, 90],
+    );
   });
 });
 
@@ -193,14 +227,21 @@ describe('store-forward into an influxdb target (InfluxDB 1.x)', () => {
     const t0 = 1_700_000_000_000;
     for (let i = 0; i < 40; i++) node.receive(tagMessage('boiler', 'temperature', 60 + i / 10, t0 + i * 1000));
     node.receive({ topic: 'note', payload: 'not a sample' });
-    for (let i = 40; i < 60; i++) node.receive({ topic: 'boiler', payload: { temperature: 60 + i / 10 }, tags: [{ device: 'boiler', name: 'temperature', value: 60 + i / 10, quality: 'good', ts: t0 + i * 1000 }] });
+    for (let i = 40; i < 60; i++)
+      node.receive({ topic: 'boiler', payload: { temperature: 60 + i / 10 }, tags: [{ device: 'boiler', name: 'temperature', value: 60 + i / 10, quality: 'good', ts: t0 + i * 1000 }] });
     await waitFor('dead letter', () => deadLetters().length === 1, 30_000);
     assert.equal(deadLetters()[0].payload, 'not a sample');
     await waitFor('queue drained', () => node.queue.stats().depth === 0, 30_000);
     const rows = await influx!.select('SELECT "value", "quality" FROM "boiler" WHERE "tag" = \'temperature\' ORDER BY time', 'plant');
     assert.equal(rows.length, 60);
-    assert.deepEqual(rows.map((r) => r.time), Array.from({ length: 60 }, (_, i) => t0 + i * 1000));
-    assert.deepEqual(rows.map((r) => r.value), Array.from({ length: 60 }, (_, i) => 60 + i / 10));
+    assert.deepEqual(
+      rows.map((r) => r.time),
+      Array.from({ length: 60 }, (_, i) => t0 + i * 1000),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      Array.from({ length: 60 }, (_, i) => 60 + i / 10),
+    );
     assert.ok(rows.every((r) => r.quality === 'good'));
     await waitFor('acks for 60', () => (received.get('acks') ?? []).reduce((s, m) => s + (m.payload as { count: number }).count, 0) === 60, 10_000);
   });
@@ -216,7 +257,11 @@ describe('store-forward into a postgres target (PostgreSQL 15)', () => {
 
   test('rows arrive for every message, seq in order; a sample without a time is a dead letter', peers, async () => {
     await load(
-      [{ id: 'target', type: 'forward-target', kind: 'postgres', host: pg!.host, port: pg!.port, database: pg!.database, table: 'plant.readings', createTable: true, usetls: false }, sf({ queue: 'pg' }), ...sinks],
+      [
+        { id: 'target', type: 'forward-target', kind: 'postgres', host: pg!.host, port: pg!.port, database: pg!.database, table: 'plant.readings', createTable: true, usetls: false },
+        sf({ queue: 'pg' }),
+        ...sinks,
+      ],
       { target: { user: pg!.user, password: pg!.password } },
     );
     const node = helper.getNode('sf') as unknown as SfNode;
@@ -229,8 +274,14 @@ describe('store-forward into a postgres target (PostgreSQL 15)', () => {
     assert.match((deadLetters()[0].deadLetter as { error: string }).error, /ts "yesterday" is not epoch milliseconds/);
     await waitFor('queue drained', () => node.queue.stats().depth === 0, 30_000);
     const rows = await pg!.query<{ seq: string; value: number; device: string; queue: string }>('SELECT seq, value, device, queue FROM plant.readings ORDER BY seq');
-    assert.deepEqual(rows.map((r) => Number(r.seq)), Array.from({ length: 50 }, (_, i) => i + 1).filter((s) => s !== 21));
-    assert.deepEqual(rows.map((r) => r.value), Array.from({ length: 50 }, (_, i) => i).filter((i) => i !== 20));
+    assert.deepEqual(
+      rows.map((r) => Number(r.seq)),
+      Array.from({ length: 50 }, (_, i) => i + 1).filter((s) => s !== 21),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      Array.from({ length: 50 }, (_, i) => i).filter((i) => i !== 20),
+    );
     assert.ok(rows.every((r) => r.device === 'pump' && r.queue === 'pg'));
     await waitFor('status connected', () => lastStatus(helper.getNode('sf'))?.fill === 'green', 10_000);
     assert.doesNotMatch(errorsOf(helper.getNode('sf')).join(' ') + errorsOf(helper.getNode('target')).join(' '), new RegExp(pg!.password));

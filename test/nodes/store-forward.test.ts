@@ -49,8 +49,27 @@ describe('store-forward node', () => {
     got.length = 0;
   });
 
-  const target = (extra: Record<string, unknown> = {}) => ({ id: 'target', type: 'forward-target', kind: 'mqtt', url: broker?.url ?? 'mqtt://127.0.0.1:1', qos: 1, protocolVersion: 5, topic: 'out/{device}', ...extra });
-  const sf = (extra: Record<string, unknown> = {}) => ({ id: 'sf', type: 'store-forward', name: 'to broker', target: 'target', queue: 'plant', batchMs: 5, ackOutput: true, wires: [['acks'], ['dead']], ...extra });
+  const target = (extra: Record<string, unknown> = {}) => ({
+    id: 'target',
+    type: 'forward-target',
+    kind: 'mqtt',
+    url: broker?.url ?? 'mqtt://127.0.0.1:1',
+    qos: 1,
+    protocolVersion: 5,
+    topic: 'out/{device}',
+    ...extra,
+  });
+  const sf = (extra: Record<string, unknown> = {}) => ({
+    id: 'sf',
+    type: 'store-forward',
+    name: 'to broker',
+    target: 'target',
+    queue: 'plant',
+    batchMs: 5,
+    ackOutput: true,
+    wires: [['acks'], ['dead']],
+    ...extra,
+  });
   const sinks = [
     { id: 'acks', type: 'modbus-test-sink' },
     { id: 'dead', type: 'modbus-test-sink' },
@@ -109,14 +128,28 @@ describe('store-forward node', () => {
     for (let i = 0; i < 20; i++) node.receive({ topic: 'dev', payload: { i } });
     await waitFor('queued', () => node.queue.stats().depth === 20, 10_000);
     node.receive({ topic: 'dev', payload: { i: 20 } });
-    await waitFor('degraded', () => healthRegistry().list().find((e) => e.id === 'sf')?.state === 'degraded', 10_000);
+    await waitFor(
+      'degraded',
+      () =>
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'sf')?.state === 'degraded',
+      10_000,
+    );
     assert.equal(lastStatus(helper.getNode('sf'))?.fill, 'yellow');
     await broker!.restart();
     sub!.reconnect();
     await waitFor('subscriber back', () => sub!.connected, 10_000);
     await new Promise<void>((resolve) => sub!.subscribe('#', { qos: 1 }, () => resolve()));
     await waitFor('delivered', () => node.queue.stats().depth === 0, 30_000);
-    await waitFor('ok', () => healthRegistry().list().find((e) => e.id === 'sf')?.state === 'ok', 10_000);
+    await waitFor(
+      'ok',
+      () =>
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'sf')?.state === 'ok',
+      10_000,
+    );
   });
 
   test('configuration problems are said in the status: no target, bad target, memory mode works without files', peers, async () => {
@@ -152,7 +185,12 @@ describe('store-forward node', () => {
     }
     assert.deepEqual(await settleTo(baseline, 5000), []);
     assert.equal(process.listenerCount('exit') + process.listenerCount('uncaughtException'), listenersBefore);
-    assert.equal(healthRegistry().list().filter((e) => e.id === 'sf').length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.id === 'sf').length,
+      0,
+    );
     assert.doesNotMatch(await metricsRegistry().metrics(), /queue="redeploy"/);
   });
 

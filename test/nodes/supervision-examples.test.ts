@@ -12,9 +12,16 @@ import type { NodeMessage } from '../../nodes/common/red';
 
 const core = (dir: string, file: string) => require(join(repoRoot, 'node_modules', '@node-red', 'nodes', 'core', dir, file));
 const modules = () => [
-  hooksModule, nodeModule('watchdog'), nodeModule('circuit-breaker'),
-  core('common', '20-inject.js'), core('common', '21-debug.js'), core('common', '90-comment.js'), core('common', '25-catch.js'),
-  core('function', '15-change.js'), core('function', '10-switch.js'), core('network', '21-httprequest.js'),
+  hooksModule,
+  nodeModule('watchdog'),
+  nodeModule('circuit-breaker'),
+  core('common', '20-inject.js'),
+  core('common', '21-debug.js'),
+  core('common', '90-comment.js'),
+  core('common', '25-catch.js'),
+  core('function', '15-change.js'),
+  core('function', '10-switch.js'),
+  core('network', '21-httprequest.js'),
 ];
 const example = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'examples', `${name}.json`), 'utf8')) as Array<Record<string, unknown>>;
 const idOf = (flow: Array<Record<string, unknown>>, type: string, name: string) => String(flow.find((n) => n.type === type && n.name === name)!.id);

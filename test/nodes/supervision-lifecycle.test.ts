@@ -89,14 +89,25 @@ describe('watchdog and circuit-breaker lifecycle', () => {
     try {
       await cycle(0);
       await new Promise((r) => setTimeout(r, 100));
-      const snapshot = async () => ({ resources: resources(), fds: readdirSync('/proc/self/fd').length, health: healthRegistry().list().length, series: await series(), votes: keepaliveVotes().size(), hook: nodeRedHooks().has('onComplete.edgegwBreakercb') });
+      const snapshot = async () => ({
+        resources: resources(),
+        fds: readdirSync('/proc/self/fd').length,
+        health: healthRegistry().list().length,
+        series: await series(),
+        votes: keepaliveVotes().size(),
+        hook: nodeRedHooks().has('onComplete.edgegwBreakercb'),
+      });
       const before = await snapshot();
       for (let i = 1; i <= 100; i++) await cycle(i);
       let after = await snapshot();
-      await waitFor('back to the baseline', async () => {
-        after = await snapshot();
-        return Math.abs(after.fds - before.fds) <= 3 && isDeepStrictEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
-      }, 10_000).catch(() => undefined);
+      await waitFor(
+        'back to the baseline',
+        async () => {
+          after = await snapshot();
+          return Math.abs(after.fds - before.fds) <= 3 && isDeepStrictEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
+        },
+        10_000,
+      ).catch(() => undefined);
       assert.ok(Math.abs(after.fds - before.fds) <= 3, `open descriptors: ${before.fds} before, ${after.fds} after`);
       assert.deepEqual({ ...after, fds: 0 }, { ...before, fds: 0 });
       assert.deepEqual({ health: before.health, series: before.series, votes: before.votes, hook: before.hook }, { health: 0, series: 0, votes: 0, hook: false });

@@ -31,7 +31,21 @@ describe('tag-calc', () => {
 
   const calc = (props: Record<string, unknown> = {}) => [
     { id: 't1', type: 'tab', label: 'calc' },
-    { id: 'calc', type: 'tag-calc', z: 't1', name: 'meter calc', definitions: DEFINITIONS, device: '', trigger: 'input', interval: 10, output: 'scan', missing: 'uncertain', store: '', wires: [['sink']], ...props },
+    {
+      id: 'calc',
+      type: 'tag-calc',
+      z: 't1',
+      name: 'meter calc',
+      definitions: DEFINITIONS,
+      device: '',
+      trigger: 'input',
+      interval: 10,
+      output: 'scan',
+      missing: 'uncertain',
+      store: '',
+      wires: [['sink']],
+      ...props,
+    },
     { id: 'sink', type: 'test-collect', z: 't1' },
   ];
 
@@ -44,13 +58,22 @@ describe('tag-calc', () => {
     const out = received('sink')[0] as { topic: string; payload: Record<string, unknown>; tags: TagSample[] };
     assert.equal(out.topic, 'meter calc');
     assert.deepEqual(out.payload, { power_kw: 1.15, double: 2.3 });
-    assert.deepEqual(out.tags.map((t) => [t.device, t.name, t.quality, t.unit]), [['meter calc', 'power_kw', 'good', 'kW'], ['meter calc', 'double', 'good', undefined]]);
+    assert.deepEqual(
+      out.tags.map((t) => [t.device, t.name, t.quality, t.unit]),
+      [
+        ['meter calc', 'power_kw', 'good', 'kW'],
+        ['meter calc', 'double', 'good', undefined],
+      ],
+    );
     // the same values again change no input: no evaluation
     node.receive(scan({ voltage: 230, current: 10, pf: 0.5 }));
     node.receive(scan({ voltage: 230, current: 10, pf: 0.5 }, 'uncertain'));
     await waitFor('the uncertain scan', () => received('sink').length === 2);
     const second = received('sink')[1] as { tags: TagSample[] };
-    assert.deepEqual(second.tags.map((t) => t.quality), ['uncertain', 'uncertain']);
+    assert.deepEqual(
+      second.tags.map((t) => t.quality),
+      ['uncertain', 'uncertain'],
+    );
     assert.equal(lastStatus(node)?.fill, 'yellow');
   });
 
@@ -71,8 +94,13 @@ describe('tag-calc', () => {
     await helper.load(modules(), calc({ definitions: 'ok = 1\nbad = meter1.x + evaluate(y)' }));
     const node = helper.getNode('calc');
     assert.deepEqual(lastStatus(node), { fill: 'red', shape: 'ring', text: 'tag-calc.status.exprError 2:18' });
-    assert.ok(errorsOf(node).some((e) => e === 'definitions: line 2, column 18: function evaluate is not allowed in the sandbox'), errorsOf(node).join('\n'));
-    const h = healthRegistry().list().find((e) => e.id === 'calc')!;
+    assert.ok(
+      errorsOf(node).some((e) => e === 'definitions: line 2, column 18: function evaluate is not allowed in the sandbox'),
+      errorsOf(node).join('\n'),
+    );
+    const h = healthRegistry()
+      .list()
+      .find((e) => e.id === 'calc')!;
     assert.equal(h.state, 'down');
     node.receive(scan({ x: 1 }));
     await waitFor('input refused', () => errorsOf(node).length >= 2);
@@ -87,7 +115,10 @@ describe('tag-calc', () => {
       [{ store: 'nope' }, /store: tag-store nope not found/],
     ] as const) {
       await helper.load(modules(), calc(props));
-      assert.ok(errorsOf(helper.getNode('calc')).some((e) => expected.test(e)), `${JSON.stringify(props)}: ${errorsOf(helper.getNode('calc')).join('; ')}`);
+      assert.ok(
+        errorsOf(helper.getNode('calc')).some((e) => expected.test(e)),
+        `${JSON.stringify(props)}: ${errorsOf(helper.getNode('calc')).join('; ')}`,
+      );
       await helper.unload();
     }
   });
@@ -99,10 +130,7 @@ describe('tag-calc', () => {
   });
 
   test('interval trigger evaluates on its own; the store option writes every result', async () => {
-    const flow = [
-      ...calc({ trigger: 'interval', interval: 0.05, store: 'store1' }),
-      { id: 'store1', type: 'tag-store', name: 'calc-test', persist: false, maxAge: 0, maxAgeRules: '', userTags: '' },
-    ];
+    const flow = [...calc({ trigger: 'interval', interval: 0.05, store: 'store1' }), { id: 'store1', type: 'tag-store', name: 'calc-test', persist: false, maxAge: 0, maxAgeRules: '', userTags: '' }];
     await helper.load(modules(), flow);
     const node = helper.getNode('calc');
     node.receive(scan({ voltage: 200, current: 5, pf: 1 }));
@@ -119,7 +147,10 @@ describe('tag-calc', () => {
     await helper.load(modules(), calc());
     const ok = await helper.request().post('/edgegw/calc/check').send({ definitions: DEFINITIONS }).expect(200);
     assert.equal(ok.body.ok, true);
-    assert.deepEqual(ok.body.definitions.map((d: { name: string }) => d.name), ['power_kw', 'double']);
+    assert.deepEqual(
+      ok.body.definitions.map((d: { name: string }) => d.name),
+      ['power_kw', 'double'],
+    );
     assert.deepEqual(ok.body.definitions[1].inputs, ['power_kw']);
     const bad = await helper.request().post('/edgegw/calc/check').send({ definitions: 'a = 1\nb = a.constructor' }).expect(200);
     assert.deepEqual(bad.body, { ok: false, error: { message: 'property access to "constructor" is not allowed', line: 2, column: 6, symbol: 'constructor' } });
@@ -145,10 +176,20 @@ describe('tag-calc', () => {
     assert.equal(store.listenerCount(STATS_EVENT), listeners);
     helper.getNode('calc').receive(scan({ voltage: 1, current: 1, pf: 1 }));
     await waitFor('the last deploy evaluates', () => received('sink').some((m) => (m.payload as Record<string, number>).n === 100));
-    assert.equal(healthRegistry().list().filter((e) => e.type === 'tag-calc').length, 1);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.type === 'tag-calc').length,
+      1,
+    );
     await helper.unload();
     await waitFor('timers back to the baseline', () => (resources().Timeout ?? 0) <= (baseline.Timeout ?? 0), 5000).catch(() => assert.deepEqual(resources(), baseline));
-    assert.equal(healthRegistry().list().filter((e) => e.type === 'tag-calc' || e.type === 'tag-store').length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.type === 'tag-calc' || e.type === 'tag-store').length,
+      0,
+    );
   });
 
   test('status texts and labels exist in both locales', () => {

@@ -40,7 +40,18 @@ describe('tag-store and tag-store-in', () => {
     { id: 't1', type: 'tab', label: 'store' },
     { id: 'in', type: 'tag-store-in', z: 't1', name: '', store: 'store1', wires: [['sink']] },
     { id: 'sink', type: 'test-collect', z: 't1' },
-    { id: 'store1', type: 'tag-store', name: 'site', persist: false, file: '', maxAge: 0, maxAgeRules: 'boiler1 = 15', userDevice: 'user', userTags: 'setpoint number 5..30 degC = 21\nboost boolean', ...store },
+    {
+      id: 'store1',
+      type: 'tag-store',
+      name: 'site',
+      persist: false,
+      file: '',
+      maxAge: 0,
+      maxAgeRules: 'boiler1 = 15',
+      userDevice: 'user',
+      userTags: 'setpoint number 5..30 degC = 21\nboost boolean',
+      ...store,
+    },
   ];
 
   test('stores scans and tag messages, passes them on; reads by device, prefix and all', async () => {
@@ -87,19 +98,18 @@ describe('tag-store and tag-store-in', () => {
     input.receive({ topic: 'boost', payload: 'yes' });
     input.receive({ topic: 'unknown_tag', payload: 1 });
     await waitFor('three refusals', () => errorsOf(input).length === 3);
-    assert.deepEqual(errorsOf(input), [
-      'user tag setpoint: 45 is above the maximum 30',
-      'user tag boost: "yes" is not a boolean',
-      'user tag unknown_tag: no such user tag (defined: setpoint, boost)',
-    ]);
+    assert.deepEqual(errorsOf(input), ['user tag setpoint: 45 is above the maximum 30', 'user tag boost: "yes" is not a boolean', 'user tag unknown_tag: no such user tag (defined: setpoint, boost)']);
     assert.equal(helper.getNode('store1').read('user/setpoint').value, 23.5);
     const audit = sharedAuditLog().recent().slice(before);
-    assert.deepEqual(audit.map((r) => [r.actor, r.device, r.tag, r.old, r.new, r.ok]), [
-      ['flow:t1/node:in', 'user', 'setpoint', 21, 23.5, true],
-      ['flow:t1/node:in', 'user', 'setpoint', 23.5, 45, false],
-      ['flow:t1/node:in', 'user', 'boost', null, 'yes', false],
-      ['flow:t1/node:in', 'user', 'unknown_tag', null, 1, false],
-    ]);
+    assert.deepEqual(
+      audit.map((r) => [r.actor, r.device, r.tag, r.old, r.new, r.ok]),
+      [
+        ['flow:t1/node:in', 'user', 'setpoint', 21, 23.5, true],
+        ['flow:t1/node:in', 'user', 'setpoint', 23.5, 45, false],
+        ['flow:t1/node:in', 'user', 'boost', null, 'yes', false],
+        ['flow:t1/node:in', 'user', 'unknown_tag', null, 1, false],
+      ],
+    );
   });
 
   test('status, /health and /metrics count tags by quality', async () => {
@@ -107,8 +117,17 @@ describe('tag-store and tag-store-in', () => {
     const input = helper.getNode('in');
     input.receive({ tags: [sample('boiler1', 'old', 1, Date.now() - 60_000), sample('boiler1', 'new', 2), { ...sample('pump', 'x', 0), quality: 'bad' }] });
     await waitFor('stored', () => received('sink').length === 1);
-    await waitFor('a tick counted them', () => (healthRegistry().list().find((e) => e.id === 'store1')?.detail?.tags as number) === 5, 5000);
-    const h = healthRegistry().list().find((e) => e.id === 'store1')!;
+    await waitFor(
+      'a tick counted them',
+      () =>
+        (healthRegistry()
+          .list()
+          .find((e) => e.id === 'store1')?.detail?.tags as number) === 5,
+      5000,
+    );
+    const h = healthRegistry()
+      .list()
+      .find((e) => e.id === 'store1')!;
     assert.equal(h.state, 'ok');
     assert.deepEqual([h.detail!.good, h.detail!.stale, h.detail!.bad, h.detail!.uncertain, h.detail!.persistence], [2, 1, 1, 1, 'memory']);
     assert.equal(lastStatus(input)?.fill, 'green');
@@ -121,14 +140,25 @@ describe('tag-store and tag-store-in', () => {
   test('a misconfigured store refuses writes and says why; a missing store is named', async () => {
     await helper.load(modules(), flow({ userTags: 'a number\nb float' }));
     const store = helper.getNode('store1');
-    assert.ok(errorsOf(store).some((e) => e === 'tag-store site: userTags line 2 (b): type "float" is not one of number, integer, boolean, string'), errorsOf(store).join('\n'));
-    assert.equal(healthRegistry().list().find((e) => e.id === 'store1')?.state, 'down');
+    assert.ok(
+      errorsOf(store).some((e) => e === 'tag-store site: userTags line 2 (b): type "float" is not one of number, integer, boolean, string'),
+      errorsOf(store).join('\n'),
+    );
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'store1')?.state,
+      'down',
+    );
     const input = helper.getNode('in');
     assert.equal(lastStatus(input)?.text, 'tag-store-in.status.badStore');
     input.receive({ tag: sample('d', 'a', 1) });
     await waitFor('refused', () => errorsOf(input).some((e) => e.includes('tag-store site is not configured')));
     await helper.unload();
-    await helper.load(modules(), [{ id: 't1', type: 'tab' }, { id: 'in', type: 'tag-store-in', z: 't1', store: '', wires: [[]] }]);
+    await helper.load(modules(), [
+      { id: 't1', type: 'tab' },
+      { id: 'in', type: 'tag-store-in', z: 't1', store: '', wires: [[]] },
+    ]);
     assert.equal(lastStatus(helper.getNode('in'))?.text, 'tag-store-in.status.noStore');
   });
 
@@ -140,7 +170,12 @@ describe('tag-store and tag-store-in', () => {
     input.receive({ tags: [sample('boiler1', 'supply', 71.5)] });
     input.receive({ topic: 'setpoint', payload: 25 });
     await waitFor('stored', () => received('sink').length === 2);
-    assert.equal(healthRegistry().list().find((e) => e.id === 'store1')?.detail?.persistence, 'sqlite');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'store1')?.detail?.persistence,
+      'sqlite',
+    );
     await helper.unload(); // close saves what is pending
     assert.ok(existsSync(join(userDir, 'tags.sqlite')));
     await helper.load(modules(), flow({ persist: true, file: 'tags.sqlite' }));
@@ -168,7 +203,9 @@ describe('tag-store and tag-store-in', () => {
     }
     const input = helper.getNode('in');
     assert.equal(lastStatus(input)?.fill, 'yellow');
-    const h = healthRegistry().list().find((e) => e.id === 'store1')!;
+    const h = healthRegistry()
+      .list()
+      .find((e) => e.id === 'store1')!;
     assert.equal(h.state, 'degraded');
     assert.equal(h.detail?.persistence, 'memory (sqlite3 missing)');
     input.receive({ tag: sample('d', 'a', 1) });
@@ -192,10 +229,20 @@ describe('tag-store and tag-store-in', () => {
       if (i % 10 === 0) helper.getNode('in').receive({ tags: [sample('d', `t${i}`, i)] });
     }
     await waitFor('the last deploy stores', () => helper.getNode('store1').read('d/t100'));
-    assert.equal(healthRegistry().list().filter((e) => e.type === 'tag-store').length, 1);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.type === 'tag-store').length,
+      1,
+    );
     await helper.unload();
     await waitFor('timers back to the baseline', () => (resources().Timeout ?? 0) <= (baseline.Timeout ?? 0), 5000).catch(() => assert.deepEqual(resources(), baseline));
-    assert.equal(healthRegistry().list().filter((e) => e.type === 'tag-store').length, 0);
+    assert.equal(
+      healthRegistry()
+        .list()
+        .filter((e) => e.type === 'tag-store').length,
+      0,
+    );
     assert.doesNotMatch(await metricsRegistry().metrics(), /store="site"/);
   });
 });

@@ -58,7 +58,12 @@ describe('watchdog node', () => {
     const slow = received('alarms').find((m) => m.topic === 'plant/slow')!.payload as Record<string, unknown>;
     assert.equal(slow.timeoutMs, 600, 'the per-key timeout of the list');
     assert.equal(lastStatus(wd)?.fill, 'red');
-    assert.equal(healthRegistry().list().find((e) => e.id === 'wd')?.state, 'degraded');
+    assert.equal(
+      healthRegistry()
+        .list()
+        .find((e) => e.id === 'wd')?.state,
+      'degraded',
+    );
     assert.match(await metricsRegistry().metrics(), /edgegw_watchdog_silent_keys\{node="wd"\} 3/);
 
     wd.receive({ topic: 'plant/never', payload: 1 });
@@ -127,13 +132,23 @@ describe('watchdog node', () => {
     const wd = helper.getNode('wd');
     await waitFor('device error status', () => /deviceError/.test(lastStatus(wd)?.text ?? ''));
     assert.equal(lastStatus(wd)?.fill, 'red');
-    assert.ok(errorsOf(wd).some((e) => e.includes(missing) && /no such device/.test(e)), errorsOf(wd).join('\n'));
+    assert.ok(
+      errorsOf(wd).some((e) => e.includes(missing) && /no such device/.test(e)),
+      errorsOf(wd).join('\n'),
+    );
     // the error is logged once, not on every keepalive
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(errorsOf(wd).filter((e) => e.includes(missing)).length, 1);
     wd.receive({ topic: 'k', payload: 1 });
     await waitFor('pass-through', () => received('pass').length === 1);
-    assert.match(JSON.stringify(healthRegistry().list().find((e) => e.id === 'wd')?.detail), /no such device/);
+    assert.match(
+      JSON.stringify(
+        healthRegistry()
+          .list()
+          .find((e) => e.id === 'wd')?.detail,
+      ),
+      /no such device/,
+    );
   });
 
   test('systemd: WATCHDOG=1 to the notify socket while healthy, none while silent', needPeers(NOTIFY_PEERS.python3(), NOTIFY_PEERS.systemdNotify()), async () => {
@@ -193,7 +208,10 @@ describe('watchdog node', () => {
     await helper.load(modules(), flow({ keys: 'a\nb\na 5s', learn: false, timeout: 1 }));
     const wd = helper.getNode('wd');
     assert.equal(lastStatus(wd)?.text, 'watchdog.status.badConfig');
-    assert.ok(errorsOf(wd).some((e) => /keys line 3: "a" is listed twice \(first on line 1\)/.test(e)), errorsOf(wd).join('\n'));
+    assert.ok(
+      errorsOf(wd).some((e) => /keys line 3: "a" is listed twice \(first on line 1\)/.test(e)),
+      errorsOf(wd).join('\n'),
+    );
     wd.receive({ topic: 'a', payload: 1 });
     await waitFor('pass-through', () => received('pass').length === 1);
     await helper.unload();

@@ -57,7 +57,11 @@ test('every ${VAR} is a whole property value and set by the runtime', () => {
 });
 
 test('the palette example is the same pipeline on one tab, with concrete values and ids of its own', () => {
-  const types = (f: FlowNode[]) => f.filter((n) => n.type !== 'tab').map((n) => n.type).sort();
+  const types = (f: FlowNode[]) =>
+    f
+      .filter((n) => n.type !== 'tab')
+      .map((n) => n.type)
+      .sort();
   assert.deepEqual(types(example), types(flows));
   assert.ok(!JSON.stringify(example).includes('${EDGEGW'), 'no runtime variables');
   const ids = new Set(flows.map((n) => n.id));

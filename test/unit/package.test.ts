@@ -11,7 +11,9 @@ const mapped = pkg['node-red'].nodes as Record<string, string>;
 const types = readdirSync(join(root, 'nodes')).filter((d) => d !== 'common' && statSync(join(root, 'nodes', d)).isDirectory());
 
 const examples = existsSync(join(root, 'examples'))
-  ? readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => ({ file: f, flow: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')) as Array<{ id: string; type: string; wires?: string[][] }> }))
+  ? readdirSync(join(root, 'examples'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => ({ file: f, flow: JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')) as Array<{ id: string; type: string; wires?: string[][] }> }))
   : [];
 
 // One colour per node family (prefixes of the type name).

@@ -32,7 +32,7 @@ function segmentExpr(s: BitSegment): string {
 }
 
 function wordExpr(p: SignalPlan, high: boolean): string {
-  const parts = p.layout.segments.filter((s) => (s.dst >= 32) === high).map(segmentExpr);
+  const parts = p.layout.segments.filter((s) => s.dst >= 32 === high).map(segmentExpr);
   return parts.length ? `(${parts.join(' | ')})` : '0';
 }
 

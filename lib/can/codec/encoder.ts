@@ -37,7 +37,7 @@ function divideRounded(n: bigint, d: bigint): bigint {
   const q = n / d;
   const r = n % d;
   const twice = (r < 0n ? -r : r) * 2n;
-  if (twice >= (d < 0n ? -d : d)) return q + ((n < 0n) !== (d < 0n) ? -1n : 1n);
+  if (twice >= (d < 0n ? -d : d)) return q + (n < 0n !== d < 0n ? -1n : 1n);
   return q;
 }
 
@@ -52,7 +52,12 @@ export function physicalToRaw(plan: MessagePlan, p: SignalPlan, value: EncodeVal
     else if (text !== '' && !Number.isNaN(Number(text))) value = Number(text);
     else if (/^[-+]?(nan|inf(inity)?)$/i.test(text)) value = Number(text.replace(/^([-+]?)inf$/i, '$1Infinity').replace(/nan/i, 'NaN'));
     else {
-      const labels = p.valueTable ? [...p.valueTable.values()].slice(0, 8).map((l) => JSON.stringify(l)).join(', ') : '';
+      const labels = p.valueTable
+        ? [...p.valueTable.values()]
+            .slice(0, 8)
+            .map((l) => JSON.stringify(l))
+            .join(', ')
+        : '';
       fail(plan, p, `${JSON.stringify(value)} is not a number${labels ? ` nor one of its labels (${labels}${p.valueTable!.size > 8 ? ', ...' : ''})` : ''}`);
     }
   }
@@ -99,7 +104,10 @@ export function encodeMessage(plan: MessagePlan, values: Record<string, EncodeVa
     if (plan.byName.has(name)) continue;
     const skipped = plan.skipped.find((s) => s.signal.name === name);
     if (skipped) fail(plan, name, `the signal cannot be encoded (${skipped.reason})`);
-    const known = plan.signals.slice(0, 10).map((p) => p.name).join(', ');
+    const known = plan.signals
+      .slice(0, 10)
+      .map((p) => p.name)
+      .join(', ');
     fail(plan, name, `message ${message.name} has no such signal (it has: ${known}${plan.signals.length > 10 ? ', ...' : ''})`);
   }
   const data = Buffer.alloc(message.length);

@@ -36,7 +36,10 @@ class CompiledMessage {
   /** [labels][short frame] variants other than the fast one. */
   private others: Array<MessageDecoder | undefined> = [undefined, undefined, undefined];
 
-  constructor(readonly message: DbcMessage, private readonly compile: boolean) {
+  constructor(
+    readonly message: DbcMessage,
+    private readonly compile: boolean,
+  ) {
     this.plan = planMessage(message);
     this.fullLength = this.plan.bytesNeeded;
   }
@@ -69,7 +72,10 @@ export class DbcCodec {
   private readonly compiled = new Map<DbcMessage, CompiledMessage>();
   private readonly compile: boolean;
 
-  constructor(readonly db: DbcDatabase, opts: DbcCodecOptions = {}) {
+  constructor(
+    readonly db: DbcDatabase,
+    opts: DbcCodecOptions = {},
+  ) {
     this.compile = opts.compile !== false;
     for (const m of db.messages) {
       const entry = new CompiledMessage(m, this.compile);
@@ -119,7 +125,8 @@ export class DbcCodec {
   encode(messageNameOrId: string | number, signals: Record<string, EncodeValue>, extended?: boolean): { id: number; extended: boolean; data: Buffer } {
     const entry = this.find(messageNameOrId, extended);
     if (!entry) {
-      const what = typeof messageNameOrId === 'string' ? `"${messageNameOrId}"` : `id ${messageNameOrId} (0x${messageNameOrId.toString(16)})${extended === undefined ? '' : extended ? ' extended' : ' standard'}`;
+      const what =
+        typeof messageNameOrId === 'string' ? `"${messageNameOrId}"` : `id ${messageNameOrId} (0x${messageNameOrId.toString(16)})${extended === undefined ? '' : extended ? ' extended' : ' standard'}`;
       throw new DbcEncodeError(String(messageNameOrId), undefined, `the database has no message ${what}`);
     }
     if (signals === null || typeof signals !== 'object') {

@@ -101,7 +101,8 @@ export function planMessage(message: DbcMessage): MessagePlan {
   message.signals.forEach((s, i) => {
     if (!layouts.has(s)) return;
     const d = depthOf(s);
-    if (d === null) skipped.push({ signal: s, reason: s.multiplexerSignal ? `its switch ${s.multiplexerSignal} is missing, not marked M, not decodable or in a loop` : 'no multiplexer switch selects it' });
+    if (d === null)
+      skipped.push({ signal: s, reason: s.multiplexerSignal ? `its switch ${s.multiplexerSignal} is missing, not marked M, not decodable or in a loop` : 'no multiplexer switch selects it' });
     else ordered.push({ s, d, i });
   });
   ordered.sort((a, b) => a.d - b.d || a.i - b.i);

@@ -45,7 +45,7 @@ export function signalLayout(signal: Pick<DbcSignal, 'startBit' | 'length' | 'by
     const shift = positions[i] & 7;
     let bits = 1;
     // Value bits i, i+1, .. continue upwards in the same byte, and never across value bit 32.
-    while (i + bits < length && positions[i + bits] === positions[i] + bits && (positions[i + bits] >> 3) === byte && ((i + bits) & 31) !== 0) bits++;
+    while (i + bits < length && positions[i + bits] === positions[i] + bits && positions[i + bits] >> 3 === byte && ((i + bits) & 31) !== 0) bits++;
     segments.push({ byte, shift, bits, mask: bits === 32 ? 0xffffffff : (1 << bits) - 1, dst: i });
     i += bits;
   }

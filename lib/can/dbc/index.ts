@@ -10,8 +10,18 @@ import type { ParseDbcOptions, ParseDbcResult } from './types';
 export { DbcSyntaxError } from './errors';
 export type { DbcWarning } from './errors';
 export type {
-  DbcAttributeDefinition, DbcAttributeValue, DbcByteOrder, DbcDatabase, DbcMessage, DbcNode, DbcObjectType, DbcSignal,
-  DbcSignalGroup, DbcValueType, ParseDbcOptions, ParseDbcResult,
+  DbcAttributeDefinition,
+  DbcAttributeValue,
+  DbcByteOrder,
+  DbcDatabase,
+  DbcMessage,
+  DbcNode,
+  DbcObjectType,
+  DbcSignal,
+  DbcSignalGroup,
+  DbcValueType,
+  ParseDbcOptions,
+  ParseDbcResult,
 } from './types';
 export { decodeDbcText, decodeCp1252 } from './text-encoding';
 export { signalByteSpan } from './resolver';

@@ -2,8 +2,22 @@
 
 /** Statements we parse and use. */
 export const USED_KEYWORDS = new Set([
-  'VERSION', 'NS_', 'BS_', 'BU_', 'BO_', 'SG_', 'CM_', 'BA_DEF_', 'BA_DEF_DEF_', 'BA_', 'VAL_', 'VAL_TABLE_',
-  'SIG_VALTYPE_', 'SG_MUL_VAL_', 'BO_TX_BU_', 'SIG_GROUP_',
+  'VERSION',
+  'NS_',
+  'BS_',
+  'BU_',
+  'BO_',
+  'SG_',
+  'CM_',
+  'BA_DEF_',
+  'BA_DEF_DEF_',
+  'BA_',
+  'VAL_',
+  'VAL_TABLE_',
+  'SIG_VALTYPE_',
+  'SG_MUL_VAL_',
+  'BO_TX_BU_',
+  'SIG_GROUP_',
 ]);
 
 /** Statements of the format we recognise but do not use: skipped, with one warning per kind. */
@@ -36,4 +50,3 @@ export function isSkippedKeyword(word: string): boolean {
 export function isDbcKeyword(word: string): boolean {
   return USED_KEYWORDS.has(word) || isSkippedKeyword(word);
 }
-

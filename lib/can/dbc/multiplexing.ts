@@ -14,12 +14,7 @@ interface Selection {
   line: number;
 }
 
-export function resolveMultiplexing(
-  message: DbcMessage,
-  rawSignals: RawSignal[],
-  extendedMux: Map<string, Selection>,
-  warnings: DbcWarning[],
-): void {
+export function resolveMultiplexing(message: DbcMessage, rawSignals: RawSignal[], extendedMux: Map<string, Selection>, warnings: DbcWarning[]): void {
   const byName = new Map(message.signals.map((s) => [s.name, s] as const));
   const plainSwitches = rawSignals.filter((s) => s.muxSwitch && s.muxValue === undefined);
 
@@ -42,7 +37,10 @@ export function resolveMultiplexing(
     if (raw.muxValue === undefined) return;
     if (plainSwitches.length === 0) {
       // No switch can say when this signal is valid, so it is never decoded.
-      warnings.push({ line: raw.line, message: `signal "${signal.name}" of message ${message.name} is multiplexed (m${raw.muxValue}) but the message has no multiplexer switch (M); it is never decoded` });
+      warnings.push({
+        line: raw.line,
+        message: `signal "${signal.name}" of message ${message.name} is multiplexed (m${raw.muxValue}) but the message has no multiplexer switch (M); it is never decoded`,
+      });
       signal.multiplexerValues = [raw.muxValue];
       signal.multiplexerRanges = [[raw.muxValue, raw.muxValue]];
       return;
@@ -69,7 +67,10 @@ export function resolveMultiplexing(
       }
       if (onPath.has(s)) {
         loop = true;
-        warnings.push({ line: s.line, message: `signal "${s.name}" of message ${message.name} is multiplexed in a loop (${[...path.slice(path.indexOf(s)), s].map((x) => x.name).join(' -> ')}); the signals of the loop are never decoded` });
+        warnings.push({
+          line: s.line,
+          message: `signal "${s.name}" of message ${message.name} is multiplexed in a loop (${[...path.slice(path.indexOf(s)), s].map((x) => x.name).join(' -> ')}); the signals of the loop are never decoded`,
+        });
         break;
       }
       path.push(s);

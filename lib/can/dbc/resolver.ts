@@ -79,10 +79,14 @@ export function resolveDbc(st: DbcStatements, warnings: DbcWarning[]): DbcDataba
   };
   const findTarget = (target: DbcTarget, line: number, what: string): { comment?: string; attributes: Record<string, unknown> } | undefined => {
     switch (target.kind) {
-      case 'node': return findNode(target.name, line, what);
-      case 'message': return findMessage(target.fileId, line, what)?.message;
-      case 'signal': return findSignal(target.fileId, target.name, line, what);
-      default: return undefined;
+      case 'node':
+        return findNode(target.name, line, what);
+      case 'message':
+        return findMessage(target.fileId, line, what)?.message;
+      case 'signal':
+        return findSignal(target.fileId, target.name, line, what);
+      default:
+        return undefined;
     }
   };
 
@@ -232,10 +236,7 @@ export function signalByteSpan(startBit: number, length: number, byteOrder: 'lit
   return { first: startBit >> 3, last: lsbLinear >> 3 };
 }
 
-function applyLongNames(
-  db: DbcDatabase,
-  longNames: { signal: Map<DbcSignal, string>; message: Map<DbcMessage, string>; node: Map<DbcNode, string> },
-): void {
+function applyLongNames(db: DbcDatabase, longNames: { signal: Map<DbcSignal, string>; message: Map<DbcMessage, string>; node: Map<DbcNode, string> }): void {
   const nodeRenames = new Map<string, string>();
   for (const [node, name] of longNames.node) {
     nodeRenames.set(node.name, name);

@@ -34,22 +34,38 @@ export class DbcStatementParser extends DbcTokenCursor {
 
   private statement(t: Token): void {
     switch (t.text) {
-      case 'VERSION': return this.version();
-      case 'NS_': return this.newSymbols();
-      case 'BS_': return this.busTiming();
-      case 'BU_': return this.nodes();
-      case 'BO_': return this.message();
-      case 'SG_': return this.signal();
-      case 'CM_': return this.comment();
-      case 'BA_DEF_': return this.attributeDefinition();
-      case 'BA_DEF_DEF_': return this.attributeDefault();
-      case 'BA_': return this.attributeValue();
-      case 'VAL_': return this.valueDescription();
-      case 'VAL_TABLE_': return this.valueTable();
-      case 'SIG_VALTYPE_': return this.signalValueType();
-      case 'SG_MUL_VAL_': return this.multiplexerValues();
-      case 'BO_TX_BU_': return this.transmitters();
-      case 'SIG_GROUP_': return this.signalGroup();
+      case 'VERSION':
+        return this.version();
+      case 'NS_':
+        return this.newSymbols();
+      case 'BS_':
+        return this.busTiming();
+      case 'BU_':
+        return this.nodes();
+      case 'BO_':
+        return this.message();
+      case 'SG_':
+        return this.signal();
+      case 'CM_':
+        return this.comment();
+      case 'BA_DEF_':
+        return this.attributeDefinition();
+      case 'BA_DEF_DEF_':
+        return this.attributeDefault();
+      case 'BA_':
+        return this.attributeValue();
+      case 'VAL_':
+        return this.valueDescription();
+      case 'VAL_TABLE_':
+        return this.valueTable();
+      case 'SIG_VALTYPE_':
+        return this.signalValueType();
+      case 'SG_MUL_VAL_':
+        return this.multiplexerValues();
+      case 'BO_TX_BU_':
+        return this.transmitters();
+      case 'SIG_GROUP_':
+        return this.signalGroup();
     }
     if (isSkippedKeyword(t.text)) {
       const seen = this.skippedCounts.get(t.text);
@@ -70,14 +86,20 @@ export class DbcStatementParser extends DbcTokenCursor {
     const t = this.peek();
     if (t.kind !== TokenKind.Word) return { kind: 'network' };
     switch (t.text) {
-      case 'BU_': this.pos++; return { kind: 'node', name: this.word('a node name after BU_') };
-      case 'BO_': this.pos++; return { kind: 'message', fileId: this.messageId(' after BO_') };
+      case 'BU_':
+        this.pos++;
+        return { kind: 'node', name: this.word('a node name after BU_') };
+      case 'BO_':
+        this.pos++;
+        return { kind: 'message', fileId: this.messageId(' after BO_') };
       case 'SG_': {
         this.pos++;
         const fileId = this.messageId(' after SG_');
         return { kind: 'signal', fileId, name: this.word('a signal name') };
       }
-      case 'EV_': this.pos++; return { kind: 'envvar', name: this.word('an environment variable name after EV_') };
+      case 'EV_':
+        this.pos++;
+        return { kind: 'envvar', name: this.word('an environment variable name after EV_') };
     }
     throw this.error('expected BU_, BO_, SG_ or EV_', t);
   }
@@ -226,10 +248,20 @@ export class DbcStatementParser extends DbcTokenCursor {
       if (t.text !== 'Vector__XXX') receivers.push(t.text);
     }
     this.current.signals.push({
-      name, muxSwitch, muxValue, startBit, length,
+      name,
+      muxSwitch,
+      muxValue,
+      startBit,
+      length,
       byteOrder: orderToken.text === '1' ? 'little_endian' : 'big_endian',
       signed: signToken.text === '-',
-      factor, offset, min, max, unit, receivers, line: sg.line,
+      factor,
+      offset,
+      min,
+      max,
+      unit,
+      receivers,
+      line: sg.line,
     });
   }
 

@@ -3,11 +3,7 @@
 import type { DbcByteOrder, DbcObjectType } from './types';
 
 export type DbcTarget =
-  | { kind: 'network' }
-  | { kind: 'node'; name: string }
-  | { kind: 'message'; fileId: number }
-  | { kind: 'signal'; fileId: number; name: string }
-  | { kind: 'envvar'; name: string };
+  { kind: 'network' } | { kind: 'node'; name: string } | { kind: 'message'; fileId: number } | { kind: 'signal'; fileId: number; name: string } | { kind: 'envvar'; name: string };
 
 export interface RawSignal {
   name: string;

@@ -150,13 +150,7 @@ export function tokenizeDbc(text: string, file?: string): Token[] {
     }
     let lineEnd = text.indexOf('\n', i);
     if (lineEnd < 0) lineEnd = n;
-    throw new DbcSyntaxError(
-      `unexpected character ${JSON.stringify(text[i])}`,
-      line,
-      i - lineStartIndex + 1,
-      excerpt(text.slice(i, Math.min(lineEnd, i + 40))),
-      file,
-    );
+    throw new DbcSyntaxError(`unexpected character ${JSON.stringify(text[i])}`, line, i - lineStartIndex + 1, excerpt(text.slice(i, Math.min(lineEnd, i + 40))), file);
   }
   tokens.push({ kind: TokenKind.End, text: '', line, column: i - lineStartIndex + 1, lineStart: true });
   return tokens;

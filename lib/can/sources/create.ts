@@ -38,7 +38,10 @@ export interface FrameSourceConfig {
 
 /** A configuration field that is missing or wrong. */
 export class CanInterfaceConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = 'CanInterfaceConfigError';
   }

@@ -29,7 +29,10 @@ export interface ReplayOptions {
 
 /** A malformed line of a replayed log: the candump error plus the file it is in. */
 export class ReplayLineError extends CanSourceError {
-  constructor(readonly file: string, readonly lineError: CandumpSyntaxError) {
+  constructor(
+    readonly file: string,
+    readonly lineError: CandumpSyntaxError,
+  ) {
     super(`replay ${file}`, lineError.message, lineError);
     this.name = 'ReplayLineError';
   }

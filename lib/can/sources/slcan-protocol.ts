@@ -19,7 +19,10 @@ export const SLCAN_BITRATES: ReadonlyMap<number, string> = new Map([
 ]);
 
 export class SlcanProtocolError extends Error {
-  constructor(readonly text: string, reason: string) {
+  constructor(
+    readonly text: string,
+    reason: string,
+  ) {
     super(`SLCAN: ${reason}: ${JSON.stringify(text)}`);
     this.name = 'SlcanProtocolError';
   }

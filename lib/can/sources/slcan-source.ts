@@ -31,7 +31,11 @@ export interface SlcanOptions {
 
 /** The adapter answered a command with BEL (error) or not at all. */
 export class SlcanCommandError extends CanSourceError {
-  constructor(source: string, readonly command: string, message: string) {
+  constructor(
+    source: string,
+    readonly command: string,
+    message: string,
+  ) {
     super(source, message);
     this.name = 'SlcanCommandError';
   }

@@ -129,7 +129,8 @@ export class SocketCanSource extends FrameSource {
     try {
       mod = (this.opts.loadPackage ?? (() => loadOptional<SocketCanModule>('socketcan')))();
     } catch (err) {
-      const reason = err instanceof MissingPackageError ? 'socketcan package not installed (npm install socketcan; needs Linux and a C++ toolchain)' : `socketcan package failed to load: ${(err as Error).message}`;
+      const reason =
+        err instanceof MissingPackageError ? 'socketcan package not installed (npm install socketcan; needs Linux and a C++ toolchain)' : `socketcan package failed to load: ${(err as Error).message}`;
       throw this.fail(new CanSourceError(this.description, reason, err), false);
     }
     const dir = join(this.opts.sysfsNetDir, iface);

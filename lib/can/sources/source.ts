@@ -32,7 +32,11 @@ export interface SourceStats {
 export class CanSourceError extends Error {
   /** the message without the source name, for a state detail shown beside the source */
   readonly reason: string;
-  constructor(readonly source: string, reason: string, cause?: unknown) {
+  constructor(
+    readonly source: string,
+    reason: string,
+    cause?: unknown,
+  ) {
     super(`${source}: ${reason}`, cause === undefined ? undefined : { cause });
     this.reason = reason;
     this.name = 'CanSourceError';
@@ -62,7 +66,10 @@ export abstract class FrameSource extends EventEmitter<FrameSourceEvents> {
   /** The most recent error, also when nobody listened for 'error'. */
   lastError?: Error;
 
-  constructor(readonly kind: SourceKind, readonly description: string) {
+  constructor(
+    readonly kind: SourceKind,
+    readonly description: string,
+  ) {
     super();
   }
 
@@ -119,7 +126,10 @@ export abstract class FrameSource extends EventEmitter<FrameSourceEvents> {
 /** Exponential backoff for reconnect attempts: initial, doubled each time, capped. */
 export class Backoff {
   private attempt = 0;
-  constructor(readonly initialMs = 500, readonly maxMs = 10000) {}
+  constructor(
+    readonly initialMs = 500,
+    readonly maxMs = 10000,
+  ) {}
 
   next(): number {
     const ms = Math.min(this.maxMs, this.initialMs * 2 ** this.attempt);

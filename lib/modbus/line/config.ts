@@ -4,7 +4,10 @@ import type { BackoffConfig, LineOptions, TransportConfig } from './types';
 import { interFrameDelayMs, transportText } from '../transport/types';
 
 export class LineConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`Modbus line option ${field}: ${message}`);
     this.name = 'LineConfigError';
   }
@@ -86,12 +89,7 @@ export function resolveLineOptions(opts: LineOptions): ResolvedLineOptions {
   const failureThreshold = positive('breaker.failureThreshold', br.failureThreshold, 1, 1_000_000);
   if (!Number.isInteger(failureThreshold)) throw new LineConfigError('breaker.failureThreshold', `must be an integer, got ${failureThreshold}`);
   const queueTimeoutMs = positive('queueTimeoutMs', opts.queueTimeoutMs ?? Math.max(LINE_DEFAULTS.queueTimeoutMs, 2 * timeoutMs), 1);
-  const ifd =
-    opts.interFrameDelayMs !== undefined
-      ? positive('interFrameDelayMs', opts.interFrameDelayMs, 0, 10000)
-      : t.kind === 'rtu' || t.kind === 'ascii'
-        ? interFrameDelayMs(t.baudRate)
-        : 0;
+  const ifd = opts.interFrameDelayMs !== undefined ? positive('interFrameDelayMs', opts.interFrameDelayMs, 0, 10000) : t.kind === 'rtu' || t.kind === 'ascii' ? interFrameDelayMs(t.baudRate) : 0;
   return {
     name: opts.name?.trim() || transportText(t),
     transport: t,

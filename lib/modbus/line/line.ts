@@ -149,7 +149,21 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     if (!this.started) this.connect();
     return new Promise<TransportResult>((resolve, reject) => {
       const queuedAt = Date.now();
-      const req: QueuedRequest = { unit: where.unit, fc, address: where.address, count: where.count, values, where, resolve, reject, queuedAt, queue: q, sentAt: 0, trial: false, expiresAt: queuedAt + this.o.queueTimeoutMs };
+      const req: QueuedRequest = {
+        unit: where.unit,
+        fc,
+        address: where.address,
+        count: where.count,
+        values,
+        where,
+        resolve,
+        reject,
+        queuedAt,
+        queue: q,
+        sentAt: 0,
+        trial: false,
+        expiresAt: queuedAt + this.o.queueTimeoutMs,
+      };
       q.items.push(req);
       this.armQueueDeadline(req.expiresAt!);
       this.pump();

@@ -60,7 +60,11 @@ class UnitSeries {
   latencySum = 0;
   latencyCount = 0;
 
-  constructor(line: string, readonly unit: number, bounds: number) {
+  constructor(
+    line: string,
+    readonly unit: number,
+    bounds: number,
+  ) {
     this.labels = { line, unit: String(unit) };
     this.buckets = new Float64Array(bounds + 1);
   }
@@ -68,7 +72,11 @@ class UnitSeries {
 
 export class LineMetrics {
   private readonly requestsMetric: Counter<'line' | 'unit' | 'fc'> = counter('edgegw_modbus_requests_total', 'Modbus requests sent, by line, unit and function code', ['line', 'unit', 'fc'] as const);
-  private readonly errors = counter('edgegw_modbus_errors_total', 'Failed Modbus requests, by line, unit and kind (exception, timeout, protocol, connection, breaker, suspended, queue_full)', ['line', 'unit', 'kind'] as const);
+  private readonly errors = counter('edgegw_modbus_errors_total', 'Failed Modbus requests, by line, unit and kind (exception, timeout, protocol, connection, breaker, suspended, queue_full)', [
+    'line',
+    'unit',
+    'kind',
+  ] as const);
   private readonly timeouts = counter('edgegw_modbus_timeouts_total', 'Modbus requests that got no answer in time', ['line', 'unit'] as const);
   private readonly seconds: Histogram<'line' | 'unit'> = histogram('edgegw_modbus_request_seconds', 'Modbus request round trip (answered requests)', ['line', 'unit'] as const);
   private readonly breakerState: Gauge<'line' | 'unit'> = gauge('edgegw_modbus_breaker_state', 'Per-unit circuit breaker: 0 closed, 1 half-open, 2 open', ['line', 'unit'] as const);

@@ -86,7 +86,8 @@ function groupsOf(v: unknown): PollGroup[] {
     seen.add(name);
     const raw = g.interval ?? g.intervalMs;
     const intervalMs = Number(raw);
-    if (!Number.isFinite(intervalMs) || intervalMs < MIN_INTERVAL_MS) throw new DeviceConfigError(`groups[${i}].interval`, `poll group '${name}': interval must be at least ${MIN_INTERVAL_MS} ms, got ${JSON.stringify(raw)}`);
+    if (!Number.isFinite(intervalMs) || intervalMs < MIN_INTERVAL_MS)
+      throw new DeviceConfigError(`groups[${i}].interval`, `poll group '${name}': interval must be at least ${MIN_INTERVAL_MS} ms, got ${JSON.stringify(raw)}`);
     return { name, intervalMs };
   });
 }

@@ -42,7 +42,11 @@ export interface ReadBlock<T extends PlanItem = PlanItem> {
 
 /** A tag that cannot fit one request under the configured limits. */
 export class PlannerError extends Error {
-  constructor(readonly tag: string, readonly width: number, readonly limit: number) {
+  constructor(
+    readonly tag: string,
+    readonly width: number,
+    readonly limit: number,
+  ) {
     super(`tag '${tag}' occupies ${width} ${width === 1 ? 'unit' : 'units'}, more than the ${limit} one request may read`);
     this.name = 'PlannerError';
   }

@@ -98,7 +98,11 @@ interface GroupRun {
 }
 
 export class PollerConfigError extends Error {
-  constructor(readonly tag: string, readonly field: string, reason: string) {
+  constructor(
+    readonly tag: string,
+    readonly field: string,
+    reason: string,
+  ) {
     super(`tag '${tag}', field '${field}': ${reason}`);
     this.name = 'PollerConfigError';
   }
@@ -127,7 +131,18 @@ export class DevicePoller extends EventEmitter {
       const list = groups.get(gname);
       if (!list) throw new PollerConfigError(tag.name, 'group', `no poll group named '${gname}'`);
       const codec = compileCodec(tag);
-      const pt: PolledTag = { tag, width: codec.width, codec, fast: codec.fast, identity: tag.scale === 1 && tag.offset === 0, scale: tag.scale, offset: tag.offset, rounding: scaleRounding(codec.shape.kind, tag.scale, tag.offset), index, deadband: tag.deadband ?? 0 };
+      const pt: PolledTag = {
+        tag,
+        width: codec.width,
+        codec,
+        fast: codec.fast,
+        identity: tag.scale === 1 && tag.offset === 0,
+        scale: tag.scale,
+        offset: tag.offset,
+        rounding: scaleRounding(codec.shape.kind, tag.scale, tag.offset),
+        index,
+        deadband: tag.deadband ?? 0,
+      };
       list.push(pt);
       this.byName.set(tag.name, pt);
     });

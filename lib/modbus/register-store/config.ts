@@ -21,7 +21,10 @@ export interface PersistenceChoice {
 }
 
 export class PersistenceConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`Modbus server option ${field}: ${message}`);
     this.name = 'PersistenceConfigError';
   }

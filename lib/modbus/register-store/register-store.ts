@@ -26,7 +26,10 @@ export interface RegisterStore {
 }
 
 export class RegisterStoreError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`register store ${path}: ${message}`);
     this.name = 'RegisterStoreError';
   }

@@ -35,7 +35,11 @@ export interface SqliteRegisterStoreOptions {
 
 /** A SQLite failure, with the file named and SQLite's own code (SQLITE_NOTADB, SQLITE_BUSY, ...). */
 export class SqliteRegisterStoreError extends RegisterStoreError {
-  constructor(path: string, message: string, readonly sqliteCode?: string) {
+  constructor(
+    path: string,
+    message: string,
+    readonly sqliteCode?: string,
+  ) {
     super(path, message);
     this.name = 'SqliteRegisterStoreError';
   }
@@ -81,7 +85,10 @@ export class SqliteRegisterStore implements RegisterStore {
   /** transactions committed by this store (diagnostics) */
   commits = 0;
 
-  constructor(readonly path: string, opts: SqliteRegisterStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    opts: SqliteRegisterStoreOptions = {},
+  ) {
     // throws MissingPackageError synchronously, so a node can refuse the configuration at deploy
     this.sqlite = (opts.loader ?? (() => loadOptional<SqliteModule>('sqlite3')))();
     this.coalesceMs = opts.coalesceMs ?? 5;
@@ -231,9 +238,7 @@ export class SqliteRegisterStore implements RegisterStore {
       throw new SqliteRegisterStoreError(this.path, `cannot create its directory: ${(err as Error).message}`);
     }
     const db = await new Promise<SqliteDatabase>((resolve, reject) => {
-      const d: SqliteDatabase = new this.sqlite.Database(this.path, this.sqlite.OPEN_READWRITE | this.sqlite.OPEN_CREATE, (err) =>
-        err ? reject(this.wrap(err, 'cannot open')) : resolve(d),
-      );
+      const d: SqliteDatabase = new this.sqlite.Database(this.path, this.sqlite.OPEN_READWRITE | this.sqlite.OPEN_CREATE, (err) => (err ? reject(this.wrap(err, 'cannot open')) : resolve(d)));
     });
     try {
       db.configure('busyTimeout', this.busyTimeoutMs);

@@ -36,7 +36,9 @@ function int(field: string, v: unknown, dflt: number, min: number, max: number):
 
 /** "any", or unit ids separated by commas/spaces, with ranges "3-6". */
 export function parseUnits(text: string | undefined): number[] | 'any' {
-  const t = String(text ?? '').trim().toLowerCase();
+  const t = String(text ?? '')
+    .trim()
+    .toLowerCase();
   if (t === '' || t === 'any' || t === '*') return 'any';
   const out = new Set<number>();
   for (const part of t.split(/[\s,;]+/).filter(Boolean)) {

@@ -19,7 +19,18 @@ import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE }
 import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame, type MbapRequest, type RtuRequest } from './framing';
 import { UnitImage, resolveSizes, ServerImageError, type AreaSizes } from './image';
 import type { RegisterRange } from '../register-store/register-store';
-import { checkTransport, describe, positiveInt, DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerStatus, type ServerTransport, type ServerWriteEvent } from './types';
+import {
+  checkTransport,
+  describe,
+  positiveInt,
+  DEFAULT_BIND_HOST,
+  DEFAULT_MAX_CONNECTIONS,
+  ServerConfigError,
+  type ModbusServerOptions,
+  type ServerStatus,
+  type ServerTransport,
+  type ServerWriteEvent,
+} from './types';
 import { DEFAULT_CONNECTION_LIMITS, ServerConnection, type ConnectionLimits, type DropReason } from './connection';
 import { readOnlyGuard, type WriteGuard } from './pdu';
 import { interFrameDelayMs } from '../transport/types';

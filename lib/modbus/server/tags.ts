@@ -7,7 +7,10 @@ import type { TagDef } from '../types';
 import { describeType } from '../../system/bounded-json';
 
 export class ServerTagError extends Error {
-  constructor(readonly tag: string, message: string) {
+  constructor(
+    readonly tag: string,
+    message: string,
+  ) {
     super(`tag '${tag}': ${message}`);
     this.name = 'ServerTagError';
   }
@@ -22,11 +25,17 @@ export class ServerTagMap {
   private readonly codecs = new Map<string, TagCodec>();
 
   /** Throws ServerTagError when a tag does not fit the image (`sizes`, registers/bits per area). */
-  constructor(readonly tags: readonly TagDef[], sizes?: Record<TagDef['area'], number>) {
+  constructor(
+    readonly tags: readonly TagDef[],
+    sizes?: Record<TagDef['area'], number>,
+  ) {
     for (const t of tags) {
       const c = compileCodec(t);
       if (sizes && t.address + c.width > sizes[t.area]) {
-        throw new ServerTagError(t.name, `${t.area} ${t.address}..${t.address + c.width - 1} is outside the served image (${sizes[t.area]} ${t.area === 'coil' || t.area === 'discrete' ? 'bits' : 'registers'})`);
+        throw new ServerTagError(
+          t.name,
+          `${t.area} ${t.address}..${t.address + c.width - 1} is outside the served image (${sizes[t.area]} ${t.area === 'coil' || t.area === 'discrete' ? 'bits' : 'registers'})`,
+        );
       }
       this.codecs.set(t.name, c);
     }

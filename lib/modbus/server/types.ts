@@ -61,7 +61,10 @@ export const DEFAULT_BIND_HOST = '127.0.0.1';
 export const DEFAULT_MAX_CONNECTIONS = 32;
 
 export class ServerConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`Modbus server option ${field}: ${message}`);
     this.name = 'ServerConfigError';
   }

@@ -322,7 +322,10 @@ export async function openConnection(config: TransportConfig, connectTimeoutMs: 
     const sp = client._port?._client;
     if (timedOut && sp) {
       // it may still open later: close it then
-      opening.then(() => sp.close?.(() => undefined), () => undefined);
+      opening.then(
+        () => sp.close?.(() => undefined),
+        () => undefined,
+      );
     }
     if (sp) sp.on('error', () => undefined);
     throw new ModbusConnectionError(`cannot open ${transportText(config)}: ${(err as Error).message}`);

@@ -12,8 +12,7 @@ function resolveNodePackage() {
     return dirname(require.resolve('@edgegw/node-red-gateway/package.json', { paths: [distributionDir] }));
   } catch {
     process.stderr.write(
-      'edge-gateway: the package "@edgegw/node-red-gateway" is not installed beside @edgegw/edge-gateway.\n' +
-        'Reinstall the distribution with:\n  npm install -g @edgegw/edge-gateway\n',
+      'edge-gateway: the package "@edgegw/node-red-gateway" is not installed beside @edgegw/edge-gateway.\n' + 'Reinstall the distribution with:\n  npm install -g @edgegw/edge-gateway\n',
     );
     process.exit(2);
   }

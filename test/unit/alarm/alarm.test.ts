@@ -34,11 +34,23 @@ describe('alarm rules', () => {
         ['level:lolo', 5, 0, 0, 0, 'low', '', 30_000],
       ],
     );
-    const json = parseRuleTable(JSON.stringify([{ tag: 'pump/state', type: 'eq', limit: 'FAULT', severity: 'high' }, { tag: 'pump/run', type: 'neq', limit: true, onDelay: 2, cooldown: 60 }], null, 2));
-    assert.deepEqual(json.map((r) => [r.id, r.limit, r.onDelayMs, r.cooldownMs]), [
-      ['pump/state:eq', 'FAULT', 0, 0],
-      ['pump/run:neq', true, 2000, 60_000],
-    ]);
+    const json = parseRuleTable(
+      JSON.stringify(
+        [
+          { tag: 'pump/state', type: 'eq', limit: 'FAULT', severity: 'high' },
+          { tag: 'pump/run', type: 'neq', limit: true, onDelay: 2, cooldown: 60 },
+        ],
+        null,
+        2,
+      ),
+    );
+    assert.deepEqual(
+      json.map((r) => [r.id, r.limit, r.onDelayMs, r.cooldownMs]),
+      [
+        ['pump/state:eq', 'FAULT', 0, 0],
+        ['pump/run:neq', true, 2000, 60_000],
+      ],
+    );
   });
 
   test('errors name the line and the field', () => {
@@ -60,7 +72,11 @@ describe('alarm rules', () => {
       ['', /^line 1, field tag: the rule table is empty$/],
     ];
     for (const [table, message] of cases) {
-      assert.throws(() => parseRuleTable(table), (err: Error) => err instanceof RuleTableError && message.test(err.message), `${JSON.stringify(table)} -> ${message}`);
+      assert.throws(
+        () => parseRuleTable(table),
+        (err: Error) => err instanceof RuleTableError && message.test(err.message),
+        `${JSON.stringify(table)} -> ${message}`,
+      );
     }
   });
 });
@@ -70,7 +86,18 @@ describe('alarm lifecycle', () => {
     const { engine, feed, at } = engineFor('boiler/temp,hi,90,5,0,0,critical,Boiler hot: {value} > {limit}');
     assert.deepEqual(feed(89), []);
     const [ev] = feed(91);
-    assert.deepEqual(ev, { id: 'boiler/temp:hi', tag: 'boiler/temp', rule: 'hi', severity: 'critical', state: 'active', value: 91, limit: 90, message: 'Boiler hot: 91 > 90', ts: 1_000_000, ackedBy: null });
+    assert.deepEqual(ev, {
+      id: 'boiler/temp:hi',
+      tag: 'boiler/temp',
+      rule: 'hi',
+      severity: 'critical',
+      state: 'active',
+      value: 91,
+      limit: 90,
+      message: 'Boiler hot: 91 > 90',
+      ts: 1_000_000,
+      ackedBy: null,
+    });
     assert.deepEqual(feed(88), [], 'inside the deadband: still active');
     at(1000);
     assert.deepEqual(states(engine.acknowledge('boiler/temp:hi', 'alice')), ['boiler/temp:hi:acknowledged']);
@@ -86,12 +113,18 @@ describe('alarm lifecycle', () => {
     const { engine, feed } = engineFor('tank/level,lo,10,1,0,0,high');
     feed(5, 'good', 'level', 'tank');
     assert.deepEqual(states(feed(12, 'good', 'level', 'tank')), ['tank/level:lo:cleared-unacknowledged']);
-    assert.deepEqual(engine.activeList().map((r) => r.state), ['cleared-unacknowledged']);
+    assert.deepEqual(
+      engine.activeList().map((r) => r.state),
+      ['cleared-unacknowledged'],
+    );
     assert.deepEqual(states(feed(9, 'good', 'level', 'tank')), ['tank/level:lo:active'], 're-alarm');
     assert.deepEqual(states(feed(20, 'good', 'level', 'tank')), ['tank/level:lo:cleared-unacknowledged']);
     assert.deepEqual(states(engine.acknowledge('all', 'op')), ['tank/level:lo:cleared']);
     assert.deepEqual(engine.activeList(), []);
-    assert.throws(() => engine.acknowledge('tank/level:lo', 'op'), (e: Error) => e instanceof AckError && /no alarm "tank\/level:lo" in the active list \(it is empty\)/.test(e.message));
+    assert.throws(
+      () => engine.acknowledge('tank/level:lo', 'op'),
+      (e: Error) => e instanceof AckError && /no alarm "tank\/level:lo" in the active list \(it is empty\)/.test(e.message),
+    );
     assert.throws(() => engine.acknowledge(42, 'op'), /msg\.ack must be an alarm id or "all", got 42/);
   });
 
@@ -146,13 +179,24 @@ describe('alarm lifecycle', () => {
     assert.deepEqual(states(roc.feed(15.7)), ['temp:roc:cleared-unacknowledged']);
 
     const st = engineFor('pump/state,eq,FAULT,,,,high\npump/run,neq,true,,,,low');
-    assert.deepEqual(states(st.engine.process([{ device: 'pump', name: 'state', value: 'FAULT', quality: 'good', ts: 0 }, { device: 'pump', name: 'run', value: false, quality: 'good', ts: 0 }])), ['pump/state:eq:active', 'pump/run:neq:active']);
+    assert.deepEqual(
+      states(
+        st.engine.process([
+          { device: 'pump', name: 'state', value: 'FAULT', quality: 'good', ts: 0 },
+          { device: 'pump', name: 'run', value: false, quality: 'good', ts: 0 },
+        ]),
+      ),
+      ['pump/state:eq:active', 'pump/run:neq:active'],
+    );
     assert.deepEqual(states(st.engine.process([{ device: 'pump', name: 'run', value: true, quality: 'good', ts: 0 }])), ['pump/run:neq:cleared-unacknowledged']);
 
     const q = engineFor('boiler/temp,bad,,,,,high\nboiler/temp,stale,10,,,,critical\nboiler/temp,hi,90');
     q.feed(95);
     assert.deepEqual(states(q.feed(0, 'bad')), ['boiler/temp:bad:active'], 'a bad sample raises bad, and holds hi as it was');
-    assert.deepEqual(q.engine.activeList().map((r) => r.id), ['boiler/temp:bad', 'boiler/temp:hi']);
+    assert.deepEqual(
+      q.engine.activeList().map((r) => r.id),
+      ['boiler/temp:bad', 'boiler/temp:hi'],
+    );
     q.at(9_999);
     assert.deepEqual(q.engine.tick(), []);
     q.at(10_000);
@@ -185,10 +229,13 @@ describe('active list persistence', () => {
     const dropped = second.engine.restore(await reopened.load());
     await reopened.close();
     assert.deepEqual(dropped, []);
-    assert.deepEqual(second.engine.activeList().map((r) => [r.id, r.state, r.ackedBy]), [
-      ['boiler/temp:hi', 'acknowledged', 'alice'],
-      ['boiler/temp:hihi', 'active', null],
-    ]);
+    assert.deepEqual(
+      second.engine.activeList().map((r) => [r.id, r.state, r.ackedBy]),
+      [
+        ['boiler/temp:hi', 'acknowledged', 'alice'],
+        ['boiler/temp:hihi', 'active', null],
+      ],
+    );
     assert.deepEqual(states(second.feed(80)), ['boiler/temp:hi:cleared', 'boiler/temp:hihi:cleared-unacknowledged']);
     const third = engineFor('x,hi,1');
     assert.equal(third.engine.restore(second.engine.activeList()).length, 1, 'a record of a rule that is gone is dropped and returned');

@@ -10,8 +10,14 @@ describe('AuditLog', () => {
   test('keeps the latest records in a ring', () => {
     const log = new AuditLog({ ringSize: 3 });
     for (let i = 0; i < 5; i++) log.record({ actor: 'a', device: 'd', tag: `t${i}`, old: i, new: i + 1, ok: true, ts: 1000 + i });
-    assert.deepEqual(log.recent().map((r) => r.tag), ['t2', 't3', 't4']);
-    assert.deepEqual(log.recent(1).map((r) => r.tag), ['t4']);
+    assert.deepEqual(
+      log.recent().map((r) => r.tag),
+      ['t2', 't3', 't4'],
+    );
+    assert.deepEqual(
+      log.recent(1).map((r) => r.tag),
+      ['t4'],
+    );
     log.clear();
     assert.equal(log.recent().length, 0);
   });
@@ -23,7 +29,10 @@ describe('AuditLog', () => {
       const log = new AuditLog({ file });
       log.record({ actor: 'cli:ops', device: 'm', tag: 'big', old: null, new: 2n ** 64n - 1n, ok: true, ts: 1 });
       log.record({ actor: 'cli:ops', device: 'm', tag: 'x', old: 1, new: 2, ok: false, error: 'timeout', ts: 2 });
-      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.deepEqual(lines[0], { ts: 1, actor: 'cli:ops', device: 'm', tag: 'big', old: null, new: '18446744073709551615', ok: true });
       assert.deepEqual(lines[1], { ts: 2, actor: 'cli:ops', device: 'm', tag: 'x', old: 1, new: 2, ok: false, error: 'timeout' });
     } finally {
@@ -36,7 +45,10 @@ describe('AuditLog', () => {
     try {
       writeFileSync(join(dir, 'blocker'), 'a file where a folder should be');
       const log = new AuditLog({ file: join(dir, 'blocker', 'audit.jsonl') });
-      assert.throws(() => log.record({ actor: 'a', device: 'd', tag: 't', old: 0, new: 1, ok: true }), (e: Error) => e instanceof AuditFileError && e.message.includes('blocker'));
+      assert.throws(
+        () => log.record({ actor: 'a', device: 'd', tag: 't', old: 0, new: 1, ok: true }),
+        (e: Error) => e instanceof AuditFileError && e.message.includes('blocker'),
+      );
       assert.equal(log.recent().length, 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,10 @@ describe('CircuitBreaker policies', () => {
     }
     opens.push(breaker.retryInMs());
     assert.deepEqual(opens, [1000, 2000, 4000, 5000, 5000]);
-    assert.deepEqual(changes.filter((c) => c.to === 'open').map((c) => c.openTimeoutMs), [1000, 2000, 4000, 5000, 5000]);
+    assert.deepEqual(
+      changes.filter((c) => c.to === 'open').map((c) => c.openTimeoutMs),
+      [1000, 2000, 4000, 5000, 5000],
+    );
     clock.t += 5000;
     assert.equal(breaker.allow(), true);
     breaker.success();
@@ -122,7 +125,11 @@ describe('CircuitBreaker policies', () => {
       [{ failureThreshold: 1, halfOpenProbes: 0 }, 'halfOpenProbes'],
     ];
     for (const [opts, field] of bad) {
-      assert.throws(() => new CircuitBreaker({ resetTimeoutMs: 100, ...opts }), (e: unknown) => e instanceof CircuitConfigError && e.field === field && e.message.includes(field), JSON.stringify(opts));
+      assert.throws(
+        () => new CircuitBreaker({ resetTimeoutMs: 100, ...opts }),
+        (e: unknown) => e instanceof CircuitConfigError && e.field === field && e.message.includes(field),
+        JSON.stringify(opts),
+      );
     }
   });
 

@@ -82,13 +82,34 @@ describe('CircuitBreaker', () => {
   test('run() counts outcomes and refuses with CircuitOpenError while open', async () => {
     const { clock, breaker } = clocked(2, 1000);
     assert.equal(await breaker.run(async () => 42), 42);
-    await assert.rejects(breaker.run(async () => { throw new Error('boom'); }), /boom/);
-    await assert.rejects(breaker.run(async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      breaker.run(async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    await assert.rejects(
+      breaker.run(async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(breaker.state(), 'open');
-    await assert.rejects(breaker.run(async () => 1), (err: unknown) => err instanceof CircuitOpenError && err.retryInMs === 1000);
+    await assert.rejects(
+      breaker.run(async () => 1),
+      (err: unknown) => err instanceof CircuitOpenError && err.retryInMs === 1000,
+    );
     clock.t += 1000;
     // an error the caller does not count as a failure closes the breaker (the target answered)
-    await assert.rejects(breaker.run(async () => { throw new Error('answered no'); }, () => false), /answered no/);
+    await assert.rejects(
+      breaker.run(
+        async () => {
+          throw new Error('answered no');
+        },
+        () => false,
+      ),
+      /answered no/,
+    );
     assert.equal(breaker.state(), 'closed');
   });
 
@@ -102,7 +123,13 @@ describe('CircuitBreaker', () => {
   });
 
   test('bad options name the field', () => {
-    assert.throws(() => new CircuitBreaker({ failureThreshold: 0, resetTimeoutMs: 1 }), (e: unknown) => e instanceof CircuitConfigError && e.field === 'failureThreshold');
-    assert.throws(() => new CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: -5 }), (e: unknown) => e instanceof CircuitConfigError && e.field === 'resetTimeoutMs');
+    assert.throws(
+      () => new CircuitBreaker({ failureThreshold: 0, resetTimeoutMs: 1 }),
+      (e: unknown) => e instanceof CircuitConfigError && e.field === 'failureThreshold',
+    );
+    assert.throws(
+      () => new CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: -5 }),
+      (e: unknown) => e instanceof CircuitConfigError && e.field === 'resetTimeoutMs',
+    );
   });
 });

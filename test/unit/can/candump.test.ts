@@ -178,7 +178,10 @@ describe('frame filters', () => {
   });
 
   test('a bad filter names its position and text', () => {
-    assert.throws(() => parseFilters('100:7F0, 12G:7FF'), (e: unknown) => e instanceof CanFilterError && e.index === 2 && /filter 2 \("12G:7FF"\): id "12G"/.test(e.message));
+    assert.throws(
+      () => parseFilters('100:7F0, 12G:7FF'),
+      (e: unknown) => e instanceof CanFilterError && e.index === 2 && /filter 2 \("12G:7FF"\): id "12G"/.test(e.message),
+    );
     assert.throws(() => parseFilters('100:XYZ'), /mask "XYZ" is not a hexadecimal/);
     assert.throws(() => parseFilters('3FFFFFFF'), /above the largest extended id/);
   });
@@ -202,7 +205,7 @@ describe('toCanFrame', () => {
     [{ id: 'x', data: [] }, 'id', /not an integer/],
     [{ id: 0x800, extended: false, data: [] }, 'id', /does not fit a standard 11-bit id/],
     [{ id: 0x20000000, data: [] }, 'id', /above the largest extended id/],
-    [{ id: 1, data: [1, 2, 3, 4, 5, 6, 7, 8, 9] , fd: false }, 'data', /at most 8 bytes/],
+    [{ id: 1, data: [1, 2, 3, 4, 5, 6, 7, 8, 9], fd: false }, 'data', /at most 8 bytes/],
     [{ id: 1, data: Buffer.alloc(13) }, 'data', /CAN FD data is 13 bytes/],
     [{ id: 1, data: [256] }, 'data', /data\[0\] is 256/],
     [{ id: 1, data: 'abc' }, 'data', /not a hex string of whole bytes/],
@@ -211,7 +214,10 @@ describe('toCanFrame', () => {
   ];
   for (const [input, field, why] of bad) {
     test(`rejects ${JSON.stringify(input)} naming "${field}"`, () => {
-      assert.throws(() => toCanFrame(input), (e: unknown) => e instanceof CanFrameError && e.field === field && why.test(e.message));
+      assert.throws(
+        () => toCanFrame(input),
+        (e: unknown) => e instanceof CanFrameError && e.field === field && why.test(e.message),
+      );
     });
   }
 

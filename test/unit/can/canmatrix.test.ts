@@ -53,7 +53,14 @@ function runCanmatrix(jobs: unknown): Promise<CanmatrixResult[]> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`canmatrix helper exited with ${code}: ${err}`));
-      resolve(Buffer.concat(out).toString('utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as CanmatrixResult));
+      resolve(
+        Buffer.concat(out)
+          .toString('utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as CanmatrixResult),
+      );
     });
     child.stdin.end(JSON.stringify(jobs));
   });

@@ -129,7 +129,10 @@ describe('edge-gateway dbc', () => {
     writeFileSync(logFile, `${log}\n`);
     const r = await run(['decode', dbcFile, logFile]);
     assert.equal(r.code, 1, 'malformed lines make the exit code 1');
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(lines, [
       { ts: 1436509052.249713, id: 0x1f0, extended: false, message: 'Engine', signals: { Temperature: 251.5, AverageRadius: 3.2, Enable: 1 } },
       { ts: 1436509052.2502, id: 0x200, extended: true, message: 'Counter64', signals: { Count: '18364758544493064720' } },
@@ -154,13 +157,22 @@ describe('edge-gateway dbc', () => {
       frames.push(`(${(1700000000 + i / 1000).toFixed(6)}) vcan0 ${id.toString(16).toUpperCase().padStart(3, '0')}#${data.toString('hex')}`);
       if (known) expected.push(JSON.stringify(codec.decode(id, false, data)!.signals));
     }
-    for (const argv of [['decode', dbcFile], ['decode', dbcFile, '-']]) {
+    for (const argv of [
+      ['decode', dbcFile],
+      ['decode', dbcFile, '-'],
+    ]) {
       const r = await run(argv, `${frames.join('\r\n')}\r\n`);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(lines.length, 4000);
-      assert.deepEqual(lines.map((l) => JSON.stringify(l.signals)), expected);
+      assert.deepEqual(
+        lines.map((l) => JSON.stringify(l.signals)),
+        expected,
+      );
       assert.equal(lines[0].ts, 1700000000.001, 'frame 0 has an unknown id');
     }
   });

@@ -19,7 +19,7 @@ function codecFor(text: string): DbcCodec {
 function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && (Object.is(a[k], b[k]) || (a[k] === b[k])));
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && (Object.is(a[k], b[k]) || a[k] === b[k]));
 }
 
 /** Mask of the frame bits that the decoded signals cover. */
@@ -204,9 +204,16 @@ SIG_VALTYPE_ 257 F64 : 2;
   test('signal names that are not identifiers for JavaScript objects stay plain own properties', () => {
     const { signals } = codec.decode(260, false, Buffer.from([0x21, 0x05]))!;
     assert.equal(Object.getPrototypeOf(signals), Object.prototype);
-    assert.deepEqual(Object.entries(signals), [['__proto__', 1], ['constructor', 2], ['toString', 5]]);
+    assert.deepEqual(Object.entries(signals), [
+      ['__proto__', 1],
+      ['constructor', 2],
+      ['toString', 5],
+    ]);
     const interpreted = new DbcCodec(parseDbc(DBC).db, { compile: false }).decode(260, false, Buffer.from([0x21]))!.signals;
-    assert.deepEqual(Object.entries(interpreted), [['__proto__', 1], ['constructor', 2]]);
+    assert.deepEqual(Object.entries(interpreted), [
+      ['__proto__', 1],
+      ['constructor', 2],
+    ]);
   });
 
   test('encode errors name the message and signal', () => {
@@ -260,7 +267,10 @@ BO_ 2 NoSwitch: 8 A
     assert.match(warnings.map((w) => w.message).join('\n'), /multiplexed in a loop \(X -> Y -> X\)/);
     const loopCodec = new DbcCodec(db);
     assert.deepEqual(loopCodec.decode(5, false, Buffer.alloc(8))!.signals, { Root: 0 });
-    assert.deepEqual(loopCodec.plan('Loop')!.skipped.map((s) => s.signal.name), ['X', 'Y', 'Z']);
+    assert.deepEqual(
+      loopCodec.plan('Loop')!.skipped.map((s) => s.signal.name),
+      ['X', 'Y', 'Z'],
+    );
   });
 
   test('unknown ids decode to undefined', () => {

@@ -57,7 +57,10 @@ test('mutated fixture files parse or fail with DbcSyntaxError, and never hang', 
   });
   await worker.terminate();
   t.diagnostic(`${ITERATIONS} mutations: ${counts.parsed} parsed (${counts.decoded} frames decoded), ${counts.rejected} rejected with DbcSyntaxError`);
-  assert.deepEqual(bad.map((b) => `iteration ${b.iteration}: ${b.error}`), []);
+  assert.deepEqual(
+    bad.map((b) => `iteration ${b.iteration}: ${b.error}`),
+    [],
+  );
   assert.equal(counts.parsed + counts.rejected, ITERATIONS);
   assert.ok(counts.parsed > 0 && counts.rejected > 0, 'the mutations should produce both outcomes');
 });

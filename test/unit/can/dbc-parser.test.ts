@@ -26,21 +26,25 @@ describe('DBC parser: structure', () => {
     assert.equal(db.version, 'v7');
     assert.deepEqual(db.newSymbols, ['CM_', 'BA_']);
     assert.deepEqual(db.busTiming, { baudrate: 500, btr1: 12, btr2: 34 });
-    assert.deepEqual(db.nodes.map((n) => n.name), ['A', 'B']);
+    assert.deepEqual(
+      db.nodes.map((n) => n.name),
+      ['A', 'B'],
+    );
     assert.deepEqual(warnings, []);
   });
 
   test('BU_ with one node a line', () => {
     const { db, warnings } = parseDbc('BU_:\n\tNEO\n\tMCU, GTW\nBO_ 1 M: 8 NEO\n');
-    assert.deepEqual(db.nodes.map((n) => n.name), ['NEO', 'MCU', 'GTW']);
+    assert.deepEqual(
+      db.nodes.map((n) => n.name),
+      ['NEO', 'MCU', 'GTW'],
+    );
     assert.deepEqual(warnings, []);
   });
 
   test('BO_ with standard and extended ids, senders and BO_TX_BU_', () => {
     const { db } = parse(
-      'BO_ 291 Std: 8 ECU1\n SG_ A : 0|8@1+ (1,0) [0|255] "" ECU2\n\n' +
-        'BO_ 2566844926 Ext: 8 Vector__XXX\n SG_ B : 0|8@1+ (1,0) [0|255] "" Vector__XXX\n\n' +
-        'BO_TX_BU_ 291 : ECU2,Gateway;\n',
+      'BO_ 291 Std: 8 ECU1\n SG_ A : 0|8@1+ (1,0) [0|255] "" ECU2\n\n' + 'BO_ 2566844926 Ext: 8 Vector__XXX\n SG_ B : 0|8@1+ (1,0) [0|255] "" Vector__XXX\n\n' + 'BO_TX_BU_ 291 : ECU2,Gateway;\n',
     );
     const [std, ext] = db.messages;
     assert.deepEqual([std.id, std.extended, std.name, std.length], [291, false, 'Std', 8]);
@@ -56,8 +60,21 @@ describe('DBC parser: structure', () => {
     assert.deepEqual(
       { ...speed, attributes: undefined },
       {
-        name: 'Speed', startBit: 7, length: 16, byteOrder: 'big_endian', signed: true, valueType: 'integer', factor: 0.01, offset: -40.5,
-        min: -40.5, max: 615.85, unit: 'km/h', receivers: ['ECU2', 'Gateway'], multiplexer: false, attributes: undefined, line: 13,
+        name: 'Speed',
+        startBit: 7,
+        length: 16,
+        byteOrder: 'big_endian',
+        signed: true,
+        valueType: 'integer',
+        factor: 0.01,
+        offset: -40.5,
+        min: -40.5,
+        max: 615.85,
+        unit: 'km/h',
+        receivers: ['ECU2', 'Gateway'],
+        multiplexer: false,
+        attributes: undefined,
+        line: 13,
       },
     );
     assert.equal(flag.byteOrder, 'little_endian');
@@ -87,7 +104,9 @@ describe('DBC parser: structure', () => {
   });
 
   test('multiplexing: M and mN', () => {
-    const { db } = parse('BO_ 1 M: 8 ECU1\n SG_ Sw M : 0|8@1+ (1,0) [0|0] "" ECU2\n SG_ A m0 : 8|8@1+ (1,0) [0|0] "" ECU2\n SG_ B m1 : 8|16@1+ (1,0) [0|0] "" ECU2\n SG_ C : 56|8@1+ (1,0) [0|0] "" ECU2\n');
+    const { db } = parse(
+      'BO_ 1 M: 8 ECU1\n SG_ Sw M : 0|8@1+ (1,0) [0|0] "" ECU2\n SG_ A m0 : 8|8@1+ (1,0) [0|0] "" ECU2\n SG_ B m1 : 8|16@1+ (1,0) [0|0] "" ECU2\n SG_ C : 56|8@1+ (1,0) [0|0] "" ECU2\n',
+    );
     const [sw, a, b, c] = db.messages[0].signals;
     assert.equal(sw.multiplexer, true);
     assert.equal(sw.multiplexerSignal, undefined);
@@ -106,7 +125,17 @@ describe('DBC parser: structure', () => {
     const [s0, s1, s2, s3] = db.messages[0].signals;
     assert.equal(s0.multiplexer, true);
     assert.deepEqual([s1.multiplexer, s1.multiplexerSignal, s1.multiplexerValues], [true, 'S0', [0]]);
-    assert.deepEqual([s2.multiplexerSignal, s2.multiplexerValues, s2.multiplexerRanges], ['S1', [0, 3, 4, 5], [[0, 0], [3, 5]]]);
+    assert.deepEqual(
+      [s2.multiplexerSignal, s2.multiplexerValues, s2.multiplexerRanges],
+      [
+        'S1',
+        [0, 3, 4, 5],
+        [
+          [0, 0],
+          [3, 5],
+        ],
+      ],
+    );
     assert.deepEqual([s3.multiplexerSignal, s3.multiplexerValues], ['S1', [2]]);
   });
 
@@ -117,9 +146,22 @@ describe('DBC parser: structure', () => {
         'VAL_ 1 Mode 2 "Sport" 1 "Eco" 0 "Off" ;\nSIG_VALTYPE_ 1 F : 1;\nSIG_VALTYPE_ 2 D : 2;\n',
     );
     assert.deepEqual(warnings, []);
-    assert.deepEqual([...db.valueTables.get('OnOff')!], [[1, 'On'], [0, 'Off']]);
+    assert.deepEqual(
+      [...db.valueTables.get('OnOff')!],
+      [
+        [1, 'On'],
+        [0, 'Off'],
+      ],
+    );
     const [mode, f] = db.messages[0].signals;
-    assert.deepEqual([...mode.valueTable!], [[2, 'Sport'], [1, 'Eco'], [0, 'Off']]);
+    assert.deepEqual(
+      [...mode.valueTable!],
+      [
+        [2, 'Sport'],
+        [1, 'Eco'],
+        [0, 'Off'],
+      ],
+    );
     assert.equal(mode.comment, 'the mode');
     assert.equal(f.valueType, 'float32');
     assert.equal(db.messages[1].signals[0].valueType, 'float64');
@@ -161,7 +203,10 @@ describe('DBC parser: structure', () => {
     );
     const m = db.messages[0];
     assert.equal(m.name, 'TheMessageWithAVeryLongNameIndeed');
-    assert.deepEqual(m.signals.map((s) => s.name), ['TheSwitchWithAVeryLongNameIndeed', 'TheSignalWithAVeryLongNameIndeed']);
+    assert.deepEqual(
+      m.signals.map((s) => s.name),
+      ['TheSwitchWithAVeryLongNameIndeed', 'TheSignalWithAVeryLongNameIndeed'],
+    );
     assert.equal(m.signals[1].multiplexerSignal, 'TheSwitchWithAVeryLongNameIndeed');
     assert.deepEqual(m.signals[1].receivers, ['TheReceiverWithAVeryLongName']);
     assert.equal(db.nodes[1].name, 'TheReceiverWithAVeryLongName');
@@ -254,7 +299,10 @@ describe('DBC parser: errors and warnings', () => {
     assert.ok(texts.includes('12: EV_ (environment variables) not used: 2 statements skipped'), texts.join('\n'));
     assert.ok(texts.includes('14: unknown section "FOO_" skipped'), texts.join('\n'));
     assert.ok(texts.includes('15: unknown section "BAR_" skipped'), texts.join('\n'));
-    assert.ok(texts.some((t) => t.startsWith('18: BA_DEF_REL_')), texts.join('\n'));
+    assert.ok(
+      texts.some((t) => t.startsWith('18: BA_DEF_REL_')),
+      texts.join('\n'),
+    );
   });
 
   test('references to unknown objects and odd definitions are warnings', () => {
@@ -290,14 +338,16 @@ describe('DBC parser: errors and warnings', () => {
 describe('DBC parser: names that are also JavaScript property names', () => {
   test('toString, constructor and __proto__ are plain names', () => {
     const { db, warnings } = parseDbc(
-      'BU_: constructor\nBO_ 1 toString: 8 constructor\n SG_ __proto__ : 0|8@1+ (1,0) [0|0] "" constructor\n' +
-        'BA_DEF_ BO_ "__proto__" INT 0 9;\nBA_ "__proto__" BO_ 1 4;\ntoString 1 2;\n',
+      'BU_: constructor\nBO_ 1 toString: 8 constructor\n SG_ __proto__ : 0|8@1+ (1,0) [0|0] "" constructor\n' + 'BA_DEF_ BO_ "__proto__" INT 0 9;\nBA_ "__proto__" BO_ 1 4;\ntoString 1 2;\n',
     );
     assert.equal(db.messages[0].name, 'toString');
     assert.equal(db.messages[0].signals[0].name, '__proto__');
     assert.equal(Object.getPrototypeOf(db.messages[0].attributes), Object.prototype);
     assert.deepEqual(Object.entries(db.messages[0].attributes), [['__proto__', 4]]);
-    assert.deepEqual(warnings.map((w) => w.message), ['unknown section "toString" skipped']);
+    assert.deepEqual(
+      warnings.map((w) => w.message),
+      ['unknown section "toString" skipped'],
+    );
     const err = syntaxError('BA_DEF_ toString "x" INT 0 1;\n');
     assert.match(err.message, /expected BU_, BO_, SG_, EV_ or the attribute name in BA_DEF_ near "toString"/);
   });

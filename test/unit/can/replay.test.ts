@@ -60,11 +60,17 @@ describe('ReplaySource', () => {
     const { source, frames, errors } = await play({ file, pace: 'fast' });
     assert.equal(frames.length, 5000);
     assert.equal(source.stats.frames, 5000);
-    assert.deepEqual(frames.slice(0, 3).map((f) => f.id), [0x18000000, 0x101, 0x102]);
+    assert.deepEqual(
+      frames.slice(0, 3).map((f) => f.id),
+      [0x18000000, 0x101, 0x102],
+    );
     assert.equal(frames[1].data.toString('hex'), '0100aa');
     assert.equal(frames[4999].ts, 1000 + 4999 / 1000, 'recorded timestamps are kept');
     assert.equal(errors.length, badLines.length);
-    assert.deepEqual(errors.map((e) => (e as ReplayLineError).line), badLines);
+    assert.deepEqual(
+      errors.map((e) => (e as ReplayLineError).line),
+      badLines,
+    );
     for (const e of errors) {
       assert.ok(e instanceof ReplayLineError);
       assert.match(e.message, new RegExp(`big\\.log: candump line ${e.line}, column \\d+: id "12"`));
@@ -94,7 +100,10 @@ describe('ReplaySource', () => {
   });
 
   test('realtime pace keeps the recorded gaps (scaled by speed)', async () => {
-    const file = writeLog('paced.log', [0, 0.1, 0.15, 0.3].map((t, i) => frameLine(i + 1, 5000 + t)));
+    const file = writeLog(
+      'paced.log',
+      [0, 0.1, 0.15, 0.3].map((t, i) => frameLine(i + 1, 5000 + t)),
+    );
     for (const speed of [1, 3]) {
       const arrivals: number[] = [];
       const source = new ReplaySource({ file, pace: 'realtime', speed });
@@ -177,7 +186,10 @@ describe('ReplaySource', () => {
     await source.open();
     await c.ended;
     await source.close();
-    assert.deepEqual(c.frames.map((f) => f.id), [0x123, 0x124]);
+    assert.deepEqual(
+      c.frames.map((f) => f.id),
+      [0x123, 0x124],
+    );
     assert.deepEqual(busErrors, ['bus off', 'controller problem (RX error passive)', 'controller restarted']);
     assert.equal(source.stats.busOff, 1);
     assert.equal(source.stats.errors, 3);

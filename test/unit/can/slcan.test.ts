@@ -59,7 +59,10 @@ describe('SlcanSource', () => {
       assert.equal(peer.listenOnly, true);
       await assert.rejects(source.send({ id: 1, extended: false, fd: false, data: Buffer.alloc(0) }), /listen-only/);
     });
-    assert.throws(() => new SlcanSource({ path: '/dev/null', bitrate: 333333 }), (e: unknown) => e instanceof SlcanProtocolError && /333333.*10000, 20000/.test(e.message));
+    assert.throws(
+      () => new SlcanSource({ path: '/dev/null', bitrate: 333333 }),
+      (e: unknown) => e instanceof SlcanProtocolError && /333333.*10000, 20000/.test(e.message),
+    );
   });
 
   test('receives standard, extended, remote and CAN FD frames', peers(), async () => {
@@ -74,15 +77,18 @@ describe('SlcanSource', () => {
       peer.inject({ id: 0x42, extended: false, fd: true, brs: true, data: Buffer.alloc(64, 0x5a) });
       peer.inject({ id: 0x42, extended: true, fd: true, data: Buffer.alloc(12, 0x11) });
       await waitFor('7 frames', () => frames.length === 7);
-      assert.deepEqual(frames.map((f) => [f.id, f.extended, f.fd, Boolean(f.rtr), f.data.toString('hex')]), [
-        [0x123, false, false, false, 'deadbeef'],
-        [0x18fef100, true, false, false, '0102030405060708'],
-        [0x7ff, false, false, false, ''],
-        [0x321, false, false, true, ''],
-        [0x1abcdef, true, false, true, ''],
-        [0x42, false, true, false, '5a'.repeat(64)],
-        [0x42, true, true, false, '11'.repeat(12)],
-      ]);
+      assert.deepEqual(
+        frames.map((f) => [f.id, f.extended, f.fd, Boolean(f.rtr), f.data.toString('hex')]),
+        [
+          [0x123, false, false, false, 'deadbeef'],
+          [0x18fef100, true, false, false, '0102030405060708'],
+          [0x7ff, false, false, false, ''],
+          [0x321, false, false, true, ''],
+          [0x1abcdef, true, false, true, ''],
+          [0x42, false, true, false, '5a'.repeat(64)],
+          [0x42, true, true, false, '11'.repeat(12)],
+        ],
+      );
       assert.equal(frames[3].dlc, 6);
       assert.equal(frames[5].brs, true);
       assert.equal(frames[0].iface, 'slcan-test');
@@ -127,12 +133,15 @@ describe('SlcanSource', () => {
         await source.send({ id: 0x18da00f1, extended: true, fd: false, data: Buffer.from([0xaa]) });
         await source.send({ id: 0x7df, extended: false, fd: false, rtr: true, dlc: 8, data: Buffer.alloc(0) });
         await source.send({ id: 0x100, extended: false, fd: true, brs: true, data: Buffer.alloc(20, 7) });
-        assert.deepEqual(peer.sent.map((f) => [f.id, f.extended, Boolean(f.fd), Boolean(f.rtr), f.data.toString('hex')]), [
-          [0x1f0, false, false, false, '0011223344556677'],
-          [0x18da00f1, true, false, false, 'aa'],
-          [0x7df, false, false, true, ''],
-          [0x100, false, true, false, '07'.repeat(20)],
-        ]);
+        assert.deepEqual(
+          peer.sent.map((f) => [f.id, f.extended, Boolean(f.fd), Boolean(f.rtr), f.data.toString('hex')]),
+          [
+            [0x1f0, false, false, false, '0011223344556677'],
+            [0x18da00f1, true, false, false, 'aa'],
+            [0x7df, false, false, true, ''],
+            [0x100, false, true, false, '07'.repeat(20)],
+          ],
+        );
         assert.equal(peer.sent[2].dlc, 8);
         assert.equal(peer.sent[3].brs, true);
         assert.equal(source.stats.sent, 4);

@@ -65,7 +65,15 @@ describe('edge-gateway calc eval', () => {
       assert.equal(parseSetValue(bad), undefined, JSON.stringify(bad));
       await assert.rejects(run(['eval', '--set', `x=${bad}`, 'x']), (e: Error) => e instanceof UsageError && e.message.includes('not a decimal number'));
     }
-    for (const [text, value] of [['21', 21], ['-0.5', -0.5], ['2e3', 2000], ['0', 0], ['true', true], ['false', false]] as const) assert.equal(parseSetValue(text), value);
+    for (const [text, value] of [
+      ['21', 21],
+      ['-0.5', -0.5],
+      ['2e3', 2000],
+      ['0', 0],
+      ['true', true],
+      ['false', false],
+    ] as const)
+      assert.equal(parseSetValue(text), value);
   });
 
   test('usage errors', async () => {

@@ -37,7 +37,10 @@ describe('CalcEngine', () => {
     assert.equal(q.quality, 'bad');
     assert.equal(r.quality, 'good');
     e.update([s('d', 'a', 2, 'good')]);
-    assert.deepEqual(e.evaluate().map((x) => x.quality), ['good', 'good', 'good']);
+    assert.deepEqual(
+      e.evaluate().map((x) => x.quality),
+      ['good', 'good', 'good'],
+    );
   });
 
   test('update says whether an input changed; unrelated tags are ignored', () => {
@@ -53,14 +56,20 @@ describe('CalcEngine', () => {
     const uncertain = engine('p = a + b\nq = p * 2\nk = 3');
     uncertain.update([s('d', 'a', 1)]);
     const out = uncertain.evaluate();
-    assert.deepEqual(out.map((x) => [x.name, x.value, x.quality, x.error]), [
-      ['p', null, 'uncertain', 'missing input: b'],
-      ['q', null, 'uncertain', 'missing input: p'],
-      ['k', 3, 'good', undefined],
-    ]);
+    assert.deepEqual(
+      out.map((x) => [x.name, x.value, x.quality, x.error]),
+      [
+        ['p', null, 'uncertain', 'missing input: b'],
+        ['q', null, 'uncertain', 'missing input: p'],
+        ['k', 3, 'good', undefined],
+      ],
+    );
     const skip = engine('p = a + b\nk = 3', 'skip');
     skip.update([s('d', 'a', 1)]);
-    assert.deepEqual(skip.evaluate().map((x) => x.name), ['k']);
+    assert.deepEqual(
+      skip.evaluate().map((x) => x.name),
+      ['k'],
+    );
   });
 
   test('division by zero, NaN, Infinity and failures are bad with the reason, never an exception', () => {
@@ -86,7 +95,10 @@ describe('CalcEngine', () => {
   test('a bare name reads the tag from any device; bigint and boolean inputs work', () => {
     const e = engine('x = count + 1\ny = on ? 10 : 20');
     e.update([s('plc', 'count', 41n), s('plc', 'on', true)]);
-    assert.deepEqual(e.evaluate().map((r) => r.value), [42, 10]);
+    assert.deepEqual(
+      e.evaluate().map((r) => r.value),
+      [42, 10],
+    );
     e.update([s('other', 'count', 1)]);
     assert.equal(e.evaluate()[0].value, 2);
   });
@@ -123,11 +135,26 @@ describe('CalcEngine', () => {
   });
 
   test('definition errors name the line: bad form, duplicates, use before definition', () => {
-    assert.throws(() => compileDefinitions('just an expression'), (e: ExprError) => e.line === 1 && /expected "name = expression"/.test(e.message));
-    assert.throws(() => compileDefinitions('a = 1\na = 2'), (e: ExprError) => e.line === 2 && /already defined on line 1/.test(e.message));
-    assert.throws(() => compileDefinitions('a = b * 2\nb = 1'), (e: ExprError) => e.line === 1 && e.column === 5 && /defined on line 2, below its use/.test(e.message));
-    assert.throws(() => compileDefinitions('a [] = 1'), (e: ExprError) => /unit in \[ \] is empty/.test(e.message));
-    assert.throws(() => compileDefinitions('a ='), (e: ExprError) => /expression after "=" is empty/.test(e.message));
+    assert.throws(
+      () => compileDefinitions('just an expression'),
+      (e: ExprError) => e.line === 1 && /expected "name = expression"/.test(e.message),
+    );
+    assert.throws(
+      () => compileDefinitions('a = 1\na = 2'),
+      (e: ExprError) => e.line === 2 && /already defined on line 1/.test(e.message),
+    );
+    assert.throws(
+      () => compileDefinitions('a = b * 2\nb = 1'),
+      (e: ExprError) => e.line === 1 && e.column === 5 && /defined on line 2, below its use/.test(e.message),
+    );
+    assert.throws(
+      () => compileDefinitions('a [] = 1'),
+      (e: ExprError) => /unit in \[ \] is empty/.test(e.message),
+    );
+    assert.throws(
+      () => compileDefinitions('a ='),
+      (e: ExprError) => /expression after "=" is empty/.test(e.message),
+    );
     assert.throws(() => compileDefinitions('\n# only comments\n'), /no definitions/);
     assert.throws(() => compileDefinitions(`a = ${'1+'.repeat(600)}1`), /longer than 1000/);
     assert.throws(() => compileDefinitions(`a = ${'('.repeat(80)}1${')'.repeat(80)}`), /nested deeper than 64/);

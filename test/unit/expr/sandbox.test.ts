@@ -111,10 +111,22 @@ describe('expression sandbox', () => {
   }
 
   test('the error names the column of the offending function or symbol', () => {
-    assert.throws(() => compileDefinitions('p = voltage * evaluate(x)'), (e: ExprError) => e.line === 1 && e.column === 15 && e.symbol === 'evaluate');
-    assert.throws(() => compileDefinitions('p = 1\n\n  q = p + foo(2)'), (e: ExprError) => e.line === 3 && e.column === 11 && /unknown function foo/.test(e.message));
-    assert.throws(() => compileDefinitions('p = voltage.__proto__'), (e: ExprError) => e.column === 12);
-    assert.throws(() => compileDefinitions('p = 1 +* 2'), (e: ExprError) => e.line === 1 && /syntax error/.test(e.message));
+    assert.throws(
+      () => compileDefinitions('p = voltage * evaluate(x)'),
+      (e: ExprError) => e.line === 1 && e.column === 15 && e.symbol === 'evaluate',
+    );
+    assert.throws(
+      () => compileDefinitions('p = 1\n\n  q = p + foo(2)'),
+      (e: ExprError) => e.line === 3 && e.column === 11 && /unknown function foo/.test(e.message),
+    );
+    assert.throws(
+      () => compileDefinitions('p = voltage.__proto__'),
+      (e: ExprError) => e.column === 12,
+    );
+    assert.throws(
+      () => compileDefinitions('p = 1 +* 2'),
+      (e: ExprError) => e.line === 1 && /syntax error/.test(e.message),
+    );
   });
 
   test('the instance itself refuses evaluation, import, configuration and allocation by size', () => {

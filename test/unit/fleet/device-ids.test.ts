@@ -76,7 +76,11 @@ describe('damaged registry', () => {
       const dir = fresh();
       writeFileSync(join(dir, DEVICE_REGISTRY_FILE), text);
       const warnings: string[] = [];
-      const reg = new DeviceIdRegistry(dir, (m) => warnings.push(m), () => new Date('2026-12-01T10:00:00Z'));
+      const reg = new DeviceIdRegistry(
+        dir,
+        (m) => warnings.push(m),
+        () => new Date('2026-12-01T10:00:00Z'),
+      );
       assert.equal(warnings.length, 1);
       assert.match(warnings[0], /device id registry damaged \(.*devices\.json: /);
       assert.ok(reg.recovered);

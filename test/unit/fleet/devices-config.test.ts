@@ -56,12 +56,18 @@ describe('devices: in the settings file', () => {
     const d = s.devices!;
     assert.equal(d.length, 4);
     assert.deepEqual([d[0].host, d[0].port, d[0].unit, d[0].template, d[0].manufacturer], ['10.0.0.5', 502, 1, 'eastron-sdm630', 'Eastron']);
-    assert.ok(d[0].groups.every((g) => g.interval === 2000), 'poll sets every group');
+    assert.ok(
+      d[0].groups.every((g) => g.interval === 2000),
+      'poll sets every group',
+    );
     assert.deepEqual([d[2].transport, d[2].path, d[2].baudRate, d[2].parity, d[2].unit], ['rtu', '/dev/ttyUSB0', 19200, 'even', 7]);
     assert.match(d[2].tagsCsv, /level,holding,0/);
     assert.deepEqual([d[3].transport, d[3].port, d[3].unit], ['tcp', 502, 1], 'defaults: tcp, port 502, unit 1');
     assert.deepEqual(d[3].groups, [{ name: 'default', interval: 500 }]);
-    assert.deepEqual(d.map((x) => x.line), [4, 10, 16, 23]);
+    assert.deepEqual(
+      d.map((x) => x.line),
+      [4, 10, 16, 23],
+    );
   });
 
   const bad: Array<[string, string, RegExp]> = [
@@ -75,15 +81,27 @@ describe('devices: in the settings file', () => {
     ['bad tag table line', 'devices:\n  - name: a\n    host: h\n    tags: |\n      name,area,address,type\n      t1,holding,0,int16\n      t2,holding,x,int16\n', /devices\[0\]\.tags: .*line 3/],
     ['unit out of range', 'devices:\n  - name: a\n    host: h\n    unit: 300\n    template: eastron-sdm630\n', /devices\[0\]\.unit: "300" must be a whole number 0\.\.255/],
     ['bad poll', 'devices:\n  - name: a\n    host: h\n    poll: soon\n    template: eastron-sdm630\n', /devices\[0\]\.poll: "soon" is not a poll interval/],
-    ['duplicate name', 'devices:\n  - name: a\n    host: h\n    template: eastron-sdm630\n  - name: a\n    host: h2\n    template: eastron-sdm630\n', /line 5: devices\[1\]\.name: "a" is used by two devices/],
-    ['same unit twice on a line', 'devices:\n  - name: a\n    host: h\n    template: eastron-sdm630\n  - name: b\n    host: h\n    template: eastron-sdm630\n', /devices\[1\]\.unit: unit 1 on the same line is already device "a"/],
+    [
+      'duplicate name',
+      'devices:\n  - name: a\n    host: h\n    template: eastron-sdm630\n  - name: a\n    host: h2\n    template: eastron-sdm630\n',
+      /line 5: devices\[1\]\.name: "a" is used by two devices/,
+    ],
+    [
+      'same unit twice on a line',
+      'devices:\n  - name: a\n    host: h\n    template: eastron-sdm630\n  - name: b\n    host: h\n    template: eastron-sdm630\n',
+      /devices\[1\]\.unit: unit 1 on the same line is already device "a"/,
+    ],
     ['unknown field', 'devices:\n  - name: a\n    host: h\n    adress: 3\n    template: eastron-sdm630\n', /devices\[0\]\.adress: unknown field/],
     ['serial field on tcp', 'devices:\n  - name: a\n    host: h\n    baudRate: 9600\n    template: eastron-sdm630\n', /devices\[0\]\.baudRate: is for serial transports/],
     ['not a list', 'devices: {name: a}\n', /devices: must be a list/],
   ];
   for (const [what, text, want] of bad) {
     test(`error: ${what}`, () => {
-      assert.throws(() => settingsOf(`bad-${what.replace(/\W+/g, '-')}.yaml`, text), (e: Error) => e instanceof SettingsError && want.test(e.message) && e.message.includes(dir), want.source);
+      assert.throws(
+        () => settingsOf(`bad-${what.replace(/\W+/g, '-')}.yaml`, text),
+        (e: Error) => e instanceof SettingsError && want.test(e.message) && e.message.includes(dir),
+        want.source,
+      );
     });
   }
 
@@ -108,7 +126,10 @@ describe('flows generated from devices', () => {
     const conns = flows.filter((n) => n.type === 'modbus-connection');
     assert.equal(conns.length, 3, 'the two meters share 10.0.0.5:502');
     const devs = flows.filter((n) => n.type === 'modbus-device');
-    assert.deepEqual(devs.map((n) => n.device), ['main-meter', 'sub-meter', 'tank', 'pump']);
+    assert.deepEqual(
+      devs.map((n) => n.device),
+      ['main-meter', 'sub-meter', 'tank', 'pump'],
+    );
     assert.equal(devs[0].connection, devs[1].connection);
     assert.ok(devs.every((n) => n.output === 'scan' && JSON.stringify(n.wires) === JSON.stringify([[ACQUISITION_LINK_ID]])));
     const link = flows.find((n) => n.id === ACQUISITION_LINK_ID)!;
@@ -117,6 +138,9 @@ describe('flows generated from devices', () => {
     // renaming a device in the settings file keeps its id: the address still identifies it
     const renamed = s.devices!.map((d) => (d.name === 'tank' ? { ...d, name: 'Tank 1' } : d));
     const again = flowsFromDevices(renamed, new DeviceIdRegistry(ud), 'gen.yaml');
-    assert.deepEqual(again.filter((n) => n.type === 'modbus-device').map((n) => n.device), ['main-meter', 'sub-meter', 'tank', 'pump']);
+    assert.deepEqual(
+      again.filter((n) => n.type === 'modbus-device').map((n) => n.device),
+      ['main-meter', 'sub-meter', 'tank', 'pump'],
+    );
   });
 });

@@ -59,7 +59,10 @@ describe('discovery configs', () => {
   test('booleans are binary_sensors; strings have no unit or state_class; null waits', () => {
     const ha = new HaDiscovery({ gatewayId: 'gw' });
     const msgs = ha.configsFor([sample('boiler', 'pump', true), sample('boiler', 'mode', 'auto'), sample('boiler', 'broken', null, 'V')]).slice(1);
-    assert.deepEqual(msgs.map((m) => m.topic), ['homeassistant/binary_sensor/gw_boiler_pump/config', 'homeassistant/sensor/gw_boiler_mode/config']);
+    assert.deepEqual(
+      msgs.map((m) => m.topic),
+      ['homeassistant/binary_sensor/gw_boiler_pump/config', 'homeassistant/sensor/gw_boiler_mode/config'],
+    );
     assert.equal((msgs[0].payload as any).value_template, "{{ 'ON' if value_json['values']['pump'] else 'OFF' }}");
     assert.equal((msgs[1].payload as any).state_class, undefined);
     assert.equal(ha.configsFor([sample('boiler', 'broken', 3.3, 'V')]).length, 1, 'sent once the value is known');
@@ -74,10 +77,13 @@ describe('discovery configs', () => {
     assert.equal(unitChange.length, 1);
     assert.equal((unitChange[0].payload as any).unit_of_measurement, 'kW');
     const typeChange = ha.configsFor([sample('d', 't', true)]);
-    assert.deepEqual(typeChange.map((m) => [m.topic, m.payload === '' ? '' : 'config']), [
-      ['homeassistant/sensor/gw_d_t/config', ''],
-      ['homeassistant/binary_sensor/gw_d_t/config', 'config'],
-    ]);
+    assert.deepEqual(
+      typeChange.map((m) => [m.topic, m.payload === '' ? '' : 'config']),
+      [
+        ['homeassistant/sensor/gw_d_t/config', ''],
+        ['homeassistant/binary_sensor/gw_d_t/config', 'config'],
+      ],
+    );
   });
 
   test('odd tag names: the object id is made safe, the template quotes the name', () => {

@@ -34,7 +34,14 @@ test('a heartbeat carries the documented figures, read from this machine', async
 
 test('a failing or missing queue counter gives null, the heartbeat still goes out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-hb-'));
-  const failing = new HeartbeatSampler({ gatewayId: 'gw', version: 'x', diskPath: dir, queueDepth: () => { throw new Error('closed'); } });
+  const failing = new HeartbeatSampler({
+    gatewayId: 'gw',
+    version: 'x',
+    diskPath: dir,
+    queueDepth: () => {
+      throw new Error('closed');
+    },
+  });
   assert.equal((await failing.sample()).queue_depth, null);
   assert.equal((await new HeartbeatSampler({ gatewayId: 'gw', version: 'x', diskPath: dir }).sample()).queue_depth, null);
 });

@@ -14,11 +14,42 @@ import type { NodeDef } from '../../../nodes/common/red';
 
 // What a forward-target saved by the editor looks like: every default present, most of them ''.
 const editorDefaults = {
-  id: 't1', type: 'forward-target', name: '', kind: 'mqtt', url: 'mqtt://127.0.0.1:1883', clientId: '', qos: 1, protocolVersion: 5,
-  topic: 'devices/{device}/data', retain: false, publish: 'payload', method: 'POST', batching: 'single', content: 'payload', headers: '',
-  retryStatuses: '408, 429', version: 'v1', database: '', retentionPolicy: '', org: '', bucket: '', valueFields: 'by-type',
-  nonTagMessages: 'fields', fallbackMeasurement: '', host: '127.0.0.1', port: 5432, table: '', createTable: false, timeoutMs: '',
-  maxInFlight: '', maxBatch: '', usetls: false, ca: '', cert: '', servername: '', rejectUnauthorized: true,
+  id: 't1',
+  type: 'forward-target',
+  name: '',
+  kind: 'mqtt',
+  url: 'mqtt://127.0.0.1:1883',
+  clientId: '',
+  qos: 1,
+  protocolVersion: 5,
+  topic: 'devices/{device}/data',
+  retain: false,
+  publish: 'payload',
+  method: 'POST',
+  batching: 'single',
+  content: 'payload',
+  headers: '',
+  retryStatuses: '408, 429',
+  version: 'v1',
+  database: '',
+  retentionPolicy: '',
+  org: '',
+  bucket: '',
+  valueFields: 'by-type',
+  nonTagMessages: 'fields',
+  fallbackMeasurement: '',
+  host: '127.0.0.1',
+  port: 5432,
+  table: '',
+  createTable: false,
+  timeoutMs: '',
+  maxInFlight: '',
+  maxBatch: '',
+  usetls: false,
+  ca: '',
+  cert: '',
+  servername: '',
+  rejectUnauthorized: true,
 };
 const def = (extra: Record<string, unknown>) => ({ ...editorDefaults, ...extra }) as unknown as NodeDef;
 const fromEditor = (extra: Record<string, unknown>, credentials: Record<string, string> = {}) => {
@@ -50,7 +81,10 @@ describe('createDestination', () => {
     assert.ok(made[1] instanceof HttpDestination);
     assert.ok(made[2] instanceof InfluxDestination);
     assert.ok(made[3] instanceof PostgresDestination);
-    assert.deepEqual(made.map((d) => d.describe), ['mqtt://127.0.0.1:1883', 'POST http://127.0.0.1:8080/in', 'influxdb v1 http://127.0.0.1:8086 db=plant', 'postgres://gw@127.0.0.1:5432/plant table readings']);
+    assert.deepEqual(
+      made.map((d) => d.describe),
+      ['mqtt://127.0.0.1:1883', 'POST http://127.0.0.1:8080/in', 'influxdb v1 http://127.0.0.1:8086 db=plant', 'postgres://gw@127.0.0.1:5432/plant table readings'],
+    );
     const factory = destinationFactory('http', { url: 'http://127.0.0.1:8080/in' });
     const a = factory.create('a');
     const b = factory.create('b');
@@ -111,8 +145,14 @@ describe('forward-target settings from the editor', () => {
   });
 
   test('postgres: host/port/database fields, user and password from the credentials, TLS from usetls', () => {
-    const s = destinationSettings('postgres', def({ kind: 'postgres', database: 'plant', table: 'telemetry.readings', usetls: true, rejectUnauthorized: false, port: '6543' }), { user: 'gw', password: 'pw' });
-    assert.deepEqual({ user: s.user, password: s.password, ssl: s.ssl, sslRejectUnauthorized: s.sslRejectUnauthorized, port: s.port }, { user: 'gw', password: 'pw', ssl: true, sslRejectUnauthorized: false, port: '6543' });
+    const s = destinationSettings('postgres', def({ kind: 'postgres', database: 'plant', table: 'telemetry.readings', usetls: true, rejectUnauthorized: false, port: '6543' }), {
+      user: 'gw',
+      password: 'pw',
+    });
+    assert.deepEqual(
+      { user: s.user, password: s.password, ssl: s.ssl, sslRejectUnauthorized: s.sslRejectUnauthorized, port: s.port },
+      { user: 'gw', password: 'pw', ssl: true, sslRejectUnauthorized: false, port: '6543' },
+    );
     const factory = fromEditor({ kind: 'postgres', database: 'plant', table: 'readings', createTable: true }, { user: 'gw', password: 'pg-secret' });
     assert.equal(factory.describe, 'postgres://gw@127.0.0.1:5432/plant table readings');
     throwsField(() => fromEditor({ kind: 'postgres', database: 'plant', table: 'readings' }), 'user', /required/);

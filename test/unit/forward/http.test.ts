@@ -79,7 +79,10 @@ describe('HttpDestination', () => {
     await dest.start();
     const batch = [queued({ topic: 'plc1', payload: { temp: 21.5 } }, { seq: 7, queue: 'line-a' }), queued({ topic: 'plc1', payload: 42 }, { seq: 8, queue: 'line-a' })];
     const outcomes = await dest.send(batch);
-    assert.deepEqual(outcomes, [{ seq: 7, status: 'delivered' }, { seq: 8, status: 'delivered' }]);
+    assert.deepEqual(outcomes, [
+      { seq: 7, status: 'delivered' },
+      { seq: 8, status: 'delivered' },
+    ]);
     assert.equal(srv.received.length, 2);
     assert.deepEqual(srv.received[0].body, { temp: 21.5, seq: 7, id: batch[0].id, queue: 'line-a' });
     assert.equal(srv.received[1].body, 42, 'a non-object payload goes as it is; seq travels in the headers');
@@ -106,7 +109,10 @@ describe('HttpDestination', () => {
     assert.equal(r.headers['x-edgegw-seq'], '1');
     assert.equal(r.headers['x-edgegw-seq-last'], '5');
     assert.equal(r.headers['x-edgegw-count'], '5');
-    assert.deepEqual(r.body, batch.map((m) => ({ topic: m.msg.topic, payload: m.msg.payload, seq: m.seq, id: m.id, queue: 'q1' })));
+    assert.deepEqual(
+      r.body,
+      batch.map((m) => ({ topic: m.msg.topic, payload: m.msg.payload, seq: m.seq, id: m.id, queue: 'q1' })),
+    );
     await srv.close();
   });
 
@@ -130,7 +136,10 @@ describe('HttpDestination', () => {
     answer = 404;
     [o] = await one();
     assert.equal(o.status, 'rejected');
-    assert.deepEqual(states.map((s) => `${s.state}${s.detail ? ` ${s.detail}` : ''}`), ['connected', 'error HTTP 500', 'error HTTP 503', 'connected']);
+    assert.deepEqual(
+      states.map((s) => `${s.state}${s.detail ? ` ${s.detail}` : ''}`),
+      ['connected', 'error HTTP 500', 'error HTTP 503', 'connected'],
+    );
     await srv.close();
   });
 
@@ -146,7 +155,10 @@ describe('HttpDestination', () => {
     const srv = await endpoint((r, res) => res.writeHead((r.body as { seq: number }).seq === 3 ? 503 : 200).end());
     const dest = destination({ url: srv.url });
     const outcomes = await dest.send(sequence(6, (i) => ({ payload: { i } })));
-    assert.deepEqual(outcomes.map((o) => o.status), ['delivered', 'delivered', 'retry', 'retry', 'retry', 'retry']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['delivered', 'delivered', 'retry', 'retry', 'retry', 'retry'],
+    );
     assert.equal(srv.received.length, 3, 'messages after the failed one were not sent');
     assert.match((outcomes[4] as { error: string }).error, /seq 3/);
     await srv.close();
@@ -160,7 +172,10 @@ describe('HttpDestination', () => {
     const dest = destination({ url: srv.url, batching: 'array' });
     const batch = sequence(5, (i) => ({ payload: { i, bad: i === 2 } }));
     const outcomes = await dest.send(batch);
-    assert.deepEqual(outcomes.map((o) => o.status), ['delivered', 'delivered', 'rejected', 'delivered', 'delivered']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['delivered', 'delivered', 'rejected', 'delivered', 'delivered'],
+    );
     assert.match((outcomes[2] as { error: string }).error, /HTTP 422: bad item/);
     const accepted = srv.received.filter((r) => !(r.body as Array<{ bad?: boolean }>).some((x) => x.bad)).flatMap((r) => (r.body as Array<{ seq: number }>).map((x) => x.seq));
     assert.deepEqual(accepted, [1, 2, 4, 5]);
@@ -192,8 +207,14 @@ describe('HttpDestination', () => {
     const pending = dest.send([queued({ payload: 1 }, { seq: 1 }), queued({ payload: 2 }, { seq: 2 })]);
     await waitFor('the request to reach the server', () => srv.received.length === 1);
     await dest.close();
-    assert.deepEqual((await pending).map((o) => o.status), ['retry', 'retry']);
-    assert.deepEqual((await dest.send([queued({ payload: 3 })])).map((o) => o.status), ['retry']);
+    assert.deepEqual(
+      (await pending).map((o) => o.status),
+      ['retry', 'retry'],
+    );
+    assert.deepEqual(
+      (await dest.send([queued({ payload: 3 })])).map((o) => o.status),
+      ['retry'],
+    );
     await srv.close();
   });
 
@@ -234,12 +255,19 @@ describe('HttpDestination', () => {
       },
     });
     assert.deepEqual(result.rejected, []);
-    assert.deepEqual(result.delivered, messages.map((m) => m.seq));
+    assert.deepEqual(
+      result.delivered,
+      messages.map((m) => m.seq),
+    );
     assert.ok(result.retries >= 10, `expected retries during the outage, got ${result.retries}`);
     assert.ok(result.retryErrors.some((e) => /ECONNREFUSED/.test(e)) && result.retryErrors.some((e) => /HTTP 503/.test(e)) && result.retryErrors.some((e) => /no complete response/.test(e)));
     // The server saw each message once unless its answer was lost (the timeout case): at-least-once.
     const firstSeen = [...new Set(accepted)];
-    assert.deepEqual(firstSeen, messages.map((m) => m.seq), 'first arrivals in order, none missing');
+    assert.deepEqual(
+      firstSeen,
+      messages.map((m) => m.seq),
+      'first arrivals in order, none missing',
+    );
     srv?.closeAllConnections();
     await new Promise<void>((r) => (srv ? srv.close(() => r()) : r()));
   });
@@ -247,7 +275,27 @@ describe('HttpDestination', () => {
   test('https with a private CA and basic auth from the URL; the password appears in no describe or error', needPeers(['openssl', haveCommand('openssl'), 'apt-get install openssl']), async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgegw-tls-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '2',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
       const tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
       const srv = await endpoint((r, res) => res.writeHead(r.headers.authorization === `Basic ${Buffer.from('gw:p@ss w0rd').toString('base64')}` ? 200 : 401).end(), tls);
       const url = srv.url.replace('https://', `https://gw:${encodeURIComponent('p@ss w0rd')}@`);

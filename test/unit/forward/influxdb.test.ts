@@ -49,8 +49,14 @@ describe('InfluxDestination (InfluxDB 1.x)', peer, () => {
       sample('plc1', 'mode', 'auto', TS),
       sample('plc1', 'pressure', null, TS, 'bad', { error: 'Modbus exception 2 (illegal data address)' }),
     ];
-    const outcomes = await dest.send([queued({ topic: 'plc1', payload: {}, tags: samples }, { seq: 1 }), queued({ topic: 'plc2/level', payload: 3.25, tag: sample('plc2', 'level', 3.25, TS + 1, 'stale') }, { seq: 2 })]);
-    assert.deepEqual(outcomes, [{ seq: 1, status: 'delivered' }, { seq: 2, status: 'delivered' }]);
+    const outcomes = await dest.send([
+      queued({ topic: 'plc1', payload: {}, tags: samples }, { seq: 1 }),
+      queued({ topic: 'plc2/level', payload: 3.25, tag: sample('plc2', 'level', 3.25, TS + 1, 'stale') }, { seq: 2 }),
+    ]);
+    assert.deepEqual(outcomes, [
+      { seq: 1, status: 'delivered' },
+      { seq: 2, status: 'delivered' },
+    ]);
     assert.equal(dest.status().state, 'connected');
     const rows = await influx.select('SELECT * FROM plc1 GROUP BY "tag", quality', db);
     const byTag = Object.fromEntries(rows.map((r) => [r.tag, r]));
@@ -109,7 +115,10 @@ describe('InfluxDestination (InfluxDB 1.x)', peer, () => {
       queued({ payload: 7 }, { seq: 5, enqueuedAt: TS + 5 }),
     ];
     const outcomes = await dest.send(batch);
-    assert.deepEqual(outcomes.map((o) => o.status), ['delivered', 'rejected', 'rejected', 'rejected', 'delivered']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['delivered', 'rejected', 'rejected', 'rejected', 'delivered'],
+    );
     assert.match((outcomes[1] as { error: string }).error, /seq 2: measurement "#comment" starts with #/);
     assert.match((outcomes[2] as { error: string }).error, /seq 3 tag \(tag plc\/x\): ts null is not epoch milliseconds|seq 3 tag \(tag plc\/x\): ts NaN/);
     assert.match((outcomes[3] as { error: string }).error, /seq 4 tags\[1\] \(tag plc\/z\): quality "excellent"/);
@@ -131,7 +140,10 @@ describe('InfluxDestination (InfluxDB 1.x)', peer, () => {
     assert.equal((await dest.send([queued({ tag: sample('plc', 'a', 1.5, TS) })]))[0].status, 'delivered');
     const batch = sequence(4, (i) => ({ tag: sample('plc', `b${i}`, i === 2 ? 'text' : i, TS + 10 + i) }));
     const outcomes = await dest.send(batch);
-    assert.deepEqual(outcomes.map((o) => o.status), ['delivered', 'delivered', 'rejected', 'delivered']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['delivered', 'delivered', 'rejected', 'delivered'],
+    );
     assert.match((outcomes[2] as { error: string }).error, /HTTP 400.*field type conflict/);
     const rows = await influx.select('SELECT * FROM plc GROUP BY "tag"', db);
     assert.deepEqual(rows.map((r) => r.tag).sort(), ['a', 'b0', 'b1', 'b3']);
@@ -141,7 +153,10 @@ describe('InfluxDestination (InfluxDB 1.x)', peer, () => {
     const dest = destination({ database: 'not_yet' });
     const batch = sequence(3, (i) => ({ tag: sample('plc', 'x', i, TS + i) }));
     const first = await dest.send(batch);
-    assert.ok(first.every((o) => o.status === 'retry'), JSON.stringify(first));
+    assert.ok(
+      first.every((o) => o.status === 'retry'),
+      JSON.stringify(first),
+    );
     assert.match((first[0] as { error: string }).error, /HTTP 404.*database not found/);
     assert.equal(dest.status().state, 'error');
     await influx.query('CREATE DATABASE not_yet');
@@ -180,8 +195,14 @@ describe('InfluxDestination (InfluxDB 1.x)', peer, () => {
       },
     });
     assert.deepEqual(result.rejected, []);
-    assert.deepEqual(result.delivered, messages.map((m) => m.seq));
-    assert.ok(result.retryErrors.some((e) => /ECONNREFUSED|socket hang up|ECONNRESET/.test(e)), `outage seen: ${result.retryErrors.slice(0, 3).join(' | ')}`);
+    assert.deepEqual(
+      result.delivered,
+      messages.map((m) => m.seq),
+    );
+    assert.ok(
+      result.retryErrors.some((e) => /ECONNREFUSED|socket hang up|ECONNRESET/.test(e)),
+      `outage seen: ${result.retryErrors.slice(0, 3).join(' | ')}`,
+    );
     const counts = await influx.select('SELECT count(value) FROM press GROUP BY "tag"', db);
     assert.equal(counts.length, 10);
     for (const c of counts) assert.equal(c.count, 2000, `tag ${c.tag as string}`);
@@ -231,7 +252,10 @@ describe('InfluxDestination v2 write API (real HTTP server)', () => {
       assert.equal(received.length, 1);
       assert.equal(received[0].url, '/influx/api/v2/write?org=acme+corp&bucket=edge&precision=ms');
       assert.equal(received[0].auth, 'Token v2-token');
-      assert.equal(received[0].body, [`plc,quality=good,tag=t0 value=0.5 ${TS}`, `plc,quality=good,tag=t1 value=1.5 ${TS}`, `plc,quality=good,tag=t0 value=0.5 ${TS + 1}`, `plc,quality=good,tag=t1 value=1.5 ${TS + 1}`].join('\n'));
+      assert.equal(
+        received[0].body,
+        [`plc,quality=good,tag=t0 value=0.5 ${TS}`, `plc,quality=good,tag=t1 value=1.5 ${TS}`, `plc,quality=good,tag=t0 value=0.5 ${TS + 1}`, `plc,quality=good,tag=t1 value=1.5 ${TS + 1}`].join('\n'),
+      );
       const [o] = await dest.send([queued({ tag: sample('plc', 'x', 1, TS) })]);
       assert.equal(o.status, 'rejected');
       assert.match((o as { error: string }).error, /HTTP 422: \{"code":"unprocessable entity"/);

@@ -36,35 +36,70 @@ describe('PostgresDestination (PostgreSQL 15)', needPeers(PEER.postgres()), () =
     await dest.start();
     assert.equal(dest.status().state, 'connected');
     const batch = [
-      queued({ topic: 'plc1', payload: {}, tags: [sample('plc1', 'temp', 21.5, TS), sample('plc1', 'run', true, TS + 1), sample('plc1', 'mode', 'auto', TS + 2), sample('plc1', 'p', null, TS + 3, 'bad', { error: 'timeout', unit: 'bar' })] }, { seq: 1, queue: 'qa' }),
+      queued(
+        {
+          topic: 'plc1',
+          payload: {},
+          tags: [
+            sample('plc1', 'temp', 21.5, TS),
+            sample('plc1', 'run', true, TS + 1),
+            sample('plc1', 'mode', 'auto', TS + 2),
+            sample('plc1', 'p', null, TS + 3, 'bad', { error: 'timeout', unit: 'bar' }),
+          ],
+        },
+        { seq: 1, queue: 'qa' },
+      ),
       queued({ topic: 'plc2/level', payload: 3.5, tag: sample('plc2', 'level', 3.5, TS, 'stale') }, { seq: 2, queue: 'qa' }),
       queued({ topic: 'events', payload: { door: 'open', n: 1 } }, { seq: 3, queue: 'qa', enqueuedAt: TS + 9 }),
     ];
-    assert.deepEqual((await dest.send(batch)).map((o) => o.status), ['delivered', 'delivered', 'delivered']);
-    const rows = await pg.query(`SELECT (extract(epoch from ts) * 1000)::bigint AS ms, device, tag, value, value_text, quality, seq::int, part, msg_id::text, queue, payload FROM readings ORDER BY seq, part`);
-    assert.deepEqual(rows.map((r) => [Number(r.ms), r.device, r.tag, r.value, r.value_text, r.quality, r.seq, r.part, r.queue]), [
-      [TS, 'plc1', 'temp', 21.5, null, 'good', 1, 0, 'qa'],
-      [TS + 1, 'plc1', 'run', 1, 'true', 'good', 1, 1, 'qa'],
-      [TS + 2, 'plc1', 'mode', null, 'auto', 'good', 1, 2, 'qa'],
-      [TS + 3, 'plc1', 'p', null, null, 'bad', 1, 3, 'qa'],
-      [TS, 'plc2', 'level', 3.5, null, 'stale', 2, 0, 'qa'],
-      [TS + 9, 'events', null, null, null, null, 3, 0, 'qa'],
-    ]);
+    assert.deepEqual(
+      (await dest.send(batch)).map((o) => o.status),
+      ['delivered', 'delivered', 'delivered'],
+    );
+    const rows = await pg.query(
+      `SELECT (extract(epoch from ts) * 1000)::bigint AS ms, device, tag, value, value_text, quality, seq::int, part, msg_id::text, queue, payload FROM readings ORDER BY seq, part`,
+    );
+    assert.deepEqual(
+      rows.map((r) => [Number(r.ms), r.device, r.tag, r.value, r.value_text, r.quality, r.seq, r.part, r.queue]),
+      [
+        [TS, 'plc1', 'temp', 21.5, null, 'good', 1, 0, 'qa'],
+        [TS + 1, 'plc1', 'run', 1, 'true', 'good', 1, 1, 'qa'],
+        [TS + 2, 'plc1', 'mode', null, 'auto', 'good', 1, 2, 'qa'],
+        [TS + 3, 'plc1', 'p', null, null, 'bad', 1, 3, 'qa'],
+        [TS, 'plc2', 'level', 3.5, null, 'stale', 2, 0, 'qa'],
+        [TS + 9, 'events', null, null, null, null, 3, 0, 'qa'],
+      ],
+    );
     assert.deepEqual(rows[3].payload, { unit: 'bar', error: 'timeout' });
     assert.deepEqual(rows[5].payload, { door: 'open', n: 1 });
     assert.equal(rows[0].msg_id, batch[0].id);
     const columns = await pg.query<{ column_name: string; data_type: string }>(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'readings' ORDER BY ordinal_position`);
-    assert.deepEqual(columns.map((c) => `${c.column_name} ${c.data_type}`), [
-      'ts timestamp with time zone', 'device text', 'tag text', 'value double precision', 'value_text text', 'quality text',
-      'seq bigint', 'part integer', 'msg_id uuid', 'queue text', 'payload jsonb',
-    ]);
+    assert.deepEqual(
+      columns.map((c) => `${c.column_name} ${c.data_type}`),
+      [
+        'ts timestamp with time zone',
+        'device text',
+        'tag text',
+        'value double precision',
+        'value_text text',
+        'quality text',
+        'seq bigint',
+        'part integer',
+        'msg_id uuid',
+        'queue text',
+        'payload jsonb',
+      ],
+    );
   });
 
   test('a batch sent again (a lost COMMIT answer, a crash) inserts nothing twice', async () => {
     const dest = destination({ table: 'telemetry.dedupe', createTable: true });
     const batch = sequence(50, (i) => scan('plc', 4, TS + i));
     assert.ok((await dest.send(batch)).every((o) => o.status === 'delivered'));
-    assert.ok((await dest.send(batch.slice(10, 30))).every((o) => o.status === 'delivered'), 'already there counts as delivered');
+    assert.ok(
+      (await dest.send(batch.slice(10, 30))).every((o) => o.status === 'delivered'),
+      'already there counts as delivered',
+    );
     assert.equal(await count('telemetry.dedupe'), 200);
   });
 
@@ -74,17 +109,26 @@ describe('PostgresDestination (PostgreSQL 15)', needPeers(PEER.postgres()), () =
     await pg.query(`ALTER TABLE checked ADD CONSTRAINT value_range CHECK (value IS NULL OR value < 1000)`);
     const batch = sequence(5, (i) => ({ tags: [sample('plc', 'a', i, TS + i), sample('plc', 'b', i === 1 ? 'nul\u0000byte' : 'ok', TS + i), sample('plc', 'c', i === 3 ? 5000 : 1, TS + i)] }), 'qc');
     const outcomes = await dest.send(batch);
-    assert.deepEqual(outcomes.map((o) => o.status), ['delivered', 'rejected', 'delivered', 'rejected', 'delivered']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['delivered', 'rejected', 'delivered', 'rejected', 'delivered'],
+    );
     assert.match((outcomes[1] as { error: string }).error, /seq 2 refused: .*SQLSTATE 22021/);
     assert.match((outcomes[3] as { error: string }).error, /seq 4 refused: .*value_range.*SQLSTATE 23514/);
     const seqs = await pg.query<{ seq: string }>(`SELECT DISTINCT seq FROM checked ORDER BY seq`);
-    assert.deepEqual(seqs.map((r) => Number(r.seq)), [1, 3, 5]);
+    assert.deepEqual(
+      seqs.map((r) => Number(r.seq)),
+      [1, 3, 5],
+    );
     assert.equal(await count('checked'), 9, 'a rejected message leaves none of its rows');
   });
 
   test('messages that cannot become rows are rejected before sending, naming the sample', async () => {
     const dest = destination({ table: 'readings', createTable: true });
-    const outcomes = await dest.send([queued({ tags: [sample('plc', 'x', 1, TS), { device: 'plc', name: 'y', value: 1, quality: 'good', ts: 'yesterday' }] }, { seq: 100 }), queued({ tags: [] }, { seq: 101 })]);
+    const outcomes = await dest.send([
+      queued({ tags: [sample('plc', 'x', 1, TS), { device: 'plc', name: 'y', value: 1, quality: 'good', ts: 'yesterday' }] }, { seq: 100 }),
+      queued({ tags: [] }, { seq: 101 }),
+    ]);
     assert.equal(outcomes[0].status, 'rejected');
     assert.match((outcomes[0] as { error: string }).error, /seq 100 tags\[1\] \(tag plc\/y\): ts "yesterday" is not epoch milliseconds/);
     assert.equal(outcomes[1].status, 'delivered', 'a scan of no samples has nothing to write');
@@ -114,16 +158,24 @@ describe('PostgresDestination (PostgreSQL 15)', needPeers(PEER.postgres()), () =
   });
 
   test('close() during a transaction: the batch answers retry and nothing of it is committed', async () => {
-    const dest = new PostgresDestination(parsePostgresDestinationConfig({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, table: 'locked', createTable: true }));
+    const dest = new PostgresDestination(
+      parsePostgresDestinationConfig({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, table: 'locked', createTable: true }),
+    );
     await dest.start();
     const locker = await pg.connect();
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE locked IN ACCESS EXCLUSIVE MODE');
       const pending = dest.send(sequence(3, (i) => ({ tag: sample('plc', 'x', i, TS + i) })));
-      await waitFor('the insert to wait for the lock', async () => (await pg.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'edge-gateway forwarder' AND wait_event_type = 'Lock'`)).length > 0);
+      await waitFor(
+        'the insert to wait for the lock',
+        async () => (await pg.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'edge-gateway forwarder' AND wait_event_type = 'Lock'`)).length > 0,
+      );
       await dest.close();
-      assert.deepEqual((await pending).map((o) => o.status), ['retry', 'retry', 'retry']);
+      assert.deepEqual(
+        (await pending).map((o) => o.status),
+        ['retry', 'retry', 'retry'],
+      );
     } finally {
       await locker.query('COMMIT');
       await locker.end();
@@ -134,7 +186,9 @@ describe('PostgresDestination (PostgreSQL 15)', needPeers(PEER.postgres()), () =
   test('100 start/send/close cycles leave no socket or timer behind', async () => {
     const baseline = resourceCounts();
     for (let i = 0; i < 100; i++) {
-      const dest = new PostgresDestination(parsePostgresDestinationConfig({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, table: 'cycles', createTable: true }));
+      const dest = new PostgresDestination(
+        parsePostgresDestinationConfig({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, table: 'cycles', createTable: true }),
+      );
       await dest.start();
       assert.equal((await dest.send([queued({ tag: sample('plc', 'x', i, TS + i) }, { seq: i + 1, queue: 'cycles' })]))[0].status, 'delivered');
       await dest.close();
@@ -163,7 +217,10 @@ describe('PostgresDestination (PostgreSQL 15)', needPeers(PEER.postgres()), () =
     });
     assert.ok(restarted);
     assert.deepEqual(result.rejected, []);
-    assert.deepEqual(result.delivered, messages.map((m) => m.seq));
+    assert.deepEqual(
+      result.delivered,
+      messages.map((m) => m.seq),
+    );
     assert.ok(result.retries >= 5, `retries during the outage: ${result.retries}`);
     const [stats] = await pg.query<{ n: string; distinct_keys: string; seqs: string; min: string; max: string }>(
       `SELECT count(*) AS n, count(DISTINCT (seq, part)) AS distinct_keys, count(DISTINCT seq) AS seqs, min(seq) AS min, max(seq) AS max FROM stream WHERE queue = 'stream-q'`,

@@ -47,7 +47,10 @@ describe('modbus CLI: arguments', () => {
     assert.throws(() => parseModbusArgs(['frob']), /unknown modbus action "frob"/);
     const o = parseModbusArgs(['write', '--rtu', '/dev/ttyUSB0', '--baud', '19200', '--parity', 'even', '--stop', '2', '--unit', '3', '--tags', 't.csv', '--set', 'a=1', '--set=b=x=y']);
     assert.deepEqual(o.transport, { kind: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 2 });
-    assert.deepEqual(o.sets, [['a', '1'], ['b', 'x=y']]);
+    assert.deepEqual(o.sets, [
+      ['a', '1'],
+      ['b', 'x=y'],
+    ]);
     const r = await run(['read', '--tcp', '127.0.0.1:1', '--unit', '1', '--tags', '/nonexistent.csv']);
     assert.equal(r.code, 2);
     assert.match(r.err, /cannot read tag table \/nonexistent\.csv/);
@@ -113,10 +116,16 @@ describe('modbus CLI against pymodbus', needPeers(PEER.pymodbus()), () => {
     assert.deepEqual(await peer.get(4, 'holding', 0, 2), [0xffb5, 9]);
     assert.equal((await peer.decode(4, 'holding', 2, 'string:4', 'ABCD')).value, 'AB');
     assert.deepEqual(await peer.get(4, 'coil', 0, 1), [false]);
-    const records = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(records.length, 4);
     assert.ok(records.every((x) => x.ok && x.actor.startsWith('cli:') && x.device === 'unit4'));
-    assert.deepEqual(records.find((x) => x.tag === 'temp'), { ...records.find((x) => x.tag === 'temp'), old: 21.5, new: -7.5 });
+    assert.deepEqual(
+      records.find((x) => x.tag === 'temp'),
+      { ...records.find((x) => x.tag === 'temp'), old: 21.5, new: -7.5 },
+    );
   });
 
   test('numbers are parsed strictly (0x10, " 21" refused) and reserved tag names are refused', async () => {

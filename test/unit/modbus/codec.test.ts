@@ -32,7 +32,11 @@ const HAND: Array<{ type: TagType; value: number | bigint | string | boolean; re
       DCBA: [0x0807, 0x0605, 0x0403, 0x0201],
     },
   },
-  { type: 'int64', value: -2, regs: { ABCD: [0xffff, 0xffff, 0xffff, 0xfffe], CDAB: [0xfffe, 0xffff, 0xffff, 0xffff], BADC: [0xffff, 0xffff, 0xffff, 0xfeff], DCBA: [0xfeff, 0xffff, 0xffff, 0xffff] } },
+  {
+    type: 'int64',
+    value: -2,
+    regs: { ABCD: [0xffff, 0xffff, 0xffff, 0xfffe], CDAB: [0xfffe, 0xffff, 0xffff, 0xffff], BADC: [0xffff, 0xffff, 0xffff, 0xfeff], DCBA: [0xfeff, 0xffff, 0xffff, 0xffff] },
+  },
   { type: 'string:3', value: 'ABCDE', regs: { ABCD: [0x4142, 0x4344, 0x4500], CDAB: [0x4142, 0x4344, 0x4500], BADC: [0x4241, 0x4443, 0x0045], DCBA: [0x4241, 0x4443, 0x0045] } },
   { type: 'bool', value: true, regs: { ABCD: [1], CDAB: [1], BADC: [1], DCBA: [1] } },
 ];
@@ -66,7 +70,10 @@ describe('codec: details', () => {
     assert.deepEqual(encodeTag(t, 25), [650]);
     assert.deepEqual(encodeTag(t, 23.4), [634]); // rounds 633.9999... to the nearest raw value
     const u = tag('uint16', 'ABCD', { scale: 0.01 });
-    assert.throws(() => encodeTag(u, 655.36), (e: Error) => e instanceof TagValueError && /out of range for uint16 \(0\.\.65535\) after inverse scaling \(raw 65536\)/.test(e.message));
+    assert.throws(
+      () => encodeTag(u, 655.36),
+      (e: Error) => e instanceof TagValueError && /out of range for uint16 \(0\.\.65535\) after inverse scaling \(raw 65536\)/.test(e.message),
+    );
     assert.throws(() => encodeTag(u, -0.01), /out of range for uint16/);
     assert.deepEqual(encodeTag(u, 655.35), [65535]);
   });
@@ -178,7 +185,6 @@ describe('codec against Python struct', () => {
 
 describe('scaled integers carry no binary noise', () => {
   test('raw * scale + offset is rounded to the decimals of scale and offset, for integer types only', () => {
-
     assert.equal(651 * 0.1, 65.10000000000001, 'the noise this removes');
     assert.equal(applyScale(651, 0.1, 0, scaleRounding('int16', 0.1, 0)), 65.1);
     assert.equal(applyScale(653, 0.1, 0, scaleRounding('int16', 0.1, 0)), 65.3);

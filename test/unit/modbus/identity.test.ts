@@ -107,14 +107,24 @@ describe('IdentityCheck against pymodbus', needPeers(PEER.pymodbus()), () => {
     const poller = new DevicePoller({ line, unit: 1, device: 'meter', tags: tags.filter((t) => t.name !== 'ghost'), groups: [{ name: 'g', intervalMs: 1000 }], gate: () => id.gate() });
     const bad = (await poller.pollGroup('g'))!;
     assert.equal(bad.requests, 0, 'no tag read from the wrong device');
-    assert.deepEqual(bad.samples.map((s) => [s.name, s.quality, s.value, s.error]), [
-      ['temp', 'bad', null, 'identity mismatch: serial is 1, expected 12345'],
-      ['serial', 'bad', null, 'identity mismatch: serial is 1, expected 12345'],
-      ['model', 'bad', null, 'identity mismatch: serial is 1, expected 12345'],
-    ]);
+    assert.deepEqual(
+      bad.samples.map((s) => [s.name, s.quality, s.value, s.error]),
+      [
+        ['temp', 'bad', null, 'identity mismatch: serial is 1, expected 12345'],
+        ['serial', 'bad', null, 'identity mismatch: serial is 1, expected 12345'],
+        ['model', 'bad', null, 'identity mismatch: serial is 1, expected 12345'],
+      ],
+    );
     await peer.encode(1, 'holding', 10, 'uint32', 'ABCD', 12345);
     const good = (await poller.pollGroup('g'))!;
-    assert.deepEqual(good.samples.map((s) => [s.name, s.quality]), [['temp', 'good'], ['serial', 'good'], ['model', 'good']]);
+    assert.deepEqual(
+      good.samples.map((s) => [s.name, s.quality]),
+      [
+        ['temp', 'good'],
+        ['serial', 'good'],
+        ['model', 'good'],
+      ],
+    );
     assert.equal(good.samples[0].value, 21.5);
     poller.stop();
   });

@@ -23,7 +23,10 @@ function req(unit: number, address = 0): QueuedRequest {
 describe('ExponentialBackoff', () => {
   test('grows by the factor from min to max and never exceeds max', () => {
     const b = new ExponentialBackoff({ minMs: 100, maxMs: 1000, jitter: 0 });
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => b.next()), [100, 200, 400, 800, 1000, 1000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map(() => b.next()),
+      [100, 200, 400, 800, 1000, 1000],
+    );
     b.reset();
     assert.equal(b.next(), 100);
   });
@@ -43,9 +46,18 @@ describe('ExponentialBackoff', () => {
   });
 
   test('bad options name the field', () => {
-    assert.throws(() => new ExponentialBackoff({ minMs: 10, maxMs: 5 }), (e: unknown) => e instanceof BackoffConfigError && e.field === 'maxMs');
-    assert.throws(() => new ExponentialBackoff({ minMs: -1, maxMs: 5 }), (e: unknown) => e instanceof BackoffConfigError && e.field === 'minMs');
-    assert.throws(() => new ExponentialBackoff({ minMs: 1, maxMs: 5, jitter: 2 }), (e: unknown) => e instanceof BackoffConfigError && e.field === 'jitter');
+    assert.throws(
+      () => new ExponentialBackoff({ minMs: 10, maxMs: 5 }),
+      (e: unknown) => e instanceof BackoffConfigError && e.field === 'maxMs',
+    );
+    assert.throws(
+      () => new ExponentialBackoff({ minMs: -1, maxMs: 5 }),
+      (e: unknown) => e instanceof BackoffConfigError && e.field === 'minMs',
+    );
+    assert.throws(
+      () => new ExponentialBackoff({ minMs: 1, maxMs: 5, jitter: 2 }),
+      (e: unknown) => e instanceof BackoffConfigError && e.field === 'jitter',
+    );
   });
 });
 
@@ -153,7 +165,11 @@ describe('line options', () => {
       [{ ...tcp, breaker: { failureThreshold: 0, resetTimeoutMs: 10 } }, 'breaker.failureThreshold'],
     ];
     for (const [opts, field] of cases) {
-      assert.throws(() => resolveLineOptions(opts), (e: unknown) => e instanceof LineConfigError && e.field === field, field);
+      assert.throws(
+        () => resolveLineOptions(opts),
+        (e: unknown) => e instanceof LineConfigError && e.field === field,
+        field,
+      );
     }
   });
 });

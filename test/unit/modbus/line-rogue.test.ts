@@ -10,12 +10,7 @@ import { forceGc } from '../../helpers/modbus-leaks';
 import { waitFor } from '../../helpers/process';
 import { createModbusLine } from '../../../lib/modbus/line/line';
 import type { LineOptions, ModbusLine } from '../../../lib/modbus/line/types';
-import {
-  ModbusConnectionError,
-  ModbusExceptionError,
-  ModbusProtocolError,
-  ModbusTimeoutError,
-} from '../../../lib/modbus/errors';
+import { ModbusConnectionError, ModbusExceptionError, ModbusProtocolError, ModbusTimeoutError } from '../../../lib/modbus/errors';
 
 describe('Modbus line against a rogue TCP server', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -177,4 +172,3 @@ describe('Modbus line against a rogue TCP server', () => {
     for (const u of Object.values(st.units)) assert.equal(u.queued, 0);
   });
 });
-

@@ -69,7 +69,10 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
     const values = await Promise.all(reads);
     clearInterval(sampler);
     const elapsed = performance.now() - t0;
-    assert.deepEqual(values, Array.from({ length: 12 }, (_, i) => [i]));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 12 }, (_, i) => [i]),
+    );
     assert.equal(peak, 1, 'never more than one request on a serial line');
     // a lower bound only: 11 gaps of 25 ms between 12 frames (the first may follow the warm-up read's gap)
     assert.ok(elapsed >= 11 * 25, `12 requests took ${elapsed.toFixed(0)} ms`);
@@ -112,13 +115,16 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
     const silentRefusals: string[] = [];
     const silent = async () => {
       while (!tripped()) {
-        await line.read(3, 'holding', 0, 10).then(() => assert.fail('the silent unit answered'), (err: Error) => silentRefusals.push(err.name));
+        await line.read(3, 'holding', 0, 10).then(
+          () => assert.fail('the silent unit answered'),
+          (err: Error) => silentRefusals.push(err.name),
+        );
         // refusals while suspended settle at once: yield to the timers and sockets between tries
         await new Promise((r) => setTimeout(r, 5));
       }
     };
     await Promise.all([healthy(1), healthy(2), silent()]);
-    assert.equal(units()[3].breaker, 'open', 'the silent unit\'s breaker opened');
+    assert.equal(units()[3].breaker, 'open', "the silent unit's breaker opened");
     assert.equal(units()[3].timeouts - before[3].timeouts, 2, 'the silent unit cost exactly failureThreshold timeouts');
     assert.equal(units()[3].requests - before[3].requests, 2, 'only those two requests went on the wire');
     assert.ok(silentRefusals.includes('ModbusTimeoutError'), `refusals: ${silentRefusals.join(', ')}`);
@@ -134,7 +140,7 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
       assert.equal(a.status, 'fulfilled', `round ${round}: unit 1 ${a.status === 'rejected' ? String(a.reason) : ''}`);
       assert.equal(b.status, 'fulfilled', `round ${round}: unit 2 ${b.status === 'rejected' ? String(b.reason) : ''}`);
       assert.equal(c.status, 'rejected', `round ${round}: unit 3 answered`);
-      assert.equal((c).reason.name, 'BreakerOpenError', `round ${round}: unit 3`);
+      assert.equal(c.reason.name, 'BreakerOpenError', `round ${round}: unit 3`);
     }
     assert.equal(units()[1].requests - wireBefore[1], ROUNDS, 'unit 1: one wire request a round');
     assert.equal(units()[2].requests - wireBefore[2], ROUNDS, 'unit 2: one wire request a round');
@@ -155,7 +161,7 @@ describe('Modbus line over serial transports (pymodbus)', serialPeers, () => {
     const wireRequests = line.state().units[2].requests;
     await assert.rejects(line.read(2, 'holding', 0, 1), (e: unknown) => (e as Error).name === 'UnitSuspendedError');
     // "at once" means without waiting for an answer: the refused request never reached the wire
-    assert.equal(line.state().units[2].requests, wireRequests, 'the suspended unit\'s request was not sent');
+    assert.equal(line.state().units[2].requests, wireRequests, "the suspended unit's request was not sent");
     assert.equal(line.state().units[2].timeouts, 1, 'and did not wait for a timeout');
     assert.deepEqual(await line.read(1, 'holding', 4, 1), [4]);
   });

@@ -6,14 +6,7 @@ import { needPeers, PEER } from '../../helpers/peers';
 import { startPymodbus, type PymodbusServer } from '../../helpers/pymodbus';
 import { createModbusLine } from '../../../lib/modbus/line/line';
 import type { LineOptions, LineState, ModbusLine } from '../../../lib/modbus/line/types';
-import {
-  BreakerOpenError,
-  ModbusConnectionError,
-  ModbusExceptionError,
-  ModbusRequestError,
-  ModbusTimeoutError,
-  UnitSuspendedError,
-} from '../../../lib/modbus/errors';
+import { BreakerOpenError, ModbusConnectionError, ModbusExceptionError, ModbusRequestError, ModbusTimeoutError, UnitSuspendedError } from '../../../lib/modbus/errors';
 import { metricsRegistry } from '../../../lib/metrics/registry';
 import { waitFor } from '../../helpers/process';
 
@@ -125,7 +118,10 @@ describe('Modbus line over TCP (pymodbus)', peers, () => {
     await new Promise((r) => setTimeout(r, 1500));
     const retrying = states.filter((s) => s.connection === 'reconnecting');
     assert.ok(retrying.length >= 2, 'several attempts were made');
-    assert.ok(retrying.every((s) => typeof s.retryInMs === 'number' && s.retryInMs <= 800), 'retryInMs is reported and bounded');
+    assert.ok(
+      retrying.every((s) => typeof s.retryInMs === 'number' && s.retryInMs <= 800),
+      'retryInMs is reported and bounded',
+    );
     await server.start();
     const afterRestart = states.length;
     assert.deepEqual(await line.read(1, 'holding', 0, 3), [0, 1, 2]);
@@ -134,7 +130,10 @@ describe('Modbus line over TCP (pymodbus)', peers, () => {
     // during the restart before it connects; a clock would only measure the machine's load.
     const failedAfterRestart = states.slice(afterRestart).filter((s) => s.connection === 'reconnecting');
     assert.ok(failedAfterRestart.length <= 1, `attempts that failed after the server listened again: ${failedAfterRestart.length}`);
-    assert.ok(failedAfterRestart.every((s) => typeof s.retryInMs === 'number' && s.retryInMs <= 800), 'still bounded by the maximum');
+    assert.ok(
+      failedAfterRestart.every((s) => typeof s.retryInMs === 'number' && s.retryInMs <= 800),
+      'still bounded by the maximum',
+    );
     assert.equal(line.state().connection, 'connected');
   });
 

@@ -42,12 +42,18 @@ describe('RegisterPlanner packing', () => {
     const blocks = packBlocks(items);
     assert.deepEqual(spans(blocks), ['coil:3+1', 'holding:10+3', 'input:0+1']);
     assert.equal(blocks[1].items.length, 4);
-    assert.deepEqual(blocks[1].items.map((i) => i.tag.address), [10, 11, 12, 12]);
+    assert.deepEqual(
+      blocks[1].items.map((i) => i.tag.address),
+      [10, 11, 12, 12],
+    );
   });
 
   test('a tag wider than one request is a configuration error naming it', () => {
     const t = tag('holding', 0, 'string:20');
-    assert.throws(() => packBlocks([planItem(t)], { maxRegisters: 10 }), (e: Error) => e instanceof PlannerError && e.message.includes(`tag '${t.name}'`));
+    assert.throws(
+      () => packBlocks([planItem(t)], { maxRegisters: 10 }),
+      (e: Error) => e instanceof PlannerError && e.message.includes(`tag '${t.name}'`),
+    );
     assert.throws(() => packBlocks([], { maxRegisters: 126 }), /maxRegisters must be 1\.\.125/);
   });
 

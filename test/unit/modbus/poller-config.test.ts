@@ -26,7 +26,16 @@ describe('device configuration', () => {
     ['output', { output: 'all' }, /^output: must be rbe, scan, both/],
     ['maxRegisters', { maxRegisters: 200 }, /^maxRegisters: must be a whole number 1\.\.125/],
     ['groups', { groups: [] }, /^groups: needs at least one poll group/],
-    ['groups[1].name', { groups: [{ name: 'fast', interval: 1000 }, { name: 'fast', interval: 50 }] }, /^groups\[1\]\.name: poll group 'fast' is defined twice/],
+    [
+      'groups[1].name',
+      {
+        groups: [
+          { name: 'fast', interval: 1000 },
+          { name: 'fast', interval: 50 },
+        ],
+      },
+      /^groups\[1\]\.name: poll group 'fast' is defined twice/,
+    ],
     ['groups[0].interval', { groups: [{ name: 'fast', interval: 0 }] }, /^groups\[0\]\.interval: poll group 'fast': interval must be at least 1 ms/],
     ['tags', { tags: TABLE.replace('fast', 'slow') }, /^tags: line 2, tag 'a', field 'group': no poll group named 'slow'/],
     ['tags', { tags: 'name,area,address,type\nlong,holding,0,string:20\n', maxRegisters: 10 }, /^tags: tag 'long' occupies 20 units, more than the 10 one request may read/],
@@ -34,7 +43,10 @@ describe('device configuration', () => {
   ];
   for (const [field, over, re] of bad) {
     test(`refuses a bad ${field}`, () => {
-      assert.throws(() => resolveDeviceConfig({ unit: 1, tags: TABLE, groups: [{ name: 'fast', interval: 1000 }], ...over }), (e: Error) => e instanceof DeviceConfigError && e.field === field && re.test(e.message));
+      assert.throws(
+        () => resolveDeviceConfig({ unit: 1, tags: TABLE, groups: [{ name: 'fast', interval: 1000 }], ...over }),
+        (e: Error) => e instanceof DeviceConfigError && e.field === field && re.test(e.message),
+      );
     });
   }
 
@@ -51,13 +63,35 @@ describe('device configuration', () => {
 });
 
 describe('device status', () => {
-  const stats = (o: Partial<PollerStats>): PollerStats => ({ tags: 4, good: 0, bad: 0, stale: 0, uncertain: 0, cycles: 1, overruns: 0, requests: 1, failedRequests: 0, splits: 0, requestsPerScan: 1, ...o });
-  const line = (o: Partial<LineState>, breaker: 'closed' | 'open' = 'closed'): LineState => ({ connection: 'connected', units: { 1: { breaker, suspendedForMs: 0, queued: 0, requests: 1, errors: 0, timeouts: 0 } }, ...o });
+  const stats = (o: Partial<PollerStats>): PollerStats => ({
+    tags: 4,
+    good: 0,
+    bad: 0,
+    stale: 0,
+    uncertain: 0,
+    cycles: 1,
+    overruns: 0,
+    requests: 1,
+    failedRequests: 0,
+    splits: 0,
+    requestsPerScan: 1,
+    ...o,
+  });
+  const line = (o: Partial<LineState>, breaker: 'closed' | 'open' = 'closed'): LineState => ({
+    connection: 'connected',
+    units: { 1: { breaker, suspendedForMs: 0, queued: 0, requests: 1, errors: 0, timeouts: 0 } },
+    ...o,
+  });
   test('the line first, then the tags', () => {
     assert.deepEqual(deviceStatus(line({ connection: 'reconnecting', retryInMs: 2100 }), 1, stats({ good: 4 })), { fill: 'yellow', shape: 'ring', key: 'reconnecting', subs: { seconds: 3 } });
     assert.equal(deviceStatus(line({}, 'open'), 1, stats({ stale: 4 })).key, 'breakerOpen');
-    assert.equal(deviceStatus(line({}, 'open'), 2, stats({ good: 4 })).key, 'polling', 'another unit\'s breaker is not ours');
-    assert.deepEqual(deviceStatus(line({}), 1, stats({ bad: 4 }), 'no response within 1000 ms for unit 1 holding 0..1'), { fill: 'red', shape: 'ring', key: 'error', subs: { error: 'no response within 1000 ms for unit 1 holding 0..1' } });
+    assert.equal(deviceStatus(line({}, 'open'), 2, stats({ good: 4 })).key, 'polling', "another unit's breaker is not ours");
+    assert.deepEqual(deviceStatus(line({}), 1, stats({ bad: 4 }), 'no response within 1000 ms for unit 1 holding 0..1'), {
+      fill: 'red',
+      shape: 'ring',
+      key: 'error',
+      subs: { error: 'no response within 1000 ms for unit 1 holding 0..1' },
+    });
     assert.deepEqual(deviceStatus(line({}), 1, stats({ good: 3, bad: 1 })), { fill: 'yellow', shape: 'dot', key: 'someBad', subs: { bad: 1, count: 4 } });
     assert.deepEqual(deviceStatus(line({}), 1, stats({ good: 4 })), { fill: 'green', shape: 'dot', key: 'polling', subs: { count: 4 } });
   });

@@ -24,7 +24,18 @@ describe('poller faults against pymodbus', needPeers(PEER.pymodbus()), () => {
   let peer: TypedPeer;
   let line: ModbusLine;
   before(async () => {
-    peer = await startTypedPeer({ transport: 'tcp', units: { 1: { holding: 100 }, 2: { holding: [[0, 2], [6, 4]] } } });
+    peer = await startTypedPeer({
+      transport: 'tcp',
+      units: {
+        1: { holding: 100 },
+        2: {
+          holding: [
+            [0, 2],
+            [6, 4],
+          ],
+        },
+      },
+    });
     line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port: peer.port! }, timeoutMs: 1000 });
   });
   after(async () => {
@@ -81,11 +92,16 @@ describe('poller faults against pymodbus', needPeers(PEER.pymodbus()), () => {
       const timedOut = (await p.pollGroup('g'))!.samples[0];
       assert.equal(timedOut.quality, 'bad');
       assert.equal(timedOut.value, null);
-      const stale = await waitFor('breaker open', async () => {
-        await new Promise((r) => setTimeout(r, 5));
-        const s = (await p.pollGroup('g'))!.samples[0];
-        return s.quality === 'stale' ? s : null;
-      }, 10000, 0);
+      const stale = await waitFor(
+        'breaker open',
+        async () => {
+          await new Promise((r) => setTimeout(r, 5));
+          const s = (await p.pollGroup('g'))!.samples[0];
+          return s.quality === 'stale' ? s : null;
+        },
+        10000,
+        0,
+      );
       assert.equal(fragile.state().units[1].breaker, 'open');
       assert.equal(stale.value, 123.4);
       assert.equal(stale.ts, good.ts, 'the timestamp is the time the value was read');
@@ -108,7 +124,19 @@ describe('poller faults against pymodbus', needPeers(PEER.pymodbus()), () => {
       await waitFor('good', () => p.lastSample('x')?.quality === 'good');
       await peer.stop();
       await waitFor('bad while the server is down', () => p.lastSample('x')?.quality === 'bad');
-      peer = await startTypedPeer({ transport: 'tcp', port, units: { 1: { holding: 100 }, 2: { holding: [[0, 2], [6, 4]] } } });
+      peer = await startTypedPeer({
+        transport: 'tcp',
+        port,
+        units: {
+          1: { holding: 100 },
+          2: {
+            holding: [
+              [0, 2],
+              [6, 4],
+            ],
+          },
+        },
+      });
       await peer.set(1, 'holding', 30, [78]);
       await waitFor('good again after the restart', () => p.lastSample('x')?.value === 78 && p.lastSample('x')?.quality === 'good', 10000);
     } finally {

@@ -38,7 +38,10 @@ describe('poller memory under failures', needPeers(haveMbserver()), () => {
     const tags = parseTagTableCsv('name,area,address,type\nok,holding,9999,uint16\nbeyond,holding,10000,uint16\nfar,holding,10005,float32\n');
     const p = new DevicePoller({ line, unit: 1, device: 'd', tags, groups: [{ name: 'g', intervalMs: 1000 }], limits: { maxGap: 10 } });
     const first = (await p.pollGroup('g'))!;
-    assert.deepEqual(first.samples.map((s) => s.quality), ['good', 'bad', 'bad']);
+    assert.deepEqual(
+      first.samples.map((s) => s.quality),
+      ['good', 'bad', 'bad'],
+    );
     assert.equal(first.samples[0].value, 9999);
     for (let i = 0; i < 1000; i++) await p.pollGroup('g');
     const start = heapAfterGc();

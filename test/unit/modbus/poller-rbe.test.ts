@@ -49,7 +49,18 @@ describe('DevicePoller against pymodbus', needPeers(PEER.pymodbus()), () => {
     await peer?.stop();
   });
 
-  const poller = () => new DevicePoller({ line, unit: 1, device: 'boiler', tags: parseTagTableCsv(TABLE), groups: [{ name: 'fast', intervalMs: 40 }, { name: 'slow', intervalMs: 60 }], limits: { maxGap: 8 } });
+  const poller = () =>
+    new DevicePoller({
+      line,
+      unit: 1,
+      device: 'boiler',
+      tags: parseTagTableCsv(TABLE),
+      groups: [
+        { name: 'fast', intervalMs: 40 },
+        { name: 'slow', intervalMs: 60 },
+      ],
+      limits: { maxGap: 8 },
+    });
 
   test('scans carry every tag of the group; RBE only what moved beyond the deadband', async () => {
     await peer.set(1, 'holding', 0, [215, 1000]);
@@ -58,28 +69,51 @@ describe('DevicePoller against pymodbus', needPeers(PEER.pymodbus()), () => {
     await peer.set(1, 'coil', 0, [true]);
     const p = poller();
     const fast1 = (await p.pollGroup('fast'))!;
-    assert.deepEqual(fast1.samples.map((s) => [s.name, s.value, s.quality]), [['temp', 21.5, 'good'], ['level', 1000, 'good'], ['run', true, 'good']]);
-    assert.deepEqual(fast1.changed.map((s) => s.name), ['temp', 'level', 'run'], 'first scan reports everything');
+    assert.deepEqual(
+      fast1.samples.map((s) => [s.name, s.value, s.quality]),
+      [
+        ['temp', 21.5, 'good'],
+        ['level', 1000, 'good'],
+        ['run', true, 'good'],
+      ],
+    );
+    assert.deepEqual(
+      fast1.changed.map((s) => s.name),
+      ['temp', 'level', 'run'],
+      'first scan reports everything',
+    );
     assert.equal(fast1.samples[0].device, 'boiler');
     assert.equal(fast1.samples[0].unit, '°C');
     assert.equal(fast1.requests, 2, 'one holding block and one coil block');
     const slow1 = (await p.pollGroup('slow'))!;
-    assert.deepEqual(slow1.samples.map((s) => s.value), [100.5, 'GW-1']);
+    assert.deepEqual(
+      slow1.samples.map((s) => s.value),
+      [100.5, 'GW-1'],
+    );
     assert.equal(slow1.requests, 1, 'power (2..3) and name (10..13) merged across a gap of 6');
 
     // temp +0.4 (deadband 0.5): not reported; level +1 (no deadband): reported
     await peer.set(1, 'holding', 0, [219, 1001]);
     const fast2 = (await p.pollGroup('fast'))!;
-    assert.deepEqual(fast2.changed.map((s) => [s.name, s.value]), [['level', 1001]]);
+    assert.deepEqual(
+      fast2.changed.map((s) => [s.name, s.value]),
+      [['level', 1001]],
+    );
     // temp drifts on: +0.6 from the last reported 21.5 is reported, though only +0.2 from the last scan
     await peer.set(1, 'holding', 0, [221]);
     const fast3 = (await p.pollGroup('fast'))!;
-    assert.deepEqual(fast3.changed.map((s) => [s.name, s.value]), [['temp', 22.1]]);
+    assert.deepEqual(
+      fast3.changed.map((s) => [s.name, s.value]),
+      [['temp', 22.1]],
+    );
     // power within deadband 10, string changed
     await peer.encode(1, 'holding', 2, 'float32', 'CDAB', 105);
     await peer.encode(1, 'holding', 10, 'string:4', 'ABCD', 'GW-2');
     const slow2 = (await p.pollGroup('slow'))!;
-    assert.deepEqual(slow2.changed.map((s) => [s.name, s.value]), [['name', 'GW-2']]);
+    assert.deepEqual(
+      slow2.changed.map((s) => [s.name, s.value]),
+      [['name', 'GW-2']],
+    );
     assert.equal(p.lastSample('power')!.value, 105);
     const st = p.stats();
     assert.equal(st.tags, 5);

@@ -37,10 +37,16 @@ describe('SqliteRegisterStore', () => {
     const path = file();
     const a = new SqliteRegisterStore(path);
     assert.equal((await a.load()).size, 0, 'a new database holds nothing');
-    await a.save(new Map([[1, Uint16Array.from([0, 7, 65535, 3])], [9, Uint16Array.from([5, 6])]]), [
-      { unit: 1, address: 1, count: 3 },
-      { unit: 9, address: 0, count: 2 },
-    ]);
+    await a.save(
+      new Map([
+        [1, Uint16Array.from([0, 7, 65535, 3])],
+        [9, Uint16Array.from([5, 6])],
+      ]),
+      [
+        { unit: 1, address: 1, count: 3 },
+        { unit: 9, address: 0, count: 2 },
+      ],
+    );
     await a.save(image(1, 4, { 1: 7, 2: 65535, 3: 0 }), [{ unit: 1, address: 3, count: 1 }]);
     await a.close();
     const b = new SqliteRegisterStore(path);
@@ -65,7 +71,10 @@ describe('SqliteRegisterStore', () => {
     try {
       const rows = await other.all('SELECT unit, address, value, updated_at FROM holding_registers ORDER BY address');
       assert.equal(rows.length, 100);
-      assert.deepEqual(rows.map((r) => r.value), Array.from({ length: 100 }, (_, i) => 1000 + i));
+      assert.deepEqual(
+        rows.map((r) => r.value),
+        Array.from({ length: 100 }, (_, i) => 1000 + i),
+      );
       assert.deepEqual(new Set(rows.map((r) => r.unit)), new Set([3]));
       assert.equal(new Set(rows.map((r) => r.updated_at)).size, 1, 'one transaction, one timestamp');
       assert.deepEqual(await other.all('PRAGMA journal_mode'), [{ journal_mode: 'wal' }]);
@@ -99,7 +108,10 @@ describe('SqliteRegisterStore', () => {
     const again = new SqliteRegisterStore(path);
     const loaded = (await again.load()).get(1)!;
     await again.close();
-    assert.deepEqual([...loaded.subarray(0, 20)], Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      [...loaded.subarray(0, 20)],
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     assert.equal(loaded[25], 4242);
     await assert.rejects(store.save(new Map(), []), /store-\d+\.db: the store is closed/);
   });
@@ -107,13 +119,25 @@ describe('SqliteRegisterStore', () => {
   test('a save without ranges replaces the units it carries (rows of zeros are dropped)', sqlite, async () => {
     const path = file();
     const store = new SqliteRegisterStore(path);
-    await store.save(new Map([[1, Uint16Array.from([1, 2, 3])], [2, Uint16Array.from([9])]]), [{ unit: 1, address: 0, count: 3 }, { unit: 2, address: 0, count: 1 }]);
+    await store.save(
+      new Map([
+        [1, Uint16Array.from([1, 2, 3])],
+        [2, Uint16Array.from([9])],
+      ]),
+      [
+        { unit: 1, address: 0, count: 3 },
+        { unit: 2, address: 0, count: 1 },
+      ],
+    );
     await store.save(new Map([[1, Uint16Array.from([0, 0, 8])]]), []);
     const other = await secondConnection(path);
     const rows = await other.all('SELECT unit, address, value FROM holding_registers ORDER BY unit, address');
     await other.close();
     await store.close();
-    assert.deepEqual(rows, [{ unit: 1, address: 2, value: 8 }, { unit: 2, address: 0, value: 9 }]);
+    assert.deepEqual(rows, [
+      { unit: 1, address: 2, value: 8 },
+      { unit: 2, address: 0, value: 9 },
+    ]);
   });
 
   test('a server restarted on the same database keeps what a remote master wrote', sqlite, async () => {
@@ -216,7 +240,10 @@ describe('SqliteRegisterStore', () => {
       await other.run('ROLLBACK');
       // the failed batch was kept: the next save commits it together with its own
       await store.save(image(1, 10, { 4: 44, 5: 55 }), [{ unit: 1, address: 5, count: 1 }]);
-      assert.deepEqual(await other.all('SELECT address, value FROM holding_registers ORDER BY address'), [{ address: 4, value: 44 }, { address: 5, value: 55 }]);
+      assert.deepEqual(await other.all('SELECT address, value FROM holding_registers ORDER BY address'), [
+        { address: 4, value: 44 },
+        { address: 5, value: 55 },
+      ]);
     } finally {
       await other.close();
       await store.close();
@@ -259,7 +286,10 @@ describe('choosing a register store from the node settings', () => {
   });
 
   test('an unknown mode is refused naming the field', () => {
-    assert.throws(() => persistenceFromSettings({ persistence: 'mysql' }, ctx), (err: Error) => err instanceof PersistenceConfigError && err.field === 'persistence' && /none, json or sqlite, got "mysql"/.test(err.message));
+    assert.throws(
+      () => persistenceFromSettings({ persistence: 'mysql' }, ctx),
+      (err: Error) => err instanceof PersistenceConfigError && err.field === 'persistence' && /none, json or sqlite, got "mysql"/.test(err.message),
+    );
   });
 
   test('createRegisterStore: the store class and how long the server gathers changes', sqlite, async () => {

@@ -158,7 +158,8 @@ describe('modbus server under hostile clients', () => {
 });
 
 describe('modbus server: the tag table access column against remote writes', needPeers(PEER.mbpoll()), () => {
-  const TABLE = 'name,area,address,type,order,scale,offset,unit,access\nflow_temp,holding,0,int16,,0.1,,,r\nenergy,holding,1,uint32,,,,,r\nsetpoint,holding,10,int16,,0.1,,,rw\nalarm,coil,0,bool,,,,,r\npump_on,coil,1,bool,,,,,rw\n';
+  const TABLE =
+    'name,area,address,type,order,scale,offset,unit,access\nflow_temp,holding,0,int16,,0.1,,,r\nenergy,holding,1,uint32,,,,,r\nsetpoint,holding,10,int16,,0.1,,,rw\nalarm,coil,0,bool,,,,,r\npump_on,coil,1,bool,,,,,rw\n';
 
   test('writes to read-only registers and coils are refused with exception 02; rw tags and the flow still write', async () => {
     const { server, port } = await serve();

@@ -30,13 +30,27 @@ describe('modbus server with our line as master', () => {
   test('tcp: 1000 pipelined reads and writes from 3 units, answers in order per transaction', async () => {
     const server = track(new ModbusServer({ transport: { kind: 'tcp', host: '127.0.0.1', port: 0 }, units: [1, 2, 3] }));
     await server.start();
-    for (const u of [1, 2, 3]) server.setRegisters(u, 'input', 0, Array.from({ length: 100 }, (_, i) => u * 100 + i));
+    for (const u of [1, 2, 3])
+      server.setRegisters(
+        u,
+        'input',
+        0,
+        Array.from({ length: 100 }, (_, i) => u * 100 + i),
+      );
     const line: ModbusLine = track(createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port: (server.address() as { port: number }).port }, maxInFlight: 16 }));
     const jobs: Array<Promise<unknown>> = [];
     for (let i = 0; i < 1000; i++) {
       const u = 1 + (i % 3);
       if (i % 10 === 0) jobs.push(line.write(u, 'holding', i, [i]));
-      else jobs.push((line.read(u, 'input', i % 90, 10) as Promise<number[]>).then((v) => assert.deepEqual(v, Array.from({ length: 10 }, (_, k) => u * 100 + (i % 90) + k))));
+      else
+        jobs.push(
+          (line.read(u, 'input', i % 90, 10) as Promise<number[]>).then((v) =>
+            assert.deepEqual(
+              v,
+              Array.from({ length: 10 }, (_, k) => u * 100 + (i % 90) + k),
+            ),
+          ),
+        );
     }
     await Promise.all(jobs);
     assert.deepEqual(server.getRegisters(1, 'holding', 990, 1), [990]);
@@ -54,7 +68,10 @@ describe('modbus server with our line as master', () => {
       track(createModbusLine({ transport: { kind: 'rtu', path: pty.b, baudRate: 38400, parity: 'even', dataBits: 8, stopBits: 1 } })),
       track(createModbusLine({ transport: { kind: 'rtu-over-tcp', host: '127.0.0.1', port: (rotServer.address() as { port: number }).port } })),
     ];
-    for (const [server, line] of [[rtuServer, lines[0]], [rotServer, lines[1]]] as const) {
+    for (const [server, line] of [
+      [rtuServer, lines[0]],
+      [rotServer, lines[1]],
+    ] as const) {
       const writes: ServerWriteEvent[] = [];
       server.on('write', (w: ServerWriteEvent) => writes.push(w));
       server.setBits(5, 'discrete', 0, [true, true, false]);

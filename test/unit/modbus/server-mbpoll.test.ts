@@ -25,7 +25,11 @@ describe('modbus server against mbpoll', needPeers(PEER.mbpoll(), PEER.socat()),
 
   async function rtuServer(units: number[] | 'any'): Promise<{ server: ModbusServer; target: (unit: number) => MbpollTarget; writes: ServerWriteEvent[]; pty: PtyPair }> {
     const pty = await ptyPair();
-    const server = new ModbusServer({ transport: { kind: 'rtu', path: pty.a, baudRate: 19200, parity: 'none', dataBits: 8, stopBits: 1 }, units, sizes: { coil: 100, discrete: 100, holding: 100, input: 100 } });
+    const server = new ModbusServer({
+      transport: { kind: 'rtu', path: pty.a, baudRate: 19200, parity: 'none', dataBits: 8, stopBits: 1 },
+      units,
+      sizes: { coil: 100, discrete: 100, holding: 100, input: 100 },
+    });
     const writes: ServerWriteEvent[] = [];
     server.on('write', (w: ServerWriteEvent) => writes.push(w));
     await server.start();

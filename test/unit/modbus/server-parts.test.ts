@@ -56,7 +56,10 @@ describe('server PDU execution', () => {
   });
 
   test('image sizes are checked', () => {
-    assert.throws(() => resolveSizes({ holding: 70000 }), (e: unknown) => e instanceof ServerImageError && /holding/.test((e as Error).message));
+    assert.throws(
+      () => resolveSizes({ holding: 70000 }),
+      (e: unknown) => e instanceof ServerImageError && /holding/.test((e as Error).message),
+    );
   });
 });
 
@@ -74,11 +77,14 @@ describe('RTU request framing', () => {
     const stream = Buffer.concat([req1, req2, req1]);
     const out = [];
     for (let i = 0; i < stream.length; i += 3) out.push(...f.push(stream.subarray(i, i + 3)));
-    assert.deepEqual(out.map((r) => [r.unit, r.pdu.toString('hex')]), [
-      [1, '030000000a'],
-      [7, '10000100020401020304'],
-      [1, '030000000a'],
-    ]);
+    assert.deepEqual(
+      out.map((r) => [r.unit, r.pdu.toString('hex')]),
+      [
+        [1, '030000000a'],
+        [7, '10000100020401020304'],
+        [1, '030000000a'],
+      ],
+    );
     assert.equal(f.pending(), 0);
   });
 
@@ -87,7 +93,10 @@ describe('RTU request framing', () => {
     const bad = Buffer.from(req1);
     bad[4] ^= 0xff;
     const out = f.push(Buffer.concat([hex('ff 00 13'), bad, req2]));
-    assert.deepEqual(out.map((r) => r.unit), [7]);
+    assert.deepEqual(
+      out.map((r) => r.unit),
+      [7],
+    );
     assert.ok(f.dropped > 0);
   });
 
@@ -95,10 +104,13 @@ describe('RTU request framing', () => {
     const f = new RtuRequestFramer();
     const unknown = rtuFrame(4, hex('2b 0e 01 00'));
     const out = [...f.push(unknown.subarray(0, 3)), ...f.push(Buffer.concat([unknown.subarray(3), req1]))];
-    assert.deepEqual(out.map((r) => [r.unit, r.pdu.toString('hex')]), [
-      [4, '2b0e0100'],
-      [1, '030000000a'],
-    ]);
+    assert.deepEqual(
+      out.map((r) => [r.unit, r.pdu.toString('hex')]),
+      [
+        [4, '2b0e0100'],
+        [1, '030000000a'],
+      ],
+    );
   });
 
   test('junk never grows the buffer without bound', () => {
@@ -114,10 +126,13 @@ describe('MBAP request framing', () => {
     const a = mbapFrame(7, 1, hex('03 0000 0001'));
     const b = mbapFrame(8, 2, hex('04 0010 0002'));
     const out = [...f.push(Buffer.concat([a, b.subarray(0, 4)])), ...f.push(b.subarray(4))];
-    assert.deepEqual(out.map((r) => [r.transactionId, r.unit, r.pdu.toString('hex')]), [
-      [7, 1, '0300000001'],
-      [8, 2, '0400100002'],
-    ]);
+    assert.deepEqual(
+      out.map((r) => [r.transactionId, r.unit, r.pdu.toString('hex')]),
+      [
+        [7, 1, '0300000001'],
+        [8, 2, '0400100002'],
+      ],
+    );
   });
 
   test('a stream that is not Modbus TCP is refused', () => {
@@ -136,9 +151,21 @@ describe('JSON register store', () => {
       const regs = new Uint16Array(100);
       regs.set([1, 2, 3], 10);
       regs[99] = 65535;
-      await store.save(new Map([[1, regs], [2, new Uint16Array(5)]]), []);
+      await store.save(
+        new Map([
+          [1, regs],
+          [2, new Uint16Array(5)],
+        ]),
+        [],
+      );
       const doc = JSON.parse(readFileSync(file, 'utf8'));
-      assert.deepEqual(doc.units, { 1: [[10, [1, 2, 3]], [99, [65535]]], 2: [] });
+      assert.deepEqual(doc.units, {
+        1: [
+          [10, [1, 2, 3]],
+          [99, [65535]],
+        ],
+        2: [],
+      });
       const loaded = await new JsonFileRegisterStore(file).load();
       assert.deepEqual(Array.from(loaded.get(1)!.subarray(10, 13)), [1, 2, 3]);
       assert.equal(loaded.get(1)![99], 65535);
@@ -167,7 +194,10 @@ describe('server settings', () => {
     assert.deepEqual(parseUnits('1, 2 5-7'), [1, 2, 5, 6, 7]);
     assert.equal(parseUnits('any'), 'any');
     assert.equal(parseUnits(''), 'any');
-    assert.throws(() => parseUnits('1, x'), (e: unknown) => e instanceof ServerConfigError && e.field === 'units');
+    assert.throws(
+      () => parseUnits('1, x'),
+      (e: unknown) => e instanceof ServerConfigError && e.field === 'units',
+    );
     assert.throws(() => parseUnits('0'), /within 1..247/);
   });
 
@@ -179,7 +209,12 @@ describe('server settings', () => {
       [{ transport: 'udp' }, 'transport'],
       [{ transport: 'tcp', holdingSize: 70000 }, 'holdingSize'],
     ];
-    for (const [s, field] of bad) assert.throws(() => serverOptionsFromSettings(s), (e: unknown) => e instanceof ServerConfigError && e.field === field, field);
+    for (const [s, field] of bad)
+      assert.throws(
+        () => serverOptionsFromSettings(s),
+        (e: unknown) => e instanceof ServerConfigError && e.field === field,
+        field,
+      );
     const ok = serverOptionsFromSettings({ transport: 'tcp', port: '1502', units: '3', holdingSize: '100' });
     assert.deepEqual(ok.transport, { kind: 'tcp', host: '127.0.0.1', port: 1502 });
     assert.deepEqual(ok.units, [3]);

@@ -29,7 +29,8 @@ describe('tag table CSV', () => {
   test('parses a table; empty cells take defaults; quotes, CRLF, BOM and comments work', () => {
     const csv =
       '\ufeff' +
-      HEADER + ',description\r\n' +
+      HEADER +
+      ',description\r\n' +
       '# a comment line\r\n' +
       'temp,holding,10,int16,,0.1,-40,°C,rw,fast,"Boiler temperature, outlet"\r\n' +
       '\r\n' +
@@ -37,7 +38,19 @@ describe('tag table CSV', () => {
       '"name ""x""",input,0,float32,CDAB,,,kW,,,"two\nlines"\n';
     const tags = parseTagTableCsv(csv);
     assert.equal(tags.length, 3);
-    assert.deepEqual(tags[0], { name: 'temp', area: 'holding', address: 10, type: 'int16', order: 'ABCD', scale: 0.1, offset: -40, unit: '°C', access: 'rw', group: 'fast', description: 'Boiler temperature, outlet' });
+    assert.deepEqual(tags[0], {
+      name: 'temp',
+      area: 'holding',
+      address: 10,
+      type: 'int16',
+      order: 'ABCD',
+      scale: 0.1,
+      offset: -40,
+      unit: '°C',
+      access: 'rw',
+      group: 'fast',
+      description: 'Boiler temperature, outlet',
+    });
     assert.deepEqual(tags[1], { name: 'run', area: 'coil', address: 3, type: 'bool', order: 'ABCD', scale: 1, offset: 0, access: 'rw' });
     assert.equal(tags[2].name, 'name "x"');
     assert.equal(tags[2].order, 'CDAB');
@@ -86,14 +99,23 @@ describe('tag table CSV', () => {
     const csv = `${HEADER}\na,holding,0,flot\nb,holdin,1,uint16\nc,holding,2,uint16\n`;
     const r = readTagTableCsv(csv);
     assert.equal(r.errors.length, 2);
-    assert.deepEqual(r.tags.map((t) => t.name), ['c']);
-    assert.throws(() => parseTagTableCsv(csv), (e: Error) => e instanceof TagTableError && e.errors.length === 2 && /line 2, tag 'a', field 'type'.*\(and 1 more error\)/.test(e.message));
+    assert.deepEqual(
+      r.tags.map((t) => t.name),
+      ['c'],
+    );
+    assert.throws(
+      () => parseTagTableCsv(csv),
+      (e: Error) => e instanceof TagTableError && e.errors.length === 2 && /line 2, tag 'a', field 'type'.*\(and 1 more error\)/.test(e.message),
+    );
   });
 
   test('names that are properties of every object (__proto__, constructor, prototype) are refused, naming line and field', () => {
     const csv = `${HEADER}\n__proto__,holding,0,uint16\nok,holding,1,uint16\nconstructor,holding,2,uint16\n`;
     const r = readTagTableCsv(csv);
-    assert.deepEqual(r.tags.map((t) => t.name), ['ok']);
+    assert.deepEqual(
+      r.tags.map((t) => t.name),
+      ['ok'],
+    );
     assert.equal(r.errors.length, 2);
     assert.match(r.errors[0].message, /^line 2, tag '__proto__', field 'name': '__proto__' is reserved/);
     assert.match(r.errors[1].message, /^line 4, tag 'constructor', field 'name': 'constructor' is reserved/);
@@ -135,7 +157,13 @@ describe('address notations', () => {
 
   test('Modicon tables may leave the area out; a contradicting area is an error', () => {
     const tags = parseTagTableCsv('name,address,type\nv,30001,float32\nsp,40010,uint16\n', { notation: 'modicon' });
-    assert.deepEqual(tags.map((t) => [t.area, t.address]), [['input', 0], ['holding', 9]]);
+    assert.deepEqual(
+      tags.map((t) => [t.area, t.address]),
+      [
+        ['input', 0],
+        ['holding', 9],
+      ],
+    );
     const e = firstError(`${HEADER}\nv,input,40001,float32\n`, { notation: 'modicon' });
     assert.equal(e.field, 'address');
     assert.match(e.message, /in the holding area, but the area column says input/);
@@ -205,7 +233,10 @@ describe('device templates', () => {
       assert.equal(tag.address, address, name);
     }
     assert.ok(t.tags.filter((x) => x.type === 'float32').every((x) => x.order === 'ABCD'));
-    assert.deepEqual(t.groups.map((g) => g.name), ['fast', 'energy', 'config']);
+    assert.deepEqual(
+      t.groups.map((g) => g.name),
+      ['fast', 'energy', 'config'],
+    );
     assert.ok(t.tags.every((x) => t.groups.some((g) => g.name === x.group)));
   });
 

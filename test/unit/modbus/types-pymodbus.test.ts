@@ -118,7 +118,10 @@ function suite(transport: 'tcp' | 'rtu') {
         { name: 'flag', area: 'holding', address: 1501, type: 'bool', order: 'ABCD', scale: 1, offset: 0, access: 'rw' },
       ];
       const poller = new DevicePoller({ line, unit: 1, device: 'dev', tags, groups: [{ name: 'g', intervalMs: 1000 }] });
-      assert.deepEqual((await poller.pollAll()).map((s) => s.value), [true, false, true, false]);
+      assert.deepEqual(
+        (await poller.pollAll()).map((s) => s.value),
+        [true, false, true, false],
+      );
       const writer = new TagWriter({ line, unit: 1, device: 'dev', tags });
       await writer.write({ b0: false, b1: true, flag: true }, 'test');
       assert.deepEqual(await peer.get(1, 'holding', 1500, 2), [0b1010_0000_0000_0110, 1]);

@@ -33,7 +33,18 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
   let line: ModbusLine;
   let dir: string;
   before(async () => {
-    peer = await startTypedPeer({ transport: 'tcp', units: { 1: { holding: 100, coil: 100 }, 2: { holding: [[0, 4], [50, 1]] } } });
+    peer = await startTypedPeer({
+      transport: 'tcp',
+      units: {
+        1: { holding: 100, coil: 100 },
+        2: {
+          holding: [
+            [0, 4],
+            [50, 1],
+          ],
+        },
+      },
+    });
     line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port: peer.port! }, timeoutMs: 1000 });
     dir = mkdtempSync(join(tmpdir(), 'edgegw-writes-'));
   });
@@ -48,7 +59,13 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     const w = new TagWriter({ line, unit: 1, device: 'plc', tags });
     assert.deepEqual(w.requestFromMessage({ topic: 'sp', payload: 21.5 }), new Map([['sp', 21.5]]));
     assert.deepEqual(w.requestFromMessage({ topic: 'plc/sp', payload: 21.5 }), new Map([['sp', 21.5]]));
-    assert.deepEqual(w.requestFromMessage({ topic: 'ignored', payload: { sp: 1, mode: 2 } }), new Map<string, unknown>([['sp', 1], ['mode', 2]]));
+    assert.deepEqual(
+      w.requestFromMessage({ topic: 'ignored', payload: { sp: 1, mode: 2 } }),
+      new Map<string, unknown>([
+        ['sp', 1],
+        ['mode', 2],
+      ]),
+    );
     // a key that is an Object property stays data: it is an unknown tag, not a lost key
     const proto = w.requestFromMessage({ payload: JSON.parse('{"__proto__": 5}') });
     assert.deepEqual([...proto.keys()], ['__proto__']);
@@ -63,20 +80,20 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     await peer.set(1, 'holding', 0, [111, 0, 0, 222]);
     const audit = new AuditLog();
     const w = new TagWriter({ line, unit: 1, device: 'plc', tags, audit });
-    await assert.rejects(
-      w.write({ sp: 20, mode: 70000, serial: 5, nope: 1, pump: 'on', limit: '0x3' }, 'test'),
-      (e: Error) => {
-        assert.ok(e instanceof WriteValidationError);
-        assert.deepEqual(e.problems.map((p) => p.tag), ['mode', 'serial', 'nope', 'pump', 'limit']);
-        assert.match(e.message, /^nothing written, 5 problems: /);
-        assert.match(e.message, /tag 'mode': value 70000 out of range for uint16 \(0\.\.65535\)/);
-        assert.match(e.message, /tag 'serial': read-only/);
-        assert.match(e.message, /tag 'nope': unknown tag on device 'plc'/);
-        assert.match(e.message, /tag 'pump': expected a boolean/);
-        assert.match(e.message, /tag 'limit': "0x3" is not a decimal number/);
-        return true;
-      },
-    );
+    await assert.rejects(w.write({ sp: 20, mode: 70000, serial: 5, nope: 1, pump: 'on', limit: '0x3' }, 'test'), (e: Error) => {
+      assert.ok(e instanceof WriteValidationError);
+      assert.deepEqual(
+        e.problems.map((p) => p.tag),
+        ['mode', 'serial', 'nope', 'pump', 'limit'],
+      );
+      assert.match(e.message, /^nothing written, 5 problems: /);
+      assert.match(e.message, /tag 'mode': value 70000 out of range for uint16 \(0\.\.65535\)/);
+      assert.match(e.message, /tag 'serial': read-only/);
+      assert.match(e.message, /tag 'nope': unknown tag on device 'plc'/);
+      assert.match(e.message, /tag 'pump': expected a boolean/);
+      assert.match(e.message, /tag 'limit': "0x3" is not a decimal number/);
+      return true;
+    });
     assert.throws(() => w.plan({ sp: 3276.8 }), /tag 'sp': value 3276\.8 out of range for int16 \(-32768\.\.32767\) after inverse scaling \(raw 32768\)/);
     assert.deepEqual(await peer.get(1, 'holding', 0, 4), [111, 0, 0, 222], 'sp was valid but nothing was written');
     assert.equal(audit.recent().length, 0);
@@ -96,8 +113,14 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     assert.deepEqual(await peer.get(1, 'holding', 50, 1), [9]);
     assert.deepEqual(await peer.get(1, 'coil', 0, 6), [true, true, false, false, false, true]);
     const sp = res.audit.find((r) => r.tag === 'sp')!;
-    assert.deepEqual({ actor: sp.actor, device: sp.device, old: sp.old, oldSource: sp.oldSource, new: sp.new, ok: sp.ok }, { actor: 'flow:f1/node:n1', device: 'plc', old: 11.1, oldSource: 'read', new: -12.5, ok: true });
-    const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(
+      { actor: sp.actor, device: sp.device, old: sp.old, oldSource: sp.oldSource, new: sp.new, ok: sp.ok },
+      { actor: 'flow:f1/node:n1', device: 'plc', old: 11.1, oldSource: 'read', new: -12.5, ok: true },
+    );
+    const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 7);
     assert.ok(lines.every((l) => l.ok === true && l.device === 'plc' && typeof l.ts === 'number'));
   });
@@ -119,12 +142,21 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
       assert.match(e.message, /not written: 'far'/);
       return true;
     });
-    assert.deepEqual(audit.recent().map((r) => [r.tag, r.ok]), [['sp', true], ['hole', false], ['far', false]]);
+    assert.deepEqual(
+      audit.recent().map((r) => [r.tag, r.ok]),
+      [
+        ['sp', true],
+        ['hole', false],
+        ['far', false],
+      ],
+    );
     assert.match(audit.recent()[1].error!, /illegal data address/);
   });
 
   test('the audit records what the device holds after encoding, and the value read just before the write', async () => {
-    const table = parseTagTableCsv('name,area,address,type,order,scale,offset,unit,access\nsp,holding,20,int16,,0.1,,,rw\ntiny,holding,22,float32,,,,,rw\npump,coil,10,bool,,,,,rw\nwo,holding,30,uint16,,,,,rw\n');
+    const table = parseTagTableCsv(
+      'name,area,address,type,order,scale,offset,unit,access\nsp,holding,20,int16,,0.1,,,rw\ntiny,holding,22,float32,,,,,rw\npump,coil,10,bool,,,,,rw\nwo,holding,30,uint16,,,,,rw\n',
+    );
     await peer.set(1, 'holding', 20, [100]);
     const audit = new AuditLog();
     const w = new TagWriter({ line, unit: 1, device: 'plc', tags: table, audit, oldValue: () => 'stale cache' });
@@ -160,7 +192,13 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     assert.equal(audit.recent().filter((r) => r.outcome === 'superseded').length, superseded.length);
     // a multi-tag command keeps the tags nobody replaced
     const first = q.submit(new Map<string, unknown>([['sp', 1]]), 'x');
-    const partial = q.submit(new Map<string, unknown>([['sp', 2], ['mode', 7]]), 'y');
+    const partial = q.submit(
+      new Map<string, unknown>([
+        ['sp', 2],
+        ['mode', 7],
+      ]),
+      'y',
+    );
     const later = q.submit(new Map<string, unknown>([['sp', 3]]), 'z');
     const [o1, o2, o3] = await Promise.all([first, partial, later]);
     assert.equal(o1.outcome, 'written');
@@ -175,7 +213,7 @@ describe('TagWriter', needPeers(PEER.pymodbus()), () => {
     const small = createModbusLine({ name: 'queue-full-test', transport: { kind: 'tcp', host: '127.0.0.1', port: peer.port! }, timeoutMs: 1000, maxQueuedPerUnit: 2, maxInFlight: 1 });
     try {
       const results = await Promise.allSettled(Array.from({ length: 10 }, () => small.read(1, 'holding', 0, 1)));
-      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as Error);
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason as Error);
       assert.ok(refused.length >= 5);
       assert.ok(refused.every((e) => e instanceof ModbusQueueFullError && /request queue of unit 1 is full \(2\)/.test(e.message)));
       const metric = await metricsRegistry().getSingleMetric('edgegw_modbus_errors_total')!.get();

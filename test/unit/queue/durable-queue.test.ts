@@ -28,7 +28,10 @@ describe('DurableQueue (sqlite)', () => {
     const before = walCommits(fileOf('seq'));
     const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => q.enqueue({ topic: 'd/t', payload: i })));
     const after = walCommits(fileOf('seq'));
-    assert.deepEqual(results.map((r) => (r.status === 'queued' ? r.seq : -1)), Array.from({ length: 1000 }, (_, i) => i + 1));
+    assert.deepEqual(
+      results.map((r) => (r.status === 'queued' ? r.seq : -1)),
+      Array.from({ length: 1000 }, (_, i) => i + 1),
+    );
     const ids = results.map((r) => (r.status === 'queued' ? r.id : ''));
     assert.ok(ids.every((id) => UUID.test(id)));
     assert.equal(new Set(ids).size, 1000);
@@ -47,13 +50,22 @@ describe('DurableQueue (sqlite)', () => {
     let q = new DurableQueue({ name: 'restart', dir, batchMs: 5 });
     for (let i = 0; i < 10; i++) await q.enqueue({ payload: i, tag: { device: 'd', name: 't', value: i, quality: 'good', ts: 1 } });
     const first = await q.read(0, 4);
-    assert.deepEqual(first.map((m) => m.seq), [1, 2, 3, 4]);
+    assert.deepEqual(
+      first.map((m) => m.seq),
+      [1, 2, 3, 4],
+    );
     assert.equal(first[0].queue, 'restart');
     assert.deepEqual(first[2].msg, { payload: 2, tag: { device: 'd', name: 't', value: 2, quality: 'good', ts: 1 } });
     await q.settle([1, 2, 4], [{ seq: 3, error: 'HTTP 400: bad field' }]);
-    assert.deepEqual((await q.read(0, 100)).map((m) => m.seq), [5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => m.seq),
+      [5, 6, 7, 8, 9, 10],
+    );
     const dead = await q.deadLetters();
-    assert.deepEqual(dead.map((d) => [d.seq, d.error]), [[3, 'HTTP 400: bad field']]);
+    assert.deepEqual(
+      dead.map((d) => [d.seq, d.error]),
+      [[3, 'HTTP 400: bad field']],
+    );
     assert.deepEqual(JSON.parse(dead[0].body).payload, 2);
     assert.equal(q.stats().delivered, 3);
     assert.equal(q.stats().deadLettered, 1);
@@ -62,7 +74,10 @@ describe('DurableQueue (sqlite)', () => {
     q = new DurableQueue({ name: 'restart', dir, batchMs: 5 });
     await q.open();
     assert.equal(q.stats().depth, 6);
-    assert.deepEqual((await q.read(0, 100)).map((m) => m.seq), [5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => m.seq),
+      [5, 6, 7, 8, 9, 10],
+    );
     // deliver everything: the table is empty, yet the next seq continues from the high-water mark
     await q.settle([5, 6, 7, 8, 9, 10]);
     await q.close();
@@ -77,9 +92,22 @@ describe('DurableQueue (sqlite)', () => {
     const drops: DropReport[] = [];
     q.on('drop', (d: DropReport) => drops.push(d));
     for (let i = 0; i < 8; i++) await q.enqueue({ payload: i });
-    assert.deepEqual((await q.read(0, 100)).map((m) => m.msg.payload), [3, 4, 5, 6, 7]);
-    assert.equal(drops.reduce((s, d) => s + d.count, 0), 3);
-    assert.deepEqual(drops.map((d) => [d.reason, d.firstSeq, d.lastSeq]), [['max-messages', 1, 1], ['max-messages', 2, 2], ['max-messages', 3, 3]]);
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => m.msg.payload),
+      [3, 4, 5, 6, 7],
+    );
+    assert.equal(
+      drops.reduce((s, d) => s + d.count, 0),
+      3,
+    );
+    assert.deepEqual(
+      drops.map((d) => [d.reason, d.firstSeq, d.lastSeq]),
+      [
+        ['max-messages', 1, 1],
+        ['max-messages', 2, 2],
+        ['max-messages', 3, 3],
+      ],
+    );
     assert.equal(q.stats().dropped, 3);
     assert.equal(q.stats().depth, 5);
     await q.close();
@@ -91,9 +119,18 @@ describe('DurableQueue (sqlite)', () => {
     q.on('drop', (d: DropReport) => drops.push(d));
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await q.enqueue({ payload: i }));
-    assert.deepEqual(results.map((r) => r.status), ['queued', 'queued', 'queued', 'dropped', 'dropped']);
-    assert.deepEqual((await q.read(0, 100)).map((m) => m.msg.payload), [0, 1, 2]);
-    assert.deepEqual(drops.map((d) => d.messages), [[{ payload: 3 }], [{ payload: 4 }]]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['queued', 'queued', 'queued', 'dropped', 'dropped'],
+    );
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => m.msg.payload),
+      [0, 1, 2],
+    );
+    assert.deepEqual(
+      drops.map((d) => d.messages),
+      [[{ payload: 3 }], [{ payload: 4 }]],
+    );
     await q.close();
   });
 
@@ -104,7 +141,10 @@ describe('DurableQueue (sqlite)', () => {
     const body = (i: number) => ({ payload: `${i}`.padEnd(20, 'x') }); // 34 bytes of JSON: two fit in 100
     for (let i = 0; i < 5; i++) await q.enqueue(body(i));
     assert.equal(q.stats().bytes, 68);
-    assert.deepEqual((await q.read(0, 100)).map((m) => (m.msg.payload as string)[0]), ['3', '4']);
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => (m.msg.payload as string)[0]),
+      ['3', '4'],
+    );
     const big = await q.enqueue({ payload: 'y'.repeat(200) });
     assert.deepEqual(big, { status: 'dropped', reason: 'too-large' });
     assert.ok(drops.some((d) => d.reason === 'too-large' && d.count === 1));
@@ -143,8 +183,14 @@ describe('DurableQueue (sqlite)', () => {
     now += 40_000;
     const deadline = Date.now() + 10_000;
     while (drops.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(drops.map((d) => [d.reason, d.count, d.firstSeq]), [['max-age', 1, 1]]);
-    assert.deepEqual((await q.read(0, 10)).map((m) => m.msg.payload), ['young']);
+    assert.deepEqual(
+      drops.map((d) => [d.reason, d.count, d.firstSeq]),
+      [['max-age', 1, 1]],
+    );
+    assert.deepEqual(
+      (await q.read(0, 10)).map((m) => m.msg.payload),
+      ['young'],
+    );
     await q.close();
   });
 
@@ -207,11 +253,14 @@ describe('DurableQueue (sqlite)', () => {
     const n = await q.replay(6_000, 8_000); // enqueued at 6000, 7000, 8000: seqs 2..4
     assert.equal(n, 3);
     const again = await q.read(0, 10);
-    assert.deepEqual(again.map((m) => [m.seq, m.id, m.msg.payload, m.enqueuedAt]), [
-      [7, ids[1], 1, 6000],
-      [8, ids[2], 2, 7000],
-      [9, ids[3], 3, 8000],
-    ]);
+    assert.deepEqual(
+      again.map((m) => [m.seq, m.id, m.msg.payload, m.enqueuedAt]),
+      [
+        [7, ids[1], 1, 6000],
+        [8, ids[2], 2, 7000],
+        [9, ids[3], 3, 8000],
+      ],
+    );
     await q.close();
   });
 
@@ -225,12 +274,25 @@ describe('DurableQueue (sqlite)', () => {
 
   test('without sqlite3 the queue says so (MissingPackageError); memory mode needs nothing', async () => {
     const loader = () => loadOptional<never>('sqlite3-not-installed-here');
-    assert.throws(() => new DurableQueue({ name: 'x', dir, loader }), (err: Error) => err instanceof MissingPackageError && /sqlite3-not-installed-here/.test(err.message));
+    assert.throws(
+      () => new DurableQueue({ name: 'x', dir, loader }),
+      (err: Error) => err instanceof MissingPackageError && /sqlite3-not-installed-here/.test(err.message),
+    );
     const q = new DurableQueue({ name: 'mem', storage: 'memory', maxMessages: 3 });
     for (let i = 0; i < 5; i++) await q.enqueue({ payload: i });
-    assert.deepEqual((await q.read(0, 10)).map((m) => [m.seq, m.msg.payload]), [[3, 2], [4, 3], [5, 4]]);
+    assert.deepEqual(
+      (await q.read(0, 10)).map((m) => [m.seq, m.msg.payload]),
+      [
+        [3, 2],
+        [4, 3],
+        [5, 4],
+      ],
+    );
     await q.settle([3], [{ seq: 4, error: 'no' }]);
-    assert.deepEqual((await q.read(0, 10)).map((m) => m.seq), [5]);
+    assert.deepEqual(
+      (await q.read(0, 10)).map((m) => m.seq),
+      [5],
+    );
     assert.equal((await q.deadLetters()).length, 1);
     assert.equal(q.stats().dropped, 2);
     await q.close();

@@ -22,7 +22,11 @@ class RecordingDestination implements Destination {
   /** when set, one outcome for the whole batch (a request that fails as a whole) */
   batchVerdict: ((batch: readonly QueuedMessage[]) => DeliveryOutcome['status']) | undefined;
   private listeners = new Set<(s: DestinationStatus) => void>();
-  constructor(readonly maxBatch: number, readonly maxInFlight: number, readonly ordered = false) {}
+  constructor(
+    readonly maxBatch: number,
+    readonly maxInFlight: number,
+    readonly ordered = false,
+  ) {}
   async start(): Promise<void> {}
   async send(batch: readonly QueuedMessage[]): Promise<DeliveryOutcome[]> {
     // outcomes are decided when the batch goes out: what is sent while the endpoint is away fails
@@ -63,7 +67,10 @@ describe('Forwarder', () => {
     f.start();
     await Promise.all(Array.from({ length: 500 }, (_, i) => q.enqueue({ payload: i })));
     await waitFor('all delivered', () => q.stats().delivered === 500, 30_000);
-    assert.deepEqual(dest.received, Array.from({ length: 500 }, (_, i) => i + 1));
+    assert.deepEqual(
+      dest.received,
+      Array.from({ length: 500 }, (_, i) => i + 1),
+    );
     assert.ok(dest.maxConcurrent <= 20, `in flight at once: ${dest.maxConcurrent}`);
     assert.equal(q.stats().depth, 0);
     await f.stop();
@@ -92,7 +99,10 @@ describe('Forwarder', () => {
     f.start();
     for (let i = 0; i < 200; i++) await q.enqueue({ payload: i });
     await waitFor('all delivered', () => q.stats().delivered === 200, 30_000);
-    assert.deepEqual(firstArrivals(dest.received), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.deepEqual(
+      firstArrivals(dest.received),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
     assert.ok(f.counts.retried > 30, `retried ${f.counts.retried}`);
     assert.ok(dest.maxConcurrent > 5, 'several batches were in flight at once');
     assert.equal(dest.received.length, 200, 'a suffix failure resends only what failed: no duplicates');
@@ -115,7 +125,10 @@ describe('Forwarder', () => {
     f.start();
     for (let i = 0; i < 200; i++) await q.enqueue({ payload: i });
     await waitFor('all delivered', () => q.stats().delivered === 200, 30_000);
-    assert.deepEqual(firstArrivals(dest.received), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.deepEqual(
+      firstArrivals(dest.received),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
     assert.ok(dest.maxConcurrent <= 5, `in flight at once: ${dest.maxConcurrent}`);
     assert.equal(dest.received.length, 200, 'a batch that failed as a whole delivered nothing: no duplicates');
     await f.stop();
@@ -138,7 +151,10 @@ describe('Forwarder', () => {
     await waitFor('settled', () => q.stats().delivered === 4 && q.stats().deadLettered === 1, 10_000);
     assert.equal(asked, 1);
     assert.deepEqual(dest.received, [1, 2, 4, 5]);
-    assert.deepEqual(dead.map((d) => [d.message.seq, d.error]), [[3, 'rejected by the test']]);
+    assert.deepEqual(
+      dead.map((d) => [d.message.seq, d.error]),
+      [[3, 'rejected by the test']],
+    );
     assert.equal((await q.deadLetters()).length, 1);
     await f.stop();
     await q.close();

@@ -70,9 +70,15 @@ describe('MqttDestination', () => {
       assert.equal(dest.status().state, 'connected');
       const batch = [1, 2, 3].map((i) => qm(i, { topic: `dev${i}`, payload: { v: i } }));
       const outcomes = await dest.send(batch);
-      assert.deepEqual(outcomes, batch.map((m) => ({ seq: m.seq, status: 'delivered' })));
+      assert.deepEqual(
+        outcomes,
+        batch.map((m) => ({ seq: m.seq, status: 'delivered' })),
+      );
       await waitFor('three messages', () => sub.got.length === 3, 10_000);
-      assert.deepEqual(sub.got.map((g) => g.topic), ['devices/dev1/data', 'devices/dev2/data', 'devices/dev3/data']);
+      assert.deepEqual(
+        sub.got.map((g) => g.topic),
+        ['devices/dev1/data', 'devices/dev2/data', 'devices/dev3/data'],
+      );
       assert.deepEqual(JSON.parse(sub.got[1].payload), { v: 2, seq: 2, id: batch[1].id, queue: 'plant' });
       assert.deepEqual({ ...sub.got[2].packet.properties?.userProperties }, { seq: '3', id: batch[2].id, queue: 'plant' });
       await dest.close();

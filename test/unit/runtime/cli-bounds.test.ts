@@ -56,7 +56,10 @@ describe('LineWriter', () => {
     const w = new LineWriter(sink, 512, 64 * 1024);
     for (let i = 0; i < 100; i++) await w.push('L'.repeat(10 * 1024));
     await w.flush();
-    assert.equal(sizes.reduce((a, b) => a + b, 0), 100 * (10 * 1024 + 1));
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      100 * (10 * 1024 + 1),
+    );
     assert.ok(sizes.length >= 15, `${sizes.length} writes`);
     assert.ok(Math.max(...sizes) <= 64 * 1024 + 10 * 1024 + 1, `largest write ${Math.max(...sizes)}`);
   });
@@ -99,12 +102,24 @@ describe('dbc decode, hostile input', () => {
     assert.equal(r.code, 1);
     assert.equal(r.err.split('\n')[0], `<stdin>:2: line of ${80 * 64 * 1024} bytes is longer than ${MAX_LINE_BYTES}: not a candump line, skipped`);
     assert.ok(r.err.length < 500, 'the long line itself is not echoed');
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => [l.ts, l.signals.Temp]), [[1, 10], [2, 20]]);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => [l.ts, l.signals.Temp]),
+      [
+        [1, 10],
+        [2, 20],
+      ],
+    );
   });
 
   test('a directory as LOG is a usage error (exit 2), not EISDIR with a trace', async () => {
-    await assert.rejects(run(['decode', dbc, dir], Readable.from([])), (e: Error) => e instanceof UsageError && e.message === `dbc decode: ${dir} is a directory; LOG must be a candump log file (or "-" for stdin)`);
+    await assert.rejects(
+      run(['decode', dbc, dir], Readable.from([])),
+      (e: Error) => e instanceof UsageError && e.message === `dbc decode: ${dir} is a directory; LOG must be a candump log file (or "-" for stdin)`,
+    );
   });
 
   test('the reader going away (EPIPE) ends the decode quietly with 0', async () => {

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { checkFlowsFile, ensureLoadableFlows } from '../../../runtime/flows-file';
 import { StartupError } from '../../../runtime/resolve';
 
-const GOOD = JSON.stringify([{ id: 't1', type: 'tab', label: 'Flow 1' }, { id: 'n1', type: 'inject', z: 't1', wires: [] }]);
+const GOOD = JSON.stringify([
+  { id: 't1', type: 'tab', label: 'Flow 1' },
+  { id: 'n1', type: 'inject', z: 't1', wires: [] },
+]);
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-flows-'));
@@ -83,7 +86,10 @@ describe('ensureLoadableFlows', () => {
     withDir((dir) => {
       writeFileSync(join(dir, 'flows.json'), GOOD.slice(0, 10));
       writeFileSync(join(dir, '.flows.json.backup'), Buffer.from([0, 1, 2, 3]));
-      assert.throws(() => ensureLoadableFlows(dir, 'flows.json'), (e: StartupError) => e.exitCode === 2 && /is not valid JSON/.test(e.message) && /backup .* holds binary data/.test(e.message));
+      assert.throws(
+        () => ensureLoadableFlows(dir, 'flows.json'),
+        (e: StartupError) => e.exitCode === 2 && /is not valid JSON/.test(e.message) && /backup .* holds binary data/.test(e.message),
+      );
     });
   });
 

@@ -61,11 +61,14 @@ describe('/health verdict', () => {
 describe('/health and /metrics over HTTP never answer an HTML stack trace', () => {
   test('a runtime that throws while describing itself: /health 503 JSON, /metrics 200 text', async () => {
     const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
-    installHealthAndMetrics({ get: (p, h) => routes.set(p, h) }, runtime({
-      broker: () => {
-        throw new TypeError("Cannot read properties of undefined (reading 'forEach') at mqtt://u:secret@h");
-      },
-    }));
+    installHealthAndMetrics(
+      { get: (p, h) => routes.set(p, h) },
+      runtime({
+        broker: () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'forEach') at mqtt://u:secret@h");
+        },
+      }),
+    );
     const server = createServer((req, res) => routes.get(req.url ?? '')!(req, res));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

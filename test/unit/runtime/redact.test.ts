@@ -18,16 +18,10 @@ describe('redactUrl', () => {
 
 describe('redactUrlsInText', () => {
   test("Node-RED's MQTT node line", () => {
-    assert.equal(
-      redactUrlsInText('Connection failed to broker: mqtt://user:secretpw@10.0.0.5:1883'),
-      'Connection failed to broker: mqtt://user:***@10.0.0.5:1883',
-    );
+    assert.equal(redactUrlsInText('Connection failed to broker: mqtt://user:secretpw@10.0.0.5:1883'), 'Connection failed to broker: mqtt://user:***@10.0.0.5:1883');
   });
   test('several URLs, mail addresses untouched', () => {
-    assert.equal(
-      redactUrlsInText('from "mqtt://a:b@h1" to ws://c:d@h2/p, mail ops@example.com'),
-      'from "mqtt://a:***@h1" to ws://c:***@h2/p, mail ops@example.com',
-    );
+    assert.equal(redactUrlsInText('from "mqtt://a:b@h1" to ws://c:d@h2/p, mail ops@example.com'), 'from "mqtt://a:***@h1" to ws://c:***@h2/p, mail ops@example.com');
   });
   test('text without URLs is returned as is', () => assert.equal(redactUrlsInText('a=b&password=c'), 'a=b&password=c'));
 });

@@ -22,7 +22,10 @@ test('a package only under an added search path: not found before, found after',
   const name = `edgegw-probe-${process.pid}-a`;
   const distribution = join(dir, 'distribution');
   writePackage(distribution, name, 'from the distribution');
-  assert.throws(() => resolvePackageJson(name), (err: unknown) => err instanceof RuntimeDependencyError && err.packageName === name && err.message.includes(`npm install -g ${name}`));
+  assert.throws(
+    () => resolvePackageJson(name),
+    (err: unknown) => err instanceof RuntimeDependencyError && err.packageName === name && err.message.includes(`npm install -g ${name}`),
+  );
 
   addRuntimeSearchPath(distribution);
   addRuntimeSearchPath(distribution); // adding twice is harmless

@@ -64,7 +64,10 @@ describe('settings layers: defaults < file < environment < flags', () => {
 
 describe('bad input is a clear error naming the layer and field', () => {
   test('unknown flag', () => {
-    assert.throws(() => parseArgs(['--prot', '80']), (e: SettingsError) => e instanceof SettingsError && /--prot: unknown flag/.test(e.message));
+    assert.throws(
+      () => parseArgs(['--prot', '80']),
+      (e: SettingsError) => e instanceof SettingsError && /--prot: unknown flag/.test(e.message),
+    );
   });
   test('flag without value', () => {
     assert.throws(() => parseArgs(['--port']), /--port: needs a value/);
@@ -75,7 +78,10 @@ describe('bad input is a clear error naming the layer and field', () => {
   test('malformed JSON names line and column', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{\n  "port": 1880,\n  "host": \n}\n');
-    assert.throws(() => resolveSettings(parseArgs(['--config', file]), {}, loadYaml), (e: Error) => e instanceof SettingsError && e.message.includes(file) && /malformed JSON at line 4, column 1/.test(e.message));
+    assert.throws(
+      () => resolveSettings(parseArgs(['--config', file]), {}, loadYaml),
+      (e: Error) => e instanceof SettingsError && e.message.includes(file) && /malformed JSON at line 4, column 1/.test(e.message),
+    );
   });
   test('malformed YAML names line and column', () => {
     const file = join(dir, 'bad.yaml');
@@ -141,7 +147,11 @@ describe('brokerMaxPacket: the embedded broker packet size limit', () => {
   });
   test('bad sizes name the layer and the field', () => {
     for (const bad of ['0', '100', '1GB', '4 MBs', '-1', '1.5MB', '300MB']) {
-      assert.throws(() => parseArgs(['--broker-max-packet', bad]), (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --broker-max-packet: brokerMaxPacket:') && /between 1KB and 256MB/.test(e.message), bad);
+      assert.throws(
+        () => parseArgs(['--broker-max-packet', bad]),
+        (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --broker-max-packet: brokerMaxPacket:') && /between 1KB and 256MB/.test(e.message),
+        bad,
+      );
     }
     assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_BROKER_MAX_PACKET: 'lots' }, loadYaml), /environment EDGE_GATEWAY_BROKER_MAX_PACKET: brokerMaxPacket: "lots" is not a size/);
   });
@@ -169,7 +179,11 @@ describe('gatewayId: the id in edge-gateway/{gatewayId}/... topics', () => {
   });
   test('an id that is not one topic level is refused, naming the layer', () => {
     for (const bad of ['a/b', 'gw+', '#', 'has space', '-lead', 'x'.repeat(65)]) {
-      assert.throws(() => parseArgs(['--gateway-id', bad]), (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --gateway-id: gatewayId:'), bad);
+      assert.throws(
+        () => parseArgs(['--gateway-id', bad]),
+        (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --gateway-id: gatewayId:'),
+        bad,
+      );
     }
     assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_GATEWAY_ID: 'a/b' }, loadYaml), /environment EDGE_GATEWAY_GATEWAY_ID: gatewayId: "a\/b" is not a gateway id/);
   });

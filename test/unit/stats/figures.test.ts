@@ -49,19 +49,21 @@ function close(actual: number, expected: number, scale: number, what: string, ma
 }
 
 const series = (offset: number, noise: number) =>
-  fc
-    .array(fc.record({ v: fc.double({ min: -noise, max: noise, noNaN: true }), dt: fc.integer({ min: 0, max: 5000 }) }), { minLength: 1, maxLength: 300 })
-    .map((rows) => {
-      let t = 1_700_000_000_000;
-      return rows.map((r) => ({ v: offset + r.v, ts: (t += r.dt) }));
-    });
+  fc.array(fc.record({ v: fc.double({ min: -noise, max: noise, noNaN: true }), dt: fc.integer({ min: 0, max: 5000 }) }), { minLength: 1, maxLength: 300 }).map((rows) => {
+    let t = 1_700_000_000_000;
+    return rows.map((r) => ({ v: offset + r.v, ts: (t += r.dt) }));
+  });
 
 function check(rows: Array<{ v: number; ts: number }>, spread: number, offset: number): void {
   const acc = new FigureAccumulator(undefined);
   for (const r of rows) acc.add(r.v, r.ts);
   const endTs = rows[rows.length - 1].ts + 1000;
   const f = acc.figures(endTs);
-  const n = naive(rows.map((r) => r.v), rows.map((r) => r.ts), endTs);
+  const n = naive(
+    rows.map((r) => r.v),
+    rows.map((r) => r.ts),
+    endTs,
+  );
   assert.equal(f.count, n.count);
   assert.equal(f.min, n.min);
   assert.equal(f.max, n.max);
@@ -75,11 +77,17 @@ function check(rows: Array<{ v: number; ts: number }>, spread: number, offset: n
 }
 
 test('figures equal a two-pass computation on random series', () => {
-  fc.assert(fc.property(series(0, 1e6), (rows) => check(rows, 1e6, 0)), { numRuns: 300 });
+  fc.assert(
+    fc.property(series(0, 1e6), (rows) => check(rows, 1e6, 0)),
+    { numRuns: 300 },
+  );
 });
 
 test('figures hold at a 1e9 offset with small noise (where one-pass sum of squares fails)', () => {
-  fc.assert(fc.property(series(1e9, 1), (rows) => check(rows, 1, 1e9)), { numRuns: 300 });
+  fc.assert(
+    fc.property(series(1e9, 1), (rows) => check(rows, 1, 1e9)),
+    { numRuns: 300 },
+  );
   // the failure this guards against, shown on a fixed series: the textbook one-pass formula
   const values = [1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16];
   let s = 0;
@@ -146,7 +154,10 @@ test('the time-window sketch is exact up to its limit, then within its relative 
 test('a single sample, and a restored accumulator, give the same figures', () => {
   const a = new FigureAccumulator('exact');
   a.add(5, 1000);
-  assert.deepEqual({ ...a.figures(2000) }, { count: 1, bad: 0, late: 0, sum: 5, min: 5, max: 5, mean: 5, timeWeightedMean: 5, stddev: 0, first: 5, last: 5, firstTs: 1000, lastTs: 1000, p50: 5, p95: 5, p99: 5 });
+  assert.deepEqual(
+    { ...a.figures(2000) },
+    { count: 1, bad: 0, late: 0, sum: 5, min: 5, max: 5, mean: 5, timeWeightedMean: 5, stddev: 0, first: 5, last: 5, firstTs: 1000, lastTs: 1000, p50: 5, p95: 5, p99: 5 },
+  );
   a.add(7, 1500);
   a.bad = 2;
   const b = new FigureAccumulator('exact');

@@ -41,7 +41,21 @@ describe('stats report and session', () => {
       start,
       end: start + H,
       recovered: false,
-      figures: { count: 2, bad: 1, late: 0, sum: 2 * mean, min: mean - 1, max: mean + 1, mean, timeWeightedMean: mean, stddev: Math.SQRT2, first: mean - 1, last: mean + 1, firstTs: start, lastTs: start + 1 },
+      figures: {
+        count: 2,
+        bad: 1,
+        late: 0,
+        sum: 2 * mean,
+        min: mean - 1,
+        max: mean + 1,
+        mean,
+        timeWeightedMean: mean,
+        stddev: Math.SQRT2,
+        first: mean - 1,
+        last: mean + 1,
+        firstTs: start,
+        lastTs: start + 1,
+      },
     });
     assert.deepEqual(report.write([win(T0, 'power', 5), win(T0, 'a,"quoted" tag', 6), win(T0 + H, 'power', 7)]), { written: 3, skipped: 0 });
     report.write([win(T0, 'energy', 8)]);
@@ -51,7 +65,10 @@ describe('stats report and session', () => {
     assert.equal(text.split('\n')[0], CSV_HEADER);
     assert.equal(text.split('\n').filter((l) => l === CSV_HEADER).length, 1, 'one header per file');
     const rows = rowsOf(join(out, files[0]));
-    assert.deepEqual(rows.map((r) => r[3]), ['power', 'a,"quoted" tag', 'energy']);
+    assert.deepEqual(
+      rows.map((r) => r[3]),
+      ['power', 'a,"quoted" tag', 'energy'],
+    );
     assert.deepEqual(rows[0].slice(0, 12), ['2026-12-01T10:00:00+01:00', '2026-12-01T11:00:00+01:00', 'meter', 'power', '2', '1', '0', '4', '6', '5', '5', String(Math.SQRT2)]);
     assert.equal(rows[0][15], '', 'no percentiles: empty cells');
 
@@ -59,7 +76,10 @@ describe('stats report and session', () => {
     writeFileSync(join(out, 'meter-2026-11-29_01.csv'), CSV_HEADER + '\n');
     writeFileSync(join(out, 'other-2026-01-01_00.csv'), 'not ours\n');
     const deleted = report.prune(Date.UTC(2026, 11, 1, 0, 30)); // 01:30 Berlin on Dec 1
-    assert.deepEqual(deleted.map((f) => f.slice(out.length + 1)), ['meter-2026-11-28_23.csv']);
+    assert.deepEqual(
+      deleted.map((f) => f.slice(out.length + 1)),
+      ['meter-2026-11-28_23.csv'],
+    );
     assert.ok(existsSync(join(out, 'meter-2026-11-29_01.csv')));
     assert.ok(existsSync(join(out, 'other-2026-01-01_00.csv')));
   });
@@ -67,15 +87,37 @@ describe('stats report and session', () => {
   test('a recovered window already in its file is skipped, by key', () => {
     const out = join(dir, 'recovered');
     const report = new CsvReport({ dir: out, per: 'day', timeZone: 'UTC', retentionDays: 0, prefix: 'r' });
-    const w: ClosedWindow = { device: 'd', name: 't', start: T0, end: T0 + MIN, recovered: false, figures: { count: 1, bad: 0, late: 0, sum: 1, min: 1, max: 1, mean: 1, timeWeightedMean: 1, stddev: 0, first: 1, last: 1, firstTs: T0, lastTs: T0 } };
+    const w: ClosedWindow = {
+      device: 'd',
+      name: 't',
+      start: T0,
+      end: T0 + MIN,
+      recovered: false,
+      figures: { count: 1, bad: 0, late: 0, sum: 1, min: 1, max: 1, mean: 1, timeWeightedMean: 1, stddev: 0, first: 1, last: 1, firstTs: T0, lastTs: T0 },
+    };
     report.write([w]);
-    assert.deepEqual(report.write([{ ...w, recovered: true }, { ...w, name: 'u', recovered: true }]), { written: 1, skipped: 1 });
-    assert.deepEqual(rowsOf(report.fileFor(T0)).map((r) => r[3]), ['t', 'u']);
+    assert.deepEqual(
+      report.write([
+        { ...w, recovered: true },
+        { ...w, name: 'u', recovered: true },
+      ]),
+      { written: 1, skipped: 1 },
+    );
+    assert.deepEqual(
+      rowsOf(report.fileFor(T0)).map((r) => r[3]),
+      ['t', 'u'],
+    );
   });
 
   const config: WindowConfig = { kind: 'tumbling', by: 'time', length: MIN, timeZone: 'UTC', graceMs: 0 };
 
-  async function runSession(store: SqliteWindowStore | MemoryWindowStore, reportDir: string, clock: { now: number }, samples: TagSample[], stop: boolean): Promise<{ session: StatsSession; emitted: ClosedWindow[]; errors: Error[] }> {
+  async function runSession(
+    store: SqliteWindowStore | MemoryWindowStore,
+    reportDir: string,
+    clock: { now: number },
+    samples: TagSample[],
+    stop: boolean,
+  ): Promise<{ session: StatsSession; emitted: ClosedWindow[]; errors: Error[] }> {
     const emitted: ClosedWindow[] = [];
     const errors: Error[] = [];
     const session = new StatsSession({
@@ -105,22 +147,41 @@ describe('stats report and session', () => {
     clock.now = T0 + MIN + 10;
     run = await runSession(new SqliteWindowStore(db, 'node1'), out, clock, [sample('p', 3, T0 + 3000)], false);
     assert.deepEqual(run.errors, []);
-    assert.deepEqual(run.emitted.map((w) => [w.figures.count, w.figures.sum]), [[3, 6]]);
+    assert.deepEqual(
+      run.emitted.map((w) => [w.figures.count, w.figures.sum]),
+      [[3, 6]],
+    );
     await run.session.stop();
     // 3: a crash after the row was written but before the store learnt it, simulated by putting
     // back the pre-close snapshot (what the store holds had the process died in between)
     const crashed = new SqliteWindowStore(db, 'node1');
-    await crashed.save([{ device: 'meter', name: 'p', start: T0, end: T0 + MIN, seen: 3, sinceOutput: 0, acc: { count: 3, bad: 0, late: 0, sum: 6, min: 1, max: 3, mean: 2, m2: 2, first: 1, last: 3, firstTs: T0 + 1000, lastTs: T0 + 3000, twMean: 1.5, twWeight: 2000 } }], []);
+    await crashed.save(
+      [
+        {
+          device: 'meter',
+          name: 'p',
+          start: T0,
+          end: T0 + MIN,
+          seen: 3,
+          sinceOutput: 0,
+          acc: { count: 3, bad: 0, late: 0, sum: 6, min: 1, max: 3, mean: 2, m2: 2, first: 1, last: 3, firstTs: T0 + 1000, lastTs: T0 + 3000, twMean: 1.5, twWeight: 2000 },
+        },
+      ],
+      [],
+    );
     await crashed.close();
     clock.now = T0 + 2 * MIN + 10;
     run = await runSession(new SqliteWindowStore(db, 'node1'), out, clock, [sample('p', 4, T0 + MIN + 5000)], true);
     assert.deepEqual(run.errors, []);
     assert.equal(run.session.rowsSkipped, 1, 'the recovered window was found in the file');
     const rows = rowsOf(join(out, 'm-2026-12-01.csv'));
-    assert.deepEqual(rows.map((r) => [r[0], r[4], r[12]]), [
-      ['2026-12-01T09:00:00+00:00', '3', '6'],
-      ['2026-12-01T09:01:00+00:00', '1', '4'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[4], r[12]]),
+      [
+        ['2026-12-01T09:00:00+00:00', '3', '6'],
+        ['2026-12-01T09:01:00+00:00', '1', '4'],
+      ],
+    );
   });
 
   test('rows that cannot be written stay queued (memory and store) and are written once the directory works', async () => {
@@ -141,7 +202,10 @@ describe('stats report and session', () => {
     const again = await runSession(store, out, clock, [], true);
     assert.deepEqual(again.errors, []);
     assert.equal(again.emitted.length, 1);
-    assert.deepEqual(rowsOf(join(out, 'm-2026-12-01.csv')).map((r) => r[4]), ['1']);
+    assert.deepEqual(
+      rowsOf(join(out, 'm-2026-12-01.csv')).map((r) => r[4]),
+      ['1'],
+    );
     MemoryWindowStore.forget(`blocked-${process.pid}`);
   });
 });

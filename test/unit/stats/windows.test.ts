@@ -88,7 +88,10 @@ test('tumbling count windows with exact percentiles; tags are independent', () =
   const rows: Array<[number, unknown, 'good', string]> = [];
   for (let i = 1; i <= 12; i++) rows.push([i * 1000, i, 'good', i % 2 ? 'a' : 'b']);
   const all = [...feed(set, rows.slice(0, 9)), ...feed(set, rows.slice(9))];
-  assert.deepEqual(all.map((w) => w.name), ['a', 'b']);
+  assert.deepEqual(
+    all.map((w) => w.name),
+    ['a', 'b'],
+  );
   const a = all[0];
   assert.deepEqual([a.start, a.end, a.figures.count, a.figures.p50, a.figures.sum], [1000, 9000, 5, 5, 25]);
   assert.equal(a.figures.p95, 8.6); // ranks 1,3,5,7,9: (5-1)*0.95 = 3.8 -> 7 + 0.8*2
@@ -96,20 +99,32 @@ test('tumbling count windows with exact percentiles; tags are independent', () =
 
 test('sliding count windows: the last N samples, every hop samples', () => {
   const set = new WindowSet({ kind: 'sliding', by: 'count', length: 4, hop: 2 });
-  const closed = feed(set, [1, 2, 3, 4, 5, 6, 7].map((v, i) => [i * 10, v] as [number, number]));
-  assert.deepEqual(closed.map((w) => [w.figures.count, w.figures.min, w.figures.max]), [
-    [2, 1, 2],
-    [4, 1, 4],
-    [4, 3, 6],
-  ]);
+  const closed = feed(
+    set,
+    [1, 2, 3, 4, 5, 6, 7].map((v, i) => [i * 10, v] as [number, number]),
+  );
+  assert.deepEqual(
+    closed.map((w) => [w.figures.count, w.figures.min, w.figures.max]),
+    [
+      [2, 1, 2],
+      [4, 1, 4],
+      [4, 3, 6],
+    ],
+  );
   // a length that is not a whole number of hops: the samples themselves are kept
   const odd = new WindowSet({ kind: 'sliding', by: 'count', length: 3, hop: 2 });
-  const oddClosed = feed(odd, [1, 2, 3, 4, 5, 6, 7].map((v, i) => [i * 10, v] as [number, number]));
-  assert.deepEqual(oddClosed.map((w) => [w.figures.count, w.figures.min, w.figures.max]), [
-    [2, 1, 2],
-    [3, 2, 4],
-    [3, 4, 6],
-  ]);
+  const oddClosed = feed(
+    odd,
+    [1, 2, 3, 4, 5, 6, 7].map((v, i) => [i * 10, v] as [number, number]),
+  );
+  assert.deepEqual(
+    oddClosed.map((w) => [w.figures.count, w.figures.min, w.figures.max]),
+    [
+      [2, 1, 2],
+      [3, 2, 4],
+      [3, 4, 6],
+    ],
+  );
 });
 
 test('sliding time windows: length 10 min every 5 min, emitted at each hop', () => {
@@ -121,15 +136,24 @@ test('sliding time windows: length 10 min every 5 min, emitted at each hop', () 
     [t0 + 11 * MIN, 3],
     [t0 + 16 * MIN, 4],
   ]);
-  assert.deepEqual(closed.map((w) => [w.start - t0, w.end - t0, w.figures.count, w.figures.sum]), [
-    [-5 * MIN, 5 * MIN, 1, 1],
-    [0, 10 * MIN, 2, 3],
-    [5 * MIN, 15 * MIN, 2, 5],
-  ]);
+  assert.deepEqual(
+    closed.map((w) => [w.start - t0, w.end - t0, w.figures.count, w.figures.sum]),
+    [
+      [-5 * MIN, 5 * MIN, 1, 1],
+      [0, 10 * MIN, 2, 3],
+      [5 * MIN, 15 * MIN, 2, 5],
+    ],
+  );
   set.advance(t0 + 20 * MIN);
-  assert.deepEqual(set.drain().map((w) => [w.start - t0, w.figures.sum]), [[10 * MIN, 7]]);
+  assert.deepEqual(
+    set.drain().map((w) => [w.start - t0, w.figures.sum]),
+    [[10 * MIN, 7]],
+  );
   set.advance(t0 + 25 * MIN);
-  assert.deepEqual(set.drain().map((w) => [w.start - t0, w.figures.sum]), [[15 * MIN, 4]]);
+  assert.deepEqual(
+    set.drain().map((w) => [w.start - t0, w.figures.sum]),
+    [[15 * MIN, 4]],
+  );
   set.advance(t0 + 60 * MIN);
   assert.equal(set.drain().length, 0);
 });
@@ -151,7 +175,11 @@ test('a snapshot restores open windows (JSON round trip) that then close with ev
     second.restore(JSON.parse(JSON.stringify(first.snapshot())));
     const got = feed(second, [...rows.slice(3), [t0 + 2 * H, 0]]);
     assert.ok(expected.length > 0, `${config.kind} ${config.by}: windows closed`);
-    assert.deepEqual(got.map((w) => ({ ...w, recovered: false })), expected, `${config.kind} ${config.by}`);
+    assert.deepEqual(
+      got.map((w) => ({ ...w, recovered: false })),
+      expected,
+      `${config.kind} ${config.by}`,
+    );
     assert.equal(got[0].recovered, true, 'the first window after a restore is marked recovered');
   }
 });
@@ -165,7 +193,10 @@ test('bad configurations name the field', () => {
     [{ timeZone: 'UTC', length: 7 * MIN }, /^length: 420000 ms does not divide a day/],
   ];
   for (const [patch, message] of bad) {
-    assert.throws(() => new WindowSet({ kind: 'tumbling', by: 'time', length: H, hop: MIN, ...patch }), (err: Error) => err instanceof StatsConfigError && message.test(err.message));
+    assert.throws(
+      () => new WindowSet({ kind: 'tumbling', by: 'time', length: H, hop: MIN, ...patch }),
+      (err: Error) => err instanceof StatsConfigError && message.test(err.message),
+    );
   }
 });
 
@@ -178,7 +209,10 @@ test('a window stored under another configuration is closed as it stands at rest
   const after = new WindowSet({ kind: 'tumbling', by: 'time', length: MIN });
   after.restore(JSON.parse(JSON.stringify(before.snapshot())));
   const closed = after.drain();
-  assert.deepEqual(closed.map((w) => [w.start, w.end, w.figures.count, w.figures.sum, w.recovered]), [[1000, 2000, 2, 3, true]]);
+  assert.deepEqual(
+    closed.map((w) => [w.start, w.end, w.figures.count, w.figures.sum, w.recovered]),
+    [[1000, 2000, 2, 3, true]],
+  );
   assert.equal(after.tagCount, 0);
 });
 

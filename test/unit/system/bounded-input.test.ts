@@ -26,16 +26,37 @@ describe('parseBoundedJson', () => {
   });
 
   test('refuses size, depth and entry count over the limits, naming the limit and where', () => {
-    assert.deepEqual(limitOf(() => parseBoundedJson('x'.repeat(70_000), 'command payload')), ['bytes', 'command payload: 70000 bytes is more than the limit of 65536 bytes']);
-    assert.deepEqual(limitOf(() => parseBoundedJson('é'.repeat(40_000), 'p')), ['bytes', 'p: 80000 bytes is more than the limit of 65536 bytes']);
-    assert.deepEqual(limitOf(() => parseBoundedJson('{"a":[[[1]]]}', 'p', { maxDepth: 3 })), ['depth', 'p: nested deeper than 3 levels (at character 7)']);
+    assert.deepEqual(
+      limitOf(() => parseBoundedJson('x'.repeat(70_000), 'command payload')),
+      ['bytes', 'command payload: 70000 bytes is more than the limit of 65536 bytes'],
+    );
+    assert.deepEqual(
+      limitOf(() => parseBoundedJson('é'.repeat(40_000), 'p')),
+      ['bytes', 'p: 80000 bytes is more than the limit of 65536 bytes'],
+    );
+    assert.deepEqual(
+      limitOf(() => parseBoundedJson('{"a":[[[1]]]}', 'p', { maxDepth: 3 })),
+      ['depth', 'p: nested deeper than 3 levels (at character 7)'],
+    );
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     assert.equal(limitOf(() => parseBoundedJson(deep, 'p', { maxBytes: 1e6 }))[0], 'depth');
-    assert.deepEqual(limitOf(() => parseBoundedJson('[1,2,3,4]', 'p', { maxEntries: 3 })), ['entries', 'p: more than 3 keys/elements (at character 6)']);
-    assert.deepEqual(limitOf(() => parseBoundedJson('{"a":1,"b":2}', 'p', { maxEntries: 1 })), ['entries', 'p: more than 1 keys/elements (at character 6)']);
-    assert.deepEqual(limitOf(() => parseBoundedJson(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'p')), ['syntax', 'p: not UTF-8 text (binary data)']);
+    assert.deepEqual(
+      limitOf(() => parseBoundedJson('[1,2,3,4]', 'p', { maxEntries: 3 })),
+      ['entries', 'p: more than 3 keys/elements (at character 6)'],
+    );
+    assert.deepEqual(
+      limitOf(() => parseBoundedJson('{"a":1,"b":2}', 'p', { maxEntries: 1 })),
+      ['entries', 'p: more than 1 keys/elements (at character 6)'],
+    );
+    assert.deepEqual(
+      limitOf(() => parseBoundedJson(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'p')),
+      ['syntax', 'p: not UTF-8 text (binary data)'],
+    );
     assert.equal(limitOf(() => parseBoundedJson('{"a":', 'p'))[0], 'syntax');
-    assert.deepEqual(limitOf(() => parseBoundedJson(42 as unknown as string, 'p')), ['type', 'p: expected JSON text (string or Buffer), got a number']);
+    assert.deepEqual(
+      limitOf(() => parseBoundedJson(42 as unknown as string, 'p')),
+      ['type', 'p: expected JSON text (string or Buffer), got a number'],
+    );
   });
 });
 

@@ -30,7 +30,10 @@ describe('ensureDirectory', () => {
         () => ensureDirectory(join(file, 'ud', 'deeper')),
         (e: DirectoryError) => e instanceof DirectoryError && e.problem === 'not-a-directory' && e.at === file && e.message.includes(`${file} is a file, not a directory`),
       );
-      assert.throws(() => ensureDirectory(file), (e: DirectoryError) => e instanceof DirectoryError && /exists and is not a directory/.test(e.message));
+      assert.throws(
+        () => ensureDirectory(file),
+        (e: DirectoryError) => e instanceof DirectoryError && /exists and is not a directory/.test(e.message),
+      );
     } finally {
       rmSync(base, { recursive: true, force: true });
     }

@@ -45,7 +45,10 @@ describe('TagStore persistence (sqlite3)', () => {
 
     const peek = await secondConnection(file);
     // voltage, count, energy, setpoint; label was never set, so it has no row
-    assert.deepEqual((await peek.all('SELECT device, name FROM tag_values ORDER BY device, name')).map((r) => `${r.device as string}/${r.name as string}`), ['meter1/count', 'meter1/energy', 'meter1/voltage', 'user/setpoint']);
+    assert.deepEqual(
+      (await peek.all('SELECT device, name FROM tag_values ORDER BY device, name')).map((r) => `${r.device as string}/${r.name as string}`),
+      ['meter1/count', 'meter1/energy', 'meter1/voltage', 'user/setpoint'],
+    );
     await peek.close();
 
     const second = new TagStore({ persistence: new SqliteTagPersistence(file), userTags, tickMs: 3_600_000 });
@@ -76,7 +79,10 @@ describe('TagStore persistence (sqlite3)', () => {
     const errors: string[] = [];
     const store = new TagStore({ persistence: new SqliteTagPersistence(file), tickMs: 3_600_000, onPersistenceError: (e) => errors.push(e.message) });
     await store.start();
-    assert.ok(errors.some((e) => e.includes(file)), errors.join('\n'));
+    assert.ok(
+      errors.some((e) => e.includes(file)),
+      errors.join('\n'),
+    );
     store.write([s('d', 'a', 1, 1)]);
     assert.equal(store.read('d/a')!.value, 1);
     await store.flush();
@@ -87,7 +93,10 @@ describe('TagStore persistence (sqlite3)', () => {
 
   test('without sqlite3 the persistence cannot be created: the caller runs in memory', () => {
     assert.throws(
-      () => new SqliteTagPersistence(join(dir, 'x.sqlite'), () => { throw new MissingPackageError('sqlite3', new Error('Cannot find module')); }),
+      () =>
+        new SqliteTagPersistence(join(dir, 'x.sqlite'), () => {
+          throw new MissingPackageError('sqlite3', new Error('Cannot find module'));
+        }),
       (e: Error) => e instanceof MissingPackageError && /npm install sqlite3/.test(e.message),
     );
   });

@@ -22,9 +22,21 @@ describe('TagStore', () => {
     assert.equal(store.read('line1/meter2/voltage')?.value, 231);
     assert.equal(store.read('nope/x'), undefined);
     assert.equal(store.read('novice'), undefined);
-    assert.deepEqual(store.readDevice('meter1').map((x) => x.name).sort(), ['current', 'voltage']);
-    assert.deepEqual(store.readPrefix('line1/').map((x) => `${x.device}/${x.name}`), ['line1/meter2/voltage']);
-    assert.deepEqual(store.readPrefix('meter1/vol').map((x) => x.name), ['voltage']);
+    assert.deepEqual(
+      store
+        .readDevice('meter1')
+        .map((x) => x.name)
+        .sort(),
+      ['current', 'voltage'],
+    );
+    assert.deepEqual(
+      store.readPrefix('line1/').map((x) => `${x.device}/${x.name}`),
+      ['line1/meter2/voltage'],
+    );
+    assert.deepEqual(
+      store.readPrefix('meter1/vol').map((x) => x.name),
+      ['voltage'],
+    );
     assert.equal(store.readPrefix('').length, 3);
     assert.equal(store.tagCount, 3);
     // a read is a copy: changing it changes nothing in the store
@@ -34,7 +46,14 @@ describe('TagStore', () => {
 
   test('refuses bad samples with the reason and index, keeps the good ones of the same batch', () => {
     const store = new TagStore();
-    const r = store.write([s('d', 'a', 1, 1), { device: '', name: 'x' } as TagSample, s('d', '', 1, 1), { ...s('d', 'q', 1, 1), quality: 'fine' as never }, { ...s('d', 't', 1, 1), ts: 'now' as never }, s('d', 'b', 2, 1)]);
+    const r = store.write([
+      s('d', 'a', 1, 1),
+      { device: '', name: 'x' } as TagSample,
+      s('d', '', 1, 1),
+      { ...s('d', 'q', 1, 1), quality: 'fine' as never },
+      { ...s('d', 't', 1, 1), ts: 'now' as never },
+      s('d', 'b', 2, 1),
+    ]);
     assert.equal(r.written, 2);
     assert.deepEqual(r.errors, [
       'sample 1: device is missing',
@@ -72,7 +91,10 @@ describe('TagStore', () => {
     assert.deepEqual(store.read('user/setpoint'), { device: 'user', name: 'setpoint', value: 21, quality: 'good', ts: 5000, unit: 'degC', source: 'user' });
     assert.deepEqual(store.read('user/enabled'), { device: 'user', name: 'enabled', value: null, quality: 'uncertain', ts: 5000, source: 'user', error: 'not set yet' });
     assert.equal(store.setUserTag('setpoint', 22.5, 'flow:f1/node:n1').value, 22.5);
-    assert.throws(() => store.setUserTag('setpoint', 40, 'flow:f1/node:n1'), (e: TagValueError) => e.tag === 'setpoint' && /40 is above the maximum 30/.test(e.message));
+    assert.throws(
+      () => store.setUserTag('setpoint', 40, 'flow:f1/node:n1'),
+      (e: TagValueError) => e.tag === 'setpoint' && /40 is above the maximum 30/.test(e.message),
+    );
     assert.throws(() => store.setUserTag('setpoint', '22', 'x'), /"22" is not a finite number/);
     assert.throws(() => store.setUserTag('count', 1.5, 'x'), /1.5 is not an integer/);
     assert.throws(() => store.setUserTag('enabled', 1, 'x'), /1 is not a boolean/);
@@ -88,7 +110,10 @@ describe('TagStore', () => {
   });
 
   test('user tag and max age configuration errors name the line and tag', () => {
-    assert.throws(() => parseUserTags('a number\nb float'), (e: TagConfigError) => e.line === 2 && e.tag === 'b' && /type "float" is not one of/.test(e.message));
+    assert.throws(
+      () => parseUserTags('a number\nb float'),
+      (e: TagConfigError) => e.line === 2 && e.tag === 'b' && /type "float" is not one of/.test(e.message),
+    );
     assert.throws(() => parseUserTags('a number 10..1'), /range "10..1" is not MIN..MAX/);
     assert.throws(() => parseUserTags('a number 0..10 = 11'), /line 1 \(a\): initial value: 11 is above the maximum 10/);
     assert.throws(() => parseUserTags('a boolean = yes'), /initial value "yes" is not a boolean/);
@@ -96,7 +121,10 @@ describe('TagStore', () => {
     assert.throws(() => parseUserTags('a boolean 0..1'), /a range needs a number or integer tag/);
     assert.throws(() => parseUserTags('a number kW extra'), /unexpected "extra"/);
     assert.throws(() => parseUserTags('1a number'), /"1a" is not a tag name/);
-    assert.throws(() => parseMaxAgeRules('meter1 10'), (e: TagConfigError) => e.line === 1 && e.field === 'maxAgeRules');
+    assert.throws(
+      () => parseMaxAgeRules('meter1 10'),
+      (e: TagConfigError) => e.line === 1 && e.field === 'maxAgeRules',
+    );
     assert.throws(() => parseMaxAgeRules('meter1 = 0x10'), /"0x10" is not a number of seconds/);
     assert.throws(() => parseMaxAgeRules('', -1), /not a number of seconds >= 0/);
   });

@@ -5,7 +5,16 @@ import { resolveWatchdogConfig, WatchdogConfigError } from '../../../lib/watchdo
 test('watchdog settings: defaults, learning when no key is listed, and errors naming the field', () => {
   assert.deepEqual(resolveWatchdogConfig({}), { keyBy: 'topic', keys: [], learn: true, timeoutMs: 30_000, badIsSilence: false, devicePath: undefined, systemd: false, keepaliveMs: 5000 });
   const c = resolveWatchdogConfig({ keyBy: 'tag', keys: 'a\nb 2s', timeout: '1.5', hardware: true, devicePath: '', keepalive: '0.5', systemd: true });
-  assert.deepEqual(c, { keyBy: 'tag', keys: [{ key: 'a' }, { key: 'b', timeoutMs: 2000 }], learn: false, timeoutMs: 1500, badIsSilence: false, devicePath: '/dev/watchdog', systemd: true, keepaliveMs: 500 });
+  assert.deepEqual(c, {
+    keyBy: 'tag',
+    keys: [{ key: 'a' }, { key: 'b', timeoutMs: 2000 }],
+    learn: false,
+    timeoutMs: 1500,
+    badIsSilence: false,
+    devicePath: '/dev/watchdog',
+    systemd: true,
+    keepaliveMs: 500,
+  });
   const field = (s: Record<string, unknown>) => {
     try {
       resolveWatchdogConfig(s);

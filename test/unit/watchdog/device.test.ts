@@ -53,8 +53,14 @@ describe('HardwareWatchdog', () => {
     const dir = tempDir();
     try {
       const missing = join(dir, 'nope');
-      assert.throws(() => new HardwareWatchdog(missing).open(), (e: unknown) => e instanceof WatchdogDeviceError && e.code === 'ENOENT' && e.message.includes(missing) && /no such device/.test(e.message));
-      assert.throws(() => new HardwareWatchdog(dir).open(), (e: unknown) => e instanceof WatchdogDeviceError && e.op === 'open' && e.message.includes(dir));
+      assert.throws(
+        () => new HardwareWatchdog(missing).open(),
+        (e: unknown) => e instanceof WatchdogDeviceError && e.code === 'ENOENT' && e.message.includes(missing) && /no such device/.test(e.message),
+      );
+      assert.throws(
+        () => new HardwareWatchdog(dir).open(),
+        (e: unknown) => e instanceof WatchdogDeviceError && e.op === 'open' && e.message.includes(dir),
+      );
       assert.throws(() => new HardwareWatchdog(missing).kick(), /not open/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -66,7 +72,10 @@ describe('HardwareWatchdog', () => {
     try {
       const fifo = join(dir, 'watchdog');
       assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
-      assert.throws(() => new HardwareWatchdog(fifo).open(), (e: unknown) => e instanceof WatchdogDeviceError && e.code === 'ENXIO' && /nothing is reading/.test(e.message));
+      assert.throws(
+        () => new HardwareWatchdog(fifo).open(),
+        (e: unknown) => e instanceof WatchdogDeviceError && e.code === 'ENXIO' && /nothing is reading/.test(e.message),
+      );
       const reader = createReadStream(fifo, { encoding: 'utf8' });
       let seen = '';
       reader.on('data', (d) => (seen += d.toString())); // a string already: the stream decodes utf8

@@ -123,8 +123,14 @@ describe('watchdog keys', () => {
       { key: 'line 3', timeoutMs: 500 },
       { key: 'key with space' },
     ]);
-    assert.throws(() => parseKeyList('a\nb\na 5s'), (e: unknown) => e instanceof WatchdogConfigError && e.line === 3 && /"a" is listed twice \(first on line 1\)/.test(e.message));
-    assert.throws(() => parseKeyList('a 0s'), (e: unknown) => e instanceof WatchdogConfigError && e.line === 1 && /timeout/.test(e.message));
+    assert.throws(
+      () => parseKeyList('a\nb\na 5s'),
+      (e: unknown) => e instanceof WatchdogConfigError && e.line === 3 && /"a" is listed twice \(first on line 1\)/.test(e.message),
+    );
+    assert.throws(
+      () => parseKeyList('a 0s'),
+      (e: unknown) => e instanceof WatchdogConfigError && e.line === 1 && /timeout/.test(e.message),
+    );
     assert.equal(parseDuration('2m'), 120_000);
     assert.equal(parseDuration('2'), undefined);
   });
@@ -143,8 +149,14 @@ describe('watchdog keys', () => {
         { device: 'plc2', name: 'a', value: null, quality: 'stale', ts: 0 },
       ],
     };
-    assert.deepEqual(beatsOf(scan, 'device'), [{ key: 'plc1', good: true }, { key: 'plc2', good: false }]);
-    assert.deepEqual(beatsOf(scan, 'tag').map((b) => `${b.key}:${b.good}`), ['plc1/a:true', 'plc1/b:false', 'plc2/a:false']);
+    assert.deepEqual(beatsOf(scan, 'device'), [
+      { key: 'plc1', good: true },
+      { key: 'plc2', good: false },
+    ]);
+    assert.deepEqual(
+      beatsOf(scan, 'tag').map((b) => `${b.key}:${b.good}`),
+      ['plc1/a:true', 'plc1/b:false', 'plc2/a:false'],
+    );
     assert.deepEqual(beatsOf({ topic: 'dev9/x', payload: 3 }, 'device'), [{ key: 'dev9', good: true }]);
     assert.deepEqual(beatsOf({ payload: 3 }, 'topic'), []);
   });
