@@ -125,7 +125,8 @@ if (msg.frames && typeof msg.frames.count === 'number') payload.frames = msg.fra
 return { topic: `devices/${device}/data`, payload, tags };
 """
 
-HEARTBEAT = r"""// System figures every 10 s. The gateway-heartbeat node replaces this function later.
+HEARTBEAT = r"""// System figures every 10 s, in the shape of the gateway-heartbeat node (lib/fleet/heartbeat.ts),
+// plus the queue's depth and status as this flow sees them.
 const last = context.get('cpu') || { usage: proc.cpuUsage(), at: Date.now() };
 const usage = proc.cpuUsage(), at = Date.now();
 const cpuPercent = ((usage.user - last.usage.user) + (usage.system - last.usage.system)) / 1000 / Math.max(1, at - last.at) * 100;
@@ -148,6 +149,7 @@ msg.payload = {
     ts: at,
     status: 'online',
     uptime_s: Math.round(proc.uptime()),
+    uptime: { process_s: Math.round(proc.uptime()), system_s: Math.round(os.uptime()) },
     cpu: { process_percent: Math.round(cpuPercent * 10) / 10, load: os.loadavg().map((l) => Math.round(l * 100) / 100), cores: os.cpus().length },
     memory: { rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), system_free_mb: mb(os.freemem()), system_total_mb: mb(os.totalmem()) },
     disk,
@@ -437,8 +439,8 @@ devices/boiler/data
 - `edge-gateway/<gateway id>/status`: `online`, retained; `offline` as the broker config's last will.
 - The gateway id is the host name unless set otherwise; the broker is the embedded one unless `--mqtt-url` names another.
 
-Home Assistant discovery: the link in *HA discovery* is where the discovery configs join (retained, on the gateway broker); nothing feeds it yet."""),
-        link_in('edgegw.fwd.in', z, 'acquired scans', ['edgegw.acq.out', 'edgegw.proc.calc.out'], 175, 120, [['edgegw.fwd.shape']]),
+Home Assistant discovery: every tag of every scan is announced once (and again when its unit or type changes) as a retained config on `homeassistant/sensor/<gateway>_<device>_<tag>/config` (binary_sensor for booleans), with the device, unit, device_class and state_class, reading its state from `devices/<device>/data`: Home Assistant shows the gateway with no configuration. Configs of your own can join through the link in *HA discovery*."""),
+        link_in('edgegw.fwd.in', z, 'acquired scans', ['edgegw.acq.out', 'edgegw.proc.calc.out'], 175, 120, [['edgegw.fwd.shape', 'edgegw.ha.discovery']]),
         fn('edgegw.fwd.shape', z, 'device data', DEVICE_DATA, 340, 120, [['edgegw.fwd.queue']]),
         {'id': 'edgegw.fwd.queue', 'type': 'store-forward', 'z': z, 'name': 'devices queue', 'target': 'edgegw.fwd.target',
          'queue': 'devices', 'storage': 'sqlite', 'durability': 'normal', 'batchMs': 20, 'batchMax': 500,
@@ -453,6 +455,8 @@ Home Assistant discovery: the link in *HA discovery* is where the discovery conf
            libs=[{'var': 'os', 'module': 'os'}, {'var': 'fs', 'module': 'fs'}, {'var': 'proc', 'module': 'process'}]),
         mqtt_out('edgegw.heartbeat.publish', z, 'heartbeat', '', 580, 260),
         link_in('edgegw.ha.in', z, 'HA discovery', [], 175, 340, [['edgegw.ha.publish']]),
+        {'id': 'edgegw.ha.discovery', 'type': 'ha-discovery', 'z': z, 'name': 'Home Assistant discovery', 'gatewayId': '', 'prefix': 'homeassistant',
+         'x': 200, 'y': 400, 'wires': [['edgegw.ha.publish']]},
         mqtt_out('edgegw.ha.publish', z, 'discovery configs (retained)', '', 400, 340, retain='true'),
     ]
     # --- Commands ---

@@ -74,10 +74,10 @@ describe('default flows: the whole gateway pipeline', () => {
     const seen: Seen[] = [];
     client.on('message', (topic, payload) => seen.push({ topic, body: parse(payload), at: Date.now() }));
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => client.subscribe(['devices/#', `edge-gateway/${GATEWAY_ID}/#`], { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+      client.once('connect', () => client.subscribe(['devices/#', `edge-gateway/${GATEWAY_ID}/#`, 'homeassistant/#'], { qos: 1 }, (err) => (err ? reject(err) : resolve())));
       client.once('error', reject);
     });
-    const gw = await startGatewayProcess({ args: ['--mqtt-url', broker.url], env: { EDGEGW_GATEWAY_ID: GATEWAY_ID } });
+    const gw = await startGatewayProcess({ args: ['--mqtt-url', broker.url, '--gateway-id', GATEWAY_ID] });
     const data = (device: string) => seen.filter((m) => m.topic === `devices/${device}/data`);
     const results = (device: string) => seen.filter((m) => m.topic === `devices/${device}/commands/result`);
     try {
@@ -100,6 +100,13 @@ describe('default flows: the whole gateway pipeline', () => {
       assert.equal(meter.units.l1_voltage, 'V');
       const heartbeat = await waitFor('a heartbeat', () => seen.find((m) => m.topic === `edge-gateway/${GATEWAY_ID}/heartbeat`), 15000);
       assert.equal(heartbeat.body.gateway, GATEWAY_ID);
+      assert.equal(typeof heartbeat.body.uptime.process_s, 'number', 'uptime in the shape Home Assistant reads');
+      // Home Assistant discovery: a retained config per tag, reading its state from the data topic
+      const ha = await waitFor('a Home Assistant discovery config for boiler/flow_temp', () => seen.find((m) => m.topic === `homeassistant/sensor/${GATEWAY_ID}_boiler_flow_temp/config`), 15000);
+      assert.equal(ha.body.state_topic, 'devices/boiler/data');
+      assert.equal(ha.body.unit_of_measurement, '°C');
+      assert.equal(ha.body.device_class, 'temperature');
+      assert.equal(ha.body.availability_topic, `edge-gateway/${GATEWAY_ID}/status`);
       assert.ok(heartbeat.body.memory.rss_mb > 0 && heartbeat.body.disk.free_mb > 0, JSON.stringify(heartbeat.body));
       console.log(`first devices/+/data ${Math.min(...seen.filter((m) => m.topic.endsWith('/data')).map((m) => m.at)) - up} ms after /health said the flows started`);
       assert.ok(
