@@ -34,6 +34,8 @@ export interface GatewaySettings {
   safe: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;
+  /** language of the runtime's texts, node status texts among them (Node-RED's settings.lang); unset: from LANG */
+  lang?: string;
   resetFlows: boolean;
   /** this gateway's id in MQTT topics (edge-gateway/{gatewayId}/...): topic-safe, from the host name by default */
   gatewayId: string;
@@ -75,6 +77,7 @@ export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
 });
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+const LANGS = ['en-US', 'ru'];
 
 /** One setting: how it is named in each layer and how its text is checked. */
 interface Field {
@@ -83,7 +86,7 @@ interface Field {
   flag?: string;
   /** flag that sets the boolean to false (e.g. --no-broker) */
   negFlag?: string;
-  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path' | 'bytes' | 'gatewayId';
+  kind: 'port' | 'string' | 'bool' | 'url' | 'logFormat' | 'logLevel' | 'path' | 'bytes' | 'gatewayId' | 'lang';
   help: string;
 }
 
@@ -105,6 +108,7 @@ export const FIELDS: Field[] = [
   { key: 'safe', env: 'EDGE_GATEWAY_SAFE', flag: '--safe', kind: 'bool', help: 'start the editor without starting the flows' },
   { key: 'logFormat', env: 'EDGE_GATEWAY_LOG_FORMAT', flag: '--log-format', kind: 'logFormat', help: 'text (default) or json (JSON lines for log shippers)' },
   { key: 'logLevel', env: 'EDGE_GATEWAY_LOG_LEVEL', flag: '--log-level', kind: 'logLevel', help: 'fatal, error, warn, info (default), debug or trace' },
+  { key: 'lang', env: 'EDGE_GATEWAY_LANG', flag: '--lang', kind: 'lang', help: 'language of node status texts and runtime messages: en-US or ru (default: from LANG)' },
   {
     key: 'gatewayId',
     env: 'EDGE_GATEWAY_GATEWAY_ID',
@@ -166,6 +170,11 @@ function parseValue(field: Field, raw: unknown, source: string): unknown {
     case 'logFormat': {
       const s = String(raw).trim();
       if (s !== 'text' && s !== 'json') throw new SettingsError(source, name, `"${textOf(raw)}" must be "text" or "json"`);
+      return s;
+    }
+    case 'lang': {
+      const s = String(raw).trim();
+      if (!LANGS.includes(s)) throw new SettingsError(source, name, `"${textOf(raw)}" must be one of ${LANGS.join(', ')} (the languages the nodes are translated into)`);
       return s;
     }
     case 'logLevel': {

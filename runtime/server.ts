@@ -175,6 +175,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     httpNodeRoot: '/',
     safeMode: s.safe,
     logging: loggingSettings(s.logFormat, s.logLevel),
+    // node status texts are translated on the runtime side, in this language (unset: from LANG)
+    ...(s.lang ? { lang: s.lang } : {}),
     editorTheme: {
       page: { title: 'edge-gateway' },
       header: { title: 'edge-gateway' },

@@ -1,6 +1,6 @@
-import { test, describe } from 'node:test';
+import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -188,4 +188,24 @@ describe('gatewayId: the id in edge-gateway/{gatewayId}/... topics', () => {
     assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_GATEWAY_ID: 'a/b' }, loadYaml), /environment EDGE_GATEWAY_GATEWAY_ID: gatewayId: "a\/b" is not a gateway id/);
   });
   test('--help documents it', () => assert.match(helpText(), /--gateway-id ID .*EDGE_GATEWAY_GATEWAY_ID/));
+});
+
+describe('lang: the language of node status texts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgegw-lang-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  test('unset by default (Node-RED takes LANG); file < environment < flag', () => {
+    assert.equal(resolveSettings(parseArgs(['--user-dir', join(dir, 'ud')]), {}, loadYaml).lang, undefined);
+    const file = join(dir, 'lang.yaml');
+    writeFileSync(file, 'lang: ru\n');
+    assert.equal(resolveSettings(parseArgs(['--config', file]), {}, loadYaml).lang, 'ru');
+    assert.equal(resolveSettings(parseArgs(['--config', file]), { EDGE_GATEWAY_LANG: 'en-US' }, loadYaml).lang, 'en-US');
+    assert.equal(resolveSettings(parseArgs(['--config', file, '--lang', 'ru']), { EDGE_GATEWAY_LANG: 'en-US' }, loadYaml).lang, 'ru');
+  });
+  test('a language the nodes are not translated into is refused, naming the layer', () => {
+    assert.throws(
+      () => parseArgs(['--lang', 'de']),
+      (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --lang: lang:') && /en-US, ru/.test(e.message),
+    );
+    assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_LANG: 'ru_RU' }, loadYaml), /environment EDGE_GATEWAY_LANG: lang: "ru_RU" must be one of en-US, ru/);
+  });
 });
