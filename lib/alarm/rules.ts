@@ -2,6 +2,7 @@
 // off_delay,severity,message[,cooldown]`, header optional) or a JSON array of objects with those
 // keys. Validated at deploy: every error names the line (and, for JSON, the item) and the field.
 import { textOf } from '../system/text-of';
+import { splitCsvLine } from '../system/csv-line';
 
 export const RULE_TYPES = ['hi', 'hihi', 'lo', 'lolo', 'roc', 'eq', 'neq', 'bad', 'stale'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
@@ -78,26 +79,9 @@ function csvRows(text: string): Array<{ raw: RawRule; line: number; item?: numbe
 }
 
 function splitCsv(line: string, lineNo: number): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  if (quoted) throw new RuleTableError(lineNo, TABLE_COLUMNS[Math.min(out.length, TABLE_COLUMNS.length - 1)], 'a quoted cell is not closed');
-  out.push(cur);
-  return out;
+  const { cells, unclosed } = splitCsvLine(line);
+  if (unclosed) throw new RuleTableError(lineNo, TABLE_COLUMNS[Math.min(cells.length - 1, TABLE_COLUMNS.length - 1)], 'a quoted cell is not closed');
+  return cells;
 }
 
 /** The line each top-level array item starts on, found by a small scan (JSON.parse gives none). */

@@ -7,6 +7,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import type { ClosedWindow } from './windows';
 import { isoLocal, localTime, offsetAt, DAY_MS } from './wall-clock';
+import { splitCsvLine } from '../system/csv-line';
 
 export const CSV_COLUMNS = [
   'window_start',
@@ -65,25 +66,7 @@ function cell(v: string | number | undefined | null): string {
 
 /** Splits one CSV line (RFC 4180 quoting). */
 export function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
+  return splitCsvLine(line).cells;
 }
 
 export class CsvReport {
