@@ -35,7 +35,10 @@ if (files.length === 0) {
   console.error('no test files matched', filters);
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...extra, ...files], {
+// --test-timeout bounds each test FILE as well as each test: the palette-install file runs two npm
+// installs (minutes each on a loaded 2-core machine, 300 s was seen to be too short), so the bound
+// is 15 min; a hung test still ends the run well inside CI's limit.
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000', ...extra, ...files], {
   stdio: 'inherit',
   cwd: root,
   env: { ...process.env, EDGEGW_TEST: '1' },
