@@ -87,6 +87,14 @@ interface PolledTag extends PlanItem {
   lastReported?: TagSample;
   /** the sample of the cycle in progress */
   pending?: TagSample;
+  /**
+   * float32 tags: the two registers last decoded and their value. Turning a float32 into its
+   * shortest decimal is the costliest step of a scan, and most registers hold the same value
+   * scan after scan; -1 before the first read.
+   */
+  rawHigh: number;
+  rawLow: number;
+  rawValue: number;
 }
 
 interface GroupRun {
@@ -142,6 +150,9 @@ export class DevicePoller extends EventEmitter {
         rounding: scaleRounding(codec.shape.kind, tag.scale, tag.offset),
         index,
         deadband: tag.deadband ?? 0,
+        rawHigh: -1,
+        rawLow: -1,
+        rawValue: 0,
       };
       list.push(pt);
       this.byName.set(tag.name, pt);
@@ -305,7 +316,16 @@ export class DevicePoller extends EventEmitter {
       const at = t.tag.address - base;
       let value: TagValue;
       if (t.fast === FastKind.Bit) value = decodeFast(t.fast, data, at) === 1;
-      else if (t.fast !== FastKind.None) value = t.identity ? decodeFast(t.fast, data, at) : applyScale(decodeFast(t.fast, data, at), t.scale, t.offset, t.rounding);
+      else if (t.fast === FastKind.Float32 || t.fast === FastKind.Float32WordSwap) {
+        const high = data[at] as number;
+        const low = data[at + 1] as number;
+        if (high !== t.rawHigh || low !== t.rawLow) {
+          t.rawValue = t.identity ? decodeFast(t.fast, data, at) : applyScale(decodeFast(t.fast, data, at), t.scale, t.offset, t.rounding);
+          t.rawHigh = high;
+          t.rawLow = low;
+        }
+        value = t.rawValue;
+      } else if (t.fast !== FastKind.None) value = t.identity ? decodeFast(t.fast, data, at) : applyScale(decodeFast(t.fast, data, at), t.scale, t.offset, t.rounding);
       else {
         try {
           value = t.codec.decode(data, at);
