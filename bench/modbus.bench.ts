@@ -16,7 +16,7 @@
 // on a shared machine).
 // Run: node --expose-gc --import tsx bench/modbus.bench.ts   (never fails on a number)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
 import { createModbusLine } from '../lib/modbus/line/line';
@@ -49,6 +49,7 @@ function installContrib(): { dir?: string; why?: string } {
   } catch {
     /* not installed yet */
   }
+  mkdirSync(CACHE, { recursive: true });
   if (!existsSync(join(CACHE, 'package.json'))) writeFileSync(join(CACHE, 'package.json'), '{"name":"edgegw-bench-cache","private":true}\n');
   const r = spawnSync('npm', ['install', '--prefix', CACHE, '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', `${CONTRIB}@${CONTRIB_VERSION}`], { encoding: 'utf8', timeout: 300000 });
   if (r.status !== 0) return { why: `npm install ${CONTRIB}@${CONTRIB_VERSION} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-2).join(' ')}` };
