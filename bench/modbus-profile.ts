@@ -61,7 +61,10 @@ function summary(file: string, top = 40): void {
   for (const n of p.nodes) {
     const hits = n.hitCount ?? 0;
     if (!hits) continue;
-    const url = n.callFrame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'node_modules/').replace(/.*\/(lib|bench|test)\//, '$1/');
+    const url = n.callFrame.url
+      .replace(/^file:\/\//, '')
+      .replace(/.*\/node_modules\//, 'node_modules/')
+      .replace(/.*\/(lib|bench|test)\//, '$1/');
     const fn = `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
     byFn.set(fn, (byFn.get(fn) ?? 0) + hits);
     const f = url || n.callFrame.functionName;

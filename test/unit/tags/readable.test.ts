@@ -80,7 +80,10 @@ test('the shortest float32 decimal tried from 6 digits equals the one tried from
   const fromBits = (bits: number) => (view.setUint32(0, bits >>> 0), view.getFloat32(0));
   const same = (v: number) => assert.ok(Object.is(shortestFloat32(v), shortestFloat32ByDefinition(v)), `${v}: ${shortestFloat32(v)} vs ${shortestFloat32ByDefinition(v)}`);
   // any bit pattern: normals, subnormals, both signs
-  fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (bits) => same(fromBits(bits))), { numRuns: 20000 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (bits) => same(fromBits(bits))),
+    { numRuns: 20000 },
+  );
   // short decimals (where 6 digits suffice) and the floats next to them
   fc.assert(
     fc.property(fc.integer({ min: -999999, max: 999999 }), fc.integer({ min: -12, max: 12 }), fc.integer({ min: -2, max: 2 }), (mantissa, exp, step) => {
