@@ -1,6 +1,6 @@
-// Drives only the DevicePoller (1,000 tags, 1 in flight) against the libmodbus C server for a
-// while, for profiling its hot path:
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds]
+// Drives only the DevicePoller (1,000 tags, 1 in flight), or only the line's read loop, against
+// the libmodbus C server for a while, for profiling its hot path:
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds] [poller|line]
 //   node --import tsx bench/modbus-profile.ts --summary /tmp/prof/<file>.cpuprofile
 // The second form prints where the self time went, by function and by file (the .cpuprofile
 // is Chrome DevTools' format: nodes with self-hit counts and a sample interval).
@@ -22,7 +22,7 @@ function deviceTags(): TagDef[] {
   return tags;
 }
 
-async function drive(seconds: number): Promise<void> {
+async function drive(seconds: number, what: 'poller' | 'line'): Promise<void> {
   const server = await startMbserver();
   const line = createModbusLine({ name: 'profile', transport: { kind: 'tcp', host: '127.0.0.1', port: server.port }, timeoutMs: 1000 });
   try {
@@ -31,16 +31,20 @@ async function drive(seconds: number): Promise<void> {
       line.on('state', on);
     });
     const poller = new DevicePoller({ line, unit: 1, device: 'profile', tags: deviceTags(), groups: [{ name: 'all', intervalMs: 1000 }] });
+    const blocks = poller.blocks();
     const t0 = performance.now();
-    let scans = 0;
+    const c0 = process.cpuUsage();
     let requests = 0;
     while (performance.now() - t0 < seconds * 1000) {
-      const r = (await poller.pollGroup('all'))!;
-      scans++;
-      requests += r.requests;
+      if (what === 'poller') requests += (await poller.pollGroup('all'))!.requests;
+      else {
+        const b = blocks[requests++ % blocks.length];
+        await line.read(1, b.area, b.address, b.count);
+      }
     }
     const secs = (performance.now() - t0) / 1000;
-    console.log(`${scans} scans, ${Math.round(requests / secs)} requests/s, ${poller.stats().bad} tags bad`);
+    const cpu = process.cpuUsage(c0);
+    console.log(`${what}: ${Math.round(requests / secs)} requests/s, ${((cpu.user + cpu.system) / requests).toFixed(1)} µs CPU/request, ${poller.stats().bad} tags bad`);
   } finally {
     await line.close();
     await server.stop();
@@ -81,7 +85,7 @@ function summary(file: string, top = 40): void {
 
 if (process.argv[2] === '--summary') summary(process.argv[3], Number(process.argv[4] ?? 40));
 else
-  drive(Number(process.argv[2] ?? 10)).then(
+  drive(Number(process.argv[2] ?? 10), process.argv[3] === 'line' ? 'line' : 'poller').then(
     () => process.exit(0),
     (err) => {
       console.error(err);
