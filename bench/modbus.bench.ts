@@ -3,7 +3,10 @@
 //   1. a bare modbus-serial read loop (125 registers per request): the ceiling, with 1 and with
 //      4 requests in flight (modbus-serial pipelines concurrent calls by transaction id);
 //   2. our ModbusLine read loop and our DevicePoller (line + planner + codec + samples) on a
-//      1,000-tag device, with 1 in flight and with maxInFlight 4;
+//      1,000-tag device, with 1 in flight and with maxInFlight 4; with 1 in flight also the
+//      line and poller of an earlier commit (BENCH_MODBUS_BEFORE, default the one before the
+//      overhead cuts of docs/modbus-performance.md), extracted with git archive, so before and
+//      after are measured in the same rounds;
 //   3. the pipelined poller again against the same server built with TCP_NODELAY (the stock
 //      one leaves Nagle on, which stalls the end of every pipelined scan: see the printed note);
 //   4. our modbus-device node in Node-RED 4.1 (whole-scan output);
@@ -16,7 +19,7 @@
 // on a shared machine).
 // Run: node --expose-gc --import tsx bench/modbus.bench.ts   (never fails on a number)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
 import { createModbusLine } from '../lib/modbus/line/line';
@@ -36,6 +39,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 // long enough that the kernel's ACK-mode changes at the start of a pipelined round do not dominate it
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 500);
 const NODE_RED_MS = Number(process.env.BENCH_NODE_RED_MS ?? 5000);
+/** The commit whose line and poller the "before" rows run: the last one before the overhead cuts. */
+const BEFORE_REF = process.env.BENCH_MODBUS_BEFORE ?? '43d9cdb';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -49,6 +54,7 @@ function installContrib(): { dir?: string; why?: string } {
   } catch {
     /* not installed yet */
   }
+  mkdirSync(CACHE, { recursive: true });
   if (!existsSync(join(CACHE, 'package.json'))) writeFileSync(join(CACHE, 'package.json'), '{"name":"edgegw-bench-cache","private":true}\n');
   const r = spawnSync('npm', ['install', '--prefix', CACHE, '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', `${CONTRIB}@${CONTRIB_VERSION}`], { encoding: 'utf8', timeout: 300000 });
   if (r.status !== 0) return { why: `npm install ${CONTRIB}@${CONTRIB_VERSION} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-2).join(' ')}` };
@@ -86,13 +92,45 @@ interface Rate {
 const PIPELINE = 4;
 const PIPELINE_CALLERS = 8;
 
-type RunName = 'bare' | 'line' | 'poller' | 'bare4' | 'line4' | 'poller4';
+type RunName = 'bare' | 'lineBefore' | 'line' | 'pollerBefore' | 'poller' | 'bare4' | 'line4' | 'poller4';
+
+/** The line and poller modules of one version of lib/ (this tree's, or BEFORE_REF's). */
+interface LibVersion {
+  createModbusLine: typeof createModbusLine;
+  DevicePoller: typeof DevicePoller;
+}
+
+/**
+ * lib/ as of BEFORE_REF, extracted once into the bench cache (git archive), with a node_modules
+ * link so it resolves this checkout's packages. Returns why not when there is no git history.
+ */
+async function beforeVersion(): Promise<{ lib?: LibVersion; commit?: string; why?: string }> {
+  const rev = spawnSync('git', ['rev-parse', '--short', `${BEFORE_REF}^{commit}`], { cwd: ROOT, encoding: 'utf8' });
+  if (rev.status !== 0) return { why: `git rev-parse ${BEFORE_REF} failed (${(rev.stderr || String(rev.error)).trim()})` };
+  const commit = rev.stdout.trim();
+  const dir = join(CACHE, `modbus-before-${commit}`);
+  if (!existsSync(join(dir, 'lib'))) {
+    const tmp = `${dir}.${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    const tar = spawnSync('sh', ['-c', `git archive ${commit} lib | tar -x -C '${tmp}'`], { cwd: ROOT, encoding: 'utf8' });
+    if (tar.status !== 0) return { why: `git archive ${commit} lib failed: ${tar.stderr.trim()}` };
+    // without it, modules in the cache would resolve packages from the cache's own node_modules
+    symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  const line = (await import(join(dir, 'lib', 'modbus', 'line', 'line.ts'))) as { createModbusLine: typeof createModbusLine };
+  const poller = (await import(join(dir, 'lib', 'modbus', 'poller', 'poller.ts'))) as { DevicePoller: typeof DevicePoller };
+  return { lib: { createModbusLine: line.createModbusLine, DevicePoller: poller.DevicePoller }, commit };
+}
 
 interface LibResult {
   rates: Record<RunName, Rate>;
   /** median over rounds of (run's requests/s) / (bare loop's requests/s in the same round) */
   vsBare: Record<RunName, number>;
   pollerVsLine: number;
+  pollerVsLineBefore: number;
 }
 
 async function waitConnected(line: ReturnType<typeof createModbusLine>): Promise<void> {
@@ -121,21 +159,24 @@ async function concurrently(callers: number, ms: number, fn: (i: number) => Prom
  * the other, so machine noise hits them alike; rates are medians over rounds, and each ratio is
  * the median of the ratios within a round (neighbours in time).
  */
-async function libRounds(port: number, names: RunName[]): Promise<LibResult> {
+async function libRounds(port: number, names: RunName[], before?: LibVersion): Promise<LibResult> {
   const client = new ModbusRTU();
   await client.connectTCP('127.0.0.1', { port });
   client.setID(1);
   client.setTimeout(1000);
   const line = createModbusLine({ name: 'bench', transport: { kind: 'tcp', host: '127.0.0.1', port }, timeoutMs: 1000 });
   const line4 = createModbusLine({ name: 'bench-pipelined', transport: { kind: 'tcp', host: '127.0.0.1', port }, timeoutMs: 1000, maxInFlight: PIPELINE });
-  await Promise.all([waitConnected(line), waitConnected(line4)]);
+  // the earlier version's line on a connection of its own, polled the same way
+  const lineBefore = before?.createModbusLine({ name: 'bench-before', transport: { kind: 'tcp', host: '127.0.0.1', port }, timeoutMs: 1000 });
+  await Promise.all([waitConnected(line), waitConnected(line4), ...(lineBefore ? [waitConnected(lineBefore)] : [])]);
   const poller = new DevicePoller({ line, unit: 1, device: 'bench', tags: deviceTags(), groups: [{ name: 'all', intervalMs: 1000 }] });
+  const pollerBefore = before && lineBefore && new before.DevicePoller({ line: lineBefore, unit: 1, device: 'bench-before', tags: deviceTags(), groups: [{ name: 'all', intervalMs: 1000 }] });
   const poller4 = new DevicePoller({ line: line4, unit: 1, device: 'bench4', tags: deviceTags(), groups: [{ name: 'all', intervalMs: 1000 }] });
   const blocks = PLAN.map((b) => [b.address, b.count] as const);
   const bareRead = async (i: number) => (await client.readHoldingRegisters(blocks[i % BLOCKS][0], blocks[i % BLOCKS][1]), 1);
   const lineRead = (l: typeof line) => async (i: number) => (await l.read(1, 'holding', blocks[i % BLOCKS][0], blocks[i % BLOCKS][1]), 1);
-  const scans: Record<string, number[]> = { poller: [], poller4: [] };
-  const scanOf = (p: DevicePoller, key: string) => async () => {
+  const scans: Record<string, number[]> = { poller: [], poller4: [], pollerBefore: [] };
+  const scanOf = (p: Pick<DevicePoller, 'pollGroup'>, key: string) => async () => {
     const r = (await p.pollGroup('all'))!;
     scans[key].push(0);
     return r.requests;
@@ -143,7 +184,9 @@ async function libRounds(port: number, names: RunName[]): Promise<LibResult> {
   // each returns the requests it made in `ms`
   const all: Record<RunName, (ms: number) => Promise<number>> = {
     bare: (ms) => concurrently(1, ms, bareRead),
+    lineBefore: (ms) => concurrently(1, ms, lineRead(lineBefore!)),
     line: (ms) => concurrently(1, ms, lineRead(line)),
+    pollerBefore: (ms) => concurrently(1, ms, scanOf(pollerBefore!, 'pollerBefore')),
     poller: (ms) => concurrently(1, ms, scanOf(poller, 'poller')),
     // modbus-serial pipelines by itself too (transaction ids): the baseline for the pipelined line
     bare4: (ms) => concurrently(PIPELINE, ms, bareRead),
@@ -152,12 +195,13 @@ async function libRounds(port: number, names: RunName[]): Promise<LibResult> {
   };
   const rates = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<RunName, number[]>;
   const cpu = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<RunName, number[]>;
-  const scanRates: Record<string, number[]> = { poller: [], poller4: [] };
+  const scanRates: Record<string, number[]> = { poller: [], poller4: [], pollerBefore: [] };
+  const isPoller = (n: RunName) => n === 'poller' || n === 'poller4' || n === 'pollerBefore';
   for (const n of names) await all[n](150); // warm up every path (JIT) before measuring
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of names) {
       global.gc?.();
-      scans.poller.length = scans.poller4.length = 0;
+      scans.poller.length = scans.poller4.length = scans.pollerBefore.length = 0;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const requests = await all[name](ROUND_MS);
@@ -165,21 +209,27 @@ async function libRounds(port: number, names: RunName[]): Promise<LibResult> {
       const c = process.cpuUsage(c0);
       rates[name].push(requests / secs);
       cpu[name].push((c.user + c.system) / Math.max(1, requests));
-      if (name === 'poller' || name === 'poller4') scanRates[name].push(scans[name].length / secs);
+      if (isPoller(name)) scanRates[name].push(scans[name].length / secs);
     }
   }
-  const bad = poller.stats().bad + poller4.stats().bad;
-  await Promise.all([line.close(), line4.close()]);
+  const bad = poller.stats().bad + poller4.stats().bad + (pollerBefore?.stats().bad ?? 0);
+  await Promise.all([line.close(), line4.close(), lineBefore?.close()]);
   await new Promise<void>((r) => client.close(() => r()));
   const pairRatio = (a: RunName, b: RunName) => median(rates[a].map((x, i) => x / rates[b][i]));
   const out = {} as Record<RunName, Rate>;
   const vsBare = {} as Record<RunName, number>;
   for (const name of names) {
     out[name] = { requestsPerSec: median(rates[name]), registersPerSec: median(rates[name]) * (REGISTERS / BLOCKS), cpuUsPerRequest: median(cpu[name]) };
-    if (name === 'poller' || name === 'poller4') out[name] = { ...out[name], tagsPerSec: median(scanRates[name]) * 1000, requestsPerScan: BLOCKS, note: bad ? `${bad} tags bad` : undefined };
+    if (isPoller(name)) out[name] = { ...out[name], tagsPerSec: median(scanRates[name]) * 1000, requestsPerScan: BLOCKS, note: bad ? `${bad} tags bad` : undefined };
     vsBare[name] = names.includes('bare') ? pairRatio(name, 'bare') : NaN;
   }
-  return { rates: out, vsBare, pollerVsLine: names.includes('poller') && names.includes('line') ? pairRatio('poller', 'line') : NaN };
+  const has = (a: RunName, b: RunName) => names.includes(a) && names.includes(b);
+  return {
+    rates: out,
+    vsBare,
+    pollerVsLine: has('poller', 'line') ? pairRatio('poller', 'line') : NaN,
+    pollerVsLineBefore: has('pollerBefore', 'lineBefore') ? pairRatio('pollerBefore', 'lineBefore') : NaN,
+  };
 }
 
 // ---- Node-RED 4.1 (node-red-node-test-helper with our devDependency node-red) ----
@@ -380,19 +430,32 @@ async function main(): Promise<void> {
   }
   let quick: ModbusTcpServer | undefined;
   try {
-    const names: RunName[] = ['bare', 'line', 'poller', 'bare4', 'line4', 'poller4'];
-    const lib = await libRounds(server.port, names);
-    const baseline: Record<RunName, RunName> = { bare: 'bare', line: 'bare', poller: 'bare', bare4: 'bare4', line4: 'bare4', poller4: 'bare4' };
+    let before: Awaited<ReturnType<typeof beforeVersion>>;
+    try {
+      before = await beforeVersion();
+    } catch (err) {
+      before = { why: (err as Error).message };
+    }
+    if (before.why) notes.push(`"before" rows (${BEFORE_REF}): not run: ${before.why}`);
+    const names: RunName[] = before.lib ? ['bare', 'lineBefore', 'line', 'pollerBefore', 'poller', 'bare4', 'line4', 'poller4'] : ['bare', 'line', 'poller', 'bare4', 'line4', 'poller4'];
+    const lib = await libRounds(server.port, names, before.lib);
+    const baseline: Record<RunName, RunName> = { bare: 'bare', lineBefore: 'bare', line: 'bare', pollerBefore: 'bare', poller: 'bare', bare4: 'bare4', line4: 'bare4', poller4: 'bare4' };
     const vs = (name: RunName) => lib.vsBare[name] / lib.vsBare[baseline[name]];
     const label: Record<RunName, string> = {
       bare: `bare modbus-serial read loop (the same ${BLOCKS} blocks), 1 in flight`,
+      lineBefore: `before (${before.commit}): ModbusLine read loop alone, 1 in flight`,
       line: 'ours: ModbusLine read loop alone (same blocks), 1 in flight',
+      pollerBefore: `before (${before.commit}): DevicePoller, 1,000 tags, 1 in flight`,
       poller: 'ours: DevicePoller (line + planner + decode + samples), 1,000 tags, 1 in flight',
       bare4: `bare modbus-serial, ${PIPELINE} concurrent reads (its transaction ids pipeline them)`,
       line4: `ours: ModbusLine maxInFlight ${PIPELINE}, ${PIPELINE_CALLERS} concurrent callers`,
       poller4: `ours: DevicePoller on a line with maxInFlight ${PIPELINE}, one scan after another`,
     };
-    const libRows: Array<[string, Rate, string]> = names.map((n) => [label[n], lib.rates[n], n === baseline[n] ? 'baseline' : `${fmt(vs(n) * 100)}% of ${baseline[n] === 'bare' ? 'row 1' : 'row 4'}`]);
+    const libRows: Array<[string, Rate, string]> = names.map((n) => [
+      label[n],
+      lib.rates[n],
+      n === baseline[n] ? 'baseline' : `${fmt(vs(n) * 100)}% of ${baseline[n] === 'bare' ? 'row 1' : `row ${names.indexOf('bare4') + 1}`}`,
+    ]);
 
     // The same pipelined poller against the same server built with TCP_NODELAY on its sockets:
     // tells the server's Nagle delay from ours (see the note printed below).
@@ -457,9 +520,12 @@ async function main(): Promise<void> {
     console.log('\n| ratio | value | target |');
     console.log('|---|---:|---|');
     const slower = (x: number) => (x >= 0 ? `${fmt(x, 1)}% slower` : `${fmt(-x, 1)}% faster`);
-    console.log(`| ours (DevicePoller) vs bare loop, requests/s, 1 in flight | ${slower((1 - lib.vsBare.poller) * 100)} | at most 15% slower |`);
-    console.log(`| of which: the line alone vs bare loop | ${slower((1 - lib.vsBare.line) * 100)} | |`);
-    console.log(`| of which: poller, planner and decoding vs the line alone | ${slower((1 - lib.pollerVsLine) * 100)} | |`);
+    const wasThen = (x: number) => (before.lib ? ` (before: ${slower(x)})` : '');
+    console.log(`| ours (DevicePoller) vs bare loop, requests/s, 1 in flight | ${slower((1 - lib.vsBare.poller) * 100)}${wasThen((1 - lib.vsBare.pollerBefore) * 100)} | at most 15% slower |`);
+    console.log(`| of which: the line alone vs bare loop | ${slower((1 - lib.vsBare.line) * 100)}${wasThen((1 - lib.vsBare.lineBefore) * 100)} | |`);
+    console.log(`| of which: poller, planner and decoding vs the line alone | ${slower((1 - lib.pollerVsLine) * 100)}${wasThen((1 - lib.pollerVsLineBefore) * 100)} | |`);
+    const cpuOver = (p: RunName) => lib.rates[p].cpuUsPerRequest! - lib.rates.bare.cpuUsPerRequest!;
+    console.log(`| client CPU per request above the bare loop's: DevicePoller | ${fmt(cpuOver('poller'), 1)} µs${before.lib ? ` (before: ${fmt(cpuOver('pollerBefore'), 1)} µs)` : ''} | |`);
     console.log(`| ours pipelined (line, maxInFlight ${PIPELINE}) vs bare modbus-serial with ${PIPELINE} in flight | ${slower((1 - vs('line4')) * 100)} | |`);
     console.log(`| ours pipelined (line, maxInFlight ${PIPELINE}) vs ours with 1 in flight | ${fmt(lib.vsBare.line4 / lib.vsBare.line, 2)}x | pipelining helps |`);
     if (nodelay)
@@ -478,7 +544,10 @@ async function main(): Promise<void> {
     const parse = tableParse();
     console.log(`| 500-tag CSV tag table parse | ${fmt(parse.ms, 2)} ms (${parse.tags} tags) | practical |`);
     console.log(
-      `\nNote on pipelining: mbserver (like libmodbus servers that accept() without TCP_NODELAY, and many embedded stacks) leaves Nagle on. With two or more answers outstanding the server holds the second until the first is acknowledged, and the client acknowledges at once only when it has something to send; at the end of every scan it has not, so the kernel's delayed ACK (tens of ms) stalls the last answers. One-scan-after-another polling hits it at every scan (row 6), hence the TCP_NODELAY table. Rows 4-5 (bare modbus-serial too) are also far below what the same continuous pipelined loops reach in a process of their own (17,000-23,000 requests/s on this machine): the kernel's ACK mode after each idle gap between rounds is the suspect, not established. Node cannot set TCP_QUICKACK on the client side. Our own socket has setNoDelay(true).`,
+      `\npoller overhead vs bare: ${fmt((1 - lib.vsBare.poller) * 100, 1)}% (target <= 15%)${before.lib ? `; before (${before.commit}), same rounds: ${fmt((1 - lib.vsBare.pollerBefore) * 100, 1)}%` : ''}`,
+    );
+    console.log(
+      `\nNote on pipelining: mbserver (like libmodbus servers that accept() without TCP_NODELAY, and many embedded stacks) leaves Nagle on. With two or more answers outstanding the server holds the second until the first is acknowledged, and the client acknowledges at once only when it has something to send; at the end of every scan it has not, so the kernel's delayed ACK (tens of ms) stalls the last answers. One-scan-after-another polling hits it at every scan (row ${names.indexOf('poller4') + 1}), hence the TCP_NODELAY table. Rows ${names.indexOf('bare4') + 1}-${names.indexOf('line4') + 1} (bare modbus-serial too) are also far below what the same continuous pipelined loops reach in a process of their own (17,000-23,000 requests/s on this machine): the kernel's ACK mode after each idle gap between rounds is the suspect, not established. Node cannot set TCP_QUICKACK on the client side. Our own socket has setNoDelay(true).`,
     );
     if (notes.length) console.log('\n' + notes.join('\n'));
   } finally {

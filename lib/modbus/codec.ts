@@ -16,11 +16,13 @@
 // Scaling: value = raw * scale + offset; writes use raw = (value - offset) / scale, rounded to
 // the nearest integer for integer types, and are range-checked for the type.
 import { shortestFloat32 } from '../tags/readable';
+import { applyScale, FastKind } from './fast-decode';
 import { parseTagType, type TagDef, type TypeShape, type WordOrder, type NumericType, isBitArea } from './types';
 import { notANumberReason, parseStrictInteger, parseStrictNumber } from '../system/strict-number';
 import { textOf } from '../system/text-of';
 
 export type DecodedValue = number | boolean | string | bigint;
+export { applyScale, decodeFast, FastKind } from './fast-decode';
 
 /** A value that cannot be written to a tag: wrong JS type, out of range, too long... */
 export class TagValueError extends Error {
@@ -194,12 +196,6 @@ export function scaleRounding(kind: string, scale: number, offset: number): numb
   return d > 12 ? 0 : 10 ** d;
 }
 
-/** value = raw * scale + offset, rounded by scaleRounding's factor when it is not 0. */
-export function applyScale(raw: number, scale: number, offset: number, rounding: number): number {
-  const v = raw * scale + offset;
-  return rounding === 0 ? v : Math.round(v * rounding) / rounding;
-}
-
 function scaleRaw(raw: number | bigint, scale: number, offset: number): number | bigint {
   if (scale === 1 && offset === 0) {
     if (typeof raw === 'bigint') {
@@ -208,21 +204,6 @@ function scaleRaw(raw: number | bigint, scale: number, offset: number): number |
     return raw;
   }
   return Number(raw) * scale + offset;
-}
-
-/**
- * The common cases of a poll, decoded by one monomorphic switch (decodeFast) instead of a
- * closure per tag: a poll of thousands of tags calls it for every tag of every scan.
- */
-export enum FastKind {
-  None = 0,
-  Uint16 = 1,
-  Int16 = 2,
-  Uint32 = 3,
-  Int32 = 4,
-  Float32 = 5,
-  Float32WordSwap = 6,
-  Bit = 7,
 }
 
 function fastKindOf(tag: TagDef, shape: TypeShape): FastKind {
@@ -243,33 +224,6 @@ function fastKindOf(tag: TagDef, shape: TypeShape): FastKind {
   }
   if (tag.order === 'CDAB' && shape.kind === 'float32') return FastKind.Float32WordSwap;
   return FastKind.None;
-}
-
-/** The raw value of a FastKind tag at `at` (booleans as 0/1 for Bit). */
-export function decodeFast(kind: FastKind, data: ArrayLike<number | boolean>, at: number): number {
-  const d = data as ArrayLike<number>;
-  switch (kind) {
-    case FastKind.Uint16:
-      return d[at] & 0xffff;
-    case FastKind.Int16:
-      return (d[at] << 16) >> 16;
-    case FastKind.Uint32:
-      return (d[at] & 0xffff) * 0x10000 + (d[at + 1] & 0xffff);
-    case FastKind.Int32:
-      return (d[at] << 16) | (d[at + 1] & 0xffff);
-    case FastKind.Float32:
-      scratch.setUint16(0, d[at]);
-      scratch.setUint16(2, d[at + 1]);
-      return shortestFloat32(scratch.getFloat32(0));
-    case FastKind.Float32WordSwap:
-      scratch.setUint16(0, d[at + 1]);
-      scratch.setUint16(2, d[at]);
-      return shortestFloat32(scratch.getFloat32(0));
-    case FastKind.Bit:
-      return data[at] ? 1 : 0;
-    default:
-      throw new TypeError(`no fast decoding for kind ${kind}`);
-  }
 }
 
 /** Everything needed to decode and encode one tag, worked out once per tag table. */

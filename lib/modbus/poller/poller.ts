@@ -11,7 +11,8 @@
 // "Illegal data address" splits the block (see planner.ts) and the halves are read at once.
 import { EventEmitter } from 'node:events';
 import type { TagSample, TagValue, Quality } from '../../tags/contract';
-import { applyScale, compileCodec, decodeFast, FastKind, scaleRounding, type TagCodec } from '../codec';
+import { compileCodec, scaleRounding, type TagCodec } from '../codec';
+import { decodeFastBlock, type FastTag } from '../fast-decode';
 import { BreakerOpenError, ModbusExceptionError } from '../errors';
 import type { ModbusLine } from '../line/types';
 import { RegisterPlanner, type PlannerLimits, type PlanItem, type ReadBlock } from './planner';
@@ -70,15 +71,8 @@ export interface PollerStats {
 }
 
 /** A tag as the poller holds it: planned, with its codec and the state RBE needs. */
-interface PolledTag extends PlanItem {
+interface PolledTag extends PlanItem, FastTag {
   codec: TagCodec;
-  /** codec.fast, and whether value = raw (no scale/offset): read on every scan */
-  fast: FastKind;
-  identity: boolean;
-  scale: number;
-  /** see scaleRounding */
-  rounding: number;
-  offset: number;
   /** position in the tag table, to keep samples in table order */
   index: number;
   deadband: number;
@@ -140,8 +134,12 @@ export class DevicePoller extends EventEmitter {
         scale: tag.scale,
         offset: tag.offset,
         rounding: scaleRounding(codec.shape.kind, tag.scale, tag.offset),
+        address: tag.address,
         index,
         deadband: tag.deadband ?? 0,
+        rawHigh: -1,
+        rawLow: -1,
+        rawValue: 0,
       };
       list.push(pt);
       this.byName.set(tag.name, pt);
@@ -299,16 +297,14 @@ export class DevicePoller extends EventEmitter {
       return;
     }
     const items = block.items;
-    const base = block.address;
+    const values: Array<number | boolean | undefined> = new Array(items.length);
+    decodeFastBlock(items, data, block.address, values);
     for (let i = 0; i < items.length; i++) {
       const t = items[i];
-      const at = t.tag.address - base;
-      let value: TagValue;
-      if (t.fast === FastKind.Bit) value = decodeFast(t.fast, data, at) === 1;
-      else if (t.fast !== FastKind.None) value = t.identity ? decodeFast(t.fast, data, at) : applyScale(decodeFast(t.fast, data, at), t.scale, t.offset, t.rounding);
-      else {
+      let value: TagValue | undefined = values[i];
+      if (value === undefined) {
         try {
-          value = t.codec.decode(data, at);
+          value = t.codec.decode(data, t.address - block.address);
         } catch (err) {
           t.pending = this.sample(t, null, 'bad', ts, (err as Error).message);
           continue;

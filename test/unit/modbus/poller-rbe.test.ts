@@ -122,6 +122,36 @@ describe('DevicePoller against pymodbus', needPeers(PEER.pymodbus()), () => {
     assert.equal(st.requestsPerScan, 3);
   });
 
+  test('a float32 is decoded again whenever either of its registers changed (the poller keeps the last decode per tag)', async () => {
+    const tags = parseTagTableCsv(`name,area,address,type,order,scale,offset,unit,access,group
+straight,holding,20,float32,ABCD,,,,r,fast
+swapped,holding,22,float32,CDAB,2,1,,r,fast
+`);
+    const p = new DevicePoller({ line, unit: 1, device: 'floats', tags, groups: [{ name: 'fast', intervalMs: 1000 }] });
+    const values = async () => (await p.pollGroup('fast'))!.samples.map((s) => [s.name, s.value, s.quality]);
+    // 1.5 = 0x3FC00000; 1.5000001 differs in the low word only (0x3FC00001)
+    await peer.set(1, 'holding', 20, [0x3fc0, 0x0000, 0x0000, 0x3fc0]);
+    assert.deepEqual(await values(), [
+      ['straight', 1.5, 'good'],
+      ['swapped', 4, 'good'],
+    ]);
+    assert.deepEqual(await values(), [
+      ['straight', 1.5, 'good'],
+      ['swapped', 4, 'good'],
+    ]);
+    await peer.set(1, 'holding', 20, [0x3fc0, 0x0001, 0x0001, 0x3fc0]);
+    assert.deepEqual(await values(), [
+      ['straight', 1.5000001, 'good'],
+      ['swapped', 1.5000001 * 2 + 1, 'good'],
+    ]);
+    // the high word only: -1.5 = 0xBFC00000
+    await peer.set(1, 'holding', 20, [0xbfc0, 0x0000, 0x0000, 0xbfc0]);
+    assert.deepEqual(await values(), [
+      ['straight', -1.5, 'good'],
+      ['swapped', -2, 'good'],
+    ]);
+  });
+
   test('timers: each group cycles on its own, stop() releases them and nothing is emitted after', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const p = poller();

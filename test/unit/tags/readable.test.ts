@@ -64,3 +64,36 @@ test('large values are left alone where a double has no fraction left', () => {
   assert.equal(roundToDecimals(Infinity, 2), Infinity);
   assert.ok(Number.isNaN(roundToDecimals(NaN, 2)));
 });
+
+/** The definition shortestFloat32 shortcuts: the first of toPrecision(1..9) that reads back as v. */
+function shortestFloat32ByDefinition(v: number): number {
+  if (!Number.isFinite(v) || Number.isInteger(v) || Math.fround(v) !== v) return v;
+  for (let digits = 1; digits <= 9; digits++) {
+    const candidate = Number(v.toPrecision(digits));
+    if (Math.fround(candidate) === v) return candidate;
+  }
+  return v;
+}
+
+test('the shortest float32 decimal tried from 6 digits equals the one tried from 1 digit (property, every bit pattern kind)', () => {
+  const view = new DataView(new ArrayBuffer(4));
+  const fromBits = (bits: number) => (view.setUint32(0, bits >>> 0), view.getFloat32(0));
+  const same = (v: number) => assert.ok(Object.is(shortestFloat32(v), shortestFloat32ByDefinition(v)), `${v}: ${shortestFloat32(v)} vs ${shortestFloat32ByDefinition(v)}`);
+  // any bit pattern: normals, subnormals, both signs
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (bits) => same(fromBits(bits))),
+    { numRuns: 20000 },
+  );
+  // short decimals (where 6 digits suffice) and the floats next to them
+  fc.assert(
+    fc.property(fc.integer({ min: -999999, max: 999999 }), fc.integer({ min: -12, max: 12 }), fc.integer({ min: -2, max: 2 }), (mantissa, exp, step) => {
+      view.setFloat32(0, mantissa * 10 ** exp);
+      same(fromBits(view.getUint32(0) + step));
+    }),
+    { numRuns: 20000 },
+  );
+  // powers of two (their float32 neighbours are closer below than above) and the smallest normals
+  for (let exponent = 1; exponent < 255; exponent++) for (let step = -3; step <= 3; step++) same(fromBits((exponent << 23) + step));
+  assert.equal(shortestFloat32(Math.fround(0.3)), 0.3);
+  assert.equal(shortestFloat32(Math.fround(230.41234)), 230.41234);
+});

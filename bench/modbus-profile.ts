@@ -1,0 +1,94 @@
+// Drives only the DevicePoller (1,000 tags, 1 in flight), or only the line's read loop, against
+// the libmodbus C server for a while, for profiling its hot path:
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds] [poller|line]
+//   node --import tsx bench/modbus-profile.ts --summary /tmp/prof/<file>.cpuprofile
+// The second form prints where the self time went, by function and by file (the .cpuprofile
+// is Chrome DevTools' format: nodes with self-hit counts and a sample interval).
+import { readFileSync } from 'node:fs';
+import { createModbusLine } from '../lib/modbus/line/line';
+import { DevicePoller } from '../lib/modbus/poller/poller';
+import type { TagDef, TagType } from '../lib/modbus/types';
+import { startMbserver } from '../test/helpers/modbus-mbserver';
+
+/** The bench's device (bench/modbus.bench.ts): 500 uint16, 250 float32, 250 int32. */
+function deviceTags(): TagDef[] {
+  const tags: TagDef[] = [];
+  let address = 0;
+  for (let i = 0; i < 1000; i++) {
+    const type: TagType = i % 4 === 0 ? 'float32' : i % 4 === 1 ? 'int32' : 'uint16';
+    tags.push({ name: `t${i}`, area: 'holding', address, type, order: 'ABCD', scale: i % 2 ? 0.1 : 1, offset: 0, access: 'r' });
+    address += type === 'uint16' ? 1 : 2;
+  }
+  return tags;
+}
+
+async function drive(seconds: number, what: 'poller' | 'line'): Promise<void> {
+  const server = await startMbserver();
+  const line = createModbusLine({ name: 'profile', transport: { kind: 'tcp', host: '127.0.0.1', port: server.port }, timeoutMs: 1000 });
+  try {
+    await new Promise<void>((resolve) => {
+      const on = (s: { connection: string }) => s.connection === 'connected' && (line.off('state', on), resolve());
+      line.on('state', on);
+    });
+    const poller = new DevicePoller({ line, unit: 1, device: 'profile', tags: deviceTags(), groups: [{ name: 'all', intervalMs: 1000 }] });
+    const blocks = poller.blocks();
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    let requests = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      if (what === 'poller') requests += (await poller.pollGroup('all'))!.requests;
+      else {
+        const b = blocks[requests++ % blocks.length];
+        await line.read(1, b.area, b.address, b.count);
+      }
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(c0);
+    console.log(`${what}: ${Math.round(requests / secs)} requests/s, ${((cpu.user + cpu.system) / requests).toFixed(1)} µs CPU/request, ${poller.stats().bad} tags bad`);
+  } finally {
+    await line.close();
+    await server.stop();
+  }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+function summary(file: string, top = 40): void {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[] };
+  const total = p.samples.length;
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  for (const n of p.nodes) {
+    const hits = n.hitCount ?? 0;
+    if (!hits) continue;
+    const url = n.callFrame.url
+      .replace(/^file:\/\//, '')
+      .replace(/.*\/node_modules\//, 'node_modules/')
+      .replace(/.*\/(lib|bench|test)\//, '$1/');
+    const fn = `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + hits);
+    const f = url || n.callFrame.functionName;
+    byFile.set(f, (byFile.get(f) ?? 0) + hits);
+  }
+  const show = (title: string, m: Map<string, number>) => {
+    console.log(`\n| ${title} | self % |\n|---|---:|`);
+    for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`| ${k} | ${((v / total) * 100).toFixed(1)} |`);
+  };
+  console.log(`${total} samples over ${((p.endTime - p.startTime) / 1e6).toFixed(1)} s`);
+  show('function', byFn);
+  show('file', byFile);
+}
+
+if (process.argv[2] === '--summary') summary(process.argv[3], Number(process.argv[4] ?? 40));
+else
+  drive(Number(process.argv[2] ?? 10), process.argv[3] === 'line' ? 'line' : 'poller').then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
