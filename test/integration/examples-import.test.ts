@@ -142,7 +142,99 @@ async function run(ms: number): Promise<void> {
   }
 }
 
+/**
+ * Deploys `flow` alone, lets it run, presses its inject buttons (but the `faults`), replaces it by
+ * an empty flow, and returns what went wrong: errors its nodes logged, red last statuses.
+ */
+async function deployAndWatch(file: string, flow: FlowNode[], faults: Record<string, string>): Promise<string[]> {
+  const byId = new Map(flow.map((n) => [n.id, n]));
+  const c = comms!;
+  const fromEvent = c.events.length;
+  const logFrom = Date.now();
+  const rev = await deployFull(nodeRed!.base, flow);
+  await waitForDeploy(fromEvent, rev, file);
+  await run(RUN_MS);
+  // the buttons a user would press; the examples' deliberately refused inputs are caught by
+  // their Catch nodes, so they log nothing
+  for (const [id, why] of Object.entries(faults)) console.log(`# ${file}: button ${describeNode(byId, id)} not pressed: it ${why}`);
+  const buttons = flow.filter((n) => n.type === 'inject' && !n.once && !n.repeat && !n.crontab && !faults[n.id]);
+  console.log(`# ${file}: pressing ${buttons.length} inject button(s)`);
+  for (const b of buttons) {
+    await pressInject(nodeRed!.base, b.id);
+    await run(BETWEEN_PRESSES_MS);
+  }
+  await run(AFTER_PRESS_MS);
+  const statuses = c.lastStatuses(fromEvent);
+  const debugMessages = c.events.slice(fromEvent).filter((e) => e.topic === 'debug' && byId.has(String((e.data as { id?: string }).id))).length;
+  console.log(
+    `# ${file}: ${debugMessages} debug message(s); last statuses: ${
+      [...statuses]
+        .filter(([id]) => byId.has(id))
+        .map(([id, st]) => `${describeNode(byId, id)} ${st.fill ?? '-'} "${st.text ?? ''}"`)
+        .join('; ') || 'none'
+    }`,
+  );
+  // replaced by nothing: errors on close belong to this example too
+  const fromEmpty = c.events.length;
+  const emptyRev = await deployFull(nodeRed!.base, []);
+  await waitForDeploy(fromEmpty, emptyRev, `${file} replaced by an empty flow`);
+
+  const tabIds = new Set(flow.filter((n) => n.type === 'tab').map((n) => n.id));
+  const logged = readNodeLog(logFile).filter((e) => e.ts >= logFrom && e.level <= LOG_LEVEL.warn);
+  const ours = logged.filter((e) => (e.id && byId.has(e.id)) || (e.z && tabIds.has(e.z)) || !e.id);
+  for (const w of ours.filter((e) => e.level === LOG_LEVEL.warn)) console.log(`# ${file}: warning from ${describeNode(byId, w.id)}: ${w.msg}`);
+  const problems: string[] = [];
+  for (const e of ours.filter((x) => x.level <= LOG_LEVEL.error)) {
+    problems.push(`error logged by ${e.id ? describeNode(byId, e.id) : `the runtime (${e.type ?? 'no node'})`}: ${e.msg}`);
+  }
+  for (const [id, status] of statuses) {
+    if (!byId.has(id) || status.fill !== 'red') continue;
+    problems.push(`red status of ${describeNode(byId, id)}: ${status.text ?? ''}`);
+  }
+  return problems;
+}
+
 describe('every example imports and runs clean in a plain Node-RED 4.1 with the palette install', () => {
+  test('self-check: a node error and a red status set at start are both reported', async () => {
+    if (setupError) throw setupError;
+    const tab = 'selfcheck.tab';
+    const flow: FlowNode[] = [
+      { id: tab, type: 'tab', label: 'self-check' },
+      {
+        id: 'selfcheck.bad',
+        type: 'inject',
+        z: tab,
+        name: 'bad JSONata',
+        props: [{ p: 'payload' }],
+        once: true,
+        onceDelay: 0.1,
+        repeat: '',
+        topic: '',
+        payload: '$noSuchFunction()',
+        payloadType: 'jsonata',
+        wires: [[]],
+      },
+      {
+        id: 'selfcheck.red',
+        type: 'function',
+        z: tab,
+        name: 'red at start',
+        func: 'return msg;',
+        outputs: 1,
+        initialize: "node.status({ fill: 'red', shape: 'ring', text: 'deliberately red' });",
+        finalize: '',
+        libs: [],
+        wires: [[]],
+      },
+    ];
+    const problems = await deployAndWatch('self-check', flow, {});
+    assert.ok(
+      problems.some((p) => /^error logged by inject selfcheck\.bad "bad JSONata": .*JSONata/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(problems.includes('red status of function selfcheck.red "red at start": deliberately red'), problems.join('\n'));
+  });
+
   for (const file of exampleFiles) {
     test(`examples/${file}`, async (t) => {
       if (setupError) throw setupError;
@@ -156,7 +248,6 @@ describe('every example imports and runs clean in a plain Node-RED 4.1 with the 
           return;
         }
       }
-      const byId = new Map(flow.map((n) => [n.id, n]));
       const unknown = flow.filter((n) => n.type !== 'tab' && !registeredTypes.has(n.type) && !n.type.startsWith('subflow:'));
       assert.deepEqual(
         unknown.map((n) => `${n.type} ${n.id}`),
@@ -164,50 +255,7 @@ describe('every example imports and runs clean in a plain Node-RED 4.1 with the 
         `${file}: node types no installed module provides`,
       );
 
-      const c = comms!;
-      const fromEvent = c.events.length;
-      const logFrom = Date.now();
-      const rev = await deployFull(nodeRed!.base, flow);
-      await waitForDeploy(fromEvent, rev, file);
-      await run(RUN_MS);
-      // the buttons a user would press; the examples' deliberately refused inputs are caught by
-      // their Catch nodes, so they log nothing
-      const faults = FAULT_BUTTONS[file] ?? {};
-      for (const [id, why] of Object.entries(faults)) console.log(`# ${file}: button ${describeNode(byId, id)} not pressed: it ${why}`);
-      const buttons = flow.filter((n) => n.type === 'inject' && !n.once && !n.repeat && !n.crontab && !faults[n.id]);
-      console.log(`# ${file}: pressing ${buttons.length} inject button(s)`);
-      for (const b of buttons) {
-        await pressInject(nodeRed!.base, b.id);
-        await run(BETWEEN_PRESSES_MS);
-      }
-      await run(AFTER_PRESS_MS);
-      const statuses = c.lastStatuses(fromEvent);
-      const debugMessages = c.events.slice(fromEvent).filter((e) => e.topic === 'debug' && byId.has(String((e.data as { id?: string }).id))).length;
-      console.log(
-        `# ${file}: ${debugMessages} debug message(s); last statuses: ${
-          [...statuses]
-            .filter(([id]) => byId.has(id))
-            .map(([id, st]) => `${describeNode(byId, id)} ${st.fill ?? '-'} "${st.text ?? ''}"`)
-            .join('; ') || 'none'
-        }`,
-      );
-      // replaced by nothing: errors on close belong to this example too
-      const fromEmpty = c.events.length;
-      const emptyRev = await deployFull(nodeRed!.base, []);
-      await waitForDeploy(fromEmpty, emptyRev, `${file} replaced by an empty flow`);
-
-      const tabIds = new Set(flow.filter((n) => n.type === 'tab').map((n) => n.id));
-      const logged = readNodeLog(logFile).filter((e) => e.ts >= logFrom && e.level <= LOG_LEVEL.warn);
-      const ours = logged.filter((e) => (e.id && byId.has(e.id)) || (e.z && tabIds.has(e.z)) || !e.id);
-      for (const w of ours.filter((e) => e.level === LOG_LEVEL.warn)) console.log(`# ${file}: warning from ${describeNode(byId, w.id)}: ${w.msg}`);
-      const problems: string[] = [];
-      for (const e of ours.filter((x) => x.level <= LOG_LEVEL.error)) {
-        problems.push(`error logged by ${e.id ? describeNode(byId, e.id) : `the runtime (${e.type ?? 'no node'})`}: ${e.msg}`);
-      }
-      for (const [id, status] of statuses) {
-        if (!byId.has(id) || status.fill !== 'red') continue;
-        problems.push(`red status of ${describeNode(byId, id)}: ${status.text ?? ''}`);
-      }
+      const problems = await deployAndWatch(file, flow, FAULT_BUTTONS[file] ?? {});
       assert.deepEqual(problems, [], `examples/${file} in a plain Node-RED 4.1:\n  ${problems.join('\n  ')}`);
     });
   }
