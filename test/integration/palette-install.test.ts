@@ -9,12 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../helpers/gateway';
-import { freePort, startProcess, waitFor } from '../helpers/process';
+import { freePort } from '../helpers/process';
 import { IN_CI } from '../helpers/peers';
 import { npmEnv, offerLocalSqlitePrebuild, packTarball } from '../helpers/npm-install';
+import { paletteInstall, startPlainNodeRed } from '../helpers/palette';
 
-// The flags Node-RED's palette manager passes (@node-red/registry/lib/installer.js).
-const PALETTE_FLAGS = ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict'];
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
 const ourTypes = Object.keys(pkg['node-red'].nodes as Record<string, string>);
 const CACHE = join(REPO_ROOT, '.test-cache');
@@ -75,9 +74,7 @@ interface Runtime {
 
 async function checkPaletteInstall(rt: Runtime): Promise<void> {
   const userDir = join(work, `userdir-${rt.label}`);
-  mkdirSync(userDir, { recursive: true });
-  writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
-  const install = spawnSync('npm', [...PALETTE_FLAGS, tarball], { cwd: userDir, env: { ...rt.env, ...prebuiltEnv }, encoding: 'utf8', timeout: 600000 });
+  const install = paletteInstall(tarball, userDir, { ...rt.env, ...prebuiltEnv });
   // the npm a user runs, not one from our own node_modules (see npmEnv)
   assert.doesNotMatch(spawnSync('sh', ['-c', 'command -v npm'], { env: rt.env, encoding: 'utf8' }).stdout, /node_modules/);
   assert.equal(install.status, 0, `palette install failed (${rt.label}):\n${install.stdout}\n${install.stderr}`);
@@ -86,19 +83,8 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
   assert.ok(!existsSync(join(userDir, 'node_modules', 'aedes')), 'runtime-only aedes not installed by the palette');
 
   const port = await freePort();
-  const nr = startProcess(rt.node, [rt.redJs, '-u', userDir, '-p', String(port)], { env: rt.env });
+  const { base, peer: nr, sets } = await startPlainNodeRed({ node: rt.node, redJs: rt.redJs, userDir, port, env: rt.env, label: rt.label });
   try {
-    const base = `http://127.0.0.1:${port}`;
-    const sets = await waitFor(
-      `${rt.label} admin API`,
-      async () => {
-        if (nr.proc.exitCode !== null) throw new Error(`Node-RED exited: ${nr.output()}`);
-        const r = await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } }).catch(() => null);
-        return r && r.status === 200 ? ((await r.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>) : null;
-      },
-      120000,
-      250,
-    );
     const ours = sets.filter((s) => s.module === '@edgegw/node-red-gateway');
     for (const s of ours) assert.equal(s.err, undefined, `${rt.label}: node set ${s.types.join(',')} failed to load: ${String(s.err)}`);
     const registered = new Set(ours.filter((s) => s.enabled && !s.err).flatMap((s) => s.types));

@@ -1,5 +1,5 @@
-// The example flows of the CAN and DBC nodes import and run: the DBC ones end to end with
-// Node-RED's own inject and debug nodes, the hardware ones up to the placeholder adapter.
+// The example flows of the CAN and DBC nodes import and run end to end with Node-RED's own inject
+// and debug nodes: the DBC ones on their own, the CAN ones on the replayed demo log the package ships.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -69,13 +69,32 @@ describe('example flows', () => {
     assert.ok(frames.every((f) => (f.payload as { id: number }).id === 496));
   });
 
-  test('can-in and can-out examples deploy and wait for their placeholder adapter', async () => {
-    for (const name of ['can-in', 'can-out']) {
-      const flow = example(name);
-      await helper.load(modules(), flow);
-      const client = flow.find((n) => n.type === name)!;
-      await waitFor(`${name}: adapter status`, () => /status\.(reconnecting|failed): .*\/dev\/ttyACM0/.test(lastStatus(helper.getNode(String(client.id)))?.text ?? ''));
-      await helper.unload();
-    }
+  test('can-in and can-out examples run on the replayed demo log', async () => {
+    // the examples name the log where the palette installs the package, relative to the user
+    // directory; here the package is the repository
+    const replayOfRepo = (flow: Array<Record<string, unknown>>) =>
+      flow.map((n) => {
+        if (n.type !== 'can-interface') return n;
+        assert.equal(n.kind, 'replay');
+        assert.equal(n.file, 'node_modules/@edgegw/node-red-gateway/flows/demo/plant.log');
+        return { ...n, file: join(repoRoot, 'flows', 'demo', 'plant.log') };
+      });
+    const canIn = replayOfRepo(example('can-in'));
+    await helper.load(modules(), canIn);
+    const frames = listen(idOf(canIn, 'debug', 'frame'));
+    const batches = listen(idOf(canIn, 'debug', 'batch of frames'));
+    await waitFor('frames and a batch of 0x100-0x10F', () => frames.length >= 3 && batches.length >= 1, 30_000);
+    assert.ok(frames.some((m) => (m.payload as { id: number }).id === 0x100));
+    await helper.unload();
+
+    const canOut = replayOfRepo(example('can-out'));
+    await helper.load(modules(), canOut);
+    const notSent = listen(idOf(canOut, 'debug', 'why not sent'));
+    const sender = canOut.find((n) => n.type === 'can-out')!;
+    await waitFor('can-out on the open replay', () => lastStatus(helper.getNode(String(sender.id)))?.fill === 'green', 30_000);
+    for (const n of canOut.filter((x) => x.type === 'inject')) helper.getNode(String(n.id)).receive({});
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(notSent, [], 'the replayed bus takes the frames');
+    await helper.unload();
   });
 });
