@@ -1,0 +1,127 @@
+// The measured process of bench/pipeline.bench.ts: Node-RED 4.1 embedded with our nodes (loaded
+// from source through shims in a nodes dir, as settings.nodesDir loads any node file) and, for
+// the pipeline, the runtime's embedded aedes broker (runtime/broker.ts) in the same process, as
+// the edge-gateway runtime runs them. Driven by its parent over IPC:
+//   child -> parent  { type: 'ready', brokerPort }      once Node-RED (and the broker) run
+//   parent -> child  { type: 'start' }                   deploy the flow (the subscriber is ready)
+//   parent -> child  { type: 'stats', ref }              -> { type: 'stats', ref, stats: GatewayStats }
+//   parent -> child  { type: 'stop' }                    stop everything and exit
+// argv: mode (ceiling | pipeline), Modbus port, maxInFlight, poll interval ms, loading: 'module'
+// (this file runs compiled, from the package directory bench/pipeline/compile.ts wrote: Node-RED
+// loads it as a module, every node type, as the runtime loads dist/) or 'shims' (under tsx: only
+// the node types of the flow, each through a one-line shim).
+import { createServer } from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
+import { metricsRegistry } from '../../lib/metrics/registry';
+import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
+
+export interface GatewayStats {
+  /** poll cycles of the device (scans), from edgegw_modbus_device_cycles_total */
+  scans: number;
+  /** messages committed to the queue, delivered (acked by the broker), queued now */
+  enqueued: number;
+  delivered: number;
+  depth: number;
+  inFlight: number;
+  /** forwarder state and last error, to tell a stalled forward side */
+  forwarder?: string;
+  lastError?: string;
+  heapUsedMb: number;
+}
+
+const ROOT = join(__dirname, '..', '..');
+const [mode, modbusPortText, maxInFlightText, intervalText, loading] = process.argv.slice(2);
+const TYPES = mode === 'pipeline' ? ['modbus-connection', 'modbus-device', 'tag-calc', 'forward-target', 'store-forward'] : ['modbus-connection', 'modbus-device'];
+
+function writeNodesDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const type of TYPES) {
+    const src = join(ROOT, 'nodes', type, type);
+    writeFileSync(join(dir, `${type}.js`), `const m = require(${JSON.stringify(src)});\nmodule.exports = m.default || m;\n`);
+    writeFileSync(join(dir, `${type}.html`), readFileSync(`${src}.html`));
+  }
+}
+
+function send(m: unknown): void {
+  process.send?.(m);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgegw-pipeline-bench-'));
+  const RED = require('node-red');
+  const server = createServer();
+  let broker: EmbeddedBroker | undefined;
+  let nodesDir = ROOT;
+  if (loading !== 'module') {
+    nodesDir = join(dir, 'nodes');
+    writeNodesDir(nodesDir);
+  }
+  const userDir = join(dir, 'user');
+  mkdirSync(userDir);
+  RED.init(server, {
+    userDir,
+    nodesDir: [nodesDir],
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    disableEditor: true,
+    editorTheme: { projects: { enabled: false } },
+    logging: { console: { level: 'warn', metrics: false, audit: false } },
+  });
+  await RED.start();
+  if (mode === 'pipeline') broker = await startEmbeddedBroker(0);
+  const options: FlowOptions = { modbusPort: Number(modbusPortText), brokerPort: broker?.port ?? 0, maxInFlight: Number(maxInFlightText), intervalMs: Number(intervalText) };
+
+  const cycles = () => {
+    const metric = metricsRegistry().getSingleMetric('edgegw_modbus_device_cycles_total') as unknown as { get(): Promise<{ values: Array<{ value: number }> }> } | undefined;
+    return metric ? metric.get().then((m) => m.values.reduce((s, v) => s + v.value, 0)) : Promise.resolve(0);
+  };
+  const stats = async (): Promise<GatewayStats> => {
+    const queueNode = RED.nodes.getNode('benchQueue') as
+      | { queue?: { stats(): { enqueued: number; delivered: number; depth: number } }; forwarder?: { state(): string; inFlightCount(): number; lastError?: string } }
+      | null;
+    const q = queueNode?.queue?.stats();
+    return {
+      scans: await cycles(),
+      enqueued: q?.enqueued ?? 0,
+      delivered: q?.delivered ?? 0,
+      depth: q?.depth ?? 0,
+      inFlight: queueNode?.forwarder?.inFlightCount() ?? 0,
+      forwarder: queueNode?.forwarder?.state(),
+      lastError: queueNode?.forwarder?.lastError,
+      heapUsedMb: process.memoryUsage().heapUsed / 1048576,
+    };
+  };
+
+  const stop = async () => {
+    await RED.stop().catch(() => undefined);
+    await broker?.close().catch(() => undefined);
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('message', (m: { type: string; ref?: number }) => {
+    if (m.type === 'start') {
+      RED.nodes.setFlows(mode === 'pipeline' ? pipelineFlow(options) : ceilingFlow(options), 'full').then(
+        () => send({ type: 'started' }),
+        (err: Error) => send({ type: 'error', error: err.message }),
+      );
+    } else if (m.type === 'stats') {
+      stats().then((s) => send({ type: 'stats', ref: m.ref, stats: s }));
+    } else if (m.type === 'stop') {
+      void stop();
+    }
+  });
+  // the parent gone (killed): do not stay behind
+  process.on('disconnect', () => void stop());
+  send({ type: 'ready', brokerPort: broker?.port });
+}
+
+main().catch((err) => {
+  send({ type: 'error', error: (err as Error).stack ?? String(err) });
+  process.exit(1);
+});
