@@ -22,7 +22,6 @@ function* files(dir: string): Generator<string> {
 
 /** Compiles into COMPILED; returns the compiled path of a source file, or throws why it cannot. */
 export function compileForBench(): (source: string) => string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- tsx's compiler, present wherever tsx is
   const esbuild = require('esbuild') as typeof import('esbuild');
   rmSync(COMPILED, { recursive: true, force: true });
   for (const top of SOURCES) {

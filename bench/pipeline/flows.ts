@@ -98,10 +98,25 @@ export function ceilingFlow(o: FlowOptions): Array<Record<string, unknown>> {
  * The pipeline as the default flows wire it: every scan goes to the queue, and to tag-calc whose
  * derived scan goes to the same queue; the queue forwards to the broker at QoS 1.
  */
-export function pipelineFlow(o: FlowOptions): Array<Record<string, unknown>> {
+export function pipelineFlow(o: FlowOptions, withCalc = true): Array<Record<string, unknown>> {
   return [
-    ...acquisition(o, [['benchQueue', 'benchCalc']]),
-    { id: 'benchCalc', type: 'tag-calc', z: 'benchTab', name: 'derived', definitions: CALC_DEFINITIONS, device: CALC_DEVICE, trigger: 'input', output: 'scan', missing: 'uncertain', wires: [['benchQueue']] },
+    ...acquisition(o, [withCalc ? ['benchQueue', 'benchCalc'] : ['benchQueue']]),
+    ...(withCalc
+      ? [
+          {
+            id: 'benchCalc',
+            type: 'tag-calc',
+            z: 'benchTab',
+            name: 'derived',
+            definitions: CALC_DEFINITIONS,
+            device: CALC_DEVICE,
+            trigger: 'input',
+            output: 'scan',
+            missing: 'uncertain',
+            wires: [['benchQueue']],
+          },
+        ]
+      : []),
     {
       id: 'benchTarget',
       type: 'forward-target',
@@ -117,6 +132,19 @@ export function pipelineFlow(o: FlowOptions): Array<Record<string, unknown>> {
       maxInFlight: 100,
       maxBatch: 25,
     },
-    { id: 'benchQueue', type: 'store-forward', z: 'benchTab', name: 'bench queue', queue: 'bench', target: 'benchTarget', storage: 'sqlite', durability: 'normal', batchMs: 20, batchMax: 500, policy: 'drop-oldest', wires: [[], []] },
+    {
+      id: 'benchQueue',
+      type: 'store-forward',
+      z: 'benchTab',
+      name: 'bench queue',
+      queue: 'bench',
+      target: 'benchTarget',
+      storage: 'sqlite',
+      durability: 'normal',
+      batchMs: 20,
+      batchMax: 500,
+      policy: 'drop-oldest',
+      wires: [[], []],
+    },
   ];
 }

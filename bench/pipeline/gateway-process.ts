@@ -1,12 +1,11 @@
-// The measured process of bench/pipeline.bench.ts: Node-RED 4.1 embedded with our nodes (loaded
-// from source through shims in a nodes dir, as settings.nodesDir loads any node file) and, for
+// The measured process of bench/pipeline.bench.ts: Node-RED 4.1 embedded with our nodes and, for
 // the pipeline, the runtime's embedded aedes broker (runtime/broker.ts) in the same process, as
 // the edge-gateway runtime runs them. Driven by its parent over IPC:
 //   child -> parent  { type: 'ready', brokerPort }      once Node-RED (and the broker) run
 //   parent -> child  { type: 'start' }                   deploy the flow (the subscriber is ready)
-//   parent -> child  { type: 'stats', ref }              -> { type: 'stats', ref, stats: GatewayStats }
+//   parent -> child  { type: 'stats', gc? }              -> { type: 'stats', stats: GatewayStats }
 //   parent -> child  { type: 'stop' }                    stop everything and exit
-// argv: mode (ceiling | pipeline), Modbus port, maxInFlight, poll interval ms, loading: 'module'
+// argv: mode (ceiling | pipeline | pipeline-nocalc: no tag-calc, the scan goes to the queue alone), Modbus port, maxInFlight, poll interval ms, loading: 'module'
 // (this file runs compiled, from the package directory bench/pipeline/compile.ts wrote: Node-RED
 // loads it as a module, every node type, as the runtime loads dist/) or 'shims' (under tsx: only
 // the node types of the flow, each through a one-line shim).
@@ -30,11 +29,14 @@ export interface GatewayStats {
   forwarder?: string;
   lastError?: string;
   heapUsedMb: number;
+  /** heap in use after a full GC (asked for with { type: 'stats', gc: true }, after the window) */
+  heapAfterGcMb?: number;
 }
 
 const ROOT = join(__dirname, '..', '..');
 const [mode, modbusPortText, maxInFlightText, intervalText, loading] = process.argv.slice(2);
-const TYPES = mode === 'pipeline' ? ['modbus-connection', 'modbus-device', 'tag-calc', 'forward-target', 'store-forward'] : ['modbus-connection', 'modbus-device'];
+const PIPELINE = mode === 'pipeline' || mode === 'pipeline-nocalc';
+const TYPES = PIPELINE ? ['modbus-connection', 'modbus-device', 'tag-calc', 'forward-target', 'store-forward'] : ['modbus-connection', 'modbus-device'];
 
 function writeNodesDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -73,17 +75,18 @@ async function main(): Promise<void> {
     logging: { console: { level: 'warn', metrics: false, audit: false } },
   });
   await RED.start();
-  if (mode === 'pipeline') broker = await startEmbeddedBroker(0);
+  if (PIPELINE) broker = await startEmbeddedBroker(0);
   const options: FlowOptions = { modbusPort: Number(modbusPortText), brokerPort: broker?.port ?? 0, maxInFlight: Number(maxInFlightText), intervalMs: Number(intervalText) };
 
   const cycles = () => {
     const metric = metricsRegistry().getSingleMetric('edgegw_modbus_device_cycles_total') as unknown as { get(): Promise<{ values: Array<{ value: number }> }> } | undefined;
     return metric ? metric.get().then((m) => m.values.reduce((s, v) => s + v.value, 0)) : Promise.resolve(0);
   };
-  const stats = async (): Promise<GatewayStats> => {
-    const queueNode = RED.nodes.getNode('benchQueue') as
-      | { queue?: { stats(): { enqueued: number; delivered: number; depth: number } }; forwarder?: { state(): string; inFlightCount(): number; lastError?: string } }
-      | null;
+  const stats = async (collect = false): Promise<GatewayStats> => {
+    const queueNode = RED.nodes.getNode('benchQueue') as {
+      queue?: { stats(): { enqueued: number; delivered: number; depth: number } };
+      forwarder?: { state(): string; inFlightCount(): number; lastError?: string };
+    } | null;
     const q = queueNode?.queue?.stats();
     return {
       scans: await cycles(),
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
       forwarder: queueNode?.forwarder?.state(),
       lastError: queueNode?.forwarder?.lastError,
       heapUsedMb: process.memoryUsage().heapUsed / 1048576,
+      heapAfterGcMb: collect && global.gc ? (global.gc(), process.memoryUsage().heapUsed / 1048576) : undefined,
     };
   };
 
@@ -104,14 +108,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   };
-  process.on('message', (m: { type: string; ref?: number }) => {
+  process.on('message', (m: { type: string; gc?: boolean }) => {
     if (m.type === 'start') {
-      RED.nodes.setFlows(mode === 'pipeline' ? pipelineFlow(options) : ceilingFlow(options), 'full').then(
+      RED.nodes.setFlows(PIPELINE ? pipelineFlow(options, mode === 'pipeline') : ceilingFlow(options), 'full').then(
         () => send({ type: 'started' }),
         (err: Error) => send({ type: 'error', error: err.message }),
       );
     } else if (m.type === 'stats') {
-      stats().then((s) => send({ type: 'stats', ref: m.ref, stats: s }));
+      stats(m.gc === true).then(
+        (s) => send({ type: 'stats', stats: s }),
+        (err: Error) => send({ type: 'error', error: `stats: ${err.message}` }),
+      );
     } else if (m.type === 'stop') {
       void stop();
     }

@@ -3,7 +3,7 @@
 // counting what arrives. A payload is a scan, {tag: value, ..., seq, id, queue}; its tags are its
 // keys other than seq, id and queue. seq is checked: a gap is a loss, a repeat a duplicate.
 //   child -> parent  { type: 'ready' }                   subscribed
-//   parent -> child  { type: 'counts', ref }            -> { type: 'counts', ref, counts: SubscriberCounts }
+//   parent -> child  { type: 'counts' }                 -> { type: 'counts', counts: SubscriberCounts }
 // argv: broker port.
 import { connect } from 'mqtt';
 
@@ -54,8 +54,8 @@ client.on('message', (topic, payload) => {
   if (seq > lastSeq) lastSeq = seq;
 });
 client.on('error', (err) => process.send?.({ type: 'error', error: err.message }));
-process.on('message', (m: { type: string; ref?: number }) => {
-  if (m.type === 'counts') process.send?.({ type: 'counts', ref: m.ref, counts });
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'counts') process.send?.({ type: 'counts', counts });
   else if (m.type === 'stop') client.end(true, {}, () => process.exit(0));
 });
 process.on('disconnect', () => process.exit(0));

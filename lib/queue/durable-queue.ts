@@ -7,9 +7,13 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { MemoryQueueStorage } from './memory-storage';
+import { RecentRows } from './recent-rows';
 import { SqliteQueueStorage } from './sqlite-storage';
 import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } from './options';
 import { QueueError, toQueuedMessage, type CommitPlan, type CommitResult, type DeadLetter, type DropReason, type QueueStorage, type QueuedMessage, type RemovedRow, type StoredRow } from './types';
+
+/** At most this much of committed, not yet forwarded rows is kept in memory (RecentRows). */
+const RECENT_ROWS_MAX_BYTES = 8 * 1024 * 1024;
 
 export type EnqueueResult = { status: 'queued'; seq: number; id: string } | { status: 'dropped'; reason: DropReason };
 
@@ -76,6 +80,8 @@ export class DurableQueue extends EventEmitter {
   private closed = false;
   private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
   private storageError: QueueError | undefined;
+  /** committed rows not yet read, for the forwarder's next read (SQLite only: memory reads are cheap) */
+  private recent: RecentRows | undefined;
 
   constructor(opts: DurableQueueOptions) {
     super();
@@ -98,6 +104,7 @@ export class DurableQueue extends EventEmitter {
   open(): Promise<void> {
     this.opening ??= this.storage.open().then((s) => {
       Object.assign(this.counts, { depth: s.depth, bytes: s.bytes, highWater: s.highWater });
+      if (this.storage.kind === 'sqlite') this.recent = new RecentRows(s.highWater, RECENT_ROWS_MAX_BYTES);
       if (this.o.maxAgeMs || this.o.retentionMs) {
         this.sweepTimer = setInterval(() => this.sweep(), this.o.sweepMs);
         this.sweepTimer.unref();
@@ -173,7 +180,8 @@ export class DurableQueue extends EventEmitter {
   /** Up to `limit` queued messages after `afterSeq`, in order (only committed rows). */
   async read(afterSeq: number, limit: number): Promise<QueuedMessage[]> {
     await this.open();
-    return (await this.storage.read(afterSeq, limit)).map((r) => toQueuedMessage(this.name, r));
+    const rows = this.recent?.take(afterSeq, limit, this.counts.highWater) ?? (await this.storage.read(afterSeq, limit));
+    return rows.map((r) => toQueuedMessage(this.name, r));
   }
 
   /**
@@ -234,6 +242,7 @@ export class DurableQueue extends EventEmitter {
     this.flush();
     await this.writing;
     if (this.opening) await this.opening.catch(() => undefined);
+    this.recent?.clear(this.counts.highWater);
     await this.storage.close();
   }
 
@@ -299,6 +308,7 @@ export class DurableQueue extends EventEmitter {
     }
     const gone = [...result.delivered, ...result.deadLettered, ...result.droppedByAge, ...result.droppedOldest];
     this.counts.highWater = plan.highWater;
+    this.recent?.committed(rows, gone);
     this.counts.depth += rows.length - gone.length;
     this.counts.bytes += incomingBytes - gone.reduce((s, r) => s + r.bytes, 0);
     this.counts.enqueued += rows.length;
