@@ -67,7 +67,9 @@ function cpuSeconds(pid: number): number {
 }
 
 class ProcessSampler {
+  /** over the process's life (start-up included), and since windowStart() */
   peak = 0;
+  windowPeak = 0;
   last = NaN;
   private readonly timer: NodeJS.Timeout;
   constructor(readonly pid: number) {
@@ -77,6 +79,11 @@ class ProcessSampler {
   sample(): void {
     this.last = rssMb(this.pid);
     if (this.last > this.peak) this.peak = this.last;
+    if (this.last > this.windowPeak) this.windowPeak = this.last;
+  }
+  windowStart(): void {
+    this.windowPeak = 0;
+    this.sample();
   }
   stop(): void {
     clearInterval(this.timer);
@@ -154,7 +161,7 @@ interface Run {
   arrivedTagsPerSec?: number;
   depthStart?: number;
   depthEnd?: number;
-  gateway: { rssPeak: number; rssEnd: number; cpuPercent: number; heapUsedMb: number; heapAfterGcMb?: number };
+  gateway: { rssPeak: number; rssWindowPeak: number; rssEnd: number; cpuPercent: number; heapUsedMb: number; heapAfterGcMb?: number };
   subscriberCpuPercent?: number;
   simulatorCpuPercent: number;
   end?: GatewayStats;
@@ -209,6 +216,7 @@ async function measure(label: string, mode: Mode, modbusPort: number, simulatorP
       cpu: { gateway: cpuSeconds(gateway.proc.pid!), subscriber: subscriber ? cpuSeconds(subscriber.proc.pid!) : NaN, simulator: cpuSeconds(simulatorPid) },
     });
     const a = await snapshot();
+    sampler.windowStart();
     await sleep(MEASURE_MS);
     const b = await snapshot();
     sampler.sample();
@@ -234,7 +242,7 @@ async function measure(label: string, mode: Mode, modbusPort: number, simulatorP
             subscriberCpuPercent: pct(a.cpu.subscriber, b.cpu.subscriber),
           }
         : {}),
-      gateway: { rssPeak: sampler.peak, rssEnd: sampler.last, cpuPercent: pct(a.cpu.gateway, b.cpu.gateway), heapUsedMb: b.stats.heapUsedMb, heapAfterGcMb },
+      gateway: { rssPeak: sampler.peak, rssWindowPeak: sampler.windowPeak, rssEnd: sampler.last, cpuPercent: pct(a.cpu.gateway, b.cpu.gateway), heapUsedMb: b.stats.heapUsedMb, heapAfterGcMb },
       simulatorCpuPercent: pct(a.cpu.simulator, b.cpu.simulator),
       end: b.stats,
       counts: b.counts,
@@ -309,11 +317,11 @@ function report(runs: Run[], failures: string[], load0: number[], writesPerSec: 
   console.log(
     `Window: ${fmt(MEASURE_MS / 1000)} s after ${fmt(WARM_MS / 1000)} s of warm-up per run; RSS sampled every ${SAMPLE_MS} ms. Node ${process.version}, load average at start ${load0.map((l) => l.toFixed(2)).join(' ')} (2 shared cores).\n`,
   );
-  console.log('| stage | tags/s | vs Modbus ceiling | scans/s | messages/s | gateway RSS MB peak / end | gateway CPU % | note |');
+  console.log('| stage | tags/s | vs Modbus ceiling | scans/s | messages/s | gateway RSS MB: peak (start-up included) / peak in window / end | gateway CPU % | note |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   const heap = (r: Run) => `heap after GC ${fmt(r.gateway.heapAfterGcMb)} MB (in use before it ${fmt(r.gateway.heapUsedMb)} MB)`;
   for (const r of runs) {
-    const rss = `${fmt(r.gateway.rssPeak)} / ${fmt(r.gateway.rssEnd)}`;
+    const rss = `${fmt(r.gateway.rssPeak)} / ${fmt(r.gateway.rssWindowPeak)} / ${fmt(r.gateway.rssEnd)}`;
     if (r.mode === 'ceiling') {
       console.log(
         `| ${r.label}: modbus-device, nothing downstream | ${fmt(r.polledTagsPerSec)} | ${vs(r.polledTagsPerSec)} | ${fmt(r.scansPerSec)} | - | ${rss} | ${fmt(r.gateway.cpuPercent)} | simulator CPU ${fmt(r.simulatorCpuPercent)}%; ${heap(r)} |`,
@@ -337,7 +345,8 @@ function report(runs: Run[], failures: string[], load0: number[], writesPerSec: 
     console.log('| target (the pipeline with tag-calc) | measured | met |');
     console.log('|---|---:|---|');
     console.log(`| end to end >= ${fmt(TARGET_TAGS_PER_SEC)} tags/s | ${fmt(rate)} tags/s | ${rate >= TARGET_TAGS_PER_SEC ? 'met' : 'missed'} |`);
-    console.log(`| gateway RSS <= ${TARGET_RSS_MB} MB (peak) | ${fmt(pipe.gateway.rssPeak)} MB | ${pipe.gateway.rssPeak <= TARGET_RSS_MB ? 'met' : 'missed'} |`);
+    console.log(`| gateway RSS <= ${TARGET_RSS_MB} MB (peak, start-up included) | ${fmt(pipe.gateway.rssPeak)} MB | ${pipe.gateway.rssPeak <= TARGET_RSS_MB ? 'met' : 'missed'} |`);
+    console.log(`| gateway RSS <= ${TARGET_RSS_MB} MB (peak in the steady window) | ${fmt(pipe.gateway.rssWindowPeak)} MB | ${pipe.gateway.rssWindowPeak <= TARGET_RSS_MB ? 'met' : 'missed'} |`);
   }
   for (const r of runs.filter((x) => x.mode !== 'ceiling')) {
     const growing = (r.depthEnd ?? 0) - (r.depthStart ?? 0);
