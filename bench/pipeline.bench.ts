@@ -161,6 +161,9 @@ interface Run {
   arrivedTagsPerSec?: number;
   depthStart?: number;
   depthEnd?: number;
+  pendingEnd?: number;
+  /** mean time of a queue transaction in the window (ms) */
+  commitMs?: number;
   gateway: { rssPeak: number; rssWindowPeak: number; rssEnd: number; cpuPercent: number; heapUsedMb: number; heapAfterGcMb?: number };
   subscriberCpuPercent?: number;
   simulatorCpuPercent: number;
@@ -239,6 +242,8 @@ async function measure(label: string, mode: Mode, modbusPort: number, simulatorP
             arrivedTagsPerSec: per(a.counts!.tags, b.counts!.tags),
             depthStart: a.stats.depth,
             depthEnd: b.stats.depth,
+            pendingEnd: b.stats.pending,
+            commitMs: (b.stats.commitMs - a.stats.commitMs) / Math.max(1, b.stats.commits - a.stats.commits),
             subscriberCpuPercent: pct(a.cpu.subscriber, b.cpu.subscriber),
           }
         : {}),
@@ -333,7 +338,9 @@ function report(runs: Run[], failures: string[], load0: number[], writesPerSec: 
     console.log(
       `| ${r.label}: polled (modbus-device scans x ${TAG_COUNT}) | ${fmt(r.polledTagsPerSec)} | ${vs(r.polledTagsPerSec)} | ${fmt(r.scansPerSec)} | - | ${rss} | ${fmt(r.gateway.cpuPercent)} | ${heap(r)} |`,
     );
-    console.log(`| ${r.label}: committed to the queue | - | - | - | ${fmt(r.enqueuedPerSec)} | | | ${r.mode === 'pipeline' ? 'device scans and tag-calc scans' : 'device scans'} |`);
+    console.log(
+      `| ${r.label}: committed to the queue | - | - | - | ${fmt(r.enqueuedPerSec)} | | | ${r.mode === 'pipeline' ? 'device scans and tag-calc scans' : 'device scans'}; a transaction took ${fmt(r.commitMs, 1)} ms on average; ${fmt(r.pendingEnd)} accepted messages waiting in memory for theirs at the end |`,
+    );
     console.log(`| ${r.label}: acknowledged by the broker (PUBACK) | - | - | - | ${fmt(r.deliveredPerSec)} | | | queue depth ${fmt(r.depthStart)} at window start, ${fmt(r.depthEnd)} at end |`);
     console.log(
       `| **${r.label}: arrived at the subscriber (end to end)** | **${fmt(r.arrivedTagsPerSec)}** | ${vs(r.arrivedTagsPerSec)} | - | ${fmt(r.arrivedMessagesPerSec)} | | | subscriber CPU ${fmt(r.subscriberCpuPercent)}%, simulator ${fmt(r.simulatorCpuPercent)}%; whole run: ${fmt(devMsgs)} device + ${fmt(calcMsgs)} calc messages, seq gaps ${r.counts?.gaps ?? '-'}, duplicates ${r.counts?.duplicates ?? '-'} |`,

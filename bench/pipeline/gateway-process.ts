@@ -24,6 +24,11 @@ export interface GatewayStats {
   enqueued: number;
   delivered: number;
   depth: number;
+  /** accepted by store-forward, waiting in memory for their transaction */
+  pending: number;
+  /** queue transactions and their total time (ms) */
+  commits: number;
+  commitMs: number;
   inFlight: number;
   /** forwarder state and last error, to tell a stalled forward side */
   forwarder?: string;
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
   };
   const stats = async (collect = false): Promise<GatewayStats> => {
     const queueNode = RED.nodes.getNode('benchQueue') as {
-      queue?: { stats(): { enqueued: number; delivered: number; depth: number } };
+      queue?: { stats(): { enqueued: number; delivered: number; depth: number; pending: number; commits: number; commitMs: number } };
       forwarder?: { state(): string; inFlightCount(): number; lastError?: string };
     } | null;
     const q = queueNode?.queue?.stats();
@@ -93,6 +98,9 @@ async function main(): Promise<void> {
       enqueued: q?.enqueued ?? 0,
       delivered: q?.delivered ?? 0,
       depth: q?.depth ?? 0,
+      pending: q?.pending ?? 0,
+      commits: q?.commits ?? 0,
+      commitMs: q?.commitMs ?? 0,
       inFlight: queueNode?.forwarder?.inFlightCount() ?? 0,
       forwarder: queueNode?.forwarder?.state(),
       lastError: queueNode?.forwarder?.lastError,

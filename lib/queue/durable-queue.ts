@@ -39,6 +39,11 @@ export interface QueueStats {
   deadLettered: number;
   dropped: number;
   blocked: number;
+  /** accepted messages waiting for their transaction (in memory; done() not yet called) */
+  pending: number;
+  /** transactions committed, and the time they took in all (ms): a slow disk shows here first */
+  commits: number;
+  commitMs: number;
   /** the last storage failure, until a commit succeeds again */
   storageError?: QueueError;
 }
@@ -80,6 +85,8 @@ export class DurableQueue extends EventEmitter {
   private closed = false;
   private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
   private storageError: QueueError | undefined;
+  private commitCount = 0;
+  private commitMs = 0;
   /** committed rows not yet read, for the forwarder's next read (SQLite only: memory reads are cheap) */
   private recent: RecentRows | undefined;
 
@@ -114,7 +121,7 @@ export class DurableQueue extends EventEmitter {
   }
 
   stats(): QueueStats {
-    return { ...this.counts, blocked: this.blocked.length, storageError: this.storageError };
+    return { ...this.counts, blocked: this.blocked.length, pending: this.pending.length, commits: this.commitCount, commitMs: this.commitMs, storageError: this.storageError };
   }
 
   /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
@@ -301,7 +308,10 @@ export class DurableQueue extends EventEmitter {
     }
     let result: CommitResult;
     try {
+      const started = performance.now();
       result = await this.storage.commit(plan);
+      this.commitCount++;
+      this.commitMs += performance.now() - started;
     } catch (err) {
       this.failed(err as Error, entries.concat(trimmed), settles);
       return;
