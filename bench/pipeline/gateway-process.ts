@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
       forwarder?: { state(): string; inFlightCount(): number; lastError?: string };
     } | null;
     const q = queueNode?.queue?.stats();
-    return {
+    const result: GatewayStats = {
       scans: await cycles(),
       enqueued: q?.enqueued ?? 0,
       delivered: q?.delivered ?? 0,
@@ -107,6 +108,9 @@ async function main(): Promise<void> {
       heapUsedMb: process.memoryUsage().heapUsed / 1048576,
       heapAfterGcMb: collect && global.gc ? (global.gc(), process.memoryUsage().heapUsed / 1048576) : undefined,
     };
+    // BENCH_HEAP_SNAPSHOT=DIR: a heap snapshot at the end of each pipeline window, to see what the heap holds
+    if (collect && PIPELINE && process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(join(process.env.BENCH_HEAP_SNAPSHOT, `${mode}-${process.pid}.heapsnapshot`));
+    return result;
   };
 
   const stop = async () => {

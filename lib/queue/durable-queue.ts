@@ -85,6 +85,10 @@ export class DurableQueue extends EventEmitter {
   private closed = false;
   private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
   private storageError: QueueError | undefined;
+  private committing = false;
+  /** messages of the transaction being committed */
+  private inTransaction = 0;
+  private flushAfterCommit = false;
   private commitCount = 0;
   private commitMs = 0;
   /** committed rows not yet read, for the forwarder's next read (SQLite only: memory reads are cheap) */
@@ -121,7 +125,7 @@ export class DurableQueue extends EventEmitter {
   }
 
   stats(): QueueStats {
-    return { ...this.counts, blocked: this.blocked.length, pending: this.pending.length, commits: this.commitCount, commitMs: this.commitMs, storageError: this.storageError };
+    return { ...this.counts, blocked: this.blocked.length, pending: this.pending.length + this.inTransaction, commits: this.commitCount, commitMs: this.commitMs, storageError: this.storageError };
   }
 
   /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
@@ -247,7 +251,11 @@ export class DurableQueue extends EventEmitter {
     this.soonFlush = undefined;
     for (const b of this.blocked.splice(0)) b.reject(new QueueError(this.name, 'the queue closed while the message waited for space'));
     this.flush();
-    await this.writing;
+    // a transaction that ends starts the next one with what waited: wait for the last
+    for (let w: Promise<void> | undefined; w !== this.writing;) {
+      w = this.writing;
+      await w;
+    }
     if (this.opening) await this.opening.catch(() => undefined);
     this.recent?.clear(this.counts.highWater);
     await this.storage.close();
@@ -255,19 +263,41 @@ export class DurableQueue extends EventEmitter {
 
   // ---- the write path ----
 
+  /**
+   * Starts the next transaction with what is waiting (at most batchMax messages). One transaction
+   * at a time: what arrives meanwhile waits in `pending` and goes into the next one as soon as the
+   * current one ends, so when the disk is slower than the windows, windows merge into bigger
+   * transactions (the writer catches up) instead of queueing up one small transaction each, and
+   * stats().pending counts every accepted message not yet on disk.
+   */
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.opening) return;
-    const entries = this.pending;
-    const settles = this.settles;
+    if (this.committing) {
+      this.flushAfterCommit = true;
+      return;
+    }
     const ageCheck = this.ageCheck;
-    if (entries.length === 0 && settles.length === 0 && !ageCheck) return;
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.pending.length === 0 && this.settles.length === 0 && !ageCheck) return;
+    const entries = this.pending.splice(0, this.o.batchMax);
+    for (const e of entries) this.pendingBytes -= e.bytes;
+    const settles = this.settles;
     this.settles = [];
     this.ageCheck = false;
-    this.writing = this.writing.then(() => this.commit(entries, settles, ageCheck));
+    this.committing = true;
+    this.inTransaction = entries.length;
+    this.writing = this.writing
+      .then(() => this.commit(entries, settles, ageCheck))
+      .finally(() => {
+        this.committing = false;
+        this.inTransaction = 0;
+        // more than batchMax waited: the rest goes at once, not after another window
+        if (this.flushAfterCommit || this.pending.length >= this.o.batchMax) {
+          this.flushAfterCommit = false;
+          this.flush();
+        }
+      });
   }
 
   private async commit(entries: Entry[], settles: Settle[], ageCheck: boolean): Promise<void> {
