@@ -15,7 +15,10 @@
 // Run: npm run bench -- pipeline   (or node --expose-gc --import tsx bench/pipeline.bench.ts)
 // Env: BENCH_WARM_MS (5000), BENCH_MEASURE_MS (15000), BENCH_MAX_IN_FLIGHT (1: modbus-connection's
 // default), BENCH_INTERVAL_MS (1), BENCH_NODELAY (1: simulator with TCP_NODELAY), BENCH_WRITE_MS (4),
-// BENCH_CPU_PROF (a directory: the gateway process of the pipeline runs with --cpu-prof there).
+// BENCH_CPU_PROF (a directory: the gateway process of the pipeline runs with --cpu-prof there),
+// BENCH_HEAP_SNAPSHOT (a directory: a heap snapshot at the end of each pipeline window),
+// BENCH_CAPPED_HEAP_MB (128: the pipeline again with --max-old-space-size; 0: not run),
+// BENCH_TSX (1: the gateway under tsx instead of compiled JavaScript).
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
