@@ -264,12 +264,12 @@ async function measure(label: string, mode: Mode, modbusPort: number, simulatorP
 
 async function main(): Promise<void> {
   let how = 'compiled JavaScript (esbuild, per file), our package loaded by Node-RED as a module with every node type, as the runtime loads dist/';
-  if (process.env.BENCH_TSX === '1') how = 'under tsx (BENCH_TSX=1): our node types of the flow from source; tsx holds its transforms in memory, so RSS reads higher than the product';
+  if (process.env.BENCH_TSX === '1') how = 'under tsx (BENCH_TSX=1): only the node types of the flow, from source (the product loads every node type: its RSS is not this one)';
   else {
     try {
       compiled = compileForBench();
     } catch (err) {
-      how = `under tsx: compiling failed (${(err as Error).message}); RSS reads higher than the product`;
+      how = `under tsx: compiling failed (${(err as Error).message}); only the node types of the flow are loaded, so the RSS is not the product's`;
     }
   }
   let server: Awaited<ReturnType<typeof startMbserver>>;

@@ -1,6 +1,6 @@
-// The gateway process of the pipeline benchmark runs compiled JavaScript, as the product runs
-// dist/: under tsx every module is transformed when loaded and the transforms stay in memory,
-// which would count tens of MB of RSS the product never has. This transforms the TypeScript the
+// The gateway process of the pipeline benchmark runs compiled JavaScript with our whole package
+// loaded as a module, as the product runs dist/ (under tsx, through shims, only the node types of
+// the flow would load, and the memory measured would not be the product's). This transforms the TypeScript the
 // gateway loads (lib/, nodes/, runtime/, bench/pipeline/) file by file with esbuild (tsx's own
 // compiler, no bundling: the module graph stays that of dist/) into .bench-cache/pipeline-js/,
 // inside the repository so that node_modules resolves as from dist/. Editor files and data files
