@@ -1,5 +1,6 @@
 // Runs every bench/**/*.bench.ts in turn (one process each, so they do not disturb each other).
-// `npm run bench -- can` runs only the benchmarks whose path contains "can".
+// `npm run bench -- can` runs only the benchmarks whose path contains "can"; a filter that is a
+// benchmark's exact name runs that one alone (`pipeline`: pipeline.bench.ts, not can-pipeline).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -9,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const filters = process.argv.slice(2);
 const files = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .filter((f, _i, all) => filters.length === 0 || filters.some((x) => (all.includes(`${x}.bench.ts`) ? f === `${x}.bench.ts` : f.includes(x))))
   .sort();
 let failed = 0;
 for (const f of files) {

@@ -211,8 +211,24 @@ export function encodePayload(m: QueuedMessage, what: 'payload' | 'message'): st
   if (typeof p === 'number' || typeof p === 'boolean') return String(p);
   if (isBufferJson(p)) return Buffer.from(p.data);
   if (Array.isArray(p)) return JSON.stringify(p);
-  if (typeof p === 'object') return JSON.stringify({ ...(p as Record<string, unknown>), ...meta });
+  if (typeof p === 'object') return objectWithMeta(p as Record<string, unknown>, meta);
   throw new TopicTemplateError('', 'payload', `payload of message seq ${m.seq} cannot be published`);
+}
+
+const META_KEYS = ['seq', 'id', 'queue'] as const;
+
+/**
+ * JSON of `{ ...p, ...meta }`. A scan's payload has a key per tag: spreading a 1,000-key object
+ * builds a slow dictionary-mode copy just to stringify it, so the meta fields are appended to
+ * the payload's own JSON text instead (same text as the spread whenever p has no key of meta).
+ */
+function objectWithMeta(p: Record<string, unknown>, meta: { seq: number; id: string; queue: string }): string {
+  if (META_KEYS.some((k) => Object.prototype.hasOwnProperty.call(p, k))) return JSON.stringify({ ...p, ...meta });
+  const json = JSON.stringify(p);
+  // an object with its own toJSON may turn into anything: only a JSON object text is extended
+  if (typeof json !== 'string' || json[0] !== '{' || json[json.length - 1] !== '}') return JSON.stringify({ ...p, ...meta });
+  const tail = `"seq":${JSON.stringify(meta.seq)},"id":${JSON.stringify(meta.id)},"queue":${JSON.stringify(meta.queue)}}`;
+  return json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
 }
 
 function isBufferJson(p: unknown): p is { type: 'Buffer'; data: number[] } {

@@ -7,9 +7,13 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { MemoryQueueStorage } from './memory-storage';
+import { RecentRows } from './recent-rows';
 import { SqliteQueueStorage } from './sqlite-storage';
 import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } from './options';
 import { QueueError, toQueuedMessage, type CommitPlan, type CommitResult, type DeadLetter, type DropReason, type QueueStorage, type QueuedMessage, type RemovedRow, type StoredRow } from './types';
+
+/** At most this much of committed, not yet forwarded rows is kept in memory (RecentRows). */
+const RECENT_ROWS_MAX_BYTES = 8 * 1024 * 1024;
 
 export type EnqueueResult = { status: 'queued'; seq: number; id: string } | { status: 'dropped'; reason: DropReason };
 
@@ -35,6 +39,11 @@ export interface QueueStats {
   deadLettered: number;
   dropped: number;
   blocked: number;
+  /** accepted messages waiting for their transaction (in memory; done() not yet called) */
+  pending: number;
+  /** transactions committed, and the time they took in all (ms): a slow disk shows here first */
+  commits: number;
+  commitMs: number;
   /** the last storage failure, until a commit succeeds again */
   storageError?: QueueError;
 }
@@ -76,6 +85,14 @@ export class DurableQueue extends EventEmitter {
   private closed = false;
   private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
   private storageError: QueueError | undefined;
+  private committing = false;
+  /** messages of the transaction being committed */
+  private inTransaction = 0;
+  private flushAfterCommit = false;
+  private commitCount = 0;
+  private commitMs = 0;
+  /** committed rows not yet read, for the forwarder's next read (SQLite only: memory reads are cheap) */
+  private recent: RecentRows | undefined;
 
   constructor(opts: DurableQueueOptions) {
     super();
@@ -98,6 +115,7 @@ export class DurableQueue extends EventEmitter {
   open(): Promise<void> {
     this.opening ??= this.storage.open().then((s) => {
       Object.assign(this.counts, { depth: s.depth, bytes: s.bytes, highWater: s.highWater });
+      if (this.storage.kind === 'sqlite') this.recent = new RecentRows(s.highWater, RECENT_ROWS_MAX_BYTES);
       if (this.o.maxAgeMs || this.o.retentionMs) {
         this.sweepTimer = setInterval(() => this.sweep(), this.o.sweepMs);
         this.sweepTimer.unref();
@@ -107,7 +125,7 @@ export class DurableQueue extends EventEmitter {
   }
 
   stats(): QueueStats {
-    return { ...this.counts, blocked: this.blocked.length, storageError: this.storageError };
+    return { ...this.counts, blocked: this.blocked.length, pending: this.pending.length + this.inTransaction, commits: this.commitCount, commitMs: this.commitMs, storageError: this.storageError };
   }
 
   /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
@@ -173,7 +191,8 @@ export class DurableQueue extends EventEmitter {
   /** Up to `limit` queued messages after `afterSeq`, in order (only committed rows). */
   async read(afterSeq: number, limit: number): Promise<QueuedMessage[]> {
     await this.open();
-    return (await this.storage.read(afterSeq, limit)).map((r) => toQueuedMessage(this.name, r));
+    const rows = this.recent?.take(afterSeq, limit, this.counts.highWater) ?? (await this.storage.read(afterSeq, limit));
+    return rows.map((r) => toQueuedMessage(this.name, r));
   }
 
   /**
@@ -232,26 +251,53 @@ export class DurableQueue extends EventEmitter {
     this.soonFlush = undefined;
     for (const b of this.blocked.splice(0)) b.reject(new QueueError(this.name, 'the queue closed while the message waited for space'));
     this.flush();
-    await this.writing;
+    // a transaction that ends starts the next one with what waited: wait for the last
+    for (let w: Promise<void> | undefined; w !== this.writing;) {
+      w = this.writing;
+      await w;
+    }
     if (this.opening) await this.opening.catch(() => undefined);
+    this.recent?.clear(this.counts.highWater);
     await this.storage.close();
   }
 
   // ---- the write path ----
 
+  /**
+   * Starts the next transaction with what is waiting (at most batchMax messages). One transaction
+   * at a time: what arrives meanwhile waits in `pending` and goes into the next one as soon as the
+   * current one ends, so when the disk is slower than the windows, windows merge into bigger
+   * transactions (the writer catches up) instead of queueing up one small transaction each, and
+   * stats().pending counts every accepted message not yet on disk.
+   */
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.opening) return;
-    const entries = this.pending;
-    const settles = this.settles;
+    if (this.committing) {
+      this.flushAfterCommit = true;
+      return;
+    }
     const ageCheck = this.ageCheck;
-    if (entries.length === 0 && settles.length === 0 && !ageCheck) return;
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.pending.length === 0 && this.settles.length === 0 && !ageCheck) return;
+    const entries = this.pending.splice(0, this.o.batchMax);
+    for (const e of entries) this.pendingBytes -= e.bytes;
+    const settles = this.settles;
     this.settles = [];
     this.ageCheck = false;
-    this.writing = this.writing.then(() => this.commit(entries, settles, ageCheck));
+    this.committing = true;
+    this.inTransaction = entries.length;
+    this.writing = this.writing
+      .then(() => this.commit(entries, settles, ageCheck))
+      .finally(() => {
+        this.committing = false;
+        this.inTransaction = 0;
+        // more than batchMax waited: the rest goes at once, not after another window
+        if (this.flushAfterCommit || this.pending.length >= this.o.batchMax) {
+          this.flushAfterCommit = false;
+          this.flush();
+        }
+      });
   }
 
   private async commit(entries: Entry[], settles: Settle[], ageCheck: boolean): Promise<void> {
@@ -292,13 +338,17 @@ export class DurableQueue extends EventEmitter {
     }
     let result: CommitResult;
     try {
+      const started = performance.now();
       result = await this.storage.commit(plan);
+      this.commitCount++;
+      this.commitMs += performance.now() - started;
     } catch (err) {
       this.failed(err as Error, entries.concat(trimmed), settles);
       return;
     }
     const gone = [...result.delivered, ...result.deadLettered, ...result.droppedByAge, ...result.droppedOldest];
     this.counts.highWater = plan.highWater;
+    this.recent?.committed(rows, gone);
     this.counts.depth += rows.length - gone.length;
     this.counts.bytes += incomingBytes - gone.reduce((s, r) => s + r.bytes, 0);
     this.counts.enqueued += rows.length;

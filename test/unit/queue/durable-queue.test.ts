@@ -46,6 +46,37 @@ describe('DurableQueue (sqlite)', () => {
     await q.close();
   });
 
+  test('while the disk is busy, the windows that wait merge into one transaction, counted as pending', peers, async () => {
+    const q = new DurableQueue({ name: 'merge', dir, batchMs: 2 });
+    await q.open();
+    // another connection holds the write lock: the queue's first transaction waits for it
+    const other = await secondConnection(fileOf('merge'));
+    await other.run('BEGIN IMMEDIATE');
+    const before = walCommits(fileOf('merge'));
+    const results: Array<Promise<EnqueueResult>> = [];
+    for (let i = 0; i < 20; i++) {
+      results.push(q.enqueue({ payload: i }));
+      // each message in a window of its own (batchMs 2)
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(q.stats().pending, 20, 'every accepted message not on disk is counted');
+    await other.run('COMMIT');
+    await other.close();
+    const done = await Promise.all(results);
+    assert.deepEqual(
+      done.map((r) => (r.status === 'queued' ? r.seq : -1)),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    // one window's transaction waited for the lock; the 19 windows after it went as one more, not 19
+    assert.ok(walCommits(fileOf('merge')) - before <= 3, `transactions: ${walCommits(fileOf('merge')) - before}`);
+    assert.equal(q.stats().pending, 0);
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => m.msg.payload),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    await q.close();
+  });
+
   test('acks delete, rejects go to dead letters; after a restart what is unacked comes back and seq is never reused', peers, async () => {
     let q = new DurableQueue({ name: 'restart', dir, batchMs: 5 });
     for (let i = 0; i < 10; i++) await q.enqueue({ payload: i, tag: { device: 'd', name: 't', value: i, quality: 'good', ts: 1 } });

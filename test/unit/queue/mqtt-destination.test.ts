@@ -3,6 +3,7 @@
 // published going to 'rejected', and 'retry' while the broker is away.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { connect, type MqttClient, type IPublishPacket } from 'mqtt';
 import { MqttDestination, encodePayload } from '../../../lib/forward/mqtt';
 import { TopicTemplate } from '../../../lib/forward/topic-template';
@@ -60,6 +61,20 @@ describe('MqttDestination', () => {
     assert.deepEqual(encodePayload(qm(4, { payload: { type: 'Buffer', data: [1, 2] } }), 'payload'), Buffer.from([1, 2]));
     const whole = JSON.parse(String(encodePayload(qm(5, { topic: 'd', payload: 1, tag: { quality: 'good' } }), 'message')));
     assert.deepEqual(whole, { topic: 'd', payload: 1, tag: { quality: 'good' }, seq: 5, id: qm(5, {}).id, queue: 'plant' });
+  });
+
+  test('an object payload is published as exactly the JSON of { ...payload, seq, id, queue }', () => {
+    const meta = (n: number) => ({ seq: n, id: qm(n, {}).id, queue: 'plant' });
+    // the appended text must equal the spread's: empty objects, nested values, and payloads that
+    // already carry seq/id/queue (the message's own values win, in the payload's key order)
+    for (const payload of [{}, { t: 1 }, { a: { b: [1, 'x'] }, c: null }, { seq: 99, t: 2 }, { t: 3, queue: 'other', id: 'mine' }]) {
+      assert.equal(encodePayload(qm(7, { payload }), 'payload'), JSON.stringify({ ...payload, ...meta(7) }), JSON.stringify(payload));
+    }
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.nat(), (payload, seq) => {
+        assert.equal(encodePayload(qm(seq, { payload }), 'payload'), JSON.stringify({ ...payload, ...meta(seq) }));
+      }),
+    );
   });
 
   for (const qos of [1, 2] as const) {
