@@ -5,7 +5,8 @@
 //     allocates by a size argument is replaced by one that throws;
 //  2. the allow list in validate.ts: only the node types, operators, functions and constants
 //     listed here ever reach compile(), so (1) is only a second line.
-import { create, all, type MathJsInstance, type MathNode } from 'mathjs';
+import { dirname, join } from 'node:path';
+import type { ConfigOptions, FactoryFunctionMap, MathJsInstance, MathNode } from 'mathjs';
 
 /** Functions an expression may call. Each takes and returns numbers (or booleans). */
 export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -128,6 +129,8 @@ export interface Sandbox {
   math: MathJsInstance;
   /** mathjs's parser, kept before the instance's own `parse` was disabled */
   parse: (text: string) => MathNode;
+  /** whether mathjs has a function of this name (for the error text: "not allowed" or "unknown") */
+  isMathjsFunction(name: string): boolean;
   /** whether a unit name is one mathjs knows (kW, degC, kWh...) */
   isUnit(name: string): boolean;
   /** the affine conversion value_to = a + b * value_from, or an error text */
@@ -136,10 +139,52 @@ export interface Sandbox {
 
 let shared: Sandbox | undefined;
 
+/** The parse-tree node classes validate.ts builds rewritten expressions from. */
+const NODE_CLASSES = ['OperatorNode', 'ConditionalNode', 'ConstantNode', 'SymbolNode', 'FunctionNode', 'ArrayNode'];
+
+/** What the instance is made of: the parser, units (for `to`), the nodes, and what expressions call. */
+export const INSTANCE_PARTS: readonly string[] = ['parse', 'unit', ...NODE_CLASSES, ...new Set([...ALLOWED_FUNCTIONS, ...OPERATOR_FUNCTIONS])];
+
+/** How the running instance was built: "parts" (INSTANCE_PARTS only) or "all" (the fallback). */
+export let sandboxBuild: { kind: 'parts' } | { kind: 'all'; reason: string } | undefined;
+
+/**
+ * mathjs's main entry builds its default instance with every function on load, and `create(all)`
+ * a second one: together about 30 MB of heap and 35 MB of RSS, a fifth of the gateway's memory,
+ * for the few dozen functions expressions may call. So the instance is created from the factory
+ * dependency lists of INSTANCE_PARTS only. mathjs's exports map does not list those files, so
+ * they are loaded by path; a mathjs laid out differently gets the full instance (same behaviour,
+ * more memory) and the reason is kept in `sandboxBuild` (a unit test fails on it).
+ */
+function createInstance(config: ConfigOptions): { math: MathJsInstance; isMathjsFunction(name: string): boolean } {
+  try {
+    const root = dirname(require.resolve('mathjs/package.json'));
+    const dependencies = require(join(root, 'lib', 'cjs', 'entry', 'dependenciesAny.generated.js')) as Record<string, FactoryFunctionMap | undefined>;
+    const { create } = require(join(root, 'lib', 'cjs', 'core', 'create.js')) as { create(f: FactoryFunctionMap, c: ConfigOptions): MathJsInstance };
+    const selected: FactoryFunctionMap = {};
+    for (const part of INSTANCE_PARTS) {
+      const key = `${part}Dependencies`;
+      const deps = dependencies[key];
+      if (!deps) throw new Error(`mathjs has no ${key}`);
+      selected[key] = deps;
+    }
+    const math = create(selected, config);
+    sandboxBuild = { kind: 'parts' };
+    // every mathjs function has its dependency list there, whether the instance holds it or not;
+    // the core ones (import, config...) are in every instance
+    return { math, isMathjsFunction: (name) => Object.prototype.hasOwnProperty.call(dependencies, `${name}Dependencies`) || name in math };
+  } catch (err) {
+    sandboxBuild = { kind: 'all', reason: (err as Error).message };
+    const { create, all } = require('mathjs') as typeof import('mathjs');
+    const math = create(all, config);
+    return { math, isMathjsFunction: (name) => name in math };
+  }
+}
+
 function build(): Sandbox {
   // predictable: sqrt(-1) is NaN (a bad result), never a Complex that nobody downstream reads
   // matrix: 'Array': a list literal [a, b] is a plain array for mean/sum, never a Matrix
-  const math = create(all, { predictable: true, number: 'number', matrix: 'Array' });
+  const { math, isMathjsFunction } = createInstance({ predictable: true, number: 'number', matrix: 'Array' });
   // mathjs creates functions lazily, on first use, from what the namespace holds at that moment:
   // what expressions use is created now (with its dependencies), before anything is disabled.
   const namespace = math as unknown as Record<string, unknown>;
@@ -166,6 +211,7 @@ function build(): Sandbox {
   return {
     math,
     parse,
+    isMathjsFunction,
     isUnit: (name) => {
       try {
         return Unit.isValuelessUnit(name);

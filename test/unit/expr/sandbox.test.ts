@@ -5,7 +5,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileDefinitions, ExprError, evaluateExpression } from '../../../lib/expr';
-import { sandbox } from '../../../lib/expr/sandbox';
+import { sandbox, sandboxBuild, INSTANCE_PARTS, ALLOWED_FUNCTIONS } from '../../../lib/expr/sandbox';
 
 const PAYLOAD = 'globalThis.__edgegwEscaped = true';
 const g = globalThis as { __edgegwEscaped?: boolean };
@@ -148,6 +148,34 @@ describe('expression sandbox', () => {
     assert.equal(evaluateExpression('voltage > 200 and not (current < 1)', v).value, true);
     assert.equal(evaluateExpression('round(atan2(1, 1) * 4 / pi) + abs(-2) + floor(1.5) + ceil(1.2) + sqrt(16) + pow(2, 3) + log10(100) + log(e)', v).value, 21);
     assert.equal(evaluateExpression('round(sin(0) + cos(0) + tan(0) + exp(0) + min(3, 4))', v).value, 5);
+  });
+
+  test('the instance holds only its parts: built from factories, never from mathjs with every function', () => {
+    // the memory budget of the default flows (docs/default-flows.md) counts on this: the full
+    // mathjs costs about 30 MB of heap more
+    sandbox();
+    assert.deepEqual(sandboxBuild, { kind: 'parts' });
+    const loaded = Object.keys(require.cache).filter((f) => /[\\/]mathjs[\\/]/.test(f));
+    assert.ok(loaded.length > 0, 'mathjs is loaded');
+    const mainEntries = loaded.filter((f) => /lib[\\/]cjs[\\/](index|entry[\\/]mainAny|entry[\\/]pureFunctionsAny\.generated)\.js$/.test(f));
+    assert.deepEqual(mainEntries, [], 'the mathjs main entry (which builds an instance with every function) is not loaded');
+    const math = sandbox().math as unknown as Record<string, unknown>;
+    for (const name of ALLOWED_FUNCTIONS) assert.equal(typeof math[name], 'function', name);
+    for (const name of INSTANCE_PARTS) assert.notEqual(math[name], undefined, name);
+    // a mathjs function outside the parts is not there, and still named as one in refusals
+    assert.equal(math.print, undefined);
+    assert.equal(sandbox().isMathjsFunction('print'), true);
+    assert.equal(sandbox().isMathjsFunction('foo'), false);
+    // every allowed function and operator through the slim instance (conversions: engine.test.ts)
+    const v = { x: 2, y: 3 };
+    const cases: Array<[string, number | boolean]> = [
+      ['fix(-2.5) + sign(-3) + cbrt(27) + log2(8) + hypot(3, 4) + mod(7, 3) + 7 % 4', -2 - 1 + 3 + 3 + 5 + 1 + 3],
+      ['round(asin(1) * 2 / pi) + round(acos(1)) + round(atan(0))', 1],
+      ['x ^ y - x * y / x + -x + +y', 8 - 3 - 2 + 3],
+      ['x == 2 and y != 2 and x < y and y > x and x <= 2 and y >= 3', true],
+      ['xor(x > 1, y > 5) or false', true],
+    ];
+    for (const [expression, expected] of cases) assert.equal(evaluateExpression(expression, v).value, expected, expression);
   });
 });
 
