@@ -3,6 +3,8 @@
 // gateway's own additions. Each must be refused when the definitions are compiled (deploy time),
 // with an ExprError naming line and column, and none may run.
 import { describe, test, after } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { compileDefinitions, ExprError, evaluateExpression } from '../../../lib/expr';
 import { sandbox, sandboxBuild, INSTANCE_PARTS, ALLOWED_FUNCTIONS } from '../../../lib/expr/sandbox';
@@ -148,6 +150,21 @@ describe('expression sandbox', () => {
     assert.equal(evaluateExpression('voltage > 200 and not (current < 1)', v).value, true);
     assert.equal(evaluateExpression('round(atan2(1, 1) * 4 / pi) + abs(-2) + floor(1.5) + ceil(1.2) + sqrt(16) + pow(2, 3) + log10(100) + log(e)', v).value, 21);
     assert.equal(evaluateExpression('round(sin(0) + cos(0) + tan(0) + exp(0) + min(3, 4))', v).value, 5);
+  });
+
+  test('a fresh process compiling expressions without `to` loads only the number-only factories; units come with the first `to`', () => {
+    const repo = join(__dirname, '..', '..', '..');
+    const script = `
+      const { compileDefinitions } = require(${JSON.stringify(join(repo, 'lib', 'expr', 'index.ts'))});
+      const any = () => Object.keys(require.cache).some((f) => f.endsWith('dependenciesAny.generated.js'));
+      const main = () => Object.keys(require.cache).some((f) => /mathjs[\\\\/]lib[\\\\/]cjs[\\\\/]index\\.js$/.test(f));
+      compileDefinitions('kva [kVA] = (meter.v * meter.i) / 1000\\nd = max([a, b]) - mean([a, b])');
+      const before = { any: any(), main: main() };
+      compileDefinitions('f = t to degF');
+      console.log(JSON.stringify({ before, after: { any: any(), main: main() } }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { before: { any: false, main: false }, after: { any: true, main: false } });
   });
 
   test('the instance holds only its parts: built from factories, never from mathjs with every function', () => {
