@@ -28,18 +28,42 @@ function parse(argv) {
     const [key, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => (inline !== undefined ? inline : argv[++i]);
     switch (key) {
-      case '--minutes': o.minutes = Number(value()); break;
-      case '--interval': o.interval = Number(value()); break;
-      case '--flows': o.flows = value(); break;
-      case '--disable': o.disable.push(...value().split(',').filter(Boolean)); break;
-      case '--node-flag': o.nodeFlags.push(value()); break;
-      case '--env': { const [k, v] = value().split(/=(.*)/s, 2); o.env[k] = v ?? ''; break; }
-      case '--label': o.label = value(); break;
-      case '--json': o.json = value(); break;
-      case '--all': o.all = true; break;
-      case '--keep': o.keep = true; break;
+      case '--minutes':
+        o.minutes = Number(value());
+        break;
+      case '--interval':
+        o.interval = Number(value());
+        break;
+      case '--flows':
+        o.flows = value();
+        break;
+      case '--disable':
+        o.disable.push(...value().split(',').filter(Boolean));
+        break;
+      case '--node-flag':
+        o.nodeFlags.push(value());
+        break;
+      case '--env': {
+        const [k, v] = value().split(/=(.*)/s, 2);
+        o.env[k] = v ?? '';
+        break;
+      }
+      case '--label':
+        o.label = value();
+        break;
+      case '--json':
+        o.json = value();
+        break;
+      case '--all':
+        o.all = true;
+        break;
+      case '--keep':
+        o.keep = true;
+        break;
       case '--help':
-        console.log('usage: node scripts/measure-rss.mjs [--minutes N] [--interval S] [--flows default|empty|FILE] [--disable ID,ID] [--node-flag=FLAG]... [--env K=V]... [--label TEXT] [--json FILE] [--all] [--keep]');
+        console.log(
+          'usage: node scripts/measure-rss.mjs [--minutes N] [--interval S] [--flows default|empty|FILE] [--disable ID,ID] [--node-flag=FLAG]... [--env K=V]... [--label TEXT] [--json FILE] [--all] [--keep]',
+        );
         process.exit(0);
         break;
       default:
@@ -169,7 +193,9 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   let startedAt;
   for (let deadline = Date.now() + 120000; Date.now() < deadline && !exited; await sleep(200)) {
-    const body = await fetch(`${base}/health`).then((r) => r.json()).catch(() => null);
+    const body = await fetch(`${base}/health`)
+      .then((r) => r.json())
+      .catch(() => null);
     if (body?.flows?.started) {
       startedAt = Date.now();
       break;
@@ -220,7 +246,9 @@ async function main() {
   console.log('| min | RSS MB | heap used MB | heap total MB | external MB | array buffers MB | data msgs |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of rows) console.log(`| ${(s.t / 60).toFixed(1)} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${mb(s.external)} | ${mb(s.arrayBuffers)} | ${s.data} |`);
-  console.log(`peak RSS ${mb(peak)} MB; first devices/+/data ${counts.firstDataMs ?? '-'} ms after the flows started; ${counts.data} data, ${counts.heartbeat} heartbeat, ${counts.alarms} alarm messages`);
+  console.log(
+    `peak RSS ${mb(peak)} MB; first devices/+/data ${counts.firstDataMs ?? '-'} ms after the flows started; ${counts.data} data, ${counts.heartbeat} heartbeat, ${counts.alarms} alarm messages`,
+  );
   if (o.json) writeFileSync(o.json, JSON.stringify({ label, options: o, startMs: startedAt - t0, counts, peak, samples }, null, 2));
 }
 

@@ -157,9 +157,9 @@ type UnitParts = Pick<MathJsInstance, 'Unit' | 'unit'>;
 
 interface Instance {
   math: MathJsInstance;
-  isMathjsFunction(name: string): boolean;
+  isMathjsFunction: (name: string) => boolean;
   /** units, made on first use (an expression with `to`): they are most of mathjs's weight */
-  units(): UnitParts;
+  units: () => UnitParts;
 }
 
 /** A file of mathjs's CommonJS build; its exports map lists none of them, so by path. */
