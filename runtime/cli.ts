@@ -56,8 +56,14 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
 }
 
 async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promise<number> {
+  // before the first async file or SQLite call starts libuv's pool (runtime/thread-pool.ts)
+  const { sizeThreadPool } = await import('./thread-pool');
+  sizeThreadPool();
   const settings = resolveSettings(args, process.env, loadYaml);
   checkSecurity(settings);
+  // before anything allocates much: the memory budget of an edge box (runtime/young-generation.ts)
+  const { limitYoungGeneration } = await import('./young-generation');
+  limitYoungGeneration();
   const { startGateway } = await import('./server');
   const gw = await startGateway(settings);
   await new Promise<void>((resolve) => {

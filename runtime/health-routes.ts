@@ -56,6 +56,9 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   const brokerConnected = gauge('edgegw_broker_connected', 'MQTT broker reachable (1) or not (0)', ['mode']);
   const brokerClients = gauge('edgegw_broker_clients', 'clients connected to the embedded MQTT broker', []);
   const flowsFromBackup = gauge('edgegw_flows_from_backup', 'flows started from .flows.json.backup because flows.json was damaged (1) or not (0)', []);
+  // prom-client's default metrics have heap and external memory but not the array buffers (Buffers)
+  // inside external: scripts/measure-rss.mjs reads all four to attribute the RSS
+  const arrayBuffers = gauge('edgegw_nodejs_array_buffers_bytes', 'memory of ArrayBuffers and Buffers (part of external memory), bytes', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
   const nodeFigure = gauge('edgegw_node_figure', 'the numeric figures of each node entry in /health (requests, writes, exceptions, clients...), read from the same source', [
     'id',
@@ -107,6 +110,7 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
 
   function refreshRuntimeGauges(): void {
     up.set(1);
+    arrayBuffers.set(process.memoryUsage().arrayBuffers);
     flows.set(rt.flowsStarted() ? 1 : 0);
     flowsFromBackup.set(rt.flowsRecovery?.() ? 1 : 0);
     const b = rt.broker();

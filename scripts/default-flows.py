@@ -125,44 +125,16 @@ if (msg.frames && typeof msg.frames.count === 'number') payload.frames = msg.fra
 return { topic: `devices/${device}/data`, payload, tags };
 """
 
-HEARTBEAT = r"""// System figures every 10 s, in the shape of the gateway-heartbeat node (lib/fleet/heartbeat.ts),
-// plus the queue's depth and status as this flow sees them.
-const last = context.get('cpu') || { usage: proc.cpuUsage(), at: Date.now() };
-const usage = proc.cpuUsage(), at = Date.now();
-const cpuPercent = ((usage.user - last.usage.user) + (usage.system - last.usage.system)) / 1000 / Math.max(1, at - last.at) * 100;
-context.set('cpu', { usage, at });
-const mem = proc.memoryUsage();
-const mb = (b) => Math.round(b / 1048576 * 10) / 10;
-const dir = env.get('EDGEGW_USER_DIR') || '.';
-let disk = { path: dir };
-try {
-    const s = fs.statfsSync(dir);
-    disk = { path: dir, free_mb: mb(s.bavail * s.bsize), total_mb: mb(s.blocks * s.bsize) };
-} catch (err) {
-    disk.error = err.message;
-}
-const queue = flow.get('queue') || {};
-const gateway = env.get('EDGEGW_GATEWAY_ID') || 'my-gateway';
-msg.topic = `edge-gateway/${gateway}/heartbeat`;
-msg.payload = {
-    gateway,
-    ts: at,
-    status: 'online',
-    uptime_s: Math.round(proc.uptime()),
-    uptime: { process_s: Math.round(proc.uptime()), system_s: Math.round(os.uptime()) },
-    cpu: { process_percent: Math.round(cpuPercent * 10) / 10, load: os.loadavg().map((l) => Math.round(l * 100) / 100), cores: os.cpus().length },
-    memory: { rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), system_free_mb: mb(os.freemem()), system_total_mb: mb(os.totalmem()) },
-    disk,
-    queue: { depth: queue.depth ?? null, status: queue.status ?? null },
-};
-return msg;
-"""
-
-QUEUE_STATUS = r"""// The queue's status text starts with its depth ("12 queued, 40/s, connected")
+QUEUE_STATUS = r"""// The first number of a queue's status text is its depth ("12 queued, 40/s, connected",
+// "в очереди 12, 40/с, ..." with --lang ru): the heartbeat reports what waits in all of the
+// gateway's queues (devices and events) together.
 const text = String((msg.status && msg.status.text) || '');
-const m = /^(\d+)/.exec(text);
-flow.set('queue', { depth: m ? Number(m[1]) : null, status: text });
-return null;
+const m = /(\d+)/.exec(text);
+if (!m || !msg.status.source) return null;
+const depths = context.get('depths') || {};
+depths[msg.status.source.id] = Number(m[1]);
+context.set('depths', depths);
+return { queue_depth: Object.values(depths).reduce((a, b) => a + b, 0) };
 """
 
 ROUTE_UNKNOWN = r"""// A command for a device this gateway does not have: answered, never written anywhere
@@ -226,8 +198,15 @@ node.status({ fill: flow.get('twinDown') ? 'red' : 'green', shape: 'dot', text: 
 return null;
 """
 
-ALARM_TOPIC = r"""// alarm and watchdog events go to edge-gateway/<gateway id>/alarms
+ALARM_TOPIC = r"""// Alarm and watchdog events go to edge-gateway/<gateway id>/alarms through the durable events
+// queue. The queue adds its own message id (a UUID), seq and queue name as top-level fields, so
+// the alarm's own id (tag:rule, e.g. "boiler/flow_temp:hi") travels as alarm_id.
 msg.topic = `edge-gateway/${env.get('EDGEGW_GATEWAY_ID') || 'my-gateway'}/alarms`;
+const p = msg.payload;
+if (p && typeof p === 'object' && !Array.isArray(p) && 'id' in p) {
+    const { id, ...event } = p;
+    msg.payload = { alarm_id: id, ...event };
+}
 return msg;
 """
 
@@ -322,7 +301,7 @@ def build(env):
          'userTags': 'tariff number 0..10 EUR/kWh = 0.25'},
         {'id': 'edgegw.fwd.target', 'type': 'forward-target', 'name': 'gateway broker (queued)', 'kind': 'mqtt',
          'url': E('EDGEGW_MQTT_URL'), 'clientId': E('FWD_CLIENT'), 'qos': 1, 'protocolVersion': 4,
-         'topic': 'devices/{device}/data', 'retain': False, 'publish': 'payload', 'maxInFlight': 100, 'maxBatch': 25,
+         'topic': '{topic}', 'retain': False, 'publish': 'payload', 'maxInFlight': 100, 'maxBatch': 25,
          'usetls': False, 'ca': '', 'cert': '', 'servername': '', 'rejectUnauthorized': True},
     ]
     # --- Field ---
@@ -407,7 +386,7 @@ Acknowledge an alarm: send the alarm node `msg.ack` = `"boiler/flow_temp:hi"` (o
          'rules': ALARM_RULES, 'rulesFile': '', 'cooldownSec': 0, 'persist': 'sqlite', 'dbFile': 'edge-gateway-state.db',
          'healthOn': 'critical-unacknowledged', 'x': 400, 'y': 180, 'wires': [['edgegw.proc.alarm.topic'], []]},
         fn('edgegw.proc.alarm.topic', z, 'to alarms topic', ALARM_TOPIC, 620, 180, [['edgegw.proc.alarm.out']]),
-        mqtt_out('edgegw.proc.alarm.out', z, 'alarm events', '', 830, 180),
+        link_out('edgegw.proc.alarm.out', z, 'alarm events (events queue)', ['edgegw.fwd.events.in'], 795, 180),
         {'id': 'edgegw.proc.minute', 'type': 'stats', 'z': z, 'name': '1-minute figures', 'windowKind': 'tumbling',
          'windowBy': 'time', 'length': 1, 'lengthUnit': 'min', 'hop': 1, 'hopUnit': 'min', 'align': True, 'timeZone': '',
          'percentiles': False, 'graceSec': 2, 'report': False, 'reportDir': 'reports', 'reportPer': 'day',
@@ -435,7 +414,10 @@ devices/boiler/data
 
 `seq` grows by one per message and never repeats: a consumer that sees a gap knows something is missing.
 
-- `edge-gateway/<gateway id>/heartbeat` every 10 s: CPU, memory, disk of the user directory, uptime, queue depth.
+Heartbeats and alarm events go the same durable way, through a second queue, `events`, with its own `seq` (so a gap in the data's `seq` always means lost data):
+
+- `edge-gateway/<gateway id>/heartbeat` every 10 s (`gateway-heartbeat`): CPU, memory, disk of the user directory, uptime, and the depth of both queues.
+- `edge-gateway/<gateway id>/alarms`: the alarm and watchdog events of the Processing and Supervision tabs, through the link in *gateway events*.
 - `edge-gateway/<gateway id>/status`: `online`, retained; `offline` as the broker config's last will.
 - The gateway id is the host name unless set otherwise; the broker is the embedded one unless `--mqtt-url` names another.
 
@@ -447,17 +429,20 @@ Home Assistant discovery: every tag of every scan is announced once (and again w
          'maxMessages': 1000000, 'maxMB': 1024, 'maxAgeH': '', 'policy': 'drop-oldest', 'retentionH': 0, 'ackOutput': False,
          'x': 540, 'y': 120, 'wires': [[], ['edgegw.fwd.dead']]},
         debug('edgegw.fwd.dead', z, 'dead letters and drops', 770, 120, active=True),
-        {'id': 'edgegw.fwd.queue.status', 'type': 'status', 'z': z, 'name': 'queue status', 'scope': ['edgegw.fwd.queue'],
-         'x': 170, 'y': 200, 'wires': [['edgegw.fwd.queue.depth']]},
-        fn('edgegw.fwd.queue.depth', z, 'remember depth', QUEUE_STATUS, 360, 200, [[]], outputs=1),
-        inject('edgegw.heartbeat.tick', z, 'every 10 s', '10', 170, 260, [['edgegw.heartbeat.build']], delay='1'),
-        fn('edgegw.heartbeat.build', z, 'heartbeat', HEARTBEAT, 350, 260, [['edgegw.heartbeat.publish']],
-           libs=[{'var': 'os', 'module': 'os'}, {'var': 'fs', 'module': 'fs'}, {'var': 'proc', 'module': 'process'}]),
-        mqtt_out('edgegw.heartbeat.publish', z, 'heartbeat', '', 580, 260),
-        link_in('edgegw.ha.in', z, 'HA discovery', [], 175, 340, [['edgegw.ha.publish']]),
+        link_in('edgegw.fwd.events.in', z, 'gateway events', ['edgegw.proc.alarm.out', 'edgegw.sup.watchdog.out'], 175, 200, [['edgegw.fwd.events']]),
+        {'id': 'edgegw.fwd.heartbeat', 'type': 'gateway-heartbeat', 'z': z, 'name': 'heartbeat', 'gatewayId': '', 'interval': 10,
+         'topic': '', 'x': 350, 'y': 260, 'wires': [['edgegw.fwd.events']]},
+        {'id': 'edgegw.fwd.events', 'type': 'store-forward', 'z': z, 'name': 'events queue', 'target': 'edgegw.fwd.target',
+         'queue': 'events', 'storage': 'sqlite', 'durability': 'normal', 'batchMs': 20, 'batchMax': 500,
+         'maxMessages': 100000, 'maxMB': 64, 'maxAgeH': '', 'policy': 'drop-oldest', 'retentionH': 0, 'ackOutput': False,
+         'x': 560, 'y': 230, 'wires': [[], ['edgegw.fwd.dead']]},
+        {'id': 'edgegw.fwd.queue.status', 'type': 'status', 'z': z, 'name': 'queue status', 'scope': ['edgegw.fwd.queue', 'edgegw.fwd.events'],
+         'x': 170, 'y': 320, 'wires': [['edgegw.fwd.queue.depth']]},
+        fn('edgegw.fwd.queue.depth', z, 'queue depth', QUEUE_STATUS, 340, 320, [['edgegw.fwd.heartbeat']], outputs=1),
+        link_in('edgegw.ha.in', z, 'HA discovery', [], 175, 420, [['edgegw.ha.publish']]),
         {'id': 'edgegw.ha.discovery', 'type': 'ha-discovery', 'z': z, 'name': 'Home Assistant discovery', 'gatewayId': '', 'prefix': 'homeassistant',
-         'x': 200, 'y': 400, 'wires': [['edgegw.ha.publish']]},
-        mqtt_out('edgegw.ha.publish', z, 'discovery configs (retained)', '', 400, 340, retain='true'),
+         'x': 200, 'y': 480, 'wires': [['edgegw.ha.publish']]},
+        mqtt_out('edgegw.ha.publish', z, 'discovery configs (retained)', '', 400, 420, retain='true'),
     ]
     # --- Commands ---
     z = T['cmd']
@@ -507,7 +492,7 @@ Watch the breaker open: click the button of the inject *toggle twin outage*. The
          'devicePath': '/dev/watchdog', 'systemd': False, 'keepalive': '5', 'x': 370, 'y': 100,
          'wires': [[], ['edgegw.sup.watchdog.topic']]},
         fn('edgegw.sup.watchdog.topic', z, 'to alarms topic', ALARM_TOPIC, 600, 100, [['edgegw.sup.watchdog.out']]),
-        mqtt_out('edgegw.sup.watchdog.out', z, 'watchdog alarms', '', 810, 100),
+        link_out('edgegw.sup.watchdog.out', z, 'watchdog alarms (events queue)', ['edgegw.fwd.events.in'], 775, 100),
         fn('edgegw.sup.twin.select', z, 'latest per device, every 5 s', TWIN_SELECT, 410, 180, [['edgegw.sup.breaker']]),
         {'id': 'edgegw.sup.breaker', 'type': 'circuit-breaker', 'z': z, 'name': 'twin breaker', 'thresholdType': 'consecutive',
          'failures': '3', 'rate': '50', 'window': '60', 'minCalls': '10', 'openTimeout': '10', 'maxOpenTimeout': '120',

@@ -5,7 +5,8 @@
 //     allocates by a size argument is replaced by one that throws;
 //  2. the allow list in validate.ts: only the node types, operators, functions and constants
 //     listed here ever reach compile(), so (1) is only a second line.
-import { create, all, type MathJsInstance, type MathNode } from 'mathjs';
+import { dirname, join } from 'node:path';
+import type { ConfigOptions, FactoryFunctionMap, MathJsInstance, MathNode } from 'mathjs';
 
 /** Functions an expression may call. Each takes and returns numbers (or booleans). */
 export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -128,6 +129,8 @@ export interface Sandbox {
   math: MathJsInstance;
   /** mathjs's parser, kept before the instance's own `parse` was disabled */
   parse: (text: string) => MathNode;
+  /** whether mathjs has a function of this name (for the error text: "not allowed" or "unknown") */
+  isMathjsFunction(name: string): boolean;
   /** whether a unit name is one mathjs knows (kW, degC, kWh...) */
   isUnit(name: string): boolean;
   /** the affine conversion value_to = a + b * value_from, or an error text */
@@ -136,17 +139,86 @@ export interface Sandbox {
 
 let shared: Sandbox | undefined;
 
+/** The parse-tree node classes validate.ts builds rewritten expressions from. */
+const NODE_CLASSES = ['OperatorNode', 'ConditionalNode', 'ConstantNode', 'SymbolNode', 'FunctionNode', 'ArrayNode'];
+
+/**
+ * What the instance is made of: the parser, the nodes, and what expressions call. The
+ * element-wise operators (.* ./ .^, dotMultiply...) are not in ALLOWED_OPERATORS: left out.
+ */
+export const INSTANCE_PARTS: readonly string[] = ['parse', ...NODE_CLASSES, ...new Set([...ALLOWED_FUNCTIONS, ...OPERATOR_FUNCTIONS.filter((f) => !f.startsWith('dot'))])];
+
+/** How the running instance was built: "parts" (INSTANCE_PARTS only) or "all" (the fallback). */
+export let sandboxBuild: { kind: 'parts' } | { kind: 'all'; reason: string } | undefined;
+
+type Factories = Record<string, FactoryFunctionMap | undefined>;
+type Create = (f: FactoryFunctionMap, c: ConfigOptions) => MathJsInstance;
+type UnitParts = Pick<MathJsInstance, 'Unit' | 'unit'>;
+
+interface Instance {
+  math: MathJsInstance;
+  isMathjsFunction: (name: string) => boolean;
+  /** units, made on first use (an expression with `to`): they are most of mathjs's weight */
+  units: () => UnitParts;
+}
+
+/** A file of mathjs's CommonJS build; its exports map lists none of them, so by path. */
+function mathjsFile(...parts: string[]): string {
+  return join(dirname(require.resolve('mathjs/package.json')), 'lib', 'cjs', ...parts);
+}
+
+function select(factories: Factories, parts: readonly string[]): FactoryFunctionMap {
+  const selected: FactoryFunctionMap = {};
+  for (const part of parts) {
+    const key = `${part}Dependencies`;
+    const deps = factories[key];
+    if (!deps) throw new Error(`mathjs has no ${key}`);
+    selected[key] = deps;
+  }
+  return selected;
+}
+
+/**
+ * mathjs's main entry builds its default instance with every function on load, and `create(all)`
+ * a second one: together about 30 MB of heap and 35 MB of RSS, a fifth of the gateway's memory,
+ * for the few dozen functions expressions may call on plain numbers. So the instance is created
+ * from the number-only factories of INSTANCE_PARTS (values are numbers and booleans: config
+ * number 'number'), and units, which need the general factories, only when an expression converts
+ * with `to`. A mathjs laid out differently gets the full instance (same behaviour, more memory)
+ * and the reason is kept in `sandboxBuild` (a unit test fails on it).
+ */
+function createInstance(config: ConfigOptions): Instance {
+  try {
+    const { create } = require(mathjsFile('core', 'create.js')) as { create: Create };
+    const numberFactories = require(mathjsFile('entry', 'dependenciesNumber.generated.js')) as Factories;
+    const math = create(select(numberFactories, INSTANCE_PARTS), config);
+    const anyFactories = () => require(mathjsFile('entry', 'dependenciesAny.generated.js')) as Factories;
+    let units: UnitParts | undefined;
+    sandboxBuild = { kind: 'parts' };
+    return {
+      math,
+      // for the refusal's wording only ("not allowed" or "unknown"): the general list names every
+      // mathjs function, the core ones (import, config...) are in every instance
+      isMathjsFunction: (name) => name in math || Object.prototype.hasOwnProperty.call(anyFactories(), `${name}Dependencies`),
+      units: () => (units ??= create(select(anyFactories(), ['unit']), config)),
+    };
+  } catch (err) {
+    sandboxBuild = { kind: 'all', reason: (err as Error).message };
+    const { create, all } = require('mathjs') as typeof import('mathjs');
+    const math = create(all, config);
+    return { math, isMathjsFunction: (name) => name in math, units: () => math };
+  }
+}
+
 function build(): Sandbox {
   // predictable: sqrt(-1) is NaN (a bad result), never a Complex that nobody downstream reads
   // matrix: 'Array': a list literal [a, b] is a plain array for mean/sum, never a Matrix
-  const math = create(all, { predictable: true, number: 'number', matrix: 'Array' });
+  const { math, isMathjsFunction, units } = createInstance({ predictable: true, number: 'number', matrix: 'Array' });
   // mathjs creates functions lazily, on first use, from what the namespace holds at that moment:
   // what expressions use is created now (with its dependencies), before anything is disabled.
   const namespace = math as unknown as Record<string, unknown>;
   for (const name of [...ALLOWED_FUNCTIONS, ...OPERATOR_FUNCTIONS]) void namespace[name];
   const parse = math.parse.bind(math) as (text: string) => MathNode;
-  const Unit = math.Unit;
-  const unit = math.unit.bind(math);
   const replaced: Record<string, () => never> = {};
   for (const name of DISABLED) {
     replaced[name] = () => {
@@ -166,7 +238,9 @@ function build(): Sandbox {
   return {
     math,
     parse,
+    isMathjsFunction,
     isUnit: (name) => {
+      const { Unit } = units();
       try {
         return Unit.isValuelessUnit(name);
       } catch {
@@ -174,6 +248,7 @@ function build(): Sandbox {
       }
     },
     conversion: (from, to) => {
+      const { unit } = units();
       try {
         const a = (unit(0, from) as { toNumber(u: string): number }).toNumber(to);
         const b = (unit(1, from) as { toNumber(u: string): number }).toNumber(to) - a;

@@ -275,7 +275,7 @@ export class ExpressionChecker {
       return new math.SymbolNode(symbol);
     }
     if (!ALLOWED_FUNCTIONS.has(name)) {
-      const known = name in (math as unknown as Record<string, unknown>);
+      const known = sandbox().isMathjsFunction(name);
       this.fail(known ? `function ${name} is not allowed in the sandbox` : `unknown function ${name}`, name, name);
     }
     const args = n.args.map((arg: MathNode) => {

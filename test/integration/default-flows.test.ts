@@ -2,7 +2,7 @@
 // real edge-gateway process, a real mosquitto (--mqtt-url) and a real MQTT client, as a user sees
 // it. Readings with good quality from every simulated device, a heartbeat, an alarm when a
 // setpoint drives the boiler over its limit, commands with results and audit, and a 10 s broker
-// outage after which no seq is missing.
+// outage after which no seq is missing. Heartbeats and alarms go through the durable events queue.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -98,16 +98,31 @@ describe('default flows: the whole gateway pipeline', () => {
       const meter = data('meter').at(-1)!.body;
       assert.ok(meter.values.l1_voltage > 220 && meter.values.l1_voltage < 240, `meter voltage ${meter.values.l1_voltage}`);
       assert.equal(meter.units.l1_voltage, 'V');
-      const heartbeat = await waitFor('a heartbeat', () => seen.find((m) => m.topic === `edge-gateway/${GATEWAY_ID}/heartbeat`), 15000);
-      assert.equal(heartbeat.body.gateway, GATEWAY_ID);
-      assert.equal(typeof heartbeat.body.uptime.process_s, 'number', 'uptime in the shape Home Assistant reads');
+      // the heartbeat (gateway-heartbeat node) through the durable events queue: system figures, queue depth, seq
+      const heartbeats = () => seen.filter((m) => m.topic === `edge-gateway/${GATEWAY_ID}/heartbeat`);
+      const heartbeat = await waitFor('a heartbeat with the queue depth', () => heartbeats().find((m) => typeof m.body.queue_depth === 'number'), 30000);
+      const hb = heartbeat.body;
+      assert.equal(hb.gateway_id, GATEWAY_ID);
+      assert.equal(typeof hb.version, 'string');
+      assert.ok(hb.ts > 0);
+      assert.equal(typeof hb.uptime.process_s, 'number', 'uptime in the shape Home Assistant reads');
+      assert.equal(typeof hb.uptime.system_s, 'number');
+      assert.equal(typeof hb.cpu.process_percent, 'number');
+      assert.equal(hb.cpu.load.length, 3);
+      assert.ok(hb.cpu.cores >= 1);
+      assert.ok(hb.memory.rss_bytes > 0 && hb.memory.heap_used_bytes > 0 && hb.memory.system_total_bytes > 0, JSON.stringify(hb.memory));
+      assert.equal(hb.disk.path, gw.userDir, 'the disk of the user directory');
+      assert.ok(hb.disk.free_bytes > 0 && hb.disk.total_bytes >= hb.disk.free_bytes, JSON.stringify(hb.disk));
+      assert.ok(hb.queue_depth >= 0);
+      assert.equal(hb.queue, 'events');
+      assert.ok(Number.isInteger(hb.seq) && hb.seq > 0, `heartbeat seq ${hb.seq}`);
+      assert.match(hb.id, /^[0-9a-f-]{36}$/);
       // Home Assistant discovery: a retained config per tag, reading its state from the data topic
       const ha = await waitFor('a Home Assistant discovery config for boiler/flow_temp', () => seen.find((m) => m.topic === `homeassistant/sensor/${GATEWAY_ID}_boiler_flow_temp/config`), 15000);
       assert.equal(ha.body.state_topic, 'devices/boiler/data');
       assert.equal(ha.body.unit_of_measurement, '°C');
       assert.equal(ha.body.device_class, 'temperature');
       assert.equal(ha.body.availability_topic, `edge-gateway/${GATEWAY_ID}/status`);
-      assert.ok(heartbeat.body.memory.rss_mb > 0 && heartbeat.body.disk.free_mb > 0, JSON.stringify(heartbeat.body));
       console.log(`first devices/+/data ${Math.min(...seen.filter((m) => m.topic.endsWith('/data')).map((m) => m.at)) - up} ms after /health said the flows started`);
       assert.ok(
         seen.some((m) => m.topic === `edge-gateway/${GATEWAY_ID}/status` && m.body === 'online'),
@@ -128,11 +143,15 @@ describe('default flows: the whole gateway pipeline', () => {
       // the setpoint drives the flow temperature over 85 degC: a critical alarm event
       const alarm = await waitFor(
         'over-temperature alarm',
-        () => seen.find((m) => m.topic === `edge-gateway/${GATEWAY_ID}/alarms` && m.body.id === 'boiler/flow_temp:hi' && m.body.state === 'active'),
+        () => seen.find((m) => m.topic === `edge-gateway/${GATEWAY_ID}/alarms` && m.body.alarm_id === 'boiler/flow_temp:hi' && m.body.state === 'active'),
         30000,
       );
       assert.equal(alarm.body.severity, 'critical');
       assert.ok(alarm.body.value > 85, `alarm value ${alarm.body.value}`);
+      // through the same durable events queue as the heartbeat: seq and id from the queue
+      assert.equal(alarm.body.queue, 'events');
+      assert.ok(Number.isInteger(alarm.body.seq) && alarm.body.seq > 0, `alarm seq ${alarm.body.seq}`);
+      assert.match(alarm.body.id, /^[0-9a-f-]{36}$/);
 
       // a bad command (flow_temp is read-only) gets an error result and writes nothing
       const auditBefore = auditLines(gw.userDir).length;
@@ -163,6 +182,7 @@ describe('default flows: the whole gateway pipeline', () => {
 
       // the broker is away for 10 s: the queue keeps everything, then delivers it; no seq missing
       const before = Math.max(...seen.filter((m) => m.topic.endsWith('/data')).map((m) => m.body.seq));
+      const eventsBefore = Math.max(...heartbeats().map((m) => m.body.seq as number));
       await broker.stop();
       await new Promise((r) => setTimeout(r, 10000));
       await broker.start();
@@ -173,6 +193,13 @@ describe('default flows: the whole gateway pipeline', () => {
       for (let s = seqs[0]; s <= seqs.at(-1)!; s++) if (!seqs.includes(s)) missing.push(s);
       assert.deepEqual(missing, [], `seq ${seqs[0]}..${seqs.at(-1)} without a gap`);
       assert.ok(seqs[0] === 1, `the first seq is 1, got ${seqs[0]}`);
+      // the events queue (heartbeats every 10 s, alarms) kept its share of the outage too
+      await waitFor('a heartbeat after the outage', () => heartbeats().some((m) => m.body.seq > eventsBefore + 1), 60000);
+      const eventSeqs = [...new Set(seen.filter((m) => m.body?.queue === 'events').map((m) => m.body.seq as number))].sort((a, b) => a - b);
+      const eventsMissing: number[] = [];
+      for (let s = eventSeqs[0]; s <= eventSeqs.at(-1)!; s++) if (!eventSeqs.includes(s)) eventsMissing.push(s);
+      assert.deepEqual(eventsMissing, [], `events seq ${eventSeqs[0]}..${eventSeqs.at(-1)} without a gap`);
+      assert.equal(eventSeqs[0], 1, 'the first event seq is 1');
       assert.equal(gw.peer.proc.exitCode, null, 'still running');
     } finally {
       await client.endAsync(true);

@@ -67,3 +67,54 @@ test('the palette example is the same pipeline on one tab, with concrete values 
   const ids = new Set(flows.map((n) => n.id));
   for (const n of example) assert.ok(!ids.has(n.id), `${n.id} clashes with the default flows`);
 });
+
+/** Every node a message from `from` can reach: along wires and from link outs to their link ins. */
+function reachable(from: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const n = byId.get(id);
+    if (!n) continue;
+    for (const out of n.wires ?? []) stack.push(...out);
+    if (n.type === 'link out') stack.push(...n.links);
+  }
+  return seen;
+}
+
+test('heartbeat and alarm events go through the durable events queue, never a plain mqtt out', () => {
+  const queues = flows.filter((n) => n.type === 'store-forward');
+  assert.deepEqual(queues.map((q) => q.queue).sort(), ['devices', 'events']);
+  for (const q of queues) {
+    assert.equal(q.storage, 'sqlite', `${q.queue} is durable`);
+    assert.equal(byId.get(q.target)?.type, 'forward-target');
+  }
+  // one target for both queues: its topic is the message's own (devices/<d>/data, edge-gateway/<id>/...)
+  assert.equal(byId.get(queues[0].target)!.topic, '{topic}');
+  const events = queues.find((q) => q.queue === 'events')!;
+  const heartbeats = flows.filter((n) => n.type === 'gateway-heartbeat');
+  assert.equal(heartbeats.length, 1, 'the heartbeat is the gateway-heartbeat node');
+  assert.equal(heartbeats[0].interval, 10);
+  assert.equal(heartbeats[0].gatewayId, '', 'the runtime gateway id (EDGEGW_GATEWAY_ID)');
+  assert.ok(!flows.some((n) => n.type === 'function' && /heartbeat/i.test(n.name)), 'no function node builds a heartbeat any more');
+  const sources = [heartbeats[0].id, ...flows.filter((n) => n.type === 'alarm' || n.type === 'watchdog').map((n) => n.id)];
+  assert.equal(sources.length, 3, 'heartbeat, alarm and watchdog');
+  for (const source of sources) {
+    const reach = reachable(source);
+    assert.ok(reach.has(events.id), `${source} reaches the events queue`);
+    const plain = [...reach].filter((id) => byId.get(id)?.type === 'mqtt out');
+    assert.deepEqual(plain, [], `${source} reaches no mqtt out`);
+  }
+  // the heartbeat learns the depth of both queues from their status
+  const status = flows.find((n) => n.type === 'status' && n.scope?.includes(events.id))!;
+  assert.deepEqual([...status.scope].sort(), queues.map((q) => q.id).sort());
+  assert.ok(reachable(status.id).has(heartbeats[0].id), 'queue status reaches the heartbeat node');
+  // the status topic stays the broker's retained last will
+  const broker = flows.find((n) => n.type === 'mqtt-broker')!;
+  assert.equal(broker.willTopic, '${EDGEGW_STATUS_TOPIC}');
+  assert.equal(broker.willPayload, 'offline');
+  assert.equal(broker.willRetain, 'true');
+  assert.equal(broker.birthPayload, 'online');
+});

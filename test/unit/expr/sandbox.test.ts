@@ -3,9 +3,11 @@
 // gateway's own additions. Each must be refused when the definitions are compiled (deploy time),
 // with an ExprError naming line and column, and none may run.
 import { describe, test, after } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { compileDefinitions, ExprError, evaluateExpression } from '../../../lib/expr';
-import { sandbox } from '../../../lib/expr/sandbox';
+import { sandbox, sandboxBuild, INSTANCE_PARTS, ALLOWED_FUNCTIONS } from '../../../lib/expr/sandbox';
 
 const PAYLOAD = 'globalThis.__edgegwEscaped = true';
 const g = globalThis as { __edgegwEscaped?: boolean };
@@ -148,6 +150,49 @@ describe('expression sandbox', () => {
     assert.equal(evaluateExpression('voltage > 200 and not (current < 1)', v).value, true);
     assert.equal(evaluateExpression('round(atan2(1, 1) * 4 / pi) + abs(-2) + floor(1.5) + ceil(1.2) + sqrt(16) + pow(2, 3) + log10(100) + log(e)', v).value, 21);
     assert.equal(evaluateExpression('round(sin(0) + cos(0) + tan(0) + exp(0) + min(3, 4))', v).value, 5);
+  });
+
+  test('a fresh process compiling expressions without `to` loads only the number-only factories; units come with the first `to`', () => {
+    const repo = join(__dirname, '..', '..', '..');
+    const script = `
+      const { compileDefinitions } = require(${JSON.stringify(join(repo, 'lib', 'expr', 'index.ts'))});
+      const any = () => Object.keys(require.cache).some((f) => f.endsWith('dependenciesAny.generated.js'));
+      const main = () => Object.keys(require.cache).some((f) => /mathjs[\\\\/]lib[\\\\/]cjs[\\\\/]index\\.js$/.test(f));
+      compileDefinitions('kva [kVA] = (meter.v * meter.i) / 1000\\nd = max([a, b]) - mean([a, b])');
+      const before = { any: any(), main: main() };
+      compileDefinitions('f = t to degF');
+      console.log(JSON.stringify({ before, after: { any: any(), main: main() } }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { before: { any: false, main: false }, after: { any: true, main: false } });
+  });
+
+  test('the instance holds only its parts: built from factories, never from mathjs with every function', () => {
+    // the memory budget of the default flows (docs/default-flows.md) counts on this: the full
+    // mathjs costs about 30 MB of heap more
+    sandbox();
+    assert.deepEqual(sandboxBuild, { kind: 'parts' });
+    const loaded = Object.keys(require.cache).filter((f) => /[\\/]mathjs[\\/]/.test(f));
+    assert.ok(loaded.length > 0, 'mathjs is loaded');
+    const mainEntries = loaded.filter((f) => /lib[\\/]cjs[\\/](index|entry[\\/]mainAny|entry[\\/]pureFunctionsAny\.generated)\.js$/.test(f));
+    assert.deepEqual(mainEntries, [], 'the mathjs main entry (which builds an instance with every function) is not loaded');
+    const math = sandbox().math as unknown as Record<string, unknown>;
+    for (const name of ALLOWED_FUNCTIONS) assert.equal(typeof math[name], 'function', name);
+    for (const name of INSTANCE_PARTS) assert.notEqual(math[name], undefined, name);
+    // a mathjs function outside the parts is not there, and still named as one in refusals
+    assert.equal(math.print, undefined);
+    assert.equal(sandbox().isMathjsFunction('print'), true);
+    assert.equal(sandbox().isMathjsFunction('foo'), false);
+    // every allowed function and operator through the slim instance (conversions: engine.test.ts)
+    const v = { x: 2, y: 3 };
+    const cases: Array<[string, number | boolean]> = [
+      ['fix(-2.5) + sign(-3) + cbrt(27) + log2(8) + hypot(3, 4) + mod(7, 3) + 7 % 4', -2 - 1 + 3 + 3 + 5 + 1 + 3],
+      ['round(asin(1) * 2 / pi) + round(acos(1)) + round(atan(0))', 1],
+      ['x ^ y - x * y / x + -x + +y', 8 - 3 - 2 + 3],
+      ['x == 2 and y != 2 and x < y and y > x and x <= 2 and y >= 3', true],
+      ['xor(x > 1, y > 5) or false', true],
+    ];
+    for (const [expression, expected] of cases) assert.equal(evaluateExpression(expression, v).value, expected, expression);
   });
 });
 
