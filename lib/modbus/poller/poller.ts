@@ -4,6 +4,14 @@
 // owns fairness between units, in-flight limits and the serial inter-frame gap). A cycle never
 // overlaps the previous one of the same group: a tick that finds it still running is skipped
 // and counted as an overrun, so a slow device lowers the rate instead of piling up requests.
+// Interval 0 polls as fast as the device answers: the next cycle's requests are queued the
+// moment the last block of the current one answers, before that block is decoded and the cycle
+// assembled, so the wire does not idle between scans (only those two cycles overlap, and only
+// in that tail; the queue stays at one cycle's worth of requests).
+//
+// Each block's tags are settled (sample, last value, report-by-exception) when its answer
+// arrives, while the line already has the next request on the wire; the end of a cycle only
+// collects what was reported, so little work sits between one scan's last answer and the next.
 //
 // Quality: a block that answers gives `good` samples; one that fails gives `bad` samples
 // (value null, with the error) for its tags only; while the unit's breaker is open the tags
@@ -20,6 +28,7 @@ import type { TagDef } from '../types';
 
 export interface PollGroup {
   name: string;
+  /** ms between cycle starts; 0: the next cycle as soon as the current one's last block answers */
   intervalMs: number;
 }
 
@@ -75,12 +84,12 @@ interface PolledTag extends PlanItem, FastTag {
   codec: TagCodec;
   /** position in the tag table, to keep samples in table order */
   index: number;
+  /** position in its group's tag list: where its sample goes in a cycle's samples */
+  pos: number;
   deadband: number;
   last?: TagSample;
   lastGood?: TagSample;
   lastReported?: TagSample;
-  /** the sample of the cycle in progress */
-  pending?: TagSample;
 }
 
 interface GroupRun {
@@ -90,6 +99,23 @@ interface GroupRun {
   timer?: NodeJS.Timeout;
   running?: Promise<CycleResult>;
 }
+
+/** One cycle in progress: its samples fill in block by block as the answers arrive. */
+interface CycleState {
+  samples: TagSample[];
+  /** 1 at the positions whose sample is reported by exception */
+  reported: Uint8Array;
+  reportedCount: number;
+  requests: number;
+  failed: number;
+  /** reads not yet settled; at 0 the cycle's last block has answered */
+  outstanding: number;
+  /** interval 0: starts the next cycle, called once when the last block has answered */
+  onLastAnswer?: () => void;
+}
+
+/** After a continuous (interval 0) cycle whose requests failed: the pause before the next one, so a dead or refused device does not spin the CPU. */
+export const CONTINUOUS_RETRY_MS = 100;
 
 export class PollerConfigError extends Error {
   constructor(
@@ -116,7 +142,7 @@ export class DevicePoller extends EventEmitter {
     this.now = opts.now ?? Date.now;
     const groups = new Map<string, PolledTag[]>();
     for (const g of opts.groups) {
-      if (!(g.intervalMs >= 1)) throw new Error(`poll group '${g.name}': interval must be at least 1 ms, got ${g.intervalMs}`);
+      if (!(g.intervalMs >= 1 || g.intervalMs === 0)) throw new Error(`poll group '${g.name}': interval must be 0 (as fast as the device answers) or at least 1 ms, got ${g.intervalMs}`);
       if (groups.has(g.name)) throw new Error(`poll group '${g.name}' is defined twice`);
       groups.set(g.name, []);
     }
@@ -136,6 +162,7 @@ export class DevicePoller extends EventEmitter {
         rounding: scaleRounding(codec.shape.kind, tag.scale, tag.offset),
         address: tag.address,
         index,
+        pos: list.length,
         deadband: tag.deadband ?? 0,
         rawHigh: -1,
         rawLow: -1,
@@ -156,6 +183,10 @@ export class DevicePoller extends EventEmitter {
     this.started = true;
     for (const run of this.runs) {
       if (run.tags.length === 0) continue;
+      if (run.group.intervalMs === 0) {
+        this.continuous(run);
+        continue;
+      }
       run.timer = setInterval(() => this.tick(run), run.group.intervalMs);
       this.tick(run);
     }
@@ -165,7 +196,7 @@ export class DevicePoller extends EventEmitter {
   stop(): void {
     this.stopped = true;
     for (const run of this.runs) {
-      if (run.timer) clearInterval(run.timer);
+      if (run.timer) clearTimeout(run.timer); // an interval's or a continuous group's retry pause
       run.timer = undefined;
     }
   }
@@ -235,65 +266,106 @@ export class DevicePoller extends EventEmitter {
     );
   }
 
-  private cycle(run: GroupRun): Promise<CycleResult> {
-    const p = this.runCycle(run).finally(() => {
+  /**
+   * Interval 0: one cycle after another. The next one starts from the current one's last answer
+   * (before its decoding); after a cycle whose requests all failed, CONTINUOUS_RETRY_MS later.
+   */
+  private continuous(run: GroupRun): void {
+    if (this.stopped) return;
+    let next = false;
+    const startNext = () => {
+      if (next) return;
+      next = true;
+      this.continuous(run);
+    };
+    this.cycle(run, startNext).then(
+      (result) => {
+        if (this.stopped) return;
+        this.emit('cycle', result);
+        if (next) return;
+        // no read answered (all refused or failed before the wire, or a blocked gate): pause
+        run.timer = setTimeout(() => {
+          run.timer = undefined;
+          startNext();
+        }, CONTINUOUS_RETRY_MS);
+      },
+      (err) => {
+        if (!this.stopped && this.listenerCount('error') > 0) this.emit('error', err);
+      },
+    );
+  }
+
+  private cycle(run: GroupRun, onLastAnswer?: () => void): Promise<CycleResult> {
+    const p = this.runCycle(run, onLastAnswer).finally(() => {
       if (run.running === p) run.running = undefined;
     });
     run.running = p;
     return p;
   }
 
-  private async runCycle(run: GroupRun): Promise<CycleResult> {
+  private async runCycle(run: GroupRun, onLastAnswer?: () => void): Promise<CycleResult> {
     const startedAt = this.now();
-    const tally = { requests: 0, failed: 0 };
+    const n = run.tags.length;
+    const cycle: CycleState = { samples: new Array(n), reported: new Uint8Array(n), reportedCount: 0, requests: 0, failed: 0, outstanding: 0, onLastAnswer };
     const blocked = this.opts.gate ? await this.opts.gate() : undefined;
     if (blocked !== undefined) {
       const ts = this.now();
-      for (const t of run.tags) t.pending = this.sample(t, null, 'bad', ts, blocked);
+      for (const t of run.tags) this.settle(cycle, t, this.sample(t, null, 'bad', ts, blocked));
     } else {
-      await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, tally)));
+      const blocks = run.planner.blocks;
+      cycle.outstanding = blocks.length;
+      await Promise.all(blocks.map((b) => this.readBlock(run, b, cycle)));
     }
     this.counters.cycles++;
-    this.counters.requests += tally.requests;
-    this.counters.failedRequests += tally.failed;
-    const samples: TagSample[] = new Array(run.tags.length);
+    this.counters.requests += cycle.requests;
+    this.counters.failedRequests += cycle.failed;
+    const samples = cycle.samples;
     const changed: TagSample[] = [];
-    for (let i = 0; i < run.tags.length; i++) {
-      const t = run.tags[i];
-      const s = t.pending!;
-      t.pending = undefined;
-      samples[i] = s;
-      t.last = s;
-      if (s.quality === 'good') t.lastGood = s;
-      if (shouldReport(t.lastReported, s, t.deadband)) {
-        t.lastReported = s;
-        changed.push(s);
-      }
-    }
-    return { group: run.group.name, samples, changed, requests: tally.requests, failedRequests: tally.failed, startedAt, durationMs: this.now() - startedAt };
+    if (cycle.reportedCount > 0) for (let i = 0; i < n; i++) if (cycle.reported[i] === 1) changed.push(samples[i]);
+    return { group: run.group.name, samples, changed, requests: cycle.requests, failedRequests: cycle.failed, startedAt, durationMs: this.now() - startedAt };
   }
 
-  private async readBlock(run: GroupRun, block: ReadBlock<PolledTag>, tally: { requests: number; failed: number }): Promise<void> {
-    tally.requests++;
+  /** A tag's sample of this cycle: stored in table order, and remembered as its latest. */
+  private settle(cycle: CycleState, t: PolledTag, s: TagSample): void {
+    cycle.samples[t.pos] = s;
+    t.last = s;
+    if (s.quality === 'good') t.lastGood = s;
+    if (shouldReport(t.lastReported, s, t.deadband)) {
+      t.lastReported = s;
+      cycle.reported[t.pos] = 1;
+      cycle.reportedCount++;
+    }
+  }
+
+  private async readBlock(run: GroupRun, block: ReadBlock<PolledTag>, cycle: CycleState): Promise<void> {
+    cycle.requests++;
     let data: number[] | boolean[];
     try {
       data = await this.opts.line.read(this.opts.unit, block.area, block.address, block.count);
     } catch (err) {
-      tally.failed++;
+      cycle.failed++;
       if (err instanceof ModbusExceptionError && err.code === 2) {
         const halves = run.planner.split(block);
         if (halves) {
           this.emit('split', { group: run.group.name, block, halves });
-          await Promise.all(halves.map((h) => this.readBlock(run, h, tally)));
+          cycle.outstanding += halves.length - 1;
+          await Promise.all(halves.map((h) => this.readBlock(run, h, cycle)));
           return;
         }
       }
-      this.failBlock(block, err as Error);
+      // an exception is an answer; anything else (timeout, refusal, line closed: some of them
+      // rejected at once, without I/O) must not start the next cycle from here, or a continuous
+      // group could spin in microtasks: it waits CONTINUOUS_RETRY_MS instead
+      if (err instanceof ModbusExceptionError) this.answered(cycle);
+      else cycle.outstanding--;
+      this.failBlock(cycle, block, err as Error);
       return;
     }
+    // interval 0: the next cycle's requests go on the wire before this block is decoded
+    this.answered(cycle);
     const ts = this.now();
     if (data.length < block.count) {
-      this.failBlock(block, new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`));
+      this.failBlock(cycle, block, new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`));
       return;
     }
     const items = block.items;
@@ -306,20 +378,30 @@ export class DevicePoller extends EventEmitter {
         try {
           value = t.codec.decode(data, t.address - block.address);
         } catch (err) {
-          t.pending = this.sample(t, null, 'bad', ts, (err as Error).message);
+          this.settle(cycle, t, this.sample(t, null, 'bad', ts, (err as Error).message));
           continue;
         }
       }
-      t.pending = this.sample(t, value, 'good', ts);
+      this.settle(cycle, t, this.sample(t, value, 'good', ts));
     }
   }
 
-  private failBlock(block: ReadBlock<PolledTag>, err: Error): void {
+  /** One read of the cycle is settled; after the last one that reached the device, the next cycle may start. */
+  private answered(cycle: CycleState): void {
+    cycle.outstanding--;
+    if (cycle.outstanding === 0 && cycle.onLastAnswer) {
+      const start = cycle.onLastAnswer;
+      cycle.onLastAnswer = undefined;
+      start();
+    }
+  }
+
+  private failBlock(cycle: CycleState, block: ReadBlock<PolledTag>, err: Error): void {
     const ts = this.now();
     const stale = err instanceof BreakerOpenError;
     for (const t of block.items) {
-      if (stale && t.lastGood) t.pending = this.sample(t, t.lastGood.value, 'stale', t.lastGood.ts, err.message);
-      else t.pending = this.sample(t, null, 'bad', ts, err.message);
+      if (stale && t.lastGood) this.settle(cycle, t, this.sample(t, t.lastGood.value, 'stale', t.lastGood.ts, err.message));
+      else this.settle(cycle, t, this.sample(t, null, 'bad', ts, err.message));
     }
   }
 
