@@ -103,9 +103,8 @@ interface GroupRun {
 /** One cycle in progress: its samples fill in block by block as the answers arrive. */
 interface CycleState {
   samples: TagSample[];
-  /** 1 at the positions whose sample is reported by exception */
-  reported: Uint8Array;
-  reportedCount: number;
+  /** 1 at the positions whose sample is reported by exception; made at the first one (most scans of steady registers report nothing) */
+  reported: Uint8Array | undefined;
   requests: number;
   failed: number;
   /** reads not yet settled; at 0 the cycle's last block has answered */
@@ -306,7 +305,7 @@ export class DevicePoller extends EventEmitter {
   private async runCycle(run: GroupRun, onLastAnswer?: () => void): Promise<CycleResult> {
     const startedAt = this.now();
     const n = run.tags.length;
-    const cycle: CycleState = { samples: new Array(n), reported: new Uint8Array(n), reportedCount: 0, requests: 0, failed: 0, outstanding: 0, onLastAnswer };
+    const cycle: CycleState = { samples: new Array(n), reported: undefined, requests: 0, failed: 0, outstanding: 0, onLastAnswer };
     const blocked = this.opts.gate ? await this.opts.gate() : undefined;
     if (blocked !== undefined) {
       const ts = this.now();
@@ -321,7 +320,8 @@ export class DevicePoller extends EventEmitter {
     this.counters.failedRequests += cycle.failed;
     const samples = cycle.samples;
     const changed: TagSample[] = [];
-    if (cycle.reportedCount > 0) for (let i = 0; i < n; i++) if (cycle.reported[i] === 1) changed.push(samples[i]);
+    const reported = cycle.reported;
+    if (reported) for (let i = 0; i < n; i++) if (reported[i] === 1) changed.push(samples[i]);
     return { group: run.group.name, samples, changed, requests: cycle.requests, failedRequests: cycle.failed, startedAt, durationMs: this.now() - startedAt };
   }
 
@@ -332,8 +332,7 @@ export class DevicePoller extends EventEmitter {
     if (s.quality === 'good') t.lastGood = s;
     if (shouldReport(t.lastReported, s, t.deadband)) {
       t.lastReported = s;
-      cycle.reported[t.pos] = 1;
-      cycle.reportedCount++;
+      (cycle.reported ??= new Uint8Array(cycle.samples.length))[t.pos] = 1;
     }
   }
 
