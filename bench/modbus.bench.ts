@@ -7,10 +7,9 @@
 //      line and poller of an earlier commit (BENCH_MODBUS_BEFORE, default the one before the
 //      overhead cuts of docs/modbus-performance.md), extracted with git archive, so before and
 //      after are measured in the same rounds;
-//   2b. the same DevicePoller with interval 0 (its own scheduler, scans back to back: the next
-//      scan's requests are queued when the last block answers), and rows 1, 2 and 2b again
-//      against the server run with --changing (every register changes at every read: the
-//      poller's worst case, full float32 decoding and every tag reported);
+//   2b. rows 1 and 2 (bare and pollers) again against the server run with --changing (every
+//      register changes at every read: the poller's worst case, full float32 decoding and
+//      every tag reported);
 //   3. the pipelined poller again against the same server built with TCP_NODELAY (the stock
 //      one leaves Nagle on, which stalls the end of every pipelined scan: see the printed note);
 //   4. our modbus-device node in Node-RED 4.1 (whole-scan output);
@@ -106,7 +105,7 @@ interface Rate {
 const PIPELINE = 4;
 const PIPELINE_CALLERS = 8;
 
-type RunName = 'bare' | 'lineBefore' | 'line' | 'pollerBefore' | 'poller' | 'pollerCont' | 'bare4' | 'line4' | 'poller4';
+type RunName = 'bare' | 'lineBefore' | 'line' | 'pollerBefore' | 'poller' | 'bare4' | 'line4' | 'poller4';
 
 /** The line and poller modules of one version of lib/ (this tree's, or BEFORE_REF's). */
 interface LibVersion {
@@ -147,8 +146,6 @@ interface LibResult {
   bestVsBare: Record<RunName, number>;
   pollerVsLine: number;
   pollerVsLineBefore: number;
-  /** interval 0 against pollGroup() called back to back */
-  contVsPoller: number;
 }
 
 async function waitConnected(line: ReturnType<typeof createModbusLine>): Promise<void> {
@@ -193,25 +190,7 @@ async function libRounds(port: number, names: RunName[], before?: LibVersion): P
   const blocks = PLAN.map((b) => [b.address, b.count] as const);
   const bareRead = async (i: number) => (await client.readHoldingRegisters(blocks[i % BLOCKS][0], blocks[i % BLOCKS][1]), 1);
   const lineRead = (l: typeof line) => async (i: number) => (await l.read(1, 'holding', blocks[i % BLOCKS][0], blocks[i % BLOCKS][1]), 1);
-  const scans: Record<string, number[]> = { poller: [], poller4: [], pollerBefore: [], pollerCont: [] };
-  // interval 0 (continuous): the poller's own scheduler runs scans back to back, each round with a
-  // fresh poller (a stopped one does not restart), made before the round's clock starts
-  const continuousPoller = () => new DevicePoller({ line, unit: 1, device: 'bench-continuous', tags: deviceTags(), groups: [{ name: 'all', intervalMs: 0 }] });
-  let nextContinuous = continuousPoller();
-  const continuousFor = async (ms: number): Promise<number> => {
-    const p = nextContinuous;
-    let requests = 0;
-    p.on('cycle', (c: { requests: number }) => {
-      requests += c.requests;
-      scans.pollerCont.push(0);
-    });
-    p.start();
-    await sleep(ms);
-    p.stop(); // cycles finishing after this are not emitted, not counted, and their time is in the round
-    await p.idle();
-    return requests;
-  };
-  const prepare: Partial<Record<RunName, () => void>> = { pollerCont: () => (nextContinuous = continuousPoller()) };
+  const scans: Record<string, number[]> = { poller: [], poller4: [], pollerBefore: [] };
   const scanOf = (p: Pick<DevicePoller, 'pollGroup'>, key: string) => async () => {
     const r = (await p.pollGroup('all'))!;
     scans[key].push(0);
@@ -224,7 +203,6 @@ async function libRounds(port: number, names: RunName[], before?: LibVersion): P
     line: (ms) => concurrently(1, ms, lineRead(line)),
     pollerBefore: (ms) => concurrently(1, ms, scanOf(pollerBefore!, 'pollerBefore')),
     poller: (ms) => concurrently(1, ms, scanOf(poller, 'poller')),
-    pollerCont: continuousFor,
     // modbus-serial pipelines by itself too (transaction ids): the baseline for the pipelined line
     bare4: (ms) => concurrently(PIPELINE, ms, bareRead),
     line4: (ms) => concurrently(PIPELINE_CALLERS, ms, lineRead(line4)),
@@ -232,14 +210,13 @@ async function libRounds(port: number, names: RunName[], before?: LibVersion): P
   };
   const rates = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<RunName, number[]>;
   const cpu = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<RunName, number[]>;
-  const scanRates: Record<string, number[]> = { poller: [], poller4: [], pollerBefore: [], pollerCont: [] };
-  const isPoller = (n: RunName) => n === 'poller' || n === 'poller4' || n === 'pollerBefore' || n === 'pollerCont';
+  const scanRates: Record<string, number[]> = { poller: [], poller4: [], pollerBefore: [] };
+  const isPoller = (n: RunName) => n === 'poller' || n === 'poller4' || n === 'pollerBefore';
   for (const n of names) await all[n](150); // warm up every path (JIT) before measuring
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of names) {
-      prepare[name]?.();
       global.gc?.();
-      scans.poller.length = scans.poller4.length = scans.pollerBefore.length = scans.pollerCont.length = 0;
+      scans.poller.length = scans.poller4.length = scans.pollerBefore.length = 0;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const requests = await all[name](ROUND_MS);
@@ -250,7 +227,7 @@ async function libRounds(port: number, names: RunName[], before?: LibVersion): P
       if (isPoller(name)) scanRates[name].push(scans[name].length / secs);
     }
   }
-  const bad = poller.stats().bad + poller4.stats().bad + (pollerBefore?.stats().bad ?? 0) + nextContinuous.stats().bad;
+  const bad = poller.stats().bad + poller4.stats().bad + (pollerBefore?.stats().bad ?? 0);
   await Promise.all([line.close(), line4.close(), lineBefore?.close()]);
   await new Promise<void>((r) => client.close(() => r()));
   const pairRatio = (a: RunName, b: RunName) => median(rates[a].map((x, i) => x / rates[b][i]));
@@ -270,7 +247,6 @@ async function libRounds(port: number, names: RunName[], before?: LibVersion): P
     bestVsBare,
     pollerVsLine: has('poller', 'line') ? pairRatio('poller', 'line') : NaN,
     pollerVsLineBefore: has('pollerBefore', 'lineBefore') ? pairRatio('pollerBefore', 'lineBefore') : NaN,
-    contVsPoller: has('pollerCont', 'poller') ? pairRatio('pollerCont', 'poller') : NaN,
   };
 }
 
@@ -480,17 +456,16 @@ async function main(): Promise<void> {
       before = { why: (err as Error).message };
     }
     if (before.why) notes.push(`"before" rows (${BEFORE_REF}): not run: ${before.why}`);
-    const names: RunName[] = before.lib ? ['bare', 'lineBefore', 'line', 'pollerBefore', 'poller', 'pollerCont', 'bare4', 'line4', 'poller4'] : ['bare', 'line', 'poller', 'pollerCont', 'bare4', 'line4', 'poller4'];
+    const names: RunName[] = before.lib ? ['bare', 'lineBefore', 'line', 'pollerBefore', 'poller', 'bare4', 'line4', 'poller4'] : ['bare', 'line', 'poller', 'bare4', 'line4', 'poller4'];
     const lib = await libRounds(server.port, names, before.lib);
-    const baseline: Record<RunName, RunName> = { bare: 'bare', lineBefore: 'bare', line: 'bare', pollerBefore: 'bare', poller: 'bare', pollerCont: 'bare', bare4: 'bare4', line4: 'bare4', poller4: 'bare4' };
+    const baseline: Record<RunName, RunName> = { bare: 'bare', lineBefore: 'bare', line: 'bare', pollerBefore: 'bare', poller: 'bare', bare4: 'bare4', line4: 'bare4', poller4: 'bare4' };
     const vs = (name: RunName) => lib.vsBare[name] / lib.vsBare[baseline[name]];
     const label: Record<RunName, string> = {
       bare: `bare modbus-serial read loop (the same ${BLOCKS} blocks), 1 in flight`,
       lineBefore: `before (${before.commit}): ModbusLine read loop alone, 1 in flight`,
       line: 'ours: ModbusLine read loop alone (same blocks), 1 in flight',
       pollerBefore: `before (${before.commit}): DevicePoller, 1,000 tags, 1 in flight`,
-      poller: 'ours: DevicePoller (line + planner + decode + samples), 1,000 tags, 1 in flight, pollGroup() back to back',
-      pollerCont: 'ours: the same DevicePoller with interval 0 (its scheduler: next scan queued when the last block answers)',
+      poller: 'ours: DevicePoller (line + planner + decode + samples), 1,000 tags, 1 in flight',
       bare4: `bare modbus-serial, ${PIPELINE} concurrent reads (its transaction ids pipeline them)`,
       line4: `ours: ModbusLine maxInFlight ${PIPELINE}, ${PIPELINE_CALLERS} concurrent callers`,
       poller4: `ours: DevicePoller on a line with maxInFlight ${PIPELINE}, one scan after another`,
@@ -506,7 +481,7 @@ async function main(): Promise<void> {
     let changing: LibResult | undefined;
     try {
       changingServer = await startChangingMbserver();
-      changing = await libRounds(changingServer.port, before.lib ? ['bare', 'pollerBefore', 'poller', 'pollerCont'] : ['bare', 'poller', 'pollerCont'], before.lib);
+      changing = await libRounds(changingServer.port, before.lib ? ['bare', 'pollerBefore', 'poller'] : ['bare', 'poller'], before.lib);
     } catch (err) {
       notes.push(`mbserver --changing: not run (${(err as Error).message})`);
     }
@@ -557,7 +532,7 @@ async function main(): Promise<void> {
     for (const [name, r, ratio] of libRows)
       console.log(`| ${name} | ${fmt(r.requestsPerSec)} | ${ratio} | ${fmt(r.registersPerSec)} | ${fmt(r.tagsPerSec)} | ${fmt(r.cpuUsPerRequest, 1)} | ${r.note ?? ''} |`);
     if (changing) {
-      const rows: RunName[] = before.lib ? ['bare', 'pollerBefore', 'poller', 'pollerCont'] : ['bare', 'poller', 'pollerCont'];
+      const rows: RunName[] = before.lib ? ['bare', 'pollerBefore', 'poller'] : ['bare', 'poller'];
       console.log('\nThe same server run with --changing (every register read changes at every read: full float32 decoding, every tag reported), same alternation:\n');
       console.log('| measurement | requests/s | vs baseline (requests/s) | tags/s | client CPU µs/request |');
       console.log('|---|---:|---:|---:|---:|');
@@ -588,18 +563,15 @@ async function main(): Promise<void> {
     console.log(`| ours (DevicePoller) vs bare loop, requests/s, 1 in flight | ${slower((1 - lib.vsBare.poller) * 100)}${wasThen((1 - lib.vsBare.pollerBefore) * 100)} | at most 15% slower |`);
     console.log(`| of which: the line alone vs bare loop | ${slower((1 - lib.vsBare.line) * 100)}${wasThen((1 - lib.vsBare.lineBefore) * 100)} | |`);
     console.log(`| of which: poller, planner and decoding vs the line alone | ${slower((1 - lib.pollerVsLine) * 100)}${wasThen((1 - lib.pollerVsLineBefore) * 100)} | |`);
-    console.log(`| ours (DevicePoller, interval 0) vs bare loop, requests/s, 1 in flight | ${slower((1 - lib.vsBare.pollerCont) * 100)} | at most 15% slower |`);
-    console.log(`| DevicePoller interval 0 vs pollGroup() back to back | ${fmt(lib.contVsPoller, 3)}x | |`);
     const best = (r: LibResult, n: RunName) => slower((1 - r.bestVsBare[n]) * 100);
     console.log(
-      `| best rounds (each row's fastest round over the bare loop's): poller / interval 0 / line${before.lib ? ' / before poller' : ''} | ${best(lib, 'poller')} / ${best(lib, 'pollerCont')} / ${best(lib, 'line')}${before.lib ? ` / ${best(lib, 'pollerBefore')}` : ''} | |`,
+      `| best rounds (each row's fastest round over the bare loop's): poller / line${before.lib ? ' / before poller' : ''} | ${best(lib, 'poller')} / ${best(lib, 'line')}${before.lib ? ` / ${best(lib, 'pollerBefore')}` : ''} | |`,
     );
     if (changing)
-      console.log(`| best rounds, changing registers: poller / interval 0${before.lib ? ' / before poller' : ''} | ${best(changing, 'poller')} / ${best(changing, 'pollerCont')}${before.lib ? ` / ${best(changing, 'pollerBefore')}` : ''} | |`);
+      console.log(`| best rounds, changing registers: poller${before.lib ? ' / before poller' : ''} | ${best(changing, 'poller')}${before.lib ? ` / ${best(changing, 'pollerBefore')}` : ''} | |`);
     if (changing) {
       const wasChanging = before.lib ? ` (before: ${slower((1 - changing.vsBare.pollerBefore) * 100)})` : '';
       console.log(`| changing registers: DevicePoller (pollGroup) vs bare loop | ${slower((1 - changing.vsBare.poller) * 100)}${wasChanging} | |`);
-      console.log(`| changing registers: DevicePoller interval 0 vs bare loop | ${slower((1 - changing.vsBare.pollerCont) * 100)} | |`);
     }
     const cpuOver = (p: RunName) => lib.rates[p].cpuUsPerRequest! - lib.rates.bare.cpuUsPerRequest!;
     console.log(`| client CPU per request above the bare loop's: DevicePoller | ${fmt(cpuOver('poller'), 1)} µs${before.lib ? ` (before: ${fmt(cpuOver('pollerBefore'), 1)} µs)` : ''} | |`);
@@ -621,8 +593,8 @@ async function main(): Promise<void> {
     const parse = tableParse();
     console.log(`| 500-tag CSV tag table parse | ${fmt(parse.ms, 2)} ms (${parse.tags} tags) | practical |`);
     console.log(
-      `\npoller overhead vs bare: ${fmt((1 - lib.vsBare.poller) * 100, 1)}% (target <= 15%)${before.lib ? `; before (${before.commit}), same rounds: ${fmt((1 - lib.vsBare.pollerBefore) * 100, 1)}%` : ''}; interval 0: ${fmt((1 - lib.vsBare.pollerCont) * 100, 1)}%; best rounds: ${fmt((1 - lib.bestVsBare.poller) * 100, 1)}%${before.lib ? ` (before: ${fmt((1 - lib.bestVsBare.pollerBefore) * 100, 1)}%)` : ''}` +
-        (changing ? `\nchanging registers: poller overhead vs bare: ${fmt((1 - changing.vsBare.poller) * 100, 1)}%${before.lib ? `; before: ${fmt((1 - changing.vsBare.pollerBefore) * 100, 1)}%` : ''}; interval 0: ${fmt((1 - changing.vsBare.pollerCont) * 100, 1)}%` : ''),
+      `\npoller overhead vs bare: ${fmt((1 - lib.vsBare.poller) * 100, 1)}% (target <= 15%)${before.lib ? `; before (${before.commit}), same rounds: ${fmt((1 - lib.vsBare.pollerBefore) * 100, 1)}%` : ''}; best rounds: ${fmt((1 - lib.bestVsBare.poller) * 100, 1)}%${before.lib ? ` (before: ${fmt((1 - lib.bestVsBare.pollerBefore) * 100, 1)}%)` : ''}` +
+        (changing ? `\nchanging registers: poller overhead vs bare: ${fmt((1 - changing.vsBare.poller) * 100, 1)}%${before.lib ? `; before: ${fmt((1 - changing.vsBare.pollerBefore) * 100, 1)}%` : ''}` : ''),
     );
     console.log(
       `\nNote on pipelining: mbserver (like libmodbus servers that accept() without TCP_NODELAY, and many embedded stacks) leaves Nagle on. With two or more answers outstanding the server holds the second until the first is acknowledged, and the client acknowledges at once only when it has something to send; at the end of every scan it has not, so the kernel's delayed ACK (tens of ms) stalls the last answers. One-scan-after-another polling hits it at every scan (row ${names.indexOf('poller4') + 1}), hence the TCP_NODELAY table. Rows ${names.indexOf('bare4') + 1}-${names.indexOf('line4') + 1} (bare modbus-serial too) are also far below what the same continuous pipelined loops reach in a process of their own (17,000-23,000 requests/s on this machine): the kernel's ACK mode after each idle gap between rounds is the suspect, not established. Node cannot set TCP_QUICKACK on the client side. Our own socket has setNoDelay(true).`,

@@ -4,11 +4,6 @@
 // owns fairness between units, in-flight limits and the serial inter-frame gap). A cycle never
 // overlaps the previous one of the same group: a tick that finds it still running is skipped
 // and counted as an overrun, so a slow device lowers the rate instead of piling up requests.
-// Interval 0 polls as fast as the device answers: the next cycle's requests are queued the
-// moment the last block of the current one answers, before that block is decoded and the cycle
-// assembled, so the wire does not idle between scans (only those two cycles overlap, and only
-// in that tail; the queue stays at one cycle's worth of requests).
-//
 // Each block's tags are settled (sample, last value, report-by-exception) when its answer
 // arrives, while the line already has the next request on the wire; the end of a cycle only
 // collects what was reported, so little work sits between one scan's last answer and the next.
@@ -28,7 +23,6 @@ import type { TagDef } from '../types';
 
 export interface PollGroup {
   name: string;
-  /** ms between cycle starts; 0: the next cycle as soon as the current one's last block answers */
   intervalMs: number;
 }
 
@@ -107,14 +101,7 @@ interface CycleState {
   reported: Uint8Array | undefined;
   requests: number;
   failed: number;
-  /** reads not yet settled; at 0 the cycle's last block has answered */
-  outstanding: number;
-  /** interval 0: starts the next cycle, called once when the last block has answered */
-  onLastAnswer?: () => void;
 }
-
-/** After a continuous (interval 0) cycle whose requests failed: the pause before the next one, so a dead or refused device does not spin the CPU. */
-export const CONTINUOUS_RETRY_MS = 100;
 
 export class PollerConfigError extends Error {
   constructor(
@@ -141,7 +128,7 @@ export class DevicePoller extends EventEmitter {
     this.now = opts.now ?? Date.now;
     const groups = new Map<string, PolledTag[]>();
     for (const g of opts.groups) {
-      if (!(g.intervalMs >= 1 || g.intervalMs === 0)) throw new Error(`poll group '${g.name}': interval must be 0 (as fast as the device answers) or at least 1 ms, got ${g.intervalMs}`);
+      if (!(g.intervalMs >= 1)) throw new Error(`poll group '${g.name}': interval must be at least 1 ms, got ${g.intervalMs}`);
       if (groups.has(g.name)) throw new Error(`poll group '${g.name}' is defined twice`);
       groups.set(g.name, []);
     }
@@ -182,10 +169,6 @@ export class DevicePoller extends EventEmitter {
     this.started = true;
     for (const run of this.runs) {
       if (run.tags.length === 0) continue;
-      if (run.group.intervalMs === 0) {
-        this.continuous(run);
-        continue;
-      }
       run.timer = setInterval(() => this.tick(run), run.group.intervalMs);
       this.tick(run);
     }
@@ -195,7 +178,7 @@ export class DevicePoller extends EventEmitter {
   stop(): void {
     this.stopped = true;
     for (const run of this.runs) {
-      if (run.timer) clearTimeout(run.timer); // an interval's or a continuous group's retry pause
+      if (run.timer) clearInterval(run.timer);
       run.timer = undefined;
     }
   }
@@ -265,55 +248,24 @@ export class DevicePoller extends EventEmitter {
     );
   }
 
-  /**
-   * Interval 0: one cycle after another. The next one starts from the current one's last answer
-   * (before its decoding); after a cycle whose requests all failed, CONTINUOUS_RETRY_MS later.
-   */
-  private continuous(run: GroupRun): void {
-    if (this.stopped) return;
-    let next = false;
-    const startNext = () => {
-      if (next) return;
-      next = true;
-      this.continuous(run);
-    };
-    this.cycle(run, startNext).then(
-      (result) => {
-        if (this.stopped) return;
-        this.emit('cycle', result);
-        if (next) return;
-        // no read answered (all refused or failed before the wire, or a blocked gate): pause
-        run.timer = setTimeout(() => {
-          run.timer = undefined;
-          startNext();
-        }, CONTINUOUS_RETRY_MS);
-      },
-      (err) => {
-        if (!this.stopped && this.listenerCount('error') > 0) this.emit('error', err);
-      },
-    );
-  }
-
-  private cycle(run: GroupRun, onLastAnswer?: () => void): Promise<CycleResult> {
-    const p = this.runCycle(run, onLastAnswer).finally(() => {
+  private cycle(run: GroupRun): Promise<CycleResult> {
+    const p = this.runCycle(run).finally(() => {
       if (run.running === p) run.running = undefined;
     });
     run.running = p;
     return p;
   }
 
-  private async runCycle(run: GroupRun, onLastAnswer?: () => void): Promise<CycleResult> {
+  private async runCycle(run: GroupRun): Promise<CycleResult> {
     const startedAt = this.now();
     const n = run.tags.length;
-    const cycle: CycleState = { samples: new Array(n), reported: undefined, requests: 0, failed: 0, outstanding: 0, onLastAnswer };
+    const cycle: CycleState = { samples: new Array(n), reported: undefined, requests: 0, failed: 0 };
     const blocked = this.opts.gate ? await this.opts.gate() : undefined;
     if (blocked !== undefined) {
       const ts = this.now();
       for (const t of run.tags) this.settle(cycle, t, this.sample(t, null, 'bad', ts, blocked));
     } else {
-      const blocks = run.planner.blocks;
-      cycle.outstanding = blocks.length;
-      await Promise.all(blocks.map((b) => this.readBlock(run, b, cycle)));
+      await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, cycle)));
     }
     this.counters.cycles++;
     this.counters.requests += cycle.requests;
@@ -347,21 +299,13 @@ export class DevicePoller extends EventEmitter {
         const halves = run.planner.split(block);
         if (halves) {
           this.emit('split', { group: run.group.name, block, halves });
-          cycle.outstanding += halves.length - 1;
           await Promise.all(halves.map((h) => this.readBlock(run, h, cycle)));
           return;
         }
       }
-      // an exception is an answer; anything else (timeout, refusal, line closed: some of them
-      // rejected at once, without I/O) must not start the next cycle from here, or a continuous
-      // group could spin in microtasks: it waits CONTINUOUS_RETRY_MS instead
-      if (err instanceof ModbusExceptionError) this.answered(cycle);
-      else cycle.outstanding--;
       this.failBlock(cycle, block, err as Error);
       return;
     }
-    // interval 0: the next cycle's requests go on the wire before this block is decoded
-    this.answered(cycle);
     const ts = this.now();
     if (data.length < block.count) {
       this.failBlock(cycle, block, new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`));
@@ -382,16 +326,6 @@ export class DevicePoller extends EventEmitter {
         }
       }
       this.settle(cycle, t, this.sample(t, value, 'good', ts));
-    }
-  }
-
-  /** One read of the cycle is settled; after the last one that reached the device, the next cycle may start. */
-  private answered(cycle: CycleState): void {
-    cycle.outstanding--;
-    if (cycle.outstanding === 0 && cycle.onLastAnswer) {
-      const start = cycle.onLastAnswer;
-      cycle.onLastAnswer = undefined;
-      start();
     }
   }
 
