@@ -2,9 +2,15 @@
 // the libmodbus C server for a while, for profiling its hot path:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds] [poller|line]
 //   node --import tsx bench/modbus-profile.ts --summary /tmp/prof/<file>.cpuprofile
+//   node --import tsx bench/modbus-profile.ts --gaps [seconds] [poller-module-dir]
+// --gaps times where a scan's wall time goes, from timestamps taken around every read: the
+// tail (last answer of a scan to pollGroup() resolving), the start (to the next scan's first
+// read) and answer-to-answer within a scan; medians, which hold on a loaded machine. Give the
+// directory of another lib/ (e.g. .bench-cache/modbus-before-<commit>) to time that poller.
 // The second form prints where the self time went, by function and by file (the .cpuprofile
 // is Chrome DevTools' format: nodes with self-hit counts and a sample interval).
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createModbusLine } from '../lib/modbus/line/line';
 import { DevicePoller } from '../lib/modbus/poller/poller';
 import type { TagDef, TagType } from '../lib/modbus/types';
@@ -83,7 +89,61 @@ function summary(file: string, top = 40): void {
   show('file', byFile);
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+
+async function gaps(seconds: number, libDir?: string): Promise<void> {
+  const Poller = libDir ? ((await import(resolve(libDir, 'modbus', 'poller', 'poller.ts'))) as { DevicePoller: typeof DevicePoller }).DevicePoller : DevicePoller;
+  const server = await startMbserver();
+  const line = createModbusLine({ name: 'gaps', transport: { kind: 'tcp', host: '127.0.0.1', port: server.port }, timeoutMs: 1000 });
+  try {
+    await new Promise<void>((resolve) => {
+      const on = (s: { connection: string }) => s.connection === 'connected' && (line.off('state', on), resolve());
+      line.on('state', on);
+    });
+    const events: Array<[kind: 'call' | 'answer' | 'end', at: number]> = [];
+    const timed: Pick<typeof line, 'read'> = {
+      read: (unit, area, address, count) => {
+        events.push(['call', performance.now()]);
+        return line.read(unit, area, address, count).then((v) => (events.push(['answer', performance.now()]), v));
+      },
+    };
+    const poller = new Poller({ line: timed, unit: 1, device: 'gaps', tags: deviceTags(), groups: [{ name: 'all', intervalMs: 1000 }] });
+    for (let i = 0; i < 200; i++) await poller.pollGroup('all'); // warm up
+    events.length = 0;
+    const t0 = performance.now();
+    let scans = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      await poller.pollGroup('all');
+      events.push(['end', performance.now()]);
+      scans++;
+    }
+    const tail: number[] = [];
+    const start: number[] = [];
+    const within: number[] = [];
+    for (let i = 1; i < events.length; i++) {
+      const [prev, prevAt] = events[i - 1];
+      const [kind, at] = events[i];
+      const us = (at - prevAt) * 1000;
+      if (kind === 'end' && prev === 'answer') tail.push(us);
+      else if (kind === 'call' && prev === 'end') start.push(us);
+      else if (kind === 'answer' && prev === 'answer') within.push(us);
+    }
+    console.log(`${libDir ?? 'this tree'}: ${scans} scans; median µs: last answer -> scan resolved ${median(tail).toFixed(1)}, -> next scan's first read ${median(start).toFixed(1)}, answer -> answer within a scan ${median(within).toFixed(1)}`);
+  } finally {
+    await line.close();
+    await server.stop();
+  }
+}
+
 if (process.argv[2] === '--summary') summary(process.argv[3], Number(process.argv[4] ?? 40));
+else if (process.argv[2] === '--gaps')
+  gaps(Number(process.argv[3] ?? 5), process.argv[4]).then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 else
   drive(Number(process.argv[2] ?? 10), process.argv[3] === 'line' ? 'line' : 'poller').then(
     () => process.exit(0),

@@ -9,9 +9,13 @@
    that pipelines several requests is answered in order and never starves the others.
 
    build: cc -O2 -o modbus-tcp-server modbus-tcp-server.c $(pkg-config --cflags --libs libmodbus)
-   run:   modbus-tcp-server PORT [--nodelay]
+   run:   modbus-tcp-server PORT [--nodelay] [--changing]
           --nodelay sets TCP_NODELAY on accepted sockets (by default Nagle stays on, as in
-          many embedded stacks: the benchmark measures both). Listens on 127.0.0.1 only. */
+          many embedded stacks: the benchmark measures both).
+          --changing adds 1 to every holding register a read request (FC 3) covers, after the
+          answer: every value read changes from one read to the next (the benchmark's worst
+          case for decoding and report-by-exception; the image starts as above).
+          Listens on 127.0.0.1 only. */
 #include <errno.h>
 #include <modbus.h>
 #include <netinet/in.h>
@@ -38,13 +42,14 @@ static int parse_port(const char *text) {
 }
 
 int main(int argc, char **argv) {
-    int port = -1, nodelay = 0;
+    int port = -1, nodelay = 0, changing = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--nodelay") == 0) nodelay = 1;
+        else if (strcmp(argv[i], "--changing") == 0) changing = 1;
         else port = parse_port(argv[i]);
     }
     if (port < 0) {
-        fprintf(stderr, "usage: %s PORT [--nodelay]   (PORT 1..65535)\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [--nodelay] [--changing]   (PORT 1..65535)\n", argv[0]);
         return 2;
     }
 #ifdef __linux__
@@ -92,6 +97,12 @@ int main(int argc, char **argv) {
             int length = (fds[i].revents & POLLIN) ? modbus_receive(ctx, request) : -1;
             if (length > 0) {
                 modbus_reply(ctx, request, length, image);
+                /* MBAP header (7 bytes), then function code, address and count (big-endian) */
+                if (changing && length >= 12 && request[7] == 3) {
+                    int address = (request[8] << 8) | request[9];
+                    int quantity = (request[10] << 8) | request[11];
+                    for (int a = address; a < address + quantity && a < TABLE_SIZE; a++) image->tab_registers[a]++;
+                }
             } else if (length < 0) {
                 close(fds[i].fd);
                 fds[i] = fds[--count];

@@ -4,6 +4,9 @@
 // owns fairness between units, in-flight limits and the serial inter-frame gap). A cycle never
 // overlaps the previous one of the same group: a tick that finds it still running is skipped
 // and counted as an overrun, so a slow device lowers the rate instead of piling up requests.
+// Each block's tags are settled (sample, last value, report-by-exception) when its answer
+// arrives, while the line already has the next request on the wire; the end of a cycle only
+// collects what was reported, so little work sits between one scan's last answer and the next.
 //
 // Quality: a block that answers gives `good` samples; one that fails gives `bad` samples
 // (value null, with the error) for its tags only; while the unit's breaker is open the tags
@@ -75,12 +78,12 @@ interface PolledTag extends PlanItem, FastTag {
   codec: TagCodec;
   /** position in the tag table, to keep samples in table order */
   index: number;
+  /** position in its group's tag list: where its sample goes in a cycle's samples */
+  pos: number;
   deadband: number;
   last?: TagSample;
   lastGood?: TagSample;
   lastReported?: TagSample;
-  /** the sample of the cycle in progress */
-  pending?: TagSample;
 }
 
 interface GroupRun {
@@ -89,6 +92,15 @@ interface GroupRun {
   planner: RegisterPlanner<PolledTag>;
   timer?: NodeJS.Timeout;
   running?: Promise<CycleResult>;
+}
+
+/** One cycle in progress: its samples fill in block by block as the answers arrive. */
+interface CycleState {
+  samples: TagSample[];
+  /** 1 at the positions whose sample is reported by exception; made at the first one (most scans of steady registers report nothing) */
+  reported: Uint8Array | undefined;
+  requests: number;
+  failed: number;
 }
 
 export class PollerConfigError extends Error {
@@ -136,6 +148,7 @@ export class DevicePoller extends EventEmitter {
         rounding: scaleRounding(codec.shape.kind, tag.scale, tag.offset),
         address: tag.address,
         index,
+        pos: list.length,
         deadband: tag.deadband ?? 0,
         rawHigh: -1,
         rawLow: -1,
@@ -245,55 +258,57 @@ export class DevicePoller extends EventEmitter {
 
   private async runCycle(run: GroupRun): Promise<CycleResult> {
     const startedAt = this.now();
-    const tally = { requests: 0, failed: 0 };
+    const n = run.tags.length;
+    const cycle: CycleState = { samples: new Array(n), reported: undefined, requests: 0, failed: 0 };
     const blocked = this.opts.gate ? await this.opts.gate() : undefined;
     if (blocked !== undefined) {
       const ts = this.now();
-      for (const t of run.tags) t.pending = this.sample(t, null, 'bad', ts, blocked);
+      for (const t of run.tags) this.settle(cycle, t, this.sample(t, null, 'bad', ts, blocked));
     } else {
-      await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, tally)));
+      await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, cycle)));
     }
     this.counters.cycles++;
-    this.counters.requests += tally.requests;
-    this.counters.failedRequests += tally.failed;
-    const samples: TagSample[] = new Array(run.tags.length);
+    this.counters.requests += cycle.requests;
+    this.counters.failedRequests += cycle.failed;
+    const samples = cycle.samples;
     const changed: TagSample[] = [];
-    for (let i = 0; i < run.tags.length; i++) {
-      const t = run.tags[i];
-      const s = t.pending!;
-      t.pending = undefined;
-      samples[i] = s;
-      t.last = s;
-      if (s.quality === 'good') t.lastGood = s;
-      if (shouldReport(t.lastReported, s, t.deadband)) {
-        t.lastReported = s;
-        changed.push(s);
-      }
-    }
-    return { group: run.group.name, samples, changed, requests: tally.requests, failedRequests: tally.failed, startedAt, durationMs: this.now() - startedAt };
+    const reported = cycle.reported;
+    if (reported) for (let i = 0; i < n; i++) if (reported[i] === 1) changed.push(samples[i]);
+    return { group: run.group.name, samples, changed, requests: cycle.requests, failedRequests: cycle.failed, startedAt, durationMs: this.now() - startedAt };
   }
 
-  private async readBlock(run: GroupRun, block: ReadBlock<PolledTag>, tally: { requests: number; failed: number }): Promise<void> {
-    tally.requests++;
+  /** A tag's sample of this cycle: stored in table order, and remembered as its latest. */
+  private settle(cycle: CycleState, t: PolledTag, s: TagSample): void {
+    cycle.samples[t.pos] = s;
+    t.last = s;
+    if (s.quality === 'good') t.lastGood = s;
+    if (shouldReport(t.lastReported, s, t.deadband)) {
+      t.lastReported = s;
+      (cycle.reported ??= new Uint8Array(cycle.samples.length))[t.pos] = 1;
+    }
+  }
+
+  private async readBlock(run: GroupRun, block: ReadBlock<PolledTag>, cycle: CycleState): Promise<void> {
+    cycle.requests++;
     let data: number[] | boolean[];
     try {
       data = await this.opts.line.read(this.opts.unit, block.area, block.address, block.count);
     } catch (err) {
-      tally.failed++;
+      cycle.failed++;
       if (err instanceof ModbusExceptionError && err.code === 2) {
         const halves = run.planner.split(block);
         if (halves) {
           this.emit('split', { group: run.group.name, block, halves });
-          await Promise.all(halves.map((h) => this.readBlock(run, h, tally)));
+          await Promise.all(halves.map((h) => this.readBlock(run, h, cycle)));
           return;
         }
       }
-      this.failBlock(block, err as Error);
+      this.failBlock(cycle, block, err as Error);
       return;
     }
     const ts = this.now();
     if (data.length < block.count) {
-      this.failBlock(block, new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`));
+      this.failBlock(cycle, block, new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`));
       return;
     }
     const items = block.items;
@@ -306,20 +321,20 @@ export class DevicePoller extends EventEmitter {
         try {
           value = t.codec.decode(data, t.address - block.address);
         } catch (err) {
-          t.pending = this.sample(t, null, 'bad', ts, (err as Error).message);
+          this.settle(cycle, t, this.sample(t, null, 'bad', ts, (err as Error).message));
           continue;
         }
       }
-      t.pending = this.sample(t, value, 'good', ts);
+      this.settle(cycle, t, this.sample(t, value, 'good', ts));
     }
   }
 
-  private failBlock(block: ReadBlock<PolledTag>, err: Error): void {
+  private failBlock(cycle: CycleState, block: ReadBlock<PolledTag>, err: Error): void {
     const ts = this.now();
     const stale = err instanceof BreakerOpenError;
     for (const t of block.items) {
-      if (stale && t.lastGood) t.pending = this.sample(t, t.lastGood.value, 'stale', t.lastGood.ts, err.message);
-      else t.pending = this.sample(t, null, 'bad', ts, err.message);
+      if (stale && t.lastGood) this.settle(cycle, t, this.sample(t, t.lastGood.value, 'stale', t.lastGood.ts, err.message));
+      else this.settle(cycle, t, this.sample(t, null, 'bad', ts, err.message));
     }
   }
 
