@@ -297,6 +297,8 @@ async function main(): Promise<void> {
     await attempt('Modbus ceiling (before)', 'ceiling');
     await attempt('pipeline', 'pipeline');
     await attempt('pipeline without tag-calc', 'pipeline-nocalc');
+    // the runtime keeps V8's young generation at its initial size (runtime/young-generation.ts): V8's default beside it
+    await attempt('pipeline, V8 default young generation (--semi-space-growth-factor=2)', 'pipeline', ['--semi-space-growth-factor=2']);
     if (CAPPED_HEAP_MB > 0) await attempt(`pipeline, --max-old-space-size=${CAPPED_HEAP_MB}`, 'pipeline', [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
     await attempt('Modbus ceiling (after)', 'ceiling');
   } finally {

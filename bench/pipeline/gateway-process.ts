@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
+import { sizeThreadPool } from '../../runtime/thread-pool';
+import { limitYoungGeneration } from '../../runtime/young-generation';
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
 
@@ -58,6 +60,10 @@ function send(m: unknown): void {
 }
 
 async function main(): Promise<void> {
+  // what runtime/cli does at start: the thread pool at 2 threads, the young generation at its
+  // initial size, unless the flags of this run size it (--semi-space-growth-factor=2: V8's default)
+  sizeThreadPool();
+  limitYoungGeneration();
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-pipeline-bench-'));
   const RED = require('node-red');
   const server = createServer();
