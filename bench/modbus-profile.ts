@@ -128,7 +128,9 @@ async function gaps(seconds: number, libDir?: string): Promise<void> {
       else if (kind === 'call' && prev === 'end') start.push(us);
       else if (kind === 'answer' && prev === 'answer') within.push(us);
     }
-    console.log(`${libDir ?? 'this tree'}: ${scans} scans; median µs: last answer -> scan resolved ${median(tail).toFixed(1)}, -> next scan's first read ${median(start).toFixed(1)}, answer -> answer within a scan ${median(within).toFixed(1)}`);
+    console.log(
+      `${libDir ?? 'this tree'}: ${scans} scans; median µs: last answer -> scan resolved ${median(tail).toFixed(1)}, -> next scan's first read ${median(start).toFixed(1)}, answer -> answer within a scan ${median(within).toFixed(1)}`,
+    );
   } finally {
     await line.close();
     await server.stop();

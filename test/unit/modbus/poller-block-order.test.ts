@@ -45,10 +45,15 @@ describe('poller: samples settled block by block', needPeers(haveMbserver()), ()
         assert.equal(s.name, table[i].name, 'samples in table order');
         assert.equal(s.quality, 'good');
         assert.equal(s.value, table[i].address);
-        assert.equal(p.lastSample(s.name), s, 'the latest sample is this cycle\'s');
+        assert.equal(p.lastSample(s.name), s, "the latest sample is this cycle's");
       });
       assert.equal(c.changed.length, cycle === 0 ? 300 : 0, 'constant registers: reported at the first cycle only');
-      if (cycle === 0) assert.deepEqual(c.changed.map((s) => s.name), table.map((t) => t.name), 'reported in table order');
+      if (cycle === 0)
+        assert.deepEqual(
+          c.changed.map((s) => s.name),
+          table.map((t) => t.name),
+          'reported in table order',
+        );
     }
     assert.equal(p.stats().good, 300);
   });
@@ -61,9 +66,18 @@ describe('poller: samples settled block by block', needPeers(haveMbserver()), ()
     ];
     const p = new DevicePoller({ line, unit: 1, device: 'd', tags: table, groups: [{ name: 'g', intervalMs: 1000 }], limits: { maxGap: 0 } });
     const c = (await p.pollGroup('g'))!;
-    assert.deepEqual(c.samples.map((s) => [s.name, s.quality]), [['high', 'bad'], ['low', 'good']]);
+    assert.deepEqual(
+      c.samples.map((s) => [s.name, s.quality]),
+      [
+        ['high', 'bad'],
+        ['low', 'good'],
+      ],
+    );
     assert.equal(c.samples[1].value, 5);
-    assert.deepEqual(c.changed.map((s) => s.name), ['high', 'low']);
+    assert.deepEqual(
+      c.changed.map((s) => s.name),
+      ['high', 'low'],
+    );
     const again = (await p.pollGroup('g'))!;
     assert.deepEqual(again.changed, [], 'nothing changed on the second cycle');
   });
