@@ -342,7 +342,7 @@ describe('modbus-device example flow', () => {
     await helper.unload();
   });
 
-  test('examples/modbus-device.json polls the modbus-server example and reports the invalid write', async () => {
+  test('examples/modbus-device.json polls the simulated meter of its own tab (beside the modbus-server example) and reports the invalid write', async () => {
     const { freePort } = await import('../helpers/process');
     const port = await freePort();
     const core = (f: string) => require(require.resolve(`@node-red/nodes/core/common/${f}`));
