@@ -13,11 +13,12 @@
 // Env: BENCH_FRAMES (200000), BENCH_ROUNDS (3), BENCH_BATCH_MS (10), BENCH_ONLY (comma-separated
 // keys: perFrame, perMessage, batch, noDecode; for profiling one pipeline). Never fails on a number.
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturesMissing, readReferenceFrames } from '../test/helpers/can-fixtures';
 import { dbcPath, repoRoot } from '../test/helpers/can-nodes';
+import { writeNodeShims } from './pipeline/node-shims';
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 200000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -101,12 +102,7 @@ function writeLog(file: string): { frames: number; signalsPerPass: number; refFr
 
 /** A nodes dir that loads our node types from source (and the sink), the way settings.nodesDir loads any node file. */
 function writeNodesDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const type of ['can-interface', 'can-in', 'dbc-decode']) {
-    const src = join(repoRoot, 'nodes', type, type);
-    writeFileSync(join(dir, `${type}.js`), `const m = require(${JSON.stringify(`${src}.ts`)});\nmodule.exports = m.default || m;\n`);
-    writeFileSync(join(dir, `${type}.html`), readFileSync(`${src}.html`));
-  }
+  writeNodeShims(dir, repoRoot, ['can-interface', 'can-in', 'dbc-decode']);
   writeFileSync(join(dir, 'bench-sink.js'), SINK_JS);
   writeFileSync(join(dir, 'bench-sink.html'), '<script type="text/javascript">RED.nodes.registerType("bench-sink",{category:"function",defaults:{expect:{value:0}},inputs:1,outputs:0});</script>');
 }

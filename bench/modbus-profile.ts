@@ -13,20 +13,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createModbusLine } from '../lib/modbus/line/line';
 import { DevicePoller } from '../lib/modbus/poller/poller';
-import type { TagDef, TagType } from '../lib/modbus/types';
+import { deviceTags } from './shared/modbus-device-tags';
 import { startMbserver } from '../test/helpers/modbus-mbserver';
-
-/** The bench's device (bench/modbus.bench.ts): 500 uint16, 250 float32, 250 int32. */
-function deviceTags(): TagDef[] {
-  const tags: TagDef[] = [];
-  let address = 0;
-  for (let i = 0; i < 1000; i++) {
-    const type: TagType = i % 4 === 0 ? 'float32' : i % 4 === 1 ? 'int32' : 'uint16';
-    tags.push({ name: `t${i}`, area: 'holding', address, type, order: 'ABCD', scale: i % 2 ? 0.1 : 1, offset: 0, access: 'r' });
-    address += type === 'uint16' ? 1 : 2;
-  }
-  return tags;
-}
 
 async function drive(seconds: number, what: 'poller' | 'line'): Promise<void> {
   const server = await startMbserver();

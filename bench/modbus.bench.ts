@@ -29,7 +29,7 @@ import { createModbusLine } from '../lib/modbus/line/line';
 import { DevicePoller } from '../lib/modbus/poller/poller';
 import { packBlocks, planItem } from '../lib/modbus/poller/planner';
 import { parseTagTableCsv, serializeTagTableCsv } from '../lib/modbus/tag-table';
-import type { TagDef, TagType } from '../lib/modbus/types';
+import { deviceTags } from './shared/modbus-device-tags';
 import { buildModbusTcpServer, startMbserver } from '../test/helpers/modbus-mbserver';
 import { freePort, startProcess, waitForPort } from '../test/helpers/process';
 
@@ -74,17 +74,6 @@ function installContrib(): { dir?: string; why?: string } {
   return existsSync(dir) ? { dir } : { why: `${CONTRIB} not found after npm install` };
 }
 
-/** The 1,000-tag device: 500 uint16, 250 float32 and 250 int32, holding registers 0..1499. */
-function deviceTags(): TagDef[] {
-  const tags: TagDef[] = [];
-  let address = 0;
-  for (let i = 0; i < 1000; i++) {
-    const type: TagType = i % 4 === 0 ? 'float32' : i % 4 === 1 ? 'int32' : 'uint16';
-    tags.push({ name: `t${i}`, area: 'holding', address, type, order: 'ABCD', scale: i % 2 ? 0.1 : 1, offset: 0, access: 'r' });
-    address += type === 'uint16' ? 1 : 2;
-  }
-  return tags;
-}
 const REGISTERS = 1500;
 /** The requests our planner makes for the device; contrib is given the same blocks. */
 const PLAN = packBlocks(deviceTags().map(planItem), { maxGap: 0 });

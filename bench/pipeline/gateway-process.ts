@@ -10,7 +10,7 @@
 // loads it as a module, every node type, as the runtime loads dist/) or 'shims' (under tsx: only
 // the node types of the flow, each through a one-line shim).
 import { createServer } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
@@ -19,6 +19,7 @@ import { sizeThreadPool } from '../../runtime/thread-pool';
 import { limitYoungGeneration } from '../../runtime/young-generation';
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
+import { writeNodeShims } from './node-shims';
 
 export interface GatewayStats {
   /** poll cycles of the device (scans), from edgegw_modbus_device_cycles_total */
@@ -46,15 +47,6 @@ const [mode, modbusPortText, maxInFlightText, intervalText, loading] = process.a
 const PIPELINE = mode === 'pipeline' || mode === 'pipeline-nocalc';
 const TYPES = PIPELINE ? ['modbus-connection', 'modbus-device', 'tag-calc', 'forward-target', 'store-forward'] : ['modbus-connection', 'modbus-device'];
 
-function writeNodesDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const type of TYPES) {
-    const src = join(ROOT, 'nodes', type, type);
-    writeFileSync(join(dir, `${type}.js`), `const m = require(${JSON.stringify(src)});\nmodule.exports = m.default || m;\n`);
-    writeFileSync(join(dir, `${type}.html`), readFileSync(`${src}.html`));
-  }
-}
-
 function send(m: unknown): void {
   process.send?.(m);
 }
@@ -71,7 +63,7 @@ async function main(): Promise<void> {
   let nodesDir = ROOT;
   if (loading !== 'module') {
     nodesDir = join(dir, 'nodes');
-    writeNodesDir(nodesDir);
+    writeNodeShims(nodesDir, ROOT, TYPES);
   }
   const userDir = join(dir, 'user');
   mkdirSync(userDir);
