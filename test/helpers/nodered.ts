@@ -37,6 +37,14 @@ helper.setFlows = async (flow: unknown[], type?: string, credentials?: Record<st
 
 export { helper };
 
+/** The arguments of every call a node made to its own status/error/log/warn (the helper spies on them). */
+export function calls(node: any, method: 'status' | 'error' | 'log' | 'warn'): unknown[][] {
+  return node[method]
+    .getCalls()
+    .filter((c: any) => c.thisValue === node)
+    .map((c: any) => c.args);
+}
+
 /** A node module (the function Node-RED calls with RED) from nodes/<type>/<type>.ts. */
 export function nodeModule(type: string): unknown {
   const mod = require(`../../nodes/${type}/${type}`);

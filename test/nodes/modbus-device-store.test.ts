@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { helper, nodeModule } from '../helpers/nodered';
+import { calls, helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
 import { needPeers, PEER } from '../helpers/peers';
 import { startTypedPeer, type TypedPeer } from '../helpers/modbus-typed-peer';
@@ -30,13 +30,6 @@ const IDENTITY_TAGS = TAGS.split('\n')
 
 const catchModule = require(require.resolve('@node-red/nodes/core/common/25-catch.js'));
 const modules = () => [nodeModule('modbus-connection'), nodeModule('modbus-device'), nodeModule('tag-store'), catchModule];
-
-function calls(node: any, method: 'status' | 'error' | 'warn'): unknown[][] {
-  return node[method]
-    .getCalls()
-    .filter((c: any) => c.thisValue === node)
-    .map((c: any) => c.args);
-}
 
 describe('modbus-device: store option and identity check', needPeers(PEER.pymodbus()), () => {
   let peer: TypedPeer;

@@ -3,7 +3,7 @@
 // redeployed, 100 redeploys leaking nothing, status, health and metrics, and the admin routes.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { helper, nodeModule } from '../helpers/nodered';
+import { calls, helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
 import { needPeers, PEER } from '../helpers/peers';
 import { startTypedPeer, type TypedPeer } from '../helpers/modbus-typed-peer';
@@ -32,12 +32,6 @@ function collect(id: string): Seen {
 }
 
 /** The arguments of every call a node made to one of its (spied) methods. */
-function calls(node: any, method: 'status' | 'error' | 'log' | 'warn'): unknown[][] {
-  return node[method]
-    .getCalls()
-    .filter((c: any) => c.thisValue === node)
-    .map((c: any) => c.args);
-}
 
 describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   let peer: TypedPeer;
