@@ -39,6 +39,7 @@ const WRITE_MS = Number(process.env.BENCH_WRITE_MS ?? 4);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** the pipeline again with V8's old space capped (MB), as a gateway with little RAM runs; 0 = not run */
 const CAPPED_HEAP_MB = Number(process.env.BENCH_CAPPED_HEAP_MB ?? 128);
+const ONLY_RUNS = process.env.BENCH_RUNS ? process.env.BENCH_RUNS.split(',').map(Number) : undefined;
 const SAMPLE_MS = 250;
 const TARGET_TAGS_PER_SEC = 250_000;
 const TARGET_RSS_MB = 200;
@@ -284,7 +285,11 @@ async function main(): Promise<void> {
   const writer = await startWriter(server.port);
   const runs: Run[] = [];
   const failures: string[] = [];
+  let runIndex = 0;
   const attempt = async (label: string, mode: Mode, nodeFlags: string[] = []) => {
+    // BENCH_RUNS=1,2: only those runs (1-based, in the order below), for profiling one of them
+    const index = ++runIndex;
+    if (ONLY_RUNS && !ONLY_RUNS.includes(index)) return;
     try {
       runs.push(await measure(label, mode, server.port, simulatorPid, nodeFlags));
     } catch (err) {

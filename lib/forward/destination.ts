@@ -14,6 +14,32 @@ export interface QueuedMessage {
   enqueuedAt: number;
   /** the message as the flow handed it over (topic, payload, tag/tags, ...), JSON-safe */
   msg: { topic?: string; payload?: unknown; [key: string]: unknown };
+  /**
+   * The JSON text of msg.payload, a plain object, while the queue still holds it from the enqueue
+   * (a message read back from storage has none). With it and `head`, a destination that publishes
+   * the payload never needs `msg`, which is then never parsed from the stored text.
+   */
+  payloadJson?: string;
+  /** msg's topic, device and tag name (messageHead), kept with payloadJson */
+  head?: MessageHead;
+}
+
+/** What a topic template reads from a message besides its payload. */
+export interface MessageHead {
+  topic: unknown;
+  /** msg.tag.device, else msg.tags[0].device, else the topic's first level */
+  device: unknown;
+  /** msg.tag.name, else what follows the topic's first "/" */
+  tag: unknown;
+}
+
+export function messageHead(msg: QueuedMessage['msg']): MessageHead {
+  const t = msg.topic;
+  const one = msg.tag as { device?: unknown; name?: unknown } | undefined;
+  const tags = msg.tags as Array<{ device?: unknown }> | undefined;
+  const device = one?.device ?? (Array.isArray(tags) ? tags[0]?.device : undefined) ?? (typeof t === 'string' && t ? t.split('/')[0] : undefined);
+  const tag = one?.name !== undefined ? one.name : typeof t === 'string' && t.includes('/') ? t.slice(t.indexOf('/') + 1) : undefined;
+  return { topic: t, device, tag };
 }
 
 /** What happened to each message of a batch. */

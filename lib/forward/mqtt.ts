@@ -205,6 +205,9 @@ export class MqttDestination implements Destination {
 export function encodePayload(m: QueuedMessage, what: 'payload' | 'message'): string | Buffer {
   const meta = { seq: m.seq, id: m.id, queue: m.queue };
   if (what === 'message') return JSON.stringify({ ...m.msg, ...meta });
+  // the payload's JSON text from the enqueue: msg is never parsed. A text that may have a key of
+  // meta (the words anywhere in it) takes the exact path below instead.
+  if (m.payloadJson !== undefined && !META_KEYS.some((k) => m.payloadJson!.includes(`"${k}"`))) return withMeta(m.payloadJson, meta);
   const p = m.msg.payload;
   if (p === undefined || p === null) return '';
   if (typeof p === 'string') return p;
@@ -227,6 +230,11 @@ function objectWithMeta(p: Record<string, unknown>, meta: { seq: number; id: str
   const json = JSON.stringify(p);
   // an object with its own toJSON may turn into anything: only a JSON object text is extended
   if (typeof json !== 'string' || json[0] !== '{' || json[json.length - 1] !== '}') return JSON.stringify({ ...p, ...meta });
+  return withMeta(json, meta);
+}
+
+/** A JSON object text with seq, id, queue appended as its last keys. */
+function withMeta(json: string, meta: { seq: number; id: string; queue: string }): string {
   const tail = `"seq":${JSON.stringify(meta.seq)},"id":${JSON.stringify(meta.id)},"queue":${JSON.stringify(meta.queue)}}`;
   return json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
 }

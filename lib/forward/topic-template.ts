@@ -7,7 +7,7 @@
 // An empty template means "{topic}". Unknown placeholders fail at deploy; a placeholder with no
 // value in a message, or a value that would make an invalid topic (+, #, empty), rejects that
 // message (dead letter) with an error naming the placeholder and the seq.
-import type { QueuedMessage } from './destination';
+import { messageHead, type MessageHead, type QueuedMessage } from './destination';
 import { textOf } from '../system/text-of';
 
 export class TopicTemplateError extends Error {
@@ -23,19 +23,12 @@ export class TopicTemplateError extends Error {
 
 type Part = string | { name: string; get: (m: QueuedMessage) => unknown };
 
+const head = (m: QueuedMessage): MessageHead => m.head ?? messageHead(m.msg);
+
 const NAMED: Record<string, (m: QueuedMessage) => unknown> = {
-  topic: (m) => m.msg.topic,
-  device: (m) => {
-    const tag = m.msg.tag as { device?: unknown } | undefined;
-    const tags = m.msg.tags as Array<{ device?: unknown }> | undefined;
-    return tag?.device ?? (Array.isArray(tags) ? tags[0]?.device : undefined) ?? (typeof m.msg.topic === 'string' && m.msg.topic ? m.msg.topic.split('/')[0] : undefined);
-  },
-  tag: (m) => {
-    const tag = m.msg.tag as { name?: unknown } | undefined;
-    if (tag?.name !== undefined) return tag.name;
-    const t = m.msg.topic;
-    return typeof t === 'string' && t.includes('/') ? t.slice(t.indexOf('/') + 1) : undefined;
-  },
+  topic: (m) => head(m).topic,
+  device: (m) => head(m).device,
+  tag: (m) => head(m).tag,
   queue: (m) => m.queue,
   seq: (m) => m.seq,
   id: (m) => m.id,

@@ -10,6 +10,7 @@ import { MemoryQueueStorage } from './memory-storage';
 import { RecentRows } from './recent-rows';
 import { SqliteQueueStorage } from './sqlite-storage';
 import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } from './options';
+import { messageHead, type MessageHead } from '../forward/destination';
 import { QueueError, toQueuedMessage, type CommitPlan, type CommitResult, type DeadLetter, type DropReason, type QueueStorage, type QueuedMessage, type RemovedRow, type StoredRow } from './types';
 
 /** At most this much of committed, not yet forwarded rows is kept in memory (RecentRows). */
@@ -53,6 +54,8 @@ interface Entry {
   enqueuedAt: number;
   body: string;
   bytes: number;
+  payloadJson?: string;
+  head?: MessageHead;
   resolve: (r: EnqueueResult) => void;
   reject: (err: Error) => void;
 }
@@ -131,24 +134,17 @@ export class DurableQueue extends EventEmitter {
   /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
   async enqueue(msg: unknown, keep?: { id: string; enqueuedAt: number }): Promise<EnqueueResult> {
     if (this.closed) throw new QueueError(this.name, 'the queue is closed');
-    let body: string;
+    let text: BodyText;
     try {
-      // Node-RED's _msgid is per hop, not data; a shallow copy without it is much cheaper than a
-      // replacer function, which JSON.stringify would call for every key of every tag
-      let data = msg;
-      if (msg && typeof msg === 'object' && '_msgid' in msg) {
-        const { _msgid: _ignored, ...rest } = msg as Record<string, unknown>;
-        data = rest;
-      }
-      body = JSON.stringify(data);
+      text = bodyText(msg);
     } catch (err) {
       throw new QueueError(this.name, `the message cannot be stored: it is not JSON-serialisable (${(err as Error).message})`);
     }
-    if (body === undefined) throw new QueueError(this.name, 'the message cannot be stored: it is undefined');
-    return this.admit(body, msg, keep);
+    if (text.body === undefined) throw new QueueError(this.name, 'the message cannot be stored: it is undefined');
+    return this.admit(text.body, msg, keep, text.payloadJson, text.payloadJson === undefined ? undefined : messageHead(msg as QueuedMessage['msg']));
   }
 
-  private async admit(body: string, msg: unknown, keep?: { id: string; enqueuedAt: number }): Promise<EnqueueResult> {
+  private async admit(body: string, msg: unknown, keep?: { id: string; enqueuedAt: number }, payloadJson?: string, head?: MessageHead): Promise<EnqueueResult> {
     await this.open();
     const bytes = Buffer.byteLength(body);
     const o = this.o;
@@ -158,7 +154,7 @@ export class DurableQueue extends EventEmitter {
       return { status: 'dropped', reason: 'too-large' };
     }
     return new Promise<EnqueueResult>((resolve, reject) => {
-      const entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, resolve, reject };
+      const entry: Entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, payloadJson, head, resolve, reject };
       const full = this.exceeds(1, bytes);
       if (o.policy === 'block' && (full || this.blocked.length)) {
         this.blocked.push({ ...entry, msg });
@@ -314,7 +310,7 @@ export class DurableQueue extends EventEmitter {
       }
     }
     const first = this.counts.highWater + 1;
-    const rows: StoredRow[] = entries.map((e, i) => ({ seq: first + i, id: e.id, enqueuedAt: e.enqueuedAt, bytes: e.bytes, body: e.body }));
+    const rows: StoredRow[] = entries.map((e, i) => ({ seq: first + i, id: e.id, enqueuedAt: e.enqueuedAt, bytes: e.bytes, body: e.body, payloadJson: e.payloadJson, head: e.head }));
     const incomingBytes = rows.reduce((s, r) => s + r.bytes, 0);
     const plan: CommitPlan = {
       rows,
@@ -431,4 +427,42 @@ export class DurableQueue extends EventEmitter {
     this.counts.dropped += report.count;
     this.emit('drop', report);
   }
+}
+
+interface BodyText {
+  body: string | undefined;
+  /** the JSON text of msg.payload inside body, when the payload is a plain object */
+  payloadJson?: string;
+}
+
+/** Marks where the payload's text goes in the body: never a key or value of a real message. */
+const PAYLOAD_MARK = '\u0000edgegw:payload\u0000';
+const PAYLOAD_MARK_JSON = JSON.stringify(PAYLOAD_MARK);
+
+/**
+ * The stored text of a message: JSON.stringify of it without Node-RED's _msgid (per hop, not
+ * data). A plain-object payload (a scan's { tag: value }) is stringified on its own and put in
+ * its place, so that its text is at hand for a destination that publishes the payload (the body
+ * is the same text either way).
+ */
+function bodyText(msg: unknown): BodyText {
+  if (!msg || typeof msg !== 'object') return { body: JSON.stringify(msg) };
+  // a shallow copy without _msgid is much cheaper than a replacer function, which JSON.stringify
+  // would call for every key of every tag
+  const { _msgid: _ignored, ...data } = msg as Record<string, unknown>;
+  const p = data.payload;
+  if (!isPlainObject(p)) return { body: JSON.stringify(data) };
+  const payloadJson = JSON.stringify(p);
+  data.payload = PAYLOAD_MARK;
+  const outer = JSON.stringify(data);
+  const at = outer.indexOf(PAYLOAD_MARK_JSON);
+  // the mark elsewhere too (a message that carries it on purpose): no shortcut
+  if (at < 0 || outer.indexOf(PAYLOAD_MARK_JSON, at + 1) >= 0) return { body: JSON.stringify({ ...data, payload: p }) };
+  return { body: outer.slice(0, at) + payloadJson + outer.slice(at + PAYLOAD_MARK_JSON.length), payloadJson };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 }

@@ -27,7 +27,7 @@ export class RecentRows {
     for (const r of removed) this.forget(r.seq);
     for (const r of added) {
       this.rows.set(r.seq, r);
-      this.bytes += r.bytes;
+      this.bytes += held(r);
     }
     // the oldest go first (Map order is seq order: seqs are given out ascending)
     while (this.bytes > this.maxBytes && this.rows.size) {
@@ -74,6 +74,11 @@ export class RecentRows {
     const row = this.rows.get(seq);
     if (!row) return;
     this.rows.delete(seq);
-    this.bytes -= row.bytes;
+    this.bytes -= held(row);
   }
+}
+
+/** What a row holds in memory: its body and, when kept, its payload's text. */
+function held(r: StoredRow): number {
+  return r.bytes + (r.payloadJson?.length ?? 0);
 }

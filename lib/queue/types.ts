@@ -1,5 +1,5 @@
 // Shapes shared by the durable queue, its two storages (SQLite and memory) and the forwarder.
-import type { QueuedMessage } from '../forward/destination';
+import type { MessageHead, QueuedMessage } from '../forward/destination';
 
 export type { QueuedMessage };
 
@@ -18,6 +18,10 @@ export interface StoredRow {
   enqueuedAt: number;
   bytes: number;
   body: string;
+  /** held in memory only, from the enqueue (not stored): the payload's JSON text inside body */
+  payloadJson?: string;
+  /** held in memory only, with payloadJson: what a topic template reads of the message */
+  head?: MessageHead;
 }
 
 /** A dead-lettered message, with why. */
@@ -107,5 +111,14 @@ export class QueueConfigError extends Error {
 }
 
 export function toQueuedMessage(queue: string, row: StoredRow): QueuedMessage {
-  return { seq: row.seq, id: row.id, queue, enqueuedAt: row.enqueuedAt, msg: JSON.parse(row.body) as QueuedMessage['msg'] };
+  if (row.payloadJson === undefined) return { seq: row.seq, id: row.id, queue, enqueuedAt: row.enqueuedAt, msg: JSON.parse(row.body) as QueuedMessage['msg'] };
+  // msg is parsed when first read: a destination that publishes the payload never reads it
+  let msg: QueuedMessage['msg'] | undefined;
+  const m = { seq: row.seq, id: row.id, queue, enqueuedAt: row.enqueuedAt, payloadJson: row.payloadJson, head: row.head } as QueuedMessage;
+  Object.defineProperty(m, 'msg', {
+    enumerable: true,
+    get: () => (msg ??= JSON.parse(row.body) as QueuedMessage['msg']),
+    set: (v: QueuedMessage['msg']) => (msg = v),
+  });
+  return m;
 }

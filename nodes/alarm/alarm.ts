@@ -12,6 +12,7 @@ import { MemoryActiveListStore, SqliteActiveListStore, type ActiveListStore } fr
 import { loadOptional, MissingPackageError } from '../../lib/system/optional';
 import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
+import { installShareReadOnly } from '../common/share-read-only';
 
 const TICK_MS = 250;
 
@@ -26,6 +27,7 @@ interface AlarmDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI) {
+  installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   const activeGauge = gauge('edgegw_alarms_active', 'Alarms in the active list (active, acknowledged or cleared but unacknowledged), by severity', ['node', 'severity']);
   const unackedGauge = gauge('edgegw_alarms_unacknowledged', 'Alarms not yet acknowledged, by severity', ['node', 'severity']);
   const eventsTotal = counter('edgegw_alarm_events_total', 'Alarm state changes, by new state', ['node', 'state']);

@@ -5,8 +5,10 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { HaDiscovery } from '../../lib/fleet/ha-discovery';
 import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
 import { samplesOf } from '../../lib/tags/contract';
+import { installShareReadOnly } from '../common/share-read-only';
 
 export = function (RED: NodeAPI) {
+  installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   function HaDiscoveryNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;

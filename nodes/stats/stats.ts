@@ -12,10 +12,12 @@ import { MemoryWindowStore, SqliteWindowStore } from '../../lib/stats/window-sto
 import { loadOptional, MissingPackageError } from '../../lib/system/optional';
 import { healthRegistry } from '../../lib/health/registry';
 import { counter } from '../../lib/metrics/registry';
+import { installShareReadOnly } from '../common/share-read-only';
 
 const TICK_MS = 1000;
 
 export = function (RED: NodeAPI) {
+  installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   const samplesTotal = counter('edgegw_stats_samples_total', 'Samples into stats windows, by node', ['node']);
   const windowsTotal = counter('edgegw_stats_windows_total', 'Stats windows closed, by node', ['node']);
 

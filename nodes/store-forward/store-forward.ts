@@ -11,6 +11,7 @@ import type { DeliveredReport } from '../../lib/queue/forwarder';
 import { QueueMonitor, type QueueSummary } from '../../lib/queue/monitor';
 import { MissingPackageError } from '../../lib/system/optional';
 import type { QueuedMessage } from '../../lib/forward/destination';
+import { installShareReadOnly } from '../common/share-read-only';
 
 interface StoreForwardNode extends Node {
   queue?: DurableQueue;
@@ -18,10 +19,12 @@ interface StoreForwardNode extends Node {
 }
 
 export = function (RED: NodeAPI) {
+  installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   function StoreForwardCtor(this: StoreForwardNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const label = `store-forward ${def.name || def.id}`;
+    const copy = (m: NodeMessage): NodeMessage => (RED.util ? RED.util.cloneMessage(m) : m);
     const health = (state: 'ok' | 'degraded' | 'down', detail: Record<string, unknown>) => healthRegistry().report(node.id, 'store-forward', state, detail, node.name);
 
     const refuse = (status: string, error: string) => {
@@ -62,7 +65,8 @@ export = function (RED: NodeAPI) {
     queue.on('drop', (d: DropReport) => {
       if (closed) return;
       const drop = { queue: d.queue, reason: d.reason, policy: d.policy };
-      if (d.messages) for (const m of d.messages) node.send([null, { ...(m as NodeMessage), drop }]);
+      // a copy: the message may be shared with other read-only nodes (share-read-only.ts)
+      if (d.messages) for (const m of d.messages) node.send([null, { ...copy(m as NodeMessage), drop }]);
       else node.send([null, { topic: `${d.queue}/drop`, payload: { ...drop, count: d.count, bytes: d.bytes, firstSeq: d.firstSeq, lastSeq: d.lastSeq }, drop }]);
     });
     forwarder.on('dead-letter', (d: { message: QueuedMessage; error: string }) => {

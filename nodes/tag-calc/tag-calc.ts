@@ -8,6 +8,7 @@ import { samplesOf, scanMessage, tagMessage, type TagSample } from '../../lib/ta
 import { healthRegistry } from '../../lib/health/registry';
 import { tagStoreNode } from '../tag-store/api';
 import { textOf } from '../../lib/system/text-of';
+import { installShareReadOnly } from '../common/share-read-only';
 
 const TRIGGERS = ['input', 'interval', 'both'] as const;
 const OUTPUTS = ['scan', 'tag'] as const;
@@ -25,6 +26,7 @@ function registerCheckRoute(RED: NodeAPI): void {
 }
 
 export = function (RED: NodeAPI) {
+  installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   registerCheckRoute(RED);
 
   function TagCalcNode(this: Node, def: NodeDef) {

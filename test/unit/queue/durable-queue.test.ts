@@ -118,6 +118,42 @@ describe('DurableQueue (sqlite)', () => {
     await q.close();
   });
 
+  test("a scan's payload text is kept from the enqueue: same stored body, msg parsed only when read; after a restart, from the body", peers, async () => {
+    let q = new DurableQueue({ name: 'payload-text', dir, batchMs: 5 });
+    const tags = [
+      { device: 'boiler', name: 't', value: 21.5, quality: 'good', ts: 1 },
+      { device: 'boiler', name: 'on', value: true, quality: 'good', ts: 1 },
+    ];
+    const scan = { _msgid: 'hop', topic: 'boiler', payload: { t: 21.5, on: true, note: 'a "quoted" \u0000 text' }, tags, site: 'north' };
+    const marked = { topic: 'x', payload: { a: 1 }, note: '\u0000edgegw:payload\u0000' };
+    await Promise.all([q.enqueue(scan), q.enqueue({ topic: 'n', payload: 7 }), q.enqueue(marked), q.enqueue({ topic: 'arr', payload: [1, 2] })]);
+    const { _msgid: _hop, ...stored } = scan;
+    const [a, b, c, d] = await q.read(0, 10);
+    assert.equal(a.payloadJson, JSON.stringify(scan.payload));
+    assert.deepEqual(a.head, { topic: 'boiler', device: 'boiler', tag: undefined });
+    assert.deepEqual(a.msg, stored);
+    // only a plain-object payload has its text kept
+    assert.equal(b.payloadJson, undefined);
+    assert.equal(d.payloadJson, undefined);
+    assert.deepEqual(d.msg, { topic: 'arr', payload: [1, 2] });
+    // a message that carries the queue's own marker is stored exactly too
+    assert.deepEqual(c.msg, marked);
+    await q.close();
+    // the stored body is exactly JSON.stringify of the message without _msgid
+    const db = await secondConnection(fileOf('payload-text'));
+    const rows = await db.all('SELECT body FROM messages ORDER BY seq');
+    await db.close();
+    assert.deepEqual(
+      rows.map((r) => r.body),
+      [JSON.stringify(stored), JSON.stringify({ topic: 'n', payload: 7 }), JSON.stringify(marked), JSON.stringify({ topic: 'arr', payload: [1, 2] })],
+    );
+    q = new DurableQueue({ name: 'payload-text', dir, batchMs: 5 });
+    const again = (await q.read(0, 10))[0];
+    assert.equal(again.payloadJson, undefined);
+    assert.deepEqual(again.msg, stored);
+    await q.close();
+  });
+
   test('drop-oldest: the oldest rows go, every drop reported with its seqs', peers, async () => {
     const q = new DurableQueue({ name: 'oldest', dir, batchMs: 1, maxMessages: 5, policy: 'drop-oldest' });
     const drops: DropReport[] = [];

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { connect, type MqttClient, type IPublishPacket } from 'mqtt';
 import { MqttDestination, encodePayload } from '../../../lib/forward/mqtt';
 import { TopicTemplate } from '../../../lib/forward/topic-template';
-import type { QueuedMessage } from '../../../lib/forward/destination';
+import { messageHead, type QueuedMessage } from '../../../lib/forward/destination';
 import { needPeers, PEER } from '../../helpers/peers';
 import { startMosquitto, type Broker } from '../../helpers/mosquitto';
 import { waitFor } from '../../helpers/process';
@@ -75,6 +75,33 @@ describe('MqttDestination', () => {
         assert.equal(encodePayload(qm(seq, { payload }), 'payload'), JSON.stringify({ ...payload, ...meta(seq) }));
       }),
     );
+  });
+
+  test("with the payload's text from the enqueue, the bytes and topics are the same as from the parsed message", () => {
+    const viaText = (seq: number, msg: QueuedMessage['msg']): QueuedMessage => ({ ...qm(seq, msg), payloadJson: JSON.stringify(msg.payload), head: messageHead(msg) });
+    const template = new TopicTemplate('devices/{device}/{tag}/{topic}');
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.nat(), fc.string({ minLength: 1 }), (payload, seq, device) => {
+        for (const msg of [
+          { topic: device, payload, tags: [{ device, name: 'x' }] },
+          { topic: `${device}/x/y`, payload },
+          { topic: 't', payload, tag: { device, name: 'n' } },
+        ]) {
+          assert.equal(encodePayload(viaText(seq, msg), 'payload'), encodePayload(qm(seq, msg), 'payload'));
+          let expected: string | Error;
+          try {
+            expected = template.render(qm(seq, msg));
+          } catch (err) {
+            expected = err as Error;
+          }
+          if (expected instanceof Error) assert.throws(() => template.render(viaText(seq, msg)), { message: expected.message });
+          else assert.equal(template.render(viaText(seq, msg)), expected);
+        }
+      }),
+    );
+    // a payload that has one of seq, id, queue keeps its own values (the exact path)
+    const own = { t: 1, id: 'mine' };
+    assert.equal(encodePayload(viaText(3, { payload: own }), 'payload'), JSON.stringify({ ...own, seq: 3, id: qm(3, {}).id, queue: 'plant' }));
   });
 
   for (const qos of [1, 2] as const) {

@@ -1,0 +1,83 @@
+// Node-RED deep-copies a message for every wire after the first, so that one node's changes are
+// never seen by another. A 1,000-tag scan wired to four nodes is copied three times (lodash
+// cloneDeep of 1,000 samples each time): on a busy gateway that copying, and the garbage it
+// leaves, is a good part of the runtime's CPU. Some of our nodes only read what they receive:
+// they never change the message, and never pass it (or a part of it) on. Messages for those can
+// be shared safely, and this onSend hook shares them:
+// - every destination of a message reads only: all of them get the one message, no copy;
+// - some do, some do not: the others are served as Node-RED serves them (the first the message,
+//   the rest a copy each), and the read-only ones share one copy among them.
+// Nothing changes for a message with one destination, or with at most one read-only destination.
+
+/** Node types (ours) that only read their input messages: no change, no pass-through. */
+export const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['store-forward', 'tag-calc', 'stats', 'alarm', 'ha-discovery']);
+
+/** The part of Node-RED's SendEvent this hook reads and changes. */
+export interface SendEventLike {
+  msg: unknown;
+  destination: { id: string };
+  cloneMessage: boolean;
+}
+
+/**
+ * Sets which send events share their message instead of copying it (see above). `typeOf` gives
+ * a node id's type; `clone` is Node-RED's cloneMessage. Returns how many copies were saved.
+ */
+export function shareReadOnly<E extends SendEventLike>(events: readonly E[], typeOf: (id: string) => string | undefined, clone: (msg: unknown) => unknown): number {
+  if (events.length < 2) return 0;
+  let groups: Map<unknown, E[]> | undefined;
+  for (const e of events) {
+    if (!e.msg || typeof e.msg !== 'object') continue;
+    groups ??= new Map();
+    const g = groups.get(e.msg);
+    if (g) g.push(e);
+    else groups.set(e.msg, [e]);
+  }
+  if (!groups) return 0;
+  let saved = 0;
+  for (const [msg, group] of groups) {
+    if (group.length < 2) continue;
+    const readers: E[] = [];
+    const others: E[] = [];
+    for (const e of group) (READ_ONLY_TYPES.has(typeOf(e.destination.id) ?? '') ? readers : others).push(e);
+    if (others.length === 0) {
+      for (const e of group) e.cloneMessage = false;
+      saved += group.length - 1;
+      continue;
+    }
+    if (readers.length < 2) continue;
+    // the first other node gets the message itself, the rest a copy each; the readers one copy
+    others.forEach((e, i) => (e.cloneMessage = i > 0));
+    const copy = clone(msg);
+    for (const e of readers) {
+      e.msg = copy;
+      e.cloneMessage = false;
+    }
+    saved += readers.length - 1;
+  }
+  return saved;
+}
+
+const HOOK = 'onSend.edgegwShareReadOnly';
+
+interface HookHost {
+  hooks?: { add(id: string, fn: (event: never) => unknown): void };
+  nodes: { getNode(id: string): { type?: string } | null };
+  util?: { cloneMessage<T>(msg: T): T };
+}
+
+/** Adds the hook to this runtime (once: Node-RED refuses a second hook of the same label). */
+export function installShareReadOnly(RED: HookHost): void {
+  const hooks = RED.hooks;
+  const util = RED.util;
+  if (!hooks || !util) return;
+  const typeOf = (id: string) => RED.nodes.getNode(id)?.type;
+  const clone = (msg: unknown) => util.cloneMessage(msg);
+  try {
+    hooks.add(HOOK, (events: SendEventLike[]) => {
+      shareReadOnly(events, typeOf, clone);
+    });
+  } catch {
+    // already added by another of our node types in this runtime
+  }
+}

@@ -1,0 +1,176 @@
+// Messages to nodes that only read them are shared instead of deep-copied (nodes/common/
+// share-read-only.ts): the rules on plain send events, then in a real Node-RED 4.1, where what each
+// node received is checked by identity after Node-RED's own copying (its preDeliver hook).
+import { test, describe, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { helper, nodeModule } from '../helpers/nodered';
+import { waitFor } from '../helpers/process';
+import { shareReadOnly, type SendEventLike } from '../../nodes/common/share-read-only';
+import type { TagSample } from '../../lib/tags/contract';
+
+describe('shareReadOnly: which send events share their message', () => {
+  const types: Record<string, string> = { calc: 'tag-calc', sf: 'store-forward', st: 'stats', fn: 'function', dbg: 'debug' };
+  const events = (msg: unknown, ...ids: string[]): SendEventLike[] => ids.map((id, i) => ({ msg, destination: { id }, cloneMessage: i > 0 }));
+  const run = (ev: SendEventLike[]) => {
+    const copies: unknown[] = [];
+    const saved = shareReadOnly(
+      ev,
+      (id) => types[id],
+      (m) => {
+        const c = structuredClone(m);
+        copies.push(c);
+        return c;
+      },
+    );
+    return { saved, copies };
+  };
+
+  test('every destination reads only: one message for all, no copy', () => {
+    const msg = { payload: 1 };
+    const ev = events(msg, 'calc', 'sf', 'st');
+    const { saved, copies } = run(ev);
+    assert.equal(saved, 2);
+    assert.equal(copies.length, 0);
+    for (const e of ev) {
+      assert.equal(e.msg, msg);
+      assert.equal(e.cloneMessage, false);
+    }
+  });
+
+  test('mixed: the other nodes as Node-RED serves them, the readers one copy among them', () => {
+    const msg = { payload: 1 };
+    const ev = events(msg, 'calc', 'fn', 'sf', 'dbg', 'st');
+    const { saved, copies } = run(ev);
+    assert.equal(saved, 2);
+    assert.equal(copies.length, 1);
+    const [calc, fn, sf, dbg, st] = ev;
+    assert.equal(fn.msg, msg);
+    assert.equal(fn.cloneMessage, false, 'the first other node gets the message itself');
+    assert.equal(dbg.msg, msg);
+    assert.equal(dbg.cloneMessage, true, 'the next other node gets its own copy from Node-RED');
+    for (const e of [calc, sf, st]) {
+      assert.equal(e.msg, copies[0]);
+      assert.equal(e.cloneMessage, false);
+    }
+  });
+
+  test('left as Node-RED does it: one destination, one reader among others, different messages, unknown nodes', () => {
+    const msg = { payload: 1 };
+    for (const ev of [events(msg, 'calc'), events(msg, 'calc', 'fn'), events(msg, 'fn', 'dbg'), events(msg, 'nobody', 'calc')]) {
+      const before = ev.map((e) => ({ ...e }));
+      assert.equal(run(ev).saved, 0);
+      assert.deepEqual(ev, before);
+    }
+    // two messages, each to one reader (two outputs of a node): nothing shared between them
+    const a = { payload: 'a' };
+    const b = { payload: 'b' };
+    const ev = [...events(a, 'calc'), ...events(b, 'sf')];
+    assert.equal(run(ev).saved, 0);
+    assert.equal(ev[0].msg, a);
+    assert.equal(ev[1].msg, b);
+  });
+});
+
+describe('shareReadOnly in Node-RED 4.1', () => {
+  type Red = { hooks: { add(id: string, fn: (e: never) => void): void; remove(id: string): void }; nodes: { createNode(n: unknown, d: unknown): void; registerType(t: string, f: unknown): void } };
+  let red: Red | undefined;
+  const delivered: Array<{ to: string; msg: unknown }> = [];
+  // a source that sends what it is given; a node that changes what it gets (a function node would)
+  function testNodes(RED: Red) {
+    red = RED;
+    function Source(this: { on(e: string, f: (m: unknown) => void): void; send(m: unknown): void }, def: unknown) {
+      RED.nodes.createNode(this, def);
+      this.on('input', (m: unknown) => this.send((m as { out: unknown }).out));
+    }
+    function Mutate(this: { on(e: string, f: (m: { payload: Record<string, unknown>; tags: TagSample[] }) => void): void }, def: unknown) {
+      RED.nodes.createNode(this, def);
+      this.on('input', (m) => {
+        m.payload.voltage = -1;
+        m.tags[0].value = -1;
+      });
+    }
+    RED.nodes.registerType('test-source', Source);
+    RED.nodes.registerType('test-mutate', Mutate);
+  }
+
+  before(async () => {
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+  });
+  afterEach(async () => {
+    red?.hooks.remove('preDeliver.shareTest');
+    delivered.length = 0;
+    await helper.unload();
+  });
+
+  const scan = () => {
+    const values = { voltage: 230, current: 10 };
+    const tags: TagSample[] = Object.entries(values).map(([name, value]) => ({ device: 'meter1', name, value, quality: 'good', ts: Date.now() }));
+    return { topic: 'meter1', payload: values, tags };
+  };
+  const calc = (id: string, wires: string[][] = [[]]) => ({
+    id,
+    type: 'tag-calc',
+    z: 't1',
+    name: `calc ${id}`,
+    definitions: 'p = meter1.voltage * meter1.current',
+    trigger: 'input',
+    output: 'scan',
+    missing: 'uncertain',
+    store: '',
+    wires,
+  });
+  // the test helper's RED has no hooks (a full runtime's has): Node-RED's flows use @node-red/util's
+  const withHooks = (mod: (RED: Red) => void) => (RED: Red) => {
+    RED.hooks ??= (require('@node-red/util') as { hooks: Red['hooks'] }).hooks;
+    return mod(RED);
+  };
+  const load = async (targets: string[], extra: Array<Record<string, unknown>>) => {
+    await helper.load(
+      [withHooks(nodeModule('tag-calc') as (RED: Red) => void), testNodes],
+      [{ id: 't1', type: 'tab', label: 'share' }, { id: 'src', type: 'test-source', z: 't1', wires: [targets] }, ...extra],
+    );
+    red!.hooks.add('preDeliver.shareTest', (e: { destination: { id: string }; msg: unknown }) => {
+      delivered.push({ to: e.destination.id, msg: e.msg });
+    });
+  };
+  const messageTo = (id: string) => delivered.find((d) => d.to === id)?.msg;
+
+  test('a scan wired to two tag-calc nodes reaches both as the one message sent', async () => {
+    await load(['c1', 'c2'], [calc('c1'), calc('c2')]);
+    const out = scan();
+    helper.getNode('src').receive({ out });
+    await waitFor('both delivered', () => delivered.length === 2);
+    assert.equal(messageTo('c1'), out);
+    assert.equal(messageTo('c2'), out);
+  });
+
+  test('with a node that changes it beside them: that node gets the message, the calcs one untouched copy', async () => {
+    await load(
+      ['c1', 'mut', 'c2'],
+      [
+        calc('c1', [['r1']]),
+        calc('c2', [['r2']]),
+        { id: 'mut', type: 'test-mutate', z: 't1', wires: [] },
+        { id: 'r1', type: 'test-mutate', z: 't1', wires: [] },
+        { id: 'r2', type: 'test-mutate', z: 't1', wires: [] },
+      ],
+    );
+    const out = scan();
+    helper.getNode('src').receive({ out });
+    await waitFor(
+      'three delivered, two results',
+      () => delivered.filter((d) => ['c1', 'c2', 'mut'].includes(d.to)).length === 3 && delivered.filter((d) => d.to === 'r1' || d.to === 'r2').length === 2,
+    );
+    assert.equal(messageTo('mut'), out);
+    const shared = messageTo('c1');
+    assert.notEqual(shared, out);
+    assert.equal(messageTo('c2'), shared);
+    assert.deepEqual((shared as { payload: unknown }).payload, { voltage: 230, current: 10 }, 'the copy did not see the change');
+    assert.equal(out.payload.voltage, -1, 'the changing node changed its own message');
+    // both calcs computed from the values sent, not from the changed ones
+    for (const r of ['r1', 'r2']) assert.equal((messageTo(r) as { payload: { p: number } }).payload.p, 2300);
+  });
+});
