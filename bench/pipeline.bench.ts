@@ -17,7 +17,9 @@
 // default), BENCH_INTERVAL_MS (1), BENCH_NODELAY (1: simulator with TCP_NODELAY), BENCH_WRITE_MS (4),
 // BENCH_CPU_PROF (a directory: the gateway process of the pipeline runs with --cpu-prof there),
 // BENCH_HEAP_SNAPSHOT (a directory: a heap snapshot at the end of each pipeline window),
-// BENCH_CAPPED_HEAP_MB (128: the pipeline again with --max-old-space-size; 0: not run),
+// BENCH_CAPPED_HEAP_MB (MB: the pipeline again with --max-old-space-size; 0, the default: not run),
+// BENCH_RUNS (say 1,2: only those runs, numbered in the order of main()), BENCH_FLAG_RUNS
+// ("--a=1;--b=2 --c": one more pipeline run per entry, with those node flags),
 // BENCH_TSX (1: the gateway under tsx instead of compiled JavaScript).
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -38,7 +40,7 @@ const NODELAY = process.env.BENCH_NODELAY === '1';
 const WRITE_MS = Number(process.env.BENCH_WRITE_MS ?? 4);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** the pipeline again with V8's old space capped (MB), as a gateway with little RAM runs; 0 = not run */
-const CAPPED_HEAP_MB = Number(process.env.BENCH_CAPPED_HEAP_MB ?? 128);
+const CAPPED_HEAP_MB = Number(process.env.BENCH_CAPPED_HEAP_MB ?? 0);
 const ONLY_RUNS = process.env.BENCH_RUNS ? process.env.BENCH_RUNS.split(',').map(Number) : undefined;
 const SAMPLE_MS = 250;
 const TARGET_TAGS_PER_SEC = 250_000;
@@ -302,9 +304,13 @@ async function main(): Promise<void> {
     await attempt('Modbus ceiling (before)', 'ceiling');
     await attempt('pipeline', 'pipeline');
     await attempt('pipeline without tag-calc', 'pipeline-nocalc');
-    // the runtime keeps V8's young generation at its initial size (runtime/young-generation.ts): V8's default beside it
+    // the runtime's heap settings (runtime/heap-budget.ts) against V8's own: the young generation
+    // always free to grow, then both it and the old generation's growth as V8 chooses them
     await attempt('pipeline, V8 default young generation (--semi-space-growth-factor=2)', 'pipeline', ['--semi-space-growth-factor=2']);
+    await attempt('pipeline, V8 defaults (--semi-space-growth-factor=2 --heap-growing-percent=0)', 'pipeline', ['--semi-space-growth-factor=2', '--heap-growing-percent=0']);
     if (CAPPED_HEAP_MB > 0) await attempt(`pipeline, --max-old-space-size=${CAPPED_HEAP_MB}`, 'pipeline', [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
+    // BENCH_FLAG_RUNS="--a=1;--b=2 --c": one more pipeline run per entry, with those node flags
+    for (const flags of (process.env.BENCH_FLAG_RUNS ?? '').split(';').filter((f) => f.trim())) await attempt(`pipeline, ${flags.trim()}`, 'pipeline', flags.trim().split(/\s+/));
     await attempt('Modbus ceiling (after)', 'ceiling');
   } finally {
     await writer.stop();

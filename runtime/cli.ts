@@ -61,9 +61,19 @@ async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promis
   sizeThreadPool();
   const settings = resolveSettings(args, process.env, loadYaml);
   checkSecurity(settings);
-  // before anything allocates much: the memory budget of an edge box (runtime/young-generation.ts)
-  const { limitYoungGeneration } = await import('./young-generation');
-  limitYoungGeneration();
+  // before anything allocates much: the memory budget of an edge box (runtime/heap-budget.ts)
+  const { limitYoungGeneration, limitOldGenerationGrowth, YoungGenerationGovernor } = await import('./heap-budget');
+  limitOldGenerationGrowth();
+  if (limitYoungGeneration().limited) {
+    new YoungGenerationGovernor({
+      onChange: (growing, mbps) =>
+        io.stderr.write(
+          growing
+            ? `[edge-gateway] busy (${mbps.toFixed(0)} MB/s allocated): V8's young generation may grow\n`
+            : `[edge-gateway] quiet (${mbps.toFixed(1)} MB/s allocated): V8's young generation is held again\n`,
+        ),
+    });
+  }
   const { startGateway } = await import('./server');
   const gw = await startGateway(settings);
   await new Promise<void>((resolve) => {

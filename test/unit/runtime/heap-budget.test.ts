@@ -1,0 +1,152 @@
+// The runtime's V8 heap settings (runtime/heap-budget.ts): the young generation kept at its
+// initial size and the old generation's growth held to 50%, each seen in a child Node process
+// allocating briskly, with and without it; and the user's own choice winning.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { HEAP_GROWING_PERCENT, limitOldGenerationGrowth, limitYoungGeneration, youngGenerationDecision } from '../../../runtime/heap-budget';
+
+const repo = join(__dirname, '..', '..', '..');
+const MB = 1024 * 1024;
+
+/** Runs a child that (optionally) limits, then allocates short- and some long-lived objects. */
+function youngAfterAllocating(limit: boolean, nodeFlags: string[] = []): { limited: boolean; youngBytes: number } {
+  const script = `
+    const { limitYoungGeneration, youngGenerationBytes } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+    const choice = ${limit} ? limitYoungGeneration() : { limited: false };
+    const kept = [];
+    for (let round = 0; round < 300; round++) {
+      const batch = [];
+      for (let i = 0; i < 20000; i++) batch.push({ i, text: 'tag' + i });
+      if (round % 30 === 0) kept.push(batch.slice(0, 1000));
+    }
+    console.log(JSON.stringify({ limited: choice.limited, youngBytes: youngGenerationBytes(), kept: kept.length }));`;
+  const r = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 120000, env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim()) as { limited: boolean; youngBytes: number };
+}
+
+describe('young generation', () => {
+  test('limited, it stays at its initial size under brisk allocation; V8 left alone grows it', () => {
+    const limited = youngAfterAllocating(true);
+    assert.equal(limited.limited, true);
+    assert.ok(limited.youngBytes <= 4 * MB, `young generation ${limited.youngBytes / MB} MB`);
+    const free = youngAfterAllocating(false);
+    assert.ok(free.youngBytes > limited.youngBytes, `V8's default grows it: ${free.youngBytes / MB} MB vs ${limited.youngBytes / MB} MB`);
+  });
+
+  test("the user's own sizing (node flags or NODE_OPTIONS) is left alone, and said so", () => {
+    assert.deepEqual(limitYoungGeneration(['--max-semi-space-size=8'], {}), { limited: false, reason: 'sized by the user (--max-semi-space-size)' });
+    assert.deepEqual(limitYoungGeneration([], { NODE_OPTIONS: '--enable-source-maps --semi-space-growth-factor=2' }), {
+      limited: false,
+      reason: 'sized by the user (--semi-space-growth-factor)',
+    });
+    const sized = youngAfterAllocating(true, ['--max-semi-space-size=16']);
+    assert.equal(sized.limited, false);
+  });
+});
+
+/**
+ * Runs a child that (optionally) holds the old generation's growth, then allocates objects that
+ * live long enough to reach the old generation; returns the growth factors V8 applied to its old
+ * generation limit after each full collection (--trace-gc-verbose says them).
+ */
+function oldGenerationFactors(limit: boolean, nodeFlags: string[] = []): { percent?: number; factors: number[] } {
+  const script = `
+    const { limitOldGenerationGrowth } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+    const choice = ${limit} ? limitOldGenerationGrowth() : {};
+    const recent = [];
+    for (let round = 0; round < 3000; round++) {
+      // a scan's worth of samples, kept for the next 50 rounds (the queue's window), then garbage
+      recent.push(Array.from({ length: 1000 }, (_, k) => ({ name: 'tag' + k, value: round * k, quality: 'good' })));
+      if (recent.length > 50) recent.shift();
+    }
+    console.log('choice ' + JSON.stringify(choice));`;
+  const r = spawnSync(process.execPath, [...nodeFlags, '--trace-gc-verbose', '--import', 'tsx', '-e', script], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 180000,
+    maxBuffer: 64 * MB,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const choice = JSON.parse(/^choice (.*)$/m.exec(r.stdout)![1]) as { percent?: number };
+  // "[HeapController] Limit: old size: 2797 KB, new limit: 27097 KB (1.5)"
+  const factors = [...r.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((m) => Number(m[1]));
+  return { percent: choice.percent, factors };
+}
+
+describe('old generation growth', () => {
+  test('held, every limit V8 sets is 50% over what survived; V8 left alone uses its own factor (up to 4x)', () => {
+    const held = oldGenerationFactors(true);
+    assert.equal(held.percent, HEAP_GROWING_PERCENT);
+    assert.ok(held.factors.length > 0, 'no full collection traced');
+    assert.deepEqual(new Set(held.factors), new Set([1 + HEAP_GROWING_PERCENT / 100]));
+    const free = oldGenerationFactors(false);
+    assert.ok(free.factors.length > 0, 'no full collection traced');
+    assert.ok(
+      free.factors.some((f) => f !== 1 + HEAP_GROWING_PERCENT / 100),
+      `V8's own factors: ${free.factors.join(', ')}`,
+    );
+  });
+
+  test("the user's own growth (node flags or NODE_OPTIONS) is left alone, and said so", () => {
+    assert.deepEqual(limitOldGenerationGrowth(['--heap-growing-percent=0'], {}), { reason: 'chosen by the user (--heap-growing-percent)' });
+    assert.deepEqual(limitOldGenerationGrowth([], { NODE_OPTIONS: '--heap-growing-percent=20' }), { reason: 'chosen by the user (--heap-growing-percent)' });
+    const own = oldGenerationFactors(true, ['--heap-growing-percent=20']);
+    assert.equal(own.percent, undefined);
+    assert.deepEqual(new Set(own.factors), new Set([1.2]));
+  });
+});
+
+describe('young generation governor', () => {
+  const o = { busyMBps: 32, idleMBps: 8, windowMs: 5000, idleWindows: 6 };
+
+  test('grows when busy, holds again only after a run of quiet windows', () => {
+    assert.equal(youngGenerationDecision(false, 3, 10, o), undefined);
+    assert.equal(youngGenerationDecision(false, 31.9, 0, o), undefined);
+    assert.equal(youngGenerationDecision(false, 32, 0, o), 'grow');
+    assert.equal(youngGenerationDecision(true, 100, 0, o), undefined);
+    assert.equal(youngGenerationDecision(true, 20, 0, o), undefined, 'between the two rates: as it is');
+    assert.equal(youngGenerationDecision(true, 2, 5, o), undefined, 'quiet, but not long enough');
+    assert.equal(youngGenerationDecision(true, 2, 6, o), 'hold');
+  });
+
+  test('in a process: held while quiet, grows under brisk allocation, held again when quiet', () => {
+    const script = `
+      const { limitYoungGeneration, youngGenerationBytes, YoungGenerationGovernor } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+      const changes = [];
+      limitYoungGeneration();
+      const g = new YoungGenerationGovernor({ windowMs: 200, idleWindows: 3, onChange: (growing) => changes.push(growing) });
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      (async () => {
+        await sleep(1000);
+        const quiet = { growing: g.growing, young: youngGenerationBytes() };
+        // brisk: about a scan of samples per turn of the event loop, some kept a while
+        const recent = [];
+        const until = Date.now() + 3000;
+        while (Date.now() < until) {
+          for (let n = 0; n < 20; n++) {
+            recent.push(Array.from({ length: 1000 }, (_, k) => ({ name: 'tag' + k, value: n * k, quality: 'good' })));
+            if (recent.length > 30) recent.shift();
+          }
+          await new Promise((r) => setImmediate(r));
+        }
+        const busy = { growing: g.growing, young: youngGenerationBytes(), mbps: g.lastMBps };
+        recent.length = 0;
+        await sleep(1500);
+        g.stop();
+        console.log(JSON.stringify({ quiet, busy, after: { growing: g.growing }, changes }));
+      })();`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 120000, env: { ...process.env, NODE_OPTIONS: '' } });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim()) as { quiet: { growing: boolean; young: number }; busy: { growing: boolean; young: number; mbps: number }; after: { growing: boolean }; changes: boolean[] };
+    assert.equal(out.quiet.growing, false);
+    assert.ok(out.quiet.young <= 4 * MB, `quiet: young generation ${out.quiet.young / MB} MB`);
+    assert.equal(out.busy.growing, true, `busy: ${out.busy.mbps} MB/s`);
+    assert.ok(out.busy.young > out.quiet.young, `busy: young generation ${out.busy.young / MB} MB`);
+    assert.equal(out.after.growing, false);
+    assert.deepEqual(out.changes, [true, false]);
+  });
+});
