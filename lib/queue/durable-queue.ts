@@ -11,6 +11,7 @@ import { RecentRows } from './recent-rows';
 import { SqliteQueueStorage } from './sqlite-storage';
 import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } from './options';
 import { messageHead, type MessageHead } from '../forward/destination';
+import { bodyText, jsonOf, messageOf, type BodyText } from './body';
 import { QueueError, toQueuedMessage, type CommitPlan, type CommitResult, type DeadLetter, type DropReason, type QueueStorage, type QueuedMessage, type RemovedRow, type StoredRow } from './types';
 
 /** At most this much of committed, not yet forwarded rows is kept in memory (RecentRows). */
@@ -221,7 +222,7 @@ export class DurableQueue extends EventEmitter {
     for (;;) {
       const rows = await this.storage.delivered(from, to, after, 1000);
       if (rows.length === 0) return count;
-      const results = await Promise.all(rows.map((r) => this.admit(r.body, JSON.parse(r.body), { id: r.id, enqueuedAt: r.enqueuedAt })));
+      const results = await Promise.all(rows.map((r) => this.admit(r.body, messageOf(r.body), { id: r.id, enqueuedAt: r.enqueuedAt })));
       count += results.filter((r) => r.status === 'queued').length;
       after = rows[rows.length - 1].seq;
     }
@@ -229,7 +230,8 @@ export class DurableQueue extends EventEmitter {
 
   async deadLetters(limit = 1000): Promise<DeadLetter[]> {
     await this.open();
-    return this.storage.deadLetters(limit);
+    // the message's JSON, whatever form the row stores it in (lib/queue/body.ts)
+    return (await this.storage.deadLetters(limit)).map((d) => ({ ...d, body: jsonOf(d.body) }));
   }
 
   async oldestAt(): Promise<number | null> {
@@ -427,42 +429,4 @@ export class DurableQueue extends EventEmitter {
     this.counts.dropped += report.count;
     this.emit('drop', report);
   }
-}
-
-interface BodyText {
-  body: string | undefined;
-  /** the JSON text of msg.payload inside body, when the payload is a plain object */
-  payloadJson?: string;
-}
-
-/** Marks where the payload's text goes in the body: never a key or value of a real message. */
-const PAYLOAD_MARK = '\u0000edgegw:payload\u0000';
-const PAYLOAD_MARK_JSON = JSON.stringify(PAYLOAD_MARK);
-
-/**
- * The stored text of a message: JSON.stringify of it without Node-RED's _msgid (per hop, not
- * data). A plain-object payload (a scan's { tag: value }) is stringified on its own and put in
- * its place, so that its text is at hand for a destination that publishes the payload (the body
- * is the same text either way).
- */
-function bodyText(msg: unknown): BodyText {
-  if (!msg || typeof msg !== 'object') return { body: JSON.stringify(msg) };
-  // a shallow copy without _msgid is much cheaper than a replacer function, which JSON.stringify
-  // would call for every key of every tag
-  const { _msgid: _ignored, ...data } = msg as Record<string, unknown>;
-  const p = data.payload;
-  if (!isPlainObject(p)) return { body: JSON.stringify(data) };
-  const payloadJson = JSON.stringify(p);
-  data.payload = PAYLOAD_MARK;
-  const outer = JSON.stringify(data);
-  const at = outer.indexOf(PAYLOAD_MARK_JSON);
-  // the mark elsewhere too (a message that carries it on purpose): no shortcut
-  if (at < 0 || outer.indexOf(PAYLOAD_MARK_JSON, at + 1) >= 0) return { body: JSON.stringify({ ...data, payload: p }) };
-  return { body: outer.slice(0, at) + payloadJson + outer.slice(at + PAYLOAD_MARK_JSON.length), payloadJson };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 }

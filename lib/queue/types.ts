@@ -1,5 +1,6 @@
 // Shapes shared by the durable queue, its two storages (SQLite and memory) and the forwarder.
 import type { MessageHead, QueuedMessage } from '../forward/destination';
+import { messageOf } from './body';
 
 export type { QueuedMessage };
 
@@ -17,6 +18,7 @@ export interface StoredRow {
   id: string;
   enqueuedAt: number;
   bytes: number;
+  /** the stored text of the message (lib/queue/body.ts): its JSON, or for a scan its samples as runs */
   body: string;
   /** held in memory only, from the enqueue (not stored): the payload's JSON text inside body */
   payloadJson?: string;
@@ -111,13 +113,13 @@ export class QueueConfigError extends Error {
 }
 
 export function toQueuedMessage(queue: string, row: StoredRow): QueuedMessage {
-  if (row.payloadJson === undefined) return { seq: row.seq, id: row.id, queue, enqueuedAt: row.enqueuedAt, msg: JSON.parse(row.body) as QueuedMessage['msg'] };
+  if (row.payloadJson === undefined) return { seq: row.seq, id: row.id, queue, enqueuedAt: row.enqueuedAt, msg: messageOf(row.body) };
   // msg is parsed when first read: a destination that publishes the payload never reads it
   let msg: QueuedMessage['msg'] | undefined;
   const m = { seq: row.seq, id: row.id, queue, enqueuedAt: row.enqueuedAt, payloadJson: row.payloadJson, head: row.head } as QueuedMessage;
   Object.defineProperty(m, 'msg', {
     enumerable: true,
-    get: () => (msg ??= JSON.parse(row.body) as QueuedMessage['msg']),
+    get: () => (msg ??= messageOf(row.body)),
     set: (v: QueuedMessage['msg']) => (msg = v),
   });
   return m;

@@ -126,9 +126,13 @@ describe('DurableQueue (sqlite)', () => {
     ];
     const scan = { _msgid: 'hop', topic: 'boiler', payload: { t: 21.5, on: true, note: 'a "quoted" \u0000 text' }, tags, site: 'north' };
     const marked = { topic: 'x', payload: { a: 1 }, note: '\u0000edgegw:payload\u0000' };
-    await Promise.all([q.enqueue(scan), q.enqueue({ topic: 'n', payload: 7 }), q.enqueue(marked), q.enqueue({ topic: 'arr', payload: [1, 2] })]);
+    const fit = { topic: 'boiler', payload: { t: 21.5, on: true }, tags };
+    await Promise.all([q.enqueue(scan), q.enqueue({ topic: 'n', payload: 7 }), q.enqueue(marked), q.enqueue({ topic: 'arr', payload: [1, 2] }), q.enqueue(fit)]);
     const { _msgid: _hop, ...stored } = scan;
-    const [a, b, c, d] = await q.read(0, 10);
+    const [a, b, c, d, e] = await q.read(0, 10);
+    // a whole scan (its samples say what its payload says): stored as runs, read back as it was
+    assert.deepEqual(e.msg, fit);
+    assert.equal(e.payloadJson, JSON.stringify(fit.payload));
     assert.equal(a.payloadJson, JSON.stringify(scan.payload));
     assert.deepEqual(a.head, { topic: 'boiler', device: 'boiler', tag: undefined });
     assert.deepEqual(a.msg, stored);
@@ -139,18 +143,23 @@ describe('DurableQueue (sqlite)', () => {
     // a message that carries the queue's own marker is stored exactly too
     assert.deepEqual(c.msg, marked);
     await q.close();
-    // the stored body is exactly JSON.stringify of the message without _msgid
+    // the stored body is exactly JSON.stringify of the message without _msgid; the scan's is runs
     const db = await secondConnection(fileOf('payload-text'));
     const rows = await db.all('SELECT body FROM messages ORDER BY seq');
     await db.close();
     assert.deepEqual(
-      rows.map((r) => r.body),
+      rows.slice(0, 4).map((r) => r.body),
       [JSON.stringify(stored), JSON.stringify({ topic: 'n', payload: 7 }), JSON.stringify(marked), JSON.stringify({ topic: 'arr', payload: [1, 2] })],
     );
+    assert.equal(String(rows[4].body)[0], '\u0001');
     q = new DurableQueue({ name: 'payload-text', dir, batchMs: 5 });
-    const again = (await q.read(0, 10))[0];
-    assert.equal(again.payloadJson, undefined);
-    assert.deepEqual(again.msg, stored);
+    const again = await q.read(0, 10);
+    assert.equal(again[0].payloadJson, undefined);
+    assert.deepEqual(again[0].msg, stored);
+    assert.deepEqual(again[4].msg, fit);
+    // dead letters hand out the message's JSON, whatever the row holds
+    await q.settle([], [{ seq: 5, error: 'HTTP 400' }]);
+    assert.equal((await q.deadLetters())[0].body, JSON.stringify(fit));
     await q.close();
   });
 
