@@ -62,15 +62,18 @@ async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promis
   const settings = resolveSettings(args, process.env, loadYaml);
   checkSecurity(settings);
   // before anything allocates much: the memory budget of an edge box (runtime/heap-budget.ts)
-  const { limitYoungGeneration, limitOldGenerationGrowth, YoungGenerationGovernor } = await import('./heap-budget');
-  limitOldGenerationGrowth();
-  if (limitYoungGeneration().limited) {
-    new YoungGenerationGovernor({
-      onChange: (growing, mbps) =>
+  const { limitYoungGeneration, ownOldGenerationGrowth, HeapGovernor } = await import('./heap-budget');
+  const young = limitYoungGeneration().limited;
+  const old = !ownOldGenerationGrowth();
+  if (young || old) {
+    new HeapGovernor({
+      young,
+      old,
+      onChange: (busy, mbps) =>
         io.stderr.write(
-          growing
-            ? `[edge-gateway] busy (${mbps.toFixed(0)} MB/s allocated): V8's young generation may grow\n`
-            : `[edge-gateway] quiet (${mbps.toFixed(1)} MB/s allocated): V8's young generation is held again\n`,
+          busy
+            ? `[edge-gateway] busy (${mbps.toFixed(0)} MB/s allocated): V8's young generation may grow, the old one by 50% between collections\n`
+            : `[edge-gateway] quiet (${mbps.toFixed(1)} MB/s allocated): V8's young generation held at its initial size, the old one grows as V8 likes\n`,
         ),
     });
   }

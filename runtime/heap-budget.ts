@@ -1,20 +1,27 @@
-// The memory budget of an edge box (docs/default-flows.md: 150 MB RSS with the default flows):
-// two V8 heap settings made at start, each left alone when the user chose it with node flags or
-// NODE_OPTIONS. `--max-semi-space-size` and `--max-old-space-size` work only on the command line,
-// which the `edge-gateway` command does not control (npm's bin shim, systemd units, `npm start`),
-// and a re-exec would cost a second Node process (~40 MB); the two below V8 reads as it goes.
+// The memory budget of an edge box (docs/default-flows.md: 150 MB RSS with the default flows),
+// kept without costing a busy gateway its throughput. Two V8 heap settings, both read by V8 as it
+// runs (`--max-semi-space-size` and `--max-old-space-size` work only on the command line, which
+// the `edge-gateway` command does not control: npm's bin shim, systemd units, `npm start`; a
+// re-exec would cost a second Node process, ~40 MB). Each is left alone when the user chose it
+// with node flags or NODE_OPTIONS.
 //
 // Young generation: V8 lets its semi-spaces (where new objects are born) grow to 16 MB each,
 // 32-48 MB of memory in all, whenever allocation is brisk: a fifth of the budget, spent on
-// garbage. The growth factor set to 1 keeps them at their initial 1 MB. Measured with the default
-// flows: about 25 MB less RSS.
+// garbage. The growth factor set to 1 keeps them at their initial 1 MB: about 25 MB less RSS
+// with the default flows. But a gateway moving 100,000 tags a second then copies its in-flight
+// scans through 1 MB semi-spaces again and again: a quarter of its throughput.
 //
 // Old generation: after each full collection V8 lets the old generation grow to up to 4x what
-// survived before the next one, more the faster the program allocates. A gateway moving 100,000
-// tags a second keeps about 50 MB alive but let its heap reach 150-200 MB between collections,
-// and its RSS 280-300 MB. A fixed growth of 50% (--heap-growing-percent=50) holds that to about
-// 75 MB, and the pipeline moves more, not less: smaller collections, a heap that stays in cache
-// (docs/pipeline-benchmark.md).
+// survived before the next one, more the faster the program allocates: a busy gateway keeping
+// about 50 MB alive let its heap reach 150-200 MB between collections, and its RSS 280-320 MB.
+// A fixed growth of 50% (--heap-growing-percent=50) holds that to about 75 MB, and the pipeline
+// moves more, not less (smaller collections, a heap that stays in cache). While quiet, V8's own
+// growth is the smaller one (its memory reducer), so the 50% is for busy times only.
+//
+// So: quiet (the default flows allocate 2-4 MB/s), the young generation is held and the old one
+// grows as V8 likes; busy (over 32 MB/s), the young generation grows as V8 likes and the old one
+// by 50%; from the start until it is known, held and 50% (HeapGovernor).
+// docs/pipeline-benchmark.md, docs/default-flows.md.
 import { setFlagsFromString, getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 
@@ -39,7 +46,7 @@ export function limitYoungGeneration(execArgv: readonly string[] = process.execA
   return { limited: true };
 }
 
-/** How much the old generation may grow past what survived the last full collection. */
+/** How much the old generation may grow past what survived the last full collection, while busy. */
 export const HEAP_GROWING_PERCENT = 50;
 const USER_OLD = /--heap-growing-percent\b/;
 
@@ -50,12 +57,17 @@ export interface OldGenerationChoice {
   reason?: string;
 }
 
-/** Holds the old generation's growth between full collections to HEAP_GROWING_PERCENT. */
+/** Holds the old generation's growth between full collections to HEAP_GROWING_PERCENT, unless the user chose it. */
 export function limitOldGenerationGrowth(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): OldGenerationChoice {
-  const own = userChoice(USER_OLD, execArgv, env);
+  const own = ownOldGenerationGrowth(execArgv, env);
   if (own) return { reason: `chosen by the user (${own})` };
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return { percent: HEAP_GROWING_PERCENT };
+}
+
+/** The user's own --heap-growing-percent flag (node flags or NODE_OPTIONS), if any. */
+export function ownOldGenerationGrowth(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return userChoice(USER_OLD, execArgv, env);
 }
 
 function userChoice(flag: RegExp, execArgv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
@@ -67,44 +79,53 @@ export function youngGenerationBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }
 
-export interface YoungGenerationGovernorOptions {
-  /** allocation rate (MB/s, over one window) at which the young generation may grow */
+export interface HeapGovernorOptions {
+  /** whether it may change the young generation's growth (false: the user sized it) */
+  young?: boolean;
+  /** whether it may change the old generation's growth (false: the user chose it) */
+  old?: boolean;
+  /** allocation rate (MB/s, over one window) from which the gateway counts as busy */
   busyMBps?: number;
-  /** allocation rate (MB/s) under which, for `idleWindows` windows in a row, it is held again */
+  /** allocation rate (MB/s) under which, for `idleWindows` windows in a row, it is quiet again */
   idleMBps?: number;
   windowMs?: number;
   idleWindows?: number;
-  /** told when the governor lets the young generation grow (true) or holds it again (false) */
-  onChange?: (growing: boolean, mbPerSec: number) => void;
+  /** told when the gateway turns busy (true) or quiet again (false) */
+  onChange?: (busy: boolean, mbPerSec: number) => void;
 }
 
-/** What the governor does after a window: let the young generation grow, hold it, or nothing. */
-export function youngGenerationDecision(growing: boolean, mbPerSec: number, idleStreak: number, o: Required<Omit<YoungGenerationGovernorOptions, 'onChange'>>): 'grow' | 'hold' | undefined {
-  if (!growing) return mbPerSec >= o.busyMBps ? 'grow' : undefined;
-  return mbPerSec < o.idleMBps && idleStreak >= o.idleWindows ? 'hold' : undefined;
+type Thresholds = Required<Pick<HeapGovernorOptions, 'busyMBps' | 'idleMBps' | 'windowMs' | 'idleWindows'>>;
+
+/** What the governor does after a window: turn busy, turn quiet, or nothing (busy undefined: not known yet). */
+export function heapDecision(busy: boolean | undefined, mbPerSec: number, idleStreak: number, o: Thresholds): 'busy' | 'quiet' | undefined {
+  if (busy !== true && mbPerSec >= o.busyMBps) return 'busy';
+  if (busy !== false && mbPerSec < o.idleMBps && idleStreak >= o.idleWindows) return 'quiet';
+  return undefined;
 }
 
 /**
- * Started after limitYoungGeneration() held it: the young generation held at its initial size while the gateway is quiet (the default flows
- * allocate 2-4 MB/s), and let grow as V8 would while it is busy: a gateway that moves 100,000
- * tags a second allocates well over 100 MB/s, and with 1 MB semi-spaces it copies its in-flight
- * scans again and again (a quarter of its throughput, docs/pipeline-benchmark.md). The rate is
- * counted from the collections of the young generation (each one means a semi-space was filled).
- * V8 gives the memory back on its own once allocation stays low; holding it again only stops
- * further growth.
+ * Busy (32 MB/s allocated or more, over 5 s): the young generation grows as V8 likes, the old one
+ * by HEAP_GROWING_PERCENT. Quiet (under 8 MB/s for 30 s): the young generation held at its initial
+ * size, the old one growing as V8 likes. Until it knows, from its start: the young generation held
+ * (start after limitYoungGeneration()), the old one by HEAP_GROWING_PERCENT, so that a gateway busy
+ * from the start never lets its heap run ahead. The rate is counted from the collections of the
+ * young generation (each one means a semi-space was filled). V8 gives young-generation memory
+ * back on its own once allocation stays low; turning quiet only stops further growth.
  */
-export class YoungGenerationGovernor {
-  growing = false;
+export class HeapGovernor {
+  /** undefined until the first busy or quiet verdict */
+  busy: boolean | undefined;
   /** the allocation rate of the last window, MB/s */
   lastMBps = 0;
   private minor = 0;
   private idleStreak = 0;
-  private readonly o: Required<Omit<YoungGenerationGovernorOptions, 'onChange'>>;
+  private readonly o: Thresholds;
   private readonly observer: PerformanceObserver;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly opts: YoungGenerationGovernorOptions = {}) {
+  constructor(private readonly opts: HeapGovernorOptions = {}) {
     this.o = { busyMBps: opts.busyMBps ?? 32, idleMBps: opts.idleMBps ?? 8, windowMs: opts.windowMs ?? 5000, idleWindows: opts.idleWindows ?? 6 };
+    if (opts.old !== false) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     this.observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) this.minor++;
     });
@@ -120,11 +141,12 @@ export class YoungGenerationGovernor {
     this.minor = 0;
     this.lastMBps = mb / (this.o.windowMs / 1000);
     this.idleStreak = this.lastMBps < this.o.idleMBps ? this.idleStreak + 1 : 0;
-    const d = youngGenerationDecision(this.growing, this.lastMBps, this.idleStreak, this.o);
+    const d = heapDecision(this.busy, this.lastMBps, this.idleStreak, this.o);
     if (!d) return;
-    this.growing = d === 'grow';
-    setFlagsFromString(`--semi-space-growth-factor=${this.growing ? 2 : 1}`);
-    this.opts.onChange?.(this.growing, this.lastMBps);
+    this.busy = d === 'busy';
+    if (this.opts.young !== false) setFlagsFromString(`--semi-space-growth-factor=${this.busy ? 2 : 1}`);
+    if (this.opts.old !== false) setFlagsFromString(`--heap-growing-percent=${this.busy ? HEAP_GROWING_PERCENT : 0}`);
+    this.opts.onChange?.(this.busy, this.lastMBps);
   }
 
   stop(): void {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { sizeThreadPool } from '../../runtime/thread-pool';
-import { limitOldGenerationGrowth, limitYoungGeneration, YoungGenerationGovernor } from '../../runtime/heap-budget';
+import { HeapGovernor, limitYoungGeneration, ownOldGenerationGrowth } from '../../runtime/heap-budget';
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
 import { writeNodeShims } from './node-shims';
@@ -52,12 +52,13 @@ function send(m: unknown): void {
 }
 
 async function main(): Promise<void> {
-  // what runtime/cli does at start: the thread pool at 2 threads, the old generation's growth at
-  // 50%, the young generation at its initial size until the process is busy, unless the flags of
-  // this run choose them (--semi-space-growth-factor=2, --heap-growing-percent=0: V8's defaults)
+  // what runtime/cli does at start: the thread pool at 2 threads, the heap budget (the young
+  // generation held until the process is busy, the old one growing 50% while busy), unless the
+  // flags of this run choose them (--semi-space-growth-factor=2, --heap-growing-percent=0)
   sizeThreadPool();
-  limitOldGenerationGrowth();
-  if (limitYoungGeneration().limited) new YoungGenerationGovernor();
+  const young = limitYoungGeneration().limited;
+  const old = !ownOldGenerationGrowth();
+  if (young || old) new HeapGovernor({ young, old });
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-pipeline-bench-'));
   const RED = require('node-red');
   const server = createServer();

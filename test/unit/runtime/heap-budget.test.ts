@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { HEAP_GROWING_PERCENT, limitOldGenerationGrowth, limitYoungGeneration, youngGenerationDecision } from '../../../runtime/heap-budget';
+import { HEAP_GROWING_PERCENT, heapDecision, limitOldGenerationGrowth, limitYoungGeneration, ownOldGenerationGrowth } from '../../../runtime/heap-budget';
 
 const repo = join(__dirname, '..', '..', '..');
 const MB = 1024 * 1024;
@@ -100,29 +100,38 @@ describe('old generation growth', () => {
   });
 });
 
-describe('young generation governor', () => {
+describe('heap governor', () => {
   const o = { busyMBps: 32, idleMBps: 8, windowMs: 5000, idleWindows: 6 };
 
-  test('grows when busy, holds again only after a run of quiet windows', () => {
-    assert.equal(youngGenerationDecision(false, 3, 10, o), undefined);
-    assert.equal(youngGenerationDecision(false, 31.9, 0, o), undefined);
-    assert.equal(youngGenerationDecision(false, 32, 0, o), 'grow');
-    assert.equal(youngGenerationDecision(true, 100, 0, o), undefined);
-    assert.equal(youngGenerationDecision(true, 20, 0, o), undefined, 'between the two rates: as it is');
-    assert.equal(youngGenerationDecision(true, 2, 5, o), undefined, 'quiet, but not long enough');
-    assert.equal(youngGenerationDecision(true, 2, 6, o), 'hold');
+  test('busy from the busy rate on, quiet only after a run of quiet windows; not known at first', () => {
+    assert.equal(heapDecision(undefined, 3, 5, o), undefined, 'not known yet, not quiet long enough');
+    assert.equal(heapDecision(undefined, 3, 6, o), 'quiet');
+    assert.equal(heapDecision(undefined, 40, 0, o), 'busy');
+    assert.equal(heapDecision(false, 3, 10, o), undefined);
+    assert.equal(heapDecision(false, 31.9, 0, o), undefined);
+    assert.equal(heapDecision(false, 32, 0, o), 'busy');
+    assert.equal(heapDecision(true, 100, 0, o), undefined);
+    assert.equal(heapDecision(true, 20, 0, o), undefined, 'between the two rates: as it is');
+    assert.equal(heapDecision(true, 2, 5, o), undefined, 'quiet, but not long enough');
+    assert.equal(heapDecision(true, 2, 6, o), 'quiet');
+  });
+
+  test("the user's own old-generation growth is found in node flags or NODE_OPTIONS", () => {
+    assert.equal(ownOldGenerationGrowth(['--heap-growing-percent=0'], {}), '--heap-growing-percent');
+    assert.equal(ownOldGenerationGrowth([], { NODE_OPTIONS: '--heap-growing-percent=20' }), '--heap-growing-percent');
+    assert.equal(ownOldGenerationGrowth(['--max-old-space-size=200'], { NODE_OPTIONS: '' }), undefined);
   });
 
   test('in a process: held while quiet, grows under brisk allocation, held again when quiet', () => {
     const script = `
-      const { limitYoungGeneration, youngGenerationBytes, YoungGenerationGovernor } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+      const { limitYoungGeneration, youngGenerationBytes, HeapGovernor } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
       const changes = [];
       limitYoungGeneration();
-      const g = new YoungGenerationGovernor({ windowMs: 200, idleWindows: 3, onChange: (growing) => changes.push(growing) });
+      const g = new HeapGovernor({ windowMs: 200, idleWindows: 3, onChange: (busy) => changes.push(busy) });
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
       (async () => {
         await sleep(1000);
-        const quiet = { growing: g.growing, young: youngGenerationBytes() };
+        const quiet = { growing: g.busy, young: youngGenerationBytes() };
         // brisk: about a scan of samples per turn of the event loop, some kept a while
         const recent = [];
         const until = Date.now() + 3000;
@@ -133,20 +142,20 @@ describe('young generation governor', () => {
           }
           await new Promise((r) => setImmediate(r));
         }
-        const busy = { growing: g.growing, young: youngGenerationBytes(), mbps: g.lastMBps };
+        const busy = { growing: g.busy, young: youngGenerationBytes(), mbps: g.lastMBps };
         recent.length = 0;
         await sleep(1500);
         g.stop();
-        console.log(JSON.stringify({ quiet, busy, after: { growing: g.growing }, changes }));
+        console.log(JSON.stringify({ quiet, busy, after: { growing: g.busy }, changes }));
       })();`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 120000, env: { ...process.env, NODE_OPTIONS: '' } });
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim()) as { quiet: { growing: boolean; young: number }; busy: { growing: boolean; young: number; mbps: number }; after: { growing: boolean }; changes: boolean[] };
-    assert.equal(out.quiet.growing, false);
+    assert.equal(out.quiet.growing, false, 'quiet at first');
     assert.ok(out.quiet.young <= 4 * MB, `quiet: young generation ${out.quiet.young / MB} MB`);
     assert.equal(out.busy.growing, true, `busy: ${out.busy.mbps} MB/s`);
     assert.ok(out.busy.young > out.quiet.young, `busy: young generation ${out.busy.young / MB} MB`);
     assert.equal(out.after.growing, false);
-    assert.deepEqual(out.changes, [true, false]);
+    assert.deepEqual(out.changes, [false, true, false]);
   });
 });
