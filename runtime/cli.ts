@@ -62,9 +62,9 @@ async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promis
   const settings = resolveSettings(args, process.env, loadYaml);
   checkSecurity(settings);
   // before anything allocates much: the memory budget of an edge box (runtime/heap-budget.ts)
-  const { limitYoungGeneration, ownOldGenerationGrowth, HeapGovernor } = await import('./heap-budget');
+  const { limitYoungGeneration, limitOldGenerationGrowth, HeapGovernor } = await import('./heap-budget');
   const young = limitYoungGeneration().limited;
-  const old = !ownOldGenerationGrowth();
+  const old = limitOldGenerationGrowth().percent !== undefined;
   if (young || old) {
     new HeapGovernor({
       young,

@@ -61,8 +61,13 @@ export interface OldGenerationChoice {
 export function limitOldGenerationGrowth(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): OldGenerationChoice {
   const own = ownOldGenerationGrowth(execArgv, env);
   if (own) return { reason: `chosen by the user (${own})` };
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  holdOldGenerationGrowth(true);
   return { percent: HEAP_GROWING_PERCENT };
+}
+
+/** The old generation grows HEAP_GROWING_PERCENT between full collections (true), or as V8 likes. */
+function holdOldGenerationGrowth(hold: boolean): void {
+  setFlagsFromString(`--heap-growing-percent=${hold ? HEAP_GROWING_PERCENT : 0}`);
 }
 
 /** The user's own --heap-growing-percent flag (node flags or NODE_OPTIONS), if any. */
@@ -82,7 +87,7 @@ export function youngGenerationBytes(): number {
 export interface HeapGovernorOptions {
   /** whether it may change the young generation's growth (false: the user sized it) */
   young?: boolean;
-  /** whether it may change the old generation's growth (false: the user chose it) */
+  /** whether it may change the old generation's growth (false: the user chose it); start after limitOldGenerationGrowth() */
   old?: boolean;
   /** allocation rate (MB/s, over one window) from which the gateway counts as busy */
   busyMBps?: number;
@@ -107,9 +112,9 @@ export function heapDecision(busy: boolean | undefined, mbPerSec: number, idleSt
  * Busy (32 MB/s allocated or more, over 5 s): the young generation grows as V8 likes, the old one
  * by HEAP_GROWING_PERCENT. Quiet (under 8 MB/s for 30 s): the young generation held at its initial
  * size, the old one growing as V8 likes. Until it knows, from its start: the young generation held
- * (start after limitYoungGeneration()), the old one by HEAP_GROWING_PERCENT, so that a gateway busy
- * from the start never lets its heap run ahead. The rate is counted from the collections of the
- * young generation (each one means a semi-space was filled). V8 gives young-generation memory
+ * and the old one by HEAP_GROWING_PERCENT (start it after limitYoungGeneration() and
+ * limitOldGenerationGrowth(), which set those), so that a gateway busy from the start never lets
+ * its heap run ahead. The rate is counted from the collections of the young generation (each one means a semi-space was filled). V8 gives young-generation memory
  * back on its own once allocation stays low; turning quiet only stops further growth.
  */
 export class HeapGovernor {
@@ -125,7 +130,6 @@ export class HeapGovernor {
 
   constructor(private readonly opts: HeapGovernorOptions = {}) {
     this.o = { busyMBps: opts.busyMBps ?? 32, idleMBps: opts.idleMBps ?? 8, windowMs: opts.windowMs ?? 5000, idleWindows: opts.idleWindows ?? 6 };
-    if (opts.old !== false) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     this.observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) this.minor++;
     });
@@ -145,7 +149,7 @@ export class HeapGovernor {
     if (!d) return;
     this.busy = d === 'busy';
     if (this.opts.young !== false) setFlagsFromString(`--semi-space-growth-factor=${this.busy ? 2 : 1}`);
-    if (this.opts.old !== false) setFlagsFromString(`--heap-growing-percent=${this.busy ? HEAP_GROWING_PERCENT : 0}`);
+    if (this.opts.old !== false) holdOldGenerationGrowth(this.busy);
     this.opts.onChange?.(this.busy, this.lastMBps);
   }
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { sizeThreadPool } from '../../runtime/thread-pool';
-import { HeapGovernor, limitYoungGeneration, ownOldGenerationGrowth } from '../../runtime/heap-budget';
+import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration } from '../../runtime/heap-budget';
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
 import { writeNodeShims } from './node-shims';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   // flags of this run choose them (--semi-space-growth-factor=2, --heap-growing-percent=0)
   sizeThreadPool();
   const young = limitYoungGeneration().limited;
-  const old = !ownOldGenerationGrowth();
+  const old = limitOldGenerationGrowth().percent !== undefined;
   if (young || old) new HeapGovernor({ young, old });
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-pipeline-bench-'));
   const RED = require('node-red');

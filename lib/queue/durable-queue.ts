@@ -142,10 +142,11 @@ export class DurableQueue extends EventEmitter {
       throw new QueueError(this.name, `the message cannot be stored: it is not JSON-serialisable (${(err as Error).message})`);
     }
     if (text.body === undefined) throw new QueueError(this.name, 'the message cannot be stored: it is undefined');
-    return this.admit(text.body, msg, keep, text.payloadJson, text.payloadJson === undefined ? undefined : messageHead(msg as QueuedMessage['msg']));
+    return this.admit(text.body, msg, keep, text.payloadJson === undefined ? undefined : { payloadJson: text.payloadJson, head: messageHead(msg as QueuedMessage['msg']) });
   }
 
-  private async admit(body: string, msg: unknown, keep?: { id: string; enqueuedAt: number }, payloadJson?: string, head?: MessageHead): Promise<EnqueueResult> {
+  /** `fast`: what the forwarder may use instead of parsing the body (held in memory only, see StoredRow) */
+  private async admit(body: string, msg: unknown, keep?: { id: string; enqueuedAt: number }, fast?: { payloadJson: string; head: MessageHead }): Promise<EnqueueResult> {
     await this.open();
     const bytes = Buffer.byteLength(body);
     const o = this.o;
@@ -155,7 +156,7 @@ export class DurableQueue extends EventEmitter {
       return { status: 'dropped', reason: 'too-large' };
     }
     return new Promise<EnqueueResult>((resolve, reject) => {
-      const entry: Entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, payloadJson, head, resolve, reject };
+      const entry: Entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, ...fast, resolve, reject };
       const full = this.exceeds(1, bytes);
       if (o.policy === 'block' && (full || this.blocked.length)) {
         this.blocked.push({ ...entry, msg });
