@@ -114,8 +114,9 @@ export function heapDecision(busy: boolean | undefined, mbPerSec: number, idleSt
  * size, the old one growing as V8 likes. Until it knows, from its start: the young generation held
  * and the old one by HEAP_GROWING_PERCENT (start it after limitYoungGeneration() and
  * limitOldGenerationGrowth(), which set those), so that a gateway busy from the start never lets
- * its heap run ahead. The rate is counted from the collections of the young generation (each one means a semi-space was filled). V8 gives young-generation memory
- * back on its own once allocation stays low; turning quiet only stops further growth.
+ * its heap run ahead. The rate is counted from the collections of the young generation (each one
+ * means a semi-space was filled). V8 gives young-generation memory back on its own once
+ * allocation stays low; turning quiet only stops further growth.
  */
 export class HeapGovernor {
   /** undefined until the first busy or quiet verdict */
