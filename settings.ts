@@ -472,6 +472,7 @@ export function helpText(): string {
     '       edge-gateway modbus read|write ...      commission a Modbus device from a tag table (see: edge-gateway modbus --help)',
     '       edge-gateway dbc check|decode ...       check a DBC file, decode a candump log (see: edge-gateway dbc --help)',
     "       edge-gateway calc eval 'EXPRESSION'     try a tag-calc expression (see: edge-gateway calc --help)",
+    '       edge-gateway flows migrate FILE         rewrite flows saved by an earlier release (see: edge-gateway flows --help)',
     '',
     'Options (each layer overrides the one before: defaults < settings file < environment < flags):',
     `  ${'--config FILE'.padEnd(22)} settings file, JSON or YAML (env EDGE_GATEWAY_CONFIG; default <user-dir>/edge-gateway.json)`,

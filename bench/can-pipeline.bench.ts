@@ -110,12 +110,24 @@ function writeNodesDir(dir: string): void {
 function flowFor(c: Config, log: string, dbc: string, expect: number): unknown[] {
   const flow: Array<Record<string, unknown>> = [
     { id: 'benchTab', type: 'tab', label: 'can pipeline bench' },
-    { id: 'benchBus', type: 'can-interface', name: 'replay', kind: 'replay', file: log, pace: 'fast', loop: false, replayTimestamps: 'recorded' },
-    { id: 'benchIn', z: 'benchTab', type: 'can-in', interface: 'benchBus', filters: '', batchMs: c.inBatchMs, wires: [[c.output ? 'benchDec' : 'benchSink']] },
+    { id: 'benchBus', type: 'edgegw-can-interface', name: 'replay', kind: 'replay', file: log, pace: 'fast', loop: false, replayTimestamps: 'recorded' },
+    { id: 'benchIn', z: 'benchTab', type: 'edgegw-can-in', interface: 'benchBus', filters: '', batchMs: c.inBatchMs, wires: [[c.output ? 'benchDec' : 'benchSink']] },
     { id: 'benchSink', z: 'benchTab', type: 'bench-sink', expect, wires: [] },
   ];
   if (c.output) {
-    flow.push({ id: 'benchDec', z: 'benchTab', type: 'dbc-decode', dbcSource: 'file', dbcFile: dbc, output: c.output, labels: false, device: '', unknown: 'drop', outputs: 1, wires: [['benchSink']] });
+    flow.push({
+      id: 'benchDec',
+      z: 'benchTab',
+      type: 'edgegw-dbc-decode',
+      dbcSource: 'file',
+      dbcFile: dbc,
+      output: c.output,
+      labels: false,
+      device: '',
+      unknown: 'drop',
+      outputs: 1,
+      wires: [['benchSink']],
+    });
   }
   return flow;
 }

@@ -288,10 +288,10 @@ async function oursInNodeRed(port: number): Promise<Rate> {
   parseTagTableCsv(csv); // the same table the node will parse
   const flow = [
     { id: 'f1', type: 'tab' },
-    { id: 'mbconn', type: 'modbus-connection', name: 'bench line', transport: 'tcp', host: '127.0.0.1', port: String(port), timeoutMs: 1000 },
+    { id: 'mbconn', type: 'edgegw-modbus-connection', name: 'bench line', transport: 'tcp', host: '127.0.0.1', port: String(port), timeoutMs: 1000 },
     {
       id: 'dev',
-      type: 'modbus-device',
+      type: 'edgegw-modbus-device',
       z: 'f1',
       x: 200,
       y: 100,

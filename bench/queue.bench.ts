@@ -100,8 +100,8 @@ async function throughNodeRed(): Promise<void> {
   await helper.unload();
   row('Node-RED -> do-nothing node', base, 'msg/s');
   const flow = [
-    { id: 't', type: 'forward-target', kind: 'mqtt', url: 'mqtt://127.0.0.1:1', topic: 'x' },
-    { id: 'q', type: 'store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
+    { id: 't', type: 'edgegw-forward-target', kind: 'mqtt', url: 'mqtt://127.0.0.1:1', topic: 'x' },
+    { id: 'q', type: 'edgegw-store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
   ];
   await h.load([nodeModule('forward-target'), nodeModule('store-forward')], flow);
   const q = h.getNode('q');

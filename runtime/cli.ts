@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc).
+// The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc, calc, flows).
 import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from '../settings';
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, isBrokenPipe, type CliIO, type Subcommand } from './commands/io';
@@ -9,6 +9,7 @@ const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   modbus: { module: './commands/modbus', export: 'modbusCommand' },
   dbc: { module: './commands/dbc', export: 'dbcCommand' },
   calc: { module: './commands/calc', export: 'calcCommand' },
+  flows: { module: './commands/flows', export: 'flowsCommand' },
 };
 
 const loadYaml = () => requireRuntimePackage<{ load(t: string): unknown; dump(v: unknown): string }>('js-yaml');

@@ -6,10 +6,11 @@
 //     says so loudly (a warning in the log, /health "degraded" with the reason) until the next
 //     deploy writes a fresh flows file;
 //   - damaged, with no usable backup: the runtime refuses to start (exit 2) naming both files.
-import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonErrorOffset } from '../settings';
 import { StartupError } from './resolve';
+import { describeRenames, migrateFlows } from '../nodes/common/migrations';
 
 export type FlowsCheck = { ok: true; nodes: number } | { ok: false; reason: string };
 
@@ -94,4 +95,40 @@ export function ensureLoadableFlows(userDir: string, flowFile: string, now: () =
   renameSync(file, keptAs);
   copyFileSync(backup, file);
   return { file, backup, reason: check.reason, keptAs };
+}
+
+/** What `migrateFlowsFile` did, for the log. */
+export interface FlowsFileMigration {
+  file: string;
+  renamed: string;
+  foreign: string;
+  upgraded: number;
+  /** where the file as it was is kept */
+  keptAs: string;
+}
+
+/**
+ * Rewrites a loadable flows file saved by an earlier release (former type names, older config
+ * versions) so Node-RED loads it with the current nodes. The file as it was is kept beside it;
+ * a file that needs nothing is not touched. Returns undefined when nothing changed.
+ */
+export function migrateFlowsFile(file: string, now: () => Date = () => new Date()): FlowsFileMigration | undefined {
+  if (!existsSync(file)) return undefined;
+  let text = readFileSync(file, 'utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const flows = JSON.parse(text) as unknown[];
+  const result = migrateFlows(flows);
+  if (result.renamed.size === 0 && result.upgraded === 0) return undefined;
+  const keptAs = `${file}.before-migration-${now().toISOString().replace(/[:.]/g, '-')}`;
+  copyFileSync(file, keptAs);
+  const tmp = `${file}.migrating`;
+  writeFileSync(tmp, JSON.stringify(result.flows, null, 4));
+  renameSync(tmp, file);
+  return {
+    file,
+    renamed: describeRenames(result.renamed),
+    foreign: [...result.foreign].map(([t, n]) => `${t} (${n})`).join(', '),
+    upgraded: result.upgraded,
+    keptAs,
+  };
 }

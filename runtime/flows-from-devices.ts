@@ -9,6 +9,7 @@
 // (--reset-flows) gives every device the id it had.
 import type { DeviceSpec } from '../lib/fleet/devices-config';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
+import { currentVersion } from '../nodes/common/migrations';
 
 export const ACQUISITION_LINK_ID = 'edgegw.acq.out';
 export const ACQUISITION_LINK_NAME = 'edgegw acquisition';
@@ -35,7 +36,8 @@ export function flowsFromDevices(devices: readonly DeviceSpec[], registry: Devic
     if (!conn) {
       conn = {
         id: `edgegw.devices.line${connections.size + 1}`,
-        type: 'modbus-connection',
+        type: 'edgegw-modbus-connection',
+        version: currentVersion('edgegw-modbus-connection'),
         name: `${d.transport} ${address(d)}`,
         transport: d.transport,
         host: d.host ?? '127.0.0.1',
@@ -62,7 +64,8 @@ export function flowsFromDevices(devices: readonly DeviceSpec[], registry: Devic
     listed.push(`- **${d.name}** → \`devices/${deviceId}/data\` (${d.transport} ${address(d)}, unit ${d.unit}${d.template ? `, template ${d.template}` : ''})`);
     deviceNodes.push({
       id: `edgegw.devices.${deviceId}`,
-      type: 'modbus-device',
+      type: 'edgegw-modbus-device',
+      version: currentVersion('edgegw-modbus-device'),
       z: TAB_ID,
       name: d.name,
       connection: conn.id,

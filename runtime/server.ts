@@ -3,7 +3,7 @@
 // flows, an embedded MQTT broker, /health and /metrics.
 import { createServer, type Server } from 'node:http';
 import { ensureDirectory, DirectoryError } from '../lib/system/directory';
-import { ensureLoadableFlows, type FlowsRecovery } from './flows-file';
+import { ensureLoadableFlows, migrateFlowsFile, type FlowsRecovery } from './flows-file';
 import { ensureEncryptedCredentials } from './credentials-file';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +94,18 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
         'warn',
       );
     }
+    // flows saved by an earlier release: former type names and older config versions rewritten
+    const migrated = s.resetFlows ? undefined : migrateFlowsFile(join(s.userDir, FLOW_FILE));
+    if (migrated) {
+      const what = [
+        migrated.renamed && `types renamed: ${migrated.renamed}`,
+        `${migrated.upgraded} node config(s) brought to the current version`,
+        migrated.foreign && `left to their own module: ${migrated.foreign}`,
+      ]
+        .filter(Boolean)
+        .join('; ');
+      say(`flows migrated: ${migrated.file} (${what}); the file as it was is kept as ${migrated.keptAs}`, 'warn');
+    }
     // a settings file listing real devices replaces the simulated default flows (first start only)
     const devices = s.devices;
     const generated = devices?.length
@@ -152,8 +164,6 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_STATUS_TOPIC = `edge-gateway/${s.gatewayId}/status`;
   // the editor port, so the flows can call their own HTTP endpoints (the digital twin)
   process.env.EDGEGW_UI_PORT = String(s.port);
-  // the heartbeat reports the free space of the user directory
-  process.env.EDGEGW_USER_DIR = s.userDir;
   process.env.EDGEGW_DEMO_DBC = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.dbc');
   process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 
@@ -188,9 +198,9 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     // an edge gateway does not phone home, and the editor does not ask on first start
     // (the "Enable update notifications?" dialog appears while telemetry is undecided)
     telemetry: { enabled: false, updateNotification: false },
-    edgeGateway: { version, mqttUrl: brokerUrl },
-    // every Modbus write is audited (who, tag, old and new value) as JSON lines
-    edgegwAuditLog: join(s.userDir, 'audit.jsonl'),
+    // the package's one settings namespace (nodes/common/settings.ts): the version heartbeats
+    // report, and the file every Modbus write is audited to (who, tag, old and new value)
+    edgegw: { version, auditLog: join(s.userDir, 'audit.jsonl') },
   };
   if (s.adminUsers.length > 0) {
     const { adminAuthSettings } = await import('./admin');

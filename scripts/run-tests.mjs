@@ -41,6 +41,5 @@ if (files.length === 0) {
 const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000', ...extra, ...files], {
   stdio: 'inherit',
   cwd: root,
-  env: { ...process.env, EDGEGW_TEST: '1' },
 });
 process.exit(res.status ?? 1);

@@ -68,10 +68,10 @@ export interface FlowOptions {
 function acquisition(o: FlowOptions, wires: string[][]): Array<Record<string, unknown>> {
   return [
     { id: 'benchTab', type: 'tab', label: 'pipeline bench' },
-    { id: 'benchLine', type: 'modbus-connection', name: 'bench line', transport: 'tcp', host: '127.0.0.1', port: String(o.modbusPort), timeoutMs: 1000, maxInFlight: o.maxInFlight },
+    { id: 'benchLine', type: 'edgegw-modbus-connection', name: 'bench line', transport: 'tcp', host: '127.0.0.1', port: String(o.modbusPort), timeoutMs: 1000, maxInFlight: o.maxInFlight },
     {
       id: 'benchDevice',
-      type: 'modbus-device',
+      type: 'edgegw-modbus-device',
       z: 'benchTab',
       name: DEVICE,
       connection: 'benchLine',
@@ -105,7 +105,7 @@ export function pipelineFlow(o: FlowOptions, withCalc = true): Array<Record<stri
       ? [
           {
             id: 'benchCalc',
-            type: 'tag-calc',
+            type: 'edgegw-tag-calc',
             z: 'benchTab',
             name: 'derived',
             definitions: CALC_DEFINITIONS,
@@ -119,7 +119,7 @@ export function pipelineFlow(o: FlowOptions, withCalc = true): Array<Record<stri
       : []),
     {
       id: 'benchTarget',
-      type: 'forward-target',
+      type: 'edgegw-forward-target',
       name: 'embedded broker',
       kind: 'mqtt',
       url: `mqtt://127.0.0.1:${o.brokerPort}`,
@@ -134,7 +134,7 @@ export function pipelineFlow(o: FlowOptions, withCalc = true): Array<Record<stri
     },
     {
       id: 'benchQueue',
-      type: 'store-forward',
+      type: 'edgegw-store-forward',
       z: 'benchTab',
       name: 'bench queue',
       queue: 'bench',

@@ -13,6 +13,7 @@ import { loadOptional, MissingPackageError } from '../../lib/system/optional';
 import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { installShareReadOnly } from '../common/share-read-only';
+import { migrateNodeConfig } from '../common/migrations';
 
 const TICK_MS = 250;
 
@@ -34,6 +35,7 @@ export = function (RED: NodeAPI) {
 
   function AlarmNode(this: Node, def: AlarmDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const userDir: string = RED.settings.userDir ?? process.cwd();
     const under = (p: string) => (isAbsolute(p) ? p : join(userDir, p));
@@ -201,5 +203,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('alarm', AlarmNode);
+  RED.nodes.registerType('edgegw-alarm', AlarmNode);
 };

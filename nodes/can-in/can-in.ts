@@ -3,6 +3,7 @@ import type { NodeAPI, Node, NodeDef } from '../common/red';
 import { CanFilterError, framePayload, frameTopic, matchesAny, parseFilters, type CanFilter } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
+import { migrateNodeConfig } from '../common/migrations';
 
 /** A batch is sent early when it reaches this many frames, whatever the interval. */
 const MAX_BATCH = 10000;
@@ -12,6 +13,7 @@ const RATE_EVERY_MS = 2000;
 export = function (RED: NodeAPI) {
   function CanInNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const bad = (key: string, message: string) => {
       node.status({ fill: 'red', shape: 'ring', text: RED._(`can-in.status.${key}`) });
@@ -98,5 +100,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('can-in', CanInNode);
+  RED.nodes.registerType('edgegw-can-in', CanInNode);
 };

@@ -7,6 +7,7 @@ import { CanBus, CanSourceError, createFrameSource, type CanBusClient, type Fram
 import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import type { CanInterfaceConfigNode } from './client';
+import { migrateNodeConfig } from '../common/migrations';
 
 const HEALTH: Record<SourceState, HealthState> = {
   open: 'ok',
@@ -57,6 +58,7 @@ class WarningThrottle {
 export = function (RED: NodeAPI) {
   function CanInterfaceNode(this: CanInterfaceConfigNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const clients = new Set<CanBusClient>();
     let bus: CanBus | undefined;
@@ -170,5 +172,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('can-interface', CanInterfaceNode as unknown as (this: import('../common/red').Node, def: NodeDef) => void);
+  RED.nodes.registerType('edgegw-can-interface', CanInterfaceNode as unknown as (this: import('../common/red').Node, def: NodeDef) => void);
 };

@@ -4,10 +4,12 @@ import { reportFailure } from '../common/report-failure';
 import { CanFrameError, toCanFrame, type CanFrame } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
+import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {
   function CanOutNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const { iface, problem, detail } = findInterface(RED, def.interface);
     if (problem || !iface) {
@@ -54,5 +56,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('can-out', CanOutNode);
+  RED.nodes.registerType('edgegw-can-out', CanOutNode);
 };

@@ -18,6 +18,7 @@ import {
   type CircuitStateChange,
 } from '../../lib/breaker';
 import { watchDownstream, type DownstreamWatch } from './watch';
+import { migrateNodeConfig } from '../common/migrations';
 
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 const HEALTH: Record<CircuitState, HealthState> = { closed: 'ok', 'half-open': 'degraded', open: 'down' };
@@ -30,6 +31,7 @@ export = function (RED: NodeAPI) {
 
   function CircuitBreakerNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const t = (key: string, subs?: Record<string, unknown>) => RED._(`circuit-breaker.${key}`, subs);
 
@@ -176,5 +178,5 @@ export = function (RED: NodeAPI) {
     report();
   }
 
-  RED.nodes.registerType('circuit-breaker', CircuitBreakerNode);
+  RED.nodes.registerType('edgegw-circuit-breaker', CircuitBreakerNode);
 };

@@ -10,7 +10,7 @@
 // Nothing changes for a message with one destination, or with at most one read-only destination.
 
 /** Node types (ours) that only read their input messages: no change, no pass-through. */
-export const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['store-forward', 'tag-calc', 'stats', 'alarm', 'ha-discovery']);
+export const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['edgegw-store-forward', 'edgegw-tag-calc', 'edgegw-stats', 'edgegw-alarm', 'edgegw-ha-discovery']);
 
 /** The part of Node-RED's SendEvent this hook reads and changes. */
 export interface SendEventLike {

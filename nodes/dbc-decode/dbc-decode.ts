@@ -9,6 +9,7 @@ import { CanScanDecoder, toDecodableFrame } from '../../lib/can/decoded-scan';
 import type { TagSample } from '../../lib/tags/contract';
 import { LogThrottle } from '../../lib/system/log-throttle';
 import { tagStoreNode } from '../tag-store/api';
+import { migrateNodeConfig } from '../common/migrations';
 
 const OUTPUTS = ['message', 'signal', 'batch'] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -18,6 +19,7 @@ export = function (RED: NodeAPI) {
 
   function DbcDecodeNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const passUnknown = def.unknown === 'pass';
 
@@ -131,5 +133,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('dbc-decode', DbcDecodeNode);
+  RED.nodes.registerType('edgegw-dbc-decode', DbcDecodeNode);
 };

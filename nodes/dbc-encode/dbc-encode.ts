@@ -4,6 +4,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../com
 import { reportFailure } from '../common/report-failure';
 import { framePayload, frameTopic } from '../../lib/can/frame';
 import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from '../dbc-decode/dbc-config';
+import { migrateNodeConfig } from '../common/migrations';
 
 /** A message given as a name, or as an id: a number, "0x1F0" or "496". */
 function messageKey(v: unknown): string | number | undefined {
@@ -18,6 +19,7 @@ export = function (RED: NodeAPI) {
 
   function DbcEncodeNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     let loaded: LoadedDbc;
     try {
@@ -69,5 +71,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('dbc-encode', DbcEncodeNode);
+  RED.nodes.registerType('edgegw-dbc-encode', DbcEncodeNode);
 };

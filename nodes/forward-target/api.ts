@@ -86,7 +86,7 @@ export function destinationSettings(kind: string, def: NodeDef, credentials: Tar
     case 'influxdb':
       return {
         ...httpCommon(def),
-        version: given(def.version),
+        version: given(def.influxVersion),
         database: text(def.database),
         retentionPolicy: text(def.retentionPolicy),
         org: text(def.org),

@@ -6,10 +6,12 @@ import type { Destination } from '../../lib/forward/destination';
 import { destinationFactory } from '../../lib/forward/create';
 import { destinationSettings, targetAddress, type ForwardTargetNode } from './api';
 import { textOf } from '../../lib/system/text-of';
+import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {
   function ForwardTargetCtor(this: ForwardTargetNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const kind = textOf(def.kind || 'mqtt');
     let make: ((clientId: string) => Destination) | undefined;
@@ -28,7 +30,7 @@ export = function (RED: NodeAPI) {
     };
   }
 
-  RED.nodes.registerType('forward-target', ForwardTargetCtor as unknown as (this: Node, def: NodeDef) => void, {
+  RED.nodes.registerType('edgegw-forward-target', ForwardTargetCtor as unknown as (this: Node, def: NodeDef) => void, {
     credentials: {
       user: { type: 'text' },
       password: { type: 'password' },

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { HeartbeatSampler, heartbeatTopic } from '../../lib/fleet/heartbeat';
 import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
+import { migrateNodeConfig } from '../common/migrations';
+import { edgegwSettings } from '../common/settings';
 
 const MIN_INTERVAL_S = 1;
 
@@ -37,6 +39,7 @@ function depthOf(msg: NodeMessage): unknown {
 export = function (RED: NodeAPI) {
   function GatewayHeartbeatNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     let gatewayId: string;
     const interval = Number(def.interval ?? 10);
@@ -53,7 +56,7 @@ export = function (RED: NodeAPI) {
     let queueDepth: number | null = null;
     const sampler = new HeartbeatSampler({
       gatewayId,
-      version: (RED.settings.edgeGateway?.version as string | undefined) ?? ownVersion(),
+      version: edgegwSettings(RED).version ?? ownVersion(),
       diskPath: (RED.settings.userDir as string | undefined) ?? process.cwd(),
       queueDepth: () => queueDepth,
     });
@@ -92,5 +95,5 @@ export = function (RED: NodeAPI) {
       done();
     });
   }
-  RED.nodes.registerType('gateway-heartbeat', GatewayHeartbeatNode);
+  RED.nodes.registerType('edgegw-gateway-heartbeat', GatewayHeartbeatNode);
 };

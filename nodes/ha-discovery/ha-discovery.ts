@@ -6,11 +6,13 @@ import { HaDiscovery } from '../../lib/fleet/ha-discovery';
 import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
 import { samplesOf } from '../../lib/tags/contract';
 import { installShareReadOnly } from '../common/share-read-only';
+import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   function HaDiscoveryNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     let discovery: HaDiscovery;
     try {
@@ -44,5 +46,5 @@ export = function (RED: NodeAPI) {
     });
     node.on('close', (_removed: boolean, done: () => void) => done());
   }
-  RED.nodes.registerType('ha-discovery', HaDiscoveryNode);
+  RED.nodes.registerType('edgegw-ha-discovery', HaDiscoveryNode);
 };

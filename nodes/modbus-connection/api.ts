@@ -25,5 +25,5 @@ export interface ModbusConnectionNode extends Node {
 /** Narrows RED.nodes.getNode(id) to a modbus-connection node that has a working line. */
 export function isModbusConnection(n: unknown): n is ModbusConnectionNode & { line: ModbusLine } {
   const c = n as Partial<ModbusConnectionNode> | null;
-  return !!c && c.type === 'modbus-connection' && !!c.line && typeof c.register === 'function';
+  return !!c && c.type === 'edgegw-modbus-connection' && !!c.line && typeof c.register === 'function';
 }

@@ -8,10 +8,12 @@ import { createModbusLine } from '../../lib/modbus/line/line';
 import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineSettings } from '../../lib/modbus/line/status';
 import type { LineState } from '../../lib/modbus/line/types';
 import type { ModbusConnectionNode, RegisterOptions } from './api';
+import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {
   function ModbusConnection(this: ModbusConnectionNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const clients = new Map<string, { client: import('../common/red').Node; opts: RegisterOptions }>();
     const reportedUnits = new Set<string>();
@@ -99,5 +101,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('modbus-connection', ModbusConnection as unknown as (this: import('../common/red').Node, def: NodeDef) => void);
+  RED.nodes.registerType('edgegw-modbus-connection', ModbusConnection as unknown as (this: import('../common/red').Node, def: NodeDef) => void);
 };

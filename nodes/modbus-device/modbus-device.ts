@@ -17,6 +17,8 @@ import { scanMessage, tagMessage, type Quality } from '../../lib/tags/contract';
 import { isModbusConnection } from '../modbus-connection/api';
 import { tagStoreNode } from '../tag-store/api';
 import { registerTemplateRoutes } from './admin';
+import { migrateNodeConfig } from '../common/migrations';
+import { edgegwSettings } from '../common/settings';
 
 const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'uncertain'];
 
@@ -34,6 +36,7 @@ export = function (RED: NodeAPI) {
 
   function ModbusDeviceNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const bad = (key: string, message: string) => {
       node.status({ fill: 'red', shape: 'ring', text: RED._(`modbus-device.status.${key}`) });
@@ -70,8 +73,8 @@ export = function (RED: NodeAPI) {
     const line = conn.line;
     const labels = { device: cfg.device, node: node.id };
     const audit = sharedAuditLog();
-    const auditFile = RED.settings.edgegw?.auditLog ?? RED.settings.edgegwAuditLog;
-    if (typeof auditFile === 'string' && auditFile && !audit.filePath) audit.setFile(auditFile);
+    const auditFile = edgegwSettings(RED).auditLog;
+    if (auditFile && !audit.filePath) audit.setFile(auditFile);
 
     const identity = cfg.identity ? new IdentityCheck(line, cfg.unit, cfg.identity.tag, cfg.identity.equals, cfg.identity.every) : undefined;
     const poller = new DevicePoller({
@@ -257,7 +260,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('modbus-device', ModbusDeviceNode);
+  RED.nodes.registerType('edgegw-modbus-device', ModbusDeviceNode);
 };
 
 function fmt(v: unknown): string {

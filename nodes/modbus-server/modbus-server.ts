@@ -12,6 +12,7 @@ import { MissingPackageError } from '../../lib/system/optional';
 import { parseTagTable } from '../../lib/modbus/tag-table';
 import type { TagSample } from '../../lib/tags/contract';
 import { textOf } from '../../lib/system/text-of';
+import { migrateNodeConfig } from '../common/migrations';
 
 interface ModbusServerNode extends Node {
   /** the running server (tests and the runtime's simulator reach it through here) */
@@ -21,6 +22,7 @@ interface ModbusServerNode extends Node {
 export = function (RED: NodeAPI) {
   function ModbusServerNodeCtor(this: ModbusServerNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const label = `modbus-server ${def.name || def.id}`;
 
@@ -133,7 +135,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('modbus-server', ModbusServerNodeCtor);
+  RED.nodes.registerType('edgegw-modbus-server', ModbusServerNodeCtor);
 };
 
 function shorten(s: string): string {

@@ -13,6 +13,7 @@ import { loadOptional, MissingPackageError } from '../../lib/system/optional';
 import { healthRegistry } from '../../lib/health/registry';
 import { counter } from '../../lib/metrics/registry';
 import { installShareReadOnly } from '../common/share-read-only';
+import { migrateNodeConfig } from '../common/migrations';
 
 const TICK_MS = 1000;
 
@@ -23,6 +24,7 @@ export = function (RED: NodeAPI) {
 
   function StatsNode(this: Node, def: StatsDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const userDir: string = RED.settings.userDir ?? process.cwd();
     const under = (p: string) => (isAbsolute(p) ? p : join(userDir, p));
@@ -148,5 +150,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('stats', StatsNode);
+  RED.nodes.registerType('edgegw-stats', StatsNode);
 };

@@ -12,6 +12,7 @@ import { QueueMonitor, type QueueSummary } from '../../lib/queue/monitor';
 import { MissingPackageError } from '../../lib/system/optional';
 import type { QueuedMessage } from '../../lib/forward/destination';
 import { installShareReadOnly } from '../common/share-read-only';
+import { migrateNodeConfig } from '../common/migrations';
 
 interface StoreForwardNode extends Node {
   queue?: DurableQueue;
@@ -22,6 +23,7 @@ export = function (RED: NodeAPI) {
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   function StoreForwardCtor(this: StoreForwardNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const label = `store-forward ${def.name || def.id}`;
     const copy = (m: NodeMessage): NodeMessage => (RED.util ? RED.util.cloneMessage(m) : m);
@@ -154,7 +156,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('store-forward', StoreForwardCtor);
+  RED.nodes.registerType('edgegw-store-forward', StoreForwardCtor);
 };
 
 function toTime(v: unknown): number | undefined {

@@ -9,6 +9,7 @@ import { healthRegistry } from '../../lib/health/registry';
 import { tagStoreNode } from '../tag-store/api';
 import { textOf } from '../../lib/system/text-of';
 import { installShareReadOnly } from '../common/share-read-only';
+import { migrateNodeConfig } from '../common/migrations';
 
 const TRIGGERS = ['input', 'interval', 'both'] as const;
 const OUTPUTS = ['scan', 'tag'] as const;
@@ -31,6 +32,7 @@ export = function (RED: NodeAPI) {
 
   function TagCalcNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const trigger = TRIGGERS.find((t) => t === (def.trigger ?? 'input'));
     const output = OUTPUTS.find((o) => o === (def.output ?? 'scan'));
@@ -121,5 +123,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('tag-calc', TagCalcNode);
+  RED.nodes.registerType('edgegw-tag-calc', TagCalcNode);
 };

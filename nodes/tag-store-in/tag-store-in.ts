@@ -5,10 +5,12 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } 
 import { samplesOf, tagMessage, tagTopic, type TagValue } from '../../lib/tags/contract';
 import { TagValueError } from '../../lib/tags/store-config';
 import { STATS_EVENT, tagStoreNode, type TagStoreNode } from '../tag-store/api';
+import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {
   function TagStoreInNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const store = tagStoreNode((id) => RED.nodes.getNode(id), def.store);
     if (!store) {
@@ -71,5 +73,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('tag-store-in', TagStoreInNode);
+  RED.nodes.registerType('edgegw-tag-store-in', TagStoreInNode);
 };

@@ -25,5 +25,5 @@ export interface TagStoreNode extends Node {
 export function tagStoreNode(getNode: (id: string) => Node | null, id: unknown): TagStoreNode | undefined {
   if (typeof id !== 'string' || !id) return undefined;
   const n = getNode(id) as TagStoreNode | null;
-  return n && n.type === 'tag-store' && typeof n.write === 'function' ? n : undefined;
+  return n && n.type === 'edgegw-tag-store' && typeof n.write === 'function' ? n : undefined;
 }

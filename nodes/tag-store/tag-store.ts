@@ -11,10 +11,12 @@ import { healthRegistry } from '../../lib/health/registry';
 import { sharedAuditLog } from '../../lib/audit/audit-log';
 import { STATS_EVENT, type TagStoreNode } from './api';
 import { textOf } from '../../lib/system/text-of';
+import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {
   function TagStoreConfigNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this as TagStoreNode;
     const storeName = String(def.name || '').trim() || node.id;
     const userDevice = textOf(def.userDevice || '').trim() || 'user';
@@ -97,5 +99,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('tag-store', TagStoreConfigNode);
+  RED.nodes.registerType('edgegw-tag-store', TagStoreConfigNode);
 };

@@ -6,6 +6,7 @@ import { healthRegistry } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { SystemdNotifier } from '../../lib/system/sd-notify';
 import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, type KeyEvent, type WatchdogConfig, type WatchdogSettings } from '../../lib/watchdog';
+import { migrateNodeConfig } from '../common/migrations';
 
 const SHOWN_KEYS = 3;
 
@@ -17,6 +18,7 @@ export = function (RED: NodeAPI) {
 
   function WatchdogNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
+    def = migrateNodeConfig(def);
     const node = this;
     const t = (key: string, subs?: Record<string, unknown>) => RED._(`watchdog.${key}`, subs);
 
@@ -185,5 +187,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('watchdog', WatchdogNode);
+  RED.nodes.registerType('edgegw-watchdog', WatchdogNode);
 };

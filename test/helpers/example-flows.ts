@@ -57,7 +57,7 @@ export function brokerPorts(flow: FlowNode[]): number[] {
       if (fromUrl !== undefined) ports.add(fromUrl);
       else if (n.broker === '127.0.0.1' || n.broker === 'localhost') ports.add(Number(n.port) || 1883);
     }
-    if (n.type === 'forward-target' && n.kind === 'mqtt') {
+    if (n.type === 'edgegw-forward-target' && n.kind === 'mqtt') {
       const p = localPort(n.url, 1883);
       if (p !== undefined) ports.add(p);
     }

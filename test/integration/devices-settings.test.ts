@@ -76,10 +76,10 @@ test('devices: in a YAML settings file become polling flows on first start, kept
   assert.match(gw.peer.output(), /flows generated from the 2 device\(s\) in .*gateway\.yaml/);
 
   const flows = JSON.parse(readFileSync(join(userDir, 'flows.json'), 'utf8')) as Array<Record<string, unknown>>;
-  assert.equal(flows.filter((n) => n.type === 'modbus-connection').length, 1, 'one line, two units');
+  assert.equal(flows.filter((n) => n.type === 'edgegw-modbus-connection').length, 1, 'one line, two units');
   assert.ok(flows.some((n) => n.type === 'link out' && n.name === 'edgegw acquisition'));
   assert.equal(
-    flows.some((n) => n.type === 'modbus-server'),
+    flows.some((n) => n.type === 'edgegw-modbus-server'),
     false,
     'no simulator: these are real devices',
   );

@@ -15,7 +15,10 @@ import { npmEnv, offerLocalSqlitePrebuild, packTarball } from '../helpers/npm-in
 import { paletteInstall, startPlainNodeRed } from '../helpers/palette';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-const ourTypes = Object.keys(pkg['node-red'].nodes as Record<string, string>);
+/** node sets (package.json node-red.nodes): one per nodes/<kind> folder */
+const ourSets = Object.keys(pkg['node-red'].nodes as Record<string, string>);
+/** the Node-RED types they register: every one carries the package's prefix */
+const ourTypes = ourSets.map((kind) => `edgegw-${kind}`);
 const CACHE = join(REPO_ROOT, '.test-cache');
 
 let work: string;
@@ -40,7 +43,8 @@ test('the tarball ships dist, examples, flows and no tests', () => {
   assert.ok(files.includes('dist/runtime/cli.js'));
   assert.ok(files.includes('flows/gateway.json'));
   assert.ok(files.includes('README.md'));
-  for (const type of ourTypes) {
+  assert.ok(files.includes('LICENSE'));
+  for (const type of ourSets) {
     assert.ok(files.includes(`dist/nodes/${type}/${type}.js`), `${type}.js shipped`);
     assert.ok(files.includes(`dist/nodes/${type}/${type}.html`), `${type}.html shipped`);
     assert.ok(files.includes(`dist/nodes/${type}/locales/en-US/${type}.json`), `${type} en-US messages shipped`);

@@ -46,7 +46,7 @@ describe('edge-gateway runtime', () => {
       const html = await editor.text();
       assert.match(html, /<title>edge-gateway<\/title>/);
       const nodesHtml = await (await fetch(`${gw.base}/nodes`, { headers: { accept: 'text/html' } })).text();
-      for (const type of ['modbus-device', 'can-interface', 'dbc-decode']) assert.ok(nodesHtml.includes(`data-template-name="${type}"`), `editor has ${type}`);
+      for (const type of ['edgegw-modbus-device', 'edgegw-can-interface', 'edgegw-dbc-decode']) assert.ok(nodesHtml.includes(`data-template-name="${type}"`), `editor has ${type}`);
       const shared = await fetch(`${gw.base}/resources/@edgegw/node-red-gateway/dbc-checker.js`);
       assert.equal(shared.status, 200, 'shared editor code served from resources/');
 

@@ -42,7 +42,7 @@ const FLOWS = [
   {
     id: 'sa.alarm',
     z: 'sa.tab',
-    type: 'alarm',
+    type: 'edgegw-alarm',
     rulesSource: 'editor',
     rules: 'oven/temp,hi,80,,,,critical',
     persist: 'sqlite',
@@ -66,7 +66,7 @@ const FLOWS = [
   {
     id: 'sa.stats',
     z: 'sa.tab',
-    type: 'stats',
+    type: 'edgegw-stats',
     windowKind: 'tumbling',
     windowBy: 'count',
     length: 2,

@@ -42,7 +42,7 @@ describe('alarm node', () => {
   });
 
   const flow = (props: Record<string, unknown>) => [
-    { id: 'al', type: 'alarm', rulesSource: 'editor', rules: RULES, persist: 'memory', wires: [['events'], ['list']], ...props },
+    { id: 'al', type: 'edgegw-alarm', rulesSource: 'editor', rules: RULES, persist: 'memory', wires: [['events'], ['list']], ...props },
     { id: 'events', type: 'test-collect' },
     { id: 'list', type: 'test-collect' },
   ];

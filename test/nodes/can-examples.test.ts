@@ -74,7 +74,7 @@ describe('example flows', () => {
     // directory; here the package is the repository
     const replayOfRepo = (flow: Array<Record<string, unknown>>) =>
       flow.map((n) => {
-        if (n.type !== 'can-interface') return n;
+        if (n.type !== 'edgegw-can-interface') return n;
         assert.equal(n.kind, 'replay');
         assert.equal(n.file, 'node_modules/@edgegw/node-red-gateway/flows/demo/plant.log');
         return { ...n, file: join(repoRoot, 'flows', 'demo', 'plant.log') };
@@ -90,7 +90,7 @@ describe('example flows', () => {
     const canOut = replayOfRepo(example('can-out'));
     await helper.load(modules(), canOut);
     const notSent = listen(idOf(canOut, 'debug', 'why not sent'));
-    const sender = canOut.find((n) => n.type === 'can-out')!;
+    const sender = canOut.find((n) => n.type === 'edgegw-can-out')!;
     await waitFor('can-out on the open replay', () => lastStatus(helper.getNode(String(sender.id)))?.fill === 'green', 30_000);
     for (const n of canOut.filter((x) => x.type === 'inject')) helper.getNode(String(n.id)).receive({});
     await new Promise((r) => setTimeout(r, 500));

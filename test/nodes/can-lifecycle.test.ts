@@ -53,13 +53,13 @@ describe('CAN node lifecycle', () => {
 
   test('bad configurations: each node says what is wrong and stays inert', async () => {
     await helper.load(modules(), [
-      { id: 'badIface', type: 'can-interface', kind: 'slcan', serialPath: '/dev/ttyX', bitrate: 333 },
-      { id: 'in1', type: 'can-in', interface: 'badIface', wires: [[]] },
-      { id: 'in2', type: 'can-in', interface: '', wires: [[]] },
-      { id: 'in3', type: 'can-in', interface: 'goodIface', filters: '100:7F0, 12G', wires: [[]] },
-      { id: 'out1', type: 'can-out', interface: 'nowhere' },
-      { id: 'goodIface', type: 'can-interface', kind: 'replay', file: join(dir, 'none.log') },
-      { id: 'kindless', type: 'can-interface', kind: 'usb' },
+      { id: 'badIface', type: 'edgegw-can-interface', kind: 'slcan', serialPath: '/dev/ttyX', bitrate: 333 },
+      { id: 'in1', type: 'edgegw-can-in', interface: 'badIface', wires: [[]] },
+      { id: 'in2', type: 'edgegw-can-in', interface: '', wires: [[]] },
+      { id: 'in3', type: 'edgegw-can-in', interface: 'goodIface', filters: '100:7F0, 12G', wires: [[]] },
+      { id: 'out1', type: 'edgegw-can-out', interface: 'nowhere' },
+      { id: 'goodIface', type: 'edgegw-can-interface', kind: 'replay', file: join(dir, 'none.log') },
+      { id: 'kindless', type: 'edgegw-can-interface', kind: 'usb' },
     ]);
     const iface = helper.getNode('badIface');
     assert.ok(
@@ -80,9 +80,9 @@ describe('CAN node lifecycle', () => {
 
   test('SocketCAN where there is none: the clients say why', async () => {
     await helper.load(modules(), [
-      { id: 'sc', type: 'can-interface', kind: 'socketcan', iface: 'can0', filters: '100:7F0' },
-      { id: 'in', type: 'can-in', interface: 'sc', wires: [[]] },
-      { id: 'out', type: 'can-out', interface: 'sc' },
+      { id: 'sc', type: 'edgegw-can-interface', kind: 'socketcan', iface: 'can0', filters: '100:7F0' },
+      { id: 'in', type: 'edgegw-can-in', interface: 'sc', wires: [[]] },
+      { id: 'out', type: 'edgegw-can-out', interface: 'sc' },
     ]);
     await waitFor('status', () => /not found|not installed/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
     const text = lastStatus(helper.getNode('in'))!.text!;
@@ -103,8 +103,8 @@ describe('CAN node lifecycle', () => {
     writeFileSync(log, '(1.000) can0 1F0#C001400000000000\n(1.020) can0 123#01\n');
     const flow = (filters: string) => [
       { id: 'tab', type: 'tab', label: 'partial' },
-      { id: 'busP', type: 'can-interface', kind: 'replay', file: log, pace: 'realtime', loop: true, speed: 1 },
-      { id: 'in', z: 'tab', type: 'can-in', interface: 'busP', filters, wires: [['sink']] },
+      { id: 'busP', type: 'edgegw-can-interface', kind: 'replay', file: log, pace: 'realtime', loop: true, speed: 1 },
+      { id: 'in', z: 'tab', type: 'edgegw-can-in', interface: 'busP', filters, wires: [['sink']] },
       { id: 'sink', z: 'tab', type: 'test-collect' },
     ];
     await helper.load(modules(), flow(''));
@@ -144,16 +144,16 @@ describe('CAN node lifecycle', () => {
       { id: 'tab', type: 'tab', label: 'life' },
       // (a config node's id must not equal one of its own values, e.g. kind 'slcan': Node-RED
       // would take it for a reference to itself)
-      { id: 'busS', type: 'can-interface', kind: 'slcan', serialPath: pty.a, bitrate: 500000, timestamps: true, statusPollMs: 20 },
-      { id: 'busR', type: 'can-interface', kind: 'replay', file: log, pace: 'realtime', loop: true, speed: 1 },
-      { id: 'busC', type: 'can-interface', kind: 'socketcan', iface: 'can0' },
-      { id: 'in1', z: 'tab', type: 'can-in', interface: 'busS', batchMs: 50, wires: [['dec']] },
-      { id: 'in2', z: 'tab', type: 'can-in', interface: 'busR', wires: [['dec']] },
-      { id: 'in3', z: 'tab', type: 'can-in', interface: 'busC', wires: [['dec']] },
-      { id: 'dec', z: 'tab', type: 'dbc-decode', dbcFile: MOTOHAWK, output: 'signal', unknown: 'pass', outputs: 2, wires: [['sink'], ['sink']] },
-      { id: 'enc', z: 'tab', type: 'dbc-encode', dbcFile: MOTOHAWK, message: 'ExampleMessage', wires: [['out1', 'out2']] },
-      { id: 'out1', z: 'tab', type: 'can-out', interface: 'busS' },
-      { id: 'out2', z: 'tab', type: 'can-out', interface: 'busR' },
+      { id: 'busS', type: 'edgegw-can-interface', kind: 'slcan', serialPath: pty.a, bitrate: 500000, timestamps: true, statusPollMs: 20 },
+      { id: 'busR', type: 'edgegw-can-interface', kind: 'replay', file: log, pace: 'realtime', loop: true, speed: 1 },
+      { id: 'busC', type: 'edgegw-can-interface', kind: 'socketcan', iface: 'can0' },
+      { id: 'in1', z: 'tab', type: 'edgegw-can-in', interface: 'busS', batchMs: 50, wires: [['dec']] },
+      { id: 'in2', z: 'tab', type: 'edgegw-can-in', interface: 'busR', wires: [['dec']] },
+      { id: 'in3', z: 'tab', type: 'edgegw-can-in', interface: 'busC', wires: [['dec']] },
+      { id: 'dec', z: 'tab', type: 'edgegw-dbc-decode', dbcFile: MOTOHAWK, output: 'signal', unknown: 'pass', outputs: 2, wires: [['sink'], ['sink']] },
+      { id: 'enc', z: 'tab', type: 'edgegw-dbc-encode', dbcFile: MOTOHAWK, message: 'ExampleMessage', wires: [['out1', 'out2']] },
+      { id: 'out1', z: 'tab', type: 'edgegw-can-out', interface: 'busS' },
+      { id: 'out2', z: 'tab', type: 'edgegw-can-out', interface: 'busR' },
       { id: 'sink', z: 'tab', type: 'test-collect' },
     ];
     // Bounded waits as generous as a loaded machine needs (each deploy starts a serial port, a

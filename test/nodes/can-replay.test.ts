@@ -58,9 +58,9 @@ describe('CAN nodes over a candump replay', () => {
 
   const flow = (inProps: Record<string, unknown> = {}) => [
     { id: 'tab', type: 'tab', label: 'replay' },
-    { id: 'bus', type: 'can-interface', name: 'replay', kind: 'replay', file: log, pace: 'fast', loop: false, replayTimestamps: 'recorded' },
-    { id: 'in', z: 'tab', type: 'can-in', interface: 'bus', filters: '', batchMs: 0, wires: [['dec']], ...inProps },
-    { id: 'dec', z: 'tab', type: 'dbc-decode', dbcSource: 'file', dbcFile: VW, output: 'message', labels: false, unknown: 'pass', outputs: 2, wires: [['sink'], ['unknown']] },
+    { id: 'bus', type: 'edgegw-can-interface', name: 'replay', kind: 'replay', file: log, pace: 'fast', loop: false, replayTimestamps: 'recorded' },
+    { id: 'in', z: 'tab', type: 'edgegw-can-in', interface: 'bus', filters: '', batchMs: 0, wires: [['dec']], ...inProps },
+    { id: 'dec', z: 'tab', type: 'edgegw-dbc-decode', dbcSource: 'file', dbcFile: VW, output: 'message', labels: false, unknown: 'pass', outputs: 2, wires: [['sink'], ['unknown']] },
     { id: 'sink', z: 'tab', type: 'test-collect' },
     { id: 'unknown', z: 'tab', type: 'test-collect' },
   ];
@@ -122,8 +122,8 @@ describe('CAN nodes over a candump replay', () => {
     const busy = join(dir, 'busy.log');
     writeFileSync(busy, Array.from({ length: 50 }, (_, i) => `(${(1 + i * 0.01).toFixed(3)}) can0 123#01`).join('\n') + '\n');
     await helper.load(modules(), [
-      { id: 'bus', type: 'can-interface', kind: 'replay', file: busy, pace: 'realtime', loop: true },
-      { id: 'in', type: 'can-in', interface: 'bus', wires: [['sink']] },
+      { id: 'bus', type: 'edgegw-can-interface', kind: 'replay', file: busy, pace: 'realtime', loop: true },
+      { id: 'in', type: 'edgegw-can-in', interface: 'bus', wires: [['sink']] },
       { id: 'sink', type: 'test-collect' },
     ]);
     // the test helper's RED._ returns the message key, so the key (not the figure) is checked
@@ -135,9 +135,9 @@ describe('CAN nodes over a candump replay', () => {
     const idle = join(dir, 'idle.log');
     writeFileSync(idle, '(1.0) can0 001#00\n');
     await helper.load(modules(), [
-      { id: 'bus', type: 'can-interface', kind: 'replay', file: idle, pace: 'realtime', loop: true },
-      { id: 'out', type: 'can-out', interface: 'bus' },
-      { id: 'in', type: 'can-in', interface: 'bus', filters: '123', wires: [['sink']] },
+      { id: 'bus', type: 'edgegw-can-interface', kind: 'replay', file: idle, pace: 'realtime', loop: true },
+      { id: 'out', type: 'edgegw-can-out', interface: 'bus' },
+      { id: 'in', type: 'edgegw-can-in', interface: 'bus', filters: '123', wires: [['sink']] },
       { id: 'sink', type: 'test-collect' },
     ]);
     await waitFor('open', () => lastStatus(helper.getNode('out'))?.text === 'can-out.status.open');
@@ -148,8 +148,8 @@ describe('CAN nodes over a candump replay', () => {
 
   test('a missing replay file shows in the clients status', async () => {
     await helper.load(modules(), [
-      { id: 'bus', type: 'can-interface', kind: 'replay', file: join(dir, 'missing.log'), pace: 'fast' },
-      { id: 'in', type: 'can-in', interface: 'bus', wires: [[]] },
+      { id: 'bus', type: 'edgegw-can-interface', kind: 'replay', file: join(dir, 'missing.log'), pace: 'fast' },
+      { id: 'in', type: 'edgegw-can-in', interface: 'bus', wires: [[]] },
     ]);
     await waitFor('failed status', () => /^can-in\.status\.failed: cannot read the candump log: file not found/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
     assert.equal(lastStatus(helper.getNode('in'))?.fill, 'red');

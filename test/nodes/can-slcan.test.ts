@@ -39,12 +39,12 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
     peer = await SlcanPeer.open(pty.b);
     await helper.load(modules(), [
       { id: 'tab', type: 'tab', label: 'can' },
-      { id: 'bus', type: 'can-interface', name: 'bench bus', kind: 'slcan', serialPath: pty.a, baudRate: 115200, bitrate: 250000, timestamps: true },
-      { id: 'in', z: 'tab', type: 'can-in', interface: 'bus', filters: extra.filters ?? '', batchMs: extra.batchMs ?? 0, wires: [['dec', 'raw']] },
+      { id: 'bus', type: 'edgegw-can-interface', name: 'bench bus', kind: 'slcan', serialPath: pty.a, baudRate: 115200, bitrate: 250000, timestamps: true },
+      { id: 'in', z: 'tab', type: 'edgegw-can-in', interface: 'bus', filters: extra.filters ?? '', batchMs: extra.batchMs ?? 0, wires: [['dec', 'raw']] },
       {
         id: 'dec',
         z: 'tab',
-        type: 'dbc-decode',
+        type: 'edgegw-dbc-decode',
         dbcSource: 'file',
         dbcFile: MOTOHAWK,
         output: extra.output ?? 'message',
@@ -55,8 +55,8 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
       },
       { id: 'raw', z: 'tab', type: 'test-collect' },
       { id: 'sink', z: 'tab', type: 'test-collect' },
-      { id: 'enc', z: 'tab', type: 'dbc-encode', dbcSource: 'file', dbcFile: MOTOHAWK, message: 'ExampleMessage', wires: [['out']] },
-      { id: 'out', z: 'tab', type: 'can-out', interface: 'bus' },
+      { id: 'enc', z: 'tab', type: 'edgegw-dbc-encode', dbcSource: 'file', dbcFile: MOTOHAWK, message: 'ExampleMessage', wires: [['out']] },
+      { id: 'out', z: 'tab', type: 'edgegw-can-out', interface: 'bus' },
     ]);
     await waitFor('SLCAN channel open', () => peer.channelOpen && lastStatus(helper.getNode('in'))?.fill === 'green');
   }

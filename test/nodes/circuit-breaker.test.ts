@@ -36,7 +36,7 @@ const states = () => received('states').map((m) => `${(m.payload as { from: stri
 function flow(props: Record<string, unknown>, extra: Record<string, unknown>[] = [], passTo = 'passed') {
   return [
     { id: 'tab', type: 'tab', label: 'cb' },
-    { id: 'cb', z: 'tab', type: 'circuit-breaker', name: 'svc', wires: [[passTo], ['refused'], ['states']], ...props },
+    { id: 'cb', z: 'tab', type: 'edgegw-circuit-breaker', name: 'svc', wires: [[passTo], ['refused'], ['states']], ...props },
     { id: 'passed', z: 'tab', type: 'test-collect' },
     { id: 'refused', z: 'tab', type: 'test-collect' },
     { id: 'states', z: 'tab', type: 'test-collect' },

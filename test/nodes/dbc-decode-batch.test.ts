@@ -212,9 +212,22 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
 
   const pipeline = (decProps: Record<string, unknown> = {}, batchMs = 5) => [
     { id: 'tab', type: 'tab', label: 'batch' },
-    { id: 'bus', type: 'can-interface', name: 'replay', kind: 'replay', file: log, pace: 'fast', loop: false, replayTimestamps: 'recorded' },
-    { id: 'in', z: 'tab', type: 'can-in', name: 'vw', interface: 'bus', filters: '', batchMs, wires: [['dec']] },
-    { id: 'dec', z: 'tab', type: 'dbc-decode', dbcSource: 'file', dbcFile: VW, output: 'batch', labels: false, device: '', unknown: 'pass', outputs: 2, wires: [['sink'], ['unknown']], ...decProps },
+    { id: 'bus', type: 'edgegw-can-interface', name: 'replay', kind: 'replay', file: log, pace: 'fast', loop: false, replayTimestamps: 'recorded' },
+    { id: 'in', z: 'tab', type: 'edgegw-can-in', name: 'vw', interface: 'bus', filters: '', batchMs, wires: [['dec']] },
+    {
+      id: 'dec',
+      z: 'tab',
+      type: 'edgegw-dbc-decode',
+      dbcSource: 'file',
+      dbcFile: VW,
+      output: 'batch',
+      labels: false,
+      device: '',
+      unknown: 'pass',
+      outputs: 2,
+      wires: [['sink'], ['unknown']],
+      ...decProps,
+    },
     { id: 'sink', z: 'tab', type: 'test-collect' },
     { id: 'unknown', z: 'tab', type: 'test-collect' },
   ];
@@ -281,7 +294,7 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
 
   test('device, labels, single frames, all-unknown batches and invalid items', async () => {
     await helper.load(modules(), [
-      { id: 'dec', type: 'dbc-decode', dbcSource: 'text', dbcText: LABEL_DBC, output: 'batch', labels: true, device: 'gearbox', unknown: 'pass', outputs: 2, wires: [['sink'], ['unknown']] },
+      { id: 'dec', type: 'edgegw-dbc-decode', dbcSource: 'text', dbcText: LABEL_DBC, output: 'batch', labels: true, device: 'gearbox', unknown: 'pass', outputs: 2, wires: [['sink'], ['unknown']] },
       { id: 'sink', type: 'test-collect' },
       { id: 'unknown', type: 'test-collect' },
     ]);
@@ -343,7 +356,7 @@ describe('dbc-decode batch output', skipNoFixtures, () => {
 
   test('unknown frames dropped: one output, counted in msg.frames', async () => {
     await helper.load(modules(), [
-      { id: 'dec', type: 'dbc-decode', dbcSource: 'file', dbcFile: MOTOHAWK, output: 'batch', unknown: 'drop', outputs: 1, wires: [['sink']] },
+      { id: 'dec', type: 'edgegw-dbc-decode', dbcSource: 'file', dbcFile: MOTOHAWK, output: 'batch', unknown: 'drop', outputs: 1, wires: [['sink']] },
       { id: 'sink', type: 'test-collect' },
     ]);
     const ref = expectedFrames('motohawk.dbc');

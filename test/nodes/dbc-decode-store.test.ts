@@ -45,7 +45,7 @@ describe('dbc-decode: store option', () => {
   let dir: string;
   const decoder = (extra: Record<string, unknown> = {}) => ({
     id: 'dec',
-    type: 'dbc-decode',
+    type: 'edgegw-dbc-decode',
     dbcSource: 'text',
     dbcText: DBC,
     output: 'batch',
@@ -56,7 +56,7 @@ describe('dbc-decode: store option', () => {
     wires: [['sink']],
     ...extra,
   });
-  const store = (extra: Record<string, unknown> = {}) => ({ id: 'store1', type: 'tag-store', name: 'can tags', persist: false, maxAge: 0, maxAgeRules: '', userTags: '', ...extra });
+  const store = (extra: Record<string, unknown> = {}) => ({ id: 'store1', type: 'edgegw-tag-store', name: 'can tags', persist: false, maxAge: 0, maxAgeRules: '', userTags: '', ...extra });
   const sink = { id: 'sink', type: 'test-collect' };
 
   before(async () => {

@@ -33,7 +33,7 @@ describe('dbc-decode', () => {
   const decoder = (props: Record<string, unknown>, outputs = 1) => [
     {
       id: 'dec',
-      type: 'dbc-decode',
+      type: 'edgegw-dbc-decode',
       dbcSource: 'file',
       dbcFile: MOTOHAWK,
       output: 'message',

@@ -24,7 +24,7 @@ describe('dbc-encode', () => {
   });
 
   const flow = (props: Record<string, unknown>) => [
-    { id: 'enc', type: 'dbc-encode', dbcSource: 'file', dbcFile: MOTOHAWK, message: '', wires: [['sink']], ...props },
+    { id: 'enc', type: 'edgegw-dbc-encode', dbcSource: 'file', dbcFile: MOTOHAWK, message: '', wires: [['sink']], ...props },
     { id: 'sink', type: 'test-collect' },
   ];
 

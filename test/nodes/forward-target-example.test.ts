@@ -51,7 +51,7 @@ describe('forward-target-http example flow', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     const flow = JSON.parse(readFileSync(join(repoRoot, 'examples', 'forward-target-http.json'), 'utf8')) as Array<Record<string, unknown>>;
-    const target = flow.find((n) => n.type === 'forward-target')!;
+    const target = flow.find((n) => n.type === 'edgegw-forward-target')!;
     assert.equal(target.url, 'http://127.0.0.1:1880/edgegw-example/telemetry');
     target.url = `http://127.0.0.1:${port}/edgegw-example/telemetry`;
     const h = helper as unknown as { load(m: unknown, f: unknown): Promise<void>; settings(s: unknown): void };

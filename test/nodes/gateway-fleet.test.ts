@@ -31,7 +31,7 @@ describe('gateway-heartbeat node', () => {
   test('emits a heartbeat at once and on demand, with the queue depth it was given', async () => {
     await helper.load(modules(), [
       { id: 'tab', type: 'tab', label: 'hb' },
-      { id: 'hb', z: 'tab', type: 'gateway-heartbeat', gatewayId: 'gw-test', interval: 3600, wires: [['out']] },
+      { id: 'hb', z: 'tab', type: 'edgegw-gateway-heartbeat', gatewayId: 'gw-test', interval: 3600, wires: [['out']] },
       { id: 'out', z: 'tab', type: 'test-collect' },
     ]);
     await waitFor('first heartbeat', () => received('out').length >= 1, 20000);
@@ -54,8 +54,8 @@ describe('gateway-heartbeat node', () => {
   test('a bad gateway id or interval is an error naming the field; input is refused, nothing thrown', async () => {
     await helper.load(modules(), [
       { id: 'tab', type: 'tab', label: 'hb' },
-      { id: 'hb', z: 'tab', type: 'gateway-heartbeat', gatewayId: 'a/b', interval: 10, wires: [['out']] },
-      { id: 'hb2', z: 'tab', type: 'gateway-heartbeat', gatewayId: '', interval: 0.1, wires: [['out']] },
+      { id: 'hb', z: 'tab', type: 'edgegw-gateway-heartbeat', gatewayId: 'a/b', interval: 10, wires: [['out']] },
+      { id: 'hb2', z: 'tab', type: 'edgegw-gateway-heartbeat', gatewayId: '', interval: 0.1, wires: [['out']] },
       { id: 'out', z: 'tab', type: 'test-collect' },
     ]);
     assert.match(errorsOf(helper.getNode('hb')).join('\n'), /gatewayId: "a\/b" is not a gateway id/);
@@ -79,7 +79,7 @@ describe('ha-discovery node', () => {
   test('scans become retained configs, once per tag; a message without tags is an error', async () => {
     await helper.load(modules(), [
       { id: 'tab', type: 'tab', label: 'ha' },
-      { id: 'ha', z: 'tab', type: 'ha-discovery', gatewayId: 'gw', prefix: 'homeassistant', wires: [['out']] },
+      { id: 'ha', z: 'tab', type: 'edgegw-ha-discovery', gatewayId: 'gw', prefix: 'homeassistant', wires: [['out']] },
       { id: 'out', z: 'tab', type: 'test-collect' },
     ]);
     const ha = helper.getNode('ha');
@@ -115,7 +115,7 @@ describe('ha-discovery node', () => {
       [...modules(), coreMqtt],
       [
         { id: 'tab', type: 'tab', label: 'ha' },
-        { id: 'ha', z: 'tab', type: 'ha-discovery', gatewayId: 'gwnode', wires: [['pub']] },
+        { id: 'ha', z: 'tab', type: 'edgegw-ha-discovery', gatewayId: 'gwnode', wires: [['pub']] },
         { id: 'pub', z: 'tab', type: 'mqtt out', broker: 'b', topic: '', qos: '', retain: '' },
         { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
       ],
@@ -149,8 +149,8 @@ test('100 redeploys of gateway-heartbeat and ha-discovery leave no timer behind'
   try {
     const flow = [
       { id: 'tab', type: 'tab', label: 'life' },
-      { id: 'hb', z: 'tab', type: 'gateway-heartbeat', gatewayId: 'gw', interval: 1, wires: [['out']] },
-      { id: 'ha', z: 'tab', type: 'ha-discovery', gatewayId: 'gw', wires: [['out']] },
+      { id: 'hb', z: 'tab', type: 'edgegw-gateway-heartbeat', gatewayId: 'gw', interval: 1, wires: [['out']] },
+      { id: 'ha', z: 'tab', type: 'edgegw-ha-discovery', gatewayId: 'gw', wires: [['out']] },
       { id: 'out', z: 'tab', type: 'test-collect' },
     ];
     await helper.load(modules(), flow);
@@ -187,9 +187,9 @@ describe('gateway-heartbeat and ha-discovery example flows', () => {
     helper.getNode(String(depth.id)).receive({});
     helper.getNode(String(now.id)).receive({});
     await waitFor('a heartbeat with queue depth 42', () => got.some((m) => (m.payload as { queue_depth?: number }).queue_depth === 42), 20000).catch((err) => {
-      throw new Error(`${(err as Error).message}: got ${JSON.stringify(got.map((m) => m.payload))}, errors ${errorsOf(helper.getNode(idOf(flow, 'gateway-heartbeat'))).join('; ')}`);
+      throw new Error(`${(err as Error).message}: got ${JSON.stringify(got.map((m) => m.payload))}, errors ${errorsOf(helper.getNode(idOf(flow, 'edgegw-gateway-heartbeat'))).join('; ')}`);
     });
-    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'gateway-heartbeat'))), []);
+    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'edgegw-gateway-heartbeat'))), []);
   });
 
   test('ha-discovery example: one scan announces five configs, a second one nothing new', async () => {
@@ -204,6 +204,6 @@ describe('gateway-heartbeat and ha-discovery example flows', () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(got.length, 5);
     assert.ok(got.some((m) => m.topic === 'homeassistant/binary_sensor/' + (got[1].topic as string).split('/')[2].split('_meter_')[0] + '_boiler_pump_on/config'));
-    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'ha-discovery'))), []);
+    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'edgegw-ha-discovery'))), []);
   });
 });

@@ -42,7 +42,7 @@ describe('hostile input reaching Catch nodes', () => {
     { id: 'tab1', type: 'tab', label: 'hostile' },
     {
       id: 'srv',
-      type: 'modbus-server',
+      type: 'edgegw-modbus-server',
       z: 'tab1',
       x: 100,
       y: 300,
@@ -58,10 +58,10 @@ describe('hostile input reaching Catch nodes', () => {
       tags: TAGS,
       wires: [[]],
     },
-    { id: 'conn', type: 'modbus-connection', name: 'line', transport: 'tcp', host: '127.0.0.1', port, timeoutMs: 3000, reconnectMinMs: 50, reconnectMaxMs: 200 },
+    { id: 'conn', type: 'edgegw-modbus-connection', name: 'line', transport: 'tcp', host: '127.0.0.1', port, timeoutMs: 3000, reconnectMinMs: 50, reconnectMaxMs: 200 },
     {
       id: 'dev',
-      type: 'modbus-device',
+      type: 'edgegw-modbus-device',
       z: 'tab1',
       x: 200,
       y: 100,

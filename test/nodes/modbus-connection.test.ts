@@ -34,7 +34,7 @@ describe('modbus-connection node', () => {
 
   const conn = (extra: Record<string, unknown> = {}) => ({
     id: 'conn',
-    type: 'modbus-connection',
+    type: 'edgegw-modbus-connection',
     name: 'plc line',
     transport: 'tcp',
     host: '127.0.0.1',
@@ -49,9 +49,9 @@ describe('modbus-connection node', () => {
 
   test('a bad configuration is refused naming the field, and reported down', async () => {
     await helper.load(modules(), [
-      { id: 'c1', type: 'modbus-connection', transport: 'tcp', host: '', port: 502 },
-      { id: 'c2', type: 'modbus-connection', transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'mark' },
-      { id: 'c3', type: 'modbus-connection', transport: 'tcp', host: 'h', port: 502, reconnectMinMs: 1000, reconnectMaxMs: 10 },
+      { id: 'c1', type: 'edgegw-modbus-connection', transport: 'tcp', host: '', port: 502 },
+      { id: 'c2', type: 'edgegw-modbus-connection', transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'mark' },
+      { id: 'c3', type: 'edgegw-modbus-connection', transport: 'tcp', host: 'h', port: 502, reconnectMinMs: 1000, reconnectMaxMs: 10 },
       { id: 'cl', type: 'modbus-test-client', connection: 'c1' },
     ]);
     const c1 = helper.getNode('c1') as ModbusConnectionNode;
@@ -197,7 +197,7 @@ describe('modbus-connection node', () => {
     for (const [k, p] of en) assert.equal(ru.get(k), p, k);
     for (const lang of ['en-US', 'ru']) {
       const help = readFileSync(join(__dirname, '..', '..', 'nodes', 'modbus-connection', 'locales', lang, 'modbus-connection.html'), 'utf8');
-      assert.match(help, /data-help-name="modbus-connection"/);
+      assert.match(help, /data-help-name="edgegw-modbus-connection"/);
     }
     const editor = readFileSync(join(__dirname, '..', '..', 'nodes', 'modbus-connection', 'modbus-connection.html'), 'utf8');
     for (const key of editor.matchAll(/data-i18n="(?:\[placeholder\])?modbus-connection\.([\w.-]+)"/g)) assert.ok(en.has(`modbus-connection.${key[1]}`), `editor label ${key[1]}`);

@@ -37,7 +37,7 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
   const tab = { id: 'tab1', type: 'tab', label: 'modbus' };
   const conn = () => ({
     id: 'conn1',
-    type: 'modbus-connection',
+    type: 'edgegw-modbus-connection',
     name: 'store line',
     transport: 'tcp',
     host: '127.0.0.1',
@@ -50,7 +50,7 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
   });
   const device = (extra: Record<string, unknown> = {}) => ({
     id: 'dev',
-    type: 'modbus-device',
+    type: 'edgegw-modbus-device',
     z: 'tab1',
     x: 200,
     y: 100,
@@ -69,7 +69,7 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
     wires: [['out']],
     ...extra,
   });
-  const store = (extra: Record<string, unknown> = {}) => ({ id: 'store1', type: 'tag-store', name: 'plant', persist: false, maxAge: 0, maxAgeRules: '', userTags: '', ...extra });
+  const store = (extra: Record<string, unknown> = {}) => ({ id: 'store1', type: 'edgegw-tag-store', name: 'plant', persist: false, maxAge: 0, maxAgeRules: '', userTags: '', ...extra });
   const out = { id: 'out', type: 'helper', z: 'tab1', x: 400, y: 100 };
   const catcher = [
     { id: 'catch1', type: 'catch', z: 'tab1', x: 100, y: 200, scope: null, uncaught: false, wires: [['caught']] },

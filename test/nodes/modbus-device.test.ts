@@ -39,7 +39,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   // answer, and these tests assert good quality. The silent-unit test sets its own short timeout.
   const conn = (extra: Record<string, unknown> = {}) => ({
     id: 'conn1',
-    type: 'modbus-connection',
+    type: 'edgegw-modbus-connection',
     name: 'plant line',
     transport: 'tcp',
     host: '127.0.0.1',
@@ -53,7 +53,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   });
   const device = (id: string, extra: Record<string, unknown> = {}) => ({
     id,
-    type: 'modbus-device',
+    type: 'edgegw-modbus-device',
     z: 'tab1',
     x: 200,
     y: 100,
@@ -347,7 +347,7 @@ describe('modbus-device example flow', () => {
         .map((n) => ({
           ...n,
           ...(n.port === 15020 ? { port } : {}),
-          ...(n.type === 'modbus-connection' ? {} : { z: 'ex' }),
+          ...(n.type === 'edgegw-modbus-connection' ? {} : { z: 'ex' }),
         }));
     const flow: Array<Record<string, unknown>> = [{ id: 'ex', type: 'tab', label: 'examples' }, ...withPort('modbus-server.json'), ...withPort('modbus-device.json')];
     await helper.startServer();

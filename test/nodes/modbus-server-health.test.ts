@@ -25,7 +25,20 @@ describe('modbus-server in /health and /metrics', () => {
     await helper.load(
       [nodeModule('modbus-server'), testNodesModule],
       [
-        { id: 'srv', type: 'modbus-server', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: 0, units: '1', holdingSize: 20, coilSize: 8, discreteSize: 8, inputSize: 8, wires: [['sink']] },
+        {
+          id: 'srv',
+          type: 'edgegw-modbus-server',
+          name: 'sim',
+          transport: 'tcp',
+          host: '127.0.0.1',
+          port: 0,
+          units: '1',
+          holdingSize: 20,
+          coilSize: 8,
+          discreteSize: 8,
+          inputSize: 8,
+          wires: [['sink']],
+        },
         { id: 'sink', type: 'modbus-test-sink' },
       ],
     );

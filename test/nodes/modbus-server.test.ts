@@ -58,7 +58,7 @@ describe('modbus-server node', () => {
 
   const srv = (extra: Record<string, unknown> = {}) => ({
     id: 'srv',
-    type: 'modbus-server',
+    type: 'edgegw-modbus-server',
     name: 'sim',
     transport: 'tcp',
     host: '127.0.0.1',
@@ -75,10 +75,10 @@ describe('modbus-server node', () => {
 
   test('bad configuration: the status says so, the error names the field or tag', async () => {
     await helper.load(modules(), [
-      { id: 'a', type: 'modbus-server', transport: 'tcp', port: 70000, units: '1', wires: [[]] },
-      { id: 'b', type: 'modbus-server', transport: 'tcp', port: 0, units: '1, x', wires: [[]] },
-      { id: 'c', type: 'modbus-server', transport: 'tcp', port: 0, units: '1', holdingSize: 10, tags: 'name,area,address,type\nbig,holding,9,float32', wires: [[]] },
-      { id: 'd', type: 'modbus-server', transport: 'tcp', port: 0, units: '1', tags: 'name,area,address,type\nt,holding,zero,int16', wires: [[]] },
+      { id: 'a', type: 'edgegw-modbus-server', transport: 'tcp', port: 70000, units: '1', wires: [[]] },
+      { id: 'b', type: 'edgegw-modbus-server', transport: 'tcp', port: 0, units: '1, x', wires: [[]] },
+      { id: 'c', type: 'edgegw-modbus-server', transport: 'tcp', port: 0, units: '1', holdingSize: 10, tags: 'name,area,address,type\nbig,holding,9,float32', wires: [[]] },
+      { id: 'd', type: 'edgegw-modbus-server', transport: 'tcp', port: 0, units: '1', tags: 'name,area,address,type\nt,holding,zero,int16', wires: [[]] },
     ]);
     for (const id of ['a', 'b', 'c', 'd']) assert.deepEqual(lastStatus(helper.getNode(id)), { fill: 'red', shape: 'ring', text: 'modbus-server.status.badConfig' }, id);
     assert.ok(errorsOf(helper.getNode('a')).some((e) => /port: must be an integer 0\.\.65535, got 70000/.test(e)));
@@ -402,7 +402,7 @@ describe('modbus-server node', () => {
   test('the example flow imports and serves its tags', async () => {
     const flow = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'modbus-server.json'), 'utf8')) as Array<Record<string, unknown>>).filter((n) => n.type !== 'tab');
     for (const n of flow) {
-      if (n.type === 'modbus-server') n.port = 0; // an ephemeral port instead of 15020
+      if (n.type === 'edgegw-modbus-server') n.port = 0; // an ephemeral port instead of 15020
       n.z = 'tab'; // the editor puts imported nodes on the current tab
     }
     const inject = require('@node-red/nodes/core/common/20-inject.js');
@@ -419,7 +419,7 @@ describe('modbus-server node', () => {
     const flow = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'modbus-server-sqlite.json'), 'utf8')) as Array<Record<string, unknown>>).filter((n) => n.type !== 'tab');
     const userDir = mkdtempSync(join(dir, 'example-'));
     for (const n of flow) {
-      if (n.type === 'modbus-server') n.port = 0;
+      if (n.type === 'edgegw-modbus-server') n.port = 0;
       n.z = 'tab';
     }
     const debug = require('@node-red/nodes/core/common/21-debug.js');
@@ -477,7 +477,7 @@ describe('modbus-server node', () => {
     for (const [k, p] of en) assert.equal(ru.get(k), p, k);
     for (const lang of ['en-US', 'ru']) {
       const help = readFileSync(join(__dirname, '..', '..', 'nodes', 'modbus-server', 'locales', lang, 'modbus-server.html'), 'utf8');
-      assert.match(help, /data-help-name="modbus-server"/);
+      assert.match(help, /data-help-name="edgegw-modbus-server"/);
     }
     const editor = readFileSync(join(__dirname, '..', '..', 'nodes', 'modbus-server', 'modbus-server.html'), 'utf8');
     for (const key of editor.matchAll(/data-i18n="(?:\[placeholder\])?modbus-server\.([\w.-]+)"/g)) assert.ok(en.has(`modbus-server.${key[1]}`), `editor label ${key[1]}`);

@@ -9,7 +9,7 @@ import { shareReadOnly, type SendEventLike } from '../../nodes/common/share-read
 import type { TagSample } from '../../lib/tags/contract';
 
 describe('shareReadOnly: which send events share their message', () => {
-  const types: Record<string, string> = { calc: 'tag-calc', sf: 'store-forward', st: 'stats', fn: 'function', dbg: 'debug' };
+  const types: Record<string, string> = { calc: 'edgegw-tag-calc', sf: 'edgegw-store-forward', st: 'edgegw-stats', fn: 'function', dbg: 'debug' };
   const events = (msg: unknown, ...ids: string[]): SendEventLike[] => ids.map((id, i) => ({ msg, destination: { id }, cloneMessage: i > 0 }));
   const run = (ev: SendEventLike[]) => {
     const copies: unknown[] = [];
@@ -112,7 +112,7 @@ describe('shareReadOnly in Node-RED 4.1', () => {
   };
   const calc = (id: string, wires: string[][] = [[]]) => ({
     id,
-    type: 'tag-calc',
+    type: 'edgegw-tag-calc',
     z: 't1',
     name: `calc ${id}`,
     definitions: 'p = meter1.voltage * meter1.current',

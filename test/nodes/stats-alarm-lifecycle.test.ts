@@ -49,7 +49,7 @@ describe('stats and alarm lifecycle', () => {
       {
         id: 'st',
         z: 'tab',
-        type: 'stats',
+        type: 'edgegw-stats',
         windowKind: 'tumbling',
         windowBy: 'count',
         length: 2,
@@ -64,7 +64,7 @@ describe('stats and alarm lifecycle', () => {
       {
         id: 'sl',
         z: 'tab',
-        type: 'stats',
+        type: 'edgegw-stats',
         windowKind: 'sliding',
         windowBy: 'time',
         length: 10,
@@ -76,7 +76,7 @@ describe('stats and alarm lifecycle', () => {
         persist: 'memory',
         wires: [['sink']],
       },
-      { id: 'al', z: 'tab', type: 'alarm', rulesSource: 'editor', rules: 'meter/power.mean,hi,5,,,,critical\nmeter/power,stale,60', persist: 'sqlite', dbFile: db, wires: [['sink'], ['sink']] },
+      { id: 'al', z: 'tab', type: 'edgegw-alarm', rulesSource: 'editor', rules: 'meter/power.mean,hi,5,,,,critical\nmeter/power,stale,60', persist: 'sqlite', dbFile: db, wires: [['sink'], ['sink']] },
       { id: 'sink', z: 'tab', type: 'test-collect' },
     ];
     const cycle = async (i: number) => {

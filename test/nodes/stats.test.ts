@@ -38,7 +38,7 @@ describe('stats node', () => {
   });
 
   const flow = (props: Record<string, unknown>) => [
-    { id: 'st', type: 'stats', windowKind: 'tumbling', windowBy: 'count', length: 3, persist: 'memory', wires: [['sink']], ...props },
+    { id: 'st', type: 'edgegw-stats', windowKind: 'tumbling', windowBy: 'count', length: 3, persist: 'memory', wires: [['sink']], ...props },
     { id: 'sink', type: 'test-collect' },
   ];
 

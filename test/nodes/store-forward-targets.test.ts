@@ -77,7 +77,7 @@ const load = async (flow: object[], credentials: Record<string, object> = {}) =>
 };
 const sf = (extra: Record<string, unknown> = {}) => ({
   id: 'sf',
-  type: 'store-forward',
+  type: 'edgegw-store-forward',
   name: 'forward',
   target: 'target',
   queue: 'targets',
@@ -112,7 +112,16 @@ describe('store-forward into an http target', () => {
   before(() => endpoint.start());
   after(() => endpoint.stop());
   afterEach(() => endpoint.reset());
-  const target = (extra: Record<string, unknown> = {}) => ({ id: 'target', type: 'forward-target', kind: 'http', url: endpoint.url, method: 'POST', batching: 'single', content: 'payload', ...extra });
+  const target = (extra: Record<string, unknown> = {}) => ({
+    id: 'target',
+    type: 'edgegw-forward-target',
+    kind: 'http',
+    url: endpoint.url,
+    method: 'POST',
+    batching: 'single',
+    content: 'payload',
+    ...extra,
+  });
 
   test('2xx delivered in order, 4xx a dead letter on output 2, 5xx retried then delivered', peers, async () => {
     endpoint.bearer = 'tok-7f3a';
@@ -219,7 +228,7 @@ describe('store-forward into an influxdb target (InfluxDB 1.x)', () => {
 
   test('tag messages and scans become points, all of them, in order; a message without samples is a dead letter when asked', peers, async () => {
     await load([
-      { id: 'target', type: 'forward-target', kind: 'influxdb', url: influx!.url, version: 'v1', database: 'plant', nonTagMessages: 'reject', maxBatch: '' },
+      { id: 'target', type: 'edgegw-forward-target', kind: 'influxdb', url: influx!.url, version: 'v1', database: 'plant', nonTagMessages: 'reject', maxBatch: '' },
       sf({ queue: 'influx' }),
       ...sinks,
     ]);
@@ -258,7 +267,7 @@ describe('store-forward into a postgres target (PostgreSQL 15)', () => {
   test('rows arrive for every message, seq in order; a sample without a time is a dead letter', peers, async () => {
     await load(
       [
-        { id: 'target', type: 'forward-target', kind: 'postgres', host: pg!.host, port: pg!.port, database: pg!.database, table: 'plant.readings', createTable: true, usetls: false },
+        { id: 'target', type: 'edgegw-forward-target', kind: 'postgres', host: pg!.host, port: pg!.port, database: pg!.database, table: 'plant.readings', createTable: true, usetls: false },
         sf({ queue: 'pg' }),
         ...sinks,
       ],

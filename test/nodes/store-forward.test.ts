@@ -51,7 +51,7 @@ describe('store-forward node', () => {
 
   const target = (extra: Record<string, unknown> = {}) => ({
     id: 'target',
-    type: 'forward-target',
+    type: 'edgegw-forward-target',
     kind: 'mqtt',
     url: broker?.url ?? 'mqtt://127.0.0.1:1',
     qos: 1,
@@ -61,7 +61,7 @@ describe('store-forward node', () => {
   });
   const sf = (extra: Record<string, unknown> = {}) => ({
     id: 'sf',
-    type: 'store-forward',
+    type: 'edgegw-store-forward',
     name: 'to broker',
     target: 'target',
     queue: 'plant',
@@ -202,7 +202,7 @@ describe('store-forward node', () => {
       for (const [k, p] of en) assert.equal(ru.get(k), p, `${type} ${k}`);
       for (const lang of ['en-US', 'ru']) {
         const help = readFileSync(join(__dirname, '..', '..', 'nodes', type, 'locales', lang, `${type}.html`), 'utf8');
-        assert.match(help, new RegExp(`data-help-name="${type}"`));
+        assert.match(help, new RegExp(`data-help-name="edgegw-${type}"`));
       }
     }
   });

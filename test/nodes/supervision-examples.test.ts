@@ -62,7 +62,7 @@ describe('watchdog and circuit-breaker example flows', () => {
     assert.ok(!alarms.some((m) => m.topic === 'plant/pump1'), 'pump1 beats every 2 s');
     helper.getNode(idOf(flow, 'inject', 'pump2 again')).receive({});
     await waitFor('pump2 recovered', () => alarms.some((m) => m.topic === 'plant/pump2' && (m.payload as { state: string }).state === 'recovered'));
-    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'watchdog', 'pumps'))), []);
+    assert.deepEqual(errorsOf(helper.getNode(idOf(flow, 'edgegw-watchdog', 'pumps'))), []);
   });
 
   test('circuit-breaker example: both breakers stay closed while the service answers, open in its outage', async (t) => {

@@ -62,8 +62,21 @@ describe('watchdog and circuit-breaker lifecycle', () => {
     process.env.NOTIFY_SOCKET = sock.path;
     const flow = [
       { id: 'tab', type: 'tab', label: 'life' },
-      { id: 'wd', z: 'tab', type: 'watchdog', keyBy: 'topic', keys: 'a', learn: true, timeout: 0.05, hardware: true, devicePath: dev, systemd: true, keepalive: 0.02, wires: [['cb'], ['alarms']] },
-      { id: 'cb', z: 'tab', type: 'circuit-breaker', failures: 1, openTimeout: 5, watch: 'echo', fallback: true, wires: [['echo'], ['refused'], ['states']] },
+      {
+        id: 'wd',
+        z: 'tab',
+        type: 'edgegw-watchdog',
+        keyBy: 'topic',
+        keys: 'a',
+        learn: true,
+        timeout: 0.05,
+        hardware: true,
+        devicePath: dev,
+        systemd: true,
+        keepalive: 0.02,
+        wires: [['cb'], ['alarms']],
+      },
+      { id: 'cb', z: 'tab', type: 'edgegw-circuit-breaker', failures: 1, openTimeout: 5, watch: 'echo', fallback: true, wires: [['echo'], ['refused'], ['states']] },
       { id: 'echo', z: 'tab', type: 'test-echo', wires: [['sink']] },
       { id: 'sink', z: 'tab', type: 'test-collect' },
       { id: 'alarms', z: 'tab', type: 'test-collect' },

@@ -33,7 +33,7 @@ describe('tag-calc', () => {
     { id: 't1', type: 'tab', label: 'calc' },
     {
       id: 'calc',
-      type: 'tag-calc',
+      type: 'edgegw-tag-calc',
       z: 't1',
       name: 'meter calc',
       definitions: DEFINITIONS,
@@ -130,7 +130,10 @@ describe('tag-calc', () => {
   });
 
   test('interval trigger evaluates on its own; the store option writes every result', async () => {
-    const flow = [...calc({ trigger: 'interval', interval: 0.05, store: 'store1' }), { id: 'store1', type: 'tag-store', name: 'calc-test', persist: false, maxAge: 0, maxAgeRules: '', userTags: '' }];
+    const flow = [
+      ...calc({ trigger: 'interval', interval: 0.05, store: 'store1' }),
+      { id: 'store1', type: 'edgegw-tag-store', name: 'calc-test', persist: false, maxAge: 0, maxAgeRules: '', userTags: '' },
+    ];
     await helper.load(modules(), flow);
     const node = helper.getNode('calc');
     node.receive(scan({ voltage: 200, current: 5, pf: 1 }));
@@ -164,7 +167,7 @@ describe('tag-calc', () => {
     };
     await new Promise((r) => setTimeout(r, 100));
     const baseline = resources();
-    const storeDef = { id: 'store1', type: 'tag-store', name: 'leak-test', persist: false, maxAge: 0, maxAgeRules: '', userTags: '' };
+    const storeDef = { id: 'store1', type: 'edgegw-tag-store', name: 'leak-test', persist: false, maxAge: 0, maxAgeRules: '', userTags: '' };
     const flow = (i: number) => [...calc({ trigger: 'both', interval: 0.02 + (i % 3) / 100, store: 'store1', definitions: `${DEFINITIONS}\nn = ${i}` }), storeDef];
     await helper.load(modules(), flow(0));
     const store = helper.getNode('store1');

@@ -38,11 +38,11 @@ describe('tag-store and tag-store-in', () => {
 
   const flow = (store: Record<string, unknown> = {}) => [
     { id: 't1', type: 'tab', label: 'store' },
-    { id: 'in', type: 'tag-store-in', z: 't1', name: '', store: 'store1', wires: [['sink']] },
+    { id: 'in', type: 'edgegw-tag-store-in', z: 't1', name: '', store: 'store1', wires: [['sink']] },
     { id: 'sink', type: 'test-collect', z: 't1' },
     {
       id: 'store1',
-      type: 'tag-store',
+      type: 'edgegw-tag-store',
       name: 'site',
       persist: false,
       file: '',
@@ -157,7 +157,7 @@ describe('tag-store and tag-store-in', () => {
     await helper.unload();
     await helper.load(modules(), [
       { id: 't1', type: 'tab' },
-      { id: 'in', type: 'tag-store-in', z: 't1', store: '', wires: [[]] },
+      { id: 'in', type: 'edgegw-tag-store-in', z: 't1', store: '', wires: [[]] },
     ]);
     assert.equal(lastStatus(helper.getNode('in'))?.text, 'tag-store-in.status.noStore');
   });

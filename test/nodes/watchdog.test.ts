@@ -22,7 +22,7 @@ const events = (id: string) => received(id).map((m) => `${(m.payload as { state:
 function flow(props: Record<string, unknown>) {
   return [
     { id: 'tab', type: 'tab', label: 'wd' },
-    { id: 'wd', z: 'tab', type: 'watchdog', wires: [['pass'], ['alarms']], ...props },
+    { id: 'wd', z: 'tab', type: 'edgegw-watchdog', wires: [['pass'], ['alarms']], ...props },
     { id: 'pass', z: 'tab', type: 'test-collect' },
     { id: 'alarms', z: 'tab', type: 'test-collect' },
   ];
@@ -187,8 +187,8 @@ describe('watchdog node', () => {
     writeFileSync(dev, '');
     await helper.load(modules(), [
       { id: 'tab', type: 'tab', label: 'wd' },
-      { id: 'wdA', z: 'tab', type: 'watchdog', keys: 'a', learn: false, timeout: 0.3, hardware: true, devicePath: dev, keepalive: 0.05, wires: [[], ['alarms']] },
-      { id: 'wdB', z: 'tab', type: 'watchdog', keys: 'b', learn: false, timeout: 0.3, systemd: true, keepalive: 0.05, wires: [[], ['alarms']] },
+      { id: 'wdA', z: 'tab', type: 'edgegw-watchdog', keys: 'a', learn: false, timeout: 0.3, hardware: true, devicePath: dev, keepalive: 0.05, wires: [[], ['alarms']] },
+      { id: 'wdB', z: 'tab', type: 'edgegw-watchdog', keys: 'b', learn: false, timeout: 0.3, systemd: true, keepalive: 0.05, wires: [[], ['alarms']] },
       { id: 'alarms', z: 'tab', type: 'test-collect' },
     ]);
     const beatA = setInterval(() => helper.getNode('wdA').receive({ topic: 'a', payload: 1 }), 50);

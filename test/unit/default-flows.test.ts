@@ -85,21 +85,21 @@ function reachable(from: string): Set<string> {
 }
 
 test('heartbeat and alarm events go through the durable events queue, never a plain mqtt out', () => {
-  const queues = flows.filter((n) => n.type === 'store-forward');
+  const queues = flows.filter((n) => n.type === 'edgegw-store-forward');
   assert.deepEqual(queues.map((q) => q.queue).sort(), ['devices', 'events']);
   for (const q of queues) {
     assert.equal(q.storage, 'sqlite', `${q.queue} is durable`);
-    assert.equal(byId.get(q.target)?.type, 'forward-target');
+    assert.equal(byId.get(q.target)?.type, 'edgegw-forward-target');
   }
   // one target for both queues: its topic is the message's own (devices/<d>/data, edge-gateway/<id>/...)
   assert.equal(byId.get(queues[0].target)!.topic, '{topic}');
   const events = queues.find((q) => q.queue === 'events')!;
-  const heartbeats = flows.filter((n) => n.type === 'gateway-heartbeat');
+  const heartbeats = flows.filter((n) => n.type === 'edgegw-gateway-heartbeat');
   assert.equal(heartbeats.length, 1, 'the heartbeat is the gateway-heartbeat node');
   assert.equal(heartbeats[0].interval, 10);
   assert.equal(heartbeats[0].gatewayId, '', 'the runtime gateway id (EDGEGW_GATEWAY_ID)');
   assert.ok(!flows.some((n) => n.type === 'function' && /heartbeat/i.test(n.name)), 'no function node builds a heartbeat any more');
-  const sources = [heartbeats[0].id, ...flows.filter((n) => n.type === 'alarm' || n.type === 'watchdog').map((n) => n.id)];
+  const sources = [heartbeats[0].id, ...flows.filter((n) => n.type === 'edgegw-alarm' || n.type === 'edgegw-watchdog').map((n) => n.id)];
   assert.equal(sources.length, 3, 'heartbeat, alarm and watchdog');
   for (const source of sources) {
     const reach = reachable(source);

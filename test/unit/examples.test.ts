@@ -20,7 +20,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       if (n.type === 'tab') continue;
       // flow nodes have a position; config nodes have none and stay global
       if ('x' in n) assert.equal(n.z, tabs[0].id, `node ${n.id} (${n.type}) is on the tab`);
-      if (n.type === 'modbus-server' || n.type === 'modbus-connection') {
+      if (n.type === 'edgegw-modbus-server' || n.type === 'edgegw-modbus-connection') {
         if (n.transport === 'rtu') continue;
         assert.equal(n.host, '127.0.0.1', `${n.id} host`);
         assert.ok(!RESERVED_PORTS.has(Number(n.port)), `${n.id} port ${n.port} clashes with the runtime`);

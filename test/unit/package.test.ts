@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { currentVersion, NODE_KINDS } from '../../nodes/common/migrations';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -36,18 +37,26 @@ test('every nodes/<type> folder is registered in package.json and vice versa', (
   assert.deepEqual(Object.keys(mapped).sort(), [...types].sort());
 });
 
+test('every node kind of nodes/ is in the type list, and every type carries the edgegw- prefix', () => {
+  assert.deepEqual([...NODE_KINDS].sort(), [...types].sort());
+});
+
 for (const type of types) {
   test(`node ${type} is complete`, () => {
     const dir = join(root, 'nodes', type);
+    // the Node-RED type: the folder's kind with the package's one prefix (type names are global)
+    const nodeRedType = `edgegw-${type}`;
     assert.ok(existsSync(join(dir, `${type}.ts`)), 'runtime side');
+    assert.match(readFileSync(join(dir, `${type}.ts`), 'utf8'), new RegExp(`registerType\\(\\s*['"]${nodeRedType}['"]`), 'runtime registers the type');
     const html = readFileSync(join(dir, `${type}.html`), 'utf8');
-    assert.match(html, new RegExp(`registerType\\(\\s*['"]${type}['"]`), 'editor registers the type');
-    assert.match(html, new RegExp(`data-template-name=["']${type}["']`), 'edit form');
+    assert.match(html, new RegExp(`registerType\\(\\s*['"]${nodeRedType}['"]`), 'editor registers the type');
+    assert.match(html, new RegExp(`data-template-name=["']${nodeRedType}["']`), 'edit form');
+    assert.match(html, new RegExp(`\\bversion: \\{ value: ${currentVersion(nodeRedType)} \\}`), 'the editor saves the current config version with the node');
     for (const lang of ['en-US', 'ru']) {
       const messages = JSON.parse(readFileSync(join(dir, 'locales', lang, `${type}.json`), 'utf8'));
       assert.ok(messages[type], `${lang} messages under the "${type}" key`);
       const help = readFileSync(join(dir, 'locales', lang, `${type}.html`), 'utf8');
-      assert.match(help, new RegExp(`data-help-name=["']${type}["']`), `${lang} help`);
+      assert.match(help, new RegExp(`data-help-name=["']${nodeRedType}["']`), `${lang} help`);
     }
     const isConfig = /category\s*:\s*['"]config['"]/.test(html);
     if (!isConfig) {
@@ -59,7 +68,7 @@ for (const type of types) {
       const family = FAMILY_COLOURS.find(([prefixes]) => prefixes.some((p) => type.startsWith(p)));
       assert.ok(family, `${type} belongs to a node family`);
       assert.equal(colour?.toUpperCase(), family[1], `${type} has its family's colour`);
-      const ex = examples.filter((e) => e.flow.some((n) => n.type === type));
+      const ex = examples.filter((e) => e.flow.some((n) => n.type === nodeRedType));
       assert.ok(ex.length > 0, `an example flow in examples/ uses ${type}`);
     }
   });

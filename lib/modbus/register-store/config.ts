@@ -50,8 +50,17 @@ function kindOf(s: PersistenceSettings, file: string): PersistenceKind {
     if (p === 'none' || p === 'json' || p === 'sqlite') return p;
     throw new PersistenceConfigError('persistence', `must be none, json or sqlite, got ${JSON.stringify(p)}`);
   }
-  if (s.persist !== true && s.persist !== 'true') return 'none';
-  return SQLITE_FILE.test(file) ? 'sqlite' : 'json';
+  return legacyPersistence(s.persist, file);
+}
+
+/**
+ * The store a config saved before `persistence` existed asks for: `persist` (boolean) on or off,
+ * and a .db/.sqlite/.sqlite3/.db3 file name selecting SQLite. The modbus-server node's migration
+ * rewrites such configs with it; settings handed to this module directly still work.
+ */
+export function legacyPersistence(persist: unknown, persistFile: unknown): PersistenceKind {
+  if (persist !== true && persist !== 'true') return 'none';
+  return SQLITE_FILE.test(textOf(persistFile ?? '').trim()) ? 'sqlite' : 'json';
 }
 
 export interface ChosenStore {

@@ -123,9 +123,9 @@ describe('flows generated from devices', () => {
     const s = settingsOf('gen.yaml', GOOD);
     const ud = mkdtempSync(join(tmpdir(), 'edgegw-devflows-'));
     const flows = flowsFromDevices(s.devices!, new DeviceIdRegistry(ud), 'gen.yaml');
-    const conns = flows.filter((n) => n.type === 'modbus-connection');
+    const conns = flows.filter((n) => n.type === 'edgegw-modbus-connection');
     assert.equal(conns.length, 3, 'the two meters share 10.0.0.5:502');
-    const devs = flows.filter((n) => n.type === 'modbus-device');
+    const devs = flows.filter((n) => n.type === 'edgegw-modbus-device');
     assert.deepEqual(
       devs.map((n) => n.device),
       ['main-meter', 'sub-meter', 'tank', 'pump'],
@@ -139,7 +139,7 @@ describe('flows generated from devices', () => {
     const renamed = s.devices!.map((d) => (d.name === 'tank' ? { ...d, name: 'Tank 1' } : d));
     const again = flowsFromDevices(renamed, new DeviceIdRegistry(ud), 'gen.yaml');
     assert.deepEqual(
-      again.filter((n) => n.type === 'modbus-device').map((n) => n.device),
+      again.filter((n) => n.type === 'edgegw-modbus-device').map((n) => n.device),
       ['main-meter', 'sub-meter', 'tank', 'pump'],
     );
   });

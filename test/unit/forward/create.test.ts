@@ -15,7 +15,8 @@ import type { NodeDef } from '../../../nodes/common/red';
 // What a forward-target saved by the editor looks like: every default present, most of them ''.
 const editorDefaults = {
   id: 't1',
-  type: 'forward-target',
+  type: 'edgegw-forward-target',
+  version: 1,
   name: '',
   kind: 'mqtt',
   url: 'mqtt://127.0.0.1:1883',
@@ -30,7 +31,7 @@ const editorDefaults = {
   content: 'payload',
   headers: '',
   retryStatuses: '408, 429',
-  version: 'v1',
+  influxVersion: 'v1',
   database: '',
   retentionPolicy: '',
   org: '',
@@ -136,12 +137,12 @@ describe('forward-target settings from the editor', () => {
   test('influxdb: v1 takes user/password, v2 the token; the token never shows', async () => {
     const v1 = fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086', database: 'plant' }, { user: 'gw', password: 'pw' });
     assert.equal(v1.describe, 'influxdb v1 http://127.0.0.1:8086 db=plant');
-    const v2 = fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086', version: 'v2', org: 'acme', bucket: 'raw' }, { token: 'influx-secret-token' });
+    const v2 = fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086', influxVersion: 'v2', org: 'acme', bucket: 'raw' }, { token: 'influx-secret-token' });
     assert.equal(v2.describe, 'influxdb v2 http://127.0.0.1:8086 org=acme bucket=raw');
     assert.doesNotMatch(JSON.stringify(v2), /influx-secret-token/);
     throwsField(() => fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086' }), 'database', /required/);
-    throwsField(() => fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086', version: 'v2', org: 'acme', bucket: 'raw' }, { user: 'gw', token: 't' }), 'username', /v1/);
-    throwsField(() => fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086', version: 'v3', database: 'd' }), 'version');
+    throwsField(() => fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086', influxVersion: 'v2', org: 'acme', bucket: 'raw' }, { user: 'gw', token: 't' }), 'username', /v1/);
+    throwsField(() => fromEditor({ kind: 'influxdb', url: 'http://127.0.0.1:8086', influxVersion: 'v3', database: 'd' }), 'version');
   });
 
   test('postgres: host/port/database fields, user and password from the credentials, TLS from usetls', () => {

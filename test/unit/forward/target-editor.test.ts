@@ -30,11 +30,11 @@ test('each field is checked for its own type only', () => {
     ['url', { kind: 'http' }, 'https://twin.example.com/in', true],
     ['url', { kind: 'influxdb' }, 'http://127.0.0.1:8086', true],
     ['url', { kind: 'postgres' }, 'mqtt://127.0.0.1:1883', true],
-    ['database', { kind: 'influxdb', version: 'v1' }, '', false],
-    ['database', { kind: 'influxdb', version: 'v2' }, '', true],
+    ['database', { kind: 'influxdb', influxVersion: 'v1' }, '', false],
+    ['database', { kind: 'influxdb', influxVersion: 'v2' }, '', true],
     ['database', { kind: 'postgres' }, '', false],
-    ['org', { kind: 'influxdb', version: 'v2' }, '', false],
-    ['bucket', { kind: 'influxdb', version: 'v1' }, '', true],
+    ['org', { kind: 'influxdb', influxVersion: 'v2' }, '', false],
+    ['bucket', { kind: 'influxdb', influxVersion: 'v1' }, '', true],
     ['table', { kind: 'postgres' }, 'a.b.c', false],
     ['table', { kind: 'postgres' }, 'plant.readings', true],
     ['table', { kind: 'http' }, '', true],
@@ -59,5 +59,5 @@ test('credentials stay out of the defaults; the label says where the target poin
   for (const secret of ['user', 'password', 'key', 'bearerToken', 'token']) assert.ok(!(secret in def.defaults), `${secret} is not a default`);
   assert.equal(def.label.call({ kind: 'http', method: 'PUT', url: 'http://h/in' }), 'PUT http://h/in');
   assert.equal(def.label.call({ kind: 'postgres', host: 'db', port: 5432, database: 'plant', table: 'readings' }), 'postgres://db:5432/plant readings');
-  assert.equal(def.label.call({ kind: 'influxdb', url: 'http://h:8086', version: 'v2', bucket: 'raw' }), 'http://h:8086 raw');
+  assert.equal(def.label.call({ kind: 'influxdb', url: 'http://h:8086', influxVersion: 'v2', bucket: 'raw' }), 'http://h:8086 raw');
 });

@@ -1,0 +1,30 @@
+// The one settings namespace of this package: `edgegw: { ... }` in Node-RED's settings (the
+// edge-gateway runtime fills it; a palette install's settings.js may set it).
+import type { NodeAPI } from './red';
+
+export interface EdgegwSettings {
+  /** file every Modbus write is audited to, as JSON lines */
+  auditLog?: string;
+  /** the gateway version reported in heartbeats (default: this package's version) */
+  version?: string;
+}
+
+const FORMER_KEYS: Record<string, string> = { edgegwAuditLog: 'edgegw.auditLog', edgeGateway: 'edgegw.version' };
+let warned = false;
+
+/** `settings.edgegw`, narrowed to what this package reads. */
+export function edgegwSettings(RED: NodeAPI): EdgegwSettings {
+  if (!warned) {
+    warned = true;
+    for (const [former, now] of Object.entries(FORMER_KEYS)) {
+      if (RED.settings[former] !== undefined) RED.log.warn(`settings.${former} is no longer read; set ${now} instead`);
+    }
+  }
+  const raw: unknown = RED.settings.edgegw;
+  if (!raw || typeof raw !== 'object') return {};
+  const s = raw as Record<string, unknown>;
+  return {
+    auditLog: typeof s.auditLog === 'string' && s.auditLog ? s.auditLog : undefined,
+    version: typeof s.version === 'string' && s.version ? s.version : undefined,
+  };
+}
