@@ -39,6 +39,7 @@ export interface EnumField extends FieldBase {
   readonly kind: 'enum';
   readonly values: readonly string[];
   readonly default: string;
+  readonly rule?: string;
 }
 
 export interface StringField extends FieldBase {
@@ -145,7 +146,10 @@ function refusal(spec: FieldSpec, raw: unknown, read: (field: string) => unknown
     }
     case 'enum': {
       const text = typeof raw === 'string' ? raw.trim() : String(raw);
-      return spec.values.includes(text) ? undefined : `must be ${spec.values.length === 2 ? `"${spec.values[0]}" or "${spec.values[1]}"` : `one of ${spec.values.join(', ')}`}, got ${shown(raw)}`;
+      if (spec.values.includes(text)) return undefined;
+      return spec.rule
+        ? `${spec.rule}, got ${shown(raw)}`
+        : `must be ${spec.values.length === 2 ? `"${spec.values[0]}" or "${spec.values[1]}"` : `one of ${spec.values.join(', ')}`}, got ${shown(raw)}`;
     }
     case 'boolean':
       return typeof raw === 'boolean' || raw === 'true' || raw === 'false' ? undefined : `must be true or false, got ${shown(raw)}`;
