@@ -19,11 +19,12 @@ try {
   process.exit(1);
 }
 // The editor's code, bundled for the browser into resources/ (Node-RED serves a module's resources
-// folder at resources/<module>/): the field validators made from lib's field declarations.
+// folder at resources/<module>/): the field validators made from lib's field declarations, and the
+// DBC checker the dbc-decode and dbc-encode dialogs share.
 try {
   const esbuild = require('esbuild');
   esbuild.buildSync({
-    entryPoints: { 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts') },
+    entryPoints: { 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'dbc-checker': join(root, 'editor', 'dbc-checker.ts') },
     outdir: join(root, 'resources'),
     bundle: true,
     format: 'iife',
