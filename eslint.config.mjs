@@ -5,13 +5,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', '.test-tmp/', '.test-cache/', '.bench-cache/', 'test/fixtures/', 'flows/', 'examples/', '**/*.html'],
+    ignores: ['dist/', 'node_modules/', '.test-tmp/', '.test-cache/', '.bench-cache/', 'test/fixtures/', 'flows/', 'examples/', '**/*.html', 'resources/edgegw-*.js', 'resources/dbc-checker.js'],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        project: './tsconfig.test.json',
+        // the editor's code is typed for the browser (DOM, no Node.js) by its own tsconfig
+        project: ['./tsconfig.test.json', './editor/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -58,7 +59,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // build and run scripts, the editor-side DBC checker: plain JavaScript, not in any tsconfig
+    // build and run scripts: plain JavaScript, not in any tsconfig
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },

@@ -18,6 +18,27 @@ try {
   console.error('build failed: TypeScript errors above');
   process.exit(1);
 }
+// The editor's code, bundled for the browser into resources/ (Node-RED serves a module's resources
+// folder at resources/<module>/): the field validators made from lib's field declarations, and the
+// DBC checker the dbc-decode and dbc-encode dialogs share.
+try {
+  const esbuild = require('esbuild');
+  esbuild.buildSync({
+    entryPoints: { 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'dbc-checker': join(root, 'editor', 'dbc-checker.ts') },
+    outdir: join(root, 'resources'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2019',
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: { js: '// Built by scripts/build.mjs from editor/ and lib/: do not edit.' },
+  });
+} catch {
+  console.error('build failed: editor bundle errors above');
+  process.exit(1);
+}
 const nodesDir = join(root, 'nodes');
 for (const type of readdirSync(nodesDir)) {
   const src = join(nodesDir, type);

@@ -2,6 +2,7 @@
 // Transitions happen lazily when the breaker is asked (allow/state), never on a timer, so a
 // breaker owns no timer to leak and its clock can be injected for tests.
 import { EventEmitter } from 'node:events';
+import { ConfigFieldError } from '../config/fields';
 import { OutcomeWindow } from './outcome-window';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -51,18 +52,8 @@ export class CircuitOpenError extends Error {
   }
 }
 
-export class CircuitConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`circuit breaker ${field}: ${message}`);
-    this.name = 'CircuitConfigError';
-  }
-}
-
-function check(ok: boolean, field: string, message: string): void {
-  if (!ok) throw new CircuitConfigError(field, message);
+function check(ok: boolean, field: string, value: unknown, message: string): void {
+  if (!ok) throw new ConfigFieldError(field, value, message, 'circuit breaker ');
 }
 
 /**
@@ -98,21 +89,26 @@ export class CircuitBreaker extends EventEmitter {
   constructor(opts: CircuitBreakerOptions) {
     super();
     const rate = opts.failureRate;
-    check(opts.failureThreshold !== undefined || rate !== undefined, 'failureThreshold', 'a consecutive-failure threshold or a failure rate is required');
+    check(opts.failureThreshold !== undefined || rate !== undefined, 'failureThreshold', undefined, 'a consecutive-failure threshold or a failure rate is required');
     if (opts.failureThreshold !== undefined || !rate) {
-      check(Number.isInteger(opts.failureThreshold) && (opts.failureThreshold as number) >= 1, 'failureThreshold', `must be an integer >= 1, got ${opts.failureThreshold}`);
+      check(Number.isInteger(opts.failureThreshold) && (opts.failureThreshold as number) >= 1, 'failureThreshold', opts.failureThreshold, `must be an integer >= 1, got ${opts.failureThreshold}`);
     }
-    check(Number.isFinite(opts.resetTimeoutMs) && opts.resetTimeoutMs >= 0, 'resetTimeoutMs', `must be a number >= 0, got ${opts.resetTimeoutMs}`);
+    check(Number.isFinite(opts.resetTimeoutMs) && opts.resetTimeoutMs >= 0, 'resetTimeoutMs', opts.resetTimeoutMs, `must be a number >= 0, got ${opts.resetTimeoutMs}`);
     const max = opts.maxResetTimeoutMs ?? opts.resetTimeoutMs;
-    check(Number.isFinite(max) && max >= opts.resetTimeoutMs, 'maxResetTimeoutMs', `must be a number >= resetTimeoutMs (${opts.resetTimeoutMs}), got ${opts.maxResetTimeoutMs}`);
+    check(
+      Number.isFinite(max) && max >= opts.resetTimeoutMs,
+      'maxResetTimeoutMs',
+      opts.maxResetTimeoutMs,
+      `must be a number >= resetTimeoutMs (${opts.resetTimeoutMs}), got ${opts.maxResetTimeoutMs}`,
+    );
     const factor = opts.backoffFactor ?? 2;
-    check(Number.isFinite(factor) && factor > 1, 'backoffFactor', `must be a number > 1, got ${opts.backoffFactor}`);
+    check(Number.isFinite(factor) && factor > 1, 'backoffFactor', opts.backoffFactor, `must be a number > 1, got ${opts.backoffFactor}`);
     const probes = opts.halfOpenProbes ?? 1;
-    check(Number.isInteger(probes) && probes >= 1, 'halfOpenProbes', `must be an integer >= 1, got ${opts.halfOpenProbes}`);
+    check(Number.isInteger(probes) && probes >= 1, 'halfOpenProbes', opts.halfOpenProbes, `must be an integer >= 1, got ${opts.halfOpenProbes}`);
     if (rate) {
-      check(Number.isFinite(rate.rate) && rate.rate > 0 && rate.rate <= 1, 'failureRate.rate', `must be a fraction in (0, 1], got ${rate.rate}`);
-      check(Number.isFinite(rate.windowMs) && rate.windowMs > 0, 'failureRate.windowMs', `must be a number > 0, got ${rate.windowMs}`);
-      check(Number.isInteger(rate.minCalls) && rate.minCalls >= 1, 'failureRate.minCalls', `must be an integer >= 1, got ${rate.minCalls}`);
+      check(Number.isFinite(rate.rate) && rate.rate > 0 && rate.rate <= 1, 'failureRate.rate', rate.rate, `must be a fraction in (0, 1], got ${rate.rate}`);
+      check(Number.isFinite(rate.windowMs) && rate.windowMs > 0, 'failureRate.windowMs', rate.windowMs, `must be a number > 0, got ${rate.windowMs}`);
+      check(Number.isInteger(rate.minCalls) && rate.minCalls >= 1, 'failureRate.minCalls', rate.minCalls, `must be an integer >= 1, got ${rate.minCalls}`);
       this.window = new OutcomeWindow(rate.windowMs);
     }
     this.failureThreshold = opts.failureThreshold ?? Infinity;

@@ -1,4 +1,5 @@
-export { CircuitBreaker, CircuitOpenError, CircuitConfigError } from './circuit-breaker';
+export { CircuitBreaker, CircuitOpenError } from './circuit-breaker';
+export { BREAKER_FIELDS } from './fields';
 export type { CircuitState, CircuitBreakerOptions, CircuitStateChange, FailureRateOptions } from './circuit-breaker';
 export { OutcomeWindow } from './outcome-window';
 export { resolveBreakerConfig, type BreakerNodeConfig, type BreakerSettings } from './node-config';

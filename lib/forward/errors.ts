@@ -1,17 +1,18 @@
 // Errors and redaction shared by the forwarding destinations. A destination's configuration comes
 // from the editor and from credentials; every error names the destination and the field, and no
 // text that leaves a destination (errors, describe, status detail) ever carries a secret.
+import { ConfigFieldError } from '../config/fields';
 
 export type DestinationKind = 'http' | 'influxdb' | 'postgres';
 
 /** A destination's configuration is wrong: `field` names the setting. */
-export class DestinationConfigError extends Error {
+export class DestinationConfigError extends ConfigFieldError {
   constructor(
     readonly destination: DestinationKind,
-    readonly field: string,
+    field: string,
     problem: string,
   ) {
-    super(`${destination} destination: ${field}: ${problem}`);
+    super(field, undefined, problem, `${destination} destination: `);
     this.name = 'DestinationConfigError';
   }
 }

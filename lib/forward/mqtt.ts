@@ -6,6 +6,7 @@
 // The queue, not mqtt.js, owns redelivery: nothing is published while disconnected, and messages
 // in flight when the connection drops are taken out of mqtt.js's store and reported 'retry', so
 // the forwarder resends them in order instead of mqtt.js replaying them on its own.
+import { ConfigFieldError } from '../config/fields';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
 import { TopicTemplate, TopicTemplateError } from './topic-template';
@@ -32,12 +33,9 @@ export interface MqttDestinationOptions {
   tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean; servername?: string };
 }
 
-export class MqttDestinationConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`mqtt destination ${field}: ${message}`);
+export class MqttDestinationConfigError extends ConfigFieldError {
+  constructor(field: string, message: string, value?: unknown) {
+    super(field, value, message, 'mqtt destination ');
     this.name = 'MqttDestinationConfigError';
   }
 }

@@ -1,5 +1,6 @@
 // Options of a DurableQueue, validated once with errors that name the field.
 import { QueueConfigError, type Durability, type FullPolicy, type QueueStorageKind } from './types';
+import { readValue } from '../config/fields';
 import type { SqliteModule } from '../modbus/register-store/sqlite';
 
 export interface DurableQueueOptions {
@@ -64,11 +65,7 @@ export function queueOptions(o: DurableQueueOptions): ResolvedQueueOptions {
   if (durability !== 'normal' && durability !== 'full') throw new QueueConfigError('durability', `must be "normal" or "full", got ${JSON.stringify(o.durability)}`);
   const policy = o.policy ?? 'drop-oldest';
   if (!POLICIES.includes(policy)) throw new QueueConfigError('policy', `must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(o.policy)}`);
-  const num = (field: string, v: number | undefined, dflt: number, min: number) => {
-    const n = v ?? dflt;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < min) throw new QueueConfigError(field, `must be a number >= ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
+  const num = (field: string, v: number | undefined, dflt: number, min: number) => readValue(field, { kind: 'number', min, default: dflt }, v, 'queue ');
   return {
     name,
     // the file name keeps letters, digits, - and _; anything else becomes _ (a name like "a/b" stays one file)

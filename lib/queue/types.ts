@@ -1,4 +1,5 @@
 // Shapes shared by the durable queue, its two storages (SQLite and memory) and the forwarder.
+import { ConfigFieldError } from '../config/fields';
 import type { MessageHead, QueuedMessage } from '../forward/destination';
 import { messageOf } from './body';
 
@@ -102,12 +103,10 @@ export class QueueError extends Error {
   }
 }
 
-export class QueueConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`queue ${field}: ${message}`);
+/** A queue option is wrong (options given in code; the node's fields are read by STORE_FORWARD_FIELDS). */
+export class QueueConfigError extends ConfigFieldError {
+  constructor(field: string, message: string, value?: unknown) {
+    super(field, value, message, 'queue ');
     this.name = 'QueueConfigError';
   }
 }

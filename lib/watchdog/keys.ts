@@ -2,17 +2,20 @@
 // a message refreshes (by topic, by device or by tag, scans included).
 import { samplesOf } from '../tags/contract';
 import { textOf } from '../system/text-of';
+import { ConfigFieldError } from '../config/fields';
 
-export type KeyBy = 'topic' | 'device' | 'tag';
-export const KEY_BY: readonly KeyBy[] = ['topic', 'device', 'tag'];
+import { KEY_BY, type KeyBy } from './key-by';
+export { KEY_BY, type KeyBy };
 
-export class WatchdogConfigError extends Error {
+/** A bad entry of the key list: the field error, with the line of the list. */
+export class WatchdogConfigError extends ConfigFieldError {
   constructor(
-    readonly field: string,
+    field: string,
     message: string,
     readonly line?: number,
   ) {
-    super(`${field}${line !== undefined ? ` line ${line}` : ''}: ${message}`);
+    super(field, undefined, message);
+    this.message = `${field}${line !== undefined ? ` line ${line}` : ''}: ${message}`;
     this.name = 'WatchdogConfigError';
   }
 }

@@ -6,17 +6,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
-import {
-  CircuitBreaker,
-  LastGoodMessages,
-  markStale,
-  PendingCalls,
-  resolveBreakerConfig,
-  type BreakerNodeConfig,
-  type BreakerSettings,
-  type CircuitState,
-  type CircuitStateChange,
-} from '../../lib/breaker';
+import { CircuitBreaker, LastGoodMessages, markStale, PendingCalls, resolveBreakerConfig, type BreakerNodeConfig, type CircuitState, type CircuitStateChange } from '../../lib/breaker';
 import { watchDownstream, type DownstreamWatch } from './watch';
 import { migrateNodeConfig } from '../common/migrations';
 
@@ -38,7 +28,7 @@ export = function (RED: NodeAPI) {
     let cfg: BreakerNodeConfig;
     let breaker: CircuitBreaker;
     try {
-      cfg = resolveBreakerConfig(def as BreakerSettings);
+      cfg = resolveBreakerConfig(def);
       breaker = new CircuitBreaker(cfg.breaker);
     } catch (err) {
       const message = `circuit-breaker ${def.name || def.id}: ${(err as Error).message}`;

@@ -2,22 +2,24 @@
 import { join } from 'node:path';
 import type { NodeDef } from '../common/red';
 import type { DurableQueueOptions } from '../../lib/queue';
+import { readFields } from '../../lib/config/fields';
+import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { textOf } from '../../lib/system/text-of';
 
 export function queueOptionsFromSettings(def: NodeDef, userDir: string): DurableQueueOptions {
-  const num = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));
-  const hours = (v: unknown) => (num(v) === undefined ? undefined : num(v)! * 3_600_000);
+  const f = readFields(STORE_FORWARD_FIELDS, def);
+  const hours = (h: number | undefined) => (h === undefined ? undefined : h * 3_600_000);
   return {
-    name: textOf(def.queue || def.name || def.id),
-    storage: def.storage === 'memory' ? 'memory' : 'sqlite',
+    name: textOf(f.queue || def.name || def.id),
+    storage: f.storage,
     dir: join(userDir, 'queues'),
-    durability: def.durability === 'full' ? 'full' : 'normal',
-    batchMs: num(def.batchMs),
-    batchMax: num(def.batchMax),
-    maxMessages: num(def.maxMessages),
-    maxBytes: num(def.maxMB) === undefined ? undefined : num(def.maxMB)! * 1024 * 1024,
-    maxAgeMs: hours(def.maxAgeH),
-    policy: (def.policy as DurableQueueOptions['policy']) || 'drop-oldest',
-    retentionMs: hours(def.retentionH),
+    durability: f.durability,
+    batchMs: f.batchMs,
+    batchMax: f.batchMax,
+    maxMessages: f.maxMessages,
+    maxBytes: f.maxMB === undefined ? undefined : f.maxMB * 1024 * 1024,
+    maxAgeMs: hours(f.maxAgeH),
+    policy: f.policy,
+    retentionMs: hours(f.retentionH),
   };
 }

@@ -5,7 +5,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } 
 import { healthRegistry } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { SystemdNotifier } from '../../lib/system/sd-notify';
-import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, type KeyEvent, type WatchdogConfig, type WatchdogSettings } from '../../lib/watchdog';
+import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, type KeyEvent, type WatchdogConfig } from '../../lib/watchdog';
 import { migrateNodeConfig } from '../common/migrations';
 
 const SHOWN_KEYS = 3;
@@ -24,7 +24,7 @@ export = function (RED: NodeAPI) {
 
     let cfg: WatchdogConfig;
     try {
-      cfg = resolveWatchdogConfig(def as WatchdogSettings);
+      cfg = resolveWatchdogConfig(def);
     } catch (err) {
       const message = `watchdog ${def.name || def.id}: ${(err as Error).message}`;
       node.status({ fill: 'red', shape: 'ring', text: t('status.badConfig') });

@@ -1,14 +1,13 @@
 // Defaults and validation of LineOptions: a bad option is refused when the line is created,
 // naming the field, instead of misbehaving later on the wire.
+import { ConfigFieldError } from '../../config/fields';
 import type { BackoffConfig, LineOptions, TransportConfig } from './types';
 import { interFrameDelayMs, transportText } from '../transport/types';
 
-export class LineConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`Modbus line option ${field}: ${message}`);
+/** A LineOptions value given in code is wrong (the node's fields are read by MODBUS_CONNECTION_FIELDS). */
+export class LineConfigError extends ConfigFieldError {
+  constructor(field: string, message: string, value?: unknown) {
+    super(field, value, message, 'Modbus line option ');
     this.name = 'LineConfigError';
   }
 }

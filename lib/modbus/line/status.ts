@@ -2,9 +2,9 @@
 // monitoring (/health states per line and per unit), and how the flat settings of the editor's
 // modbus-connection form become LineOptions. No Node-RED here: the node maps keys to text.
 import type { HealthState } from '../../health/registry';
-import { LineConfigError } from './config';
 import type { LineOptions, LineState, TransportConfig, UnitStats } from './types';
-import { textOf } from '../../system/text-of';
+import { readFields, type RawConfig } from '../../config/fields';
+import { MODBUS_CONNECTION_FIELDS } from './fields';
 
 export interface LineStatus {
   fill: 'green' | 'yellow' | 'red' | 'grey';
@@ -47,71 +47,36 @@ export function lineHealth(state: LineState): HealthState {
   return 'ok';
 }
 
-/** The flat settings of the modbus-connection editor form (strings or numbers, as Node-RED stores them). */
-export interface LineSettings {
+/** The flat settings of the modbus-connection editor form (strings or numbers, as Node-RED stores them; see MODBUS_CONNECTION_FIELDS). */
+export interface LineSettings extends RawConfig {
   name?: string;
-  transport?: string;
-  host?: string;
-  port?: string | number;
-  path?: string;
-  baudRate?: string | number;
-  parity?: string;
-  dataBits?: string | number;
-  stopBits?: string | number;
-  timeoutMs?: string | number;
-  maxInFlight?: string | number;
-  reconnectMinMs?: string | number;
-  reconnectMaxMs?: string | number;
-  unitBackoffMinMs?: string | number;
-  unitBackoffMaxMs?: string | number;
-  breakerThreshold?: string | number;
-  breakerResetMs?: string | number;
-  queueTimeoutMs?: string | number;
-  interFrameDelayMs?: string | number;
 }
 
-function num(field: string, v: unknown, dflt?: number): number | undefined {
-  if (v === undefined || v === null || v === '') return dflt;
-  const n = typeof v === 'number' ? v : Number(textOf(v).trim());
-  if (!Number.isFinite(n)) throw new LineConfigError(field, `must be a number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-/** LineOptions from the editor's settings; throws LineConfigError naming the field. Ranges are checked by createModbusLine. */
+/** LineOptions from the editor's settings; throws ConfigFieldError naming the field (as its LineOptions path). */
 export function lineOptionsFromSettings(s: LineSettings): LineOptions {
-  const kind = (s.transport ?? 'tcp') as TransportConfig['kind'];
-  let transport: TransportConfig;
-  if (kind === 'tcp' || kind === 'rtu-over-tcp') {
-    transport = { kind, host: String(s.host ?? '').trim(), port: num('port', s.port, 502)! };
-  } else if (kind === 'rtu' || kind === 'ascii') {
-    transport = {
-      kind,
-      path: String(s.path ?? '').trim(),
-      baudRate: num('baudRate', s.baudRate, 9600)!,
-      parity: (s.parity || 'none') as 'none' | 'even' | 'odd',
-      dataBits: num('dataBits', s.dataBits, kind === 'ascii' ? 7 : 8) as 7 | 8,
-      stopBits: num('stopBits', s.stopBits, 1) as 1 | 2,
-    };
-  } else {
-    throw new LineConfigError('transport', `must be tcp, rtu-over-tcp, rtu or ascii, got ${JSON.stringify(kind)}`);
-  }
-  const opts: LineOptions = { name: s.name?.trim() || undefined, transport, lazyConnect: true };
-  const timeoutMs = num('timeoutMs', s.timeoutMs);
-  if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
-  const maxInFlight = num('maxInFlight', s.maxInFlight);
-  if (maxInFlight !== undefined) opts.maxInFlight = maxInFlight;
-  const rMin = num('reconnectMinMs', s.reconnectMinMs);
-  const rMax = num('reconnectMaxMs', s.reconnectMaxMs);
-  if (rMin !== undefined || rMax !== undefined) opts.reconnect = { minMs: rMin ?? 500, maxMs: rMax ?? 30000 };
-  const uMin = num('unitBackoffMinMs', s.unitBackoffMinMs);
-  const uMax = num('unitBackoffMaxMs', s.unitBackoffMaxMs);
-  if (uMin !== undefined || uMax !== undefined) opts.unitBackoff = { minMs: uMin ?? 1000, maxMs: uMax ?? 30000 };
-  const bThr = num('breakerThreshold', s.breakerThreshold);
-  const bReset = num('breakerResetMs', s.breakerResetMs);
-  if (bThr !== undefined || bReset !== undefined) opts.breaker = { failureThreshold: bThr ?? 5, resetTimeoutMs: bReset ?? 30000 };
-  const q = num('queueTimeoutMs', s.queueTimeoutMs);
-  if (q !== undefined) opts.queueTimeoutMs = q;
-  const ifd = num('interFrameDelayMs', s.interFrameDelayMs);
-  if (ifd !== undefined) opts.interFrameDelayMs = ifd;
+  const f = readFields(MODBUS_CONNECTION_FIELDS, s);
+  const transport: TransportConfig =
+    f.transport === 'tcp' || f.transport === 'rtu-over-tcp'
+      ? { kind: f.transport, host: f.host, port: f.port }
+      : {
+          kind: f.transport,
+          path: f.path,
+          baudRate: f.baudRate,
+          parity: f.parity,
+          dataBits: (f.dataBits ?? (f.transport === 'ascii' ? 7 : 8)) as 7 | 8,
+          stopBits: f.stopBits as 1 | 2,
+        };
+  const opts: LineOptions = {
+    name: s.name?.trim() || undefined,
+    transport,
+    lazyConnect: true,
+    timeoutMs: f.timeoutMs,
+    reconnect: { minMs: f.reconnectMinMs, maxMs: f.reconnectMaxMs },
+    unitBackoff: { minMs: f.unitBackoffMinMs, maxMs: f.unitBackoffMaxMs },
+    breaker: { failureThreshold: f.breakerThreshold, resetTimeoutMs: f.breakerResetMs },
+  };
+  if (f.transport === 'tcp') opts.maxInFlight = f.maxInFlight;
+  if (f.queueTimeoutMs !== undefined) opts.queueTimeoutMs = f.queueTimeoutMs;
+  if (f.interFrameDelayMs !== undefined) opts.interFrameDelayMs = f.interFrameDelayMs;
   return opts;
 }

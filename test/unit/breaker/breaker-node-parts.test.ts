@@ -1,7 +1,8 @@
 // The circuit-breaker node's lib parts: its settings, the calls under way, the last good messages.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveBreakerConfig, PendingCalls, LastGoodMessages, markStale, CircuitConfigError } from '../../../lib/breaker';
+import { resolveBreakerConfig, PendingCalls, LastGoodMessages, markStale } from '../../../lib/breaker';
+import { ConfigFieldError as CircuitConfigError } from '../../../lib/config/fields';
 
 describe('circuit-breaker node parts', () => {
   test('settings: defaults, rate mode, and errors naming the field', () => {

@@ -2,7 +2,8 @@
 // that grows on reopenings up to a maximum, and several half-open probes.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { CircuitBreaker, CircuitConfigError, OutcomeWindow, type CircuitBreakerOptions, type CircuitStateChange } from '../../../lib/breaker';
+import { CircuitBreaker, OutcomeWindow, type CircuitBreakerOptions, type CircuitStateChange } from '../../../lib/breaker';
+import { ConfigFieldError as CircuitConfigError } from '../../../lib/config/fields';
 
 function clocked(opts: Omit<CircuitBreakerOptions, 'now'>) {
   const clock = { t: 5_000_000 };

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { CircuitBreaker, CircuitOpenError, CircuitConfigError, type CircuitStateChange } from '../../../lib/breaker';
+import { CircuitBreaker, CircuitOpenError, type CircuitStateChange } from '../../../lib/breaker';
+import { ConfigFieldError as CircuitConfigError } from '../../../lib/config/fields';
 
 function clocked(failureThreshold = 3, resetTimeoutMs = 1000) {
   const clock = { t: 1_000_000 };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveWatchdogConfig, WatchdogConfigError } from '../../../lib/watchdog';
+import { resolveWatchdogConfig } from '../../../lib/watchdog';
+import { ConfigFieldError as WatchdogConfigError } from '../../../lib/config/fields';
 
 test('watchdog settings: defaults, learning when no key is listed, and errors naming the field', () => {
   assert.deepEqual(resolveWatchdogConfig({}), { keyBy: 'topic', keys: [], learn: true, timeoutMs: 30_000, badIsSilence: false, devicePath: undefined, systemd: false, keepaliveMs: 5000 });
