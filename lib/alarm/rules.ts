@@ -1,8 +1,8 @@
 // Alarm rules, and the rule table they come from: CSV (`tag,type,limit,deadband,on_delay,
 // off_delay,severity,message[,cooldown]`, header optional) or a JSON array of objects with those
 // keys. Validated at deploy: every error names the line (and, for JSON, the item) and the field.
-import { textOf } from '../system/text-of';
-import { splitCsvLine } from '../system/csv-line';
+import { textOf } from '../system/text/text-of';
+import { splitCsvLine } from '../system/text/csv-line';
 
 export const RULE_TYPES = ['hi', 'hihi', 'lo', 'lolo', 'roc', 'eq', 'neq', 'bad', 'stale'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];

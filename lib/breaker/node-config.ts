@@ -1,6 +1,6 @@
 // The circuit-breaker node's settings, checked at deploy; each error names its field.
 import { CircuitConfigError, type CircuitBreakerOptions } from './circuit-breaker';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 export interface BreakerSettings {
   thresholdType?: unknown;

@@ -7,7 +7,7 @@ import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } f
 import { DestinationConfigError, booleanSetting, errorText, integerSetting, oneOf, optionalString, parseHttpUrl, redactSecrets, redactUrl } from './errors';
 import { HttpClient, basicAuth, bodyExcerpt, type HttpAnswer } from './http-request';
 import { DestinationStatusCell } from './status';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 export interface HttpDestinationOptions {
   url: URL;

@@ -6,7 +6,7 @@
 // extra columns: deadband, description). Empty cells take defaults: order ABCD, scale 1,
 // offset 0, access r, and type bool on coil/discrete areas. Lines starting with # are comments.
 import { AREAS, WORD_ORDERS, isBitArea, parseTagType, type Area, type TagDef, type WordOrder } from './types';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 /**
  * How addresses are written in the table (converted to 0-based on input):

@@ -8,7 +8,7 @@
 // those are the only duplicates, and there are at most maxInFlight of them.
 import { EventEmitter } from 'node:events';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker';
-import { ExponentialBackoff, type BackoffOptions } from '../system/backoff';
+import { ExponentialBackoff, type BackoffOptions } from '../system/retry/backoff';
 import type { DeliveryOutcome, Destination, QueuedMessage } from '../forward/destination';
 import type { DurableQueue } from './durable-queue';
 

@@ -7,7 +7,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import type { ClosedWindow } from './windows';
 import { isoLocal, localTime, offsetAt, DAY_MS } from './wall-clock';
-import { splitCsvLine } from '../system/csv-line';
+import { splitCsvLine } from '../system/text/csv-line';
 
 export const CSV_COLUMNS = [
   'window_start',

@@ -1,7 +1,7 @@
 // The watchdog node's settings, checked at deploy: every error names the field (and the line of
 // the key list).
 import { KEY_BY, parseKeyList, WatchdogConfigError, type KeyBy, type ListedKey } from './keys';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 export interface WatchdogSettings {
   keyBy?: unknown;

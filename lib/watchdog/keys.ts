@@ -1,7 +1,7 @@
 // What the watchdog supervises: the key list (parsed with line numbers for errors) and the keys
 // a message refreshes (by topic, by device or by tag, scans included).
 import { samplesOf } from '../tags/contract';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 export type KeyBy = 'topic' | 'device' | 'tag';
 export const KEY_BY: readonly KeyBy[] = ['topic', 'device', 'tag'];

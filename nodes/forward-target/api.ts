@@ -4,7 +4,7 @@ import type { Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
 import type { MqttDestinationOptions } from '../../lib/forward/mqtt';
 import { DESTINATION_TYPES, type DestinationSettings } from '../../lib/forward/create';
-import { textOf } from '../../lib/system/text-of';
+import { textOf } from '../../lib/system/text/text-of';
 
 export interface ForwardTargetNode extends Node {
   /** a new Destination for the client node `clientId`; throws the configuration error */

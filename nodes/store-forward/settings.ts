@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { NodeDef } from '../common/red';
 import type { DurableQueueOptions } from '../../lib/queue';
-import { textOf } from '../../lib/system/text-of';
+import { textOf } from '../../lib/system/text/text-of';
 
 export function queueOptionsFromSettings(def: NodeDef, userDir: string): DurableQueueOptions {
   const num = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));

@@ -4,7 +4,7 @@
 import type { HealthState } from '../../health/registry';
 import { LineConfigError } from './config';
 import type { LineOptions, LineState, TransportConfig, UnitStats } from './types';
-import { textOf } from '../../system/text-of';
+import { textOf } from '../../system/text/text-of';
 
 export interface LineStatus {
   fill: 'green' | 'yellow' | 'red' | 'grey';
