@@ -3,11 +3,12 @@
 // window closed in its store, so a crash between the two leaves a window that is restored as
 // open and closes again: such a recovered window is first looked up in its file by (start,
 // device, tag) and skipped when already there. Files older than the retention are deleted.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClosedWindow } from './windows';
 import { isoLocal, localTime, offsetAt, DAY_MS } from './wall-clock';
 import { splitCsvLine } from '../system/text/csv-line';
+import { ensureDirectory } from '../system/fs/directory';
 
 export const CSV_COLUMNS = [
   'window_start',
@@ -104,9 +105,10 @@ export class CsvReport {
     let written = 0;
     let skipped = 0;
     try {
-      mkdirSync(this.config.dir, { recursive: true });
+      ensureDirectory(this.config.dir);
     } catch (err) {
-      throw new ReportError(this.config.dir, `cannot create the directory: ${(err as Error).message}`);
+      // DirectoryError names the level that failed and why
+      throw new ReportError(this.config.dir, (err as Error).message);
     }
     for (const [file, list] of byFile) {
       const exists = existsSync(file) && statSync(file).size > 0;
