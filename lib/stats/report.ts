@@ -7,7 +7,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import type { ClosedWindow } from './windows';
 import { isoLocal, localTime, offsetAt, DAY_MS } from './wall-clock';
-import { splitCsvLine } from '../system/text/csv-line';
+import { CsvSyntaxError, csvField, readCsv, type CsvRecord } from '../system/text/csv';
 import { ensureDirectory } from '../system/fs/directory';
 
 export const CSV_COLUMNS = [
@@ -62,12 +62,27 @@ export function validateReportConfig(c: ReportConfig): void {
 function cell(v: string | number | undefined | null): string {
   if (v === undefined || v === null) return ''; // null: NaN after a JSON round trip through the store
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  return csvField(v);
 }
 
-/** Splits one CSV line (RFC 4180 quoting). */
-export function parseCsvLine(line: string): string[] {
-  return splitCsvLine(line).cells;
+/**
+ * The records of a report file. A crash during an append can leave a record torn (a quote never
+ * closed) with later appends after it: the torn line is skipped and reading goes on after it.
+ */
+function readWrittenRows(text: string): CsvRecord[] {
+  const lines = text.split('\n');
+  const rows: CsvRecord[] = [];
+  let from = 0;
+  for (;;) {
+    try {
+      rows.push(...readCsv(lines.slice(from).join('\n')));
+      return rows;
+    } catch (err) {
+      if (!(err instanceof CsvSyntaxError)) throw err;
+      rows.push(...readCsv(lines.slice(from, from + err.recordLine - 1).join('\n')));
+      from += err.line;
+    }
+  }
 }
 
 export class CsvReport {
@@ -143,11 +158,7 @@ export class CsvReport {
 
   private writtenKeys(file: string): Set<string> {
     const keys = new Set<string>();
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      if (!line) continue;
-      const f = parseCsvLine(line);
-      keys.add(this.key(f[0], f[2], f[3]));
-    }
+    for (const { fields: f } of readWrittenRows(readFileSync(file, 'utf8')).slice(1)) keys.add(this.key(f[0], f[2], f[3]));
     return keys;
   }
 
