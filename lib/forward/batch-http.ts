@@ -13,9 +13,10 @@
 // Every request says which messages it carries (X-Edgegw-Queue and -Seq, then -Id for a message
 // sent alone or -Seq-Last and -Count for a batch), so a consumer can prove that nothing is missing.
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
-import { errorText, redactSecrets } from './errors';
+import { errorText } from './errors';
 import { HttpClient, bodyExcerpt, type HttpAnswer } from './http-request';
 import { DestinationStatusCell } from './status';
+import { redactSecrets } from '../system/text/redact';
 
 /** What a destination's request bodies are made of. */
 export interface HttpBodyEncoder {

@@ -4,9 +4,10 @@
 // 408 and 429. Each message carries seq, id and queue as top-level fields of a JSON object body.
 import type { QueuedMessage } from './destination';
 import { BatchHttpDestination, type HttpBodyEncoder } from './batch-http';
-import { DestinationConfigError, booleanSetting, integerSetting, oneOf, optionalString, parseHttpUrl, redactUrl } from './errors';
+import { DestinationConfigError, booleanSetting, integerSetting, oneOf, optionalString, parseHttpUrl } from './errors';
 import { basicAuth } from './http-request';
 import { textOf } from '../system/text/text-of';
+import { isSecretKey, redactUrl } from '../system/text/redact';
 
 export interface HttpDestinationOptions {
   url: URL;
@@ -32,7 +33,6 @@ export interface HttpDestinationOptions {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const SECRET_HEADER = /auth|token|key|secret|cookie|password/i;
 
 function parseHeaders(value: unknown): Record<string, string> {
   if (value === undefined || value === null || value === '') return {};
@@ -134,7 +134,7 @@ export class HttpDestination extends BatchHttpDestination {
   constructor(options: HttpDestinationOptions) {
     const headers = { ...options.headers };
     const secrets = [options.bearerToken, options.password].filter((s): s is string => !!s);
-    for (const [name, value] of Object.entries(options.headers)) if (SECRET_HEADER.test(name)) secrets.push(value);
+    for (const [name, value] of Object.entries(options.headers)) if (isSecretKey(name)) secrets.push(value);
     if (options.bearerToken) headers.Authorization = `Bearer ${options.bearerToken}`;
     else if (options.username !== undefined) {
       headers.Authorization = basicAuth(options.username, options.password ?? '');
@@ -142,7 +142,7 @@ export class HttpDestination extends BatchHttpDestination {
       if (options.password) secrets.push(headers.Authorization.slice('Basic '.length));
     }
     super({
-      describe: `${options.method} ${redactUrl(options.url)}`,
+      describe: `${options.method} ${redactUrl(options.url, { user: 'mask' })}`,
       url: options.url,
       method: options.method,
       requests: options.batching === 'array' ? 'batch' : 'each',

@@ -6,7 +6,8 @@
 // request to dead-letter only the bad one (InfluxDB overwrites identical points, so re-sending the
 // good ones writes nothing twice).
 import { BatchHttpDestination, type HttpBodyEncoder } from './batch-http';
-import { DestinationConfigError, booleanSetting, integerSetting, oneOf, optionalString, parseHttpUrl, redactUrl, requiredString } from './errors';
+import { DestinationConfigError, booleanSetting, integerSetting, oneOf, optionalString, parseHttpUrl, requiredString } from './errors';
+import { redactUrl } from '../system/text/redact';
 import { basicAuth } from './http-request';
 import { messageLines, type LineProtocolOptions } from './line-protocol';
 
@@ -87,13 +88,13 @@ export class InfluxDestination extends BatchHttpDestination {
       writeUrl.searchParams.set('db', options.database!);
       if (options.retentionPolicy) writeUrl.searchParams.set('rp', options.retentionPolicy);
       if (options.username !== undefined) headers.Authorization = basicAuth(options.username, options.password ?? '');
-      describe = `influxdb v1 ${redactUrl(options.url).replace(/\/$/, '')} db=${options.database}${options.retentionPolicy ? ` rp=${options.retentionPolicy}` : ''}`;
+      describe = `influxdb v1 ${redactUrl(options.url, { user: 'mask' }).replace(/\/$/, '')} db=${options.database}${options.retentionPolicy ? ` rp=${options.retentionPolicy}` : ''}`;
     } else {
       writeUrl = new URL(`${base}/api/v2/write`);
       writeUrl.searchParams.set('org', options.org!);
       writeUrl.searchParams.set('bucket', options.bucket!);
       headers.Authorization = `Token ${options.token}`;
-      describe = `influxdb v2 ${redactUrl(options.url).replace(/\/$/, '')} org=${options.org} bucket=${options.bucket}`;
+      describe = `influxdb v2 ${redactUrl(options.url, { user: 'mask' }).replace(/\/$/, '')} org=${options.org} bucket=${options.bucket}`;
     }
     writeUrl.searchParams.set('precision', 'ms');
     const secrets = [options.password, options.token].filter((s): s is string => !!s);

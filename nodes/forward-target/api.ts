@@ -5,6 +5,7 @@ import type { Destination } from '../../lib/forward/destination';
 import type { MqttDestinationOptions } from '../../lib/forward/mqtt';
 import { DESTINATION_TYPES, type DestinationSettings } from '../../lib/forward/create';
 import { textOf } from '../../lib/system/text/text-of';
+import { redactUrl } from '../../lib/system/text/redact';
 
 export interface ForwardTargetNode extends Node {
   /** a new Destination for the client node `clientId`; throws the configuration error */
@@ -118,8 +119,8 @@ export function destinationSettings(kind: string, def: NodeDef, credentials: Tar
   }
 }
 
-/** For the description of a target whose configuration is wrong. */
+/** For the description of a target whose configuration is wrong (shown in status and /health: redacted). */
 export function targetAddress(kind: string, def: NodeDef): string {
   if (kind === 'postgres') return `postgres://${textOf(def.host || '127.0.0.1')}:${textOf(def.port || 5432)}/${textOf(def.database || '')}`;
-  return textOf(def.url ?? kind);
+  return redactUrl(textOf(def.url ?? kind));
 }
