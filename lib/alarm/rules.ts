@@ -4,11 +4,11 @@
 import { textOf } from '../system/text/text-of';
 import { CsvSyntaxError, readCsv, type CsvRecord } from '../system/text/csv';
 
-export const RULE_TYPES = ['hi', 'hihi', 'lo', 'lolo', 'roc', 'eq', 'neq', 'bad', 'stale'] as const;
+const RULE_TYPES = ['hi', 'hihi', 'lo', 'lolo', 'roc', 'eq', 'neq', 'bad', 'stale'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export const TABLE_COLUMNS = ['tag', 'type', 'limit', 'deadband', 'on_delay', 'off_delay', 'severity', 'message', 'cooldown'] as const;
+const TABLE_COLUMNS = ['tag', 'type', 'limit', 'deadband', 'on_delay', 'off_delay', 'severity', 'message', 'cooldown'] as const;
 
 export interface AlarmRule {
   /** "<tag>:<type>", unique in a table; the id of the alarm this rule raises */
@@ -156,7 +156,7 @@ function stateValue(v: unknown): number | string | boolean {
   return s;
 }
 
-export function validateRule(raw: RawRule, line: number, item: number | undefined, defaultCooldownMs: number): AlarmRule {
+function validateRule(raw: RawRule, line: number, item: number | undefined, defaultCooldownMs: number): AlarmRule {
   const tag = typeof raw.tag === 'string' ? raw.tag.trim() : '';
   if (!tag) throw new RuleTableError(line, 'tag', 'missing', item);
   const type = textOf(raw.type ?? '')

@@ -98,7 +98,7 @@ export class HttpClient {
 export const MAX_RETRY_AFTER_MS = 15 * 60_000;
 
 /** Retry-After (RFC 9110: delay-seconds or an HTTP date) as ms from `now`, undefined when absent or invalid. */
-export function retryAfterOf(header: string | undefined, now = Date.now()): number | undefined {
+function retryAfterOf(header: string | undefined, now = Date.now()): number | undefined {
   if (header === undefined) return undefined;
   const text = header.trim();
   const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;

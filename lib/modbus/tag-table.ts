@@ -101,7 +101,7 @@ interface Where {
 }
 
 /** Names that mean something to every JavaScript object: as keys of {tag: value} they would be dropped or change the object. */
-export const RESERVED_TAG_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_TAG_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';

@@ -53,7 +53,7 @@ export class ReportError extends Error {
   }
 }
 
-export function validateReportConfig(c: ReportConfig): void {
+function validateReportConfig(c: ReportConfig): void {
   if (c.per !== 'day' && c.per !== 'hour') throw new ReportError(c.dir, `per: "${String(c.per)}" is not day or hour`);
   if (!Number.isFinite(c.retentionDays) || c.retentionDays < 0) throw new ReportError(c.dir, `retentionDays: ${String(c.retentionDays)} is not a number of days >= 0`);
   if (!/^[\w.-]+$/.test(c.prefix)) throw new ReportError(c.dir, `prefix: "${c.prefix}" may hold only letters, digits, "_", "-" and "."`);

@@ -3,7 +3,7 @@
 import type { Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
 import type { MqttDestinationOptions } from '../../lib/forward/mqtt';
-import { DESTINATION_TYPES, type DestinationSettings } from '../../lib/forward/create';
+import type { DestinationSettings } from '../../lib/forward/create';
 import { textOf } from '../../lib/system/text/text-of';
 import { redactUrl } from '../../lib/system/text/redact';
 
@@ -15,8 +15,6 @@ export interface ForwardTargetNode extends Node {
   configError?: string;
 }
 
-export const TARGET_TYPES = DESTINATION_TYPES;
-
 /** The credentials the editor keeps for a forward-target (whichever the type uses). */
 export type TargetCredentials = Record<string, string | undefined>;
 
@@ -26,7 +24,7 @@ const given = (v: unknown) => (v === '' || v === null ? undefined : v);
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : given(v));
 const secret = (credentials: TargetCredentials, key: string) => credentials[key] || undefined;
 
-export function mqttOptionsFromSettings(def: NodeDef, credentials: TargetCredentials = {}): MqttDestinationOptions {
+function mqttOptionsFromSettings(def: NodeDef, credentials: TargetCredentials = {}): MqttDestinationOptions {
   const useTls = def.usetls === true || def.usetls === 'true';
   return {
     url: textOf(def.url ?? '').trim(),

@@ -5,7 +5,7 @@
 // through redactSecrets. Which names hold a secret (query parameters, headers, settings) is
 // decided in one place, isSecretKey.
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /** Words that make a name secret: "X-Api-Key", "access_token", "bearerToken", "password", "sig". */
 const SECRET_WORDS = new Set([
