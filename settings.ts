@@ -7,7 +7,7 @@ import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { GATEWAY_ID_PATTERN as GATEWAY_ID, sanitiseGatewayId } from './lib/fleet/gateway-id';
 import { parseDevices, DevicesConfigError, type DeviceSpec } from './lib/fleet/devices-config';
-import { textOf } from './lib/system/text-of';
+import { textOf } from './lib/system/text/text-of';
 
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

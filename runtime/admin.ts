@@ -4,12 +4,12 @@
 import { existsSync, writeFileSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { ensureDirectory } from '../lib/system/directory';
+import { ensureDirectory } from '../lib/system/fs/directory';
 import { createInterface } from 'node:readline';
 import { readSettingsFile, defaultSettingsFile, DEFAULTS, SettingsError, type AdminUser } from '../settings';
 import { requireRuntimePackage } from './resolve';
 import { UsageError, type CliIO } from './commands/io';
-import { textOf } from '../lib/system/text-of';
+import { textOf } from '../lib/system/text/text-of';
 
 const PERMISSIONS = /^(\*|read)$/;
 

@@ -3,7 +3,7 @@
 import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from '../settings';
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, isBrokenPipe, type CliIO, type Subcommand } from './commands/io';
-import { redactUrlsInText } from '../lib/system/redact';
+import { redactUrlsInText } from '../lib/system/text/redact';
 
 const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   modbus: { module: './commands/modbus', export: 'modbusCommand' },

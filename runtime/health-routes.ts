@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { healthRegistry, type HealthState } from '../lib/health/registry';
 import { metricsRegistry, enableProcessMetrics, gauge } from '../lib/metrics/registry';
-import { redactUrlsInText } from '../lib/system/redact';
+import { redactUrlsInText } from '../lib/system/text/redact';
 
 export interface RuntimeStatus {
   version: string;

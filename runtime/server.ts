@@ -2,7 +2,7 @@
 // module through settings.nodesDir, exactly as a palette install loads them), the default
 // flows, an embedded MQTT broker, /health and /metrics.
 import { createServer, type Server } from 'node:http';
-import { ensureDirectory, DirectoryError } from '../lib/system/directory';
+import { ensureDirectory, DirectoryError } from '../lib/system/fs/directory';
 import { ensureLoadableFlows, migrateFlowsFile, type FlowsRecovery } from './flows-file';
 import { ensureEncryptedCredentials } from './credentials-file';
 import { once } from 'node:events';
@@ -14,8 +14,8 @@ import { loggingSettings } from './logging';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
-import { redactUrl, redactUrlsInText } from '../lib/system/redact';
-import { SystemdNotifier } from '../lib/system/sd-notify';
+import { redactUrl, redactUrlsInText } from '../lib/system/text/redact';
+import { SystemdNotifier } from '../lib/system/process/sd-notify';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 

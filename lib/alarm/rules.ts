@@ -1,14 +1,14 @@
 // Alarm rules, and the rule table they come from: CSV (`tag,type,limit,deadband,on_delay,
 // off_delay,severity,message[,cooldown]`, header optional) or a JSON array of objects with those
 // keys. Validated at deploy: every error names the line (and, for JSON, the item) and the field.
-import { textOf } from '../system/text-of';
-import { splitCsvLine } from '../system/csv-line';
+import { textOf } from '../system/text/text-of';
+import { CsvSyntaxError, readCsv, type CsvRecord } from '../system/text/csv';
 
-export const RULE_TYPES = ['hi', 'hihi', 'lo', 'lolo', 'roc', 'eq', 'neq', 'bad', 'stale'] as const;
+const RULE_TYPES = ['hi', 'hihi', 'lo', 'lolo', 'roc', 'eq', 'neq', 'bad', 'stale'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export const TABLE_COLUMNS = ['tag', 'type', 'limit', 'deadband', 'on_delay', 'off_delay', 'severity', 'message', 'cooldown'] as const;
+const TABLE_COLUMNS = ['tag', 'type', 'limit', 'deadband', 'on_delay', 'off_delay', 'severity', 'message', 'cooldown'] as const;
 
 export interface AlarmRule {
   /** "<tag>:<type>", unique in a table; the id of the alarm this rule raises */
@@ -61,27 +61,30 @@ export function parseRuleTable(text: string, defaultCooldownMs = 0): AlarmRule[]
 
 function csvRows(text: string): Array<{ raw: RawRule; line: number; item?: number }> {
   const out: Array<{ raw: RawRule; line: number }> = [];
-  const lines = text.split(/\r?\n/);
-  lines.forEach((l, i) => {
-    if (!l.trim() || l.trim().startsWith('#')) return;
-    const cells = splitCsv(l, i + 1);
-    if (cells[0].trim().toLowerCase() === 'tag' && (cells[1] ?? '').trim().toLowerCase() === 'type') return; // header
+  for (const { line, fields: cells } of csvRecords(text)) {
+    if (cells[0].trim().startsWith('#')) continue;
+    if (cells[0].trim().toLowerCase() === 'tag' && (cells[1] ?? '').trim().toLowerCase() === 'type') continue; // header
     if (cells.length > TABLE_COLUMNS.length)
-      throw new RuleTableError(i + 1, TABLE_COLUMNS[TABLE_COLUMNS.length - 1], `${cells.length} columns, at most ${TABLE_COLUMNS.length} (${TABLE_COLUMNS.join(',')})`);
+      throw new RuleTableError(line, TABLE_COLUMNS[TABLE_COLUMNS.length - 1], `${cells.length} columns, at most ${TABLE_COLUMNS.length} (${TABLE_COLUMNS.join(',')})`);
     const raw: RawRule = {};
     TABLE_COLUMNS.forEach((c, k) => {
       if (k < cells.length && cells[k].trim() !== '') raw[c] = cells[k].trim();
     });
-    out.push({ raw, line: i + 1 });
-  });
+    out.push({ raw, line });
+  }
   if (out.length === 0) throw new RuleTableError(1, 'tag', 'the rule table has no rules');
   return out;
 }
 
-function splitCsv(line: string, lineNo: number): string[] {
-  const { cells, unclosed } = splitCsvLine(line);
-  if (unclosed) throw new RuleTableError(lineNo, TABLE_COLUMNS[Math.min(cells.length - 1, TABLE_COLUMNS.length - 1)], 'a quoted cell is not closed');
-  return cells;
+/** The table's CSV records; a syntax error names the rule column it happened in. */
+function csvRecords(text: string): CsvRecord[] {
+  try {
+    return readCsv(text);
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    const column = TABLE_COLUMNS[Math.min(err.field, TABLE_COLUMNS.length - 1)];
+    throw new RuleTableError(err.line, column, err.problem === 'unterminated-quote' ? 'a quoted cell is not closed' : `column ${err.column}: ${err.reason}`);
+  }
 }
 
 /** The line each top-level array item starts on, found by a small scan (JSON.parse gives none). */
@@ -153,7 +156,7 @@ function stateValue(v: unknown): number | string | boolean {
   return s;
 }
 
-export function validateRule(raw: RawRule, line: number, item: number | undefined, defaultCooldownMs: number): AlarmRule {
+function validateRule(raw: RawRule, line: number, item: number | undefined, defaultCooldownMs: number): AlarmRule {
   const tag = typeof raw.tag === 'string' ? raw.tag.trim() : '';
   if (!tag) throw new RuleTableError(line, 'tag', 'missing', item);
   const type = textOf(raw.type ?? '')

@@ -6,7 +6,7 @@
 // every record), with ensureDirectory: a folder that cannot exist fails at once, never spins.
 import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureDirectory } from '../system/directory';
+import { ensureDirectory } from '../system/fs/directory';
 
 export interface AuditRecord {
   /** epoch ms */

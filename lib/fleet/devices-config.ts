@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { readTagTable, serializeTagTableCsv } from '../modbus/tag-table';
 import { loadTemplate, templateNames } from '../modbus/templates';
 import { resolveDeviceConfig, DeviceConfigError } from '../modbus/poller/config';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 export type DeviceTransport = 'tcp' | 'rtu-over-tcp' | 'rtu' | 'ascii';
 

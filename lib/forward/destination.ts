@@ -46,8 +46,11 @@ export function messageHead(msg: QueuedMessage['msg']): MessageHead {
 export type DeliveryOutcome =
   /** acknowledged by the destination: the queue may delete it */
   | { seq: number; status: 'delivered' }
-  /** transient failure (network, 5xx, timeout, broker away): retry later, in order */
-  | { seq: number; status: 'retry'; error: string }
+  /**
+   * transient failure (network, 5xx, timeout, broker away): retry later, in order; not before
+   * `retryAfterMs` when the destination asked for a pause (HTTP Retry-After)
+   */
+  | { seq: number; status: 'retry'; error: string; retryAfterMs?: number }
   /** permanent rejection (4xx, malformed for this destination): dead-letter it, never retry */
   | { seq: number; status: 'rejected'; error: string };
 

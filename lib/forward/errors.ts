@@ -1,4 +1,4 @@
-// Errors and redaction shared by the forwarding destinations. A destination's configuration comes
+// Errors and setting readers shared by the forwarding destinations. A destination's configuration comes
 // from the editor and from credentials; every error names the destination and the field, and no
 // text that leaves a destination (errors, describe, status detail) ever carries a secret.
 import { ConfigFieldError } from '../config/fields';
@@ -15,34 +15,6 @@ export class DestinationConfigError extends ConfigFieldError {
     super(field, undefined, problem, `${destination} destination: `);
     this.name = 'DestinationConfigError';
   }
-}
-
-const MASK = '***';
-
-/**
- * Replaces every occurrence of each secret in `text` (also URL-encoded) with ***. Secrets shorter
- * than 3 characters are masked too: a short password is still a password.
- */
-export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (!secret) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')])) {
-      out = out.split(form).join(MASK);
-    }
-  }
-  return out;
-}
-
-const SECRET_QUERY_KEYS = /^(p|u|password|passwd|pwd|token|access_token|api_key|apikey|key|secret|auth)$/i;
-
-/** A URL for display: user info and secret-looking query parameters replaced by ***. */
-export function redactUrl(url: URL): string {
-  const copy = new URL(url.href);
-  if (copy.username) copy.username = MASK;
-  if (copy.password) copy.password = MASK;
-  for (const key of [...copy.searchParams.keys()]) if (SECRET_QUERY_KEYS.test(key)) copy.searchParams.set(key, MASK);
-  return copy.href.replace(/%2A%2A%2A/g, MASK);
 }
 
 /** Parses an http(s) URL or throws a DestinationConfigError naming `field` (the URL itself redacted). */

@@ -13,7 +13,8 @@ export interface HttpRequestSpec {
 }
 
 export type HttpAnswer =
-  | { kind: 'response'; status: number; body: string }
+  /** retryAfterMs: the Retry-After header, when there is a valid one, in ms from now (at most MAX_RETRY_AFTER_MS) */
+  | { kind: 'response'; status: number; body: string; retryAfterMs?: number }
   /** connection refused/reset, timeout, TLS failure, or aborted by close() */
   | { kind: 'failure'; error: string; aborted: boolean };
 
@@ -72,7 +73,11 @@ export class HttpClient {
         res.on('data', (chunk: string) => {
           if (text.length < MAX_ERROR_BODY) text += chunk;
         });
-        res.on('end', () => finish({ kind: 'response', status: res.statusCode ?? 0, body: text.slice(0, MAX_ERROR_BODY) }));
+        res.on('end', () => {
+          const retryAfterMs = retryAfterOf(res.headers['retry-after']);
+          const answer: HttpAnswer = { kind: 'response', status: res.statusCode ?? 0, body: text.slice(0, MAX_ERROR_BODY) };
+          finish(retryAfterMs === undefined ? answer : { ...answer, retryAfterMs });
+        });
         res.on('error', (err) => finish({ kind: 'failure', error: `response broken: ${err.message}`, aborted: this.closed }));
         res.on('aborted', () => finish({ kind: 'failure', error: 'response aborted by the server', aborted: this.closed }));
       });
@@ -87,6 +92,18 @@ export class HttpClient {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/** A server may ask for a pause, not stop a queue: a longer Retry-After is cut to this. */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
+/** Retry-After (RFC 9110: delay-seconds or an HTTP date) as ms from `now`, undefined when absent or invalid. */
+function retryAfterOf(header: string | undefined, now = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 /** A short, single-line excerpt of a response body for an error text. */

@@ -1,15 +1,15 @@
 // InfluxDestination: writes queued messages as line protocol, one POST per batch, to InfluxDB 1.x
 // (/write?db=&rp=&precision=ms, user/password as Basic auth) or 2.x (/api/v2/write?org=&bucket=
-// &precision=ms, Authorization: Token). 2xx delivered; 5xx, timeouts, connection errors, 408, 429
-// retried; 401/403/404 (bad credentials, missing database or bucket) retried with an error status,
-// since the data is fine and must wait for the fix; any other 4xx dead-letters the bad message,
-// found by re-sending the batch one message per request (InfluxDB overwrites identical points,
-// so re-sending the good ones writes nothing twice).
-import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
-import { DestinationConfigError, booleanSetting, errorText, integerSetting, oneOf, optionalString, parseHttpUrl, redactSecrets, redactUrl, requiredString } from './errors';
-import { HttpClient, basicAuth, bodyExcerpt, type HttpAnswer } from './http-request';
+// &precision=ms, Authorization: Token), as the batch-HTTP destination with a line-protocol body.
+// 401/403/404 (bad credentials, missing database or bucket) are retried with an error status,
+// since the data is fine and must wait for the fix. A rejected batch is re-sent one message per
+// request to dead-letter only the bad one (InfluxDB overwrites identical points, so re-sending the
+// good ones writes nothing twice).
+import { BatchHttpDestination, type HttpBodyEncoder } from './batch-http';
+import { DestinationConfigError, booleanSetting, integerSetting, oneOf, optionalString, parseHttpUrl, requiredString } from './errors';
+import { redactUrl } from '../system/text/redact';
+import { basicAuth } from './http-request';
 import { messageLines, type LineProtocolOptions } from './line-protocol';
-import { DestinationStatusCell } from './status';
 
 export interface InfluxDestinationOptions extends LineProtocolOptions {
   /** base URL of the server, e.g. http://127.0.0.1:8086 (a path prefix is kept) */
@@ -63,136 +63,58 @@ export function parseInfluxDestinationConfig(raw: Record<string, unknown>): Infl
   return { ...common, org: requiredString('influxdb', 'org', raw.org), bucket: requiredString('influxdb', 'bucket', raw.bucket), token };
 }
 
-type Verdict = { status: 'delivered' } | { status: 'retry' | 'rejected'; error: string };
+/** Statuses that say "the server's setup is not ready" (credentials, database, bucket), not "this data is bad". */
+const SETUP_STATUSES = [401, 403, 404];
 
-/** Statuses that say "the server or its setup is not ready", not "this data is bad". */
-const RETRY_4XX = new Set([401, 403, 404, 408, 429]);
+/** Line protocol: a message's lines, a batch's lines one after the other. */
+const lineProtocolEncoder = (options: LineProtocolOptions): HttpBodyEncoder => ({
+  contentType: 'text/plain; charset=utf-8',
+  encode: (m) => {
+    const lines = messageLines(m, options);
+    return lines.length === 0 ? undefined : lines.join('\n');
+  },
+  join: (parts) => parts.join('\n'),
+});
 
-export class InfluxDestination implements Destination {
-  readonly describe: string;
-  readonly maxBatch: number;
-  readonly maxInFlight: number;
-  private readonly writeUrl: URL;
-  private readonly headers: Record<string, string>;
-  private readonly secrets: string[];
-  private readonly client: HttpClient;
-  private readonly statusCell = new DestinationStatusCell('connecting');
-  private closed = false;
-
-  constructor(private readonly options: InfluxDestinationOptions) {
+/** The InfluxDB flavour of the batch-HTTP destination: line protocol to /write (v1) or /api/v2/write (v2). */
+export class InfluxDestination extends BatchHttpDestination {
+  constructor(options: InfluxDestinationOptions) {
     const base = options.url.href.replace(/\/+$/, '');
-    this.headers = { 'Content-Type': 'text/plain; charset=utf-8', 'User-Agent': 'edge-gateway-forwarder' };
+    const headers: Record<string, string> = {};
+    let writeUrl: URL;
+    let describe: string;
     if (options.version === 'v1') {
-      this.writeUrl = new URL(`${base}/write`);
-      this.writeUrl.searchParams.set('db', options.database!);
-      if (options.retentionPolicy) this.writeUrl.searchParams.set('rp', options.retentionPolicy);
-      if (options.username !== undefined) this.headers.Authorization = basicAuth(options.username, options.password ?? '');
-      this.describe = `influxdb v1 ${redactUrl(options.url).replace(/\/$/, '')} db=${options.database}${options.retentionPolicy ? ` rp=${options.retentionPolicy}` : ''}`;
+      writeUrl = new URL(`${base}/write`);
+      writeUrl.searchParams.set('db', options.database!);
+      if (options.retentionPolicy) writeUrl.searchParams.set('rp', options.retentionPolicy);
+      if (options.username !== undefined) headers.Authorization = basicAuth(options.username, options.password ?? '');
+      describe = `influxdb v1 ${redactUrl(options.url, { user: 'mask' }).replace(/\/$/, '')} db=${options.database}${options.retentionPolicy ? ` rp=${options.retentionPolicy}` : ''}`;
     } else {
-      this.writeUrl = new URL(`${base}/api/v2/write`);
-      this.writeUrl.searchParams.set('org', options.org!);
-      this.writeUrl.searchParams.set('bucket', options.bucket!);
-      this.headers.Authorization = `Token ${options.token}`;
-      this.describe = `influxdb v2 ${redactUrl(options.url).replace(/\/$/, '')} org=${options.org} bucket=${options.bucket}`;
+      writeUrl = new URL(`${base}/api/v2/write`);
+      writeUrl.searchParams.set('org', options.org!);
+      writeUrl.searchParams.set('bucket', options.bucket!);
+      headers.Authorization = `Token ${options.token}`;
+      describe = `influxdb v2 ${redactUrl(options.url, { user: 'mask' }).replace(/\/$/, '')} org=${options.org} bucket=${options.bucket}`;
     }
-    this.writeUrl.searchParams.set('precision', 'ms');
-    this.secrets = [options.password, options.token].filter((s): s is string => !!s);
-    if (options.password && this.headers.Authorization) this.secrets.push(this.headers.Authorization.slice('Basic '.length));
-    this.maxBatch = options.maxBatch;
-    this.maxInFlight = options.maxInFlight;
-    this.client = new HttpClient({ maxSockets: 4, rejectUnauthorized: options.rejectUnauthorized, ca: options.ca });
-  }
-
-  /** Writes need no session: the first write tells whether the server is there. */
-  async start(): Promise<void> {
-    if (this.closed) throw new Error(`${this.describe}: destination closed`);
-  }
-
-  async send(batch: readonly QueuedMessage[]): Promise<DeliveryOutcome[]> {
-    if (batch.length === 0) return [];
-    if (this.closed) return batch.map((m) => ({ seq: m.seq, status: 'retry', error: 'destination closed' }));
-    const outcomes = new Map<number, DeliveryOutcome>();
-    const encoded: Array<{ m: QueuedMessage; lines: string[] }> = [];
-    for (const m of batch) {
-      try {
-        const lines = messageLines(m, this.options);
-        if (lines.length === 0) outcomes.set(m.seq, { seq: m.seq, status: 'delivered' });
-        else encoded.push({ m, lines });
-      } catch (err) {
-        outcomes.set(m.seq, { seq: m.seq, status: 'rejected', error: this.redact(errorText(err)) });
-      }
-    }
-    if (encoded.length > 0) {
-      const verdict = await this.write(
-        encoded.flatMap((e) => e.lines),
-        encoded.length,
-      );
-      if (verdict.status === 'rejected' && encoded.length > 1) {
-        await this.isolate(encoded, outcomes);
-      } else {
-        for (const { m } of encoded) outcomes.set(m.seq, { seq: m.seq, ...verdict });
-      }
-    }
-    return batch.map((m) => outcomes.get(m.seq)!);
-  }
-
-  status(): DestinationStatus {
-    return this.statusCell.get();
-  }
-
-  onStatus(listener: (s: DestinationStatus) => void): () => void {
-    return this.statusCell.subscribe(listener);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.client.close();
-    this.statusCell.set('disconnected', 'closed');
-    this.statusCell.clear();
-  }
-
-  /** Re-sends a rejected batch one message per request, in order, to dead-letter only the bad ones. */
-  private async isolate(encoded: Array<{ m: QueuedMessage; lines: string[] }>, outcomes: Map<number, DeliveryOutcome>): Promise<void> {
-    for (let i = 0; i < encoded.length; i++) {
-      const { m, lines } = encoded[i];
-      const verdict = await this.write(lines, 1);
-      outcomes.set(m.seq, { seq: m.seq, ...verdict });
-      if (verdict.status === 'retry') {
-        for (const rest of encoded.slice(i + 1)) outcomes.set(rest.m.seq, { seq: rest.m.seq, status: 'retry', error: `not sent: seq ${m.seq} before it must be retried first` });
-        return;
-      }
-    }
-  }
-
-  private async write(lines: string[], messages: number): Promise<Verdict> {
-    const answer = await this.client.request({ url: this.writeUrl, method: 'POST', headers: this.headers, body: Buffer.from(lines.join('\n')), timeoutMs: this.options.timeoutMs });
-    return this.verdictOf(answer, messages);
-  }
-
-  private verdictOf(answer: HttpAnswer, messages: number): Verdict {
-    if (answer.kind === 'failure') {
-      if (!answer.aborted) this.statusCell.set('disconnected', this.redact(answer.error));
-      return { status: 'retry', error: this.redact(`${this.describe}: ${answer.error}`) };
-    }
-    const { status } = answer;
-    const what = `${this.describe} answered HTTP ${status}${messages > 1 ? ` to a batch of ${messages} messages` : ''}${answer.body ? `: ${bodyExcerpt(answer.body)}` : ''}`;
-    if (status >= 200 && status < 300) {
-      this.statusCell.set('connected');
-      return { status: 'delivered' };
-    }
-    if (RETRY_4XX.has(status)) {
-      if (status !== 408 && status !== 429) this.statusCell.set('error', this.redact(`HTTP ${status}${answer.body ? `: ${bodyExcerpt(answer.body, 120)}` : ''}`));
-      return { status: 'retry', error: this.redact(what) };
-    }
-    if (status >= 400 && status < 500) {
-      this.statusCell.set('connected');
-      return { status: 'rejected', error: this.redact(what) };
-    }
-    this.statusCell.set('error', this.redact(`HTTP ${status}`));
-    return { status: 'retry', error: this.redact(what) };
-  }
-
-  private redact(text: string): string {
-    return redactSecrets(text, this.secrets);
+    writeUrl.searchParams.set('precision', 'ms');
+    const secrets = [options.password, options.token].filter((s): s is string => !!s);
+    // A server that echoes the header would show user:password in base64.
+    if (options.password && headers.Authorization) secrets.push(headers.Authorization.slice('Basic '.length));
+    super({
+      describe,
+      url: writeUrl,
+      method: 'POST',
+      requests: 'batch',
+      encoder: lineProtocolEncoder(options),
+      headers,
+      secrets,
+      timeoutMs: options.timeoutMs,
+      maxBatch: options.maxBatch,
+      maxInFlight: options.maxInFlight,
+      transientStatuses: [],
+      setupStatuses: SETUP_STATUSES,
+      rejectUnauthorized: options.rejectUnauthorized,
+      ca: options.ca,
+    });
   }
 }

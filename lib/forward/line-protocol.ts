@@ -5,7 +5,7 @@
 // carries no samples is written from its payload (documented fallback) or rejected.
 import { QUALITIES, type Quality } from '../tags/contract';
 import type { QueuedMessage } from './destination';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 /** A message that cannot be written as line protocol: says which sample and field. */
 export class LineProtocolError extends Error {

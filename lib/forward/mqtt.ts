@@ -10,6 +10,7 @@ import { ConfigFieldError } from '../config/fields';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
 import { TopicTemplate, TopicTemplateError } from './topic-template';
+import { redactSecrets, redactUrl } from '../system/text/redact';
 
 export interface MqttDestinationOptions {
   /** mqtt://, mqtts://, ws://, wss:// */
@@ -59,11 +60,10 @@ export class MqttDestination implements Destination {
     try {
       url = new URL(o.url);
     } catch {
-      throw new MqttDestinationConfigError('url', `"${o.url}" is not a URL (e.g. mqtt://127.0.0.1:1883)`);
+      throw new MqttDestinationConfigError('url', `"${redactUrl(o.url)}" is not a URL (e.g. mqtt://127.0.0.1:1883)`);
     }
     if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'].includes(url.protocol)) throw new MqttDestinationConfigError('url', `scheme ${url.protocol} is not mqtt:, mqtts:, ws: or wss:`);
-    if (url.password) url.password = '***';
-    this.describe = url.toString().replace(/\/$/, '');
+    this.describe = redactUrl(url).replace(/\/$/, '');
     this.qos = o.qos ?? 1;
     if (this.qos !== 1 && this.qos !== 2) throw new MqttDestinationConfigError('qos', `must be 1 or 2 (an ack is needed), got ${o.qos}`);
     const version = o.protocolVersion ?? 5;
@@ -182,7 +182,7 @@ export class MqttDestination implements Destination {
       if (this.current.state !== 'error') this.setStatus({ state: 'disconnected', detail: this.current.detail });
     });
     // mqtt.js keeps reconnecting after an error; the status says why until it connects
-    client.on('error', (err: Error) => this.setStatus({ state: 'error', detail: redact(err.message, o.password) }));
+    client.on('error', (err: Error) => this.setStatus({ state: 'error', detail: redactSecrets(err.message, [o.password]) }));
     return client;
   }
 
@@ -245,8 +245,4 @@ function positiveInt(field: string, v: number | undefined, dflt: number): number
   const n = v ?? dflt;
   if (!Number.isInteger(n) || n < 1) throw new MqttDestinationConfigError(field, `must be an integer >= 1, got ${JSON.stringify(v)}`);
   return n;
-}
-
-function redact(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join('***') : text;
 }

@@ -9,7 +9,8 @@
 import type * as Pg from 'pg';
 import { MissingPackageError, loadOptional } from '../system/optional';
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
-import { DestinationConfigError, booleanSetting, errorText, integerSetting, optionalString, redactSecrets } from './errors';
+import { DestinationConfigError, booleanSetting, errorText, integerSetting, optionalString } from './errors';
+import { redactSecrets } from '../system/text/redact';
 import { RowMappingError, appendMessageRows, columnParams, createTableSql, emptyColumns, insertSql, parseTableName, tableDisplay, type RowColumns, type TableName } from './postgres-rows';
 import { DestinationStatusCell } from './status';
 

@@ -8,7 +8,7 @@
 // value in a message, or a value that would make an invalid topic (+, #, empty), rejects that
 // message (dead letter) with an error naming the placeholder and the seq.
 import { messageHead, type MessageHead, type QueuedMessage } from './destination';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 export class TopicTemplateError extends Error {
   constructor(

@@ -18,8 +18,8 @@
 import { shortestFloat32 } from '../tags/readable';
 import { applyScale, FastKind } from './fast-decode';
 import { parseTagType, type TagDef, type TypeShape, type WordOrder, type NumericType, isBitArea } from './types';
-import { notANumberReason, parseStrictInteger, parseStrictNumber } from '../system/strict-number';
-import { textOf } from '../system/text-of';
+import { notANumberReason, parseStrictInteger, parseStrictNumber } from '../system/text/strict-number';
+import { textOf } from '../system/text/text-of';
 
 export type DecodedValue = number | boolean | string | bigint;
 export { applyScale, decodeFast, FastKind } from './fast-decode';

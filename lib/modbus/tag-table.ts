@@ -6,7 +6,8 @@
 // extra columns: deadband, description). Empty cells take defaults: order ABCD, scale 1,
 // offset 0, access r, and type bool on coil/discrete areas. Lines starting with # are comments.
 import { AREAS, WORD_ORDERS, isBitArea, parseTagType, type Area, type TagDef, type WordOrder } from './types';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
+import { CsvSyntaxError, readCsv, writeCsv, type CsvRecord } from '../system/text/csv';
 
 /**
  * How addresses are written in the table (converted to 0-based on input):
@@ -100,7 +101,7 @@ interface Where {
 }
 
 /** Names that mean something to every JavaScript object: as keys of {tag: value} they would be dropped or change the object. */
-export const RESERVED_TAG_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_TAG_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -227,8 +228,8 @@ export function readTagTableCsv(text: string, opts: TagTableOptions = {}): TagTa
   try {
     records = readCsv(text).filter((r) => !r.fields[0].trimStart().startsWith('#'));
   } catch (err) {
-    const e = err as CsvSyntaxError;
-    return { tags: [], errors: [new TagConfigError('(csv)', e.message.replace(/^CSV line \d+, /, ''), undefined, e.line)] };
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    return { tags: [], errors: [new TagConfigError('(csv)', `column ${err.column}: ${err.reason}`, undefined, err.line)] };
   }
   if (records.length === 0) return { tags: [], errors };
   const header = records[0];
@@ -362,94 +363,4 @@ export function parseTagTable(text: string, opts: TagTableOptions = {}): TagDef[
   const r = readTagTable(text, opts);
   if (r.errors.length) throw new TagTableError(r.errors);
   return r.tags;
-}
-
-// ---- CSV reader/writer ---------------------------------------------------------------------
-// RFC 4180: quoted fields with "" escapes, commas and newlines inside quotes, CRLF or LF.
-// Each record keeps the line it starts on, so errors can name it.
-
-export interface CsvRecord {
-  /** 1-based line number of the record's first character */
-  line: number;
-  fields: string[];
-}
-
-export class CsvSyntaxError extends Error {
-  constructor(
-    readonly line: number,
-    readonly column: number,
-    message: string,
-  ) {
-    super(`CSV line ${line}, column ${column}: ${message}`);
-    this.name = 'CsvSyntaxError';
-  }
-}
-
-/** Splits CSV text into records in one pass. Blank lines are skipped. */
-export function readCsv(text: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  const n = text.length;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a BOM from spreadsheet exports
-  let line = 1;
-  let lineStart = i;
-  while (i < n) {
-    const recLine = line;
-    const fields: string[] = [];
-    for (;;) {
-      let field = '';
-      if (text[i] === '"') {
-        const openCol = i - lineStart + 1;
-        const openLine = line;
-        i++;
-        for (;;) {
-          if (i >= n) throw new CsvSyntaxError(openLine, openCol, 'unterminated quoted field');
-          const c = text[i];
-          if (c === '"') {
-            if (text[i + 1] === '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (c === '\n') {
-            line++;
-            lineStart = i + 1;
-          }
-          field += c;
-          i++;
-        }
-        // only spaces may follow a closing quote before the separator
-        while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
-        if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-          throw new CsvSyntaxError(line, i - lineStart + 1, `unexpected ${JSON.stringify(text[i])} after a closing quote`);
-        }
-      } else {
-        const start = i;
-        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') i++;
-        field = text.slice(start, i);
-      }
-      fields.push(field);
-      if (i < n && text[i] === ',') {
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') i++;
-    line++;
-    lineStart = i;
-    if (!(fields.length === 1 && fields[0].trim() === '')) records.push({ line: recLine, fields });
-  }
-  return records;
-}
-
-function quote(field: string): string {
-  return /[",\r\n]|^\s|\s$/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
-}
-
-export function writeCsv(rows: string[][]): string {
-  return rows.map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }

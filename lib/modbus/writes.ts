@@ -20,7 +20,7 @@ import { compileCodec, TagValueError, type TagCodec } from './codec';
 import { whereText } from './errors';
 import type { ModbusLine } from './line/types';
 import type { TagDef } from './types';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 
 /** FC16 carries at most 123 registers, FC15 at most 1968 coils. */
 export const MAX_WRITE_REGISTERS = 123;

@@ -2,13 +2,13 @@
 // `maxInFlight` messages sent and not yet acknowledged, in batches of up to `maxBatch` (several
 // batches at once only for destinations whose acks come back in order, Destination.ordered).
 // A 'retry' outcome rewinds: once every batch in flight has come back and its acks are committed,
-// sending starts again from the lowest seq that failed, after an exponential backoff with jitter,
-// and the shared circuit breaker keeps a failing destination from being hammered. A row is
+// sending starts again from the lowest seq that failed, after an exponential backoff with jitter
+// (or the pause the destination asked for, when longer), and the shared circuit breaker keeps a failing destination from being hammered. A row is
 // deleted only by an ack, so after a crash what was in flight and unacknowledged goes out again:
 // those are the only duplicates, and there are at most maxInFlight of them.
 import { EventEmitter } from 'node:events';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker';
-import { ExponentialBackoff, type BackoffOptions } from '../system/backoff';
+import { ExponentialBackoff, type BackoffOptions } from '../system/retry/backoff';
 import type { DeliveryOutcome, Destination, QueuedMessage } from '../forward/destination';
 import type { DurableQueue } from './durable-queue';
 
@@ -217,12 +217,16 @@ export class Forwarder extends EventEmitter {
     const delivered: QueuedMessage[] = [];
     const rejected: Array<{ message: QueuedMessage; error: string }> = [];
     const retry: Array<{ message: QueuedMessage; error: string }> = [];
+    let pauseMs = 0;
     for (const m of batch) {
       const o = bySeq.get(m.seq);
       if (!o) retry.push({ message: m, error: 'the destination gave no outcome for this message' });
       else if (o.status === 'delivered') delivered.push(m);
       else if (o.status === 'rejected') rejected.push({ message: m, error: o.error });
-      else retry.push({ message: m, error: o.error });
+      else {
+        retry.push({ message: m, error: o.error });
+        pauseMs = Math.max(pauseMs, o.retryAfterMs ?? 0);
+      }
     }
     // A delivered or rejected message stays in flight until its deletion is committed: a crash
     // before that commit sends it again, so only this way do the duplicates after a crash stay
@@ -270,7 +274,8 @@ export class Forwarder extends EventEmitter {
       this.breaker.failure();
       const first = retry.reduce((min, r) => Math.min(min, r.message.seq), Infinity);
       this.rewindTo = Math.min(this.rewindTo ?? Infinity, first);
-      this.resumeAt = this.now() + this.backoff.next();
+      // the destination's own "not before" (HTTP Retry-After) wins over a shorter backoff
+      this.resumeAt = this.now() + Math.max(this.backoff.next(), pauseMs);
       this.emit('retry', { count: retry.length, firstSeq: first, error: retry[0].error });
     } else {
       this.breaker.success();

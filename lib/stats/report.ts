@@ -3,11 +3,12 @@
 // window closed in its store, so a crash between the two leaves a window that is restored as
 // open and closes again: such a recovered window is first looked up in its file by (start,
 // device, tag) and skipped when already there. Files older than the retention are deleted.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClosedWindow } from './windows';
 import { isoLocal, localTime, offsetAt, DAY_MS } from './wall-clock';
-import { splitCsvLine } from '../system/csv-line';
+import { CsvSyntaxError, csvField, readCsv, type CsvRecord } from '../system/text/csv';
+import { ensureDirectory } from '../system/fs/directory';
 
 export const CSV_COLUMNS = [
   'window_start',
@@ -52,7 +53,7 @@ export class ReportError extends Error {
   }
 }
 
-export function validateReportConfig(c: ReportConfig): void {
+function validateReportConfig(c: ReportConfig): void {
   if (c.per !== 'day' && c.per !== 'hour') throw new ReportError(c.dir, `per: "${String(c.per)}" is not day or hour`);
   if (!Number.isFinite(c.retentionDays) || c.retentionDays < 0) throw new ReportError(c.dir, `retentionDays: ${String(c.retentionDays)} is not a number of days >= 0`);
   if (!/^[\w.-]+$/.test(c.prefix)) throw new ReportError(c.dir, `prefix: "${c.prefix}" may hold only letters, digits, "_", "-" and "."`);
@@ -61,12 +62,27 @@ export function validateReportConfig(c: ReportConfig): void {
 function cell(v: string | number | undefined | null): string {
   if (v === undefined || v === null) return ''; // null: NaN after a JSON round trip through the store
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  return csvField(v);
 }
 
-/** Splits one CSV line (RFC 4180 quoting). */
-export function parseCsvLine(line: string): string[] {
-  return splitCsvLine(line).cells;
+/**
+ * The records of a report file. A crash during an append can leave a record torn (a quote never
+ * closed) with later appends after it: the torn line is skipped and reading goes on after it.
+ */
+function readWrittenRows(text: string): CsvRecord[] {
+  const lines = text.split('\n');
+  const rows: CsvRecord[] = [];
+  let from = 0;
+  for (;;) {
+    try {
+      rows.push(...readCsv(lines.slice(from).join('\n')));
+      return rows;
+    } catch (err) {
+      if (!(err instanceof CsvSyntaxError)) throw err;
+      rows.push(...readCsv(lines.slice(from, from + err.recordLine - 1).join('\n')));
+      from += err.line;
+    }
+  }
 }
 
 export class CsvReport {
@@ -104,9 +120,10 @@ export class CsvReport {
     let written = 0;
     let skipped = 0;
     try {
-      mkdirSync(this.config.dir, { recursive: true });
+      ensureDirectory(this.config.dir);
     } catch (err) {
-      throw new ReportError(this.config.dir, `cannot create the directory: ${(err as Error).message}`);
+      // DirectoryError names the level that failed and why
+      throw new ReportError(this.config.dir, (err as Error).message);
     }
     for (const [file, list] of byFile) {
       const exists = existsSync(file) && statSync(file).size > 0;
@@ -141,11 +158,7 @@ export class CsvReport {
 
   private writtenKeys(file: string): Set<string> {
     const keys = new Set<string>();
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      if (!line) continue;
-      const f = parseCsvLine(line);
-      keys.add(this.key(f[0], f[2], f[3]));
-    }
+    for (const { fields: f } of readWrittenRows(readFileSync(file, 'utf8')).slice(1)) keys.add(this.key(f[0], f[2], f[3]));
     return keys;
   }
 

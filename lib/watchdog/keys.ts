@@ -1,7 +1,7 @@
 // What the watchdog supervises: the key list (parsed with line numbers for errors) and the keys
 // a message refreshes (by topic, by device or by tag, scans included).
 import { samplesOf } from '../tags/contract';
-import { textOf } from '../system/text-of';
+import { textOf } from '../system/text/text-of';
 import { ConfigFieldError } from '../config/fields';
 
 import { KEY_BY, type KeyBy } from './key-by';

@@ -3,7 +3,7 @@
 // the stack in that clone and stop the runtime. Within the limits of lib/system/bounded-copy the
 // message goes as it is (done(err)); beyond them a shallow summary of it goes to node.error and
 // the input is completed, so Catch nodes still see the error, its _msgid and topic.
-import { boundedMessage } from '../../lib/system/bounded-copy';
+import { boundedMessage } from '../../lib/system/bounded/copy';
 import type { DoneFn, Node, NodeMessage } from './red';
 
 export function reportFailure(node: Node, msg: NodeMessage, done: DoneFn, err: Error): void {

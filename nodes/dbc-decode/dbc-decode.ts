@@ -7,7 +7,7 @@ import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcChec
 import { DecodedMessages, type FrameLike } from './decoded-messages';
 import { CanScanDecoder, toDecodableFrame } from '../../lib/can/decoded-scan';
 import type { TagSample } from '../../lib/tags/contract';
-import { LogThrottle } from '../../lib/system/log-throttle';
+import { LogThrottle } from '../../lib/system/process/log-throttle';
 import { tagStoreNode } from '../tag-store/api';
 import { migrateNodeConfig } from '../common/migrations';
 

@@ -3,8 +3,9 @@
 import type { Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
 import type { MqttDestinationOptions } from '../../lib/forward/mqtt';
-import { DESTINATION_TYPES, type DestinationSettings } from '../../lib/forward/create';
-import { textOf } from '../../lib/system/text-of';
+import type { DestinationSettings } from '../../lib/forward/create';
+import { textOf } from '../../lib/system/text/text-of';
+import { redactUrl } from '../../lib/system/text/redact';
 
 export interface ForwardTargetNode extends Node {
   /** a new Destination for the client node `clientId`; throws the configuration error */
@@ -13,8 +14,6 @@ export interface ForwardTargetNode extends Node {
   describe: string;
   configError?: string;
 }
-
-export const TARGET_TYPES = DESTINATION_TYPES;
 
 /** The credentials the editor keeps for a forward-target (whichever the type uses). */
 export type TargetCredentials = Record<string, string | undefined>;
@@ -25,7 +24,7 @@ const given = (v: unknown) => (v === '' || v === null ? undefined : v);
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : given(v));
 const secret = (credentials: TargetCredentials, key: string) => credentials[key] || undefined;
 
-export function mqttOptionsFromSettings(def: NodeDef, credentials: TargetCredentials = {}): MqttDestinationOptions {
+function mqttOptionsFromSettings(def: NodeDef, credentials: TargetCredentials = {}): MqttDestinationOptions {
   const useTls = def.usetls === true || def.usetls === 'true';
   return {
     url: textOf(def.url ?? '').trim(),
@@ -118,8 +117,8 @@ export function destinationSettings(kind: string, def: NodeDef, credentials: Tar
   }
 }
 
-/** For the description of a target whose configuration is wrong. */
+/** For the description of a target whose configuration is wrong (shown in status and /health: redacted). */
 export function targetAddress(kind: string, def: NodeDef): string {
   if (kind === 'postgres') return `postgres://${textOf(def.host || '127.0.0.1')}:${textOf(def.port || 5432)}/${textOf(def.database || '')}`;
-  return textOf(def.url ?? kind);
+  return redactUrl(textOf(def.url ?? kind));
 }

@@ -5,7 +5,7 @@ import type { NodeAPI, Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
 import { destinationFactory } from '../../lib/forward/create';
 import { destinationSettings, targetAddress, type ForwardTargetNode } from './api';
-import { textOf } from '../../lib/system/text-of';
+import { textOf } from '../../lib/system/text/text-of';
 import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {

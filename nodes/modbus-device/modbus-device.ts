@@ -2,8 +2,8 @@
 // The logic lives in lib/modbus (poller, planner, codec, writes); this wires it to Node-RED.
 import type { NodeAPI, Node, NodeDef, NodeMessage, DoneFn } from '../common/red';
 import { reportFailure } from '../common/report-failure';
-import { parseBoundedJson, type JsonLimits } from '../../lib/system/bounded-json';
-import { LogThrottle } from '../../lib/system/log-throttle';
+import { parseBoundedJson, type JsonLimits } from '../../lib/system/bounded/json';
+import { LogThrottle } from '../../lib/system/process/log-throttle';
 import { TagWriteQueue, type CommandOutcome } from '../../lib/modbus/write-queue';
 import { sharedAuditLog } from '../../lib/audit/audit-log';
 import { healthRegistry, type HealthState } from '../../lib/health/registry';

@@ -11,7 +11,7 @@ import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type 
 import { MissingPackageError } from '../../lib/system/optional';
 import { parseTagTable } from '../../lib/modbus/tag-table';
 import type { TagSample } from '../../lib/tags/contract';
-import { textOf } from '../../lib/system/text-of';
+import { textOf } from '../../lib/system/text/text-of';
 import { migrateNodeConfig } from '../common/migrations';
 
 interface ModbusServerNode extends Node {

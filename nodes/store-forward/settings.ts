@@ -4,7 +4,7 @@ import type { NodeDef } from '../common/red';
 import type { DurableQueueOptions } from '../../lib/queue';
 import { readFields } from '../../lib/config/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
-import { textOf } from '../../lib/system/text-of';
+import { textOf } from '../../lib/system/text/text-of';
 
 export function queueOptionsFromSettings(def: NodeDef, userDir: string): DurableQueueOptions {
   const f = readFields(STORE_FORWARD_FIELDS, def);

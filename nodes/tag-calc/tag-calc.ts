@@ -7,7 +7,7 @@ import { CalcEngine, checkDefinitions, compileDefinitions, ExprError, type CalcP
 import { samplesOf, scanMessage, tagMessage, type TagSample } from '../../lib/tags/contract';
 import { healthRegistry } from '../../lib/health/registry';
 import { tagStoreNode } from '../tag-store/api';
-import { textOf } from '../../lib/system/text-of';
+import { textOf } from '../../lib/system/text/text-of';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
 

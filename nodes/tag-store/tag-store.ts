@@ -10,7 +10,7 @@ import { MissingPackageError } from '../../lib/system/optional';
 import { healthRegistry } from '../../lib/health/registry';
 import { sharedAuditLog } from '../../lib/audit/audit-log';
 import { STATS_EVENT, type TagStoreNode } from './api';
-import { textOf } from '../../lib/system/text-of';
+import { textOf } from '../../lib/system/text/text-of';
 import { migrateNodeConfig } from '../common/migrations';
 
 export = function (RED: NodeAPI) {

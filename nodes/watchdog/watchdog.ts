@@ -4,7 +4,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } from '../common/red';
 import { healthRegistry } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
-import { SystemdNotifier } from '../../lib/system/sd-notify';
+import { SystemdNotifier } from '../../lib/system/process/sd-notify';
 import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, type KeyEvent, type WatchdogConfig } from '../../lib/watchdog';
 import { migrateNodeConfig } from '../common/migrations';
 

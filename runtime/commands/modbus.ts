@@ -3,7 +3,7 @@
 //
 // Exit codes: 0 success; 1 the device or the line failed (exception, timeout, no connection),
 // naming the tags and the block; 2 bad usage or input (options, tag table, values).
-import { parseStrictInteger, parseStrictNumber } from '../../lib/system/strict-number';
+import { parseStrictInteger, parseStrictNumber } from '../../lib/system/text/strict-number';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { AuditLog, AuditFileError } from '../../lib/audit/audit-log';

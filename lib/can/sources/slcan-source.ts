@@ -4,7 +4,8 @@
 // reopened with backoff until close().
 import { SerialPort } from 'serialport';
 import type { CanFrame } from '../frame';
-import { Backoff, CanSendError, CanSourceError, FrameSource } from './source';
+import { CanSendError, CanSourceError, FrameSource } from './source';
+import { ExponentialBackoff } from '../../system/retry/backoff';
 import { SlcanClock, SlcanLineSplitter, SlcanProtocolError, bitrateCommand, encodeSlcanFrame, isFrameLine, parseSlcanFrame, type SlcanToken } from './slcan-protocol';
 
 export interface SlcanOptions {
@@ -51,7 +52,7 @@ interface PendingCommand {
 
 export class SlcanSource extends FrameSource {
   private readonly opts: Required<Omit<SlcanOptions, 'backoff' | 'iface'>> & { iface: string };
-  private readonly backoff: Backoff;
+  private readonly backoff: ExponentialBackoff;
   private readonly splitter = new SlcanLineSplitter();
   private readonly clock = new SlcanClock();
   private port?: SerialPort;
@@ -80,7 +81,8 @@ export class SlcanSource extends FrameSource {
       iface: options.iface ?? options.path,
     };
     bitrateCommand(this.opts.bitrate); // a bad bit rate is a configuration error: fail now
-    this.backoff = new Backoff(options.backoff?.initialMs ?? 500, options.backoff?.maxMs ?? 10000);
+    // No jitter: the interface is local to this machine, no fleet of gateways retries it at once.
+    this.backoff = new ExponentialBackoff({ minMs: options.backoff?.initialMs ?? 500, maxMs: options.backoff?.maxMs ?? 10000, jitter: 0 });
   }
 
   /**

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CanFilter, type CanFrame } from '../frame';
 import { MissingPackageError, loadOptional } from '../../system/optional';
-import { Backoff, CanSendError, CanSourceError, FrameSource } from './source';
+import { CanSendError, CanSourceError, FrameSource } from './source';
+import { ExponentialBackoff } from '../../system/retry/backoff';
 
 const CAN_EFF_FLAG = 0x80000000;
 const CAN_ERR_MASK = 0x1fffffff;
@@ -74,7 +75,7 @@ export function fromSocketCanMessage(m: SocketCanMessage, iface: string): CanFra
 
 export class SocketCanSource extends FrameSource {
   private readonly opts: SocketCanOptions & { sysfsNetDir: string; errorFrames: boolean; reconnect: boolean };
-  private readonly backoff: Backoff;
+  private readonly backoff: ExponentialBackoff;
   private channel?: RawChannel;
   private wanted = false;
   private reconnectTimer?: NodeJS.Timeout;
@@ -85,7 +86,8 @@ export class SocketCanSource extends FrameSource {
       throw new CanSourceError('socketcan', `interface name ${JSON.stringify(options.iface)} is not a valid network interface name`);
     }
     this.opts = { ...options, sysfsNetDir: options.sysfsNetDir ?? '/sys/class/net', errorFrames: options.errorFrames ?? true, reconnect: options.reconnect ?? true };
-    this.backoff = new Backoff(options.backoff?.initialMs ?? 1000, options.backoff?.maxMs ?? 30000);
+    // No jitter: the interface is local to this machine, no fleet of gateways retries it at once.
+    this.backoff = new ExponentialBackoff({ minMs: options.backoff?.initialMs ?? 1000, maxMs: options.backoff?.maxMs ?? 30000, jitter: 0 });
   }
 
   /**

@@ -122,22 +122,3 @@ export abstract class FrameSource extends EventEmitter<FrameSourceEvents> {
     this.emit('busError', info, frame);
   }
 }
-
-/** Exponential backoff for reconnect attempts: initial, doubled each time, capped. */
-export class Backoff {
-  private attempt = 0;
-  constructor(
-    readonly initialMs = 500,
-    readonly maxMs = 10000,
-  ) {}
-
-  next(): number {
-    const ms = Math.min(this.maxMs, this.initialMs * 2 ** this.attempt);
-    this.attempt++;
-    return ms;
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-}

@@ -30,7 +30,7 @@ import {
   UnitSuspendedError,
   type RequestWhere,
 } from '../errors';
-import { ExponentialBackoff } from './backoff';
+import { ExponentialBackoff } from '../../system/retry/backoff';
 import { resolveLineOptions, type ResolvedLineOptions } from './config';
 import { LineMetrics } from './metrics';
 import type { Area, ConnectionState, LineOptions, LineState, ModbusLine, UnitStats, WriteOptions } from './types';

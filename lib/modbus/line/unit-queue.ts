@@ -2,7 +2,7 @@
 // Each unit also carries its own suspension backoff and circuit breaker, so one silent unit
 // is dealt with alone while the others keep their turns.
 import { CircuitBreaker } from '../../breaker';
-import { ExponentialBackoff, type BackoffOptions } from './backoff';
+import { ExponentialBackoff, type BackoffOptions } from '../../system/retry/backoff';
 import type { TransportRequest, TransportResult } from '../transport/transport';
 
 export interface QueuedRequest extends TransportRequest {

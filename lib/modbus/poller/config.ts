@@ -6,7 +6,7 @@ import { MAX_READ_BITS, MAX_READ_REGISTERS, packBlocks, planItem, PlannerError }
 import type { PollGroup, PollerStats } from './poller';
 import { NOTATIONS, readTagTable, type AddressNotation, type TagConfigError } from '../tag-table';
 import type { TagDef } from '../types';
-import { textOf } from '../../system/text-of';
+import { textOf } from '../../system/text/text-of';
 
 export type OutputMode = 'rbe' | 'scan' | 'both';
 export const OUTPUT_MODES: readonly OutputMode[] = ['rbe', 'scan', 'both'];

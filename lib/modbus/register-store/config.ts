@@ -4,7 +4,7 @@
 import { isAbsolute, join } from 'node:path';
 import { JsonFileRegisterStore, type RegisterStore } from './register-store';
 import { SqliteRegisterStore, type SqliteRegisterStoreOptions } from './sqlite';
-import { textOf } from '../../system/text-of';
+import { textOf } from '../../system/text/text-of';
 
 export type PersistenceKind = 'none' | 'json' | 'sqlite';
 

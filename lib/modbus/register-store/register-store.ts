@@ -4,6 +4,7 @@
 // writes only what changed, and register-store-config.ts picks one from a node's settings.
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensureDirectory } from '../../system/fs/directory';
 
 /** unit id -> its holding registers */
 export type StoredRegisters = Map<number, Uint16Array>;
@@ -108,7 +109,7 @@ export class JsonFileRegisterStore implements RegisterStore {
   private async writeAtomic(text: string): Promise<void> {
     const tmp = `${this.path}.tmp-${process.pid}`;
     try {
-      await fs.mkdir(dirname(this.path), { recursive: true });
+      ensureDirectory(dirname(this.path));
       await fs.writeFile(tmp, text);
       await fs.rename(tmp, this.path);
     } catch (err) {

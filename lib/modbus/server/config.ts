@@ -3,7 +3,7 @@
 import { DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
 import { DEFAULT_CONNECTION_LIMITS } from './connection';
 import type { AreaSizes } from './image';
-import { textOf } from '../../system/text-of';
+import { textOf } from '../../system/text/text-of';
 
 export interface ServerSettings {
   name?: string;

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SerialPort } from 'serialport';
-import { ExponentialBackoff } from '../line/backoff';
+import { ExponentialBackoff } from '../../system/retry/backoff';
 import type { Area } from '../line/types';
 import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE } from './pdu';
 import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame, type MbapRequest, type RtuRequest } from './framing';

@@ -4,7 +4,7 @@
 import { compileCodec, type DecodedValue, type TagCodec } from '../codec';
 import type { ModbusServer, ServerWriteEvent } from './server';
 import type { TagDef } from '../types';
-import { describeType } from '../../system/bounded-json';
+import { describeType } from '../../system/bounded/json';
 
 export class ServerTagError extends Error {
   constructor(

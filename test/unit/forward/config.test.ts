@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { parseHttpDestinationConfig, HttpDestination } from '../../../lib/forward/http';
 import { parseInfluxDestinationConfig, InfluxDestination } from '../../../lib/forward/influxdb';
 import { parsePostgresDestinationConfig, PostgresDestination, pgErrorKind } from '../../../lib/forward/postgres';
-import { DestinationConfigError, redactSecrets, redactUrl } from '../../../lib/forward/errors';
+import { DestinationConfigError } from '../../../lib/forward/errors';
+import { redactSecrets, redactUrl } from '../../../lib/system/text/redact';
 import { inspect } from 'node:util';
 
 function configError(fn: () => unknown, destination: string, field: string, text?: RegExp): DestinationConfigError {
@@ -132,6 +133,6 @@ describe('redaction', () => {
   test('plain, URL-encoded and base64 forms of a secret are masked', () => {
     const text = `a p@ss/1 b ${encodeURIComponent('p@ss/1')} c ${Buffer.from('p@ss/1').toString('base64')}`;
     assert.equal(redactSecrets(text, ['p@ss/1', undefined]), 'a *** b *** c ***');
-    assert.equal(redactUrl(new URL('http://u:p@h/x?token=abc&a=1')), 'http://***:***@h/x?token=***&a=1');
+    assert.equal(redactUrl(new URL('http://u:p@h/x?token=abc&a=1'), { user: 'mask' }), 'http://***:***@h/x?token=***&a=1');
   });
 });

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpDestination, parseHttpDestinationConfig } from '../../../lib/forward/http';
+import { MAX_RETRY_AFTER_MS } from '../../../lib/forward/http-request';
 import type { DestinationStatus } from '../../../lib/forward/destination';
 import { drain, queued, sequence } from '../../helpers/forward-driver';
 import { freePort, waitFor } from '../../helpers/process';
@@ -140,6 +141,31 @@ describe('HttpDestination', () => {
       states.map((s) => `${s.state}${s.detail ? ` ${s.detail}` : ''}`),
       ['connected', 'error HTTP 500', 'error HTTP 503', 'connected'],
     );
+    await srv.close();
+  });
+
+  test('429 and 503 pass their Retry-After (seconds or an HTTP date) on to the forwarder; 429 is transient whatever retryStatuses says', async () => {
+    let answer: { status: number; headers: Record<string, string> } = { status: 429, headers: { 'Retry-After': '7' } };
+    const srv = await endpoint((_r, res) => res.writeHead(answer.status, answer.headers).end('slow down'));
+    const dest = destination({ url: srv.url, retryStatuses: '409' });
+    const one = async () => (await dest.send([queued({ payload: 1 })]))[0];
+    let o = await one();
+    assert.deepEqual([o.status, (o as { retryAfterMs?: number }).retryAfterMs], ['retry', 7000]);
+    assert.match((o as { error: string }).error, /HTTP 429 \(transient\) \(retry after 7 s\): slow down/);
+    answer = { status: 503, headers: { 'Retry-After': new Date(Date.now() + 30_000).toUTCString() } };
+    o = await one();
+    const ms = (o as { retryAfterMs?: number }).retryAfterMs ?? 0;
+    assert.ok(o.status === 'retry' && ms > 25_000 && ms <= 30_000, `503: ${JSON.stringify(o)}`);
+    answer = { status: 503, headers: { 'Retry-After': '86400' } };
+    assert.equal(((await one()) as { retryAfterMs?: number }).retryAfterMs, MAX_RETRY_AFTER_MS, 'a day is cut to the cap');
+    answer = { status: 500, headers: { 'Retry-After': '7' } };
+    o = await one();
+    assert.equal(o.status, 'retry');
+    assert.equal('retryAfterMs' in o, false, 'only 429 and 503 carry a pause');
+    answer = { status: 429, headers: { 'Retry-After': 'soon' } };
+    o = await one();
+    assert.equal(o.status, 'retry');
+    assert.equal('retryAfterMs' in o, false, 'an unreadable Retry-After is ignored');
     await srv.close();
   });
 

@@ -1,7 +1,7 @@
 // The line's pieces without a peer: backoff, fair scheduling, option validation, frame timing.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExponentialBackoff, BackoffConfigError } from '../../../lib/modbus/line/backoff';
+import { ExponentialBackoff, BackoffConfigError } from '../../../lib/system/retry/backoff';
 import { FairScheduler, type QueuedRequest } from '../../../lib/modbus/line/unit-queue';
 import { resolveLineOptions, LineConfigError, MAX_IN_FLIGHT } from '../../../lib/modbus/line/config';
 import { interFrameDelayMs } from '../../../lib/modbus/transport/transport';

@@ -188,4 +188,26 @@ describe('Forwarder', () => {
     await f.stop();
     await q.close();
   });
+
+  test('a retry that asks for a pause (HTTP Retry-After) waits that long, even with a shorter backoff', peers, async () => {
+    const q = new DurableQueue({ name: 'retry-after', dir, batchMs: 1 });
+    const sentAt: number[] = [];
+    class PausingDestination extends RecordingDestination {
+      override async send(batch: readonly QueuedMessage[]): Promise<DeliveryOutcome[]> {
+        sentAt.push(Date.now());
+        const outcomes = await super.send(batch);
+        return outcomes.map((o) => (o.status === 'retry' ? { ...o, retryAfterMs: 400 } : o));
+      }
+    }
+    const dest = new PausingDestination(1, 1);
+    dest.verdict = () => (sentAt.length === 1 ? 'retry' : 'delivered');
+    const f = new Forwarder(q, dest, { backoff: { minMs: 0, maxMs: 0 } });
+    f.start();
+    await q.enqueue({ payload: 'x' });
+    await waitFor('delivered after the pause', () => q.stats().delivered === 1, 10_000);
+    assert.equal(sentAt.length, 2);
+    assert.ok(sentAt[1] - sentAt[0] >= 390, `sent again after ${sentAt[1] - sentAt[0]} ms`);
+    await f.stop();
+    await q.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactUrl, redactUrlsInText } from '../../../lib/system/redact';
+import { redactUrl, redactUrlsInText } from '../../../lib/system/text/redact';
 import { jsonLogLine, textLogLine } from '../../../runtime/logging';
 
 describe('redactUrl', () => {

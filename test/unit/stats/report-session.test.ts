@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CsvReport, CSV_HEADER, parseCsvLine } from '../../../lib/stats/report';
+import { CsvReport, CSV_HEADER } from '../../../lib/stats/report';
+import { readCsv } from '../../../lib/system/text/csv';
 import { StatsSession } from '../../../lib/stats/session';
 import { SqliteWindowStore, MemoryWindowStore } from '../../../lib/stats/window-store';
 import type { ClosedWindow, WindowConfig } from '../../../lib/stats/windows';
@@ -22,7 +23,9 @@ function sample(name: string, value: unknown, ts: number): TagSample {
 }
 
 function rowsOf(file: string): string[][] {
-  return readFileSync(file, 'utf8').trim().split('\n').slice(1).map(parseCsvLine);
+  return readCsv(readFileSync(file, 'utf8'))
+    .slice(1)
+    .map((r) => r.fields);
 }
 
 describe('stats report and session', () => {
@@ -106,6 +109,30 @@ describe('stats report and session', () => {
     assert.deepEqual(
       rowsOf(report.fileFor(T0)).map((r) => r[3]),
       ['t', 'u'],
+    );
+  });
+
+  test('a row torn by a crash (its quote never closed) hides neither the rows before it nor those appended after it', () => {
+    const out = join(dir, 'torn');
+    const report = new CsvReport({ dir: out, per: 'day', timeZone: 'UTC', retentionDays: 0, prefix: 'r' });
+    const w: ClosedWindow = {
+      device: 'd',
+      name: 'before',
+      start: T0,
+      end: T0 + MIN,
+      recovered: false,
+      figures: { count: 1, bad: 0, late: 0, sum: 1, min: 1, max: 1, mean: 1, timeWeightedMean: 1, stddev: 0, first: 1, last: 1, firstTs: T0, lastTs: T0 },
+    };
+    report.write([w]);
+    writeFileSync(report.fileFor(T0), '2026-12-01T09:00:00Z,2026-12-01T09:01:00Z,d,"torn, tag\n', { flag: 'a' });
+    report.write([{ ...w, name: 'after' }]);
+    assert.deepEqual(
+      report.write([
+        { ...w, recovered: true },
+        { ...w, name: 'after', recovered: true },
+        { ...w, name: 'new', recovered: true },
+      ]),
+      { written: 1, skipped: 2 },
     );
   });
 

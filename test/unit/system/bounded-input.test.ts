@@ -2,10 +2,10 @@
 // and strict number parsing: the pieces that keep hostile input from crashing or flooding.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedJsonError, parseBoundedJson } from '../../../lib/system/bounded-json';
-import { boundedMessage, overLimits } from '../../../lib/system/bounded-copy';
-import { LogThrottle } from '../../../lib/system/log-throttle';
-import { parseStrictInteger, parseStrictNumber } from '../../../lib/system/strict-number';
+import { BoundedJsonError, parseBoundedJson } from '../../../lib/system/bounded/json';
+import { boundedMessage, overLimits } from '../../../lib/system/bounded/copy';
+import { LogThrottle } from '../../../lib/system/process/log-throttle';
+import { parseStrictInteger, parseStrictNumber } from '../../../lib/system/text/strict-number';
 
 const limitOf = (fn: () => unknown) => {
   try {

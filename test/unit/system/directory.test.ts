@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DirectoryError, ensureDirectory } from '../../../lib/system/directory';
+import { DirectoryError, ensureDirectory } from '../../../lib/system/fs/directory';
 
 const REPO = join(__dirname, '..', '..', '..');
 
@@ -43,7 +43,7 @@ describe('ensureDirectory', () => {
   // test instead of hanging the suite.
   test('a path under /proc fails at once with the level that cannot be made (no spin)', () => {
     const script = `
-      const { ensureDirectory } = require(${JSON.stringify(join(REPO, 'lib', 'system', 'directory.ts'))});
+      const { ensureDirectory } = require(${JSON.stringify(join(REPO, 'lib', 'system', 'fs', 'directory.ts'))});
       try { ensureDirectory('/proc/nonexistent/ud'); console.log('created?!'); }
       catch (e) { console.log(JSON.stringify({ name: e.name, at: e.at, code: e.code, message: e.message })); }`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: REPO, encoding: 'utf8', timeout: 60000 });

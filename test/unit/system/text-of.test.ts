@@ -2,7 +2,7 @@
 // them (what a field accepts stays the same); a plain object reads as its JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { textOf } from '../../../lib/system/text-of';
+import { textOf } from '../../../lib/system/text/text-of';
 
 test('scalars read exactly as String() reads them', () => {
   for (const v of ['', ' 12 ', 'gt', 0, -1.5, 1e21, NaN, Infinity, true, false, null, undefined, 10n]) {

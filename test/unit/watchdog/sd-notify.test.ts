@@ -1,7 +1,7 @@
 // systemd notify through a datagram socket the test owns (python3 binds it).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { SystemdNotifier, NotifyError, notifySocket } from '../../../lib/system/sd-notify';
+import { SystemdNotifier, NotifyError, notifySocket } from '../../../lib/system/process/sd-notify';
 import { needPeers } from '../../helpers/peers';
 import { startNotifySocket, NOTIFY_PEERS } from '../../helpers/notify-socket';
 

@@ -13,7 +13,7 @@ export interface CopyLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_COPY_LIMITS: Readonly<CopyLimits> = { maxDepth: 32, maxValues: 10_000, maxBytes: 1024 * 1024 };
+const DEFAULT_COPY_LIMITS: Readonly<CopyLimits> = { maxDepth: 32, maxValues: 10_000, maxBytes: 1024 * 1024 };
 
 /** Why a value is over the limits, or undefined when it is within them. Iterative: any depth is safe. */
 export function overLimits(value: unknown, limits: Partial<CopyLimits> = {}): string | undefined {
@@ -47,7 +47,7 @@ export function overLimits(value: unknown, limits: Partial<CopyLimits> = {}): st
 }
 
 /** A one-line description of a value that was left out: type and size. */
-export function summarize(v: unknown): string {
+function summarize(v: unknown): string {
   if (typeof v === 'string') return `[string of ${v.length} characters]`;
   if (Buffer.isBuffer(v)) return `[Buffer of ${v.length} bytes]`;
   if (ArrayBuffer.isView(v)) return `[${v.constructor.name} of ${v.byteLength} bytes]`;

@@ -15,7 +15,7 @@ export interface JsonLimits {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-export const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = { maxBytes: 64 * 1024, maxDepth: 16, maxEntries: 1000 };
+const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = { maxBytes: 64 * 1024, maxDepth: 16, maxEntries: 1000 };
 
 export type JsonLimitKind = 'bytes' | 'depth' | 'entries' | 'syntax' | 'type';
 

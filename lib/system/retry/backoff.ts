@@ -1,5 +1,6 @@
-// Exponential backoff with jitter: reconnecting a Modbus line, suspending a silent unit, retrying a
-// destination of the store-and-forward queue.
+// Exponential backoff with jitter: reconnecting a Modbus line or a CAN interface, reopening a
+// Modbus server's port, suspending a silent unit, retrying a destination of the store-and-forward
+// queue.
 // Jitter spreads the retries of many gateways that lost the same server at the same moment,
 // so they do not come back as one storm.
 
@@ -44,11 +45,6 @@ export class ExponentialBackoff {
     this.factor = factor;
     this.jitter = jitter;
     this.random = opts.random ?? Math.random;
-  }
-
-  /** How many delays have been handed out since the last reset. */
-  attempts(): number {
-    return this.attempt;
   }
 
   /** The next delay (ms), growing from minMs towards maxMs, never above maxMs. */
