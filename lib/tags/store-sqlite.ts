@@ -1,7 +1,7 @@
 // The tag store's last values in SQLite: one row per tag, replaced in one transaction per batch
 // (the store hands over what changed once per tick). sqlite3 is optional and required lazily:
 // without it the constructor throws MissingPackageError and the store runs in memory.
-import { loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteLoader, type SqliteModule, type SqliteStoreError } from '../storage/sqlite';
+import { LazySqliteDatabase, loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteLoader, type SqliteModule, type SqliteStoreError } from '../storage/sqlite';
 import type { TagSample, TagValue } from './contract';
 import type { TagPersistence } from './store';
 
@@ -52,7 +52,7 @@ export function decodeValue(text: unknown): TagValue {
 export class SqliteTagPersistence implements TagPersistence {
   readonly kind = 'sqlite';
   private readonly sqlite: SqliteModule;
-  private opening?: Promise<SqliteConnection>;
+  private readonly database = new LazySqliteDatabase(() => this.openOnce());
   /** transactions committed (diagnostics, tests) */
   commits = 0;
 
@@ -64,7 +64,7 @@ export class SqliteTagPersistence implements TagPersistence {
   }
 
   async load(): Promise<TagSample[]> {
-    const db = await this.open();
+    const db = await this.database.connection();
     const rows = await db.all(`SELECT device, name, value, quality, ts, unit, source FROM ${TABLE}`, [], 'read last values');
     const out: TagSample[] = [];
     for (const r of rows) {
@@ -84,28 +84,14 @@ export class SqliteTagPersistence implements TagPersistence {
 
   async save(samples: TagSample[]): Promise<void> {
     if (samples.length === 0) return;
-    const db = await this.open();
+    const db = await this.database.connection();
     const rows = samples.map((s) => [s.device, s.name, encodeValue(s.value), s.quality, Math.round(s.ts), s.unit ?? null, s.source ?? null]);
     await db.transaction(() => db.run(UPSERT, [JSON.stringify(rows)], 'write last values'));
     this.commits++;
   }
 
-  async close(): Promise<void> {
-    const opening = this.opening;
-    this.opening = undefined;
-    const db = opening && (await opening.catch(() => undefined));
-    await db?.close();
-  }
-
-  private open(): Promise<SqliteConnection> {
-    if (!this.opening) {
-      const opening = this.openOnce();
-      this.opening = opening;
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = undefined;
-      });
-    }
-    return this.opening;
+  close(): Promise<void> {
+    return this.database.close();
   }
 
   private openOnce(): Promise<SqliteConnection> {

@@ -6,7 +6,7 @@
 // Writes are coalesced: every save() within `coalesceMs` of the first pending one goes into one
 // transaction, and a single save() (one FC16 of up to 123 registers, or a whole snapshot) is
 // always exactly one transaction, so a reader never sees half of a multi-register value.
-import { loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteLoader, type SqliteModule, type SqliteStoreError } from '../../storage/sqlite';
+import { LazySqliteDatabase, loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteLoader, type SqliteModule, type SqliteStoreError } from '../../storage/sqlite';
 import { RegisterStoreError, type RegisterRange, type RegisterStore, type StoredRegisters } from './register-store';
 
 export interface SqliteRegisterStoreOptions {
@@ -59,7 +59,8 @@ export class SqliteRegisterStore implements RegisterStore {
   private readonly sqlite: SqliteModule;
   private readonly coalesceMs: number;
   private readonly busyTimeoutMs: number;
-  private opening: Promise<SqliteConnection> | undefined;
+  /** a failed open (locked, corrupt, no directory) is retried by the next load/save */
+  private readonly database = new LazySqliteDatabase(() => this.openOnce());
   /** unit -> address -> newest value not yet committed */
   private pending = new Map<number, Map<number, number>>();
   /** units whose rows are replaced wholesale by the next transaction (a save without ranges) */
@@ -83,7 +84,7 @@ export class SqliteRegisterStore implements RegisterStore {
 
   async load(): Promise<StoredRegisters> {
     if (this.closed) throw new SqliteRegisterStoreError(this.path, 'the store is closed');
-    const db = await this.open();
+    const db = await this.database.connection();
     const rows = await db.all(`SELECT unit, address, value FROM ${SQLITE_TABLE} ORDER BY unit, address`, [], 'read registers');
     const byUnit = new Map<number, Array<[number, number]>>();
     for (const row of rows) {
@@ -141,11 +142,7 @@ export class SqliteRegisterStore implements RegisterStore {
     this.flush();
     this.closed = true;
     await this.writing;
-    const opening = this.opening;
-    this.opening = undefined;
-    if (!opening) return;
-    const db = await opening.catch(() => undefined);
-    await db?.close();
+    await this.database.close();
   }
 
   // ---- writing ----
@@ -188,7 +185,7 @@ export class SqliteRegisterStore implements RegisterStore {
   }
 
   private async commit(pending: Map<number, Map<number, number>>, snapshotUnits: Set<number>): Promise<void> {
-    const db = await this.open();
+    const db = await this.database.connection();
     const rows: Array<[number, number, number]> = [];
     for (const [unit, values] of pending) for (const [address, value] of values) rows.push([unit, address, value]);
     await db.transaction(async () => {
@@ -199,18 +196,6 @@ export class SqliteRegisterStore implements RegisterStore {
   }
 
   // ---- opening ----
-
-  private open(): Promise<SqliteConnection> {
-    if (!this.opening) {
-      const opening = this.openOnce();
-      this.opening = opening;
-      // a failed open (locked, corrupt, no directory) is retried by the next load/save
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = undefined;
-      });
-    }
-    return this.opening;
-  }
 
   private openOnce(): Promise<SqliteConnection> {
     return openSqliteDatabase({

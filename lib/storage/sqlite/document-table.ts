@@ -4,11 +4,11 @@
 import { loadSqlite, type SqliteLoader } from './driver';
 import { SqliteStoreError } from './errors';
 import type { SqliteConnection } from './connection';
-import { openSqliteDatabase } from './open';
+import { LazySqliteDatabase, openSqliteDatabase } from './open';
 
 /** A table of documents: key TEXT PRIMARY KEY, doc TEXT (JSON). */
 export class SqliteDocumentTable {
-  private opening: Promise<SqliteConnection> | undefined;
+  private readonly database = new LazySqliteDatabase(() => this.openOnce());
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -63,24 +63,12 @@ export class SqliteDocumentTable {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    const opening = this.opening;
-    this.opening = undefined;
-    if (!opening) return;
-    const db = await opening.catch(() => undefined);
-    await db?.close();
+    await this.database.close();
   }
 
   private open(): Promise<SqliteConnection> {
     if (this.closed) return Promise.reject(new SqliteStoreError(this.path, 'open', 'the store is closed'));
-    if (!this.opening) {
-      const opening = this.openOnce();
-      this.opening = opening;
-      // a failed open (locked, corrupt, no directory) is retried by the next call
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = undefined;
-      });
-    }
-    return this.opening;
+    return this.database.connection();
   }
 
   private async openOnce(): Promise<SqliteConnection> {

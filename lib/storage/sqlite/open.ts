@@ -100,3 +100,33 @@ async function quarantine(path: string, wrap: (e: SqliteStoreError) => Error): P
   }
   return movedTo;
 }
+
+/**
+ * A database opened at its first use, for a store that is constructed at deploy but touches its
+ * file later: concurrent first uses share one open, and a failed open (locked, corrupt, no
+ * directory) is tried again by the next use rather than remembered.
+ */
+export class LazySqliteDatabase {
+  private opening: Promise<SqliteConnection> | undefined;
+
+  constructor(private readonly openFile: () => Promise<SqliteConnection>) {}
+
+  connection(): Promise<SqliteConnection> {
+    if (!this.opening) {
+      const opening = this.openFile();
+      this.opening = opening;
+      opening.catch(() => {
+        if (this.opening === opening) this.opening = undefined;
+      });
+    }
+    return this.opening;
+  }
+
+  /** Closes the connection if one was opened; a later use opens the file again. */
+  async close(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    const db = opening && (await opening.catch(() => undefined));
+    await db?.close();
+  }
+}

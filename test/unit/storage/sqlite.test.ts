@@ -11,6 +11,7 @@ import { needPeers } from '../../helpers/peers';
 import { SQLITE_PEER, secondConnection } from '../../helpers/sqlite-store';
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
+  LazySqliteDatabase,
   SqliteBusyError,
   SqliteCannotOpenError,
   SqliteConnection,
@@ -405,6 +406,29 @@ describe('lib/storage/sqlite', () => {
       await again.close();
       assert.throws(() => new SqliteDocumentTable(path, 'no; DROP'), /not a plain identifier/);
     });
+  });
+
+  test('opened on demand: first uses share one open, a failed open is tried again, close allows a reopen', peers, async () => {
+    const blocker = file('blocker');
+    writeFileSync(blocker, 'x');
+    const path = join(blocker, 'state.sqlite');
+    let opens = 0;
+    const lazy = new LazySqliteDatabase(() => {
+      opens++;
+      return open(path);
+    });
+    await assert.rejects(lazy.connection(), SqliteCannotOpenError);
+    rmSync(blocker);
+    const [a, b] = await Promise.all([lazy.connection(), lazy.connection()]);
+    assert.equal(a, b);
+    assert.equal(opens, 2, 'the failure was not remembered; the two uses shared the second open');
+    await lazy.close();
+    await assert.rejects(a.all('SELECT 1', [], 'read'), /SQLITE_MISUSE/, 'closed');
+    const c = await lazy.connection();
+    assert.notEqual(c, a);
+    assert.equal(opens, 3);
+    await lazy.close();
+    await lazy.close();
   });
 
   test('a connection opened alone (no pragmas) shares the file: a second reader of the queue', peers, async () => {
