@@ -30,8 +30,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, enqueued_at INTEGER NOT NULL, failed_at INTEGER NOT NULL, error TEXT NOT NULL, bytes INTEGER NOT NULL, body TEXT NOT NULL)`,
 ];
 const ROWS_PER_INSERT = 1000; // 5 parameters a row, well under SQLite's 32766
-// the writer and the reader are two connections of this process, and the forwarder's reads wait
-// for the writer's checkpoints: a longer wait than a store's default before SQLITE_BUSY
+// longer than the stores' default: a commit that gives up on a lock refuses a whole batch of
+// enqueues, and the queue's own reader connection shares the file with the writer
 const BUSY_TIMEOUT_MS = 5000;
 const insertSql = new Map<number, string>();
 function insertStatement(n: number): string {
