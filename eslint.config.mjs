@@ -30,7 +30,7 @@ export default tseslint.config(
       // the handlers registered there refer to the node, not to whatever `this` they are called with
       '@typescript-eslint/no-this-alias': 'off',
       // CommonJS modules are loaded by computed path on purpose, and lazily: Node-RED core nodes
-      // and the node under test in tests, optional native packages (lib/system/optional.ts), the
+      // and the node under test in tests, optional native packages (lib/system/process/optional.ts), the
       // CLI's subcommands, the runtime's Node-RED. An import cannot name them or would load them eagerly.
       '@typescript-eslint/no-require-imports': 'off',
       // async methods that implement a Promise-returning interface (CanSource.send/close, test

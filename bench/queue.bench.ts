@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { connect } from 'mqtt';
 import { DurableQueue, Forwarder } from '../lib/queue';
 import { MqttDestination } from '../lib/forward/mqtt';
-import type { SqliteDatabase, SqliteModule } from '../lib/modbus/register-store/sqlite';
+import type { SqliteDatabase, SqliteModule } from '../lib/storage/sqlite';
 import { startMosquitto } from '../test/helpers/mosquitto';
 import { haveCommand } from '../test/helpers/peers';
 

@@ -1,7 +1,6 @@
 // Where an alarm node keeps its active list so an unacknowledged alarm survives a restart:
 // SQLite (optional package, loaded lazily), or in the process only (survives a redeploy).
-import { SqliteDocumentTable } from '../system/sqlite-file';
-import type { SqliteModule } from '../modbus/register-store/sqlite';
+import { SqliteDocumentTable, type SqliteLoader } from '../storage/sqlite';
 import type { AlarmRecord } from './engine';
 
 export interface ActiveListStore {
@@ -17,7 +16,7 @@ export class SqliteActiveListStore implements ActiveListStore {
   constructor(
     readonly path: string,
     readonly owner: string,
-    loader?: () => SqliteModule,
+    loader?: SqliteLoader,
   ) {
     this.table = new SqliteDocumentTable(path, `alarms_${owner.replace(/\W/g, '_')}`, loader);
   }

@@ -7,7 +7,7 @@
 // Setup errors (authentication, missing table or privilege) are 'retry' with an error status:
 // the data is fine and waits for the fix.
 import type * as Pg from 'pg';
-import { MissingPackageError, loadOptional } from '../system/optional';
+import { MissingPackageError, loadOptional } from '../system/process/optional';
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
 import { DestinationConfigError, booleanSetting, errorText, integerSetting, optionalString } from './errors';
 import { redactSecrets } from '../system/text/redact';

@@ -1,7 +1,7 @@
 // Options of a DurableQueue, validated once with errors that name the field.
 import { QueueConfigError, type Durability, type FullPolicy, type QueueStorageKind } from './types';
 import { readValue } from '../config/fields';
-import type { SqliteModule } from '../modbus/register-store/sqlite';
+import type { SqliteLoader } from '../storage/sqlite';
 
 export interface DurableQueueOptions {
   /** the queue's name: in every forwarded message, metric label and the database file name */
@@ -30,7 +30,8 @@ export interface DurableQueueOptions {
   sweepMs?: number;
   /** how soon acks that failed to commit are tried again (ms, default 1000) */
   retryMs?: number;
-  loader?: () => SqliteModule;
+  /** loads the sqlite3 package (tests pass a failing loader for the missing-package path) */
+  loader?: SqliteLoader;
   /** SQLite's cap on the database size in 4 KiB pages (SQLITE_FULL when reached) */
   maxPageCount?: number;
 }

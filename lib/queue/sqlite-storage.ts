@@ -4,23 +4,20 @@
 //
 // A file that is not a database or fails its integrity check is moved aside with a timestamped
 // name and a fresh queue starts in its place: a corrupt file never becomes a crash loop.
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { loadOptional } from '../system/optional';
-import type { SqliteDatabase, SqliteModule } from '../modbus/register-store/sqlite';
-import { QueueError, type CommitPlan, type CommitResult, type DeadLetter, type QueueStorage, type RemovedRow, type StoredRow, type StoredState } from './types';
+import { SqliteConnection, loadSqlite, openSqliteDatabase, type SqliteLoader, type SqliteModule, type SqlitePreparedStatement, type SqliteQuarantine, type SqliteStoreError } from '../storage/sqlite';
+import { QueueError, type Durability, type CommitPlan, type CommitResult, type DeadLetter, type QueueStorage, type RemovedRow, type StoredRow, type StoredState } from './types';
 
 export interface SqliteQueueStorageOptions {
   queue: string;
   /** the database file */
   path: string;
-  durability: 'normal' | 'full';
+  durability: Durability;
   /** loads the sqlite3 package (tests pass a failing loader for the missing-package path) */
-  loader?: () => SqliteModule;
+  loader?: SqliteLoader;
   /** SQLite's own cap on the file (pages of 4 KiB); reaching it is SQLITE_FULL, as a full disk is */
   maxPageCount?: number;
   /** called when a corrupt file was moved aside */
-  onQuarantine?: (q: { path: string; movedTo: string; reason: string }) => void;
+  onQuarantine?: (q: SqliteQuarantine) => void;
 }
 
 const SCHEMA = [
@@ -33,7 +30,9 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, enqueued_at INTEGER NOT NULL, failed_at INTEGER NOT NULL, error TEXT NOT NULL, bytes INTEGER NOT NULL, body TEXT NOT NULL)`,
 ];
 const ROWS_PER_INSERT = 1000; // 5 parameters a row, well under SQLite's 32766
-const CORRUPTION = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+// longer than the stores' default: a commit that gives up on a lock refuses a whole batch of
+// enqueues, and the queue's own reader connection shares the file with the writer
+const BUSY_TIMEOUT_MS = 5000;
 const insertSql = new Map<number, string>();
 function insertStatement(n: number): string {
   let sql = insertSql.get(n);
@@ -48,76 +47,77 @@ export class SqliteQueueStorage implements QueueStorage {
   readonly kind = 'sqlite' as const;
   readonly location: string;
   private readonly sqlite: SqliteModule;
-  private writer: SqliteDatabase | undefined;
-  private reader: SqliteDatabase | undefined;
+  private writer: SqliteConnection | undefined;
+  private reader: SqliteConnection | undefined;
+  /** the reader's two statements, run for every batch the forwarder takes */
+  private readRows: SqlitePreparedStatement | undefined;
+  private readOldest: SqlitePreparedStatement | undefined;
 
   constructor(private readonly opts: SqliteQueueStorageOptions) {
     // throws MissingPackageError synchronously: the node says "needs sqlite3" at deploy
-    this.sqlite = (opts.loader ?? (() => loadOptional<SqliteModule>('sqlite3')))();
+    this.sqlite = (opts.loader ?? loadSqlite)();
     this.location = opts.path;
   }
 
   async open(): Promise<StoredState> {
+    let state: StoredState | undefined;
+    // a file that is no database or fails its check is moved aside, and a fresh queue starts
+    this.writer = await openSqliteDatabase({
+      path: this.opts.path,
+      sqlite: this.sqlite,
+      durability: this.opts.durability === 'full' ? 'durable' : 'normal',
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+      maxPageCount: this.opts.maxPageCount,
+      corruptFile: 'quarantine',
+      onQuarantine: this.opts.onQuarantine,
+      wrapError: this.wrapError,
+      setup: async (db) => {
+        for (const sql of SCHEMA) await db.run(sql, [], 'create the schema');
+        state = await this.storedState(db);
+      },
+    });
     try {
-      await fs.mkdir(join(this.opts.path, '..'), { recursive: true });
+      const r = (this.reader = await SqliteConnection.open({ path: this.opts.path, sqlite: this.sqlite, busyTimeoutMs: BUSY_TIMEOUT_MS, wrapError: this.wrapError }));
+      this.readRows = await r.prepare('SELECT seq, id, enqueued_at, bytes, body FROM messages WHERE seq > ? ORDER BY seq LIMIT ?', 'read the queue');
+      this.readOldest = await r.prepare('SELECT enqueued_at FROM messages ORDER BY seq LIMIT 1', 'read the queue');
     } catch (err) {
-      throw new QueueError(this.opts.queue, `cannot create the directory of ${this.opts.path}: ${(err as Error).message}`);
+      await this.closeConnections().catch(() => undefined); // the open's error is the one to report
+      throw err;
     }
-    try {
-      return await this.openOnce();
-    } catch (err) {
-      const code = (err as QueueError).code;
-      if (!code || !CORRUPTION.has(code)) throw err;
-      await this.closeConnections();
-      const movedTo = await this.quarantine();
-      this.opts.onQuarantine?.({ path: this.opts.path, movedTo, reason: (err as Error).message });
-      return this.openOnce();
-    }
+    return state!;
   }
 
-  private async openOnce(): Promise<StoredState> {
-    const w = (this.writer = await this.connect());
-    const check = await this.all(w, 'PRAGMA quick_check', [], 'cannot read the database');
-    const problems = check.map((r) => String(Object.values(r)[0])).filter((s) => s !== 'ok');
-    if (problems.length) throw new QueueError(this.opts.queue, `${this.opts.path}: the database is corrupt (quick_check: ${problems.slice(0, 3).join('; ')})`, 'SQLITE_CORRUPT');
-    await this.all(w, 'PRAGMA journal_mode = WAL', [], 'cannot switch to WAL');
-    await this.run(w, `PRAGMA synchronous = ${this.opts.durability === 'full' ? 'FULL' : 'NORMAL'}`, [], 'cannot set synchronous');
-    if (this.opts.maxPageCount) await this.all(w, `PRAGMA max_page_count = ${Math.floor(this.opts.maxPageCount)}`, [], 'cannot set max_page_count');
-    for (const sql of SCHEMA) await this.run(w, sql, [], 'cannot create the schema');
-    const [meta] = await this.all(w, `SELECT value FROM queue_meta WHERE key = 'high_water'`, [], 'cannot read the high-water mark');
-    const [stats] = await this.all(w, 'SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, max(seq) AS last FROM messages', [], 'cannot count the queue');
-    const [oldest] = await this.all(w, 'SELECT enqueued_at FROM messages ORDER BY seq LIMIT 1', [], 'cannot read the queue');
-    this.reader = await this.connect();
+  private async storedState(w: SqliteConnection): Promise<StoredState> {
+    const meta = await w.get(`SELECT value FROM queue_meta WHERE key = 'high_water'`, [], 'read the high-water mark');
+    const stats = (await w.get('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, max(seq) AS last FROM messages', [], 'count the queue'))!;
+    const oldest = await w.get('SELECT enqueued_at FROM messages ORDER BY seq LIMIT 1', [], 'read the queue');
     // the high-water mark is the larger of what was recorded and what is there (a seq is never reused)
-    const highWater = Math.max(Number(meta?.value ?? 0), Number(stats?.last ?? 0));
+    const highWater = Math.max(Number(meta?.value ?? 0), Number(stats.last ?? 0));
     return { highWater, depth: Number(stats.n), bytes: Number(stats.b), oldestAt: oldest ? Number(oldest.enqueued_at) : null };
   }
 
   async commit(plan: CommitPlan): Promise<CommitResult> {
     const w = this.requireWriter();
     const result: CommitResult = { droppedOldest: [], droppedByAge: [], delivered: [], deadLettered: [] };
-    await this.run(w, 'BEGIN IMMEDIATE', [], 'cannot start a transaction');
-    try {
+    await w.transaction(async () => {
       if (plan.delivered.length) {
         const seqs = JSON.stringify(plan.delivered);
         if (plan.keepDelivered) {
-          await this.run(
-            w,
+          await w.run(
             `INSERT OR REPLACE INTO delivered (seq, id, enqueued_at, delivered_at, bytes, body) SELECT seq, id, enqueued_at, ?, bytes, body FROM messages WHERE seq IN (SELECT value FROM json_each(?))`,
             [plan.now, seqs],
-            'cannot keep delivered messages',
+            'keep delivered messages',
           );
         }
-        result.delivered = (await this.all(w, `DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, [seqs], 'cannot delete delivered messages')).map(removed);
+        result.delivered = (await w.all(`DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, [seqs], 'delete delivered messages')).map(removed);
       }
       for (const { seq, error } of plan.rejected) {
-        await this.run(
-          w,
+        await w.run(
           `INSERT OR REPLACE INTO dead_letters (seq, id, enqueued_at, failed_at, error, bytes, body) SELECT seq, id, enqueued_at, ?, ?, bytes, body FROM messages WHERE seq = ?`,
           [plan.now, error, seq],
-          'cannot dead-letter a message',
+          'dead-letter a message',
         );
-        result.deadLettered.push(...(await this.all(w, 'DELETE FROM messages WHERE seq = ? RETURNING seq, bytes', [seq], 'cannot delete a dead letter')).map(removed));
+        result.deadLettered.push(...(await w.all('DELETE FROM messages WHERE seq = ? RETURNING seq, bytes', [seq], 'delete a dead letter')).map(removed));
       }
       if (plan.ageCutoff !== undefined) result.droppedByAge = await this.deleteOldest(w, (r) => r.enqueued_at < plan.ageCutoff!);
       if (plan.dropOldest) {
@@ -128,24 +128,20 @@ export class SqliteQueueStorage implements QueueStorage {
         const chunk = plan.rows.slice(i, i + ROWS_PER_INSERT);
         const params: unknown[] = [];
         for (const r of chunk) params.push(r.seq, r.id, r.enqueuedAt, r.bytes, r.body);
-        await this.run(w, insertStatement(chunk.length), params, 'cannot write messages');
+        await w.run(insertStatement(chunk.length), params, 'write messages');
       }
-      if (plan.rows.length) await this.run(w, `UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, [plan.highWater], 'cannot write the high-water mark');
-      await this.run(w, 'COMMIT', [], 'cannot commit');
-    } catch (err) {
-      await this.run(w, 'ROLLBACK', [], 'cannot roll back').catch(() => undefined);
-      throw err;
-    }
+      if (plan.rows.length) await w.run(`UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, [plan.highWater], 'write the high-water mark');
+    });
     return result;
   }
 
   /** Deletes the oldest rows while `more(row, removedSoFar, bytesSoFar)` holds; O(rows removed). */
-  private async deleteOldest(w: SqliteDatabase, more: (row: { enqueued_at: number }, n: number, bytes: number) => boolean): Promise<RemovedRow[]> {
+  private async deleteOldest(w: SqliteConnection, more: (row: { enqueued_at: number }, n: number, bytes: number) => boolean): Promise<RemovedRow[]> {
     const out: RemovedRow[] = [];
     let bytes = 0;
     let after = 0;
     for (;;) {
-      const rows = await this.all(w, 'SELECT seq, bytes, enqueued_at FROM messages WHERE seq > ? ORDER BY seq LIMIT 1000', [after], 'cannot read the queue');
+      const rows = await w.all('SELECT seq, bytes, enqueued_at FROM messages WHERE seq > ? ORDER BY seq LIMIT 1000', [after], 'read the queue');
       let stop = rows.length === 0;
       for (const r of rows) {
         if (!more(r as { enqueued_at: number }, out.length, bytes)) {
@@ -158,37 +154,36 @@ export class SqliteQueueStorage implements QueueStorage {
       }
       if (stop) break;
     }
-    if (out.length) await this.run(w, 'DELETE FROM messages WHERE seq <= ?', [out[out.length - 1].seq], 'cannot drop messages');
+    if (out.length) await w.run('DELETE FROM messages WHERE seq <= ?', [out[out.length - 1].seq], 'drop messages');
     return out;
   }
 
   async read(afterSeq: number, limit: number): Promise<StoredRow[]> {
-    const rows = await this.all(this.requireReader(), 'SELECT seq, id, enqueued_at, bytes, body FROM messages WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit], 'cannot read the queue');
+    const rows = await this.require(this.readRows).all([afterSeq, limit]);
     return rows.map(stored);
   }
 
   async oldestAt(): Promise<number | null> {
-    const [r] = await this.all(this.requireReader(), 'SELECT enqueued_at FROM messages ORDER BY seq LIMIT 1', [], 'cannot read the queue');
+    const r = await this.require(this.readOldest).get([]);
     return r ? Number(r.enqueued_at) : null;
   }
 
   async delivered(from: number, to: number, afterSeq: number, limit: number): Promise<StoredRow[]> {
-    const rows = await this.all(
-      this.requireReader(),
+    const rows = await this.requireReader().all(
       'SELECT seq, id, enqueued_at, bytes, body FROM delivered WHERE enqueued_at BETWEEN ? AND ? AND seq > ? ORDER BY seq LIMIT ?',
       [from, to, afterSeq, limit],
-      'cannot read delivered messages',
+      'read delivered messages',
     );
     return rows.map(stored);
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
-    const rows = await this.all(this.requireReader(), 'SELECT seq, id, enqueued_at, bytes, body, failed_at, error FROM dead_letters ORDER BY seq LIMIT ?', [limit], 'cannot read dead letters');
+    const rows = await this.requireReader().all('SELECT seq, id, enqueued_at, bytes, body, failed_at, error FROM dead_letters ORDER BY seq LIMIT ?', [limit], 'read dead letters');
     return rows.map((r) => ({ ...stored(r), failedAt: Number(r.failed_at), error: String(r.error) }));
   }
 
   async pruneDelivered(cutoff: number): Promise<number> {
-    const rows = await this.all(this.requireWriter(), 'DELETE FROM delivered WHERE delivered_at < ? RETURNING seq', [cutoff], 'cannot prune delivered messages');
+    const rows = await this.requireWriter().all('DELETE FROM delivered WHERE delivered_at < ? RETURNING seq', [cutoff], 'prune delivered messages');
     return rows.length;
   }
 
@@ -198,57 +193,25 @@ export class SqliteQueueStorage implements QueueStorage {
 
   // ---- connections ----
 
-  private connect(): Promise<SqliteDatabase> {
-    return new Promise<SqliteDatabase>((resolve, reject) => {
-      const d: SqliteDatabase = new this.sqlite.Database(this.opts.path, this.sqlite.OPEN_READWRITE | this.sqlite.OPEN_CREATE, (err) => {
-        if (err) return reject(this.wrap(err, 'cannot open'));
-        d.configure('busyTimeout', 5000);
-        resolve(d);
-      });
-    });
-  }
+  private readonly wrapError = (err: SqliteStoreError): QueueError => new QueueError(this.opts.queue, err.message, err.code, { cause: err });
 
   private async closeConnections(): Promise<void> {
-    const dbs = [this.reader, this.writer].filter((d): d is SqliteDatabase => !!d);
-    this.reader = this.writer = undefined;
-    for (const d of dbs) await new Promise<void>((resolve) => d.close(() => resolve()));
+    const connections = [this.reader, this.writer].filter((c): c is SqliteConnection => !!c);
+    this.reader = this.writer = this.readRows = this.readOldest = undefined;
+    for (const c of connections) await c.close();
   }
 
-  private async quarantine(): Promise<string> {
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const movedTo = `${this.opts.path}.corrupt-${stamp}`;
-    for (const suffix of ['', '-wal', '-shm']) {
-      await fs.rename(this.opts.path + suffix, movedTo + suffix).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw new QueueError(this.opts.queue, `cannot move the corrupt file ${this.opts.path}${suffix} aside: ${err.message}`);
-      });
-    }
-    return movedTo;
+  private require<T>(opened: T | undefined): T {
+    if (!opened) throw new QueueError(this.opts.queue, `${this.opts.path} is not open`);
+    return opened;
   }
 
-  private requireWriter(): SqliteDatabase {
-    if (!this.writer) throw new QueueError(this.opts.queue, `${this.opts.path} is not open`);
-    return this.writer;
+  private requireWriter(): SqliteConnection {
+    return this.require(this.writer);
   }
 
-  private requireReader(): SqliteDatabase {
-    if (!this.reader) throw new QueueError(this.opts.queue, `${this.opts.path} is not open`);
-    return this.reader;
-  }
-
-  // ---- sqlite3 calls as promises, errors naming the file ----
-
-  private run(db: SqliteDatabase, sql: string, params: unknown[], what: string): Promise<void> {
-    return new Promise((resolve, reject) => db.run(sql, params, (err) => (err ? reject(this.wrap(err, what)) : resolve())));
-  }
-
-  private all(db: SqliteDatabase, sql: string, params: unknown[], what: string): Promise<Array<Record<string, unknown>>> {
-    return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(this.wrap(err, what)) : resolve(rows))));
-  }
-
-  private wrap(err: Error, what: string): QueueError {
-    const code = (err as { code?: string }).code;
-    const why = code === 'SQLITE_FULL' ? 'the disk is full (or the file reached its size cap)' : code && CORRUPTION.has(code) ? 'the file is not a SQLite database or is corrupt' : undefined;
-    return new QueueError(this.opts.queue, `${this.opts.path}: ${what}: ${why ? `${why} (${err.message})` : err.message}`, code);
+  private requireReader(): SqliteConnection {
+    return this.require(this.reader);
   }
 }
 

@@ -96,9 +96,11 @@ export class QueueError extends Error {
   constructor(
     readonly queue: string,
     message: string,
+    /** SQLite's code (SQLITE_FULL, SQLITE_BUSY, ...) when SQLite reported the failure */
     readonly code?: string,
+    options?: { cause?: unknown },
   ) {
-    super(`queue "${queue}": ${message}`);
+    super(`queue "${queue}": ${message}`, options);
     this.name = 'QueueError';
   }
 }

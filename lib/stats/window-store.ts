@@ -1,8 +1,7 @@
 // Where a stats node keeps its open windows between deploys and restarts. SQLite (optional
 // package, loaded lazily) survives a restart; the in-process store survives only a redeploy and
 // is what a node uses when no database file is configured.
-import { SqliteDocumentTable } from '../system/sqlite-file';
-import type { SqliteModule } from '../modbus/register-store/sqlite';
+import { SqliteDocumentTable, type SqliteLoader } from '../storage/sqlite';
 import type { WindowStore } from './session';
 import type { ClosedWindow, PersistedTagWindow } from './windows';
 
@@ -20,7 +19,7 @@ export class SqliteWindowStore implements WindowStore {
   constructor(
     readonly path: string,
     readonly owner: string,
-    loader?: () => SqliteModule,
+    loader?: SqliteLoader,
   ) {
     this.table = new SqliteDocumentTable(path, `stats_windows_${owner.replace(/\W/g, '_')}`, loader);
   }

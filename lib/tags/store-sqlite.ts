@@ -1,10 +1,7 @@
 // The tag store's last values in SQLite: one row per tag, replaced in one transaction per batch
 // (the store hands over what changed once per tick). sqlite3 is optional and required lazily:
 // without it the constructor throws MissingPackageError and the store runs in memory.
-import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
-import { loadOptional } from '../system/optional';
-import type { SqliteDatabase, SqliteModule } from '../modbus/register-store/sqlite';
+import { LazySqliteDatabase, loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteLoader, type SqliteModule, type SqliteStoreError } from '../storage/sqlite';
 import type { TagSample, TagValue } from './contract';
 import type { TagPersistence } from './store';
 
@@ -12,8 +9,11 @@ export class TagPersistenceError extends Error {
   constructor(
     readonly path: string,
     message: string,
+    /** SQLite's code (SQLITE_BUSY, SQLITE_NOTADB, ...) when SQLite reported the failure */
+    readonly sqliteCode?: string,
+    options?: { cause?: unknown },
   ) {
-    super(`tag store ${path}: ${message}`);
+    super(`tag store ${path}: ${message}`, options);
     this.name = 'TagPersistenceError';
   }
 }
@@ -52,20 +52,20 @@ export function decodeValue(text: unknown): TagValue {
 export class SqliteTagPersistence implements TagPersistence {
   readonly kind = 'sqlite';
   private readonly sqlite: SqliteModule;
-  private opening?: Promise<SqliteDatabase>;
+  private readonly database = new LazySqliteDatabase(() => this.openOnce());
   /** transactions committed (diagnostics, tests) */
   commits = 0;
 
   constructor(
     readonly path: string,
-    loader: () => SqliteModule = () => loadOptional<SqliteModule>('sqlite3'),
+    loader: SqliteLoader = loadSqlite,
   ) {
     this.sqlite = loader();
   }
 
   async load(): Promise<TagSample[]> {
-    const db = await this.open();
-    const rows = await this.all(db, `SELECT device, name, value, quality, ts, unit, source FROM ${TABLE}`, []);
+    const db = await this.database.connection();
+    const rows = await db.all(`SELECT device, name, value, quality, ts, unit, source FROM ${TABLE}`, [], 'read last values');
     const out: TagSample[] = [];
     for (const r of rows) {
       let value: TagValue;
@@ -84,66 +84,26 @@ export class SqliteTagPersistence implements TagPersistence {
 
   async save(samples: TagSample[]): Promise<void> {
     if (samples.length === 0) return;
-    const db = await this.open();
+    const db = await this.database.connection();
     const rows = samples.map((s) => [s.device, s.name, encodeValue(s.value), s.quality, Math.round(s.ts), s.unit ?? null, s.source ?? null]);
-    await this.run(db, 'BEGIN IMMEDIATE', []);
-    try {
-      await this.run(db, UPSERT, [JSON.stringify(rows)]);
-      await this.run(db, 'COMMIT', []);
-      this.commits++;
-    } catch (err) {
-      await this.run(db, 'ROLLBACK', []).catch(() => undefined);
-      throw err;
-    }
+    await db.transaction(() => db.run(UPSERT, [JSON.stringify(rows)], 'write last values'));
+    this.commits++;
   }
 
-  async close(): Promise<void> {
-    const opening = this.opening;
-    this.opening = undefined;
-    const db = opening && (await opening.catch(() => undefined));
-    if (db) await new Promise<void>((resolve) => db.close(() => resolve()));
+  close(): Promise<void> {
+    return this.database.close();
   }
 
-  private open(): Promise<SqliteDatabase> {
-    if (!this.opening) {
-      const opening = this.openOnce();
-      this.opening = opening;
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = undefined;
-      });
-    }
-    return this.opening;
-  }
-
-  private async openOnce(): Promise<SqliteDatabase> {
-    try {
-      await fs.mkdir(dirname(this.path), { recursive: true });
-    } catch (err) {
-      throw new TagPersistenceError(this.path, `cannot create its directory: ${(err as Error).message}`);
-    }
-    const db = await new Promise<SqliteDatabase>((resolve, reject) => {
-      const d: SqliteDatabase = new this.sqlite.Database(this.path, this.sqlite.OPEN_READWRITE | this.sqlite.OPEN_CREATE, (err) =>
-        err ? reject(new TagPersistenceError(this.path, `cannot open: ${err.message}`)) : resolve(d),
-      );
-    });
-    try {
-      db.configure('busyTimeout', 2000);
-      await this.all(db, 'PRAGMA journal_mode = WAL', []);
+  private openOnce(): Promise<SqliteConnection> {
+    return openSqliteDatabase({
+      path: this.path,
+      sqlite: this.sqlite,
       // last values are refreshed by the devices anyway: NORMAL is durable enough and cheaper
-      await this.run(db, 'PRAGMA synchronous = NORMAL', []);
-      await this.run(db, SCHEMA, []);
-      return db;
-    } catch (err) {
-      await new Promise<void>((resolve) => db.close(() => resolve()));
-      throw err;
-    }
-  }
-
-  private run(db: SqliteDatabase, sql: string, params: unknown[]): Promise<void> {
-    return new Promise((resolve, reject) => db.run(sql, params, (err) => (err ? reject(new TagPersistenceError(this.path, err.message)) : resolve())));
-  }
-
-  private all(db: SqliteDatabase, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
-    return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(new TagPersistenceError(this.path, err.message)) : resolve(rows))));
+      durability: 'normal',
+      // a file that is no database is refused and left as it is: the store runs in memory and says why
+      corruptFile: 'refuse',
+      wrapError: (err: SqliteStoreError) => new TagPersistenceError(this.path, err.description, err.code, { cause: err }),
+      setup: (db) => db.run(SCHEMA, [], 'create the table').then(() => undefined),
+    });
   }
 }

@@ -9,7 +9,7 @@ import { messageSamples } from '../common/message-samples';
 import { parseRuleTable, SEVERITIES } from '../../lib/alarm/rules';
 import { AlarmEngine, type AlarmEvent } from '../../lib/alarm/engine';
 import { MemoryActiveListStore, SqliteActiveListStore, type ActiveListStore } from '../../lib/alarm/alarm-store';
-import { loadOptional, MissingPackageError } from '../../lib/system/optional';
+import { loadOptional, MissingPackageError } from '../../lib/system/process/optional';
 import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { installShareReadOnly } from '../common/share-read-only';

@@ -8,7 +8,7 @@ import { ModbusServer, type ServerStatus, type ServerWriteEvent } from '../../li
 import { serverOptionsFromSettings } from '../../lib/modbus/server/config';
 import { ServerTagMap, applyFlowInput } from '../../lib/modbus/server/tags';
 import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../../lib/modbus/register-store/config';
-import { MissingPackageError } from '../../lib/system/optional';
+import { MissingPackageError } from '../../lib/system/process/optional';
 import { parseTagTable } from '../../lib/modbus/tag-table';
 import type { TagSample } from '../../lib/tags/contract';
 import { textOf } from '../../lib/system/text/text-of';

@@ -9,7 +9,7 @@ import { CsvReport } from '../../lib/stats/report';
 import { windowConfigOf, type StatsDef } from './config';
 import { windowScans } from '../../lib/stats/output';
 import { MemoryWindowStore, SqliteWindowStore } from '../../lib/stats/window-store';
-import { loadOptional, MissingPackageError } from '../../lib/system/optional';
+import { loadOptional, MissingPackageError } from '../../lib/system/process/optional';
 import { healthRegistry } from '../../lib/health/registry';
 import { counter } from '../../lib/metrics/registry';
 import { installShareReadOnly } from '../common/share-read-only';

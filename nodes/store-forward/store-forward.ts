@@ -9,7 +9,7 @@ import { DurableQueue, Forwarder, type DropReport } from '../../lib/queue';
 import { queueOptionsFromSettings } from './settings';
 import type { DeliveredReport } from '../../lib/queue/forwarder';
 import { QueueMonitor, type QueueSummary } from '../../lib/queue/monitor';
-import { MissingPackageError } from '../../lib/system/optional';
+import { MissingPackageError } from '../../lib/system/process/optional';
 import type { QueuedMessage } from '../../lib/forward/destination';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';

@@ -6,7 +6,7 @@ import { TagStore, type TagStoreStats } from '../../lib/tags/store';
 import { parseMaxAgeRules, parseUserTags, type MaxAgeRules, type UserTagDefinition } from '../../lib/tags/store-config';
 import { SqliteTagPersistence } from '../../lib/tags/store-sqlite';
 import { publishStoreStats, registerStore, unregisterStore } from '../../lib/tags/store-metrics';
-import { MissingPackageError } from '../../lib/system/optional';
+import { MissingPackageError } from '../../lib/system/process/optional';
 import { healthRegistry } from '../../lib/health/registry';
 import { sharedAuditLog } from '../../lib/audit/audit-log';
 import { STATS_EVENT, type TagStoreNode } from './api';

@@ -2,7 +2,7 @@
 // second (independent) connection to the store's file, and a count of the transactions committed
 // to its write-ahead log, read straight from the -wal file.
 import { existsSync, readFileSync } from 'node:fs';
-import type { SqliteDatabase, SqliteModule } from '../../lib/modbus/register-store/sqlite';
+import type { SqliteDatabase, SqliteModule } from '../../lib/storage/sqlite';
 
 function sqliteLoads(): boolean {
   try {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CanFilter, type CanFrame } from '../frame';
-import { MissingPackageError, loadOptional } from '../../system/optional';
+import { MissingPackageError, loadOptional } from '../../system/process/optional';
 import { CanSendError, CanSourceError, FrameSource } from './source';
 import { ExponentialBackoff } from '../../system/retry/backoff';
 

@@ -30,8 +30,9 @@ export class RegisterStoreError extends Error {
   constructor(
     readonly path: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(`register store ${path}: ${message}`);
+    super(`register store ${path}: ${message}`, options);
     this.name = 'RegisterStoreError';
   }
 }

@@ -1,28 +1,13 @@
 // Holding registers kept in a SQLite database: one row per register that was ever written, so a
-// restart (or a power cut, with synchronous=FULL) keeps what remote masters and the flow wrote.
+// restart (or a power cut, with the 'durable' level) keeps what remote masters and the flow wrote.
 // sqlite3 is an optional native dependency: it is required lazily, and a palette install where it
 // did not build gets a MissingPackageError at construction, which the node turns into a status.
 //
 // Writes are coalesced: every save() within `coalesceMs` of the first pending one goes into one
 // transaction, and a single save() (one FC16 of up to 123 registers, or a whole snapshot) is
 // always exactly one transaction, so a reader never sees half of a multi-register value.
-import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
-import { loadOptional } from '../../system/optional';
+import { LazySqliteDatabase, loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteLoader, type SqliteModule, type SqliteStoreError } from '../../storage/sqlite';
 import { RegisterStoreError, type RegisterRange, type RegisterStore, type StoredRegisters } from './register-store';
-
-/** The part of the `sqlite3` package's API this store uses (typed here: the package is optional). */
-export interface SqliteModule {
-  Database: new (path: string, mode: number, callback: (err: Error | null) => void) => SqliteDatabase;
-  OPEN_READWRITE: number;
-  OPEN_CREATE: number;
-}
-export interface SqliteDatabase {
-  configure(option: 'busyTimeout', value: number): void;
-  run(sql: string, params: unknown[], callback: (err: Error | null) => void): unknown;
-  all(sql: string, params: unknown[], callback: (err: Error | null, rows: Array<Record<string, unknown>>) => void): unknown;
-  close(callback: (err: Error | null) => void): void;
-}
 
 export interface SqliteRegisterStoreOptions {
   /** how long the first pending save waits for others to join its transaction (default 5 ms) */
@@ -30,7 +15,7 @@ export interface SqliteRegisterStoreOptions {
   /** how long a write waits for another connection's lock before failing (default 2000 ms) */
   busyTimeoutMs?: number;
   /** loads the sqlite3 package (tests pass a failing loader to exercise the missing-package path) */
-  loader?: () => SqliteModule;
+  loader?: SqliteLoader;
 }
 
 /** A SQLite failure, with the file named and SQLite's own code (SQLITE_NOTADB, SQLITE_BUSY, ...). */
@@ -39,8 +24,9 @@ export class SqliteRegisterStoreError extends RegisterStoreError {
     path: string,
     message: string,
     readonly sqliteCode?: string,
+    options?: { cause?: unknown },
   ) {
-    super(path, message);
+    super(path, message, options);
     this.name = 'SqliteRegisterStoreError';
   }
 }
@@ -73,7 +59,8 @@ export class SqliteRegisterStore implements RegisterStore {
   private readonly sqlite: SqliteModule;
   private readonly coalesceMs: number;
   private readonly busyTimeoutMs: number;
-  private opening: Promise<SqliteDatabase> | undefined;
+  /** a failed open (locked, corrupt, no directory) is retried by the next load/save */
+  private readonly database = new LazySqliteDatabase(() => this.openOnce());
   /** unit -> address -> newest value not yet committed */
   private pending = new Map<number, Map<number, number>>();
   /** units whose rows are replaced wholesale by the next transaction (a save without ranges) */
@@ -90,15 +77,15 @@ export class SqliteRegisterStore implements RegisterStore {
     opts: SqliteRegisterStoreOptions = {},
   ) {
     // throws MissingPackageError synchronously, so a node can refuse the configuration at deploy
-    this.sqlite = (opts.loader ?? (() => loadOptional<SqliteModule>('sqlite3')))();
+    this.sqlite = (opts.loader ?? loadSqlite)();
     this.coalesceMs = opts.coalesceMs ?? 5;
     this.busyTimeoutMs = opts.busyTimeoutMs ?? 2000;
   }
 
   async load(): Promise<StoredRegisters> {
     if (this.closed) throw new SqliteRegisterStoreError(this.path, 'the store is closed');
-    const db = await this.open();
-    const rows = await this.all(db, `SELECT unit, address, value FROM ${SQLITE_TABLE} ORDER BY unit, address`, [], 'cannot read registers');
+    const db = await this.database.connection();
+    const rows = await db.all(`SELECT unit, address, value FROM ${SQLITE_TABLE} ORDER BY unit, address`, [], 'read registers');
     const byUnit = new Map<number, Array<[number, number]>>();
     for (const row of rows) {
       const { unit, address, value } = row as { unit: unknown; address: unknown; value: unknown };
@@ -155,11 +142,7 @@ export class SqliteRegisterStore implements RegisterStore {
     this.flush();
     this.closed = true;
     await this.writing;
-    const opening = this.opening;
-    this.opening = undefined;
-    if (!opening) return;
-    const db = await opening.catch(() => undefined);
-    if (db) await new Promise<void>((resolve) => db.close(() => resolve()));
+    await this.database.close();
   }
 
   // ---- writing ----
@@ -202,107 +185,37 @@ export class SqliteRegisterStore implements RegisterStore {
   }
 
   private async commit(pending: Map<number, Map<number, number>>, snapshotUnits: Set<number>): Promise<void> {
-    const db = await this.open();
+    const db = await this.database.connection();
     const rows: Array<[number, number, number]> = [];
     for (const [unit, values] of pending) for (const [address, value] of values) rows.push([unit, address, value]);
-    await this.run(db, 'BEGIN IMMEDIATE', [], 'cannot start a transaction');
-    try {
-      for (const unit of snapshotUnits) await this.run(db, `DELETE FROM ${SQLITE_TABLE} WHERE unit = ?`, [unit], 'cannot write');
-      if (rows.length) await this.run(db, UPSERT, [Date.now(), JSON.stringify(rows)], 'cannot write');
-      await this.run(db, 'COMMIT', [], 'cannot commit');
-      this.commits++;
-    } catch (err) {
-      await this.run(db, 'ROLLBACK', [], 'cannot roll back').catch(() => undefined);
-      throw err;
-    }
+    await db.transaction(async () => {
+      for (const unit of snapshotUnits) await db.run(`DELETE FROM ${SQLITE_TABLE} WHERE unit = ?`, [unit], 'write');
+      if (rows.length) await db.run(UPSERT, [Date.now(), JSON.stringify(rows)], 'write');
+    });
+    this.commits++;
   }
 
   // ---- opening ----
 
-  private open(): Promise<SqliteDatabase> {
-    if (!this.opening) {
-      const opening = this.openOnce();
-      this.opening = opening;
-      // a failed open (locked, corrupt, no directory) is retried by the next load/save
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = undefined;
-      });
-    }
-    return this.opening;
-  }
-
-  private async openOnce(): Promise<SqliteDatabase> {
-    try {
-      await fs.mkdir(dirname(this.path), { recursive: true });
-    } catch (err) {
-      throw new SqliteRegisterStoreError(this.path, `cannot create its directory: ${(err as Error).message}`);
-    }
-    const db = await new Promise<SqliteDatabase>((resolve, reject) => {
-      const d: SqliteDatabase = new this.sqlite.Database(this.path, this.sqlite.OPEN_READWRITE | this.sqlite.OPEN_CREATE, (err) => (err ? reject(this.wrap(err, 'cannot open')) : resolve(d)));
+  private openOnce(): Promise<SqliteConnection> {
+    return openSqliteDatabase({
+      path: this.path,
+      sqlite: this.sqlite,
+      // a register a master wrote must survive a power cut: an fsync per commit
+      durability: 'durable',
+      busyTimeoutMs: this.busyTimeoutMs,
+      // a corrupt file is refused and left as it is: the registers in it are the plant's setpoints
+      corruptFile: 'refuse',
+      wrapError: (err: SqliteStoreError) => new SqliteRegisterStoreError(this.path, err.description, err.code, { cause: err }),
+      setup: async (db) => {
+        await db.run(SCHEMA, [], 'create the table');
+        const columns = (await db.all(`PRAGMA table_info(${SQLITE_TABLE})`, [], 'read the schema')).map((r) => String(r.name));
+        const missing = COLUMNS.filter((c) => !columns.includes(c));
+        if (missing.length) {
+          throw new SqliteRegisterStoreError(this.path, `table ${SQLITE_TABLE} exists with other columns (${columns.join(', ')}; missing ${missing.join(', ')}): not a register store`);
+        }
+      },
     });
-    try {
-      db.configure('busyTimeout', this.busyTimeoutMs);
-      // the first statement reads the header: a file that is no database fails here (SQLITE_NOTADB)
-      const check = await this.all(db, 'PRAGMA quick_check', [], 'cannot read');
-      const problems = check.map((r) => String(Object.values(r)[0])).filter((s) => s !== 'ok');
-      if (problems.length) throw new SqliteRegisterStoreError(this.path, `the database is corrupt (quick_check: ${problems.slice(0, 3).join('; ')})`, 'SQLITE_CORRUPT');
-      await this.all(db, 'PRAGMA journal_mode = WAL', [], 'cannot switch to WAL');
-      await this.run(db, 'PRAGMA synchronous = FULL', [], 'cannot set synchronous');
-      await this.run(db, SCHEMA, [], 'cannot create the table');
-      const columns = (await this.all(db, `PRAGMA table_info(${SQLITE_TABLE})`, [], 'cannot read the schema')).map((r) => String(r.name));
-      const missing = COLUMNS.filter((c) => !columns.includes(c));
-      if (missing.length) {
-        throw new SqliteRegisterStoreError(this.path, `table ${SQLITE_TABLE} exists with other columns (${columns.join(', ')}; missing ${missing.join(', ')}): not a register store`);
-      }
-      return db;
-    } catch (err) {
-      await new Promise<void>((resolve) => db.close(() => resolve()));
-      throw err;
-    }
-  }
-
-  // ---- sqlite3 calls as promises, errors naming the file ----
-
-  private run(db: SqliteDatabase, sql: string, params: unknown[], what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      db.run(sql, params, (err) => (err ? reject(this.wrap(err, what)) : resolve()));
-    });
-  }
-
-  private all(db: SqliteDatabase, sql: string, params: unknown[], what: string): Promise<Array<Record<string, unknown>>> {
-    return new Promise((resolve, reject) => {
-      db.all(sql, params, (err, rows) => (err ? reject(this.wrap(err, what)) : resolve(rows)));
-    });
-  }
-
-  private wrap(err: Error, what: string): SqliteRegisterStoreError {
-    const code = (err as { code?: string }).code;
-    const why = explain(code, this.busyTimeoutMs);
-    return new SqliteRegisterStoreError(this.path, why ? `${what}: ${why} (${err.message})` : `${what}: ${err.message}`, code);
-  }
-}
-
-function explain(code: string | undefined, busyMs: number): string | undefined {
-  switch (code) {
-    case 'SQLITE_NOTADB':
-      return 'the file is not a SQLite database (corrupt, or some other kind of file)';
-    case 'SQLITE_CORRUPT':
-      return 'the database is corrupt';
-    case 'SQLITE_BUSY':
-    case 'SQLITE_LOCKED':
-      return `the database is locked by another connection or process (waited ${busyMs} ms)`;
-    case 'SQLITE_CANTOPEN':
-      return 'cannot open the file (missing directory, or no permission)';
-    case 'SQLITE_READONLY':
-    case 'SQLITE_PERM':
-    case 'SQLITE_AUTH':
-      return 'the database is read-only here';
-    case 'SQLITE_FULL':
-      return 'the disk is full';
-    case 'SQLITE_IOERR':
-      return 'I/O error';
-    default:
-      return undefined;
   }
 }
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SocketCanSource, fromSocketCanMessage, toSocketCanFilters, describeErrorFrame, type SocketCanModule } from '../../../lib/can/sources';
-import { loadOptional } from '../../../lib/system/optional';
+import { loadOptional } from '../../../lib/system/process/optional';
 import { parseFilters } from '../../../lib/can/frame';
 
 let sysfs: string;

@@ -12,7 +12,7 @@ import { SQLITE_PEER, secondConnection, walCommits } from '../../helpers/sqlite-
 import { SqliteRegisterStore, SqliteRegisterStoreError } from '../../../lib/modbus/register-store/sqlite';
 import { RegisterStoreError, JsonFileRegisterStore, type StoredRegisters } from '../../../lib/modbus/register-store/register-store';
 import { createRegisterStore, persistenceFromSettings, PersistenceConfigError } from '../../../lib/modbus/register-store/config';
-import { MissingPackageError, loadOptional } from '../../../lib/system/optional';
+import { MissingPackageError, loadOptional } from '../../../lib/system/process/optional';
 import { ModbusServer } from '../../../lib/modbus/server/server';
 import { createModbusLine } from '../../../lib/modbus/line/line';
 

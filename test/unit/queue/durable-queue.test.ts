@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableQueue, type DropReport, type EnqueueResult } from '../../../lib/queue';
-import { MissingPackageError, loadOptional } from '../../../lib/system/optional';
+import { MissingPackageError, loadOptional } from '../../../lib/system/process/optional';
 import { needPeers } from '../../helpers/peers';
 import { SQLITE_PEER, secondConnection, walCommits } from '../../helpers/sqlite-store';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TagStore } from '../../../lib/tags/store';
 import { SqliteTagPersistence, decodeValue, encodeValue } from '../../../lib/tags/store-sqlite';
 import { parseUserTags } from '../../../lib/tags/store-config';
-import { MissingPackageError } from '../../../lib/system/optional';
+import { MissingPackageError } from '../../../lib/system/process/optional';
 import { needPeers } from '../../helpers/peers';
 import { SQLITE_PEER, secondConnection } from '../../helpers/sqlite-store';
 import type { TagSample } from '../../../lib/tags/contract';
