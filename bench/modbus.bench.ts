@@ -5,7 +5,7 @@
 //   2. our ModbusLine read loop and our DevicePoller (line + planner + codec + samples) on a
 //      1,000-tag device, with 1 in flight and with maxInFlight 4; with 1 in flight also the
 //      line and poller of an earlier commit (BENCH_MODBUS_BEFORE, default the one before the
-//      overhead cuts of docs/modbus-performance.md), extracted with git archive, so before and
+//      overhead cuts of docs/reports/2026-12-02-modbus-performance.md), extracted with git archive, so before and
 //      after are measured in the same rounds;
 //   2b. rows 1 and 2 (bare and pollers) again against the server run with --changing (every
 //      register changes at every read: the poller's worst case, full float32 decoding and

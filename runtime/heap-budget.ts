@@ -21,7 +21,7 @@
 // So: quiet (the default flows allocate 2-4 MB/s), the young generation is held and the old one
 // grows as V8 likes; busy (over 32 MB/s), the young generation grows as V8 likes and the old one
 // by 50%; from the start until it is known, held and 50% (HeapGovernor).
-// docs/pipeline-benchmark.md, docs/default-flows.md.
+// docs/reports/2026-12-02-pipeline-benchmark.md, docs/default-flows.md.
 import { setFlagsFromString, getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 
