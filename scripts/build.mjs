@@ -20,11 +20,12 @@ try {
 }
 // The editor's code, bundled for the browser into resources/ (Node-RED serves a module's resources
 // folder at resources/<module>/): the field validators made from lib's field declarations, and the
-// DBC checker the dbc-decode and dbc-encode dialogs share.
+// DBC checker the dbc-decode and dbc-encode dialogs share, and the renderer of status texts with
+// figures (nodes/common/status-text.ts) in the browser's language.
 try {
   const esbuild = require('esbuild');
   esbuild.buildSync({
-    entryPoints: { 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'dbc-checker': join(root, 'editor', 'dbc-checker.ts') },
+    entryPoints: { 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'dbc-checker': join(root, 'editor', 'dbc-checker.ts'), 'status-text': join(root, 'editor', 'status-text.ts') },
     outdir: join(root, 'resources'),
     bundle: true,
     format: 'iife',

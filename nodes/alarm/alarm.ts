@@ -14,6 +14,7 @@ import { healthRegistry, type HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 const TICK_MS = 250;
 
@@ -42,7 +43,7 @@ export = function (RED: NodeAPI) {
     const healthOn = def.healthOn ?? 'critical-unacknowledged';
     let engine: AlarmEngine;
     let store: ActiveListStore = new MemoryActiveListStore(node.id);
-    let storeNote = '';
+    let memoryOnly = false; // no sqlite3: the state survives redeploys but not restarts
     try {
       let text: string;
       let origin = 'rules';
@@ -69,13 +70,13 @@ export = function (RED: NodeAPI) {
           store = new SqliteActiveListStore(under(def.dbFile?.trim() || 'edge-gateway-state.db'), node.id);
         } catch (err) {
           if (!(err instanceof MissingPackageError)) throw err;
-          storeNote = RED._('alarm.status.noSqlite');
+          memoryOnly = true;
           node.warn(`${err.message}; the active list survives redeploys but not restarts`);
         }
       }
     } catch (err) {
       const message = (err as Error).message;
-      node.status({ fill: 'red', shape: 'ring', text: RED._('alarm.status.badConfig') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'alarm.status.badConfig' }) });
       node.error(message);
       healthRegistry().report(node.id, 'alarm', 'down', { error: message }, node.name);
       node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
@@ -116,8 +117,8 @@ export = function (RED: NodeAPI) {
       const state: HealthState = degraded ? 'degraded' : 'ok';
       healthRegistry().report(node.id, 'alarm', state, { rules: engine.rules.length, listed: list.length, criticalUnacknowledged: criticalUnacked, criticalActive, error: saveError }, node.name);
       const unacked = list.filter((r) => r.state === 'active' || r.state === 'cleared-unacknowledged').length;
-      const fill = list.some((r) => r.state === 'active' || r.state === 'acknowledged') ? 'red' : unacked ? 'yellow' : storeNote ? 'yellow' : 'green';
-      node.status({ fill, shape: 'dot', text: `${RED._('alarm.status.listed')}: ${list.length}, ${RED._('alarm.status.unacked')}: ${unacked}${storeNote ? ` (${storeNote})` : ''}` });
+      const fill = list.some((r) => r.state === 'active' || r.state === 'acknowledged') ? 'red' : unacked ? 'yellow' : memoryOnly ? 'yellow' : 'green';
+      node.status({ fill, shape: 'dot', text: statusText({ key: 'alarm.status.listed', args: { count: list.length, unacked } }, ...(memoryOnly ? [{ key: 'alarm.status.noSqlite' }] : [])) });
     }
 
     function emit(events: AlarmEvent[], send: SendFn): void {
@@ -132,7 +133,7 @@ export = function (RED: NodeAPI) {
     // messages that arrive while the stored active list loads wait for it (evaluated in order)
     const waiting: Array<[NodeMessage, SendFn, DoneFn]> = [];
     let closing = false;
-    node.status({ fill: 'grey', shape: 'ring', text: RED._('alarm.status.restoring') });
+    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'alarm.status.restoring' }) });
     store
       .load()
       .then((records) => {

@@ -4,6 +4,7 @@ import { CanFilterError, framePayload, frameTopic, matchesAny, parseFilters, typ
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 /** A batch is sent early when it reaches this many frames, whatever the interval. */
 const MAX_BATCH = 10000;
@@ -16,25 +17,28 @@ export = function (RED: NodeAPI) {
     def = migrateNodeConfig(def);
     const node = this;
     const bad = (key: string, message: string) => {
-      node.status({ fill: 'red', shape: 'ring', text: RED._(`can-in.status.${key}`) });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key }) });
       node.error(message);
     };
 
     const { iface, problem, detail } = findInterface(RED, def.interface);
     if (problem || !iface) {
-      bad(problem ?? 'noInterface', problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)');
+      bad(
+        problem === 'badInterface' ? 'can-in.status.badInterface' : 'can-in.status.noInterface',
+        problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)',
+      );
       return;
     }
     let filters: CanFilter[];
     try {
       filters = parseFilters(def.filters as string | undefined);
     } catch (err) {
-      bad('badConfig', `filters: ${err instanceof CanFilterError ? err.message : (err as Error).message}`);
+      bad('can-in.status.badConfig', `filters: ${err instanceof CanFilterError ? err.message : (err as Error).message}`);
       return;
     }
     const batchMs = Number(def.batchMs ?? 0);
     if (!Number.isFinite(batchMs) || batchMs < 0) {
-      bad('badConfig', `batchMs: ${JSON.stringify(def.batchMs)} is not 0 (one message per frame) or a number of milliseconds`);
+      bad('can-in.status.badConfig', `batchMs: ${JSON.stringify(def.batchMs)} is not 0 (one message per frame) or a number of milliseconds`);
       return;
     }
 
@@ -55,7 +59,7 @@ export = function (RED: NodeAPI) {
     let rateTimer: NodeJS.Timeout | undefined;
     let lastText = '';
     const showRate = () => {
-      const text = RED._('can-in.status.receivingRate', { rate: Math.round(passed / (RATE_EVERY_MS / 1000)) });
+      const text = statusText({ key: 'can-in.status.receivingRate', args: { rate: Math.round(passed / (RATE_EVERY_MS / 1000)) } });
       passed = 0;
       if (text !== lastText) node.status({ fill: 'green', shape: 'dot', text });
       lastText = text;
@@ -77,7 +81,7 @@ export = function (RED: NodeAPI) {
         clearInterval(rateTimer);
         rateTimer = undefined;
         lastText = '';
-        node.status(interfaceStatus(RED, 'can-in', state, stateDetail));
+        node.status(interfaceStatus('can-in', state, stateDetail));
         if (state === 'open') {
           passed = 0;
           rateTimer = setInterval(showRate, RATE_EVERY_MS);

@@ -2,6 +2,7 @@
 import type { Node, NodeAPI, NodeStatus } from '../common/red';
 import type { CanBusClient, SourceState } from '../../lib/can/sources';
 import type { CanFrame } from '../../lib/can/frame';
+import { statusText, type StatusPart } from '../common/status-text';
 
 export interface CanInterfaceConfigNode extends Node {
   /** set when the interface configuration is invalid; the interface then stays inert */
@@ -14,15 +15,30 @@ export interface CanInterfaceConfigNode extends Node {
   transmit(frame: CanFrame): Promise<void>;
 }
 
-const STATE_KEYS: Record<SourceState, string> = {
-  closed: 'closed',
-  opening: 'opening',
-  open: 'open',
-  'bus-off': 'busOff',
-  reconnecting: 'reconnecting',
-  failed: 'failed',
-  ended: 'ended',
+type ClientType = 'can-in' | 'can-out';
+
+const STATE_KEYS: Record<ClientType, Record<SourceState, string>> = {
+  'can-in': {
+    closed: 'can-in.status.closed',
+    opening: 'can-in.status.opening',
+    open: 'can-in.status.open',
+    'bus-off': 'can-in.status.busOff',
+    reconnecting: 'can-in.status.reconnecting',
+    failed: 'can-in.status.failed',
+    ended: 'can-in.status.ended',
+  },
+  'can-out': {
+    closed: 'can-out.status.closed',
+    opening: 'can-out.status.opening',
+    open: 'can-out.status.open',
+    'bus-off': 'can-out.status.busOff',
+    reconnecting: 'can-out.status.reconnecting',
+    failed: 'can-out.status.failed',
+    ended: 'can-out.status.ended',
+  },
 };
+
+const DETAIL_KEYS: Record<ClientType, string> = { 'can-in': 'can-in.status.detail', 'can-out': 'can-out.status.detail' };
 
 const STATE_LOOK: Record<SourceState, Pick<NodeStatus, 'fill' | 'shape'>> = {
   closed: { fill: 'grey', shape: 'ring' },
@@ -34,13 +50,11 @@ const STATE_LOOK: Record<SourceState, Pick<NodeStatus, 'fill' | 'shape'>> = {
   ended: { fill: 'grey', shape: 'dot' },
 };
 
-/**
- * The status of a client node for its interface's state; `type` is the client's node type,
- * whose locale has `status.<state>` keys (the client's RED resolves its own namespace).
- */
-export function interfaceStatus(RED: NodeAPI, type: string, state: SourceState, detail?: string): NodeStatus {
-  const text = RED._(`${type}.status.${STATE_KEYS[state]}`);
-  return { ...STATE_LOOK[state], text: detail ? `${text}: ${detail}` : text };
+/** The status of a client node for its interface's state, the source's detail beside it. */
+export function interfaceStatus(type: ClientType, state: SourceState, detail?: string): NodeStatus {
+  const parts: StatusPart[] = [{ key: STATE_KEYS[type][state] }];
+  if (detail) parts.push({ key: DETAIL_KEYS[type], args: { detail } });
+  return { ...STATE_LOOK[state], text: statusText(...parts) };
 }
 
 /** Looks up the configured interface; returns an error status key when it is missing or broken. */

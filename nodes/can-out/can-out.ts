@@ -5,6 +5,7 @@ import { CanFrameError, toCanFrame, type CanFrame } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 export = function (RED: NodeAPI) {
   function CanOutNode(this: Node, def: NodeDef) {
@@ -13,7 +14,7 @@ export = function (RED: NodeAPI) {
     const node = this;
     const { iface, problem, detail } = findInterface(RED, def.interface);
     if (problem || !iface) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._(`can-out.status.${problem ?? 'noInterface'}`) });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: problem === 'badInterface' ? 'can-out.status.badInterface' : 'can-out.status.noInterface' }) });
       node.error(problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)');
       // Inert, but still answer messages so Catch nodes see why nothing is sent.
       node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(RED._(`can-out.errors.${problem ?? 'noInterface'}`))));
@@ -22,7 +23,7 @@ export = function (RED: NodeAPI) {
 
     const client: CanBusClient = {
       state(state, stateDetail) {
-        node.status(interfaceStatus(RED, 'can-out', state, stateDetail));
+        node.status(interfaceStatus('can-out', state, stateDetail));
       },
     };
     iface.register(client);

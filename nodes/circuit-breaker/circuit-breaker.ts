@@ -9,6 +9,7 @@ import { counter, gauge } from '../../lib/metrics/registry';
 import { CircuitBreaker, LastGoodMessages, markStale, PendingCalls, resolveBreakerConfig, type BreakerNodeConfig, type CircuitState, type CircuitStateChange } from '../../lib/breaker';
 import { watchDownstream, type DownstreamWatch } from './watch';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 const HEALTH: Record<CircuitState, HealthState> = { closed: 'ok', 'half-open': 'degraded', open: 'down' };
@@ -32,7 +33,7 @@ export = function (RED: NodeAPI) {
       breaker = new CircuitBreaker(cfg.breaker);
     } catch (err) {
       const message = `circuit-breaker ${def.name || def.id}: ${(err as Error).message}`;
-      node.status({ fill: 'red', shape: 'ring', text: t('status.badConfig') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'circuit-breaker.status.badConfig' }) });
       node.error(message);
       healthRegistry().report(node.id, 'circuit-breaker', 'down', { error: message }, node.name);
       node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
@@ -55,9 +56,9 @@ export = function (RED: NodeAPI) {
       if (closed) return;
       const state = breaker.state();
       const retryInMs = breaker.retryInMs();
-      if (state === 'closed') node.status({ fill: 'green', shape: 'dot', text: t('status.closed') });
-      else if (state === 'half-open') node.status({ fill: 'yellow', shape: 'ring', text: t('status.halfOpen', { probes: breaker.halfOpenProbes }) });
-      else node.status({ fill: 'red', shape: 'dot', text: t('status.open', { seconds: Math.ceil(retryInMs / 1000), reason: breaker.reason() }) });
+      if (state === 'closed') node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'circuit-breaker.status.closed' }) });
+      else if (state === 'half-open') node.status({ fill: 'yellow', shape: 'ring', text: statusText({ key: 'circuit-breaker.status.halfOpen', args: { probes: breaker.halfOpenProbes } }) });
+      else node.status({ fill: 'red', shape: 'dot', text: statusText({ key: 'circuit-breaker.status.open', args: { seconds: Math.ceil(retryInMs / 1000), reason: breaker.reason() } }) });
       stateGauge.set(labels, STATE_VALUE[state]);
       healthRegistry().report(node.id, 'circuit-breaker', HEALTH[state], { state, reason: breaker.reason(), failures: breaker.failureCount(), retryInMs }, node.name);
     };

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node, NodeAPI, NodeStatus } from '../common/red';
 import { healthRegistry } from '../../lib/health/registry';
+import { statusText } from '../common/status-text';
 import { DbcSyntaxError, parseDbc, type DbcDatabase, type DbcWarning } from '../../lib/can/dbc';
 import { DbcCodec } from '../../lib/can/codec';
 
@@ -61,12 +62,17 @@ export function loadDbc(config: DbcConfig, baseDir: string): LoadedDbc {
   return { db, codec: new DbcCodec(db), warnings, origin: path };
 }
 
-/** Status for a DBC that did not load: "DBC error 12:5" for a syntax error. */
-export function dbcErrorStatus(RED: NodeAPI, type: string, err: unknown): NodeStatus {
+const DBC_STATUS = {
+  'dbc-decode': { dbcError: 'dbc-decode.status.dbcError', noDbc: 'dbc-decode.status.noDbc' },
+  'dbc-encode': { dbcError: 'dbc-encode.status.dbcError', noDbc: 'dbc-encode.status.noDbc' },
+} as const;
+
+/** Status for a DBC that did not load, with a syntax error's line and column. */
+export function dbcErrorStatus(type: keyof typeof DBC_STATUS, err: unknown): NodeStatus {
   if (err instanceof DbcSyntaxError) {
-    return { fill: 'red', shape: 'ring', text: `${RED._(`${type}.status.dbcError`)} ${err.line}:${err.column}` };
+    return { fill: 'red', shape: 'ring', text: statusText({ key: DBC_STATUS[type].dbcError, args: { line: err.line, column: err.column } }) };
   }
-  return { fill: 'red', shape: 'ring', text: RED._(`${type}.status.noDbc`) };
+  return { fill: 'red', shape: 'ring', text: statusText({ key: DBC_STATUS[type].noDbc }) };
 }
 
 /** The log line for a DBC that did not load; a syntax error names file:line:column. */

@@ -10,6 +10,7 @@ import type { TagSample } from '../../lib/tags/contract';
 import { LogThrottle } from '../../lib/system/process/log-throttle';
 import { tagStoreNode } from '../tag-store/api';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 const OUTPUTS = ['message', 'signal', 'batch'] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -37,7 +38,7 @@ export = function (RED: NodeAPI) {
 
     if (!loaded || !output || storeMissing) {
       const message = loadError ? dbcErrorMessage(loadError) : (storeMissing ?? `output: "${String(def.output)}" is not "message", "signal" or "batch"`);
-      node.status(loadError ? dbcErrorStatus(RED, 'dbc-decode', loadError) : { fill: 'red', shape: 'ring', text: RED._('dbc-decode.status.badConfig') });
+      node.status(loadError ? dbcErrorStatus('dbc-decode', loadError) : { fill: 'red', shape: 'ring', text: statusText({ key: 'dbc-decode.status.badConfig' }) });
       node.error(message);
       reportDbcHealth(node, 'dbc-decode', undefined, message);
       node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
@@ -61,7 +62,7 @@ export = function (RED: NodeAPI) {
       const w = store.write(samples);
       if (w.errors) storeWarnings.log(`store: ${w.errors[0]}`);
     };
-    node.status({ fill: 'green', shape: 'dot', text: RED._('dbc-decode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) }) });
+    node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'dbc-decode.status.ready', args: { messages: loaded.db.messages.length, signals: countSignals(loaded.db) } }) });
 
     const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);
     const finish = (msg: NodeMessage, done: DoneFn, firstBad: Error | undefined, bad: number) => {

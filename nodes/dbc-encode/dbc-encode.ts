@@ -5,6 +5,7 @@ import { reportFailure } from '../common/report-failure';
 import { framePayload, frameTopic } from '../../lib/can/frame';
 import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from '../dbc-decode/dbc-config';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 /** A message given as a name, or as an id: a number, "0x1F0" or "496". */
 function messageKey(v: unknown): string | number | undefined {
@@ -26,7 +27,7 @@ export = function (RED: NodeAPI) {
       loaded = loadDbc(def as DbcConfig, RED.settings.userDir ?? process.cwd());
     } catch (err) {
       const message = dbcErrorMessage(err as Error);
-      node.status(dbcErrorStatus(RED, 'dbc-encode', err));
+      node.status(dbcErrorStatus('dbc-encode', err));
       node.error(message);
       reportDbcHealth(node, 'dbc-encode', undefined, message);
       node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
@@ -35,14 +36,14 @@ export = function (RED: NodeAPI) {
     const configured = messageKey(def.message);
     if (configured !== undefined && !loaded.codec.message(configured)) {
       const message = `message: the DBC (${loaded.origin}) has no message ${JSON.stringify(def.message)}`;
-      node.status({ fill: 'red', shape: 'ring', text: RED._('dbc-encode.status.badConfig') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'dbc-encode.status.badConfig' }) });
       node.error(message);
       reportDbcHealth(node, 'dbc-encode', undefined, message);
       node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
       return;
     }
     reportDbcHealth(node, 'dbc-encode', loaded);
-    node.status({ fill: 'green', shape: 'dot', text: RED._('dbc-encode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) }) });
+    node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'dbc-encode.status.ready', args: { messages: loaded.db.messages.length, signals: countSignals(loaded.db) } }) });
 
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const key = configured ?? messageKey(msg.topic);

@@ -10,6 +10,7 @@ import { HeartbeatSampler, heartbeatTopic } from '../../lib/fleet/heartbeat';
 import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
 import { migrateNodeConfig } from '../common/migrations';
 import { edgegwSettings } from '../common/settings';
+import { statusText } from '../common/status-text';
 
 const MIN_INTERVAL_S = 1;
 
@@ -47,7 +48,7 @@ export = function (RED: NodeAPI) {
       gatewayId = effectiveGatewayId(def.gatewayId);
       if (!Number.isFinite(interval) || interval < MIN_INTERVAL_S) throw new Error(`interval: must be at least ${MIN_INTERVAL_S} s, got ${JSON.stringify(def.interval)}`);
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('gateway-heartbeat.status.badConfig') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'gateway-heartbeat.status.badConfig' }) });
       node.error(`gateway-heartbeat: ${(err as Error).message}`);
       node.on('input', (_m: NodeMessage, _s, done) => done(new Error(`gateway-heartbeat not running: ${(err as Error).message}`)));
       return;
@@ -68,7 +69,7 @@ export = function (RED: NodeAPI) {
         if (closed) return;
         node.send({ topic, payload });
         sent++;
-        node.status({ fill: 'green', shape: 'dot', text: RED._('gateway-heartbeat.status.sent', { count: sent, topic }) });
+        node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'gateway-heartbeat.status.sent', args: { count: sent, topic } }) });
       } catch (err) {
         // a heartbeat failure is logged, never thrown out of the timer
         node.error(`gateway-heartbeat: ${(err as Error).message}`);
@@ -77,7 +78,7 @@ export = function (RED: NodeAPI) {
     const timer = setInterval(() => void emit(), interval * 1000);
     // the first one right away: a fresh start shows up without waiting a whole interval
     const first = setTimeout(() => void emit(), 0);
-    node.status({ fill: 'grey', shape: 'ring', text: RED._('gateway-heartbeat.status.waiting') });
+    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'gateway-heartbeat.status.waiting' }) });
 
     node.on('input', (msg: NodeMessage, _send, done) => {
       const depth = depthOf(msg);

@@ -5,10 +5,20 @@
 import type { NodeAPI, NodeDef, NodeStatus } from '../common/red';
 import { healthRegistry } from '../../lib/health/registry';
 import { createModbusLine } from '../../lib/modbus/line/line';
-import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineSettings } from '../../lib/modbus/line/status';
+import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineSettings, type LineStatus } from '../../lib/modbus/line/status';
 import type { LineState } from '../../lib/modbus/line/types';
 import type { ModbusConnectionNode, RegisterOptions } from './api';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
+
+const LINE_STATUS: Record<LineStatus['key'], string> = {
+  connected: 'modbus-connection.status.connected',
+  connecting: 'modbus-connection.status.connecting',
+  reconnecting: 'modbus-connection.status.reconnecting',
+  breakerOpen: 'modbus-connection.status.breakerOpen',
+  suspended: 'modbus-connection.status.suspended',
+  closed: 'modbus-connection.status.closed',
+};
 
 export = function (RED: NodeAPI) {
   function ModbusConnection(this: ModbusConnectionNode, def: NodeDef) {
@@ -29,9 +39,9 @@ export = function (RED: NodeAPI) {
     }
 
     const toStatus = (state: LineState | undefined, unit?: number): NodeStatus => {
-      if (!state) return { fill: 'red', shape: 'ring', text: RED._('modbus-connection.status.badConfig') };
+      if (!state) return { fill: 'red', shape: 'ring', text: statusText({ key: 'modbus-connection.status.badConfig' }) };
       const s = lineStatus(state, unit);
-      return { fill: s.fill, shape: s.shape, text: RED._(`modbus-connection.status.${s.key}`, s.subs) };
+      return { fill: s.fill, shape: s.shape, text: statusText({ key: LINE_STATUS[s.key], args: s.subs }) };
     };
 
     node.statusText = (unit?: number) => toStatus(node.line?.state(), unit);

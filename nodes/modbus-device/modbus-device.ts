@@ -11,7 +11,7 @@ import { counter, gauge, histogram } from '../../lib/metrics/registry';
 import type { LineState } from '../../lib/modbus/line/types';
 import { DevicePoller, type CycleResult } from '../../lib/modbus/poller/poller';
 import { IdentityCheck } from '../../lib/modbus/poller/identity';
-import { DeviceConfigError, deviceStatus, resolveDeviceConfig, type DeviceConfig } from '../../lib/modbus/poller/config';
+import { DeviceConfigError, deviceStatus, resolveDeviceConfig, type DeviceConfig, type DeviceStatus } from '../../lib/modbus/poller/config';
 import { TagWriter, WriteError, WriteValidationError } from '../../lib/modbus/writes';
 import { scanMessage, tagMessage, type Quality } from '../../lib/tags/contract';
 import { isModbusConnection } from '../modbus-connection/api';
@@ -19,11 +19,21 @@ import { tagStoreNode } from '../tag-store/api';
 import { registerTemplateRoutes } from './admin';
 import { migrateNodeConfig } from '../common/migrations';
 import { edgegwSettings } from '../common/settings';
+import { statusText } from '../common/status-text';
 
 const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'uncertain'];
 
 /** A command is a flat {tag: value} object: small and shallow (a string tag holds at most 250 characters). */
 const COMMAND_LIMITS: Partial<JsonLimits> = { maxBytes: 64 * 1024, maxDepth: 4, maxEntries: 1000 };
+
+const DEVICE_STATUS: Record<DeviceStatus['key'], string> = {
+  polling: 'modbus-device.status.polling',
+  someBad: 'modbus-device.status.someBad',
+  reconnecting: 'modbus-device.status.reconnecting',
+  connecting: 'modbus-device.status.connecting',
+  breakerOpen: 'modbus-device.status.breakerOpen',
+  error: 'modbus-device.status.error',
+};
 
 export = function (RED: NodeAPI) {
   const tagsGauge = gauge('edgegw_modbus_device_tags', 'Tags of a Modbus device by quality of their latest sample', ['device', 'node', 'quality']);
@@ -39,7 +49,7 @@ export = function (RED: NodeAPI) {
     def = migrateNodeConfig(def);
     const node = this;
     const bad = (key: string, message: string) => {
-      node.status({ fill: 'red', shape: 'ring', text: RED._(`modbus-device.status.${key}`) });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key }) });
       node.error(message);
     };
     const inert = (why: string) => {
@@ -51,14 +61,14 @@ export = function (RED: NodeAPI) {
       cfg = resolveDeviceConfig(def);
     } catch (err) {
       const message = err instanceof DeviceConfigError ? err.message : (err as Error).message;
-      bad('badConfig', `modbus-device ${def.name || def.id}: ${message}`);
+      bad('modbus-device.status.badConfig', `modbus-device ${def.name || def.id}: ${message}`);
       inert(message);
       return;
     }
     const conn = RED.nodes.getNode(def.connection as string);
     if (!isModbusConnection(conn)) {
       const why = (conn as { configError?: string } | null)?.configError;
-      bad('noConnection', `modbus-device ${def.name || def.id}: connection: ${why ? `the modbus-connection is misconfigured: ${why}` : 'choose a modbus-connection node'}`);
+      bad('modbus-device.status.noConnection', `modbus-device ${def.name || def.id}: connection: ${why ? `the modbus-connection is misconfigured: ${why}` : 'choose a modbus-connection node'}`);
       inert(why ?? 'no connection');
       return;
     }
@@ -66,7 +76,7 @@ export = function (RED: NodeAPI) {
     const store = tagStoreNode((id) => RED.nodes.getNode(id), storeId);
     if (storeId && !store) {
       const message = `store: tag-store ${storeId} not found`;
-      bad('badConfig', `modbus-device ${def.name || def.id}: ${message}`);
+      bad('modbus-device.status.badConfig', `modbus-device ${def.name || def.id}: ${message}`);
       inert(message);
       return;
     }
@@ -106,7 +116,7 @@ export = function (RED: NodeAPI) {
       const key = `${s.fill}/${s.shape}/${s.key}/${JSON.stringify(s.subs)}`;
       if (key === lastStatus) return;
       lastStatus = key;
-      node.status({ fill: s.fill, shape: s.shape, text: RED._(`modbus-device.status.${s.key}`, s.subs) });
+      node.status({ fill: s.fill, shape: s.shape, text: statusText({ key: DEVICE_STATUS[s.key], args: s.subs }) });
     };
 
     const report = (st = poller.stats()) => {
@@ -168,7 +178,7 @@ export = function (RED: NodeAPI) {
     };
     line.on('state', onLineState);
     conn.register(node, { unit: cfg.unit, status: false });
-    node.status({ fill: 'yellow', shape: 'ring', text: RED._('modbus-device.status.connecting') });
+    node.status({ fill: 'yellow', shape: 'ring', text: statusText({ key: 'modbus-device.status.connecting' }) });
     report();
     poller.start();
 

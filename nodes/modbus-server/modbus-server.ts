@@ -13,6 +13,7 @@ import { parseTagTable } from '../../lib/modbus/tag-table';
 import type { TagSample } from '../../lib/tags/contract';
 import { textOf } from '../../lib/system/text/text-of';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText, type StatusPart } from '../common/status-text';
 
 interface ModbusServerNode extends Node {
   /** the running server (tests and the runtime's simulator reach it through here) */
@@ -55,7 +56,11 @@ export = function (RED: NodeAPI) {
     } catch (err) {
       // a missing sqlite3 (optional, native) is not a mistake in the form: say what to install
       const missing = err instanceof MissingPackageError ? err.packageName : undefined;
-      node.status({ fill: 'red', shape: 'ring', text: missing ? RED._('modbus-server.status.missingPackage', { package: missing }) : RED._('modbus-server.status.badConfig') });
+      node.status({
+        fill: 'red',
+        shape: 'ring',
+        text: missing ? statusText({ key: 'modbus-server.status.missingPackage', args: { package: missing } }) : statusText({ key: 'modbus-server.status.badConfig' }),
+      });
       node.error(`${label}: ${missing ? 'persistence: ' : ''}${(err as Error).message}`);
       healthRegistry().report(node.id, 'modbus-server', 'down', { error: (err as Error).message }, node.name);
       node.on('input', (msg: NodeMessage, _send, done) => reportFailure(node, msg, done, new Error(`${label} is not running: ${(err as Error).message}`)));
@@ -71,12 +76,13 @@ export = function (RED: NodeAPI) {
       if (closed) return;
       if (!s.serving) {
         const error = s.lastError ?? startError;
-        node.status({ fill: 'red', shape: 'ring', text: error ? RED._('modbus-server.status.error', { error: shorten(error) }) : RED._('modbus-server.status.stopped') });
+        node.status({ fill: 'red', shape: 'ring', text: error ? statusText({ key: 'modbus-server.status.error', args: { error } }) : statusText({ key: 'modbus-server.status.stopped' }) });
       } else {
         const where = server.address();
-        const text = 'port' in where ? RED._('modbus-server.status.listening', { port: where.port, clients: s.clients }) : RED._('modbus-server.status.open', { path: where.path });
-        if (saveError) node.status({ fill: 'yellow', shape: 'dot', text: RED._('modbus-server.status.notSaved', { status: text, error: shorten(saveError) }) });
-        else node.status({ fill: 'green', shape: 'dot', text });
+        const serving: StatusPart =
+          'port' in where ? { key: 'modbus-server.status.listening', args: { port: where.port, clients: s.clients } } : { key: 'modbus-server.status.open', args: { path: where.path } };
+        if (saveError) node.status({ fill: 'yellow', shape: 'dot', text: statusText(serving, { key: 'modbus-server.status.notSaved', args: { error: saveError } }) });
+        else node.status({ fill: 'green', shape: 'dot', text: statusText(serving) });
       }
       // the detail is read live (server.status() at each /health and /metrics), so the request
       // and write counters are current, not those of the last connection change
@@ -100,7 +106,7 @@ export = function (RED: NodeAPI) {
       node.send(msg);
     });
 
-    node.status({ fill: 'yellow', shape: 'ring', text: RED._('modbus-server.status.starting') });
+    node.status({ fill: 'yellow', shape: 'ring', text: statusText({ key: 'modbus-server.status.starting' }) });
     server.start().then(
       () => showStatus(server.status()),
       (err: Error) => {
@@ -137,7 +143,3 @@ export = function (RED: NodeAPI) {
 
   RED.nodes.registerType('edgegw-modbus-server', ModbusServerNodeCtor);
 };
-
-function shorten(s: string): string {
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
-}

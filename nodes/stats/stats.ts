@@ -14,6 +14,7 @@ import { healthRegistry } from '../../lib/health/registry';
 import { counter } from '../../lib/metrics/registry';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 const TICK_MS = 1000;
 
@@ -29,7 +30,7 @@ export = function (RED: NodeAPI) {
     const userDir: string = RED.settings.userDir ?? process.cwd();
     const under = (p: string) => (isAbsolute(p) ? p : join(userDir, p));
     let session: StatsSession;
-    let storeNote = '';
+    let memoryOnly = false; // no sqlite3: the state survives redeploys but not restarts
     let lastError: string | undefined;
     try {
       const windows = windowConfigOf(def);
@@ -50,7 +51,7 @@ export = function (RED: NodeAPI) {
           store = new SqliteWindowStore(under(def.dbFile?.trim() || 'edge-gateway-state.db'), node.id);
         } catch (err) {
           if (!(err instanceof MissingPackageError)) throw err;
-          storeNote = RED._('stats.status.noSqlite');
+          memoryOnly = true;
           node.warn(`${err.message}; open windows survive redeploys but not restarts`);
         }
       }
@@ -70,7 +71,7 @@ export = function (RED: NodeAPI) {
       });
     } catch (err) {
       const message = (err as Error).message;
-      node.status({ fill: 'red', shape: 'ring', text: RED._('stats.status.badConfig') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'stats.status.badConfig' }) });
       node.error(message);
       healthRegistry().report(node.id, 'stats', 'down', { error: message }, node.name);
       node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
@@ -84,13 +85,13 @@ export = function (RED: NodeAPI) {
     function showStatus(): void {
       const unwritten = session.unwrittenCount;
       if (lastError && unwritten) {
-        node.status({ fill: 'red', shape: 'dot', text: `${RED._('stats.status.unwritten')}: ${unwritten}` });
+        node.status({ fill: 'red', shape: 'dot', text: statusText({ key: 'stats.status.unwritten', args: { count: unwritten } }) });
         healthRegistry().report(node.id, 'stats', 'degraded', { unwritten, error: lastError }, node.name);
         return;
       }
-      const text = `${RED._('stats.status.ready')}: ${session.windows.tagCount}${storeNote ? ` (${storeNote})` : ''}`;
+      const text = statusText({ key: 'stats.status.ready', args: { count: session.windows.tagCount } }, ...(memoryOnly ? [{ key: 'stats.status.noSqlite' }] : []));
       const saveError = session.saveError;
-      node.status({ fill: storeNote || saveError ? 'yellow' : 'green', shape: 'dot', text });
+      node.status({ fill: memoryOnly || saveError ? 'yellow' : 'green', shape: 'dot', text });
       // a store that cannot save (disk full, locked) puts restarts at risk: degraded until a save succeeds
       healthRegistry().report(
         node.id,
@@ -101,7 +102,7 @@ export = function (RED: NodeAPI) {
       );
     }
 
-    node.status({ fill: 'grey', shape: 'ring', text: RED._('stats.status.restoring') });
+    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'stats.status.restoring' }) });
     let closing = false;
     session
       .start()

@@ -13,11 +13,19 @@ import { MissingPackageError } from '../../lib/system/process/optional';
 import type { QueuedMessage } from '../../lib/forward/destination';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 interface StoreForwardNode extends Node {
   queue?: DurableQueue;
   forwarder?: Forwarder;
 }
+
+const DESTINATION_STATUS: Record<QueueSummary['destination'], string> = {
+  connecting: 'store-forward.destination.connecting',
+  connected: 'store-forward.destination.connected',
+  disconnected: 'store-forward.destination.disconnected',
+  error: 'store-forward.destination.error',
+};
 
 export = function (RED: NodeAPI) {
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
@@ -41,7 +49,7 @@ export = function (RED: NodeAPI) {
     };
 
     const target = RED.nodes.getNode(def.target as string) as ForwardTargetNode | null;
-    if (!target) return refuse(RED._('store-forward.status.noTarget'), 'no forward-target configured');
+    if (!target) return refuse(statusText({ key: 'store-forward.status.noTarget' }), 'no forward-target configured');
     let queue: DurableQueue;
     let forwarder: Forwarder;
     try {
@@ -49,8 +57,8 @@ export = function (RED: NodeAPI) {
       forwarder = new Forwarder(queue, target.destination(node.id));
     } catch (err) {
       // no sqlite3 (optional, native): say so, unless the user chose memory mode
-      if (err instanceof MissingPackageError) return refuse(RED._('store-forward.status.needsSqlite'), `${err.message}; or choose the memory storage (not durable)`);
-      return refuse(RED._('store-forward.status.badConfig'), (err as Error).message);
+      if (err instanceof MissingPackageError) return refuse(statusText({ key: 'store-forward.status.needsSqlite' }), `${err.message}; or choose the memory storage (not durable)`);
+      return refuse(statusText({ key: 'store-forward.status.badConfig' }), (err as Error).message);
     }
     node.queue = queue;
     node.forwarder = forwarder;
@@ -83,8 +91,8 @@ export = function (RED: NodeAPI) {
 
     const show = (s: QueueSummary) => {
       if (closed) return;
-      const text = RED._('store-forward.status.summary', { depth: s.depth, rate: Math.round(s.rate), destination: RED._(`store-forward.destination.${s.destination}`) });
-      if (s.storageError) node.status({ fill: 'red', shape: 'dot', text: RED._('store-forward.status.storageError', { error: shorten(s.storageError) }) });
+      const text = statusText({ key: 'store-forward.status.summary', args: { depth: s.depth, rate: Math.round(s.rate) } }, { key: DESTINATION_STATUS[s.destination] });
+      if (s.storageError) node.status({ fill: 'red', shape: 'dot', text: statusText({ key: 'store-forward.status.storageError', args: { error: s.storageError } }) });
       else if (s.destination !== 'connected') node.status({ fill: 'yellow', shape: 'ring', text });
       else node.status({ fill: 'green', shape: 'dot', text });
       health(s.health, { ...s, target: target.describe });
@@ -99,7 +107,7 @@ export = function (RED: NodeAPI) {
         .finally(() => (ticking = false));
     }, 1000);
 
-    node.status({ fill: 'yellow', shape: 'ring', text: RED._('store-forward.status.opening') });
+    node.status({ fill: 'yellow', shape: 'ring', text: statusText({ key: 'store-forward.status.opening' }) });
     queue.open().then(
       () => {
         if (closed) return;
@@ -109,7 +117,7 @@ export = function (RED: NodeAPI) {
       (err: Error) => {
         if (closed) return;
         monitor.openError = err.message;
-        node.status({ fill: 'red', shape: 'ring', text: RED._('store-forward.status.storageError', { error: shorten(err.message) }) });
+        node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'store-forward.status.storageError', args: { error: err.message } }) });
         node.error(`${label}: ${err.message}`);
         health('down', { error: err.message });
       },
@@ -166,8 +174,4 @@ function toTime(v: unknown): number | undefined {
     return Number.isNaN(t) ? undefined : t;
   }
   return undefined;
-}
-
-function shorten(s: string): string {
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }

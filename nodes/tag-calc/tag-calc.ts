@@ -10,6 +10,7 @@ import { tagStoreNode } from '../tag-store/api';
 import { textOf } from '../../lib/system/text/text-of';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 const TRIGGERS = ['input', 'interval', 'both'] as const;
 const OUTPUTS = ['scan', 'tag'] as const;
@@ -40,12 +41,12 @@ export = function (RED: NodeAPI) {
     const device = textOf(def.device || '').trim() || String(def.name || '').trim() || 'calc';
     let program: CalcProgram | undefined;
     let problem: string | undefined;
-    let status = { fill: 'red' as const, shape: 'ring' as const, text: RED._('tag-calc.status.badConfig') };
+    let status = { fill: 'red' as const, shape: 'ring' as const, text: statusText({ key: 'tag-calc.status.badConfig' }) };
     try {
       program = compileDefinitions(textOf(def.definitions ?? ''));
     } catch (err) {
       problem = err instanceof ExprError ? `definitions: ${err.message}` : (err as Error).message;
-      if (err instanceof ExprError) status = { ...status, text: `${RED._('tag-calc.status.exprError')} ${err.line}:${err.column}` };
+      if (err instanceof ExprError) status = { ...status, text: statusText({ key: 'tag-calc.status.exprError', args: { line: err.line, column: err.column } }) };
     }
     if (!problem && !trigger) problem = `trigger: "${String(def.trigger)}" is not input, interval or both`;
     if (!problem && !output) problem = `output: "${String(def.output)}" is not scan or tag`;
@@ -77,10 +78,12 @@ export = function (RED: NodeAPI) {
       const key = `${results.length}/${notGood}`;
       if (key === lastShown) return;
       lastShown = key;
-      const text = RED._(notGood ? 'tag-calc.status.someNotGood' : 'tag-calc.status.results', { count: results.length, notGood });
+      const text = notGood
+        ? statusText({ key: 'tag-calc.status.someNotGood', args: { count: results.length, notGood } })
+        : statusText({ key: 'tag-calc.status.results', args: { count: results.length } });
       node.status({ fill: notGood ? 'yellow' : 'green', shape: 'dot', text });
     };
-    node.status({ fill: 'grey', shape: 'ring', text: RED._('tag-calc.status.ready', { count: definitions }) });
+    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'tag-calc.status.ready', args: { count: definitions } }) });
 
     const evaluate = (send: SendFn) => {
       const results = engine.evaluate();

@@ -6,6 +6,7 @@ import { samplesOf, tagMessage, tagTopic, type TagValue } from '../../lib/tags/c
 import { TagValueError } from '../../lib/tags/store-config';
 import { STATS_EVENT, tagStoreNode, type TagStoreNode } from '../tag-store/api';
 import { migrateNodeConfig } from '../common/migrations';
+import { statusText } from '../common/status-text';
 
 export = function (RED: NodeAPI) {
   function TagStoreInNode(this: Node, def: NodeDef) {
@@ -14,17 +15,17 @@ export = function (RED: NodeAPI) {
     const node = this;
     const store = tagStoreNode((id) => RED.nodes.getNode(id), def.store);
     if (!store) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('tag-store-in.status.noStore') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'tag-store-in.status.noStore' }) });
       node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error('store: no tag-store configured')));
       return;
     }
 
     const showStats = (stats: ReturnType<TagStoreNode['stats']>) => {
       let status: NodeStatus;
-      if (stats.configError) status = { fill: 'red', shape: 'ring', text: RED._('tag-store-in.status.badStore') };
+      if (stats.configError) status = { fill: 'red', shape: 'ring', text: statusText({ key: 'tag-store-in.status.badStore' }) };
       else {
-        const where = stats.sqliteMissing ? RED._('tag-store-in.status.memoryOnly') : stats.persistence === 'sqlite' ? 'sqlite' : RED._('tag-store-in.status.memory');
-        const text = RED._('tag-store-in.status.tags', { count: stats.tags, stale: stats.byQuality.stale, where });
+        const where = stats.sqliteMissing ? 'tag-store-in.status.memoryOnly' : stats.persistence === 'sqlite' ? 'tag-store-in.status.sqlite' : 'tag-store-in.status.memory';
+        const text = statusText({ key: 'tag-store-in.status.tags', args: { count: stats.tags, stale: stats.byQuality.stale } }, { key: where });
         status = { fill: stats.sqliteMissing || stats.persistenceError ? 'yellow' : 'green', shape: 'dot', text };
       }
       node.status(status);

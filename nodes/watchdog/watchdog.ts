@@ -1,8 +1,11 @@
 // watchdog: heartbeat supervision per key (output 1 passes messages through, output 2 carries
 // alarms and recoveries), optionally keeping a hardware watchdog device and systemd's service
 // watchdog fed while every supervised key is healthy. The logic lives in lib/watchdog.
-import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } from '../common/red';
-import { healthRegistry } from '../../lib/health/registry';
+import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import type { StatusPart } from '../common/status-text';
+import { TelemetryScope } from '../common/telemetry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { SystemdNotifier } from '../../lib/system/process/sd-notify';
 import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, type KeyEvent, type WatchdogConfig } from '../../lib/watchdog';
@@ -20,28 +23,24 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
-    const t = (key: string, subs?: Record<string, unknown>) => RED._(`watchdog.${key}`, subs);
-
     let cfg: WatchdogConfig;
     try {
       cfg = resolveWatchdogConfig(def);
     } catch (err) {
-      const message = `watchdog ${def.name || def.id}: ${(err as Error).message}`;
-      node.status({ fill: 'red', shape: 'ring', text: t('status.badConfig') });
-      node.error(message);
-      healthRegistry().report(node.id, 'watchdog', 'down', { error: message }, node.name);
-      node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
-        send([msg, null]); // still inline: a misconfigured watchdog must not cut the flow
-        done();
+      // still inline: a misconfigured watchdog must not cut the flow
+      return refuseConfig(node, {
+        kind: 'watchdog',
+        statusKey: 'watchdog.status.badConfig',
+        message: `watchdog ${def.name || def.id}: ${(err as Error).message}`,
+        onInput: (msg, send) => send([msg, null]),
       });
-      node.on('close', (_removed: boolean, done: () => void) => {
-        healthRegistry().remove(node.id);
-        done();
-      });
-      return;
     }
 
+    const telemetry = new TelemetryScope(node, 'watchdog');
+    const status = new StatusDisplay(node);
     const labels = { node: node.id };
+    for (const metric of [silentGauge, keysGauge, alarmsTotal]) telemetry.labels(metric, labels);
+    for (const target of ['device', 'systemd']) telemetry.labels(keepalivesTotal, { ...labels, target });
     const supervisor = new HeartbeatSupervisor({ timeoutMs: cfg.timeoutMs, keys: cfg.keys, learn: cfg.learn });
     const keeps = Boolean(cfg.devicePath) || cfg.systemd;
     const votes = keepaliveVotes();
@@ -58,22 +57,20 @@ export = function (RED: NodeAPI) {
       const silent = supervisor.silentKeys();
       const count = supervisor.keyCount();
       shownKeys = count;
-      let s: NodeStatus;
+      const problem: StatusPart[] = deviceProblem ? [{ key: 'watchdog.status.deviceError' }] : notifyProblem ? [{ key: 'watchdog.status.notifyError' }] : [];
+      const look = problem.length ? LOOK.refused : silent.length ? LOOK.failed : count === 0 ? LOOK.waiting : LOOK.ok;
       if (silent.length) {
         const keys = silent.slice(0, SHOWN_KEYS).join(', ') + (silent.length > SHOWN_KEYS ? ` +${silent.length - SHOWN_KEYS}` : '');
-        s = { fill: 'red', shape: 'dot', text: t('status.silent', { count: silent.length, total: count, keys }) };
+        status.showParts(look, { key: 'watchdog.status.silent', args: { count: silent.length, total: count, keys } }, ...problem);
       } else if (count === 0) {
-        s = { fill: 'grey', shape: 'ring', text: t('status.learning') };
+        status.showParts(look, { key: 'watchdog.status.learning' }, ...problem);
       } else {
-        s = { fill: 'green', shape: 'dot', text: t('status.ok', { count }) };
+        status.showParts(look, { key: 'watchdog.status.ok', args: { count } }, ...problem);
       }
-      const problem = deviceProblem ? t('status.deviceError') : notifyProblem ? t('status.notifyError') : undefined;
-      if (problem) s = { fill: 'red', shape: 'ring', text: `${s.text} · ${problem}` };
-      node.status(s);
       silentGauge.set(labels, silent.length);
       keysGauge.set(labels, count);
       const state = silent.length || deviceProblem || notifyProblem ? 'degraded' : 'ok';
-      healthRegistry().report(node.id, 'watchdog', state, { keys: count, silent: silent.slice(0, 20), device: cfg.devicePath, deviceError: deviceProblem, notifyError: notifyProblem }, node.name);
+      telemetry.health(state, { keys: count, silent: silent.slice(0, 20), device: cfg.devicePath, deviceError: deviceProblem, notifyError: notifyProblem });
     };
 
     const eventMessage = (state: 'silent' | 'recovered', e: KeyEvent): NodeMessage => ({
@@ -148,7 +145,7 @@ export = function (RED: NodeAPI) {
     if (keeps) {
       votes.set(node.id, true);
       openDevice();
-      if (notifier && !notifier.enabled) node.log(t('log.noNotifySocket'));
+      if (notifier && !notifier.enabled) node.log(RED._('watchdog.log.noNotifySocket'));
       const usec = Number(process.env.WATCHDOG_USEC);
       if (notifier?.enabled && usec > 0 && cfg.keepaliveMs * 2000 > usec) {
         node.warn(`keepalive: ${cfg.keepaliveMs / 1000} s is more than half of systemd's WatchdogSec (${usec / 1e6} s): the service may be restarted`);
@@ -177,12 +174,7 @@ export = function (RED: NodeAPI) {
       if (err) node.warn(err.message);
       notifier?.close();
       votes.remove(node.id);
-      healthRegistry().remove(node.id);
-      silentGauge.remove(labels);
-      keysGauge.remove(labels);
-      alarmsTotal.remove(labels);
-      keepalivesTotal.remove({ ...labels, target: 'device' });
-      keepalivesTotal.remove({ ...labels, target: 'systemd' });
+      telemetry.close();
       done();
     });
   }

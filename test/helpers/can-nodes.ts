@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { DBC_FIXTURES } from './can-fixtures';
+import { describeStatus } from './status';
 
 export const repoRoot = join(__dirname, '..', '..');
 export const dbcPath = (...parts: string[]) => join(DBC_FIXTURES, ...parts);
@@ -40,13 +41,13 @@ export function assertSignals(actual: Record<string, unknown>, expected: Record<
   }
 }
 
-/** Every status a node has shown (node-red-node-test-helper spies on Node.prototype.status). */
+/** Every status a node has shown, texts described (node-red-node-test-helper spies on Node.prototype.status). */
 export function statuses(node: unknown): NodeStatus[] {
   const spy = (node as { status: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } }).status;
   return spy
     .getCalls()
     .filter((c) => c.thisValue === node)
-    .map((c) => c.args[0] as NodeStatus);
+    .map((c) => describeStatus(c.args[0] as NodeStatus));
 }
 
 export function lastStatus(node: unknown): NodeStatus | undefined {

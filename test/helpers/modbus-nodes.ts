@@ -2,14 +2,15 @@
 // node that uses a modbus-connection the way modbus-device does, and a sink that keeps messages.
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus } from '../../nodes/common/red';
 import type { ModbusConnectionNode } from '../../nodes/modbus-connection/api';
+import { describeStatus } from './status';
 
-/** Every status a node has shown (node-red-node-test-helper spies on Node.prototype.status). */
+/** Every status a node has shown, texts described (node-red-node-test-helper spies on Node.prototype.status). */
 export function statuses(node: unknown): NodeStatus[] {
   const spy = (node as { status: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } }).status;
   return spy
     .getCalls()
     .filter((c) => c.thisValue === node)
-    .map((c) => c.args[0] as NodeStatus);
+    .map((c) => describeStatus(c.args[0] as NodeStatus));
 }
 
 export function lastStatus(node: unknown): NodeStatus | undefined {

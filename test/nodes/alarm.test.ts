@@ -50,7 +50,7 @@ describe('alarm node', () => {
   test('raise, list, acknowledge, clear: events, metrics and health follow', async () => {
     await helper.load(modules(), flow({}));
     const al = helper.getNode('al');
-    await waitFor('ready', () => /^alarm\.status\.listed: 0/.test(lastStatus(al)?.text ?? ''));
+    await waitFor('ready', () => /^alarm\.status\.listed\(count=0, /.test(lastStatus(al)?.text ?? ''));
     al.receive({ topic: 'oven/temp', payload: 85 });
     await waitFor('active event', () => events().length === 1);
     assert.deepEqual(
@@ -117,7 +117,7 @@ describe('alarm node', () => {
     clearCollected();
     await helper.load(modules(), flow(props));
     al = helper.getNode('al');
-    await waitFor('restored', () => lastStatus(al)?.text === 'alarm.status.listed: 1, alarm.status.unacked: 1');
+    await waitFor('restored', () => lastStatus(al)?.text === 'alarm.status.listed(count=1, unacked=1)');
     assert.equal(
       healthRegistry()
         .list()

@@ -86,7 +86,11 @@ describe('CAN node lifecycle', () => {
     ]);
     await waitFor('status', () => /not found|not installed/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
     const text = lastStatus(helper.getNode('in'))!.text!;
-    assert.ok(text === 'can-in.status.reconnecting: interface can0 not found' || text.startsWith('can-in.status.failed: socketcan package not installed'), text);
+    assert.ok(
+      text === 'can-in.status.reconnecting · can-in.status.detail(detail=interface can0 not found)' ||
+        text.startsWith('can-in.status.failed · can-in.status.detail(detail=socketcan package not installed'),
+      text,
+    );
     assert.equal(
       healthRegistry()
         .list()
@@ -124,7 +128,7 @@ describe('CAN node lifecycle', () => {
         .every((m) => m.topic === '0x123'),
       'the new filter applies',
     );
-    assert.match(lastStatus(helper.getNode('in'))?.text ?? '', /^can-in\.status\.(open|receivingRate)$/);
+    assert.match(lastStatus(helper.getNode('in'))?.text ?? '', /^can-in\.status\.(open|receivingRate\(rate=\d+\))$/);
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal(
       healthRegistry()
@@ -165,8 +169,8 @@ describe('CAN node lifecycle', () => {
         `deploy ${i}: interfaces up`,
         () =>
           peer.channelOpen &&
-          /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in1'))?.text ?? '') &&
-          /^can-in\.status\.(open|receivingRate)$/.test(lastStatus(helper.getNode('in2'))?.text ?? '') &&
+          /^can-in\.status\.(open|receivingRate\(rate=\d+\))$/.test(lastStatus(helper.getNode('in1'))?.text ?? '') &&
+          /^can-in\.status\.(open|receivingRate\(rate=\d+\))$/.test(lastStatus(helper.getNode('in2'))?.text ?? '') &&
           /reconnecting|failed/.test(lastStatus(helper.getNode('in3'))?.text ?? ''),
         DEPLOY_DEADLINE_MS,
       );

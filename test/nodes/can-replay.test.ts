@@ -70,7 +70,7 @@ describe('CAN nodes over a candump replay', () => {
     const total = reference.length * REPEAT;
     assert.ok(total > 5000, `${total} frames`);
     await waitFor('all frames decoded', () => received('sink').length >= total && received('unknown').length >= unknownCount, 120000, 100);
-    await waitFor('replay ended', () => lastStatus(helper.getNode('in'))?.text === 'can-in.status.ended: ' + `${total + unknownCount} frames played`, 10000);
+    await waitFor('replay ended', () => lastStatus(helper.getNode('in'))?.text === `can-in.status.ended · can-in.status.detail(detail=${total + unknownCount} frames played)`, 10000);
     await new Promise((r) => setTimeout(r, 50));
     const sink = received('sink');
     assert.equal(sink.length, total);
@@ -127,7 +127,7 @@ describe('CAN nodes over a candump replay', () => {
       { id: 'sink', type: 'test-collect' },
     ]);
     // the test helper's RED._ returns the message key, so the key (not the figure) is checked
-    await waitFor('rate status', () => lastStatus(helper.getNode('in'))?.text === 'can-in.status.receivingRate', 20000);
+    await waitFor('rate status', () => /^can-in\.status\.receivingRate\(rate=\d+\)$/.test(lastStatus(helper.getNode('in'))?.text ?? ''), 20000);
     assert.equal(lastStatus(helper.getNode('in'))?.fill, 'green');
   });
 
@@ -151,7 +151,7 @@ describe('CAN nodes over a candump replay', () => {
       { id: 'bus', type: 'edgegw-can-interface', kind: 'replay', file: join(dir, 'missing.log'), pace: 'fast' },
       { id: 'in', type: 'edgegw-can-in', interface: 'bus', wires: [[]] },
     ]);
-    await waitFor('failed status', () => /^can-in\.status\.failed: cannot read the candump log: file not found/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
+    await waitFor('failed status', () => /^can-in\.status\.failed · can-in\.status\.detail\(detail=cannot read the candump log: file not found/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
     assert.equal(lastStatus(helper.getNode('in'))?.fill, 'red');
     assert.equal(
       healthRegistry()

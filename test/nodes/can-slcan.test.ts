@@ -189,7 +189,7 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
     const inNode = helper.getNode('in');
     await peer.close();
     await pty.stop();
-    await waitFor('reconnecting status', () => /can-in\.status\.reconnecting: (serial port|cannot open)/.test(lastStatus(inNode)?.text ?? ''));
+    await waitFor('reconnecting status', () => /can-in\.status\.reconnecting · can-in\.status\.detail\(detail=(serial port|cannot open)/.test(lastStatus(inNode)?.text ?? ''));
     assert.equal(lastStatus(inNode)?.fill, 'yellow');
     const h = healthRegistry()
       .list()

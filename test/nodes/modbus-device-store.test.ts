@@ -16,6 +16,7 @@ import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
 import { SQLITE_PEER, secondConnection } from '../helpers/sqlite-store';
 import { healthRegistry } from '../../lib/health/registry';
 import type { TagSample } from '../../lib/tags/contract';
+import { describeStatusText } from '../helpers/status';
 
 // `ghost` lies beyond the peer's 100 holding registers: its read fails (illegal data address)
 const TAGS = `name,area,address,type,order,scale,offset,unit,access,group
@@ -163,7 +164,7 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
       assert.equal(sample.quality, 'bad', t);
       assert.equal(sample.value, null, t);
     }
-    await waitFor('red status naming the mismatch', () => calls(node, 'status').some(([st]: any) => st.fill === 'red' && st.text === 'modbus-device.status.error'));
+    await waitFor('red status naming the mismatch', () => calls(node, 'status').some(([st]: any) => st.fill === 'red' && describeStatusText(st.text).startsWith('modbus-device.status.error(error=')));
     const health = healthRegistry()
       .list()
       .find((e) => e.id === 'dev')!;

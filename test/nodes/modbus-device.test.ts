@@ -10,6 +10,7 @@ import { startTypedPeer, type TypedPeer } from '../helpers/modbus-typed-peer';
 import { sharedAuditLog } from '../../lib/audit/audit-log';
 import { healthRegistry } from '../../lib/health/registry';
 import { metricsRegistry } from '../../lib/metrics/registry';
+import { describeStatusText } from '../helpers/status';
 
 const TAGS = `name,area,address,type,order,scale,offset,unit,access,group,deadband
 temp,holding,0,int16,,0.1,,°C,rw,fast,
@@ -113,7 +114,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     assert.equal(seen.msgs.filter((m) => m.topic === 'plc-a/level').length, before + 1);
     const node = helper.getNode('a');
     // the test helper has no message catalogs: RED._ gives the key (the locale test checks the texts)
-    await waitFor('status polling', () => calls(node, 'status').some(([s]: any) => s.text === 'modbus-device.status.polling' && s.fill === 'green'));
+    await waitFor('status polling', () => calls(node, 'status').some(([s]: any) => /^modbus-device\.status\.polling\(count=[1-9]\d*\)$/.test(describeStatusText(s.text)) && s.fill === 'green'));
     // health and metrics while it runs
     const h = healthRegistry()
       .list()
@@ -150,7 +151,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
       errors.some((m) => m.includes("tags: line 3, tag 'broken', field 'type': 'flot32' is not a type")),
       errors.join('\n'),
     );
-    assert.ok(calls(node, 'status').some(([s]: any) => s.fill === 'red' && s.text === 'modbus-device.status.badConfig'));
+    assert.ok(calls(node, 'status').some(([s]: any) => s.fill === 'red' && describeStatusText(s.text) === 'modbus-device.status.badConfig'));
     const caught = collect('caught');
     node.receive({ topic: 'ok', payload: 1 });
     await waitFor('the input fails', () => caught.msgs.length > 0);
@@ -169,7 +170,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     ]);
     const caught = collect('caught');
     const node = helper.getNode('w');
-    await waitFor('first values', () => calls(node, 'status').some(([s]: any) => s.text === 'modbus-device.status.polling'));
+    await waitFor('first values', () => calls(node, 'status').some(([s]: any) => /^modbus-device\.status\.polling\(count=[1-9]\d*\)$/.test(describeStatusText(s.text))));
 
     node.receive({ payload: { temp: 'hot', level: 70000, power: 1, nope: 2 } });
     await waitFor('validation error caught', () => caught.msgs.length === 1);
@@ -235,7 +236,7 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   test('status follows the line: a silent unit ends with the breaker open', async () => {
     await helper.load(modules(), [tab, conn({ timeoutMs: 300, breakerThreshold: 2, breakerResetMs: 60000 }), device('s', { unit: 9 }), ...outs('s')]);
     const node = helper.getNode('s');
-    const texts = () => calls(node, 'status').map(([s]: any) => s.text as string);
+    const texts = () => calls(node, 'status').map(([s]: any) => describeStatusText(s.text).replace(/\(.*$/, ''));
     await waitFor('error status', () => texts().includes('modbus-device.status.error'), 10000);
     await waitFor('breaker open status', () => texts().includes('modbus-device.status.breakerOpen'), 10000);
     assert.equal(

@@ -83,7 +83,7 @@ describe('stats and alarm lifecycle', () => {
       await helper.load(modules(), flow);
       const st = helper.getNode('st');
       const al = helper.getNode('al');
-      await waitFor(`deploy ${i}: ready`, () => /^stats\.status\.ready/.test(lastStatus(st)?.text ?? '') && /^alarm\.status\.listed/.test(lastStatus(al)?.text ?? ''));
+      await waitFor(`deploy ${i}: ready`, () => /^stats\.status\.ready\(count=\d+\)/.test(lastStatus(st)?.text ?? '') && /^alarm\.status\.listed/.test(lastStatus(al)?.text ?? ''));
       const now = Date.now();
       for (const [k, v] of [
         [0, 10],

@@ -46,7 +46,7 @@ describe('stats node', () => {
     const reportDir = join(dir, 'report1');
     await helper.load(modules(), flow({ report: true, reportDir, reportPer: 'day', reportPrefix: 'meter', retentionDays: 0, percentiles: true }));
     const st = helper.getNode('st');
-    await waitFor('ready', () => /^stats\.status\.ready/.test(lastStatus(st)?.text ?? ''));
+    await waitFor('ready', () => /^stats\.status\.ready\(count=\d+\)/.test(lastStatus(st)?.text ?? ''));
     const t0 = Date.UTC(2026, 11, 1, 8);
     st.receive(scan({ power: 10, voltage: 230 }, t0));
     st.receive(scan({ power: 20, voltage: 231 }, t0 + 1000));
@@ -75,7 +75,7 @@ describe('stats node', () => {
   test('time windows close by the clock for a tag gone quiet', async () => {
     await helper.load(modules(), flow({ windowBy: 'time', length: 1, lengthUnit: 's', graceSec: 0, align: false }));
     const st = helper.getNode('st');
-    await waitFor('ready', () => /^stats\.status\.ready/.test(lastStatus(st)?.text ?? ''));
+    await waitFor('ready', () => /^stats\.status\.ready\(count=\d+\)/.test(lastStatus(st)?.text ?? ''));
     st.receive(scan({ power: 5 }, Date.now()));
     await waitFor('the window closes with no further sample', () => received('sink').length === 1, 15_000);
     assert.equal((received('sink')[0].payload as Record<string, number>)['power.count'], 1);
@@ -85,7 +85,7 @@ describe('stats node', () => {
     for (const props of [{ persist: 'memory' }, { persist: 'sqlite', dbFile: join(dir, 'state.db') }]) {
       await helper.load(modules(), flow(props));
       let st = helper.getNode('st');
-      await waitFor('ready', () => /^stats\.status\.ready/.test(lastStatus(st)?.text ?? ''));
+      await waitFor('ready', () => /^stats\.status\.ready\(count=\d+\)/.test(lastStatus(st)?.text ?? ''));
       st.receive(scan({ power: 1 }, 1000));
       st.receive(scan({ power: 2 }, 2000));
       if (props.persist === 'memory') {
@@ -96,7 +96,7 @@ describe('stats node', () => {
         await helper.load(modules(), flow(props));
       }
       st = helper.getNode('st');
-      await waitFor('ready again', () => /^stats\.status\.ready/.test(lastStatus(st)?.text ?? ''));
+      await waitFor('ready again', () => /^stats\.status\.ready\(count=\d+\)/.test(lastStatus(st)?.text ?? ''));
       st.receive(scan({ power: 3 }, 3000));
       await waitFor(`${props.persist}: the window closes with all three samples`, () => received('sink').length === 1);
       assert.deepEqual([(received('sink')[0].payload as Record<string, number>)['power.count'], (received('sink')[0].payload as Record<string, number>)['power.sum']], [3, 6], props.persist);

@@ -1,0 +1,41 @@
+// A node whose configuration cannot work stays deployed but inert, and says why everywhere a
+// user looks: its status, the debug sidebar and log (node.error naming the field), /health
+// ('down'), and for each message it does its safe thing (pass it on, drop it, or fail it so a
+// Catch node sees it).
+import { TelemetryScope } from './telemetry';
+import { LOOK, StatusDisplay } from './node-status';
+import { reportFailure } from './report-failure';
+import type { DoneFn, Node, NodeMessage, SendFn } from './red';
+import type { StatusArgs } from './status-text';
+
+export interface Refusal {
+  /** the health entry's type (the node's kind) */
+  kind: string;
+  /** the status key, e.g. 'watchdog.status.badConfig' */
+  statusKey: string;
+  statusArgs?: StatusArgs;
+  /** the English message for the log, naming the field, line or tag */
+  message: string;
+  /** what a message does while the node is inert; default: it fails with the message */
+  onInput?: 'fail' | 'drop' | ((msg: NodeMessage, send: SendFn) => void);
+  /** anything the node opened before it found the problem */
+  onClose?: () => void;
+}
+
+export function refuseConfig(node: Node, refusal: Refusal): void {
+  new StatusDisplay(node).show(LOOK.refused, refusal.statusKey, refusal.statusArgs);
+  node.error(refusal.message);
+  const telemetry = new TelemetryScope(node, refusal.kind);
+  telemetry.health('down', { error: refusal.message });
+  const onInput = refusal.onInput ?? 'fail';
+  node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+    if (onInput === 'fail') return reportFailure(node, msg, done, new Error(refusal.message));
+    if (onInput !== 'drop') onInput(msg, send);
+    done();
+  });
+  node.on('close', (_removed: boolean, done: () => void) => {
+    refusal.onClose?.();
+    telemetry.close();
+    done();
+  });
+}
