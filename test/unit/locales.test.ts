@@ -85,7 +85,7 @@ test('the editor renderer shows a status text in the catalog language, with its 
   const js = readFileSync(join(root, 'resources', 'status-text.js'), 'utf8');
   const catalog: Record<string, string> = { [`${MODULE_NAME}/watchdog:watchdog.status.silent`]: '__count__ из __total__ молчат: __keys__' };
   let handler: ((topic: string, msg: { text?: string }) => void) | undefined;
-  const window: { EdgeGatewayStatusText?: { render(text: string): string | null } } = {};
+  const window: { EdgeGatewayStatusText?: { render: (text: string) => string | null } } = {};
   const RED = {
     _: (key: string, args: Record<string, string> = {}) => (catalog[key] ?? key).replace(/__(\w+)__/g, (_m, name: string) => args[name] ?? ''),
     comms: { subscribe: (_topic: string, fn: typeof handler) => (handler = fn) },
