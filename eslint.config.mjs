@@ -5,7 +5,20 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', '.test-tmp/', '.test-cache/', '.bench-cache/', 'test/fixtures/', 'flows/', 'examples/', '**/*.html', 'resources/edgegw-*.js', 'resources/dbc-checker.js', 'resources/status-text.js'],
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.test-tmp/',
+      '.test-cache/',
+      '.bench-cache/',
+      'test/fixtures/',
+      'flows/',
+      'examples/',
+      '**/*.html',
+      'resources/edgegw-*.js',
+      'resources/dbc-checker.js',
+      'resources/status-text.js',
+    ],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {
