@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ensureDirectory } from '../lib/system/fs/directory';
 import { createInterface } from 'node:readline';
-import { readSettingsFile, defaultSettingsFile, DEFAULTS, SettingsError, type AdminUser } from '../settings';
+import { readSettingsFile, defaultSettingsFile, DEFAULTS, SettingsError, type AdminUser } from './settings';
 import { requireRuntimePackage } from './resolve';
 import { UsageError, type CliIO } from './commands/io';
 import { textOf } from '../lib/system/text/text-of';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc, calc, flows).
-import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from '../settings';
+import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from './settings';
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, isBrokenPipe, type CliIO, type Subcommand } from './commands/io';
 import { redactUrlsInText } from '../lib/system/text/redact';

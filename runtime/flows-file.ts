@@ -8,7 +8,7 @@
 //   - damaged, with no usable backup: the runtime refuses to start (exit 2) naming both files.
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jsonErrorOffset } from '../settings';
+import { jsonErrorOffset } from './json-error-offset';
 import { StartupError } from './resolve';
 import { describeRenames, migrateFlows } from '../nodes/common/migrations';
 

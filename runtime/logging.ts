@@ -2,7 +2,7 @@
 // Both go through our handler so that every line, ours or Node-RED's, has URL credentials
 // redacted (Node-RED's MQTT node logs "Connection failed to broker: mqtt://user:pw@host").
 import { inspect } from 'node:util';
-import type { LogFormat, LogLevel } from '../settings';
+import type { LogFormat, LogLevel } from './settings';
 import { redactUrlsInText } from '../lib/system/text/redact';
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace', 98: 'audit', 99: 'metric' };

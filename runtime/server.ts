@@ -9,9 +9,10 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { GatewaySettings } from '../settings';
+import type { GatewaySettings } from './settings';
 import { loggingSettings } from './logging';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
+import type { EmbeddedBroker } from './broker';
+import { chooseBroker, provideBroker } from './broker-choice';
 import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
 import { redactUrl, redactUrlsInText } from '../lib/system/text/redact';
@@ -145,17 +146,11 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   const prepared = prepareUserDir(s, say);
   const flowsRecovery = prepared.flowsRecovery;
 
-  // The MQTT broker the default flows use: ${EDGEGW_MQTT_URL} in their mqtt-broker node.
-  let broker: EmbeddedBroker | undefined;
-  let brokerUrl: string | undefined;
-  if (s.mqttUrl) {
-    brokerUrl = s.mqttUrl;
-  } else if (s.broker) {
-    broker = await startEmbeddedBroker(s.brokerPort, { maxPacketBytes: s.brokerMaxPacket, warn: (m) => say(m, 'warn') });
-    brokerUrl = `mqtt://127.0.0.1:${broker.port}`;
-    say(`embedded MQTT broker listening on 127.0.0.1:${broker.port}`);
-  }
-  process.env.EDGEGW_MQTT_URL = brokerUrl ?? 'mqtt://127.0.0.1:1883';
+  // The MQTT broker the default flows use: ${EDGEGW_MQTT_URL} in their broker config nodes.
+  const flowsBroker = await provideBroker(chooseBroker(s), (m) => say(m, 'warn'));
+  const broker = flowsBroker.mode === 'embedded' ? flowsBroker.embedded : undefined;
+  if (broker) say(`embedded MQTT broker listening on 127.0.0.1:${broker.port}`);
+  process.env.EDGEGW_MQTT_URL = flowsBroker.url;
   // What else the default flows refer to through ${...}: the simulator port and the demo CAN data.
   process.env.EDGEGW_SIM_PORT = String(s.simPort);
   // the flows' topics edge-gateway/<id>/heartbeat|status|alarms (settings: gatewayId)
@@ -243,8 +238,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     broker: () => {
       const mqttNodes = mqttBrokerNodes(RED);
       const connected = mqttNodes.length === 0 ? (broker ? true : null) : mqttNodes.every((n) => n.connected === true);
-      if (broker) return { mode: 'embedded', url: redactUrl(brokerUrl), listening: true, clients: broker.clients(), connected };
-      if (s.mqttUrl) return { mode: 'external', url: redactUrl(s.mqttUrl), connected };
+      if (flowsBroker.mode === 'embedded') return { mode: 'embedded', url: redactUrl(flowsBroker.url), listening: true, clients: flowsBroker.embedded.clients(), connected };
+      if (flowsBroker.mode === 'external') return { mode: 'external', url: redactUrl(flowsBroker.url), connected };
       return { mode: 'none', connected: null };
     },
   });

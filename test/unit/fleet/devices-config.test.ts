@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { parseArgs, resolveSettings, SettingsError } from '../../../settings';
+import { parseArgs, resolveSettings, SettingsError } from '../../../runtime/settings';
 import { yamlEntryLines, parsePollInterval } from '../../../lib/fleet/devices-config';
 import { DeviceIdRegistry } from '../../../lib/fleet/device-ids';
 import { flowsFromDevices, ACQUISITION_LINK_ID, ACQUISITION_LINK_NAME } from '../../../runtime/flows-from-devices';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { hostname } from 'node:os';
-import { parseArgs, resolveSettings, checkSecurity, SettingsError, DEFAULTS, helpText, FIELDS, sanitiseGatewayId } from '../../../settings';
+import { parseArgs, resolveSettings, checkSecurity, SettingsError, DEFAULTS, helpText, FIELDS, sanitiseGatewayId } from '../../../runtime/settings';
 
 const loadYaml = () => yaml;
 const dir = mkdtempSync(join(tmpdir(), 'edgegw-settings-'));

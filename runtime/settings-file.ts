@@ -1,0 +1,94 @@
+// The settings file layer: a JSON or YAML file of settings keys, admin users and devices.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDevices, DevicesConfigError } from '../lib/fleet/devices-config';
+import { jsonErrorOffset } from './json-error-offset';
+import { FIELDS, parseValue, SettingsError, type AdminUser, type GatewaySettings } from './settings-fields';
+
+/** Parses a settings file (JSON, or YAML by extension) into a plain object. */
+export function readSettingsFile(file: string, loadYaml: () => { load(text: string): unknown }): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SettingsError(file, 'file', `cannot read: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  if (/\.ya?ml$/i.test(file)) {
+    try {
+      data = loadYaml().load(text);
+    } catch (err) {
+      const e = err as { mark?: { line: number; column: number }; reason?: string; message: string };
+      const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '';
+      throw new SettingsError(file, 'file', `malformed YAML${where}: ${e.reason ?? e.message}`);
+    }
+  } else {
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      const pos = jsonErrorOffset(text);
+      let where = '';
+      if (pos >= 0) {
+        const before = text.slice(0, pos).split('\n');
+        where = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+      }
+      throw new SettingsError(file, 'file', `malformed JSON${where}: ${(err as Error).message}`);
+    }
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new SettingsError(file, 'file', 'must hold an object of settings');
+  return data as Record<string, unknown>;
+}
+
+/** The settings a file's data sets; an unknown key is an error that lists the known ones. */
+export function settingsFileLayer(data: Record<string, unknown>, file: string): Partial<GatewaySettings> {
+  const out: Partial<GatewaySettings> = {};
+  const known = new Map(FIELDS.map((f) => [String(f.key), f]));
+  for (const [k, v] of Object.entries(data)) {
+    if (k === 'adminUsers') {
+      out.adminUsers = parseAdminUsers(v, file);
+      continue;
+    }
+    if (k === 'devices') {
+      try {
+        out.devices = parseDevices(v, file, readFileSync(file, 'utf8'));
+      } catch (err) {
+        if (err instanceof DevicesConfigError) throw new SettingsError(err.line ? `${file} line ${err.line}` : file, err.field, err.reason);
+        throw err;
+      }
+      continue;
+    }
+    const field = known.get(k);
+    if (!field || k === 'resetFlows') {
+      throw new SettingsError(
+        file,
+        k,
+        `unknown setting (known: ${[...known.keys()]
+          .filter((x) => x !== 'resetFlows')
+          .concat('adminUsers', 'devices')
+          .join(', ')})`,
+      );
+    }
+    (out as Record<string, unknown>)[k] = parseValue(field, v, file);
+  }
+  return out;
+}
+
+function parseAdminUsers(v: unknown, file: string): AdminUser[] {
+  if (!Array.isArray(v)) throw new SettingsError(file, 'adminUsers', 'must be a list');
+  return v.map((u, i) => {
+    const where = `adminUsers[${i}]`;
+    if (!u || typeof u !== 'object') throw new SettingsError(file, where, 'must be an object {username, password, permissions}');
+    const { username, password, permissions } = u as Record<string, unknown>;
+    if (typeof username !== 'string' || !username) throw new SettingsError(file, `${where}.username`, 'missing');
+    if (typeof password !== 'string' || !/^\$2[aby]\$\d\d\$/.test(password)) {
+      throw new SettingsError(file, `${where}.password`, 'must be a bcrypt hash (use: edge-gateway admin add-user NAME)');
+    }
+    return { username, password, permissions: typeof permissions === 'string' ? permissions : '*' };
+  });
+}
+
+/** Default settings file of a user directory: where `admin add-user` stores users. */
+export function defaultSettingsFile(userDir: string): string {
+  return join(userDir, 'edge-gateway.json');
+}

@@ -1,0 +1,34 @@
+// The runtime's --help: the subcommands, then every setting's flag, help and environment variable.
+import { FIELDS } from './settings-fields';
+
+export function helpText(): string {
+  const lines = [
+    'Usage: edge-gateway [options]                 start the gateway (Node-RED with the edge-gateway nodes and flows)',
+    '       edge-gateway admin add-user NAME       add an editor/admin user (password read from stdin or prompted)',
+    '       edge-gateway modbus read|write ...      commission a Modbus device from a tag table (see: edge-gateway modbus --help)',
+    '       edge-gateway dbc check|decode ...       check a DBC file, decode a candump log (see: edge-gateway dbc --help)',
+    "       edge-gateway calc eval 'EXPRESSION'     try a tag-calc expression (see: edge-gateway calc --help)",
+    '       edge-gateway flows migrate FILE         rewrite flows saved by an earlier release (see: edge-gateway flows --help)',
+    '',
+    'Options (each layer overrides the one before: defaults < settings file < environment < flags):',
+    `  ${'--config FILE'.padEnd(22)} settings file, JSON or YAML (env EDGE_GATEWAY_CONFIG; default <user-dir>/edge-gateway.json)`,
+  ];
+  for (const f of FIELDS) {
+    const flag = f.flag
+      ? f.kind === 'bool'
+        ? f.flag
+        : `${f.flag} ${f.kind === 'port' ? 'N' : f.kind === 'url' ? 'URL' : f.kind === 'bytes' ? 'SIZE' : f.kind === 'gatewayId' ? 'ID' : 'VALUE'}`
+      : f.negFlag!;
+    lines.push(`  ${flag.padEnd(22)} ${f.help}${f.env ? ` (env ${f.env})` : ''}`);
+  }
+  lines.push(`  ${'--help'.padEnd(22)} this text`, `  ${'--version'.padEnd(22)} print the version`);
+  lines.push(
+    '',
+    'Settings file keys: ' +
+      FIELDS.filter((f) => f.key !== 'resetFlows')
+        .map((f) => f.key)
+        .join(', ') +
+      ', adminUsers, devices',
+  );
+  return lines.join('\n');
+}

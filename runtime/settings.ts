@@ -1,0 +1,121 @@
+// Settings of the bundled runtime. Each layer overrides the one before:
+//   built-in defaults < settings file (--config FILE, JSON or YAML) < environment (EDGE_GATEWAY_*)
+//   < command-line flags.
+// What a setting is lives in settings-fields.ts, the file layer in settings-file.ts, --help in
+// settings-help.ts; this module layers them.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { DEFAULTS, FIELDS, parseValue, SettingsError, type Field, type GatewaySettings } from './settings-fields';
+import { readSettingsFile, settingsFileLayer } from './settings-file';
+
+export { sanitiseGatewayId } from '../lib/fleet/gateway-id';
+export { DEFAULTS, FIELDS, parseByteSize, SettingsError, type AdminUser, type GatewaySettings, type LogFormat, type LogLevel } from './settings-fields';
+export { defaultSettingsFile, readSettingsFile } from './settings-file';
+export { helpText } from './settings-help';
+
+function envLayer(env: NodeJS.ProcessEnv): Partial<GatewaySettings> {
+  const out: Partial<GatewaySettings> = {};
+  for (const f of FIELDS) {
+    if (!f.env) continue;
+    const raw = env[f.env];
+    if (raw === undefined || raw === '') continue;
+    (out as Record<string, unknown>)[f.key] = parseValue(f, raw, `environment ${f.env}`);
+  }
+  return out;
+}
+
+export interface ParsedArgs {
+  flags: Partial<GatewaySettings>;
+  configFile?: string;
+  help: boolean;
+  version: boolean;
+  /** positional arguments (subcommand and its arguments) */
+  rest: string[];
+}
+
+/** Parses the runtime's flags. Unknown flags are errors; the first positional ends parsing. */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const out: ParsedArgs = { flags: {}, help: false, version: false, rest: [] };
+  const byFlag = new Map<string, Field>();
+  for (const f of FIELDS) {
+    if (f.flag) byFlag.set(f.flag, f);
+    if (f.negFlag) byFlag.set(f.negFlag, f);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-')) {
+      out.rest = argv.slice(i);
+      break;
+    }
+    if (arg === '--help' || arg === '-h') {
+      out.help = true;
+      continue;
+    }
+    if (arg === '--version' || arg === '-v') {
+      out.version = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    if (name === '--config' || name === '-c') {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new SettingsError('command line', name, 'needs a file path');
+      out.configFile = v;
+      continue;
+    }
+    const field = byFlag.get(name);
+    if (!field) throw new SettingsError('command line', name, 'unknown flag (see edge-gateway --help)');
+    if (field.kind === 'bool') {
+      if (inline !== undefined) throw new SettingsError('command line', name, 'takes no value');
+      (out.flags as Record<string, unknown>)[field.key] = name !== field.negFlag;
+      continue;
+    }
+    const v = inline ?? argv[++i];
+    if (v === undefined || (v.startsWith('--') && inline === undefined)) throw new SettingsError('command line', name, 'needs a value');
+    (out.flags as Record<string, unknown>)[field.key] = parseValue(field, v, `command line ${name}`);
+  }
+  return out;
+}
+
+/**
+ * Layers the settings. The settings file is `--config FILE`, else EDGE_GATEWAY_CONFIG, else
+ * `<userDir>/edge-gateway.json` when that exists (where `admin add-user` writes).
+ */
+export function resolveSettings(args: Pick<ParsedArgs, 'flags' | 'configFile'>, env: NodeJS.ProcessEnv, loadYaml: () => { load(text: string): unknown }, cwd = process.cwd()): GatewaySettings {
+  const envPart = envLayer(env);
+  let configFile = args.configFile ?? env.EDGE_GATEWAY_CONFIG;
+  let filePart: Partial<GatewaySettings> = {};
+  if (configFile) {
+    configFile = isAbsolute(configFile) ? configFile : resolve(cwd, configFile);
+    if (!existsSync(configFile)) throw new SettingsError(configFile, 'file', 'does not exist');
+    filePart = settingsFileLayer(readSettingsFile(configFile, loadYaml), configFile);
+  } else {
+    const userDir = args.flags.userDir ?? envPart.userDir ?? DEFAULTS.userDir;
+    const candidate = resolve(cwd, userDir, 'edge-gateway.json');
+    if (existsSync(candidate)) {
+      configFile = candidate;
+      filePart = settingsFileLayer(readSettingsFile(candidate, loadYaml), candidate);
+    }
+  }
+  const merged: GatewaySettings = { ...DEFAULTS, adminUsers: [], ...filePart, ...envPart, ...args.flags, configFile };
+  merged.userDir = resolve(cwd, merged.userDir);
+  return merged;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Refuses a non-loopback address without admin auth: the editor can deploy code. */
+export function checkSecurity(s: GatewaySettings): void {
+  if (!isLoopback(s.host) && s.adminUsers.length === 0) {
+    throw new SettingsError(
+      'security',
+      'host',
+      `refusing to listen on ${s.host} without admin authentication: the editor can run code on this machine.\n` +
+        `Add an admin user first:  edge-gateway admin add-user NAME${s.configFile ? ` --config ${s.configFile}` : ''}\n` +
+        'or listen on 127.0.0.1 only (the default).',
+    );
+  }
+}
