@@ -17,12 +17,12 @@ interface FieldBase {
 
 /**
  * Rules that differ with another field's value (e.g. a forward target's limits per destination
- * type): the case for that value replaces the rules it names. The default never varies, so a
- * blank field reads the same whatever the other field holds.
+ * type, a whole number of samples for a count window): the case for that value replaces the rules
+ * it names. The default never varies, so a blank field reads the same whatever the other holds.
  */
 export interface FieldVariants<S> {
   readonly field: string;
-  readonly cases: Readonly<Record<string, Partial<Omit<S, 'kind' | 'default' | 'when' | 'variants'>>>>;
+  readonly cases: Readonly<Record<string, Partial<Omit<S, 'default' | 'when' | 'variants'>>>>;
 }
 
 export interface NumberField extends FieldBase {
@@ -241,7 +241,7 @@ export class FieldReader {
     if (!spec) throw new Error(`no field "${field}" is declared`);
     if (!('variants' in spec) || !spec.variants) return spec;
     const variant = spec.variants.cases[String(this.lenient(spec.variants.field))];
-    return variant ? { ...spec, ...variant } : spec;
+    return variant ? ({ ...spec, ...variant } as FieldSpec) : spec;
   }
 }
 
