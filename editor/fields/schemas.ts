@@ -2,13 +2,17 @@
 // schema name: it stays the same whatever prefix the registered type name carries).
 import type { FieldSchema } from '../../lib/config/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
+import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
+import { STATS_FIELDS } from '../../lib/stats/fields';
 import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
 export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'circuit-breaker': BREAKER_FIELDS,
+  'forward-target': FORWARD_TARGET_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
+  stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
   watchdog: WATCHDOG_FIELDS,
 };

@@ -15,6 +15,16 @@ interface FieldBase {
   readonly message?: string;
 }
 
+/**
+ * Rules that differ with another field's value (e.g. a forward target's limits per destination
+ * type, a whole number of samples for a count window): the case for that value replaces the rules
+ * it names. The default never varies, so a blank field reads the same whatever the other holds.
+ */
+export interface FieldVariants<S> {
+  readonly field: string;
+  readonly cases: Readonly<Record<string, Partial<Omit<S, 'default' | 'when' | 'variants'>>>>;
+}
+
 export interface NumberField extends FieldBase {
   readonly kind: 'number' | 'integer';
   /** taken when the field is missing or blank; without one the field is optional (undefined) */
@@ -33,6 +43,7 @@ export interface NumberField extends FieldBase {
   readonly unit?: string;
   /** the rule in words, instead of the one made from min/max/above (keeps an established message) */
   readonly rule?: string;
+  readonly variants?: FieldVariants<NumberField>;
 }
 
 export interface EnumField extends FieldBase {
@@ -51,6 +62,7 @@ export interface StringField extends FieldBase {
   readonly pattern?: string;
   readonly flags?: string;
   readonly rule?: string;
+  readonly variants?: FieldVariants<StringField>;
 }
 
 export interface BooleanField extends FieldBase {
@@ -223,10 +235,13 @@ export class FieldReader {
     }
   }
 
+  /** The field's declaration, with the variant the field it varies with selects. */
   private spec(field: string): FieldSpec {
     const spec = this.schema.fields[field];
     if (!spec) throw new Error(`no field "${field}" is declared`);
-    return spec;
+    if (!('variants' in spec) || !spec.variants) return spec;
+    const variant = spec.variants.cases[String(this.lenient(spec.variants.field))];
+    return variant ? ({ ...spec, ...variant } as FieldSpec) : spec;
   }
 }
 

@@ -6,8 +6,9 @@ import { HttpDestination, parseHttpDestinationConfig } from './http';
 import { InfluxDestination, parseInfluxDestinationConfig } from './influxdb';
 import { MqttDestination, type MqttDestinationOptions } from './mqtt';
 import { PostgresDestination, parsePostgresDestinationConfig } from './postgres';
+import { DESTINATION_TYPES } from './fields';
 
-export const DESTINATION_TYPES = ['mqtt', 'http', 'influxdb', 'postgres'] as const;
+export { DESTINATION_TYPES };
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** The forward-target's type is none of DESTINATION_TYPES. */

@@ -1,7 +1,7 @@
 // Errors and setting readers shared by the forwarding destinations. A destination's configuration comes
 // from the editor and from credentials; every error names the destination and the field, and no
 // text that leaves a destination (errors, describe, status detail) ever carries a secret.
-import { ConfigFieldError } from '../config/fields';
+import { ConfigFieldError, readValue, type FieldSpec, type FieldValue } from '../config/fields';
 
 export type DestinationKind = 'http' | 'influxdb' | 'postgres';
 
@@ -11,8 +11,9 @@ export class DestinationConfigError extends ConfigFieldError {
     readonly destination: DestinationKind,
     field: string,
     problem: string,
+    value?: unknown,
   ) {
-    super(field, undefined, problem, `${destination} destination: `);
+    super(field, value, problem, `${destination} destination: `);
     this.name = 'DestinationConfigError';
   }
 }
@@ -45,26 +46,17 @@ export function requiredString(destination: DestinationKind, field: string, valu
   return s;
 }
 
-/** An integer setting within [min, max]; `fallback` when absent. Accepts numeric strings (editor fields). */
-export function integerSetting(destination: DestinationKind, field: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = typeof value === 'string' ? Number(value.trim()) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new DestinationConfigError(destination, field, `must be an integer, got ${JSON.stringify(value)}`);
-  if (n < min || n > max) throw new DestinationConfigError(destination, field, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-export function booleanSetting(destination: DestinationKind, field: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined || value === null || value === '') return fallback;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw new DestinationConfigError(destination, field, `must be true or false, got ${JSON.stringify(value)}`);
-}
-
-export function oneOf<T extends string>(destination: DestinationKind, field: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined || value === null || value === '') return fallback;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new DestinationConfigError(destination, field, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(value)}`);
+/**
+ * A number, choice or switch setting read with its declaration (lib/forward/fields.ts): its default
+ * when absent, numeric text taken as the number; a refused value is a DestinationConfigError.
+ */
+export function destinationSetting<S extends FieldSpec>(destination: DestinationKind, field: string, spec: S, value: unknown): FieldValue<S> {
+  try {
+    return readValue(field, spec, value);
+  } catch (err) {
+    if (err instanceof ConfigFieldError) throw new DestinationConfigError(destination, field, err.reason, value);
+    throw err;
+  }
 }
 
 /** The message of anything thrown, for an outcome's error text. */

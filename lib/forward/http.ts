@@ -4,7 +4,8 @@
 // 408 and 429. Each message carries seq, id and queue as top-level fields of a JSON object body.
 import type { QueuedMessage } from './destination';
 import { BatchHttpDestination, type HttpBodyEncoder } from './batch-http';
-import { DestinationConfigError, booleanSetting, integerSetting, oneOf, optionalString, parseHttpUrl } from './errors';
+import { DestinationConfigError, destinationSetting, optionalString, parseHttpUrl } from './errors';
+import { HTTP_SETTINGS } from './fields';
 import { basicAuth } from './http-request';
 import { textOf } from '../system/text/text-of';
 import { isSecretKey, redactUrl } from '../system/text/redact';
@@ -89,22 +90,23 @@ export function parseHttpDestinationConfig(raw: Record<string, unknown>): HttpDe
   const bearerToken = optionalString('http', 'bearerToken', raw.bearerToken);
   if (bearerToken && username) throw new DestinationConfigError('http', 'bearerToken', 'cannot be combined with username/password (choose one Authorization)');
   if (bearerToken && /[\r\n]/.test(bearerToken)) throw new DestinationConfigError('http', 'bearerToken', 'must not contain line breaks');
-  const batching = oneOf('http', 'batching', raw.batching, ['single', 'array'] as const, 'single');
-  const maxBatch = integerSetting('http', 'maxBatch', raw.maxBatch, batching === 'array' ? 100 : 10, 1, 100_000);
+  const setting = <K extends keyof typeof HTTP_SETTINGS>(field: K, value: unknown = raw[field]) => destinationSetting('http', field, HTTP_SETTINGS[field], value);
+  const batching = setting('batching');
+  const maxBatch = setting('maxBatch') ?? (batching === 'array' ? 100 : 10);
   return {
     url,
-    method: oneOf('http', 'method', typeof raw.method === 'string' ? raw.method.toUpperCase() : raw.method, ['POST', 'PUT'] as const, 'POST'),
+    method: setting('method', typeof raw.method === 'string' ? raw.method.toUpperCase() : raw.method),
     batching,
-    content: oneOf('http', 'content', raw.content, ['payload', 'message'] as const, 'payload'),
+    content: setting('content'),
     headers: parseHeaders(raw.headers),
     bearerToken,
     username,
     password,
-    timeoutMs: integerSetting('http', 'timeoutMs', raw.timeoutMs, 10_000, 1, 600_000),
+    timeoutMs: setting('timeoutMs'),
     maxBatch,
-    maxInFlight: integerSetting('http', 'maxInFlight', raw.maxInFlight, maxBatch, 1, 1_000_000),
+    maxInFlight: setting('maxInFlight') ?? maxBatch,
     retryStatuses: parseRetryStatuses(raw.retryStatuses),
-    rejectUnauthorized: booleanSetting('http', 'rejectUnauthorized', raw.rejectUnauthorized, true),
+    rejectUnauthorized: setting('rejectUnauthorized'),
     ca: optionalString('http', 'ca', raw.ca),
   };
 }

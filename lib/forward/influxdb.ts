@@ -6,7 +6,8 @@
 // request to dead-letter only the bad one (InfluxDB overwrites identical points, so re-sending the
 // good ones writes nothing twice).
 import { BatchHttpDestination, type HttpBodyEncoder } from './batch-http';
-import { DestinationConfigError, booleanSetting, integerSetting, oneOf, optionalString, parseHttpUrl, requiredString } from './errors';
+import { DestinationConfigError, destinationSetting, optionalString, parseHttpUrl, requiredString } from './errors';
+import { INFLUX_SETTINGS } from './fields';
 import { redactUrl } from '../system/text/redact';
 import { basicAuth } from './http-request';
 import { messageLines, type LineProtocolOptions } from './line-protocol';
@@ -35,18 +36,19 @@ export function parseInfluxDestinationConfig(raw: Record<string, unknown>): Infl
   const url = parseHttpUrl('influxdb', 'url', raw.url);
   if (url.username || url.password) throw new DestinationConfigError('influxdb', 'url', 'must not contain user:password@ (use the username/password or token credentials)');
   if (url.search) throw new DestinationConfigError('influxdb', 'url', 'must be the server base URL without a query (database, org and bucket are settings of their own)');
-  const version = oneOf('influxdb', 'version', raw.version, ['v1', 'v2'] as const, 'v1');
-  const maxBatch = integerSetting('influxdb', 'maxBatch', raw.maxBatch, 1000, 1, 100_000);
+  const setting = <K extends keyof typeof INFLUX_SETTINGS>(field: K) => destinationSetting('influxdb', field, INFLUX_SETTINGS[field], raw[field]);
+  const version = setting('version');
+  const maxBatch = setting('maxBatch');
   const common = {
     url,
     version,
-    timeoutMs: integerSetting('influxdb', 'timeoutMs', raw.timeoutMs, 10_000, 1, 600_000),
+    timeoutMs: setting('timeoutMs'),
     maxBatch,
-    maxInFlight: integerSetting('influxdb', 'maxInFlight', raw.maxInFlight, maxBatch, 1, 10_000_000),
-    rejectUnauthorized: booleanSetting('influxdb', 'rejectUnauthorized', raw.rejectUnauthorized, true),
+    maxInFlight: setting('maxInFlight') ?? maxBatch,
+    rejectUnauthorized: setting('rejectUnauthorized'),
     ca: optionalString('influxdb', 'ca', raw.ca),
-    valueFields: oneOf('influxdb', 'valueFields', raw.valueFields, ['by-type', 'single'] as const, 'by-type'),
-    nonTagMessages: oneOf('influxdb', 'nonTagMessages', raw.nonTagMessages, ['fields', 'reject'] as const, 'fields'),
+    valueFields: setting('valueFields'),
+    nonTagMessages: setting('nonTagMessages'),
     fallbackMeasurement: optionalString('influxdb', 'fallbackMeasurement', raw.fallbackMeasurement) ?? 'message',
   };
   if (/[\r\n]/.test(common.fallbackMeasurement)) throw new DestinationConfigError('influxdb', 'fallbackMeasurement', 'must not contain a line break');

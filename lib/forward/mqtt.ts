@@ -6,7 +6,8 @@
 // The queue, not mqtt.js, owns redelivery: nothing is published while disconnected, and messages
 // in flight when the connection drops are taken out of mqtt.js's store and reported 'retry', so
 // the forwarder resends them in order instead of mqtt.js replaying them on its own.
-import { ConfigFieldError } from '../config/fields';
+import { ConfigFieldError, readValue, type FieldValue } from '../config/fields';
+import { MQTT_SETTINGS } from './fields';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
 import { TopicTemplate, TopicTemplateError } from './topic-template';
@@ -64,14 +65,11 @@ export class MqttDestination implements Destination {
     }
     if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'].includes(url.protocol)) throw new MqttDestinationConfigError('url', `scheme ${url.protocol} is not mqtt:, mqtts:, ws: or wss:`);
     this.describe = redactUrl(url).replace(/\/$/, '');
-    this.qos = o.qos ?? 1;
-    if (this.qos !== 1 && this.qos !== 2) throw new MqttDestinationConfigError('qos', `must be 1 or 2 (an ack is needed), got ${o.qos}`);
-    const version = o.protocolVersion ?? 5;
-    if (version !== 4 && version !== 5) throw new MqttDestinationConfigError('protocolVersion', `must be 4 (3.1.1) or 5, got ${o.protocolVersion}`);
-    this.v5 = version === 5;
-    this.maxInFlight = positiveInt('maxInFlight', o.maxInFlight, 100);
+    this.qos = mqttSetting('qos', o.qos) as 1 | 2;
+    this.v5 = mqttSetting('protocolVersion', o.protocolVersion) === 5;
+    this.maxInFlight = mqttSetting('maxInFlight', o.maxInFlight);
     // several batches in the window keep the pipe full: a batch's slot frees only when all of it is acked
-    this.maxBatch = Math.min(this.maxInFlight, positiveInt('maxBatch', o.maxBatch, Math.max(1, Math.floor(this.maxInFlight / 4))));
+    this.maxBatch = Math.min(this.maxInFlight, mqttSetting('maxBatch', o.maxBatch) ?? Math.max(1, Math.floor(this.maxInFlight / 4)));
     try {
       this.topic = new TopicTemplate(o.topic ?? '');
     } catch (err) {
@@ -241,8 +239,12 @@ function isBufferJson(p: unknown): p is { type: 'Buffer'; data: number[] } {
   return !!p && typeof p === 'object' && (p as { type?: unknown }).type === 'Buffer' && Array.isArray((p as { data?: unknown }).data);
 }
 
-function positiveInt(field: string, v: number | undefined, dflt: number): number {
-  const n = v ?? dflt;
-  if (!Number.isInteger(n) || n < 1) throw new MqttDestinationConfigError(field, `must be an integer >= 1, got ${JSON.stringify(v)}`);
-  return n;
+/** A setting read with its declaration (lib/forward/fields.ts); a refused value is an MqttDestinationConfigError. */
+export function mqttSetting<K extends keyof typeof MQTT_SETTINGS>(field: K, value: unknown): FieldValue<(typeof MQTT_SETTINGS)[K]> {
+  try {
+    return readValue(field, MQTT_SETTINGS[field], value);
+  } catch (err) {
+    if (err instanceof ConfigFieldError) throw new MqttDestinationConfigError(field, err.reason, value);
+    throw err;
+  }
 }

@@ -9,7 +9,8 @@
 import type * as Pg from 'pg';
 import { MissingPackageError, loadOptional } from '../system/process/optional';
 import type { DeliveryOutcome, Destination, DestinationStatus, QueuedMessage } from './destination';
-import { DestinationConfigError, booleanSetting, errorText, integerSetting, optionalString } from './errors';
+import { DestinationConfigError, destinationSetting, errorText, optionalString } from './errors';
+import { POSTGRES_SETTINGS } from './fields';
 import { redactSecrets } from '../system/text/redact';
 import { RowMappingError, appendMessageRows, columnParams, createTableSql, emptyColumns, insertSql, parseTableName, tableDisplay, type RowColumns, type TableName } from './postgres-rows';
 import { DestinationStatusCell } from './status';
@@ -64,21 +65,22 @@ export function parsePostgresDestinationConfig(raw: Record<string, unknown>): Po
   if (!database) throw new DestinationConfigError('postgres', 'database', 'is required (a field, or the path of url)');
   const user = optionalString('postgres', 'user', raw.user) ?? fromUrl.user;
   if (!user) throw new DestinationConfigError('postgres', 'user', 'is required (a field, or the user of url)');
-  const maxBatch = integerSetting('postgres', 'maxBatch', raw.maxBatch, 1000, 1, 1_000_000);
+  const setting = <K extends keyof typeof POSTGRES_SETTINGS>(field: K, value: unknown = raw[field]) => destinationSetting('postgres', field, POSTGRES_SETTINGS[field], value);
+  const maxBatch = setting('maxBatch');
   return {
     host,
-    port: integerSetting('postgres', 'port', raw.port ?? fromUrl.port, 5432, 1, 65535),
+    port: setting('port', raw.port ?? fromUrl.port),
     database,
     user,
     password: optionalString('postgres', 'password', raw.password) ?? fromUrl.password,
-    ssl: booleanSetting('postgres', 'ssl', raw.ssl, fromUrl.ssl ?? false),
-    sslRejectUnauthorized: booleanSetting('postgres', 'sslRejectUnauthorized', raw.sslRejectUnauthorized, true),
+    ssl: setting('ssl') ?? fromUrl.ssl ?? false,
+    sslRejectUnauthorized: setting('sslRejectUnauthorized'),
     table: parseTableName(raw.table),
-    createTable: booleanSetting('postgres', 'createTable', raw.createTable, false),
-    timeoutMs: integerSetting('postgres', 'timeoutMs', raw.timeoutMs, 30_000, 100, 3_600_000),
-    connectTimeoutMs: integerSetting('postgres', 'connectTimeoutMs', raw.connectTimeoutMs, 10_000, 100, 600_000),
+    createTable: setting('createTable'),
+    timeoutMs: setting('timeoutMs'),
+    connectTimeoutMs: setting('connectTimeoutMs'),
     maxBatch,
-    maxInFlight: integerSetting('postgres', 'maxInFlight', raw.maxInFlight, maxBatch, 1, 10_000_000),
+    maxInFlight: setting('maxInFlight') ?? maxBatch,
   };
 }
 

@@ -3,6 +3,7 @@
 // aligned to the wall clock of a time zone (wall-clock.ts) or to the epoch, and close either when
 // a later sample arrives or when `advance(now)` passes their end plus a grace period (for tags that
 // fall silent). A window with no sample at all is not emitted.
+import { ConfigFieldError } from '../config/fields';
 import type { Quality, TagSample } from '../tags/contract';
 import { FigureAccumulator, type AccumulatorState, type WindowFigures } from './figures';
 import { alignedSpan, checkTimeZone, DAY_MS, TimeZoneError, type Span } from './wall-clock';
@@ -21,12 +22,10 @@ export interface WindowConfig {
   graceMs?: number;
 }
 
-export class StatsConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+/** A window configuration value is wrong (the node's fields are read by STATS_FIELDS). */
+export class StatsConfigError extends ConfigFieldError {
+  constructor(field: string, message: string, value?: unknown) {
+    super(field, value, message);
     this.name = 'StatsConfigError';
   }
 }

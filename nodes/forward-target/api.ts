@@ -2,7 +2,7 @@
 // credentials become the settings of lib/forward/create.ts (under the validators' field names).
 import type { Node, NodeDef } from '../common/red';
 import type { Destination } from '../../lib/forward/destination';
-import type { MqttDestinationOptions } from '../../lib/forward/mqtt';
+import { mqttSetting, type MqttDestinationOptions } from '../../lib/forward/mqtt';
 import type { DestinationSettings } from '../../lib/forward/create';
 import { textOf } from '../../lib/system/text/text-of';
 import { redactUrl } from '../../lib/system/text/redact';
@@ -18,7 +18,6 @@ export interface ForwardTargetNode extends Node {
 /** The credentials the editor keeps for a forward-target (whichever the type uses). */
 export type TargetCredentials = Record<string, string | undefined>;
 
-const num = (v: unknown) => (v === '' || v === undefined || v === null ? undefined : Number(v));
 /** '' (an empty editor field) means "the destination's default" */
 const given = (v: unknown) => (v === '' || v === null ? undefined : v);
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : given(v));
@@ -29,14 +28,14 @@ function mqttOptionsFromSettings(def: NodeDef, credentials: TargetCredentials = 
   return {
     url: textOf(def.url ?? '').trim(),
     clientId: textOf(def.clientId ?? '').trim() || 'edgegw',
-    qos: (num(def.qos) ?? 1) as 1 | 2,
-    protocolVersion: (num(def.protocolVersion) ?? 5) as 4 | 5,
+    qos: mqttSetting('qos', def.qos) as 1 | 2,
+    protocolVersion: mqttSetting('protocolVersion', def.protocolVersion) as 4 | 5,
     topic: textOf(def.topic ?? ''),
-    retain: def.retain === true || def.retain === 'true',
-    publish: def.publish === 'message' ? 'message' : 'payload',
-    maxInFlight: num(def.maxInFlight),
-    maxBatch: num(def.maxBatch),
-    keepaliveS: num(def.keepaliveS),
+    retain: mqttSetting('retain', def.retain),
+    publish: mqttSetting('publish', def.publish),
+    maxInFlight: mqttSetting('maxInFlight', def.maxInFlight),
+    maxBatch: mqttSetting('maxBatch', def.maxBatch),
+    keepaliveS: mqttSetting('keepaliveS', def.keepaliveS),
     username: secret(credentials, 'user'),
     password: secret(credentials, 'password'),
     tls: useTls

@@ -1,8 +1,10 @@
-// The stats node's editor fields as a window configuration (lib/stats), errors naming the field.
+// The stats node's editor fields (lib/stats/fields.ts) as a window configuration, errors naming the field.
 import type { NodeDef } from '../common/red';
+import { readFields, type FieldValues } from '../../lib/config/fields';
+import { STATS_FIELDS } from '../../lib/stats/fields';
 import { validateWindowConfig, type WindowConfig } from '../../lib/stats/windows';
 
-const UNIT_MS: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS = { s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 export interface StatsDef extends NodeDef {
   windowKind?: string;
@@ -24,24 +26,25 @@ export interface StatsDef extends NodeDef {
   dbFile?: string;
 }
 
-/** The window configuration from the editor's fields; throws naming the field. */
-export function windowConfigOf(def: StatsDef): WindowConfig {
-  const by = (def.windowBy ?? 'time') as WindowConfig['by'];
-  const scale = (unit: string | undefined, field: string) => {
-    if (by === 'count') return 1;
-    const ms = UNIT_MS[unit ?? 's'];
-    if (!ms) throw new Error(`${field}: unit "${String(unit)}" is not s, min, h or d`);
-    return ms;
-  };
+export type StatsFields = FieldValues<typeof STATS_FIELDS.fields>;
+
+/** The node's fields, read with their declarations; throws ConfigFieldError naming the field. */
+export function statsFieldsOf(def: StatsDef): StatsFields {
+  return readFields(STATS_FIELDS, def);
+}
+
+/** The window configuration from the node's fields; throws naming the field. */
+export function windowConfigOf(f: StatsFields): WindowConfig {
+  const scale = f.windowBy === 'count' ? () => 1 : (unit: keyof typeof UNIT_MS) => UNIT_MS[unit];
   const config: WindowConfig = {
-    kind: (def.windowKind ?? 'tumbling') as WindowConfig['kind'],
-    by,
-    length: Math.round(Number(def.length) * scale(def.lengthUnit, 'lengthUnit')),
-    percentiles: !!def.percentiles,
-    graceMs: def.graceSec === undefined || def.graceSec === '' ? 1000 : Number(def.graceSec) * 1000,
+    kind: f.windowKind,
+    by: f.windowBy,
+    length: Math.round(f.length * scale(f.lengthUnit)),
+    percentiles: f.percentiles,
+    graceMs: f.graceSec * 1000,
   };
-  if (config.kind === 'sliding') config.hop = Math.round(Number(def.hop) * scale(def.hopUnit, 'hopUnit'));
-  if (by === 'time' && def.align) config.timeZone = def.timeZone?.trim() || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (config.kind === 'sliding') config.hop = Math.round(f.hop * scale(f.hopUnit));
+  if (f.windowBy === 'time' && f.align) config.timeZone = f.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
   validateWindowConfig(config);
   return config;
 }

@@ -6,7 +6,7 @@ import type { NodeAPI, Node, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { messageSamples } from '../common/message-samples';
 import { StatsSession, type WindowStore } from '../../lib/stats/session';
 import { CsvReport } from '../../lib/stats/report';
-import { windowConfigOf, type StatsDef } from './config';
+import { statsFieldsOf, windowConfigOf, type StatsDef } from './config';
 import { windowScans } from '../../lib/stats/output';
 import { MemoryWindowStore, SqliteWindowStore } from '../../lib/stats/window-store';
 import { loadOptional, MissingPackageError } from '../../lib/system/process/optional';
@@ -33,22 +33,23 @@ export = function (RED: NodeAPI) {
     let memoryOnly = false; // no sqlite3: the state survives redeploys but not restarts
     let lastError: string | undefined;
     try {
-      const windows = windowConfigOf(def);
+      const fields = statsFieldsOf(def);
+      const windows = windowConfigOf(fields);
       let report: CsvReport | undefined;
-      if (def.report) {
+      if (fields.report) {
         report = new CsvReport({
-          dir: under(def.reportDir?.trim() || 'reports'),
-          per: (def.reportPer ?? 'day') as 'day' | 'hour',
+          dir: under(fields.reportDir),
+          per: fields.reportPer,
           timeZone: windows.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-          retentionDays: Number(def.retentionDays ?? 0),
-          prefix: def.reportPrefix?.trim() || 'stats',
+          retentionDays: fields.retentionDays,
+          prefix: fields.reportPrefix,
         });
       }
       let store: WindowStore = new MemoryWindowStore(node.id);
-      if ((def.persist ?? 'sqlite') === 'sqlite') {
+      if (fields.persist === 'sqlite') {
         try {
           loadOptional('sqlite3');
-          store = new SqliteWindowStore(under(def.dbFile?.trim() || 'edge-gateway-state.db'), node.id);
+          store = new SqliteWindowStore(under(fields.dbFile), node.id);
         } catch (err) {
           if (!(err instanceof MissingPackageError)) throw err;
           memoryOnly = true;

@@ -30,6 +30,16 @@ function contextFor(spec: FieldSpec): RawConfig {
   return 'ticked' in spec.when ? { [spec.when.field]: true } : { [spec.when.field]: spec.when.in[0] };
 }
 
+/** The field's rule variants (none: the field's own rules), each with a config selecting it. */
+function variantsOf(spec: FieldSpec): Array<{ context: RawConfig; spec: FieldSpec }> {
+  const base = contextFor(spec);
+  if (!('variants' in spec) || !spec.variants) return [{ context: base, spec }];
+  const { field, cases } = spec.variants;
+  return Object.entries(cases)
+    .filter(([value]) => !spec.when || 'ticked' in spec.when || spec.when.field !== field || spec.when.in.includes(value))
+    .map(([value, variant]) => ({ context: { ...base, [field]: value }, spec: { ...spec, ...variant } as FieldSpec }));
+}
+
 /** Boundary and bad values for a field. */
 function probes(spec: FieldSpec): unknown[] {
   const common: unknown[] = ['', undefined, null, 'not a number', 'NaN', {}, [1, 2]];
@@ -75,15 +85,17 @@ for (const [name, schema] of Object.entries(NODE_FIELDS)) {
   test(`${name}: editor and runtime accept and refuse the same values of every field`, () => {
     for (const [field, spec] of Object.entries(schema.fields)) {
       const validate = editor.validator(name, field);
-      for (const value of probes(spec)) {
-        const node = { ...contextFor(spec), [field]: value };
-        const where = `${name}.${field} = ${JSON.stringify(value)}`;
-        const lib = libAccepts(schema, field, node);
-        assert.equal(validate.call(node, value), lib, where);
-        // with Node-RED's `opt`, a refusal is a message naming the rule (or the field's i18n key)
-        const withOpt = validate.call(node, value, { prop: field });
-        if (lib) assert.equal(withOpt, true, where);
-        else assert.ok(typeof withOpt === 'string' && withOpt.length > 0, where);
+      for (const variant of variantsOf(spec)) {
+        for (const value of probes(variant.spec)) {
+          const node = { ...variant.context, [field]: value };
+          const where = `${name}.${field} = ${JSON.stringify(value)} in ${JSON.stringify(variant.context)}`;
+          const lib = libAccepts(schema, field, node);
+          assert.equal(validate.call(node, value), lib, where);
+          // with Node-RED's `opt`, a refusal is a message naming the rule (or the field's i18n key)
+          const withOpt = validate.call(node, value, { prop: field });
+          if (lib) assert.equal(withOpt, true, where);
+          else assert.ok(typeof withOpt === 'string' && withOpt.length > 0, where);
+        }
       }
       // blank or missing: the default, in both
       const blank = { ...contextFor(spec) };
@@ -119,4 +131,14 @@ test('a cross-field bound follows the other field', () => {
     () => new FieldReader(NODE_FIELDS['circuit-breaker'], { openTimeout: '30', maxOpenTimeout: '20' }).read('maxOpenTimeout'),
     /maxOpenTimeout: must be >= the open timeout \(30 s\), got 20 s/,
   );
+});
+
+test("limits that vary with another field follow it (a forward target's timeout per type)", () => {
+  const validate = editor.validator('forward-target', 'timeoutMs');
+  assert.equal(validate.call({ kind: 'http' }, 3_600_000), false);
+  assert.equal(validate.call({ kind: 'postgres' }, 3_600_000), true);
+  assert.equal(validate.call({ kind: 'postgres' }, 50), false);
+  assert.equal(validate.call({ kind: 'influxdb' }, 50), true);
+  assert.equal(validate.call({ kind: 'mqtt' }, 'surely wrong'), true, 'MQTT has no timeout field');
+  assert.throws(() => new FieldReader(NODE_FIELDS['forward-target'], { kind: 'http', timeoutMs: '3600000' }).read('timeoutMs'), /timeoutMs: must be an integer between 1 and 600000, got 3600000/);
 });

@@ -13,11 +13,15 @@ interface EditorDef {
 }
 
 function editorDefinition(): EditorDef {
-  const html = readFileSync(join(__dirname, '..', '..', '..', 'nodes', 'forward-target', 'forward-target.html'), 'utf8');
+  const root = join(__dirname, '..', '..', '..');
+  const html = readFileSync(join(root, 'nodes', 'forward-target', 'forward-target.html'), 'utf8');
   const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
   let def: EditorDef | undefined;
-  // No edit dialog open: the validators read the node's own properties.
-  vm.runInNewContext(script, { RED: { nodes: { registerType: (_t: string, d: EditorDef) => (def = d) } }, $: () => ({ length: 0 }) });
+  // No edit dialog open: the validators read the node's own properties. The dialog loads the
+  // field validators (resources/edgegw-fields.js) first, as Node-RED does from the .html.
+  const context = vm.createContext({ RED: { nodes: { registerType: (_t: string, d: EditorDef) => (def = d) } }, $: () => ({ length: 0 }) });
+  vm.runInContext(readFileSync(join(root, 'resources', 'edgegw-fields.js'), 'utf8'), context);
+  vm.runInContext(script, context);
   return def!;
 }
 
