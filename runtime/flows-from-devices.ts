@@ -10,6 +10,8 @@
 import type { DeviceSpec } from '../lib/fleet/devices-config';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
 import { currentVersion } from '../nodes/common/migrations';
+import { savedDefaults } from '../lib/config/fields';
+import { MODBUS_CONNECTION_FIELDS } from '../lib/modbus/line/fields';
 
 export const ACQUISITION_LINK_ID = 'edgegw.acq.out';
 export const ACQUISITION_LINK_NAME = 'edgegw acquisition';
@@ -25,6 +27,13 @@ function address(d: DeviceSpec): string {
   return d.host !== undefined ? `${d.host}:${d.port}` : d.path!;
 }
 
+const LINE_SETTINGS = ['host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits'] as const;
+
+/** The line settings a device entry gives (the others keep the node's defaults). */
+function lineSettingsOf(d: DeviceSpec): Record<string, unknown> {
+  return Object.fromEntries(LINE_SETTINGS.filter((k) => d[k] !== undefined).map((k) => [k, d[k]]));
+}
+
 /** The flows for `devices`, ids from `registry`. Node ids are derived from device ids: regenerating gives the same flows. */
 export function flowsFromDevices(devices: readonly DeviceSpec[], registry: DeviceIdRegistry, source: string): FlowNode[] {
   const connections = new Map<string, FlowNode>();
@@ -38,25 +47,11 @@ export function flowsFromDevices(devices: readonly DeviceSpec[], registry: Devic
         id: `edgegw.devices.line${connections.size + 1}`,
         type: 'edgegw-modbus-connection',
         version: currentVersion('edgegw-modbus-connection'),
+        // every setting the settings file does not give: what a new node in the editor saves
+        ...savedDefaults(MODBUS_CONNECTION_FIELDS),
         name: `${d.transport} ${address(d)}`,
         transport: d.transport,
-        host: d.host ?? '127.0.0.1',
-        port: d.port ?? 502,
-        path: d.path ?? '/dev/ttyUSB0',
-        baudRate: d.baudRate ?? 9600,
-        parity: d.parity ?? 'none',
-        dataBits: d.dataBits ?? 8,
-        stopBits: d.stopBits ?? 1,
-        timeoutMs: 1000,
-        maxInFlight: 1,
-        reconnectMinMs: 500,
-        reconnectMaxMs: 30000,
-        unitBackoffMinMs: 1000,
-        unitBackoffMaxMs: 30000,
-        breakerThreshold: 5,
-        breakerResetMs: 30000,
-        queueTimeoutMs: '',
-        interFrameDelayMs: '',
+        ...lineSettingsOf(d),
       };
       connections.set(key, conn);
     }

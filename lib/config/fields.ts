@@ -268,3 +268,14 @@ export function fieldProblem(schema: FieldSchema, field: string, raw: RawConfig)
     throw err;
   }
 }
+
+/**
+ * What a new node of this schema saves: each field's default, '' where the field has none (the
+ * reader then decides, e.g. by another field). For flows written by code (the runtime's devices
+ * tab) so they carry the same values a node dragged into the editor does.
+ */
+export function savedDefaults(schema: FieldSchema): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [field, spec] of Object.entries(schema.fields)) out[field] = spec.default ?? '';
+  return out;
+}
