@@ -49,7 +49,12 @@ export = function (RED: NodeAPI) {
       gatewayId = effectiveGatewayId(def.gatewayId);
       if (!Number.isFinite(interval) || interval < MIN_INTERVAL_S) throw new Error(`interval: must be at least ${MIN_INTERVAL_S} s, got ${JSON.stringify(def.interval)}`);
     } catch (err) {
-      return refuseConfig(node, { kind: 'gateway-heartbeat', statusKey: 'gateway-heartbeat.status.badConfig', message: `gateway-heartbeat: ${(err as Error).message}` });
+      return refuseConfig(node, {
+        kind: 'gateway-heartbeat',
+        statusKey: 'gateway-heartbeat.status.badConfig',
+        message: `gateway-heartbeat: ${(err as Error).message}`,
+        inputError: `gateway-heartbeat not running: ${(err as Error).message}`,
+      });
     }
     const status = new StatusDisplay(node);
     const topic = typeof def.topic === 'string' && def.topic.trim() ? def.topic.trim() : heartbeatTopic(gatewayId);

@@ -22,7 +22,12 @@ export = function (RED: NodeAPI) {
       if (/[+#]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) throw new Error(`prefix: "${prefix}" is not a topic prefix (no wildcards, no leading or trailing '/')`);
       discovery = new HaDiscovery({ gatewayId: effectiveGatewayId(def.gatewayId), discoveryPrefix: prefix });
     } catch (err) {
-      return refuseConfig(node, { kind: 'ha-discovery', statusKey: 'ha-discovery.status.badConfig', message: `ha-discovery: ${(err as Error).message}` });
+      return refuseConfig(node, {
+        kind: 'ha-discovery',
+        statusKey: 'ha-discovery.status.badConfig',
+        message: `ha-discovery: ${(err as Error).message}`,
+        inputError: `ha-discovery not running: ${(err as Error).message}`,
+      });
     }
     const status = new StatusDisplay(node);
     let entities = 0;
