@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Node, NodeAPI, NodeStatus } from '../common/red';
 import { healthRegistry } from '../../lib/health/registry';
 import { statusText } from '../common/status-text';
+import { registerAdminRoutesOnce } from '../common/admin-routes';
 import { DbcSyntaxError, parseDbc, type DbcDatabase, type DbcWarning } from '../../lib/can/dbc';
 import { DbcCodec } from '../../lib/can/codec';
 
@@ -122,16 +123,11 @@ export function checkDbc(body: DbcConfig, baseDir: string): DbcCheckResult {
   }
 }
 
-const ROUTES_KEY = Symbol.for('edgegw.dbc.checkRoute');
-
 /** Registers POST /edgegw/dbc/check once per admin app (dbc-decode and dbc-encode both ask). */
 export function registerDbcCheckRoute(RED: NodeAPI): void {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the assertion adds the symbol-keyed mark; tsc needs it (the rule misreads the intersection)
-  const app = RED.httpAdmin as (NonNullable<NodeAPI['httpAdmin']> & { [ROUTES_KEY]?: boolean }) | undefined;
-  if (!app || app[ROUTES_KEY]) return;
-  app[ROUTES_KEY] = true;
-  const permission = RED.auth?.needsPermission ? RED.auth.needsPermission('flows.write') : (_req: unknown, _res: unknown, next: () => void) => next();
-  app.post('/edgegw/dbc/check', permission, (req: { body?: DbcConfig }, res: { json(v: unknown): void }) => {
-    res.json(checkDbc(req.body ?? {}, RED.settings.userDir ?? process.cwd()));
+  registerAdminRoutesOnce(RED, 'dbc.check', (app, permission) => {
+    app.post('/edgegw/dbc/check', permission('flows.write'), (req: { body?: DbcConfig }, res: { json(v: unknown): void }) => {
+      res.json(checkDbc(req.body ?? {}, RED.settings.userDir ?? process.cwd()));
+    });
   });
 }
