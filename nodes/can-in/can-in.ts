@@ -4,7 +4,8 @@ import { CanFilterError, framePayload, frameTopic, matchesAny, parseFilters, typ
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
 
 /** A batch is sent early when it reaches this many frames, whatever the interval. */
 const MAX_BATCH = 10000;
@@ -16,30 +17,20 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
-    const bad = (key: string, message: string) => {
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key }) });
-      node.error(message);
-    };
+    const refuse = (statusKey: string, message: string) => refuseConfig(node, { kind: 'can-in', statusKey, message });
 
     const { iface, problem, detail } = findInterface(RED, def.interface);
-    if (problem || !iface) {
-      bad(
-        problem === 'badInterface' ? 'can-in.status.badInterface' : 'can-in.status.noInterface',
-        problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)',
-      );
-      return;
-    }
+    if (problem === 'badInterface') return refuse('can-in.status.badInterface', `CAN interface ${iface?.label}: ${detail}`);
+    if (problem || !iface) return refuse('can-in.status.noInterface', 'interface: no CAN interface is configured (choose a can-interface node)');
     let filters: CanFilter[];
     try {
       filters = parseFilters(def.filters as string | undefined);
     } catch (err) {
-      bad('can-in.status.badConfig', `filters: ${err instanceof CanFilterError ? err.message : (err as Error).message}`);
-      return;
+      return refuse('can-in.status.badConfig', `filters: ${err instanceof CanFilterError ? err.message : (err as Error).message}`);
     }
     const batchMs = Number(def.batchMs ?? 0);
     if (!Number.isFinite(batchMs) || batchMs < 0) {
-      bad('can-in.status.badConfig', `batchMs: ${JSON.stringify(def.batchMs)} is not 0 (one message per frame) or a number of milliseconds`);
-      return;
+      return refuse('can-in.status.badConfig', `batchMs: ${JSON.stringify(def.batchMs)} is not 0 (one message per frame) or a number of milliseconds`);
     }
 
     let batch: Record<string, unknown>[] = [];
@@ -54,15 +45,13 @@ export = function (RED: NodeAPI) {
     };
 
     // While the bus is open the status shows the rate of frames this node passes (its filters
-    // applied), refreshed by one timer per node, and only when the text changes.
+    // applied), refreshed by one timer per node.
+    const status = new StatusDisplay(node);
     let passed = 0;
     let rateTimer: NodeJS.Timeout | undefined;
-    let lastText = '';
     const showRate = () => {
-      const text = statusText({ key: 'can-in.status.receivingRate', args: { rate: Math.round(passed / (RATE_EVERY_MS / 1000)) } });
+      status.show(LOOK.ok, 'can-in.status.receivingRate', { rate: Math.round(passed / (RATE_EVERY_MS / 1000)) });
       passed = 0;
-      if (text !== lastText) node.status({ fill: 'green', shape: 'dot', text });
-      lastText = text;
     };
 
     const client: CanBusClient = {
@@ -80,8 +69,7 @@ export = function (RED: NodeAPI) {
       state(state, stateDetail) {
         clearInterval(rateTimer);
         rateTimer = undefined;
-        lastText = '';
-        node.status(interfaceStatus('can-in', state, stateDetail));
+        status.showStatus(interfaceStatus('can-in', state, stateDetail));
         if (state === 'open') {
           passed = 0;
           rateTimer = setInterval(showRate, RATE_EVERY_MS);

@@ -5,7 +5,8 @@ import { CanFrameError, toCanFrame, type CanFrame } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
 import { findInterface, interfaceStatus } from '../can-interface/client';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
 
 export = function (RED: NodeAPI) {
   function CanOutNode(this: Node, def: NodeDef) {
@@ -14,16 +15,18 @@ export = function (RED: NodeAPI) {
     const node = this;
     const { iface, problem, detail } = findInterface(RED, def.interface);
     if (problem || !iface) {
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: problem === 'badInterface' ? 'can-out.status.badInterface' : 'can-out.status.noInterface' }) });
-      node.error(problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)');
-      // Inert, but still answer messages so Catch nodes see why nothing is sent.
-      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(RED._(`can-out.errors.${problem ?? 'noInterface'}`))));
-      return;
+      return refuseConfig(node, {
+        kind: 'can-out',
+        statusKey: problem === 'badInterface' ? 'can-out.status.badInterface' : 'can-out.status.noInterface',
+        message: problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)',
+        inputError: RED._(`can-out.errors.${problem ?? 'noInterface'}`),
+      });
     }
 
+    const status = new StatusDisplay(node);
     const client: CanBusClient = {
       state(state, stateDetail) {
-        node.status(interfaceStatus('can-out', state, stateDetail));
+        status.showStatus(interfaceStatus('can-out', state, stateDetail));
       },
     };
     iface.register(client);

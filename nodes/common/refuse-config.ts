@@ -16,7 +16,9 @@ export interface Refusal {
   statusArgs?: StatusArgs;
   /** the English message for the log, naming the field, line or tag */
   message: string;
-  /** what a message does while the node is inert; default: it fails with the message */
+  /** the error a message fails with, when it is not the log's message (e.g. translated for a Catch node) */
+  inputError?: string;
+  /** what a message does while the node is inert; default: it fails with the message (or inputError) */
   onInput?: 'fail' | 'drop' | ((msg: NodeMessage, send: SendFn) => void);
   /** anything the node opened before it found the problem */
   onClose?: () => void;
@@ -29,7 +31,7 @@ export function refuseConfig(node: Node, refusal: Refusal): void {
   telemetry.health('down', { error: refusal.message });
   const onInput = refusal.onInput ?? 'fail';
   node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
-    if (onInput === 'fail') return reportFailure(node, msg, done, new Error(refusal.message));
+    if (onInput === 'fail') return reportFailure(node, msg, done, new Error(refusal.inputError ?? refusal.message));
     if (onInput !== 'drop') onInput(msg, send);
     done();
   });

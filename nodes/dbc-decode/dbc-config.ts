@@ -4,8 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node, NodeAPI, NodeStatus } from '../common/red';
-import { healthRegistry } from '../../lib/health/registry';
-import { statusText } from '../common/status-text';
+import { healthRegistry, type HealthDetail } from '../../lib/health/registry';
+import { keyedStatus, LOOK } from '../common/node-status';
+import { registerAdminRoutesOnce } from '../common/admin-routes';
+import type { StatusPart } from '../common/status-text';
 import { DbcSyntaxError, parseDbc, type DbcDatabase, type DbcWarning } from '../../lib/can/dbc';
 import { DbcCodec } from '../../lib/can/codec';
 
@@ -67,12 +69,16 @@ const DBC_STATUS = {
   'dbc-encode': { dbcError: 'dbc-encode.status.dbcError', noDbc: 'dbc-encode.status.noDbc' },
 } as const;
 
+/** The status key for a DBC that did not load, with a syntax error's line and column. */
+export function dbcErrorPart(type: keyof typeof DBC_STATUS, err: unknown): StatusPart {
+  if (err instanceof DbcSyntaxError) return { key: DBC_STATUS[type].dbcError, args: { line: err.line, column: err.column } };
+  return { key: DBC_STATUS[type].noDbc };
+}
+
 /** Status for a DBC that did not load, with a syntax error's line and column. */
 export function dbcErrorStatus(type: keyof typeof DBC_STATUS, err: unknown): NodeStatus {
-  if (err instanceof DbcSyntaxError) {
-    return { fill: 'red', shape: 'ring', text: statusText({ key: DBC_STATUS[type].dbcError, args: { line: err.line, column: err.column } }) };
-  }
-  return { fill: 'red', shape: 'ring', text: statusText({ key: DBC_STATUS[type].noDbc }) };
+  const part = dbcErrorPart(type, err);
+  return keyedStatus(LOOK.refused, part.key, part.args);
 }
 
 /** The log line for a DBC that did not load; a syntax error names file:line:column. */
@@ -85,12 +91,17 @@ export function dbcErrorMessage(err: Error): string {
  * when the node closes.
  */
 export function reportDbcHealth(node: Node, type: string, loaded: LoadedDbc | undefined, problem?: string): void {
-  if (loaded) healthRegistry().report(node.id, type, 'ok', { dbc: loaded.origin, messages: loaded.db.messages.length, warnings: loaded.warnings.length }, node.name);
+  if (loaded) healthRegistry().report(node.id, type, 'ok', dbcHealthDetail(loaded), node.name);
   else healthRegistry().report(node.id, type, 'down', { error: problem }, node.name);
   node.on('close', (_removed: boolean, done: () => void) => {
     healthRegistry().remove(node.id);
     done();
   });
+}
+
+/** What /health says of a node's loaded DBC. */
+export function dbcHealthDetail(loaded: LoadedDbc): HealthDetail {
+  return { dbc: loaded.origin, messages: loaded.db.messages.length, warnings: loaded.warnings.length };
 }
 
 export function countSignals(db: DbcDatabase): number {
@@ -122,16 +133,11 @@ export function checkDbc(body: DbcConfig, baseDir: string): DbcCheckResult {
   }
 }
 
-const ROUTES_KEY = Symbol.for('edgegw.dbc.checkRoute');
-
 /** Registers POST /edgegw/dbc/check once per admin app (dbc-decode and dbc-encode both ask). */
 export function registerDbcCheckRoute(RED: NodeAPI): void {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the assertion adds the symbol-keyed mark; tsc needs it (the rule misreads the intersection)
-  const app = RED.httpAdmin as (NonNullable<NodeAPI['httpAdmin']> & { [ROUTES_KEY]?: boolean }) | undefined;
-  if (!app || app[ROUTES_KEY]) return;
-  app[ROUTES_KEY] = true;
-  const permission = RED.auth?.needsPermission ? RED.auth.needsPermission('flows.write') : (_req: unknown, _res: unknown, next: () => void) => next();
-  app.post('/edgegw/dbc/check', permission, (req: { body?: DbcConfig }, res: { json(v: unknown): void }) => {
-    res.json(checkDbc(req.body ?? {}, RED.settings.userDir ?? process.cwd()));
+  registerAdminRoutesOnce(RED, 'dbc.check', (app, permission) => {
+    app.post('/edgegw/dbc/check', permission('flows.write'), (req: { body?: DbcConfig }, res: { json(v: unknown): void }) => {
+      res.json(checkDbc(req.body ?? {}, RED.settings.userDir ?? process.cwd()));
+    });
   });
 }

@@ -3,9 +3,11 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { reportFailure } from '../common/report-failure';
 import { framePayload, frameTopic } from '../../lib/can/frame';
-import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from '../dbc-decode/dbc-config';
+import { countSignals, dbcErrorMessage, dbcErrorPart, dbcHealthDetail, loadDbc, registerDbcCheckRoute, type DbcConfig, type LoadedDbc } from '../dbc-decode/dbc-config';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import { TelemetryScope } from '../common/telemetry';
 
 /** A message given as a name, or as an id: a number, "0x1F0" or "496". */
 function messageKey(v: unknown): string | number | undefined {
@@ -26,24 +28,21 @@ export = function (RED: NodeAPI) {
     try {
       loaded = loadDbc(def as DbcConfig, RED.settings.userDir ?? process.cwd());
     } catch (err) {
-      const message = dbcErrorMessage(err as Error);
-      node.status(dbcErrorStatus('dbc-encode', err));
-      node.error(message);
-      reportDbcHealth(node, 'dbc-encode', undefined, message);
-      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
-      return;
+      const { key, args } = dbcErrorPart('dbc-encode', err);
+      return refuseConfig(node, { kind: 'dbc-encode', statusKey: key, statusArgs: args, message: dbcErrorMessage(err as Error) });
     }
     const configured = messageKey(def.message);
     if (configured !== undefined && !loaded.codec.message(configured)) {
       const message = `message: the DBC (${loaded.origin}) has no message ${JSON.stringify(def.message)}`;
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'dbc-encode.status.badConfig' }) });
-      node.error(message);
-      reportDbcHealth(node, 'dbc-encode', undefined, message);
-      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
-      return;
+      return refuseConfig(node, { kind: 'dbc-encode', statusKey: 'dbc-encode.status.badConfig', message });
     }
-    reportDbcHealth(node, 'dbc-encode', loaded);
-    node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'dbc-encode.status.ready', args: { messages: loaded.db.messages.length, signals: countSignals(loaded.db) } }) });
+    const telemetry = new TelemetryScope(node, 'dbc-encode');
+    telemetry.health('ok', dbcHealthDetail(loaded));
+    node.on('close', (_removed: boolean, done: () => void) => {
+      telemetry.close();
+      done();
+    });
+    new StatusDisplay(node).show(LOOK.ok, 'dbc-encode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) });
 
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const key = configured ?? messageKey(msg.topic);

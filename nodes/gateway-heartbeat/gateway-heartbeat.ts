@@ -10,7 +10,8 @@ import { HeartbeatSampler, heartbeatTopic } from '../../lib/fleet/heartbeat';
 import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
 import { migrateNodeConfig } from '../common/migrations';
 import { edgegwSettings } from '../common/settings';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
 
 const MIN_INTERVAL_S = 1;
 
@@ -48,11 +49,14 @@ export = function (RED: NodeAPI) {
       gatewayId = effectiveGatewayId(def.gatewayId);
       if (!Number.isFinite(interval) || interval < MIN_INTERVAL_S) throw new Error(`interval: must be at least ${MIN_INTERVAL_S} s, got ${JSON.stringify(def.interval)}`);
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'gateway-heartbeat.status.badConfig' }) });
-      node.error(`gateway-heartbeat: ${(err as Error).message}`);
-      node.on('input', (_m: NodeMessage, _s, done) => done(new Error(`gateway-heartbeat not running: ${(err as Error).message}`)));
-      return;
+      return refuseConfig(node, {
+        kind: 'gateway-heartbeat',
+        statusKey: 'gateway-heartbeat.status.badConfig',
+        message: `gateway-heartbeat: ${(err as Error).message}`,
+        inputError: `gateway-heartbeat not running: ${(err as Error).message}`,
+      });
     }
+    const status = new StatusDisplay(node);
     const topic = typeof def.topic === 'string' && def.topic.trim() ? def.topic.trim() : heartbeatTopic(gatewayId);
     let queueDepth: number | null = null;
     const sampler = new HeartbeatSampler({
@@ -69,7 +73,7 @@ export = function (RED: NodeAPI) {
         if (closed) return;
         node.send({ topic, payload });
         sent++;
-        node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'gateway-heartbeat.status.sent', args: { count: sent, topic } }) });
+        status.show(LOOK.ok, 'gateway-heartbeat.status.sent', { count: sent, topic });
       } catch (err) {
         // a heartbeat failure is logged, never thrown out of the timer
         node.error(`gateway-heartbeat: ${(err as Error).message}`);
@@ -78,7 +82,7 @@ export = function (RED: NodeAPI) {
     const timer = setInterval(() => void emit(), interval * 1000);
     // the first one right away: a fresh start shows up without waiting a whole interval
     const first = setTimeout(() => void emit(), 0);
-    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'gateway-heartbeat.status.waiting' }) });
+    status.show(LOOK.waiting, 'gateway-heartbeat.status.waiting');
 
     node.on('input', (msg: NodeMessage, _send, done) => {
       const depth = depthOf(msg);

@@ -7,7 +7,8 @@ import { effectiveGatewayId } from '../../lib/fleet/gateway-id';
 import { samplesOf } from '../../lib/tags/contract';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
 
 export = function (RED: NodeAPI) {
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
@@ -21,13 +22,16 @@ export = function (RED: NodeAPI) {
       if (/[+#]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) throw new Error(`prefix: "${prefix}" is not a topic prefix (no wildcards, no leading or trailing '/')`);
       discovery = new HaDiscovery({ gatewayId: effectiveGatewayId(def.gatewayId), discoveryPrefix: prefix });
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'ha-discovery.status.badConfig' }) });
-      node.error(`ha-discovery: ${(err as Error).message}`);
-      node.on('input', (_m: NodeMessage, _s, done) => done(new Error(`ha-discovery not running: ${(err as Error).message}`)));
-      return;
+      return refuseConfig(node, {
+        kind: 'ha-discovery',
+        statusKey: 'ha-discovery.status.badConfig',
+        message: `ha-discovery: ${(err as Error).message}`,
+        inputError: `ha-discovery not running: ${(err as Error).message}`,
+      });
     }
+    const status = new StatusDisplay(node);
     let entities = 0;
-    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'ha-discovery.status.waiting' }) });
+    status.show(LOOK.waiting, 'ha-discovery.status.waiting');
     node.on('input', (msg: NodeMessage, send, done) => {
       if (msg.reset === true) {
         // Home Assistant lost its retained configs: send them all again with the next data
@@ -41,7 +45,7 @@ export = function (RED: NodeAPI) {
       if (configs.length > 0) {
         entities += configs.filter((c) => c.payload !== '').length;
         send([configs.map((c) => ({ topic: c.topic, payload: c.payload, retain: c.retain, qos: c.qos }))]);
-        node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'ha-discovery.status.sent', args: { count: entities } }) });
+        status.show(LOOK.ok, 'ha-discovery.status.sent', { count: entities });
       }
       done();
     });

@@ -5,25 +5,60 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { CalcEngine, checkDefinitions, compileDefinitions, ExprError, type CalcProgram } from '../../lib/expr';
 import { samplesOf, scanMessage, tagMessage, type TagSample } from '../../lib/tags/contract';
-import { healthRegistry } from '../../lib/health/registry';
 import { tagStoreNode } from '../tag-store/api';
 import { textOf } from '../../lib/system/text/text-of';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import { registerAdminRoutesOnce } from '../common/admin-routes';
+import type { StatusArgs } from '../common/status-text';
+import { TelemetryScope } from '../common/telemetry';
 
 const TRIGGERS = ['input', 'interval', 'both'] as const;
 const OUTPUTS = ['scan', 'tag'] as const;
 
-const ROUTE_KEY = Symbol.for('edgegw.calc.checkRoute');
+interface CalcConfig {
+  program: CalcProgram;
+  trigger: (typeof TRIGGERS)[number];
+  output: (typeof OUTPUTS)[number];
+  intervalS: number;
+  device: string;
+}
+
+interface CalcConfigProblem {
+  problem: string;
+  statusKey: string;
+  statusArgs?: StatusArgs;
+}
+
+/** The node's settings, or the first one that cannot work (a definition's error keeps its line:column for the status). */
+function readCalcConfig(def: NodeDef): CalcConfig | CalcConfigProblem {
+  const trigger = TRIGGERS.find((t) => t === (def.trigger ?? 'input'));
+  const output = OUTPUTS.find((o) => o === (def.output ?? 'scan'));
+  const intervalS = Number(def.interval ?? 0);
+  const device = textOf(def.device || '').trim() || String(def.name || '').trim() || 'calc';
+  const statusKey = 'tag-calc.status.badConfig';
+  let program: CalcProgram;
+  try {
+    program = compileDefinitions(textOf(def.definitions ?? ''));
+  } catch (err) {
+    if (!(err instanceof ExprError)) return { problem: (err as Error).message, statusKey };
+    return { problem: `definitions: ${err.message}`, statusKey: 'tag-calc.status.exprError', statusArgs: { line: err.line, column: err.column } };
+  }
+  if (!trigger) return { problem: `trigger: "${String(def.trigger)}" is not input, interval or both`, statusKey };
+  if (!output) return { problem: `output: "${String(def.output)}" is not scan or tag`, statusKey };
+  if (trigger !== 'input' && !(Number.isFinite(intervalS) && intervalS >= 0.01 && intervalS <= 86400)) {
+    return { problem: `interval: ${String(def.interval)} is not a number of seconds between 0.01 and 86400`, statusKey };
+  }
+  return { program, trigger, output, intervalS, device };
+}
 
 function registerCheckRoute(RED: NodeAPI): void {
-  const app: (NonNullable<NodeAPI['httpAdmin']> & { [ROUTE_KEY]?: boolean }) | undefined = RED.httpAdmin;
-  if (!app || app[ROUTE_KEY]) return;
-  app[ROUTE_KEY] = true;
-  const permission = RED.auth?.needsPermission ? RED.auth.needsPermission('flows.write') : (_req: unknown, _res: unknown, next: () => void) => next();
-  app.post('/edgegw/calc/check', permission, (req: { body?: { definitions?: unknown } }, res: { json(v: unknown): void }) => {
-    res.json(checkDefinitions(req.body?.definitions));
+  registerAdminRoutesOnce(RED, 'tag-calc.check', (app, permission) => {
+    app.post('/edgegw/calc/check', permission('flows.write'), (req: { body?: { definitions?: unknown } }, res: { json(v: unknown): void }) => {
+      res.json(checkDefinitions(req.body?.definitions));
+    });
   });
 }
 
@@ -35,55 +70,24 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
-    const trigger = TRIGGERS.find((t) => t === (def.trigger ?? 'input'));
-    const output = OUTPUTS.find((o) => o === (def.output ?? 'scan'));
-    const intervalS = Number(def.interval ?? 0);
-    const device = textOf(def.device || '').trim() || String(def.name || '').trim() || 'calc';
-    let program: CalcProgram | undefined;
-    let problem: string | undefined;
-    let status = { fill: 'red' as const, shape: 'ring' as const, text: statusText({ key: 'tag-calc.status.badConfig' }) };
-    try {
-      program = compileDefinitions(textOf(def.definitions ?? ''));
-    } catch (err) {
-      problem = err instanceof ExprError ? `definitions: ${err.message}` : (err as Error).message;
-      if (err instanceof ExprError) status = { ...status, text: statusText({ key: 'tag-calc.status.exprError', args: { line: err.line, column: err.column } }) };
-    }
-    if (!problem && !trigger) problem = `trigger: "${String(def.trigger)}" is not input, interval or both`;
-    if (!problem && !output) problem = `output: "${String(def.output)}" is not scan or tag`;
-    if (!problem && trigger !== 'input' && !(Number.isFinite(intervalS) && intervalS >= 0.01 && intervalS <= 86400)) {
-      problem = `interval: ${String(def.interval)} is not a number of seconds between 0.01 and 86400`;
-    }
+    const cfg = readCalcConfig(def);
+    if ('problem' in cfg) return refuseConfig(node, { kind: 'tag-calc', statusKey: cfg.statusKey, statusArgs: cfg.statusArgs, message: cfg.problem });
+    const { program, trigger, output, intervalS, device } = cfg;
     const storeId = typeof def.store === 'string' && def.store ? def.store : undefined;
     const store = tagStoreNode((id) => RED.nodes.getNode(id), storeId);
-    if (!problem && storeId && !store) problem = `store: tag-store ${storeId} not found`;
-    node.on('close', (_removed: boolean, done: () => void) => {
-      healthRegistry().remove(node.id);
-      done();
-    });
-    if (problem || !program) {
-      node.status(status);
-      node.error(problem);
-      healthRegistry().report(node.id, 'tag-calc', 'down', { error: problem }, node.name);
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(problem)));
-      return;
-    }
+    if (storeId && !store) return refuseConfig(node, { kind: 'tag-calc', statusKey: 'tag-calc.status.badConfig', message: `store: tag-store ${storeId} not found` });
     const engine = new CalcEngine(program, { device, missing: def.missing === 'skip' ? 'skip' : 'uncertain', source: `tag-calc:${node.id}` });
     const definitions = program.definitions.length;
-    let lastShown = '';
-    healthRegistry().report(node.id, 'tag-calc', 'ok', { definitions, device }, node.name);
+    const telemetry = new TelemetryScope(node, 'tag-calc');
+    const status = new StatusDisplay(node);
+    telemetry.health('ok', { definitions, device });
     const show = (results: TagSample[]) => {
       let notGood = 0;
       for (const r of results) if (r.quality !== 'good') notGood++;
-      // status only when what it says changes: a status per evaluation floods the editor
-      const key = `${results.length}/${notGood}`;
-      if (key === lastShown) return;
-      lastShown = key;
-      const text = notGood
-        ? statusText({ key: 'tag-calc.status.someNotGood', args: { count: results.length, notGood } })
-        : statusText({ key: 'tag-calc.status.results', args: { count: results.length } });
-      node.status({ fill: notGood ? 'yellow' : 'green', shape: 'dot', text });
+      if (notGood) status.show(LOOK.warning, 'tag-calc.status.someNotGood', { count: results.length, notGood });
+      else status.show(LOOK.ok, 'tag-calc.status.results', { count: results.length });
     };
-    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'tag-calc.status.ready', args: { count: definitions } }) });
+    status.show(LOOK.waiting, 'tag-calc.status.ready', { count: definitions });
 
     const evaluate = (send: SendFn) => {
       const results = engine.evaluate();
@@ -110,6 +114,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(timer);
       timer = undefined;
+      telemetry.close();
       done();
     });
 

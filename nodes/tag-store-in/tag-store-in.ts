@@ -1,12 +1,13 @@
 // tag-store-in: writes whatever tag messages are wired into it into a tag-store, sets user tags
 // (msg.topic "user/<name>" or "<name>", msg.payload the value) and answers reads (msg.read:
 // a "<device>/<tag>" prefix). Scans pass on unchanged, so it can sit in the middle of a flow.
-import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn, NodeStatus } from '../common/red';
+import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { samplesOf, tagMessage, tagTopic, type TagValue } from '../../lib/tags/contract';
 import { TagValueError } from '../../lib/tags/store-config';
 import { STATS_EVENT, tagStoreNode, type TagStoreNode } from '../tag-store/api';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
 
 export = function (RED: NodeAPI) {
   function TagStoreInNode(this: Node, def: NodeDef) {
@@ -14,21 +15,14 @@ export = function (RED: NodeAPI) {
     def = migrateNodeConfig(def);
     const node = this;
     const store = tagStoreNode((id) => RED.nodes.getNode(id), def.store);
-    if (!store) {
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'tag-store-in.status.noStore' }) });
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error('store: no tag-store configured')));
-      return;
-    }
+    if (!store) return refuseConfig(node, { kind: 'tag-store-in', statusKey: 'tag-store-in.status.noStore', message: 'store: no tag-store configured' });
 
+    const status = new StatusDisplay(node);
     const showStats = (stats: ReturnType<TagStoreNode['stats']>) => {
-      let status: NodeStatus;
-      if (stats.configError) status = { fill: 'red', shape: 'ring', text: statusText({ key: 'tag-store-in.status.badStore' }) };
-      else {
-        const where = stats.sqliteMissing ? 'tag-store-in.status.memoryOnly' : stats.persistence === 'sqlite' ? 'tag-store-in.status.sqlite' : 'tag-store-in.status.memory';
-        const text = statusText({ key: 'tag-store-in.status.tags', args: { count: stats.tags, stale: stats.byQuality.stale } }, { key: where });
-        status = { fill: stats.sqliteMissing || stats.persistenceError ? 'yellow' : 'green', shape: 'dot', text };
-      }
-      node.status(status);
+      if (stats.configError) return status.show(LOOK.refused, 'tag-store-in.status.badStore');
+      const where = stats.sqliteMissing ? 'tag-store-in.status.memoryOnly' : stats.persistence === 'sqlite' ? 'tag-store-in.status.sqlite' : 'tag-store-in.status.memory';
+      const look = stats.sqliteMissing || stats.persistenceError ? LOOK.warning : LOOK.ok;
+      status.showParts(look, { key: 'tag-store-in.status.tags', args: { count: stats.tags, stale: stats.byQuality.stale } }, { key: where });
     };
     showStats(store.stats());
     store.on(STATS_EVENT, showStats);
