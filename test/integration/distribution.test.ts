@@ -156,7 +156,12 @@ test('npm install -g of both tarballs: DIR/bin/edge-gateway starts the flows and
     for (const s of ours) assert.equal(s.err, undefined, `node set ${s.types.join(', ')} failed to load: ${s.err}`);
     const types = ours.flatMap((s) => s.types).sort();
     // one set per nodes/<kind> folder, each registering edgegw-<kind>
-    assert.deepEqual(types, Object.keys(rootPkg['node-red'].nodes).map((kind) => `edgegw-${kind}`).sort());
+    assert.deepEqual(
+      types,
+      Object.keys(rootPkg['node-red'].nodes)
+        .map((kind) => `edgegw-${kind}`)
+        .sort(),
+    );
 
     // SIGTERM: the flows stop and the process exits 0 (the runtime's own guard exits 1 after 9 s).
     const exited = new Promise<number | null>((r) => gw.proc.once('exit', (code) => r(code)));
