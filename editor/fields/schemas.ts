@@ -1,6 +1,7 @@
 // Every node type's field declarations, by the name of the node type they were written for (a
 // schema name: it stays the same whatever prefix the registered type name carries).
 import type { FieldSchema } from '../../lib/config/fields';
+import { ALARM_FIELDS } from '../../lib/alarm/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
@@ -9,6 +10,7 @@ import { STATS_FIELDS } from '../../lib/stats/fields';
 import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
 export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
+  alarm: ALARM_FIELDS,
   'circuit-breaker': BREAKER_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
