@@ -7,6 +7,7 @@ import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { STATS_FIELDS } from '../../lib/stats/fields';
+import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
 import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
 export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
@@ -16,5 +17,6 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
+  'tag-store': TAG_STORE_FIELDS,
   watchdog: WATCHDOG_FIELDS,
 };
