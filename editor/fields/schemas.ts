@@ -5,6 +5,7 @@ import { ALARM_FIELDS } from '../../lib/alarm/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
+import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { STATS_FIELDS } from '../../lib/stats/fields';
 import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
@@ -15,6 +16,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'circuit-breaker': BREAKER_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
+  'modbus-server': MODBUS_SERVER_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
   'tag-store': TAG_STORE_FIELDS,
