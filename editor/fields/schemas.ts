@@ -1,18 +1,26 @@
 // Every node type's field declarations, by the name of the node type they were written for (a
 // schema name: it stays the same whatever prefix the registered type name carries).
 import type { FieldSchema } from '../../lib/config/fields';
+import { ALARM_FIELDS } from '../../lib/alarm/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
+import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
+import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { STATS_FIELDS } from '../../lib/stats/fields';
+import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
 import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
 export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
+  alarm: ALARM_FIELDS,
+  'can-interface': CAN_INTERFACE_FIELDS,
   'circuit-breaker': BREAKER_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
+  'modbus-server': MODBUS_SERVER_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
+  'tag-store': TAG_STORE_FIELDS,
   watchdog: WATCHDOG_FIELDS,
 };

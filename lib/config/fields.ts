@@ -13,6 +13,11 @@ interface FieldBase {
   readonly label?: string;
   /** an i18n key the editor shows instead of the rule (the node's own locale catalogue) */
   readonly message?: string;
+  /**
+   * The refusal in words leading with the value, `{got}` standing for it (e.g. "{got} is not a baud
+   * rate"): keeps an established message that does not read "must ..., got ...".
+   */
+  readonly refused?: string;
 }
 
 /**
@@ -174,6 +179,12 @@ function refusal(spec: FieldSpec, raw: unknown, read: (field: string) => unknown
   }
 }
 
+/** A refused value as a message quotes it: a number given as text reads bare, as the number it is. */
+function gotText(spec: FieldSpec, raw: unknown): string {
+  const numeric = (spec.kind === 'number' || spec.kind === 'integer') && (typeof raw === 'number' || typeof raw === 'string') && Number.isFinite(Number(String(raw).trim()));
+  return numeric ? String(raw).trim() : shown(raw);
+}
+
 function converted(spec: FieldSpec, raw: unknown): unknown {
   switch (spec.kind) {
     case 'number':
@@ -218,7 +229,7 @@ export class FieldReader {
       value = spec.default;
     } else {
       const reason = refusal(spec, raw, (other) => this.lenient(other));
-      if (reason !== undefined) throw new ConfigFieldError(spec.label ?? field, raw, reason, this.schema.errorPrefix);
+      if (reason !== undefined) throw new ConfigFieldError(spec.label ?? field, raw, spec.refused ? spec.refused.replace('{got}', gotText(spec, raw)) : reason, this.schema.errorPrefix);
       value = converted(spec, raw);
     }
     this.values.set(field, value);

@@ -1,16 +1,18 @@
 // What a tag store is configured with, parsed from the editor's text fields: user tags
 // (constants and setpoints) and max-age rules. Errors name the line and the field.
+import { ConfigFieldError } from '../config/fields';
 import type { TagValue } from './contract';
 
-export class TagConfigError extends Error {
+/** A line of a table field ("userTags", "maxAgeRules") or the max age given in code is wrong. */
+export class TagConfigError extends ConfigFieldError {
   constructor(
-    readonly reason: string,
-    /** the field of the configuration ("userTags", "maxAge") */
-    readonly field: string,
+    reason: string,
+    field: string,
     readonly line?: number,
     readonly tag?: string,
   ) {
-    super(`${field}${line !== undefined ? ` line ${line}` : ''}${tag ? ` (${tag})` : ''}: ${reason}`);
+    super(field, undefined, reason);
+    this.message = `${field}${line !== undefined ? ` line ${line}` : ''}${tag ? ` (${tag})` : ''}: ${reason}`;
     this.name = 'TagConfigError';
   }
 }

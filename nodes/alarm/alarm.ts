@@ -7,6 +7,8 @@ import { isAbsolute, join } from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { messageSamples } from '../common/message-samples';
 import { parseRuleTable, SEVERITIES } from '../../lib/alarm/rules';
+import { ALARM_FIELDS } from '../../lib/alarm/fields';
+import { readFields, type FieldValues } from '../../lib/config/fields';
 import { AlarmEngine, type AlarmEvent } from '../../lib/alarm/engine';
 import { MemoryActiveListStore, SqliteActiveListStore, type ActiveListStore } from '../../lib/alarm/alarm-store';
 import { loadOptional, MissingPackageError } from '../../lib/system/process/optional';
@@ -40,15 +42,16 @@ export = function (RED: NodeAPI) {
     const node = this;
     const userDir: string = RED.settings.userDir ?? process.cwd();
     const under = (p: string) => (isAbsolute(p) ? p : join(userDir, p));
-    const healthOn = def.healthOn ?? 'critical-unacknowledged';
+    let fields: FieldValues<typeof ALARM_FIELDS.fields>;
     let engine: AlarmEngine;
     let store: ActiveListStore = new MemoryActiveListStore(node.id);
     let memoryOnly = false; // no sqlite3: the state survives redeploys but not restarts
     try {
+      fields = readFields(ALARM_FIELDS, def);
       let text: string;
       let origin = 'rules';
-      if (def.rulesSource === 'file') {
-        const file = under(def.rulesFile?.trim() ?? '');
+      if (fields.rulesSource === 'file') {
+        const file = under(fields.rulesFile);
         origin = `rulesFile ${file}`;
         try {
           text = readFileSync(file, 'utf8');
@@ -56,18 +59,15 @@ export = function (RED: NodeAPI) {
           throw new Error(`rulesFile: cannot read ${file}: ${(err as Error).message}`);
         }
       } else text = def.rules ?? '';
-      const cooldown = Number(def.cooldownSec ?? 0);
-      if (!Number.isFinite(cooldown) || cooldown < 0) throw new Error(`cooldownSec: ${String(def.cooldownSec)} is not a number of seconds >= 0`);
       try {
-        engine = new AlarmEngine(parseRuleTable(text, cooldown * 1000));
+        engine = new AlarmEngine(parseRuleTable(text, fields.cooldownSec * 1000));
       } catch (err) {
         throw new Error(`${origin}: ${(err as Error).message}`);
       }
-      if (!['critical-unacknowledged', 'critical-active', 'never'].includes(healthOn)) throw new Error(`healthOn: "${healthOn}" is not critical-unacknowledged, critical-active or never`);
-      if ((def.persist ?? 'sqlite') === 'sqlite') {
+      if (fields.persist === 'sqlite') {
         try {
           loadOptional('sqlite3');
-          store = new SqliteActiveListStore(under(def.dbFile?.trim() || 'edge-gateway-state.db'), node.id);
+          store = new SqliteActiveListStore(under(fields.dbFile), node.id);
         } catch (err) {
           if (!(err instanceof MissingPackageError)) throw err;
           memoryOnly = true;
@@ -87,6 +87,7 @@ export = function (RED: NodeAPI) {
       return;
     }
 
+    const healthOn = fields.healthOn;
     let saving: Promise<void> = Promise.resolve();
     let saveError: string | undefined;
     function persist(): void {

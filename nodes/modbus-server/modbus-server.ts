@@ -5,7 +5,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { reportFailure } from '../common/report-failure';
 import { healthRegistry } from '../../lib/health/registry';
 import { ModbusServer, type ServerStatus, type ServerWriteEvent } from '../../lib/modbus/server/server';
-import { serverOptionsFromSettings } from '../../lib/modbus/server/config';
+import { serverFieldsOf, serverOptionsFromSettings } from '../../lib/modbus/server/config';
 import { ServerTagMap, applyFlowInput } from '../../lib/modbus/server/tags';
 import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../../lib/modbus/register-store/config';
 import { MissingPackageError } from '../../lib/system/process/optional';
@@ -48,7 +48,7 @@ export = function (RED: NodeAPI) {
       }
       server = new ModbusServer({ ...opts, name: def.name || undefined });
       const tagText = textOf(def.tags ?? '').trim();
-      if (tagText) tags = new ServerTagMap(parseTagTable(tagText, { notation: (def.notation as 'zero' | 'one' | 'modicon') || 'zero' }), server.imageSizes());
+      if (tagText) tags = new ServerTagMap(parseTagTable(tagText, { notation: serverFieldsOf(def).notation }), server.imageSizes());
       // remote masters may not write what the tag table marks read-only (exception 02)
       if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
       const units = server.units();

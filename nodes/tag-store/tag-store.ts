@@ -4,6 +4,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { NodeAPI, Node, NodeDef } from '../common/red';
 import { TagStore, type TagStoreStats } from '../../lib/tags/store';
 import { parseMaxAgeRules, parseUserTags, type MaxAgeRules, type UserTagDefinition } from '../../lib/tags/store-config';
+import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
+import { readFields } from '../../lib/config/fields';
 import { SqliteTagPersistence } from '../../lib/tags/store-sqlite';
 import { publishStoreStats, registerStore, unregisterStore } from '../../lib/tags/store-metrics';
 import { MissingPackageError } from '../../lib/system/process/optional';
@@ -19,14 +21,18 @@ export = function (RED: NodeAPI) {
     def = migrateNodeConfig(def);
     const node = this as TagStoreNode;
     const storeName = String(def.name || '').trim() || node.id;
-    const userDevice = textOf(def.userDevice || '').trim() || 'user';
+    let userDevice: string = TAG_STORE_FIELDS.fields.userDevice.default;
+    let persist = false;
+    let storeFile = '';
     let configError: string | undefined;
     let sqliteMissing = false;
     let maxAge: MaxAgeRules | undefined;
     let userTags: UserTagDefinition[] = [];
     try {
-      const seconds = def.maxAge === undefined || def.maxAge === '' ? 0 : Number(def.maxAge);
-      maxAge = parseMaxAgeRules(textOf(def.maxAgeRules ?? ''), seconds);
+      const fields = readFields(TAG_STORE_FIELDS, def);
+      ({ userDevice, persist } = fields);
+      storeFile = fields.file;
+      maxAge = parseMaxAgeRules(textOf(def.maxAgeRules ?? ''), fields.maxAge);
       userTags = parseUserTags(textOf(def.userTags ?? ''));
     } catch (err) {
       configError = (err as Error).message;
@@ -34,9 +40,9 @@ export = function (RED: NodeAPI) {
     }
 
     let persistence: SqliteTagPersistence | undefined;
-    if (!configError && def.persist !== false) {
+    if (!configError && persist) {
       const userDir = RED.settings.userDir ?? process.cwd();
-      const file = textOf(def.file || '').trim() || join('edgegw', `tags-${node.id}.sqlite`);
+      const file = storeFile || join('edgegw', `tags-${node.id}.sqlite`);
       try {
         persistence = new SqliteTagPersistence(isAbsolute(file) ? file : resolve(userDir, file));
       } catch (err) {

@@ -150,4 +150,15 @@ describe('alarm node', () => {
     await helper.load(modules(), flow({ rulesSource: 'file', rulesFile: join(dir, 'missing.csv') }));
     assert.ok(errorsOf(helper.getNode('al')).some((e) => /^rulesFile: cannot read .*missing\.csv: ENOENT/.test(e)));
   });
+
+  test('a field its declaration refuses is named, as the editor names it', async () => {
+    await helper.load(modules(), flow({ cooldownSec: '-5' }));
+    assert.ok(errorsOf(helper.getNode('al')).includes('cooldownSec: must be a number >= 0 s, got -5'), errorsOf(helper.getNode('al')).join('\n'));
+    await helper.unload();
+    await helper.load(modules(), flow({ rulesSource: 'file', rulesFile: '  ' }));
+    assert.ok(errorsOf(helper.getNode('al')).includes('rulesFile: is required'), errorsOf(helper.getNode('al')).join('\n'));
+    await helper.unload();
+    await helper.load(modules(), flow({ healthOn: 'sometimes' }));
+    assert.ok(errorsOf(helper.getNode('al')).includes('healthOn: must be one of critical-unacknowledged, critical-active, never, got "sometimes"'), errorsOf(helper.getNode('al')).join('\n'));
+  });
 });

@@ -137,6 +137,14 @@ describe('tag-store and tag-store-in', () => {
     assert.match(text, /edgegw_tag_age_seconds_count\{store="metrics-site"\} 5/);
   });
 
+  test('a field its declaration refuses is named, as the editor names it', async () => {
+    await helper.load(modules(), flow({ maxAge: '-1' }));
+    assert.ok(errorsOf(helper.getNode('store1')).includes('tag-store site: maxAge: must be a number >= 0 s, got -1'), errorsOf(helper.getNode('store1')).join('\n'));
+    await helper.unload();
+    await helper.load(modules(), flow({ userDevice: 'plant/user' }));
+    assert.ok(errorsOf(helper.getNode('store1')).includes('tag-store site: userDevice: must not contain "/", got "plant/user"'), errorsOf(helper.getNode('store1')).join('\n'));
+  });
+
   test('a misconfigured store refuses writes and says why; a missing store is named', async () => {
     await helper.load(modules(), flow({ userTags: 'a number\nb float' }));
     const store = helper.getNode('store1');

@@ -3,20 +3,11 @@
 // for an error. Frames: t<iii><l><dd..> standard, T<iiiiiiii><l><dd..> extended, r/R remote, and
 // the CAN FD extension d/D (no bit rate switch) and b/B (bit rate switch) with a DLC code 0..F.
 // With timestamps on (Z1) every received frame ends with 4 hex digits: milliseconds 0..59999.
+import { SLCAN_BIT_RATES } from './fields';
 import { type CanFrame, FD_LENGTHS, MAX_STANDARD_ID, fdLengthToDlc } from '../frame';
 
 /** CAN bit rate in bit/s -> the S command that selects it. */
-export const SLCAN_BITRATES: ReadonlyMap<number, string> = new Map([
-  [10000, 'S0'],
-  [20000, 'S1'],
-  [50000, 'S2'],
-  [100000, 'S3'],
-  [125000, 'S4'],
-  [250000, 'S5'],
-  [500000, 'S6'],
-  [800000, 'S7'],
-  [1000000, 'S8'],
-]);
+export const SLCAN_BITRATES: ReadonlyMap<number, string> = new Map(SLCAN_BIT_RATES.map((rate, i) => [rate, `S${i}`]));
 
 export class SlcanProtocolError extends Error {
   constructor(

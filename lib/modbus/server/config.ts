@@ -1,37 +1,25 @@
 // The modbus-server editor form's flat settings -> ModbusServerOptions, refusing bad input with
 // the field named.
-import { DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
-import { DEFAULT_CONNECTION_LIMITS } from './connection';
+import { ConfigFieldError, readFields, type FieldValues, type RawConfig } from '../../config/fields';
+import { ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
 import type { AreaSizes } from './image';
-import { textOf } from '../../system/text/text-of';
+import { MODBUS_SERVER_FIELDS } from './fields';
 
-export interface ServerSettings {
+/** The flat settings of the modbus-server editor form (strings or numbers, as Node-RED stores them; see MODBUS_SERVER_FIELDS). */
+export interface ServerSettings extends RawConfig {
   name?: string;
-  transport?: string;
-  host?: string;
-  port?: string | number;
-  path?: string;
-  baudRate?: string | number;
-  parity?: string;
-  dataBits?: string | number;
-  stopBits?: string | number;
-  /** "1", "1, 2, 5", "1-4" or "any" */
-  units?: string;
-  coilSize?: string | number;
-  discreteSize?: string | number;
-  holdingSize?: string | number;
-  inputSize?: string | number;
-  /** most TCP clients at once (default 32) */
-  maxConnections?: string | number;
-  /** seconds without traffic before a TCP client is closed; 0: never (default 120) */
-  idleTimeout?: string | number;
 }
 
-function int(field: string, v: unknown, dflt: number, min: number, max: number): number {
-  if (v === undefined || v === null || v === '') return dflt;
-  const n = typeof v === 'number' ? v : Number(textOf(v).trim());
-  if (!Number.isInteger(n) || n < min || n > max) throw new ServerConfigError(field, `must be an integer ${min}..${max}, got ${JSON.stringify(v)}`);
-  return n;
+export type ServerFields = FieldValues<typeof MODBUS_SERVER_FIELDS.fields>;
+
+/** The form's fields, read with their declarations; throws ServerConfigError naming the field. */
+export function serverFieldsOf(s: ServerSettings): ServerFields {
+  try {
+    return readFields(MODBUS_SERVER_FIELDS, s);
+  } catch (err) {
+    if (err instanceof ConfigFieldError) throw new ServerConfigError(err.field, err.reason, err.value);
+    throw err;
+  }
 }
 
 /** "any", or unit ids separated by commas/spaces, with ranges "3-6". */
@@ -53,33 +41,11 @@ export function parseUnits(text: string | undefined): number[] | 'any' {
 }
 
 export function serverOptionsFromSettings(s: ServerSettings): ModbusServerOptions {
-  const kind = s.transport ?? 'tcp';
-  let transport: ServerTransport;
-  if (kind === 'tcp' || kind === 'rtu-over-tcp') {
-    transport = { kind, host: String(s.host ?? '').trim() || DEFAULT_BIND_HOST, port: int('port', s.port, 502, 0, 65535) };
-  } else if (kind === 'rtu') {
-    const path = String(s.path ?? '').trim();
-    if (!path) throw new ServerConfigError('path', 'is required (e.g. /dev/ttyUSB0)');
-    const parity = s.parity || 'none';
-    if (!['none', 'even', 'odd'].includes(parity)) throw new ServerConfigError('parity', `must be none, even or odd, got ${JSON.stringify(parity)}`);
-    transport = {
-      kind,
-      path,
-      baudRate: int('baudRate', s.baudRate, 9600, 50, 4_000_000),
-      parity: parity as 'none' | 'even' | 'odd',
-      dataBits: int('dataBits', s.dataBits, 8, 7, 8) as 7 | 8,
-      stopBits: int('stopBits', s.stopBits, 1, 1, 2) as 1 | 2,
-    };
-  } else {
-    throw new ServerConfigError('transport', `must be tcp, rtu-over-tcp or rtu, got ${JSON.stringify(kind)}`);
-  }
-  const sizes: AreaSizes = {
-    coil: int('coilSize', s.coilSize, 10000, 0, 65536),
-    discrete: int('discreteSize', s.discreteSize, 10000, 0, 65536),
-    holding: int('holdingSize', s.holdingSize, 10000, 0, 65536),
-    input: int('inputSize', s.inputSize, 10000, 0, 65536),
-  };
-  const maxConnections = int('maxConnections', s.maxConnections, DEFAULT_MAX_CONNECTIONS, 1, 10000);
-  const idleTimeoutMs = int('idleTimeout', s.idleTimeout, DEFAULT_CONNECTION_LIMITS.idleTimeoutMs / 1000, 0, 86400) * 1000;
-  return { name: s.name?.trim() || undefined, transport, units: parseUnits(s.units), sizes, maxConnections, idleTimeoutMs };
+  const f = serverFieldsOf(s);
+  const transport: ServerTransport =
+    f.transport === 'rtu'
+      ? { kind: f.transport, path: f.path, baudRate: f.baudRate, parity: f.parity, dataBits: f.dataBits as 7 | 8, stopBits: f.stopBits as 1 | 2 }
+      : { kind: f.transport, host: f.host, port: f.port };
+  const sizes: AreaSizes = { coil: f.coilSize, discrete: f.discreteSize, holding: f.holdingSize, input: f.inputSize };
+  return { name: s.name?.trim() || undefined, transport, units: parseUnits(f.units), sizes, maxConnections: f.maxConnections, idleTimeoutMs: f.idleTimeout * 1000 };
 }

@@ -5,6 +5,7 @@
 // unprocessed input (maxInputBytes) and unsent output (maxOutputBytes); past either, or after
 // idleTimeoutMs without traffic, the connection is closed.
 import type { Socket } from 'node:net';
+import { DEFAULT_IDLE_TIMEOUT_S } from './fields';
 
 export interface ConnectionLimits {
   /** bytes received and not yet answered (default 256 KiB) */
@@ -15,7 +16,7 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
 }
 
-export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = { maxInputBytes: 256 * 1024, maxOutputBytes: 1024 * 1024, idleTimeoutMs: 120_000 };
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = { maxInputBytes: 256 * 1024, maxOutputBytes: 1024 * 1024, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_S * 1000 };
 
 export type DropReason = 'idle' | 'input' | 'output' | 'framing';
 

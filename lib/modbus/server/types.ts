@@ -1,4 +1,6 @@
 // The Modbus server's options, events and status, and the checks of its transport settings.
+import { ConfigFieldError } from '../../config/fields';
+import { DEFAULT_BIND_HOST } from './fields';
 import type { Parity } from '../line/types';
 import type { RemoteWrite } from './pdu';
 import type { AreaSizes } from './image';
@@ -56,16 +58,13 @@ export interface ServerStatus {
   lastError?: string;
 }
 
-/** Modbus has no authentication: unless told otherwise the server is reachable from this machine only. */
-export const DEFAULT_BIND_HOST = '127.0.0.1';
-export const DEFAULT_MAX_CONNECTIONS = 32;
+// declared with the node's fields, whose defaults they are
+export { DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS } from './fields';
 
-export class ServerConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`Modbus server option ${field}: ${message}`);
+/** A server option is wrong (the node's fields are read by MODBUS_SERVER_FIELDS, their errors become this). */
+export class ServerConfigError extends ConfigFieldError {
+  constructor(field: string, message: string, value?: unknown) {
+    super(field, value, message, 'Modbus server option ');
     this.name = 'ServerConfigError';
   }
 }
