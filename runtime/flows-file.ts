@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } fro
 import { join } from 'node:path';
 import { jsonErrorOffset } from './json-error-offset';
 import { StartupError } from './resolve';
-import { describeRenames, migrateFlows } from '../nodes/common/migrations';
+import { describeMigration, migrateFlows } from '../nodes/common/migrations';
 
 export type FlowsCheck = { ok: true; nodes: number } | { ok: false; reason: string };
 
@@ -97,38 +97,50 @@ export function ensureLoadableFlows(userDir: string, flowFile: string, now: () =
   return { file, backup, reason: check.reason, keptAs };
 }
 
-/** What `migrateFlowsFile` did, for the log. */
+/** What `migrateFlowsFile` found, and where it wrote. */
 export interface FlowsFileMigration {
   file: string;
-  renamed: string;
-  foreign: string;
-  upgraded: number;
-  /** where the file as it was is kept */
-  keptAs: string;
+  /** whether any node was renamed or brought to a newer config version */
+  changed: boolean;
+  /** "types renamed: ...; N node config(s) brought ...; left to their own module: ..." */
+  summary: string;
+  /** where the file as it was is kept (when `file` itself was rewritten) */
+  keptAs?: string;
+  /** where the result was written, if anywhere */
+  writtenTo?: string;
+}
+
+export interface FlowsFileMigrationOptions {
+  /** write the result here instead of rewriting `file` (which then stays as it is) */
+  out?: string;
+  /** only say what would change */
+  check?: boolean;
+  /** the copy of `file` kept before it is rewritten (default: <file>.before-migration-<time>) */
+  keepAs?: string;
+  now?: () => Date;
 }
 
 /**
- * Rewrites a loadable flows file saved by an earlier release (former type names, older config
- * versions) so Node-RED loads it with the current nodes. The file as it was is kept beside it;
- * a file that needs nothing is not touched. Returns undefined when nothing changed.
+ * Migrates a loadable flows file saved by an earlier release (former type names, older config
+ * versions) so Node-RED loads it with the current nodes. Rewriting `file` keeps the file as it was
+ * beside it; a file that needs nothing is not touched. The runtime calls it on start,
+ * `edge-gateway flows migrate` on any file.
  */
-export function migrateFlowsFile(file: string, now: () => Date = () => new Date()): FlowsFileMigration | undefined {
-  if (!existsSync(file)) return undefined;
+export function migrateFlowsFile(file: string, opts: FlowsFileMigrationOptions = {}): FlowsFileMigration {
   let text = readFileSync(file, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const flows = JSON.parse(text) as unknown[];
-  const result = migrateFlows(flows);
-  if (result.renamed.size === 0 && result.upgraded === 0) return undefined;
-  const keptAs = `${file}.before-migration-${now().toISOString().replace(/[:.]/g, '-')}`;
+  const result = migrateFlows(JSON.parse(text) as unknown[]);
+  const changed = result.renamed.size > 0 || result.upgraded > 0;
+  const done: FlowsFileMigration = { file, changed, summary: describeMigration(result) };
+  if (opts.check || (!changed && !opts.out)) return done;
+  const json = JSON.stringify(result.flows, null, 4) + '\n';
+  if (opts.out) {
+    writeFileSync(opts.out, json);
+    return { ...done, writtenTo: opts.out };
+  }
+  const keptAs = opts.keepAs ?? `${file}.before-migration-${(opts.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-')}`;
   copyFileSync(file, keptAs);
-  const tmp = `${file}.migrating`;
-  writeFileSync(tmp, JSON.stringify(result.flows, null, 4));
-  renameSync(tmp, file);
-  return {
-    file,
-    renamed: describeRenames(result.renamed),
-    foreign: [...result.foreign].map(([t, n]) => `${t} (${n})`).join(', '),
-    upgraded: result.upgraded,
-    keptAs,
-  };
+  writeFileSync(`${file}.migrating`, json);
+  renameSync(`${file}.migrating`, file);
+  return { ...done, keptAs, writtenTo: file };
 }

@@ -96,17 +96,9 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
       );
     }
     // flows saved by an earlier release: former type names and older config versions rewritten
-    const migrated = s.resetFlows ? undefined : migrateFlowsFile(join(s.userDir, FLOW_FILE));
-    if (migrated) {
-      const what = [
-        migrated.renamed && `types renamed: ${migrated.renamed}`,
-        `${migrated.upgraded} node config(s) brought to the current version`,
-        migrated.foreign && `left to their own module: ${migrated.foreign}`,
-      ]
-        .filter(Boolean)
-        .join('; ');
-      say(`flows migrated: ${migrated.file} (${what}); the file as it was is kept as ${migrated.keptAs}`, 'warn');
-    }
+    const flowsFile = join(s.userDir, FLOW_FILE);
+    const migrated = s.resetFlows || !existsSync(flowsFile) ? undefined : migrateFlowsFile(flowsFile);
+    if (migrated?.changed) say(`flows migrated: ${flowsFile} (${migrated.summary}); the file as it was is kept as ${migrated.keptAs}`, 'warn');
     // a settings file listing real devices replaces the simulated default flows (first start only)
     const devices = s.devices;
     const generated = devices?.length

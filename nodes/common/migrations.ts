@@ -147,7 +147,12 @@ export function migrateFlows(flows: readonly unknown[]): FlowsMigration {
   return { flows: out, renamed, foreign, upgraded };
 }
 
-/** "alarm -> edgegw-alarm (2), stats -> edgegw-stats (1)" */
-export function describeRenames(renamed: ReadonlyMap<string, number>): string {
-  return [...renamed].map(([from, n]) => `${from} -> ${FORMER_TYPES.get(from)} (${n})`).join(', ');
+/** "types renamed: alarm -> edgegw-alarm (2); 3 node config(s) brought to the current version; ..." for logs and the CLI */
+export function describeMigration(m: Pick<FlowsMigration, 'renamed' | 'foreign' | 'upgraded'>): string {
+  const count = (map: ReadonlyMap<string, number>, name: (t: string) => string) => [...map].map(([t, n]) => `${name(t)} (${n})`).join(', ');
+  return [
+    m.renamed.size ? `types renamed: ${count(m.renamed, (t) => `${t} -> ${FORMER_TYPES.get(t)}`)}` : 'no former type names',
+    `${m.upgraded} node config(s) brought to the current version`,
+    ...(m.foreign.size ? [`left to their own module: ${count(m.foreign, (t) => t)}`] : []),
+  ].join('; ');
 }

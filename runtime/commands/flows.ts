@@ -5,9 +5,7 @@
 //
 // Exit codes: 0 migrated (or nothing to do); 1 with --check, something would change; 2 bad usage
 // or a file that is not a flows array.
-import { readFileSync, renameSync, writeFileSync, copyFileSync } from 'node:fs';
-import { describeRenames, migrateFlows } from '../../nodes/common/migrations';
-import { checkFlowsFile } from '../flows-file';
+import { checkFlowsFile, migrateFlowsFile } from '../flows-file';
 import { UsageError, type Subcommand } from './io';
 
 const HELP = `usage:
@@ -42,27 +40,10 @@ export const flowsCommand: Subcommand = async (argv, io) => {
   const file = files[0];
   const loadable = checkFlowsFile(file);
   if (!loadable.ok) throw new UsageError(`${file} ${loadable.reason}`);
-  let text = readFileSync(file, 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const result = migrateFlows(JSON.parse(text) as unknown[]);
-  const changed = result.renamed.size > 0 || result.upgraded > 0;
-  const lines = [
-    result.renamed.size ? `types renamed: ${describeRenames(result.renamed)}` : 'no former type names',
-    `${result.upgraded} node config(s) brought to the current version`,
-    ...(result.foreign.size ? [`left to their own module: ${[...result.foreign].map(([t, n]) => `${t} (${n})`).join(', ')}`] : []),
-  ];
-  io.stdout.write(`${file}: ${lines.join('; ')}\n`);
-  if (check) return changed ? 1 : 0;
-  if (!changed && !out) return 0;
-  const json = JSON.stringify(result.flows, null, 4) + '\n';
-  if (out) {
-    writeFileSync(out, json);
-    io.stdout.write(`written to ${out}\n`);
-    return 0;
-  }
-  copyFileSync(file, `${file}.before-migration`);
-  writeFileSync(`${file}.migrating`, json);
-  renameSync(`${file}.migrating`, file);
-  io.stdout.write(`${file} rewritten; as it was: ${file}.before-migration\n`);
+  const m = migrateFlowsFile(file, { check, out, keepAs: `${file}.before-migration` });
+  io.stdout.write(`${file}: ${m.summary}\n`);
+  if (check) return m.changed ? 1 : 0;
+  if (m.writtenTo === out && out) io.stdout.write(`written to ${out}\n`);
+  else if (m.writtenTo) io.stdout.write(`${file} rewritten; as it was: ${m.keptAs}\n`);
   return 0;
 };
