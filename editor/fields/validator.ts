@@ -37,12 +37,17 @@ interface JQueryLike {
   val(): unknown;
 }
 
+const ENV_REFERENCE = /^\$\{[^}]+\}$/;
+
 /** A `validate` function for one field of one node type's declaration. */
 export function validator(schemaName: string, field: string): FieldValidator {
   const schema = schemaOf(schemaName);
   const spec = schema.fields[field];
   if (!spec) throw new Error(`EdgeGatewayFields: no field "${field}" in "${schemaName}"`);
   return function (this: RawConfig, value: unknown, opt?: unknown): boolean | string {
+    // Node-RED substitutes an environment variable given as a property's whole value (`${PORT}`)
+    // when the flow starts: the runtime checks the value it becomes, as RED.validators do
+    if (typeof value === 'string' && ENV_REFERENCE.test(value)) return true;
     const problem = fieldProblem(schema, field, { ...currentValues(this ?? {}, schema), [field]: value });
     if (!problem) return true;
     // Node-RED 3+ passes `opt` and shows a returned text as the field's error

@@ -1,0 +1,110 @@
+// Every shipped flow (the default flows and every example) opens in the editor with no node
+// marked "not properly configured". The editor's own rule (Node-RED's validateNode) is run over
+// the files: each of our node types' editor script is loaded as the editor loads it (with the
+// shared editor bundles from resources/), and for every node of ours in a flow each `defaults`
+// property is checked as the editor checks it: a required value present, a config-node reference
+// to a node of the flow, and the property's `validate` function with the value the flow holds
+// (undefined for a field the file lacks: the editor does not fill defaults into imported nodes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import { NODE_KINDS, nodeType } from '../../nodes/common/migrations';
+
+const root = join(__dirname, '..', '..');
+
+interface PropertyDef {
+  value?: unknown;
+  required?: boolean;
+  type?: string;
+  validate?: (this: Record<string, unknown>, v: unknown, opt?: unknown) => boolean | string;
+}
+interface EditorDef {
+  category?: string;
+  defaults: Record<string, PropertyDef>;
+}
+
+/** Our node types' editor definitions, loaded as the editor loads them (no edit dialog open). */
+function editorDefinitions(): Map<string, EditorDef> {
+  const defs = new Map<string, EditorDef>();
+  const noDialog = () => ({ length: 0, is: () => false, val: () => undefined });
+  const RED = {
+    _: (k: string) => k,
+    nodes: { registerType: (type: string, def: EditorDef) => defs.set(type, def), node: () => undefined },
+    comms: { subscribe: () => undefined },
+    view: { redrawStatus: () => undefined },
+    settings: { get: () => undefined },
+  };
+  const context = vm.createContext({ RED, $: noDialog, window: {}, Promise });
+  (context as { window: unknown }).window = context;
+  // the editor's own RED.validators (number, regex, typedInput...), taken from Node-RED's editor
+  const redJs = readFileSync(require.resolve('@node-red/editor-client/public/red/red.js'), 'utf8');
+  const start = redJs.indexOf('RED.validators = {');
+  vm.runInContext(redJs.slice(start, redJs.indexOf('\n};', start) + 3), context);
+  for (const bundle of ['edgegw-fields.js', 'status-text.js']) vm.runInContext(readFileSync(join(root, 'resources', bundle), 'utf8'), context);
+  for (const kind of NODE_KINDS) {
+    const html = readFileSync(join(root, 'nodes', kind, `${kind}.html`), 'utf8');
+    for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) vm.runInContext(m[1], context);
+    assert.ok(defs.has(nodeType(kind)), `${kind}.html registers ${nodeType(kind)}`);
+  }
+  return defs;
+}
+
+/** Node-RED's validateNode for one node: the properties the editor would flag. */
+function invalidProperties(node: Record<string, unknown>, def: EditorDef, byId: Map<string, Record<string, unknown>>): string[] {
+  const bad: string[] = [];
+  for (const [prop, p] of Object.entries(def.defaults)) {
+    const value = node[prop];
+    if (p.type) {
+      // a config-node reference: valid when empty and not required, or when it names a node of that type
+      const ref = byId.get(String(value ?? ''));
+      if ((p.required || value) && (!ref || ref.type !== p.type)) bad.push(`${prop} (no ${p.type} "${String(value)}")`);
+      continue;
+    }
+    if (p.required && (value === undefined || value === '' || value === null)) {
+      bad.push(`${prop} (required, missing)`);
+      continue;
+    }
+    if (p.validate) {
+      const ok = p.validate.call(node, value, { prop });
+      if (ok !== true) bad.push(`${prop} = ${JSON.stringify(value)}: ${ok === false ? 'invalid' : ok}`);
+    }
+  }
+  return bad;
+}
+
+const shipped = [
+  { name: 'flows/gateway.json', file: join(root, 'flows', 'gateway.json') },
+  ...readdirSync(join(root, 'examples'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ name: `examples/${f}`, file: join(root, 'examples', f) })),
+];
+
+test('every node of ours in every shipped flow is valid in the editor', () => {
+  const defs = editorDefinitions();
+  const problems: string[] = [];
+  let checked = 0;
+  for (const { name, file } of shipped) {
+    const flow = JSON.parse(readFileSync(file, 'utf8')) as Array<Record<string, unknown>>;
+    const byId = new Map(flow.map((n) => [String(n.id), n]));
+    for (const node of flow) {
+      const def = defs.get(String(node.type));
+      if (!def) continue;
+      checked++;
+      for (const p of invalidProperties(node, def, byId)) problems.push(`${name}: ${String(node.type)} "${String(node.name || node.id)}": ${p}`);
+    }
+  }
+  assert.ok(checked > 60, `${checked} nodes of ours checked`);
+  assert.deepEqual(problems, []);
+});
+
+test('the check finds what the editor would flag', () => {
+  // a node of ours with a bad value and one missing a required config node
+  const defs = editorDefinitions();
+  const byId = new Map<string, Record<string, unknown>>();
+  const wd = { id: 'w', type: 'edgegw-watchdog', timeout: 'soon' };
+  assert.ok(invalidProperties(wd, defs.get('edgegw-watchdog')!, byId).some((p) => p.startsWith('timeout')));
+  const sf = { id: 's', type: 'edgegw-store-forward', target: 'nowhere' };
+  assert.ok(invalidProperties(sf, defs.get('edgegw-store-forward')!, byId).some((p) => p.startsWith('target')));
+});
