@@ -58,8 +58,8 @@ function invalidProperties(node: Record<string, unknown>, def: EditorDef, byId: 
     const value = node[prop];
     if (p.type) {
       // a config-node reference: valid when empty and not required, or when it names a node of that type
-      const ref = byId.get(String(value ?? ''));
-      if ((p.required || value) && (!ref || ref.type !== p.type)) bad.push(`${prop} (no ${p.type} "${String(value)}")`);
+      const ref = typeof value === 'string' ? byId.get(value) : undefined;
+      if ((p.required || value) && (!ref || ref.type !== p.type)) bad.push(`${prop} (no ${p.type} ${JSON.stringify(value)})`);
       continue;
     }
     if (p.required && (value === undefined || value === '' || value === null)) {
