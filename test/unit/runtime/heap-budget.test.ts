@@ -126,14 +126,16 @@ describe('heap governor', () => {
     const script = `
       const { limitYoungGeneration, youngGenerationBytes, HeapGovernor } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
       const changes = [];
+      let phase = 'start';
       limitYoungGeneration();
-      const g = new HeapGovernor({ windowMs: 200, idleWindows: 3, onChange: (busy) => changes.push(busy) });
+      const g = new HeapGovernor({ windowMs: 200, idleWindows: 3, onChange: (busy) => changes.push({ busy, phase }) });
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
       (async () => {
         await sleep(1000);
         const quiet = { growing: g.busy, young: youngGenerationBytes() };
         // brisk: about a scan of samples per turn of the event loop, some kept a while
         const recent = [];
+        phase = 'brisk';
         const until = Date.now() + 3000;
         while (Date.now() < until) {
           for (let n = 0; n < 20; n++) {
@@ -144,18 +146,30 @@ describe('heap governor', () => {
         }
         const busy = { growing: g.busy, young: youngGenerationBytes(), mbps: g.lastMBps };
         recent.length = 0;
+        phase = 'after';
         await sleep(1500);
         g.stop();
         console.log(JSON.stringify({ quiet, busy, after: { growing: g.busy }, changes }));
       })();`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 120000, env: { ...process.env, NODE_OPTIONS: '' } });
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim()) as { quiet: { growing: boolean; young: number }; busy: { growing: boolean; young: number; mbps: number }; after: { growing: boolean }; changes: boolean[] };
+    const out = JSON.parse(r.stdout.trim()) as {
+      quiet: { growing: boolean; young: number };
+      busy: { growing: boolean; young: number; mbps: number };
+      after: { growing: boolean };
+      changes: Array<{ busy: boolean; phase: string }>;
+    };
     assert.equal(out.quiet.growing, false, 'quiet at first');
     assert.ok(out.quiet.young <= 4 * MB, `quiet: young generation ${out.quiet.young / MB} MB`);
     assert.equal(out.busy.growing, true, `busy: ${out.busy.mbps} MB/s`);
     assert.ok(out.busy.young > out.quiet.young, `busy: young generation ${out.busy.young / MB} MB`);
     assert.equal(out.after.growing, false);
-    assert.deepEqual(out.changes, [false, true, false]);
+    // held from the start; busy under the brisk allocation (a machine that stalls this process for
+    // a few windows may see it go quiet and busy again there); quiet once, after it
+    const inPhase = (phase: string) => out.changes.filter((c) => c.phase === phase).map((c) => c.busy);
+    assert.deepEqual(inPhase('start'), [false]);
+    const brisk = inPhase('brisk');
+    assert.ok(brisk.length % 2 === 1 && brisk.every((b, i) => b === (i % 2 === 0)), `brisk: ${JSON.stringify(brisk)}`);
+    assert.deepEqual(inPhase('after'), [false]);
   });
 });
