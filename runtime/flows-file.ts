@@ -6,7 +6,8 @@
 //     says so loudly (a warning in the log, /health "degraded" with the reason) until the next
 //     deploy writes a fresh flows file;
 //   - damaged, with no usable backup: the runtime refuses to start (exit 2) naming both files.
-import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
+import { FILE_LIMITS, FileReadError, readBoundedFile, readBoundedText } from '../lib/system/fs/bounded-read';
 import { join } from 'node:path';
 import { jsonErrorOffset } from './json-error-offset';
 import { StartupError } from './resolve';
@@ -36,9 +37,10 @@ function lineColumn(text: string, offset: number): string {
 export function checkFlowsFile(file: string): FlowsCheck {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readBoundedFile(file, { maxBytes: FILE_LIMITS.flows });
   } catch (err) {
-    return { ok: false, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    if (!(err instanceof FileReadError)) throw err;
+    return { ok: false, reason: err.reason };
   }
   if (bytes.length === 0 || bytes.toString('utf8').trim() === '') return { ok: false, reason: 'is empty' };
   let text: string;
@@ -127,7 +129,7 @@ export interface FlowsFileMigrationOptions {
  * `edge-gateway flows migrate` on any file.
  */
 export function migrateFlowsFile(file: string, opts: FlowsFileMigrationOptions = {}): FlowsFileMigration {
-  let text = readFileSync(file, 'utf8');
+  let text = readBoundedText(file, { maxBytes: FILE_LIMITS.flows });
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const result = migrateFlows(JSON.parse(text) as unknown[]);
   const changed = result.renamed.size > 0 || result.upgraded > 0;

@@ -1,5 +1,5 @@
 // The settings file layer: a JSON or YAML file of settings keys, admin users and devices.
-import { readFileSync } from 'node:fs';
+import { FILE_LIMITS, FileReadError, readBoundedText } from '../lib/system/fs/bounded-read';
 import { join } from 'node:path';
 import { parseDevices, DevicesConfigError } from '../lib/fleet/devices-config';
 import { jsonErrorOffset } from './json-error-offset';
@@ -9,9 +9,10 @@ import { FIELDS, parseValue, SettingsError, type AdminUser, type GatewaySettings
 export function readSettingsFile(file: string, loadYaml: () => { load(text: string): unknown }): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedText(file, { maxBytes: FILE_LIMITS.settings });
   } catch (err) {
-    throw new SettingsError(file, 'file', `cannot read: ${(err as Error).message}`);
+    if (!(err instanceof FileReadError)) throw err;
+    throw new SettingsError(file, 'file', `cannot read: ${err.reason}`);
   }
   let data: unknown;
   if (/\.ya?ml$/i.test(file)) {
@@ -35,7 +36,8 @@ export function readSettingsFile(file: string, loadYaml: () => { load(text: stri
       throw new SettingsError(file, 'file', `malformed JSON${where}: ${(err as Error).message}`);
     }
   }
-  if (data === null || data === undefined) return {};
+  if (data === undefined) return {};
+  if (data === null) throw new SettingsError(file, 'file', 'holds null: write an object of settings (an empty one is {})');
   if (typeof data !== 'object' || Array.isArray(data)) throw new SettingsError(file, 'file', 'must hold an object of settings');
   return data as Record<string, unknown>;
 }
@@ -51,7 +53,7 @@ export function settingsFileLayer(data: Record<string, unknown>, file: string): 
     }
     if (k === 'devices') {
       try {
-        out.devices = parseDevices(v, file, readFileSync(file, 'utf8'));
+        out.devices = parseDevices(v, file, readBoundedText(file, { maxBytes: FILE_LIMITS.settings }));
       } catch (err) {
         if (err instanceof DevicesConfigError) throw new SettingsError(err.line ? `${file} line ${err.line}` : file, err.field, err.reason);
         throw err;

@@ -1,7 +1,7 @@
 // The `devices:` list of the settings file: real field devices the runtime turns into flows on
 // first start. Checked completely before anything starts; every error names the device entry,
 // the field and, for YAML files, the line of the entry.
-import { readFileSync } from 'node:fs';
+import { FILE_LIMITS, FileReadError, readBoundedText } from '../system/fs/bounded-read';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readTagTable, serializeTagTableCsv } from '../modbus/tag-table';
 import { loadTemplate, templateNames } from '../modbus/templates';
@@ -183,9 +183,10 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
     if (v.includes('\n')) return v;
     const p = isAbsolute(v) ? v : resolve(dirname(settingsFile), v);
     try {
-      return readFileSync(p, 'utf8');
+      return readBoundedText(p, { maxBytes: FILE_LIMITS.tagTable });
     } catch (err) {
-      return failWith(`cannot read the tag table ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if (!(err instanceof FileReadError)) throw err;
+      return failWith(`cannot read the tag table ${err.path}: ${err.reason}`);
     }
   }
 }

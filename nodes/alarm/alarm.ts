@@ -2,7 +2,7 @@
 // the active list on output 2 when asked (msg.list = true). msg.ack = <id> | "all" acknowledges.
 // The active list persists (SQLite when installed), is in /metrics by severity, and makes /health
 // degraded while a critical alarm is unacknowledged (configurable).
-import { readFileSync } from 'node:fs';
+import { FILE_LIMITS, readBoundedText } from '../../lib/system/fs/bounded-read';
 import { isAbsolute, join } from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { messageSamples } from '../common/message-samples';
@@ -54,9 +54,9 @@ export = function (RED: NodeAPI) {
         const file = under(fields.rulesFile);
         origin = `rulesFile ${file}`;
         try {
-          text = readFileSync(file, 'utf8');
+          text = readBoundedText(file, { maxBytes: FILE_LIMITS.rules });
         } catch (err) {
-          throw new Error(`rulesFile: cannot read ${file}: ${(err as Error).message}`);
+          throw new Error(`rulesFile: ${(err as Error).message}`);
         }
       } else text = def.rules ?? '';
       try {

@@ -1,7 +1,6 @@
 // The DBC side shared by dbc-decode and dbc-encode: loading the database from a file path or
 // pasted text, the status that points at a bad line, and the admin endpoint the editor calls to
 // check a DBC while it is being edited.
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node, NodeAPI, NodeStatus } from '../common/red';
 import { healthRegistry, type HealthDetail } from '../../lib/health/registry';
@@ -10,6 +9,7 @@ import { registerAdminRoutesOnce } from '../common/admin-routes';
 import type { StatusPart } from '../common/status-text';
 import { DbcSyntaxError, parseDbc, type DbcDatabase, type DbcWarning } from '../../lib/can/dbc';
 import { DbcCodec } from '../../lib/can/codec';
+import { FILE_LIMITS, FileReadError, readBoundedFile } from '../../lib/system/fs/bounded-read';
 
 export interface DbcConfig {
   /** 'file' (default when a path is given) or 'text' */
@@ -37,6 +37,9 @@ export class DbcLoadError extends Error {
   }
 }
 
+/** What a DBC file may be: a regular .dbc file of at most 32 MiB (the node and the check route alike). */
+export const DBC_FILE = { maxBytes: FILE_LIMITS.dbc, extensions: ['.dbc'] } as const;
+
 export function resolveDbcPath(file: string, baseDir: string): string {
   return isAbsolute(file) ? file : resolve(baseDir, file);
 }
@@ -55,10 +58,10 @@ export function loadDbc(config: DbcConfig, baseDir: string): LoadedDbc {
   const path = resolveDbcPath(file, baseDir);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readBoundedFile(path, DBC_FILE);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DbcLoadError('dbcFile', `dbcFile: cannot read ${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+    if (!(err instanceof FileReadError)) throw err;
+    throw new DbcLoadError('dbcFile', `dbcFile: ${err.message}`);
   }
   const { db, warnings } = parseDbc(bytes, { filename: path });
   return { db, codec: new DbcCodec(db), warnings, origin: path };
@@ -126,8 +129,10 @@ export function checkDbc(body: DbcConfig, baseDir: string): DbcCheckResult {
     return { ok: true, messages: db.messages.length, signals: countSignals(db), warningCount: warnings.length, warnings: warnings.slice(0, 20) };
   } catch (err) {
     if (err instanceof DbcSyntaxError) {
-      // The editor shows the line and column itself: the message is the reason alone.
-      return { ok: false, error: { message: `${err.reason}${err.text ? ` near "${err.text}"` : ''}`, line: err.line, column: err.column, text: err.text } };
+      // The editor shows the line and column itself: the message is the reason alone. The text
+      // near the error is echoed only for pasted text: a file's content never leaves the server.
+      const text = body.dbcSource === 'text' ? err.text : undefined;
+      return { ok: false, error: { message: `${err.reason}${text ? ` near "${text}"` : ''}`, line: err.line, column: err.column, text } };
     }
     return { ok: false, error: { message: (err as Error).message } };
   }

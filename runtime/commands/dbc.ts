@@ -5,7 +5,8 @@
 // file has a syntax error, or (decode) some log lines were malformed or longer than
 // MAX_LINE_BYTES (each named on stderr; the other lines are still decoded); 2 bad usage or a
 // file that cannot be read (a directory given as the LOG is bad usage).
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { FILE_LIMITS, FileReadError, readBoundedFile } from '../../lib/system/fs/bounded-read';
 import type { Readable, Writable } from 'node:stream';
 import { CandumpSyntaxError, parseCandumpLine } from '../../lib/can/candump';
 import { DbcCodec } from '../../lib/can/codec';
@@ -35,9 +36,10 @@ decode  decodes a candump log (candump -l format, "(ts) iface ID#DATA", CAN FD "
 function readDbc(file: string, io: CliIO): ParseDbcResult | number {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readBoundedFile(file, { maxBytes: FILE_LIMITS.dbc });
   } catch (err) {
-    io.stderr.write(`edge-gateway dbc: cannot read ${file}: ${(err as Error).message}\n`);
+    if (!(err instanceof FileReadError)) throw err;
+    io.stderr.write(`edge-gateway dbc: ${err.message}\n`);
     return 2;
   }
   try {

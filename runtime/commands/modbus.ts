@@ -4,7 +4,7 @@
 // Exit codes: 0 success; 1 the device or the line failed (exception, timeout, no connection),
 // naming the tags and the block; 2 bad usage or input (options, tag table, values).
 import { parseStrictInteger, parseStrictNumber } from '../../lib/system/text/strict-number';
-import { readFileSync } from 'node:fs';
+import { FILE_LIMITS, FileReadError, readBoundedText } from '../../lib/system/fs/bounded-read';
 import { userInfo } from 'node:os';
 import { AuditLog, AuditFileError } from '../../lib/audit/audit-log';
 import { createModbusLine } from '../../lib/modbus/line/line';
@@ -181,9 +181,10 @@ function loadTags(o: Options): TagDef[] {
   } else {
     let text: string;
     try {
-      text = readFileSync(o.tagsFile!, 'utf8');
+      text = readBoundedText(o.tagsFile!, { maxBytes: FILE_LIMITS.tagTable });
     } catch (err) {
-      throw new UsageError(`cannot read tag table ${o.tagsFile}: ${(err as Error).message}`);
+      if (!(err instanceof FileReadError)) throw err;
+      throw new UsageError(`cannot read tag table ${err.path}: ${err.reason}`);
     }
     try {
       tags = parseTagTable(text, { notation: o.notation });

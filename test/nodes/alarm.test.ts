@@ -148,7 +148,7 @@ describe('alarm node', () => {
     );
     await helper.unload();
     await helper.load(modules(), flow({ rulesSource: 'file', rulesFile: join(dir, 'missing.csv') }));
-    assert.ok(errorsOf(helper.getNode('al')).some((e) => /^rulesFile: cannot read .*missing\.csv: ENOENT/.test(e)));
+    assert.ok(errorsOf(helper.getNode('al')).some((e) => /^rulesFile: cannot read .*missing\.csv: file not found \(ENOENT\)/.test(e)));
   });
 
   test('a field its declaration refuses is named, as the editor names it', async () => {

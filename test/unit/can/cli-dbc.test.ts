@@ -90,7 +90,7 @@ describe('edge-gateway dbc', () => {
   test('a file that cannot be read exits 2 and says why', async () => {
     const r = await run(['check', path.join(dir, 'missing.dbc')]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /cannot read .*missing\.dbc: ENOENT/);
+    assert.match(r.stderr, /cannot read .*missing\.dbc: file not found \(ENOENT\)/);
     const d = await run(['decode', dbcFile, path.join(dir, 'missing.log')]);
     assert.equal(d.code, 2);
     assert.match(d.stderr, /cannot read .*missing\.log: ENOENT/);

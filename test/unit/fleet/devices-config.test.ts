@@ -77,7 +77,7 @@ describe('devices: in the settings file', () => {
     ['rtu without path', 'devices:\n  - name: a\n    transport: rtu\n    template: eastron-sdm630\n', /devices\[0\]\.path: missing/],
     ['unknown template', 'devices:\n  - name: a\n    host: h\n    template: sdm999\n', /devices\[0\]\.template: no template named "sdm999" \(known: .*eastron-sdm630/],
     ['template and tags', 'devices:\n  - name: a\n    host: h\n    template: eastron-sdm630\n    tags: x.csv\n', /give either template .* or tags/],
-    ['missing CSV file', 'devices:\n  - name: a\n    host: h\n    tags: nope.csv\n', /devices\[0\]\.tags: cannot read the tag table .*nope\.csv: ENOENT/],
+    ['missing CSV file', 'devices:\n  - name: a\n    host: h\n    tags: nope.csv\n', /devices\[0\]\.tags: cannot read the tag table .*nope\.csv: file not found \(ENOENT\)/],
     ['bad tag table line', 'devices:\n  - name: a\n    host: h\n    tags: |\n      name,area,address,type\n      t1,holding,0,int16\n      t2,holding,x,int16\n', /devices\[0\]\.tags: .*line 3/],
     ['unit out of range', 'devices:\n  - name: a\n    host: h\n    unit: 300\n    template: eastron-sdm630\n', /devices\[0\]\.unit: "300" must be a whole number 0\.\.255/],
     ['bad poll', 'devices:\n  - name: a\n    host: h\n    poll: soon\n    template: eastron-sdm630\n', /devices\[0\]\.poll: "soon" is not a poll interval/],
