@@ -85,6 +85,13 @@ function bcryptCost(hash: string): number {
   return m ? Number(m[1]) : 10;
 }
 
+/** Node-RED's adminAuth setting of type "credentials" with our own check. */
+export interface AdminAuthSettings {
+  type: 'credentials';
+  users: Array<{ username: string; password: string; permissions: string }>;
+  authenticate(username: unknown, password: unknown): Promise<{ username: string; permissions: string } | null>;
+}
+
 /**
  * Node-RED's adminAuth for our users, with a login that takes as long for an unknown user as
  * for a known one with a wrong password. Node-RED's own check answers an unknown name at once
@@ -92,7 +99,7 @@ function bcryptCost(hash: string): number {
  * Here an unknown name is compared against a dummy hash of the same cost as the slowest real
  * one, so both paths do the same work.
  */
-export function adminAuthSettings(users: AdminUser[], bcrypt: Bcrypt = loadBcrypt()): Record<string, unknown> {
+export function adminAuthSettings(users: AdminUser[], bcrypt: Bcrypt = loadBcrypt()): AdminAuthSettings {
   const byName = new Map(users.map((u) => [u.username, u]));
   const cost = Math.max(...users.map((u) => bcryptCost(u.password)));
   const dummyHash = bcrypt.hashSync(randomBytes(18).toString('base64'), cost);

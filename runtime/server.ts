@@ -19,6 +19,7 @@ import { redactUrl, redactUrlsInText } from '../lib/system/text/redact';
 import { SystemdNotifier } from '../lib/system/process/sd-notify';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
+import { httpNodeAuth, type Middleware } from './http-node-auth';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -191,7 +192,18 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   };
   if (s.adminUsers.length > 0) {
     const { adminAuthSettings } = await import('./admin');
-    settings.adminAuth = adminAuthSettings(s.adminUsers);
+    const adminAuth = adminAuthSettings(s.adminUsers);
+    settings.adminAuth = adminAuth;
+    // the flows' http in endpoints (the digital twin, a user's own) need the same login
+    const flowsToken = randomBytes(24).toString('base64url');
+    process.env.EDGEGW_HTTP_TOKEN = flowsToken;
+    settings.httpNodeMiddleware = httpNodeAuth({
+      needsPermission: (permission) => (RED.auth as { needsPermission(p: string): Middleware }).needsPermission(permission),
+      authenticate: (username, password) => adminAuth.authenticate(username, password),
+      flowsToken,
+    });
+  } else {
+    delete process.env.EDGEGW_HTTP_TOKEN;
   }
 
   RED.init(server, settings);
