@@ -101,7 +101,7 @@ export interface AdminAuthSettings {
  */
 export function adminAuthSettings(users: AdminUser[], bcrypt: Bcrypt = loadBcrypt()): AdminAuthSettings {
   const byName = new Map(users.map((u) => [u.username, u]));
-  const cost = Math.max(...users.map((u) => bcryptCost(u.password)));
+  const cost = users.reduce((most, u) => Math.max(most, bcryptCost(u.password)), 4);
   const dummyHash = bcrypt.hashSync(randomBytes(18).toString('base64'), cost);
   return {
     type: 'credentials',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc, calc, flows).
-import { parseArgs, resolveSettings, checkSecurity, helpText, SettingsError } from './settings';
+import { parseArgs, resolveSettings, checkPorts, checkSecurity, helpText, SettingsError } from './settings';
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, isBrokenPipe, type CliIO, type Subcommand } from './commands/io';
 import { redactUrlsInText } from '../lib/system/text/redact';
@@ -61,6 +61,7 @@ async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promis
   const { sizeThreadPool } = await import('./thread-pool');
   sizeThreadPool();
   const settings = resolveSettings(args, process.env, loadYaml);
+  checkPorts(settings);
   checkSecurity(settings);
   // before anything allocates much: the memory budget of an edge box (runtime/heap-budget.ts)
   const { limitYoungGeneration, limitOldGenerationGrowth, HeapGovernor } = await import('./heap-budget');

@@ -5,7 +5,6 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { GATEWAY_ID_PATTERN as GATEWAY_ID, sanitiseGatewayId } from '../lib/fleet/gateway-id';
 import type { DeviceSpec } from '../lib/fleet/devices-config';
-import { textOf } from '../lib/system/text/text-of';
 
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -127,13 +126,44 @@ export function parseByteSize(text: string): number {
   return Number(m[1]) * BYTE_UNITS[m[2].toLowerCase()];
 }
 
-/** A setting's value from the text (or the JSON value) one layer gives it. */
-export function parseValue(field: Field, raw: unknown, source: string): unknown {
+/** What an error shows of a bad value: its text, cut short (a 50 MB value is not echoed). */
+export function shown(raw: unknown): string {
+  const text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+  return text.length > 60 ? `${text.slice(0, 60)}... (${text.length} characters)` : text;
+}
+
+const JSON_TYPE: Partial<Record<Field['kind'], 'number' | 'boolean' | 'string'>> = {
+  port: 'number',
+  bool: 'boolean',
+  url: 'string',
+  logFormat: 'string',
+  logLevel: 'string',
+  path: 'string',
+  string: 'string',
+  gatewayId: 'string',
+  lang: 'string',
+};
+
+/**
+ * A setting's value from the text (or the JSON value) one layer gives it. A settings file (typed)
+ * must give each value its JSON type: `port: "18806"`, `port: [18806]` or `safe: 1` there are
+ * mistakes, while the environment and the command line give every value as text.
+ */
+export function parseValue(field: Field, raw: unknown, source: string, typed = false): unknown {
   const name = String(field.key);
+  const type = JSON_TYPE[field.kind];
+  if (typed && type && typeof raw !== type) {
+    const article = type === 'number' ? 'a number' : type === 'boolean' ? 'true or false' : 'a text';
+    throw new SettingsError(
+      source,
+      name,
+      `${shown(raw)} is ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`}; write ${article}${type === 'number' ? ` (${name}: 1880)` : ''}`,
+    );
+  }
   switch (field.kind) {
     case 'port': {
       const n = typeof raw === 'number' ? raw : /^\d+$/.test(String(raw).trim()) ? Number(String(raw).trim()) : NaN;
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SettingsError(source, name, `"${textOf(raw)}" is not a port number (0-65535)`);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SettingsError(source, name, `"${shown(raw)}" is not a port number (0-65535)`);
       return n;
     }
     case 'bool': {
@@ -141,7 +171,7 @@ export function parseValue(field: Field, raw: unknown, source: string): unknown 
       const s = String(raw).trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(s)) return true;
       if (['0', 'false', 'no', 'off'].includes(s)) return false;
-      throw new SettingsError(source, name, `"${textOf(raw)}" is not a boolean (true/false)`);
+      throw new SettingsError(source, name, `"${shown(raw)}" is not a boolean (true/false)`);
     }
     case 'url': {
       const s = String(raw).trim();
@@ -150,33 +180,36 @@ export function parseValue(field: Field, raw: unknown, source: string): unknown 
       try {
         u = new URL(s);
       } catch {
-        throw new SettingsError(source, name, `"${textOf(raw)}" is not a URL (expected mqtt://host:port)`);
+        throw new SettingsError(source, name, `"${shown(raw)}" is not a URL (expected mqtt://host:port)`);
       }
       if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'].includes(u.protocol)) {
         throw new SettingsError(source, name, `unsupported protocol "${u.protocol}" (use mqtt://, mqtts://, ws:// or wss://)`);
       }
+      // the URL parser drops tabs and line breaks silently; a URL that holds them is a paste error
+      if (/[\u0000-\u001f\u007f\s]/.test(s)) throw new SettingsError(source, name, 'holds spaces or control characters (a line break?)');
+      if (!u.hostname) throw new SettingsError(source, name, `"${shown(s)}" names no host (expected ${u.protocol}//host:port)`);
       return s;
     }
     case 'bytes': {
       const n = typeof raw === 'number' ? raw : parseByteSize(String(raw));
       if (!Number.isInteger(n) || n < BYTES_MIN || n > BYTES_MAX) {
-        throw new SettingsError(source, name, `"${textOf(raw)}" is not a size between 1KB and 256MB (a number of bytes, or with KB or MB: 4MB)`);
+        throw new SettingsError(source, name, `"${shown(raw)}" is not a size between 1KB and 256MB (a number of bytes, or with KB or MB: 4MB)`);
       }
       return n;
     }
     case 'logFormat': {
       const s = String(raw).trim();
-      if (s !== 'text' && s !== 'json') throw new SettingsError(source, name, `"${textOf(raw)}" must be "text" or "json"`);
+      if (s !== 'text' && s !== 'json') throw new SettingsError(source, name, `"${shown(raw)}" must be "text" or "json"`);
       return s;
     }
     case 'lang': {
       const s = String(raw).trim();
-      if (!LANGS.includes(s)) throw new SettingsError(source, name, `"${textOf(raw)}" must be one of ${LANGS.join(', ')} (the languages the nodes are translated into)`);
+      if (!LANGS.includes(s)) throw new SettingsError(source, name, `"${shown(raw)}" must be one of ${LANGS.join(', ')} (the languages the nodes are translated into)`);
       return s;
     }
     case 'logLevel': {
       const s = String(raw).trim() as LogLevel;
-      if (!LOG_LEVELS.includes(s)) throw new SettingsError(source, name, `"${textOf(raw)}" must be one of ${LOG_LEVELS.join(', ')}`);
+      if (!LOG_LEVELS.includes(s)) throw new SettingsError(source, name, `"${shown(raw)}" must be one of ${LOG_LEVELS.join(', ')}`);
       return s;
     }
     case 'gatewayId': {
@@ -185,7 +218,7 @@ export function parseValue(field: Field, raw: unknown, source: string): unknown 
         throw new SettingsError(
           source,
           name,
-          `"${textOf(raw)}" is not a gateway id: 1-64 letters, digits, '-' or '_', starting with a letter or digit (it is one MQTT topic level: no '/', '+', '#' or spaces)`,
+          `"${shown(raw)}" is not a gateway id: 1-64 letters, digits, '-' or '_', starting with a letter or digit (it is one MQTT topic level: no '/', '+', '#' or spaces)`,
         );
       }
       return s;

@@ -3,7 +3,7 @@ import { FILE_LIMITS, FileReadError, readBoundedText } from '../lib/system/fs/bo
 import { join } from 'node:path';
 import { parseDevices, DevicesConfigError } from '../lib/fleet/devices-config';
 import { jsonErrorOffset } from './json-error-offset';
-import { FIELDS, parseValue, SettingsError, type AdminUser, type GatewaySettings } from './settings-fields';
+import { FIELDS, parseValue, SettingsError, shown, type AdminUser, type GatewaySettings } from './settings-fields';
 
 /** Parses a settings file (JSON, or YAML by extension) into a plain object. */
 export function readSettingsFile(file: string, loadYaml: () => { load(text: string): unknown }): Record<string, unknown> {
@@ -71,22 +71,41 @@ export function settingsFileLayer(data: Record<string, unknown>, file: string): 
           .join(', ')})`,
       );
     }
-    (out as Record<string, unknown>)[k] = parseValue(field, v, file);
+    (out as Record<string, unknown>)[k] = parseValue(field, v, file, true);
   }
   return out;
 }
 
+/** More admin users than this is a generated file gone wrong, not a plant's staff. */
+const MAX_ADMIN_USERS = 1000;
+/** bcrypt costs a login may take: 4 is bcrypt's least; 15 is about 2 s per login, 31 would be days. */
+const BCRYPT_COSTS = { min: 4, max: 15 };
+const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+
 function parseAdminUsers(v: unknown, file: string): AdminUser[] {
   if (!Array.isArray(v)) throw new SettingsError(file, 'adminUsers', 'must be a list');
+  if (v.length > MAX_ADMIN_USERS) throw new SettingsError(file, 'adminUsers', `lists ${v.length} users; at most ${MAX_ADMIN_USERS}`);
+  const names = new Set<string>();
   return v.map((u, i) => {
     const where = `adminUsers[${i}]`;
     if (!u || typeof u !== 'object') throw new SettingsError(file, where, 'must be an object {username, password, permissions}');
     const { username, password, permissions } = u as Record<string, unknown>;
     if (typeof username !== 'string' || !username) throw new SettingsError(file, `${where}.username`, 'missing');
-    if (typeof password !== 'string' || !/^\$2[aby]\$\d\d\$/.test(password)) {
-      throw new SettingsError(file, `${where}.password`, 'must be a bcrypt hash (use: edge-gateway admin add-user NAME)');
+    if (username.length > 64 || /[\u0000-\u001f\u007f]/.test(username))
+      throw new SettingsError(file, `${where}.username`, `"${shown(username)}" must be at most 64 characters, without control characters`);
+    if (names.has(username)) throw new SettingsError(file, `${where}.username`, `"${username}" is listed twice`);
+    names.add(username);
+    const hash = typeof password === 'string' ? BCRYPT_HASH.exec(password) : null;
+    if (!hash) throw new SettingsError(file, `${where}.password`, 'must be a bcrypt hash (use: edge-gateway admin add-user NAME)');
+    const cost = Number(hash[1]);
+    if (cost < BCRYPT_COSTS.min || cost > BCRYPT_COSTS.max) {
+      throw new SettingsError(
+        file,
+        `${where}.password`,
+        `bcrypt cost ${cost} is outside ${BCRYPT_COSTS.min}..${BCRYPT_COSTS.max} (each login would take ${cost > BCRYPT_COSTS.max ? 'too long' : 'too little work'}); make a new hash with: edge-gateway admin add-user ${username}`,
+      );
     }
-    return { username, password, permissions: typeof permissions === 'string' ? permissions : '*' };
+    return { username, password: password as string, permissions: typeof permissions === 'string' ? permissions : '*' };
   });
 }
 

@@ -107,6 +107,23 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+const SERVICE: Record<string, string> = { port: 'the editor (--port)', brokerPort: 'the embedded MQTT broker (--broker-port)', simPort: 'the Modbus simulator (--sim-port)' };
+
+/** Refuses two services of the gateway on one port (the editor, the embedded broker, the simulator). */
+export function checkPorts(s: GatewaySettings): void {
+  const taken = new Map<number, string>([[s.port, 'port']]);
+  const others: Array<[keyof GatewaySettings, number, boolean]> = [
+    ['brokerPort', s.brokerPort, s.broker && !s.mqttUrl],
+    ['simPort', s.simPort, true],
+  ];
+  for (const [key, port, used] of others) {
+    if (!used || port === 0) continue;
+    const first = taken.get(port);
+    if (first && first !== key) throw new SettingsError('settings', String(key), `${port} is also the port of ${SERVICE[first]}: ${SERVICE[key]} needs a port of its own`);
+    taken.set(port, String(key));
+  }
+}
+
 /** Refuses a non-loopback address without admin auth: the editor can deploy code. */
 export function checkSecurity(s: GatewaySettings): void {
   if (!isLoopback(s.host) && s.adminUsers.length === 0) {

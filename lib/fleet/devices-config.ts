@@ -48,6 +48,13 @@ export class DevicesConfigError extends Error {
 }
 
 const TRANSPORTS: DeviceTransport[] = ['tcp', 'rtu-over-tcp', 'rtu', 'ascii'];
+/**
+ * A device's name: at most 64 characters, starting with a letter or digit, without what an MQTT
+ * topic level or a log line cannot hold ('/', '+', '#', control characters); not the name of a
+ * built-in object property (__proto__, constructor, toString...), which lookups by name would find.
+ */
+const DEVICE_NAME = /^[\p{L}\p{N}][^/+#\u0000-\u001f\u007f]{0,63}$/u;
+
 const KNOWN = ['name', 'transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'unit', 'template', 'tags', 'poll'];
 const MIN_POLL_MS = 10;
 
@@ -98,6 +105,12 @@ export function parseDevices(value: unknown, file: string, text = ''): DeviceSpe
     if (typeof e.name !== 'string' || !e.name.trim()) fail('name', 'missing (a device needs a name)');
     const name = (e.name as string).trim();
     if (name.includes('/')) fail('name', `"${name}" must not contain '/' (it becomes part of MQTT topics)`);
+    if (!DEVICE_NAME.test(name) || name in Object.prototype) {
+      fail(
+        'name',
+        `${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}...` : name)} is not a device name: at most 64 characters, starting with a letter or digit, without '/', '+', '#' or control characters, and not a built-in name (__proto__, constructor...)`,
+      );
+    }
     if (names.has(name)) fail('name', `"${name}" is used by two devices`);
     names.add(name);
     const transport = (e.transport ?? 'tcp') as DeviceTransport;

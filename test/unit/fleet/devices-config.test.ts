@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { parseArgs, resolveSettings, SettingsError } from '../../../runtime/settings';
-import { yamlEntryLines, parsePollInterval } from '../../../lib/fleet/devices-config';
+import { parseDevices, yamlEntryLines, parsePollInterval } from '../../../lib/fleet/devices-config';
 import { DeviceIdRegistry } from '../../../lib/fleet/device-ids';
 import { flowsFromDevices, ACQUISITION_LINK_ID, ACQUISITION_LINK_NAME } from '../../../runtime/flows-from-devices';
 
@@ -143,4 +143,11 @@ describe('flows generated from devices', () => {
       ['main-meter', 'sub-meter', 'tank', 'pump'],
     );
   });
+});
+
+test('a device named __proto__, or with characters no topic level takes, is refused', () => {
+  for (const name of ['__proto__', 'constructor', 'toString', '-lead', 'a#b', 'a+b', 'line\nbreak', 'x'.repeat(65)]) {
+    assert.throws(() => parseDevices([{ name, host: 'h', template: 'eastron-sdm630' }], 'gw.yaml'), /devices\[0\]\.name: .* is not a device name: at most 64 characters/, name);
+  }
+  assert.equal(parseDevices([{ name: 'Котёл 2', host: 'h', template: 'eastron-sdm630' }], 'gw.yaml')[0].name, 'Котёл 2');
 });

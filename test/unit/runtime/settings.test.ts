@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { hostname } from 'node:os';
-import { parseArgs, resolveSettings, checkSecurity, SettingsError, DEFAULTS, helpText, FIELDS, sanitiseGatewayId } from '../../../runtime/settings';
+import { parseArgs, resolveSettings, checkPorts, checkSecurity, SettingsError, DEFAULTS, helpText, FIELDS, sanitiseGatewayId } from '../../../runtime/settings';
 
 const loadYaml = () => yaml;
 const dir = mkdtempSync(join(tmpdir(), 'edgegw-settings-'));
@@ -207,5 +207,76 @@ describe('lang: the language of node status texts', () => {
       (e: SettingsError) => e instanceof SettingsError && e.message.startsWith('command line --lang: lang:') && /en-US, ru/.test(e.message),
     );
     assert.throws(() => resolveSettings(parseArgs([]), { EDGE_GATEWAY_LANG: 'ru_RU' }, loadYaml), /environment EDGE_GATEWAY_LANG: lang: "ru_RU" must be one of en-US, ru/);
+  });
+});
+
+describe('hostile settings (second round): each refused with the field named, values not echoed in full', () => {
+  const GOOD_HASH = '$2b$10$' + 'a'.repeat(53);
+  const fromFile = (name: string, data: unknown) => {
+    const file = join(dir, name);
+    writeFileSync(file, typeof data === 'string' ? data : JSON.stringify(data));
+    return () => resolveSettings(parseArgs(['--config', file]), {}, loadYaml);
+  };
+  test('a settings file must give each value its JSON type', () => {
+    assert.throws(fromFile('port-list.json', { port: [18806] }), /port: \[18806\] is a list; write a number/);
+    assert.throws(fromFile('port-text.json', { port: '18806' }), /port: 18806 is a string; write a number/);
+    assert.throws(fromFile('broker-yes.json', { broker: 'yes' }), /broker: yes is a string; write true or false/);
+    assert.throws(fromFile('safe-1.yaml', 'safe: 1\n'), /safe: 1 is a number; write true or false/);
+    assert.equal(fromFile('ok.yaml', 'port: 18806\nsafe: true\n')().port, 18806);
+    // the environment and the flags give text, as before
+    assert.equal(resolveSettings(parseArgs(['--port', '18806']), { EDGE_GATEWAY_SAFE: '1' }, loadYaml).safe, true);
+  });
+  test('a file holding null', () => {
+    assert.throws(fromFile('null.json', 'null'), /file: holds null: write an object of settings/);
+    assert.throws(fromFile('null.yaml', '~\n'), /file: holds null/);
+  });
+  test('MQTT URLs without a host or with a line break', () => {
+    assert.throws(() => parseArgs(['--mqtt-url', 'mqtt://']), /mqttUrl: "mqtt:\/\/" names no host/);
+    assert.throws(() => parseArgs(['--mqtt-url', 'mqtt://bro\nker:1883']), /mqttUrl: holds spaces or control characters/);
+    assert.equal(parseArgs(['--mqtt-url', 'mqtt://broker:1883']).flags.mqttUrl, 'mqtt://broker:1883');
+  });
+  test('admin users: malformed hashes, costs outside 4..15, duplicates, 300,000 of them', () => {
+    assert.throws(fromFile('short-hash.json', { adminUsers: [{ username: 'a', password: '$2b$10$short' }] }), /adminUsers\[0\]\.password: must be a bcrypt hash/);
+    assert.throws(fromFile('cost31.json', { adminUsers: [{ username: 'a', password: '$2b$31$' + 'a'.repeat(53) }] }), /adminUsers\[0\]\.password: bcrypt cost 31 is outside 4\.\.15.*admin add-user a/);
+    assert.throws(
+      fromFile('dup.json', {
+        adminUsers: [
+          { username: 'a', password: GOOD_HASH },
+          { username: 'a', password: GOOD_HASH },
+        ],
+      }),
+      /adminUsers\[1\]\.username: "a" is listed twice/,
+    );
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ username: `u${i}`, password: GOOD_HASH }));
+    assert.throws(fromFile('1001.json', { adminUsers: many(1001) }), (err: Error) => err instanceof SettingsError && /adminUsers: lists 1001 users; at most 1000/.test(err.message));
+    // 300,000 users do not fit in a settings file's 4 MiB: refused before they are parsed
+    assert.throws(
+      fromFile('300k.json', { adminUsers: many(300_000) }),
+      (err: Error) => err instanceof SettingsError && /file: cannot read: is \d+(\.\d)? MiB, larger than the limit of 4 MiB/.test(err.message),
+    );
+    assert.equal(fromFile('one.json', { adminUsers: [{ username: 'a', password: GOOD_HASH }] })().adminUsers.length, 1);
+  });
+  test('a 3 MB gateway id is refused without echoing it (a 50 MB one is over the file limit)', () => {
+    assert.throws(fromFile('huge-id.json', { gatewayId: 'x'.repeat(50 * 1024 * 1024) }), /larger than the limit of 4 MiB/);
+    const err = (() => {
+      try {
+        fromFile('big-id.json', { gatewayId: 'x'.repeat(3 * 1024 * 1024) })();
+      } catch (e) {
+        return e as Error;
+      }
+      return assert.fail('accepted');
+    })();
+    assert.match(err.message, /gatewayId: "x{60}\.\.\. \(3145728 characters\)" is not a gateway id/);
+    assert.ok(err.message.length < 400);
+  });
+  test('two services on one port: the editor and the broker, the editor and the simulator', () => {
+    const s = (flags: string[]) => resolveSettings(parseArgs(flags), {}, loadYaml);
+    assert.throws(
+      () => checkPorts(s(['--port', '18806', '--broker-port', '18806'])),
+      /brokerPort: 18806 is also the port of the editor \(--port\): the embedded MQTT broker \(--broker-port\) needs a port of its own/,
+    );
+    assert.throws(() => checkPorts(s(['--port', '18806', '--sim-port', '18806', '--broker-port', '18807'])), /simPort: 18806 is also the port of the editor/);
+    checkPorts(s(['--port', '18806', '--broker-port', '18806', '--no-broker', '--sim-port', '18808']));
+    checkPorts(s(['--port', '0', '--broker-port', '0', '--sim-port', '0']));
   });
 });
