@@ -1,5 +1,6 @@
 // The gateway-heartbeat node's editor: the gateway's id, how often, and the topic.
 import { italicWhenNamed } from '../components/node-labels';
+import { gatewayIdProperty } from '../components/gateway-id';
 
 RED.nodes.registerType('edgegw-gateway-heartbeat', {
   category: 'edge gateway',
@@ -7,12 +8,7 @@ RED.nodes.registerType('edgegw-gateway-heartbeat', {
   defaults: {
     name: { value: '' },
     version: { value: 1 },
-    gatewayId: {
-      value: '',
-      validate(v: string) {
-        return !v || /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(v) || RED._('gateway-heartbeat.errors.gatewayId');
-      },
-    },
+    gatewayId: gatewayIdProperty('gateway-heartbeat.errors.gatewayId'),
     interval: {
       value: 10,
       required: true,

@@ -1,5 +1,6 @@
 // The ha-discovery node's editor: the gateway's id and Home Assistant's discovery prefix.
 import { italicWhenNamed } from '../components/node-labels';
+import { gatewayIdProperty } from '../components/gateway-id';
 
 RED.nodes.registerType('edgegw-ha-discovery', {
   category: 'edge gateway',
@@ -7,12 +8,7 @@ RED.nodes.registerType('edgegw-ha-discovery', {
   defaults: {
     name: { value: '' },
     version: { value: 1 },
-    gatewayId: {
-      value: '',
-      validate(v: string) {
-        return !v || /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(v) || RED._('ha-discovery.errors.gatewayId');
-      },
-    },
+    gatewayId: gatewayIdProperty('ha-discovery.errors.gatewayId'),
     prefix: {
       value: 'homeassistant',
       validate(v: string) {
