@@ -19,13 +19,22 @@ try {
   process.exit(1);
 }
 // The editor's code, bundled for the browser into resources/ (Node-RED serves a module's resources
-// folder at resources/<module>/): the field validators made from lib's field declarations, and the
-// DBC checker the dbc-decode and dbc-encode dialogs share, and the renderer of status texts with
-// figures (nodes/common/status-text.ts) in the browser's language.
+// folder at resources/<module>/): each node type's editor (editor/nodes/<kind>.ts, its definition
+// and edit dialog, with the shared components and lib modules it uses) as resources/nodes/<kind>.js,
+// which the node's .html loads; the renderer of status texts with figures
+// (nodes/common/status-text.ts) in the browser's language, which every node's .html loads; and the
+// field validators made from lib's field declarations as one global (EdgeGatewayFields), for
+// editor code outside this package's nodes.
 try {
   const esbuild = require('esbuild');
+  const editorNodes = Object.fromEntries(
+    readdirSync(join(root, 'editor', 'nodes'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => [`nodes/${f.slice(0, -3)}`, join(root, 'editor', 'nodes', f)]),
+  );
+  rmSync(join(root, 'resources'), { recursive: true, force: true });
   esbuild.buildSync({
-    entryPoints: { 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'dbc-checker': join(root, 'editor', 'dbc-checker.ts'), 'status-text': join(root, 'editor', 'status-text.ts') },
+    entryPoints: { ...editorNodes, 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'status-text': join(root, 'editor', 'status-text.ts') },
     outdir: join(root, 'resources'),
     bundle: true,
     format: 'iife',

@@ -101,7 +101,7 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
         Object.keys(msgs).some((k) => k.startsWith('@edgegw/node-red-gateway/')),
         `${rt.label}: our message catalogues`,
       );
-      const shared = await fetch(`${base}/resources/@edgegw/node-red-gateway/dbc-checker.js`);
+      const shared = await fetch(`${base}/resources/@edgegw/node-red-gateway/nodes/dbc-decode.js`);
       assert.equal(shared.status, 200, `${rt.label}: shared editor code served from resources/`);
       assert.match(await shared.text(), /EdgeGatewayDbcChecker/);
     }

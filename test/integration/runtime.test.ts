@@ -47,7 +47,7 @@ describe('edge-gateway runtime', () => {
       assert.match(html, /<title>edge-gateway<\/title>/);
       const nodesHtml = await (await fetch(`${gw.base}/nodes`, { headers: { accept: 'text/html' } })).text();
       for (const type of ['edgegw-modbus-device', 'edgegw-can-interface', 'edgegw-dbc-decode']) assert.ok(nodesHtml.includes(`data-template-name="${type}"`), `editor has ${type}`);
-      const shared = await fetch(`${gw.base}/resources/@edgegw/node-red-gateway/dbc-checker.js`);
+      const shared = await fetch(`${gw.base}/resources/@edgegw/node-red-gateway/nodes/dbc-decode.js`);
       assert.equal(shared.status, 200, 'shared editor code served from resources/');
 
       const msg = await firstMessage(`mqtt://127.0.0.1:${gw.brokerPort}`, 'edge-gateway/+/heartbeat');

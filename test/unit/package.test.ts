@@ -1,4 +1,4 @@
-// Every node type is complete: registered in package.json, editor HTML, help and messages in
+// Every node type is complete: registered in package.json, editor form and code, help and messages in
 // both locales, and (for non-config nodes) an importable example flow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,22 +49,26 @@ for (const type of types) {
     assert.ok(existsSync(join(dir, `${type}.ts`)), 'runtime side');
     assert.match(readFileSync(join(dir, `${type}.ts`), 'utf8'), new RegExp(`registerType\\(\\s*['"]${nodeRedType}['"]`), 'runtime registers the type');
     const html = readFileSync(join(dir, `${type}.html`), 'utf8');
-    assert.match(html, new RegExp(`registerType\\(\\s*['"]${nodeRedType}['"]`), 'editor registers the type');
+    // the editor side: the edit form in the .html, the definition in editor/nodes/<type>.ts (built
+    // into resources/nodes/<type>.js, which the .html loads)
+    const editor = readFileSync(join(root, 'editor', 'nodes', `${type}.ts`), 'utf8');
+    assert.match(html, new RegExp(`<script src="resources/@edgegw/node-red-gateway/nodes/${type}\\.js"></script>`), 'the .html loads the editor code');
+    assert.match(editor, new RegExp(`registerType(<\\w+>)?\\(\\s*['"]${nodeRedType}['"]`), 'editor registers the type');
     assert.match(html, new RegExp(`data-template-name=["']${nodeRedType}["']`), 'edit form');
-    assert.match(html, new RegExp(`\\bversion: \\{ value: ${currentVersion(nodeRedType)} \\}`), 'the editor saves the current config version with the node');
+    assert.match(editor, new RegExp(`\\bversion: \\{ value: ${currentVersion(nodeRedType)} \\}`), 'the editor saves the current config version with the node');
     for (const lang of ['en-US', 'ru']) {
       const messages = JSON.parse(readFileSync(join(dir, 'locales', lang, `${type}.json`), 'utf8'));
       assert.ok(messages[type], `${lang} messages under the "${type}" key`);
       const help = readFileSync(join(dir, 'locales', lang, `${type}.html`), 'utf8');
       assert.match(help, new RegExp(`data-help-name=["']${nodeRedType}["']`), `${lang} help`);
     }
-    const isConfig = /category\s*:\s*['"]config['"]/.test(html);
+    const isConfig = /category\s*:\s*['"]config['"]/.test(editor);
     if (!isConfig) {
       // Our own icon, shipped in icons/ (not a core icon such as bridge.svg), and the colour of
       // the node's family, so a palette of edge gateway nodes reads at a glance.
-      const icon = /\bicon\s*:\s*['"]([^'"]+)['"]/.exec(html)?.[1];
+      const icon = /\bicon\s*:\s*['"]([^'"]+)['"]/.exec(editor)?.[1];
       assert.ok(icon && existsSync(join(root, 'icons', icon)), `icon ${icon} is one of ours in icons/`);
-      const colour = /\bcolor\s*:\s*['"](#[0-9A-Fa-f]{6})['"]/.exec(html)?.[1];
+      const colour = /\bcolor\s*:\s*['"](#[0-9A-Fa-f]{6})['"]/.exec(editor)?.[1];
       const family = FAMILY_COLOURS.find(([prefixes]) => prefixes.some((p) => type.startsWith(p)));
       assert.ok(family, `${type} belongs to a node family`);
       assert.equal(colour?.toUpperCase(), family[1], `${type} has its family's colour`);

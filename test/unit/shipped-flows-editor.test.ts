@@ -1,7 +1,7 @@
 // Every shipped flow (the default flows and every example) opens in the editor with no node
 // marked "not properly configured". The editor's own rule (Node-RED's validateNode) is run over
-// the files: each of our node types' editor script is loaded as the editor loads it (with the
-// shared editor bundles from resources/), and for every node of ours in a flow each `defaults`
+// the files: each of our node types' editor scripts are loaded as the editor loads them (the
+// scripts its .html references, built into resources/, in order), and for every node of ours in a flow each `defaults`
 // property is checked as the editor checks it: a required value present, a config-node reference
 // to a node of the flow, and the property's `validate` function with the value the flow holds
 // (undefined for a field the file lacks: the editor does not fill defaults into imported nodes).
@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { NODE_KINDS, nodeType } from '../../nodes/common/migrations';
+import { editorScripts } from '../helpers/editor-scripts';
 
 const root = join(__dirname, '..', '..');
 
@@ -42,10 +43,8 @@ function editorDefinitions(): Map<string, EditorDef> {
   const redJs = readFileSync(require.resolve('@node-red/editor-client/public/red/red.js'), 'utf8');
   const start = redJs.indexOf('RED.validators = {');
   vm.runInContext(redJs.slice(start, redJs.indexOf('\n};', start) + 3), context);
-  for (const bundle of ['edgegw-fields.js', 'status-text.js']) vm.runInContext(readFileSync(join(root, 'resources', bundle), 'utf8'), context);
   for (const kind of NODE_KINDS) {
-    const html = readFileSync(join(root, 'nodes', kind, `${kind}.html`), 'utf8');
-    for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) vm.runInContext(m[1], context);
+    for (const script of editorScripts(kind)) vm.runInContext(script.code, context, { filename: script.name });
     assert.ok(defs.has(nodeType(kind)), `${kind}.html registers ${nodeType(kind)}`);
   }
   return defs;

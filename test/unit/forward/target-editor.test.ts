@@ -1,10 +1,9 @@
-// The forward-target editor's validators (nodes/forward-target/forward-target.html) run outside a
+// The forward-target editor's validators (editor/nodes/forward-target.ts, as its .html loads them) run outside a
 // browser: each type checks its own fields only, so switching type never flags another type's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import vm from 'node:vm';
+import { editorScripts } from '../../helpers/editor-scripts';
 
 interface EditorDef {
   defaults: Record<string, { value: unknown; validate?: (this: Record<string, unknown>, v: unknown) => boolean }>;
@@ -13,15 +12,10 @@ interface EditorDef {
 }
 
 function editorDefinition(): EditorDef {
-  const root = join(__dirname, '..', '..', '..');
-  const html = readFileSync(join(root, 'nodes', 'forward-target', 'forward-target.html'), 'utf8');
-  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
   let def: EditorDef | undefined;
-  // No edit dialog open: the validators read the node's own properties. The dialog loads the
-  // field validators (resources/edgegw-fields.js) first, as Node-RED does from the .html.
+  // No edit dialog open: the validators read the node's own properties.
   const context = vm.createContext({ RED: { nodes: { registerType: (_t: string, d: EditorDef) => (def = d) } }, $: () => ({ length: 0 }) });
-  vm.runInContext(readFileSync(join(root, 'resources', 'edgegw-fields.js'), 'utf8'), context);
-  vm.runInContext(script, context);
+  for (const script of editorScripts('forward-target')) vm.runInContext(script.code, context, { filename: script.name });
   return def!;
 }
 

@@ -1,6 +1,38 @@
-// resources/dbc-checker.js: editor code shared by the dbc-decode and dbc-encode edit dialogs.
-// Checks the DBC on the server (POST edgegw/dbc/check) as it is edited and shows the result, with
-// a syntax error's line and column (a link that selects the place in the text), under the field.
+// The DBC part of the dbc-decode and dbc-encode nodes: its properties (a file or the DBC text
+// itself) and, in the edit dialog, the switch between the two and a live check of the DBC on the
+// server (POST edgegw/dbc/check) as it is edited, with a syntax error's line and column (a link
+// that selects the place in the text) under the field.
+
+/** The node properties of the DBC part. */
+export interface DbcSourceNode extends EditorNodeInstance {
+  dbcSource?: string;
+  dbcFile?: string;
+  dbcText?: string;
+}
+
+/** The `defaults` entries of the DBC part: a file path or the DBC text, whichever the source says. */
+export function dbcSourceDefaults<N extends DbcSourceNode>(): Record<'dbcSource' | 'dbcFile' | 'dbcText', NodePropertyDefinition<N>> {
+  return {
+    dbcSource: {
+      value: 'file',
+      validate(v) {
+        return v === 'file' || v === 'text';
+      },
+    },
+    dbcFile: {
+      value: '',
+      validate(v: string | undefined) {
+        return this.dbcSource === 'text' || !!(v && v.trim());
+      },
+    },
+    dbcText: {
+      value: '',
+      validate(v: string | undefined) {
+        return this.dbcSource !== 'text' || !!(v && v.trim());
+      },
+    },
+  };
+}
 
 /** The answer of POST edgegw/dbc/check. */
 interface DbcCheckResult {
@@ -21,7 +53,11 @@ function selectPlace(textarea: HTMLTextAreaElement, line: number, column: number
   textarea.setSelectionRange(start + Math.max(0, column - 1), start + (lines[line - 1] ?? '').length);
 }
 
-function dbcChecker(node: EditedNode, type: string): void {
+/**
+ * Prepares the DBC part of an edit dialog: `type` names the node's catalogue and the element ids
+ * (`<type>-dbc-check`, `.<type>-dbc-text`, `.<type>-dbc-file`).
+ */
+export function prepareDbcForm(node: EditedNode, type: string): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let seq = 0;
   const result = $(`#${type}-dbc-check`);
@@ -78,7 +114,3 @@ function dbcChecker(node: EditedNode, type: string): void {
     })
     .trigger('change');
 }
-
-// both dialogs load this file: the first definition stays
-const globals = globalThis as { EdgeGatewayDbcChecker?: typeof dbcChecker };
-globals.EdgeGatewayDbcChecker ??= dbcChecker;
