@@ -1,5 +1,6 @@
 // The gateway's id as the gateway-heartbeat and ha-discovery nodes take it: it becomes part of
 // MQTT topics and Home Assistant's ids, so letters, digits, _ and - only (blank: the runtime's id).
+import { t } from './i18n';
 const GATEWAY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** The `gatewayId` property; `errorKey` is the node's catalogue key of the field's error. */
@@ -7,7 +8,7 @@ export function gatewayIdProperty(errorKey: string): NodePropertyDefinition<Edit
   return {
     value: '',
     validate(v: string) {
-      return !v || GATEWAY_ID.test(v) || RED._(errorKey);
+      return !v || GATEWAY_ID.test(v) || t(errorKey);
     },
   };
 }

@@ -2,6 +2,7 @@
 import { field, validator } from '../fields/validator';
 import { italicWhenNamed } from '../components/node-labels';
 import { eachEntryLine } from '../components/line-table';
+import { t } from '../components/i18n';
 
 interface AlarmNode extends EditorNodeInstance {
   rulesSource?: string;
@@ -71,7 +72,7 @@ RED.nodes.registerType<AlarmNode>('edgegw-alarm', {
     };
     const check = (): void => {
       const problem = firstProblem($('#node-input-rules').val());
-      $('#alarm-rules-check').text(problem ? problem : RED._('alarm.check.ok'));
+      $('#alarm-rules-check').text(problem ? problem : t('alarm.check.ok'));
     };
     $('#node-input-rulesSource, #node-input-persist').on('change', toggle);
     $('#node-input-rules').on('input', check);

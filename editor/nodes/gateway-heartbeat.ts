@@ -1,6 +1,7 @@
 // The gateway-heartbeat node's editor: the gateway's id, how often, and the topic.
 import { italicWhenNamed } from '../components/node-labels';
 import { gatewayIdProperty } from '../components/gateway-id';
+import { t } from '../components/i18n';
 
 RED.nodes.registerType('edgegw-gateway-heartbeat', {
   category: 'edge gateway',
@@ -14,13 +15,13 @@ RED.nodes.registerType('edgegw-gateway-heartbeat', {
       required: true,
       validate(v) {
         const n = Number(v);
-        return (isFinite(n) && n >= 1) || RED._('gateway-heartbeat.errors.interval');
+        return (isFinite(n) && n >= 1) || t('gateway-heartbeat.errors.interval');
       },
     },
     topic: {
       value: '',
       validate(v: string) {
-        return !v || !/[+#]/.test(v) || RED._('gateway-heartbeat.errors.topic');
+        return !v || !/[+#]/.test(v) || t('gateway-heartbeat.errors.topic');
       },
     },
   },

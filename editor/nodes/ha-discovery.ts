@@ -1,6 +1,7 @@
 // The ha-discovery node's editor: the gateway's id and Home Assistant's discovery prefix.
 import { italicWhenNamed } from '../components/node-labels';
 import { gatewayIdProperty } from '../components/gateway-id';
+import { t } from '../components/i18n';
 
 RED.nodes.registerType('edgegw-ha-discovery', {
   category: 'edge gateway',
@@ -12,7 +13,7 @@ RED.nodes.registerType('edgegw-ha-discovery', {
     prefix: {
       value: 'homeassistant',
       validate(v: string) {
-        return !v || (!/[+#]/.test(v) && !v.startsWith('/') && v.charAt(v.length - 1) !== '/') || RED._('ha-discovery.errors.prefix');
+        return !v || (!/[+#]/.test(v) && !v.startsWith('/') && v.charAt(v.length - 1) !== '/') || t('ha-discovery.errors.prefix');
       },
     },
   },

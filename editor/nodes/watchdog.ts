@@ -3,6 +3,7 @@
 import { field } from '../fields/validator';
 import { italicWhenNamed } from '../components/node-labels';
 import { eachEntryLine } from '../components/line-table';
+import { t } from '../components/i18n';
 
 interface WatchdogNode extends EditorNodeInstance {
   learn?: boolean;
@@ -22,12 +23,12 @@ RED.nodes.registerType<WatchdogNode>('edgegw-watchdog', {
         const duplicate = eachEntryLine(v, (line, n) => {
           const key = line.replace(/\s+\d+(\.\d+)?(ms|s|m|h)$/, '');
           const first = seen.get(key);
-          if (first !== undefined) return RED._('watchdog.errors.duplicateKey', { key, line: n, first });
+          if (first !== undefined) return t('watchdog.errors.duplicateKey', { key, line: n, first });
           seen.set(key, n);
           return null;
         });
         if (duplicate !== null) return duplicate;
-        if (!this.learn && seen.size === 0) return RED._('watchdog.errors.noKeys');
+        if (!this.learn && seen.size === 0) return t('watchdog.errors.noKeys');
         return true;
       },
     },

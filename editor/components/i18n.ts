@@ -1,0 +1,8 @@
+// A message of this module's catalogs from editor code. The editor's RED._ looks a bare key up in
+// its own catalogs ("editor", "node-red") only, so a key of ours shows as the key itself: the
+// key goes with its namespace, the node set whose catalog holds it (its first segment).
+import { MODULE_NAME } from '../../nodes/common/status-text';
+
+export function t(key: string, args?: Record<string, unknown>): string {
+  return RED._(`${MODULE_NAME}/${key.slice(0, key.indexOf('.'))}:${key}`, args);
+}
