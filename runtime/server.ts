@@ -20,6 +20,7 @@ import { SystemdNotifier } from '../lib/system/process/sd-notify';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
+import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/system/process/instance-lock';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -37,6 +38,8 @@ function findPackageRoot(from: string): string {
 export const DEFAULT_FLOWS = join(PACKAGE_ROOT, 'flows', 'gateway.json');
 export const FLOW_FILE = 'flows.json';
 export const SECRET_FILE = '.credential-secret';
+/** the pid of the gateway running on a user directory (one at a time) */
+export const LOCK_FILE = 'edge-gateway.pid';
 
 export function packageVersion(): string {
   return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version as string;
@@ -80,13 +83,22 @@ export function installDefaultFlows(userDir: string, reset: boolean, log: (m: st
  * the start refused), default flows on first start. An unusable directory is a StartupError
  * with exit code 2 and one line naming the directory and the reason.
  */
-function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'warn') => void): { secret: string; flowsRecovery?: FlowsRecovery } {
+function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'warn') => void): { secret: string; flowsRecovery?: FlowsRecovery; lock: InstanceLock } {
   try {
     ensureDirectory(s.userDir, { writable: true });
   } catch (err) {
     if (err instanceof DirectoryError) throw new StartupError(`user directory ${err.message} (choose another with --user-dir DIR)`, 2);
     throw err;
   }
+  let lock: InstanceLock;
+  try {
+    lock = takeInstanceLock(join(s.userDir, LOCK_FILE), ['edge-gateway', 'runtime/cli.js']);
+  } catch (err) {
+    if (err instanceof InstanceLockError)
+      throw new StartupError(`user directory ${s.userDir}: another edge-gateway (pid ${err.pid}) runs on it; stop that one first, or choose another with --user-dir DIR`, 2);
+    throw err;
+  }
+  process.once('exit', () => lock.release());
   try {
     const secret = credentialSecret(s.userDir);
     const flowsRecovery = s.resetFlows ? undefined : ensureLoadableFlows(s.userDir, FLOW_FILE);
@@ -111,8 +123,9 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
       : undefined;
     installDefaultFlows(s.userDir, s.resetFlows, say, generated);
     ensureEncryptedCredentials(s.userDir, secret);
-    return { secret, flowsRecovery };
+    return { secret, flowsRecovery, lock };
   } catch (err) {
+    lock.release();
     const e = err as NodeJS.ErrnoException;
     if (err instanceof StartupError) throw err;
     if (e.code && e.syscall) throw new StartupError(`user directory ${s.userDir}: cannot ${e.syscall} ${e.path ?? ''}: ${e.code} (choose another with --user-dir DIR)`, 2);
@@ -276,6 +289,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
         server.closeAllConnections?.();
         await new Promise<void>((r) => server.close(() => r()));
         if (broker) await broker.close();
+        prepared.lock.release();
       })();
       return stopping;
     },
