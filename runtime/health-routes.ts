@@ -11,13 +11,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { healthRegistry, type HealthState } from '../lib/health/registry';
 import { metricsRegistry, enableProcessMetrics, gauge } from '../lib/metrics/registry';
-import { redactUrlsInText } from '../lib/system/text/redact';
+import { redactDeep, redactUrlsInText } from '../lib/system/text/redact';
 
 export interface RuntimeStatus {
   version: string;
   nodeRedVersion: string;
   startedAt: number;
   flowsStarted(): boolean;
+  /** why Node-RED did not start the flows, as its runtime-state event says (node types or modules missing) */
+  flowsProblem?(): { missingTypes?: string[]; missingModules?: string[] } | undefined;
   safeMode: boolean;
   /** set when the flows file was damaged and the runtime started from its backup */
   flowsRecovery?(): { file: string; backup: string; reason: string; keptAs: string } | undefined;
@@ -29,14 +31,24 @@ export function healthBody(rt: RuntimeStatus): { status: HealthState; body: Reco
   const broker = rt.broker();
   const flowsStarted = rt.flowsStarted();
   const recovery = rt.flowsRecovery?.();
-  const nodes = reg.list();
+  // served redacted whatever a node reported: a URL's password or ?token= never leaves the process
+  const nodes = redactDeep(reg.list()) as ReturnType<typeof reg.list>;
   const reasons: string[] = [];
-  if (!flowsStarted) reasons.push(rt.safeMode ? 'safe mode: flows are not started' : 'flows are not running');
+  const problem = flowsStarted ? undefined : rt.flowsProblem?.();
+  if (!flowsStarted) {
+    if (rt.safeMode) reasons.push('safe mode: flows are not started');
+    else if (problem?.missingTypes?.length)
+      reasons.push(`flows are not running: node types missing: ${problem.missingTypes.join(', ')} (install the module that provides them, or remove those nodes)`);
+    else if (problem?.missingModules?.length) reasons.push(`flows are not running: modules missing: ${problem.missingModules.join(', ')}`);
+    else reasons.push('flows are not running');
+  }
   if (recovery) reasons.push(`flows file ${recovery.file} ${recovery.reason}; running from its backup ${recovery.backup} (damaged file kept as ${recovery.keptAs})`);
   if (broker.connected === false) reasons.push('MQTT broker not connected');
   for (const n of nodes) if (n.state !== 'ok') reasons.push(`${n.type}${n.name ? ` "${n.name}"` : ''} (${n.id}) is ${n.state}`);
   const status: HealthState = !flowsStarted && !rt.safeMode ? 'down' : reasons.length > 0 ? 'degraded' : 'ok';
   const flows: Record<string, unknown> = { started: flowsStarted };
+  if (problem?.missingTypes?.length) flows.missingTypes = problem.missingTypes;
+  if (problem?.missingModules?.length) flows.missingModules = problem.missingModules;
   if (recovery) flows.recoveredFromBackup = { file: recovery.file, backup: recovery.backup, reason: recovery.reason, damagedCopy: recovery.keptAs };
   const body: Record<string, unknown> = {
     status,

@@ -242,6 +242,17 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   const onFlowsStopped = () => {
     flowsStarted = false;
   };
+  // Node-RED says why it did not start the flows in its runtime-state event
+  let flowsProblem: { missingTypes?: string[]; missingModules?: string[] } | undefined;
+  const onRuntimeEvent = (ev: { id?: string; payload?: { error?: string; types?: unknown; modules?: unknown } }) => {
+    if (ev?.id !== 'runtime-state') return;
+    const p = ev.payload;
+    if (p?.error === 'missing-types' && Array.isArray(p.types)) flowsProblem = { missingTypes: p.types.map(String) };
+    else if (p?.error === 'missing-modules' && Array.isArray(p.modules))
+      flowsProblem = { missingModules: p.modules.map((m: { module?: unknown } | string) => (typeof m === 'string' ? m : String(m?.module as string))) };
+    else flowsProblem = undefined;
+  };
+  RED.events.on('runtime-event', onRuntimeEvent);
   RED.events.on('flows:started', onFlowsStarted);
   RED.events.on('flows:stopped', onFlowsStopped);
 
@@ -251,6 +262,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     startedAt,
     safeMode: s.safe,
     flowsStarted: () => flowsStarted,
+    flowsProblem: () => flowsProblem,
     flowsRecovery: () => recovery,
     broker: () => {
       const mqttNodes = mqttBrokerNodes(RED);
@@ -285,6 +297,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
       stopping ??= (async () => {
         await RED.stop();
         RED.events.off('flows:started', onFlowsStarted);
+        RED.events.off('runtime-event', onRuntimeEvent);
         RED.events.off('flows:stopped', onFlowsStopped);
         server.closeAllConnections?.();
         await new Promise<void>((r) => server.close(() => r()));

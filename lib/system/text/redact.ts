@@ -99,3 +99,16 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   }
   return out;
 }
+
+/**
+ * A copy of a report (a /health entry's detail) with every URL in its texts redacted and every
+ * text under a secret-named key replaced: whatever a node puts in its report, no secret is served.
+ */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactUrlsInText(value);
+  if (!value || typeof value !== 'object' || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = typeof v === 'string' && isSecretKey(k) && v !== '' ? REDACTED : redactDeep(v, depth + 1);
+  return out;
+}

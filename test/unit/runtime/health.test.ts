@@ -90,4 +90,25 @@ describe('/health and /metrics over HTTP never answer an HTML stack trace', () =
       server.close();
     }
   });
+
+  test('flows waiting for node types: down, naming the missing types', () => {
+    const { status, body } = healthBody(runtime({ flowsStarted: () => false, flowsProblem: () => ({ missingTypes: ['ui-gauge', 'edgegw-frobnicator'] }) }));
+    assert.equal(status, 'down');
+    assert.deepEqual(body.reasons, ['flows are not running: node types missing: ui-gauge, edgegw-frobnicator (install the module that provides them, or remove those nodes)']);
+    assert.deepEqual((body.flows as any).missingTypes, ['ui-gauge', 'edgegw-frobnicator']);
+  });
+
+  test('whatever a node reports, secrets in URLs and under secret names are not served', () => {
+    healthRegistry().report(
+      'n3',
+      'store-forward',
+      'degraded',
+      { target: 'mqtt://u:pw@h:1883/?token=T1&password=P1', lastError: 'connect to mqtt://h:1883?apikey=K1 failed', nested: { list: ['wss://h/?access_token=A1'], apiKey: 'K2', keys: 3 } },
+      'q',
+    );
+    const text = JSON.stringify(healthBody(runtime()).body);
+    for (const secret of ['T1', 'P1', 'K1', 'A1', 'K2', ':pw@']) assert.ok(!text.includes(secret), secret);
+    assert.match(text, /"target":"mqtt:\/\/u:\*\*\*@h:1883\/\?token=\*\*\*&password=\*\*\*"/);
+    assert.match(text, /"keys":3/);
+  });
 });
