@@ -12,6 +12,8 @@ export {
   SqliteStoreError,
   sqliteErrorIn,
   sqliteErrorOf,
+  storageProblemOf,
+  type StorageProblem,
   type SqliteStoreErrorOptions,
 } from './errors';
 export { DEFAULT_BUSY_TIMEOUT_MS, SqliteConnection, SqlitePreparedStatement, type SqliteConnectOptions, type SqliteErrorWrapper, type SqliteRunResult, type TransactionMode } from './connection';
