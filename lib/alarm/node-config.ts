@@ -1,9 +1,9 @@
 // What an alarm node's config asks for: its fields (fields.ts) and its rule table, from the edit
 // dialog or from a file under the user directory. Every error names where: the field, or the
 // rule table's origin with its line and field.
-import { isAbsolute, join } from 'node:path';
 import { readFields, type FieldValues, type RawConfig } from '../config/fields';
 import { FILE_LIMITS, readBoundedText } from '../system/fs/bounded-read';
+import { underUserDir } from '../system/fs/user-dir';
 import { ALARM_FIELDS } from './fields';
 import { parseRuleTable, type AlarmRule } from './rules';
 
@@ -14,11 +14,6 @@ export interface AlarmNodeConfig {
   rules: AlarmRule[];
   /** the active list's database file, resolved against the user directory */
   dbPath: string;
-}
-
-/** A path as the node's fields give it: relative ones are under the Node-RED user directory. */
-export function underUserDir(path: string, userDir: string): string {
-  return isAbsolute(path) ? path : join(userDir, path);
 }
 
 /** The node's settings and rules; throws naming the field, or the rule table's origin, line and field. */
