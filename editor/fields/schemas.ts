@@ -5,6 +5,8 @@ import { ALARM_FIELDS } from '../../lib/alarm/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
+import { GATEWAY_HEARTBEAT_FIELDS, HA_DISCOVERY_FIELDS } from '../../lib/fleet/fields';
+import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
@@ -17,10 +19,13 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'can-interface': CAN_INTERFACE_FIELDS,
   'circuit-breaker': BREAKER_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
+  'gateway-heartbeat': GATEWAY_HEARTBEAT_FIELDS,
+  'ha-discovery': HA_DISCOVERY_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
+  'tag-calc': TAG_CALC_FIELDS,
   'tag-store': TAG_STORE_FIELDS,
   watchdog: WATCHDOG_FIELDS,
 };

@@ -33,6 +33,30 @@ export interface CircuitBreakerOptions {
   now?: () => number;
 }
 
+/** Why a breaker changed state, as a code a status catalogue translates. */
+export type BreakerReasonCode = 'consecutiveFailures' | 'failureRate' | 'probeFailed' | 'probesSucceeded' | 'callSucceeded' | 'openTimeOver' | 'reset';
+
+/** Why a breaker changed state: its code and the figures the words carry (e.g. { failures: 5 }). */
+export interface BreakerReason {
+  readonly code: BreakerReasonCode;
+  readonly figures: Readonly<Record<string, number>>;
+}
+
+const REASON_WORDS: Record<BreakerReasonCode, (f: Readonly<Record<string, number>>) => string> = {
+  consecutiveFailures: (f) => `${f.failures} consecutive failures`,
+  failureRate: (f) => `failure rate ${f.percent}% (${f.failures}/${f.calls}) within ${f.seconds} s`,
+  probeFailed: () => 'a half-open probe failed',
+  probesSucceeded: (f) => `${f.probes} half-open ${f.probes === 1 ? 'probe' : 'probes'} succeeded`,
+  callSucceeded: () => 'a call succeeded',
+  openTimeOver: (f) => `open for ${f.seconds} s`,
+  reset: () => 'reset',
+};
+
+/** A reason in English words, for logs and messages (a status translates the code instead). */
+export function reasonWords(reason: BreakerReason): string {
+  return REASON_WORDS[reason.code](reason.figures);
+}
+
 export interface CircuitStateChange {
   from: CircuitState;
   to: CircuitState;
@@ -40,6 +64,8 @@ export interface CircuitStateChange {
   failures: number;
   /** why it changed, in words (e.g. "5 consecutive failures") */
   reason: string;
+  /** why it changed, as a code with its figures */
+  why: BreakerReason;
   /** when it opened: how long it stays open (ms) */
   openTimeoutMs?: number;
 }
@@ -84,7 +110,7 @@ export class CircuitBreaker extends EventEmitter {
   /** start times of the half-open probes under way */
   private probes: number[] = [];
   private probeSuccesses = 0;
-  private lastReason = '';
+  private lastChange: BreakerReason | undefined;
 
   constructor(opts: CircuitBreakerOptions) {
     super();
@@ -132,9 +158,14 @@ export class CircuitBreaker extends EventEmitter {
     return this.failures;
   }
 
-  /** Why the breaker last changed state, in words. */
+  /** Why the breaker last changed state, in words ('' before any change). */
   reason(): string {
-    return this.lastReason;
+    return this.lastChange ? reasonWords(this.lastChange) : '';
+  }
+
+  /** Why the breaker last changed state, as a code with its figures (undefined before any change). */
+  lastReason(): BreakerReason | undefined {
+    return this.lastChange;
   }
 
   /** How long the breaker stays (or stayed) open this time, ms. */
@@ -178,10 +209,10 @@ export class CircuitBreaker extends EventEmitter {
       this.probes.shift();
       this.probeSuccesses++;
       if (this.probeSuccesses < this.halfOpenProbes) return;
-      this.close(`${this.halfOpenProbes} half-open ${this.halfOpenProbes === 1 ? 'probe' : 'probes'} succeeded`);
+      this.close({ code: 'probesSucceeded', figures: { probes: this.halfOpenProbes } });
     } else if (this.current === 'open') {
       // a late answer to a call made before it opened: the protected thing works again
-      this.close('a call succeeded');
+      this.close({ code: 'callSucceeded', figures: {} });
     } else {
       this.window?.record(this.now(), false);
     }
@@ -192,18 +223,18 @@ export class CircuitBreaker extends EventEmitter {
     this.failures++;
     if (this.current === 'half-open') {
       this.probes.shift();
-      this.open('a half-open probe failed');
+      this.open({ code: 'probeFailed', figures: {} });
     } else if (this.current === 'closed') {
       this.window?.record(this.now(), true);
       if (this.failures >= this.failureThreshold) {
-        this.open(`${this.failures} consecutive failures`);
+        this.open({ code: 'consecutiveFailures', figures: { failures: this.failures } });
         return;
       }
       const rate = this.failureRate;
       if (rate && this.window) {
         const { calls, failures } = this.window.counts(this.now());
         if (calls >= rate.minCalls && failures / calls >= rate.rate) {
-          this.open(`failure rate ${Math.round((failures / calls) * 100)}% (${failures}/${calls}) within ${rate.windowMs / 1000} s`);
+          this.open({ code: 'failureRate', figures: { percent: Math.round((failures / calls) * 100), failures, calls, seconds: rate.windowMs / 1000 } });
         }
       }
     }
@@ -216,7 +247,7 @@ export class CircuitBreaker extends EventEmitter {
 
   /** Back to closed with no failures counted (e.g. after a reconfiguration). */
   reset(): void {
-    this.close('reset');
+    this.close({ code: 'reset', figures: {} });
   }
 
   /** Runs fn when allowed, counting a rejection as a failure; refuses with CircuitOpenError otherwise. */
@@ -238,7 +269,7 @@ export class CircuitBreaker extends EventEmitter {
     return this.probes.length + this.probeSuccesses < this.halfOpenProbes;
   }
 
-  private close(reason: string): void {
+  private close(reason: BreakerReason): void {
     this.failures = 0;
     this.reopenings = 0;
     this.probes = [];
@@ -248,7 +279,7 @@ export class CircuitBreaker extends EventEmitter {
     if (this.current !== 'closed') this.transition('closed', reason);
   }
 
-  private open(reason: string): void {
+  private open(reason: BreakerReason): void {
     this.openTimeoutMs = Math.min(this.maxResetTimeoutMs, this.resetTimeoutMs * this.backoffFactor ** this.reopenings);
     this.reopenings++;
     this.openedAt = this.now();
@@ -262,16 +293,16 @@ export class CircuitBreaker extends EventEmitter {
     if (this.current === 'open' && t >= this.openedAt + this.openTimeoutMs) {
       this.probes = [];
       this.probeSuccesses = 0;
-      this.transition('half-open', `open for ${this.openTimeoutMs / 1000} s`);
+      this.transition('half-open', { code: 'openTimeOver', figures: { seconds: this.openTimeoutMs / 1000 } });
     } else if (this.current === 'half-open' && this.probes.length) {
       this.probes = this.probes.filter((startedAt) => t < startedAt + this.resetTimeoutMs);
     }
   }
 
-  private transition(to: CircuitState, reason: string): void {
+  private transition(to: CircuitState, reason: BreakerReason): void {
     const from = this.current;
-    this.lastReason = reason;
-    const change: CircuitStateChange = { from, to, failures: this.failures, reason };
+    this.lastChange = reason;
+    const change: CircuitStateChange = { from, to, failures: this.failures, reason: reasonWords(reason), why: reason };
     if (to === 'open') change.openTimeoutMs = this.openTimeoutMs;
     if (from === to) {
       // open -> open (a failed trial) is still news: the retry time moved

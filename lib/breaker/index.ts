@@ -1,6 +1,7 @@
-export { CircuitBreaker, CircuitOpenError } from './circuit-breaker';
+export { CircuitBreaker, CircuitOpenError, reasonWords } from './circuit-breaker';
 export { BREAKER_FIELDS } from './fields';
-export type { CircuitState, CircuitBreakerOptions, CircuitStateChange, FailureRateOptions } from './circuit-breaker';
+export type { BreakerReason, BreakerReasonCode, CircuitState, CircuitBreakerOptions, CircuitStateChange, FailureRateOptions } from './circuit-breaker';
 export { OutcomeWindow } from './outcome-window';
 export { resolveBreakerConfig, type BreakerNodeConfig, type BreakerSettings } from './node-config';
 export { PendingCalls, LastGoodMessages, markStale, type PendingCall } from './calls';
+export { MessageBreaker } from './message-breaker';

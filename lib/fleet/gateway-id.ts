@@ -2,8 +2,9 @@
 // Assistant object ids. The runtime sets it (settings gatewayId, env EDGEGW_GATEWAY_ID for the
 // flows); nodes in a plain Node-RED fall back to the host name.
 import { hostname } from 'node:os';
+import { GATEWAY_ID_SOURCE } from './fields';
 
-export const GATEWAY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const GATEWAY_ID_PATTERN = new RegExp(GATEWAY_ID_SOURCE);
 
 /**
  * A host name made into an id: lower case, [a-z0-9_-] only (dots, spaces and the MQTT

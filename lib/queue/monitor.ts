@@ -4,6 +4,7 @@
 // storage is unusable) and a summary for the node's status. No Node-RED here.
 import { counter, gauge } from '../metrics/registry';
 import type { HealthState } from '../health/registry';
+import { storageProblemOf, type StorageProblem } from '../storage/sqlite/errors';
 import type { DestinationState } from '../forward/destination';
 import type { DurableQueue, DropReport } from './durable-queue';
 import type { Forwarder } from './forwarder';
@@ -27,7 +28,10 @@ export interface QueueSummary {
   destination: DestinationState;
   forwarder: string;
   health: HealthState;
+  /** the storage's failure in words (for logs and /health) */
   storageError?: string;
+  /** the same as a code (for a status) */
+  storageProblem?: StorageProblem;
   oldestAgeS: number;
 }
 
@@ -37,8 +41,8 @@ export class QueueMonitor {
   private readonly onStorage = (s: { error?: Error }) => {
     if (s.error) metric.storageErrors().inc({ queue: this.queue.name });
   };
-  /** set when the storage could not be opened at all */
-  openError: string | undefined;
+  /** the storage could not be opened at all */
+  private openError: Error | undefined;
 
   constructor(
     private readonly queue: DurableQueue,
@@ -49,6 +53,11 @@ export class QueueMonitor {
     queue.on('storage', this.onStorage);
     this.last.at = now();
     for (const m of [metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()]) m.inc({ queue: queue.name }, 0);
+  }
+
+  /** The queue's storage could not be opened: the queue is down, and says why. */
+  openFailed(err: Error): void {
+    this.openError = err;
   }
 
   async tick(): Promise<QueueSummary> {
@@ -77,7 +86,10 @@ export class QueueMonitor {
     // the destination is away and the queue grows: data is safe but not flowing
     else if (destination !== 'connected' && s.depth > 0 && s.depth >= this.last.depth) health = 'degraded';
     this.last = { enqueued: s.enqueued, delivered: f.delivered, retried: f.retried, deadLettered: f.deadLettered, depth: s.depth, at: t };
-    return { depth: s.depth, rate, destination, forwarder: this.forwarder?.state() ?? 'stopped', health, storageError: this.openError ?? s.storageError?.message, oldestAgeS };
+    const storageError = this.openError ?? s.storageError;
+    const summary: QueueSummary = { depth: s.depth, rate, destination, forwarder: this.forwarder?.state() ?? 'stopped', health, storageError: storageError?.message, oldestAgeS };
+    if (storageError) summary.storageProblem = storageProblemOf(storageError);
+    return summary;
   }
 
   /** Stops listening and removes this queue's series (a redeploy leaves nothing behind). */

@@ -4,16 +4,27 @@
 // as msg.breaker = "failure" | "success", or are observed on a downstream node (see watch.ts).
 // The breaker itself is lib/breaker, the one the Modbus line uses.
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
-import { healthRegistry, type HealthState } from '../../lib/health/registry';
+import type { HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
-import { CircuitBreaker, LastGoodMessages, markStale, PendingCalls, resolveBreakerConfig, type BreakerNodeConfig, type CircuitState, type CircuitStateChange } from '../../lib/breaker';
+import { MessageBreaker, resolveBreakerConfig, type BreakerNodeConfig, type BreakerReasonCode, type CircuitState, type CircuitStateChange } from '../../lib/breaker';
 import { watchDownstream, type DownstreamWatch } from './watch';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import { TelemetryScope } from '../common/telemetry';
 
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 const HEALTH: Record<CircuitState, HealthState> = { closed: 'ok', 'half-open': 'degraded', open: 'down' };
 const STATES: CircuitState[] = ['closed', 'open', 'half-open'];
+const REASON_STATUS: Record<BreakerReasonCode, string> = {
+  consecutiveFailures: 'circuit-breaker.status.consecutiveFailures',
+  failureRate: 'circuit-breaker.status.failureRate',
+  probeFailed: 'circuit-breaker.status.probeFailed',
+  probesSucceeded: 'circuit-breaker.status.probesSucceeded',
+  callSucceeded: 'circuit-breaker.status.callSucceeded',
+  openTimeOver: 'circuit-breaker.status.openTimeOver',
+  reset: 'circuit-breaker.status.reset',
+};
 
 export = function (RED: NodeAPI) {
   const stateGauge = gauge('edgegw_breaker_state', 'Circuit-breaker node state: 0 closed, 1 half-open, 2 open', ['node', 'name']);
@@ -24,30 +35,21 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
-    const t = (key: string, subs?: Record<string, unknown>) => RED._(`circuit-breaker.${key}`, subs);
-
+    const clone = <T>(m: T): T => (RED.util ? RED.util.cloneMessage(m) : structuredClone(m));
     let cfg: BreakerNodeConfig;
-    let breaker: CircuitBreaker;
+    let guard: MessageBreaker<NodeMessage>;
     try {
       cfg = resolveBreakerConfig(def);
-      breaker = new CircuitBreaker(cfg.breaker);
+      guard = new MessageBreaker<NodeMessage>(cfg, clone);
     } catch (err) {
-      const message = `circuit-breaker ${def.name || def.id}: ${(err as Error).message}`;
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'circuit-breaker.status.badConfig' }) });
-      node.error(message);
-      healthRegistry().report(node.id, 'circuit-breaker', 'down', { error: message }, node.name);
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
-      node.on('close', (_removed: boolean, done: () => void) => {
-        healthRegistry().remove(node.id);
-        done();
-      });
-      return;
+      return refuseConfig(node, { kind: 'circuit-breaker', statusKey: 'circuit-breaker.status.badConfig', message: `circuit-breaker ${def.name || def.id}: ${(err as Error).message}` });
     }
-
+    const breaker = guard.breaker;
+    const telemetry = new TelemetryScope(node, 'circuit-breaker');
+    const status = new StatusDisplay(node);
     const labels = { node: node.id, name: node.name ?? '' };
-    const lastGood = new LastGoodMessages<NodeMessage>();
-    const pending = new PendingCalls();
-    const clone = <T>(m: T): T => (RED.util ? RED.util.cloneMessage(m) : structuredClone(m));
+    for (const metric of [stateGauge, rejected]) telemetry.labels(metric, labels);
+    for (const from of STATES) for (const to of STATES) telemetry.labels(transitions, { ...labels, from, to });
     let probeTimer: NodeJS.Timeout | undefined;
     let warnedMissing = false;
     let closed = false;
@@ -56,11 +58,12 @@ export = function (RED: NodeAPI) {
       if (closed) return;
       const state = breaker.state();
       const retryInMs = breaker.retryInMs();
-      if (state === 'closed') node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'circuit-breaker.status.closed' }) });
-      else if (state === 'half-open') node.status({ fill: 'yellow', shape: 'ring', text: statusText({ key: 'circuit-breaker.status.halfOpen', args: { probes: breaker.halfOpenProbes } }) });
-      else node.status({ fill: 'red', shape: 'dot', text: statusText({ key: 'circuit-breaker.status.open', args: { seconds: Math.ceil(retryInMs / 1000), reason: breaker.reason() } }) });
+      const why = breaker.lastReason();
+      if (state === 'closed') status.show(LOOK.ok, 'circuit-breaker.status.closed');
+      else if (state === 'half-open') status.show(LOOK.busy, 'circuit-breaker.status.halfOpen', { probes: breaker.halfOpenProbes });
+      else status.showParts(LOOK.failed, { key: 'circuit-breaker.status.open', args: { seconds: Math.ceil(retryInMs / 1000) } }, ...(why ? [{ key: REASON_STATUS[why.code], args: why.figures }] : []));
       stateGauge.set(labels, STATE_VALUE[state]);
-      healthRegistry().report(node.id, 'circuit-breaker', HEALTH[state], { state, reason: breaker.reason(), failures: breaker.failureCount(), retryInMs }, node.name);
+      telemetry.health(HEALTH[state], { state, reason: breaker.reason(), failures: breaker.failureCount(), retryInMs });
     };
 
     // The breaker turns half-open lazily when asked: ask when the open time is over, so output 3,
@@ -85,30 +88,16 @@ export = function (RED: NodeAPI) {
       report();
     });
 
-    const outcome = (failed: boolean, msg: NodeMessage | undefined, topic: string | undefined) => {
-      if (failed) breaker.failure();
-      else {
-        // a late success of a call sent before the breaker opened must not close it: only the
-        // half-open probes decide (lib/breaker closes on any success, as the Modbus line wants)
-        if (breaker.state() !== 'open') breaker.success();
-        if (cfg.fallback && topic !== undefined && msg) {
-          const good = clone(msg);
-          delete good.breaker;
-          lastGood.set(topic, good);
-        }
-      }
-    };
-
     let watch: DownstreamWatch | undefined;
     if (cfg.watch) {
-      if (!RED.hooks) node.warn(t('errors.noHooks'));
+      if (!RED.hooks) node.warn(RED._('circuit-breaker.errors.noHooks'));
       else
         watch = watchDownstream(
           RED,
           node.id,
           cfg.watch,
-          pending,
-          (failed, msg, call) => outcome(failed, msg, call.topic),
+          guard.pending,
+          (failed, msg, call) => guard.outcome(failed, msg, call.topic),
           (err) => node.error(err),
         );
     }
@@ -116,41 +105,27 @@ export = function (RED: NodeAPI) {
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
       if (typeof msg.breaker === 'string') {
-        if (msg.breaker !== 'failure' && msg.breaker !== 'success') {
-          done(new Error(`msg.breaker: "${msg.breaker}" is not "failure" or "success"`));
-          return;
-        }
-        if (typeof msg._msgid === 'string') pending.take(msg._msgid);
-        outcome(msg.breaker === 'failure', msg, topic);
-        done();
-        return;
+        if (msg.breaker !== 'failure' && msg.breaker !== 'success') return done(new Error(`msg.breaker: "${msg.breaker}" is not "failure" or "success"`));
+        if (typeof msg._msgid === 'string') guard.pending.take(msg._msgid);
+        guard.outcome(msg.breaker === 'failure', msg, topic);
+        return done();
       }
-      const probe = breaker.state() === 'half-open';
-      if (breaker.allow()) {
-        if (watch && typeof msg._msgid === 'string') {
-          if (!watch.ensure() && !warnedMissing) {
-            warnedMissing = true;
-            node.warn(`watch: no node with id "${cfg.watch}" is deployed: its outcomes cannot be observed`);
-          }
-          const evicted = pending.track(msg._msgid, { topic, probe });
-          if (evicted?.probe) breaker.release();
+      const tracked = watch && typeof msg._msgid === 'string' ? msg._msgid : undefined;
+      if (guard.admit(topic, tracked)) {
+        if (tracked && !watch!.ensure() && !warnedMissing) {
+          warnedMissing = true;
+          node.warn(`watch: no node with id "${cfg.watch}" is deployed: its outcomes cannot be observed`);
         }
         send([msg, null, null]);
-        done();
-        return;
+        return done();
       }
       rejected.inc(labels);
       const state = breaker.state();
-      const info = { state, reason: state === 'open' ? breaker.reason() : t('reason.probing'), retryInMs: breaker.retryInMs(), fallback: false };
-      const cached = cfg.fallback && topic !== undefined ? lastGood.get(topic) : undefined;
-      if (cached) {
-        const stale = markStale(clone(cached));
-        stale.breaker = { ...info, fallback: true };
-        send([null, stale, null]);
-      } else {
-        msg.breaker = info;
-        send([null, msg, null]);
-      }
+      const info = { state, reason: state === 'open' ? breaker.reason() : RED._('circuit-breaker.reason.probing'), retryInMs: breaker.retryInMs(), fallback: false };
+      const stale = guard.fallbackFor(topic);
+      if (stale) stale.breaker = { ...info, fallback: true };
+      else msg.breaker = info;
+      send([null, stale ?? msg, null]);
       done();
     });
 
@@ -159,10 +134,7 @@ export = function (RED: NodeAPI) {
       if (probeTimer) clearTimeout(probeTimer);
       watch?.close();
       breaker.removeAllListeners();
-      healthRegistry().remove(node.id);
-      stateGauge.remove(labels);
-      rejected.remove(labels);
-      for (const from of STATES) for (const to of STATES) transitions.remove({ ...labels, from, to });
+      telemetry.close();
       done();
     });
 

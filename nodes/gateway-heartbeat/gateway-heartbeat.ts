@@ -12,8 +12,8 @@ import { migrateNodeConfig } from '../common/migrations';
 import { edgegwSettings } from '../common/settings';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
-
-const MIN_INTERVAL_S = 1;
+import { readFields, type FieldValues } from '../../lib/config/fields';
+import { GATEWAY_HEARTBEAT_FIELDS } from '../../lib/fleet/fields';
 
 /** Our package's version, whether this runs from dist/nodes/... (installed) or nodes/... (source). */
 function ownVersion(): string {
@@ -43,11 +43,11 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
+    let fields: FieldValues<typeof GATEWAY_HEARTBEAT_FIELDS.fields>;
     let gatewayId: string;
-    const interval = Number(def.interval ?? 10);
     try {
-      gatewayId = effectiveGatewayId(def.gatewayId);
-      if (!Number.isFinite(interval) || interval < MIN_INTERVAL_S) throw new Error(`interval: must be at least ${MIN_INTERVAL_S} s, got ${JSON.stringify(def.interval)}`);
+      fields = readFields(GATEWAY_HEARTBEAT_FIELDS, def);
+      gatewayId = effectiveGatewayId(fields.gatewayId);
     } catch (err) {
       return refuseConfig(node, {
         kind: 'gateway-heartbeat',
@@ -57,7 +57,7 @@ export = function (RED: NodeAPI) {
       });
     }
     const status = new StatusDisplay(node);
-    const topic = typeof def.topic === 'string' && def.topic.trim() ? def.topic.trim() : heartbeatTopic(gatewayId);
+    const topic = fields.topic || heartbeatTopic(gatewayId);
     let queueDepth: number | null = null;
     const sampler = new HeartbeatSampler({
       gatewayId,
@@ -79,7 +79,7 @@ export = function (RED: NodeAPI) {
         node.error(`gateway-heartbeat: ${(err as Error).message}`);
       }
     };
-    const timer = setInterval(() => void emit(), interval * 1000);
+    const timer = setInterval(() => void emit(), fields.interval * 1000);
     // the first one right away: a fresh start shows up without waiting a whole interval
     const first = setTimeout(() => void emit(), 0);
     status.show(LOOK.waiting, 'gateway-heartbeat.status.waiting');

@@ -9,6 +9,8 @@ import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
+import { readFields } from '../../lib/config/fields';
+import { HA_DISCOVERY_FIELDS } from '../../lib/fleet/fields';
 
 export = function (RED: NodeAPI) {
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
@@ -18,9 +20,8 @@ export = function (RED: NodeAPI) {
     const node = this;
     let discovery: HaDiscovery;
     try {
-      const prefix = typeof def.prefix === 'string' && def.prefix.trim() ? def.prefix.trim() : 'homeassistant';
-      if (/[+#]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) throw new Error(`prefix: "${prefix}" is not a topic prefix (no wildcards, no leading or trailing '/')`);
-      discovery = new HaDiscovery({ gatewayId: effectiveGatewayId(def.gatewayId), discoveryPrefix: prefix });
+      const fields = readFields(HA_DISCOVERY_FIELDS, def);
+      discovery = new HaDiscovery({ gatewayId: effectiveGatewayId(fields.gatewayId), discoveryPrefix: fields.prefix });
     } catch (err) {
       return refuseConfig(node, {
         kind: 'ha-discovery',

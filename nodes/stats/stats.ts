@@ -1,20 +1,20 @@
 // stats: windows of figures per tag (lib/stats), sent as a scan when a window closes and, in
 // report mode, appended to CSV files. Open windows persist (SQLite when installed, else in the
 // process only) so they survive a redeploy, and with SQLite a restart.
-import { isAbsolute, join } from 'node:path';
-import type { NodeAPI, Node, NodeMessage, SendFn, DoneFn } from '../common/red';
+import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { messageSamples } from '../common/message-samples';
 import { StatsSession, type WindowStore } from '../../lib/stats/session';
 import { CsvReport } from '../../lib/stats/report';
-import { statsFieldsOf, windowConfigOf, type StatsDef } from './config';
+import { readStatsConfig } from '../../lib/stats/node-config';
 import { windowScans } from '../../lib/stats/output';
 import { MemoryWindowStore, SqliteWindowStore } from '../../lib/stats/window-store';
-import { loadOptional, MissingPackageError } from '../../lib/system/process/optional';
-import { healthRegistry } from '../../lib/health/registry';
+import { sqliteOrMemory } from '../../lib/storage/sqlite';
 import { counter } from '../../lib/metrics/registry';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import { TelemetryScope } from '../common/telemetry';
 
 const TICK_MS = 1000;
 
@@ -23,43 +23,27 @@ export = function (RED: NodeAPI) {
   const samplesTotal = counter('edgegw_stats_samples_total', 'Samples into stats windows, by node', ['node']);
   const windowsTotal = counter('edgegw_stats_windows_total', 'Stats windows closed, by node', ['node']);
 
-  function StatsNode(this: Node, def: StatsDef) {
+  function StatsNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
-    const userDir: string = RED.settings.userDir ?? process.cwd();
-    const under = (p: string) => (isAbsolute(p) ? p : join(userDir, p));
     let session: StatsSession;
-    let memoryOnly = false; // no sqlite3: the state survives redeploys but not restarts
+    let memoryOnly: boolean; // no sqlite3: the state survives redeploys but not restarts
     let lastError: string | undefined;
     try {
-      const fields = statsFieldsOf(def);
-      const windows = windowConfigOf(fields);
-      let report: CsvReport | undefined;
-      if (fields.report) {
-        report = new CsvReport({
-          dir: under(fields.reportDir),
-          per: fields.reportPer,
-          timeZone: windows.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-          retentionDays: fields.retentionDays,
-          prefix: fields.reportPrefix,
-        });
-      }
-      let store: WindowStore = new MemoryWindowStore(node.id);
-      if (fields.persist === 'sqlite') {
-        try {
-          loadOptional('sqlite3');
-          store = new SqliteWindowStore(under(fields.dbFile), node.id);
-        } catch (err) {
-          if (!(err instanceof MissingPackageError)) throw err;
-          memoryOnly = true;
-          node.warn(`${err.message}; open windows survive redeploys but not restarts`);
-        }
-      }
+      const cfg = readStatsConfig(def, RED.settings.userDir ?? process.cwd());
+      const report = cfg.report && new CsvReport(cfg.report);
+      const chosen = sqliteOrMemory<WindowStore>(
+        cfg.persist,
+        () => new SqliteWindowStore(cfg.dbPath, node.id),
+        () => new MemoryWindowStore(node.id),
+      );
+      memoryOnly = Boolean(chosen.noSqlite);
+      if (chosen.noSqlite) node.warn(`${chosen.noSqlite.message}; open windows survive redeploys but not restarts`);
       session = new StatsSession({
-        windows,
+        windows: cfg.windows,
         report,
-        store,
+        store: chosen.store,
         onWindows: (closed) => {
           windowsTotal.inc({ node: node.id }, closed.length);
           for (const scan of windowScans(closed)) node.send(scan as unknown as NodeMessage);
@@ -71,39 +55,31 @@ export = function (RED: NodeAPI) {
         },
       });
     } catch (err) {
-      const message = (err as Error).message;
-      node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'stats.status.badConfig' }) });
-      node.error(message);
-      healthRegistry().report(node.id, 'stats', 'down', { error: message }, node.name);
-      node.on('input', (_msg: NodeMessage, _send: SendFn, done: DoneFn) => done(new Error(message)));
-      node.on('close', (_removed: boolean, done: () => void) => {
-        healthRegistry().remove(node.id);
-        done();
-      });
-      return;
+      return refuseConfig(node, { kind: 'stats', statusKey: 'stats.status.badConfig', message: (err as Error).message });
     }
+    const telemetry = new TelemetryScope(node, 'stats');
+    const status = new StatusDisplay(node);
+    for (const metric of [samplesTotal, windowsTotal]) telemetry.labels(metric, { node: node.id });
 
     function showStatus(): void {
       const unwritten = session.unwrittenCount;
       if (lastError && unwritten) {
-        node.status({ fill: 'red', shape: 'dot', text: statusText({ key: 'stats.status.unwritten', args: { count: unwritten } }) });
-        healthRegistry().report(node.id, 'stats', 'degraded', { unwritten, error: lastError }, node.name);
+        status.show(LOOK.failed, 'stats.status.unwritten', { count: unwritten });
+        telemetry.health('degraded', { unwritten, error: lastError });
         return;
       }
-      const text = statusText({ key: 'stats.status.ready', args: { count: session.windows.tagCount } }, ...(memoryOnly ? [{ key: 'stats.status.noSqlite' }] : []));
       const saveError = session.saveError;
-      node.status({ fill: memoryOnly || saveError ? 'yellow' : 'green', shape: 'dot', text });
-      // a store that cannot save (disk full, locked) puts restarts at risk: degraded until a save succeeds
-      healthRegistry().report(
-        node.id,
-        'stats',
-        saveError ? 'degraded' : 'ok',
-        { tags: session.windows.tagCount, samples: session.windows.samples, bad: session.windows.badSamples, rows: session.rowsWritten, error: saveError },
-        node.name,
+      status.showParts(
+        memoryOnly || saveError ? LOOK.warning : LOOK.ok,
+        { key: 'stats.status.ready', args: { count: session.windows.tagCount } },
+        ...(memoryOnly ? [{ key: 'stats.status.noSqlite' }] : []),
       );
+      // a store that cannot save (disk full, locked) puts restarts at risk: degraded until a save succeeds
+      const w = session.windows;
+      telemetry.health(saveError ? 'degraded' : 'ok', { tags: w.tagCount, samples: w.samples, bad: w.badSamples, rows: session.rowsWritten, error: saveError });
     }
 
-    node.status({ fill: 'grey', shape: 'ring', text: statusText({ key: 'stats.status.restoring' }) });
+    status.show(LOOK.waiting, 'stats.status.restoring');
     let closing = false;
     session
       .start()
@@ -127,10 +103,7 @@ export = function (RED: NodeAPI) {
 
     node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => {
       const samples = messageSamples(msg, Date.now());
-      if (samples.length === 0) {
-        done(new Error('no samples in the message: expected msg.tags (a scan), msg.tag, or msg.payload with msg.topic'));
-        return;
-      }
+      if (samples.length === 0) return done(new Error('no samples in the message: expected msg.tags (a scan), msg.tag, or msg.payload with msg.topic'));
       samplesTotal.inc({ node: node.id }, samples.length);
       session.add(samples);
       done();
@@ -144,9 +117,7 @@ export = function (RED: NodeAPI) {
         .catch((err: Error) => node.error(`cannot save the open windows: ${err.message}`))
         .finally(() => {
           if (removed) MemoryWindowStore.forget(node.id);
-          healthRegistry().remove(node.id);
-          samplesTotal.remove({ node: node.id });
-          windowsTotal.remove({ node: node.id });
+          telemetry.close();
           done();
         });
     });

@@ -4,16 +4,20 @@
 // msg.replay = { from, to } resends what was delivered in that time range (kept for retention).
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import type { ForwardTargetNode } from '../forward-target/api';
-import { healthRegistry } from '../../lib/health/registry';
 import { DurableQueue, Forwarder, type DropReport } from '../../lib/queue';
-import { queueOptionsFromSettings } from './settings';
 import type { DeliveredReport } from '../../lib/queue/forwarder';
+import type { QueuedMessage } from '../../lib/forward/destination';
+import { storeForwardQueueOptions } from '../../lib/queue/node-config';
+import { deadLetterMessage, deliveredMessage, dropMessages } from '../../lib/queue/node-messages';
+import { replayRange } from '../../lib/queue/replay-range';
 import { QueueMonitor, type QueueSummary } from '../../lib/queue/monitor';
 import { MissingPackageError } from '../../lib/system/process/optional';
-import type { QueuedMessage } from '../../lib/forward/destination';
+import { storageProblemOf, type StorageProblem } from '../../lib/storage/sqlite';
 import { installShareReadOnly } from '../common/share-read-only';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import { TelemetryScope } from '../common/telemetry';
 
 interface StoreForwardNode extends Node {
   queue?: DurableQueue;
@@ -27,6 +31,15 @@ const DESTINATION_STATUS: Record<QueueSummary['destination'], string> = {
   error: 'store-forward.destination.error',
 };
 
+const STORAGE_STATUS: Record<StorageProblem, string> = {
+  busy: 'store-forward.status.storageBusy',
+  corrupt: 'store-forward.status.storageCorrupt',
+  full: 'store-forward.status.storageFull',
+  readOnly: 'store-forward.status.storageReadOnly',
+  cannotOpen: 'store-forward.status.storageCannotOpen',
+  failed: 'store-forward.status.storageError',
+};
+
 export = function (RED: NodeAPI) {
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   function StoreForwardCtor(this: StoreForwardNode, def: NodeDef) {
@@ -34,35 +47,26 @@ export = function (RED: NodeAPI) {
     def = migrateNodeConfig(def);
     const node = this;
     const label = `store-forward ${def.name || def.id}`;
-    const copy = (m: NodeMessage): NodeMessage => (RED.util ? RED.util.cloneMessage(m) : m);
-    const health = (state: 'ok' | 'degraded' | 'down', detail: Record<string, unknown>) => healthRegistry().report(node.id, 'store-forward', state, detail, node.name);
-
-    const refuse = (status: string, error: string) => {
-      node.status({ fill: 'red', shape: 'ring', text: status });
-      node.error(`${label}: ${error}`);
-      health('down', { error });
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`${label} is not running: ${error}`)));
-      node.on('close', (_removed: boolean, done: () => void) => {
-        healthRegistry().remove(node.id);
-        done();
-      });
-    };
+    const copy = <M>(m: M): M => (RED.util ? RED.util.cloneMessage(m) : m);
+    const refuse = (statusKey: string, error: string) => refuseConfig(node, { kind: 'store-forward', statusKey, message: `${label}: ${error}`, inputError: `${label} is not running: ${error}` });
 
     const target = RED.nodes.getNode(def.target as string) as ForwardTargetNode | null;
-    if (!target) return refuse(statusText({ key: 'store-forward.status.noTarget' }), 'no forward-target configured');
+    if (!target) return refuse('store-forward.status.noTarget', 'no forward-target configured');
     let queue: DurableQueue;
     let forwarder: Forwarder;
     try {
-      queue = new DurableQueue(queueOptionsFromSettings(def, (RED.settings.userDir as string | undefined) ?? process.cwd()));
+      queue = new DurableQueue(storeForwardQueueOptions(def, def.name || def.id, (RED.settings.userDir as string | undefined) ?? process.cwd()));
       forwarder = new Forwarder(queue, target.destination(node.id));
     } catch (err) {
       // no sqlite3 (optional, native): say so, unless the user chose memory mode
-      if (err instanceof MissingPackageError) return refuse(statusText({ key: 'store-forward.status.needsSqlite' }), `${err.message}; or choose the memory storage (not durable)`);
-      return refuse(statusText({ key: 'store-forward.status.badConfig' }), (err as Error).message);
+      if (err instanceof MissingPackageError) return refuse('store-forward.status.needsSqlite', `${err.message}; or choose the memory storage (not durable)`);
+      return refuse('store-forward.status.badConfig', (err as Error).message);
     }
     node.queue = queue;
     node.forwarder = forwarder;
     const monitor = new QueueMonitor(queue, forwarder);
+    const telemetry = new TelemetryScope(node, 'store-forward');
+    const status = new StatusDisplay(node);
     let closed = false;
 
     queue.on('quarantined', (q: { path: string; movedTo: string; reason: string }) => {
@@ -73,29 +77,27 @@ export = function (RED: NodeAPI) {
       else node.log(`${label}: the queue storage works again`);
     });
     queue.on('drop', (d: DropReport) => {
-      if (closed) return;
-      const drop = { queue: d.queue, reason: d.reason, policy: d.policy };
-      // a copy: the message may be shared with other read-only nodes (share-read-only.ts)
-      if (d.messages) for (const m of d.messages) node.send([null, { ...copy(m as NodeMessage), drop }]);
-      else node.send([null, { topic: `${d.queue}/drop`, payload: { ...drop, count: d.count, bytes: d.bytes, firstSeq: d.firstSeq, lastSeq: d.lastSeq }, drop }]);
+      if (!closed) for (const m of dropMessages(d, copy)) node.send([null, m]);
     });
     forwarder.on('dead-letter', (d: { message: QueuedMessage; error: string }) => {
-      if (closed) return;
-      node.send([null, { ...d.message.msg, deadLetter: { seq: d.message.seq, id: d.message.id, queue: d.message.queue, error: d.error } }]);
+      if (!closed) node.send([null, deadLetterMessage(d)]);
     });
     if (def.ackOutput === true || def.ackOutput === 'true') {
       forwarder.on('delivered', (r: DeliveredReport) => {
-        if (!closed) node.send([{ topic: `${r.queue}/delivered`, payload: { count: r.count, firstSeq: r.firstSeq, lastSeq: r.lastSeq, ids: r.ids } }, null]);
+        if (!closed) node.send([deliveredMessage(r), null]);
       });
     }
 
     const show = (s: QueueSummary) => {
       if (closed) return;
-      const text = statusText({ key: 'store-forward.status.summary', args: { depth: s.depth, rate: Math.round(s.rate) } }, { key: DESTINATION_STATUS[s.destination] });
-      if (s.storageError) node.status({ fill: 'red', shape: 'dot', text: statusText({ key: 'store-forward.status.storageError', args: { error: s.storageError } }) });
-      else if (s.destination !== 'connected') node.status({ fill: 'yellow', shape: 'ring', text });
-      else node.status({ fill: 'green', shape: 'dot', text });
-      health(s.health, { ...s, target: target.describe });
+      if (s.storageProblem) status.show(LOOK.failed, STORAGE_STATUS[s.storageProblem]);
+      else
+        status.showParts(
+          s.destination === 'connected' ? LOOK.ok : LOOK.busy,
+          { key: 'store-forward.status.summary', args: { depth: s.depth, rate: Math.round(s.rate) } },
+          { key: DESTINATION_STATUS[s.destination] },
+        );
+      telemetry.health(s.health, { ...s, target: target.describe });
     };
     let ticking = false;
     const timer = setInterval(() => {
@@ -107,7 +109,7 @@ export = function (RED: NodeAPI) {
         .finally(() => (ticking = false));
     }, 1000);
 
-    node.status({ fill: 'yellow', shape: 'ring', text: statusText({ key: 'store-forward.status.opening' }) });
+    status.show(LOOK.busy, 'store-forward.status.opening');
     queue.open().then(
       () => {
         if (closed) return;
@@ -116,35 +118,28 @@ export = function (RED: NodeAPI) {
       },
       (err: Error) => {
         if (closed) return;
-        monitor.openError = err.message;
-        node.status({ fill: 'red', shape: 'ring', text: statusText({ key: 'store-forward.status.storageError', args: { error: err.message } }) });
+        monitor.openFailed(err);
+        status.show(LOOK.refused, STORAGE_STATUS[storageProblemOf(err)]);
         node.error(`${label}: ${err.message}`);
-        health('down', { error: err.message });
+        telemetry.health('down', { error: err.message });
       },
     );
 
     node.on('input', (msg: NodeMessage, send, done) => {
-      const replay = msg.replay as { from?: unknown; to?: unknown } | undefined;
-      if (replay !== undefined) {
-        const from = toTime(replay?.from);
-        const to = replay?.to === undefined ? Date.now() : toTime(replay.to);
-        if (from === undefined || to === undefined || from > to) {
-          done(new Error(`${label}: msg.replay must be { from, to } with times (epoch ms or ISO text), from <= to; got ${JSON.stringify(replay)}`));
-          return;
+      if (msg.replay !== undefined) {
+        let range: { from: number; to: number };
+        try {
+          range = replayRange(msg.replay, Date.now());
+        } catch (err) {
+          return done(new Error(`${label}: ${(err as Error).message}`));
         }
-        queue.replay(from, to).then(
-          (count) => {
-            send([{ topic: `${queue.name}/replay`, payload: { from, to, count } }, null]);
-            done();
-          },
-          (err: Error) => done(err),
-        );
+        queue.replay(range.from, range.to).then((count) => {
+          send([{ topic: `${queue.name}/replay`, payload: { ...range, count } }, null]);
+          done();
+        }, done);
         return;
       }
-      queue.enqueue(msg).then(
-        () => done(),
-        (err: Error) => done(err),
-      );
+      queue.enqueue(msg).then(() => done(), done);
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -158,7 +153,7 @@ export = function (RED: NodeAPI) {
           monitor.dispose();
           forwarder.removeAllListeners();
           queue.removeAllListeners();
-          healthRegistry().remove(node.id);
+          telemetry.close();
           done();
         });
     });
@@ -166,12 +161,3 @@ export = function (RED: NodeAPI) {
 
   RED.nodes.registerType('edgegw-store-forward', StoreForwardCtor);
 };
-
-function toTime(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim()) {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}

@@ -14,15 +14,14 @@ import { refuseConfig } from '../common/refuse-config';
 import { registerAdminRoutesOnce } from '../common/admin-routes';
 import type { StatusArgs } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
+import { readFields, type FieldValues } from '../../lib/config/fields';
+import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 
-const TRIGGERS = ['input', 'interval', 'both'] as const;
-const OUTPUTS = ['scan', 'tag'] as const;
+type CalcFields = FieldValues<typeof TAG_CALC_FIELDS.fields>;
 
 interface CalcConfig {
   program: CalcProgram;
-  trigger: (typeof TRIGGERS)[number];
-  output: (typeof OUTPUTS)[number];
-  intervalS: number;
+  fields: CalcFields;
   device: string;
 }
 
@@ -34,10 +33,6 @@ interface CalcConfigProblem {
 
 /** The node's settings, or the first one that cannot work (a definition's error keeps its line:column for the status). */
 function readCalcConfig(def: NodeDef): CalcConfig | CalcConfigProblem {
-  const trigger = TRIGGERS.find((t) => t === (def.trigger ?? 'input'));
-  const output = OUTPUTS.find((o) => o === (def.output ?? 'scan'));
-  const intervalS = Number(def.interval ?? 0);
-  const device = textOf(def.device || '').trim() || String(def.name || '').trim() || 'calc';
   const statusKey = 'tag-calc.status.badConfig';
   let program: CalcProgram;
   try {
@@ -46,12 +41,13 @@ function readCalcConfig(def: NodeDef): CalcConfig | CalcConfigProblem {
     if (!(err instanceof ExprError)) return { problem: (err as Error).message, statusKey };
     return { problem: `definitions: ${err.message}`, statusKey: 'tag-calc.status.exprError', statusArgs: { line: err.line, column: err.column } };
   }
-  if (!trigger) return { problem: `trigger: "${String(def.trigger)}" is not input, interval or both`, statusKey };
-  if (!output) return { problem: `output: "${String(def.output)}" is not scan or tag`, statusKey };
-  if (trigger !== 'input' && !(Number.isFinite(intervalS) && intervalS >= 0.01 && intervalS <= 86400)) {
-    return { problem: `interval: ${String(def.interval)} is not a number of seconds between 0.01 and 86400`, statusKey };
+  let fields: CalcFields;
+  try {
+    fields = readFields(TAG_CALC_FIELDS, def);
+  } catch (err) {
+    return { problem: (err as Error).message, statusKey };
   }
-  return { program, trigger, output, intervalS, device };
+  return { program, fields, device: fields.device || String(def.name || '').trim() || 'calc' };
 }
 
 function registerCheckRoute(RED: NodeAPI): void {
@@ -72,11 +68,12 @@ export = function (RED: NodeAPI) {
     const node = this;
     const cfg = readCalcConfig(def);
     if ('problem' in cfg) return refuseConfig(node, { kind: 'tag-calc', statusKey: cfg.statusKey, statusArgs: cfg.statusArgs, message: cfg.problem });
-    const { program, trigger, output, intervalS, device } = cfg;
+    const { program, device } = cfg;
+    const { trigger, output, interval: intervalS, missing } = cfg.fields;
     const storeId = typeof def.store === 'string' && def.store ? def.store : undefined;
     const store = tagStoreNode((id) => RED.nodes.getNode(id), storeId);
     if (storeId && !store) return refuseConfig(node, { kind: 'tag-calc', statusKey: 'tag-calc.status.badConfig', message: `store: tag-store ${storeId} not found` });
-    const engine = new CalcEngine(program, { device, missing: def.missing === 'skip' ? 'skip' : 'uncertain', source: `tag-calc:${node.id}` });
+    const engine = new CalcEngine(program, { device, missing, source: `tag-calc:${node.id}` });
     const definitions = program.definitions.length;
     const telemetry = new TelemetryScope(node, 'tag-calc');
     const status = new StatusDisplay(node);

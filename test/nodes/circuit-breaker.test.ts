@@ -87,6 +87,7 @@ describe('circuit-breaker node', () => {
       'down',
     );
     assert.match(await metricsRegistry().metrics(), /edgegw_breaker_state\{node="cb",name="svc"\} 2/);
+    assert.match(lastStatus(cb)?.text ?? '', /^circuit-breaker\.status\.open\(seconds=\d+\) · circuit-breaker\.status\.consecutiveFailures\(failures=2\)$/, 'the reason as a key, not English');
 
     // the node tells half-open when the open time is over, without waiting for a message
     await waitFor('half-open', () => states().includes('open->half-open'), 20_000);

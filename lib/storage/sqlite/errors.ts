@@ -98,3 +98,17 @@ export function sqliteErrorIn(err: unknown): SqliteStoreError | undefined {
   }
   return undefined;
 }
+
+/** What kind of trouble a store had, as a code a status can translate (its message is English). */
+export type StorageProblem = 'busy' | 'corrupt' | 'full' | 'readOnly' | 'cannotOpen' | 'failed';
+
+/** The kind of trouble behind `err` (a SqliteStoreError in its chain of causes); 'failed' for any other error. */
+export function storageProblemOf(err: unknown): StorageProblem {
+  const e = sqliteErrorIn(err);
+  if (e instanceof SqliteBusyError) return 'busy';
+  if (e instanceof SqliteCorruptError) return 'corrupt';
+  if (e instanceof SqliteFullError) return 'full';
+  if (e instanceof SqliteReadOnlyError) return 'readOnly';
+  if (e instanceof SqliteCannotOpenError) return 'cannotOpen';
+  return 'failed';
+}

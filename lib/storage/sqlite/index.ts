@@ -12,8 +12,11 @@ export {
   SqliteStoreError,
   sqliteErrorIn,
   sqliteErrorOf,
+  storageProblemOf,
+  type StorageProblem,
   type SqliteStoreErrorOptions,
 } from './errors';
 export { DEFAULT_BUSY_TIMEOUT_MS, SqliteConnection, SqlitePreparedStatement, type SqliteConnectOptions, type SqliteErrorWrapper, type SqliteRunResult, type TransactionMode } from './connection';
 export { DURABILITY_PRAGMAS, LazySqliteDatabase, openSqliteDatabase, type SqliteDurability, type SqliteOpenOptions, type SqliteQuarantine } from './open';
 export { SqliteDocumentTable } from './document-table';
+export { sqliteOrMemory, type ChosenStore } from './or-memory';

@@ -1,7 +1,7 @@
 // The circuit-breaker node's lib parts: its settings, the calls under way, the last good messages.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveBreakerConfig, PendingCalls, LastGoodMessages, markStale } from '../../../lib/breaker';
+import { resolveBreakerConfig, PendingCalls, LastGoodMessages, markStale, MessageBreaker } from '../../../lib/breaker';
 import { ConfigFieldError as CircuitConfigError } from '../../../lib/config/fields';
 
 describe('circuit-breaker node parts', () => {
@@ -57,5 +57,37 @@ describe('circuit-breaker node parts', () => {
     assert.equal((msg.tag as { quality: string }).quality, 'stale');
     assert.equal((msg.tags as Array<{ quality: string }>)[0].quality, 'stale');
     assert.equal(sample.quality, 'good');
+  });
+});
+
+describe('MessageBreaker (the node’s breaker over messages)', () => {
+  const config = (fallback: boolean) => ({ breaker: { failureThreshold: 1, resetTimeoutMs: 60_000 }, fallback, watch: '' });
+  const copy = (m: Record<string, unknown>) => structuredClone(m);
+
+  test('a late success does not close an open breaker; a success keeps a copy of its message without msg.breaker', () => {
+    const guard = new MessageBreaker(config(true), copy);
+    const good = { topic: 'd/t', payload: 21, tag: { device: 'd', name: 't', value: 21, quality: 'good', ts: 1 }, breaker: 'success' };
+    guard.outcome(false, good, 'd/t');
+    guard.outcome(true, undefined, undefined);
+    assert.equal(guard.breaker.state(), 'open');
+    guard.outcome(false, { topic: 'd/t', payload: 22 }, 'd/t');
+    assert.equal(guard.breaker.state(), 'open', 'only a half-open probe closes it');
+    assert.equal(guard.admit('d/t'), false);
+    const stale = guard.fallbackFor('d/t')!;
+    assert.equal(stale.payload, 22, 'the latest good message of the topic');
+    assert.equal(stale.quality, 'stale');
+    assert.equal(stale.breaker, undefined);
+    assert.equal(guard.fallbackFor('other'), undefined);
+    assert.equal(good.breaker, 'success', 'the flow’s message is untouched');
+  });
+
+  test('without the fallback nothing is kept; tracked calls are remembered until their outcome', () => {
+    const guard = new MessageBreaker({ ...config(false), breaker: { failureThreshold: 3, resetTimeoutMs: 1000 } }, copy);
+    guard.outcome(false, { payload: 1 }, 't');
+    assert.equal(guard.fallbackFor('t'), undefined);
+    assert.equal(guard.admit('t', 'm1'), true);
+    assert.equal(guard.admit('t'), true);
+    assert.equal(guard.pending.size, 1);
+    assert.deepEqual(guard.pending.take('m1'), { topic: 't', probe: false });
   });
 });

@@ -2,7 +2,7 @@
 // that grows on reopenings up to a maximum, and several half-open probes.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { CircuitBreaker, OutcomeWindow, type CircuitBreakerOptions, type CircuitStateChange } from '../../../lib/breaker';
+import { CircuitBreaker, OutcomeWindow, reasonWords, type CircuitBreakerOptions, type CircuitStateChange } from '../../../lib/breaker';
 import { ConfigFieldError as CircuitConfigError } from '../../../lib/config/fields';
 
 function clocked(opts: Omit<CircuitBreakerOptions, 'now'>) {
@@ -100,6 +100,43 @@ describe('CircuitBreaker policies', () => {
     breaker.failure();
     assert.equal(breaker.state(), 'open', 'one failed probe reopens');
     assert.equal(breaker.reason(), 'a half-open probe failed');
+  });
+
+  test('each change carries its reason as a code with figures, and the words are made from them', () => {
+    const { breaker, clock, changes } = clocked({ failureThreshold: 2, resetTimeoutMs: 1000, maxResetTimeoutMs: 5000, halfOpenProbes: 1 });
+    assert.equal(breaker.lastReason(), undefined);
+    assert.equal(breaker.reason(), '');
+    breaker.failure();
+    breaker.failure();
+    assert.deepEqual(breaker.lastReason(), { code: 'consecutiveFailures', figures: { failures: 2 } });
+    clock.t += 1000;
+    assert.equal(breaker.allow(), true);
+    breaker.failure();
+    clock.t += 2000;
+    assert.equal(breaker.allow(), true);
+    breaker.success();
+    breaker.reset();
+    assert.equal(changes.length, 5, 'a reset of a closed breaker is no change');
+    assert.deepEqual(
+      changes.map((c) => c.why),
+      [
+        { code: 'consecutiveFailures', figures: { failures: 2 } },
+        { code: 'openTimeOver', figures: { seconds: 1 } },
+        { code: 'probeFailed', figures: {} },
+        { code: 'openTimeOver', figures: { seconds: 2 } },
+        { code: 'probesSucceeded', figures: { probes: 1 } },
+      ],
+    );
+    for (const c of changes) assert.equal(c.reason, reasonWords(c.why));
+    assert.deepEqual(
+      changes.map((c) => c.reason),
+      ['2 consecutive failures', 'open for 1 s', 'a half-open probe failed', 'open for 2 s', '1 half-open probe succeeded'],
+    );
+    const rate = clocked({ failureRate: { rate: 0.5, windowMs: 10_000, minCalls: 2 }, resetTimeoutMs: 1000 });
+    rate.breaker.success();
+    rate.breaker.failure();
+    assert.deepEqual(rate.breaker.lastReason(), { code: 'failureRate', figures: { percent: 50, failures: 1, calls: 2, seconds: 10 } });
+    assert.equal(rate.breaker.reason(), 'failure rate 50% (1/2) within 10 s');
   });
 
   test('abandoned probes free their slots after the reset timeout', () => {
