@@ -6,6 +6,7 @@ import { BREAKER_FIELDS } from '../../lib/breaker/fields';
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
+import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { STATS_FIELDS } from '../../lib/stats/fields';
@@ -18,6 +19,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'circuit-breaker': BREAKER_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
+  'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
