@@ -3,6 +3,7 @@
 import type { FieldSchema } from '../../lib/config/fields';
 import { ALARM_FIELDS } from '../../lib/alarm/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
+import { CAN_IN_FIELDS, DBC_DECODE_FIELDS, DBC_ENCODE_FIELDS } from '../../lib/can/fields';
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
@@ -15,8 +16,11 @@ import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
 export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   alarm: ALARM_FIELDS,
+  'can-in': CAN_IN_FIELDS,
   'can-interface': CAN_INTERFACE_FIELDS,
   'circuit-breaker': BREAKER_FIELDS,
+  'dbc-decode': DBC_DECODE_FIELDS,
+  'dbc-encode': DBC_ENCODE_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   'modbus-device': MODBUS_DEVICE_FIELDS,
