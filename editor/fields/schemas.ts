@@ -3,11 +3,13 @@
 import type { FieldSchema } from '../../lib/config/fields';
 import { ALARM_FIELDS } from '../../lib/alarm/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
+import { CAN_IN_FIELDS, DBC_DECODE_FIELDS, DBC_ENCODE_FIELDS } from '../../lib/can/fields';
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { GATEWAY_HEARTBEAT_FIELDS, HA_DISCOVERY_FIELDS } from '../../lib/fleet/fields';
 import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
+import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { STATS_FIELDS } from '../../lib/stats/fields';
@@ -16,12 +18,16 @@ import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
 export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   alarm: ALARM_FIELDS,
+  'can-in': CAN_IN_FIELDS,
   'can-interface': CAN_INTERFACE_FIELDS,
   'circuit-breaker': BREAKER_FIELDS,
+  'dbc-decode': DBC_DECODE_FIELDS,
+  'dbc-encode': DBC_ENCODE_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
   'gateway-heartbeat': GATEWAY_HEARTBEAT_FIELDS,
   'ha-discovery': HA_DISCOVERY_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
+  'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,

@@ -6,6 +6,8 @@ import { findInterface, interfaceStatus } from '../can-interface/client';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
+import { readFields } from '../../lib/config/fields';
+import { CAN_IN_FIELDS } from '../../lib/can/fields';
 
 /** A batch is sent early when it reaches this many frames, whatever the interval. */
 const MAX_BATCH = 10000;
@@ -28,9 +30,11 @@ export = function (RED: NodeAPI) {
     } catch (err) {
       return refuse('can-in.status.badConfig', `filters: ${err instanceof CanFilterError ? err.message : (err as Error).message}`);
     }
-    const batchMs = Number(def.batchMs ?? 0);
-    if (!Number.isFinite(batchMs) || batchMs < 0) {
-      return refuse('can-in.status.badConfig', `batchMs: ${JSON.stringify(def.batchMs)} is not 0 (one message per frame) or a number of milliseconds`);
+    let batchMs: number;
+    try {
+      ({ batchMs } = readFields(CAN_IN_FIELDS, def));
+    } catch (err) {
+      return refuse('can-in.status.badConfig', (err as Error).message);
     }
 
     let batch: Record<string, unknown>[] = [];

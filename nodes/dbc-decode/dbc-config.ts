@@ -2,9 +2,8 @@
 // pasted text, the status that points at a bad line, and the admin endpoint the editor calls to
 // check a DBC while it is being edited.
 import { isAbsolute, resolve } from 'node:path';
-import type { Node, NodeAPI, NodeStatus } from '../common/red';
-import { healthRegistry, type HealthDetail } from '../../lib/health/registry';
-import { keyedStatus, LOOK } from '../common/node-status';
+import type { NodeAPI } from '../common/red';
+import type { HealthDetail } from '../../lib/health/registry';
 import { registerAdminRoutesOnce } from '../common/admin-routes';
 import type { StatusPart } from '../common/status-text';
 import { DbcSyntaxError, parseDbc, type DbcDatabase, type DbcWarning } from '../../lib/can/dbc';
@@ -78,28 +77,9 @@ export function dbcErrorPart(type: keyof typeof DBC_STATUS, err: unknown): Statu
   return { key: DBC_STATUS[type].noDbc };
 }
 
-/** Status for a DBC that did not load, with a syntax error's line and column. */
-export function dbcErrorStatus(type: keyof typeof DBC_STATUS, err: unknown): NodeStatus {
-  const part = dbcErrorPart(type, err);
-  return keyedStatus(LOOK.refused, part.key, part.args);
-}
-
 /** The log line for a DBC that did not load; a syntax error names file:line:column. */
 export function dbcErrorMessage(err: Error): string {
   return err instanceof DbcSyntaxError ? `invalid DBC at ${err.message}` : err.message;
-}
-
-/**
- * Puts the node in /health: ok with its DBC, down with the reason it has none. The entry goes
- * when the node closes.
- */
-export function reportDbcHealth(node: Node, type: string, loaded: LoadedDbc | undefined, problem?: string): void {
-  if (loaded) healthRegistry().report(node.id, type, 'ok', dbcHealthDetail(loaded), node.name);
-  else healthRegistry().report(node.id, type, 'down', { error: problem }, node.name);
-  node.on('close', (_removed: boolean, done: () => void) => {
-    healthRegistry().remove(node.id);
-    done();
-  });
 }
 
 /** What /health says of a node's loaded DBC. */

@@ -3,17 +3,19 @@
 // or passed to output 2.
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { reportFailure } from '../common/report-failure';
-import { countSignals, dbcErrorMessage, dbcErrorStatus, loadDbc, registerDbcCheckRoute, reportDbcHealth, type DbcConfig, type LoadedDbc } from './dbc-config';
+import { countSignals, dbcErrorMessage, dbcErrorPart, dbcHealthDetail, loadDbc, registerDbcCheckRoute, type DbcConfig, type LoadedDbc } from './dbc-config';
 import { DecodedMessages, type FrameLike } from './decoded-messages';
 import { CanScanDecoder, toDecodableFrame } from '../../lib/can/decoded-scan';
 import type { TagSample } from '../../lib/tags/contract';
 import { LogThrottle } from '../../lib/system/process/log-throttle';
 import { tagStoreNode } from '../tag-store/api';
+import { readFields, type FieldValues } from '../../lib/config/fields';
+import { DBC_DECODE_FIELDS } from '../../lib/can/fields';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
-
-const OUTPUTS = ['message', 'signal', 'batch'] as const;
-type Output = (typeof OUTPUTS)[number];
+import { LOOK, StatusDisplay } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import type { StatusArgs } from '../common/status-text';
+import { TelemetryScope } from '../common/telemetry';
 
 export = function (RED: NodeAPI) {
   registerDbcCheckRoute(RED);
@@ -22,39 +24,37 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
-    const passUnknown = def.unknown === 'pass';
+    const refuse = (statusKey: string, message: string, statusArgs?: StatusArgs) => refuseConfig(node, { kind: 'dbc-decode', statusKey, statusArgs, message });
 
-    let loaded: LoadedDbc | undefined;
-    let loadError: Error | undefined;
+    let loaded: LoadedDbc;
+    let fields: FieldValues<typeof DBC_DECODE_FIELDS.fields>;
     try {
       loaded = loadDbc(def as DbcConfig, RED.settings.userDir ?? process.cwd());
     } catch (err) {
-      loadError = err as Error;
+      const { key, args } = dbcErrorPart('dbc-decode', err);
+      return refuse(key, dbcErrorMessage(err as Error), args);
     }
-    const output: Output | undefined = def.output === undefined ? 'message' : OUTPUTS.find((o) => o === def.output);
+    try {
+      fields = readFields(DBC_DECODE_FIELDS, def);
+    } catch (err) {
+      return refuse('dbc-decode.status.badConfig', (err as Error).message);
+    }
     const storeId = typeof def.store === 'string' && def.store ? def.store : undefined;
     const store = tagStoreNode((id) => RED.nodes.getNode(id), storeId);
-    const storeMissing = storeId && !store ? `store: tag-store ${storeId} not found` : undefined;
+    if (storeId && !store) return refuse('dbc-decode.status.badConfig', `store: tag-store ${storeId} not found`);
 
-    if (!loaded || !output || storeMissing) {
-      const message = loadError ? dbcErrorMessage(loadError) : (storeMissing ?? `output: "${String(def.output)}" is not "message", "signal" or "batch"`);
-      node.status(loadError ? dbcErrorStatus('dbc-decode', loadError) : { fill: 'red', shape: 'ring', text: statusText({ key: 'dbc-decode.status.badConfig' }) });
-      node.error(message);
-      reportDbcHealth(node, 'dbc-decode', undefined, message);
-      node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => reportFailure(node, msg, done, new Error(message)));
-      return;
-    }
-    reportDbcHealth(node, 'dbc-decode', loaded);
+    const { output, labels, exact, device } = fields;
+    const passUnknown = fields.unknown === 'pass';
+    const telemetry = new TelemetryScope(node, 'dbc-decode');
+    telemetry.health('ok', dbcHealthDetail(loaded));
     if (loaded.warnings.length) {
       node.log(`${loaded.origin}: ${loaded.warnings.length} DBC warnings, first: line ${loaded.warnings[0].line}: ${loaded.warnings[0].message}`);
     }
-    const labels = Boolean(def.labels);
-    const exact = Boolean(def.exact);
-    const device = (typeof def.device === 'string' ? def.device : '').trim();
     // one store write per input (a frame or a whole batch); refusals logged, a flood only summarised
     const storeWarnings = new LogThrottle((text) => node.warn(text), 'store warnings');
     node.on('close', (_removed: boolean, done: () => void) => {
       storeWarnings.close();
+      telemetry.close();
       done();
     });
     const toStore = (samples: readonly TagSample[]) => {
@@ -62,7 +62,7 @@ export = function (RED: NodeAPI) {
       const w = store.write(samples);
       if (w.errors) storeWarnings.log(`store: ${w.errors[0]}`);
     };
-    node.status({ fill: 'green', shape: 'dot', text: statusText({ key: 'dbc-decode.status.ready', args: { messages: loaded.db.messages.length, signals: countSignals(loaded.db) } }) });
+    new StatusDisplay(node).show(LOOK.ok, 'dbc-decode.status.ready', { messages: loaded.db.messages.length, signals: countSignals(loaded.db) });
 
     const invalidFrame = (batch: boolean, i: number, err: unknown) => new Error(`${batch ? `msg.payload[${i}]` : 'msg.payload'} is not a CAN frame: ${(err as Error).message}`);
     const finish = (msg: NodeMessage, done: DoneFn, firstBad: Error | undefined, bad: number) => {

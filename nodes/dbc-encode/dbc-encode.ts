@@ -8,6 +8,8 @@ import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
+import { readFields, type FieldValues } from '../../lib/config/fields';
+import { DBC_ENCODE_FIELDS } from '../../lib/can/fields';
 
 /** A message given as a name, or as an id: a number, "0x1F0" or "496". */
 function messageKey(v: unknown): string | number | undefined {
@@ -31,7 +33,13 @@ export = function (RED: NodeAPI) {
       const { key, args } = dbcErrorPart('dbc-encode', err);
       return refuseConfig(node, { kind: 'dbc-encode', statusKey: key, statusArgs: args, message: dbcErrorMessage(err as Error) });
     }
-    const configured = messageKey(def.message);
+    let fields: FieldValues<typeof DBC_ENCODE_FIELDS.fields>;
+    try {
+      fields = readFields(DBC_ENCODE_FIELDS, def);
+    } catch (err) {
+      return refuseConfig(node, { kind: 'dbc-encode', statusKey: 'dbc-encode.status.badConfig', message: (err as Error).message });
+    }
+    const configured = messageKey(fields.message);
     if (configured !== undefined && !loaded.codec.message(configured)) {
       const message = `message: the DBC (${loaded.origin}) has no message ${JSON.stringify(def.message)}`;
       return refuseConfig(node, { kind: 'dbc-encode', statusKey: 'dbc-encode.status.badConfig', message });

@@ -9,7 +9,8 @@ import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineS
 import type { LineState } from '../../lib/modbus/line/types';
 import type { ModbusConnectionNode, RegisterOptions } from './api';
 import { migrateNodeConfig } from '../common/migrations';
-import { statusText } from '../common/status-text';
+import { keyedStatus, LOOK } from '../common/node-status';
+import { TelemetryScope } from '../common/telemetry';
 
 const LINE_STATUS: Record<LineStatus['key'], string> = {
   connected: 'modbus-connection.status.connected',
@@ -26,6 +27,8 @@ export = function (RED: NodeAPI) {
     def = migrateNodeConfig(def);
     const node = this;
     const clients = new Map<string, { client: import('../common/red').Node; opts: RegisterOptions }>();
+    // the line's own entry; its units' entries (one id each) are kept beside it
+    const telemetry = new TelemetryScope(node, 'modbus-connection');
     const reportedUnits = new Set<string>();
     let closed = false;
 
@@ -33,15 +36,16 @@ export = function (RED: NodeAPI) {
     try {
       node.line = createModbusLine(lineOptionsFromSettings({ ...(def as LineSettings), name: def.name || node.id }));
     } catch (err) {
+      // a config node has no status or input of its own: its clients refuse, naming this error
       node.configError = (err as Error).message;
       node.error(`${RED._('modbus-connection.errors.badConfig')}: ${node.configError}`);
-      healthRegistry().report(node.id, 'modbus-connection', 'down', { error: node.configError }, node.name);
+      telemetry.health('down', { error: node.configError });
     }
 
     const toStatus = (state: LineState | undefined, unit?: number): NodeStatus => {
-      if (!state) return { fill: 'red', shape: 'ring', text: statusText({ key: 'modbus-connection.status.badConfig' }) };
+      if (!state) return keyedStatus(LOOK.refused, 'modbus-connection.status.badConfig');
       const s = lineStatus(state, unit);
-      return { fill: s.fill, shape: s.shape, text: statusText({ key: LINE_STATUS[s.key], args: s.subs }) };
+      return keyedStatus(s, LINE_STATUS[s.key], s.subs);
     };
 
     node.statusText = (unit?: number) => toStatus(node.line?.state(), unit);
@@ -50,13 +54,7 @@ export = function (RED: NodeAPI) {
     const report = (state: LineState) => {
       if (closed || clients.size === 0) return;
       const health = healthRegistry();
-      health.report(
-        node.id,
-        'modbus-connection',
-        lineHealth(state),
-        { line: state.name, connection: state.connection, retryInMs: state.retryInMs, lastError: state.lastError, inFlight: state.inFlight },
-        node.name,
-      );
+      telemetry.health(lineHealth(state), { line: state.name, connection: state.connection, retryInMs: state.retryInMs, lastError: state.lastError, inFlight: state.inFlight });
       for (const [unitText, u] of Object.entries(state.units)) {
         const id = `${node.id}/unit/${unitText}`;
         reportedUnits.add(id);
@@ -92,9 +90,8 @@ export = function (RED: NodeAPI) {
       closed = true;
       clearInterval(refresh);
       clients.clear();
-      const health = healthRegistry();
-      health.remove(node.id);
-      for (const id of reportedUnits) health.remove(id);
+      telemetry.close();
+      for (const id of reportedUnits) healthRegistry().remove(id);
       const line = node.line;
       if (!line) {
         done();

@@ -164,7 +164,11 @@ describe('modbus-device: store option and identity check', needPeers(PEER.pymodb
       assert.equal(sample.quality, 'bad', t);
       assert.equal(sample.value, null, t);
     }
-    await waitFor('red status naming the mismatch', () => calls(node, 'status').some(([st]: any) => st.fill === 'red' && describeStatusText(st.text).startsWith('modbus-device.status.error(error=')));
+    await waitFor('red status naming the mismatch', () =>
+      calls(node, 'status').some(
+        ([st]: any) => st.fill === 'red' && describeStatusText(st.text) === 'modbus-device.status.error · modbus-device.status.problem.identityMismatch(tag=serial, actual=999, expected=12345)',
+      ),
+    );
     const health = healthRegistry()
       .list()
       .find((e) => e.id === 'dev')!;

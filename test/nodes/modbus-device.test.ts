@@ -236,8 +236,13 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
   test('status follows the line: a silent unit ends with the breaker open', async () => {
     await helper.load(modules(), [tab, conn({ timeoutMs: 300, breakerThreshold: 2, breakerResetMs: 60000 }), device('s', { unit: 9 }), ...outs('s')]);
     const node = helper.getNode('s');
-    const texts = () => calls(node, 'status').map(([s]: any) => describeStatusText(s.text).replace(/\(.*$/, ''));
+    // the first part: the state (an error's problem code stands beside it)
+    const texts = () => calls(node, 'status').map(([s]: any) => describeStatusText(s.text).split(' · ')[0].replace(/\(.*$/, ''));
     await waitFor('error status', () => texts().includes('modbus-device.status.error'), 10000);
+    assert.ok(
+      calls(node, 'status').some(([s]: any) => /^modbus-device\.status\.error · modbus-device\.status\.problem\.(timeout|suspended)$/.test(describeStatusText(s.text))),
+      'the problem as a code',
+    );
     await waitFor('breaker open status', () => texts().includes('modbus-device.status.breakerOpen'), 10000);
     assert.equal(
       healthRegistry()

@@ -11,6 +11,7 @@ import { compileCodec, type TagCodec } from '../codec';
 import type { ModbusLine } from '../line/types';
 import type { TagDef } from '../types';
 import type { TagValue } from '../../tags/contract';
+import type { PollRefusal } from './poller';
 
 export interface IdentitySettings {
   /** the tag (by name, from the device's tag table) whose value identifies the device */
@@ -104,6 +105,15 @@ export class IdentityCheck {
     });
     this.inFlight = p;
     return p;
+  }
+
+  /** gate() with the verdict's problem code: what the poller takes as its gate. */
+  async refusal(): Promise<PollRefusal | undefined> {
+    const message = await this.gate();
+    if (message === undefined) return undefined;
+    const s = this.state;
+    if (s.verdict === 'mismatch') return { message, problem: { code: 'identityMismatch', args: { tag: this.tag, actual: s.actual ?? '', expected: this.expected.trim() } } };
+    return { message, problem: { code: 'identityUnread', args: { tag: this.tag } } };
   }
 
   private async check(): Promise<string | undefined> {

@@ -11,6 +11,7 @@
 // split stays in the plan for every later scan, so the device is asked the failing question
 // once. A single tag that still fails is bad on its own and does not take its neighbours down.
 import { isBitArea, tagWidth, type Area, type TagDef } from '../types';
+import { MAX_READ_BITS, MAX_READ_REGISTERS } from './fields';
 
 export interface PlannerLimits {
   /** registers per request, 1..125 */
@@ -20,9 +21,6 @@ export interface PlannerLimits {
   /** unused registers (or bits) a request may read across to join two tags */
   maxGap?: number;
 }
-
-export const MAX_READ_REGISTERS = 125;
-export const MAX_READ_BITS = 2000;
 
 /** What the planner places: a tag and how many registers (or bits) it occupies. */
 export interface PlanItem {

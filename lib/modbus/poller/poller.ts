@@ -17,6 +17,7 @@ import type { TagSample, TagValue, Quality } from '../../tags/contract';
 import { compileCodec, scaleRounding, type TagCodec } from '../codec';
 import { decodeFastBlock, type FastTag } from '../fast-decode';
 import { BreakerOpenError, ModbusExceptionError } from '../errors';
+import { modbusProblemOf, type ModbusProblem } from '../problem';
 import type { ModbusLine } from '../line/types';
 import { RegisterPlanner, type PlannerLimits, type PlanItem, type ReadBlock } from './planner';
 import type { TagDef } from '../types';
@@ -40,9 +41,15 @@ export interface PollerOptions {
   now?: () => number;
   /**
    * asked before every cycle (the identity check): a message back makes every tag of the cycle
-   * `bad` with it, and nothing else is read; must not reject
+   * `bad` with it, and nothing else is read (a bare message is the problem `refused`); must not reject
    */
-  gate?: () => Promise<string | undefined>;
+  gate?: () => Promise<PollRefusal | string | undefined>;
+}
+
+/** Why a gate keeps a cycle from reading: the message its samples carry, and its problem code. */
+export interface PollRefusal {
+  message: string;
+  problem: ModbusProblem;
 }
 
 export interface CycleResult {
@@ -55,6 +62,8 @@ export interface CycleResult {
   failedRequests: number;
   startedAt: number;
   durationMs: number;
+  /** the first failure of the cycle (its samples carry the English message), none when every read succeeded */
+  problem?: ModbusProblem;
 }
 
 export interface PollerStats {
@@ -101,6 +110,7 @@ interface CycleState {
   reported: Uint8Array | undefined;
   requests: number;
   failed: number;
+  problem?: ModbusProblem;
 }
 
 export class PollerConfigError extends Error {
@@ -260,10 +270,12 @@ export class DevicePoller extends EventEmitter {
     const startedAt = this.now();
     const n = run.tags.length;
     const cycle: CycleState = { samples: new Array(n), reported: undefined, requests: 0, failed: 0 };
-    const blocked = this.opts.gate ? await this.opts.gate() : undefined;
-    if (blocked !== undefined) {
+    const gated = this.opts.gate ? await this.opts.gate() : undefined;
+    if (gated !== undefined) {
+      const blocked: PollRefusal = typeof gated === 'string' ? { message: gated, problem: { code: 'refused' } } : gated;
+      cycle.problem = blocked.problem;
       const ts = this.now();
-      for (const t of run.tags) this.settle(cycle, t, this.sample(t, null, 'bad', ts, blocked));
+      for (const t of run.tags) this.settle(cycle, t, this.sample(t, null, 'bad', ts, blocked.message));
     } else {
       await Promise.all(run.planner.blocks.map((b) => this.readBlock(run, b, cycle)));
     }
@@ -274,7 +286,9 @@ export class DevicePoller extends EventEmitter {
     const changed: TagSample[] = [];
     const reported = cycle.reported;
     if (reported) for (let i = 0; i < n; i++) if (reported[i] === 1) changed.push(samples[i]);
-    return { group: run.group.name, samples, changed, requests: cycle.requests, failedRequests: cycle.failed, startedAt, durationMs: this.now() - startedAt };
+    const result: CycleResult = { group: run.group.name, samples, changed, requests: cycle.requests, failedRequests: cycle.failed, startedAt, durationMs: this.now() - startedAt };
+    if (cycle.problem) result.problem = cycle.problem;
+    return result;
   }
 
   /** A tag's sample of this cycle: stored in table order, and remembered as its latest. */
@@ -308,7 +322,8 @@ export class DevicePoller extends EventEmitter {
     }
     const ts = this.now();
     if (data.length < block.count) {
-      this.failBlock(cycle, block, new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`));
+      const short = new Error(`short answer: ${data.length} of ${block.count} values for ${block.area} ${block.address}..${block.address + block.count - 1}`);
+      this.failBlock(cycle, block, short, { code: 'protocol' });
       return;
     }
     const items = block.items;
@@ -321,6 +336,7 @@ export class DevicePoller extends EventEmitter {
         try {
           value = t.codec.decode(data, t.address - block.address);
         } catch (err) {
+          cycle.problem ??= { code: 'decode' };
           this.settle(cycle, t, this.sample(t, null, 'bad', ts, (err as Error).message));
           continue;
         }
@@ -329,7 +345,8 @@ export class DevicePoller extends EventEmitter {
     }
   }
 
-  private failBlock(cycle: CycleState, block: ReadBlock<PolledTag>, err: Error): void {
+  private failBlock(cycle: CycleState, block: ReadBlock<PolledTag>, err: Error, problem = modbusProblemOf(err)): void {
+    cycle.problem ??= problem;
     const ts = this.now();
     const stale = err instanceof BreakerOpenError;
     for (const t of block.items) {

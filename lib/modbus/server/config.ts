@@ -1,9 +1,13 @@
 // The modbus-server editor form's flat settings -> ModbusServerOptions, refusing bad input with
 // the field named.
 import { ConfigFieldError, readFields, type FieldValues, type RawConfig } from '../../config/fields';
-import { ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
+import { ModbusServer, ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
 import type { AreaSizes } from './image';
 import { MODBUS_SERVER_FIELDS } from './fields';
+import { ServerTagMap } from './tags';
+import { parseTagTable } from '../tag-table';
+import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../register-store/config';
+import { textOf } from '../../system/text/text-of';
 
 /** The flat settings of the modbus-server editor form (strings or numbers, as Node-RED stores them; see MODBUS_SERVER_FIELDS). */
 export interface ServerSettings extends RawConfig {
@@ -48,4 +52,34 @@ export function serverOptionsFromSettings(s: ServerSettings): ModbusServerOption
       : { kind: f.transport, host: f.host, port: f.port };
   const sizes: AreaSizes = { coil: f.coilSize, discrete: f.discreteSize, holding: f.holdingSize, input: f.inputSize };
   return { name: s.name?.trim() || undefined, transport, units: parseUnits(f.units), sizes, maxConnections: f.maxConnections, idleTimeoutMs: f.idleTimeout * 1000 };
+}
+
+export interface ServedImage {
+  server: ModbusServer;
+  /** the tag table the flow sets values through, when one is configured */
+  tags?: ServerTagMap;
+  /** the unit a flow input without one addresses (0: any) */
+  defaultUnit: number;
+}
+
+/**
+ * The server a node's settings describe, with its register persistence and tag table. `onSaved`
+ * hears each save of the holding registers (an error, or none when it succeeded). Throws the
+ * field's error (ServerConfigError, PersistenceConfigError, ServerTagError, MissingPackageError).
+ */
+export function createServerFromSettings(s: ServerSettings & PersistenceSettings, ctx: { baseDir: string; nodeId: string; onSaved: (err?: Error) => void }): ServedImage {
+  const opts = serverOptionsFromSettings(s);
+  const persistence = persistenceFromSettings(s, { baseDir: ctx.baseDir, nodeId: ctx.nodeId });
+  if (persistence) {
+    const chosen = createRegisterStore(persistence);
+    opts.store = watchRegisterStore(chosen.store, ctx.onSaved);
+    opts.persistDelayMs = chosen.persistDelayMs;
+  }
+  const server = new ModbusServer(opts);
+  const tagText = textOf(s.tags ?? '').trim();
+  const tags = tagText ? new ServerTagMap(parseTagTable(tagText, { notation: serverFieldsOf(s).notation }), server.imageSizes()) : undefined;
+  // remote masters may not write what the tag table marks read-only (exception 02)
+  if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
+  const units = server.units();
+  return { server, tags, defaultUnit: units === 'any' ? 0 : units[0] };
 }

@@ -31,6 +31,7 @@ import {
   type ServerTransport,
   type ServerWriteEvent,
 } from './types';
+import { listenProblem, serialOpenProblem, type ServerProblem } from './problem';
 import { DEFAULT_CONNECTION_LIMITS, ServerConnection, type ConnectionLimits, type DropReason } from './connection';
 import { readOnlyGuard, type WriteGuard } from './pdu';
 import { interFrameDelayMs } from '../transport/types';
@@ -66,6 +67,7 @@ export class ModbusServer extends EventEmitter {
   private readonly counters = { requests: 0, writes: 0, exceptions: 0, dropped: 0, refused: 0, idleClosed: 0, overflowClosed: 0 };
   private serving = false;
   private lastError: string | undefined;
+  private lastProblem: ServerProblem | undefined;
 
   constructor(private readonly opts: ModbusServerOptions) {
     super();
@@ -122,6 +124,7 @@ export class ModbusServer extends EventEmitter {
     const s: ServerStatus = { serving: this.serving, clients: this.tcp ? this.sockets.size : this.serving ? 1 : 0, ...this.counters, bufferedOut };
     if (this.serialFramer) s.dropped = this.counters.dropped + this.serialFramer.dropped;
     if (this.lastError) s.lastError = this.lastError;
+    if (this.lastProblem) s.problem = this.lastProblem;
     return s;
   }
 
@@ -195,7 +198,10 @@ export class ModbusServer extends EventEmitter {
 
   private async startOnce(): Promise<void> {
     if (this.opts.store) {
-      const saved = await this.opts.store.load();
+      const saved = await this.opts.store.load().catch((err: unknown) => {
+        this.lastProblem = { code: 'storeUnreadable' };
+        throw err;
+      });
       for (const [unit, regs] of saved) {
         const img = this.unitList === 'any' ? this.images.get(ANY) : this.images.get(unit);
         if (!img) continue; // a unit no longer served
@@ -213,11 +219,12 @@ export class ModbusServer extends EventEmitter {
     return new Promise<void>((resolve, reject) => {
       const srv = createServer((sock) => this.accept(sock, t.kind));
       srv.once('error', (err) => {
-        this.lastError = `cannot listen on ${t.host ?? DEFAULT_BIND_HOST}:${t.port}: ${err.message}`;
+        const message = `cannot listen on ${t.host ?? DEFAULT_BIND_HOST}:${t.port}: ${err.message}`;
+        this.failed(message, listenProblem(err, t.port));
         srv.close();
         this.emitStatus();
         if (!this.closed) this.scheduleReopen();
-        if (first) reject(new ServerConfigError('transport.port', this.lastError));
+        if (first) reject(new ServerConfigError('transport.port', message));
         else resolve();
       });
       srv.listen(t.port, t.host ?? DEFAULT_BIND_HOST, () => {
@@ -228,12 +235,12 @@ export class ModbusServer extends EventEmitter {
         this.reopenBackoff.reset();
         srv.removeAllListeners('error');
         srv.on('error', (err) => {
-          this.lastError = err.message;
+          this.failed(err.message, { code: 'serverError' });
           this.emitStatus();
         });
         this.tcp = srv;
         this.serving = true;
-        this.lastError = undefined;
+        this.failed(undefined);
         this.emitStatus();
         resolve();
       });
@@ -261,7 +268,7 @@ export class ModbusServer extends EventEmitter {
         if (reason === 'idle') this.counters.idleClosed++;
         else if (reason === 'framing') this.counters.dropped++;
         else this.counters.overflowClosed++;
-        if (reason !== 'idle') this.lastError = `${who}: ${detail}`;
+        if (reason !== 'idle') this.failed(`${who}: ${detail}`, { code: reason === 'framing' ? 'clientNotModbus' : 'clientOverflow' });
       },
     };
     const conn =
@@ -294,15 +301,16 @@ export class ModbusServer extends EventEmitter {
     return new Promise<void>((resolve, reject) => {
       const sp = new SerialPort({ path: t.path, baudRate: t.baudRate, parity: t.parity, dataBits: t.dataBits, stopBits: t.stopBits, autoOpen: false });
       sp.on('error', (err) => {
-        this.lastError = `serial ${t.path}: ${err.message}`;
+        this.failed(`serial ${t.path}: ${err.message}`, { code: 'serialError', args: { path: t.path } });
         this.emitStatus();
       });
       sp.open((err) => {
         if (err) {
-          this.lastError = `cannot open ${t.path}: ${err.message}`;
+          const message = `cannot open ${t.path}: ${err.message}`;
+          this.failed(message, serialOpenProblem(err, t.path));
           this.emitStatus();
           if (!this.closed) this.scheduleReopen();
-          if (first) reject(new ServerConfigError('transport.path', this.lastError));
+          if (first) reject(new ServerConfigError('transport.path', message));
           else resolve();
           return;
         }
@@ -312,7 +320,7 @@ export class ModbusServer extends EventEmitter {
         }
         this.serial = sp;
         this.serving = true;
-        this.lastError = undefined;
+        this.failed(undefined);
         this.reopenBackoff.reset();
         const framer = new RtuRequestFramer();
         if (this.serialFramer) this.counters.dropped += this.serialFramer.dropped;
@@ -332,7 +340,7 @@ export class ModbusServer extends EventEmitter {
           this.serial = undefined;
           this.serving = false;
           clearTimeout(this.quietTimer);
-          this.lastError = `serial ${t.path} closed`;
+          this.failed(`serial ${t.path} closed`, { code: 'serialClosed', args: { path: t.path } });
           this.emitStatus();
           if (!this.closed) this.scheduleReopen();
         });
@@ -420,9 +428,15 @@ export class ModbusServer extends EventEmitter {
     this.saving = this.saving
       .then(() => store.save(image, changed))
       .catch((err: Error) => {
-        this.lastError = err.message;
+        this.failed(err.message, { code: 'notSaved' });
         this.emitStatus();
       });
+  }
+
+  /** Records the last failure: the English message for logs and /health, its code for a status; none when serving again. */
+  private failed(message: string | undefined, problem?: ServerProblem): void {
+    this.lastError = message;
+    this.lastProblem = message === undefined ? undefined : problem;
   }
 
   private emitStatus(): void {

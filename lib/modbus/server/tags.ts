@@ -5,6 +5,7 @@ import { compileCodec, type DecodedValue, type TagCodec } from '../codec';
 import type { ModbusServer, ServerWriteEvent } from './server';
 import type { TagDef } from '../types';
 import { describeType } from '../../system/bounded/json';
+import type { TagSample } from '../../tags/contract';
 
 export class ServerTagError extends Error {
   constructor(
@@ -207,4 +208,24 @@ function checkRaw(server: ModbusServer, r: RawWrite, unit: number, where: string
     server.setRegisters(unit, area, address, values as number[]);
     return label;
   };
+}
+
+/** What a remote master's write says to the flow: raw, and as tag samples when a tag table is served. */
+export interface RemoteWriteMessage {
+  topic: string;
+  payload: { unit: number; area: ServerWriteEvent['area']; address: number; values: ServerWriteEvent['values'] };
+  values?: Record<string, DecodedValue>;
+  tags?: TagSample[];
+}
+
+export function remoteWriteMessage(device: string, w: ServerWriteEvent, server: ModbusServer, tags: ServerTagMap | undefined, ts = Date.now()): RemoteWriteMessage {
+  const msg: RemoteWriteMessage = { topic: `${device}/write`, payload: { unit: w.unit, area: w.area, address: w.address, values: w.values } };
+  if (!tags) return msg;
+  const values = tags.touched(server, w);
+  const samples: TagSample[] = Object.entries(values).map(([name, value]) => ({ device, name, value, quality: 'good', ts, source: `modbus-server:${w.unit}` }));
+  if (samples.length) {
+    msg.values = values;
+    msg.tags = samples;
+  }
+  return msg;
 }

@@ -5,6 +5,7 @@ import type { Parity } from '../line/types';
 import type { RemoteWrite } from './pdu';
 import type { AreaSizes } from './image';
 import type { RegisterStore } from '../register-store/register-store';
+import type { ServerProblem } from './problem';
 
 export type ServerTransport =
   | { kind: 'tcp'; host?: string; port: number }
@@ -56,6 +57,8 @@ export interface ServerStatus {
   /** bytes of answers written to TCP clients and not yet taken by them */
   bufferedOut: number;
   lastError?: string;
+  /** the last failure's code (for a status), while lastError stands */
+  problem?: ServerProblem;
 }
 
 // declared with the node's fields, whose defaults they are

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeviceConfigError, deviceStatus, resolveDeviceConfig } from '../../../lib/modbus/poller/config';
+import { DeviceConfigError, resolveDeviceConfig } from '../../../lib/modbus/poller/config';
+import { deviceStatus } from '../../../lib/modbus/poller/device-status';
 import type { PollerStats } from '../../../lib/modbus/poller/poller';
 import type { LineState } from '../../../lib/modbus/line/types';
 
@@ -86,11 +87,12 @@ describe('device status', () => {
     assert.deepEqual(deviceStatus(line({ connection: 'reconnecting', retryInMs: 2100 }), 1, stats({ good: 4 })), { fill: 'yellow', shape: 'ring', key: 'reconnecting', subs: { seconds: 3 } });
     assert.equal(deviceStatus(line({}, 'open'), 1, stats({ stale: 4 })).key, 'breakerOpen');
     assert.equal(deviceStatus(line({}, 'open'), 2, stats({ good: 4 })).key, 'polling', "another unit's breaker is not ours");
-    assert.deepEqual(deviceStatus(line({}), 1, stats({ bad: 4 }), 'no response within 1000 ms for unit 1 holding 0..1'), {
+    assert.deepEqual(deviceStatus(line({}), 1, stats({ bad: 4 }), { code: 'timeout' }), {
       fill: 'red',
       shape: 'ring',
       key: 'error',
-      subs: { error: 'no response within 1000 ms for unit 1 holding 0..1' },
+      subs: {},
+      problem: { code: 'timeout' },
     });
     assert.deepEqual(deviceStatus(line({}), 1, stats({ good: 3, bad: 1 })), { fill: 'yellow', shape: 'dot', key: 'someBad', subs: { bad: 1, count: 4 } });
     assert.deepEqual(deviceStatus(line({}), 1, stats({ good: 4 })), { fill: 'green', shape: 'dot', key: 'polling', subs: { count: 4 } });
