@@ -1,6 +1,7 @@
 // The one settings namespace of this package: `edgegw: { ... }` in Node-RED's settings (the
 // edge-gateway runtime fills it; a palette install's settings.js may set it).
 import type { NodeAPI } from './red';
+import { sharedAuditLog, type AuditLog } from '../../lib/audit/audit-log';
 
 export interface EdgegwSettings {
   /** file every Modbus write is audited to, as JSON lines */
@@ -27,4 +28,16 @@ export function edgegwSettings(RED: NodeAPI): EdgegwSettings {
     auditLog: typeof s.auditLog === 'string' && s.auditLog ? s.auditLog : undefined,
     version: typeof s.version === 'string' && s.version ? s.version : undefined,
   };
+}
+
+/**
+ * The process's one audit log, writing to `edgegw.auditLog` when the settings name a file. Every
+ * node that writes (modbus-device, tag-store's user tags) takes it from here, so whichever node
+ * starts first, every write is audited to the file.
+ */
+export function auditLogOf(RED: NodeAPI): AuditLog {
+  const audit = sharedAuditLog();
+  const file = edgegwSettings(RED).auditLog;
+  if (file && !audit.filePath) audit.setFile(file);
+  return audit;
 }

@@ -3,7 +3,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { LogThrottle } from '../../lib/system/process/log-throttle';
 import { TagWriteQueue } from '../../lib/modbus/write-queue';
-import { sharedAuditLog } from '../../lib/audit/audit-log';
+
 import { counter, gauge, histogram } from '../../lib/metrics/registry';
 import type { LineState } from '../../lib/modbus/line/types';
 import { DevicePoller, type CycleResult } from '../../lib/modbus/poller/poller';
@@ -20,7 +20,7 @@ import { acceptCommands, WRITE_OUTCOMES } from './commands';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
-import { edgegwSettings } from '../common/settings';
+import { auditLogOf } from '../common/settings';
 import type { StatusPart } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
 
@@ -69,9 +69,7 @@ export = function (RED: NodeAPI) {
     if (storeId && !store) return refuse('modbus-device.status.badConfig', `store: tag-store ${storeId} not found`);
 
     const line = conn.line;
-    const audit = sharedAuditLog();
-    const auditFile = edgegwSettings(RED).auditLog;
-    if (auditFile && !audit.filePath) audit.setFile(auditFile);
+    const audit = auditLogOf(RED);
     const identity = cfg.identity ? new IdentityCheck(line, cfg.unit, cfg.identity.tag, cfg.identity.equals, cfg.identity.every) : undefined;
     const poller = new DevicePoller({
       line,

@@ -2,6 +2,7 @@
 // through the API in api.ts; clients show its counts as their status (a config node has none).
 import { isAbsolute, join, resolve } from 'node:path';
 import type { NodeAPI, Node, NodeDef } from '../common/red';
+import { auditLogOf } from '../common/settings';
 import { TagStore, type TagStoreStats } from '../../lib/tags/store';
 import { parseMaxAgeRules, parseUserTags, type MaxAgeRules, type UserTagDefinition } from '../../lib/tags/store-config';
 import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
@@ -10,7 +11,7 @@ import { SqliteTagPersistence } from '../../lib/tags/store-sqlite';
 import { publishStoreStats, registerStore, unregisterStore } from '../../lib/tags/store-metrics';
 import { MissingPackageError } from '../../lib/system/process/optional';
 import { healthRegistry } from '../../lib/health/registry';
-import { sharedAuditLog } from '../../lib/audit/audit-log';
+
 import { STATS_EVENT, type TagStoreNode } from './api';
 import { textOf } from '../../lib/system/text/text-of';
 import { migrateNodeConfig } from '../common/migrations';
@@ -73,7 +74,7 @@ export = function (RED: NodeAPI) {
       userTags,
       userDevice,
       persistence,
-      audit: sharedAuditLog(),
+      audit: auditLogOf(RED),
       onTick: (stats) => closed || report(stats),
       onPersistenceError: (err) => node.warn(`tag-store ${storeName}: ${err.message} (values stay in memory and are saved again on the next tick)`),
     });

@@ -4,7 +4,7 @@
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import Module from 'node:module';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helper, nodeModule } from '../helpers/nodered';
@@ -110,6 +110,29 @@ describe('tag-store and tag-store-in', () => {
         ['flow:t1/node:in', 'user', 'unknown_tag', null, 1, false],
       ],
     );
+  });
+
+  test('user tag writes reach the audit file of settings.edgegw.auditLog with no modbus-device in the flows', async () => {
+    const file = join(dir, 'audit-user-tags.jsonl');
+    const audit = sharedAuditLog();
+    const formerFile = audit.filePath;
+    audit.setFile(undefined);
+    try {
+      helper.settings({ edgegw: { auditLog: file } });
+      await helper.load(modules(), flow());
+      helper.getNode('in').receive({ topic: 'user/setpoint', payload: 22 });
+      await waitFor('the set tag message', () => received('sink').length === 1);
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        lines.map((r) => [r.device, r.tag, r.old, r.new, r.ok]),
+        [['user', 'setpoint', 21, 22, true]],
+      );
+    } finally {
+      audit.setFile(formerFile);
+    }
   });
 
   test('status, /health and /metrics count tags by quality', async () => {
