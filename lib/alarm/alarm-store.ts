@@ -1,6 +1,6 @@
 // Where an alarm node keeps its active list so an unacknowledged alarm survives a restart:
 // SQLite (optional package, loaded lazily), or in the process only (survives a redeploy).
-import { SqliteDocumentTable, type SqliteLoader } from '../storage/sqlite';
+import { SqliteDocumentTable, type SqliteLoader, type SqliteQuarantine } from '../storage/sqlite';
 import type { AlarmRecord } from './engine';
 
 export interface ActiveListStore {
@@ -17,8 +17,9 @@ export class SqliteActiveListStore implements ActiveListStore {
     readonly path: string,
     readonly owner: string,
     loader?: SqliteLoader,
+    onQuarantine?: (quarantine: SqliteQuarantine) => void,
   ) {
-    this.table = new SqliteDocumentTable(path, `alarms_${owner.replace(/\W/g, '_')}`, loader);
+    this.table = new SqliteDocumentTable(path, `alarms_${owner.replace(/\W/g, '_')}`, loader, onQuarantine);
   }
 
   async load(): Promise<AlarmRecord[]> {

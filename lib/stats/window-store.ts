@@ -1,7 +1,7 @@
 // Where a stats node keeps its open windows between deploys and restarts. SQLite (optional
 // package, loaded lazily) survives a restart; the in-process store survives only a redeploy and
 // is what a node uses when no database file is configured.
-import { SqliteDocumentTable, type SqliteLoader } from '../storage/sqlite';
+import { SqliteDocumentTable, type SqliteLoader, type SqliteQuarantine } from '../storage/sqlite';
 import type { WindowStore } from './session';
 import type { ClosedWindow, PersistedTagWindow } from './windows';
 
@@ -20,8 +20,9 @@ export class SqliteWindowStore implements WindowStore {
     readonly path: string,
     readonly owner: string,
     loader?: SqliteLoader,
+    onQuarantine?: (quarantine: SqliteQuarantine) => void,
   ) {
-    this.table = new SqliteDocumentTable(path, `stats_windows_${owner.replace(/\W/g, '_')}`, loader);
+    this.table = new SqliteDocumentTable(path, `stats_windows_${owner.replace(/\W/g, '_')}`, loader, onQuarantine);
   }
 
   async load(): Promise<Stored> {

@@ -39,7 +39,7 @@ export = function (RED: NodeAPI) {
       engine = new AlarmEngine(cfg.rules);
       const chosen = sqliteOrMemory<ActiveListStore>(
         cfg.fields.persist,
-        () => new SqliteActiveListStore(cfg.dbPath, node.id),
+        () => new SqliteActiveListStore(cfg.dbPath, node.id, undefined, (q) => node.warn(`${q.path} was corrupt (${q.reason}): moved aside as ${q.movedTo}; the active list starts empty`)),
         () => new MemoryActiveListStore(node.id),
       );
       store = chosen.store;

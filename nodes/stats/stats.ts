@@ -35,7 +35,7 @@ export = function (RED: NodeAPI) {
       const report = cfg.report && new CsvReport(cfg.report);
       const chosen = sqliteOrMemory<WindowStore>(
         cfg.persist,
-        () => new SqliteWindowStore(cfg.dbPath, node.id),
+        () => new SqliteWindowStore(cfg.dbPath, node.id, undefined, (q) => node.warn(`${q.path} was corrupt (${q.reason}): moved aside as ${q.movedTo}; the open windows start empty`)),
         () => new MemoryWindowStore(node.id),
       );
       memoryOnly = Boolean(chosen.noSqlite);

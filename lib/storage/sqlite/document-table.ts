@@ -4,7 +4,7 @@
 import { loadSqlite, type SqliteLoader } from './driver';
 import { SqliteStoreError } from './errors';
 import type { SqliteConnection } from './connection';
-import { LazySqliteDatabase, openSqliteDatabase } from './open';
+import { LazySqliteDatabase, openSqliteDatabase, type SqliteQuarantine } from './open';
 
 /** A table of documents: key TEXT PRIMARY KEY, doc TEXT (JSON). */
 export class SqliteDocumentTable {
@@ -16,6 +16,8 @@ export class SqliteDocumentTable {
     readonly path: string,
     readonly table: string,
     private readonly loader: SqliteLoader = loadSqlite,
+    /** told when the file was corrupt and moved aside: the table starts empty in a fresh file */
+    private readonly onQuarantine?: (quarantine: SqliteQuarantine) => void,
   ) {
     if (!/^\w+$/.test(table)) throw new Error(`table name "${table}" is not a plain identifier`);
   }
@@ -78,6 +80,10 @@ export class SqliteDocumentTable {
       sqlite,
       // an acknowledged alarm or a window's sums must survive a power cut
       durability: 'durable',
+      // state that cannot be read is moved aside and started afresh, as the queue does: used as
+      // it is, it would fail at the next save, long after the node reported itself healthy
+      corruptFile: 'quarantine',
+      onQuarantine: this.onQuarantine,
       setup: (db) => db.run(`CREATE TABLE IF NOT EXISTS ${this.table} (key TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`, [], `create table ${this.table}`).then(() => undefined),
     });
   }

@@ -54,14 +54,34 @@ export async function openSqliteDatabase(opts: SqliteOpenOptions): Promise<Sqlit
     if (!(err instanceof DirectoryError)) throw err;
     throw wrap(new SqliteCannotOpenError(opts.path, 'create its directory', err.message, { code: err.code, cause: err }));
   }
-  try {
-    return await openChecked(opts);
-  } catch (err) {
-    if (opts.corruptFile !== 'quarantine' || !(sqliteErrorIn(err) instanceof SqliteCorruptError)) throw err;
-    const movedTo = await quarantine(opts.path, wrap);
-    opts.onQuarantine?.({ path: opts.path, movedTo, reason: (err as Error).message });
-    return openChecked(opts);
-  }
+  if (opts.corruptFile !== 'quarantine') return openChecked(opts);
+  // Several stores of the process may share a file (the stats and alarm nodes' state): their
+  // opens take turns, so the file one of them moves aside is the corrupt one, never the fresh
+  // file another just made, and the others then open that fresh file.
+  return withPathTurn(opts.path, async () => {
+    try {
+      return await openChecked(opts);
+    } catch (err) {
+      if (!(sqliteErrorIn(err) instanceof SqliteCorruptError)) throw err;
+      const movedTo = await quarantine(opts.path, wrap);
+      opts.onQuarantine?.({ path: opts.path, movedTo, reason: (err as Error).message });
+      return openChecked(opts);
+    }
+  });
+}
+
+const turns = new Map<string, Promise<unknown>>();
+
+/** Runs `job` after every earlier job of the same path has settled. */
+function withPathTurn<T>(path: string, job: () => Promise<T>): Promise<T> {
+  const before = turns.get(path) ?? Promise.resolve();
+  const mine = before.then(job, job);
+  const settled = mine.catch(() => undefined);
+  turns.set(path, settled);
+  void settled.then(() => {
+    if (turns.get(path) === settled) turns.delete(path);
+  });
+  return mine;
 }
 
 async function openChecked(opts: SqliteOpenOptions): Promise<SqliteConnection> {

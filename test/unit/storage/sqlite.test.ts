@@ -113,6 +113,29 @@ describe('lib/storage/sqlite', () => {
       assert.match(readFileSync(path, 'utf8'), /^not a database/);
     });
 
+    test('document tables (the stats and alarm state): a corrupt shared file is moved aside once, and every table then works in the fresh file', peers, async () => {
+      const path = file('state');
+      garbage(path);
+      const seen: SqliteQuarantine[] = [];
+      const tables = ['alarms_a', 'stats_b', 'stats_c'].map((t) => new SqliteDocumentTable(path, t, loadSqlite, (q) => seen.push(q)));
+      try {
+        // opened together, as the nodes of one deploy do
+        await Promise.all(tables.map((t, i) => t.replace(new Map([[`k${i}`, { v: i }]]))));
+        assert.equal(seen.length, 1, 'one quarantine, not one per table');
+        assert.match(readFileSync(seen[0].movedTo, 'utf8'), /^not a database/);
+        for (const [i, t] of tables.entries()) assert.deepEqual([...(await t.loadAll())], [[`k${i}`, { v: i }]]);
+      } finally {
+        for (const t of tables) await t.close();
+      }
+      // what they wrote is in the file at the path, not in the one moved aside
+      const again = new SqliteDocumentTable(path, 'stats_c');
+      try {
+        assert.deepEqual([...(await again.loadAll())], [['k2', { v: 2 }]]);
+      } finally {
+        await again.close();
+      }
+    });
+
     test('quarantined on request: moved aside with a timestamp, reported, and a fresh file opened', peers, async () => {
       const path = file('garbage');
       garbage(path);
