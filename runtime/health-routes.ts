@@ -72,12 +72,6 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   // inside external: scripts/measure-rss.mjs reads all four to attribute the RSS
   const arrayBuffers = gauge('edgegw_nodejs_array_buffers_bytes', 'memory of ArrayBuffers and Buffers (part of external memory), bytes', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
-  const nodeFigure = gauge('edgegw_node_figure', 'the numeric figures of each node entry in /health (requests, writes, exceptions, clients...), read from the same source', [
-    'id',
-    'type',
-    'name',
-    'figure',
-  ]);
 
   app.get('/health', (_req, res) => {
     let code: number;
@@ -130,11 +124,9 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
     if (b.mode !== 'none') brokerConnected.set({ mode: b.mode }, b.connected ? 1 : 0);
     if (b.clients !== undefined) brokerClients.set(b.clients);
     nodeHealth.reset();
-    nodeFigure.reset();
     for (const e of healthRegistry().list()) {
       const labels = { id: e.id, type: e.type, name: e.name ?? '' };
       nodeHealth.set(labels, e.state === 'ok' ? 0 : e.state === 'degraded' ? 1 : 2);
-      for (const [figure, v] of Object.entries(e.detail ?? {})) if (typeof v === 'number' && Number.isFinite(v)) nodeFigure.set({ ...labels, figure }, v);
     }
   }
 }

@@ -8,6 +8,7 @@ import { storageProblemOf, type StorageProblem } from '../storage/sqlite/errors'
 import type { DestinationState } from '../forward/destination';
 import type { DurableQueue, DropReport } from './durable-queue';
 import type { Forwarder } from './forwarder';
+import { DROP_REASONS } from './types';
 
 const metric = {
   depth: () => gauge('edgegw_queue_depth', 'Messages in the store-and-forward queue (not yet acknowledged)', ['queue']),
@@ -53,6 +54,8 @@ export class QueueMonitor {
     queue.on('storage', this.onStorage);
     this.last.at = now();
     for (const m of [metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()]) m.inc({ queue: queue.name }, 0);
+    // every series from the start, at 0: a rate() over a series that appears at the first drop misses it
+    for (const reason of DROP_REASONS) metric.dropped().inc({ queue: queue.name, reason }, 0);
   }
 
   /** The queue's storage could not be opened: the queue is down, and says why. */
@@ -100,6 +103,6 @@ export class QueueMonitor {
     for (const m of [metric.depth(), metric.bytes(), metric.oldest(), metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()])
       m.remove({ queue: name });
     const dropped = metric.dropped();
-    for (const reason of ['max-messages', 'max-bytes', 'max-age', 'too-large']) dropped.remove({ queue: name, reason });
+    for (const reason of DROP_REASONS) dropped.remove({ queue: name, reason });
   }
 }

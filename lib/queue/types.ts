@@ -12,6 +12,7 @@ export type Durability = 'normal' | 'full';
 /** What happens when a limit is reached. */
 export type FullPolicy = 'drop-oldest' | 'drop-newest' | 'block';
 export type DropReason = 'max-messages' | 'max-bytes' | 'max-age' | 'too-large';
+export const DROP_REASONS: readonly DropReason[] = ['max-messages', 'max-bytes', 'max-age', 'too-large'];
 
 /** A row as stored: the message body is the JSON text of what the flow handed over. */
 export interface StoredRow {

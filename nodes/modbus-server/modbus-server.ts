@@ -13,6 +13,7 @@ import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import type { StatusPart } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
+import { counter, gauge } from '../../lib/metrics/registry';
 
 interface ModbusServerNode extends Node {
   /** the running server (tests and the runtime's simulator reach it through here) */
@@ -32,7 +33,41 @@ function statusParts(server: ModbusServer, s: ServerStatus, saveFailed: boolean)
   return saveFailed ? [serving, { key: 'modbus-server.status.notSaved' }] : [serving];
 }
 
+/** The running servers by node id: their counters are read when /metrics is scraped. */
+const live = new Map<string, () => ServerStatus>();
+
+/** Each figure of a server's status as a metric of its own: counts as counters, levels as gauges. */
+const COUNTS: Array<[keyof ServerStatus, string, string]> = [
+  ['requests', 'edgegw_modbus_server_requests_total', 'requests a modbus-server answered (exceptions included)'],
+  ['exceptions', 'edgegw_modbus_server_exceptions_total', 'requests a modbus-server answered with a Modbus exception'],
+  ['writes', 'edgegw_modbus_server_writes_total', 'writes by remote masters to a modbus-server'],
+  ['dropped', 'edgegw_modbus_server_dropped_total', 'RTU frames dropped (bad CRC, junk) and TCP clients dropped for sending what is not Modbus'],
+  ['refused', 'edgegw_modbus_server_connections_refused_total', 'TCP connections refused because maxConnections were open'],
+  ['idleClosed', 'edgegw_modbus_server_idle_closed_total', 'TCP clients closed after the idle timeout'],
+  ['overflowClosed', 'edgegw_modbus_server_overflow_closed_total', 'TCP clients closed for holding too much unanswered input or untaken output'],
+];
+const LEVELS: Array<[keyof ServerStatus, string, string]> = [
+  ['clients', 'edgegw_modbus_server_clients', 'clients connected to a modbus-server'],
+  ['bufferedOut', 'edgegw_modbus_server_buffered_out_bytes', 'bytes of answers written to clients and not yet taken by them'],
+];
+
+function registerServerMetrics(): void {
+  for (const [figure, name, help] of COUNTS) {
+    counter(name, help, ['node'], function () {
+      this.reset();
+      for (const [node, status] of live) this.inc({ node }, Number(status()[figure]));
+    });
+  }
+  for (const [figure, name, help] of LEVELS) {
+    gauge(name, help, ['node'], function () {
+      this.reset();
+      for (const [node, status] of live) this.set({ node }, Number(status()[figure]));
+    });
+  }
+}
+
 export = function (RED: NodeAPI) {
+  registerServerMetrics();
   function ModbusServerNodeCtor(this: ModbusServerNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
@@ -84,6 +119,7 @@ export = function (RED: NodeAPI) {
       telemetry.health(!s.serving ? 'down' : saveError ? 'degraded' : 'ok', () => ({ ...server.status(), ...extra, address: server.address() }));
     }
     server.on('status', showStatus);
+    live.set(node.id, () => server.status());
     server.on('write', (w: ServerWriteEvent) => {
       if (!closed) node.send(remoteWriteMessage(device, w, server, tags) as unknown as NodeMessage);
     });
@@ -110,6 +146,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      live.delete(node.id);
       server.removeAllListeners('write');
       server.removeAllListeners('status');
       telemetry.close();

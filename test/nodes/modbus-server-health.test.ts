@@ -77,8 +77,11 @@ describe('modbus-server in /health and /metrics', () => {
       assert.equal(entry.detail.requests, afterConnect.requests + 10, `health: ${JSON.stringify(entry.detail)}`);
       assert.equal(entry.detail.writes, 3);
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      assert.match(metrics, new RegExp(`^edgegw_node_figure\\{id="srv",type="modbus-server",name="sim",figure="requests"\\} ${entry.detail.requests}$`, 'm'));
-      assert.match(metrics, /^edgegw_node_figure\{id="srv",type="modbus-server",name="sim",figure="writes"\} 3$/m);
+      assert.match(metrics, new RegExp(`^edgegw_modbus_server_requests_total\\{node="srv"\\} ${entry.detail.requests}$`, 'm'));
+      assert.match(metrics, /^edgegw_modbus_server_writes_total\{node="srv"\} 3$/m);
+      assert.match(metrics, /^# TYPE edgegw_modbus_server_requests_total counter$/m);
+      assert.match(metrics, /^edgegw_modbus_server_clients\{node="srv"\} 1$/m);
+      assert.match(metrics, /^edgegw_modbus_server_exceptions_total\{node="srv"\} 0$/m);
     } finally {
       await line.close();
       http.close();
