@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,3 +53,13 @@ test('a missing disk path is reported, not thrown', async () => {
 });
 
 test('topic', () => assert.equal(heartbeatTopic('gw-1'), 'edge-gateway/gw-1/heartbeat'));
+
+test('disk used_percent is what df says (blocks reserved for root count as neither used nor free)', async (t) => {
+  const df = spawnSync('df', ['--output=used,avail', '-B1', tmpdir()], { encoding: 'utf8' });
+  if (df.status !== 0) return t.skip('df (coreutils) not available');
+  const [used, avail] = df.stdout.trim().split('\n')[1].trim().split(/\s+/).map(Number);
+  const hb = new HeartbeatSampler({ gatewayId: 'gw', version: '1', diskPath: tmpdir() });
+  const s = await hb.sample();
+  assert.ok('used_percent' in s.disk, JSON.stringify(s.disk));
+  if ('used_percent' in s.disk) assert.ok(Math.abs(s.disk.used_percent - (100 * used) / (used + avail)) < 1, `${s.disk.used_percent}% vs df ${(100 * used) / (used + avail)}%`);
+});
