@@ -69,12 +69,12 @@ export = function (RED: NodeAPI) {
         }
         node.send({ topic: frameTopic(f), payload: framePayload(f) });
       },
-      state(state, stateDetail) {
+      state(stats) {
         clearInterval(rateTimer);
         rateTimer = undefined;
-        const shown = interfaceStatus('can-in', state, stateDetail);
+        const shown = interfaceStatus('can-in', stats);
         status.showParts(shown.look, ...shown.parts);
-        if (state === 'open') {
+        if (stats.state === 'open') {
           passed = 0;
           rateTimer = setInterval(showRate, RATE_EVERY_MS);
           rateTimer.unref();

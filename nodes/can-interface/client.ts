@@ -1,7 +1,7 @@
 // What can-in and can-out see of their can-interface config node: finding it (or refusing
 // without it), and the status that shows its state.
 import type { Node, NodeAPI } from '../common/red';
-import type { CanBusClient, SourceState } from '../../lib/can/sources';
+import type { CanBusClient, SourceState, SourceStats } from '../../lib/can/sources';
 import type { CanFrame } from '../../lib/can/frame';
 import { LOOK, type StatusLook } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
@@ -50,11 +50,16 @@ export interface InterfaceStatus {
   parts: StatusPart[];
 }
 
-/** The status of a client node for its interface's state, the source's detail beside it. */
-export function interfaceStatus(type: ClientType, state: SourceState, detail?: string): InterfaceStatus {
-  const parts: StatusPart[] = [{ key: `${type}.status.${STATE_KEY[state]}` }];
-  if (detail) parts.push({ key: `${type}.status.detail`, args: { detail } });
-  return { look: STATE_LOOK[state], parts };
+/**
+ * The status of a client node for its interface's state: beside it the source's problem as a
+ * code (the English detail goes to the log and /health), or the frames a finished replay played.
+ */
+export function interfaceStatus(type: ClientType, stats: Readonly<Pick<SourceStats, 'state' | 'problem' | 'frames'>>): InterfaceStatus {
+  const parts: StatusPart[] = [{ key: `${type}.status.${STATE_KEY[stats.state]}` }];
+  const { problem } = stats;
+  if (problem) parts.push(problem.args ? { key: `${type}.status.problem.${problem.code}`, args: problem.args } : { key: `${type}.status.problem.${problem.code}` });
+  else if (stats.state === 'ended') parts.push({ key: `${type}.status.played`, args: { frames: stats.frames } });
+  return { look: STATE_LOOK[stats.state], parts };
 }
 
 /**

@@ -17,8 +17,8 @@ export = function (RED: NodeAPI) {
 
     const status = new StatusDisplay(node);
     const client: CanBusClient = {
-      state(state, stateDetail) {
-        const shown = interfaceStatus('can-out', state, stateDetail);
+      state(stats) {
+        const shown = interfaceStatus('can-out', stats);
         status.showParts(shown.look, ...shown.parts);
       },
     };

@@ -8,3 +8,4 @@ export { SocketCanSource, fromSocketCanMessage, toSocketCanFilters, type SocketC
 export { createFrameSource, CanInterfaceConfigError, type FrameSourceConfig } from './create';
 export { CanBus, type CanBusClient } from './can-bus';
 export { sourceHealth, type SourceHealth } from './health';
+export * from './problem';
