@@ -26,6 +26,32 @@ function logSource(node: CanInterfaceConfigNode, source: FrameSource): LogThrott
   return errors;
 }
 
+/** A config node whose configuration is invalid: its clients refuse, naming the error (it has no status or input of its own). */
+function leaveInert(RED: NodeAPI, node: CanInterfaceConfigNode, err: Error): void {
+  node.configError = err.message;
+  node.error(`${RED._('can-interface.errors.badConfig')}: ${node.configError}`);
+  node.label = `can-interface ${node.name ?? node.id}`;
+  node.register = () => undefined;
+  node.deregister = async () => undefined;
+  node.transmit = () => Promise.reject(new Error(`${node.label}: ${node.configError}`));
+}
+
+/**
+ * Calls `start` once the whole deploy has started, so every can-in of the flow is registered
+ * before the first frame (a fast replay would otherwise be over before the last one joins).
+ */
+function afterFlowsStart(RED: NodeAPI, start: () => void): { started(): boolean; cancel(): void } {
+  const events = (RED as NodeAPI & { events?: EventEmitter }).events;
+  let started = !events;
+  const onStarted = () => {
+    started = true;
+    events?.off('flows:started', onStarted);
+    start();
+  };
+  events?.on('flows:started', onStarted);
+  return { started: () => started, cancel: () => events?.off('flows:started', onStarted) };
+}
+
 export = function (RED: NodeAPI) {
   function CanInterfaceNode(this: CanInterfaceConfigNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
@@ -35,14 +61,7 @@ export = function (RED: NodeAPI) {
     try {
       bus = new CanBus(createFrameSource(def as unknown as FrameSourceConfig, { baseDir: RED.settings.userDir ?? process.cwd() }));
     } catch (err) {
-      // a config node has no status or input of its own: its clients refuse, naming this error
-      node.configError = (err as Error).message;
-      node.error(`${RED._('can-interface.errors.badConfig')}: ${node.configError}`);
-      node.label = `can-interface ${node.name ?? node.id}`;
-      node.register = () => undefined;
-      node.deregister = async () => undefined;
-      node.transmit = () => Promise.reject(new Error(`${node.label}: ${node.configError}`));
-      return;
+      return leaveInert(RED, node, err as Error);
     }
     const source = bus.source;
     node.label = source.description;
@@ -65,7 +84,7 @@ export = function (RED: NodeAPI) {
     });
 
     const start = () => {
-      if (bus.isRunning || clients.size === 0 || !flowsStarted) return;
+      if (bus.isRunning || clients.size === 0 || !flows.started()) return;
       void bus.start();
       report();
       statsTimer = setInterval(report, 1000);
@@ -83,16 +102,7 @@ export = function (RED: NodeAPI) {
       if (!bus.isRunning) healthRegistry().remove(node.id);
     };
 
-    // Open only once the whole deploy has started, so every can-in of the flow is registered
-    // before the first frame (a fast replay would otherwise be over before the last one joins).
-    const events = (RED as NodeAPI & { events?: EventEmitter }).events;
-    let flowsStarted = !events;
-    const onFlowsStarted = () => {
-      flowsStarted = true;
-      events?.off('flows:started', onFlowsStarted);
-      start();
-    };
-    events?.on('flows:started', onFlowsStarted);
+    const flows = afterFlowsStart(RED, start);
 
     node.register = (client: CanBusClient) => {
       clients.add(client);
@@ -107,7 +117,7 @@ export = function (RED: NodeAPI) {
     node.transmit = (frame: CanFrame) => bus.send(frame);
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      events?.off('flows:started', onFlowsStarted);
+      flows.cancel();
       clients.clear();
       stop()
         .catch((err) => node.error(`${node.label}: close failed: ${(err as Error).message}`))
