@@ -2,6 +2,7 @@
 // itself) and, in the edit dialog, the switch between the two and a live check of the DBC on the
 // server (POST edgegw/dbc/check) as it is edited, with a syntax error's line and column (a link
 // that selects the place in the text) under the field.
+import { field } from '../fields/validator';
 
 /** The node properties of the DBC part. */
 export interface DbcSourceNode extends EditorNodeInstance {
@@ -11,14 +12,9 @@ export interface DbcSourceNode extends EditorNodeInstance {
 }
 
 /** The `defaults` entries of the DBC part: a file path or the DBC text, whichever the source says. */
-export function dbcSourceDefaults<N extends DbcSourceNode>(): Record<'dbcSource' | 'dbcFile' | 'dbcText', NodePropertyDefinition<N>> {
+export function dbcSourceDefaults<N extends DbcSourceNode>(schema: 'dbc-decode' | 'dbc-encode'): Record<'dbcSource' | 'dbcFile' | 'dbcText', NodePropertyDefinition<N>> {
   return {
-    dbcSource: {
-      value: 'file',
-      validate(v) {
-        return v === 'file' || v === 'text';
-      },
-    },
+    dbcSource: field(schema, 'dbcSource'),
     dbcFile: {
       value: '',
       validate(v: string | undefined) {

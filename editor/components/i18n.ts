@@ -3,6 +3,11 @@
 // key goes with its namespace, the node set whose catalog holds it (its first segment).
 import { MODULE_NAME } from '../../nodes/common/status-text';
 
+/** The key as the editor's RED._ finds it: in the namespace of the node set whose catalog holds it. */
+export function catalogKey(key: string): string {
+  return `${MODULE_NAME}/${key.slice(0, key.indexOf('.'))}:${key}`;
+}
+
 export function t(key: string, args?: Record<string, unknown>): string {
-  return RED._(`${MODULE_NAME}/${key.slice(0, key.indexOf('.'))}:${key}`, args);
+  return RED._(catalogKey(key), args);
 }

@@ -2,6 +2,7 @@
 // defaults the runtime applies when it reads the deployed config (lib/config/fields.ts).
 import { fieldProblem, type FieldSchema, type RawConfig } from '../../lib/config/fields';
 import { NODE_FIELDS } from './schemas';
+import { catalogKey } from '../components/i18n';
 
 /** Node-RED's signature for a `defaults` validator: `this` is the node being edited. */
 export type FieldValidator = (this: RawConfig, value: unknown, opt?: unknown) => boolean | string;
@@ -53,7 +54,7 @@ export function validator(schemaName: string, field: string): FieldValidator {
     // Node-RED 3+ passes `opt` and shows a returned text as the field's error
     if (!opt) return false;
     const translate = (globalThis as { RED?: { _?: (key: string) => string } }).RED?._;
-    return spec.message && translate ? translate(spec.message) : problem.message;
+    return spec.message && translate ? translate(catalogKey(spec.message)) : problem.message;
   };
 }
 

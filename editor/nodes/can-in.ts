@@ -1,4 +1,5 @@
 // The can-in node's editor: which CAN interface, which frames (id filters), and batching.
+import { field } from '../fields/validator';
 import { italicWhenNamed } from '../components/node-labels';
 import { canFiltersValid } from '../components/can-filters';
 
@@ -14,13 +15,7 @@ RED.nodes.registerType<CanInNode>('edgegw-can-in', {
     version: { value: 1 },
     interface: { value: '', type: 'edgegw-can-interface', required: true },
     filters: { value: '', validate: canFiltersValid },
-    batchMs: {
-      value: 0,
-      validate(v) {
-        const n = Number(v || 0);
-        return Number.isFinite(n) && n >= 0;
-      },
-    },
+    batchMs: field('can-in', 'batchMs'),
   },
   inputs: 0,
   outputs: 1,

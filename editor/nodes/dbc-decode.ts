@@ -1,5 +1,6 @@
 // The dbc-decode node's editor: the DBC (a file or the text, checked as it is edited) and what
 // the decoded frames become.
+import { field } from '../fields/validator';
 import { dbcSourceDefaults, prepareDbcForm, type DbcSourceNode } from '../components/dbc-form';
 import { italicWhenNamed } from '../components/node-labels';
 
@@ -9,23 +10,13 @@ RED.nodes.registerType<DbcSourceNode>('edgegw-dbc-decode', {
   defaults: {
     name: { value: '' },
     version: { value: 1 },
-    ...dbcSourceDefaults<DbcSourceNode>(),
-    output: {
-      value: 'message',
-      validate(v) {
-        return v === 'message' || v === 'signal' || v === 'batch';
-      },
-    },
-    labels: { value: false },
-    exact: { value: false },
-    device: { value: '' },
+    ...dbcSourceDefaults<DbcSourceNode>('dbc-decode'),
+    output: field('dbc-decode', 'output'),
+    labels: field('dbc-decode', 'labels'),
+    exact: field('dbc-decode', 'exact'),
+    device: field('dbc-decode', 'device'),
     store: { value: '', type: 'edgegw-tag-store', required: false },
-    unknown: {
-      value: 'drop',
-      validate(v) {
-        return v === 'drop' || v === 'pass';
-      },
-    },
+    unknown: field('dbc-decode', 'unknown'),
     outputs: { value: 1 },
   },
   inputs: 1,

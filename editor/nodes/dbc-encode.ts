@@ -1,5 +1,6 @@
 // The dbc-encode node's editor: the DBC (a file or the text, checked as it is edited) and the
 // message to encode.
+import { field } from '../fields/validator';
 import { dbcSourceDefaults, prepareDbcForm, type DbcSourceNode } from '../components/dbc-form';
 import { italicWhenNamed } from '../components/node-labels';
 
@@ -13,8 +14,8 @@ RED.nodes.registerType<DbcEncodeNode>('edgegw-dbc-encode', {
   defaults: {
     name: { value: '' },
     version: { value: 1 },
-    ...dbcSourceDefaults<DbcEncodeNode>(),
-    message: { value: '' },
+    ...dbcSourceDefaults<DbcEncodeNode>('dbc-encode'),
+    message: field('dbc-encode', 'message'),
   },
   inputs: 1,
   outputs: 1,

@@ -1,7 +1,6 @@
 // The gateway-heartbeat node's editor: the gateway's id, how often, and the topic.
+import { field } from '../fields/validator';
 import { italicWhenNamed } from '../components/node-labels';
-import { gatewayIdProperty } from '../components/gateway-id';
-import { t } from '../components/i18n';
 
 RED.nodes.registerType('edgegw-gateway-heartbeat', {
   category: 'edge gateway',
@@ -9,21 +8,9 @@ RED.nodes.registerType('edgegw-gateway-heartbeat', {
   defaults: {
     name: { value: '' },
     version: { value: 1 },
-    gatewayId: gatewayIdProperty('gateway-heartbeat.errors.gatewayId'),
-    interval: {
-      value: 10,
-      required: true,
-      validate(v) {
-        const n = Number(v);
-        return (isFinite(n) && n >= 1) || t('gateway-heartbeat.errors.interval');
-      },
-    },
-    topic: {
-      value: '',
-      validate(v: string) {
-        return !v || !/[+#]/.test(v) || t('gateway-heartbeat.errors.topic');
-      },
-    },
+    gatewayId: field('gateway-heartbeat', 'gatewayId'),
+    interval: field('gateway-heartbeat', 'interval'),
+    topic: field('gateway-heartbeat', 'topic'),
   },
   inputs: 1,
   outputs: 1,

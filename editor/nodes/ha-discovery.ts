@@ -1,7 +1,6 @@
 // The ha-discovery node's editor: the gateway's id and Home Assistant's discovery prefix.
+import { field } from '../fields/validator';
 import { italicWhenNamed } from '../components/node-labels';
-import { gatewayIdProperty } from '../components/gateway-id';
-import { t } from '../components/i18n';
 
 RED.nodes.registerType('edgegw-ha-discovery', {
   category: 'edge gateway',
@@ -9,13 +8,8 @@ RED.nodes.registerType('edgegw-ha-discovery', {
   defaults: {
     name: { value: '' },
     version: { value: 1 },
-    gatewayId: gatewayIdProperty('ha-discovery.errors.gatewayId'),
-    prefix: {
-      value: 'homeassistant',
-      validate(v: string) {
-        return !v || (!/[+#]/.test(v) && !v.startsWith('/') && v.charAt(v.length - 1) !== '/') || t('ha-discovery.errors.prefix');
-      },
-    },
+    gatewayId: field('ha-discovery', 'gatewayId'),
+    prefix: field('ha-discovery', 'prefix'),
   },
   inputs: 1,
   outputs: 1,

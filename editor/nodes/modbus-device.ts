@@ -1,5 +1,6 @@
 // The modbus-device node's editor: the tag table (a grid and its CSV text, two views of one table),
 // poll groups, device templates, and import/export of the table.
+import { field } from '../fields/validator';
 import { TagGrid } from '../components/tag-table/tag-grid';
 import { tableProblem, tableText } from '../components/tag-table/table-text';
 import { download, errorLines, readPickedFile, tagTableRequest } from '../components/tag-table/table-files';
@@ -58,15 +59,8 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
         return !v || v.indexOf('/') < 0;
       },
     },
-    unit: {
-      value: 1,
-      required: true,
-      validate(v) {
-        const n = Number(v);
-        return Number.isInteger(n) && n >= 0 && n <= 255;
-      },
-    },
-    notation: { value: 'zero' },
+    unit: field('modbus-device', 'unit'),
+    notation: field('modbus-device', 'notation'),
     tags: {
       value: 'name,area,address,type,order,scale,offset,unit,access,group\n',
       validate(v: string | undefined, opt) {
@@ -81,23 +75,11 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
         return Array.isArray(v) && v.length > 0 && v.every((g: Partial<PollGroup> | null) => !!g && !!g.name && Number(g.interval) >= 1);
       },
     },
-    maxGap: { value: 10, validate: RED.validators.number() },
-    maxRegisters: {
-      value: 125,
-      validate(v) {
-        const n = Number(v);
-        return Number.isInteger(n) && n >= 1 && n <= 125;
-      },
-    },
-    maxBits: {
-      value: 2000,
-      validate(v) {
-        const n = Number(v);
-        return Number.isInteger(n) && n >= 1 && n <= 2000;
-      },
-    },
-    output: { value: 'rbe' },
-    parseJson: { value: false },
+    maxGap: field('modbus-device', 'maxGap'),
+    maxRegisters: field('modbus-device', 'maxRegisters'),
+    maxBits: field('modbus-device', 'maxBits'),
+    output: field('modbus-device', 'output'),
+    parseJson: field('modbus-device', 'parseJson'),
     template: { value: '' },
     store: { value: '', type: 'edgegw-tag-store', required: false },
     identityTag: { value: '' },
@@ -107,13 +89,7 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
         return !(this.identityTag || '').trim() || !!String(v || '').trim();
       },
     },
-    identityEvery: {
-      value: 10,
-      validate(v) {
-        const n = Number(v);
-        return v === '' || v === undefined || v === null || (Number.isInteger(n) && n >= 1 && n <= 1000000);
-      },
-    },
+    identityEvery: field('modbus-device', 'identityEvery'),
   },
   inputs: 1,
   outputs: 1,

@@ -1,5 +1,6 @@
 // The tag-calc node's editor: definitions `name [unit] = expression`, checked on the server as
 // they are edited, and when they are computed.
+import { field } from '../fields/validator';
 import { italicWhenNamed } from '../components/node-labels';
 import { eachEntryLine, validation } from '../components/line-table';
 
@@ -39,32 +40,11 @@ RED.nodes.registerType<TagCalcNode>('edgegw-tag-calc', {
         return validation(quickCheck(v), opt);
       },
     },
-    device: { value: '' },
-    trigger: {
-      value: 'input',
-      validate(v: string) {
-        return ['input', 'interval', 'both'].includes(v);
-      },
-    },
-    interval: {
-      value: 10,
-      validate(v) {
-        const n = Number(v);
-        return this.trigger === 'input' || (isFinite(n) && n >= 0.01 && n <= 86400);
-      },
-    },
-    output: {
-      value: 'scan',
-      validate(v) {
-        return v === 'scan' || v === 'tag';
-      },
-    },
-    missing: {
-      value: 'uncertain',
-      validate(v) {
-        return v === 'uncertain' || v === 'skip';
-      },
-    },
+    device: field('tag-calc', 'device'),
+    trigger: field('tag-calc', 'trigger'),
+    interval: field('tag-calc', 'interval'),
+    output: field('tag-calc', 'output'),
+    missing: field('tag-calc', 'missing'),
     store: { value: '', type: 'edgegw-tag-store', required: false },
   },
   inputs: 1,

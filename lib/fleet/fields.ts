@@ -13,23 +13,25 @@ const GATEWAY_ID = {
   refused: "{got} is not a gateway id: 1-64 letters, digits, '-' or '_' (one MQTT topic level)",
 } as const satisfies StringField;
 
+// The editor shows each node's translated words for a refused field (message: its catalog key).
 export const GATEWAY_HEARTBEAT_FIELDS = {
   fields: {
-    gatewayId: GATEWAY_ID,
-    interval: { kind: 'number', min: 1, default: 10, unit: 's', rule: 'must be at least 1 s' },
+    gatewayId: { ...GATEWAY_ID, message: 'gateway-heartbeat.errors.gatewayId' },
+    interval: { kind: 'number', min: 1, default: 10, unit: 's', rule: 'must be at least 1 s', message: 'gateway-heartbeat.errors.interval' },
     // blank: edge-gateway/{gateway id}/heartbeat
-    topic: { kind: 'string', default: '', pattern: '^[^+#]*$', rule: 'must hold no MQTT wildcard (+ #): it is a publish topic' },
+    topic: { kind: 'string', default: '', pattern: '^[^+#]*$', rule: 'must hold no MQTT wildcard (+ #): it is a publish topic', message: 'gateway-heartbeat.errors.topic' },
   },
 } as const satisfies FieldSchema;
 
 export const HA_DISCOVERY_FIELDS = {
   fields: {
-    gatewayId: GATEWAY_ID,
+    gatewayId: { ...GATEWAY_ID, message: 'ha-discovery.errors.gatewayId' },
     prefix: {
       kind: 'string',
       default: 'homeassistant',
       pattern: '^[^+#/](?:[^+#]*[^+#/])?$',
       refused: "{got} is not a topic prefix (no wildcards, no leading or trailing '/')",
+      message: 'ha-discovery.errors.prefix',
     },
   },
 } as const satisfies FieldSchema;

@@ -2,7 +2,7 @@
 import type { NodeAPI, Node, NodeDef } from '../common/red';
 import { CanFilterError, framePayload, frameTopic, matchesAny, parseFilters, type CanFilter } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
-import { findInterface, interfaceStatus } from '../can-interface/client';
+import { interfaceOrRefuse, interfaceStatus } from '../can-interface/client';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
@@ -21,9 +21,8 @@ export = function (RED: NodeAPI) {
     const node = this;
     const refuse = (statusKey: string, message: string) => refuseConfig(node, { kind: 'can-in', statusKey, message });
 
-    const { iface, problem, detail } = findInterface(RED, def.interface);
-    if (problem === 'badInterface') return refuse('can-in.status.badInterface', `CAN interface ${iface?.label}: ${detail}`);
-    if (problem || !iface) return refuse('can-in.status.noInterface', 'interface: no CAN interface is configured (choose a can-interface node)');
+    const iface = interfaceOrRefuse(RED, node, 'can-in', def.interface);
+    if (!iface) return;
     let filters: CanFilter[];
     try {
       filters = parseFilters(def.filters as string | undefined);
@@ -70,11 +69,12 @@ export = function (RED: NodeAPI) {
         }
         node.send({ topic: frameTopic(f), payload: framePayload(f) });
       },
-      state(state, stateDetail) {
+      state(stats) {
         clearInterval(rateTimer);
         rateTimer = undefined;
-        status.showStatus(interfaceStatus('can-in', state, stateDetail));
-        if (state === 'open') {
+        const shown = interfaceStatus('can-in', stats);
+        status.showParts(shown.look, ...shown.parts);
+        if (stats.state === 'open') {
           passed = 0;
           rateTimer = setInterval(showRate, RATE_EVERY_MS);
           rateTimer.unref();

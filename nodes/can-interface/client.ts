@@ -1,8 +1,11 @@
-// What can-in and can-out see of their can-interface config node, and how they show its state.
-import type { Node, NodeAPI, NodeStatus } from '../common/red';
-import type { CanBusClient, SourceState } from '../../lib/can/sources';
+// What can-in and can-out see of their can-interface config node: finding it (or refusing
+// without it), and the status that shows its state.
+import type { Node, NodeAPI } from '../common/red';
+import type { CanBusClient, SourceState, SourceStats } from '../../lib/can/sources';
 import type { CanFrame } from '../../lib/can/frame';
-import { statusText, type StatusPart } from '../common/status-text';
+import { LOOK, type StatusLook } from '../common/node-status';
+import { refuseConfig } from '../common/refuse-config';
+import type { StatusPart } from '../common/status-text';
 
 export interface CanInterfaceConfigNode extends Node {
   /** set when the interface configuration is invalid; the interface then stays inert */
@@ -15,52 +18,64 @@ export interface CanInterfaceConfigNode extends Node {
   transmit(frame: CanFrame): Promise<void>;
 }
 
-type ClientType = 'can-in' | 'can-out';
+export type ClientType = 'can-in' | 'can-out';
 
-const STATE_KEYS: Record<ClientType, Record<SourceState, string>> = {
-  'can-in': {
-    closed: 'can-in.status.closed',
-    opening: 'can-in.status.opening',
-    open: 'can-in.status.open',
-    'bus-off': 'can-in.status.busOff',
-    reconnecting: 'can-in.status.reconnecting',
-    failed: 'can-in.status.failed',
-    ended: 'can-in.status.ended',
-  },
-  'can-out': {
-    closed: 'can-out.status.closed',
-    opening: 'can-out.status.opening',
-    open: 'can-out.status.open',
-    'bus-off': 'can-out.status.busOff',
-    reconnecting: 'can-out.status.reconnecting',
-    failed: 'can-out.status.failed',
-    ended: 'can-out.status.ended',
-  },
+export type InterfaceProblem = 'noInterface' | 'badInterface';
+
+const STATE_KEY: Record<SourceState, string> = {
+  closed: 'closed',
+  opening: 'opening',
+  open: 'open',
+  'bus-off': 'busOff',
+  reconnecting: 'reconnecting',
+  failed: 'failed',
+  ended: 'ended',
 };
 
-const DETAIL_KEYS: Record<ClientType, string> = { 'can-in': 'can-in.status.detail', 'can-out': 'can-out.status.detail' };
+/** a replay that played its file to the end: at rest, nothing wrong */
+const ENDED: StatusLook = { fill: 'grey', shape: 'dot' };
 
-const STATE_LOOK: Record<SourceState, Pick<NodeStatus, 'fill' | 'shape'>> = {
-  closed: { fill: 'grey', shape: 'ring' },
-  opening: { fill: 'yellow', shape: 'ring' },
-  open: { fill: 'green', shape: 'dot' },
-  'bus-off': { fill: 'red', shape: 'dot' },
-  reconnecting: { fill: 'yellow', shape: 'ring' },
-  failed: { fill: 'red', shape: 'ring' },
-  ended: { fill: 'grey', shape: 'dot' },
+const STATE_LOOK: Record<SourceState, StatusLook> = {
+  closed: LOOK.waiting,
+  opening: LOOK.busy,
+  open: LOOK.ok,
+  'bus-off': LOOK.failed,
+  reconnecting: LOOK.busy,
+  failed: LOOK.refused,
+  ended: ENDED,
 };
 
-/** The status of a client node for its interface's state, the source's detail beside it. */
-export function interfaceStatus(type: ClientType, state: SourceState, detail?: string): NodeStatus {
-  const parts: StatusPart[] = [{ key: STATE_KEYS[type][state] }];
-  if (detail) parts.push({ key: DETAIL_KEYS[type], args: { detail } });
-  return { ...STATE_LOOK[state], text: statusText(...parts) };
+export interface InterfaceStatus {
+  look: StatusLook;
+  parts: StatusPart[];
 }
 
-/** Looks up the configured interface; returns an error status key when it is missing or broken. */
-export function findInterface(RED: NodeAPI, id: unknown): { iface?: CanInterfaceConfigNode; problem?: 'noInterface' | 'badInterface'; detail?: string } {
+/**
+ * The status of a client node for its interface's state: beside it the source's problem as a
+ * code (the English detail goes to the log and /health), or the frames a finished replay played.
+ */
+export function interfaceStatus(type: ClientType, stats: Readonly<Pick<SourceStats, 'state' | 'problem' | 'frames'>>): InterfaceStatus {
+  const parts: StatusPart[] = [{ key: `${type}.status.${STATE_KEY[stats.state]}` }];
+  const { problem } = stats;
+  if (problem) parts.push(problem.args ? { key: `${type}.status.problem.${problem.code}`, args: problem.args } : { key: `${type}.status.problem.${problem.code}` });
+  else if (stats.state === 'ended') parts.push({ key: `${type}.status.played`, args: { frames: stats.frames } });
+  return { look: STATE_LOOK[stats.state], parts };
+}
+
+/**
+ * The configured interface; without one (none chosen, or one whose configuration is invalid) the
+ * node is refused, naming why, and undefined is returned.
+ */
+export function interfaceOrRefuse(RED: NodeAPI, node: Node, type: ClientType, id: unknown, inputError?: (problem: InterfaceProblem) => string): CanInterfaceConfigNode | undefined {
   const iface = typeof id === 'string' && id ? (RED.nodes.getNode(id) as CanInterfaceConfigNode | null) : null;
-  if (!iface || typeof iface.register !== 'function') return { problem: 'noInterface' };
-  if (iface.configError) return { iface, problem: 'badInterface', detail: iface.configError };
-  return { iface };
+  const found = iface && typeof iface.register === 'function';
+  if (found && !iface.configError) return iface;
+  const problem: InterfaceProblem = found ? 'badInterface' : 'noInterface';
+  refuseConfig(node, {
+    kind: type,
+    statusKey: `${type}.status.${problem}`,
+    message: found ? `CAN interface ${iface.label}: ${iface.configError}` : 'interface: no CAN interface is configured (choose a can-interface node)',
+    inputError: inputError?.(problem),
+  });
+  return undefined;
 }

@@ -3,30 +3,23 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../com
 import { reportFailure } from '../common/report-failure';
 import { CanFrameError, toCanFrame, type CanFrame } from '../../lib/can/frame';
 import type { CanBusClient } from '../../lib/can/sources';
-import { findInterface, interfaceStatus } from '../can-interface/client';
+import { interfaceOrRefuse, interfaceStatus } from '../can-interface/client';
 import { migrateNodeConfig } from '../common/migrations';
 import { StatusDisplay } from '../common/node-status';
-import { refuseConfig } from '../common/refuse-config';
 
 export = function (RED: NodeAPI) {
   function CanOutNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);
     const node = this;
-    const { iface, problem, detail } = findInterface(RED, def.interface);
-    if (problem || !iface) {
-      return refuseConfig(node, {
-        kind: 'can-out',
-        statusKey: problem === 'badInterface' ? 'can-out.status.badInterface' : 'can-out.status.noInterface',
-        message: problem === 'badInterface' ? `CAN interface ${iface?.label}: ${detail}` : 'interface: no CAN interface is configured (choose a can-interface node)',
-        inputError: RED._(`can-out.errors.${problem ?? 'noInterface'}`),
-      });
-    }
+    const iface = interfaceOrRefuse(RED, node, 'can-out', def.interface, (problem) => RED._(`can-out.errors.${problem}`));
+    if (!iface) return;
 
     const status = new StatusDisplay(node);
     const client: CanBusClient = {
-      state(state, stateDetail) {
-        status.showStatus(interfaceStatus('can-out', state, stateDetail));
+      state(stats) {
+        const shown = interfaceStatus('can-out', stats);
+        status.showParts(shown.look, ...shown.parts);
       },
     };
     iface.register(client);

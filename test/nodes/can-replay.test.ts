@@ -70,7 +70,7 @@ describe('CAN nodes over a candump replay', () => {
     const total = reference.length * REPEAT;
     assert.ok(total > 5000, `${total} frames`);
     await waitFor('all frames decoded', () => received('sink').length >= total && received('unknown').length >= unknownCount, 120000, 100);
-    await waitFor('replay ended', () => lastStatus(helper.getNode('in'))?.text === `can-in.status.ended · can-in.status.detail(detail=${total + unknownCount} frames played)`, 10000);
+    await waitFor('replay ended', () => lastStatus(helper.getNode('in'))?.text === `can-in.status.ended · can-in.status.played(frames=${total + unknownCount})`, 10000);
     await new Promise((r) => setTimeout(r, 50));
     const sink = received('sink');
     assert.equal(sink.length, total);
@@ -87,6 +87,7 @@ describe('CAN nodes over a candump replay', () => {
       .find((e) => e.id === 'bus')!;
     assert.equal(health.state, 'ok');
     assert.equal(health.detail?.frames, total + unknownCount);
+    assert.equal(health.detail?.detail, `${total + unknownCount} frames played`);
     assert.equal(health.detail?.errors, badLines.length, 'the malformed lines');
     const text = await metricsRegistry().metrics();
     assert.match(text, new RegExp(`edgegw_can_errors_total\\{interface="bus",name="replay",kind="replay"\\} ${badLines.length}\\b`));
@@ -151,13 +152,12 @@ describe('CAN nodes over a candump replay', () => {
       { id: 'bus', type: 'edgegw-can-interface', kind: 'replay', file: join(dir, 'missing.log'), pace: 'fast' },
       { id: 'in', type: 'edgegw-can-in', interface: 'bus', wires: [[]] },
     ]);
-    await waitFor('failed status', () => /^can-in\.status\.failed · can-in\.status\.detail\(detail=cannot read the candump log: file not found/.test(lastStatus(helper.getNode('in'))?.text ?? ''));
+    await waitFor('failed status', () => lastStatus(helper.getNode('in'))?.text === 'can-in.status.failed · can-in.status.problem.fileNotFound');
     assert.equal(lastStatus(helper.getNode('in'))?.fill, 'red');
-    assert.equal(
-      healthRegistry()
-        .list()
-        .find((e) => e.id === 'bus')?.state,
-      'down',
-    );
+    const health = healthRegistry()
+      .list()
+      .find((e) => e.id === 'bus');
+    assert.equal(health?.state, 'down');
+    assert.match(String(health?.detail?.detail), /^cannot read the candump log: file not found/);
   });
 });

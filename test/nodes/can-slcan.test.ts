@@ -189,12 +189,13 @@ describe('CAN nodes over SLCAN', { skip: needPeers(PEER.socat()).skip }, () => {
     const inNode = helper.getNode('in');
     await peer.close();
     await pty.stop();
-    await waitFor('reconnecting status', () => /can-in\.status\.reconnecting · can-in\.status\.detail\(detail=(serial port|cannot open)/.test(lastStatus(inNode)?.text ?? ''));
+    await waitFor('reconnecting status', () => /^can-in\.status\.reconnecting · can-in\.status\.problem\.(disconnected|serialClosed|serialOpen)$/.test(lastStatus(inNode)?.text ?? ''));
     assert.equal(lastStatus(inNode)?.fill, 'yellow');
     const h = healthRegistry()
       .list()
       .find((e) => e.id === 'bus')!;
     assert.equal(h.state, 'down');
+    assert.match(String(h.detail?.detail), /serial port|cannot open/);
     // Leave the pty stopped: afterEach unloads the flow while the interface is reconnecting.
     pty = { a: '', b: '', stop: async () => undefined };
     peer = { close: async () => undefined } as unknown as SlcanPeer;

@@ -3,11 +3,12 @@
 // opening and closing serialised so a quick leave-and-return (a partial redeploy) cannot overlap
 // two sessions on one port.
 import type { CanFrame } from '../frame';
-import type { FrameSource, SourceState } from './source';
+import type { FrameSource, SourceStats } from './source';
 
 export interface CanBusClient {
   frame?(frame: CanFrame): void;
-  state?(state: SourceState, detail: string | undefined): void;
+  /** the source's state changed; its statistics say to what, why (detail, problem) and after how many frames */
+  state?(stats: Readonly<SourceStats>): void;
 }
 
 export class CanBus {
@@ -21,8 +22,8 @@ export class CanBus {
     source.on('frame', (f) => {
       for (const c of this.clients) c.frame?.(f);
     });
-    source.on('state', (s, d) => {
-      for (const c of this.clients) c.state?.(s, d);
+    source.on('state', () => {
+      for (const c of this.clients) c.state?.(source.stats);
     });
   }
 
@@ -37,7 +38,7 @@ export class CanBus {
   /** Adds a user and tells it the current state at once. */
   add(client: CanBusClient): void {
     this.clients.add(client);
-    client.state?.(this.source.state, this.source.stats.detail);
+    client.state?.(this.source.stats);
   }
 
   remove(client: CanBusClient): void {

@@ -7,3 +7,5 @@ export { ReplaySource, ReplayLineError, type ReplayOptions, type ReplayPace } fr
 export { SocketCanSource, fromSocketCanMessage, toSocketCanFilters, type SocketCanOptions, type SocketCanMessage, type SocketCanModule } from './socketcan-source';
 export { createFrameSource, CanInterfaceConfigError, type FrameSourceConfig } from './create';
 export { CanBus, type CanBusClient } from './can-bus';
+export { sourceHealth, type SourceHealth } from './health';
+export * from './problem';

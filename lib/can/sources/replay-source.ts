@@ -8,6 +8,7 @@ import { createReadStream, promises as fsp, type ReadStream } from 'node:fs';
 import type { CanFrame } from '../frame';
 import { CandumpSyntaxError, parseCandumpLine } from '../candump';
 import { CanSourceError, FrameSource } from './source';
+import type { CanProblemCode } from './problem';
 
 export type ReplayPace = 'realtime' | 'fast';
 
@@ -82,11 +83,11 @@ export class ReplaySource extends FrameSource {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-      const reason = `cannot read the candump log: ${why}`;
-      const e = new CanSourceError(this.description, reason, err);
+      const problem: CanProblemCode = code === 'ENOENT' ? 'fileNotFound' : code === 'EACCES' ? 'permission' : 'replayUnreadable';
+      const e = new CanSourceError(this.description, `cannot read the candump log: ${why}`, err, { code: problem });
       if (gen === this.generation) {
         this.emitError(e);
-        this.setState('failed', reason);
+        this.setFailedState('failed', e);
       }
       throw e;
     }
@@ -95,9 +96,9 @@ export class ReplaySource extends FrameSource {
     this.setState('open');
     this.done = this.play(gen).catch((err) => {
       if (err instanceof Stopped || gen !== this.generation) return;
-      const reason = `playback stopped: ${(err as Error).message}`;
-      this.emitError(new CanSourceError(this.description, reason, err));
-      this.setState('failed', reason);
+      const e = new CanSourceError(this.description, `playback stopped: ${(err as Error).message}`, err, { code: 'replayStopped' });
+      this.emitError(e);
+      this.setFailedState('failed', e);
     });
   }
 

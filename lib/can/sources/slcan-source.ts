@@ -5,6 +5,7 @@
 import { SerialPort } from 'serialport';
 import type { CanFrame } from '../frame';
 import { CanSendError, CanSourceError, FrameSource } from './source';
+import type { CanProblem, CanProblemCode } from './problem';
 import { ExponentialBackoff } from '../../system/retry/backoff';
 import { SlcanClock, SlcanLineSplitter, SlcanProtocolError, bitrateCommand, encodeSlcanFrame, isFrameLine, parseSlcanFrame, type SlcanToken } from './slcan-protocol';
 
@@ -36,8 +37,9 @@ export class SlcanCommandError extends CanSourceError {
     source: string,
     readonly command: string,
     message: string,
+    problem: CanProblem,
   ) {
-    super(source, message);
+    super(source, message, undefined, problem);
     this.name = 'SlcanCommandError';
   }
 }
@@ -146,7 +148,7 @@ export class SlcanSource extends FrameSource {
       this.failCommands(e);
       await this.dropPort();
       this.emitError(e);
-      this.scheduleReconnect(e.reason);
+      this.scheduleReconnect(e);
       throw e;
     } finally {
       if (gen === this.generation) this.connecting = false;
@@ -155,7 +157,9 @@ export class SlcanSource extends FrameSource {
 
   private async connect(gen: number): Promise<void> {
     const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(new CanSourceError(this.description, `cannot open serial port: ${err.message}`, err)) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      port.open((err) => (err ? reject(new CanSourceError(this.description, `cannot open serial port: ${err.message}`, err, { code: serialOpenProblem(err) })) : resolve())),
+    );
     if (gen !== this.generation) {
       await closeQuietly(port);
       throw new CanSourceError(this.description, 'closed while opening');
@@ -197,7 +201,7 @@ export class SlcanSource extends FrameSource {
 
   private readonly onToken = (t: SlcanToken): void => {
     if (t.kind === 'bell') {
-      if (this.pending) this.settle(new SlcanCommandError(this.description, this.pending.text, `the adapter refused "${this.pending.text}" (BEL)`));
+      if (this.pending) this.settle(new SlcanCommandError(this.description, this.pending.text, `the adapter refused "${this.pending.text}" (BEL)`, { code: 'adapterRefused' }));
       else this.emitError(new CanSourceError(this.description, 'the adapter reported an error (BEL)'));
       return;
     }
@@ -236,13 +240,13 @@ export class SlcanSource extends FrameSource {
     const port = this.port;
     const cmd = this.queue.shift()!;
     if (!port?.isOpen) {
-      cmd.reject(new CanSourceError(this.description, `cannot send "${cmd.text}": the serial port is not open`));
+      cmd.reject(new CanSourceError(this.description, `cannot send "${cmd.text}": the serial port is not open`, undefined, { code: 'serialClosed' }));
       this.pump();
       return;
     }
     this.pending = cmd;
     cmd.timer = setTimeout(() => {
-      if (this.pending === cmd) this.settle(new SlcanCommandError(this.description, cmd.text, `no reply to "${cmd.text}" within ${cmd.timeoutMs} ms`));
+      if (this.pending === cmd) this.settle(new SlcanCommandError(this.description, cmd.text, `no reply to "${cmd.text}" within ${cmd.timeoutMs} ms`, { code: 'adapterSilent' }));
     }, cmd.timeoutMs);
     port.write(`${cmd.text}\r`, 'latin1');
   }
@@ -266,21 +270,22 @@ export class SlcanSource extends FrameSource {
     if (this.port !== port) return;
     this.port = undefined;
     clearTimeout(this.statusTimer);
-    const reason = err?.disconnected ? 'serial port disappeared' : 'serial port closed';
-    const e = new CanSourceError(this.description, reason, err);
+    const e = err?.disconnected
+      ? new CanSourceError(this.description, 'serial port disappeared', err, { code: 'disconnected' })
+      : new CanSourceError(this.description, 'serial port closed', err, { code: 'serialClosed' });
     this.failCommands(e);
     if (!this.wanted || this.connecting) return; // a failing connect reports and retries itself
     this.emitError(e);
-    this.scheduleReconnect(reason);
+    this.scheduleReconnect(e);
   }
 
-  private scheduleReconnect(detail: string): void {
+  private scheduleReconnect(err: CanSourceError): void {
     if (!this.wanted) return;
     if (!this.opts.reconnect) {
-      this.setState('failed', detail);
+      this.setFailedState('failed', err);
       return;
     }
-    this.setState('reconnecting', detail);
+    this.setFailedState('reconnecting', err);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -317,7 +322,8 @@ export class SlcanSource extends FrameSource {
     if (errorBits & ~this.statusFlags) this.stats.errors++;
     if (flags & 0x80 && !(this.statusFlags & 0x80)) {
       this.stats.busOff++;
-      this.setState('bus-off', `bus error (status flags 0x${flags.toString(16).padStart(2, '0')})`);
+      const hex = `0x${flags.toString(16).padStart(2, '0')}`;
+      this.setState('bus-off', `bus error (status flags ${hex})`, { code: 'busError', args: { flags: hex } });
     } else if (!(flags & 0x80) && this.state === 'bus-off') {
       this.setState('open');
     }
@@ -343,4 +349,10 @@ function closeQuietly(port: SerialPort): Promise<void> {
       resolve();
     });
   });
+}
+
+// serialport reports an open failure as a message ("Permission denied, cannot open ..."), with
+// an errno code only on some platforms.
+function serialOpenProblem(err: Error & { code?: string }): CanProblemCode {
+  return err.code === 'EACCES' || /permission denied/i.test(err.message) ? 'permission' : 'serialOpen';
 }

@@ -133,16 +133,17 @@ export class SocketCanSource extends FrameSource {
     } catch (err) {
       const reason =
         err instanceof MissingPackageError ? 'socketcan package not installed (npm install socketcan; needs Linux and a C++ toolchain)' : `socketcan package failed to load: ${(err as Error).message}`;
-      throw this.fail(new CanSourceError(this.description, reason, err), false);
+      throw this.fail(new CanSourceError(this.description, reason, err, { code: err instanceof MissingPackageError ? 'noSocketcan' : 'socketcanBroken' }), false);
     }
     const dir = join(this.opts.sysfsNetDir, iface);
-    if (!existsSync(dir)) throw this.fail(new CanSourceError(this.description, `interface ${iface} not found`), true);
+    if (!existsSync(dir)) throw this.fail(new CanSourceError(this.description, `interface ${iface} not found`, undefined, { code: 'notFound', args: { iface } }), true);
     const type = readSysfs(join(dir, 'type'));
     if (type !== undefined && type !== ARPHRD_CAN) {
-      throw this.fail(new CanSourceError(this.description, `interface ${iface} is not a CAN interface (link type ${type})`), false);
+      throw this.fail(new CanSourceError(this.description, `interface ${iface} is not a CAN interface (link type ${type})`, undefined, { code: 'notCan', args: { iface } }), false);
     }
     if (readSysfs(join(dir, 'operstate')) === 'down') {
-      throw this.fail(new CanSourceError(this.description, `interface ${iface} is down (ip link set ${iface} up type can bitrate <rate>)`), true);
+      const reason = `interface ${iface} is down (ip link set ${iface} up type can bitrate <rate>)`;
+      throw this.fail(new CanSourceError(this.description, reason, undefined, { code: 'interfaceDown', args: { iface } }), true);
     }
     let ch: RawChannel;
     try {
@@ -155,7 +156,7 @@ export class SocketCanSource extends FrameSource {
       ch.addListener('onStopped', () => this.onStopped(ch));
       ch.start();
     } catch (err) {
-      throw this.fail(new CanSourceError(this.description, `cannot open a CAN socket on ${iface}: ${(err as Error).message}`, err), true);
+      throw this.fail(new CanSourceError(this.description, `cannot open a CAN socket on ${iface}: ${(err as Error).message}`, err, { code: 'socketOpen', args: { iface } }), true);
     }
     if (!this.wanted) {
       safeStop(ch);
@@ -168,13 +169,13 @@ export class SocketCanSource extends FrameSource {
 
   private fail(err: CanSourceError, retry: boolean): CanSourceError {
     this.emitError(err);
-    if (retry && this.opts.reconnect && this.wanted) this.scheduleReconnect(err.reason);
-    else this.setState('failed', err.reason);
+    if (retry && this.opts.reconnect && this.wanted) this.scheduleReconnect(err);
+    else this.setFailedState('failed', err);
     return err;
   }
 
-  private scheduleReconnect(detail: string): void {
-    this.setState('reconnecting', detail);
+  private scheduleReconnect(err: CanSourceError): void {
+    this.setFailedState('reconnecting', err);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -187,10 +188,10 @@ export class SocketCanSource extends FrameSource {
     if (this.channel !== ch) return;
     this.channel = undefined;
     if (!this.wanted) return;
-    const err = new CanSourceError(this.description, `interface ${this.opts.iface} went away`);
+    const err = new CanSourceError(this.description, `interface ${this.opts.iface} went away`, undefined, { code: 'disconnected' });
     this.emitError(err);
-    if (this.opts.reconnect) this.scheduleReconnect(`interface ${this.opts.iface} went away`);
-    else this.setState('failed', `interface ${this.opts.iface} went away`);
+    if (this.opts.reconnect) this.scheduleReconnect(err);
+    else this.setFailedState('failed', err);
   }
 
   private stopChannel(): void {

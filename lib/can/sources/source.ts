@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { CanFrame } from '../frame';
 import { describeErrorFrame, type ErrorFrameInfo } from './error-frames';
+import type { CanProblem } from './problem';
 
 export type SourceKind = 'socketcan' | 'slcan' | 'replay';
 
@@ -24,8 +25,10 @@ export interface SourceStats {
   /** times the controller went bus-off */
   busOff: number;
   state: SourceState;
-  /** why the state is what it is, e.g. "interface can0 not found" */
+  /** why the state is what it is, e.g. "interface can0 not found" (for the log and /health) */
   detail?: string;
+  /** what is wrong, as a code (for a status); none while all is well */
+  problem?: CanProblem;
 }
 
 /** A failure of a frame source; `source` names the source (e.g. "slcan /dev/ttyACM0"). */
@@ -36,6 +39,8 @@ export class CanSourceError extends Error {
     readonly source: string,
     reason: string,
     cause?: unknown,
+    /** the reason as a code, for a state's problem */
+    readonly problem: CanProblem = { code: 'failed' },
   ) {
     super(`${source}: ${reason}`, cause === undefined ? undefined : { cause });
     this.reason = reason;
@@ -83,11 +88,17 @@ export abstract class FrameSource extends EventEmitter<FrameSourceEvents> {
   abstract close(): Promise<void>;
   abstract send(frame: CanFrame): Promise<void>;
 
-  protected setState(state: SourceState, detail?: string): void {
+  protected setState(state: SourceState, detail?: string, problem?: CanProblem): void {
     if (this.stats.state === state && this.stats.detail === detail) return;
     this.stats.state = state;
     this.stats.detail = detail;
+    this.stats.problem = problem;
     this.emit('state', state, detail);
+  }
+
+  /** Enters a state for a failure: its reason as the detail, its code as the problem. */
+  protected setFailedState(state: 'reconnecting' | 'failed', err: CanSourceError): void {
+    this.setState(state, err.reason, err.problem);
   }
 
   protected emitFrame(frame: CanFrame): void {
@@ -115,7 +126,7 @@ export abstract class FrameSource extends EventEmitter<FrameSourceEvents> {
     this.stats.errors++;
     if (info.busOff) {
       this.stats.busOff++;
-      if (this.state === 'open') this.setState('bus-off', info.text);
+      if (this.state === 'open') this.setState('bus-off', info.text, { code: 'busOff' });
     } else if (info.restarted && this.state === 'bus-off') {
       this.setState('open');
     }

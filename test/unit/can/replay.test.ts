@@ -147,6 +147,7 @@ describe('ReplaySource', () => {
     await assert.rejects(source.open(), /replay .*nope\.log: cannot read the candump log: file not found/);
     assert.equal(source.state, 'failed');
     assert.match(source.stats.detail ?? '', /file not found/);
+    assert.deepEqual(source.stats.problem, { code: 'fileNotFound' });
     assert.equal(errors.length, 1);
     await source.close();
   });
@@ -181,8 +182,12 @@ describe('ReplaySource', () => {
     const c = collect(source);
     const busErrors: string[] = [];
     const states: string[] = [];
+    const problems: unknown[] = [];
     source.on('busError', (info) => busErrors.push(info.text));
-    source.on('state', (s) => states.push(s));
+    source.on('state', (s) => {
+      states.push(s);
+      problems.push(source.stats.problem?.code);
+    });
     await source.open();
     await c.ended;
     await source.close();
@@ -194,6 +199,7 @@ describe('ReplaySource', () => {
     assert.equal(source.stats.busOff, 1);
     assert.equal(source.stats.errors, 3);
     assert.deepEqual(states, ['opening', 'open', 'bus-off', 'open', 'ended', 'closed']);
+    assert.deepEqual(problems, [undefined, undefined, 'busOff', undefined, undefined, undefined]);
   });
 
   test('bad options are refused at construction', () => {

@@ -185,6 +185,7 @@ describe('SlcanSource', () => {
       await assert.rejects(source.open(), /refused "O" \(BEL\)/);
       assert.equal(source.state, 'failed');
       assert.match(source.stats.detail ?? '', /refused "O"/);
+      assert.deepEqual(source.stats.problem, { code: 'adapterRefused' });
     });
   });
 
@@ -208,9 +209,11 @@ describe('SlcanSource', () => {
       peer.statusFlags = 0x80;
       await waitFor('bus-off', () => source.state === 'bus-off');
       assert.equal(source.stats.busOff, 1);
+      assert.deepEqual(source.stats.problem, { code: 'busError', args: { flags: '0x80' } });
       peer.statusFlags = 0;
       await waitFor('open again', () => source.state === 'open');
       assert.equal(source.stats.busOff, 1);
+      assert.equal(source.stats.problem, undefined, 'an open source has no problem');
     });
   });
 
@@ -220,6 +223,7 @@ describe('SlcanSource', () => {
     source.on('error', (e) => errors.push(e));
     await assert.rejects(source.open(), /slcan \/nonexistent\/ttyUSB9: cannot open serial port/);
     assert.equal(source.state, 'failed');
+    assert.deepEqual(source.stats.problem, { code: 'serialOpen' });
     assert.equal(errors.length, 1);
     await source.close();
   });
@@ -241,6 +245,7 @@ describe('SlcanSource', () => {
       await pair.stop();
       await waitFor('reconnecting', () => source.state === 'reconnecting');
       assert.match(source.stats.detail ?? '', /serial port (disappeared|closed)|cannot open serial port/);
+      assert.match(source.stats.problem?.code ?? '', /^(disconnected|serialClosed|serialOpen)$/);
       // sending while away fails clearly
       await assert.rejects(source.send({ id: 1, extended: false, fd: false, data: Buffer.alloc(0) }), /cannot send: the channel is reconnecting/);
       await pair.start();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SocketCanSource, fromSocketCanMessage, toSocketCanFilters, describeErrorFrame, type SocketCanModule } from '../../../lib/can/sources';
+import { CanSourceError, SocketCanSource, fromSocketCanMessage, toSocketCanFilters, describeErrorFrame, type SocketCanModule } from '../../../lib/can/sources';
 import { loadOptional } from '../../../lib/system/process/optional';
 import { parseFilters } from '../../../lib/can/frame';
 
@@ -50,6 +50,7 @@ describe('SocketCanSource', () => {
     assert.match(error?.message ?? '', /socketcan can0: socketcan package not installed/);
     assert.equal(errors.length, 1);
     assert.deepEqual(states[1], ['failed', 'socketcan package not installed (npm install socketcan; needs Linux and a C++ toolchain)']);
+    assert.deepEqual((error as CanSourceError).problem, { code: 'noSocketcan' }, 'the code a status shows');
   });
 
   test('an interface that does not exist: "interface can0 not found", retried', async () => {
@@ -61,6 +62,7 @@ describe('SocketCanSource', () => {
     if (pkg) {
       assert.match(error?.message ?? '', /interface can0 not found/);
       assert.deepEqual(states[1], ['reconnecting', 'interface can0 not found']);
+      assert.deepEqual((error as CanSourceError).problem, { code: 'notFound', args: { iface: 'can0' } });
     } else {
       assert.match(error?.message ?? '', /socketcan package not installed/);
     }
@@ -74,18 +76,23 @@ describe('SocketCanSource', () => {
         throw new Error('Error while creating channel');
       },
     };
-    const cases: Array<[string, RegExp, string]> = [
-      ['can7', /interface can7 is down \(ip link set can7 up/, 'reconnecting'],
-      ['eth9', /interface eth9 is not a CAN interface \(link type 1\)/, 'failed'],
-      ['can8', /cannot open a CAN socket on can8: Error while creating channel/, 'reconnecting'],
+    const cases: Array<[string, RegExp, string, string]> = [
+      ['can7', /interface can7 is down \(ip link set can7 up/, 'reconnecting', 'interfaceDown'],
+      ['eth9', /interface eth9 is not a CAN interface \(link type 1\)/, 'failed', 'notCan'],
+      ['can8', /cannot open a CAN socket on can8: Error while creating channel/, 'reconnecting', 'socketOpen'],
     ];
-    for (const [iface, why, state] of cases) {
+    for (const [iface, why, state, code] of cases) {
       const source = new SocketCanSource({ iface, sysfsNetDir: sysfs, loadPackage: () => fakePkg, backoff: { initialMs: 10000 } });
       const states: string[] = [];
-      source.on('state', (s) => states.push(s));
+      const problems: unknown[] = [];
+      source.on('state', (s) => {
+        states.push(s);
+        problems.push(source.stats.problem);
+      });
       const { error } = await openAndSettle(source);
       assert.match(error?.message ?? '', why, iface);
       assert.equal(states[1], state, iface);
+      assert.deepEqual(problems[1], { code, args: { iface } }, iface);
     }
   });
 
