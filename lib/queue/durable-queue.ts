@@ -291,10 +291,14 @@ export class DurableQueue extends EventEmitter {
       .finally(() => {
         this.committing = false;
         this.inTransaction = 0;
-        // more than batchMax waited: the rest goes at once, not after another window
-        if (this.flushAfterCommit || this.pending.length >= this.o.batchMax) {
+        // more than batchMax waited (or the queue is closing): the rest goes at once, not after another window
+        if (this.flushAfterCommit || this.pending.length >= this.o.batchMax || (this.closed && this.pending.length)) {
           this.flushAfterCommit = false;
           this.flush();
+        } else if (this.pending.length || this.settles.length) {
+          // what was left over after a full batch was taken had its window's timer cleared by
+          // that flush: without a new one it would wait for the next message to arrive
+          this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
         }
       });
   }
