@@ -48,6 +48,8 @@ export interface QueueStats {
   commitMs: number;
   /** the last storage failure, until a commit succeeds again */
   storageError?: QueueError;
+  /** messages refused because their transaction failed (disk full, I/O), over the queue's life */
+  storageRefused: number;
 }
 
 interface Entry {
@@ -90,8 +92,10 @@ export class DurableQueue extends EventEmitter {
   private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
   private storageError: QueueError | undefined;
   private committing = false;
-  /** messages of the transaction being committed */
+  /** messages (and their bytes) of the transaction being committed: they count against the limits */
   private inTransaction = 0;
+  private inTransactionBytes = 0;
+  private storageRefused = 0;
   private flushAfterCommit = false;
   private commitCount = 0;
   private commitMs = 0;
@@ -129,7 +133,15 @@ export class DurableQueue extends EventEmitter {
   }
 
   stats(): QueueStats {
-    return { ...this.counts, blocked: this.blocked.length, pending: this.pending.length + this.inTransaction, commits: this.commitCount, commitMs: this.commitMs, storageError: this.storageError };
+    return {
+      ...this.counts,
+      blocked: this.blocked.length,
+      pending: this.pending.length + this.inTransaction,
+      commits: this.commitCount,
+      commitMs: this.commitMs,
+      storageError: this.storageError,
+      storageRefused: this.storageRefused,
+    };
   }
 
   /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
@@ -171,11 +183,14 @@ export class DurableQueue extends EventEmitter {
     });
   }
 
-  /** Which limit n more messages of `bytes` would break, counting what is committed and pending. */
+  /**
+   * Which limit n more messages of `bytes` would break, counting what is committed, pending and in
+   * the transaction being committed (not yet in counts.depth: leaving it out let a burst overshoot).
+   */
   private exceeds(n: number, bytes: number): DropReason | undefined {
     const o = this.o;
-    if (o.maxMessages && this.counts.depth + this.pending.length + n > o.maxMessages) return 'max-messages';
-    if (o.maxBytes && this.counts.bytes + this.pendingBytes + bytes > o.maxBytes) return 'max-bytes';
+    if (o.maxMessages && this.counts.depth + this.inTransaction + this.pending.length + n > o.maxMessages) return 'max-messages';
+    if (o.maxBytes && this.counts.bytes + this.inTransactionBytes + this.pendingBytes + bytes > o.maxBytes) return 'max-bytes';
     return undefined;
   }
 
@@ -280,17 +295,21 @@ export class DurableQueue extends EventEmitter {
     const ageCheck = this.ageCheck;
     if (this.pending.length === 0 && this.settles.length === 0 && !ageCheck) return;
     const entries = this.pending.splice(0, this.o.batchMax);
-    for (const e of entries) this.pendingBytes -= e.bytes;
+    let entryBytes = 0;
+    for (const e of entries) entryBytes += e.bytes;
+    this.pendingBytes -= entryBytes;
     const settles = this.settles;
     this.settles = [];
     this.ageCheck = false;
     this.committing = true;
     this.inTransaction = entries.length;
+    this.inTransactionBytes = entryBytes;
     this.writing = this.writing
       .then(() => this.commit(entries, settles, ageCheck))
       .finally(() => {
         this.committing = false;
         this.inTransaction = 0;
+        this.inTransactionBytes = 0;
         // more than batchMax waited (or the queue is closing): the rest goes at once, not after another window
         if (this.flushAfterCommit || this.pending.length >= this.o.batchMax || (this.closed && this.pending.length)) {
           this.flushAfterCommit = false;
@@ -346,9 +365,12 @@ export class DurableQueue extends EventEmitter {
       this.commitCount++;
       this.commitMs += performance.now() - started;
     } catch (err) {
+      this.inTransaction = this.inTransactionBytes = 0;
       this.failed(err as Error, entries.concat(trimmed), settles);
       return;
     }
+    // from here the rows are in counts.depth: counted once when unblock() checks the limits
+    this.inTransaction = this.inTransactionBytes = 0;
     const gone = [...result.delivered, ...result.deadLettered, ...result.droppedByAge, ...result.droppedOldest];
     this.counts.highWater = plan.highWater;
     this.recent?.committed(rows, gone);
@@ -380,6 +402,7 @@ export class DurableQueue extends EventEmitter {
     const changed = this.storageError?.message !== qerr.message;
     this.storageError = qerr;
     if (changed) this.emit('storage', { error: qerr });
+    this.storageRefused += entries.length;
     for (const e of entries) e.reject(qerr);
     if (settles.length) {
       this.settles.unshift(...settles);

@@ -18,7 +18,7 @@ const metric = {
   retried: () => counter('edgegw_queue_retried_total', 'Message sends that failed transiently and go out again', ['queue']),
   dropped: () => counter('edgegw_queue_dropped_total', 'Messages dropped by a limit (max messages, bytes, age; too large)', ['queue', 'reason']),
   deadLettered: () => counter('edgegw_queue_dead_lettered_total', 'Messages the destination rejected, kept as dead letters', ['queue']),
-  storageErrors: () => counter('edgegw_queue_storage_errors_total', 'Failed queue transactions (disk full, I/O)', ['queue']),
+  storageErrors: () => counter('edgegw_queue_storage_errors_total', 'Messages refused because the queue storage failed (disk full, I/O)', ['queue']),
 };
 
 export interface QueueSummary {
@@ -36,11 +36,8 @@ export interface QueueSummary {
 }
 
 export class QueueMonitor {
-  private last = { enqueued: 0, delivered: 0, retried: 0, deadLettered: 0, depth: 0, at: 0 };
+  private last = { enqueued: 0, delivered: 0, retried: 0, deadLettered: 0, storageRefused: 0, depth: 0, at: 0 };
   private readonly onDrop = (d: DropReport) => metric.dropped().inc({ queue: this.queue.name, reason: d.reason }, d.count);
-  private readonly onStorage = (s: { error?: Error }) => {
-    if (s.error) metric.storageErrors().inc({ queue: this.queue.name });
-  };
   /** the storage could not be opened at all */
   private openError: Error | undefined;
 
@@ -50,7 +47,6 @@ export class QueueMonitor {
     private readonly now: () => number = Date.now,
   ) {
     queue.on('drop', this.onDrop);
-    queue.on('storage', this.onStorage);
     this.last.at = now();
     for (const m of [metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()]) m.inc({ queue: queue.name }, 0);
   }
@@ -69,6 +65,7 @@ export class QueueMonitor {
     metric.delivered().inc({ queue: name }, f.delivered - this.last.delivered);
     metric.retried().inc({ queue: name }, f.retried - this.last.retried);
     metric.deadLettered().inc({ queue: name }, f.deadLettered - this.last.deadLettered);
+    metric.storageErrors().inc({ queue: name }, s.storageRefused - this.last.storageRefused);
     metric.depth().set({ queue: name }, s.depth);
     metric.bytes().set({ queue: name }, s.bytes);
     let oldestAgeS = 0;
@@ -85,7 +82,7 @@ export class QueueMonitor {
     else if (s.storageError) health = 'degraded';
     // the destination is away and the queue grows: data is safe but not flowing
     else if (destination !== 'connected' && s.depth > 0 && s.depth >= this.last.depth) health = 'degraded';
-    this.last = { enqueued: s.enqueued, delivered: f.delivered, retried: f.retried, deadLettered: f.deadLettered, depth: s.depth, at: t };
+    this.last = { enqueued: s.enqueued, delivered: f.delivered, retried: f.retried, deadLettered: f.deadLettered, storageRefused: s.storageRefused, depth: s.depth, at: t };
     const storageError = this.openError ?? s.storageError;
     const summary: QueueSummary = { depth: s.depth, rate, destination, forwarder: this.forwarder?.state() ?? 'stopped', health, storageError: storageError?.message, oldestAgeS };
     if (storageError) summary.storageProblem = storageProblemOf(storageError);
@@ -95,7 +92,6 @@ export class QueueMonitor {
   /** Stops listening and removes this queue's series (a redeploy leaves nothing behind). */
   dispose(): void {
     this.queue.off('drop', this.onDrop);
-    this.queue.off('storage', this.onStorage);
     const name = this.queue.name;
     for (const m of [metric.depth(), metric.bytes(), metric.oldest(), metric.enqueued(), metric.delivered(), metric.retried(), metric.deadLettered(), metric.storageErrors()])
       m.remove({ queue: name });

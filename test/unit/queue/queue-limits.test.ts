@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DurableQueue, type EnqueueResult } from '../../../lib/queue';
+import { DurableQueue, type DropReport, type EnqueueResult } from '../../../lib/queue';
+import { QueueMonitor } from '../../../lib/queue/monitor';
+import { metricsRegistry } from '../../../lib/metrics/registry';
 import { needPeers } from '../../helpers/peers';
 import { SQLITE_PEER } from '../../helpers/sqlite-store';
 
@@ -57,6 +59,62 @@ describe('DurableQueue bursts and limits (sqlite)', () => {
       assert.equal(q.stats().pending, 0);
       assert.equal(q.stats().depth, total);
     }
+    await q.close();
+  });
+
+  test('drop-newest: a burst while a transaction is in flight stops exactly at maxMessages (and maxBytes)', peers, async () => {
+    const q = new DurableQueue({ name: 'exact', dir, batchMs: 5, batchMax: 50, maxMessages: 100, policy: 'drop-newest' });
+    await q.open();
+    const drops: DropReport[] = [];
+    q.on('drop', (d: DropReport) => drops.push(d));
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => q.enqueue({ payload: i })));
+    assert.equal(results.filter((r) => r.status === 'queued').length, 100);
+    assert.equal(q.stats().depth, 100);
+    assert.equal(
+      drops.reduce((n, d) => n + d.count, 0),
+      200,
+    );
+    await q.close();
+
+    const body = { payload: 'x'.repeat(90) }; // 104 bytes of JSON
+    const b = new DurableQueue({ name: 'exact-bytes', dir, batchMs: 5, batchMax: 10, maxBytes: 104 * 30, policy: 'drop-newest' });
+    await b.open();
+    const byBytes = await Promise.all(Array.from({ length: 100 }, () => b.enqueue(body)));
+    assert.equal(byBytes.filter((r) => r.status === 'queued').length, 30);
+    assert.equal(b.stats().bytes, 104 * 30);
+    await b.close();
+  });
+
+  test('block: a burst while a transaction is in flight waits instead of overshooting maxMessages', peers, async () => {
+    const q = new DurableQueue({ name: 'exact-block', dir, batchMs: 5, batchMax: 50, maxMessages: 100, policy: 'block' });
+    await q.open();
+    const results = Array.from({ length: 150 }, (_, i) => q.enqueue({ payload: i }));
+    await settledWithin(results.slice(0, 100), 10_000);
+    assert.equal(q.stats().depth, 100);
+    assert.equal(q.stats().blocked, 50);
+    await q.settle(Array.from({ length: 50 }, (_, i) => i + 1));
+    await settledWithin(results.slice(100), 10_000);
+    assert.equal(q.stats().depth, 100);
+    await q.close();
+  });
+
+  test('a failed transaction counts every message it refused, in stats and in edgegw_queue_storage_errors_total', peers, async () => {
+    const q = new DurableQueue({ name: 'refused-count', dir, batchMs: 5, batchMax: 1000, maxPageCount: 40 });
+    await q.open();
+    const monitor = new QueueMonitor(q, undefined);
+    const fill = (n: number) => Promise.allSettled(Array.from({ length: n }, () => q.enqueue({ payload: 'z'.repeat(2000) })));
+    let refused = 0;
+    for (let round = 0; round < 100 && refused === 0; round++) refused = (await fill(10)).filter((r) => r.status === 'rejected').length;
+    assert.ok(refused > 0, 'the cap was reached');
+    // the disk is full: a burst of 25 in one transaction is 25 refused messages, not 1 failure
+    const burst = await fill(25);
+    assert.equal(burst.filter((r) => r.status === 'rejected').length, 25);
+    assert.equal(q.stats().storageRefused, refused + 25);
+    await monitor.tick();
+    const metric = await metricsRegistry().getSingleMetric('edgegw_queue_storage_errors_total')!.get();
+    const value = metric.values.find((v) => v.labels.queue === 'refused-count')?.value;
+    assert.equal(value, refused + 25);
+    monitor.dispose();
     await q.close();
   });
 });
