@@ -12,7 +12,19 @@ import { SqliteQueueStorage } from './sqlite-storage';
 import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } from './options';
 import { messageHead, type MessageHead } from '../forward/destination';
 import { bodyText, jsonOf, messageOf, type BodyText } from './body';
-import { QueueError, toQueuedMessage, type CommitPlan, type CommitResult, type DeadLetter, type DropReason, type QueueStorage, type QueuedMessage, type RemovedRow, type StoredRow } from './types';
+import {
+  QueueError,
+  QueueWaitingFullError,
+  toQueuedMessage,
+  type CommitPlan,
+  type CommitResult,
+  type DeadLetter,
+  type DropReason,
+  type QueueStorage,
+  type QueuedMessage,
+  type RemovedRow,
+  type StoredRow,
+} from './types';
 
 /** At most this much of committed, not yet forwarded rows is kept in memory (RecentRows). */
 const RECENT_ROWS_MAX_BYTES = 8 * 1024 * 1024;
@@ -40,7 +52,11 @@ export interface QueueStats {
   delivered: number;
   deadLettered: number;
   dropped: number;
+  /** policy block: messages waiting for space, in memory (done() not yet called), and their bytes */
   blocked: number;
+  blockedBytes: number;
+  /** policy block: messages refused because maxWaiting (or maxWaitingBytes) were already waiting */
+  waitingRefused: number;
   /** accepted messages waiting for their transaction (in memory; done() not yet called) */
   pending: number;
   /** transactions committed, and the time they took in all (ms): a slow disk shows here first */
@@ -80,6 +96,8 @@ export class DurableQueue extends EventEmitter {
   private pending: Entry[] = [];
   private pendingBytes = 0;
   private blocked: Array<Entry & { msg: unknown }> = [];
+  private blockedBytes = 0;
+  private waitingRefused = 0;
   private settles: Settle[] = [];
   private soonFlush: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -136,6 +154,8 @@ export class DurableQueue extends EventEmitter {
     return {
       ...this.counts,
       blocked: this.blocked.length,
+      blockedBytes: this.blockedBytes,
+      waitingRefused: this.waitingRefused,
       pending: this.pending.length + this.inTransaction,
       commits: this.commitCount,
       commitMs: this.commitMs,
@@ -171,7 +191,14 @@ export class DurableQueue extends EventEmitter {
       const entry: Entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, ...fast, resolve, reject };
       const full = this.exceeds(1, bytes);
       if (o.policy === 'block' && (full || this.blocked.length)) {
+        // waiting messages are in memory only: past the bound, refused (done(err)) rather than held
+        if (this.blocked.length >= o.maxWaiting || this.blockedBytes + bytes > o.maxWaitingBytes) {
+          this.waitingRefused++;
+          reject(new QueueWaitingFullError(this.name, this.blocked.length, this.blockedBytes, { messages: o.maxWaiting, bytes: o.maxWaitingBytes }, this.waitingRefused));
+          return;
+        }
         this.blocked.push({ ...entry, msg });
+        this.blockedBytes += bytes;
         return;
       }
       if (o.policy === 'drop-newest' && full) {
@@ -263,6 +290,7 @@ export class DurableQueue extends EventEmitter {
     clearTimeout(this.retryTimer);
     clearImmediate(this.soonFlush);
     this.soonFlush = undefined;
+    this.blockedBytes = 0;
     for (const b of this.blocked.splice(0)) b.reject(new QueueError(this.name, 'the queue closed while the message waited for space'));
     this.flush();
     // a transaction that ends starts the next one with what waited: wait for the last
@@ -414,7 +442,11 @@ export class DurableQueue extends EventEmitter {
   }
 
   private unblock(): void {
-    while (this.blocked.length && !this.exceeds(1, this.blocked[0].bytes)) this.push(this.blocked.shift()!);
+    while (this.blocked.length && !this.exceeds(1, this.blocked[0].bytes)) {
+      const entry = this.blocked.shift()!;
+      this.blockedBytes -= entry.bytes;
+      this.push(entry);
+    }
   }
 
   private sweep(): void {

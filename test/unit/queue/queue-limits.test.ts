@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DurableQueue, type DropReport, type EnqueueResult } from '../../../lib/queue';
+import { DurableQueue, QueueWaitingFullError, type DropReport, type EnqueueResult } from '../../../lib/queue';
+import { storeForwardQueueOptions } from '../../../lib/queue/node-config';
 import { QueueMonitor } from '../../../lib/queue/monitor';
 import { metricsRegistry } from '../../../lib/metrics/registry';
 import { needPeers } from '../../helpers/peers';
@@ -115,6 +116,57 @@ describe('DurableQueue bursts and limits (sqlite)', () => {
     const value = metric.values.find((v) => v.labels.queue === 'refused-count')?.value;
     assert.equal(value, refused + 25);
     monitor.dispose();
+    await q.close();
+  });
+
+  test('block: the messages waiting for space are bounded, shown as waiting (status, metric, health); past maxWaiting each is refused and counted', peers, async () => {
+    assert.equal(storeForwardQueueOptions({ policy: 'block', maxWaiting: '3' }, 'n', '/d').maxWaiting, 3);
+    assert.equal(storeForwardQueueOptions({}, 'n', '/d').maxWaiting, 1000);
+    const q = new DurableQueue({ name: 'waiting', dir, batchMs: 1, maxMessages: 2, policy: 'block', maxWaiting: 3 });
+    const monitor = new QueueMonitor(q, undefined);
+    await q.enqueue({ payload: 'a' });
+    await q.enqueue({ payload: 'b' });
+    const waiting = [q.enqueue({ payload: 'c' }), q.enqueue({ payload: 'd' }), q.enqueue({ payload: 'e' })];
+    const refused = await Promise.allSettled([q.enqueue({ payload: 'f' }), q.enqueue({ payload: 'g' })]);
+    assert.deepEqual(
+      refused.map((r) => r.status === 'rejected' && r.reason instanceof QueueWaitingFullError && [r.reason.waiting, r.reason.refused]),
+      [
+        [3, 1],
+        [3, 2],
+      ],
+    );
+    assert.match((refused[1] as PromiseRejectedResult).reason.message, /3 messages .* already wait for space.*maxWaiting 3.*2 refused so far/);
+    const s = q.stats();
+    assert.deepEqual([s.depth, s.blocked, s.waitingRefused], [2, 3, 2]);
+    assert.equal(s.blockedBytes, 3 * JSON.stringify({ payload: 'c' }).length);
+    const summary = await monitor.tick();
+    assert.deepEqual([summary.depth, summary.waiting, summary.health], [2, 3, 'degraded']);
+    const value = async (name: string) => (await metricsRegistry().getSingleMetric(name)!.get()).values.find((v) => v.labels.queue === 'waiting')?.value;
+    assert.equal(await value('edgegw_queue_waiting'), 3);
+    assert.equal(await value('edgegw_queue_waiting_refused_total'), 2);
+    // space returns: the waiting ones go in, in order, and the bound frees up
+    await q.settle([1, 2]);
+    await Promise.all(waiting.slice(0, 2));
+    await q.settle([3]);
+    assert.deepEqual(
+      (await Promise.all(waiting)).map((r) => r.status === 'queued' && r.seq),
+      [3, 4, 5],
+    );
+    const after = await monitor.tick();
+    assert.equal(after.waiting, 0); // (health: degraded still, as no destination takes what is queued)
+    assert.equal(await value('edgegw_queue_waiting'), 0);
+    monitor.dispose();
+    await q.close();
+  });
+
+  test('block: a message larger than maxWaitingBytes is refused rather than held', peers, async () => {
+    const q = new DurableQueue({ name: 'waiting-bytes', dir, batchMs: 1, maxMessages: 1, policy: 'block', maxWaitingBytes: 1000 });
+    await q.enqueue({ payload: 'a' });
+    const small = q.enqueue({ payload: 'x'.repeat(500) });
+    await assert.rejects(q.enqueue({ payload: 'y'.repeat(600) }), QueueWaitingFullError);
+    assert.equal(q.stats().blocked, 1);
+    await q.settle([1]);
+    assert.equal((await small).status, 'queued');
     await q.close();
   });
 });
