@@ -26,6 +26,7 @@ RED.nodes.registerType<StatsNode>('edgegw-stats', {
     timeZone: field('stats', 'timeZone'),
     percentiles: field('stats', 'percentiles'),
     graceSec: field('stats', 'graceSec'),
+    maxSkew: field('stats', 'maxSkew'),
     report: field('stats', 'report'),
     reportDir: field('stats', 'reportDir'),
     reportPer: field('stats', 'reportPer'),

@@ -21,6 +21,7 @@ RED.nodes.registerType<StoreForwardNode>('edgegw-store-forward', {
     maxMB: { value: 1024, validate: validator('store-forward', 'maxMB') },
     maxAgeH: field('store-forward', 'maxAgeH'),
     policy: field('store-forward', 'policy'),
+    maxWaiting: field('store-forward', 'maxWaiting'),
     retentionH: { value: 0, validate: validator('store-forward', 'retentionH') },
     ackOutput: { value: false },
   },

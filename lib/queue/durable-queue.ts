@@ -12,7 +12,19 @@ import { SqliteQueueStorage } from './sqlite-storage';
 import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } from './options';
 import { messageHead, type MessageHead } from '../forward/destination';
 import { bodyText, jsonOf, messageOf, type BodyText } from './body';
-import { QueueError, toQueuedMessage, type CommitPlan, type CommitResult, type DeadLetter, type DropReason, type QueueStorage, type QueuedMessage, type RemovedRow, type StoredRow } from './types';
+import {
+  QueueError,
+  QueueWaitingFullError,
+  toQueuedMessage,
+  type CommitPlan,
+  type CommitResult,
+  type DeadLetter,
+  type DropReason,
+  type QueueStorage,
+  type QueuedMessage,
+  type RemovedRow,
+  type StoredRow,
+} from './types';
 
 /** At most this much of committed, not yet forwarded rows is kept in memory (RecentRows). */
 const RECENT_ROWS_MAX_BYTES = 8 * 1024 * 1024;
@@ -40,7 +52,11 @@ export interface QueueStats {
   delivered: number;
   deadLettered: number;
   dropped: number;
+  /** policy block: messages waiting for space, in memory (done() not yet called), and their bytes */
   blocked: number;
+  blockedBytes: number;
+  /** policy block: messages refused because maxWaiting (or maxWaitingBytes) were already waiting */
+  waitingRefused: number;
   /** accepted messages waiting for their transaction (in memory; done() not yet called) */
   pending: number;
   /** transactions committed, and the time they took in all (ms): a slow disk shows here first */
@@ -48,6 +64,8 @@ export interface QueueStats {
   commitMs: number;
   /** the last storage failure, until a commit succeeds again */
   storageError?: QueueError;
+  /** messages refused because their transaction failed (disk full, I/O), over the queue's life */
+  storageRefused: number;
 }
 
 interface Entry {
@@ -78,6 +96,8 @@ export class DurableQueue extends EventEmitter {
   private pending: Entry[] = [];
   private pendingBytes = 0;
   private blocked: Array<Entry & { msg: unknown }> = [];
+  private blockedBytes = 0;
+  private waitingRefused = 0;
   private settles: Settle[] = [];
   private soonFlush: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -90,8 +110,10 @@ export class DurableQueue extends EventEmitter {
   private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
   private storageError: QueueError | undefined;
   private committing = false;
-  /** messages of the transaction being committed */
+  /** messages (and their bytes) of the transaction being committed: they count against the limits */
   private inTransaction = 0;
+  private inTransactionBytes = 0;
+  private storageRefused = 0;
   private flushAfterCommit = false;
   private commitCount = 0;
   private commitMs = 0;
@@ -129,7 +151,17 @@ export class DurableQueue extends EventEmitter {
   }
 
   stats(): QueueStats {
-    return { ...this.counts, blocked: this.blocked.length, pending: this.pending.length + this.inTransaction, commits: this.commitCount, commitMs: this.commitMs, storageError: this.storageError };
+    return {
+      ...this.counts,
+      blocked: this.blocked.length,
+      blockedBytes: this.blockedBytes,
+      waitingRefused: this.waitingRefused,
+      pending: this.pending.length + this.inTransaction,
+      commits: this.commitCount,
+      commitMs: this.commitMs,
+      storageError: this.storageError,
+      storageRefused: this.storageRefused,
+    };
   }
 
   /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
@@ -159,7 +191,14 @@ export class DurableQueue extends EventEmitter {
       const entry: Entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, ...fast, resolve, reject };
       const full = this.exceeds(1, bytes);
       if (o.policy === 'block' && (full || this.blocked.length)) {
+        // waiting messages are in memory only: past the bound, refused (done(err)) rather than held
+        if (this.blocked.length >= o.maxWaiting || this.blockedBytes + bytes > o.maxWaitingBytes) {
+          this.waitingRefused++;
+          reject(new QueueWaitingFullError(this.name, this.blocked.length, this.blockedBytes, { messages: o.maxWaiting, bytes: o.maxWaitingBytes }, this.waitingRefused));
+          return;
+        }
         this.blocked.push({ ...entry, msg });
+        this.blockedBytes += bytes;
         return;
       }
       if (o.policy === 'drop-newest' && full) {
@@ -171,11 +210,14 @@ export class DurableQueue extends EventEmitter {
     });
   }
 
-  /** Which limit n more messages of `bytes` would break, counting what is committed and pending. */
+  /**
+   * Which limit n more messages of `bytes` would break, counting what is committed, pending and in
+   * the transaction being committed (not yet in counts.depth: leaving it out let a burst overshoot).
+   */
   private exceeds(n: number, bytes: number): DropReason | undefined {
     const o = this.o;
-    if (o.maxMessages && this.counts.depth + this.pending.length + n > o.maxMessages) return 'max-messages';
-    if (o.maxBytes && this.counts.bytes + this.pendingBytes + bytes > o.maxBytes) return 'max-bytes';
+    if (o.maxMessages && this.counts.depth + this.inTransaction + this.pending.length + n > o.maxMessages) return 'max-messages';
+    if (o.maxBytes && this.counts.bytes + this.inTransactionBytes + this.pendingBytes + bytes > o.maxBytes) return 'max-bytes';
     return undefined;
   }
 
@@ -248,6 +290,7 @@ export class DurableQueue extends EventEmitter {
     clearTimeout(this.retryTimer);
     clearImmediate(this.soonFlush);
     this.soonFlush = undefined;
+    this.blockedBytes = 0;
     for (const b of this.blocked.splice(0)) b.reject(new QueueError(this.name, 'the queue closed while the message waited for space'));
     this.flush();
     // a transaction that ends starts the next one with what waited: wait for the last
@@ -280,21 +323,29 @@ export class DurableQueue extends EventEmitter {
     const ageCheck = this.ageCheck;
     if (this.pending.length === 0 && this.settles.length === 0 && !ageCheck) return;
     const entries = this.pending.splice(0, this.o.batchMax);
-    for (const e of entries) this.pendingBytes -= e.bytes;
+    let entryBytes = 0;
+    for (const e of entries) entryBytes += e.bytes;
+    this.pendingBytes -= entryBytes;
     const settles = this.settles;
     this.settles = [];
     this.ageCheck = false;
     this.committing = true;
     this.inTransaction = entries.length;
+    this.inTransactionBytes = entryBytes;
     this.writing = this.writing
       .then(() => this.commit(entries, settles, ageCheck))
       .finally(() => {
         this.committing = false;
         this.inTransaction = 0;
-        // more than batchMax waited: the rest goes at once, not after another window
-        if (this.flushAfterCommit || this.pending.length >= this.o.batchMax) {
+        this.inTransactionBytes = 0;
+        // more than batchMax waited (or the queue is closing): the rest goes at once, not after another window
+        if (this.flushAfterCommit || this.pending.length >= this.o.batchMax || (this.closed && this.pending.length)) {
           this.flushAfterCommit = false;
           this.flush();
+        } else if (this.pending.length || this.settles.length) {
+          // what was left over after a full batch was taken had its window's timer cleared by
+          // that flush: without a new one it would wait for the next message to arrive
+          this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
         }
       });
   }
@@ -342,9 +393,12 @@ export class DurableQueue extends EventEmitter {
       this.commitCount++;
       this.commitMs += performance.now() - started;
     } catch (err) {
+      this.inTransaction = this.inTransactionBytes = 0;
       this.failed(err as Error, entries.concat(trimmed), settles);
       return;
     }
+    // from here the rows are in counts.depth: counted once when unblock() checks the limits
+    this.inTransaction = this.inTransactionBytes = 0;
     const gone = [...result.delivered, ...result.deadLettered, ...result.droppedByAge, ...result.droppedOldest];
     this.counts.highWater = plan.highWater;
     this.recent?.committed(rows, gone);
@@ -376,6 +430,7 @@ export class DurableQueue extends EventEmitter {
     const changed = this.storageError?.message !== qerr.message;
     this.storageError = qerr;
     if (changed) this.emit('storage', { error: qerr });
+    this.storageRefused += entries.length;
     for (const e of entries) e.reject(qerr);
     if (settles.length) {
       this.settles.unshift(...settles);
@@ -387,7 +442,11 @@ export class DurableQueue extends EventEmitter {
   }
 
   private unblock(): void {
-    while (this.blocked.length && !this.exceeds(1, this.blocked[0].bytes)) this.push(this.blocked.shift()!);
+    while (this.blocked.length && !this.exceeds(1, this.blocked[0].bytes)) {
+      const entry = this.blocked.shift()!;
+      this.blockedBytes -= entry.bytes;
+      this.push(entry);
+    }
   }
 
   private sweep(): void {

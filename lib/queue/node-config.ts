@@ -25,6 +25,7 @@ export function storeForwardQueueOptions(raw: RawConfig, nameless: string, userD
     maxBytes: f.maxMB === undefined ? undefined : f.maxMB * 1024 * 1024,
     maxAgeMs: hours(f.maxAgeH),
     policy: f.policy,
+    maxWaiting: f.maxWaiting,
     retentionMs: hours(f.retentionH),
   };
 }

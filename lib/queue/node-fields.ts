@@ -15,6 +15,8 @@ export const STORE_FORWARD_FIELDS = {
     maxMB: { kind: 'number', min: 0, max: 1e9, unit: 'MB' },
     maxAgeH: { kind: 'number', min: 0, max: 1e6, unit: 'h' },
     policy: { kind: 'enum', values: ['drop-oldest', 'drop-newest', 'block'], default: 'drop-oldest' },
+    // policy block: how many messages may wait for space (in memory); one more is refused (done(err))
+    maxWaiting: { kind: 'integer', min: 1, max: 1_000_000, default: 1000 },
     retentionH: { kind: 'number', min: 0, max: 1e6, unit: 'h' },
     ackOutput: { kind: 'boolean', default: false },
   },

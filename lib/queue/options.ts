@@ -22,6 +22,12 @@ export interface DurableQueueOptions {
   maxAgeMs?: number;
   /** when a limit is reached (default drop-oldest) */
   policy?: FullPolicy;
+  /**
+   * block: at most this many messages wait for space, held in memory (default 1000); one more is
+   * refused with a QueueWaitingFullError. maxWaitingBytes bounds their size (default 64 MiB).
+   */
+  maxWaiting?: number;
+  maxWaitingBytes?: number;
   /** how long delivered messages are kept for replay (ms, default 0: not kept) */
   retentionMs?: number;
   /** clock (ms), injectable for tests */
@@ -48,6 +54,8 @@ export interface ResolvedQueueOptions {
   maxBytes: number;
   maxAgeMs: number;
   policy: FullPolicy;
+  maxWaiting: number;
+  maxWaitingBytes: number;
   retentionMs: number;
   now: () => number;
   sweepMs: number;
@@ -80,6 +88,8 @@ export function queueOptions(o: DurableQueueOptions): ResolvedQueueOptions {
     maxBytes: num('maxBytes', o.maxBytes, 0, 0),
     maxAgeMs: num('maxAgeMs', o.maxAgeMs, 0, 0),
     policy,
+    maxWaiting: Math.floor(num('maxWaiting', o.maxWaiting, 1000, 1)),
+    maxWaitingBytes: num('maxWaitingBytes', o.maxWaitingBytes, 64 * 1024 * 1024, 1),
     retentionMs: num('retentionMs', o.retentionMs, 0, 0),
     now: o.now ?? Date.now,
     sweepMs: num('sweepMs', o.sweepMs, 1000, 1),

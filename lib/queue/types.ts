@@ -106,6 +106,26 @@ export class QueueError extends Error {
   }
 }
 
+/**
+ * Policy block: a message refused because as many messages as allowed already wait for space (they
+ * are held in memory, so their number is bounded). `refused`: how many so far, this one included.
+ */
+export class QueueWaitingFullError extends QueueError {
+  constructor(
+    queue: string,
+    readonly waiting: number,
+    readonly waitingBytes: number,
+    readonly limit: { messages: number; bytes: number },
+    readonly refused: number,
+  ) {
+    super(
+      queue,
+      `the queue is full and ${waiting} messages (${waitingBytes} bytes) already wait for space, the most allowed (maxWaiting ${limit.messages}, ${limit.bytes} bytes): message refused (${refused} refused so far)`,
+    );
+    this.name = 'QueueWaitingFullError';
+  }
+}
+
 /** A queue option is wrong (options given in code; the node's fields are read by STORE_FORWARD_FIELDS). */
 export class QueueConfigError extends ConfigFieldError {
   constructor(field: string, message: string, value?: unknown) {

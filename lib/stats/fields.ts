@@ -22,6 +22,8 @@ export const STATS_FIELDS = {
     timeZone: { kind: 'string', default: '' },
     percentiles: { kind: 'boolean', default: false },
     graceSec: { kind: 'number', min: 0, default: 1, unit: 's' },
+    // how far ahead of this machine's clock a sample's ts may be; a later one is refused (counted)
+    maxSkew: { kind: 'number', min: 0, max: 31_536_000, default: 300, unit: 's' },
     report: { kind: 'boolean', default: false },
     reportDir: { kind: 'string', default: 'reports', when: REPORTING },
     reportPer: { kind: 'enum', values: ['day', 'hour'], default: 'day', when: REPORTING },

@@ -15,6 +15,8 @@ export interface StatsNodeConfig {
   /** the CSV report, when the node writes one (its directory resolved against the user directory) */
   report?: ReportConfig;
   persist: StatsFields['persist'];
+  /** how far ahead of now a sample's ts may be (ms); later ones are refused (sample-time.ts) */
+  maxSkewMs: number;
   /** the open windows' database file, resolved against the user directory */
   dbPath: string;
 }
@@ -39,7 +41,7 @@ export function windowConfigOf(f: StatsFields): WindowConfig {
 export function readStatsConfig(raw: RawConfig, userDir: string): StatsNodeConfig {
   const f = readFields(STATS_FIELDS, raw);
   const windows = windowConfigOf(f);
-  const config: StatsNodeConfig = { windows, persist: f.persist, dbPath: underUserDir(f.dbFile, userDir) };
+  const config: StatsNodeConfig = { windows, persist: f.persist, maxSkewMs: f.maxSkew * 1000, dbPath: underUserDir(f.dbFile, userDir) };
   if (f.report) {
     config.report = {
       dir: underUserDir(f.reportDir, userDir),

@@ -7,6 +7,7 @@ import { StatsSession, type WindowStore } from '../../lib/stats/session';
 import { CsvReport } from '../../lib/stats/report';
 import { readStatsConfig } from '../../lib/stats/node-config';
 import { windowScans } from '../../lib/stats/output';
+import { plausibleSamples, sampleName } from '../../lib/stats/sample-time';
 import { MemoryWindowStore, SqliteWindowStore } from '../../lib/stats/window-store';
 import { sqliteOrMemory } from '../../lib/storage/sqlite';
 import { counter } from '../../lib/metrics/registry';
@@ -17,11 +18,14 @@ import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
 
 const TICK_MS = 1000;
+/** refused samples are logged at most this often (a clock gone wrong upstream would flood the log) */
+const REFUSED_WARNING_MS = 60_000;
 
 export = function (RED: NodeAPI) {
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   const samplesTotal = counter('edgegw_stats_samples_total', 'Samples into stats windows, by node', ['node']);
   const windowsTotal = counter('edgegw_stats_windows_total', 'Stats windows closed, by node', ['node']);
+  const refusedTotal = counter('edgegw_stats_samples_refused_total', 'Samples refused for a timestamp that is not a number or too far in the future, by node', ['node']);
 
   function StatsNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
@@ -30,6 +34,10 @@ export = function (RED: NodeAPI) {
     let session: StatsSession;
     let memoryOnly: boolean; // no sqlite3: the state survives redeploys but not restarts
     let lastError: string | undefined;
+    let maxSkewMs: number;
+    let refused = 0;
+    let refusedSinceWarning = 0;
+    let lastWarningAt = -Infinity;
     try {
       const cfg = readStatsConfig(def, RED.settings.userDir ?? process.cwd());
       const report = cfg.report && new CsvReport(cfg.report);
@@ -39,6 +47,7 @@ export = function (RED: NodeAPI) {
         () => new MemoryWindowStore(node.id),
       );
       memoryOnly = Boolean(chosen.noSqlite);
+      maxSkewMs = cfg.maxSkewMs;
       if (chosen.noSqlite) node.warn(`${chosen.noSqlite.message}; open windows survive redeploys but not restarts`);
       session = new StatsSession({
         windows: cfg.windows,
@@ -59,7 +68,7 @@ export = function (RED: NodeAPI) {
     }
     const telemetry = new TelemetryScope(node, 'stats');
     const status = new StatusDisplay(node);
-    for (const metric of [samplesTotal, windowsTotal]) telemetry.labels(metric, { node: node.id });
+    for (const metric of [samplesTotal, windowsTotal, refusedTotal]) telemetry.labels(metric, { node: node.id });
 
     function showStatus(): void {
       const unwritten = session.unwrittenCount;
@@ -70,13 +79,14 @@ export = function (RED: NodeAPI) {
       }
       const saveError = session.saveError;
       status.showParts(
-        memoryOnly || saveError ? LOOK.warning : LOOK.ok,
+        memoryOnly || saveError || refused ? LOOK.warning : LOOK.ok,
         { key: 'stats.status.ready', args: { count: session.windows.tagCount } },
         ...(memoryOnly ? [{ key: 'stats.status.noSqlite' }] : []),
+        ...(refused ? [{ key: 'stats.status.refused', args: { count: refused } }] : []),
       );
       // a store that cannot save (disk full, locked) puts restarts at risk: degraded until a save succeeds
       const w = session.windows;
-      telemetry.health(saveError ? 'degraded' : 'ok', { tags: w.tagCount, samples: w.samples, bad: w.badSamples, rows: session.rowsWritten, error: saveError });
+      telemetry.health(saveError ? 'degraded' : 'ok', { tags: w.tagCount, samples: w.samples, bad: w.badSamples, refused, rows: session.rowsWritten, error: saveError });
     }
 
     status.show(LOOK.waiting, 'stats.status.restoring');
@@ -93,7 +103,7 @@ export = function (RED: NodeAPI) {
     let lastShown = '';
     const timer = setInterval(() => {
       session.tick();
-      const shown = `${session.windows.tagCount}/${session.unwrittenCount}/${session.saveError ?? ''}`;
+      const shown = `${session.windows.tagCount}/${session.unwrittenCount}/${session.saveError ?? ''}/${refused}`;
       if (shown !== lastShown) {
         lastShown = shown;
         showStatus();
@@ -102,8 +112,21 @@ export = function (RED: NodeAPI) {
     }, TICK_MS);
 
     node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => {
-      const samples = messageSamples(msg, Date.now());
-      if (samples.length === 0) return done(new Error('no samples in the message: expected msg.tags (a scan), msg.tag, or msg.payload with msg.topic'));
+      const now = Date.now();
+      const carried = messageSamples(msg, now);
+      if (carried.length === 0) return done(new Error('no samples in the message: expected msg.tags (a scan), msg.tag, or msg.payload with msg.topic'));
+      const { accepted: samples, refused: implausible } = plausibleSamples(carried, now, maxSkewMs);
+      if (implausible.length) {
+        refused += implausible.length;
+        refusedSinceWarning += implausible.length;
+        refusedTotal.inc({ node: node.id }, implausible.length);
+        if (now - lastWarningAt >= REFUSED_WARNING_MS) {
+          const first = implausible[0];
+          node.warn(`${refusedSinceWarning} samples refused for their timestamp since the last warning, e.g. ${sampleName(first.sample)}: ${first.reason}`);
+          lastWarningAt = now;
+          refusedSinceWarning = 0;
+        }
+      }
       samplesTotal.inc({ node: node.id }, samples.length);
       session.add(samples);
       done();

@@ -94,7 +94,9 @@ export = function (RED: NodeAPI) {
       else
         status.showParts(
           s.destination === 'connected' ? LOOK.ok : LOOK.busy,
-          { key: 'store-forward.status.summary', args: { depth: s.depth, rate: Math.round(s.rate) } },
+          s.waiting
+            ? { key: 'store-forward.status.summaryWaiting', args: { depth: s.depth, waiting: s.waiting, rate: Math.round(s.rate) } }
+            : { key: 'store-forward.status.summary', args: { depth: s.depth, rate: Math.round(s.rate) } },
           { key: DESTINATION_STATUS[s.destination] },
         );
       telemetry.health(s.health, { ...s, target: target.describe });
