@@ -34,6 +34,22 @@ export interface ParsedArgs {
 }
 
 /** Parses the runtime's flags. Unknown flags are errors; the first positional ends parsing. */
+/** The flag a misspelt one most likely meant: at most two edits away, and the only one that near. */
+function nearestFlag(name: string, flags: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    return prev[b.length];
+  };
+  const scored = flags.map((f) => [f, distance(name, f)] as const).sort((x, y) => x[1] - y[1]);
+  if (!scored.length || scored[0][1] > 2) return undefined;
+  return scored.length > 1 && scored[1][1] === scored[0][1] ? undefined : scored[0][0];
+}
+
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { flags: {}, help: false, version: false, rest: [] };
   const byFlag = new Map<string, Field>();
@@ -65,7 +81,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
       continue;
     }
     const field = byFlag.get(name);
-    if (!field) throw new SettingsError('command line', name, 'unknown flag (see edge-gateway --help)');
+    if (!field) {
+      const near = nearestFlag(name, [...byFlag.keys(), '--config']);
+      throw new SettingsError('command line', name, `unknown flag${near ? `; did you mean ${near}?` : ''} (see edge-gateway --help)`);
+    }
     if (field.kind === 'bool') {
       if (inline !== undefined) throw new SettingsError('command line', name, 'takes no value');
       (out.flags as Record<string, unknown>)[field.key] = name !== field.negFlag;

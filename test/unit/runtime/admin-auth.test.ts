@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import bcryptjs from 'bcryptjs';
-import { adminAuthSettings, type Bcrypt } from '../../../runtime/admin';
+import { adminAuthSettings, adminCommand, type Bcrypt } from '../../../runtime/admin';
 
 function countingBcrypt(): { bcrypt: Bcrypt; compared: string[] } {
   const compared: string[] = [];
@@ -47,5 +47,25 @@ describe('adminAuth login', () => {
     compared.length = 0;
     await auth.authenticate('ops', 'wrong');
     assert.deepEqual(compared, [users[0].password]);
+  });
+});
+
+describe('edge-gateway admin --help', () => {
+  const io = () => {
+    let out = '';
+    return { io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, stdin: process.stdin } as any, out: () => out };
+  };
+  for (const argv of [['--help'], ['-h'], ['help'], ['add-user', '--help']]) {
+    test(`admin ${argv.join(' ')} prints the usage and exits 0`, async () => {
+      const o = io();
+      assert.equal(await adminCommand(argv, o.io, () => ({ load: () => ({}), dump: () => '' })), 0);
+      assert.match(o.out(), /^usage: edge-gateway admin add-user NAME/);
+    });
+  }
+  test('an unknown admin command points at the help', async () => {
+    await assert.rejects(
+      adminCommand(['frob'], io().io, () => ({ load: () => ({}), dump: () => '' })),
+      /unknown admin command "frob" .*see edge-gateway admin --help/,
+    );
   });
 });

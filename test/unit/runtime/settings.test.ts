@@ -280,3 +280,13 @@ describe('hostile settings (second round): each refused with the field named, va
     checkPorts(s(['--port', '0', '--broker-port', '0', '--sim-port', '0']));
   });
 });
+
+test('a misspelt flag suggests the flag it most likely meant, and only then', () => {
+  assert.throws(() => parseArgs(['--prot', '1']), /--prot: unknown flag; did you mean --port\?/);
+  assert.throws(() => parseArgs(['--brokr-port', '1']), /--brokr-port: unknown flag; did you mean --broker-port\?/);
+  assert.throws(() => parseArgs(['--confg', 'x']), /did you mean --config\?/);
+  assert.throws(
+    () => parseArgs(['--frobnicate', '1']),
+    (err: Error) => /--frobnicate: unknown flag \(see edge-gateway --help\)/.test(err.message),
+  );
+});
