@@ -103,7 +103,7 @@ async function checkPaletteInstall(rt: Runtime): Promise<void> {
       );
       const shared = await fetch(`${base}/resources/@edgegw/node-red-gateway/nodes/dbc-decode.js`);
       assert.equal(shared.status, 200, `${rt.label}: shared editor code served from resources/`);
-      assert.match(await shared.text(), /EdgeGatewayDbcChecker/);
+      assert.match(await shared.text(), /RED\.nodes\.registerType\("edgegw-dbc-decode"/);
     }
     assert.doesNotMatch(nr.output(), /\[error\].*(edgegw|node-red-gateway)/i, nr.output());
   } finally {
