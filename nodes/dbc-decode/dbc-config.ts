@@ -103,7 +103,19 @@ export interface DbcCheckResult {
 }
 
 /** What POST /edgegw/dbc/check answers for a body { dbcSource, dbcFile, dbcText }. */
-export function checkDbc(body: DbcConfig, baseDir: string): DbcCheckResult {
+export function checkDbc(body: DbcConfig, baseDir: string, env: NodeJS.ProcessEnv = process.env): DbcCheckResult {
+  // A dialog holding `${NAME}` is checked as the runtime will run it: Node-RED puts the variable's
+  // value in a property that is exactly a reference. The value itself is never shown: messages
+  // name the reference.
+  const ref = body.dbcSource !== 'text' && typeof body.dbcFile === 'string' ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(body.dbcFile.trim()) : null;
+  let hide = (text: string) => text;
+  if (ref) {
+    const value = env[ref[1]];
+    if (value === undefined || value.trim() === '') return { ok: false, error: { message: `dbcFile: the environment variable ${ref[1]} is not set in the runtime` } };
+    body = { ...body, dbcFile: value };
+    const shownPath = resolveDbcPath(value.trim(), baseDir);
+    hide = (text) => text.split(shownPath).join(ref[0]).split(value).join(ref[0]);
+  }
   try {
     const { db, warnings } = loadDbc(body, baseDir);
     return { ok: true, messages: db.messages.length, signals: countSignals(db), warningCount: warnings.length, warnings: warnings.slice(0, 20) };
@@ -114,7 +126,7 @@ export function checkDbc(body: DbcConfig, baseDir: string): DbcCheckResult {
       const text = body.dbcSource === 'text' ? err.text : undefined;
       return { ok: false, error: { message: `${err.reason}${text ? ` near "${text}"` : ''}`, line: err.line, column: err.column, text } };
     }
-    return { ok: false, error: { message: (err as Error).message } };
+    return { ok: false, error: { message: hide((err as Error).message) } };
   }
 }
 

@@ -76,6 +76,17 @@ describe('POST /edgegw/dbc/check on a running gateway', () => {
     assert.ok(!JSON.stringify(a).includes(secret));
   });
 
+  test('a ${VAR} reference is checked as the runtime runs it, and its value is never shown', async () => {
+    const demo = await check({ dbcSource: 'file', dbcFile: '${EDGEGW_DEMO_DBC}' });
+    assert.equal(demo.ok, true, JSON.stringify(demo));
+    const home = await check({ dbcSource: 'file', dbcFile: '${HOME}' });
+    assert.equal(home.ok, false);
+    assert.match(home.error!.message, /cannot read \$\{HOME\}: is not a \.dbc file/);
+    if (process.env.HOME) assert.ok(!home.error!.message.includes(process.env.HOME), home.error!.message);
+    const unset = await check({ dbcSource: 'file', dbcFile: '${EDGEGW_NO_SUCH_VARIABLE}' });
+    assert.match(unset.error!.message, /the environment variable EDGEGW_NO_SUCH_VARIABLE is not set in the runtime/);
+  });
+
   test("a DBC file's syntax error gives line and column but not the file's text", async () => {
     const bad = join(dir, 'bad.dbc');
     writeFileSync(bad, 'VERSION ""\n\nBO_ 100 M: 8 ECU\n SG_ S : 0|8@1+ (1,0) [0|PRIVATE-TEXT-HERE CCC\n');
