@@ -24,6 +24,25 @@ export function commandsTab(): FlowNode[] {
       wires: [['edgegw.cmd.route']],
     },
     {
+      // MQTT's + matches an empty level, but Node-RED's mqtt in drops what its own pattern for
+      // + ([^/]+) does not match: devices//commands needs a subscription of its own to be answered
+      id: 'edgegw.mb.commands.nodevice',
+      type: 'mqtt in',
+      z,
+      name: 'devices//commands',
+      topic: 'devices//commands',
+      qos: '1',
+      datatype: 'buffer',
+      broker: BROKER_ID,
+      nl: false,
+      rap: true,
+      rh: 0,
+      inputs: 0,
+      x: 180,
+      y: 200,
+      wires: [['edgegw.cmd.route']],
+    },
+    {
       id: 'edgegw.cmd.route',
       type: 'switch',
       z,

@@ -6,6 +6,7 @@ import { connect as netConnect } from 'node:net';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../../../runtime/broker';
 import { waitFor } from '../../helpers/process';
+import { neverReadingSubscriber } from '../../helpers/mqtt-raw';
 
 describe('embedded broker max packet size', () => {
   test('an oversize PUBLISH closes that connection; the broker keeps serving others', async () => {
@@ -44,19 +45,6 @@ describe('embedded broker max packet size', () => {
     }
   });
 });
-
-/** A raw MQTT 3.1.1 client that connects and subscribes to '#', then never reads again. */
-async function neverReadingSubscriber(port: number): Promise<import('node:net').Socket> {
-  const raw = netConnect(port, '127.0.0.1');
-  raw.on('error', () => undefined);
-  await new Promise<void>((r) => raw.once('connect', () => r()));
-  raw.write(Buffer.from([0x10, 16, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 4, 0x73, 0x6c, 0x6f, 0x77])); // CONNECT "slow"
-  raw.write(Buffer.from([0x82, 6, 0, 1, 0, 1, 0x23, 0])); // SUBSCRIBE 1: '#' QoS 0
-  await new Promise<void>((r) => raw.once('data', () => r())); // CONNACK (and maybe SUBACK)
-  await new Promise((r) => setTimeout(r, 100));
-  raw.pause(); // from here on nothing is read: the kernel buffers fill, then the broker's
-  return raw;
-}
 
 describe('embedded broker: a subscriber that never reads', () => {
   test('is dropped once its outgoing buffer passes the limit; 100 QoS 1 publishes by another client stay fast', async () => {
