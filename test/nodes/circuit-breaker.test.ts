@@ -208,6 +208,84 @@ describe('circuit-breaker node', () => {
     }
   });
 
+  test('observed http request: a 500 response is a failure, and a request that hangs fails after the call timeout', async () => {
+    let mode: 'error' | 'hang' | 'ok' = 'error';
+    const hung = new Set<import('node:http').ServerResponse>();
+    const server: Server = createServer((_req, res) => {
+      if (mode === 'error') {
+        res.statusCode = 500;
+        res.end('broken');
+      } else if (mode === 'hang') hung.add(res);
+      else res.end('fine');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      await helper.load(
+        [...modules(), httpRequestModule()],
+        flow(
+          { failures: 2, openTimeout: 0.3, watch: 'req', callTimeout: 0.5 },
+          [
+            { id: 'req', z: 'tab', type: 'http request', method: 'GET', ret: 'txt', url, wires: [['after']] },
+            { id: 'after', z: 'tab', type: 'test-collect' },
+          ],
+          'req',
+        ),
+      );
+      const cb = helper.getNode('cb');
+      cb.receive({ payload: '' });
+      cb.receive({ payload: '' });
+      await waitFor('opened by two 500 responses', () => states().includes('closed->open'), 20_000);
+      assert.equal(received('after').length, 2);
+      assert.equal(received('after')[0].statusCode, 500);
+
+      mode = 'hang';
+      await waitFor('half-open', () => states().includes('open->half-open'), 20_000);
+      cb.receive({ payload: '' });
+      await waitFor('the hung probe failed after the call timeout', () => states().filter((t) => t === 'half-open->open').length === 1, 20_000);
+      assert.equal(received('after').length, 2, 'the hung call never completed');
+
+      mode = 'ok';
+      await waitFor('half-open again', () => states().filter((t) => t === 'open->half-open').length === 2, 20_000);
+      cb.receive({ payload: '' });
+      await waitFor('closed by a good response', () => states().includes('half-open->closed'), 20_000);
+    } finally {
+      for (const res of hung) res.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('observed http request: with "HTTP 5xx is a failure" off, a 500 response is a success', async () => {
+    const server: Server = createServer((_req, res) => {
+      res.statusCode = 503;
+      res.end('busy');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      await helper.load(
+        [...modules(), httpRequestModule()],
+        flow(
+          { failures: 1, openTimeout: 0.3, watch: 'req', serverErrorIsFailure: false },
+          [
+            { id: 'req', z: 'tab', type: 'http request', method: 'GET', ret: 'txt', url, wires: [['after']] },
+            { id: 'after', z: 'tab', type: 'test-collect' },
+          ],
+          'req',
+        ),
+      );
+      const cb = helper.getNode('cb');
+      for (let i = 0; i < 3; i++) cb.receive({ payload: '' });
+      await waitFor('three responses', () => received('after').length === 3, 20_000);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(states(), []);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   test('bad configuration and bad outcomes name what is wrong', async () => {
     await helper.load(modules(), flow({ thresholdType: 'rate', rate: 150 }));
     assert.equal(lastStatus(helper.getNode('cb'))?.text, 'circuit-breaker.status.badConfig');
