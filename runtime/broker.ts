@@ -5,6 +5,12 @@
 // PUBLISH costs 250 MB (and more while it is parsed). Each connection's bytes are watched by an
 // MqttFrameGuard as aedes reads them; a packet larger than maxPacketBytes is refused from its
 // header, before its body arrives: the connection is closed and the broker keeps serving.
+//
+// aedes waits for 'drain' after a write its socket could not take at once (lib/write.js), and
+// that wait holds a delivery slot of the emitter every publish goes through: one subscriber that
+// never reads stalled every publisher until aedes' 60 s drain timeout. Each connection's writes
+// are accepted into its buffer instead, up to maxBufferedBytes; a client further behind than that
+// is dropped (a warning, a metric, /health), and nobody else waits for it.
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { requireRuntimePackage, StartupError } from './resolve';
@@ -13,10 +19,16 @@ import { counter } from '../lib/metrics/registry';
 
 /** Default largest MQTT packet the embedded broker accepts: 4 MiB. */
 export const DEFAULT_BROKER_MAX_PACKET = 4 * 1024 * 1024;
+/** Default most connections the embedded broker serves at once (the gateway's own flows use a few). */
+export const DEFAULT_BROKER_MAX_CONNECTIONS = 256;
 
 export interface EmbeddedBrokerOptions {
   host?: string;
   maxPacketBytes?: number;
+  /** most bytes waiting to be sent to one client before it is dropped as too slow (default: twice maxPacketBytes, at least 1 MiB) */
+  maxBufferedBytes?: number;
+  /** most connections at once; one more is closed at once (default DEFAULT_BROKER_MAX_CONNECTIONS) */
+  maxConnections?: number;
   /** where a refused connection is told (the runtime's log) */
   warn?: (message: string) => void;
 }
@@ -39,28 +51,112 @@ export function guardSocket(socket: Socket, maxPacketBytes: number, onRefused: (
   }) as Socket['read'];
 }
 
+/**
+ * Lets a socket's writes pile up to maxBufferedBytes instead of asking the writer to wait: every
+ * write reports success, and the socket is destroyed once more than that is waiting to be sent.
+ */
+export function boundSocketWrites(socket: Socket, maxBufferedBytes: number, onSlow: (buffered: number) => void): void {
+  const write = socket.write.bind(socket);
+  socket.write = ((...args: Parameters<Socket['write']>) => {
+    // what is written to a dropped client goes nowhere, and nobody must wait for it
+    if (socket.destroyed) return true;
+    write(...args);
+    if (socket.writableLength > maxBufferedBytes) {
+      onSlow(socket.writableLength);
+      socket.destroy();
+    }
+    return true;
+  }) as Socket['write'];
+}
+
+/** MQTT 3.1.1 section 1.5.3: a topic name or filter must not hold U+0000. */
+const hasNul = (topic: string): boolean => topic.includes('\u0000');
+
+export interface EmbeddedBrokerStats {
+  clients: number;
+  /** clients dropped since start because they did not read what was sent to them */
+  slowClientsDropped: number;
+  /** connections closed since start for the connection cap, a packet over the limit, a malformed packet or a topic with NUL */
+  connectionsRefused: number;
+}
+
 export interface EmbeddedBroker {
   port: number;
   clients(): number;
+  stats(): EmbeddedBrokerStats;
   close(): Promise<void>;
 }
 
 export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
   const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_BROKER_MAX_PACKET;
-  const refused = counter('edgegw_broker_connections_refused_total', 'connections the embedded MQTT broker closed for a packet over its size limit or malformed', ['reason']);
+  const maxBufferedBytes = opts.maxBufferedBytes ?? Math.max(2 * maxPacketBytes, 1024 * 1024);
+  const maxConnections = opts.maxConnections ?? DEFAULT_BROKER_MAX_CONNECTIONS;
+  const refused = counter(
+    'edgegw_broker_connections_refused_total',
+    'connections the embedded MQTT broker closed: over the connection cap, a packet over its size limit, a malformed packet, a topic holding NUL',
+    ['reason'],
+  );
+  const slowDropped = counter('edgegw_broker_slow_clients_dropped_total', 'clients the embedded MQTT broker dropped because too much was waiting to be sent to them', []);
+  const counts = { slowClientsDropped: 0, connectionsRefused: 0 };
+  const refuse = (reason: string) => {
+    counts.connectionsRefused++;
+    refused.inc({ reason });
+  };
+  const sockets = new Set<Socket>();
+  const who = (client: { id?: unknown; conn?: Socket } | undefined): string => {
+    const where = client?.conn ? `${client.conn.remoteAddress}:${client.conn.remotePort}` : 'unknown address';
+    return typeof client?.id === 'string' ? `the client ${JSON.stringify(client.id.slice(0, 64))} (${where})` : `the connection from ${where}`;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aedes ships no types we build against
+  type AedesClient = any;
+  const brokerOptions = {
+    // aedes' own rule, kept: $SYS/ is the broker's
+    authorizePublish(client: AedesClient, packet: { topic: string }, callback: (err: Error | null) => void) {
+      if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topic is reserved'));
+      if (hasNul(packet.topic)) {
+        refuse('nul_topic');
+        opts.warn?.(`embedded MQTT broker: closed ${who(client)}: it published to a topic holding NUL (U+0000), which MQTT forbids`);
+        return callback(new Error('topic holds NUL'));
+      }
+      callback(null);
+    },
+    authorizeSubscribe(client: AedesClient, sub: { topic: string }, callback: (err: Error | null, sub?: unknown) => void) {
+      if (hasNul(sub.topic)) {
+        refuse('nul_topic');
+        opts.warn?.(`embedded MQTT broker: closed ${who(client)}: it subscribed to a topic filter holding NUL (U+0000), which MQTT forbids`);
+        return callback(new Error('topic filter holds NUL'));
+      }
+      callback(null, sub);
+    },
+  };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aedes 0.x and 1.x export different shapes (checked below) and ship no types we build against
   const aedesModule = requireRuntimePackage<any>('aedes');
   // aedes 1.x exports { Aedes } with an async createBroker(); 0.x exports a factory function.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
   let aedes: any;
-  if (aedesModule.Aedes?.createBroker) aedes = await aedesModule.Aedes.createBroker();
-  else if (typeof aedesModule.createBroker === 'function') aedes = await aedesModule.createBroker();
-  else aedes = (aedesModule.default ?? aedesModule)();
+  if (aedesModule.Aedes?.createBroker) aedes = await aedesModule.Aedes.createBroker(brokerOptions);
+  else if (typeof aedesModule.createBroker === 'function') aedes = await aedesModule.createBroker(brokerOptions);
+  else aedes = (aedesModule.default ?? aedesModule)(brokerOptions);
   const server: Server = createServer((socket) => {
+    if (sockets.size >= maxConnections) {
+      refuse('too_many');
+      opts.warn?.(`embedded MQTT broker: closed the connection from ${socket.remoteAddress}:${socket.remotePort}: ${maxConnections} connections are open, the most it serves`);
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     guardSocket(socket, maxPacketBytes, (why) => {
-      refused.inc({ reason: why.startsWith('a packet of') ? 'too_large' : 'malformed' });
+      refuse(why.startsWith('a packet of') ? 'too_large' : 'malformed');
       opts.warn?.(`embedded MQTT broker: closed the connection from ${socket.remoteAddress}:${socket.remotePort}: it sent ${why}; set brokerMaxPacket to change the limit`);
+    });
+    boundSocketWrites(socket, maxBufferedBytes, (buffered) => {
+      counts.slowClientsDropped++;
+      slowDropped.inc();
+      opts.warn?.(
+        `embedded MQTT broker: dropped ${who((socket as Socket & { client?: AedesClient }).client ?? { conn: socket })}: ${buffered} bytes waiting to be sent (limit ${maxBufferedBytes}); it does not read what it subscribed to`,
+      );
     });
     aedes.handle(socket);
   });
@@ -80,6 +176,7 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
   return {
     port: actual,
     clients: () => aedes.connectedClients as number,
+    stats: () => ({ clients: aedes.connectedClients as number, ...counts }),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

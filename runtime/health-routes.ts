@@ -23,7 +23,17 @@ export interface RuntimeStatus {
   safeMode: boolean;
   /** set when the flows file was damaged and the runtime started from its backup */
   flowsRecovery?(): { file: string; backup: string; reason: string; keptAs: string } | undefined;
-  broker(): { mode: 'embedded' | 'external' | 'none'; url?: string; listening?: boolean; clients?: number; connected: boolean | null };
+  broker(): {
+    mode: 'embedded' | 'external' | 'none';
+    url?: string;
+    listening?: boolean;
+    clients?: number;
+    /** embedded broker: clients dropped since start for not reading what was sent to them */
+    slowClientsDropped?: number;
+    /** embedded broker: connections closed since start (connection cap, packet too large or malformed, topic with NUL) */
+    connectionsRefused?: number;
+    connected: boolean | null;
+  };
 }
 
 export function healthBody(rt: RuntimeStatus): { status: HealthState; body: Record<string, unknown> } {

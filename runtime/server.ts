@@ -267,7 +267,10 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     broker: () => {
       const mqttNodes = mqttBrokerNodes(RED);
       const connected = mqttNodes.length === 0 ? (broker ? true : null) : mqttNodes.every((n) => n.connected === true);
-      if (flowsBroker.mode === 'embedded') return { mode: 'embedded', url: redactUrl(flowsBroker.url), listening: true, clients: flowsBroker.embedded.clients(), connected };
+      if (flowsBroker.mode === 'embedded') {
+        const { clients, slowClientsDropped, connectionsRefused } = flowsBroker.embedded.stats();
+        return { mode: 'embedded', url: redactUrl(flowsBroker.url), listening: true, clients, slowClientsDropped, connectionsRefused, connected };
+      }
       if (flowsBroker.mode === 'external') return { mode: 'external', url: redactUrl(flowsBroker.url), connected };
       return { mode: 'none', connected: null };
     },

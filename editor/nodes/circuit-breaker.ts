@@ -24,6 +24,8 @@ RED.nodes.registerType<CircuitBreakerNode>('edgegw-circuit-breaker', {
     probes: field('circuit-breaker', 'probes'),
     fallback: { value: false },
     watch: { value: '' },
+    callTimeout: field('circuit-breaker', 'callTimeout'),
+    serverErrorIsFailure: { value: true },
   },
   inputs: 1,
   outputs: 3,
@@ -59,5 +61,11 @@ RED.nodes.registerType<CircuitBreakerNode>('edgegw-circuit-breaker', {
     });
     if (self.watch && !found) select.append($('<option>').val(self.watch).text(`${self.watch} ?`));
     select.val(self.watch || '');
+    // the call timeout and the 5xx rule judge observed outcomes only
+    const toggleObserved = (): void => {
+      $('.breaker-observed').toggle(Boolean(select.val()));
+    };
+    select.on('change', toggleObserved);
+    toggleObserved();
   },
 });

@@ -9,19 +9,24 @@ export interface PendingCall {
 }
 
 export class PendingCalls {
-  private readonly calls = new Map<string, PendingCall>();
+  /** in the order they were tracked, so the oldest (the first to time out) come first */
+  private readonly calls = new Map<string, { call: PendingCall; trackedAt: number }>();
 
-  constructor(readonly max = 10_000) {}
+  constructor(
+    readonly max = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Tracks a call; returns the call evicted to make room, if any. */
   track(id: string, call: PendingCall): PendingCall | undefined {
     let evicted: PendingCall | undefined;
-    if (!this.calls.has(id) && this.calls.size >= this.max) {
+    if (this.calls.has(id)) this.calls.delete(id);
+    else if (this.calls.size >= this.max) {
       const oldest = this.calls.keys().next().value as string;
-      evicted = this.calls.get(oldest);
+      evicted = this.calls.get(oldest)?.call;
       this.calls.delete(oldest);
     }
-    this.calls.set(id, call);
+    this.calls.set(id, { call, trackedAt: this.now() });
     return evicted;
   }
 
@@ -32,7 +37,19 @@ export class PendingCalls {
   take(id: string): PendingCall | undefined {
     const c = this.calls.get(id);
     if (c) this.calls.delete(id);
-    return c;
+    return c?.call;
+  }
+
+  /** Takes the calls tracked more than maxAgeMs ago: their outcome is not coming in time. */
+  takeOlderThan(maxAgeMs: number): PendingCall[] {
+    const before = this.now() - maxAgeMs;
+    const expired: PendingCall[] = [];
+    for (const [id, c] of this.calls) {
+      if (c.trackedAt > before) break;
+      this.calls.delete(id);
+      expired.push(c.call);
+    }
+    return expired;
   }
 
   get size(): number {

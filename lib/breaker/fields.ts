@@ -17,5 +17,9 @@ export const BREAKER_FIELDS = {
     probes: { kind: 'integer', min: 1, default: 1 },
     fallback: { kind: 'boolean', default: false },
     watch: { kind: 'string', default: '' },
+    // outcomes observed on the watched node: a call with none within this time failed (a hung
+    // HTTP request must not keep the breaker closed), and a 5xx response is a failure
+    callTimeout: { kind: 'number', above: 0, default: 30, unit: 's' },
+    serverErrorIsFailure: { kind: 'boolean', default: true },
   },
 } as const satisfies FieldSchema;

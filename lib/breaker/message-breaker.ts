@@ -50,6 +50,13 @@ export class MessageBreaker<M extends FlowMessage> {
     return true;
   }
 
+  /** Counts every tracked call older than maxAgeMs as failed (its outcome never came); returns how many. */
+  expireCalls(maxAgeMs: number): number {
+    const expired = this.pending.takeOlderThan(maxAgeMs);
+    for (const call of expired) this.outcome(true, undefined, call.topic);
+    return expired.length;
+  }
+
   /** What a refused message of this topic is replaced with: its last good message, copied and marked stale (fallback on). */
   fallbackFor(topic: string | undefined): M | undefined {
     const cached = this.config.fallback && topic !== undefined ? this.lastGood.get(topic) : undefined;

@@ -26,6 +26,8 @@ export interface CalcProgram {
 export const MAX_EXPRESSION_LENGTH = 1000;
 export const MAX_DEFINITIONS = 500;
 
+/** a number, then blanks, then more: "5 kWh", "-1.5e3 W" */
+const QUANTITY = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s+\S/i;
 const DEFINITION = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\]\s*)?=(?!=)(.*)$/;
 
 interface Line {
@@ -50,6 +52,8 @@ function splitLines(source: string): Line[] {
     if (expression.length > MAX_EXPRESSION_LENGTH) throw new ExprError(`expression longer than ${MAX_EXPRESSION_LENGTH} characters`, i + 1, offset + 1);
     const unitText = unit?.trim();
     if (unit !== undefined && !unitText) throw new ExprError(`${name}: the unit in [ ] is empty`, i + 1, indent.length + name.length + 1);
+    // "[5 kWh]" is a quantity, not a unit: kept as the label it would claim kWh, and lose the 5
+    if (unitText && QUANTITY.test(unitText)) throw new ExprError(`${name}: the unit in [ ] holds a number ("${unitText}"): write the unit alone, e.g. [kWh]`, i + 1, indent.length + name.length + 1);
     lines.push({ line: i + 1, name, unit: unitText, text: expression, offset });
   }
   return lines;

@@ -151,6 +151,11 @@ export class CalcEngine {
     let value: number | boolean;
     let quality: Quality = s.quality ?? 'good';
     let error = s.error;
+    // a quality outside the contract is not a good one: "weird" reads as bad, with the reason
+    if (!Object.prototype.hasOwnProperty.call(RANK, quality)) {
+      error = `${s.device}/${s.name}: unknown quality ${JSON.stringify(String(quality)).slice(0, 80)} (good, uncertain, stale or bad)`;
+      quality = 'bad';
+    }
     const v: TagValue = s.value;
     if (typeof v === 'number' || typeof v === 'boolean') value = v;
     else if (typeof v === 'bigint') value = Number(v);

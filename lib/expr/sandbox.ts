@@ -233,7 +233,14 @@ function build(): Sandbox {
     return (config as unknown as () => unknown)();
   }, Object.getOwnPropertyDescriptors(config));
   delete replaced.config;
-  math.import(replaced, { override: true });
+  // mathjs defines x mod 0 as x: 1 % 0 would be a good 1. A remainder by zero is a division by
+  // zero, so the result is bad with that reason (an error here; evaluate() makes it bad).
+  const mod = namespace.mod as (x: unknown, y: unknown) => unknown;
+  const exactMod = (x: unknown, y: unknown): unknown => {
+    if ((typeof y === 'number' || typeof y === 'boolean') && Number(y) === 0) throw new RangeError(`division by zero: ${String(x)} mod 0`);
+    return mod(x, y);
+  };
+  math.import({ ...replaced, mod: exactMod }, { override: true });
   (math as unknown as { config: unknown }).config = frozenConfig;
   return {
     math,
@@ -248,8 +255,13 @@ function build(): Sandbox {
       }
     },
     conversion: (from, to) => {
-      const { unit } = units();
+      const { unit, Unit } = units();
       try {
+        // unit(0, "5 kWh") would keep kWh and drop the 5: a unit text must be a unit alone
+        for (const text of [from, to]) {
+          if ((Unit as unknown as { parse(t: string): { value: unknown } }).parse(text).value !== null)
+            return `cannot convert ${from} to ${to}: "${text}" holds a number; a unit is a name alone, like kWh or m/s`;
+        }
         const a = (unit(0, from) as { toNumber(u: string): number }).toNumber(to);
         const b = (unit(1, from) as { toNumber(u: string): number }).toNumber(to) - a;
         return { a, b };

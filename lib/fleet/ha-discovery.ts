@@ -6,6 +6,7 @@
 // payload is {"device_id","ts","values":{<tag>: value},"quality":{...},"units":{...}}; each
 // entity reads its own value out of it with a value_template. Availability is the gateway's
 // retained online/offline status topic (its last will).
+import { createHash } from 'node:crypto';
 import type { TagSample } from '../tags/contract';
 
 export interface DeviceInfo {
@@ -25,6 +26,8 @@ export interface HaDiscoveryOptions {
   /** what is known about each device (e.g. from its template) */
   devices?: Record<string, DeviceInfo>;
   gatewayVersion?: string;
+  /** told once per tag whose state topic is not a valid MQTT topic name (its config is not sent) */
+  warn?: (message: string) => void;
 }
 
 export interface DiscoveryMessage {
@@ -75,9 +78,27 @@ export function classifyUnit(unit: string | undefined, tagName: string): UnitCla
   return { unit: u, state_class: 'measurement' };
 }
 
-/** One id part for Home Assistant object ids: [A-Za-z0-9_-] only. */
+const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
+
+/**
+ * One id part for Home Assistant object ids: [A-Za-z0-9_-] only. ASCII punctuation and blanks
+ * inside a name become _ ("Motor.Speed" -> Motor_Speed); a name that would lose more than that
+ * (letters outside ASCII, characters cut off its ends, nothing left) gets a short hash of the
+ * whole name, so "x#", "ü€", "" and "x" are four ids, the same ones on every start.
+ */
 export function objectIdPart(text: string): string {
-  return text.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '') || 'x';
+  const slug = text.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '');
+  const lossy = slug === '' || /[^\x20-\x7e]/.test(text) || /^[^A-Za-z0-9_-]|[^A-Za-z0-9_-]$/.test(text);
+  return lossy ? `${slug || 'x'}_${shortHash(text)}` : slug;
+}
+
+/** Why a text is not an MQTT topic name to publish to (wildcards, NUL, empty levels, too long), or undefined. */
+export function topicNameProblem(topic: string): string | undefined {
+  if (topic.includes('\u0000')) return 'it holds NUL (U+0000)';
+  if (/[#+]/.test(topic)) return 'it holds a wildcard (# or +)';
+  if (topic.split('/').some((level) => level === '')) return 'it has an empty level';
+  if (Buffer.byteLength(topic) > 65535) return 'it is longer than 65535 bytes';
+  return undefined;
 }
 
 type Component = 'sensor' | 'binary_sensor';
@@ -85,6 +106,10 @@ type Component = 'sensor' | 'binary_sensor';
 /** Builds discovery configs; remembers what it sent so each entity goes out once, again on change. */
 export class HaDiscovery {
   private readonly sent = new Map<string, { topic: string; signature: string }>();
+  /** object id -> the (device, tag) that has it: two names that map to one id must not overwrite each other */
+  private readonly idOwners = new Map<string, string>();
+  /** tags whose state topic was refused (warned once) */
+  private readonly refused = new Set<string>();
   private gatewaySent = false;
   private readonly prefix: string;
   private readonly statusTopic: string;
@@ -110,8 +135,16 @@ export class HaDiscovery {
       const key = `${s.device}\u0000${s.name}`;
       const signature = `${component}|${s.unit ?? ''}`;
       const before = this.sent.get(key);
-      if (before?.signature === signature) continue;
-      const msg = this.entityConfig(s, component);
+      if (before?.signature === signature || this.refused.has(key)) continue;
+      const problem = topicNameProblem(this.dataTopic(s.device));
+      if (problem) {
+        this.refused.add(key);
+        this.opts.warn?.(
+          `ha-discovery: tag ${JSON.stringify(s.name).slice(0, 200)} of device ${JSON.stringify(s.device).slice(0, 200)}: no config sent: its state topic ${JSON.stringify(this.dataTopic(s.device)).slice(0, 200)} is not an MQTT topic name (${problem})`,
+        );
+        continue;
+      }
+      const msg = this.entityConfig(s, component, this.objectId(key, s));
       if (before && before.topic !== msg.topic) out.push({ topic: before.topic, payload: '', retain: true, qos: 1 });
       out.push(msg);
       this.sent.set(key, { topic: msg.topic, signature });
@@ -122,6 +155,7 @@ export class HaDiscovery {
   /** Forget what was sent (e.g. after Home Assistant restarted without retained configs). */
   reset(): void {
     this.sent.clear();
+    this.refused.clear();
     this.gatewaySent = false;
   }
 
@@ -160,8 +194,16 @@ export class HaDiscovery {
     };
   }
 
-  private entityConfig(s: TagSample, component: Component): DiscoveryMessage {
-    const id = `${objectIdPart(this.opts.gatewayId)}_${objectIdPart(s.device)}_${objectIdPart(s.name)}`;
+  /** The tag's object id; when another tag already has it ("a.b" and "a b"), this one's gets the hash of its device and name. */
+  private objectId(key: string, s: TagSample): string {
+    let id = `${objectIdPart(this.opts.gatewayId)}_${objectIdPart(s.device)}_${objectIdPart(s.name)}`;
+    const owner = this.idOwners.get(id);
+    if (owner !== undefined && owner !== key) id = `${id}_${shortHash(key)}`;
+    this.idOwners.set(id, key);
+    return id;
+  }
+
+  private entityConfig(s: TagSample, component: Component, id: string): DiscoveryMessage {
     const info = this.opts.devices?.[s.device] ?? {};
     const read = `value_json['values'][${jinjaString(s.name)}]`;
     const payload: Record<string, unknown> = {

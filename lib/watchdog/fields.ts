@@ -3,6 +3,8 @@ import type { FieldSchema } from '../config/fields';
 import { KEY_BY } from './key-by';
 
 const SECONDS = { kind: 'number', min: 0.01, unit: 's', rule: 'must be a number of seconds >= 0.01' } as const;
+// a hardware watchdog's timeout is a second or more: a faster keepalive only burns CPU
+const KEEPALIVE_SECONDS = { kind: 'number', min: 0.05, unit: 's', rule: 'must be a number of seconds >= 0.05' } as const;
 
 export const WATCHDOG_FIELDS = {
   fields: {
@@ -16,6 +18,6 @@ export const WATCHDOG_FIELDS = {
     hardware: { kind: 'boolean', default: false },
     devicePath: { kind: 'string', default: '/dev/watchdog', pattern: '^/', rule: 'must be an absolute path', when: { field: 'hardware', ticked: true } },
     systemd: { kind: 'boolean', default: false },
-    keepalive: { ...SECONDS, default: 5 },
+    keepalive: { ...KEEPALIVE_SECONDS, default: 5 },
   },
 } as const satisfies FieldSchema;

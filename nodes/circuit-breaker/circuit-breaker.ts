@@ -6,7 +6,18 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import type { HealthState } from '../../lib/health/registry';
 import { counter, gauge } from '../../lib/metrics/registry';
-import { MessageBreaker, resolveBreakerConfig, type BreakerNodeConfig, type BreakerReasonCode, type CircuitState, type CircuitStateChange } from '../../lib/breaker';
+import {
+  isServerErrorResponse,
+  MessageBreaker,
+  resolveBreakerConfig,
+  resolveObservedCallConfig,
+  type BreakerNodeConfig,
+  type BreakerReasonCode,
+  type CircuitState,
+  type CircuitStateChange,
+  type ObservedCallConfig,
+} from '../../lib/breaker';
+import { LogThrottle } from '../../lib/system/process/log-throttle';
 import { watchDownstream, type DownstreamWatch } from './watch';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
@@ -37,9 +48,11 @@ export = function (RED: NodeAPI) {
     const node = this;
     const clone = <T>(m: T): T => (RED.util ? RED.util.cloneMessage(m) : structuredClone(m));
     let cfg: BreakerNodeConfig;
+    let observed: ObservedCallConfig;
     let guard: MessageBreaker<NodeMessage>;
     try {
       cfg = resolveBreakerConfig(def);
+      observed = resolveObservedCallConfig(def);
       guard = new MessageBreaker<NodeMessage>(cfg, clone);
     } catch (err) {
       return refuseConfig(node, { kind: 'circuit-breaker', statusKey: 'circuit-breaker.status.badConfig', message: `circuit-breaker ${def.name || def.id}: ${(err as Error).message}` });
@@ -89,17 +102,29 @@ export = function (RED: NodeAPI) {
     });
 
     let watch: DownstreamWatch | undefined;
+    let expiryTimer: NodeJS.Timeout | undefined;
+    const timeouts = new LogThrottle((line) => node.warn(line), 'call timeouts');
     if (cfg.watch) {
       if (!RED.hooks) node.warn(RED._('circuit-breaker.errors.noHooks'));
-      else
+      else {
         watch = watchDownstream(
           RED,
           node.id,
           cfg.watch,
           guard.pending,
-          (failed, msg, call) => guard.outcome(failed, msg, call.topic),
+          // core http request completes a 500 without an error: its statusCode says it failed
+          (failed, msg, call) => guard.outcome(failed || (observed.serverErrorIsFailure && isServerErrorResponse(msg)), msg, call.topic),
           (err) => node.error(err),
         );
+        // a call whose outcome never comes (a hung request) is a failure once callTimeout passes
+        expiryTimer = setInterval(
+          () => {
+            const expired = guard.expireCalls(observed.callTimeoutMs);
+            if (expired > 0) timeouts.log(`watch: ${expired} call(s) through "${cfg.watch}" had no outcome within ${observed.callTimeoutMs / 1000} s: counted as failed`);
+          },
+          Math.min(1000, Math.max(10, observed.callTimeoutMs / 10)),
+        );
+      }
     }
 
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
@@ -132,6 +157,8 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       if (probeTimer) clearTimeout(probeTimer);
+      if (expiryTimer) clearInterval(expiryTimer);
+      timeouts.close();
       watch?.close();
       breaker.removeAllListeners();
       telemetry.close();

@@ -21,7 +21,7 @@ export = function (RED: NodeAPI) {
     let discovery: HaDiscovery;
     try {
       const fields = readFields(HA_DISCOVERY_FIELDS, def);
-      discovery = new HaDiscovery({ gatewayId: effectiveGatewayId(fields.gatewayId), discoveryPrefix: fields.prefix });
+      discovery = new HaDiscovery({ gatewayId: effectiveGatewayId(fields.gatewayId), discoveryPrefix: fields.prefix, warn: (m) => node.warn(m) });
     } catch (err) {
       return refuseConfig(node, {
         kind: 'ha-discovery',

@@ -8,7 +8,7 @@ import type { StatusPart } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { SystemdNotifier } from '../../lib/system/process/sd-notify';
-import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, type KeyEvent, type WatchdogConfig } from '../../lib/watchdog';
+import { beatsOf, HardwareWatchdog, HeartbeatSupervisor, keepaliveVotes, resolveWatchdogConfig, systemdNotifyIntervalMs, type KeyEvent, type WatchdogConfig } from '../../lib/watchdog';
 import { migrateNodeConfig } from '../common/migrations';
 
 const SHOWN_KEYS = 3;
@@ -46,6 +46,9 @@ export = function (RED: NodeAPI) {
     const votes = keepaliveVotes();
     const device = cfg.devicePath ? new HardwareWatchdog(cfg.devicePath) : undefined;
     const notifier = cfg.systemd ? new SystemdNotifier() : undefined;
+    const watchdogUsec = Number(process.env.WATCHDOG_USEC);
+    const notifyEveryMs = systemdNotifyIntervalMs(cfg.keepaliveMs, watchdogUsec);
+    let lastNotifyAt = -Infinity;
     let deviceProblem: string | undefined;
     let notifyProblem: string | undefined;
     let keepaliveTimer: NodeJS.Timeout | undefined;
@@ -119,7 +122,9 @@ export = function (RED: NodeAPI) {
             deviceProblem = (err as Error).message;
           }
         }
-        if (notifier?.enabled && notifier.pending === 0) {
+        // the timer ticks at the device's pace; systemd gets its own (see systemd-pace.ts)
+        if (notifier?.enabled && notifier.pending === 0 && Date.now() - lastNotifyAt >= notifyEveryMs - cfg.keepaliveMs / 10) {
+          lastNotifyAt = Date.now();
           notifier.send('WATCHDOG=1').then(
             () => {
               if (closed) return; // a metric counted after close would outlive the node
@@ -146,9 +151,8 @@ export = function (RED: NodeAPI) {
       votes.set(node.id, true);
       openDevice();
       if (notifier && !notifier.enabled) node.log(RED._('watchdog.log.noNotifySocket'));
-      const usec = Number(process.env.WATCHDOG_USEC);
-      if (notifier?.enabled && usec > 0 && cfg.keepaliveMs * 2000 > usec) {
-        node.warn(`keepalive: ${cfg.keepaliveMs / 1000} s is more than half of systemd's WatchdogSec (${usec / 1e6} s): the service may be restarted`);
+      if (notifier?.enabled && watchdogUsec > 0 && cfg.keepaliveMs * 2000 > watchdogUsec) {
+        node.warn(`keepalive: ${cfg.keepaliveMs / 1000} s is more than half of systemd's WatchdogSec (${watchdogUsec / 1e6} s): the service may be restarted`);
       }
       keepaliveTimer = setInterval(keepalive, cfg.keepaliveMs);
       keepalive();

@@ -3,7 +3,7 @@
 // calls done(err)), the stale fallback, state changes, /metrics and /health.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
@@ -42,6 +42,34 @@ function flow(props: Record<string, unknown>, extra: Record<string, unknown>[] =
     { id: 'states', z: 'tab', type: 'test-collect' },
     ...extra,
   ];
+}
+
+/** A real HTTP server on 127.0.0.1 that answers with `handler`. */
+async function startHttpServer(handler: RequestListener): Promise<{ url: string; stop(): Promise<void> }> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** The breaker (with `props`) watching a core http request node that GETs `url`; its responses go to "after". */
+async function loadWatchedRequest(props: Record<string, unknown>, url: string): Promise<void> {
+  await helper.load(
+    [...modules(), httpRequestModule()],
+    flow(
+      { ...props, watch: 'req' },
+      [
+        { id: 'req', z: 'tab', type: 'http request', method: 'GET', ret: 'txt', url, wires: [['after']] },
+        { id: 'after', z: 'tab', type: 'test-collect' },
+      ],
+      'req',
+    ),
+  );
 }
 
 describe('circuit-breaker node', () => {
@@ -174,24 +202,12 @@ describe('circuit-breaker node', () => {
 
   test('outcomes observed on core http request against a real HTTP server (node.error then done)', async () => {
     let failing = true;
-    const server: Server = createServer((req, res) => {
+    const server = await startHttpServer((req, res) => {
       if (failing) req.socket.destroy();
       else res.end('fine');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     try {
-      await helper.load(
-        [...modules(), httpRequestModule()],
-        flow(
-          { failures: 2, openTimeout: 0.3, watch: 'req' },
-          [
-            { id: 'req', z: 'tab', type: 'http request', method: 'GET', ret: 'txt', url, wires: [['after']] },
-            { id: 'after', z: 'tab', type: 'test-collect' },
-          ],
-          'req',
-        ),
-      );
+      await loadWatchedRequest({ failures: 2, openTimeout: 0.3 }, server.url);
       const cb = helper.getNode('cb');
       cb.receive({ payload: '' });
       await waitFor('first failure seen', () => received('after').length === 1, 20_000);
@@ -203,8 +219,59 @@ describe('circuit-breaker node', () => {
       await waitFor('closed by a good response', () => states().includes('half-open->closed'), 20_000);
       assert.equal(received('after').at(-1)?.payload, 'fine');
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.stop();
+    }
+  });
+
+  test('observed http request: a 500 response is a failure, and a request that hangs fails after the call timeout', async () => {
+    let mode: 'error' | 'hang' | 'ok' = 'error';
+    const hung = new Set<ServerResponse>();
+    const server = await startHttpServer((_req, res) => {
+      if (mode === 'error') {
+        res.statusCode = 500;
+        res.end('broken');
+      } else if (mode === 'hang') hung.add(res);
+      else res.end('fine');
+    });
+    try {
+      await loadWatchedRequest({ failures: 2, openTimeout: 0.3, callTimeout: 0.5 }, server.url);
+      const cb = helper.getNode('cb');
+      cb.receive({ payload: '' });
+      cb.receive({ payload: '' });
+      await waitFor('opened by two 500 responses', () => states().includes('closed->open'), 20_000);
+      assert.equal(received('after').length, 2);
+      assert.equal(received('after')[0].statusCode, 500);
+
+      mode = 'hang';
+      await waitFor('half-open', () => states().includes('open->half-open'), 20_000);
+      cb.receive({ payload: '' });
+      await waitFor('the hung probe failed after the call timeout', () => states().filter((t) => t === 'half-open->open').length === 1, 20_000);
+      assert.equal(received('after').length, 2, 'the hung call never completed');
+
+      mode = 'ok';
+      await waitFor('half-open again', () => states().filter((t) => t === 'open->half-open').length === 2, 20_000);
+      cb.receive({ payload: '' });
+      await waitFor('closed by a good response', () => states().includes('half-open->closed'), 20_000);
+    } finally {
+      for (const res of hung) res.destroy();
+      await server.stop();
+    }
+  });
+
+  test('observed http request: with "HTTP 5xx is a failure" off, a 500 response is a success', async () => {
+    const server = await startHttpServer((_req, res) => {
+      res.statusCode = 503;
+      res.end('busy');
+    });
+    try {
+      await loadWatchedRequest({ failures: 1, openTimeout: 0.3, serverErrorIsFailure: false }, server.url);
+      const cb = helper.getNode('cb');
+      for (let i = 0; i < 3; i++) cb.receive({ payload: '' });
+      await waitFor('three responses', () => received('after').length === 3, 20_000);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(states(), []);
+    } finally {
+      await server.stop();
     }
   });
 

@@ -11,6 +11,7 @@ import { freePort, waitFor } from '../helpers/process';
 import type { ModbusServer } from '../../lib/modbus/server/server';
 
 const catchModule = require(require.resolve('@node-red/nodes/core/common/25-catch.js'));
+const completeModule = require(require.resolve('@node-red/nodes/core/common/24-complete.js'));
 const TAGS = 'name,area,address,type,order,scale,offset,unit,access,group\nsetpoint,holding,10,int16,ABCD,0.1,0,degC,rw,\nflow_temp,holding,0,int16,ABCD,0.1,0,degC,r,\n';
 const DEPTH = 100_000;
 
@@ -136,6 +137,41 @@ describe('hostile input reaching Catch nodes', () => {
     await waitFor('server listening', () => server.status().serving, 10000);
     dev.receive({ topic: 'devices/boiler/commands', payload: Buffer.from('{"setpoint": 21.5}') });
     await waitFor('setpoint written', () => server.getRegisters(1, 'holding', 10, 1)[0] === 215, 20000);
+  });
+
+  test('modbus-device: a command over the copy limits is reported to Catch only, never also to Complete as a success', async () => {
+    await helper.load(
+      [nodeModule('modbus-server'), nodeModule('modbus-connection'), nodeModule('modbus-device'), catchModule, completeModule],
+      [
+        ...flow(),
+        { id: 'complete', type: 'complete', z: 'tab1', x: 100, y: 400, name: 'written', scope: ['dev'], uncaught: false, wires: [['completed']] },
+        { id: 'completed', type: 'helper', z: 'tab1', x: 300, y: 400 },
+      ],
+    );
+    const caught: any[] = [];
+    const completed: any[] = [];
+    helper.getNode('caught').on('input', (m: any) => caught.push(m));
+    helper.getNode('completed').on('input', (m: any) => completed.push(m));
+    const server = (helper.getNode('srv') as unknown as { server: ModbusServer }).server;
+    await waitFor('server listening', () => server.status().serving, 10000);
+    const dev = helper.getNode('dev');
+    // 1.5 MiB: over the command limit, and over what an error report may copy (1 MiB)
+    dev.receive({ _msgid: 'big', topic: 'devices/boiler/commands', payload: Buffer.alloc(1536 * 1024, 0x20) });
+    await expectCaught(caught, 1, /command payload: 1572864 bytes is more than the limit of 65536 bytes/);
+    dev.receive({ _msgid: 'small-bad', topic: 'devices/boiler/commands', payload: Buffer.from('{"flow_temp": 1}') });
+    await expectCaught(caught, 2, /read-only|not writable/);
+    dev.receive({ _msgid: 'good', topic: 'devices/boiler/commands', payload: Buffer.from('{"setpoint": 19.5}') });
+    await waitFor('the good command completed', () => completed.length >= 1, 20000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      completed.map((m) => m._msgid),
+      ['good'],
+      'only the command that was written completes',
+    );
+    assert.deepEqual(
+      caught.map((m) => m._msgid),
+      ['big', 'small-bad'],
+    );
   });
 
   test('modbus-server: a deep or huge flow message is rejected and reported as a summary', async () => {

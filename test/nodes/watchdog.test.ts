@@ -182,6 +182,35 @@ describe('watchdog node', () => {
     }
   });
 
+  test('systemd: a keepalive of 0.05 s spawns systemd-notify at most once a second', needPeers(NOTIFY_PEERS.python3(), NOTIFY_PEERS.systemdNotify()), async () => {
+    const sock = await startNotifySocket();
+    const saved = { socket: process.env.NOTIFY_SOCKET, usec: process.env.WATCHDOG_USEC };
+    process.env.NOTIFY_SOCKET = sock.path;
+    delete process.env.WATCHDOG_USEC;
+    try {
+      await helper.load(modules(), flow({ keys: 'heart', learn: false, timeout: 5, systemd: true, keepalive: 0.05 }));
+      const wd = helper.getNode('wd');
+      const beat = setInterval(() => wd.receive({ topic: 'heart', payload: 1 }), 50);
+      try {
+        await sock.waitFor((m) => m.length >= 1);
+        const first = Date.now();
+        await new Promise((r) => setTimeout(r, 2500));
+        const sent = sock.messages.length;
+        // 0 s, 1 s, 2 s (and one in flight at most): not one per 0.05 s tick
+        assert.ok(sent >= 2 && sent <= 4, `${sent} WATCHDOG=1 in ${Date.now() - first} ms`);
+      } finally {
+        clearInterval(beat);
+      }
+      assert.deepEqual(errorsOf(wd), []);
+    } finally {
+      if (saved.socket === undefined) delete process.env.NOTIFY_SOCKET;
+      else process.env.NOTIFY_SOCKET = saved.socket;
+      if (saved.usec !== undefined) process.env.WATCHDOG_USEC = saved.usec;
+      await helper.unload();
+      await sock.close();
+    }
+  });
+
   test('one silent watchdog holds the keepalive of another', async () => {
     const dev = join(dir, 'watchdog-two');
     writeFileSync(dev, '');

@@ -2,27 +2,33 @@
 import { BROKER_ID, comment, functionBody, functionNode, linkIn, linkOut, mqttOut, readmeText, type FlowNode } from '../flow-node';
 import { TAB } from './ids';
 
+/** A commands subscription: the payload as bytes (modbus-device measures them before parsing), into the router. */
+const commandsIn = (id: string, z: string, topic: string, y: number): FlowNode => ({
+  id,
+  type: 'mqtt in',
+  z,
+  name: topic,
+  topic,
+  qos: '1',
+  datatype: 'buffer',
+  broker: BROKER_ID,
+  nl: false,
+  rap: true,
+  rh: 0,
+  inputs: 0,
+  x: 180,
+  y,
+  wires: [['edgegw.cmd.route']],
+});
+
 export function commandsTab(): FlowNode[] {
   const z = TAB.commands;
   return [
     comment('edgegw.cmd.comment', z, 'Commands: read me (double-click)', readmeText('commands')),
-    {
-      id: 'edgegw.mb.commands',
-      type: 'mqtt in',
-      z,
-      name: 'devices/+/commands',
-      topic: 'devices/+/commands',
-      qos: '1',
-      datatype: 'buffer',
-      broker: BROKER_ID,
-      nl: false,
-      rap: true,
-      rh: 0,
-      inputs: 0,
-      x: 180,
-      y: 140,
-      wires: [['edgegw.cmd.route']],
-    },
+    commandsIn('edgegw.mb.commands', z, 'devices/+/commands', 140),
+    // MQTT's + matches an empty level, but Node-RED's mqtt in drops what its own pattern for
+    // + ([^/]+) does not match: devices//commands needs a subscription of its own to be answered
+    commandsIn('edgegw.mb.commands.nodevice', z, 'devices//commands', 200),
     {
       id: 'edgegw.cmd.route',
       type: 'switch',

@@ -1,7 +1,7 @@
 // The circuit-breaker node's lib parts: its settings, the calls under way, the last good messages.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveBreakerConfig, PendingCalls, LastGoodMessages, markStale, MessageBreaker } from '../../../lib/breaker';
+import { resolveBreakerConfig, resolveObservedCallConfig, isServerErrorResponse, PendingCalls, LastGoodMessages, markStale, MessageBreaker } from '../../../lib/breaker';
 import { ConfigFieldError as CircuitConfigError } from '../../../lib/config/fields';
 
 describe('circuit-breaker node parts', () => {
@@ -38,6 +38,39 @@ describe('circuit-breaker node parts', () => {
     assert.deepEqual(p.take('b'), { topic: 'y', probe: false });
     assert.equal(p.take('b'), undefined);
     assert.equal(p.size, 1);
+  });
+
+  test('pending calls older than the call timeout are taken, oldest first; newer ones stay', () => {
+    let now = 1000;
+    const p = new PendingCalls(10, () => now);
+    p.track('a', { topic: 'x', probe: false });
+    now = 1200;
+    p.track('b', { topic: 'y', probe: true });
+    now = 1400;
+    p.track('c', { topic: 'z', probe: false });
+    now = 1700;
+    assert.deepEqual(p.takeOlderThan(500), [
+      { topic: 'x', probe: false },
+      { topic: 'y', probe: true },
+    ]);
+    assert.equal(p.size, 1);
+    assert.equal(p.has('c'), true);
+    assert.deepEqual(p.takeOlderThan(500), []);
+  });
+
+  test('observed calls: a call timeout (30 s by default, above 0) and 5xx responses as failures', () => {
+    assert.deepEqual(resolveObservedCallConfig({}), { callTimeoutMs: 30_000, serverErrorIsFailure: true });
+    assert.deepEqual(resolveObservedCallConfig({ callTimeout: '2.5', serverErrorIsFailure: false }), { callTimeoutMs: 2500, serverErrorIsFailure: false });
+    assert.throws(
+      () => resolveObservedCallConfig({ callTimeout: 0 }),
+      (e: unknown) => e instanceof CircuitConfigError && e.field === 'callTimeout',
+    );
+    assert.equal(isServerErrorResponse({ statusCode: 500 }), true);
+    assert.equal(isServerErrorResponse({ statusCode: '503' }), true);
+    assert.equal(isServerErrorResponse({ statusCode: 404 }), false);
+    assert.equal(isServerErrorResponse({ statusCode: 200 }), false);
+    assert.equal(isServerErrorResponse({}), false);
+    assert.equal(isServerErrorResponse(undefined), false);
   });
 
   test('last good messages per topic are bounded and a refreshed topic stays', () => {
@@ -89,5 +122,15 @@ describe('MessageBreaker (the node’s breaker over messages)', () => {
     assert.equal(guard.admit('t'), true);
     assert.equal(guard.pending.size, 1);
     assert.deepEqual(guard.pending.take('m1'), { topic: 't', probe: false });
+  });
+
+  test('calls whose outcome never comes count as failures once expired', () => {
+    const guard = new MessageBreaker({ ...config(false), breaker: { failureThreshold: 2, resetTimeoutMs: 60_000 } }, copy);
+    assert.equal(guard.admit('t', 'm1'), true);
+    assert.equal(guard.admit('t', 'm2'), true);
+    assert.equal(guard.expireCalls(60_000), 0, 'not yet');
+    assert.equal(guard.expireCalls(-1), 2);
+    assert.equal(guard.breaker.state(), 'open');
+    assert.equal(guard.pending.size, 0);
   });
 });

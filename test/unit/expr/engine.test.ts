@@ -134,6 +134,46 @@ describe('CalcEngine', () => {
     assert.match(b.error!, /cannot convert m to kW/);
   });
 
+  test('an unknown quality is bad, with the reason; it is never read as good', () => {
+    const e = engine('a = x + 1');
+    e.update([s('d', 'x', 1, 'weird' as TagSample['quality'])]);
+    const [a] = e.evaluate();
+    assert.deepEqual([a.value, a.quality, a.error], [2, 'bad', 'd/x: unknown quality "weird" (good, uncertain, stale or bad)']);
+    e.update([s('d', 'x', 1, '__proto__' as TagSample['quality'])]);
+    assert.equal(e.evaluate()[0].quality, 'bad');
+    e.update([s('d', 'x', 1, 'good')]);
+    assert.deepEqual([e.evaluate()[0].quality, e.evaluate()[0].error], ['good', undefined]);
+  });
+
+  test('a remainder by zero (x % 0, mod(x, 0)) is bad with "division by zero", not x', () => {
+    const e = engine('a = x % y\nb = mod(x, y)\nc = 1 % 0\nd = x % 3');
+    e.update([s('d', 'x', 1), s('d', 'y', 0)]);
+    const out = e.evaluate();
+    for (const r of out.slice(0, 3)) {
+      assert.equal(r.value, null, r.name);
+      assert.equal(r.quality, 'bad', r.name);
+      assert.match(r.error!, /division by zero/, r.name);
+    }
+    assert.deepEqual([out[3].value, out[3].quality], [1, 'good']);
+    e.update([s('d', 'y', 2)]);
+    assert.deepEqual([e.evaluate()[0].value, e.evaluate()[0].quality], [1, 'good']);
+  });
+
+  test('a unit text holding a number ("5 kWh") is refused, not read as kWh', () => {
+    const e = engine('a = x to Wh');
+    e.update([s('d', 'x', 2, 'good', 0, '5 kWh')]);
+    const [a] = e.evaluate();
+    assert.equal(a.quality, 'bad');
+    assert.match(a.error!, /"5 kWh" holds a number; a unit is a name alone/);
+    e.update([s('d', 'x', 2, 'good', 0, 'kWh')]);
+    assert.deepEqual([e.evaluate()[0].value, e.evaluate()[0].quality], [2000, 'good']);
+    assert.throws(
+      () => compileDefinitions('a [5 kWh] = 1'),
+      (e: ExprError) => e.line === 1 && /unit in \[ \] holds a number \("5 kWh"\)/.test(e.message),
+    );
+    assert.equal(compileDefinitions('a [1/min] = 1').definitions[0].unit, '1/min', 'a unit that starts with a digit is still a unit');
+  });
+
   test('definition errors name the line: bad form, duplicates, use before definition', () => {
     assert.throws(
       () => compileDefinitions('just an expression'),

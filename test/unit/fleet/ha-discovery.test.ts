@@ -1,7 +1,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { HaDiscovery, classifyUnit, type DiscoveryMessage } from '../../../lib/fleet/ha-discovery';
+import { HaDiscovery, classifyUnit, objectIdPart, topicNameProblem, type DiscoveryMessage } from '../../../lib/fleet/ha-discovery';
 import type { TagSample } from '../../../lib/tags/contract';
 import { needPeers, PEER } from '../../helpers/peers';
 import { startMosquitto, type Broker } from '../../helpers/mosquitto';
@@ -91,6 +91,51 @@ describe('discovery configs', () => {
     const [, m] = ha.configsFor([sample('plant-can', "Motor.Speed it's", 5)]);
     assert.equal(m.topic, 'homeassistant/sensor/gw_plant-can_Motor_Speed_it_s/config');
     assert.equal((m.payload as any).value_template, "{{ value_json['values']['Motor.Speed it\\'s'] }}");
+  });
+});
+
+describe('object ids and state topics from hostile names', () => {
+  test('"x#", "ü€", "" and "x" are four config topics, the same on every start', () => {
+    const names = ['x#', 'ü€', '', 'x'];
+    const topics = (ha: HaDiscovery) =>
+      ha
+        .configsFor(names.map((n) => sample('d', n, 1)))
+        .slice(1)
+        .map((m) => m.topic);
+    const first = topics(new HaDiscovery({ gatewayId: 'gw' }));
+    assert.equal(new Set(first).size, 4, first.join('\n'));
+    assert.equal(first[3], 'homeassistant/sensor/gw_d_x/config', 'a plain name keeps its plain id');
+    for (const t of first) assert.match(t, /^homeassistant\/sensor\/[A-Za-z0-9_-]+\/config$/);
+    assert.deepEqual(topics(new HaDiscovery({ gatewayId: 'gw' })), first, 'stable: a hash of the name, not an arrival order');
+    assert.match(objectIdPart('x#'), /^x_[0-9a-f]{8}$/);
+    assert.match(objectIdPart(''), /^x_[0-9a-f]{8}$/);
+    assert.notEqual(objectIdPart('ü€'), objectIdPart(''));
+  });
+
+  test('two names that slug alike ("a.b", "a b") do not overwrite each other', () => {
+    const ha = new HaDiscovery({ gatewayId: 'gw' });
+    const [, ab, aSpaceB] = ha.configsFor([sample('d', 'a.b', 1), sample('d', 'a b', 2)]);
+    assert.equal(ab.topic, 'homeassistant/sensor/gw_d_a_b/config');
+    assert.match(aSpaceB.topic, /^homeassistant\/sensor\/gw_d_a_b_[0-9a-f]{8}\/config$/);
+    assert.equal(ha.configsFor([sample('d', 'a b', 2, 'W')])[0].topic, aSpaceB.topic, 'the same tag keeps its id');
+  });
+
+  test('a state topic with #, +, NUL or an empty level is refused, with a warning naming the tag, once', () => {
+    const warnings: string[] = [];
+    const ha = new HaDiscovery({ gatewayId: 'gw', warn: (m) => warnings.push(m) });
+    const bad = ['a#', 'b+', 'c\u0000', '', 'e/'].map((device) => sample(device, 'temp', 1));
+    assert.deepEqual(
+      ha.configsFor([...bad, sample('ok', 'temp', 1)]).map((m) => m.topic),
+      ['homeassistant/sensor/gw_gateway_uptime/config', 'homeassistant/sensor/gw_ok_temp/config'],
+    );
+    assert.equal(warnings.length, 5, warnings.join('\n'));
+    assert.match(warnings[0], /ha-discovery: tag "temp" of device "a#": no config sent: its state topic "devices\/a#\/data" is not an MQTT topic name \(it holds a wildcard/);
+    assert.match(warnings[2], /holds NUL/);
+    assert.match(warnings[3], /device "": .*empty level/);
+    assert.equal(ha.configsFor(bad).length, 0);
+    assert.equal(warnings.length, 5, 'warned once per tag');
+    assert.equal(topicNameProblem('devices/boiler/data'), undefined);
+    assert.match(topicNameProblem('x'.repeat(70_000))!, /longer than 65535 bytes/);
   });
 });
 
