@@ -3,7 +3,11 @@
 // window closed in its store, so a crash between the two leaves a window that is restored as
 // open and closes again: such a recovered window is first looked up in its file by (start,
 // device, tag) and skipped when already there. Files older than the retention are deleted.
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+//
+// A file only ever holds whole rows: an append that fails (disk full, file too large) or is cut
+// short is truncated back to the length the file had before it, and its windows are handed back
+// to the caller to retry. Without that, the next append would land on the end of a partial row.
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClosedWindow } from './windows';
 import { isoLocal, localTime, offsetAt, DAY_MS } from './wall-clock';
@@ -46,17 +50,48 @@ export interface ReportConfig {
 export class ReportError extends Error {
   constructor(
     readonly file: string,
-    message: string,
+    readonly detail: string,
   ) {
-    super(`report ${file}: ${message}`);
+    super(`report ${file}: ${detail}`);
     this.name = 'ReportError';
   }
 }
+
+/**
+ * Some files could not be appended to. Their windows are in `unwritten`, none of their rows is
+ * in the file; the windows in `done` have their rows in their files (written now, counted in
+ * `written`, or found there, counted in `skipped`).
+ */
+export class ReportWriteError extends ReportError {
+  constructor(
+    first: ReportError,
+    failedFiles: number,
+    readonly done: ClosedWindow[],
+    readonly unwritten: ClosedWindow[],
+    readonly written: number,
+    readonly skipped: number,
+  ) {
+    super(first.file, failedFiles > 1 ? `${first.detail} (and ${failedFiles - 1} other files)` : first.detail);
+    this.name = 'ReportWriteError';
+  }
+}
+
+/** How far back to look for the end of the last whole row of a file */
+const TAIL_CHUNK = 65_536;
 
 function validateReportConfig(c: ReportConfig): void {
   if (c.per !== 'day' && c.per !== 'hour') throw new ReportError(c.dir, `per: "${String(c.per)}" is not day or hour`);
   if (!Number.isFinite(c.retentionDays) || c.retentionDays < 0) throw new ReportError(c.dir, `retentionDays: ${String(c.retentionDays)} is not a number of days >= 0`);
   if (!/^[\w.-]+$/.test(c.prefix)) throw new ReportError(c.dir, `prefix: "${c.prefix}" may hold only letters, digits, "_", "-" and "."`);
+}
+
+/** writeSync may take only part of the buffer (a full disk, a file-size limit): write the rest or fail. */
+function writeWhole(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length;) {
+    const n = writeSync(fd, data, done, data.length - done);
+    if (n <= 0) throw new Error(`the file took ${done} of ${data.length} bytes and then none`);
+    done += n;
+  }
 }
 
 function cell(v: string | number | undefined | null): string {
@@ -107,7 +142,8 @@ export class CsvReport {
 
   /**
    * Appends the windows' rows (one fsync per file). Recovered windows already in their file are
-   * skipped. Returns how many rows were written and skipped.
+   * skipped. Returns how many rows were written and skipped; throws ReportWriteError naming the
+   * windows of the files that could not be appended to (those files are left as they were).
    */
   write(windows: ClosedWindow[]): { written: number; skipped: number } {
     const byFile = new Map<string, ClosedWindow[]>();
@@ -117,39 +153,108 @@ export class CsvReport {
       if (!list) byFile.set(file, (list = []));
       list.push(w);
     }
-    let written = 0;
-    let skipped = 0;
     try {
       ensureDirectory(this.config.dir);
     } catch (err) {
       // DirectoryError names the level that failed and why
       throw new ReportError(this.config.dir, (err as Error).message);
     }
+    let written = 0;
+    let skipped = 0;
+    const done: ClosedWindow[] = [];
+    const unwritten: ClosedWindow[] = [];
+    let failure: ReportError | undefined;
+    let failedFiles = 0;
+    // every file is tried: one that cannot be written (its permissions) does not hold back the others
     for (const [file, list] of byFile) {
-      const exists = existsSync(file) && statSync(file).size > 0;
-      const already = exists && list.some((w) => w.recovered) ? this.writtenKeys(file) : undefined;
-      let text = exists ? '' : CSV_HEADER + '\n';
+      const r = this.appendRows(file, list);
+      written += r.written;
+      skipped += r.skipped;
+      done.push(...r.done);
+      if (r.error) {
+        unwritten.push(...r.unwritten);
+        failure ??= r.error;
+        failedFiles++;
+      }
+    }
+    if (failure) throw new ReportWriteError(failure, failedFiles, done, unwritten, written, skipped);
+    return { written, skipped };
+  }
+
+  /** Appends one file's rows whole or not at all. */
+  private appendRows(file: string, list: ClosedWindow[]): { written: number; skipped: number; done: ClosedWindow[]; unwritten: ClosedWindow[]; error?: ReportError } {
+    let fd: number | undefined;
+    let before: number | undefined; // set once the append may have changed the file
+    const skipped = new Set<ClosedWindow>();
+    const rows: ClosedWindow[] = [];
+    try {
+      fd = openSync(file, 'a+');
+      const length = this.wholeRowsLength(fd, file);
+      const already = length > 0 && list.some((w) => w.recovered) ? this.writtenKeys(file) : undefined;
+      let text = length > 0 ? '' : CSV_HEADER + '\n';
       for (const w of list) {
         if (w.recovered && already?.has(this.key(isoLocal(w.start, this.config.timeZone), w.device, w.name))) {
-          skipped++;
+          skipped.add(w);
           continue;
         }
         text += this.row(w) + '\n';
-        written++;
+        rows.push(w);
       }
-      if (!text) continue;
-      let fd: number | undefined;
-      try {
-        fd = openSync(file, 'a');
-        writeSync(fd, text);
+      if (rows.length) {
+        before = length;
+        writeWhole(fd, Buffer.from(text, 'utf8'));
         fsyncSync(fd);
-      } catch (err) {
-        throw new ReportError(file, `cannot append: ${(err as Error).message}`);
-      } finally {
-        if (fd !== undefined) closeSync(fd);
       }
+      return { written: rows.length, skipped: skipped.size, done: list, unwritten: [] };
+    } catch (err) {
+      let undo = '';
+      let rowsMayBeThere = false;
+      if (fd !== undefined && before !== undefined) {
+        try {
+          ftruncateSync(fd, before);
+        } catch (truncateErr) {
+          // the next append cuts a partial last row off; whole rows of this append may stay, so
+          // their windows are retried as recovered ones: looked up in the file before written
+          undo = `; cannot truncate it back to ${before} bytes: ${(truncateErr as Error).message}`;
+          rowsMayBeThere = true;
+        }
+      }
+      const error = err instanceof ReportError ? err : new ReportError(file, `cannot append ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}: ${(err as Error).message}${undo}`);
+      // a window found in the file before the failure is there: only the others are retried
+      const unwritten = list.filter((w) => !skipped.has(w));
+      return { written: 0, skipped: skipped.size, done: [...skipped], unwritten: rowsMayBeThere ? unwritten.map((w) => ({ ...w, recovered: true })) : unwritten, error };
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-    return { written, skipped };
+  }
+
+  /**
+   * The length of the file up to the end of its last whole row. A tail without its newline is a
+   * row torn by a crash or by an append that could not be truncated back: it is cut off here, so
+   * the next row does not join it (its window is still pending, and is written again).
+   */
+  private wholeRowsLength(fd: number, file: string): number {
+    const size = fstatSync(fd).size;
+    if (size === 0) return 0;
+    const chunk = Buffer.alloc(Math.min(TAIL_CHUNK, size));
+    let end = size;
+    while (end > 0) {
+      const from = Math.max(0, end - chunk.length);
+      const n = readSync(fd, chunk, 0, end - from, from);
+      const newline = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (newline === n - 1 && end === size) return size;
+      if (newline >= 0) {
+        end = from + newline + 1;
+        break;
+      }
+      end = from;
+    }
+    try {
+      ftruncateSync(fd, end);
+    } catch (err) {
+      throw new ReportError(file, `cannot cut off the torn row after byte ${end}: ${(err as Error).message}`);
+    }
+    return end;
   }
 
   private key(start: string, device: string, tag: string): string {

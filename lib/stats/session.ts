@@ -6,10 +6,13 @@
 // open windows (so a window is never both written and still stored as open for long). A crash
 // between the two restores the window as open; it closes again and report.ts finds its row
 // already in the file, by key, and skips it. Closed windows whose rows could not be written
-// (disk full, permissions) stay queued, in memory and in the store, and are retried each tick.
+// (disk full, permissions) stay queued, in memory and in the store, and are retried with the next
+// window that closes and, between closes, by tick() with a growing delay (a full disk is not
+// hammered every second, and is not left waiting for a window that may be an hour away).
 // Samples that arrive before the stored windows are loaded wait for them.
 import type { TagSample } from '../tags/contract';
-import { CsvReport } from './report';
+import { CsvReport, ReportWriteError } from './report';
+import { ExponentialBackoff, type BackoffOptions } from '../system/retry/backoff';
 import { WindowSet, type ClosedWindow, type PersistedTagWindow, type WindowConfig } from './windows';
 
 export interface WindowStore {
@@ -26,6 +29,10 @@ export interface StatsSessionOptions {
   /** closed windows, after their rows are written */
   onWindows: (windows: ClosedWindow[]) => void;
   onError: (err: Error) => void;
+  /** after a failed write: how many rows wait to be written and when tick() tries them again */
+  onRowsPending?: (rows: number, retryInMs: number) => void;
+  /** delays between retries of unwritten rows by tick() (default 1 s growing to 60 s) */
+  retryBackoff?: BackoffOptions;
   /** how often tick() saves the open windows (ms, default 5000) */
   checkpointMs?: number;
 }
@@ -40,6 +47,9 @@ export class StatsSession {
   private lastPrune = -Infinity;
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
+  private readonly retryBackoff: ExponentialBackoff;
+  private retryAt = -Infinity;
+  /** rows appended to the report by this session: the file holds them, each once */
   rowsWritten = 0;
   /** why the last save of the open windows failed; undefined once one succeeds */
   saveError: string | undefined;
@@ -48,6 +58,7 @@ export class StatsSession {
   constructor(private readonly opts: StatsSessionOptions) {
     this.windows = new WindowSet(opts.windows);
     this.now = opts.now ?? Date.now;
+    this.retryBackoff = new ExponentialBackoff(opts.retryBackoff ?? { minMs: 1000, maxMs: 60_000 });
   }
 
   /** Loads the stored windows (if any store), then lets waiting samples in. */
@@ -92,7 +103,7 @@ export class StatsSession {
     if (!this.ready) return;
     const now = this.now();
     this.windows.advance(now);
-    this.flush();
+    this.flush(now >= this.retryAt);
     // void: checkpoint() hands a failed save to onError itself; its promise is for stop() to await
     if (this.dirty && now - this.lastCheckpoint >= (this.opts.checkpointMs ?? 5000)) void this.checkpoint();
     if (this.opts.report && now - this.lastPrune >= 3_600_000) {
@@ -105,27 +116,43 @@ export class StatsSession {
     }
   }
 
-  private flush(): void {
+  /** Writes the closed windows' rows, with the unwritten ones when any window closed or retryDue. */
+  private flush(retryDue = true): void {
     const closed = this.windows.drain();
-    if (closed.length === 0 && this.unwritten.length === 0) return;
+    if (closed.length === 0 && (this.unwritten.length === 0 || !retryDue)) return;
     const batch = this.unwritten.length ? [...this.unwritten, ...closed] : closed;
     this.unwritten = [];
+    let done = batch;
     if (this.opts.report) {
       try {
         const r = this.opts.report.write(batch);
         this.rowsWritten += r.written;
         this.rowsSkipped += r.skipped;
+        this.retryBackoff.reset();
+        this.retryAt = -Infinity;
       } catch (err) {
-        this.unwritten = batch;
+        // a ReportWriteError says which windows are in their files; any other error wrote none
+        if (err instanceof ReportWriteError) {
+          this.rowsWritten += err.written;
+          this.rowsSkipped += err.skipped;
+          done = err.done;
+          this.unwritten = err.unwritten;
+        } else {
+          done = [];
+          this.unwritten = batch;
+        }
+        const retryInMs = this.retryBackoff.next();
+        this.retryAt = this.now() + retryInMs;
         this.opts.onError(err as Error);
-        void this.checkpoint(); // a failed save goes to onError inside checkpoint()
-        return;
+        this.opts.onRowsPending?.(this.unwritten.length, retryInMs);
       }
     }
-    try {
-      this.opts.onWindows(batch);
-    } catch (err) {
-      this.opts.onError(err as Error);
+    if (done.length) {
+      try {
+        this.opts.onWindows(done);
+      } catch (err) {
+        this.opts.onError(err as Error);
+      }
     }
     void this.checkpoint(); // a failed save goes to onError inside checkpoint()
   }

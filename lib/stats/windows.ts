@@ -177,6 +177,9 @@ export class WindowSet {
     } else if (w.seen === 0) {
       w.start = ts;
     }
+    // a window reopened by advance() has no sample yet and was left out of earliestEnd: its first
+    // sample puts it back, or the clock would never close it (only a sample after its end would)
+    if (c.by === 'time' && w.seen === 0 && w.end < this.earliestEnd) this.earliestEnd = w.end;
     w.seen++;
     if (x === undefined) w.acc.bad++;
     else w.acc.add(x, ts);

@@ -62,6 +62,7 @@ export = function (RED: NodeAPI) {
           node.error(err.message);
           showStatus();
         },
+        onRowsPending: (rows, retryInMs) => node.warn(`${rows} report ${rows === 1 ? 'row waits' : 'rows wait'} to be written; next try in ${Math.ceil(retryInMs / 1000)} s or when a window closes`),
       });
     } catch (err) {
       return refuseConfig(node, { kind: 'stats', statusKey: 'stats.status.badConfig', message: (err as Error).message });

@@ -70,6 +70,18 @@ test('tumbling time windows close on a later sample or by the clock; bad and lat
   assert.equal(set.drain().length, 0, 'an empty window is not emitted');
 });
 
+test('the clock closes every window of a tag, not only the first: the window after a clock close is closed by the clock too', () => {
+  const set = new WindowSet({ kind: 'tumbling', by: 'time', length: MIN, timeZone: 'UTC', graceMs: 0 });
+  const t0 = Date.UTC(2026, 11, 1, 10, 0);
+  const closedAt: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    feed(set, [[t0 + i * MIN + 1000, i]]);
+    set.advance(t0 + (i + 1) * MIN + 10);
+    closedAt.push(...set.drain().map((w) => w.start));
+  }
+  assert.deepEqual(closedAt, [t0, t0 + MIN, t0 + 2 * MIN]);
+});
+
 test('a window of only bad samples says so', () => {
   const set = new WindowSet({ kind: 'tumbling', by: 'count', length: 2 });
   const closed = feed(set, [
