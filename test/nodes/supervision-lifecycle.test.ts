@@ -73,7 +73,7 @@ describe('watchdog and circuit-breaker lifecycle', () => {
         hardware: true,
         devicePath: dev,
         systemd: true,
-        keepalive: 0.02,
+        keepalive: 0.05,
         wires: [['cb'], ['alarms']],
       },
       { id: 'cb', z: 'tab', type: 'edgegw-circuit-breaker', failures: 1, openTimeout: 5, watch: 'echo', fallback: true, wires: [['echo'], ['refused'], ['states']] },

@@ -161,15 +161,19 @@ describe('heap governor', () => {
     };
     assert.equal(out.quiet.growing, false, 'quiet at first');
     assert.ok(out.quiet.young <= 4 * MB, `quiet: young generation ${out.quiet.young / MB} MB`);
-    assert.equal(out.busy.growing, true, `busy: ${out.busy.mbps} MB/s`);
-    assert.ok(out.busy.young > out.quiet.young, `busy: young generation ${out.busy.young / MB} MB`);
     assert.equal(out.after.growing, false);
-    // held from the start; busy under the brisk allocation (a machine that stalls this process for
-    // a few windows may see it go quiet and busy again there); quiet once, after it
+    // Held from the start; busy under the brisk allocation, quiet after it. A loaded machine may
+    // stall this process for whole windows, and the governor then rightly sees no allocation: it
+    // may go quiet and busy again during the brisk phase, and be quiet already when it ends. What
+    // holds on any machine: it turns busy during the brisk phase, its changes alternate, and it
+    // ends quiet once the allocation stops.
     const inPhase = (phase: string) => out.changes.filter((c) => c.phase === phase).map((c) => c.busy);
     assert.deepEqual(inPhase('start'), [false]);
     const brisk = inPhase('brisk');
-    assert.ok(brisk.length % 2 === 1 && brisk.every((b, i) => b === (i % 2 === 0)), `brisk: ${JSON.stringify(brisk)}`);
-    assert.deepEqual(inPhase('after'), [false]);
+    assert.ok(brisk.length >= 1 && brisk.every((b, i) => b === (i % 2 === 0)), `brisk: ${JSON.stringify(brisk)} (last window ${out.busy.mbps} MB/s)`);
+    const endedBusy = brisk.length % 2 === 1;
+    assert.equal(out.busy.growing, endedBusy);
+    if (endedBusy) assert.ok(out.busy.young > out.quiet.young, `busy: young generation ${out.busy.young / MB} MB`);
+    assert.deepEqual(inPhase('after'), endedBusy ? [false] : []);
   });
 });
