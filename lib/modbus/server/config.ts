@@ -77,7 +77,7 @@ export function createServerFromSettings(s: ServerSettings & PersistenceSettings
   }
   const server = new ModbusServer(opts);
   const tagText = textOf(s.tags ?? '').trim();
-  const tags = tagText ? new ServerTagMap(parseTagTable(tagText, { notation: serverFieldsOf(s).notation }), server.imageSizes()) : undefined;
+  const tags = tagText ? new ServerTagMap(parseTagTable(tagText, { notation: serverFieldsOf(s).notation }), server.imageSizes(), server.imageStarts()) : undefined;
   // remote masters may not write what the tag table marks read-only (exception 02)
   if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
   const units = server.units();
