@@ -4,6 +4,10 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { executePdu, readOnlyGuard } from '../../../lib/modbus/server/pdu';
 import { UnitImage, resolveSizes, resolveStarts, ServerImageError } from '../../../lib/modbus/server/image';
+import { serverOptionsFromSettings } from '../../../lib/modbus/server/config';
+import { ModbusServer, ServerConfigError } from '../../../lib/modbus/server/server';
+import { ServerTagError, ServerTagMap } from '../../../lib/modbus/server/tags';
+import { parseTagTable } from '../../../lib/modbus/tag-table';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -83,5 +87,36 @@ describe('area start addresses', () => {
       (e: unknown) => e instanceof ServerImageError && /input.*ends past address 65535/.test((e as Error).message),
     );
     assert.deepEqual(resolveStarts(undefined, sizes), { coil: 0, discrete: 0, holding: 0, input: 0 });
+  });
+});
+
+describe('area start settings', () => {
+  test('the form fields give each area its start; missing ones are 0 as before', () => {
+    const opts = serverOptionsFromSettings({ transport: 'tcp', port: 0, holdingStart: '1000', coilStart: 5 });
+    assert.deepEqual(opts.starts, { coil: 5, discrete: 0, holding: 1000, input: 0 });
+    assert.deepEqual(serverOptionsFromSettings({ transport: 'tcp', port: 0 }).starts, { coil: 0, discrete: 0, holding: 0, input: 0 });
+  });
+
+  test('a start the area cannot fit after is refused naming the field', () => {
+    assert.throws(
+      () => serverOptionsFromSettings({ transport: 'tcp', port: 0, inputSize: 100, inputStart: 65500 }),
+      (e: unknown) => e instanceof ServerConfigError && e.field === 'inputStart' && /at most 65436/.test(e.message),
+    );
+    assert.throws(
+      () => serverOptionsFromSettings({ transport: 'tcp', port: 0, coilStart: 70000 }),
+      (e: unknown) => e instanceof ServerConfigError && e.field === 'coilStart',
+    );
+  });
+
+  test('a tag outside an area that starts later is refused', () => {
+    const server = new ModbusServer(serverOptionsFromSettings({ transport: 'tcp', port: 0, holdingSize: 10, holdingStart: 100 }));
+    const tag = (address: number) => parseTagTable(`name,area,address,type\nt,holding,${address},uint16`);
+    assert.throws(
+      () => new ServerTagMap(tag(99), server.imageSizes(), server.imageStarts()),
+      (e: unknown) => e instanceof ServerTagError && /10 registers from 100/.test((e as Error).message),
+    );
+    const tags = new ServerTagMap(tag(109), server.imageSizes(), server.imageStarts());
+    tags.apply(server, 1, { t: 42 });
+    assert.deepEqual(server.getRegisters(1, 'holding', 109, 1), [42]);
   });
 });
