@@ -19,29 +19,38 @@ function haveLibmodbus(): boolean {
 
 /** needPeers() entry: a C compiler, pkg-config and libmodbus-dev (the source is in the repo). */
 export function haveMbserver(): [string, boolean, string] {
-  return [
-    'C compiler and libmodbus (cc, pkg-config, libmodbus-dev) to build test/peers/modbus-tcp-server.c',
-    haveCommand('cc') && haveLibmodbus(),
-    'apt-get install build-essential pkg-config libmodbus-dev',
-  ];
+  return haveLibmodbusPeer('test/peers/modbus-tcp-server.c');
 }
 
-/** Builds the server once per source content; returns the binary's path. Throws naming the step that failed. */
-export function buildModbusTcpServer(): string {
-  const source = readFileSync(MODBUS_TCP_SERVER_SRC);
+/** needPeers() entry for building the C peer `source` (a path in the repo) against libmodbus. */
+export function haveLibmodbusPeer(source: string): [string, boolean, string] {
+  return [`C compiler and libmodbus (cc, pkg-config, libmodbus-dev) to build ${source}`, haveCommand('cc') && haveLibmodbus(), 'apt-get install build-essential pkg-config libmodbus-dev'];
+}
+
+/**
+ * Builds a C peer against libmodbus once per source content, into a cache dir shared by parallel
+ * test files; returns the binary's path. Throws naming the step that failed.
+ */
+export function buildLibmodbusPeer(sourcePath: string, name: string): string {
+  const source = readFileSync(sourcePath);
   const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'edgegw-peers');
-  const bin = join(dir, `modbus-tcp-server-${key}`);
+  const bin = join(dir, `${name}-${key}`);
   if (existsSync(bin)) return bin;
   mkdirSync(dir, { recursive: true });
   const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'libmodbus'], { encoding: 'utf8' });
   if (flags.status !== 0) throw new Error(`pkg-config --cflags --libs libmodbus failed (apt-get install pkg-config libmodbus-dev): ${flags.stderr || String(flags.error)}`);
   const tmp = `${bin}.${process.pid}`;
-  const cc = spawnSync('cc', ['-O2', '-o', tmp, MODBUS_TCP_SERVER_SRC, ...flags.stdout.trim().split(/\s+/).filter(Boolean)], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`cc ${MODBUS_TCP_SERVER_SRC} failed: ${cc.stderr || String(cc.error)}`);
+  const cc = spawnSync('cc', ['-O2', '-o', tmp, sourcePath, ...flags.stdout.trim().split(/\s+/).filter(Boolean)], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`cc ${sourcePath} failed: ${cc.stderr || String(cc.error)}`);
   // rename is atomic: parallel test files never run a half-written binary
   renameSync(tmp, bin);
   return bin;
+}
+
+/** Builds the server once per source content; returns the binary's path. Throws naming the step that failed. */
+export function buildModbusTcpServer(): string {
+  return buildLibmodbusPeer(MODBUS_TCP_SERVER_SRC, 'modbus-tcp-server');
 }
 
 export interface ModbusTcpServerOptions {

@@ -2,7 +2,7 @@
 // the field named.
 import { ConfigFieldError, readFields, type FieldValues, type RawConfig } from '../../config/fields';
 import { ModbusServer, ServerConfigError, type ModbusServerOptions, type ServerTransport } from './server';
-import type { AreaSizes } from './image';
+import { ADDRESS_SPACE, type AreaSizes, type AreaStarts } from './image';
 import { MODBUS_SERVER_FIELDS } from './fields';
 import { ServerTagMap } from './tags';
 import { parseTagTable } from '../tag-table';
@@ -51,7 +51,13 @@ export function serverOptionsFromSettings(s: ServerSettings): ModbusServerOption
       ? { kind: f.transport, path: f.path, baudRate: f.baudRate, parity: f.parity, dataBits: f.dataBits as 7 | 8, stopBits: f.stopBits as 1 | 2 }
       : { kind: f.transport, host: f.host, port: f.port };
   const sizes: AreaSizes = { coil: f.coilSize, discrete: f.discreteSize, holding: f.holdingSize, input: f.inputSize };
-  return { name: s.name?.trim() || undefined, transport, units: parseUnits(f.units), sizes, maxConnections: f.maxConnections, idleTimeoutMs: f.idleTimeout * 1000 };
+  const starts: AreaStarts = { coil: f.coilStart, discrete: f.discreteStart, holding: f.holdingStart, input: f.inputStart };
+  for (const area of ['coil', 'discrete', 'holding', 'input'] as const) {
+    if (starts[area] + sizes[area] > ADDRESS_SPACE) {
+      throw new ServerConfigError(`${area}Start`, `with ${sizes[area]} entries the area would end past address ${ADDRESS_SPACE - 1}: at most ${ADDRESS_SPACE - sizes[area]}`, starts[area]);
+    }
+  }
+  return { name: s.name?.trim() || undefined, transport, units: parseUnits(f.units), sizes, starts, maxConnections: f.maxConnections, idleTimeoutMs: f.idleTimeout * 1000 };
 }
 
 export interface ServedImage {
@@ -77,7 +83,7 @@ export function createServerFromSettings(s: ServerSettings & PersistenceSettings
   }
   const server = new ModbusServer(opts);
   const tagText = textOf(s.tags ?? '').trim();
-  const tags = tagText ? new ServerTagMap(parseTagTable(tagText, { notation: serverFieldsOf(s).notation }), server.imageSizes()) : undefined;
+  const tags = tagText ? new ServerTagMap(parseTagTable(tagText, { notation: serverFieldsOf(s).notation }), server.imageSizes(), server.imageStarts()) : undefined;
   // remote masters may not write what the tag table marks read-only (exception 02)
   if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
   const units = server.units();

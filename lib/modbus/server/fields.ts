@@ -18,6 +18,8 @@ function integer<D extends number>(min: number, max: number, dflt: D) {
 }
 
 const AREA_SIZE = integer(0, 65_536, 10_000);
+// the first address of an area: requests below it are refused (exception 02); 0 in flows saved before
+const AREA_START = integer(0, 65_535, 0);
 
 export const MODBUS_SERVER_FIELDS = {
   errorPrefix: 'Modbus server option ',
@@ -39,6 +41,10 @@ export const MODBUS_SERVER_FIELDS = {
     discreteSize: AREA_SIZE,
     holdingSize: AREA_SIZE,
     inputSize: AREA_SIZE,
+    coilStart: AREA_START,
+    discreteStart: AREA_START,
+    holdingStart: AREA_START,
+    inputStart: AREA_START,
     // missing in flows saved before these two existed: the defaults
     maxConnections: integer(1, 10_000, DEFAULT_MAX_CONNECTIONS),
     idleTimeout: { ...integer(0, 86_400, DEFAULT_IDLE_TIMEOUT_S), unit: 's' },

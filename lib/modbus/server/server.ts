@@ -15,9 +15,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { SerialPort } from 'serialport';
 import { ExponentialBackoff } from '../../system/retry/backoff';
 import type { Area } from '../line/types';
-import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE } from './pdu';
+import { executePdu, exceptionPdu, isWriteFunction, GATEWAY_TARGET_NO_RESPONSE, SERVER_DEVICE_FAILURE, type PduResult } from './pdu';
 import { MbapRequestFramer, RtuRequestFramer, mbapFrame, rtuFrame, type MbapRequest, type RtuRequest } from './framing';
-import { UnitImage, resolveSizes, ServerImageError, type AreaSizes } from './image';
+import { UnitImage, resolveSizes, resolveStarts, ServerImageError, type AreaSizes, type AreaStarts } from './image';
 import type { RegisterRange } from '../register-store/register-store';
 import {
   checkTransport,
@@ -47,6 +47,7 @@ export class ModbusServer extends EventEmitter {
   private readonly images = new Map<number, UnitImage>();
   private readonly unitList: number[] | 'any';
   private readonly sizes: AreaSizes;
+  private readonly starts: AreaStarts;
   private tcp: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly connections = new Set<ServerConnection<unknown>>();
@@ -73,14 +74,15 @@ export class ModbusServer extends EventEmitter {
     super();
     checkTransport(opts.transport);
     this.sizes = resolveSizes(opts.sizes);
+    this.starts = resolveStarts(opts.starts, this.sizes);
     if (opts.units === 'any') {
       this.unitList = 'any';
-      this.images.set(ANY, new UnitImage(this.sizes));
+      this.images.set(ANY, new UnitImage(this.sizes, this.starts));
     } else {
       if (!Array.isArray(opts.units) || opts.units.length === 0) throw new ServerConfigError('units', "must be a list of unit ids or 'any'");
       for (const u of opts.units) {
         if (!Number.isInteger(u) || u < 1 || u > 255) throw new ServerConfigError('units', `unit id ${JSON.stringify(u)} is not 1..255`);
-        this.images.set(u, new UnitImage(this.sizes));
+        this.images.set(u, new UnitImage(this.sizes, this.starts));
       }
       this.unitList = [...new Set(opts.units)];
     }
@@ -112,6 +114,11 @@ export class ModbusServer extends EventEmitter {
   /** Registers/bits per area of every unit's image. */
   imageSizes(): AreaSizes {
     return { ...this.sizes };
+  }
+
+  /** The first address of each area of every unit's image. */
+  imageStarts(): AreaStarts {
+    return { ...this.starts };
   }
 
   units(): number[] | 'any' {
@@ -160,7 +167,7 @@ export class ModbusServer extends EventEmitter {
    * them. Replaces the previous marks.
    */
   protectFromRemoteWrites(ranges: ReadonlyArray<{ area: 'coil' | 'holding'; address: number; count: number }>): void {
-    this.guard = readOnlyGuard(this.sizes, ranges);
+    this.guard = readOnlyGuard({ coil: this.starts.coil + this.sizes.coil, holding: this.starts.holding + this.sizes.holding }, ranges);
   }
 
   /** Stops serving, closes every connection, writes pending persistence. */
@@ -386,7 +393,14 @@ export class ModbusServer extends EventEmitter {
   }
 
   private execute(unit: number, img: UnitImage, pdu: Buffer): Buffer {
-    const res = executePdu(img, pdu, this.guard);
+    let res: PduResult;
+    try {
+      res = executePdu(img, pdu, this.guard, { serverId: unit, text: this.opts.name ?? 'edge-gateway' });
+    } catch (err) {
+      // a fault of ours while executing must not take the connection down: the master hears 04
+      this.failed(`executing function ${pdu[0]}: ${(err as Error).message}`, { code: 'serverError' });
+      res = { response: exceptionPdu(pdu[0], SERVER_DEVICE_FAILURE), exception: SERVER_DEVICE_FAILURE };
+    }
     if (res.exception) this.counters.exceptions++;
     if (res.write) {
       this.counters.writes++;
@@ -400,16 +414,19 @@ export class ModbusServer extends EventEmitter {
     const img = this.unitList === 'any' ? this.images.get(ANY) : this.images.get(unit);
     if (!img) throw new ServerImageError(`unit ${unit} is not served (units: ${(this.unitList as number[]).join(', ')})`, { unit });
     if (!img.inRange(area, address, count)) {
-      throw new ServerImageError(`${area} ${address}..${address + count - 1} is outside the image (size ${img.size(area)})`, { unit, area, address, count });
+      const start = img.start(area);
+      const span = start === 0 ? `size ${img.size(area)}` : `${start}..${start + img.size(area) - 1}`;
+      throw new ServerImageError(`${area} ${address}..${address + count - 1} is outside the image (${span})`, { unit, area, address, count });
     }
     return img;
   }
 
   // ---- persistence ----
 
+  /** `address` is a Modbus address; the store keeps the image's indexes (address - start). */
   private holdingChanged(unit: number, address: number, count: number): void {
     if (!this.opts.store || this.closed) return;
-    this.changed.push({ unit, address, count });
+    this.changed.push({ unit, address: address - this.starts.holding, count });
     if (!this.persistTimer) {
       this.persistTimer = setTimeout(() => {
         this.persistTimer = undefined;

@@ -25,18 +25,22 @@ interface PendingWrite {
 export class ServerTagMap {
   private readonly codecs = new Map<string, TagCodec>();
 
-  /** Throws ServerTagError when a tag does not fit the image (`sizes`, registers/bits per area). */
+  /**
+   * Throws ServerTagError when a tag does not fit the image (`sizes`, registers/bits per area,
+   * from `starts`, each area's first address, 0 when not given).
+   */
   constructor(
     readonly tags: readonly TagDef[],
     sizes?: Record<TagDef['area'], number>,
+    starts?: Record<TagDef['area'], number>,
   ) {
     for (const t of tags) {
       const c = compileCodec(t);
-      if (sizes && t.address + c.width > sizes[t.area]) {
-        throw new ServerTagError(
-          t.name,
-          `${t.area} ${t.address}..${t.address + c.width - 1} is outside the served image (${sizes[t.area]} ${t.area === 'coil' || t.area === 'discrete' ? 'bits' : 'registers'})`,
-        );
+      const start = starts?.[t.area] ?? 0;
+      if (sizes && (t.address < start || t.address + c.width > start + sizes[t.area])) {
+        const unitName = t.area === 'coil' || t.area === 'discrete' ? 'bits' : 'registers';
+        const served = start === 0 ? `${sizes[t.area]} ${unitName}` : `${sizes[t.area]} ${unitName} from ${start}`;
+        throw new ServerTagError(t.name, `${t.area} ${t.address}..${t.address + c.width - 1} is outside the served image (${served})`);
       }
       this.codecs.set(t.name, c);
     }

@@ -3,7 +3,7 @@ import { ConfigFieldError } from '../../config/fields';
 import { DEFAULT_BIND_HOST } from './fields';
 import type { Parity } from '../line/types';
 import type { RemoteWrite } from './pdu';
-import type { AreaSizes } from './image';
+import type { AreaSizes, AreaStarts } from './image';
 import type { RegisterStore } from '../register-store/register-store';
 import type { ServerProblem } from './problem';
 
@@ -13,12 +13,15 @@ export type ServerTransport =
   | { kind: 'rtu'; path: string; baudRate: number; parity: Parity; dataBits: 7 | 8; stopBits: 1 | 2 };
 
 export interface ModbusServerOptions {
+  /** also the identification text FC 17 (report server id) answers; "edge-gateway" when unset */
   name?: string;
   transport: ServerTransport;
   /** unit ids served, each with its own image, or 'any' for one image under every unit id */
   units: number[] | 'any';
   /** registers/bits per area (default 10000 each, at most 65536) */
   sizes?: Partial<AreaSizes>;
+  /** each area's first address (default 0); a request below it or past the area's end is refused with exception 02 */
+  starts?: Partial<AreaStarts>;
   /** persists the holding registers (loaded at start, saved after changes) */
   store?: RegisterStore;
   /** how long after a change the store is written (default 500 ms) */
