@@ -7,6 +7,11 @@ import { FIELDS, parseValue, SettingsError, shown, type AdminUser, type GatewayS
 
 /** Parses a settings file (JSON, or YAML by extension) into a plain object. */
 export function readSettingsFile(file: string, loadYaml: () => { load(text: string): unknown }): Record<string, unknown> {
+  return readSettingsSource(file, loadYaml).data;
+}
+
+/** A settings file's object and its text (the devices list names lines of it in its errors). */
+export function readSettingsSource(file: string, loadYaml: () => { load(text: string): unknown }): { data: Record<string, unknown>; text: string } {
   let text: string;
   try {
     text = readBoundedText(file, { maxBytes: FILE_LIMITS.settings });
@@ -36,14 +41,14 @@ export function readSettingsFile(file: string, loadYaml: () => { load(text: stri
       throw new SettingsError(file, 'file', `malformed JSON${where}: ${(err as Error).message}`);
     }
   }
-  if (data === undefined) return {};
+  if (data === undefined) return { data: {}, text };
   if (data === null) throw new SettingsError(file, 'file', 'holds null: write an object of settings (an empty one is {})');
   if (typeof data !== 'object' || Array.isArray(data)) throw new SettingsError(file, 'file', 'must hold an object of settings');
-  return data as Record<string, unknown>;
+  return { data: data as Record<string, unknown>, text };
 }
 
 /** The settings a file's data sets; an unknown key is an error that lists the known ones. */
-export function settingsFileLayer(data: Record<string, unknown>, file: string): Partial<GatewaySettings> {
+export function settingsFileLayer(data: Record<string, unknown>, file: string, text = ''): Partial<GatewaySettings> {
   const out: Partial<GatewaySettings> = {};
   const known = new Map(FIELDS.map((f) => [String(f.key), f]));
   for (const [k, v] of Object.entries(data)) {
@@ -53,7 +58,7 @@ export function settingsFileLayer(data: Record<string, unknown>, file: string): 
     }
     if (k === 'devices') {
       try {
-        out.devices = parseDevices(v, file, readBoundedText(file, { maxBytes: FILE_LIMITS.settings }));
+        out.devices = parseDevices(v, file, text);
       } catch (err) {
         if (err instanceof DevicesConfigError) throw new SettingsError(err.line ? `${file} line ${err.line}` : file, err.field, err.reason);
         throw err;

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, FIELDS, parseValue, SettingsError, type Field, type GatewaySettings } from './settings-fields';
-import { readSettingsFile, settingsFileLayer } from './settings-file';
+import { readSettingsSource, settingsFileLayer } from './settings-file';
 
 export { sanitiseGatewayId } from '../lib/fleet/gateway-id';
 export { DEFAULTS, FIELDS, parseByteSize, SettingsError, type AdminUser, type GatewaySettings, type LogFormat, type LogLevel } from './settings-fields';
@@ -108,13 +108,15 @@ export function resolveSettings(args: Pick<ParsedArgs, 'flags' | 'configFile'>, 
   if (configFile) {
     configFile = isAbsolute(configFile) ? configFile : resolve(cwd, configFile);
     if (!existsSync(configFile)) throw new SettingsError(configFile, 'file', 'does not exist');
-    filePart = settingsFileLayer(readSettingsFile(configFile, loadYaml), configFile);
+    const { data, text } = readSettingsSource(configFile, loadYaml);
+    filePart = settingsFileLayer(data, configFile, text);
   } else {
     const userDir = args.flags.userDir ?? envPart.userDir ?? DEFAULTS.userDir;
     const candidate = resolve(cwd, userDir, 'edge-gateway.json');
     if (existsSync(candidate)) {
       configFile = candidate;
-      filePart = settingsFileLayer(readSettingsFile(candidate, loadYaml), candidate);
+      const { data, text } = readSettingsSource(candidate, loadYaml);
+      filePart = settingsFileLayer(data, candidate, text);
     }
   }
   const merged: GatewaySettings = { ...DEFAULTS, adminUsers: [], ...filePart, ...envPart, ...args.flags, configFile };

@@ -1,26 +1,21 @@
 // Checks of a request before it is queued (unit, area, address, count, values within what the
 // protocol allows), and the error kinds the metrics count.
-import {
-  BreakerOpenError,
-  ModbusConnectionError,
-  ModbusExceptionError,
-  ModbusProtocolError,
-  ModbusQueueFullError,
-  ModbusRequestError,
-  ModbusTimeoutError,
-  UnitSuspendedError,
-  type RequestWhere,
-} from '../errors';
+import { ModbusRequestError, type RequestWhere } from '../errors';
+import { modbusProblemOf, type ModbusProblemCode } from '../problem';
+
+/** The metric label of a failed request's error: its problem code, in the metrics' own spelling. */
+const KIND_OF_PROBLEM: Partial<Record<ModbusProblemCode, string>> = {
+  breakerOpen: 'breaker',
+  suspended: 'suspended',
+  timeout: 'timeout',
+  exception: 'exception',
+  protocol: 'protocol',
+  queueFull: 'queue_full',
+  connection: 'connection',
+};
 
 export function errorKind(err: Error): string {
-  if (err instanceof BreakerOpenError) return 'breaker';
-  if (err instanceof UnitSuspendedError) return 'suspended';
-  if (err instanceof ModbusTimeoutError) return 'timeout';
-  if (err instanceof ModbusExceptionError) return 'exception';
-  if (err instanceof ModbusProtocolError) return 'protocol';
-  if (err instanceof ModbusQueueFullError) return 'queue_full';
-  if (err instanceof ModbusConnectionError) return 'connection';
-  return 'other';
+  return KIND_OF_PROBLEM[modbusProblemOf(err).code] ?? 'other';
 }
 
 const isUint = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
