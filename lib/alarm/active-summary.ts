@@ -17,10 +17,13 @@ export function summarizeActiveList(list: readonly AlarmRecord[]): ActiveListSum
   const s: ActiveListSummary = { listed: list.length, unacknowledged: 0, raised: 0, criticalUnacknowledged: 0, criticalActive: 0 };
   for (const r of list) {
     const raised = r.state === 'active' || r.state === 'acknowledged';
-    if (r.state === 'active' || r.state === 'cleared-unacknowledged') s.unacknowledged++;
+    const unacknowledged = r.state === 'active' || r.state === 'cleared-unacknowledged';
+    if (unacknowledged) s.unacknowledged++;
     if (raised) s.raised++;
     if (r.severity !== 'critical') continue;
-    if (r.state === 'active') s.criticalUnacknowledged++;
+    // a critical alarm that cleared before anyone saw it still waits for the operator: /health
+    // stays degraded until it is acknowledged, as the README and the node's status say
+    if (unacknowledged) s.criticalUnacknowledged++;
     if (raised) s.criticalActive++;
   }
   return s;

@@ -8,9 +8,14 @@ import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDirectory } from '../system/fs/directory';
 
+/** What a record is about: a write to a device's tag (the default), or an alarm acknowledged. */
+export type AuditKind = 'write' | 'alarm-ack';
+
 export interface AuditRecord {
   /** epoch ms */
   ts: number;
+  /** absent: a write (every record before alarms were audited was one) */
+  kind?: AuditKind;
   /** who or what wrote: "flow:<flow id>/node:<node id>", "cli:<user>"... */
   actor: string;
   device: string;
@@ -80,6 +85,7 @@ export class AuditLog {
   /** Keeps the record; throws AuditFileError (after keeping it in memory) when the file append fails. */
   record(r: Omit<AuditRecord, 'ts'> & { ts?: number }): AuditRecord {
     const rec: AuditRecord = { ts: r.ts ?? Date.now(), actor: r.actor, device: r.device, tag: r.tag, old: r.old, new: r.new, ok: r.ok };
+    if (r.kind !== undefined && r.kind !== 'write') rec.kind = r.kind;
     if (r.error !== undefined) rec.error = r.error;
     if (r.oldSource !== undefined) rec.oldSource = r.oldSource;
     if (r.requested !== undefined) rec.requested = r.requested;

@@ -1,7 +1,7 @@
 // alarm: rules over tag values (lib/alarm); every alarm state change is one event on output 1,
 // the active list on output 2 when asked (msg.list = true). msg.ack = <id> | "all" acknowledges.
 // The active list persists (SQLite when installed), is in /metrics by severity, and makes /health
-// degraded while a critical alarm is unacknowledged (configurable).
+// degraded while a critical alarm is unacknowledged (configurable). Every acknowledgement, and every refused one, goes to the audit log.
 import type { NodeAPI, Node, NodeDef, NodeMessage, SendFn, DoneFn } from '../common/red';
 import { messageSamples } from '../common/message-samples';
 import { SEVERITIES } from '../../lib/alarm/rules';
@@ -16,6 +16,8 @@ import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
+import { auditLogOf } from '../common/settings';
+import { ackAuditRecords, refusedAckRecord } from '../../lib/alarm/ack-audit';
 
 const TICK_MS = 250;
 const EVENT_STATES = ['active', 'acknowledged', 'cleared-unacknowledged', 'cleared'] as const;
@@ -49,6 +51,7 @@ export = function (RED: NodeAPI) {
       return refuseConfig(node, { kind: 'alarm', statusKey: 'alarm.status.badConfig', message: (err as Error).message });
     }
     const telemetry = new TelemetryScope(node, 'alarm');
+    const audit = auditLogOf(RED);
     const status = new StatusDisplay(node);
     for (const severity of SEVERITIES) for (const metric of [activeGauge, unackedGauge]) telemetry.labels(metric, { node: node.id, severity });
     for (const state of EVENT_STATES) telemetry.labels(eventsTotal, { node: node.id, state });
@@ -89,6 +92,15 @@ export = function (RED: NodeAPI) {
       status.showParts(look, { key: 'alarm.status.listed', args: { count: s.listed, unacked: s.unacknowledged } }, ...(memoryOnly ? [{ key: 'alarm.status.noSqlite' }] : []));
     }
 
+    function auditAck(records: ReturnType<typeof ackAuditRecords>): void {
+      try {
+        for (const r of records) audit.record(r);
+      } catch (err) {
+        // the record is kept in memory; the file is what failed
+        node.error((err as Error).message);
+      }
+    }
+
     function emit(events: AlarmEvent[], send: SendFn): void {
       if (events.length === 0) return;
       for (const e of events) eventsTotal.inc({ node: node.id, state: e.state });
@@ -123,11 +135,15 @@ export = function (RED: NodeAPI) {
     function handle(msg: NodeMessage, send: SendFn, done: DoneFn): void {
       if (msg.ack !== undefined) {
         const by = typeof msg.ackedBy === 'string' && msg.ackedBy ? msg.ackedBy : 'unknown';
+        let events: AlarmEvent[];
         try {
-          emit(engine.acknowledge(msg.ack, by), send);
+          events = engine.acknowledge(msg.ack, by);
         } catch (err) {
+          auditAck([refusedAckRecord(msg.ack, by, (err as Error).message, Date.now())]);
           return done(err as Error);
         }
+        auditAck(ackAuditRecords(events, by));
+        emit(events, send);
         return done();
       }
       if (msg.list === true) {

@@ -15,6 +15,7 @@ import { healthRegistry } from '../../lib/health/registry';
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { MemoryActiveListStore } from '../../lib/alarm/alarm-store';
 import type { AlarmEvent, AlarmRecord } from '../../lib/alarm/engine';
+import { sharedAuditLog } from '../../lib/audit/audit-log';
 
 const modules = () => [nodeModule('alarm'), collectorModule];
 const RULES = 'tag,type,limit,deadband,on_delay,off_delay,severity,message\noven/temp,hi,80,2,0,0,critical,Oven hot: {value}\noven/temp,lo,10,,0.3,,low\n';
@@ -48,6 +49,7 @@ describe('alarm node', () => {
   ];
 
   test('raise, list, acknowledge, clear: events, metrics and health follow', async () => {
+    const started = Date.now();
     await helper.load(modules(), flow({}));
     const al = helper.getNode('al');
     await waitFor('ready', () => /^alarm\.status\.listed\(count=0, /.test(lastStatus(al)?.text ?? ''));
@@ -94,6 +96,19 @@ describe('alarm node', () => {
 
     al.receive({ ack: 'nope' });
     await waitFor('ack error', () => errorsOf(al).some((e) => /^msg\.ack: no alarm "nope" in the active list/.test(e)));
+
+    // the gateway's audit log has both: the acknowledgement, and the refused one with its reason
+    const acks = sharedAuditLog()
+      .recent()
+      .filter((r) => r.kind === 'alarm-ack' && r.ts >= started);
+    assert.deepEqual(
+      acks.map((r) => [r.actor, r.device, r.tag, r.old, r.new, r.ok]),
+      [
+        ['alice', 'oven', 'oven/temp:hi', 'active', 'acknowledged', true],
+        ['unknown', '', 'nope', null, null, false],
+      ],
+    );
+    assert.match(acks[1].error ?? '', /no alarm "nope" in the active list/);
   });
 
   test('an on-delay runs on the node timer; a scan is evaluated tag by tag', async () => {

@@ -53,6 +53,11 @@ describe('alarm node parts', () => {
     assert.equal(alarmHealthDegraded(acked, 'critical-unacknowledged', false), false);
     assert.equal(alarmHealthDegraded(acked, 'critical-active', false), true);
     assert.equal(alarmHealthDegraded(acked, 'never', false), false);
+    // cleared before anyone acknowledged it: still unacknowledged, still degraded
+    const clearedUnacked = summarizeActiveList([record('e', 'critical', 'cleared-unacknowledged')]);
+    assert.equal(clearedUnacked.criticalUnacknowledged, 1);
+    assert.equal(alarmHealthDegraded(clearedUnacked, 'critical-unacknowledged', false), true);
+    assert.equal(alarmHealthDegraded(clearedUnacked, 'critical-active', false), false);
     assert.equal(alarmHealthDegraded(summarizeActiveList([]), 'never', true), true);
   });
 
