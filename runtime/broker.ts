@@ -11,11 +11,17 @@
 // never reads stalled every publisher until aedes' 60 s drain timeout. Each connection's writes
 // are accepted into its buffer instead, up to maxBufferedBytes; a client further behind than that
 // is dropped (a warning, a metric, /health), and nobody else waits for it.
+//
+// aedes sends a retained message on SUBSCRIBE at the QoS it was published with, and a live one
+// to a wildcard subscription at the publisher's QoS: it looks the granted QoS up by the exact
+// topic only. MQTT-3.8.4-6 says the lower of the two (mosquitto does it so): each client's
+// delivery is given the QoS its matching subscriptions were granted (downgradeToGrantedQos).
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { requireRuntimePackage, StartupError } from './resolve';
 import { MqttFrameGuard } from '../lib/mqtt/frame-guard';
 import { counter } from '../lib/metrics/registry';
+import { deliveryQos } from '../lib/mqtt/topic-filter';
 
 /** Default largest MQTT packet the embedded broker accepts: 4 MiB. */
 export const DEFAULT_BROKER_MAX_PACKET = 4 * 1024 * 1024;
@@ -69,6 +75,28 @@ export function boundSocketWrites(socket: Socket, maxBufferedBytes: number, onSl
   }) as Socket['write'];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- aedes ships no types we build against
+type AedesClient = any;
+type Delivery = (packet: { topic: string; qos: number }, cb: () => void) => void;
+
+/**
+ * Wraps one aedes client's QoS>0 delivery so that a message goes out at no more than the QoS its
+ * subscriptions were granted. Installed before the client's CONNECT is processed, so every
+ * subscription (they capture client.deliverQoS when made) and every retained delivery uses it.
+ */
+export function downgradeToGrantedQos(client: AedesClient): void {
+  const deliverQoS: Delivery = client.deliverQoS;
+  const deliver0: Delivery = client.deliver0;
+  if (typeof deliverQoS !== 'function' || typeof deliver0 !== 'function') return;
+  client.deliverQoS = function deliverAtGrantedQos(packet: { topic: string; qos: number }, cb: () => void) {
+    const qos = packet.qos > 0 ? deliveryQos(client.subscriptions ?? {}, packet.topic, packet.qos) : packet.qos;
+    if (qos === 0) return deliver0(packet, cb);
+    // a copy: the same packet object goes to every subscriber
+    if (qos !== undefined && qos < packet.qos) return deliverQoS({ ...packet, qos }, cb);
+    return deliverQoS(packet, cb);
+  };
+}
+
 /** MQTT 3.1.1 section 1.5.3: a topic name or filter must not hold U+0000. */
 const hasNul = (topic: string): boolean => topic.includes('\u0000');
 
@@ -108,9 +136,11 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
     const where = client?.conn ? `${client.conn.remoteAddress}:${client.conn.remotePort}` : 'unknown address';
     return typeof client?.id === 'string' ? `the client ${JSON.stringify(client.id.slice(0, 64))} (${where})` : `the connection from ${where}`;
   };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aedes ships no types we build against
-  type AedesClient = any;
   const brokerOptions = {
+    preConnect(client: AedesClient, _packet: unknown, callback: (err: Error | null, ok: boolean) => void) {
+      downgradeToGrantedQos(client);
+      callback(null, true);
+    },
     // aedes' own rule, kept: $SYS/ is the broker's
     authorizePublish(client: AedesClient, packet: { topic: string }, callback: (err: Error | null) => void) {
       if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topic is reserved'));
