@@ -48,14 +48,14 @@ test('the distribution package: the root version, node-red ~4.1, aedes and the n
   assert.ok(!rootPkg.dependencies['node-red'] && !rootPkg.dependencies.aedes, 'the node package stays what the palette installs');
 });
 
-test('the distribution tarball ships its bin and README only', () => {
+test('the distribution tarball ships its bin, the systemd unit and README only', () => {
   const r = spawnSync('tar', ['tzf', distTarball], { encoding: 'utf8' });
   const files = r.stdout
     .split('\n')
     .filter(Boolean)
     .map((f) => f.replace(/^package\//, ''))
     .sort();
-  assert.deepEqual(files, ['README.md', 'bin/edge-gateway.js', 'package.json']);
+  assert.deepEqual(files, ['README.md', 'bin/edge-gateway.js', 'package.json', 'systemd/edge-gateway.service']);
 });
 
 test('the distribution bin without the node package beside it: a clear error, exit 2', () => {
