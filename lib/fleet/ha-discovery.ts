@@ -5,9 +5,13 @@
 // State comes from the data topic the flows already publish, devices/<device>/data, whose
 // payload is {"device_id","ts","values":{<tag>: value},"quality":{...},"units":{...}}; each
 // entity reads its own value out of it with a value_template. Availability is the gateway's
-// retained online/offline status topic (its last will).
+// retained online/offline status topic (its last will). Units: ./ha-units; templates: ./ha-templates.
 import { createHash } from 'node:crypto';
 import type { TagSample } from '../tags/contract';
+import { classifyUnit, type UnitClass } from './ha-units';
+import { valueTemplate } from './ha-templates';
+
+export { classifyUnit, type UnitClass } from './ha-units';
 
 export interface DeviceInfo {
   name?: string;
@@ -38,46 +42,6 @@ export interface DiscoveryMessage {
   qos: 1;
 }
 
-export interface UnitClass {
-  unit: string;
-  device_class?: string;
-  state_class?: 'measurement' | 'total' | 'total_increasing';
-}
-
-type Rule = { units: string[]; unit?: string; device_class: string; state_class: UnitClass['state_class'] };
-// Units as Home Assistant expects them for each device class; aliases the field uses map onto them.
-const RULES: Rule[] = [
-  { units: ['V', 'mV', 'kV'], device_class: 'voltage', state_class: 'measurement' },
-  { units: ['A', 'mA'], device_class: 'current', state_class: 'measurement' },
-  { units: ['W', 'kW', 'MW'], device_class: 'power', state_class: 'measurement' },
-  { units: ['Wh', 'kWh', 'MWh'], device_class: 'energy', state_class: 'total_increasing' },
-  { units: ['VA', 'kVA'], device_class: 'apparent_power', state_class: 'measurement' },
-  { units: ['var', 'kvar', 'VAr', 'kVAr'], device_class: 'reactive_power', state_class: 'measurement' },
-  { units: ['Hz', 'kHz'], device_class: 'frequency', state_class: 'measurement' },
-  { units: ['°C', 'degC', 'C'], unit: '°C', device_class: 'temperature', state_class: 'measurement' },
-  { units: ['°F', 'degF'], unit: '°F', device_class: 'temperature', state_class: 'measurement' },
-  { units: ['K'], device_class: 'temperature', state_class: 'measurement' },
-  { units: ['Pa', 'hPa', 'kPa', 'bar', 'mbar', 'psi'], device_class: 'pressure', state_class: 'measurement' },
-  { units: ['m³/h', 'm3/h', 'L/min', 'l/min'], device_class: 'volume_flow_rate', state_class: 'measurement' },
-  { units: ['m³', 'm3', 'L', 'l'], device_class: 'volume', state_class: 'total' },
-];
-
-/** Home Assistant's unit, device_class and state_class for a tag; device_class only where the unit says it. */
-export function classifyUnit(unit: string | undefined, tagName: string): UnitClass | undefined {
-  if (!unit) return undefined;
-  const u = unit.trim();
-  if (u === '%') {
-    // a percentage is a humidity or a battery level only when the name says so (a valve position is neither)
-    if (/humid|(^|[^a-z])rh([^a-z]|$)/i.test(tagName)) return { unit: '%', device_class: 'humidity', state_class: 'measurement' };
-    if (/battery|(^|[^a-z])soc([^a-z]|$)/i.test(tagName)) return { unit: '%', device_class: 'battery', state_class: 'measurement' };
-    return { unit: '%', state_class: 'measurement' };
-  }
-  for (const r of RULES) {
-    if (r.units.includes(u)) return { unit: r.unit ?? (u === 'm3/h' ? 'm³/h' : u === 'm3' ? 'm³' : u), device_class: r.device_class, state_class: r.state_class };
-  }
-  return { unit: u, state_class: 'measurement' };
-}
-
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
 
 /**
@@ -92,6 +56,19 @@ export function objectIdPart(text: string): string {
   return lossy ? `${slug || 'x'}_${shortHash(text)}` : slug;
 }
 
+/**
+ * An entity id's object part as Home Assistant validates it (VALID_ENTITY_ID in
+ * homeassistant/core.py): lower-case letters, digits and single underscores, none at either end.
+ */
+export function entityIdPart(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'x'
+  );
+}
+
 /** Why a text is not an MQTT topic name to publish to (wildcards, NUL, empty levels, too long), or undefined. */
 export function topicNameProblem(topic: string): string | undefined {
   if (topic.includes('\u0000')) return 'it holds NUL (U+0000)';
@@ -103,11 +80,16 @@ export function topicNameProblem(topic: string): string | undefined {
 
 type Component = 'sensor' | 'binary_sensor';
 
+/** The owner of the gateway's own uptime entity's ids: not a string, so no (device, tag) key can equal it. */
+const GATEWAY_UPTIME_KEY = Symbol('gateway uptime');
+
 /** Builds discovery configs; remembers what it sent so each entity goes out once, again on change. */
 export class HaDiscovery {
   private readonly sent = new Map<string, { topic: string; signature: string }>();
   /** object id -> the (device, tag) that has it: two names that map to one id must not overwrite each other */
-  private readonly idOwners = new Map<string, string>();
+  private readonly idOwners = new Map<string, string | symbol>();
+  /** entity id -> the (device, tag) that has it ("Pump" and "pump" have two object ids but would share an entity id) */
+  private readonly entityIdOwners = new Map<string, string | symbol>();
   /** tags whose state topic was refused (warned once) */
   private readonly refused = new Set<string>();
   private gatewaySent = false;
@@ -144,7 +126,8 @@ export class HaDiscovery {
         );
         continue;
       }
-      const msg = this.entityConfig(s, component, this.objectId(key, s));
+      const id = claimId(this.idOwners, `${objectIdPart(this.opts.gatewayId)}_${objectIdPart(s.device)}_${objectIdPart(s.name)}`, key);
+      const msg = this.entityConfig(s, component, id, `${component}.${claimId(this.entityIdOwners, entityIdPart(id), key)}`);
       if (before && before.topic !== msg.topic) out.push({ topic: before.topic, payload: '', retain: true, qos: 1 });
       out.push(msg);
       this.sent.set(key, { topic: msg.topic, signature });
@@ -171,16 +154,17 @@ export class HaDiscovery {
 
   /** The gateway itself as a device (the one every field device is via): its uptime from the heartbeat. */
   private gatewayConfig(): DiscoveryMessage {
-    const gw = objectIdPart(this.opts.gatewayId);
-    const id = `${gw}_gateway_uptime`;
+    // claimed like a tag's ids, so that a tag "uptime" of a device "gateway" cannot take them
+    const id = claimId(this.idOwners, `${objectIdPart(this.opts.gatewayId)}_gateway_uptime`, GATEWAY_UPTIME_KEY);
+    const entityId = `sensor.${claimId(this.entityIdOwners, entityIdPart(id), GATEWAY_UPTIME_KEY)}`;
     return {
       topic: `${this.prefix}/sensor/${id}/config`,
       payload: {
         name: 'Uptime',
         unique_id: id,
-        object_id: id,
+        default_entity_id: entityId,
         state_topic: `edge-gateway/${this.opts.gatewayId}/heartbeat`,
-        value_template: '{{ value_json.uptime.process_s }}',
+        value_template: valueTemplate('number', ['uptime', 'process_s']),
         unit_of_measurement: 's',
         device_class: 'duration',
         state_class: 'measurement',
@@ -194,22 +178,13 @@ export class HaDiscovery {
     };
   }
 
-  /** The tag's object id; when another tag already has it ("a.b" and "a b"), this one's gets the hash of its device and name. */
-  private objectId(key: string, s: TagSample): string {
-    let id = `${objectIdPart(this.opts.gatewayId)}_${objectIdPart(s.device)}_${objectIdPart(s.name)}`;
-    const owner = this.idOwners.get(id);
-    if (owner !== undefined && owner !== key) id = `${id}_${shortHash(key)}`;
-    this.idOwners.set(id, key);
-    return id;
-  }
-
-  private entityConfig(s: TagSample, component: Component, id: string): DiscoveryMessage {
+  private entityConfig(s: TagSample, component: Component, id: string, entityId: string): DiscoveryMessage {
     const info = this.opts.devices?.[s.device] ?? {};
-    const read = `value_json['values'][${jinjaString(s.name)}]`;
     const payload: Record<string, unknown> = {
       name: s.name,
       unique_id: id,
-      object_id: id,
+      // object_id is deprecated since Home Assistant 2025.10 and ignored from 2026.4
+      default_entity_id: entityId,
       state_topic: this.dataTopic(s.device),
       availability_topic: this.statusTopic,
       payload_available: 'online',
@@ -222,16 +197,17 @@ export class HaDiscovery {
         via_device: `edgegw_${this.opts.gatewayId}`,
       },
     };
+    const path: [string, string] = ['values', s.name];
     if (component === 'binary_sensor') {
-      payload.value_template = `{{ 'ON' if ${read} else 'OFF' }}`;
+      payload.value_template = valueTemplate('boolean', path);
     } else if (typeof s.value === 'number' || typeof s.value === 'bigint') {
-      payload.value_template = `{{ ${read} }}`;
+      payload.value_template = valueTemplate('number', path);
       const cls: Partial<UnitClass> = classifyUnit(s.unit, s.name) ?? { state_class: 'measurement' };
       if (cls.unit) payload.unit_of_measurement = cls.unit;
       if (cls.device_class) payload.device_class = cls.device_class;
       if (cls.state_class) payload.state_class = cls.state_class;
     } else {
-      payload.value_template = `{{ ${read} }}`;
+      payload.value_template = valueTemplate('text', path);
     }
     return { topic: `${this.prefix}/${component}/${id}/config`, payload, retain: true, qos: 1 };
   }
@@ -243,7 +219,10 @@ function componentOf(value: TagSample['value']): Component | undefined {
   return undefined;
 }
 
-/** A tag name as a Jinja string literal: tag names may hold dots, spaces and quotes. */
-function jinjaString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** The id, or (when another tag already has it: "a.b" and "a b") the id with the hash of this tag's device and name. */
+function claimId(owners: Map<string, string | symbol>, id: string, key: string | symbol): string {
+  const owner = owners.get(id);
+  const claimed = owner !== undefined && owner !== key ? `${id}_${shortHash(key.toString())}` : id;
+  owners.set(claimed, key);
+  return claimed;
 }

@@ -25,6 +25,15 @@ describe('unit to device_class / state_class', () => {
     ['%', 'room_humidity', { unit: '%', device_class: 'humidity', state_class: 'measurement' }],
     ['%', 'valve_position', { unit: '%', state_class: 'measurement' }],
     ['rpm', 'pump_speed', { unit: 'rpm', state_class: 'measurement' }],
+    // HA's spelling where it is the same unit; no device class where HA's table lacks the unit
+    ['l/min', 'flow', { unit: 'L/min', device_class: 'volume_flow_rate', state_class: 'measurement' }],
+    ['l', 'tank', { unit: 'L', device_class: 'volume', state_class: 'total' }],
+    ['VAr', 'reactive', { unit: 'var', device_class: 'reactive_power', state_class: 'measurement' }],
+    ['kVAr', 'reactive', { unit: 'kvar', device_class: 'reactive_power', state_class: 'measurement' }],
+    ['kV', 'line', { unit: 'kV', device_class: 'voltage', state_class: 'measurement' }],
+    ['MW', 'plant', { unit: 'MW', device_class: 'power', state_class: 'measurement' }],
+    ['kVA', 'apparent', { unit: 'kVA', state_class: 'measurement' }],
+    ['kVArh', 'reactive_energy', { unit: 'kVArh', state_class: 'measurement' }],
   ];
   for (const [unit, name, want] of cases) test(`${unit} (${name})`, () => assert.deepEqual(classifyUnit(unit, name), want));
   test('no unit: no class', () => assert.equal(classifyUnit(undefined, 'x'), undefined));
@@ -43,13 +52,14 @@ describe('discovery configs', () => {
     assert.deepEqual(m.payload, {
       name: 'import_energy',
       unique_id: 'gw1_meter_import_energy',
-      object_id: 'gw1_meter_import_energy',
+      default_entity_id: 'sensor.gw1_meter_import_energy',
       state_topic: 'devices/meter/data',
       availability_topic: 'edge-gateway/gw1/status',
       payload_available: 'online',
       payload_not_available: 'offline',
       device: { identifiers: ['edgegw_gw1_meter'], name: 'meter', manufacturer: 'Eastron', model: 'SDM630', via_device: 'edgegw_gw1' },
-      value_template: "{{ value_json['values']['import_energy'] }}",
+      value_template:
+        "{% if value_json is mapping and 'values' in value_json and value_json['values'] is mapping and 'import_energy' in value_json['values'] %}{% set v = value_json['values']['import_energy'] %}{{ v if v is number and v is not boolean else 'None' }}{% endif %}",
       unit_of_measurement: 'kWh',
       device_class: 'energy',
       state_class: 'total_increasing',
@@ -63,7 +73,11 @@ describe('discovery configs', () => {
       msgs.map((m) => m.topic),
       ['homeassistant/binary_sensor/gw_boiler_pump/config', 'homeassistant/sensor/gw_boiler_mode/config'],
     );
-    assert.equal((msgs[0].payload as any).value_template, "{{ 'ON' if value_json['values']['pump'] else 'OFF' }}");
+    assert.equal(
+      (msgs[0].payload as any).value_template,
+      "{% if value_json is mapping and 'values' in value_json and value_json['values'] is mapping and 'pump' in value_json['values'] %}{% set v = value_json['values']['pump'] %}{{ ('ON' if v else 'OFF') if v is boolean else 'None' }}{% endif %}",
+    );
+    assert.match((msgs[1].payload as any).value_template, /\{% else %\}\{\{ this\.state \}\}\{% endif %\}$/, 'a text sensor keeps its state when its tag is not in the message');
     assert.equal((msgs[1].payload as any).state_class, undefined);
     assert.equal(ha.configsFor([sample('boiler', 'broken', 3.3, 'V')]).length, 1, 'sent once the value is known');
   });
@@ -90,7 +104,7 @@ describe('discovery configs', () => {
     const ha = new HaDiscovery({ gatewayId: 'gw' });
     const [, m] = ha.configsFor([sample('plant-can', "Motor.Speed it's", 5)]);
     assert.equal(m.topic, 'homeassistant/sensor/gw_plant-can_Motor_Speed_it_s/config');
-    assert.equal((m.payload as any).value_template, "{{ value_json['values']['Motor.Speed it\\'s'] }}");
+    assert.match((m.payload as any).value_template, /'Motor\.Speed it\\'s' in value_json\['values'\] %\}\{% set v = value_json\['values'\]\['Motor\.Speed it\\'s'\] %\}/);
   });
 });
 
