@@ -13,6 +13,7 @@ import { queueOptions, type DurableQueueOptions, type ResolvedQueueOptions } fro
 import { messageHead, type MessageHead } from '../forward/destination';
 import { bodyText, jsonOf, messageOf, type BodyText } from './body';
 import {
+  QueueClosedError,
   QueueError,
   QueueWaitingFullError,
   toQueuedMessage,
@@ -107,6 +108,8 @@ export class DurableQueue extends EventEmitter {
   private ageCheck = false;
   private sweeps = 0;
   private closed = false;
+  /** set once close() has committed everything and closes the storage: no transaction after it */
+  private storageClosed = false;
   private readonly counts = { depth: 0, bytes: 0, highWater: 0, enqueued: 0, delivered: 0, deadLettered: 0, dropped: 0 };
   private storageError: QueueError | undefined;
   private committing = false;
@@ -166,7 +169,7 @@ export class DurableQueue extends EventEmitter {
 
   /** Queues a message; resolves once its transaction committed (or it was dropped by policy, reported). */
   async enqueue(msg: unknown, keep?: { id: string; enqueuedAt: number }): Promise<EnqueueResult> {
-    if (this.closed) throw new QueueError(this.name, 'the queue is closed');
+    if (this.closed) throw new QueueClosedError(this.name);
     let text: BodyText;
     try {
       text = bodyText(msg);
@@ -180,6 +183,9 @@ export class DurableQueue extends EventEmitter {
   /** `fast`: what the forwarder may use instead of parsing the body (held in memory only, see StoredRow) */
   private async admit(body: string, msg: unknown, keep?: { id: string; enqueuedAt: number }, fast?: { payloadJson: string; head: MessageHead }): Promise<EnqueueResult> {
     await this.open();
+    // close() may have begun while open() was awaited: it takes the entry into its last
+    // transactions (push flushes at once while closing) unless the file is already closing
+    if (this.storageClosed) throw new QueueClosedError(this.name);
     const bytes = Buffer.byteLength(body);
     const o = this.o;
     if (o.maxBytes && bytes > o.maxBytes) {
@@ -224,7 +230,8 @@ export class DurableQueue extends EventEmitter {
   private push(entry: Entry): void {
     this.pending.push(entry);
     this.pendingBytes += entry.bytes;
-    if (this.pending.length >= this.o.batchMax) this.flush();
+    // closing: at once, so that close() sees the transaction before it closes the file
+    if (this.pending.length >= this.o.batchMax || this.closed) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
   }
 
@@ -292,14 +299,16 @@ export class DurableQueue extends EventEmitter {
     this.soonFlush = undefined;
     this.blockedBytes = 0;
     for (const b of this.blocked.splice(0)) b.reject(new QueueError(this.name, 'the queue closed while the message waited for space'));
+    if (this.opening) await this.opening.catch(() => undefined);
     this.flush();
-    // a transaction that ends starts the next one with what waited: wait for the last
+    // a transaction that ends starts the next one with what waited (and what arrives while
+    // closing is flushed at once): wait for the last; from its end to storageClosed nothing awaits
     for (let w: Promise<void> | undefined; w !== this.writing;) {
       w = this.writing;
       await w;
     }
-    if (this.opening) await this.opening.catch(() => undefined);
     this.recent?.clear(this.counts.highWater);
+    this.storageClosed = true;
     await this.storage.close();
   }
 
@@ -316,6 +325,14 @@ export class DurableQueue extends EventEmitter {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.opening) return;
+    if (this.storageClosed) {
+      // acknowledgements that came after the last transaction: their messages stay queued and
+      // go out again after the restart (at-least-once), nothing else waits here (see admit)
+      for (const s of this.settles.splice(0)) s.resolve();
+      for (const e of this.pending.splice(0)) e.reject(new QueueClosedError(this.name));
+      this.pendingBytes = 0;
+      return;
+    }
     if (this.committing) {
       this.flushAfterCommit = true;
       return;

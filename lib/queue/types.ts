@@ -106,6 +106,14 @@ export class QueueError extends Error {
   }
 }
 
+/** A message offered to a queue that is closing or closed: it was not accepted. */
+export class QueueClosedError extends QueueError {
+  constructor(queue: string) {
+    super(queue, 'the queue is closed');
+    this.name = 'QueueClosedError';
+  }
+}
+
 /**
  * Policy block: a message refused because as many messages as allowed already wait for space (they
  * are held in memory, so their number is bounded). `refused`: how many so far, this one included.

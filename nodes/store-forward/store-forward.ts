@@ -4,7 +4,7 @@
 // msg.replay = { from, to } resends what was delivered in that time range (kept for retention).
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import type { ForwardTargetNode } from '../forward-target/api';
-import { DurableQueue, Forwarder, type DropReport } from '../../lib/queue';
+import { DurableQueue, Forwarder, QueueClosedError, type DropReport } from '../../lib/queue';
 import type { DeliveredReport } from '../../lib/queue/forwarder';
 import type { QueuedMessage } from '../../lib/forward/destination';
 import { storeForwardQueueOptions } from '../../lib/queue/node-config';
@@ -68,6 +68,7 @@ export = function (RED: NodeAPI) {
     const telemetry = new TelemetryScope(node, 'store-forward');
     const status = new StatusDisplay(node);
     let closed = false;
+    let notQueuedWhileStopping = 0;
 
     queue.on('quarantined', (q: { path: string; movedTo: string; reason: string }) => {
       node.error(`${label}: the queue file ${q.path} was unreadable (${q.reason}); moved to ${q.movedTo}, a fresh queue started`);
@@ -141,7 +142,17 @@ export = function (RED: NodeAPI) {
         }, done);
         return;
       }
-      queue.enqueue(msg).then(() => done(), done);
+      queue.enqueue(msg).then(
+        () => done(),
+        (err: Error) => {
+          // a stop (redeploy, shutdown) under way: said once, with the count, when the node has closed
+          if (err instanceof QueueClosedError && closed) {
+            notQueuedWhileStopping++;
+            return done();
+          }
+          done(err);
+        },
+      );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -152,6 +163,9 @@ export = function (RED: NodeAPI) {
         .then(() => queue.close())
         .catch((err: Error) => node.error(`${label}: close: ${err.message}`))
         .finally(() => {
+          // the sources stop at the same time (a poll answered during the stop): a fact for the
+          // log, not a warning in every deploy's debug sidebar
+          if (notQueuedWhileStopping) node.log(`${label}: ${notQueuedWhileStopping} message(s) arrived while the node was stopping and were not queued`);
           monitor.dispose();
           forwarder.removeAllListeners();
           queue.removeAllListeners();

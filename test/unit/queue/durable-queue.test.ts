@@ -77,6 +77,49 @@ describe('DurableQueue (sqlite)', () => {
     await q.close();
   });
 
+  test('messages offered while close() runs: each one committed or refused as closed, never a transaction on a closed file', peers, async () => {
+    for (let round = 0; round < 5; round++) {
+      const name = `closing${round}`;
+      const q = new DurableQueue({ name, dir, batchMs: 20 });
+      await q.open();
+      const storageErrors: string[] = [];
+      q.on('storage', (e: { error?: Error }) => e.error && storageErrors.push(e.error.message));
+      const offers: Array<Promise<'queued' | 'closed'>> = [];
+      const offer = (i: number) =>
+        offers.push(
+          q.enqueue({ payload: i }).then(
+            () => 'queued' as const,
+            (err: Error) => {
+              assert.equal(err.name, 'QueueClosedError', err.message);
+              return 'closed' as const;
+            },
+          ),
+        );
+      for (let i = 0; i < 50; i++) offer(i);
+      // offers in the same turn as close(), in the microtasks after it, and in later turns
+      const closing = q.close();
+      for (let i = 50; i < 60; i++) offer(i);
+      await Promise.resolve();
+      for (let i = 60; i < 70; i++) offer(i);
+      const later = setInterval(() => offer(offers.length), 1);
+      await closing;
+      clearInterval(later);
+      const outcomes = await Promise.all(offers);
+      assert.deepEqual(storageErrors, [], 'no transaction after the file closed');
+      const queued = outcomes.filter((o) => o === 'queued').length;
+      assert.ok(queued >= 50, `the 50 offered before close() are queued (${queued})`);
+      // exactly what was answered "queued" is on disk, in order
+      const reopened = new DurableQueue({ name, dir, batchMs: 5 });
+      const rows = await reopened.read(0, 1000);
+      assert.equal(rows.length, queued);
+      assert.deepEqual(
+        rows.map((r) => (r.msg as { payload: number }).payload),
+        outcomes.flatMap((o, i) => (o === 'queued' ? [i] : [])),
+      );
+      await reopened.close();
+    }
+  });
+
   test('acks delete, rejects go to dead letters; after a restart what is unacked comes back and seq is never reused', peers, async () => {
     let q = new DurableQueue({ name: 'restart', dir, batchMs: 5 });
     for (let i = 0; i < 10; i++) await q.enqueue({ payload: i, tag: { device: 'd', name: 't', value: i, quality: 'good', ts: 1 } });
