@@ -57,7 +57,25 @@ export function serverOptionsFromSettings(s: ServerSettings): ModbusServerOption
       throw new ServerConfigError(`${area}Start`, `with ${sizes[area]} entries the area would end past address ${ADDRESS_SPACE - 1}: at most ${ADDRESS_SPACE - sizes[area]}`, starts[area]);
     }
   }
-  return { name: s.name?.trim() || undefined, transport, units: parseUnits(f.units), sizes, starts, maxConnections: f.maxConnections, idleTimeoutMs: f.idleTimeout * 1000 };
+  const deviceIdentification = {
+    vendorName: f.vendorName,
+    productCode: f.productCode,
+    majorMinorRevision: f.majorMinorRevision,
+    vendorUrl: f.vendorUrl,
+    productName: f.productName,
+    modelName: f.modelName,
+    userApplicationName: f.userApplicationName,
+  };
+  return {
+    name: s.name?.trim() || undefined,
+    transport,
+    deviceIdentification,
+    units: parseUnits(f.units),
+    sizes,
+    starts,
+    maxConnections: f.maxConnections,
+    idleTimeoutMs: f.idleTimeout * 1000,
+  };
 }
 
 export interface ServedImage {
