@@ -49,6 +49,8 @@ RED.nodes.registerType<ModbusServerNode>('edgegw-modbus-server', {
     idleTimeout: field('modbus-server', 'idleTimeout'),
     tags: { value: '' },
     notation: field('modbus-server', 'notation'),
+    // units simulating a shipped device template ("2: eastron-sdm630"), checked at deploy
+    simulation: field('modbus-server', 'simulation'),
     // what FC 43/14 (read device identification) answers
     vendorName: field('modbus-server', 'vendorName'),
     productCode: field('modbus-server', 'productCode'),

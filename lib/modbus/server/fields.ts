@@ -68,6 +68,9 @@ export const MODBUS_SERVER_FIELDS = {
     maxConnections: integer(1, 10_000, DEFAULT_MAX_CONNECTIONS),
     idleTimeout: { ...integer(0, 86_400, DEFAULT_IDLE_TIMEOUT_S), unit: 's' },
     notation: { kind: 'enum', values: ['zero', 'one', 'modicon'], default: 'zero' },
+    // "<unit>: <template>, ...": units simulating a shipped device template (blank: none); the
+    // list is parseSimulation's, which names the part it refuses
+    simulation: { kind: 'string', default: '' },
     // what FC 43/14 answers; missing in flows saved before they existed: the defaults. A blank
     // basic object reads as its default (the three are mandatory), a blank regular one is absent
     vendorName: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.vendorName),
