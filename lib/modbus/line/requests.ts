@@ -33,6 +33,12 @@ export function checkRead(w: RequestWhere): ModbusRequestError | undefined {
   return checkWhere(w, w.area === 'coil' || w.area === 'discrete' ? 2000 : 125);
 }
 
+export function checkDeviceIdRead(w: RequestWhere): ModbusRequestError | undefined {
+  if (!isUint(w.unit, 255)) return new ModbusRequestError(`unit id must be an integer 0..255, got ${JSON.stringify(w.unit)}`, w, 'unit');
+  if (!isUint(w.address, 255)) return new ModbusRequestError(`object id must be an integer 0..255, got ${JSON.stringify(w.address)}`, w, 'objectId');
+  return undefined;
+}
+
 export function checkWrite(w: RequestWhere, values: unknown): ModbusRequestError | undefined {
   if (w.area !== 'coil' && w.area !== 'holding') return new ModbusRequestError(`area ${JSON.stringify(w.area)} is read-only; writes go to coil or holding`, w, 'area');
   if (!Array.isArray(values)) return new ModbusRequestError('values must be an array', w, 'values');

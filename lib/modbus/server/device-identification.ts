@@ -5,18 +5,7 @@
 // objects (0x80..0xFF), so a code 03 request is answered at its actual level, regular, as the
 // specification asks of a device asked above its conformity level.
 
-/** The objects' ids, in the specification's order. */
-export const DEVICE_ID_OBJECTS = {
-  vendorName: 0x00,
-  productCode: 0x01,
-  majorMinorRevision: 0x02,
-  vendorUrl: 0x03,
-  productName: 0x04,
-  modelName: 0x05,
-  userApplicationName: 0x06,
-} as const;
-
-export type DeviceIdObjectName = keyof typeof DEVICE_ID_OBJECTS;
+import { DEVICE_ID_OBJECTS, type DeviceIdObjectName } from '../device-id-objects';
 
 /** The identification a server answers with: the basic objects always, a regular one when not blank. */
 export type DeviceIdentification = Readonly<Record<DeviceIdObjectName, string>>;
