@@ -89,7 +89,7 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
 
   readDeviceIdentification(unit: number, objectId: number): Promise<string> {
     const where: RequestWhere = { unit, area: 'device-id', address: objectId, count: 1 };
-    const invalid = checkDeviceIdRead(where) ?? this.checkBroadcast(where);
+    const invalid = checkDeviceIdRead(where, this.o.transport.kind) ?? this.checkBroadcast(where);
     if (invalid) return Promise.reject(invalid);
     return this.submit(43, where, undefined) as Promise<string>;
   }

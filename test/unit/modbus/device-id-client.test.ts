@@ -11,6 +11,7 @@ import { IdentityCheck } from '../../../lib/modbus/poller/identity';
 import { deviceIdObjectOf } from '../../../lib/modbus/device-id-objects';
 import { needPeers, PEER } from '../../helpers/peers';
 import { startPymodbus, type PymodbusServer } from '../../helpers/pymodbus';
+import { ptyPair } from '../../helpers/socat';
 
 test('identification objects by the specification name (any case) or by id', () => {
   assert.deepEqual(deviceIdObjectOf('ProductCode'), { objectId: 1, name: 'ProductCode' });
@@ -62,6 +63,47 @@ describe('reading device identification from our modbus-server', () => {
     assert.match((await missing.gate()) ?? '', /^identity check failed: ProductName could not be read: Modbus exception 2 \(illegal data address\)/);
     assert.equal(missing.snapshot().verdict, 'unreadable');
   });
+});
+
+test('over an RTU serial line (a pty pair): the objects of our server, a 200-character one included', needPeers(PEER.socat()), async () => {
+  const pty = await ptyPair();
+  const serial = { baudRate: 115200, parity: 'none' as const, dataBits: 8 as const, stopBits: 1 as const };
+  const server = new ModbusServer({
+    transport: { kind: 'rtu', path: pty.a, ...serial },
+    units: [3],
+    sizes: { coil: 8, discrete: 8, holding: 8, input: 8 },
+    deviceIdentification: { productCode: 'SDM630', modelName: 'M'.repeat(200) },
+  });
+  await server.start();
+  const line = createModbusLine({ transport: { kind: 'rtu', path: pty.b, ...serial }, timeoutMs: 3000 });
+  try {
+    assert.equal(await line.readDeviceIdentification(3, 1), 'SDM630');
+    assert.equal(await line.readDeviceIdentification(3, 5), 'M'.repeat(200));
+    await assert.rejects(line.readDeviceIdentification(3, 4), (e: unknown) => e instanceof ModbusExceptionError && e.code === 2);
+    assert.deepEqual(await line.read(3, 'holding', 0, 2), [0, 0], 'the line still in step after the answers of unknown length');
+  } finally {
+    await line.close();
+    await server.close();
+    await pty.stop();
+  }
+});
+
+test('RTU over TCP and ASCII: refused before it goes out (modbus-serial cannot frame the answer there), the unit not suspended', async () => {
+  for (const transport of [
+    { kind: 'rtu-over-tcp' as const, host: '127.0.0.1', port: 1 },
+    { kind: 'ascii' as const, path: '/dev/null', baudRate: 9600, parity: 'none' as const, dataBits: 8 as const, stopBits: 1 as const },
+  ]) {
+    const line = createModbusLine({ transport, lazyConnect: true });
+    try {
+      await assert.rejects(
+        line.readDeviceIdentification(1, 1),
+        (e: unknown) => e instanceof ModbusRequestError && e.field === 'transport' && new RegExp(`over Modbus TCP or RTU only, not ${transport.kind}`).test(e.message),
+      );
+      assert.deepEqual(line.state().units, {}, 'nothing queued, nothing counted');
+    } finally {
+      await line.close();
+    }
+  }
 });
 
 describe('reading device identification from pymodbus', needPeers(PEER.pymodbus()), () => {
