@@ -17,6 +17,7 @@ interface ModbusDeviceNode extends EditorNodeInstance {
   groups?: unknown;
   template?: string;
   identityTag?: string;
+  identityMode?: string;
   /** while the dialog is open: the table as the showing view has it */
   _tagTableText?: () => string;
 }
@@ -86,10 +87,14 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
     identityEquals: {
       value: '',
       validate(v: string | number | undefined) {
-        return !(this.identityTag || '').trim() || !!String(v || '').trim();
+        const checked = this.identityMode === 'device-id' || !!(this.identityTag || '').trim();
+        return !checked || !!String(v || '').trim();
       },
     },
     identityEvery: field('modbus-device', 'identityEvery'),
+    // register: identityTag's value; device-id: an object of function 43 / MEI 14 (identityObject)
+    identityMode: field('modbus-device', 'identityMode'),
+    identityObject: field('modbus-device', 'identityObject'),
   },
   inputs: 1,
   outputs: 1,
@@ -100,6 +105,13 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
   },
   oneditprepare() {
     const node = this;
+    const showIdentity = (): void => {
+      const byObject = $('#node-input-identityMode').val() === 'device-id';
+      $('.modbus-dev-identity-tag').toggle(!byObject);
+      $('.modbus-dev-identity-object').toggle(byObject);
+    };
+    $('#node-input-identityMode').on('change', showIdentity);
+    showIdentity();
     const list = $('#node-input-groups-container')
       .css('min-height', '100px')
       .editableList<Partial<PollGroup> | undefined>({

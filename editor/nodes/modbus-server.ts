@@ -49,6 +49,16 @@ RED.nodes.registerType<ModbusServerNode>('edgegw-modbus-server', {
     idleTimeout: field('modbus-server', 'idleTimeout'),
     tags: { value: '' },
     notation: field('modbus-server', 'notation'),
+    // units simulating a shipped device template ("2: eastron-sdm630"), checked at deploy
+    simulation: field('modbus-server', 'simulation'),
+    // what FC 43/14 (read device identification) answers
+    vendorName: field('modbus-server', 'vendorName'),
+    productCode: field('modbus-server', 'productCode'),
+    majorMinorRevision: field('modbus-server', 'majorMinorRevision'),
+    vendorUrl: field('modbus-server', 'vendorUrl'),
+    productName: field('modbus-server', 'productName'),
+    modelName: field('modbus-server', 'modelName'),
+    userApplicationName: field('modbus-server', 'userApplicationName'),
     // persistence replaces the boolean persist ('' = not chosen yet: persist and the file
     // name decide, as in flows saved before this option); persist is kept in step for older runtimes
     persistence: {

@@ -3,7 +3,8 @@ import type { Area } from './line/types';
 
 export interface RequestWhere {
   unit: number;
-  area: Area;
+  /** a register area, or 'device-id': function 43 / MEI 14, whose `address` is the object id (count 1) */
+  area: Area | 'device-id';
   address: number;
   count: number;
 }
@@ -118,5 +119,6 @@ export class ModbusRequestError extends Error {
 }
 
 export function whereText(w: RequestWhere): string {
+  if (w.area === 'device-id') return `unit ${w.unit} device identification object 0x${w.address.toString(16).padStart(2, '0')}`;
   return `unit ${w.unit} ${w.area} ${w.address}..${w.address + w.count - 1}`;
 }

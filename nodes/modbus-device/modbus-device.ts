@@ -70,7 +70,11 @@ export = function (RED: NodeAPI) {
 
     const line = conn.line;
     const audit = auditLogOf(RED);
-    const identity = cfg.identity ? new IdentityCheck(line, cfg.unit, cfg.identity.tag, cfg.identity.equals, cfg.identity.every) : undefined;
+    const identity = cfg.identity
+      ? new IdentityCheck(line, cfg.unit, cfg.identity.tag, cfg.identity.equals, cfg.identity.every)
+      : cfg.deviceIdentity
+        ? new IdentityCheck(line, cfg.unit, { object: cfg.deviceIdentity.object }, cfg.deviceIdentity.equals, cfg.deviceIdentity.every)
+        : undefined;
     const poller = new DevicePoller({
       line,
       unit: cfg.unit,

@@ -105,7 +105,7 @@ export = function (RED: NodeAPI) {
         inputError: `${label} is not running: ${(err as Error).message}`,
       });
     }
-    const { server, tags, defaultUnit } = served;
+    const { server, tags, defaultUnit, simulation } = served;
     node.server = server;
     const device = (def.name as string) || node.id;
 
@@ -125,6 +125,8 @@ export = function (RED: NodeAPI) {
     });
 
     status.show(LOOK.busy, 'modbus-server.status.starting');
+    // the simulated measurements move whether or not the port could be had yet (it is retried)
+    simulation?.run(server);
     server.start().then(
       () => showStatus(server.status()),
       (err: Error) => {
@@ -146,6 +148,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      simulation?.stop();
       live.delete(node.id);
       server.removeAllListeners('write');
       server.removeAllListeners('status');

@@ -22,6 +22,8 @@ export interface PymodbusOptions {
   size?: number;
   /** start with an all-zero image instead of holding[i]=i, input[i]=2i, coil[i]=i odd, discrete[i]=i%3==0 */
   zeros?: boolean;
+  /** what function 43 / MEI 14 answers, by the specification's object names (VendorName, ProductCode, ModelName...) */
+  identity?: Record<string, string>;
 }
 
 export interface PymodbusServer {
@@ -83,6 +85,7 @@ export async function startPymodbus(opts: PymodbusOptions): Promise<PymodbusServ
     if (isTcp) args.push('--port', String(port));
     else args.push('--path', serverPath!, '--baud', String(opts.baudRate ?? 19200));
     if (opts.zeros) args.push('--zeros');
+    if (opts.identity) args.push('--identity', JSON.stringify(opts.identity));
     const p = startProcess('/usr/bin/python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     peer = p;
     // 'exit' comes before the stdio pipes and the process handle are released; tests that

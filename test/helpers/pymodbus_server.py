@@ -11,6 +11,9 @@ ignore_missing_slaves=True the server then stays silent for it (a dead slave) wh
 units keep answering. (Removing it from the context instead takes effect one request late:
 pymodbus captures the unit list before it waits for the next frame.)
 
+--identity '{"VendorName": "...", "ProductCode": "...", ...}' sets what function 43 / MEI 14
+(read device identification) answers, with pymodbus' ModbusDeviceIdentification.
+
 Initial image of every unit (the same as test/peers/modbus-tcp-server.c for registers):
 holding[i] = i, input[i] = 2*i (mod 65536), coil[i] = i odd, discrete[i] = i % 3 == 0;
 or all zeros with --zeros.
@@ -27,6 +30,7 @@ from pymodbus.datastore import (
     ModbusServerContext,
     ModbusSlaveContext,
 )
+from pymodbus.device import ModbusDeviceIdentification
 from pymodbus.exceptions import NoSuchSlaveException
 from pymodbus.framer.rtu_framer import ModbusRtuFramer
 from pymodbus.framer.ascii_framer import ModbusAsciiFramer
@@ -70,6 +74,7 @@ def main():
     ap.add_argument("--units", default="1")
     ap.add_argument("--size", type=int, default=2000)
     ap.add_argument("--zeros", action="store_true")
+    ap.add_argument("--identity", default="")
     args = ap.parse_args()
 
     logging.basicConfig(level=logging.CRITICAL)
@@ -81,6 +86,7 @@ def main():
 
 async def serve(args, slaves, context):
     loop = asyncio.get_running_loop()
+    identity = ModbusDeviceIdentification(info_name=json.loads(args.identity)) if args.identity else None
     if args.transport in ("tcp", "rtu-over-tcp"):
         server = ModbusTcpServer(
             context,
@@ -88,6 +94,7 @@ async def serve(args, slaves, context):
             address=("127.0.0.1", args.port),
             allow_reuse_address=True,
             ignore_missing_slaves=True,
+            identity=identity,
         )
         task = asyncio.create_task(server.serve_forever())
         await server.serving
@@ -100,6 +107,7 @@ async def serve(args, slaves, context):
             port=args.path,
             baudrate=args.baud,
             ignore_missing_slaves=True,
+            identity=identity,
         )
         await server.start()
         if server.transport is None:

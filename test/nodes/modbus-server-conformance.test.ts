@@ -1,5 +1,5 @@
 // modbus-server judged by libmodbus: test/peers/modbus-conformance-client.c, built against the
-// system libmodbus, runs libmodbus' own client calls (FC 22, 23, 17, each area at and beyond its
+// system libmodbus, runs libmodbus' own client calls (FC 22, 23, 17, raw FC 43/14, each area at and beyond its
 // bounds, illegal quantities) against the node laid out with areas that do not start at 0, and
 // every check must pass. The writes of FC 22 and 23 come out of the node like those of FC 6/16.
 import { test, describe, before, after } from 'node:test';
@@ -72,7 +72,16 @@ describe('modbus-server judged by libmodbus', () => {
       assert.deepEqual(failed, [], `every check passes (exit ${run.code}${run.stderr ? `, stderr ${run.stderr}` : ''})`);
       assert.equal(run.code, 0);
       const names = run.lines.filter((l) => l.startsWith('PASS ')).map((l) => l.split(' ')[1]);
-      for (const name of ['mask_write_register_value', 'write_and_read_registers', 'report_slave_id', 'read_registers_at_0', 'read_registers_quantity_126', 'write_bit_address_before_value']) {
+      for (const name of [
+        'mask_write_register_value',
+        'write_and_read_registers',
+        'report_slave_id',
+        'read_registers_at_0',
+        'read_registers_quantity_126',
+        'write_bit_address_before_value',
+        'read_device_id_basic_stream',
+        'read_device_id_bad_code',
+      ]) {
         assert.ok(names.includes(name), `check ${name} ran`);
       }
       assert.ok(names.length >= 50, `${names.length} checks ran`);

@@ -6,6 +6,9 @@
  *
  * Usage: modbus-conformance-client <port> <expected identification text>
  *
+ * FC 43 / MEI 14 (read device identification) is expected with the server's default objects:
+ * VendorName "edgegw", ProductCode "edge-gateway", MajorMinorRevision "1.0", no regular ones.
+ *
  * The server must serve unit 1 with (like libmodbus' own unit-test layout, areas not at 0):
  *   coils             0x130, 0x25 of them
  *   discrete inputs   0x1C4, 0x16 of them, all ON
@@ -18,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #define UNIT 1
 #define COILS_ADDRESS 0x130
@@ -72,6 +77,41 @@ static void expect_raw_exception(modbus_t *ctx, const uint8_t *pdu, int pdu_leng
     check(rc == offset + 2 && rsp[offset] == (pdu[0] | 0x80) && rsp[offset + 1] == want, name,
           "answer function 0x%02X exception %d (length %d), want 0x%02X exception %d (%s)", rsp[offset], rc > offset + 1 ? rsp[offset + 1] : -1, rc,
           pdu[0] | 0x80, want, modbus_strerror(expected_errno));
+}
+
+/*
+ * Sends a raw request PDU and compares the whole answer PDU. libmodbus has no call for FC 43 and
+ * sizes a confirmation by the function codes it knows, so the answer is read from the socket by
+ * the length in its MBAP header (the socket is libmodbus' own, non-blocking).
+ */
+static void expect_raw_answer(modbus_t *ctx, const uint8_t *pdu, int pdu_length, const uint8_t *want, int want_length, const char *name) {
+    uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
+    uint8_t rsp[MODBUS_TCP_MAX_ADU_LENGTH];
+    req[0] = UNIT;
+    memcpy(req + 1, pdu, pdu_length);
+    if (modbus_send_raw_request(ctx, req, pdu_length + 1) == -1) {
+        check(0, name, "send failed: %s", modbus_strerror(errno));
+        return;
+    }
+    int got = 0;
+    int total = 7;
+    while (got < total) {
+        struct pollfd readable = {.fd = modbus_get_socket(ctx), .events = POLLIN};
+        ssize_t n = poll(&readable, 1, 5000) == 1 ? recv(readable.fd, rsp + got, total - got, 0) : -1;
+        if (n <= 0) {
+            check(0, name, "no answer after %d bytes", got);
+            return;
+        }
+        got += (int)n;
+        if (got >= 6 && total == 7) total = 6 + ((rsp[4] << 8) | rsp[5]);
+        if (total > (int)sizeof rsp) {
+            check(0, name, "answer length %d too long", total);
+            return;
+        }
+    }
+    int length = total - 7;
+    check(length == want_length && memcmp(rsp + 7, want, want_length) == 0, name, "answer of %d bytes starting 0x%02X 0x%02X, want %d bytes", length, rsp[7],
+          length > 1 ? rsp[8] : 0, want_length);
 }
 
 int main(int argc, char **argv) {
@@ -206,6 +246,21 @@ int main(int argc, char **argv) {
     /* address checked before the value */
     const uint8_t fc5_value_at_0[] = {0x05, 0x00, 0x00, 0x12, 0x34};
     expect_raw_exception(ctx, fc5_value_at_0, sizeof fc5_value_at_0, EMBXILADD, "write_bit_address_before_value");
+    /* ---- FC 43 / MEI 14 read device identification (Modbus Application Protocol 6.21) ---- */
+    const uint8_t fc43_basic[] = {0x2B, 0x0E, 0x01, 0x00};
+    const uint8_t fc43_basic_answer[] = {0x2B, 0x0E, 0x01, 0x81, 0x00, 0x00, 0x03, 0x00, 6,   'e', 'd', 'g', 'e', 'g', 'w', 0x01, 12, 'e', 'd',
+                                         'g',  'e',  '-',  'g',  'a',  't',  'e',  'w',  'a', 'y', 0x02, 3,   '1', '.', '0'};
+    expect_raw_answer(ctx, fc43_basic, sizeof fc43_basic, fc43_basic_answer, sizeof fc43_basic_answer, "read_device_id_basic_stream");
+    const uint8_t fc43_one[] = {0x2B, 0x0E, 0x04, 0x02};
+    const uint8_t fc43_one_answer[] = {0x2B, 0x0E, 0x04, 0x81, 0x00, 0x00, 0x01, 0x02, 3, '1', '.', '0'};
+    expect_raw_answer(ctx, fc43_one, sizeof fc43_one, fc43_one_answer, sizeof fc43_one_answer, "read_device_id_specific_object");
+    const uint8_t fc43_mei13[] = {0x2B, 0x0D, 0x01, 0x00};
+    expect_raw_exception(ctx, fc43_mei13, sizeof fc43_mei13, EMBXILFUN, "read_device_id_other_mei_type");
+    const uint8_t fc43_absent[] = {0x2B, 0x0E, 0x04, 0x03};
+    expect_raw_exception(ctx, fc43_absent, sizeof fc43_absent, EMBXILADD, "read_device_id_object_not_held");
+    const uint8_t fc43_code5[] = {0x2B, 0x0E, 0x05, 0x00};
+    expect_raw_exception(ctx, fc43_code5, sizeof fc43_code5, EMBXILVAL, "read_device_id_bad_code");
+
     const uint8_t fc42[] = {0x2A, 0x00, 0x00};
     expect_raw_exception(ctx, fc42, sizeof fc42, EMBXILFUN, "function_not_supported");
 

@@ -36,7 +36,7 @@ import { LineMetrics } from './metrics';
 import type { Area, ConnectionState, LineOptions, LineState, ModbusLine, UnitStats, WriteOptions } from './types';
 import { isNotSent, openConnection, readFunction, type FunctionCode, type ModbusConnection, type TransportRequest, type TransportResult } from '../transport/transport';
 import { FairScheduler, type QueuedRequest, type UnitQueue } from './unit-queue';
-import { checkRead, checkWrite, errorKind } from './requests';
+import { checkDeviceIdRead, checkRead, checkWrite, errorKind } from './requests';
 
 export { LineConfigError } from './config';
 
@@ -85,6 +85,13 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     const invalid = checkRead(where) ?? this.checkBroadcast(where);
     if (invalid) return Promise.reject(invalid);
     return this.submit(readFunction(area), where, undefined) as Promise<number[] | boolean[]>;
+  }
+
+  readDeviceIdentification(unit: number, objectId: number): Promise<string> {
+    const where: RequestWhere = { unit, area: 'device-id', address: objectId, count: 1 };
+    const invalid = checkDeviceIdRead(where, this.o.transport.kind) ?? this.checkBroadcast(where);
+    if (invalid) return Promise.reject(invalid);
+    return this.submit(43, where, undefined) as Promise<string>;
   }
 
   write(unit: number, area: 'coil' | 'holding', address: number, values: number[] | boolean[], opts: WriteOptions = {}): Promise<void> {

@@ -51,9 +51,9 @@ function hookCollect(metric: object): void {
 /** Counts of one unit since the last flush. */
 class UnitSeries {
   readonly labels: Record<string, string>;
-  /** requests by function code (index = fc, 1..16) */
-  readonly requests = new Float64Array(17);
-  readonly requestLabels: Array<Record<string, string> | undefined> = new Array(17);
+  /** requests by function code (index = fc, 1..16 and 43) */
+  readonly requests = new Float64Array(44);
+  readonly requestLabels: Array<Record<string, string> | undefined> = new Array(44);
   pendingRequests = false;
   /** answered requests: counts per histogram bucket (last slot: above every bound) */
   readonly buckets: Float64Array;

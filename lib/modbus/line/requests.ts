@@ -33,6 +33,20 @@ export function checkRead(w: RequestWhere): ModbusRequestError | undefined {
   return checkWhere(w, w.area === 'coil' || w.area === 'discrete' ? 2000 : 125);
 }
 
+/**
+ * modbus-serial frames a function 43 answer (its length is known only from its objects) on Modbus
+ * TCP and on an RTU serial line; over RTU over TCP and ASCII it never completes one, so such a
+ * request is refused before it could time out and suspend the unit.
+ */
+const DEVICE_ID_TRANSPORTS: ReadonlySet<string> = new Set(['tcp', 'rtu']);
+
+export function checkDeviceIdRead(w: RequestWhere, transport: string): ModbusRequestError | undefined {
+  if (!DEVICE_ID_TRANSPORTS.has(transport)) return new ModbusRequestError(`device identification (function 43) is read over Modbus TCP or RTU only, not ${transport}`, w, 'transport');
+  if (!isUint(w.unit, 255)) return new ModbusRequestError(`unit id must be an integer 0..255, got ${JSON.stringify(w.unit)}`, w, 'unit');
+  if (!isUint(w.address, 255)) return new ModbusRequestError(`object id must be an integer 0..255, got ${JSON.stringify(w.address)}`, w, 'objectId');
+  return undefined;
+}
+
 export function checkWrite(w: RequestWhere, values: unknown): ModbusRequestError | undefined {
   if (w.area !== 'coil' && w.area !== 'holding') return new ModbusRequestError(`area ${JSON.stringify(w.area)} is read-only; writes go to coil or holding`, w, 'area');
   if (!Array.isArray(values)) return new ModbusRequestError('values must be an array', w, 'values');

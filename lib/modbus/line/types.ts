@@ -82,6 +82,12 @@ export interface WriteOptions {
 export interface ModbusLine extends EventEmitter {
   /** FC1/2/3/4. Rejects with ModbusExceptionError / ModbusTimeoutError / ModbusConnectionError / BreakerOpenError. */
   read(unit: number, area: Area, address: number, count: number): Promise<number[] | boolean[]>;
+  /**
+   * FC 43 / MEI 14 with read device id code 04: the text of one identification object (0x00
+   * VendorName, 0x01 ProductCode, 0x02 MajorMinorRevision, 0x03..0x06 the regular ones, 0x80..0xFF
+   * extended). Rejects like read(); a device without the object answers exception 02.
+   */
+  readDeviceIdentification(unit: number, objectId: number): Promise<string>;
   /** FC5/6 for one value, FC15/16 for several (or when forceMultiple). */
   write(unit: number, area: 'coil' | 'holding', address: number, values: number[] | boolean[], opts?: WriteOptions): Promise<void>;
   state(): LineState;

@@ -6,6 +6,8 @@ import { readTagTable, type AddressNotation, type TagConfigError } from '../tag-
 import type { TagDef } from '../types';
 import { ConfigFieldError, readFields, type RawConfig } from '../../config/fields';
 import { MODBUS_DEVICE_FIELDS } from './fields';
+import { deviceIdObjectOf } from '../device-id-objects';
+import type { DeviceIdObject } from '../device-id-objects';
 
 export type OutputMode = (typeof MODBUS_DEVICE_FIELDS.fields.output.values)[number];
 export const OUTPUT_MODES: readonly OutputMode[] = MODBUS_DEVICE_FIELDS.fields.output.values;
@@ -27,6 +29,8 @@ export interface DeviceConfig {
   parseJson: boolean;
   /** optional identity check (identity.ts): this tag must read as `equals` */
   identity?: { tag: TagDef; equals: string; every: number };
+  /** or the identity check by a device identification object (function 43 / MEI 14) */
+  deviceIdentity?: { object: DeviceIdObject; equals: string; every: number };
 }
 
 /** The raw settings (strings and numbers from the editor). */
@@ -45,6 +49,8 @@ export interface DeviceSettings extends RawConfig {
   identityTag?: unknown;
   identityEquals?: unknown;
   identityEvery?: unknown;
+  identityMode?: unknown;
+  identityObject?: unknown;
 }
 
 export class DeviceConfigError extends ConfigFieldError {
@@ -97,7 +103,7 @@ function groupsOf(v: unknown): PollGroup[] {
 
 /** Checks every setting; throws DeviceConfigError naming the first bad field. */
 export function resolveDeviceConfig(s: DeviceSettings): DeviceConfig {
-  const { unit, notation, output, maxGap, maxRegisters, maxBits, parseJson, identityEvery } = deviceFields(s);
+  const { unit, notation, output, maxGap, maxRegisters, maxBits, parseJson, identityEvery, identityMode, identityObject } = deviceFields(s);
   const nameText = typeof s.device === 'string' && s.device.trim() ? s.device.trim() : typeof s.name === 'string' && s.name.trim() ? s.name.trim() : `unit${unit}`;
   if (nameText.includes('/')) throw new DeviceConfigError('device', `device name '${nameText}' must not contain '/' (it is the first part of every topic)`);
   const groups = groupsOf(s.groups);
@@ -115,8 +121,22 @@ export function resolveDeviceConfig(s: DeviceSettings): DeviceConfig {
     if (err instanceof PlannerError) throw new DeviceConfigError('tags', `${err.message} (max registers per request: ${maxRegisters})`);
     throw err;
   }
-  const identity = identityOf(s, r.tags, identityEvery);
-  return { device: nameText, unit, notation, tags: r.tags, groups, maxGap, maxRegisters, maxBits, output, parseJson, ...(identity ? { identity } : {}) };
+  const identity = identityMode === 'register' ? identityOf(s, r.tags, identityEvery) : undefined;
+  const deviceIdentity = identityMode === 'device-id' ? deviceIdIdentityOf(s, identityObject, identityEvery) : undefined;
+  return {
+    device: nameText,
+    unit,
+    notation,
+    tags: r.tags,
+    groups,
+    maxGap,
+    maxRegisters,
+    maxBits,
+    output,
+    parseJson,
+    ...(identity ? { identity } : {}),
+    ...(deviceIdentity ? { deviceIdentity } : {}),
+  };
 }
 
 /** The identity check's settings: none when the tag field is empty; the tag must be in the table. */
@@ -129,4 +149,13 @@ function identityOf(s: DeviceSettings, tags: TagDef[], every: number): DeviceCon
   const equals = typeof s.identityEquals === 'string' || typeof s.identityEquals === 'number' ? String(s.identityEquals).trim() : '';
   if (!equals) throw new DeviceConfigError('identityEquals', `the identity tag '${name}' needs the value it must have`);
   return { tag, equals, every };
+}
+
+/** The identity check by a device identification object (function 43 / MEI 14): the object and the text it must read. */
+function deviceIdIdentityOf(s: DeviceSettings, objectText: string, every: number): DeviceConfig['deviceIdentity'] {
+  // the field's declaration checked the text already
+  const object = deviceIdObjectOf(objectText)!;
+  const equals = typeof s.identityEquals === 'string' || typeof s.identityEquals === 'number' ? String(s.identityEquals).trim() : '';
+  if (!equals) throw new DeviceConfigError('identityEquals', `the identity object ${object.name} needs the value it must have`);
+  return { object, equals, every };
 }

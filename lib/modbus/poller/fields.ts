@@ -23,5 +23,17 @@ export const MODBUS_DEVICE_FIELDS = {
     parseJson: { kind: 'boolean', default: false },
     // counts only with an identity tag; missing from flows saved before it existed: the default
     identityEvery: wholeNumber(1, 1_000_000, 10),
+    // what identifies the device: a tag of its table (identityTag), or an object of its Read
+    // Device Identification (function 43 / MEI 14); flows saved before it existed: register
+    identityMode: { kind: 'enum', values: ['register', 'device-id'], default: 'register', rule: 'must be register or device-id' },
+    // the object's name as the specification has it (ProductCode, ModelName...) or its id (0x80)
+    identityObject: {
+      kind: 'string',
+      default: 'ProductCode',
+      when: { field: 'identityMode', in: ['device-id'] },
+      pattern: '^(VendorName|ProductCode|MajorMinorRevision|VendorUrl|ProductName|ModelName|UserApplicationName|0x[0-9a-f]{1,2}|25[0-5]|2[0-4]\\d|1?\\d{1,2})$',
+      flags: 'i',
+      rule: 'must be an object name (VendorName, ProductCode, MajorMinorRevision, VendorUrl, ProductName, ModelName, UserApplicationName) or an object id 0..255',
+    },
   },
 } as const satisfies FieldSchema;

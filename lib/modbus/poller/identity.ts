@@ -1,7 +1,9 @@
 // Identity check: is the unit we poll the device we were configured for? A swapped unit id, a
 // re-addressed RTU slave or a replaced device answers reads just as well, and its values would be
 // published under the wrong name (and writes would reach the wrong machine). The check reads one
-// tag of the table (a serial number register, say) and compares it with the expected value.
+// tag of the table (a serial number register, say), or one object of the device's Read Device
+// Identification (function 43 / MEI 14: its ProductCode, ModelName...), and compares it with
+// the expected value.
 //
 // When: on the first cycle, after every reconnect (recheck()), and every `every` cycles after
 // that; while the verdict is not `ok` every cycle re-checks, so a corrected device recovers at
@@ -10,6 +12,7 @@
 import { compileCodec, type TagCodec } from '../codec';
 import type { ModbusLine } from '../line/types';
 import type { TagDef } from '../types';
+import type { DeviceIdObject } from '../device-id-objects';
 import type { TagValue } from '../../tags/contract';
 import type { PollRefusal } from './poller';
 
@@ -54,8 +57,12 @@ export function identityMatches(v: TagValue, expected: string): boolean {
   return false;
 }
 
+/** What identifies the device: a tag of its table, or a device identification object. */
+export type IdentitySource = { tag: TagDef } | { object: DeviceIdObject };
+
 export class IdentityCheck {
-  private readonly codec: TagCodec;
+  private readonly codec: TagCodec | undefined;
+  private readonly object: DeviceIdObject | undefined;
   private readonly every: number;
   private cyclesSinceCheck = 0;
   private due = true;
@@ -63,18 +70,20 @@ export class IdentityCheck {
   private state: IdentityState = { verdict: 'unchecked', checks: 0 };
 
   constructor(
-    private readonly line: Pick<ModbusLine, 'read'>,
+    private readonly line: Pick<ModbusLine, 'read' | 'readDeviceIdentification'>,
     private readonly unit: number,
-    tag: TagDef,
+    source: TagDef | IdentitySource,
     private readonly expected: string,
     every = 10,
   ) {
-    this.codec = compileCodec(tag);
+    if ('object' in source) this.object = source.object;
+    else this.codec = compileCodec('tag' in source ? source.tag : source);
     this.every = Math.max(1, Math.floor(every));
   }
 
+  /** The tag's name, or the identification object's (ProductCode): how messages name what was read. */
   get tag(): string {
-    return this.codec.tag.name;
+    return this.codec ? this.codec.tag.name : this.object!.name;
   }
 
   /** Check again before the next cycle (after a reconnect: the device behind it may differ). */
@@ -116,17 +125,22 @@ export class IdentityCheck {
     return { message, problem: { code: 'identityUnread', args: { tag: this.tag } } };
   }
 
+  private async readIdentity(): Promise<TagValue> {
+    if (!this.codec) return this.line.readDeviceIdentification(this.unit, this.object!.objectId);
+    const t = this.codec.tag;
+    const data = await this.line.read(this.unit, t.area, t.address, this.codec.width);
+    return this.codec.decode(data, 0);
+  }
+
   private async check(): Promise<string | undefined> {
     this.due = false;
     this.cyclesSinceCheck = 0;
-    const t = this.codec.tag;
     let value: TagValue;
     try {
-      const data = await this.line.read(this.unit, t.area, t.address, this.codec.width);
-      value = this.codec.decode(data, 0);
+      value = await this.readIdentity();
     } catch (err) {
       const was = this.state.verdict;
-      const error = `identity check failed: ${t.name} could not be read: ${(err as Error).message}`;
+      const error = `identity check failed: ${this.tag} could not be read: ${(err as Error).message}`;
       this.state = { ...this.state, checks: this.state.checks + 1, error: was === 'mismatch' ? this.state.error : error };
       // a device already verified keeps polling through a read error (its own reads report it);
       // one never verified, or mismatched, stays blocked
@@ -142,7 +156,7 @@ export class IdentityCheck {
       this.state = { verdict: 'ok', actual, checks: this.state.checks + 1 };
       return undefined;
     }
-    const error = `identity mismatch: ${t.name} is ${actual}, expected ${this.expected.trim()}`;
+    const error = `identity mismatch: ${this.tag} is ${actual}, expected ${this.expected.trim()}`;
     this.state = { verdict: 'mismatch', actual, error, checks: this.state.checks + 1 };
     return error;
   }

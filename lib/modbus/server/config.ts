@@ -8,6 +8,7 @@ import { ServerTagMap } from './tags';
 import { parseTagTable } from '../tag-table';
 import { createRegisterStore, persistenceFromSettings, watchRegisterStore, type PersistenceSettings } from '../register-store/config';
 import { textOf } from '../../system/text/text-of';
+import { parseSimulation, TemplateSimulation } from './simulation/template-simulation';
 
 /** The flat settings of the modbus-server editor form (strings or numbers, as Node-RED stores them; see MODBUS_SERVER_FIELDS). */
 export interface ServerSettings extends RawConfig {
@@ -44,20 +45,54 @@ export function parseUnits(text: string | undefined): number[] | 'any' {
   return [...out];
 }
 
-export function serverOptionsFromSettings(s: ServerSettings): ModbusServerOptions {
+/** The server's options, and the template simulation its `simulation` field asks for. */
+export interface ServerOptionsWithSimulation extends ModbusServerOptions {
+  simulation?: TemplateSimulation;
+}
+
+export function serverOptionsFromSettings(s: ServerSettings): ServerOptionsWithSimulation {
   const f = serverFieldsOf(s);
   const transport: ServerTransport =
     f.transport === 'rtu'
       ? { kind: f.transport, path: f.path, baudRate: f.baudRate, parity: f.parity, dataBits: f.dataBits as 7 | 8, stopBits: f.stopBits as 1 | 2 }
       : { kind: f.transport, host: f.host, port: f.port };
-  const sizes: AreaSizes = { coil: f.coilSize, discrete: f.discreteSize, holding: f.holdingSize, input: f.inputSize };
-  const starts: AreaStarts = { coil: f.coilStart, discrete: f.discreteStart, holding: f.holdingStart, input: f.inputStart };
+  const configured = {
+    sizes: { coil: f.coilSize, discrete: f.discreteSize, holding: f.holdingSize, input: f.inputSize } satisfies AreaSizes,
+    starts: { coil: f.coilStart, discrete: f.discreteStart, holding: f.holdingStart, input: f.inputStart } satisfies AreaStarts,
+  };
+  const units = parseUnits(f.units);
+  const simulated = parseSimulation(f.simulation);
+  for (const s of simulated) {
+    if (units !== 'any' && !units.includes(s.unit)) throw new ServerConfigError('simulation', `unit ${s.unit} is not served (unit ids: ${units.join(', ')})`);
+  }
+  const simulation = simulated.length ? new TemplateSimulation(simulated) : undefined;
+  // a simulated device answers every register of its template, wherever the areas were set to end
+  const { sizes, starts } = simulation ? simulation.widen(configured.sizes, configured.starts) : configured;
   for (const area of ['coil', 'discrete', 'holding', 'input'] as const) {
     if (starts[area] + sizes[area] > ADDRESS_SPACE) {
       throw new ServerConfigError(`${area}Start`, `with ${sizes[area]} entries the area would end past address ${ADDRESS_SPACE - 1}: at most ${ADDRESS_SPACE - sizes[area]}`, starts[area]);
     }
   }
-  return { name: s.name?.trim() || undefined, transport, units: parseUnits(f.units), sizes, starts, maxConnections: f.maxConnections, idleTimeoutMs: f.idleTimeout * 1000 };
+  const deviceIdentification = {
+    vendorName: f.vendorName,
+    productCode: f.productCode,
+    majorMinorRevision: f.majorMinorRevision,
+    vendorUrl: f.vendorUrl,
+    productName: f.productName,
+    modelName: f.modelName,
+    userApplicationName: f.userApplicationName,
+  };
+  return {
+    name: s.name?.trim() || undefined,
+    transport,
+    deviceIdentification,
+    units,
+    sizes,
+    starts,
+    maxConnections: f.maxConnections,
+    idleTimeoutMs: f.idleTimeout * 1000,
+    ...(simulation ? { simulation } : {}),
+  };
 }
 
 export interface ServedImage {
@@ -66,6 +101,8 @@ export interface ServedImage {
   tags?: ServerTagMap;
   /** the unit a flow input without one addresses (0: any) */
   defaultUnit: number;
+  /** the units simulating a device template: seeded already; run() it once the server started, stop() it at close */
+  simulation?: TemplateSimulation;
 }
 
 /**
@@ -74,7 +111,7 @@ export interface ServedImage {
  * field's error (ServerConfigError, PersistenceConfigError, ServerTagError, MissingPackageError).
  */
 export function createServerFromSettings(s: ServerSettings & PersistenceSettings, ctx: { baseDir: string; nodeId: string; onSaved: (err?: Error) => void }): ServedImage {
-  const opts = serverOptionsFromSettings(s);
+  const { simulation, ...opts } = serverOptionsFromSettings(s);
   const persistence = persistenceFromSettings(s, { baseDir: ctx.baseDir, nodeId: ctx.nodeId });
   if (persistence) {
     const chosen = createRegisterStore(persistence);
@@ -86,6 +123,8 @@ export function createServerFromSettings(s: ServerSettings & PersistenceSettings
   const tags = tagText ? new ServerTagMap(parseTagTable(tagText, { notation: serverFieldsOf(s).notation }), server.imageSizes(), server.imageStarts()) : undefined;
   // remote masters may not write what the tag table marks read-only (exception 02)
   if (tags) server.protectFromRemoteWrites(tags.readOnlyRanges());
+  // first values before the store loads: what it kept of the holding registers wins
+  simulation?.seed(server);
   const units = server.units();
-  return { server, tags, defaultUnit: units === 'any' ? 0 : units[0] };
+  return { server, tags, defaultUnit: units === 'any' ? 0 : units[0], ...(simulation ? { simulation } : {}) };
 }

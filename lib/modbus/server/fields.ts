@@ -9,12 +9,31 @@ export const DEFAULT_MAX_CONNECTIONS = 32;
 /** seconds without traffic before a TCP client is closed */
 export const DEFAULT_IDLE_TIMEOUT_S = 120;
 
+/** What FC 43/14 (read device identification) answers unless configured otherwise. */
+export const DEFAULT_DEVICE_IDENTIFICATION = {
+  vendorName: 'edgegw',
+  productCode: 'edge-gateway',
+  majorMinorRevision: '1.0',
+  vendorUrl: '',
+  productName: '',
+  modelName: '',
+  userApplicationName: '',
+} as const;
+
 const TCP_LIKE = { field: 'transport', in: ['tcp', 'rtu-over-tcp'] } as const;
 const SERIAL = { field: 'transport', in: ['rtu'] } as const;
 
 /** An integer within min..max, in the words the server's options have always used. */
 function integer<D extends number>(min: number, max: number, dflt: D) {
   return { kind: 'integer', min, max, default: dflt, rule: `must be an integer ${min}..${max}` } as const;
+}
+
+/**
+ * A Read Device Identification object (FC 43/14): printable ASCII, the specification's strings,
+ * short enough that one object fits one response PDU (MAX_DEVICE_ID_VALUE).
+ */
+function deviceIdObject(dflt: string) {
+  return { kind: 'string', default: dflt, pattern: '^[\\x20-\\x7e]{0,244}$', rule: 'must be printable ASCII text of at most 244 characters' } as const;
 }
 
 const AREA_SIZE = integer(0, 65_536, 10_000);
@@ -49,5 +68,17 @@ export const MODBUS_SERVER_FIELDS = {
     maxConnections: integer(1, 10_000, DEFAULT_MAX_CONNECTIONS),
     idleTimeout: { ...integer(0, 86_400, DEFAULT_IDLE_TIMEOUT_S), unit: 's' },
     notation: { kind: 'enum', values: ['zero', 'one', 'modicon'], default: 'zero' },
+    // "<unit>: <template>, ...": units simulating a shipped device template (blank: none); the
+    // list is parseSimulation's, which names the part it refuses
+    simulation: { kind: 'string', default: '' },
+    // what FC 43/14 answers; missing in flows saved before they existed: the defaults. A blank
+    // basic object reads as its default (the three are mandatory), a blank regular one is absent
+    vendorName: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.vendorName),
+    productCode: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.productCode),
+    majorMinorRevision: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.majorMinorRevision),
+    vendorUrl: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.vendorUrl),
+    productName: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.productName),
+    modelName: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.modelName),
+    userApplicationName: deviceIdObject(DEFAULT_DEVICE_IDENTIFICATION.userApplicationName),
   },
 } as const satisfies FieldSchema;

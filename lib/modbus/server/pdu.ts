@@ -3,6 +3,7 @@
 // limits, and its exceptions in its order (01 function not supported, then 03 quantity or
 // request length, then 02 address, then 03 value). Transport framing lives in framing.ts.
 import type { UnitImage } from './image';
+import { readDeviceIdentification, type DeviceIdentification } from './device-identification';
 
 export interface RemoteWrite {
   area: 'coil' | 'holding';
@@ -61,6 +62,8 @@ export interface ServerIdentity {
   serverId: number;
   /** the identification text after the run indicator */
   text: string;
+  /** what FC 43 / MEI 14 (read device identification) answers; without it FC 43 is refused (01) */
+  device?: DeviceIdentification;
 }
 
 /** FC 17 answers byte count, id, run indicator and text in one PDU of at most 253 bytes. */
@@ -112,7 +115,7 @@ function unwritable(img: UnitImage, guard: WriteGuard | undefined, area: 'coil' 
 /**
  * Executes one request. With a guard, a write touching any read-only register or coil is refused
  * whole with exception 02 (illegal data address: "not writable here"), and nothing is written.
- * `identity` is what FC 17 reports (default: server id 1, "edge-gateway").
+ * `identity` is what FC 17 reports (default: server id 1, "edge-gateway") and FC 43/14 answers.
  */
 export function executePdu(img: UnitImage, pdu: Buffer, guard?: WriteGuard, identity?: ServerIdentity): PduResult {
   if (pdu.length < 1) return fail(0, ILLEGAL_FUNCTION);
@@ -210,6 +213,11 @@ export function executePdu(img: UnitImage, pdu: Buffer, guard?: WriteGuard, iden
       const values = registersAt(pdu, 10, writeCount);
       img.setRegisters('holding', writeAddress, values);
       return { response: readRegisters(img, fc, 'holding', readAddress, readCount), write: { area: 'holding', address: writeAddress, values } };
+    }
+    case 43: {
+      if (!identity?.device) return fail(fc, ILLEGAL_FUNCTION);
+      const answer = readDeviceIdentification(pdu, identity.device);
+      return 'exception' in answer ? fail(fc, answer.exception) : { response: answer.response };
     }
     default:
       return fail(fc, ILLEGAL_FUNCTION);

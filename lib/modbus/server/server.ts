@@ -25,6 +25,7 @@ import {
   positiveInt,
   DEFAULT_BIND_HOST,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_DEVICE_IDENTIFICATION,
   ServerConfigError,
   type ModbusServerOptions,
   type ServerStatus,
@@ -35,6 +36,7 @@ import { listenProblem, serialOpenProblem, type ServerProblem } from './problem'
 import { DEFAULT_CONNECTION_LIMITS, ServerConnection, type ConnectionLimits, type DropReason } from './connection';
 import { readOnlyGuard, type WriteGuard } from './pdu';
 import { interFrameDelayMs } from '../transport/types';
+import type { DeviceIdentification } from './device-identification';
 
 export * from './types';
 
@@ -53,6 +55,7 @@ export class ModbusServer extends EventEmitter {
   private readonly connections = new Set<ServerConnection<unknown>>();
   private readonly limits: ConnectionLimits;
   private readonly maxConnections: number;
+  private readonly deviceIdentification: DeviceIdentification;
   /** read-only registers and coils (tag table access 'r'), refused to remote writes */
   private guard: WriteGuard | undefined;
   private serial: SerialPort | undefined;
@@ -95,6 +98,7 @@ export class ModbusServer extends EventEmitter {
     const reopen = opts.reopen ?? { minMs: 1000, maxMs: 30000 };
     this.reopenBackoff = new ExponentialBackoff(reopen);
     this.name = opts.name ?? describe(opts.transport);
+    this.deviceIdentification = { ...DEFAULT_DEVICE_IDENTIFICATION, ...opts.deviceIdentification };
   }
 
   /** Loads the store (if any), then listens / opens the port. Rejects when that first attempt fails. */
@@ -395,7 +399,7 @@ export class ModbusServer extends EventEmitter {
   private execute(unit: number, img: UnitImage, pdu: Buffer): Buffer {
     let res: PduResult;
     try {
-      res = executePdu(img, pdu, this.guard, { serverId: unit, text: this.opts.name ?? 'edge-gateway' });
+      res = executePdu(img, pdu, this.guard, { serverId: unit, text: this.opts.name ?? 'edge-gateway', device: this.deviceIdentification });
     } catch (err) {
       // a fault of ours while executing must not take the connection down: the master hears 04
       this.failed(`executing function ${pdu[0]}: ${(err as Error).message}`, { code: 'serverError' });

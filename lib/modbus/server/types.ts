@@ -6,6 +6,7 @@ import type { RemoteWrite } from './pdu';
 import type { AreaSizes, AreaStarts } from './image';
 import type { RegisterStore } from '../register-store/register-store';
 import type { ServerProblem } from './problem';
+import type { DeviceIdentification } from './device-identification';
 
 export type ServerTransport =
   | { kind: 'tcp'; host?: string; port: number }
@@ -16,6 +17,8 @@ export interface ModbusServerOptions {
   /** also the identification text FC 17 (report server id) answers; "edge-gateway" when unset */
   name?: string;
   transport: ServerTransport;
+  /** what FC 43/14 (read device identification) answers; unset objects take DEFAULT_DEVICE_IDENTIFICATION's */
+  deviceIdentification?: Partial<DeviceIdentification>;
   /** unit ids served, each with its own image, or 'any' for one image under every unit id */
   units: number[] | 'any';
   /** registers/bits per area (default 10000 each, at most 65536) */
@@ -65,7 +68,7 @@ export interface ServerStatus {
 }
 
 // declared with the node's fields, whose defaults they are
-export { DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS } from './fields';
+export { DEFAULT_BIND_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_DEVICE_IDENTIFICATION } from './fields';
 
 /** A server option is wrong (the node's fields are read by MODBUS_SERVER_FIELDS, their errors become this). */
 export class ServerConfigError extends ConfigFieldError {

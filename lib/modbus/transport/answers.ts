@@ -5,6 +5,9 @@ import type { ClientInternals, NodeCallback, PortInternals, TransportRequest, Tr
 
 const NOT_SENT = Symbol('edgegw.modbus.notSent');
 
+/** Read Device Identification, read device id code 04: one specific object. */
+const READ_ONE_OBJECT = 0x04;
+
 /** Marks a connection error for a request that never went on the wire (the line may queue it again). */
 export function notSent(err: ModbusConnectionError): ModbusConnectionError {
   (err as unknown as Record<symbol, boolean>)[NOT_SENT] = true;
@@ -38,6 +41,10 @@ export function issue(c: ClientInternals, r: TransportRequest, cb: NodeCallback)
       return c.writeFC15(r.unit, r.address, (r.values as boolean[]).map(Boolean), cb);
     case 16:
       return c.writeFC16(r.unit, r.address, (r.values as number[]).map(Number), cb);
+    case 43:
+      // read device id code 04: the one object, so the answer never says "more follows" (which
+      // modbus-serial would chase with requests of its own)
+      return c.writeFC43(r.unit, READ_ONE_OBJECT, r.address, cb);
   }
 }
 
@@ -47,7 +54,7 @@ export function mapError(err: Error & { modbusCode?: number; errno?: string }, w
   return new ModbusProtocolError(`malformed response: ${err.message}`, where);
 }
 
-/** modbus-serial's parsed answer: `data` for reads (FC 1-4), the echo fields for writes (FC 5/6/15/16). */
+/** modbus-serial's parsed answer: `data` for reads (FC 1-4; FC 43: the objects by id), the echo fields for writes (FC 5/6/15/16). */
 interface ModbusSerialAnswer {
   data?: unknown;
   address?: number;
@@ -90,5 +97,11 @@ export function checkAnswer(req: TransportRequest, answer: unknown): TransportRe
     case 16:
       if (res.address !== req.address || res.length !== req.values!.length) bad(`echo of ${res.address}/${res.length}, expected ${req.address}/${req.values!.length}`);
       return undefined;
+    case 43: {
+      const objects = res.data as Record<number, unknown> | undefined;
+      const text = objects && typeof objects === 'object' ? objects[req.address] : undefined;
+      if (typeof text !== 'string') return bad(`the answer holds no object 0x${req.address.toString(16).padStart(2, '0')}`);
+      return text;
+    }
   }
 }

@@ -5,20 +5,22 @@ import type { Socket } from 'node:net';
 import type { Area, TransportConfig } from '../line/types';
 import type { RequestWhere } from '../errors';
 
-export type FunctionCode = 1 | 2 | 3 | 4 | 5 | 6 | 15 | 16;
+/** 43: Read Device Identification (MEI type 14), one object (read device id code 04) */
+export type FunctionCode = 1 | 2 | 3 | 4 | 5 | 6 | 15 | 16 | 43;
 
 export interface TransportRequest {
   unit: number;
   fc: FunctionCode;
   address: number;
-  /** reads: how many registers/bits */
+  /** reads: how many registers/bits (function 43: 1, the object id in `address`) */
   count: number;
   /** writes: the values */
   values?: number[] | boolean[];
   where: RequestWhere;
 }
 
-export type TransportResult = number[] | boolean[] | undefined;
+/** registers or bits read, a device identification object's text (function 43), nothing for writes */
+export type TransportResult = number[] | boolean[] | string | undefined;
 
 /** Receive buffers larger than this hold junk (the longest Modbus frame is 260 bytes, 513 in ASCII). */
 export const MAX_RX_BUFFER = 4096;
@@ -47,6 +49,7 @@ export interface ClientInternals extends EventEmitter {
   writeFC6(u: number, a: number, v: number, cb: NodeCallback): void;
   writeFC15(u: number, a: number, v: boolean[], cb: NodeCallback): void;
   writeFC16(u: number, a: number, v: number[], cb: NodeCallback): void;
+  writeFC43(u: number, deviceIdCode: number, objectId: number, cb: NodeCallback): void;
 }
 
 /** How a request settles: err undefined and the value, or the error. */
