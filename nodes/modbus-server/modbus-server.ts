@@ -6,7 +6,7 @@ import { reportFailure } from '../common/report-failure';
 import type { ModbusServer, ServerStatus, ServerWriteEvent } from '../../lib/modbus/server/server';
 import { createServerFromSettings, type ServedImage } from '../../lib/modbus/server/config';
 import type { ServerProblem } from '../../lib/modbus/server/problem';
-import { applyFlowInput, remoteWriteMessage } from '../../lib/modbus/server/tags';
+import { applyFlowInput, remoteWriteMessage, restoredMessage } from '../../lib/modbus/server/tags';
 import { MissingPackageError } from '../../lib/system/process/optional';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
@@ -123,6 +123,13 @@ export = function (RED: NodeAPI) {
     server.on('write', (w: ServerWriteEvent) => {
       if (!closed) node.send(remoteWriteMessage(device, w, server, tags) as unknown as NodeMessage);
     });
+    server.on('restored', (units: number[]) => {
+      if (closed || !tags) return;
+      for (const unit of units) {
+        const m = restoredMessage(device, unit, server, tags);
+        if (m) node.send(m as unknown as NodeMessage);
+      }
+    });
 
     status.show(LOOK.busy, 'modbus-server.status.starting');
     // the simulated measurements move whether or not the port could be had yet (it is retried)
@@ -151,6 +158,7 @@ export = function (RED: NodeAPI) {
       simulation?.stop();
       live.delete(node.id);
       server.removeAllListeners('write');
+      server.removeAllListeners('restored');
       server.removeAllListeners('status');
       telemetry.close();
       server.close().then(

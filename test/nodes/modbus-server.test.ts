@@ -201,6 +201,35 @@ describe('modbus-server node', () => {
     assert.deepEqual(serverOf('srv').getRegisters(2, 'holding', 7, 2), [4321, 1234]);
   });
 
+  test('what the store restored is told to the flow once at start (msg.restored), so a simulation starts from it', async () => {
+    const file = join(dir, 'restored.json');
+    const flow = [srv({ persist: true, persistFile: file, tags: TAGS }), sink];
+    await helper.load(modules(), flow);
+    const port = await listening('srv');
+    const line = createModbusLine({ transport: { kind: 'tcp', host: '127.0.0.1', port } });
+    try {
+      await line.write(2, 'holding', 4, [450]); // setpoint 45.0 (scale 0.1)
+    } finally {
+      await line.close();
+    }
+    await waitFor('the write message', () => (received.get('sink') ?? []).length === 1, 30_000);
+    assert.equal((received.get('sink')![0] as { restored?: boolean }).restored, undefined, 'a write is not a restore');
+    await helper.unload();
+    received.clear();
+    await helper.load(modules(), flow);
+    type Restored = { restored?: boolean; payload: { unit: number }; values: Record<string, unknown>; tags: Array<{ name: string; quality: string; device: string }> };
+    const restoredOf = (unit: number) => (received.get('sink') ?? []).map((m) => m as unknown as Restored).find((m) => m.restored === true && m.payload.unit === unit);
+    await waitFor('the restored message of unit 2', () => restoredOf(2) !== undefined, 30_000);
+    const m = restoredOf(2)!;
+    assert.equal(m.values.setpoint, 45);
+    assert.ok(!('running' in m.values), 'coils are not kept by the store, so not told');
+    assert.deepEqual(
+      m.tags.find((t) => t.name === 'setpoint'),
+      { ...m.tags.find((t) => t.name === 'setpoint')!, device: 'sim', quality: 'good' },
+    );
+    assert.equal(received.get('sink')!.filter((x) => (x as { restored?: boolean }).restored && (x as unknown as Restored).payload.unit === 2).length, 1, 'once');
+  });
+
   test('holding registers persist in SQLite across redeploys: mbpoll writes, a second connection sees them', needPeers(PEER.mbpoll(), SQLITE_PEER()), async () => {
     const file = join(dir, 'persist.db');
     const flow = [srv({ persistence: 'sqlite', persistFile: file }), sink];

@@ -213,11 +213,16 @@ export class ModbusServer extends EventEmitter {
         this.lastProblem = { code: 'storeUnreadable' };
         throw err;
       });
+      const restored: number[] = [];
       for (const [unit, regs] of saved) {
         const img = this.unitList === 'any' ? this.images.get(ANY) : this.images.get(unit);
         if (!img) continue; // a unit no longer served
         img.holding.set(regs.subarray(0, img.holding.length));
+        restored.push(unit);
       }
+      // what a master wrote before the restart is back: whoever simulates the device must
+      // start from it, not write its own start values over it
+      if (restored.length) this.emit('restored', restored);
     }
     if (this.closed) return;
     const t = this.opts.transport;

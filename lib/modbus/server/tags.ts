@@ -112,6 +112,13 @@ export class ServerTagMap {
     return out;
   }
 
+  /** Every holding-register tag's value in `unit` (what a register store restores). */
+  holdingValues(server: ModbusServer, unit: number): Record<string, DecodedValue> {
+    const out: Record<string, DecodedValue> = {};
+    for (const [name, c] of this.codecs) if (c.tag.area === 'holding') out[name] = this.decode(server, unit, c);
+    return out;
+  }
+
   private decode(server: ModbusServer, unit: number, c: TagCodec): DecodedValue {
     const t = c.tag;
     const data = t.area === 'coil' || t.area === 'discrete' ? server.getBits(unit, t.area, t.address, c.width) : server.getRegisters(unit, t.area, t.address, c.width);
@@ -220,6 +227,28 @@ export interface RemoteWriteMessage {
   payload: { unit: number; area: ServerWriteEvent['area']; address: number; values: ServerWriteEvent['values'] };
   values?: Record<string, DecodedValue>;
   tags?: TagSample[];
+}
+
+export interface RestoredMessage {
+  topic: string;
+  payload: { unit: number; area: 'holding'; restored: true };
+  restored: true;
+  values: Record<string, DecodedValue>;
+  tags: TagSample[];
+}
+
+/** The message that tells the flow which holding-register tags a unit got back from the register store at start. */
+export function restoredMessage(device: string, unit: number, server: ModbusServer, tags: ServerTagMap, ts = Date.now()): RestoredMessage | undefined {
+  const values = tags.holdingValues(server, unit);
+  const names = Object.keys(values);
+  if (names.length === 0) return undefined;
+  return {
+    topic: `${device}/restored`,
+    payload: { unit, area: 'holding', restored: true },
+    restored: true,
+    values,
+    tags: names.map((name) => ({ device, name, value: values[name], quality: 'good', ts, source: `modbus-server:${unit}` })),
+  };
 }
 
 export function remoteWriteMessage(device: string, w: ServerWriteEvent, server: ModbusServer, tags: ServerTagMap | undefined, ts = Date.now()): RemoteWriteMessage {
