@@ -1,7 +1,8 @@
 // Forwarding: every scan, heartbeat and event through a durable queue to the broker, and the
 // Home Assistant discovery configs.
 import { nodeType } from '../../../nodes/common/migrations';
-import { comment, debug, functionBody, functionNode, linkIn, mqttOut, readmeText, type FlowNode } from '../flow-node';
+import { comment, debug, functionBody, functionNode, linkIn, mqttOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
+import { ACQUISITION_OUT, DERIVED_OUT, type Plant } from '../plant';
 import { FORWARD_TARGET_ID } from './config-nodes';
 import { TAB } from './ids';
 
@@ -28,40 +29,52 @@ const queueNode = (id: string, name: string, queue: string, maxMessages: number,
   wires: [[], ['edgegw.fwd.dead']],
 });
 
-export function forwardingTab(): FlowNode[] {
+export function forwardingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
   const z = TAB.forwarding;
+  const scans = [ACQUISITION_OUT, ...(plant.derivedTags !== undefined ? [DERIVED_OUT] : [])];
   return [
-    comment('edgegw.fwd.comment', z, 'Forwarding: read me (double-click)', readmeText('forwarding')),
-    linkIn('edgegw.fwd.in', z, 'acquired scans', ['edgegw.acq.out', 'edgegw.proc.calc.out'], 175, 120, [['edgegw.fwd.shape', 'edgegw.ha.discovery']]),
-    functionNode('edgegw.fwd.shape', z, 'device data', functionBody('device-data'), 340, 120, [['edgegw.fwd.queue']]),
-    queueNode('edgegw.fwd.queue', 'devices queue', 'devices', 1000000, 1024, 540, 120),
-    debug('edgegw.fwd.dead', z, 'dead letters and drops', 770, 120, { active: true }),
-    linkIn('edgegw.fwd.events.in', z, 'gateway events', ['edgegw.proc.alarm.out', 'edgegw.sup.watchdog.out'], 175, 200, [['edgegw.fwd.events']]),
-    { id: 'edgegw.fwd.heartbeat', type: nodeType('gateway-heartbeat'), z, name: 'heartbeat', gatewayId: '', interval: 10, topic: '', x: 350, y: 260, wires: [['edgegw.fwd.events']] },
-    queueNode('edgegw.fwd.events', 'events queue', 'events', 100000, 64, 560, 230),
+    comment('edgegw.fwd.comment', z, 'Forwarding: read me (double-click)', readmeText('forwarding'), 180, 40),
+    linkIn('edgegw.fwd.in', z, 'acquired scans', scans, 75, 120, [['edgegw.fwd.shape', 'edgegw.ha.discovery']]),
+    functionNode('edgegw.fwd.shape', z, 'device data', functionBody('device-data'), 290, 120, [['edgegw.fwd.queue']]),
+    queueNode('edgegw.fwd.queue', 'devices queue', 'devices', 1000000, 1024, 720, 120),
+    debug('edgegw.fwd.dead', z, 'dead letters and drops', 950, 60, { active: true }),
+    linkIn('edgegw.fwd.events.in', z, 'gateway events', ['edgegw.proc.alarm.out', 'edgegw.sup.watchdog.out'], 75, 280, [['edgegw.fwd.events']]),
+    {
+      id: 'edgegw.fwd.heartbeat',
+      type: nodeType('gateway-heartbeat'),
+      z,
+      name: 'heartbeat',
+      gatewayId: env.nodesGatewayId,
+      interval: 10,
+      topic: '',
+      x: 500,
+      y: 340,
+      wires: [['edgegw.fwd.events']],
+    },
+    queueNode('edgegw.fwd.events', 'events queue', 'events', 100000, 64, 720, 300),
     {
       id: 'edgegw.fwd.queue.status',
       type: 'status',
       z,
       name: 'queue status',
       scope: ['edgegw.fwd.queue', 'edgegw.fwd.events'],
-      x: 170,
-      y: 320,
+      x: 100,
+      y: 340,
       wires: [['edgegw.fwd.queue.depth']],
     },
-    functionNode('edgegw.fwd.queue.depth', z, 'queue depth', functionBody('queue-depth'), 340, 320, [['edgegw.fwd.heartbeat']]),
-    linkIn('edgegw.ha.in', z, 'HA discovery', [], 175, 420, [['edgegw.ha.publish']]),
+    functionNode('edgegw.fwd.queue.depth', z, 'queue depth', functionBody('queue-depth'), 300, 340, [['edgegw.fwd.heartbeat']]),
     {
       id: 'edgegw.ha.discovery',
       type: nodeType('ha-discovery'),
       z,
       name: 'Home Assistant discovery',
-      gatewayId: '',
+      gatewayId: env.nodesGatewayId,
       prefix: 'homeassistant',
-      x: 200,
-      y: 480,
+      x: 300,
+      y: 200,
       wires: [['edgegw.ha.publish']],
     },
-    mqttOut('edgegw.ha.publish', z, 'discovery configs (retained)', '', 400, 420, 'true'),
+    linkIn('edgegw.ha.in', z, 'HA discovery', [], 460, 250, [['edgegw.ha.publish']]),
+    mqttOut('edgegw.ha.publish', z, 'discovery configs (retained)', '', 650, 200, 'true'),
   ];
 }
