@@ -16,6 +16,7 @@ import { supervisionTab } from './tabs/supervision';
 export const SIMULATED_PLANT: Plant = {
   commandDevices: ['boiler', 'meter'],
   watchedDevices: ['boiler', 'meter', 'plant-can'],
+  silenceAfterS: 10,
   alarmRules: SIMULATED_ALARM_RULES,
   derivedTags: SIMULATED_DERIVED_TAGS,
   twin: true,

@@ -7,6 +7,8 @@ export interface Plant {
   commandDevices: string[];
   /** the devices the watchdog expects a scan from */
   watchedDevices: string[];
+  /** seconds without a scan after which the watchdog calls a device silent */
+  silenceAfterS: number;
   /** the alarm node's rule table (CSV) */
   alarmRules: string;
   /** tag-calc definitions; none: no derived tags (no calc node) */

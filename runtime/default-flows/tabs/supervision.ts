@@ -117,7 +117,7 @@ export function supervisionTab(plant: Plant): FlowNode[] {
       keyBy: 'topic',
       keys: plant.watchedDevices.join('\n'),
       learn: false,
-      timeout: '10',
+      timeout: String(plant.silenceAfterS),
       badIsSilence: true,
       hardware: false,
       devicePath: '/dev/watchdog',
