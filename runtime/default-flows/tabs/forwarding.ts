@@ -6,8 +6,8 @@ import { ACQUISITION_OUT, DERIVED_OUT, type Plant } from '../plant';
 import { FORWARD_TARGET_ID } from './config-nodes';
 import { TAB } from './ids';
 
-/** A durable queue to the forwarding target; output 2 (dead letters and drops) to the debug node. */
-const queueNode = (id: string, name: string, queue: string, maxMessages: number, maxMB: number, x: number, y: number): FlowNode => ({
+/** A durable queue to the forwarding target; output 2 (dead letters and drops) to a debug node beside it. */
+const queueNode = (id: string, name: string, queue: string, maxMessages: number, maxMB: number, x: number, y: number, dead: string): FlowNode => ({
   id,
   type: nodeType('store-forward'),
   z: TAB.forwarding,
@@ -26,7 +26,7 @@ const queueNode = (id: string, name: string, queue: string, maxMessages: number,
   ackOutput: false,
   x,
   y,
-  wires: [[], ['edgegw.fwd.dead']],
+  wires: [[], [dead]],
 });
 
 export function forwardingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
@@ -36,8 +36,9 @@ export function forwardingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
     comment('edgegw.fwd.comment', z, 'Forwarding: read me (double-click)', readmeText('forwarding'), 180, 40),
     linkIn('edgegw.fwd.in', z, 'acquired scans', scans, 75, 120, [['edgegw.fwd.shape', 'edgegw.ha.discovery']]),
     functionNode('edgegw.fwd.shape', z, 'device data', functionBody('device-data'), 290, 120, [['edgegw.fwd.queue']]),
-    queueNode('edgegw.fwd.queue', 'devices queue', 'devices', 1000000, 1024, 720, 120),
-    debug('edgegw.fwd.dead', z, 'dead letters and drops', 950, 60, { active: true }),
+    queueNode('edgegw.fwd.queue', 'devices queue', 'devices', 1000000, 1024, 720, 120, 'edgegw.fwd.dead'),
+    // each queue's dead letters on its own row: a wire to a shared one would cross a queue's status
+    debug('edgegw.fwd.dead', z, 'dead letters and drops', 960, 120, { active: true }),
     linkIn('edgegw.fwd.events.in', z, 'gateway events', ['edgegw.proc.alarm.out', 'edgegw.sup.watchdog.out'], 75, 280, [['edgegw.fwd.events']]),
     {
       id: 'edgegw.fwd.heartbeat',
@@ -51,7 +52,8 @@ export function forwardingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
       y: 340,
       wires: [['edgegw.fwd.events']],
     },
-    queueNode('edgegw.fwd.events', 'events queue', 'events', 100000, 64, 720, 300),
+    queueNode('edgegw.fwd.events', 'events queue', 'events', 100000, 64, 720, 300, 'edgegw.fwd.events.dead'),
+    debug('edgegw.fwd.events.dead', z, 'dead events and drops', 960, 300, { active: true }),
     {
       id: 'edgegw.fwd.queue.status',
       type: 'status',
