@@ -3,12 +3,13 @@
 // flow JSON check asserts (test/unit/shipped-flows-layout.test.ts) asserted from the drawn SVG:
 // every node and its status inside the visible workspace, no node on another, no wire through a
 // node or a status line.
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGatewayProcess } from '../helpers/gateway';
+import type { Browser, Page } from 'playwright-core';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway';
 import { needPeers, PEER } from '../helpers/peers';
 
 interface Rect {
@@ -83,35 +84,60 @@ function problemsOf(d: Drawn): string[] {
   return problems;
 }
 
-test('the default flows in Chromium at 1600 x 900: every tab in view, no wire through a node or a status', needPeers(PEER.chromium()), async () => {
+const CHROMIUM = needPeers(PEER.chromium());
+let gw: GatewayProcess | undefined;
+let browser: Browser | undefined;
+let page: Page | undefined;
+const shots = mkdtempSync(join(tmpdir(), 'edgegw-editor-'));
+
+before(async () => {
+  if (CHROMIUM.skip) return;
   // playwright-core drives the system's Chromium: no browser download
   const { chromium } = await import('playwright-core');
-  const gw = await startGatewayProcess();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-  const shots = mkdtempSync(join(tmpdir(), 'edgegw-editor-'));
-  try {
-    const page = await browser.newPage({ viewport: VIEWPORT });
-    await page.goto(gw.base, { waitUntil: 'load' });
-    await page.waitForSelector('#red-ui-workspace-chart g.red-ui-flow-node-group', { timeout: 60000 });
-    const tabs = await page.evaluate<string[]>('(() => { const ids = []; RED.nodes.eachWorkspace((ws) => ids.push(ws.id)); return ids; })()');
-    assert.equal(tabs.length, 6, 'the six tabs of the default flows');
-    // the nodes' statuses arrive once the flows run: a status line is part of what a wire must not cross
-    await page.waitForTimeout(5000);
-    const problems: string[] = [];
-    for (const [i, id] of tabs.entries()) {
-      await page.evaluate(`RED.workspaces.show(${JSON.stringify(id)})`);
-      await page.waitForTimeout(800);
-      await page.screenshot({ path: join(shots, `${i + 1}-${id}.png`) });
-      const drawn = await page.evaluate<Drawn>(DRAWN_TAB);
-      assert.ok(drawn.nodes.length > 3, `${drawn.label}: nodes drawn`);
-      assert.ok(drawn.links.length > 0, `${drawn.label}: wires drawn`);
-      problems.push(...problemsOf(drawn).map((p) => `${drawn.label}: ${p}`));
-    }
-    console.log(`# screenshots of every tab in ${shots}`);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-    await gw.stop();
-    gw.cleanup();
-  }
+  gw = await startGatewayProcess();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: VIEWPORT });
+  await page.goto(gw.base, { waitUntil: 'load' });
+  await page.waitForSelector('#red-ui-workspace-chart g.red-ui-flow-node-group', { timeout: 60000 });
 });
+
+after(async () => {
+  console.log(`# screenshots in ${shots}`);
+  await browser?.close();
+  await gw?.stop();
+  gw?.cleanup();
+});
+
+test('the default flows in Chromium at 1600 x 900: every tab in view, no wire through a node or a status', CHROMIUM, async () => {
+  const tabs = await page!.evaluate<string[]>('(() => { const ids = []; RED.nodes.eachWorkspace((ws) => ids.push(ws.id)); return ids; })()');
+  assert.equal(tabs.length, 6, 'the six tabs of the default flows');
+  // the nodes' statuses arrive once the flows run: a status line is part of what a wire must not cross
+  await page!.waitForTimeout(5000);
+  const problems: string[] = [];
+  for (const [i, id] of tabs.entries()) {
+    await page!.evaluate(`RED.workspaces.show(${JSON.stringify(id)})`);
+    await page!.waitForTimeout(800);
+    await page!.screenshot({ path: join(shots, `${i + 1}-${id}.png`) });
+    const drawn = await page!.evaluate<Drawn>(DRAWN_TAB);
+    assert.ok(drawn.nodes.length > 3, `${drawn.label}: nodes drawn`);
+    assert.ok(drawn.links.length > 0, `${drawn.label}: wires drawn`);
+    problems.push(...problemsOf(drawn).map((p) => `${drawn.label}: ${p}`));
+  }
+  assert.deepEqual(problems, []);
+});
+
+test(
+  "the field simulator's dialog shows its whole port, ${EDGEGW_SIM_PORT}",
+  { ...CHROMIUM, todo: 'the port field of the modbus-server dialog is 70 px wide (nodes/modbus-server/modbus-server.html, not part of the flows; reported)' },
+  async () => {
+    await page!.evaluate(`RED.workspaces.show('edgegw.tab.field'); RED.editor.edit(RED.nodes.node('edgegw.sim.server'))`);
+    await page!.waitForSelector('#node-input-port', { state: 'visible', timeout: 15000 });
+    await page!.waitForTimeout(500);
+    await page!.screenshot({ path: join(shots, 'modbus-server-dialog.png') });
+    const field = await page!.evaluate<{ value: string; scrollWidth: number; clientWidth: number }>(
+      "(() => { const i = document.getElementById('node-input-port'); return { value: i.value, scrollWidth: i.scrollWidth, clientWidth: i.clientWidth }; })()",
+    );
+    assert.equal(field.value, '${EDGEGW_SIM_PORT}');
+    assert.ok(field.scrollWidth <= field.clientWidth, `the value needs ${field.scrollWidth} px, the field shows ${field.clientWidth} px`);
+  },
+);
