@@ -76,10 +76,10 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    // The bodies of the default flows' function nodes (scripts/default-flows/): Node-RED runs each
+    // The bodies of the default flows' function nodes (runtime/default-flows/): Node-RED runs each
     // as the body of a function of msg, with these in scope (its function node's sandbox), so a
     // top-level return is theirs to use. Linted as they are shipped, byte for byte.
-    files: ['scripts/default-flows/function-nodes/*.js'],
+    files: ['runtime/default-flows/function-nodes/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

@@ -163,6 +163,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_GATEWAY_ID = s.gatewayId;
   // Node-RED substitutes ${VAR} only as a property's whole value: the broker's birth/will topic
   process.env.EDGEGW_STATUS_TOPIC = `edge-gateway/${s.gatewayId}/status`;
+  // and the topic an operator acknowledges alarms on
+  process.env.EDGEGW_ALARMS_ACK_TOPIC = `edge-gateway/${s.gatewayId}/alarms/ack`;
   // the editor port, so the flows can call their own HTTP endpoints (the digital twin)
   process.env.EDGEGW_UI_PORT = String(s.port);
   process.env.EDGEGW_DEMO_DBC = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.dbc');

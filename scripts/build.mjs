@@ -69,6 +69,12 @@ if (existsSync(join(root, 'icons'))) {
   }
 }
 // Static assets of lib modules (device templates and the like) travel with the compiled code.
-for (const [from, to] of [['lib/modbus/templates', 'dist/lib/modbus/templates']]) {
+// The default flows' function-node bodies and read-me texts are read when the flows are built
+// (the runtime builds the flows of a settings file's devices).
+for (const [from, to] of [
+  ['lib/modbus/templates', 'dist/lib/modbus/templates'],
+  ['runtime/default-flows/function-nodes', 'dist/runtime/default-flows/function-nodes'],
+  ['runtime/default-flows/readme', 'dist/runtime/default-flows/readme'],
+]) {
   if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true, filter: (src) => !src.endsWith('.ts') });
 }

@@ -1,11 +1,12 @@
 // Writes flows/gateway.json (the runtime's default flows) and examples/gateway-pipeline.json (the
-// same pipeline on one tab for a palette install). Edit the modules beside this file, run
+// same pipeline on one tab for a palette install) from runtime/default-flows/ (the runtime builds
+// the flows of a settings file's devices from the same modules). Edit the modules there, run
 // `npm run flows:generate`, commit the flows, the example and the sources together;
 // test/unit/default-flows-generated.test.ts fails while they differ.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { FlowNode } from './flow-node';
-import { examplePipeline, gatewayPipeline, RUNTIME_ENVIRONMENT, versioned } from './pipeline';
+import type { FlowNode } from '../../runtime/default-flows/flow-node';
+import { examplePipeline, gatewayPipeline, RUNTIME_ENVIRONMENT, versioned } from '../../runtime/default-flows/pipeline';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 

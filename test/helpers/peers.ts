@@ -49,6 +49,8 @@ export const PEER = {
   ],
   mbpoll: (): [string, boolean, string] => ['mbpoll', haveCommand('mbpoll'), 'apt-get install mbpoll'],
   systemdAnalyze: (): [string, boolean, string] => ['systemd-analyze (systemd 250 or later)', haveCommand('systemd-analyze'), 'apt-get install systemd'],
+  // the editor screenshot test drives it with playwright-core (no browser download)
+  chromium: (): [string, boolean, string] => ['Chromium (/usr/bin/chromium)', haveCommand('/usr/bin/chromium'), 'apt-get install chromium'],
   promtool: (): [string, boolean, string] => ['promtool (Prometheus)', haveCommand('promtool'), 'apt-get install prometheus'],
   canmatrix: (): [string, boolean, string] => ['python3-canmatrix', havePythonModule('canmatrix'), 'apt-get install python3-canmatrix'],
   influxdb: (): [string, boolean, string] => ['influxd (InfluxDB 1.x)', haveCommand('influxd'), 'apt-get install influxdb'],

@@ -1,5 +1,5 @@
 // The example flows of the watchdog and circuit-breaker nodes import and run with Node-RED's own
-// inject, debug, catch, change, switch, function and http nodes.
+// inject, debug, catch, link, change, switch, function and http nodes.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -27,6 +27,7 @@ const modules = () => [
   core('common', '21-debug.js'),
   core('common', '90-comment.js'),
   core('common', '25-catch.js'),
+  core('common', '60-link.js'),
   core('function', '15-change.js'),
   core('function', '10-switch.js'),
   core('network', '21-httprequest.js'),

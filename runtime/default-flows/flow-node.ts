@@ -30,6 +30,10 @@ export interface FlowsEnvironment {
   statusTopic: string;
   /** the MQTT client id of the forwarding target */
   gatewayId: string;
+  /** the gateway id field of the heartbeat and discovery nodes (blank: the runtime's EDGEGW_GATEWAY_ID) */
+  nodesGatewayId: string;
+  /** where an operator acknowledges alarms: edge-gateway/<gateway id>/alarms/ack */
+  alarmsAckTopic: string;
 }
 
 /**

@@ -1,15 +1,17 @@
 // Acquisition: the two Modbus devices and the CAN decoder, every scan into the tag store and on
 // to the other tabs; the outcome of each command back to the Commands tab.
 import { nodeType } from '../../../nodes/common/migrations';
-import { comment, debug, linkIn, linkOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
+import { comment, debug, linkOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
+import { ACQUISITION_OUT, ACQUISITION_TARGETS } from '../plant';
 import { CAN_INTERFACE_ID, MODBUS_LINE_ID, TAG_STORE_ID } from './config-nodes';
+import { deviceCommandNodes } from './device-commands';
 import { BOILER_TAGS, meterTags } from './field-devices';
 import { TAB } from './ids';
 
 export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
   const z = TAB.acquisition;
   return [
-    comment('edgegw.acq.comment', z, 'Acquisition: read me (double-click)', readmeText('acquisition')),
+    comment('edgegw.acq.comment', z, 'Acquisition: read me (double-click)', readmeText('acquisition'), 180, 40),
     {
       id: 'edgegw.mb.device',
       type: nodeType('modbus-device'),
@@ -55,8 +57,6 @@ export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
       y: 180,
       wires: [['edgegw.acq.store']],
     },
-    linkIn('edgegw.acq.cmd.boiler', z, 'boiler commands', ['edgegw.cmd.to.boiler'], 195, 120, [['edgegw.mb.device']]),
-    linkIn('edgegw.acq.cmd.meter', z, 'meter commands', ['edgegw.cmd.to.meter'], 195, 180, [['edgegw.mb.meter']]),
     { id: 'edgegw.can.in', type: nodeType('can-in'), z, name: '', interface: CAN_INTERFACE_ID, filters: '', batchMs: 1000, x: 200, y: 260, wires: [['edgegw.can.decode']] },
     {
       id: 'edgegw.can.decode',
@@ -76,30 +76,15 @@ export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
       wires: [['edgegw.acq.store']],
     },
     { id: 'edgegw.acq.store', type: nodeType('tag-store-in'), z, name: 'into the tag store', store: TAG_STORE_ID, x: 640, y: 180, wires: [['edgegw.acq.out']] },
-    linkOut('edgegw.acq.out', z, 'edgegw.acq.out', ['edgegw.proc.in', 'edgegw.fwd.in', 'edgegw.sup.in'], 805, 180),
-    {
-      id: 'edgegw.acq.done',
-      type: 'complete',
+    linkOut(ACQUISITION_OUT, z, ACQUISITION_OUT, ACQUISITION_TARGETS, 805, 180),
+    ...deviceCommandNodes(
       z,
-      name: 'command written',
-      scope: ['edgegw.mb.device', 'edgegw.mb.meter'],
-      uncaught: false,
-      x: 410,
-      y: 340,
-      wires: [['edgegw.acq.results']],
-    },
-    {
-      id: 'edgegw.acq.failed',
-      type: 'catch',
-      z,
-      name: 'command refused or failed',
-      scope: ['edgegw.mb.device', 'edgegw.mb.meter'],
-      uncaught: false,
-      x: 430,
-      y: 400,
-      wires: [['edgegw.acq.results']],
-    },
-    linkOut('edgegw.acq.results', z, 'command outcomes', ['edgegw.cmd.results'], 655, 370),
+      [
+        { device: 'boiler', node: 'edgegw.mb.device', x: 195, y: 120 },
+        { device: 'meter', node: 'edgegw.mb.meter', x: 195, y: 180 },
+      ],
+      { x: 410, y: 340 },
+    ),
     {
       id: 'edgegw.errors.catch',
       type: 'catch',

@@ -2,17 +2,34 @@
 // pipeline on one tab as a palette example.
 import { currentVersion, TYPE_PREFIX } from '../../nodes/common/migrations';
 import type { FlowNode, FlowsEnvironment, FlowValue } from './flow-node';
+import type { Plant } from './plant';
 import { acquisitionTab } from './tabs/acquisition';
 import { commandsTab } from './tabs/commands';
 import { configNodes } from './tabs/config-nodes';
 import { fieldTab } from './tabs/field';
 import { forwardingTab } from './tabs/forwarding';
 import { tabs } from './tabs/ids';
-import { processingTab } from './tabs/processing';
+import { processingTab, SIMULATED_ALARM_RULES, SIMULATED_DERIVED_TAGS } from './tabs/processing';
 import { supervisionTab } from './tabs/supervision';
 
+/** The simulated plant of the default flows: a boiler and a meter on Modbus, a CAN bus. */
+export const SIMULATED_PLANT: Plant = {
+  commandDevices: ['boiler', 'meter'],
+  watchedDevices: ['boiler', 'meter', 'plant-can'],
+  silenceAfterS: 10,
+  alarmRules: SIMULATED_ALARM_RULES,
+  derivedTags: SIMULATED_DERIVED_TAGS,
+  twin: true,
+  readme: { processing: 'processing', commands: 'commands', supervision: 'supervision' },
+};
+
+/** The tabs after acquisition, for any plant: Processing, Forwarding, Commands, Supervision (the tabs' own nodes). */
+export function stagesOf(env: FlowsEnvironment, plant: Plant): FlowNode[] {
+  return [...processingTab(env, plant), ...forwardingTab(env, plant), ...commandsTab(plant), ...supervisionTab(plant)];
+}
+
 export function gatewayPipeline(env: FlowsEnvironment): FlowNode[] {
-  return [...tabs(), ...configNodes(env), ...fieldTab(env), ...acquisitionTab(env), ...processingTab(), ...forwardingTab(), ...commandsTab(), ...supervisionTab()];
+  return [...tabs(SIMULATED_PLANT), ...configNodes(env), ...fieldTab(env), ...acquisitionTab(env), ...stagesOf(env, SIMULATED_PLANT)];
 }
 
 // Node-RED substitutes ${VAR} only when it is a property's whole value: composed values (topics)
@@ -24,6 +41,8 @@ export const RUNTIME_ENVIRONMENT: FlowsEnvironment = {
   demoDbc: '${EDGEGW_DEMO_DBC}',
   statusTopic: '${EDGEGW_STATUS_TOPIC}',
   gatewayId: '${EDGEGW_GATEWAY_ID}',
+  nodesGatewayId: '',
+  alarmsAckTopic: '${EDGEGW_ALARMS_ACK_TOPIC}',
 };
 
 /** The example runs in a Node-RED of the user's: a broker on its usual port, a simulator port clear of the runtime's. */
@@ -34,11 +53,12 @@ export const EXAMPLE_ENVIRONMENT: FlowsEnvironment = {
   demoDbc: 'node_modules/@edgegw/node-red-gateway/flows/demo/plant.dbc',
   statusTopic: 'edge-gateway/my-gateway/status',
   gatewayId: 'my-gateway',
+  nodesGatewayId: 'my-gateway',
+  alarmsAckTopic: 'edge-gateway/my-gateway/alarms/ack',
 };
 
 const RUNTIME_ID_PREFIX = 'edgegw.';
 const EXAMPLE_ID_PREFIX = 'egwx.';
-const EXAMPLE_TAB_ID = 'egwx.tab';
 
 /** Every string in a value with the runtime's id prefix swapped for the example's. */
 function withExampleIds(value: FlowValue): FlowValue {
@@ -49,37 +69,21 @@ function withExampleIds(value: FlowValue): FlowValue {
 }
 
 /**
- * The same pipeline on one tab, stages stacked, ids of their own (importable next to the default
- * flows), concrete values instead of the runtime's variables.
+ * The same pipeline for a Node-RED of the user's: the same tabs (each fits a 1600 x 900 window,
+ * so the stages are not stacked on one), labelled as the example's, ids of their own (importable
+ * next to the default flows), concrete values instead of the runtime's variables.
  */
 export function examplePipeline(): FlowNode[] {
-  const nodes = gatewayPipeline(EXAMPLE_ENVIRONMENT);
-  const offsetOfTab = new Map<string, number>();
-  let top = 0;
-  for (const tab of nodes.filter((n) => n.type === 'tab')) {
-    offsetOfTab.set(tab.id, top);
-    top += Math.max(...nodes.filter((n) => n.z === tab.id).map((n) => n.y ?? 0)) + 80;
-  }
-  const tab: FlowNode = {
-    id: EXAMPLE_TAB_ID,
-    type: 'tab',
-    label: 'Gateway pipeline (edge gateway)',
-    disabled: false,
-    info: 'The default flows of the edge-gateway runtime on one tab. Set the broker URL in the config node "gateway broker" and "gateway broker (queued)".',
-  };
-  const placed = nodes
-    .filter((n) => n.type !== 'tab')
-    .map((node) => {
-      const z = node.z;
-      const n = withExampleIds(node as FlowValue) as FlowNode;
-      if (z !== undefined) {
-        n.y = (n.y ?? 0) + (offsetOfTab.get(z) ?? 0);
-        n.z = tab.id;
-        if (n.type === 'comment' && typeof n.info === 'string') n.info = n.info.replace('the simulator port (`--sim-port`, default 5020)', 'port 15030');
-      }
-      return n;
-    });
-  return [tab, ...placed];
+  return gatewayPipeline(EXAMPLE_ENVIRONMENT).map((node, i) => {
+    const n = withExampleIds(node as FlowValue) as FlowNode;
+    if (n.type === 'tab') {
+      n.label = `Gateway pipeline: ${typeof n.label === 'string' ? n.label : ''}`;
+      if (i === 0)
+        n.info = `The default flows of the edge-gateway runtime, one tab per stage. Set the broker URL in the config nodes "gateway broker" and "gateway broker (queued)". ${typeof n.info === 'string' ? n.info : ''}`;
+    }
+    if (n.type === 'comment' && typeof n.info === 'string') n.info = n.info.replace('the simulator port (`--sim-port`, default 5020)', 'port 15030');
+    return n;
+  });
 }
 
 /** Our nodes carry their config version (nodes/common/migrations.ts): the flows are current. */

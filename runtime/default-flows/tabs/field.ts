@@ -13,7 +13,7 @@ export function fieldTab(env: FlowsEnvironment): FlowNode[] {
   return [
     comment('edgegw.field.comment', z, 'Simulated field devices: read me (double-click)', readmeText('field')),
     inject('edgegw.sim.tick', z, 'every 1 s', '1', 170, 120, [['edgegw.sim.physics']], { onceDelay: '0.1' }),
-    functionNode('edgegw.sim.physics', z, 'heating plant physics', functionBody('boiler-physics'), 400, 100, [['edgegw.sim.server']]),
+    { ...functionNode('edgegw.sim.physics', z, 'heating plant physics', functionBody('boiler-physics'), 400, 100, [['edgegw.sim.server']]), initialize: functionBody('boiler-physics-start') },
     {
       id: 'edgegw.sim.server',
       type: nodeType('modbus-server'),

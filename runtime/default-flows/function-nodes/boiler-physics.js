@@ -1,10 +1,16 @@
 // The heating controller. Its flow temperature follows a heating curve of the setpoint
 // and the outdoor temperature with a first-order lag, so a setpoint written over Modbus
 // (devices/boiler/commands) moves it: a setpoint of 45 drives it over the 85 degC alarm limit.
-const p = context.get('plant') || { setpoint: 21, pump: true, flow: 58, energy: 1520, runtime: 8760 };
+// its start state comes from On Start (boiler-physics-start.js)
+const p = context.get('plant');
+if (!p) return null;
 if (msg.values) {
-    // a write by a Modbus master (the boiler device), from the simulator's output
-    p.written = true;
+    // unit 2, the meter, is simulated by the server itself from its template
+    if (msg.payload && msg.payload.unit !== 1) return null;
+    // a write by a Modbus master (the boiler device), or what the simulator's register store
+    // restored at start (msg.restored: the holding registers, so the setpoint, not the pump coil)
+    if (msg.restored) p.restored = true;
+    else p.written = true;
     if (typeof msg.values.setpoint === 'number') p.setpoint = msg.values.setpoint;
     if (typeof msg.values.pump_on === 'boolean') p.pump = msg.values.pump_on;
     context.set('plant', p);
@@ -30,6 +36,9 @@ const out = {
 };
 // the writable registers get their start values once; afterwards only the masters write them
 // (for the first ticks: the simulator may not listen yet at the very first one)
-if (!p.written && (p.ticks = (p.ticks || 0) + 1) <= 5) { out.setpoint = p.setpoint; out.pump_on = p.pump; }
+if (!p.written && (p.ticks = (p.ticks || 0) + 1) <= 5) {
+    if (!p.restored) out.setpoint = p.setpoint;
+    out.pump_on = p.pump;
+}
 context.set('plant', p);
 return { payload: out, unit: 1 };
