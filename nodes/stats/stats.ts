@@ -53,6 +53,7 @@ export = function (RED: NodeAPI) {
         windows: cfg.windows,
         report,
         store: chosen.store,
+        decimals: cfg.decimals,
         onWindows: (closed) => {
           windowsTotal.inc({ node: node.id }, closed.length);
           for (const scan of windowScans(closed)) node.send(scan as unknown as NodeMessage);
