@@ -16,11 +16,13 @@ import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 const TICK_MS = 250;
 const EVENT_STATES = ['active', 'acknowledged', 'cleared-unacknowledged', 'cleared'] as const;
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   const activeGauge = gauge('edgegw_alarms_active', 'Alarms in the active list (active, acknowledged or cleared but unacknowledged), by severity', ['node', 'severity']);
   const unackedGauge = gauge('edgegw_alarms_unacknowledged', 'Alarms not yet acknowledged, by severity', ['node', 'severity']);
