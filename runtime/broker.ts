@@ -22,6 +22,7 @@ import { requireRuntimePackage, StartupError } from './resolve';
 import { MqttFrameGuard } from '../lib/mqtt/frame-guard';
 import { counter } from '../lib/metrics/registry';
 import { deliveryQos } from '../lib/mqtt/topic-filter';
+import { runtimeText } from './messages';
 
 /** Default largest MQTT packet the embedded broker accepts: 4 MiB. */
 export const DEFAULT_BROKER_MAX_PACKET = 4 * 1024 * 1024;
@@ -196,11 +197,7 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
   } catch (err) {
     aedes.close();
     const e = err as NodeJS.ErrnoException;
-    throw new StartupError(
-      e.code === 'EADDRINUSE'
-        ? `embedded MQTT broker: port ${host}:${port} is in use (another broker?). Use --broker-port N, --mqtt-url URL for that broker, or --no-broker.`
-        : `embedded MQTT broker: cannot listen on ${host}:${port}: ${e.message}`,
-    );
+    throw new StartupError(e.code === 'EADDRINUSE' ? runtimeText('brokerPortInUse', { host, port }) : runtimeText('brokerCannotListen', { host, port, reason: e.message }));
   }
   const actual = (server.address() as { port: number }).port;
   return {

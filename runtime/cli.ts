@@ -4,6 +4,7 @@ import { parseArgs, resolveSettings, checkPorts, checkSecurity, helpText, Settin
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, isBrokenPipe, type CliIO, type Subcommand } from './commands/io';
 import { redactUrlsInText } from '../lib/system/text/redact';
+import { runtimeLangFromArgs, runtimeLangOf, setRuntimeLang } from './messages';
 
 const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   modbus: { module: './commands/modbus', export: 'modbusCommand' },
@@ -20,6 +21,8 @@ function fail(io: CliIO, message: string, code = 2): number {
 }
 
 export async function main(argv: string[], io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // before the arguments are parsed: an unknown flag is told in the user's language too
+  setRuntimeLang(runtimeLangFromArgs(argv, process.env));
   let args;
   try {
     args = parseArgs(argv);
@@ -61,6 +64,9 @@ async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promis
   const { sizeThreadPool } = await import('./thread-pool');
   sizeThreadPool();
   const settings = resolveSettings(args, process.env, loadYaml);
+  // the settings file may name the language; --lang, read above, wins in resolveSettings as everywhere
+  const lang = runtimeLangOf(settings.lang);
+  if (lang) setRuntimeLang(lang);
   checkPorts(settings);
   checkSecurity(settings);
   // before anything allocates much: the memory budget of an edge box (runtime/heap-budget.ts)

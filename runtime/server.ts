@@ -21,6 +21,7 @@ import { DeviceIdRegistry } from '../lib/fleet/device-ids';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
 import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/system/process/instance-lock';
+import { runtimeText } from './messages';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -155,7 +156,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   // The MQTT broker the default flows use: ${EDGEGW_MQTT_URL} in their broker config nodes.
   const flowsBroker = await provideBroker(chooseBroker(s), (m) => say(m, 'warn'));
   const broker = flowsBroker.mode === 'embedded' ? flowsBroker.embedded : undefined;
-  if (broker) say(`embedded MQTT broker listening on 127.0.0.1:${broker.port}`);
+  if (broker) say(runtimeText('brokerListening', { port: broker.port }));
   process.env.EDGEGW_MQTT_URL = flowsBroker.url;
   // What else the default flows refer to through ${...}: the simulator port and the demo CAN data.
   process.env.EDGEGW_SIM_PORT = String(s.simPort);
@@ -288,10 +289,11 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     await RED.stop().catch(() => undefined);
     if (broker) await broker.close();
     const e = err as NodeJS.ErrnoException;
-    throw new StartupError(e.code === 'EADDRINUSE' ? `port ${s.host}:${s.port} is in use: choose another with --port N` : `cannot listen on ${s.host}:${s.port}: ${e.message}`);
+    const where = { host: s.host, port: s.port };
+    throw new StartupError(e.code === 'EADDRINUSE' ? runtimeText('portInUse', where) : runtimeText('cannotListen', { ...where, reason: e.message }));
   }
   const port = (server.address() as { port: number }).port;
-  say(`editor on http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/  health on /health, metrics on /metrics`);
+  say(runtimeText('editorOn', { url: `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/` }));
 
   let stopping: Promise<void> | undefined;
   return {

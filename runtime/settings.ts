@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, FIELDS, parseValue, SettingsError, type Field, type GatewaySettings } from './settings-fields';
 import { readSettingsSource, settingsFileLayer } from './settings-file';
+import { runtimeText } from './messages';
 
 export { sanitiseGatewayId } from '../lib/fleet/gateway-id';
 export { DEFAULTS, FIELDS, parseByteSize, SettingsError, type AdminUser, type GatewaySettings, type LogFormat, type LogLevel } from './settings-fields';
@@ -83,7 +84,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const field = byFlag.get(name);
     if (!field) {
       const near = nearestFlag(name, [...byFlag.keys(), '--config']);
-      throw new SettingsError('command line', name, `unknown flag${near ? `; did you mean ${near}?` : ''} (see edge-gateway --help)`);
+      throw new SettingsError('command line', name, runtimeText('unknownFlag', { near: near ? runtimeText('didYouMean', { flag: near }) : '' }));
     }
     if (field.kind === 'bool') {
       if (inline !== undefined) throw new SettingsError('command line', name, 'takes no value');
@@ -91,7 +92,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       continue;
     }
     const v = inline ?? argv[++i];
-    if (v === undefined || (v.startsWith('--') && inline === undefined)) throw new SettingsError('command line', name, 'needs a value');
+    if (v === undefined || (v.startsWith('--') && inline === undefined)) throw new SettingsError('command line', name, runtimeText('needsValue'));
     (out.flags as Record<string, unknown>)[field.key] = parseValue(field, v, `command line ${name}`);
   }
   return out;
@@ -148,12 +149,6 @@ export function checkPorts(s: GatewaySettings): void {
 /** Refuses a non-loopback address without admin auth: the editor can deploy code. */
 export function checkSecurity(s: GatewaySettings): void {
   if (!isLoopback(s.host) && s.adminUsers.length === 0) {
-    throw new SettingsError(
-      'security',
-      'host',
-      `refusing to listen on ${s.host} without admin authentication: the editor can run code on this machine.\n` +
-        `Add an admin user first:  edge-gateway admin add-user NAME${s.configFile ? ` --config ${s.configFile}` : ''}\n` +
-        'or listen on 127.0.0.1 only (the default).',
-    );
+    throw new SettingsError('security', 'host', runtimeText('securityRefusal', { host: s.host, config: s.configFile ? ` --config ${s.configFile}` : '' }));
   }
 }

@@ -25,6 +25,7 @@ RED.nodes.registerType<StatsNode>('edgegw-stats', {
     align: { value: true, validate: validator('stats', 'align') },
     timeZone: field('stats', 'timeZone'),
     percentiles: field('stats', 'percentiles'),
+    decimals: field('stats', 'decimals'),
     graceSec: field('stats', 'graceSec'),
     maxSkew: field('stats', 'maxSkew'),
     report: field('stats', 'report'),

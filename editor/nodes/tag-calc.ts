@@ -15,7 +15,7 @@ interface CalcCheckResult {
   error: { line: number; column: number; message: string };
 }
 
-const DEFINITION = /^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\[[^\]]*\]\s*)?=(?!=)/;
+const DEFINITION = /^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\[[^\]]*\]\s*)?(\{[^}]*\}\s*)?=(?!=)/;
 
 /** The editor's quick check (the live check below and the runtime apply the full sandbox rules). */
 function quickCheck(text: string | undefined): string | null {

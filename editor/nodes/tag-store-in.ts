@@ -1,5 +1,6 @@
 // The tag-store-in node's editor: the tag store whose values it reads.
 import { italicWhenNamed } from '../components/node-labels';
+import { t } from '../components/i18n';
 
 interface TagStoreInNode extends EditorNodeInstance {
   store?: string;
@@ -18,7 +19,7 @@ RED.nodes.registerType<TagStoreInNode>('edgegw-tag-store-in', {
   icon: 'tag-store.svg',
   label() {
     const store = RED.nodes.node(this.store ?? '');
-    return this.name || `tag store${store && store.name ? ` ${store.name}` : ''}`;
+    return this.name || `${t('tag-store.paletteLabel')}${store && store.name ? ` ${store.name}` : ''}`;
   },
   paletteLabel: 'tag store in',
   labelStyle: italicWhenNamed,

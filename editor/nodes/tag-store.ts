@@ -1,6 +1,7 @@
 // The tag-store config node's editor: persistence, maximum ages of values, and user tags.
 import { field } from '../fields/validator';
 import { eachEntryLine, validation } from '../components/line-table';
+import { t } from '../components/i18n';
 
 const TYPES = ['number', 'integer', 'boolean', 'string'];
 
@@ -42,10 +43,13 @@ RED.nodes.registerType('edgegw-tag-store', {
       },
     },
   },
+  // "tag store" in the user's language, not the type name, beside the tag store in node's field
   label() {
-    return this.name || 'tag store';
+    return this.name || t('tag-store.paletteLabel');
   },
-  paletteLabel: 'tag store',
+  paletteLabel() {
+    return t('tag-store.paletteLabel');
+  },
   oneditprepare() {
     const showFile = (): void => void $('.tag-store-file').toggle($('#node-config-input-persist').is(':checked'));
     $('#node-config-input-persist').on('change', showFile);

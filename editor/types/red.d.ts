@@ -45,7 +45,7 @@ interface NodeTypeDefinition<N extends EditorNodeInstance> {
   outputs?: number;
   icon?: string;
   align?: 'left' | 'right';
-  paletteLabel?: string;
+  paletteLabel?: string | (() => string);
   label?(this: N): string;
   labelStyle?(this: N): string;
   inputLabels?: string[] | ((this: N, index: number) => string);

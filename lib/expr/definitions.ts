@@ -1,14 +1,18 @@
-// A tag-calc program: one definition per line, `name [unit] = expression`, checked and
-// compiled once at deploy. Blank lines and lines starting with # are ignored.
+// A tag-calc program: one definition per line, `name [unit] {decimals} = expression` (unit and
+// decimals optional), checked and compiled once at deploy. Blank lines and lines starting with #
+// are ignored.
 import type { EvalFunction } from 'mathjs';
 import { ExprError } from './errors';
 import { ExpressionChecker, type ScopeRef } from './validate';
 import { sandbox } from './sandbox';
+import { MAX_DECIMALS } from '../tags/readable';
 
 export interface Definition {
   /** the result tag's name */
   name: string;
   unit?: string;
+  /** the decimals its results are rounded to; without, those of its inputs (readableComputed) */
+  decimals?: number;
   /** 1-based line in the definitions text */
   line: number;
   expression: string;
@@ -28,12 +32,13 @@ export const MAX_DEFINITIONS = 500;
 
 /** a number, then blanks, then more: "5 kWh", "-1.5e3 W" */
 const QUANTITY = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s+\S/i;
-const DEFINITION = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\]\s*)?=(?!=)(.*)$/;
+const DEFINITION = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\]\s*)?(?:\{([^}]*)\}\s*)?=(?!=)(.*)$/;
 
 interface Line {
   line: number;
   name: string;
   unit?: string;
+  decimals?: number;
   text: string;
   offset: number;
 }
@@ -45,8 +50,8 @@ function splitLines(source: string): Line[] {
     const text = raw[i];
     if (!text.trim() || text.trim().startsWith('#')) continue;
     const m = DEFINITION.exec(text);
-    if (!m) throw new ExprError('expected "name = expression" (or "name [unit] = expression")', i + 1, text.search(/\S/) + 1);
-    const [, indent, name, unit, expression] = m;
+    if (!m) throw new ExprError('expected "name = expression" (or "name [unit] {decimals} = expression")', i + 1, text.search(/\S/) + 1);
+    const [, indent, name, unit, decimalsText, expression] = m;
     const offset = text.length - expression.length;
     if (!expression.trim()) throw new ExprError(`${name}: the expression after "=" is empty`, i + 1, offset + 1, name);
     if (expression.length > MAX_EXPRESSION_LENGTH) throw new ExprError(`expression longer than ${MAX_EXPRESSION_LENGTH} characters`, i + 1, offset + 1);
@@ -54,9 +59,17 @@ function splitLines(source: string): Line[] {
     if (unit !== undefined && !unitText) throw new ExprError(`${name}: the unit in [ ] is empty`, i + 1, indent.length + name.length + 1);
     // "[5 kWh]" is a quantity, not a unit: kept as the label it would claim kWh, and lose the 5
     if (unitText && QUANTITY.test(unitText)) throw new ExprError(`${name}: the unit in [ ] holds a number ("${unitText}"): write the unit alone, e.g. [kWh]`, i + 1, indent.length + name.length + 1);
-    lines.push({ line: i + 1, name, unit: unitText, text: expression, offset });
+    const decimals = decimalsText === undefined ? undefined : declaredDecimals(decimalsText, name, i + 1, text.indexOf('{') + 1);
+    lines.push({ line: i + 1, name, unit: unitText, decimals, text: expression, offset });
   }
   return lines;
+}
+
+/** The `{decimals}` of a definition: a whole number 0..MAX_DECIMALS. */
+function declaredDecimals(text: string, name: string, line: number, column: number): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) > MAX_DECIMALS) throw new ExprError(`${name}: the decimals in { } must be a whole number from 0 to ${MAX_DECIMALS}, got "${t}"`, line, column, name);
+  return Number(t);
 }
 
 /** Parses, checks and compiles every definition. Throws ExprError naming line and column. */
@@ -94,5 +107,5 @@ function compileOne(parse: (t: string) => import('mathjs').MathNode, l: Line, ea
   }
   const checker = new ExpressionChecker({ line: l.line, text: l.text, offset: l.offset, earlier, later });
   const checked = checker.check(tree);
-  return { name: l.name, unit: l.unit, line: l.line, expression: l.text.trim(), refs: [...checker.refs.values()], compiled: checked.compile() };
+  return { name: l.name, unit: l.unit, decimals: l.decimals, line: l.line, expression: l.text.trim(), refs: [...checker.refs.values()], compiled: checked.compile() };
 }

@@ -1,11 +1,14 @@
 // CalcEngine: the current input values of one tag-calc program and its evaluation. Inputs come
 // as tag samples (a scan or one tag); each evaluation yields one sample per definition, with the
 // worst input quality, and bad (with the reason) for NaN, Infinity or a failed evaluation.
+// Results are rounded as people read them (lib/tags/readable): to the definition's {decimals}, or
+// to the most decimals any of its inputs has shown (10.100000000000001 reads 10.1).
 import type { Quality, TagSample, TagValue } from '../tags/contract';
 import type { CalcProgram, Definition } from './definitions';
 import { sandbox } from './sandbox';
 import { fastFunctions } from './fast-functions';
 import type { ScopeRef, TagRef } from './validate';
+import { inputDecimals, readableComputed, roundToDecimals } from '../tags/readable';
 
 export type MissingInput = 'uncertain' | 'skip';
 
@@ -32,6 +35,8 @@ interface InputState {
   ts: number;
   unit?: string;
   error?: string;
+  /** the most decimals its values have shown (bounded): the default precision of what reads it */
+  decimals: number;
   prevValue?: number;
   prevTs?: number;
   /** convert/rate/delta symbols computed from this input */
@@ -41,6 +46,8 @@ interface InputState {
 interface ResultState {
   rank: number;
   missing: boolean;
+  /** the decimals its value was rounded to, for the definitions that read it */
+  decimals: number;
 }
 
 /** What one definition reads: an input (tag or derived symbol) or an earlier result, by index. */
@@ -96,7 +103,7 @@ export class CalcEngine {
       if (ref.kind === 'result') continue;
       let input = this.inputs.get(ref.tag.key);
       if (!input) {
-        input = { tag: ref.tag, symbol: `tag:${ref.tag.key}`, seen: false, value: 0, quality: 'uncertain', ts: 0, derived: [] };
+        input = { tag: ref.tag, symbol: `tag:${ref.tag.key}`, seen: false, value: 0, quality: 'uncertain', ts: 0, decimals: 0, derived: [] };
         this.inputs.set(ref.tag.key, input);
       }
       if (ref.kind !== 'tag') input.derived.push(ref);
@@ -111,7 +118,7 @@ export class CalcEngine {
       }
     }
     const index = new Map(program.definitions.map((d, i) => [d.name, i]));
-    this.results = program.definitions.map(() => ({ rank: RANK.uncertain, missing: true }));
+    this.results = program.definitions.map(() => ({ rank: RANK.uncertain, missing: true, decimals: 0 }));
     this.plans = program.definitions.map((def) => ({
       def,
       symbol: `def:${def.name}`,
@@ -172,6 +179,10 @@ export class CalcEngine {
     }
     input.seen = true;
     input.value = value;
+    if (typeof value === 'number' && !Number.isInteger(value)) {
+      const d = inputDecimals(value);
+      if (d > input.decimals) input.decimals = d;
+    }
     input.quality = quality;
     input.ts = ts;
     input.unit = s.unit;
@@ -215,6 +226,7 @@ export class CalcEngine {
       let missing: string | undefined;
       let problem: string | undefined;
       let blocked = false;
+      let decimals = 0;
       for (let r = 0; r < reads.length; r++) {
         const read = reads[r];
         const input = read.input;
@@ -222,8 +234,10 @@ export class CalcEngine {
           const res = this.results[read.result];
           if (res.missing) missing ??= read.name;
           else if (res.rank > rank) rank = res.rank;
+          if (res.decimals > decimals) decimals = res.decimals;
           continue;
         }
+        if (input.decimals > decimals) decimals = input.decimals;
         if (!input.seen) {
           missing ??= input.tag.key.replace(/^\*\//, '');
           continue;
@@ -274,7 +288,7 @@ export class CalcEngine {
       }
       let result: number | boolean | null = null;
       if (typeof value === 'number') {
-        if (Number.isFinite(value)) result = value;
+        if (Number.isFinite(value)) result = plan.def.decimals === undefined ? readableComputed(value, decimals) : roundToDecimals(value, plan.def.decimals);
         else {
           rank = RANK.bad;
           problem ??= Number.isNaN(value) ? 'result is NaN' : `result is ${value > 0 ? '' : '-'}Infinity (division by zero?)`;
@@ -287,6 +301,7 @@ export class CalcEngine {
       this.scope.set(plan.symbol, result ?? NaN);
       state.missing = false;
       state.rank = rank;
+      state.decimals = plan.def.decimals ?? decimals;
       out.push(this.sample(plan, result, BY_RANK[rank], ts, rank === 0 ? undefined : problem));
     }
     return out;

@@ -21,6 +21,8 @@ export const STATS_FIELDS = {
     // blank: the machine's time zone; the name is checked against the zones Node.js knows
     timeZone: { kind: 'string', default: '' },
     percentiles: { kind: 'boolean', default: false },
+    // blank: the samples' own decimals, two more for mean and standard deviation
+    decimals: { kind: 'integer', min: 0, max: 15 },
     graceSec: { kind: 'number', min: 0, default: 1, unit: 's' },
     // how far ahead of this machine's clock a sample's ts may be; a later one is refused (counted)
     maxSkew: { kind: 'number', min: 0, max: 31_536_000, default: 300, unit: 's' },

@@ -3,7 +3,10 @@
 // digits, where sum(x^2) - n*mean^2 loses all of them). The time-weighted mean holds each value
 // until the next sample (sample-and-hold), the last one until the window's end, and is updated
 // the same incremental way. Percentiles: see percentiles.ts.
+// The figures are exact here (windows merge them); readableFigures rounds a closed window's as
+// people read them, to the precision of its samples (docs/stats-alarm.md, "Precision").
 import { PercentileCollector, type PercentileState } from './percentiles';
+import { inputDecimals, readableComputed, roundToDecimals } from '../tags/readable';
 
 export interface WindowFigures {
   /** good samples that went into the numbers */
@@ -26,6 +29,8 @@ export interface WindowFigures {
   p50?: number;
   p95?: number;
   p99?: number;
+  /** the most decimals a sample's value had (bounded, lib/tags/readable inputDecimals); absent: whole numbers */
+  decimals?: number;
 }
 
 export interface AccumulatorState {
@@ -44,6 +49,7 @@ export interface AccumulatorState {
   twMean: number;
   twWeight: number;
   percentiles?: PercentileState;
+  decimals?: number;
 }
 
 export class FigureAccumulator {
@@ -61,6 +67,8 @@ export class FigureAccumulator {
   lastTs = NaN;
   private twMean = 0;
   private twWeight = 0;
+  /** the most decimals a sample's value had */
+  decimals = 0;
   readonly percentiles: PercentileCollector | undefined;
 
   constructor(percentiles: 'exact' | 'sketch' | undefined) {
@@ -78,6 +86,8 @@ export class FigureAccumulator {
     }
     this.last = value;
     this.lastTs = ts;
+    // a value already whole at the decimals seen costs no string conversion
+    if (roundToDecimals(value, this.decimals) !== value) this.decimals = Math.max(this.decimals, inputDecimals(value));
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
@@ -104,6 +114,7 @@ export class FigureAccumulator {
   merge(o: FigureAccumulator): void {
     this.bad += o.bad;
     this.late += o.late;
+    if (o.decimals > this.decimals) this.decimals = o.decimals;
     if (o.percentiles && this.percentiles) this.percentiles.mergeFrom(o.percentiles);
     if (o.count === 0) return;
     if (this.count === 0) {
@@ -162,6 +173,7 @@ export class FigureAccumulator {
       firstTs: this.firstTs,
       lastTs: this.lastTs,
     };
+    if (this.decimals > 0) f.decimals = this.decimals;
     if (this.percentiles) {
       const [p50, p95, p99] = this.percentiles.quantiles([0.5, 0.95, 0.99]);
       f.p50 = p50;
@@ -187,6 +199,7 @@ export class FigureAccumulator {
       lastTs: this.lastTs,
       twMean: this.twMean,
       twWeight: this.twWeight,
+      decimals: this.decimals,
       percentiles: this.percentiles?.state(),
     };
   }
@@ -206,6 +219,28 @@ export class FigureAccumulator {
     this.lastTs = s.lastTs ?? NaN;
     this.twMean = s.twMean;
     this.twWeight = s.twWeight;
+    this.decimals = s.decimals ?? 0;
     if (this.percentiles && s.percentiles) this.percentiles.restore(s.percentiles);
   }
+}
+
+/** the figures that are averages of the samples: two decimals more than the samples have */
+const AVERAGED = ['mean', 'timeWeightedMean', 'stddev'] as const;
+const AS_SAMPLES = ['sum', 'min', 'max', 'first', 'last', 'p50', 'p95', 'p99'] as const;
+
+/**
+ * A closed window's figures as people read them: to `decimals` when the node sets them, else to
+ * the samples' own decimals (two more for mean, time-weighted mean and standard deviation), never
+ * fewer than six significant digits (readableComputed). Counts are whole already.
+ */
+export function readableFigures(f: WindowFigures, decimals?: number): WindowFigures {
+  const out: WindowFigures = { ...f };
+  const round = (v: number, d: number) => (decimals === undefined ? readableComputed(v, d) : roundToDecimals(v, decimals));
+  const samples = f.decimals ?? 0;
+  for (const name of AS_SAMPLES) {
+    const v = f[name];
+    if (v !== undefined) out[name] = round(v, samples);
+  }
+  for (const name of AVERAGED) out[name] = round(f[name], samples + 2);
+  return out;
 }

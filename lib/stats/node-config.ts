@@ -19,6 +19,8 @@ export interface StatsNodeConfig {
   maxSkewMs: number;
   /** the open windows' database file, resolved against the user directory */
   dbPath: string;
+  /** decimals of the figures; undefined: the samples' own (readableFigures) */
+  decimals?: number;
 }
 
 /** The window configuration from the node's fields; throws naming the field. */
@@ -41,7 +43,7 @@ export function windowConfigOf(f: StatsFields): WindowConfig {
 export function readStatsConfig(raw: RawConfig, userDir: string): StatsNodeConfig {
   const f = readFields(STATS_FIELDS, raw);
   const windows = windowConfigOf(f);
-  const config: StatsNodeConfig = { windows, persist: f.persist, maxSkewMs: f.maxSkew * 1000, dbPath: underUserDir(f.dbFile, userDir) };
+  const config: StatsNodeConfig = { windows, persist: f.persist, maxSkewMs: f.maxSkew * 1000, dbPath: underUserDir(f.dbFile, userDir), decimals: f.decimals };
   if (f.report) {
     config.report = {
       dir: underUserDir(f.reportDir, userDir),

@@ -13,6 +13,7 @@
 import type { TagSample } from '../tags/contract';
 import { CsvReport, ReportWriteError } from './report';
 import { ExponentialBackoff, type BackoffOptions } from '../system/retry/backoff';
+import { readableFigures } from './figures';
 import { WindowSet, type ClosedWindow, type PersistedTagWindow, type WindowConfig } from './windows';
 
 export interface WindowStore {
@@ -25,6 +26,8 @@ export interface StatsSessionOptions {
   windows: WindowConfig;
   report?: CsvReport;
   store?: WindowStore;
+  /** decimals of every figure written and sent; without, the samples' own (readableFigures) */
+  decimals?: number;
   now?: () => number;
   /** closed windows, after their rows are written */
   onWindows: (windows: ClosedWindow[]) => void;
@@ -118,7 +121,8 @@ export class StatsSession {
 
   /** Writes the closed windows' rows, with the unwritten ones when any window closed or retryDue. */
   private flush(retryDue = true): void {
-    const closed = this.windows.drain();
+    // rounded once here: the CSV row, the scan and a stored unwritten window read the same figures
+    const closed = this.windows.drain().map((w) => ({ ...w, figures: readableFigures(w.figures, this.opts.decimals) }));
     if (closed.length === 0 && (this.unwritten.length === 0 || !retryDue)) return;
     const batch = this.unwritten.length ? [...this.unwritten, ...closed] : closed;
     this.unwritten = [];

@@ -26,9 +26,9 @@ export function scaledDecimals(factor: number, offset: number): number {
 // 2^52: past it a double has no fractional bits left to round away
 const ROUNDABLE = 2 ** 52;
 
-/** v rounded to `decimals` places, or v itself when rounding cannot make it more exact. */
+/** v rounded to `decimals` places (0: a whole number), or v itself when rounding cannot make it more exact. */
 export function roundToDecimals(v: number, decimals: number): number {
-  if (decimals <= 0 || !Number.isFinite(v)) return v;
+  if (decimals < 0 || !Number.isFinite(v)) return v;
   const p = POW10[decimals] ?? 10 ** decimals;
   const scaled = v * p;
   if (Math.abs(scaled) >= ROUNDABLE) return v;
@@ -103,4 +103,31 @@ function precisionValue(a: number, digits: number): number {
 
 function scaleByPow10(a: number, s: number): number {
   return s >= 0 ? a * POW10[s] : a / POW10[-s];
+}
+
+// Computed values (tag-calc results, stats figures) have no register scaling to take their
+// decimals from: they get the decimals their inputs were written with, but never fewer than keep
+// six significant digits, what a float32 register holds (FLT_DIG): a product or a ratio has more
+// decimals than its inputs (230 * 5 * 0.9 / 1000 = 1.035, 1 / 3 of two counters 0.333333, not 0),
+// a root or a mean has endless ones (5.360882911571131 reads 5.36088). An input shown with noise
+// (a float read raw) counts at most MAX_INPUT_DECIMALS.
+const READABLE_SIGNIFICANT = 6;
+export const MAX_INPUT_DECIMALS = 6;
+/** the most decimals a precision may ask for: past it a double has nothing left to round */
+export const MAX_DECIMALS = 15;
+
+/** The decimals an input value counts with for computed values derived from it (0..MAX_INPUT_DECIMALS). */
+export function inputDecimals(v: number): number {
+  return Number.isInteger(v) ? 0 : Math.min(MAX_INPUT_DECIMALS, decimalsOf(v));
+}
+
+/**
+ * A computed value as a person reads it: rounded to `decimals` (its inputs' precision), or to more
+ * when that would leave fewer than six significant digits. Uses roundToDecimals, like a scaled
+ * register value.
+ */
+export function readableComputed(v: number, decimals: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  const significant = READABLE_SIGNIFICANT - 1 - Math.floor(Math.log10(Math.abs(v)));
+  return roundToDecimals(v, Math.min(MAX_DECIMALS, Math.max(decimals, significant)));
 }

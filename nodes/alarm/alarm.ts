@@ -18,11 +18,13 @@ import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
 import { auditLogOf } from '../common/settings';
 import { ackAuditRecords, refusedAckRecord } from '../../lib/alarm/ack-audit';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 const TICK_MS = 250;
 const EVENT_STATES = ['active', 'acknowledged', 'cleared-unacknowledged', 'cleared'] as const;
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   const activeGauge = gauge('edgegw_alarms_active', 'Alarms in the active list (active, acknowledged or cleared but unacknowledged), by severity', ['node', 'severity']);
   const unackedGauge = gauge('edgegw_alarms_unacknowledged', 'Alarms not yet acknowledged, by severity', ['node', 'severity']);

@@ -10,6 +10,7 @@ import type { CanInterfaceConfigNode } from './client';
 import { CanInterfaceMetrics } from './metrics';
 import { migrateNodeConfig } from '../common/migrations';
 import { TelemetryScope } from '../common/telemetry';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 /** A source's errors and state changes in the log: retries failing for the reason already shown are not news. */
 function logSource(node: CanInterfaceConfigNode, source: FrameSource): LogThrottle {
@@ -53,6 +54,7 @@ function afterFlowsStart(RED: NodeAPI, start: () => void): { started(): boolean;
 }
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   function CanInterfaceNode(this: CanInterfaceConfigNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);

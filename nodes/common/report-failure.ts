@@ -8,16 +8,33 @@
 import { boundedMessage } from '../../lib/system/bounded/copy';
 import type { DoneFn, Node, NodeMessage } from './red';
 
-export function reportFailure(node: Node, msg: NodeMessage, done: DoneFn, err: Error): void {
-  let safe: ReturnType<typeof boundedMessage>;
+function safeMessage(msg: NodeMessage): ReturnType<typeof boundedMessage> {
   try {
-    safe = boundedMessage(msg);
+    return boundedMessage(msg);
   } catch {
-    safe = { msg: { _msgid: msg._msgid, _truncated: 'the message could not be inspected' }, truncated: 'uninspectable' };
+    return { msg: { _msgid: msg._msgid, _truncated: 'the message could not be inspected' }, truncated: 'uninspectable' };
   }
+}
+
+export function reportFailure(node: Node, msg: NodeMessage, done: DoneFn, err: Error): void {
+  const safe = safeMessage(msg);
   if (!safe.truncated) {
     done(err);
     return;
   }
   node.error(err, safe.msg);
+}
+
+/** The part of Node-RED's flow a node reports errors to: Catch nodes, without the log line node.error adds. */
+interface ErrorHandlingFlow {
+  handleError(node: Node, err: unknown, msg: NodeMessage): boolean;
+}
+
+/**
+ * A failure already reported and counted (RepeatedErrorLog): the Catch nodes of the flow still get
+ * it, the log does not get it again. done() is not called, as above: an error is no completion.
+ */
+export function reportRepeatedFailure(node: Node, msg: NodeMessage, err: Error): void {
+  const flow = (node as Node & { _flow?: Partial<ErrorHandlingFlow> })._flow;
+  if (typeof flow?.handleError === 'function') flow.handleError(node, err, safeMessage(msg).msg);
 }

@@ -11,6 +11,7 @@ import type { ModbusConnectionNode, RegisterOptions } from './api';
 import { migrateNodeConfig } from '../common/migrations';
 import { keyedStatus, LOOK } from '../common/node-status';
 import { TelemetryScope } from '../common/telemetry';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 const LINE_STATUS: Record<LineStatus['key'], string> = {
   connected: 'modbus-connection.status.connected',
@@ -22,6 +23,7 @@ const LINE_STATUS: Record<LineStatus['key'], string> = {
 };
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   function ModbusConnection(this: ModbusConnectionNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);

@@ -14,6 +14,7 @@ import { refuseConfig } from '../common/refuse-config';
 import type { StatusPart } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
 import { counter, gauge } from '../../lib/metrics/registry';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 interface ModbusServerNode extends Node {
   /** the running server (tests and the runtime's simulator reach it through here) */
@@ -67,6 +68,7 @@ function registerServerMetrics(): void {
 }
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   registerServerMetrics();
   function ModbusServerNodeCtor(this: ModbusServerNode, def: NodeDef) {
     RED.nodes.createNode(this, def);

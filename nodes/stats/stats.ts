@@ -16,12 +16,14 @@ import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 const TICK_MS = 1000;
 /** refused samples are logged at most this often (a clock gone wrong upstream would flood the log) */
 const REFUSED_WARNING_MS = 60_000;
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   const samplesTotal = counter('edgegw_stats_samples_total', 'Samples into stats windows, by node', ['node']);
   const windowsTotal = counter('edgegw_stats_windows_total', 'Stats windows closed, by node', ['node']);
@@ -53,6 +55,7 @@ export = function (RED: NodeAPI) {
         windows: cfg.windows,
         report,
         store: chosen.store,
+        decimals: cfg.decimals,
         onWindows: (closed) => {
           windowsTotal.inc({ node: node.id }, closed.length);
           for (const scan of windowScans(closed)) node.send(scan as unknown as NodeMessage);

@@ -18,6 +18,7 @@ import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 interface StoreForwardNode extends Node {
   queue?: DurableQueue;
@@ -41,6 +42,7 @@ const STORAGE_STATUS: Record<StorageProblem, string> = {
 };
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   installShareReadOnly(RED); // this node only reads its input: a message may be shared with it, not copied
   function StoreForwardCtor(this: StoreForwardNode, def: NodeDef) {
     RED.nodes.createNode(this, def);

@@ -16,6 +16,7 @@ import type { StatusArgs } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
 import { readFields, type FieldValues } from '../../lib/config/fields';
 import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
+import { RepeatedErrorLog } from '../common/repeated-errors';
 
 type CalcFields = FieldValues<typeof TAG_CALC_FIELDS.fields>;
 
@@ -77,6 +78,9 @@ export = function (RED: NodeAPI) {
     const definitions = program.definitions.length;
     const telemetry = new TelemetryScope(node, 'tag-calc');
     const status = new StatusDisplay(node);
+    // a store that refuses a result refuses it at every evaluation: logged once a minute with a count
+    const storeWarnings = new RepeatedErrorLog((line) => node.warn(line));
+    const evaluationErrors = new RepeatedErrorLog((line) => node.error(line));
     telemetry.health('ok', { definitions, device });
     const show = (results: TagSample[]) => {
       let notGood = 0;
@@ -92,7 +96,7 @@ export = function (RED: NodeAPI) {
       if (results.length === 0) return;
       if (store) {
         const w = store.write(results);
-        if (w.errors) node.warn(`store: ${w.errors[0]}`);
+        if (w.errors) storeWarnings.report(`store: ${w.errors[0]}`);
       }
       if (output === 'scan') send(scanMessage(device, results) as unknown as NodeMessage);
       else for (const r of results) send(tagMessage(r) as unknown as NodeMessage);
@@ -104,13 +108,15 @@ export = function (RED: NodeAPI) {
         try {
           evaluate((m) => node.send(m));
         } catch (err) {
-          node.error(`evaluation failed: ${(err as Error).message}`);
+          evaluationErrors.report(`evaluation failed: ${(err as Error).message}`);
         }
       }, intervalS * 1000);
     }
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(timer);
       timer = undefined;
+      storeWarnings.close();
+      evaluationErrors.close();
       telemetry.close();
       done();
     });

@@ -15,8 +15,10 @@ import { healthRegistry } from '../../lib/health/registry';
 import { STATS_EVENT, type TagStoreNode } from './api';
 import { textOf } from '../../lib/system/text/text-of';
 import { migrateNodeConfig } from '../common/migrations';
+import { announceMissingNativeParts } from '../common/native-parts-notice';
 
 export = function (RED: NodeAPI) {
+  announceMissingNativeParts(RED); // once per process: the native parts that did not load, and the fix
   function TagStoreConfigNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     def = migrateNodeConfig(def);

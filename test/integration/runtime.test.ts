@@ -31,10 +31,18 @@ describe('edge-gateway runtime', () => {
   test('serves the editor, /health, /metrics; the default flow publishes on the embedded broker; SIGTERM exits 0', async () => {
     const gw = await startGatewayProcess();
     try {
-      const health = await fetch(`${gw.base}/health`);
-      assert.equal(health.status, 200);
-      const h = (await health.json()) as any;
-      assert.equal(h.status, 'ok');
+      // the simulator listens once its register store has loaded: the line's first connect may
+      // come before, and /health is degraded until the line retried (within a second or so)
+      const h = await waitFor(
+        'a healthy gateway',
+        async () => {
+          const health = await fetch(`${gw.base}/health`);
+          assert.equal(health.status, 200);
+          const body = (await health.json()) as any;
+          return body.status === 'ok' ? body : undefined;
+        },
+        15_000,
+      );
       assert.equal(h.runtime.up, true);
       assert.match(h.runtime.nodeRed, /^v?4\.1\./);
       assert.equal(h.flows.started, true);

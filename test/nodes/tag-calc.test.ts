@@ -146,6 +146,20 @@ describe('tag-calc', () => {
     assert.match(String(stored.source), /^tag-calc:calc$/);
   });
 
+  test('a store that refuses every result is warned about once, not at every evaluation', async () => {
+    const flow = [
+      ...calc({ device: 'plant', store: 'store1' }),
+      { id: 'store1', type: 'edgegw-tag-store', name: 'calc-test', persist: false, maxAge: 0, maxAgeRules: '', userDevice: 'plant', userTags: 'power_kw number = 0' },
+    ];
+    await helper.load(modules(), flow);
+    const node = helper.getNode('calc');
+    for (let i = 0; i < 50; i++) node.receive(scan({ voltage: 200 + i, current: 5, pf: 1 }));
+    await waitFor('50 evaluations', () => received('sink').length === 50);
+    const warn = (node as unknown as { warn: { getCalls(): Array<{ args: unknown[] }> } }).warn;
+    const warnings = warn.getCalls().map((c) => String(c.args[0]));
+    assert.deepEqual(warnings, ['store: sample 0: plant/power_kw is a user tag: set it with a set message']);
+  });
+
   test('the editor check route answers with the definitions or the error place', async () => {
     await helper.load(modules(), calc());
     const ok = await helper.request().post('/edgegw/calc/check').send({ definitions: DEFINITIONS }).expect(200);

@@ -105,3 +105,27 @@ test('the editor renderer shows a status text in the catalog language, with its 
     assert.match(html, /<script src="resources\/@edgegw\/node-red-gateway\/status-text\.js"><\/script>/, kind);
   }
 });
+
+test("the runtime's own messages: en-US and ru have the same keys and {placeholders}, and render in the chosen language", async () => {
+  const { RUNTIME_CATALOGS, runtimeLangFromArgs, runtimeText, setRuntimeLang } = await import('../../runtime/messages');
+  const braces = (text: string): string[] => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
+  const en = RUNTIME_CATALOGS['en-US'];
+  const ru = RUNTIME_CATALOGS.ru;
+  assert.deepEqual(Object.keys(ru).sort(), Object.keys(en).sort());
+  for (const key of Object.keys(en) as Array<keyof typeof en>) {
+    assert.deepEqual(braces(ru[key]), braces(en[key]), key);
+    assert.notEqual(ru[key], en[key], `${key} is translated`);
+  }
+  assert.equal(runtimeLangFromArgs(['--lang', 'ru'], {}), 'ru');
+  assert.equal(runtimeLangFromArgs(['--lang=en-US'], { LANG: 'ru_RU.UTF-8' }), 'en-US');
+  assert.equal(runtimeLangFromArgs([], { LANG: 'ru_RU.UTF-8' }), 'ru');
+  assert.equal(runtimeLangFromArgs([], { LANG: 'C.UTF-8' }), 'en-US');
+  assert.equal(runtimeLangFromArgs(['modbus', '--lang', 'ru'], {}), 'en-US', "a subcommand's arguments are its own");
+  setRuntimeLang('ru');
+  try {
+    assert.equal(runtimeText('brokerListening', { port: 1883 }), 'встроенный MQTT-брокер слушает 127.0.0.1:1883');
+  } finally {
+    setRuntimeLang('en-US');
+  }
+  assert.equal(runtimeText('brokerListening', { port: 1883 }), 'embedded MQTT broker listening on 127.0.0.1:1883');
+});

@@ -11,6 +11,8 @@ export interface LogThrottleOptions {
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => { unref?(): void };
   clearTimer?: (t: unknown) => void;
+  /** the summary line of `held` lines held back over `seconds` (default: "N more <what> not logged ...") */
+  summary?: (held: number, seconds: number, last: string) => string;
 }
 
 export class LogThrottle {
@@ -19,6 +21,7 @@ export class LogThrottle {
   private readonly now: () => number;
   private readonly setTimer: NonNullable<LogThrottleOptions['setTimer']>;
   private readonly clearTimer: NonNullable<LogThrottleOptions['clearTimer']>;
+  private readonly summary: NonNullable<LogThrottleOptions['summary']>;
   private windowStart = -Infinity;
   private written = 0;
   private held = 0;
@@ -36,11 +39,15 @@ export class LogThrottle {
     this.now = opts.now ?? Date.now;
     this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = opts.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
+    this.summary = opts.summary ?? ((n, seconds, last) => `${n} more ${this.what} not logged in the last ${seconds} s; the last: ${last}`);
   }
 
-  /** Writes the line now, or counts it for the interval's summary. */
-  log(line: string): void {
-    if (this.closed) return;
+  /**
+   * Writes the line now (by `writeNow` when given: the caller reports it in full its own way), or
+   * counts it for the interval's summary. True when it was written.
+   */
+  log(line: string, writeNow?: () => void): boolean {
+    if (this.closed) return false;
     const now = this.now();
     if (now - this.windowStart >= this.intervalMs) {
       this.flush();
@@ -49,8 +56,9 @@ export class LogThrottle {
     }
     if (this.written < this.burst) {
       this.written++;
-      this.write(line);
-      return;
+      if (writeNow) writeNow();
+      else this.write(line);
+      return true;
     }
     this.held++;
     this.lastHeld = line;
@@ -65,6 +73,7 @@ export class LogThrottle {
       t.unref?.();
       this.timer = t;
     }
+    return false;
   }
 
   /** Lines held back in the current interval, not yet summarized. */
@@ -81,7 +90,7 @@ export class LogThrottle {
     if (this.held === 0) return;
     const n = this.held;
     this.held = 0;
-    this.write(`${n} more ${this.what} not logged in the last ${Math.round(this.intervalMs / 1000)} s; the last: ${this.lastHeld}`);
+    this.write(this.summary(n, Math.round(this.intervalMs / 1000), this.lastHeld));
   }
 
   /** Summarizes what is held back and stops (the node is closing). */
