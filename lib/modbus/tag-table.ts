@@ -8,6 +8,9 @@
 import { AREAS, WORD_ORDERS, isBitArea, parseTagType, type Area, type TagDef, type WordOrder } from './types';
 import { textOf } from '../system/text/text-of';
 import { CsvSyntaxError, readCsv, writeCsv, type CsvRecord } from '../system/text/csv';
+import { TagConfigError, TagTableError, tagTableProblem, type TagTableErrorCode, type TagTableProblem } from './tag-table-errors';
+
+export { TAG_TABLE_ERROR_CODES, TagConfigError, TagTableError, type TagTableErrorCode, type TagTableProblem } from './tag-table-errors';
 
 /**
  * How addresses are written in the table (converted to 0-based on input):
@@ -29,34 +32,11 @@ export const CSV_COLUMNS = ['name', 'area', 'address', 'type', 'order', 'scale',
 const OPTIONAL_COLUMNS = ['deadband', 'description'] as const;
 type Column = (typeof CSV_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
 const KNOWN_COLUMNS = new Set<string>([...CSV_COLUMNS, ...OPTIONAL_COLUMNS]);
-
-/** A tag table entry that is not valid. `line` for CSV, `entry` (1-based) for JSON. */
-export class TagConfigError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-    readonly tag?: string,
-    readonly line?: number,
-    readonly entry?: number,
-  ) {
-    const where = [line !== undefined ? `line ${line}` : entry !== undefined ? `entry ${entry}` : '', tag ? `tag '${tag}'` : '', `field '${field}'`].filter(Boolean);
-    super(`${where.join(', ')}: ${reason}`);
-    this.name = 'TagConfigError';
-  }
-}
+const ALL_COLUMNS = [...CSV_COLUMNS, ...OPTIONAL_COLUMNS].join(', ');
 
 export interface TagTableResult {
   tags: TagDef[];
   errors: TagConfigError[];
-}
-
-/** Thrown by the parse* functions: the first error, with all of them in `errors`. */
-export class TagTableError extends TagConfigError {
-  constructor(readonly errors: TagConfigError[]) {
-    const first = errors[0];
-    super(first.field, first.reason + (errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''), first.tag, first.line, first.entry);
-    this.name = 'TagTableError';
-  }
 }
 
 // ---- addresses -------------------------------------------------------------------------
@@ -64,26 +44,32 @@ export class TagTableError extends TagConfigError {
 const MODICON_PREFIX: Record<string, Area> = { '0': 'coil', '1': 'discrete', '3': 'input', '4': 'holding' };
 const MODICON_DIGIT: Record<Area, string> = { coil: '0', discrete: '1', input: '3', holding: '4' };
 
-/** Parses an address cell into a 0-based address (and the area, for modicon notation). */
-export function parseAddress(text: string, notation: AddressNotation): { address: number; area?: Area } | string {
+/** Parses an address cell into a 0-based address (and the area, for modicon notation); a problem when it is not one. */
+function readAddress(text: string, notation: AddressNotation): { address: number; area?: Area } | TagTableProblem {
   const t = text.trim();
   if (notation === 'modicon') {
-    if (!/^\d{1,6}$/.test(t)) return `'${text}' is not a Modicon address (e.g. 40001 or 400001)`;
+    if (!/^\d{1,6}$/.test(t)) return tagTableProblem('notModiconAddress', { value: text });
     const digits = t.length === 6 ? t : t.padStart(5, '0');
     const area = MODICON_PREFIX[digits[0]];
-    if (!area) return `'${text}': Modicon prefix ${digits[0]} is not 0 (coil), 1 (discrete), 3 (input) or 4 (holding)`;
+    if (!area) return tagTableProblem('modiconPrefix', { value: text, prefix: digits[0] });
     const n = Number(digits.slice(1));
-    if (n < 1) return `'${text}': Modicon register numbers start at 1`;
+    if (n < 1) return tagTableProblem('modiconStartsAtOne', { value: text });
     return { area, address: n - 1 };
   }
-  if (!/^\d+$/.test(t)) return `'${text}' is not a whole number`;
+  if (!/^\d+$/.test(t)) return tagTableProblem('notWholeNumber', { value: text });
   const n = Number(t);
   if (notation === 'one') {
-    if (n < 1 || n > 65536) return `${n} is outside 1..65536 (1-based notation)`;
+    if (n < 1 || n > 65536) return tagTableProblem('outsideOneBased', { value: n });
     return { address: n - 1 };
   }
-  if (n > 65535) return `${n} is outside 0..65535`;
+  if (n > 65535) return tagTableProblem('outsideZeroBased', { value: n });
   return { address: n };
+}
+
+/** Parses an address cell into a 0-based address (and the area, for modicon notation), or the reason it is not one. */
+export function parseAddress(text: string, notation: AddressNotation): { address: number; area?: Area } | string {
+  const read = readAddress(text, notation);
+  return 'reason' in read ? read.reason : read;
 }
 
 export function formatAddress(area: Area, address: number, notation: AddressNotation): string {
@@ -113,84 +99,88 @@ function readEntry(raw: Partial<Record<Column, unknown>>, where: Where, opts: Ta
   const notation = opts.notation ?? 'zero';
   const name = cell(raw.name);
   const before = errors.length;
-  const fail = (field: string, reason: string) => errors.push(new TagConfigError(field, reason, name || undefined, where.line, where.entry));
-  if (!name) fail('name', 'a tag needs a name');
-  else if (RESERVED_TAG_NAMES.has(name)) fail('name', `'${name}' is reserved (it names a property of every JavaScript object, so {tag: value} messages cannot carry it); rename the tag`);
+  const at = { tag: name || undefined, line: where.line, entry: where.entry };
+  const fail = (field: string, code: TagTableErrorCode, args?: Record<string, string | number>) => errors.push(new TagConfigError(field, tagTableProblem(code, args), at));
+  if (!name) fail('name', 'nameRequired');
+  else if (RESERVED_TAG_NAMES.has(name)) fail('name', 'nameReserved', { name });
 
   let area: Area | undefined;
   const areaText = cell(raw.area).toLowerCase();
   if (areaText) {
     if ((AREAS as readonly string[]).includes(areaText)) area = areaText as Area;
-    else fail('area', `'${cell(raw.area)}' is not an area (coil, discrete, holding or input)`);
+    else fail('area', 'unknownArea', { value: cell(raw.area) });
   }
 
   let address: number | undefined;
   const addrText = cell(raw.address);
-  if (!addrText) fail('address', 'an address is required');
+  if (!addrText) fail('address', 'addressRequired');
   else {
-    const a = parseAddress(addrText, notation);
-    if (typeof a === 'string') fail('address', a);
+    const a = readAddress(addrText, notation);
+    if ('reason' in a) errors.push(new TagConfigError('address', a, at));
     else {
       address = a.address;
       if (a.area) {
-        if (area && area !== a.area) fail('address', `Modicon address ${addrText} is in the ${a.area} area, but the area column says ${area}`);
+        if (area && area !== a.area) fail('address', 'modiconAreaMismatch', { address: addrText, implied: a.area, area });
         area ??= a.area;
       }
     }
   }
-  if (!area && !areaText) fail('area', notation === 'modicon' ? 'an area is required (or a Modicon address that implies it)' : 'an area is required (coil, discrete, holding or input)');
+  if (!area && !areaText) fail('area', notation === 'modicon' ? 'areaRequiredModicon' : 'areaRequired');
 
   let type: TagDef['type'] | undefined;
   let width = 1;
   const typeText = cell(raw.type);
   if (!typeText) {
     if (area && isBitArea(area)) type = 'bool';
-    else if (area) fail('type', 'a type is required for registers (e.g. uint16, float32, bit:3, string:8)');
+    else if (area) fail('type', 'typeRequired');
   } else {
     const p = parseTagType(typeText);
-    if (!p) fail('type', `'${typeText}' is not a type (bool, bit:0..15, int16, uint16, int32, uint32, int64, uint64, float32, float64, string:1..125)`);
-    else if (area && isBitArea(area) && p.type !== 'bool') fail('type', `a ${area} holds one bit: its type must be bool, not ${p.type}`);
+    if (!p) fail('type', 'unknownType', { value: typeText });
+    else if (area && isBitArea(area) && p.type !== 'bool') fail('type', 'bitAreaType', { area, type: p.type });
     else {
       type = p.type;
       width = p.shape.width;
     }
   }
-  if (address !== undefined && address + width - 1 > 65535) fail('address', `${type} at ${addrText} runs past the last address 65535`);
+  if (address !== undefined && address + width - 1 > 65535) fail('address', 'pastLastAddress', { type: String(type), address: addrText });
 
   let order: WordOrder = 'ABCD';
   const orderText = cell(raw.order).toUpperCase();
   if (orderText) {
     if ((WORD_ORDERS as readonly string[]).includes(orderText)) order = orderText as WordOrder;
-    else fail('order', `'${cell(raw.order)}' is not an order (ABCD, CDAB, BADC or DCBA)`);
+    else fail('order', 'unknownOrder', { value: cell(raw.order) });
   }
 
-  const num = (field: Column, dflt: number, check?: (n: number) => string | null): number => {
+  const num = (field: Column, dflt: number, check?: (n: number) => TagTableErrorCode | null): number => {
     const t = cell(raw[field]);
     if (!t) return dflt;
     const n = Number(t);
     if (!Number.isFinite(n)) {
-      fail(field, `'${t}' is not a number`);
+      fail(field, 'notANumber', { value: t });
       return dflt;
     }
     const bad = check?.(n);
     if (bad) fail(field, bad);
     return n;
   };
-  const scale = num('scale', 1, (n) => (n === 0 ? 'scale 0 would make every value equal to the offset (and writes impossible)' : null));
+  const scale = num('scale', 1, (n) => (n === 0 ? 'scaleZero' : null));
   const offset = num('offset', 0);
   const deadbandText = cell(raw.deadband);
-  const deadband = deadbandText ? num('deadband', 0, (n) => (n < 0 ? 'a deadband cannot be negative' : null)) : undefined;
+  const deadband = deadbandText ? num('deadband', 0, (n) => (n < 0 ? 'negativeDeadband' : null)) : undefined;
 
   let access: TagDef['access'] = 'r';
   const accessText = cell(raw.access).toLowerCase();
   if (accessText) {
     if (accessText === 'r' || accessText === 'rw') access = accessText;
-    else fail('access', `'${cell(raw.access)}' is not an access (r or rw)`);
+    else fail('access', 'unknownAccess', { value: cell(raw.access) });
   }
-  if (access === 'rw' && (area === 'discrete' || area === 'input')) fail('access', `${area} ${area === 'input' ? 'registers' : 'inputs'} are read-only: access must be r`);
+  if (access === 'rw' && (area === 'discrete' || area === 'input')) fail('access', area === 'input' ? 'readOnlyInput' : 'readOnlyDiscrete');
 
   const group = cell(raw.group);
-  if (group && opts.groups && !opts.groups.includes(group)) fail('group', `no poll group named '${group}' (the device has ${opts.groups.map((g) => `'${g}'`).join(', ') || 'none'})`);
+  if (group && opts.groups && !opts.groups.includes(group)) {
+    if (opts.groups.length) fail('group', 'unknownGroup', { group, groups: opts.groups.map((g) => `'${g}'`).join(', ') });
+    else fail('group', 'unknownGroupNoGroups', { group });
+  }
 
   if (errors.length > before || !area || address === undefined || !type) return null;
   const tag: TagDef = { name, area, address, type, order, scale, offset, access };
@@ -209,8 +199,8 @@ function checkDuplicates(tags: Array<{ tag: TagDef; where: Where }>, errors: Tag
   for (const { tag, where } of tags) {
     const first = seen.get(tag.name);
     if (first) {
-      const at = first.line !== undefined ? `line ${first.line}` : `entry ${first.entry}`;
-      errors.push(new TagConfigError('name', `duplicate tag name (first defined on ${at})`, tag.name, where.line, where.entry));
+      const problem = first.line !== undefined ? tagTableProblem('duplicateNameOnLine', { line: first.line }) : tagTableProblem('duplicateNameInEntry', { entry: first.entry ?? 0 });
+      errors.push(new TagConfigError('name', problem, { tag: tag.name, ...where }));
       continue;
     }
     seen.set(tag.name, where);
@@ -229,23 +219,23 @@ export function readTagTableCsv(text: string, opts: TagTableOptions = {}): TagTa
     records = readCsv(text).filter((r) => !r.fields[0].trimStart().startsWith('#'));
   } catch (err) {
     if (!(err instanceof CsvSyntaxError)) throw err;
-    return { tags: [], errors: [new TagConfigError('(csv)', `column ${err.column}: ${err.reason}`, undefined, err.line)] };
+    return { tags: [], errors: [new TagConfigError('(csv)', tagTableProblem('csvSyntax', { column: err.column, reason: err.reason }), { line: err.line })] };
   }
   if (records.length === 0) return { tags: [], errors };
   const header = records[0];
   const columns = header.fields.map((f) => f.trim().toLowerCase());
   if (!columns.includes('name')) {
-    errors.push(new TagConfigError('(header)', `the first line must be the header ${CSV_COLUMNS.join(',')}`, undefined, header.line));
+    errors.push(new TagConfigError('(header)', tagTableProblem('noHeader', { columns: CSV_COLUMNS.join(',') }), { line: header.line }));
     return { tags: [], errors };
   }
   columns.forEach((c, i) => {
-    if (!KNOWN_COLUMNS.has(c)) errors.push(new TagConfigError(c || `(column ${i + 1})`, `unknown column; the columns are ${[...CSV_COLUMNS, ...OPTIONAL_COLUMNS].join(', ')}`, undefined, header.line));
-    else if (columns.indexOf(c) !== i) errors.push(new TagConfigError(c, 'column appears twice in the header', undefined, header.line));
+    if (!KNOWN_COLUMNS.has(c)) errors.push(new TagConfigError(c || `(column ${i + 1})`, tagTableProblem('unknownColumn', { columns: ALL_COLUMNS }), { line: header.line }));
+    else if (columns.indexOf(c) !== i) errors.push(new TagConfigError(c, tagTableProblem('repeatedColumn'), { line: header.line }));
   });
   for (const required of ['address', 'type'] as const) {
-    if (!columns.includes(required)) errors.push(new TagConfigError(required, 'the header lacks this column', undefined, header.line));
+    if (!columns.includes(required)) errors.push(new TagConfigError(required, tagTableProblem('missingColumn'), { line: header.line }));
   }
-  if (!columns.includes('area') && notation !== 'modicon') errors.push(new TagConfigError('area', 'the header lacks this column', undefined, header.line));
+  if (!columns.includes('area') && notation !== 'modicon') errors.push(new TagConfigError('area', tagTableProblem('missingColumn'), { line: header.line }));
   if (errors.length) return { tags: [], errors };
 
   const parsed: Array<{ tag: TagDef; where: Where }> = [];
@@ -254,9 +244,7 @@ export function readTagTableCsv(text: string, opts: TagTableOptions = {}): TagTa
     const raw: Partial<Record<Column, string>> = {};
     for (let c = 0; c < columns.length; c++) raw[columns[c] as Column] = rec.fields[c];
     if (rec.fields.length > columns.length && rec.fields.slice(columns.length).some((f) => f.trim() !== '')) {
-      errors.push(
-        new TagConfigError('(columns)', `${rec.fields.length} cells but the header has ${columns.length} columns (quote cells that contain commas)`, raw.name?.trim() || undefined, rec.line),
-      );
+      errors.push(new TagConfigError('(columns)', tagTableProblem('extraCells', { cells: rec.fields.length, columns: columns.length }), { tag: raw.name?.trim() || undefined, line: rec.line }));
       continue;
     }
     const where = { line: rec.line };
@@ -308,21 +296,21 @@ export function readTagTableJson(input: unknown, opts: TagTableOptions = {}): Ta
     try {
       doc = JSON.parse(input);
     } catch (err) {
-      return { tags: [], errors: [new TagConfigError('(json)', `not valid JSON: ${(err as Error).message}`)] };
+      return { tags: [], errors: [new TagConfigError('(json)', tagTableProblem('invalidJson', { error: (err as Error).message }))] };
     }
   }
   const list = Array.isArray(doc) ? doc : doc && typeof doc === 'object' && Array.isArray((doc as { tags?: unknown }).tags) ? (doc as { tags: unknown[] }).tags : null;
-  if (!list) return { tags: [], errors: [new TagConfigError('(json)', 'expected an array of tags or an object with a "tags" array')] };
+  if (!list) return { tags: [], errors: [new TagConfigError('(json)', tagTableProblem('notATagList'))] };
   const parsed: Array<{ tag: TagDef; where: Where }> = [];
   list.forEach((item, i) => {
     const where = { entry: i + 1 };
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
-      errors.push(new TagConfigError('(entry)', 'each tag must be an object', undefined, undefined, i + 1));
+      errors.push(new TagConfigError('(entry)', tagTableProblem('entryNotObject'), { entry: i + 1 }));
       return;
     }
     const obj = item as Record<string, unknown>;
     for (const k of Object.keys(obj)) {
-      if (!KNOWN_COLUMNS.has(k)) errors.push(new TagConfigError(k, `unknown field; the fields are ${[...CSV_COLUMNS, ...OPTIONAL_COLUMNS].join(', ')}`, cell(obj.name) || undefined, undefined, i + 1));
+      if (!KNOWN_COLUMNS.has(k)) errors.push(new TagConfigError(k, tagTableProblem('unknownField', { fields: ALL_COLUMNS }), { tag: cell(obj.name) || undefined, entry: i + 1 }));
     }
     const tag = readEntry(obj, where, opts, errors);
     if (tag) parsed.push({ tag, where });
