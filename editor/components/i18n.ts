@@ -11,3 +11,9 @@ export function catalogKey(key: string): string {
 export function t(key: string, args?: Record<string, unknown>): string {
   return RED._(catalogKey(key), args);
 }
+
+/** The catalog's text for the key, or the fallback when the catalog lacks it (the editor answers a missing key with the key itself). */
+export function textOr(key: string, fallback: string, args?: Record<string, unknown>): string {
+  const text = t(key, args);
+  return text && text !== key && text !== catalogKey(key) ? text : fallback;
+}

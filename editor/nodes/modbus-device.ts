@@ -1,6 +1,7 @@
 // The modbus-device node's editor: the tag table (a grid and its CSV text, two views of one table),
 // poll groups, device templates, and import/export of the table.
 import { field } from '../fields/validator';
+import { textOr } from '../components/i18n';
 import { TagGrid } from '../components/tag-table/tag-grid';
 import { tableProblem, tableText } from '../components/tag-table/table-text';
 import { download, errorLines, readPickedFile, tagTableRequest } from '../components/tag-table/table-files';
@@ -191,7 +192,12 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
 
     $.getJSON<TemplateEntry[]>('edgegw/modbus/templates', (items) => {
       const select = $('#node-input-template');
-      for (const t of items) $('<option>').val(t.name).text(`${t.manufacturer} ${t.model} (${t.tags})`).appendTo(select);
+      // the shipped templates' names are English; the catalog names each by its id in the editor's language
+      for (const t of items)
+        $('<option>')
+          .val(t.name)
+          .text(`${textOr(`modbus-device.template.${t.name}`, `${t.manufacturer} ${t.model}`)} (${t.tags})`)
+          .appendTo(select);
       select.val(node.template || '');
     });
     $('#node-modbus-device-load').on('click', () => {

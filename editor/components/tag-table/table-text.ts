@@ -72,6 +72,25 @@ export function tableText(rows: readonly TableRow[]): string {
   return writeCsv([columns, ...rows.map((row) => columns.map((column) => row[column] ?? ''))]);
 }
 
+/** A catalog lookup: the text of the key with its arguments, or the fallback when the catalog lacks the key. */
+export type Translate = (key: string, fallback: string, args: Readonly<Record<string, string | number>>) => string;
+
+/** A tag table error's reason in the editor's language: its code through the catalog, lib's English reason as the fallback. */
+export function problemReason(error: Pick<TagConfigError, 'code' | 'args' | 'reason'>, translate: Translate): string {
+  return translate(`modbus-device.tagTable.${error.code}`, error.reason, error.args);
+}
+
+/**
+ * An error that keeps CSV text out of the grid (its syntax, its header: a line and a field, no
+ * tag) in the editor's language, as lib's message reads in English. Any other error keeps lib's.
+ */
+export function problemMessage(error: TagConfigError, translate: Translate): string {
+  if (error.tag !== undefined || error.entry !== undefined) return error.message;
+  const reason = problemReason(error, translate);
+  if (error.line === undefined) return translate('modbus-device.label.tableErrorAt', error.message, { field: error.field, reason });
+  return translate('modbus-device.label.tableErrorOnLine', error.message, { line: error.line, field: error.field, reason });
+}
+
 /** Each row's errors (lib's, with field and reason), in the order of the rows. */
 export function rowProblems(rows: readonly TableRow[], context: TableContext): TagConfigError[][] {
   const problems = rows.map((): TagConfigError[] => []);

@@ -1,8 +1,10 @@
 // The tag table as a grid: one row per tag, dropdowns where a column has a fixed set of values,
-// each cell checked as it is typed (its error in red, and as the cell's tooltip). The rows and
+// each cell checked as it is typed (its error in red, and as the cell's tooltip, in the editor's
+// language). The rows and
 // their errors come from table-text.ts, which holds no DOM.
 import { AREAS, WORD_ORDERS } from '../../../lib/modbus/types';
-import { TABLE_COLUMNS, rowProblems, tableRows, type TableColumn, type TableContext, type TableRow } from './table-text';
+import { textOr } from '../i18n';
+import { TABLE_COLUMNS, problemMessage, problemReason, rowProblems, tableRows, type TableColumn, type TableContext, type TableRow } from './table-text';
 
 interface GridColumn {
   width: number;
@@ -103,7 +105,7 @@ export class TagGrid {
   load(text: string | undefined): string | null {
     this.body.empty();
     const table = tableRows(text, this.setup.context());
-    if ('error' in table) return table.error.message;
+    if ('error' in table) return problemMessage(table.error, textOr);
     for (const row of table.rows) this.addRow(row.cells);
     this.check();
     return null;
@@ -120,7 +122,7 @@ export class TagGrid {
         .each(function () {
           const cell = $(this);
           const error = mine.find((e) => e.field === cell.attr('data-col'));
-          cell.toggleClass('input-error', !!error).attr('title', error ? error.reason : '');
+          cell.toggleClass('input-error', !!error).attr('title', error ? problemReason(error, textOr) : '');
         });
     });
     const bad = problems.filter((p) => p.length > 0).length;
