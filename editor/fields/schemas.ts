@@ -7,6 +7,7 @@ import { CAN_IN_FIELDS, DBC_DECODE_FIELDS, DBC_ENCODE_FIELDS } from '../../lib/c
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { GATEWAY_HEARTBEAT_FIELDS, HA_DISCOVERY_FIELDS } from '../../lib/fleet/fields';
+import { HISTORIAN_FIELDS } from '../../lib/historian/fields';
 import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
 import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
@@ -26,6 +27,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'forward-target': FORWARD_TARGET_FIELDS,
   'gateway-heartbeat': GATEWAY_HEARTBEAT_FIELDS,
   'ha-discovery': HA_DISCOVERY_FIELDS,
+  historian: HISTORIAN_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,

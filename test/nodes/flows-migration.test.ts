@@ -19,7 +19,9 @@ describe('flows saved before the edgegw- prefix', () => {
   const saved = readdirSync(BEFORE).filter((f) => f.endsWith('.json'));
 
   test('the fixtures hold every example and the default flows', () => {
-    const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
+    // examples of nodes added after the prefix were never saved under a former name
+    const bornPrefixed = new Set(['historian.json']);
+    const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.json') && !bornPrefixed.has(f));
     assert.deepEqual(saved.filter((f) => f !== 'default-flows.json').sort(), examples.sort());
     assert.ok(saved.includes('default-flows.json'));
   });

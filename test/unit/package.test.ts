@@ -21,7 +21,7 @@ const examples = existsSync(join(root, 'examples'))
 const FAMILY_COLOURS: Array<[string[], string]> = [
   [['modbus-'], '#F0B86E'],
   [['can-', 'dbc-'], '#8CC4E8'],
-  [['tag-', 'stats', 'alarm'], '#A8D58E'],
+  [['tag-', 'stats', 'alarm', 'historian'], '#A8D58E'],
   [['watchdog', 'circuit-breaker', 'gateway-', 'ha-discovery'], '#E9A08F'],
   [['store-forward', 'forward-'], '#C3A8E0'],
 ];

@@ -1,0 +1,263 @@
+// The historian's SQLite file: samples written in batches (one transaction and a few reused
+// multi-row INSERTs per batch), kept for the retention period (deleted in bounded chunks on a
+// timer, freed pages given back by incremental vacuum), and read back as ranges, downsampled in
+// SQL (reader.ts).
+import { loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteDurability, type SqliteLoader, type SqlitePreparedStatement } from '../storage/sqlite';
+import type { TagSample } from '../tags/contract';
+import { DeadbandFilter, type DeadbandConfig } from './deadband';
+import { HistoryReader, type StoredSample } from './reader';
+import type { HistorianQuery, HistorianRow } from './query';
+import { createHistorianSchema, insertSamplesSql, SAMPLES_TABLE, SAMPLE_COLUMNS, TAGS_TABLE } from './schema';
+import { QUALITY_CODES, encodeValue } from './values';
+
+export interface HistorianStoreOptions {
+  path: string;
+  /** samples older than this (ms) are deleted */
+  retentionMs: number;
+  /** a batch is written when this many samples wait (default 5000) */
+  batchSize?: number;
+  /** ... or when the oldest waiting sample has waited this long (ms, default 1000) */
+  batchMs?: number;
+  deadband?: DeadbandConfig;
+  /** 'normal' (default): a commit survives a crash of the process; 'durable': also a power cut */
+  durability?: SqliteDurability;
+  /** how often retention runs (ms, default 60 s; the first run follows the open) */
+  pruneEveryMs?: number;
+  /** rows one DELETE removes at most (default 5000): the writer waits for no more than that */
+  pruneChunk?: number;
+  /** a batch that could not be written or a retention run that failed */
+  onError?: (err: Error) => void;
+  loader?: SqliteLoader;
+  now?: () => number;
+}
+
+export interface HistorianCounts {
+  /** samples committed since the store opened */
+  stored: number;
+  /** samples the deadband left out */
+  skipped: number;
+  /** samples waiting for the next batch */
+  pending: number;
+  /** samples lost: a failed batch, or more waiting than the backlog holds */
+  dropped: number;
+  /** rows retention deleted */
+  pruned: number;
+  batches: number;
+}
+
+/** Waiting samples beyond this many batches are dropped (the disk cannot keep up): memory stays bounded. */
+const BACKLOG_BATCHES = 20;
+/** Statement sizes a batch is cut into: few native calls per batch, few statements to keep. */
+const CHUNK_SIZES = [1000, 100, 10, 1];
+const DEFAULT_PRUNE_CHUNK = 5000;
+export const DEFAULT_BATCH_SIZE = 20_000;
+/** pages given back per incremental_vacuum step */
+const VACUUM_PAGES = 2000;
+
+const tagKey = (device: string, name: string) => `${device}\u0000${name}`;
+
+export class HistorianStore {
+  readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, dropped: 0, pruned: 0, batches: 0 };
+  private pending: TagSample[] = [];
+  private readonly tagIds = new Map<string, number>();
+  private readonly inserts = new Map<number, SqlitePreparedStatement>();
+  private readonly deadband: DeadbandFilter;
+  private readonly reader: HistoryReader;
+  private batchTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private pruning: Promise<number> | undefined;
+  private closed = false;
+  private readonly batchSize: number;
+  private readonly batchMs: number;
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly db: SqliteConnection,
+    private readonly opts: HistorianStoreOptions,
+  ) {
+    this.batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.batchMs = opts.batchMs ?? 1000;
+    this.now = opts.now ?? Date.now;
+    this.deadband = new DeadbandFilter(opts.deadband ?? { absolute: 0, percent: 0, maxIntervalMs: 0 });
+    this.reader = new HistoryReader(db, this.tagIds);
+  }
+
+  /** Opens (creating) the file; rejects with MissingPackageError when sqlite3 is not installed. */
+  static async open(opts: HistorianStoreOptions): Promise<HistorianStore> {
+    const sqlite = (opts.loader ?? loadSqlite)();
+    const db = await openSqliteDatabase({ path: opts.path, sqlite, durability: opts.durability ?? 'normal', setup: createHistorianSchema });
+    const store = new HistorianStore(db, opts);
+    for (const r of await db.all(`SELECT tag_id, device, name FROM ${TAGS_TABLE}`, [], 'read the tags')) {
+      store.tagIds.set(tagKey(String(r.device), String(r.name)), Number(r.tag_id));
+    }
+    const every = opts.pruneEveryMs ?? 60_000;
+    store.pruneTimer = setTimeout(
+      function tick() {
+        store.prune().catch((err: Error) => opts.onError?.(err));
+        store.pruneTimer = setTimeout(tick, every);
+        store.pruneTimer.unref();
+      },
+      Math.min(every, 1000),
+    );
+    store.pruneTimer.unref();
+    return store;
+  }
+
+  get path(): string {
+    return this.opts.path;
+  }
+
+  /** Takes samples to store (after the deadband); they are written with the next batch. */
+  add(samples: readonly TagSample[]): void {
+    if (this.closed) return;
+    const kept = this.deadband.filter(samples);
+    this.counts.skipped += samples.length - kept.length;
+    for (const s of kept) this.pending.push(s);
+    const backlog = this.batchSize * BACKLOG_BATCHES;
+    if (this.pending.length > backlog) {
+      const over = this.pending.length - backlog;
+      this.pending.splice(0, over);
+      this.counts.dropped += over;
+    }
+    this.counts.pending = this.pending.length;
+    if (this.pending.length >= this.batchSize) void this.flush();
+    else if (this.pending.length && !this.batchTimer) this.batchTimer = setTimeout(() => void this.flush(), this.batchMs);
+  }
+
+  /** Writes what waits now; resolves when it is committed (or has failed: onError is told). */
+  flush(): Promise<void> {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    const batch = this.pending;
+    if (batch.length === 0) return this.writing;
+    this.pending = [];
+    this.counts.pending = 0;
+    this.writing = this.writing.then(() =>
+      this.writeBatch(batch).catch((err: Error) => {
+        this.counts.dropped += batch.length;
+        this.opts.onError?.(err);
+      }),
+    );
+    return this.writing;
+  }
+
+  private async writeBatch(batch: TagSample[]): Promise<void> {
+    const created = new Map<string, number>();
+    await this.db.transaction(async () => {
+      const ids = new Array<number>(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const s = batch[i];
+        const key = tagKey(s.device, s.name);
+        let id = this.tagIds.get(key) ?? created.get(key);
+        if (id === undefined) {
+          id = await this.createTag(s);
+          created.set(key, id);
+        }
+        ids[i] = id;
+      }
+      // In key order, each tag's rows of the batch go into its page one after another (SQLite
+      // appends after the cursor without a new search): about twice the rate of arrival order,
+      // where consecutive rows belong to different tags.
+      const order = batch.map((_, i) => i).sort((a, b) => ids[a] - ids[b] || batch[a].ts - batch[b].ts);
+      const params: unknown[] = [];
+      for (const i of order) {
+        const s = batch[i];
+        const [num, text, kind] = encodeValue(s.value);
+        params.push(ids[i], Math.round(s.ts), num, text, kind, QUALITY_CODES[s.quality] ?? QUALITY_CODES.bad);
+      }
+      let at = 0;
+      for (const size of CHUNK_SIZES) {
+        const width = size * SAMPLE_COLUMNS;
+        while (batch.length - at / SAMPLE_COLUMNS >= size) {
+          const statement = await this.insertOf(size);
+          await statement.run(params.slice(at, at + width));
+          at += width;
+        }
+      }
+    });
+    // ids of tags made in a transaction that rolled back would name no row: cached only now
+    for (const [key, id] of created) this.tagIds.set(key, id);
+    this.counts.stored += batch.length;
+    this.counts.batches++;
+  }
+
+  private async createTag(s: TagSample): Promise<number> {
+    await this.db.run(`INSERT INTO ${TAGS_TABLE} (device, name, unit) VALUES (?, ?, ?) ON CONFLICT (device, name) DO NOTHING`, [s.device, s.name, s.unit ?? null], 'add a tag');
+    const row = await this.db.get(`SELECT tag_id FROM ${TAGS_TABLE} WHERE device = ? AND name = ?`, [s.device, s.name], 'read a tag id');
+    return Number(row?.tag_id);
+  }
+
+  private async insertOf(size: number): Promise<SqlitePreparedStatement> {
+    let statement = this.inserts.get(size);
+    if (!statement) {
+      statement = await this.db.prepare(insertSamplesSql(size), 'store samples');
+      this.inserts.set(size, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Deletes samples older than the retention, each tag in chunks of at most pruneChunk rows, each
+   * chunk its own short transaction (batches are written between them), then gives freed pages
+   * back to the file system. Resolves with the rows deleted.
+   */
+  prune(): Promise<number> {
+    this.pruning ??= this.pruneOnce().finally(() => (this.pruning = undefined));
+    return this.pruning;
+  }
+
+  private async pruneOnce(): Promise<number> {
+    const cutoff = this.now() - this.opts.retentionMs;
+    const chunk = this.opts.pruneChunk ?? DEFAULT_PRUNE_CHUNK;
+    let deleted = 0;
+    for (const id of [...this.tagIds.values()]) {
+      for (;;) {
+        if (this.closed) return deleted;
+        const { changes } = await this.db.transaction(() =>
+          this.db.run(
+            `DELETE FROM ${SAMPLES_TABLE} WHERE tag_id = ? AND ts IN (SELECT ts FROM ${SAMPLES_TABLE} WHERE tag_id = ? AND ts < ? ORDER BY ts LIMIT ?)`,
+            [id, id, cutoff, chunk],
+            'delete expired samples',
+          ),
+        );
+        deleted += changes;
+        this.counts.pruned += changes;
+        if (changes < chunk) break;
+      }
+    }
+    if (deleted > 0) await this.vacuum();
+    return deleted;
+  }
+
+  private async vacuum(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      const free = Number((await this.db.get('PRAGMA freelist_count', [], 'read the free pages'))?.freelist_count ?? 0);
+      if (free === 0) return;
+      await this.db.transaction(() => this.db.all(`PRAGMA incremental_vacuum(${VACUUM_PAGES})`, [], 'give free pages back'));
+      if (free <= VACUUM_PAGES) return;
+    }
+  }
+
+  /** The rows a query asks for (raw samples, or one row per step and tag). */
+  query(q: HistorianQuery): Promise<HistorianRow[]> {
+    return this.reader.query(q);
+  }
+
+  /** Stored samples of `tags` in [from, to) in time order, after `after` (a page of a playback). */
+  samples(tags: readonly string[], from: number, to: number, limit: number, after?: StoredSample): Promise<StoredSample[]> {
+    return this.reader.samples(tags, from, to, limit, after);
+  }
+
+  /** Writes what waits, stops the timers and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    clearTimeout(this.pruneTimer);
+    await this.pruning?.catch(() => undefined);
+    await this.writing;
+    await this.db.close();
+  }
+}
