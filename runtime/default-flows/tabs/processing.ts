@@ -106,7 +106,9 @@ const acknowledgements = (z: string, env: FlowsEnvironment, alarmId: string, y: 
 export function processingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
   const z = TAB.processing;
   const calc = plant.derivedTags !== undefined;
-  const stats = ['edgegw.proc.minute', 'edgegw.proc.hourly'];
+  // every acquired and derived tag: the stats windows and the history (7 days, changes only
+  // beyond no deadband, at least once a minute)
+  const stats = ['edgegw.proc.minute', 'edgegw.proc.hourly', 'edgegw.proc.history'];
   return [
     comment('edgegw.proc.comment', z, 'Processing: read me (double-click)', readmeText(plant.readme.processing), 180, 40),
     linkIn('edgegw.proc.in', z, 'acquired scans', [ACQUISITION_OUT], 75, 200, [[...(calc ? ['edgegw.proc.calc'] : []), 'edgegw.proc.alarm', ...stats]]),
@@ -165,5 +167,22 @@ export function processingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
       270,
     ),
     debug('edgegw.proc.stats.debug', z, 'window figures', 870, 235),
+    {
+      id: 'edgegw.proc.history',
+      type: nodeType('historian'),
+      z,
+      name: 'tag history (7 days)',
+      dbFile: 'edge-gateway-history.db',
+      retentionDays: 7,
+      batchSize: 20000,
+      batchMs: 1000,
+      deadbandAbs: 0,
+      deadbandPct: 0,
+      deadbandTags: '',
+      maxIntervalSec: 60,
+      x: 620,
+      y: 330,
+      wires: [[], []],
+    },
   ];
 }
