@@ -110,7 +110,10 @@ export class HistorianStore {
 
   /** Takes samples to store (after the deadband); they are written with the next batch. */
   add(samples: readonly TagSample[]): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.counts.dropped += samples.length;
+      return;
+    }
     const kept = this.deadband.filter(samples);
     this.counts.skipped += samples.length - kept.length;
     for (const s of kept) this.pending.push(s);
@@ -253,8 +256,10 @@ export class HistorianStore {
   /** Writes what waits, stops the timers and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
+    // closed first: a sample offered while the last batch commits would start a batch timer
+    // that fires after the file closed (add() refuses from here on, counted as dropped)
     this.closed = true;
+    await this.flush();
     clearTimeout(this.pruneTimer);
     await this.pruning?.catch(() => undefined);
     await this.writing;
