@@ -8,8 +8,14 @@ import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDirectory } from '../system/fs/directory';
 
-/** What a record is about: a write to a device's tag (the default), or an alarm acknowledged. */
-export type AuditKind = 'write' | 'alarm-ack';
+/**
+ * What a record is about: a write to a device's tag (the default), an alarm acknowledged, or an
+ * event of the gateway itself. For the gateway's own events `device` names the component
+ * ('runtime' for deploys, 'editor' or 'api' for logins and refused credentials, 'api' for key
+ * changes) and `tag` the subject (the flows revision, the user or key name), so that every record
+ * has the same columns in a CSV export.
+ */
+export type AuditKind = 'write' | 'alarm-ack' | 'deploy' | 'login' | 'auth-failed' | 'api-key';
 
 export interface AuditRecord {
   /** epoch ms */
