@@ -6,6 +6,7 @@
 //   degraded  they run, but something needs attention: a node down or degraded,
 //             the broker unreachable, flows started from their backup, safe mode (HTTP 200)
 //   down      the flows are not running (they failed to load or start)           (HTTP 503)
+//   starting  the runtime listens but is still loading its nodes and flows       (HTTP 503)
 // `reasons` lists, in words, why the state is not ok. Neither route ever answers with an HTML
 // stack trace: a failure while building the answer is itself a JSON/text answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,6 +18,8 @@ export interface RuntimeStatus {
   version: string;
   nodeRedVersion: string;
   startedAt: number;
+  /** true from the moment the server listens until Node-RED has started (nodes loaded, flows running) */
+  starting?(): boolean;
   flowsStarted(): boolean;
   /** why Node-RED did not start the flows, as its runtime-state event says (node types or modules missing) */
   flowsProblem?(): { missingTypes?: string[]; missingModules?: string[] } | undefined;
@@ -36,7 +39,21 @@ export interface RuntimeStatus {
   };
 }
 
-export function healthBody(rt: RuntimeStatus): { status: HealthState; body: Record<string, unknown> } {
+export type RuntimeHealthState = HealthState | 'starting';
+
+export function healthBody(rt: RuntimeStatus): { status: RuntimeHealthState; body: Record<string, unknown> } {
+  if (rt.starting?.()) {
+    const uptimeSeconds = Math.round((Date.now() - rt.startedAt) / 1000);
+    return {
+      status: 'starting',
+      body: {
+        status: 'starting',
+        runtime: { up: true, version: rt.version, nodeRed: rt.nodeRedVersion, uptimeSeconds, safeMode: rt.safeMode },
+        flows: { started: false },
+        reasons: ['starting: Node-RED is loading the nodes and the flows'],
+      },
+    };
+  }
   const reg = healthRegistry();
   const broker = rt.broker();
   const flowsStarted = rt.flowsStarted();
@@ -88,7 +105,7 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
     let text: string;
     try {
       const { status, body } = healthBody(rt);
-      code = status === 'down' ? 503 : 200;
+      code = status === 'down' || status === 'starting' ? 503 : 200;
       text = JSON.stringify(body);
     } catch (err) {
       // the runtime could not even describe itself: that is "down", said in JSON

@@ -22,6 +22,7 @@ import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
 import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/system/process/instance-lock';
 import { runtimeText } from './messages';
+import { overlapPaletteCheck } from './palette-check';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -174,6 +175,16 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   const app = express();
   const server = createServer(app);
   let flowsStarted = false;
+  // The server listens while Node-RED loads (seconds on a busy box). The editor is served once
+  // Node-RED has started; /health says "starting" until the flows run, fail (a runtime-state
+  // event says why) or have not started STARTING_GRACE_MS after Node-RED did (then "down").
+  let editorReady = false;
+  let healthStarting = true;
+  let startingGrace: NodeJS.Timeout | undefined;
+  const startingOver = () => {
+    healthStarting = false;
+    if (startingGrace) clearTimeout(startingGrace);
+  };
   const startedAt = Date.now();
   const version = packageVersion();
 
@@ -223,12 +234,14 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   }
 
   RED.init(server, settings);
+  const paletteCheck = overlapPaletteCheck(nodeRedDir());
   let recovery = flowsRecovery;
   // Under systemd (Type=notify) the service is ready once the flows run: READY=1, once.
   const systemd = new SystemdNotifier();
   let readySent = false;
   const onFlowsStarted = (ev?: { diff?: unknown }) => {
     flowsStarted = true;
+    startingOver();
     if (systemd.enabled && !readySent) {
       readySent = true;
       systemd.send('READY=1').then(
@@ -254,6 +267,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     else if (p?.error === 'missing-modules' && Array.isArray(p.modules))
       flowsProblem = { missingModules: p.modules.map((m: { module?: unknown } | string) => (typeof m === 'string' ? m : String(m?.module as string))) };
     else flowsProblem = undefined;
+    if (flowsProblem) startingOver();
   };
   RED.events.on('runtime-event', onRuntimeEvent);
   RED.events.on('flows:started', onFlowsStarted);
@@ -263,6 +277,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     version,
     nodeRedVersion: typeof RED.version === 'function' ? RED.version() : String(RED.version),
     startedAt,
+    starting: () => healthStarting,
     safeMode: s.safe,
     flowsStarted: () => flowsStarted,
     flowsProblem: () => flowsProblem,
@@ -278,21 +293,36 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
       return { mode: 'none', connected: null };
     },
   });
+  // until Node-RED has started, the editor and the flows' endpoints answer "starting" (/health and
+  // /metrics, above, answer for themselves)
+  app.use((req: { headers: Record<string, string | undefined> }, res: StartingResponse, next: () => void) => (editorReady ? next() : answerStarting(req, res)));
   app.use(settings.httpAdminRoot, RED.httpAdmin);
   app.use(settings.httpNodeRoot, RED.httpNode);
 
-  await RED.start();
   server.listen(s.port, s.host);
   try {
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
   } catch (err) {
-    await RED.stop().catch(() => undefined);
     if (broker) await broker.close();
+    prepared.lock.release();
     const e = err as NodeJS.ErrnoException;
     const where = { host: s.host, port: s.port };
     throw new StartupError(e.code === 'EADDRINUSE' ? runtimeText('portInUse', where) : runtimeText('cannotListen', { ...where, reason: e.message }));
   }
   const port = (server.address() as { port: number }).port;
+  try {
+    await RED.start();
+    await paletteCheck.settled();
+  } catch (err) {
+    server.closeAllConnections?.();
+    await new Promise<void>((r) => server.close(() => r()));
+    if (broker) await broker.close();
+    prepared.lock.release();
+    throw err;
+  }
+  editorReady = true;
+  if (s.safe || flowsStarted || flowsProblem) startingOver();
+  else startingGrace = setTimeout(startingOver, STARTING_GRACE_MS).unref();
   say(runtimeText('editorOn', { url: `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/` }));
 
   let stopping: Promise<void> | undefined;
@@ -302,6 +332,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     broker,
     stop() {
       stopping ??= (async () => {
+        startingOver();
         await RED.stop();
         RED.events.off('flows:started', onFlowsStarted);
         RED.events.off('runtime-event', onRuntimeEvent);
@@ -316,13 +347,39 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   };
 }
 
+/** how long /health says "starting" after Node-RED started without the flows running or failing */
+const STARTING_GRACE_MS = 15_000;
+
+interface StartingResponse {
+  status(code: number): StartingResponse;
+  set(name: string, value: string): StartingResponse;
+  type(t: string): StartingResponse;
+  send(body: string): void;
+}
+
+/** 503 while Node-RED starts: a page that reloads itself for a browser, JSON for every other client. */
+function answerStarting(req: { headers: Record<string, string | undefined> }, res: StartingResponse): void {
+  res.status(503).set('Retry-After', '1').set('Cache-Control', 'no-store');
+  if ((req.headers.accept ?? '').includes('text/html'))
+    res
+      .type('html')
+      .send(
+        '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="1"><title>edge-gateway</title><p>edge-gateway is starting: the editor opens as soon as the nodes and flows are loaded.</p>',
+      );
+  else res.type('json').send(JSON.stringify({ status: 'starting', error: 'edge-gateway is starting: try again in a second' }));
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node-RED's runtime object, untyped here
 function mqttBrokerNodes(RED: any): Array<{ connected?: boolean }> {
   const out: Array<{ connected?: boolean }> = [];
-  RED.nodes.eachNode((n: { id: string; type: string }) => {
-    if (n.type !== 'mqtt-broker') return;
-    const live = RED.nodes.getNode(n.id);
-    if (live) out.push(live);
-  });
+  try {
+    RED.nodes.eachNode((n: { id: string; type: string }) => {
+      if (n.type !== 'mqtt-broker') return;
+      const live = RED.nodes.getNode(n.id);
+      if (live) out.push(live);
+    });
+  } catch {
+    // no flows loaded yet (Node-RED's active configuration is null until they are): no broker nodes
+  }
   return out;
 }
