@@ -48,9 +48,8 @@ export function edgegwSettings(RED: NodeAPI): EdgegwSettings {
 export function auditLogOf(RED: NodeAPI): AuditLog {
   const audit = sharedAuditLog();
   const { auditLog: file, auditRotation } = edgegwSettings(RED);
-  if (file && !audit.filePath) {
-    audit.setFile(file);
-    if (auditRotation) audit.setRotation(auditRotation);
-  }
+  if (file && !audit.filePath) audit.setFile(file);
+  // the runtime's audit handler may have set the file before any node started
+  if (auditRotation) audit.setRotation(auditRotation);
   return audit;
 }
