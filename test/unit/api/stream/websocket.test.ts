@@ -27,7 +27,7 @@ describe('live stream over WebSocket (real server, real ws client)', () => {
     server.on('upgrade', (req: IncomingMessage, socket, head) => {
       if (req.url === '/comms') comms.handleUpgrade(req, socket, head, (ws) => ws.send('comms here'));
     });
-    stream = attachWebSocket(server, '/api/stream', { guard, limits: { maxBacklogBytes: 256 * 1024, heartbeatMs: 200 } });
+    stream = attachWebSocket(server, '/api/stream', { guard, limits: { maxBacklogBytes: 256 * 1024, heartbeatMs: 10_000 } });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as { port: number }).port;
