@@ -35,7 +35,8 @@ export async function handleSse(req: IncomingMessage, res: ServerResponse, optio
   registerStreamMetrics();
   const o = resolveStreamOptions(options);
   const admission = await admit(req, o);
-  if (req.destroyed || res.writableEnded) return;
+  // the client left while the guard decided (req.destroyed says nothing: a read GET body destroys it)
+  if (req.socket.destroyed || res.destroyed || res.writableEnded) return;
   if (!admission.ok) {
     res.writeHead(admission.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...admission.headers });
     res.end(JSON.stringify({ error: admission.error }));
