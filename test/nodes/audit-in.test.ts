@@ -53,6 +53,17 @@ describe('audit-in node', () => {
     assert.equal(lastStatus(helper.getNode('bad'))?.text, 'audit-in.status.badConfig');
   });
 
+  test('the edgegw settings block sets the rotation of the audit file', async () => {
+    const h = helper as unknown as { settings(s: unknown): void };
+    h.settings({ edgegw: { auditRotation: { maxBytes: 8192, keep: 3 } } });
+    try {
+      await helper.load(modules(), flow);
+      assert.deepEqual(sharedAuditLog().rotation, { maxBytes: 8192, keep: 3 });
+    } finally {
+      h.settings({});
+    }
+  });
+
   test('redeploys leave no subscriber behind', async () => {
     const log = sharedAuditLog();
     const listeners = () => (log as unknown as { listeners: Set<unknown> }).listeners.size;
