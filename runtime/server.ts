@@ -199,7 +199,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     httpAdminRoot: '/',
     httpNodeRoot: '/',
     safeMode: s.safe,
-    logging: loggingSettings(s.logFormat, s.logLevel),
+    // deploys (with the user) and editor logins go to the audit log beside device writes
+    logging: loggingSettings(s.logFormat, s.logLevel, undefined, { file: join(s.userDir, 'audit.jsonl'), warn: (m) => say(m, 'warn') }),
     // node status texts are translated on the runtime side, in this language (unset: from LANG)
     ...(s.lang ? { lang: s.lang } : {}),
     editorTheme: {
