@@ -49,7 +49,7 @@ export interface ApiKeyStoreOptions {
   statIntervalMs?: number;
   /** how often, at most, the last-use times are written (default 60 s) */
   lastUsedWriteMs?: number;
-  /** told when the last-use file cannot be written (a request is never refused for it) */
+  /** told when the last-use file or an audit record cannot be written (a request is never refused for it) */
   warn?: (message: string) => void;
   now?: () => number;
 }
@@ -139,7 +139,7 @@ export class ApiKeyStore {
     const token = `${API_KEY_PREFIX}${id}_${randomBytes(32).toString('base64url')}`;
     const key: ApiKeyRecord = { id, name, scopes: impliedScopes(scope), hash: sha256(token), created: new Date(this.now()).toISOString() };
     this.save([...this.keys.values(), key]);
-    this.audit?.record({ kind: 'api-key', actor, device: 'api', tag: name, old: null, new: { id, scopes: key.scopes, action: 'created' }, ok: true });
+    this.audited({ kind: 'api-key', actor, device: 'api', tag: name, old: null, new: { id, scopes: key.scopes, action: 'created' }, ok: true });
     return { token, key };
   }
 
@@ -153,7 +153,7 @@ export class ApiKeyStore {
     if (key.revoked) throw new ApiKeyError('key', `key ${key.id} ("${key.name}") was already revoked at ${key.revoked}`);
     const revoked: ApiKeyRecord = { ...key, revoked: new Date(this.now()).toISOString() };
     this.save(all.map((k) => (k.id === key.id ? revoked : k)));
-    this.audit?.record({ kind: 'api-key', actor, device: 'api', tag: key.name, old: { id: key.id, revoked: false }, new: { id: key.id, revoked: true, action: 'revoked' }, ok: true });
+    this.audited({ kind: 'api-key', actor, device: 'api', tag: key.name, old: { id: key.id, revoked: false }, new: { id: key.id, revoked: true, action: 'revoked' }, ok: true });
     return revoked;
   }
 
@@ -166,6 +166,15 @@ export class ApiKeyStore {
     this.lastUsedWrittenAt = this.now();
     writeJsonAtomically(file, merged);
     this.lastUsedDirty = false;
+  }
+
+  /** The change is made by now: an audit file that fails is told, and never loses the key shown. */
+  private audited(record: Parameters<AuditLog['record']>[0]): void {
+    try {
+      this.audit?.record(record);
+    } catch (err) {
+      this.warn(`API keys: ${record.tag} changed, but not audited: ${(err as Error).message}`);
+    }
   }
 
   private noteUse(id: string): void {
