@@ -151,6 +151,17 @@ describe('API guard', () => {
     assert.equal(((await g.check(req('127.0.0.1'), 'read')) as { status: number }).status, 401, 'a JWT configured: loopback needs credentials too');
   });
 
+  test('/metrics counts refusals by reason only: no key, id, token or address in its text', async () => {
+    const g = guard();
+    const { token, key } = keys.create('k', 'read', 'test');
+    await g.check(req('10.3.3.3', `Bearer ${token.slice(0, -2)}xx`), 'read');
+    await g.check(req('10.3.3.3', 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln'), 'read');
+    const text = await metricsRegistry().metrics();
+    assert.match(text, new RegExp(`${AUTH_FAILURES_METRIC}\\{reason="wrong-secret"\\} \\d+`));
+    for (const secret of [token.slice(17, -2), key.id, '10.3.3.3', 'eyJhbGciOiJIUzI1NiJ9']) assert.ok(!text.includes(secret), secret);
+    for (const line of text.split('\n').filter((l) => l.startsWith(`${AUTH_FAILURES_METRIC}{`))) assert.match(line, /^\w+\{reason="[a-z-]+"\} \d+$/);
+  });
+
   test('an unreadable keys file refuses keys and is told once, without falling back to loopback rules', async () => {
     const told: string[] = [];
     const g = guard({ warn: (m) => told.push(m) });
