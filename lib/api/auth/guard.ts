@@ -8,7 +8,8 @@
 //   token bucket; each address has one more that only failed authentications draw from, and
 //   once it is empty that address is answered 429 before its credentials are even looked at.
 // - Every refusal is counted in edgegw_api_auth_failures_total{reason}; refused credentials are
-//   also audited (kind 'auth-failed', device 'api', tag the key id or the address). 429 answers
+//   also audited (kind 'auth-failed', device 'api', tag the key id or the address), and so is a
+//   missing scope (under the caller, not the address: its credentials were good). 429 answers
 //   are counted but not audited: the bucket that caused them bounds how many records a flood makes.
 import { sharedAuditLog, type AuditLog } from '../../audit/audit-log';
 import { counter } from '../../metrics/registry';
@@ -73,24 +74,29 @@ export function createApiGuard(opts: ApiGuardOptions): ApiGuard {
 
   const count = (reason: AuthFailureReason) => failures.inc({ reason });
 
-  /** A refused credential: counted, audited, and drawn from the address's failure bucket. */
-  const refuse = (req: ApiRequestInfo, address: string, reason: AuthFailureReason, status: 401 | 403, error: string, subject?: string, detail?: string): Refusal => {
+  /** Counts and audits a refusal (without the secret: subject is a key id, else the address is the tag). */
+  const record = (req: ApiRequestInfo, address: string, reason: AuthFailureReason, error: string, actor: string, subject?: string, detail?: string): void => {
     count(reason);
-    perAddress.take(address);
     try {
       audit.record({
         kind: 'auth-failed',
-        actor: `api:address:${address}`,
+        actor,
         device: 'api',
         tag: subject ?? address,
         old: null,
         new: { method: req.method, path: req.path, reason: detail ?? reason },
         ok: false,
-        error: error,
+        error,
       });
     } catch (err) {
-      warn(`API: a refused authentication could not be audited: ${(err as Error).message}`);
+      warn(`API: a refused request could not be audited: ${(err as Error).message}`);
     }
+  };
+
+  /** A refused credential: counted, audited, and drawn from the address's failure bucket. */
+  const refuse = (req: ApiRequestInfo, address: string, reason: AuthFailureReason, status: 401 | 403, error: string, subject?: string, detail?: string): Refusal => {
+    perAddress.take(address);
+    record(req, address, reason, error, `api:address:${address}`, subject, detail);
     return { ok: false, status, error, ...(status === 401 ? { challenge: reason === 'missing' ? CHALLENGE : INVALID_TOKEN } : {}) };
   };
 
@@ -99,16 +105,18 @@ export function createApiGuard(opts: ApiGuardOptions): ApiGuard {
     return { ok: false, status: 429, error: `${error}; retry in ${retryAfter} s`, retryAfter };
   };
 
-  const admit = (principal: ApiPrincipal, scope: ApiScope, bucket: string): ApiGuardOutcome => {
+  /**
+   * A caller who is who they say: limited per caller, then held to the scope. A missing scope is
+   * audited under the caller (a read key trying a write is worth knowing) but does not count
+   * against the address: the credentials were good.
+   */
+  const admit = (req: ApiRequestInfo, address: string, principal: ApiPrincipal, scope: ApiScope, bucket: string): ApiGuardOutcome => {
     const wait = perKey.take(bucket);
     if (wait > 0) return limited(wait, 'too many requests');
     if (!grants(principal.scopes, scope)) {
-      count('scope');
-      return {
-        ok: false,
-        status: 403,
-        error: `this needs the "${scope}" scope; ${principal.kind === 'loopback' ? 'callers on this host without a key have' : `${principal.kind} ${principal.id} has`} ${principal.scopes.join(', ') || 'none'}`,
-      };
+      const error = `this needs the "${scope}" scope; ${principal.kind === 'loopback' ? 'callers on this host without a key have' : `${principal.kind} ${principal.id} has`} ${principal.scopes.join(', ') || 'none'}`;
+      record(req, address, 'scope', error, principal.actor, principal.kind === 'loopback' ? undefined : principal.id);
+      return { ok: false, status: 403, error };
     }
     return { ok: true, principal };
   };
@@ -140,7 +148,7 @@ export function createApiGuard(opts: ApiGuardOptions): ApiGuard {
           );
         }
         const principal: ApiPrincipal = { kind: 'loopback', id: 'loopback', actor: 'api:loopback', scopes: ['read', 'write'] };
-        return admit(principal, scope, `address:${address}`);
+        return admit(req, address, principal, scope, `address:${address}`);
       }
 
       if (!bearer) {
@@ -156,12 +164,12 @@ export function createApiGuard(opts: ApiGuardOptions): ApiGuard {
           return refuse(req, address, checked.reason, 401, error, checked.keyId);
         }
         const k = checked.key;
-        return admit({ kind: 'key', id: k.id, actor: `api:key:${k.name}`, scopes: k.scopes }, scope, `key:${k.id}`);
+        return admit(req, address, { kind: 'key', id: k.id, actor: `api:key:${k.name}`, scopes: k.scopes }, scope, `key:${k.id}`);
       }
 
       const verified = await opts.jwt.verify(bearer);
       if (!verified.ok) return refuse(req, address, verified.reason === 'expired' ? 'jwt-expired' : 'jwt-invalid', 401, verified.message, undefined, `jwt ${verified.reason}`);
-      return admit({ kind: 'jwt', id: verified.subject, actor: `api:jwt:${verified.subject}`, scopes: verified.scopes }, scope, `jwt:${verified.subject}`);
+      return admit(req, address, { kind: 'jwt', id: verified.subject, actor: `api:jwt:${verified.subject}`, scopes: verified.scopes }, scope, `jwt:${verified.subject}`);
     },
 
     close(): void {

@@ -68,6 +68,8 @@ describe('API guard', () => {
     const denied = await g.check(req('10.0.0.9', `Bearer ${reader.token}`, 'PUT'), 'write');
     assert.equal((denied as { status: number }).status, 403);
     assert.match((denied as { error: string }).error, /needs the "write" scope/);
+    const scopeRecord = audit.recent().at(-1);
+    assert.deepEqual([scopeRecord?.kind, scopeRecord?.actor, scopeRecord?.tag, (scopeRecord?.new as { reason: string }).reason], ['auth-failed', 'api:key:reader', reader.key.id, 'scope']);
     assert.ok((await g.check(req('10.0.0.9', `Bearer ${writer.token}`, 'PUT'), 'write')).ok);
     assert.equal(((await g.check(req('10.0.0.9', `Bearer ${writer.token}`), 'admin')) as { status: number }).status, 403);
   });
