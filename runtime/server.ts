@@ -2,6 +2,8 @@
 // module through settings.nodesDir, exactly as a palette install loads them), the default
 // flows, an embedded MQTT broker, /health and /metrics.
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { ensureDirectory, DirectoryError } from '../lib/system/fs/directory';
 import { ensureLoadableFlows, migrateFlowsFile, type FlowsRecovery } from './flows-file';
 import { ensureEncryptedCredentials } from './credentials-file';
@@ -9,7 +11,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { GatewaySettings } from './settings';
+import type { GatewaySettings, TlsFiles } from './settings';
 import { loggingSettings } from './logging';
 import type { EmbeddedBroker } from './broker';
 import { chooseBroker, provideBroker } from './broker-choice';
@@ -135,8 +137,32 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
   }
 }
 
+/**
+ * The certificate and key of `tls` (PEM files; relative paths in the user directory), read and
+ * checked as a pair before anything listens. A file that is missing or unreadable, or a key that
+ * is not the certificate's, is a StartupError naming the file.
+ */
+export function readTlsFiles(tls: TlsFiles, userDir: string): { cert: Buffer; key: Buffer } {
+  const read = (field: 'cert' | 'key'): Buffer => {
+    const file = resolve(userDir, tls[field]);
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new StartupError(`tls.${field}: cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : (e.code ?? e.message)}`, 2);
+    }
+  };
+  const pair = { cert: read('cert'), key: read('key') };
+  try {
+    createSecureContext(pair);
+  } catch (err) {
+    throw new StartupError(`tls: ${resolve(userDir, tls.cert)} and ${resolve(userDir, tls.key)} are not a certificate and its private key (PEM): ${(err as Error).message}`, 2);
+  }
+  return pair;
+}
+
 export interface RunningGateway {
-  server: Server;
+  server: Server | HttpsServer;
   port: number;
   broker?: EmbeddedBroker;
   stop(): Promise<void>;
@@ -151,6 +177,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     if (s.logFormat === 'json') process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, type: 'edge-gateway', msg: text }) + '\n');
     else console.log(`[edge-gateway]${level === 'warn' ? ' [warn]' : ''} ${text}`);
   };
+  // before the user directory is locked: a TLS file that cannot be used stops the start at once
+  const tls = s.tls ? readTlsFiles(s.tls, s.userDir) : undefined;
   const prepared = prepareUserDir(s, say);
   const flowsRecovery = prepared.flowsRecovery;
 
@@ -173,7 +201,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 
   const app = express();
-  const server = createServer(app);
+  // one express app, so the editor, the flows' endpoints, the API, /health and /metrics all go over TLS
+  const server: Server | HttpsServer = tls ? createHttpsServer(tls, app) : createServer(app);
   let flowsStarted = false;
   // The server listens while Node-RED loads (seconds on a busy box). The editor is served once
   // Node-RED has started; /health says "starting" until the flows run, fail (a runtime-state
@@ -216,7 +245,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     telemetry: { enabled: false, updateNotification: false },
     // the package's one settings namespace (nodes/common/settings.ts): the version heartbeats
     // report, and the file every Modbus write is audited to (who, tag, old and new value)
-    edgegw: { version, auditLog: join(s.userDir, 'audit.jsonl') },
+    // and the operator API's settings (keys file, JWT issuer, rate limits; lib/api/auth/settings.ts)
+    edgegw: { version, auditLog: join(s.userDir, 'audit.jsonl'), ...(s.api ? { api: s.api } : {}) },
   };
   if (s.adminUsers.length > 0) {
     const { adminAuthSettings } = await import('./admin');
@@ -324,7 +354,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   editorReady = true;
   if (s.safe || flowsStarted || flowsProblem) startingOver();
   else startingGrace = setTimeout(startingOver, STARTING_GRACE_MS).unref();
-  say(runtimeText('editorOn', { url: `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/` }));
+  say(runtimeText('editorOn', { url: `${tls ? 'https' : 'http'}://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/` }));
 
   let stopping: Promise<void> | undefined;
   return {
