@@ -125,7 +125,7 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
           $('<input type="number" min="1" class="node-input-group-interval" style="width: 30%; margin-left: 8px;">')
             .val(group.interval || 1000)
             .appendTo(row);
-          $('<span style="margin-left: 4px;">ms</span>').appendTo(row);
+          $('<span style="margin-left: 4px;">').text(node._('modbus-device.unit.ms')).appendTo(row);
         },
         removable: true,
         sortable: true,
