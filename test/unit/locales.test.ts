@@ -159,3 +159,19 @@ test('every catalog key a dialog names (data-i18n, node._ and the catalog helper
   }
   assert.ok(seen > 300, `found ${seen} keys`);
 });
+
+test('unit labels beside dialog fields come from the catalogs (ru: с, мин, ч, сут, мс, МБ)', () => {
+  for (const [file, text] of dialogSources()) {
+    const bare = [...text.matchAll(/>\s*(s|sec|min|h|d|ms|MB|kB|KB|GB)\s*(?=[,<\n])/g)].map((m) => m[1]);
+    assert.deepEqual(bare, [], `${file}: a unit written in the dialog instead of taken from the catalog`);
+  }
+  const russian = new Set(['с', 'мин', 'ч', 'сут', 'мс', 'МБ', 'кБ']);
+  for (const kind of NODE_KINDS) {
+    const en = catalogs.get(kind)!.get('en-US')!;
+    const ru = catalogs.get(kind)!.get('ru')!;
+    for (const [key, text] of en) {
+      if (!key.startsWith(`${kind}.unit.`)) continue;
+      assert.ok(russian.has(ru.get(key)!), `${kind}: ${key} reads ${ru.get(key)} in Russian (${text} in English)`);
+    }
+  }
+});
