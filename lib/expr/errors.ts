@@ -3,8 +3,7 @@
 // wrong is a code with arguments the tag-calc editor translates through its catalog
 // (tag-calc.exprError.<code>), and the English reason the runtime, the CLI and the logs keep
 // showing. Both come from one table here, so a code never lacks its English text.
-
-type Args = Readonly<Record<string, string | number>>;
+import { codedReason, reasonCodes, type CodedReason, type ReasonArgs as Args } from '../system/text/coded-reasons';
 
 /** The English reason of each code; `args` fills it in (the catalogs use the same names). */
 const REASONS = {
@@ -69,17 +68,13 @@ const REASONS = {
 
 export type ExprErrorCode = keyof typeof REASONS;
 /** Every code an expression can be refused with (the tag-calc catalogs hold tag-calc.exprError.<code> for each). */
-export const EXPR_ERROR_CODES = Object.keys(REASONS) as ExprErrorCode[];
+export const EXPR_ERROR_CODES: ExprErrorCode[] = reasonCodes(REASONS);
 
 /** What is wrong with an expression: the code, its arguments and the English reason. */
-export interface ExprProblem {
-  readonly code: ExprErrorCode;
-  readonly args: Args;
-  readonly reason: string;
-}
+export type ExprProblem = CodedReason<ExprErrorCode>;
 
 export function exprProblem(code: ExprErrorCode, args: Args = {}): ExprProblem {
-  return { code, args, reason: REASONS[code](args) };
+  return codedReason(REASONS, code, args);
 }
 
 export class ExprError extends Error {

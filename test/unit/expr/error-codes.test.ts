@@ -3,30 +3,16 @@
 // dialog's live check (editor/components/calc-check.ts) says it with its line and column.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MathNode } from 'mathjs';
 import { checkDefinitions, compileDefinitions, evaluateExpression, EXPR_ERROR_CODES, ExprError, type ExprErrorCode } from '../../../lib/expr';
 import { ExpressionChecker } from '../../../lib/expr/validate';
 import { sandbox } from '../../../lib/expr/sandbox';
 import { syntaxProblem } from '../../../lib/expr/syntax';
 import { checkErrorText, exprErrorReason, quickCheck, type CalcCheckAnswer } from '../../../editor/components/calc-check';
-import type { Translate } from '../../../editor/components/translate';
+import { catalogTranslator, readCatalog } from '../../helpers/catalogs';
 
-const root = join(__dirname, '..', '..', '..');
-type Catalog = { 'tag-calc': { exprError: Record<string, string>; check: Record<string, string> } };
-const catalog = (locale: string): Catalog => JSON.parse(readFileSync(join(root, 'nodes', 'tag-calc', 'locales', locale, 'tag-calc.json'), 'utf8')) as Catalog;
-const CATALOGS = { 'en-US': catalog('en-US'), ru: catalog('ru') };
-
-/** What the editor's RED._ does with our keys: the text with __name__ filled in, the fallback when missing. */
-function translator(locale: keyof typeof CATALOGS): Translate {
-  return (key, fallback, args) => {
-    let node: unknown = CATALOGS[locale];
-    for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
-    if (typeof node !== 'string') return fallback;
-    return node.replace(/__(\w+)__/g, (_m, name: string) => String(args[name] ?? ''));
-  };
-}
+type Catalog = { 'tag-calc': { exprError: Record<string, string> } };
+const CATALOGS = { 'en-US': readCatalog<Catalog>('tag-calc', 'en-US'), ru: readCatalog<Catalog>('tag-calc', 'ru') };
 
 /** Refusal of a node of the kinds no text parses to (the walk still names them). */
 function checkNode(node: MathNode): () => void {
@@ -115,8 +101,8 @@ test('the bad expressions produce every code lib/expr has, each its own', () => 
 });
 
 test('every code has a catalog entry in en-US and ru, the en-US one reading as lib’s English reason', () => {
-  const english = translator('en-US');
-  const russian = translator('ru');
+  const english = catalogTranslator('en-US');
+  const russian = catalogTranslator('ru');
   for (const locale of ['en-US', 'ru'] as const) assert.deepEqual(Object.keys(CATALOGS[locale]['tag-calc'].exprError).sort(), [...EXPR_ERROR_CODES].sort(), locale);
   for (const [code, bad] of BAD) {
     const { reason, args } = errorOf(code, bad);
@@ -143,21 +129,21 @@ test('the live check answers with code and arguments when the editor asks, and a
 
 test('the dialog says the check’s error and its own quick check in Russian, in English without a catalog', () => {
   const error = checkDefinitions('p = 1\nq = foo(p)', { codes: true }).error as CalcCheckAnswer['error'];
-  assert.equal(checkErrorText(error, translator('ru')), 'Строка 2, столбец 5: неизвестная функция foo');
-  assert.equal(checkErrorText(error, translator('en-US')), 'Line 2, column 5: unknown function foo');
+  assert.equal(checkErrorText(error, catalogTranslator('ru')), 'Строка 2, столбец 5: неизвестная функция foo');
+  assert.equal(checkErrorText(error, catalogTranslator('en-US')), 'Line 2, column 5: unknown function foo');
   assert.equal(
     checkErrorText(error, (_key, fallback) => fallback),
     'Line 2, column 5: unknown function foo',
   );
   // an answer without a code (a client of an older server) shows its English text
-  assert.equal(checkErrorText({ message: 'unknown function foo', line: 2, column: 5 }, translator('ru')), 'Строка 2, столбец 5: unknown function foo');
+  assert.equal(checkErrorText({ message: 'unknown function foo', line: 2, column: 5 }, catalogTranslator('ru')), 'Строка 2, столбец 5: unknown function foo');
 
-  assert.equal(quickCheck('p = 1\n# note\nq foo', translator('ru')), 'строка 3: ожидается «имя = выражение»');
+  assert.equal(quickCheck('p = 1\n# note\nq foo', catalogTranslator('ru')), 'строка 3: ожидается «имя = выражение»');
   assert.equal(
     quickCheck('p = 1\nq foo', (_key, fallback) => fallback),
     'line 2: expected "name = expression"',
   );
-  assert.equal(quickCheck('# only a comment', translator('ru')), 'нет определений');
-  assert.equal(quickCheck('# only a comment', translator('en-US')), 'no definitions');
-  assert.equal(quickCheck('p [kW] {2} = 1', translator('ru')), null);
+  assert.equal(quickCheck('# only a comment', catalogTranslator('ru')), 'нет определений');
+  assert.equal(quickCheck('# only a comment', catalogTranslator('en-US')), 'no definitions');
+  assert.equal(quickCheck('p [kW] {2} = 1', catalogTranslator('ru')), null);
 });

@@ -4,29 +4,17 @@
 // table-text.ts) says them through the modbus-device catalog, the English text as fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { checkTagTable, type TagTableProblem } from '../../../lib/modbus/poller/table-check';
 import { readTagTable, TagTableError } from '../../../lib/modbus/tag-table';
 import { answerErrorText, errorLines, refusalText } from '../../../editor/components/tag-table/table-answer';
 import { problemMessage, tableProblem } from '../../../editor/components/tag-table/table-text';
 import type { Translate } from '../../../editor/components/translate';
+import { catalogTranslator, readCatalog } from '../../helpers/catalogs';
 
-const root = join(__dirname, '..', '..', '..');
 type Catalog = { 'modbus-device': Record<string, Record<string, string>> };
-const catalog = (locale: string): Catalog => JSON.parse(readFileSync(join(root, 'nodes', 'modbus-device', 'locales', locale, 'modbus-device.json'), 'utf8')) as Catalog;
-const CATALOGS = { 'en-US': catalog('en-US'), ru: catalog('ru') };
-
-function translator(locale: keyof typeof CATALOGS): Translate {
-  return (key, fallback, args) => {
-    let node: unknown = CATALOGS[locale];
-    for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
-    if (typeof node !== 'string') return fallback;
-    return node.replace(/__(\w+)__/g, (_m, name: string) => String(args[name] ?? ''));
-  };
-}
-const english = translator('en-US');
-const russian = translator('ru');
+const CATALOGS = { 'en-US': readCatalog<Catalog>('modbus-device', 'en-US'), ru: readCatalog<Catalog>('modbus-device', 'ru') };
+const english = catalogTranslator('en-US');
+const russian = catalogTranslator('ru');
 const untranslated: Translate = (_key, fallback) => fallback;
 
 function onlyError(text: string, more: Partial<Parameters<typeof checkTagTable>[0]> = {}): TagTableProblem {
