@@ -6,8 +6,6 @@ import { CSV_COLUMNS, TagTableError, readTagTable, readTagTableCsv, type Address
 import { readCsv, writeCsv } from '../../../lib/system/text/csv';
 import type { Translate } from '../translate';
 
-export type { Translate };
-
 /** The grid's columns in order: the CSV header's, then the optional ones lib reads. */
 export const TABLE_COLUMNS = [...CSV_COLUMNS, 'deadband', 'description'] as const;
 export type TableColumn = (typeof TABLE_COLUMNS)[number];
