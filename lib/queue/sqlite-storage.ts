@@ -53,6 +53,8 @@ export class SqliteQueueStorage implements QueueStorage {
    * parameters, and compiling it again for every transaction cost as much as running it.
    */
   private inserts = new Map<number, SqlitePreparedStatement>();
+  /** the writer's DELETE of acknowledged rows, run by every transaction that records acks */
+  private deleteDelivered: SqlitePreparedStatement | undefined;
 
   constructor(private readonly opts: SqliteQueueStorageOptions) {
     // throws MissingPackageError synchronously: the node says "needs sqlite3" at deploy
@@ -110,7 +112,8 @@ export class SqliteQueueStorage implements QueueStorage {
             'keep delivered messages',
           );
         }
-        result.delivered = (await w.all(`DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, [seqs], 'delete delivered messages')).map(removed);
+        this.deleteDelivered ??= await w.prepare(`DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, 'delete delivered messages');
+        result.delivered = (await this.deleteDelivered.all([seqs])).map(removed);
       }
       for (const { seq, error } of plan.rejected) {
         await w.run(
@@ -226,6 +229,7 @@ export class SqliteQueueStorage implements QueueStorage {
     const connections = [this.reader, this.writer].filter((c): c is SqliteConnection => !!c);
     this.reader = this.writer = this.readRows = this.readOldest = undefined;
     this.inserts.clear(); // finalized by their connection's close
+    this.deleteDelivered = undefined;
     for (const c of connections) await c.close();
   }
 
