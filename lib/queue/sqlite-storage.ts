@@ -70,6 +70,8 @@ export class SqliteQueueStorage implements QueueStorage {
       sqlite: this.sqlite,
       durability: this.opts.durability === 'full' ? 'durable' : 'normal',
       busyTimeoutMs: BUSY_TIMEOUT_MS,
+      // hundreds of short transactions a second while draining (acknowledgements): BEGIN and COMMIT stay compiled
+      preparedTransactions: true,
       maxPageCount: this.opts.maxPageCount,
       corruptFile: 'quarantine',
       onQuarantine: this.opts.onQuarantine,
