@@ -188,8 +188,10 @@ async function deployAndWatch(file: string, flow: FlowNode[], faults: Record<str
     problems.push(`error logged by ${e.id ? describeNode(byId, e.id) : `the runtime (${e.type ?? 'no node'})`}: ${e.msg}`);
   }
   for (const [id, status] of statuses) {
-    if (!byId.has(id) || status.fill !== 'red') continue;
-    problems.push(`red status of ${describeNode(byId, id)}: ${status.text ?? ''}`);
+    if (!byId.has(id)) continue;
+    if (status.fill === 'red') problems.push(`red status of ${describeNode(byId, id)}: ${status.text ?? ''}`);
+    // numbers as people read them: 0.6692125712503697 on a status is a value nobody rounded
+    else if (/\d\.\d{7,}/.test(String(status.text ?? ''))) problems.push(`unrounded number in the status of ${describeNode(byId, id)}: ${status.text ?? ''}`);
   }
   return problems;
 }
