@@ -10,6 +10,7 @@
 // stack trace: a failure while building the answer is itself a JSON/text answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { healthRegistry, type HealthState } from '../lib/health/registry';
+import { apiDirectory } from '../lib/api/directory';
 import { metricsRegistry, enableProcessMetrics, gauge } from '../lib/metrics/registry';
 import { redactDeep, redactUrlsInText } from '../lib/system/text/redact';
 
@@ -82,6 +83,9 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   // inside external: scripts/measure-rss.mjs reads all four to attribute the RSS
   const arrayBuffers = gauge('edgegw_nodejs_array_buffers_bytes', 'memory of ArrayBuffers and Buffers (part of external memory), bytes', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
+
+  // the operator API's GET /api/health answers with this same body and state
+  apiDirectory().setHealthProvider(() => healthBody(rt));
 
   app.get('/health', (_req, res) => {
     let code: number;

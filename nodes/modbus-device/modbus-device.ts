@@ -17,6 +17,8 @@ import { isModbusConnection } from '../modbus-connection/api';
 import { tagStoreNode } from '../tag-store/api';
 import { registerTemplateRoutes } from './admin';
 import { acceptCommands, WRITE_OUTCOMES } from './commands';
+import { apiDirectory } from '../../lib/api/directory';
+import { deviceSnapshot } from '../../lib/api/device-snapshot';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
@@ -97,6 +99,7 @@ export = function (RED: NodeAPI) {
     /** the last cycle's failure: English for the log and /health, a code for the status */
     let lastError: string | undefined;
     let lastProblem: ModbusProblem | undefined;
+    let lastPollAt: number | undefined;
     let closed = false;
 
     const showStatus = (state?: LineState, stats = poller.stats()) => {
@@ -120,6 +123,7 @@ export = function (RED: NodeAPI) {
     const storeWarnings = new LogThrottle((text) => node.warn(text), 'store warnings');
     const onCycle = (r: CycleResult) => {
       if (closed) return;
+      lastPollAt = Date.now();
       cycles.inc({ ...labels, group: r.group });
       cycleSeconds.observe({ ...labels, group: r.group }, r.durationMs / 1000);
       const failed = r.samples.find((s) => s.quality !== 'good');
@@ -163,17 +167,32 @@ export = function (RED: NodeAPI) {
       count: (outcome, n) => writes.inc({ ...labels, outcome }, n),
       refresh: (tags) => {
         const groups = new Set(tags.map((t) => cfg.tags.find((x) => x.name === t)?.group ?? cfg.groups[0].name));
-        for (const g of groups)
+        const polls = [...groups].map((g) =>
           poller.pollGroup(g).then(
-            (r) => r && onCycle(r),
-            () => undefined,
-          );
+            (r) => {
+              if (!r) return [];
+              onCycle(r);
+              return r.samples;
+            },
+            () => [],
+          ),
+        );
+        return Promise.all(polls).then((lists) => lists.flat());
       },
       isClosed: () => closed,
     });
 
+    // the operator API reads what this device knows and writes through the commands' own path
+    const unregisterApi = apiDirectory().register('devices', {
+      id: node.id,
+      device: cfg.device,
+      snapshot: () => deviceSnapshot({ unit: cfg.unit, line, stats: poller.stats(), lastPollAt, lastError, identity }),
+      write: (values, actor) => commands.write(values, actor),
+    });
+
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unregisterApi();
       queue.close();
       commands.close();
       storeWarnings.close();

@@ -19,6 +19,7 @@ import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
+import { apiDirectory } from '../../lib/api/directory';
 
 interface StoreForwardNode extends Node {
   queue?: DurableQueue;
@@ -91,7 +92,19 @@ export = function (RED: NodeAPI) {
       });
     }
 
+    // the operator API shows what the monitor reported last, with the queue's own drop counts
+    let latest: QueueSummary | undefined;
+    const unregisterApi = apiDirectory().register('queues', {
+      id: node.id,
+      name: queue.name,
+      snapshot: () => {
+        const s = queue.stats();
+        return { ...latest, depth: s.depth, bytes: s.bytes, dropped: s.dropped, deadLettered: s.deadLettered, target: target.describe };
+      },
+    });
+
     const show = (s: QueueSummary) => {
+      latest = s;
       if (closed) return;
       if (s.storageProblem) status.show(LOOK.failed, STORAGE_STATUS[s.storageProblem]);
       else
@@ -159,6 +172,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unregisterApi();
       clearInterval(timer);
       forwarder
         .stop()
