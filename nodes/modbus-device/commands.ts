@@ -25,8 +25,10 @@ export interface CommandInput {
   identity?: IdentityCheck;
   /** counts a command's outcome (for each tag written, when ok) */
   count(outcome: WriteOutcome, n?: number): void;
-  /** polls the written tags at once, so the new values show without waiting; resolves with the polled samples */
-  refresh(tags: string[]): Promise<TagSample[]>;
+  /** polls the written tags at once, so the new values show without waiting */
+  refresh(tags: string[]): void;
+  /** like refresh, but with a poll that starts after the write, and its samples (an API answer's read-back) */
+  readBack(tags: string[]): Promise<TagSample[]>;
   isClosed(): boolean;
 }
 
@@ -55,7 +57,7 @@ export function acceptCommands(node: Node, c: CommandInput): Commands {
    * Validates (throws: nothing queued), checks the identity, queues; the promise settles once the
    * command was written (or superseded), with every outcome counted, logged and refreshed.
    */
-  function run(commandOf: () => { topic?: unknown; payload?: unknown }, actor: string): Promise<CommandWritten> {
+  function run(commandOf: () => { topic?: unknown; payload?: unknown }, actor: string, readBack = false): Promise<CommandWritten> {
     let outcome;
     try {
       const values = c.writer.requestFromMessage(commandOf());
@@ -76,12 +78,14 @@ export function acceptCommands(node: Node, c: CommandInput): Commands {
         for (const a of res.result.audit) audited({ ...a, ok: undefined });
         for (const w of res.result.warnings) node.warn(w);
         c.count('ok', res.result.tags.length);
-        return { outcome: res, readBack: c.refresh(res.result.tags) };
+        if (readBack) return { outcome: res, readBack: c.readBack(res.result.tags) };
+        c.refresh(res.result.tags);
+        return { outcome: res, readBack: Promise.resolve([]) };
       },
       (err: Error) => {
         for (const a of (err as Error & { audit?: Array<AuditLine & { ok: boolean }> }).audit ?? []) audited(a);
         c.count(err instanceof WriteValidationError ? 'rejected' : 'failed');
-        if (err instanceof WriteError) void c.refresh(err.written);
+        if (err instanceof WriteError) c.refresh(err.written);
         throw err;
       },
     );
@@ -111,7 +115,7 @@ export function acceptCommands(node: Node, c: CommandInput): Commands {
   });
 
   async function write(values: Readonly<Record<string, unknown>>, actor: string): Promise<DeviceWriteAnswer> {
-    const { outcome, readBack } = await run(() => ({ payload: values }), actor);
+    const { outcome, readBack } = await run(() => ({ payload: values }), actor, true);
     if (outcome.outcome === 'superseded') return { device: c.device, outcome: 'superseded', tags: [], warnings: [] };
     const polled = new Map((await readBack).map((s) => [s.name, s]));
     const tags = outcome.result.audit.map((a) => {
