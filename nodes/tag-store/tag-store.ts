@@ -4,8 +4,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { NodeAPI, Node, NodeDef } from '../common/red';
 import { auditLogOf } from '../common/settings';
 import { TagStore, type TagStoreStats } from '../../lib/tags/store';
-import { parseMaxAgeRules, parseUserTags, TagValueError, validateUserValue, type MaxAgeRules, type UserTagDefinition } from '../../lib/tags/store-config';
+import { parseMaxAgeRules, parseUserTags, type MaxAgeRules, type UserTagDefinition } from '../../lib/tags/store-config';
 import { apiDirectory } from '../../lib/api/directory';
+import { apiTagSource } from '../../lib/api/tag-source';
 import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
 import { readFields } from '../../lib/config/fields';
 import { SqliteTagPersistence } from '../../lib/tags/store-sqlite';
@@ -99,20 +100,7 @@ export = function (RED: NodeAPI) {
       (err: Error) => node.error(`tag-store ${storeName}: ${err.message}`),
     );
     // the operator API reads values and sets user tags here (checked all before the first is set)
-    const unregisterApi = apiDirectory().register('tagStores', {
-      id: node.id,
-      name: storeName,
-      userDevice,
-      read: (key) => store.read(key),
-      readDevice: (device) => store.readDevice(device),
-      readPrefix: (prefix) => store.readPrefix(prefix),
-      checkUserTag: (name, value) => {
-        const def = store.userTags().find((d) => d.name === name);
-        if (!def) throw new TagValueError(name, 'no such user tag');
-        validateUserValue(def, value);
-      },
-      setUserTag: (name, value, actor) => store.setUserTag(name, value, actor),
-    });
+    const unregisterApi = apiDirectory().register('tagStores', apiTagSource(node.id, storeName, store, userDevice));
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       unregisterApi();

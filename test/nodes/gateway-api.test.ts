@@ -5,7 +5,8 @@
 // stale route, and removing the node takes the API away; the no-keys guard serves loopback only.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { apiCall } from '../helpers/api-client';
 import type { AddressInfo } from 'node:net';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
@@ -23,12 +24,6 @@ level,holding,1,uint16,,,,mm,rw,fast
 power,holding,2,float32,CDAB,,,W,r,fast
 run,coil,0,bool,,,,,rw,fast
 `;
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: any;
-}
 
 /** The httpNode app Node-RED hands the nodes (the test helper does not serve it: this test does). */
 let httpNode: ((req: unknown, res: unknown) => void) | undefined;
@@ -70,27 +65,7 @@ describe('gateway-api node', needPeers(PEER.pymodbus()), () => {
   ];
   const modules = () => [captureHttpNode, nodeModule('modbus-connection'), nodeModule('modbus-device'), nodeModule('tag-store'), nodeModule('gateway-api')];
 
-  function call(method: string, path: string, body?: unknown): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const text = body === undefined ? undefined : JSON.stringify(body);
-      const req = request({ host: '127.0.0.1', port, method, path, headers: text === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(raw);
-          } catch {
-            json = raw;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
-        });
-      });
-      req.on('error', reject);
-      req.end(text);
-    });
-  }
+  const call = (method: string, path: string, body?: unknown) => apiCall(port, method, path, body);
 
   before(async () => {
     peer = await startTypedPeer({ transport: 'tcp', units: { 1: { holding: 100, coil: 10 } } });

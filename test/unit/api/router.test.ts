@@ -5,7 +5,8 @@
 // nothing, audited under the principal's actor; alarms acknowledged and refused; /health; /audit.
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { apiCall } from '../../helpers/api-client';
 import type { AddressInfo } from 'node:net';
 import { ApiDirectory, createApiRouter, WriteRefusedError, type ApiDevice } from '../../../lib/api';
 import type { ApiGuard, ApiScope } from '../../../lib/api/auth/types';
@@ -15,35 +16,8 @@ import { parseRuleTable } from '../../../lib/alarm/rules';
 import { healthRegistry } from '../../../lib/health/registry';
 import { WriteError, WriteValidationError } from '../../../lib/modbus/writes';
 import { TagStore } from '../../../lib/tags/store';
-import { parseUserTags, TagValueError, validateUserValue } from '../../../lib/tags/store-config';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: any;
-}
-
-function call(port: number, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { parseUserTags } from '../../../lib/tags/store-config';
+import { apiTagSource } from '../../../lib/api/tag-source';
 
 /** A guard written for the test: the scopes it grants, or a refusal it gives every request. */
 class TestGuard implements ApiGuard {
@@ -79,20 +53,7 @@ describe('operator API router', () => {
       { device: 'boiler', name: 'flow_pressure', value: 1.8, quality: 'good', ts: now - 1000 },
       { device: 'meter', name: 'power', value: 1200, quality: 'stale', ts: now - 60_000 },
     ]);
-    directory.register('tagStores', {
-      id: 'store1',
-      name: 'plant',
-      userDevice: 'user',
-      read: (k) => store.read(k),
-      readDevice: (d) => store.readDevice(d),
-      readPrefix: (p) => store.readPrefix(p),
-      checkUserTag: (name, value) => {
-        const def = store.userTags().find((d) => d.name === name);
-        if (!def) throw new TagValueError(name, 'no such user tag');
-        validateUserValue(def, value);
-      },
-      setUserTag: (n, v, a) => store.setUserTag(n, v, a),
-    });
+    directory.register('tagStores', apiTagSource('store1', 'plant', store, 'user'));
     directory.register('devices', {
       id: 'dev1',
       device: 'boiler',
@@ -120,29 +81,29 @@ describe('operator API router', () => {
   });
 
   test('GET /tags: every tag with value, quality, unit, ts and age; filtered by device and by prefix', async () => {
-    const all = await call(port, 'GET', '/api/tags');
+    const all = await apiCall(port, 'GET', '/api/tags');
     assert.equal(all.status, 200);
     assert.equal(all.headers['content-type'], 'application/json; charset=utf-8');
     const temp = all.json.find((t: any) => t.name === 'flow_temp');
     assert.deepEqual({ value: temp.value, quality: temp.quality, unit: temp.unit, ts: temp.ts, age: temp.age }, { value: 71.5, quality: 'good', unit: 'degC', ts: now - 2500, age: 2.5 });
     assert.ok(all.json.some((t: any) => t.device === 'user' && t.name === 'setpoint'));
     assert.deepEqual(
-      (await call(port, 'GET', '/api/tags?device=boiler')).json.map((t: any) => t.name),
+      (await apiCall(port, 'GET', '/api/tags?device=boiler')).json.map((t: any) => t.name),
       ['flow_pressure', 'flow_temp'],
     );
     assert.deepEqual(
-      (await call(port, 'GET', '/api/tags?prefix=boiler/flow_t')).json.map((t: any) => `${t.device}/${t.name}`),
+      (await apiCall(port, 'GET', '/api/tags?prefix=boiler/flow_t')).json.map((t: any) => `${t.device}/${t.name}`),
       ['boiler/flow_temp'],
     );
     assert.deepEqual(guard.asked, ['read', 'read', 'read']);
   });
 
   test('GET /tags/{device}/{tag}: one tag, 404 naming the tag when unknown', async () => {
-    const one = await call(port, 'GET', '/api/tags/meter/power');
+    const one = await apiCall(port, 'GET', '/api/tags/meter/power');
     assert.equal(one.status, 200);
     assert.equal(one.json.quality, 'stale');
     assert.equal(one.json.age, 60);
-    const none = await call(port, 'GET', '/api/tags/meter/nothing');
+    const none = await apiCall(port, 'GET', '/api/tags/meter/nothing');
     assert.equal(none.status, 404);
     assert.equal(none.json.field, 'path.tag');
     assert.match(none.json.error, /meter\/nothing/);
@@ -164,7 +125,7 @@ describe('operator API router', () => {
       ['POST', '/api/devices/boiler/write', '[1,2]', 'body', /object/],
     ];
     for (const [method, path, body, field, message] of cases) {
-      const r = await call(port, method, path, body);
+      const r = await apiCall(port, method, path, body);
       assert.equal(r.status, 400, `${method} ${path} ${body ?? ''}: ${r.text}`);
       assert.equal(r.json.field, field, `${method} ${path} ${body ?? ''}: ${r.text}`);
       assert.match(r.json.error, message, `${method} ${path}`);
@@ -172,26 +133,26 @@ describe('operator API router', () => {
   });
 
   test('body limit (413), content type (415), unknown route (404), method not served (405 with Allow)', async () => {
-    const big = await call(port, 'POST', '/api/devices/boiler/write', JSON.stringify({ setpoint: 'x'.repeat(2000) }));
+    const big = await apiCall(port, 'POST', '/api/devices/boiler/write', JSON.stringify({ setpoint: 'x'.repeat(2000) }));
     assert.equal(big.status, 413);
     assert.equal(big.json.field, 'body');
     assert.match(big.json.error, /larger than 1024 bytes/);
-    const text = await call(port, 'PUT', '/api/tags/user/setpoint', '22', { 'content-type': 'text/plain' });
+    const text = await apiCall(port, 'PUT', '/api/tags/user/setpoint', '22', { 'content-type': 'text/plain' });
     assert.equal(text.status, 415);
-    const lost = await call(port, 'GET', '/api/nowhere');
+    const lost = await apiCall(port, 'GET', '/api/nowhere');
     assert.equal(lost.status, 404);
-    const del = await call(port, 'DELETE', '/api/tags');
+    const del = await apiCall(port, 'DELETE', '/api/tags');
     assert.equal(del.status, 405);
     assert.equal(del.headers.allow, 'GET');
   });
 
   test('scopes: a read-only principal reads but cannot write; the guard is asked for write on writes and acks', async () => {
     guard.scopes = ['read'];
-    assert.equal((await call(port, 'GET', '/api/devices')).status, 200);
-    const put = await call(port, 'PUT', '/api/tags/user/setpoint', '{"value": 22}');
+    assert.equal((await apiCall(port, 'GET', '/api/devices')).status, 200);
+    const put = await apiCall(port, 'PUT', '/api/tags/user/setpoint', '{"value": 22}');
     assert.equal(put.status, 403);
     assert.match(put.json.error, /write scope/);
-    const ack = await call(port, 'POST', '/api/alarms/all/ack');
+    const ack = await apiCall(port, 'POST', '/api/alarms/all/ack');
     assert.equal(ack.status, 403);
     assert.deepEqual(guard.asked, ['read', 'write', 'write']);
     assert.equal(store.read('user/setpoint')?.value, 21, 'nothing was written');
@@ -199,36 +160,36 @@ describe('operator API router', () => {
 
   test("the guard's refusals reach the client with Retry-After and WWW-Authenticate, before any validation", async () => {
     guard.refusal = { ok: false, status: 429, error: 'too many requests', retryAfter: 2.2 };
-    const limited = await call(port, 'GET', '/api/history?agg=median');
+    const limited = await apiCall(port, 'GET', '/api/history?agg=median');
     assert.equal(limited.status, 429);
     assert.equal(limited.headers['retry-after'], '3');
     assert.deepEqual(limited.json, { error: 'too many requests' });
     guard.refusal = { ok: false, status: 401, error: 'no credentials', challenge: 'Bearer realm="edge-gateway"' };
-    const anon = await call(port, 'GET', '/api/tags');
+    const anon = await apiCall(port, 'GET', '/api/tags');
     assert.equal(anon.status, 401);
     assert.equal(anon.headers['www-authenticate'], 'Bearer realm="edge-gateway"');
   });
 
   test('CORS: an allowed origin is named back and may preflight; another origin gets no grant', async () => {
-    const ok = await call(port, 'GET', '/api/tags', undefined, { origin: 'https://hmi.example' });
+    const ok = await apiCall(port, 'GET', '/api/tags', undefined, { origin: 'https://hmi.example' });
     assert.equal(ok.headers['access-control-allow-origin'], 'https://hmi.example');
-    const pre = await call(port, 'OPTIONS', '/api/tags/user/setpoint', undefined, { origin: 'https://hmi.example', 'access-control-request-method': 'PUT' });
+    const pre = await apiCall(port, 'OPTIONS', '/api/tags/user/setpoint', undefined, { origin: 'https://hmi.example', 'access-control-request-method': 'PUT' });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers['access-control-allow-methods'], 'GET, PUT');
     assert.match(String(pre.headers['access-control-allow-headers']), /Authorization/);
-    const other = await call(port, 'GET', '/api/tags', undefined, { origin: 'https://evil.example' });
+    const other = await apiCall(port, 'GET', '/api/tags', undefined, { origin: 'https://evil.example' });
     assert.equal(other.headers['access-control-allow-origin'], undefined);
-    const otherPre = await call(port, 'OPTIONS', '/api/tags', undefined, { origin: 'https://evil.example' });
+    const otherPre = await apiCall(port, 'OPTIONS', '/api/tags', undefined, { origin: 'https://evil.example' });
     assert.equal(otherPre.status, 403);
   });
 
   test('user tags: written through the store, audited under the API principal; one bad value and nothing is written', async () => {
-    const one = await call(port, 'PUT', '/api/tags/user/setpoint', '{"value": 22.5}');
+    const one = await apiCall(port, 'PUT', '/api/tags/user/setpoint', '{"value": 22.5}');
     assert.equal(one.status, 200, one.text);
     assert.deepEqual(one.json.tags[0], { tag: 'setpoint', requested: 22.5, written: 22.5, old: 21, readBack: { value: 22.5, quality: 'good', ts: now } });
     const rec = sharedAuditLog().recent().at(-1)!;
     assert.deepEqual([rec.actor, rec.device, rec.tag, rec.old, rec.new, rec.ok], ['api:key:operator', 'user', 'setpoint', 21, 22.5, true]);
-    const bad = await call(port, 'POST', '/api/devices/user/write', '{"enabled": true, "setpoint": 99}');
+    const bad = await apiCall(port, 'POST', '/api/devices/user/write', '{"enabled": true, "setpoint": 99}');
     assert.equal(bad.status, 422);
     assert.equal(bad.json.field, 'tag.setpoint');
     assert.match(bad.json.error, /setpoint/);
@@ -236,7 +197,7 @@ describe('operator API router', () => {
     assert.equal(store.read('user/enabled')?.value, false, 'the good value of the refused request was not set');
     const refusedRec = sharedAuditLog().recent().at(-1)!;
     assert.deepEqual([refusedRec.tag, refusedRec.ok, refusedRec.actor], ['setpoint', false, 'api:key:operator']);
-    const both = await call(port, 'POST', '/api/devices/user/write', '{"enabled": true, "setpoint": 6}');
+    const both = await apiCall(port, 'POST', '/api/devices/user/write', '{"enabled": true, "setpoint": 6}');
     assert.equal(both.status, 200);
     assert.deepEqual(
       both.json.tags.map((t: any) => [t.tag, t.written]),
@@ -255,7 +216,7 @@ describe('operator API router', () => {
         tags: Object.entries(values).map(([tag, v]) => ({ tag, requested: v, written: v, old: 0, readBack: { value: v, quality: 'good', ts: now } })),
         warnings: [actor],
       });
-    const ok = await call(port, 'PUT', '/api/tags/boiler/setpoint', '{"value": 40}');
+    const ok = await apiCall(port, 'PUT', '/api/tags/boiler/setpoint', '{"value": 40}');
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.json.warnings, ['api:key:operator'], 'the actor is the principal');
     const answers: Array<[() => Promise<never>, number, string]> = [
@@ -266,16 +227,16 @@ describe('operator API router', () => {
     ];
     for (const [fail, status, field] of answers) {
       deviceWrite = fail;
-      const r = await call(port, 'POST', '/api/devices/boiler/write', '{"power": 1}');
+      const r = await apiCall(port, 'POST', '/api/devices/boiler/write', '{"power": 1}');
       assert.equal(r.status, status, r.text);
       assert.equal(r.json.field, field);
     }
     deviceWrite = () => Promise.reject(new WriteError(['b'], ['a'], ['c'], 'unit 1 holding 3', new Error('timeout')));
-    const wire = await call(port, 'POST', '/api/devices/boiler/write', '{"b": 1}');
+    const wire = await apiCall(port, 'POST', '/api/devices/boiler/write', '{"b": 1}');
     assert.deepEqual([wire.json.written, wire.json.failed, wire.json.notAttempted], [['a'], ['b'], ['c']]);
     deviceWrite = () => Promise.resolve({ device: 'boiler', outcome: 'superseded', tags: [], warnings: [] });
-    assert.equal((await call(port, 'POST', '/api/devices/boiler/write', '{"b": 1}')).status, 409);
-    const unknown = await call(port, 'POST', '/api/devices/chiller/write', '{"b": 1}');
+    assert.equal((await apiCall(port, 'POST', '/api/devices/boiler/write', '{"b": 1}')).status, 409);
+    const unknown = await apiCall(port, 'POST', '/api/devices/chiller/write', '{"b": 1}');
     assert.equal(unknown.status, 404);
     assert.match(unknown.json.error, /known: boiler/);
   });
@@ -283,7 +244,7 @@ describe('operator API router', () => {
   test('GET /devices joins what the device knows with its /health entry', async () => {
     healthRegistry().report('dev1', 'modbus-device', 'degraded', { bad: 1 });
     try {
-      const r = await call(port, 'GET', '/api/devices');
+      const r = await apiCall(port, 'GET', '/api/devices');
       assert.deepEqual(r.json, [{ id: 'dev1', device: 'boiler', status: 'polling', breaker: { state: 'closed' }, health: { state: 'degraded', since: r.json[0].health.since, detail: { bad: 1 } } }]);
     } finally {
       healthRegistry().remove('dev1');
@@ -291,30 +252,30 @@ describe('operator API router', () => {
   });
 
   test('alarms: listed; acknowledged as the principal; an id not listed is a 404 naming it', async () => {
-    const list = await call(port, 'GET', '/api/alarms');
+    const list = await apiCall(port, 'GET', '/api/alarms');
     assert.equal(list.json.length, 1);
     const id = list.json[0].id;
     assert.equal(list.json[0].state, 'active');
-    const missing = await call(port, 'POST', '/api/alarms/no-such-alarm/ack');
+    const missing = await apiCall(port, 'POST', '/api/alarms/no-such-alarm/ack');
     assert.equal(missing.status, 404);
     assert.equal(missing.json.field, 'path.id');
     assert.match(missing.json.error, /no-such-alarm/);
-    const ack = await call(port, 'POST', `/api/alarms/${encodeURIComponent(id)}/ack`);
+    const ack = await apiCall(port, 'POST', `/api/alarms/${encodeURIComponent(id)}/ack`);
     assert.equal(ack.status, 200, ack.text);
     assert.deepEqual(
       ack.json.acknowledged.map((e: any) => [e.id, e.state, e.ackedBy]),
       [[id, 'acknowledged', 'api:key:operator']],
     );
-    assert.equal((await call(port, 'POST', '/api/alarms/all/ack')).json.acknowledged.length, 0, 'nothing left to acknowledge');
+    assert.equal((await apiCall(port, 'POST', '/api/alarms/all/ack')).json.acknowledged.length, 0, 'nothing left to acknowledge');
   });
 
   test('GET /health: the provider the runtime offers (status code from its state), else the nodes alone', async () => {
-    const alone = await call(port, 'GET', '/api/health');
+    const alone = await apiCall(port, 'GET', '/api/health');
     assert.equal(alone.status, 200);
     assert.ok(Array.isArray(alone.json.nodes));
     directory.setHealthProvider(() => ({ status: 'down', body: { status: 'down', reasons: ['flows are not running'] } }));
     try {
-      const down = await call(port, 'GET', '/api/health');
+      const down = await apiCall(port, 'GET', '/api/health');
       assert.equal(down.status, 503);
       assert.deepEqual(down.json, { status: 'down', reasons: ['flows are not running'] });
     } finally {
@@ -326,27 +287,27 @@ describe('operator API router', () => {
     const audit = sharedAuditLog();
     audit.record({ ts: now + 1000, kind: 'alarm-ack', actor: 'api:key:operator', device: '', tag: 'x', old: 'active', new: 'acknowledged', ok: true });
     audit.record({ ts: now + 2000, actor: 'flow:x', device: 'boiler', tag: 'y', old: 1, new: 2, ok: true });
-    const acks = await call(port, 'GET', `/api/audit?from=${now + 500}&to=${now + 5000}&kind=alarm-ack`);
+    const acks = await apiCall(port, 'GET', `/api/audit?from=${now + 500}&to=${now + 5000}&kind=alarm-ack`);
     assert.equal(acks.status, 200, acks.text);
     assert.deepEqual(
       acks.json.map((r: any) => r.tag),
       ['x'],
     );
-    const writes = await call(port, 'GET', `/api/audit?from=${new Date(now + 1500).toISOString()}&to=${now + 2000}&kind=write`);
+    const writes = await apiCall(port, 'GET', `/api/audit?from=${new Date(now + 1500).toISOString()}&to=${now + 2000}&kind=write`);
     assert.deepEqual(
       writes.json.map((r: any) => r.tag),
       ['y'],
     );
-    const bad = await call(port, 'GET', '/api/audit?from=yesterday');
+    const bad = await apiCall(port, 'GET', '/api/audit?from=yesterday');
     assert.equal(bad.status, 400);
     assert.equal(bad.json.field, 'query.from');
   });
 
   test('GET /history without a historian is a 404 saying so; GET /openapi.json is the document', async () => {
-    const none = await call(port, 'GET', '/api/history?tag=boiler/flow_temp');
+    const none = await apiCall(port, 'GET', '/api/history?tag=boiler/flow_temp');
     assert.equal(none.status, 404);
     assert.match(none.json.error, /no historian/);
-    const doc = await call(port, 'GET', '/api/openapi.json');
+    const doc = await apiCall(port, 'GET', '/api/openapi.json');
     assert.equal(doc.json.openapi, '3.1.0');
   });
 });
