@@ -211,7 +211,8 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError(413, `the request body is larger than ${limit} bytes`, 'body', { limit });
+  // the rest of the body is not read: the connection cannot carry another request after it
+  return new ApiError(413, `the request body is larger than ${limit} bytes`, 'body', { limit }, { Connection: 'close' });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>, headOnly = false): void {
