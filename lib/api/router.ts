@@ -5,6 +5,7 @@
 // refuses to be built otherwise, so the two cannot drift apart.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiGuard, ApiPrincipal, ApiScope } from './auth/types';
+import { redactUrlsInText } from '../system/text/redact';
 import { ApiError } from './errors';
 import { compileValidators, type OperationValidator } from './validate';
 
@@ -99,7 +100,7 @@ export class ApiRouter {
     try {
       await this.dispatch(req, res, url);
     } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(500, `internal error: ${(err as Error).message}`);
+      const e = err instanceof ApiError ? err : new ApiError(500, `internal error: ${redactUrlsInText((err as Error).message)}`);
       if (!res.headersSent) sendJson(res, e.status, e.body(), e.headers);
       else res.destroy();
     }

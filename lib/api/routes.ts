@@ -1,6 +1,6 @@
 // The handlers of the operator API, one per operationId of the OpenAPI document. Each reads what
 // the nodes offer in the directory; none of them knows about HTTP beyond its answer.
-import { AckError, type AlarmEvent } from '../alarm/engine';
+import { AckError } from '../alarm/engine';
 import { healthRegistry } from '../health/registry';
 import { HistorianQueryError, parseQuery, rowsToCsv, type HistorianRow } from '../historian/query';
 import { redactDeep } from '../system/text/redact';
@@ -67,21 +67,18 @@ function ackAlarm(deps: RouteDeps, ctx: RequestContext): Answer {
   const sources = deps.directory.list('alarms');
   const id = ctx.params.id;
   const by = ctx.principal.actor;
-  let events: AlarmEvent[] = [];
-  if (id === 'all') {
-    for (const s of sources) events = events.concat(s.acknowledge('all', by));
-    return { body: { acknowledged: events } };
-  }
-  // an id nobody lists is refused by the first alarm node, which audits the refusal
-  const owner = sources.find((s) => s.activeList().some((r) => r.id === id)) ?? sources[0];
-  if (!owner) throw new ApiError(404, `no alarm '${id}': no alarm node is running`, 'path.id');
   try {
-    events = owner.acknowledge(id, by);
+    if (id === 'all') return { body: { acknowledged: sources.flatMap((s) => s.acknowledge('all', by)) } };
+    // an id nobody lists is refused by the first alarm node, which audits the refusal
+    const owner = sources.find((s) => s.activeList().some((r) => r.id === id)) ?? sources[0];
+    if (!owner) throw new ApiError(404, `no alarm '${id}': no alarm node is running`, 'path.id');
+    return { body: { acknowledged: owner.acknowledge(id, by) } };
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     if (err instanceof AckError || (err as Error).name === 'AckError') throw new ApiError(404, (err as Error).message.replace(/^msg\.ack: /, ''), 'path.id');
-    throw err;
+    // an alarm node still loading its stored list
+    throw new ApiError(503, (err as Error).message, 'path.id');
   }
-  return { body: { acknowledged: events } };
 }
 
 function listQueues(deps: RouteDeps): Answer {
