@@ -95,9 +95,14 @@ export class ApiRouter {
     return this.routes.flatMap((r) => [...r.operations.values()].map((o) => ({ method: o.method, path: r.template, operationId: o.id })));
   }
 
-  /** Answers one request; `url` is relative to the API's base path ("/tags?device=plc"). */
-  async handle(req: IncomingMessage, res: ServerResponse, url = req.url ?? '/'): Promise<void> {
+  /**
+   * Answers one request; `url` is relative to the API's base path ("/tags?device=plc"). A path
+   * the document does not have goes to `next` when given (another handler under the same base
+   * path, such as a live stream, may serve it), else it is answered 404.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, url = req.url ?? '/', next?: () => void): Promise<void> {
     try {
+      if (next && !this.match(pathOf(url))) return next();
       await this.dispatch(req, res, url);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(500, `internal error: ${redactUrlsInText((err as Error).message)}`);
@@ -109,7 +114,7 @@ export class ApiRouter {
   private async dispatch(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
+    const pathname = pathOf(url);
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     if (origin !== undefined && this.cors.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -174,6 +179,11 @@ export class ApiRouter {
     }
     return undefined;
   }
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 /** Query text as an object; a key given twice becomes a list (which the schemas then refuse). */

@@ -1,6 +1,7 @@
 // One dispatcher per base path on Node-RED's httpNode, mounted once and kept: Express cannot take
 // a route away, so a redeploy does not add routes but swaps the router the dispatcher forwards to.
-// While no gateway-api node serves a path, its dispatcher passes requests on (404 from Node-RED).
+// While no gateway-api node serves a path, its dispatcher passes requests on (404 from Node-RED),
+// and so does it with a path the API's document does not have (a live stream under the same base).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRouter } from '../../lib/api/router';
 import type { NodeAPI } from '../common/red';
@@ -38,7 +39,7 @@ export function mountRouter(app: HttpNodeApp, basePath: string, nodeId: string, 
     app.use(basePath, (req, res, next) => {
       const current = m.owner;
       if (!current) return next();
-      void current.router.handle(req, res, req.url);
+      void current.router.handle(req, res, req.url, next);
     });
   }
   if (mount.owner && mount.owner.nodeId !== nodeId) throw new Error(`basePath: ${basePath} is already served by gateway-api ${mount.owner.nodeId}`);

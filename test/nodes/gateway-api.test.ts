@@ -179,6 +179,23 @@ describe('gateway-api node', needPeers(PEER.pymodbus()), () => {
     assert.equal(apiDirectory().list('devices').length, 1, 'the device is still offered');
   });
 
+  test("a path the document does not have is left to Node-RED's other routes under the same base path", async () => {
+    const httpIn = require(require.resolve('@node-red/nodes/core/network/21-httpin.js', { paths: [require.resolve('node-red')] }));
+    await helper.load(
+      [...modules(), httpIn],
+      [
+        ...flow(),
+        api(),
+        { id: 'in', type: 'http in', z: 'tab1', x: 100, y: 300, url: '/api/extra', method: 'get', wires: [['out']] },
+        { id: 'out', type: 'http response', z: 'tab1', x: 300, y: 300, statusCode: '200', wires: [] },
+      ],
+    );
+    const extra = await call('GET', '/api/extra?x=1');
+    assert.equal(extra.status, 200);
+    assert.deepEqual(extra.json, { x: '1' });
+    assert.equal((await call('GET', '/api/openapi.json')).status, 200);
+  });
+
   test('a second gateway-api on the same base path is refused, naming the field', async () => {
     await helper.load(modules(), [...flow(), api(), api({ id: 'api2' })]);
     const second = helper.getNode('api2');
