@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { readSettingsFile, defaultSettingsFile, DEFAULTS, SettingsError, type AdminUser } from './settings';
 import { requireRuntimePackage } from './resolve';
 import { UsageError, type CliIO } from './commands/io';
+import { API_KEY_COMMANDS, API_KEYS_HELP, apiKeyCommand, type ApiKeyCommand } from './commands/api-keys';
 import { textOf } from '../lib/system/text/text-of';
 
 const PERMISSIONS = /^(\*|read)$/;
@@ -25,23 +26,30 @@ async function readPassword(io: CliIO): Promise<string> {
 }
 
 export const ADMIN_HELP = `usage: edge-gateway admin add-user NAME [--permissions *|read] [--config FILE | --user-dir DIR]
+       edge-gateway admin add-key NAME --scope read|write|admin [--config FILE | --user-dir DIR]
+       edge-gateway admin list-keys [--json] [--config FILE | --user-dir DIR]
+       edge-gateway admin revoke-key ID|NAME [--config FILE | --user-dir DIR]
 
 add-user  adds (or updates) an admin user of the editor and the admin API. The password is read
           from stdin (one line) or prompted for on a terminal; at least 8 characters. It is kept
           as a bcrypt hash in the settings file (default <user-dir>/edge-gateway.json, mode 0600).
           --permissions read makes a user who can look but not deploy.
 Once an admin user exists the editor asks for a login, the flows' http endpoints need it too,
-and --host may name an address other than 127.0.0.1.`;
+and --host may name an address other than 127.0.0.1.
+
+${API_KEYS_HELP}`;
 
 const isHelp = (a: string | undefined) => a === '--help' || a === '-h' || a === 'help';
 
 export async function adminCommand(argv: string[], io: CliIO, loadYaml: () => { load(t: string): unknown; dump(v: unknown): string }): Promise<number> {
   const [sub, ...rest] = argv;
-  if (isHelp(sub) || (sub === 'add-user' && rest.some(isHelp))) {
+  const keyCommand = (API_KEY_COMMANDS as readonly string[]).includes(sub ?? '') ? (sub as ApiKeyCommand) : undefined;
+  if (isHelp(sub) || ((sub === 'add-user' || keyCommand) && rest.some(isHelp))) {
     io.stdout.write(`${ADMIN_HELP}\n`);
     return 0;
   }
-  if (sub !== 'add-user') throw new UsageError(`unknown admin command "${sub ?? ''}" (known: add-user NAME [--permissions *|read] [--config FILE | --user-dir DIR]; see edge-gateway admin --help)`);
+  if (keyCommand) return apiKeyCommand(keyCommand, rest, io, loadYaml);
+  if (sub !== 'add-user') throw new UsageError(`unknown admin command "${sub ?? ''}" (known: add-user, add-key, list-keys, revoke-key; see edge-gateway admin --help)`);
   let name: string | undefined;
   let permissions = '*';
   let file: string | undefined;

@@ -6,6 +6,7 @@
 //   degraded  they run, but something needs attention: a node down or degraded,
 //             the broker unreachable, flows started from their backup, safe mode (HTTP 200)
 //   down      the flows are not running (they failed to load or start)           (HTTP 503)
+//   starting  the runtime listens but is still loading its nodes and flows       (HTTP 503)
 // `reasons` lists, in words, why the state is not ok. Neither route ever answers with an HTML
 // stack trace: a failure while building the answer is itself a JSON/text answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,6 +19,8 @@ export interface RuntimeStatus {
   version: string;
   nodeRedVersion: string;
   startedAt: number;
+  /** true from the moment the server listens until Node-RED has started (nodes loaded, flows running) */
+  starting?(): boolean;
   flowsStarted(): boolean;
   /** why Node-RED did not start the flows, as its runtime-state event says (node types or modules missing) */
   flowsProblem?(): { missingTypes?: string[]; missingModules?: string[] } | undefined;
@@ -37,7 +40,24 @@ export interface RuntimeStatus {
   };
 }
 
-export function healthBody(rt: RuntimeStatus): { status: HealthState; body: Record<string, unknown> } {
+export type RuntimeHealthState = HealthState | 'starting';
+
+/** 503 while the flows are not running (yet), 200 otherwise. */
+const statusCodeOf = (status: RuntimeHealthState): number => (status === 'down' || status === 'starting' ? 503 : 200);
+
+export function healthBody(rt: RuntimeStatus): { status: RuntimeHealthState; body: Record<string, unknown> } {
+  if (rt.starting?.()) {
+    const uptimeSeconds = Math.round((Date.now() - rt.startedAt) / 1000);
+    return {
+      status: 'starting',
+      body: {
+        status: 'starting',
+        runtime: { up: true, version: rt.version, nodeRed: rt.nodeRedVersion, uptimeSeconds, safeMode: rt.safeMode },
+        flows: { started: false },
+        reasons: ['starting: Node-RED is loading the nodes and the flows'],
+      },
+    };
+  }
   const reg = healthRegistry();
   const broker = rt.broker();
   const flowsStarted = rt.flowsStarted();
@@ -84,15 +104,18 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   const arrayBuffers = gauge('edgegw_nodejs_array_buffers_bytes', 'memory of ArrayBuffers and Buffers (part of external memory), bytes', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
 
-  // the operator API's GET /api/health answers with this same body and state
-  apiDirectory().setHealthProvider(() => healthBody(rt));
+  // the operator API's GET /api/health answers with this same body and status code
+  apiDirectory().setHealthProvider(() => {
+    const { status, body } = healthBody(rt);
+    return { statusCode: statusCodeOf(status), body };
+  });
 
   app.get('/health', (_req, res) => {
     let code: number;
     let text: string;
     try {
       const { status, body } = healthBody(rt);
-      code = status === 'down' ? 503 : 200;
+      code = statusCodeOf(status);
       text = JSON.stringify(body);
     } catch (err) {
       // the runtime could not even describe itself: that is "down", said in JSON

@@ -7,11 +7,18 @@
 //   remembered for a minute so that a client polling every second costs one bcrypt a minute;
 // - the runtime's flows token, which the default flows put on the requests they make to their own
 //   endpoints (EDGEGW_HTTP_TOKEN, a fresh random value at every start).
+// The operator API (mounted under a path registered in lib/api/auth/base-paths.ts) has its own
+// guard, keys and tokens: its requests pass through here untouched.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isApiPath } from '../lib/api/auth/base-paths';
 
 export interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
   query?: Record<string, unknown>;
+  /** express's path (without the query), relative to httpNodeRoot */
+  path?: string;
+  /** the raw URL relative to httpNodeRoot, when there is no path */
+  url?: string;
 }
 export interface HttpResponse {
   status(code: number): HttpResponse;
@@ -48,6 +55,7 @@ export function httpNodeAuth(opts: HttpNodeAuthOptions): Middleware {
   const challenge = (res: HttpResponse, error: string) => res.status(401).set('WWW-Authenticate', 'Basic realm="edge-gateway", charset="UTF-8"').json({ error });
 
   return (req, res, next) => {
+    if (isApiPath(req.path ?? (req.url ?? '').split('?')[0])) return next();
     const header = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
     if (header.startsWith('Bearer ') && sameText(header.slice(7), opts.flowsToken)) return next();
     if (header.startsWith('Basic ')) {

@@ -1,9 +1,11 @@
 // Node-RED logging settings: Node-RED's console format, or JSON lines for log shippers.
 // Both go through our handler so that every line, ours or Node-RED's, has URL credentials
 // redacted (Node-RED's MQTT node logs "Connection failed to broker: mqtt://user:pw@host").
+// A third handler takes Node-RED's audit events (deploys, editor logins) into the audit log.
 import { inspect } from 'node:util';
 import type { LogFormat, LogLevel } from './settings';
 import { redactUrlsInText } from '../lib/system/text/redact';
+import { nodeRedAuditLogging, type NodeRedAuditLoggingOptions } from '../lib/audit/node-red-events';
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace', 98: 'audit', 99: 'metric' };
 
@@ -56,11 +58,22 @@ function safeJson(v: unknown): unknown {
   }
 }
 
-export function loggingSettings(format: LogFormat, level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Record<string, unknown> {
+/**
+ * Node-RED's `logging` settings; with `audit`, an `edgegwAudit` handler records deploys (with the
+ * user) and editor logins in the process's audit log.
+ */
+export function loggingSettings(
+  format: LogFormat,
+  level: LogLevel,
+  write: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+  audit?: NodeRedAuditLoggingOptions,
+): Record<string, unknown> {
+  const auditHandler = audit ? { edgegwAudit: nodeRedAuditLogging(audit) } : {};
   if (format === 'text') {
-    return { console: { level, metrics: false, audit: false, handler: () => (m: NodeRedLogMessage) => write(textLogLine(m)) } };
+    return { console: { level, metrics: false, audit: false, handler: () => (m: NodeRedLogMessage) => write(textLogLine(m)) }, ...auditHandler };
   }
   return {
+    ...auditHandler,
     console: { level: 'off', metrics: false, audit: false },
     jsonl: {
       level,

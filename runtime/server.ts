@@ -2,6 +2,8 @@
 // module through settings.nodesDir, exactly as a palette install loads them), the default
 // flows, an embedded MQTT broker, /health and /metrics.
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { ensureDirectory, DirectoryError } from '../lib/system/fs/directory';
 import { ensureLoadableFlows, migrateFlowsFile, type FlowsRecovery } from './flows-file';
 import { ensureEncryptedCredentials } from './credentials-file';
@@ -9,7 +11,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { GatewaySettings } from './settings';
+import type { GatewaySettings, TlsFiles } from './settings';
 import { loggingSettings } from './logging';
 import type { EmbeddedBroker } from './broker';
 import { chooseBroker, provideBroker } from './broker-choice';
@@ -22,6 +24,7 @@ import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
 import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/system/process/instance-lock';
 import { runtimeText } from './messages';
+import { overlapPaletteCheck } from './palette-check';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -134,8 +137,32 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
   }
 }
 
+/**
+ * The certificate and key of `tls` (PEM files; relative paths in the user directory), read and
+ * checked as a pair before anything listens. A file that is missing or unreadable, or a key that
+ * is not the certificate's, is a StartupError naming the file.
+ */
+export function readTlsFiles(tls: TlsFiles, userDir: string): { cert: Buffer; key: Buffer } {
+  const read = (field: 'cert' | 'key'): Buffer => {
+    const file = resolve(userDir, tls[field]);
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new StartupError(`tls.${field}: cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : (e.code ?? e.message)}`, 2);
+    }
+  };
+  const pair = { cert: read('cert'), key: read('key') };
+  try {
+    createSecureContext(pair);
+  } catch (err) {
+    throw new StartupError(`tls: ${resolve(userDir, tls.cert)} and ${resolve(userDir, tls.key)} are not a certificate and its private key (PEM): ${(err as Error).message}`, 2);
+  }
+  return pair;
+}
+
 export interface RunningGateway {
-  server: Server;
+  server: Server | HttpsServer;
   port: number;
   broker?: EmbeddedBroker;
   stop(): Promise<void>;
@@ -150,6 +177,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     if (s.logFormat === 'json') process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, type: 'edge-gateway', msg: text }) + '\n');
     else console.log(`[edge-gateway]${level === 'warn' ? ' [warn]' : ''} ${text}`);
   };
+  // before the user directory is locked: a TLS file that cannot be used stops the start at once
+  const tls = s.tls ? readTlsFiles(s.tls, s.userDir) : undefined;
   const prepared = prepareUserDir(s, say);
   const flowsRecovery = prepared.flowsRecovery;
 
@@ -172,8 +201,19 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 
   const app = express();
-  const server = createServer(app);
+  // one express app, so the editor, the flows' endpoints, the API, /health and /metrics all go over TLS
+  const server: Server | HttpsServer = tls ? createHttpsServer(tls, app) : createServer(app);
   let flowsStarted = false;
+  // The server listens while Node-RED loads (seconds on a busy box). The editor is served once
+  // Node-RED has started; /health says "starting" until the flows run, fail (a runtime-state
+  // event says why) or have not started STARTING_GRACE_MS after Node-RED did (then "down").
+  let editorReady = false;
+  let healthStarting = true;
+  let startingGrace: NodeJS.Timeout | undefined;
+  const startingOver = () => {
+    healthStarting = false;
+    if (startingGrace) clearTimeout(startingGrace);
+  };
   const startedAt = Date.now();
   const version = packageVersion();
 
@@ -188,7 +228,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     httpAdminRoot: '/',
     httpNodeRoot: '/',
     safeMode: s.safe,
-    logging: loggingSettings(s.logFormat, s.logLevel),
+    // deploys (with the user) and editor logins go to the audit log beside device writes
+    logging: loggingSettings(s.logFormat, s.logLevel, undefined, { file: join(s.userDir, 'audit.jsonl'), warn: (m) => say(m, 'warn') }),
     // node status texts are translated on the runtime side, in this language (unset: from LANG)
     ...(s.lang ? { lang: s.lang } : {}),
     editorTheme: {
@@ -204,7 +245,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     telemetry: { enabled: false, updateNotification: false },
     // the package's one settings namespace (nodes/common/settings.ts): the version heartbeats
     // report, and the file every Modbus write is audited to (who, tag, old and new value)
-    edgegw: { version, auditLog: join(s.userDir, 'audit.jsonl') },
+    // and the operator API's settings (keys file, JWT issuer, rate limits; lib/api/auth/settings.ts)
+    edgegw: { version, auditLog: join(s.userDir, 'audit.jsonl'), ...(s.api ? { api: s.api } : {}) },
   };
   if (s.adminUsers.length > 0) {
     const { adminAuthSettings } = await import('./admin');
@@ -223,12 +265,14 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   }
 
   RED.init(server, settings);
+  const paletteCheck = overlapPaletteCheck(nodeRedDir());
   let recovery = flowsRecovery;
   // Under systemd (Type=notify) the service is ready once the flows run: READY=1, once.
   const systemd = new SystemdNotifier();
   let readySent = false;
   const onFlowsStarted = (ev?: { diff?: unknown }) => {
     flowsStarted = true;
+    startingOver();
     if (systemd.enabled && !readySent) {
       readySent = true;
       systemd.send('READY=1').then(
@@ -254,6 +298,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     else if (p?.error === 'missing-modules' && Array.isArray(p.modules))
       flowsProblem = { missingModules: p.modules.map((m: { module?: unknown } | string) => (typeof m === 'string' ? m : String(m?.module as string))) };
     else flowsProblem = undefined;
+    if (flowsProblem) startingOver();
   };
   RED.events.on('runtime-event', onRuntimeEvent);
   RED.events.on('flows:started', onFlowsStarted);
@@ -263,6 +308,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     version,
     nodeRedVersion: typeof RED.version === 'function' ? RED.version() : String(RED.version),
     startedAt,
+    starting: () => healthStarting,
     safeMode: s.safe,
     flowsStarted: () => flowsStarted,
     flowsProblem: () => flowsProblem,
@@ -278,22 +324,37 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
       return { mode: 'none', connected: null };
     },
   });
+  // until Node-RED has started, the editor and the flows' endpoints answer "starting" (/health and
+  // /metrics, above, answer for themselves)
+  app.use((req: { headers: Record<string, string | undefined> }, res: StartingResponse, next: () => void) => (editorReady ? next() : answerStarting(req, res)));
   app.use(settings.httpAdminRoot, RED.httpAdmin);
   app.use(settings.httpNodeRoot, RED.httpNode);
 
-  await RED.start();
   server.listen(s.port, s.host);
   try {
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
   } catch (err) {
-    await RED.stop().catch(() => undefined);
     if (broker) await broker.close();
+    prepared.lock.release();
     const e = err as NodeJS.ErrnoException;
     const where = { host: s.host, port: s.port };
     throw new StartupError(e.code === 'EADDRINUSE' ? runtimeText('portInUse', where) : runtimeText('cannotListen', { ...where, reason: e.message }));
   }
   const port = (server.address() as { port: number }).port;
-  say(runtimeText('editorOn', { url: `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/` }));
+  try {
+    await RED.start();
+    await paletteCheck.settled();
+  } catch (err) {
+    server.closeAllConnections?.();
+    await new Promise<void>((r) => server.close(() => r()));
+    if (broker) await broker.close();
+    prepared.lock.release();
+    throw err;
+  }
+  editorReady = true;
+  if (s.safe || flowsStarted || flowsProblem) startingOver();
+  else startingGrace = setTimeout(startingOver, STARTING_GRACE_MS).unref();
+  say(runtimeText('editorOn', { url: `${tls ? 'https' : 'http'}://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}/` }));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -302,6 +363,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     broker,
     stop() {
       stopping ??= (async () => {
+        startingOver();
         await RED.stop();
         RED.events.off('flows:started', onFlowsStarted);
         RED.events.off('runtime-event', onRuntimeEvent);
@@ -316,13 +378,39 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   };
 }
 
+/** how long /health says "starting" after Node-RED started without the flows running or failing */
+const STARTING_GRACE_MS = 15_000;
+
+interface StartingResponse {
+  status(code: number): StartingResponse;
+  set(name: string, value: string): StartingResponse;
+  type(t: string): StartingResponse;
+  send(body: string): void;
+}
+
+/** 503 while Node-RED starts: a page that reloads itself for a browser, JSON for every other client. */
+function answerStarting(req: { headers: Record<string, string | undefined> }, res: StartingResponse): void {
+  res.status(503).set('Retry-After', '1').set('Cache-Control', 'no-store');
+  if ((req.headers.accept ?? '').includes('text/html'))
+    res
+      .type('html')
+      .send(
+        '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="1"><title>edge-gateway</title><p>edge-gateway is starting: the editor opens as soon as the nodes and flows are loaded.</p>',
+      );
+  else res.type('json').send(JSON.stringify({ status: 'starting', error: 'edge-gateway is starting: try again in a second' }));
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node-RED's runtime object, untyped here
 function mqttBrokerNodes(RED: any): Array<{ connected?: boolean }> {
   const out: Array<{ connected?: boolean }> = [];
-  RED.nodes.eachNode((n: { id: string; type: string }) => {
-    if (n.type !== 'mqtt-broker') return;
-    const live = RED.nodes.getNode(n.id);
-    if (live) out.push(live);
-  });
+  try {
+    RED.nodes.eachNode((n: { id: string; type: string }) => {
+      if (n.type !== 'mqtt-broker') return;
+      const live = RED.nodes.getNode(n.id);
+      if (live) out.push(live);
+    });
+  } catch {
+    // no flows loaded yet (Node-RED's active configuration is null until they are): no broker nodes
+  }
   return out;
 }

@@ -39,8 +39,21 @@ export interface GatewaySettings {
   adminUsers: AdminUser[];
   /** real devices from the settings file: on first start they become the flows (runtime/flows-from-devices.ts) */
   devices?: DeviceSpec[];
+  /**
+   * the operator API's block, handed to Node-RED as `edgegw.api`: its authentication
+   * (lib/api/auth/settings.ts: keysFile, jwt, rateLimit) and the routes' own fields
+   */
+  api?: Record<string, unknown>;
+  /** serve the editor, the flows' HTTP endpoints and the API over https */
+  tls?: TlsFiles;
   /** where the settings file layer came from, if any */
   configFile?: string;
+}
+
+/** PEM files of the server's certificate (chain) and private key; relative paths are in the user directory. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
 }
 
 export class SettingsError extends Error {

@@ -3,7 +3,7 @@ import { FILE_LIMITS, FileReadError, readBoundedText } from '../lib/system/fs/bo
 import { join } from 'node:path';
 import { parseDevices, DevicesConfigError } from '../lib/fleet/devices-config';
 import { jsonErrorOffset } from './json-error-offset';
-import { FIELDS, parseValue, SettingsError, shown, type AdminUser, type GatewaySettings } from './settings-fields';
+import { FIELDS, parseValue, SettingsError, shown, type AdminUser, type GatewaySettings, type TlsFiles } from './settings-fields';
 
 /** Parses a settings file (JSON, or YAML by extension) into a plain object. */
 export function readSettingsFile(file: string, loadYaml: () => { load(text: string): unknown }): Record<string, unknown> {
@@ -65,6 +65,15 @@ export function settingsFileLayer(data: Record<string, unknown>, file: string, t
       }
       continue;
     }
+    if (k === 'api') {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SettingsError(file, 'api', 'must be an object (keysFile, jwt, rateLimit...)');
+      out.api = v as Record<string, unknown>;
+      continue;
+    }
+    if (k === 'tls') {
+      out.tls = parseTls(v, file);
+      continue;
+    }
     const field = known.get(k);
     if (!field || k === 'resetFlows') {
       throw new SettingsError(
@@ -72,13 +81,23 @@ export function settingsFileLayer(data: Record<string, unknown>, file: string, t
         k,
         `unknown setting (known: ${[...known.keys()]
           .filter((x) => x !== 'resetFlows')
-          .concat('adminUsers', 'devices')
+          .concat('adminUsers', 'devices', 'api', 'tls')
           .join(', ')})`,
       );
     }
     (out as Record<string, unknown>)[k] = parseValue(field, v, file, true);
   }
   return out;
+}
+
+function parseTls(v: unknown, file: string): TlsFiles {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SettingsError(file, 'tls', 'must be an object { cert: FILE, key: FILE } (PEM files)');
+  const t = v as Record<string, unknown>;
+  for (const k of Object.keys(t)) if (k !== 'cert' && k !== 'key') throw new SettingsError(file, `tls.${k}`, 'unknown (known: cert, key)');
+  for (const k of ['cert', 'key'] as const) {
+    if (typeof t[k] !== 'string' || !t[k].trim()) throw new SettingsError(file, `tls.${k}`, 'must name a PEM file');
+  }
+  return { cert: t.cert as string, key: t.key as string };
 }
 
 /** More admin users than this is a generated file gone wrong, not a plant's staff. */

@@ -5,6 +5,7 @@ export function helpText(): string {
   const lines = [
     'Usage: edge-gateway [options]                 start the gateway (Node-RED with the edge-gateway nodes and flows)',
     '       edge-gateway admin add-user NAME       add an editor/admin user (password read from stdin or prompted)',
+    '       edge-gateway admin add-key NAME        add an operator API key, shown once: --scope read|write|admin (also list-keys, revoke-key)',
     '       edge-gateway modbus read|write ...      commission a Modbus device from a tag table (see: edge-gateway modbus --help)',
     '       edge-gateway dbc check|decode ...       check a DBC file, decode a candump log (see: edge-gateway dbc --help)',
     "       edge-gateway calc eval 'EXPRESSION'     try a tag-calc expression (see: edge-gateway calc --help)",
@@ -28,7 +29,7 @@ export function helpText(): string {
       FIELDS.filter((f) => f.key !== 'resetFlows')
         .map((f) => f.key)
         .join(', ') +
-      ', adminUsers, devices',
+      ', adminUsers, devices, api (operator API keys file, JWT, rate limits), tls ({ cert, key } PEM files: https)',
   );
   return lines.join('\n');
 }

@@ -8,9 +8,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, FIELDS, parseValue, SettingsError, type Field, type GatewaySettings } from './settings-fields';
 import { readSettingsSource, settingsFileLayer } from './settings-file';
 import { runtimeText } from './messages';
+import { ApiSettingsError, parseApiAuthSettings } from '../lib/api/auth/settings';
 
 export { sanitiseGatewayId } from '../lib/fleet/gateway-id';
-export { DEFAULTS, FIELDS, parseByteSize, SettingsError, type AdminUser, type GatewaySettings, type LogFormat, type LogLevel } from './settings-fields';
+export { DEFAULTS, FIELDS, parseByteSize, SettingsError, type AdminUser, type GatewaySettings, type LogFormat, type TlsFiles, type LogLevel } from './settings-fields';
 export { defaultSettingsFile, readSettingsFile } from './settings-file';
 export { helpText } from './settings-help';
 
@@ -122,7 +123,19 @@ export function resolveSettings(args: Pick<ParsedArgs, 'flags' | 'configFile'>, 
   }
   const merged: GatewaySettings = { ...DEFAULTS, adminUsers: [], ...filePart, ...envPart, ...args.flags, configFile };
   merged.userDir = resolve(cwd, merged.userDir);
+  checkApiSettings(merged);
   return merged;
+}
+
+/** The API's authentication settings checked at start (a bad JWT key file refuses the start, naming it). */
+function checkApiSettings(s: GatewaySettings): void {
+  if (!s.api) return;
+  try {
+    parseApiAuthSettings(s.api, s.userDir);
+  } catch (err) {
+    if (err instanceof ApiSettingsError) throw new SettingsError(s.configFile ?? 'settings', err.field, err.reason);
+    throw err;
+  }
 }
 
 export function isLoopback(host: string): boolean {

@@ -2,6 +2,7 @@
 // schema name: it stays the same whatever prefix the registered type name carries).
 import type { FieldSchema } from '../../lib/config/fields';
 import { ALARM_FIELDS } from '../../lib/alarm/fields';
+import { AUDIT_IN_FIELDS } from '../../lib/audit/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
 import { CAN_IN_FIELDS, DBC_DECODE_FIELDS, DBC_ENCODE_FIELDS } from '../../lib/can/fields';
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
@@ -20,6 +21,7 @@ import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
 export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   alarm: ALARM_FIELDS,
+  'audit-in': AUDIT_IN_FIELDS,
   'can-in': CAN_IN_FIELDS,
   'can-interface': CAN_INTERFACE_FIELDS,
   'circuit-breaker': BREAKER_FIELDS,

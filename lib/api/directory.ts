@@ -5,7 +5,6 @@
 // (a palette install beside the runtime) still see the same entries.
 import type { AlarmEvent, AlarmRecord } from '../alarm/engine';
 import type { HistorianQuery, HistorianRow } from '../historian/query';
-import type { HealthState } from '../health/registry';
 import type { TagSample } from '../tags/contract';
 
 /** A tag store (tag-store config node): current values, and the user tags an operator may set. */
@@ -91,8 +90,8 @@ export interface ApiHistorySource {
   query(q: HistorianQuery): Promise<HistorianRow[]>;
 }
 
-/** The same answer as GET /health: its body and the state that decides its status code. */
-export type HealthProvider = () => { status: HealthState; body: Record<string, unknown> };
+/** The same answer as GET /health: its status code and body. */
+export type HealthProvider = () => { statusCode: number; body: Record<string, unknown> };
 
 interface Kinds {
   tagStores: ApiTagSource;

@@ -88,8 +88,8 @@ function listQueues(deps: RouteDeps): Answer {
 function getHealth(deps: RouteDeps): Answer {
   const provider = deps.directory.healthProvider();
   if (provider) {
-    const { status, body } = provider();
-    return { status: status === 'down' ? 503 : 200, body };
+    const { statusCode, body } = provider();
+    return { status: statusCode, body };
   }
   // a palette install: no runtime to ask about flows and broker, only what the nodes report
   const reg = healthRegistry();

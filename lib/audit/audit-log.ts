@@ -4,9 +4,11 @@
 // synchronously: nothing is held open between records and a crash loses nothing.
 // The file's folder is created once, when the first record is appended to that file (not on
 // every record), with ensureDirectory: a folder that cannot exist fails at once, never spins.
+// The file rotates by size (rotation.ts); queryAudit (query.ts) reads the ring and the files.
 import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDirectory } from '../system/fs/directory';
+import { DEFAULT_AUDIT_ROTATION, currentSize, rotateAuditFile, type AuditRotation } from './rotation';
 
 /**
  * What a record is about: a write to a device's tag (the default), an alarm acknowledged, or an
@@ -43,7 +45,12 @@ export interface AuditLogOptions {
   file?: string;
   /** records kept in memory (default 1000) */
   ringSize?: number;
+  /** size-based rotation of the file (default 10 MB, 5 rotated files kept) */
+  rotation?: AuditRotation;
 }
+
+/** Called with every record as it is kept (the audit-in node, the live stream). */
+export type AuditListener = (record: AuditRecord) => void;
 
 /** The record is in the ring, but the file could not be appended to. */
 export class AuditFileError extends Error {
@@ -53,6 +60,15 @@ export class AuditFileError extends Error {
   ) {
     super(`audit log ${file}: ${cause.message}`);
     this.name = 'AuditFileError';
+  }
+}
+
+/** The record was appended, but the file could not be rotated before it (it grows past its size). */
+export class AuditRotationError extends AuditFileError {
+  constructor(file: string, cause: Error) {
+    super(file, cause);
+    this.message = `audit log ${file}: record appended, but the file could not be rotated: ${cause.message}`;
+    this.name = 'AuditRotationError';
   }
 }
 
@@ -73,10 +89,38 @@ export class AuditLog {
   private file?: string;
   /** the folder of `file` is known to exist (set after the first successful append) */
   private folderReady = false;
+  private rotationSettings: AuditRotation;
+  /** bytes in `file`, read once from the file system, then counted per append */
+  private fileBytes: number | undefined;
+  private readonly listeners = new Set<AuditListener>();
+  /** records of the ring whose append failed: the only ones a query of the files would miss */
+  private readonly unwritten = new WeakSet<AuditRecord>();
 
   constructor(opts: AuditLogOptions = {}) {
     this.size = Math.max(1, opts.ringSize ?? 1000);
     this.file = opts.file;
+    this.rotationSettings = opts.rotation ?? { ...DEFAULT_AUDIT_ROTATION };
+  }
+
+  get rotation(): AuditRotation {
+    return this.rotationSettings;
+  }
+
+  setRotation(rotation: AuditRotation): void {
+    this.rotationSettings = rotation;
+  }
+
+  /** Calls `listener` with every record kept from now on; returns the unsubscribe. */
+  subscribe(listener: AuditListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** A record of the ring that is not in the file (its append failed). */
+  isUnwritten(record: AuditRecord): boolean {
+    return this.unwritten.has(record);
   }
 
   get filePath(): string | undefined {
@@ -84,7 +128,10 @@ export class AuditLog {
   }
 
   setFile(file: string | undefined): void {
-    if (file !== this.file) this.folderReady = false;
+    if (file !== this.file) {
+      this.folderReady = false;
+      this.fileBytes = undefined;
+    }
     this.file = file;
   }
 
@@ -98,25 +145,47 @@ export class AuditLog {
     if (r.outcome !== undefined) rec.outcome = r.outcome;
     this.ring.push(rec);
     if (this.ring.length > this.size) this.ring.splice(0, this.ring.length - this.size);
-    if (this.file) {
-      const line = auditJson(rec) + '\n';
-      try {
-        if (!this.folderReady) ensureDirectory(dirname(this.file));
-        try {
-          appendFileSync(this.file, line);
-        } catch (err) {
-          // the folder went away since (log rotation, an operator): make it again, once
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.folderReady) throw err;
-          ensureDirectory(dirname(this.file));
-          appendFileSync(this.file, line);
-        }
-        this.folderReady = true;
-      } catch (err) {
-        this.folderReady = false;
-        throw new AuditFileError(this.file, err as Error);
-      }
-    }
+    const fileError = this.file ? this.append(this.file, rec) : undefined;
+    if (fileError && !(fileError instanceof AuditRotationError)) this.unwritten.add(rec);
+    for (const listener of this.listeners) listener(rec);
+    if (fileError) throw fileError;
     return rec;
+  }
+
+  /** Appends one line, rotating first when it would pass the size; the error, if any, to throw. */
+  private append(file: string, rec: AuditRecord): AuditFileError | undefined {
+    const line = auditJson(rec) + '\n';
+    const bytes = Buffer.byteLength(line);
+    let rotationError: Error | undefined;
+    try {
+      if (!this.folderReady) ensureDirectory(dirname(file));
+      this.fileBytes ??= currentSize(file);
+      if (this.fileBytes > 0 && this.fileBytes + bytes > this.rotationSettings.maxBytes) {
+        try {
+          rotateAuditFile(file, this.rotationSettings.keep);
+          this.fileBytes = 0;
+        } catch (err) {
+          // the record still goes to the current file (it grows past its size), never lost
+          rotationError = err as Error;
+        }
+      }
+      try {
+        appendFileSync(file, line);
+      } catch (err) {
+        // the folder went away since (log rotation, an operator): make it again, once
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.folderReady) throw err;
+        ensureDirectory(dirname(file));
+        this.fileBytes = 0;
+        appendFileSync(file, line);
+      }
+      this.fileBytes += bytes;
+      this.folderReady = true;
+    } catch (err) {
+      this.folderReady = false;
+      this.fileBytes = undefined;
+      return new AuditFileError(file, err as Error);
+    }
+    return rotationError ? new AuditRotationError(file, rotationError) : undefined;
   }
 
   /** The latest records, oldest first (at most `limit`). */

@@ -26,6 +26,8 @@ export interface TagStoreOptions {
   now?: () => number;
   /** called after each tick with the counts (for status and /health) */
   onTick?: (stats: TagStoreStats) => void;
+  /** told of every change as it is stored: written samples, a user tag set, a tag gone stale (the live stream) */
+  onChange?: (samples: readonly TagSample[]) => void;
   /** a failed load or save: the store keeps working in memory */
   onPersistenceError?: (err: Error) => void;
 }
@@ -175,6 +177,9 @@ export class TagStore {
       }
       written++;
     }
+    const onChange = this.opts.onChange;
+    // the hot path hands over the scan itself; only a scan with refused samples is copied
+    if (onChange && written) onChange(errors ? samples.filter((s) => !this.check(s)) : samples);
     return errors ? { written, errors } : { written };
   }
 
@@ -218,8 +223,10 @@ export class TagStore {
         e.dirty = true;
         this.dirty.push(e);
       }
+      const sample = this.snapshot(e, e.ts);
+      this.opts.onChange?.([sample]);
       this.opts.audit?.record({ actor, device: this.userDevice, tag: name, old, new: checked, ok: true });
-      return this.snapshot(e, e.ts);
+      return sample;
     } catch (err) {
       if (err instanceof TagValueError) this.opts.audit?.record({ actor, device: this.userDevice, tag: name, old, new: value, ok: false, error: err.reason });
       throw err;
@@ -303,14 +310,17 @@ export class TagStore {
   /** The timer's work, callable directly (tests with an injected clock). */
   tick(): TagStoreStats {
     const now = this.now();
+    let gone: TagSample[] | undefined;
     for (const tags of this.devices.values()) {
       for (const e of tags.values()) {
         if (now - e.ts > e.maxAgeMs && (e.quality === 'good' || e.quality === 'uncertain')) {
           e.quality = 'stale';
           e.error = STALE_REASON(e.maxAgeMs);
+          if (this.opts.onChange) (gone ??= []).push(this.snapshot(e, now));
         }
       }
     }
+    if (gone) this.opts.onChange?.(gone);
     // void: flush() puts a failed batch back and reports it itself; its promise is for close() to await
     void this.flush();
     this.stats = this.count();

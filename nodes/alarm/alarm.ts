@@ -20,6 +20,7 @@ import { auditLogOf } from '../common/settings';
 import { ackAuditRecords, refusedAckRecord } from '../../lib/alarm/ack-audit';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
 import { apiDirectory } from '../../lib/api/directory';
+import { streamHub } from '../../lib/api/stream/hub';
 
 const TICK_MS = 250;
 const EVENT_STATES = ['active', 'acknowledged', 'cleared-unacknowledged', 'cleared'] as const;
@@ -108,6 +109,7 @@ export = function (RED: NodeAPI) {
       if (events.length === 0) return;
       for (const e of events) eventsTotal.inc({ node: node.id, state: e.state });
       send([events.map((e) => ({ topic: `alarm/${e.id}`, payload: e })), null]);
+      streamHub().publishAlarms(events);
       persist();
       report();
     }

@@ -14,6 +14,7 @@ export const TYPE_PREFIX = 'edgegw-';
 /** The node kinds; each registers the type `edgegw-<kind>` and lives in nodes/<kind>/. */
 export const NODE_KINDS = [
   'alarm',
+  'audit-in',
   'can-in',
   'can-interface',
   'can-out',
@@ -55,6 +56,8 @@ const CURRENT_TYPES: ReadonlySet<string> = new Set(FORMER_TYPES.values());
 // prettier-ignore
 const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   alarm: ['rulesSource', 'rules', 'rulesFile', 'cooldownSec', 'persist', 'dbFile', 'healthOn'],
+  // born with the prefix: no saved field of ours under the bare name
+  'audit-in': [],
   'can-in': ['interface', 'filters', 'batchMs'],
   'can-interface': ['kind', 'iface', 'filters', 'serialPath', 'baudRate', 'bitrate', 'timestamps', 'listenOnly', 'statusPollMs', 'file', 'pace', 'speed', 'loop', 'replayTimestamps'],
   'can-out': ['interface'],

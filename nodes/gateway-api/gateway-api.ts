@@ -7,6 +7,7 @@ import { createApiRouter } from '../../lib/api';
 import { corsOriginList, GATEWAY_API_FIELDS } from '../../lib/api/fields';
 import { migrateNodeConfig } from '../common/migrations';
 import { TelemetryScope } from '../common/telemetry';
+import { registerApiBasePath } from '../../lib/api/auth/base-paths';
 import { apiGuardOf } from './guard';
 import { httpNodeOf, mountRouter } from './mount';
 
@@ -17,6 +18,7 @@ export = function (RED: NodeAPI) {
     const node = this;
     const telemetry = new TelemetryScope(node, 'gateway-api');
     let release: (() => void) | undefined;
+    let releasePath: (() => void) | undefined;
     let guard: ReturnType<typeof apiGuardOf> | undefined;
     try {
       const fields = readFields(GATEWAY_API_FIELDS, def);
@@ -25,6 +27,8 @@ export = function (RED: NodeAPI) {
       guard = apiGuardOf(RED);
       const router = createApiRouter({ guard, basePath: fields.basePath, corsOrigins: corsOriginList(fields.corsOrigins), bodyLimit: fields.bodyLimitKb * 1024 });
       release = mountRouter(app, fields.basePath, node.id, router);
+      // the flows' HTTP login (when editor users exist) lets the API's paths through to its own guard
+      releasePath = registerApiBasePath(fields.basePath);
       telemetry.health('ok', { basePath: fields.basePath, routes: router.served().length });
     } catch (err) {
       guard?.close();
@@ -35,6 +39,7 @@ export = function (RED: NodeAPI) {
     }
     node.on('close', (_removed: boolean, done: () => void) => {
       release?.();
+      releasePath?.();
       guard?.close();
       telemetry.close();
       done();

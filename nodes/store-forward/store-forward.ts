@@ -20,6 +20,7 @@ import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
 import { apiDirectory } from '../../lib/api/directory';
+import { streamHub } from '../../lib/api/stream/hub';
 
 interface StoreForwardNode extends Node {
   queue?: DurableQueue;
@@ -116,6 +117,8 @@ export = function (RED: NodeAPI) {
           { key: DESTINATION_STATUS[s.destination] },
         );
       telemetry.health(s.health, { ...s, target: target.describe });
+      const hub = streamHub();
+      if (hub.listening) hub.publishQueue({ queue: queue.name, ...s, ts: Date.now() });
     };
     let ticking = false;
     const timer = setInterval(() => {

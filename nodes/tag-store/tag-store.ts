@@ -13,6 +13,7 @@ import { SqliteTagPersistence } from '../../lib/tags/store-sqlite';
 import { publishStoreStats, registerStore, unregisterStore } from '../../lib/tags/store-metrics';
 import { MissingPackageError } from '../../lib/system/process/optional';
 import { healthRegistry } from '../../lib/health/registry';
+import { streamHub } from '../../lib/api/stream/hub';
 
 import { STATS_EVENT, type TagStoreNode } from './api';
 import { textOf } from '../../lib/system/text/text-of';
@@ -73,6 +74,7 @@ export = function (RED: NodeAPI) {
       publishStoreStats(storeName, stats);
       node.emit(STATS_EVENT, node.stats());
     };
+    const hub = streamHub();
     const store = new TagStore({
       maxAge,
       userTags,
@@ -80,6 +82,7 @@ export = function (RED: NodeAPI) {
       persistence,
       audit: auditLogOf(RED),
       onTick: (stats) => closed || report(stats),
+      onChange: (samples) => hub.publishTags(samples),
       onPersistenceError: (err) => node.warn(`tag-store ${storeName}: ${err.message} (values stay in memory and are saved again on the next tick)`),
     });
     registerStore(storeName, store);

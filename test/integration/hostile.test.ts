@@ -143,6 +143,8 @@ describe('embedded broker and the process under attack', () => {
       assert.ok(!/Encrypted credentials not found/.test(out), 'no "Encrypted credentials not found" warning');
       const settings = (await (await fetch(`${gw.base}/settings`)).json()) as any;
       assert.equal(settings.telemetryEnabled, false, 'the editor does not ask about update notifications');
+      // npm's check ran beside the node loading and answered before the editor was served
+      assert.notEqual(settings.externalModules?.palette?.allowInstall, false, 'the palette manager may install modules');
     } finally {
       await gw.stop();
       gw.cleanup();

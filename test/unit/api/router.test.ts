@@ -273,7 +273,7 @@ describe('operator API router', () => {
     const alone = await apiCall(port, 'GET', '/api/health');
     assert.equal(alone.status, 200);
     assert.ok(Array.isArray(alone.json.nodes));
-    directory.setHealthProvider(() => ({ status: 'down', body: { status: 'down', reasons: ['flows are not running'] } }));
+    directory.setHealthProvider(() => ({ statusCode: 503, body: { status: 'down', reasons: ['flows are not running'] } }));
     try {
       const down = await apiCall(port, 'GET', '/api/health');
       assert.equal(down.status, 503);

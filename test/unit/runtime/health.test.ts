@@ -37,6 +37,33 @@ describe('/health verdict', () => {
     assert.deepEqual(body.reasons, ['modbus-server "sim" (n1) is down']);
   });
 
+  test('while Node-RED starts: starting (HTTP 503 over HTTP), whatever the flows and nodes say', async () => {
+    healthRegistry().report('n1', 'modbus-server', 'down', { error: 'EADDRINUSE' }, 'sim');
+    let starting = true;
+    const rt = runtime({ starting: () => starting, flowsStarted: () => false });
+    const { status, body } = healthBody(rt);
+    assert.equal(status, 'starting');
+    assert.deepEqual(body.flows, { started: false });
+    assert.deepEqual(body.reasons, ['starting: Node-RED is loading the nodes and the flows']);
+    const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
+    installHealthAndMetrics({ get: (path, h) => routes.set(path, h) }, rt);
+    const server = createServer((req, res) => routes.get(req.url ?? '')?.(req, res));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/health`;
+      const r = await fetch(url);
+      assert.equal(r.status, 503);
+      assert.equal(((await r.json()) as { status: string }).status, 'starting');
+      starting = false; // started, but the flows did not run: down, with the node's reason
+      const after = await fetch(url);
+      assert.equal(after.status, 503);
+      assert.equal(((await after.json()) as { status: string }).status, 'down');
+    } finally {
+      server.close();
+    }
+  });
+
   test('flows not running: down', () => {
     const { status, body } = healthBody(runtime({ flowsStarted: () => false }));
     assert.equal(status, 'down');
