@@ -4,7 +4,8 @@ import { field } from '../fields/validator';
 import { textOr } from '../components/i18n';
 import { TagGrid } from '../components/tag-table/tag-grid';
 import { tableProblem, tableText } from '../components/tag-table/table-text';
-import { download, errorLines, readPickedFile, tagTableRequest } from '../components/tag-table/table-files';
+import { download, readPickedFile, tagTableRequest } from '../components/tag-table/table-files';
+import { errorLines, refusalText } from '../components/tag-table/table-answer';
 
 interface PollGroup {
   name: string;
@@ -66,7 +67,7 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
     tags: {
       value: 'name,area,address,type,order,scale,offset,unit,access,group\n',
       validate(v: string | undefined, opt) {
-        const problem = tableProblem(v, { notation: this.notation || $('#node-input-notation').val(), groups: savedGroupNames(this) });
+        const problem = tableProblem(v, { notation: this.notation || $('#node-input-notation').val(), groups: savedGroupNames(this) }, textOr);
         if (!problem) return true;
         return opt ? problem : false;
       },
@@ -124,7 +125,7 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
           $('<input type="number" min="1" class="node-input-group-interval" style="width: 30%; margin-left: 8px;">')
             .val(group.interval || 1000)
             .appendTo(row);
-          $('<span style="margin-left: 4px;">ms</span>').appendTo(row);
+          $('<span style="margin-left: 4px;">').text(node._('modbus-device.unit.ms')).appendTo(row);
         },
         removable: true,
         sortable: true,
@@ -208,12 +209,12 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
         const have = currentGroups();
         for (const g of t.groups ?? []) if (!have.includes(g.name)) list.editableList('addItem', { name: g.name, interval: g.interval });
         show(node._('modbus-device.label.loaded', { count: t.count, source: t.source }), false);
-      }).fail((xhr) => show(xhr.responseJSON?.error || xhr.statusText, true));
+      }).fail((xhr) => show(refusalText(xhr.responseJSON, xhr.statusText, textOr), true));
     });
     $('#node-modbus-device-validate').on('click', () => {
       const body = { text: currentText(), notation: notation(), groups: currentGroups(), maxGap: $('#node-input-maxGap').val(), maxRegisters: $('#node-input-maxRegisters').val() };
-      tagTableRequest(body, (r) => {
-        if (r.errors.length) show(errorLines(r, true), true);
+      tagTableRequest(body, textOr, (r) => {
+        if (r.errors.length) show(errorLines(r, true, textOr), true);
         else show(node._('modbus-device.label.checked', { count: r.count, requests: r.requestsPerScan }), false);
       });
     });
@@ -225,11 +226,11 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
           show(fileName, false);
           return;
         }
-        tagTableRequest({ text, notation: notation(), to: 'csv' }, (r) => {
-          if (r.errors.length) show(errorLines(r, false), true);
+        tagTableRequest({ text, notation: notation(), to: 'csv' }, textOr, (r) => {
+          if (r.errors.length) show(errorLines(r, false, textOr), true);
           else {
             setCurrentText(r.csv ?? '');
-            show(`${fileName}: ${r.count}`, false);
+            show(node._('modbus-device.label.imported', { file: fileName, count: r.count }), false);
           }
         });
       });
@@ -237,8 +238,8 @@ RED.nodes.registerType<ModbusDeviceNode>('edgegw-modbus-device', {
     const baseName = (): string => ($('#node-input-device').val() || $('#node-input-name').val() || 'tags').replace(/[^\w.-]+/g, '_');
     $('#node-modbus-device-export-csv').on('click', () => download(`${baseName()}.csv`, 'text/csv', currentText()));
     $('#node-modbus-device-export-json').on('click', () => {
-      tagTableRequest({ text: currentText(), notation: notation(), to: 'json' }, (r) => {
-        if (r.errors.length) show(errorLines(r, false), true);
+      tagTableRequest({ text: currentText(), notation: notation(), to: 'json' }, textOr, (r) => {
+        if (r.errors.length) show(errorLines(r, false, textOr), true);
         else download(`${baseName()}.json`, 'application/json', r.json ?? '');
       });
     });

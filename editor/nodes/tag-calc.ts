@@ -2,30 +2,12 @@
 // they are edited, and when they are computed.
 import { field } from '../fields/validator';
 import { italicWhenNamed } from '../components/node-labels';
-import { eachEntryLine, validation } from '../components/line-table';
+import { validation } from '../components/line-table';
+import { textOr } from '../components/i18n';
+import { checkErrorText, quickCheck, type CalcCheckAnswer } from '../components/calc-check';
 
 interface TagCalcNode extends EditorNodeInstance {
   trigger?: string;
-}
-
-/** The answer of POST edgegw/calc/check. */
-interface CalcCheckResult {
-  ok: boolean;
-  definitions: Array<{ name: string; unit?: string }>;
-  error: { line: number; column: number; message: string };
-}
-
-const DEFINITION = /^\s*[A-Za-z_][A-Za-z0-9_]*\s*(\[[^\]]*\]\s*)?(\{[^}]*\}\s*)?=(?!=)/;
-
-/** The editor's quick check (the live check below and the runtime apply the full sandbox rules). */
-function quickCheck(text: string | undefined): string | null {
-  let definitions = 0;
-  const problem = eachEntryLine(text, (_line, n, raw) => {
-    if (!DEFINITION.test(raw)) return `line ${n}: expected "name = expression"`;
-    definitions++;
-    return null;
-  });
-  return problem ?? (definitions ? null : 'no definitions');
 }
 
 RED.nodes.registerType<TagCalcNode>('edgegw-tag-calc', {
@@ -37,7 +19,7 @@ RED.nodes.registerType<TagCalcNode>('edgegw-tag-calc', {
     definitions: {
       value: 'power_kw [kW] = voltage * current * pf / 1000',
       validate(v: string | undefined, opt) {
-        return validation(quickCheck(v), opt);
+        return validation(quickCheck(v, textOr), opt);
       },
     },
     device: field('tag-calc', 'device'),
@@ -60,11 +42,11 @@ RED.nodes.registerType<TagCalcNode>('edgegw-tag-calc', {
     const tips = $('#tag-calc-check');
     let timer: ReturnType<typeof setTimeout> | undefined;
     const check = (): void => {
-      $.ajax<CalcCheckResult>({
+      $.ajax<CalcCheckAnswer>({
         url: 'edgegw/calc/check',
         method: 'POST',
         contentType: 'application/json',
-        data: JSON.stringify({ definitions: $('#node-input-definitions').val() }),
+        data: JSON.stringify({ definitions: $('#node-input-definitions').val(), codes: true }),
         dataType: 'json',
       })
         .done((r) => {
@@ -72,7 +54,7 @@ RED.nodes.registerType<TagCalcNode>('edgegw-tag-calc', {
             const names = r.definitions.map((d) => d.name + (d.unit ? ` [${d.unit}]` : '')).join(', ');
             tips.css('color', '').text(`${node._('tag-calc.check.ok', { count: r.definitions.length })}: ${names}`);
           } else {
-            tips.css('color', 'var(--red-ui-text-color-error, #d00)').text(node._('tag-calc.check.error', { line: r.error.line, column: r.error.column, message: r.error.message }));
+            tips.css('color', 'var(--red-ui-text-color-error, #d00)').text(checkErrorText(r.error, textOr));
           }
         })
         .fail((xhr) => void tips.css('color', '').text(xhr.statusText));

@@ -2,7 +2,8 @@
 // decimals optional), checked and compiled once at deploy. Blank lines and lines starting with #
 // are ignored.
 import type { EvalFunction } from 'mathjs';
-import { ExprError } from './errors';
+import { ExprError, exprProblem } from './errors';
+import { syntaxProblem } from './syntax';
 import { ExpressionChecker, type ScopeRef } from './validate';
 import { sandbox } from './sandbox';
 import { MAX_DECIMALS } from '../tags/readable';
@@ -50,15 +51,15 @@ function splitLines(source: string): Line[] {
     const text = raw[i];
     if (!text.trim() || text.trim().startsWith('#')) continue;
     const m = DEFINITION.exec(text);
-    if (!m) throw new ExprError('expected "name = expression" (or "name [unit] {decimals} = expression")', i + 1, text.search(/\S/) + 1);
+    if (!m) throw new ExprError(exprProblem('notADefinition'), i + 1, text.search(/\S/) + 1);
     const [, indent, name, unit, decimalsText, expression] = m;
     const offset = text.length - expression.length;
-    if (!expression.trim()) throw new ExprError(`${name}: the expression after "=" is empty`, i + 1, offset + 1, name);
-    if (expression.length > MAX_EXPRESSION_LENGTH) throw new ExprError(`expression longer than ${MAX_EXPRESSION_LENGTH} characters`, i + 1, offset + 1);
+    if (!expression.trim()) throw new ExprError(exprProblem('emptyExpression', { name }), i + 1, offset + 1, name);
+    if (expression.length > MAX_EXPRESSION_LENGTH) throw new ExprError(exprProblem('expressionTooLong', { max: MAX_EXPRESSION_LENGTH }), i + 1, offset + 1);
     const unitText = unit?.trim();
-    if (unit !== undefined && !unitText) throw new ExprError(`${name}: the unit in [ ] is empty`, i + 1, indent.length + name.length + 1);
+    if (unit !== undefined && !unitText) throw new ExprError(exprProblem('emptyUnit', { name }), i + 1, indent.length + name.length + 1);
     // "[5 kWh]" is a quantity, not a unit: kept as the label it would claim kWh, and lose the 5
-    if (unitText && QUANTITY.test(unitText)) throw new ExprError(`${name}: the unit in [ ] holds a number ("${unitText}"): write the unit alone, e.g. [kWh]`, i + 1, indent.length + name.length + 1);
+    if (unitText && QUANTITY.test(unitText)) throw new ExprError(exprProblem('unitHoldsNumber', { name, unit: unitText }), i + 1, indent.length + name.length + 1);
     const decimals = decimalsText === undefined ? undefined : declaredDecimals(decimalsText, name, i + 1, text.indexOf('{') + 1);
     lines.push({ line: i + 1, name, unit: unitText, decimals, text: expression, offset });
   }
@@ -68,7 +69,7 @@ function splitLines(source: string): Line[] {
 /** The `{decimals}` of a definition: a whole number 0..MAX_DECIMALS. */
 function declaredDecimals(text: string, name: string, line: number, column: number): number {
   const t = text.trim();
-  if (!/^\d+$/.test(t) || Number(t) > MAX_DECIMALS) throw new ExprError(`${name}: the decimals in { } must be a whole number from 0 to ${MAX_DECIMALS}, got "${t}"`, line, column, name);
+  if (!/^\d+$/.test(t) || Number(t) > MAX_DECIMALS) throw new ExprError(exprProblem('badDecimals', { name, max: MAX_DECIMALS, value: t }), line, column, name);
   return Number(t);
 }
 
@@ -76,12 +77,12 @@ function declaredDecimals(text: string, name: string, line: number, column: numb
 export function compileDefinitions(source: string): CalcProgram {
   const { parse } = sandbox();
   const lines = splitLines(source);
-  if (lines.length === 0) throw new ExprError('no definitions: write one per line, e.g. power_kw = voltage * current / 1000', 1, 1);
-  if (lines.length > MAX_DEFINITIONS) throw new ExprError(`more than ${MAX_DEFINITIONS} definitions`, lines[MAX_DEFINITIONS].line, 1);
+  if (lines.length === 0) throw new ExprError(exprProblem('noDefinitions'), 1, 1);
+  if (lines.length > MAX_DEFINITIONS) throw new ExprError(exprProblem('tooManyDefinitions', { max: MAX_DEFINITIONS }), lines[MAX_DEFINITIONS].line, 1);
   const later = new Map<string, number>();
   for (const l of lines) {
     const first = later.get(l.name);
-    if (first !== undefined) throw new ExprError(`${l.name} is already defined on line ${first}`, l.line, l.offset, l.name);
+    if (first !== undefined) throw new ExprError(exprProblem('alreadyDefined', { name: l.name, line: first }), l.line, l.offset, l.name);
     later.set(l.name, l.line);
   }
   const earlier = new Set<string>();
@@ -103,7 +104,7 @@ function compileOne(parse: (t: string) => import('mathjs').MathNode, l: Line, ea
   } catch (err) {
     const e = err as Error & { char?: number };
     const reason = e.message.replace(/\s*\(char \d+\)$/, '');
-    throw new ExprError(`syntax error: ${reason}`, l.line, l.offset + (e.char ?? 1));
+    throw new ExprError(syntaxProblem(reason), l.line, l.offset + (e.char ?? 1));
   }
   const checker = new ExpressionChecker({ line: l.line, text: l.text, offset: l.offset, earlier, later });
   const checked = checker.check(tree);

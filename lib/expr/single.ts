@@ -1,7 +1,7 @@
 // One expression with given input values: what `edge-gateway calc eval` runs, through the same
 // checks and engine as a tag-calc node (one definition named "result").
 import { compileDefinitions } from './definitions';
-import { ExprError } from './errors';
+import { ExprError, exprProblem } from './errors';
 import { CalcEngine } from './engine';
 import type { TagSample } from '../tags/contract';
 
@@ -16,14 +16,14 @@ export interface ExpressionResult {
  * a device path). Throws ExprError for a rejected or malformed expression.
  */
 export function evaluateExpression(expression: string, values: Record<string, number | boolean>, units: Record<string, string> = {}): ExpressionResult {
-  if (/[\r\n]/.test(expression)) throw new ExprError('one expression, on one line', 1, expression.search(/[\r\n]/) + 1);
+  if (/[\r\n]/.test(expression)) throw new ExprError(exprProblem('oneLine'), 1, expression.search(/[\r\n]/) + 1);
   const prefix = 'result=';
   let program;
   try {
     program = compileDefinitions(prefix + expression);
   } catch (err) {
     // Columns point into the expression as typed, not into the definition built around it.
-    if (err instanceof ExprError) throw new ExprError(err.reason, 1, Math.max(1, err.column - prefix.length), err.symbol);
+    if (err instanceof ExprError) throw new ExprError(err, 1, Math.max(1, err.column - prefix.length), err.symbol);
     throw err;
   }
   const engine = new CalcEngine(program, { device: 'calc', missing: 'uncertain' });

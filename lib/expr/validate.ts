@@ -18,7 +18,7 @@ import type {
   ParenthesisNode,
   SymbolNode,
 } from 'mathjs';
-import { ExprError } from './errors';
+import { ExprError, exprProblem, type ExprProblem } from './errors';
 import { FAST_FUNCTION_PREFIX, hasFastPath } from './fast-functions';
 import { ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, DISABLED, LIST_FUNCTIONS, TAG_HELPERS, sandbox } from './sandbox';
 
@@ -102,8 +102,8 @@ export class ExpressionChecker {
 
   constructor(private readonly ctx: ValidationContext) {}
 
-  fail(reason: string, token?: string, symbol?: string): never {
-    throw new ExprError(reason, this.ctx.line, this.column(token), symbol);
+  fail(problem: ExprProblem, token?: string, symbol?: string): never {
+    throw new ExprError(problem, this.ctx.line, this.column(token), symbol);
   }
 
   /** The column of the first whole-word occurrence of token in the expression (1-based, in the line). */
@@ -119,15 +119,15 @@ export class ExpressionChecker {
   }
 
   check(node: MathNode, depth = 0): MathNode {
-    if (depth > MAX_DEPTH) this.fail(`expression nested deeper than ${MAX_DEPTH} levels`);
+    if (depth > MAX_DEPTH) this.fail(exprProblem('tooDeep', { max: MAX_DEPTH }));
     const { math } = sandbox();
     const n = node as WalkedNode;
     switch (n.type) {
       case 'ConstantNode': {
         const v = n.value;
         if (typeof v === 'number' || typeof v === 'boolean') return n;
-        if (typeof v === 'string') this.fail(`text constants are not allowed ("${v}")`, `"${v}"`);
-        this.fail(`constant ${String(v)} is not allowed`, String(v));
+        if (typeof v === 'string') this.fail(exprProblem('textConstant', { value: v }), `"${v}"`);
+        this.fail(exprProblem('constantNotAllowed', { value: String(v) }), String(v));
       }
       // falls through (fail never returns)
       case 'ParenthesisNode':
@@ -137,7 +137,7 @@ export class ExpressionChecker {
       case 'AccessorNode':
         return this.tagNode(this.devicePath(n));
       case 'OperatorNode': {
-        if (!ALLOWED_OPERATORS.has(n.op)) this.fail(`operator ${n.op} (${n.fn}) is not allowed`, n.op);
+        if (!ALLOWED_OPERATORS.has(n.op)) this.fail(exprProblem('operatorNotAllowed', { operator: n.op, fn: n.fn }), n.op);
         if (n.op === 'to') return this.conversion(n);
         return new math.OperatorNode(
           n.op,
@@ -151,28 +151,28 @@ export class ExpressionChecker {
       case 'FunctionNode':
         return this.call(n, depth);
       case 'ArrayNode':
-        this.fail('a list [ ... ] is only allowed as the argument of min, max, mean, sum or hypot', '[');
+        this.fail(exprProblem('listOutsideFunction'), '[');
       // falls through
       case 'AssignmentNode':
-        this.fail('assignment is only allowed as "name = expression" at the start of a line', '=');
+        this.fail(exprProblem('assignment'), '=');
       // falls through
       case 'FunctionAssignmentNode':
-        this.fail(`defining a function (${n.name}) is not allowed`, n.name, n.name);
+        this.fail(exprProblem('functionDefinition', { name: n.name }), n.name, n.name);
       // falls through
       case 'BlockNode':
-        this.fail('one definition per line: ";" and line breaks inside an expression are not allowed', ';');
+        this.fail(exprProblem('oneDefinitionPerLine'), ';');
       // falls through
       case 'ObjectNode':
-        this.fail('objects { ... } are not allowed', '{');
+        this.fail(exprProblem('objectNotAllowed'), '{');
       // falls through
       case 'IndexNode':
-        this.fail('indexing [ ... ] is not allowed', '[');
+        this.fail(exprProblem('indexingNotAllowed'), '[');
       // falls through
       case 'RangeNode':
-        this.fail('ranges a:b are not allowed', ':');
+        this.fail(exprProblem('rangeNotAllowed'), ':');
       // falls through
       default:
-        this.fail(`${node.type} is not allowed in an expression`);
+        this.fail(exprProblem('nodeNotAllowed', { type: node.type }));
     }
   }
 
@@ -190,18 +190,18 @@ export class ExpressionChecker {
 
   /** The checks on a bare name that is neither a constant nor an earlier result: it is a tag. */
   private checkTagName(name: string): void {
-    if (FORBIDDEN_PROPERTIES.has(name)) this.fail(`"${name}" is not allowed as a name`, name, name);
+    if (FORBIDDEN_PROPERTIES.has(name)) this.fail(exprProblem('forbiddenName', { name }), name, name);
     const laterLine = this.ctx.later.get(name);
-    if (laterLine !== undefined) this.fail(`${name} is defined on line ${laterLine}, below its use: define it first`, name, name);
+    if (laterLine !== undefined) this.fail(exprProblem('definedBelow', { name, line: laterLine }), name, name);
     // Every bare name becomes a tag symbol that only the engine's scope holds, so no name can reach
     // the mathjs namespace; still, a function's name used as a value is almost surely a mistake,
     // and the names of disabled functions are refused outright so that no expression looks like
     // an escape. Other mathjs names (count, mode, size...) are ordinary tag names.
     if (ALLOWED_FUNCTIONS.has(name) || TAG_HELPERS.has(name)) {
-      this.fail(`${name} is a function: call it as ${name}(...), or read a tag of that name as <device>.${name}`, name, name);
+      this.fail(exprProblem('functionAsValue', { name }), name, name);
     }
     if (DISABLED.includes(name) || ['typed', 'import'].includes(name)) {
-      this.fail(`unknown symbol ${name}: it names a function disabled in the sandbox; read a tag of that name as <device>.${name}`, name, name);
+      this.fail(exprProblem('disabledName', { name }), name, name);
     }
   }
 
@@ -219,19 +219,19 @@ export class ExpressionChecker {
       const index = n.index;
       const dim = index.dimensions?.[0] as WalkedNode | undefined;
       const prop = index.dotNotation && index.dimensions.length === 1 && dim?.type === 'ConstantNode' ? dim.value : undefined;
-      if (typeof prop !== 'string') this.fail('property and index access (x[...]) are not allowed; a device path is written meter1.voltage', '[');
-      if (FORBIDDEN_PROPERTIES.has(prop)) this.fail(`property access to "${prop}" is not allowed`, `.${prop}`, prop);
-      if (!IDENTIFIER.test(prop)) this.fail(`"${prop}" is not a tag name`, prop, prop);
+      if (typeof prop !== 'string') this.fail(exprProblem('indexAccess'), '[');
+      if (FORBIDDEN_PROPERTIES.has(prop)) this.fail(exprProblem('forbiddenProperty', { name: prop }), `.${prop}`, prop);
+      if (!IDENTIFIER.test(prop)) this.fail(exprProblem('notATagName', { name: prop }), prop, prop);
       segments.unshift(prop);
       n = n.object as WalkedNode;
     }
-    if (n.type !== 'SymbolNode') this.fail('property access is only allowed on a device name (meter1.voltage)', '.');
-    if (FORBIDDEN_PROPERTIES.has(n.name)) this.fail(`"${n.name}" is not allowed as a name`, n.name, n.name);
+    if (n.type !== 'SymbolNode') this.fail(exprProblem('accessOnlyOnDevice'), '.');
+    if (FORBIDDEN_PROPERTIES.has(n.name)) this.fail(exprProblem('forbiddenName', { name: n.name }), n.name, n.name);
     // A path is an opaque key into the engine's own table, never a property of an object; still,
     // `cos.syntax` reads like the mathjs escapes that went through a function's properties, so a
     // path may not start with the name of a function an expression can call or that is disabled.
     if (ALLOWED_FUNCTIONS.has(n.name) || TAG_HELPERS.has(n.name) || DISABLED.includes(n.name)) {
-      this.fail(`${n.name} is a function, not a device: a device path starts with a device name (meter1.voltage)`, n.name, n.name);
+      this.fail(exprProblem('functionNotDevice', { name: n.name }), n.name, n.name);
     }
     segments.unshift(n.name);
     const name = segments.pop()!;
@@ -247,7 +247,7 @@ export class ExpressionChecker {
       this.checkTagName(n.name);
       return { name: n.name, key: `*/${n.name}` };
     }
-    this.fail(`${what} takes a tag (voltage or meter1.voltage), not an expression`, what);
+    this.fail(exprProblem('takesTag', { name: what }), what);
   }
 
   /** `energy to kWh`: the tag's own unit (from its samples) converted to the named one. */
@@ -255,7 +255,7 @@ export class ExpressionChecker {
     const tag = this.tagArgument(n.args[0], 'to');
     const target = n.args[1] as WalkedNode;
     if (target.type !== 'SymbolNode' || !sandbox().isUnit(target.name)) {
-      this.fail(`"to" needs a unit name on its right (kW, kWh, degC...), got ${target.toString()}`, 'to');
+      this.fail(exprProblem('toNeedsUnit', { got: target.toString() }), 'to');
     }
     const symbol = `to:${tag.key}:${target.name}`;
     this.refs.set(symbol, { kind: 'convert', symbol, tag, unit: target.name });
@@ -265,10 +265,10 @@ export class ExpressionChecker {
   private call(n: FunctionNode<MathNode>, depth: number): MathNode {
     const { math } = sandbox();
     const fn = n.fn as WalkedNode;
-    if (fn.type !== 'SymbolNode') this.fail('only named functions can be called (abs(x), max(a, b))', '(');
+    if (fn.type !== 'SymbolNode') this.fail(exprProblem('onlyNamedFunctions'), '(');
     const name: string = fn.name;
     if (TAG_HELPERS.has(name)) {
-      if (n.args.length !== 1) this.fail(`${name}() takes one tag`, name, name);
+      if (n.args.length !== 1) this.fail(exprProblem('helperTakesOneTag', { name }), name, name);
       const tag = this.tagArgument(n.args[0], name);
       const symbol = `${name}:${tag.key}`;
       this.refs.set(symbol, { kind: name as 'rate' | 'delta', symbol, tag });
@@ -276,17 +276,17 @@ export class ExpressionChecker {
     }
     if (!ALLOWED_FUNCTIONS.has(name)) {
       const known = sandbox().isMathjsFunction(name);
-      this.fail(known ? `function ${name} is not allowed in the sandbox` : `unknown function ${name}`, name, name);
+      this.fail(exprProblem(known ? 'functionNotAllowed' : 'unknownFunction', { name }), name, name);
     }
     const args = n.args.map((arg: MathNode) => {
       const a = arg as WalkedNode;
       if (a.type !== 'ArrayNode') return this.check(a, depth + 1);
-      if (!LIST_FUNCTIONS.has(name)) this.fail(`${name}() does not take a list`, '[');
-      if (a.items.length > MAX_LIST) this.fail(`a list holds at most ${MAX_LIST} items`, '[');
+      if (!LIST_FUNCTIONS.has(name)) this.fail(exprProblem('noListArgument', { name }), '[');
+      if (a.items.length > MAX_LIST) this.fail(exprProblem('listTooLong', { max: MAX_LIST }), '[');
       return new math.ArrayNode(
         a.items.map((element: MathNode) => {
           const item = element as WalkedNode;
-          if (item.type === 'ArrayNode') this.fail('nested lists are not allowed', '[');
+          if (item.type === 'ArrayNode') this.fail(exprProblem('nestedList'), '[');
           return this.check(item, depth + 1);
         }),
       );

@@ -1,8 +1,7 @@
 // What can be wrong with a tag table, as a code with arguments the editor translates through its
 // catalog (modbus-device.tagTable.<code>), and as the English reason the runtime, the CLI and the
 // logs keep showing. Both come from one table here, so a code never lacks its English text.
-
-type Args = Readonly<Record<string, string | number>>;
+import { codedReason, reasonCodes, type CodedReason, type ReasonArgs as Args } from '../system/text/coded-reasons';
 
 /** The English reason of each code; `args` fills it in (the catalogs use the same names). */
 const REASONS = {
@@ -48,17 +47,13 @@ const REASONS = {
 
 export type TagTableErrorCode = keyof typeof REASONS;
 /** Every code a tag table can produce (the catalogs hold modbus-device.tagTable.<code> for each). */
-export const TAG_TABLE_ERROR_CODES = Object.keys(REASONS) as TagTableErrorCode[];
+export const TAG_TABLE_ERROR_CODES: TagTableErrorCode[] = reasonCodes(REASONS);
 
 /** One thing wrong with a cell or the table's shape: the code, its arguments and the English reason. */
-export interface TagTableProblem {
-  readonly code: TagTableErrorCode;
-  readonly args: Args;
-  readonly reason: string;
-}
+export type TagTableProblem = CodedReason<TagTableErrorCode>;
 
 export function tagTableProblem(code: TagTableErrorCode, args: Args = {}): TagTableProblem {
-  return { code, args, reason: REASONS[code](args) };
+  return codedReason(REASONS, code, args);
 }
 
 /** Where in the table: `line` for CSV, `entry` (1-based) for JSON, and the tag when it has a name. */

@@ -29,10 +29,12 @@ const PAYLOAD_MARK_JSON = JSON.stringify(PAYLOAD_MARK);
 /** The stored text of a message (see above); throws what JSON.stringify throws. */
 export function bodyText(msg: unknown): BodyText {
   if (!msg || typeof msg !== 'object') return { body: JSON.stringify(msg) };
+  const p = (msg as Record<string, unknown>).payload;
+  // a plain message without _msgid (and with a payload that is no plain object) is its own JSON: no copy
+  if (!isPlainObject(p) && isPlainObject(msg) && !Object.prototype.hasOwnProperty.call(msg, '_msgid')) return { body: JSON.stringify(msg) };
   // a shallow copy without _msgid is much cheaper than a replacer function, which JSON.stringify
   // would call for every key of every tag
   const { _msgid: _ignored, ...data } = msg as Record<string, unknown>;
-  const p = data.payload;
   if (!isPlainObject(p)) return { body: JSON.stringify(data) };
   const runs = Array.isArray(data.tags) ? scanRuns(data.tags as unknown[], p) : undefined;
   if (runs) data.tags = runs;

@@ -33,14 +33,10 @@ const ROWS_PER_INSERT = 1000; // 5 parameters a row, well under SQLite's 32766
 // longer than the stores' default: a commit that gives up on a lock refuses a whole batch of
 // enqueues, and the queue's own reader connection shares the file with the writer
 const BUSY_TIMEOUT_MS = 5000;
-const insertSql = new Map<number, string>();
+/** INSERT statements kept compiled, one per batch size: a steady flow uses one or two sizes */
+const CACHED_INSERTS = 4;
 function insertStatement(n: number): string {
-  let sql = insertSql.get(n);
-  if (!sql) {
-    sql = `INSERT INTO messages (seq, id, enqueued_at, bytes, body) VALUES ${Array(n).fill('(?,?,?,?,?)').join(',')}`;
-    insertSql.set(n, sql);
-  }
-  return sql;
+  return `INSERT INTO messages (seq, id, enqueued_at, bytes, body) VALUES ${Array(n).fill('(?,?,?,?,?)').join(',')}`;
 }
 
 export class SqliteQueueStorage implements QueueStorage {
@@ -52,6 +48,13 @@ export class SqliteQueueStorage implements QueueStorage {
   /** the reader's two statements, run for every batch the forwarder takes */
   private readRows: SqlitePreparedStatement | undefined;
   private readOldest: SqlitePreparedStatement | undefined;
+  /**
+   * The writer's multi-row INSERTs by row count, compiled once: a 500-row INSERT has 2,500
+   * parameters, and compiling it again for every transaction cost as much as running it.
+   */
+  private inserts = new Map<number, SqlitePreparedStatement>();
+  /** the writer's DELETE of acknowledged rows, run by every transaction that records acks */
+  private deleteDelivered: SqlitePreparedStatement | undefined;
 
   constructor(private readonly opts: SqliteQueueStorageOptions) {
     // throws MissingPackageError synchronously: the node says "needs sqlite3" at deploy
@@ -67,6 +70,8 @@ export class SqliteQueueStorage implements QueueStorage {
       sqlite: this.sqlite,
       durability: this.opts.durability === 'full' ? 'durable' : 'normal',
       busyTimeoutMs: BUSY_TIMEOUT_MS,
+      // hundreds of short transactions a second while draining (acknowledgements): BEGIN and COMMIT stay compiled
+      preparedTransactions: true,
       maxPageCount: this.opts.maxPageCount,
       corruptFile: 'quarantine',
       onQuarantine: this.opts.onQuarantine,
@@ -109,7 +114,8 @@ export class SqliteQueueStorage implements QueueStorage {
             'keep delivered messages',
           );
         }
-        result.delivered = (await w.all(`DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, [seqs], 'delete delivered messages')).map(removed);
+        this.deleteDelivered ??= await w.prepare(`DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, 'delete delivered messages');
+        result.delivered = (await this.deleteDelivered.all([seqs])).map(removed);
       }
       for (const { seq, error } of plan.rejected) {
         await w.run(
@@ -125,14 +131,40 @@ export class SqliteQueueStorage implements QueueStorage {
         if (count > 0 || bytes > 0) result.droppedOldest = await this.deleteOldest(w, (_r, n, b) => n < count || b < bytes);
       }
       for (let i = 0; i < plan.rows.length; i += ROWS_PER_INSERT) {
-        const chunk = plan.rows.slice(i, i + ROWS_PER_INSERT);
-        const params: unknown[] = [];
-        for (const r of chunk) params.push(r.seq, r.id, r.enqueuedAt, r.bytes, r.body);
-        await w.run(insertStatement(chunk.length), params, 'write messages');
+        const end = Math.min(plan.rows.length, i + ROWS_PER_INSERT);
+        const params: unknown[] = new Array((end - i) * 5);
+        for (let k = i, p = 0; k < end; k++) {
+          const r = plan.rows[k];
+          params[p++] = r.seq;
+          params[p++] = r.id;
+          params[p++] = r.enqueuedAt;
+          params[p++] = r.bytes;
+          params[p++] = r.body;
+        }
+        await (await this.insert(w, end - i)).run(params);
       }
-      if (plan.rows.length) await w.run(`UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, [plan.highWater], 'write the high-water mark');
+      // The high-water mark is the larger of the recorded one and the largest seq queued
+      // (storedState): after a transaction that only inserts, its last row says it. Only one that
+      // deletes rows may take the largest seq away, so only such a one records the mark.
+      const deleted = result.delivered.length + result.deadLettered.length + result.droppedByAge.length + result.droppedOldest.length;
+      if (deleted) await w.run(`UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, [plan.highWater], 'write the high-water mark');
     });
     return result;
+  }
+
+  /** The compiled INSERT of `n` rows; the least recently compiled size goes when more are kept. */
+  private async insert(w: SqliteConnection, n: number): Promise<SqlitePreparedStatement> {
+    let statement = this.inserts.get(n);
+    if (!statement) {
+      statement = await w.prepare(insertStatement(n), 'write messages');
+      this.inserts.set(n, statement);
+      if (this.inserts.size > CACHED_INSERTS) {
+        const [oldest, dropped] = this.inserts.entries().next().value as [number, SqlitePreparedStatement];
+        this.inserts.delete(oldest);
+        await dropped.finalize();
+      }
+    }
+    return statement;
   }
 
   /** Deletes the oldest rows while `more(row, removedSoFar, bytesSoFar)` holds; O(rows removed). */
@@ -198,6 +230,8 @@ export class SqliteQueueStorage implements QueueStorage {
   private async closeConnections(): Promise<void> {
     const connections = [this.reader, this.writer].filter((c): c is SqliteConnection => !!c);
     this.reader = this.writer = this.readRows = this.readOldest = undefined;
+    this.inserts.clear(); // finalized by their connection's close
+    this.deleteDelivered = undefined;
     for (const c of connections) await c.close();
   }
 

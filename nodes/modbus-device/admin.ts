@@ -5,11 +5,13 @@
 //                                              -> { ...template, groups, csv }
 //   POST /edgegw/modbus/tag-table  { text, notation, groups?, to?: 'csv'|'json', toNotation? }
 //                                              -> { errors, count, requestsPerScan, csv?, json? }
+// Every text is English, with a code and arguments beside it that the editor translates (each
+// error's code and args; a refused request's { error, code, args }, modbus-device.request.<code>).
 import type { NodeAPI } from '../common/red';
 import { registerAdminRoutesOnce } from '../common/admin-routes';
 import { serializeTagTableCsv } from '../../lib/modbus/tag-table';
 import { checkTagTable, notationOf, type TagTableCheckRequest } from '../../lib/modbus/poller/table-check';
-import { listTemplates, loadTemplate, TemplateNotFoundError } from '../../lib/modbus/templates';
+import { listTemplates, loadTemplate, templateNames, TemplateNotFoundError } from '../../lib/modbus/templates';
 
 type Req = { params: Record<string, string>; query: Record<string, unknown>; body?: unknown };
 type Res = { json(v: unknown): void; status(code: number): Res };
@@ -32,14 +34,15 @@ export function registerTemplateRoutes(RED: NodeAPI): void {
         const notation = notationOf(req.query.notation);
         res.json({ ...t, tags: undefined, count: t.tags.length, notation, csv: serializeTagTableCsv(t.tags, { notation }) });
       } catch (err) {
-        res.status(err instanceof TemplateNotFoundError ? 404 : 500).json({ error: (err as Error).message });
+        if (err instanceof TemplateNotFoundError) res.status(404).json({ error: err.message, code: 'templateNotFound', args: { name: err.template, known: templateNames().join(', ') } });
+        else res.status(500).json({ error: (err as Error).message });
       }
     });
 
     app.post('/edgegw/modbus/tag-table', read, (req: Req, res: Res) => {
       const body = (req.body ?? {}) as Partial<TagTableCheckRequest>;
       if (typeof body.text !== 'string') {
-        res.status(400).json({ error: 'text (the tag table, CSV or JSON) is required' });
+        res.status(400).json({ error: 'text (the tag table, CSV or JSON) is required', code: 'textRequired', args: {} });
         return;
       }
       res.json(checkTagTable({ ...body, text: body.text }));

@@ -53,8 +53,9 @@ function readCalcConfig(def: NodeDef): CalcConfig | CalcConfigProblem {
 
 function registerCheckRoute(RED: NodeAPI): void {
   registerAdminRoutesOnce(RED, 'tag-calc.check', (app, permission) => {
-    app.post('/edgegw/calc/check', permission('flows.write'), (req: { body?: { definitions?: unknown } }, res: { json(v: unknown): void }) => {
-      res.json(checkDefinitions(req.body?.definitions));
+    // { definitions, codes? }: with codes: true (the editor) an error carries its code and arguments
+    app.post('/edgegw/calc/check', permission('flows.write'), (req: { body?: { definitions?: unknown; codes?: unknown } }, res: { json(v: unknown): void }) => {
+      res.json(checkDefinitions(req.body?.definitions, { codes: req.body?.codes === true }));
     });
   });
 }

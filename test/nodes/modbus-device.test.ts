@@ -335,6 +335,28 @@ describe('modbus-device node', needPeers(PEER.pymodbus()), () => {
     assert.equal(conv.body.csv, 'name,area,address,type,order,scale,offset,unit,access,group\nx,holding,9,float32,ABCD,1,0,,r,\n');
     assert.equal(conv.body.requestsPerScan, 1);
   });
+
+  test('admin routes answer their English texts with codes and arguments the editor translates', async () => {
+    await helper.load(modules(), [tab, conn(), device('a'), ...outs('a')]);
+    const missing = await helper.request().get('/edgegw/modbus/templates/nope').expect(404);
+    assert.equal(missing.body.code, 'templateNotFound');
+    assert.equal(missing.body.args.name, 'nope');
+    assert.match(missing.body.error, /^no device template named 'nope' \(known: .*eastron-sdm630/);
+    const noText = await helper.request().post('/edgegw/modbus/tag-table').send({}).expect(400);
+    assert.deepEqual(noText.body, { error: 'text (the tag table, CSV or JSON) is required', code: 'textRequired', args: {} });
+    const check = await helper.request().post('/edgegw/modbus/tag-table').send({ text: 'name,area,address,type\na,holdng,0,uint16\n', notation: 'zero' }).expect(200);
+    assert.deepEqual(check.body.errors, [
+      {
+        line: 2,
+        tag: 'a',
+        field: 'area',
+        message: "line 2, tag 'a', field 'area': 'holdng' is not an area (coil, discrete, holding or input)",
+        reason: "'holdng' is not an area (coil, discrete, holding or input)",
+        code: 'unknownArea',
+        args: { value: 'holdng' },
+      },
+    ]);
+  });
 });
 
 describe('modbus-device example flow', () => {

@@ -173,6 +173,12 @@ describe('tag-calc', () => {
     assert.deepEqual(bad.body, { ok: false, error: { message: 'property access to "constructor" is not allowed', line: 2, column: 6, symbol: 'constructor' } });
   });
 
+  test('the editor asks the check route for codes, and gets the error’s code and arguments beside the English text', async () => {
+    await helper.load(modules(), calc());
+    const bad = await helper.request().post('/edgegw/calc/check').send({ definitions: 'a = 1\nb = a + foo(2)', codes: true }).expect(200);
+    assert.deepEqual(bad.body, { ok: false, error: { message: 'unknown function foo', line: 2, column: 9, symbol: 'foo', code: 'unknownFunction', args: { name: 'foo' } } });
+  });
+
   test('100 redeploys leave no timer, health entry or store listener behind', async () => {
     const resources = () => {
       const counts: Record<string, number> = {};

@@ -129,3 +129,49 @@ test("the runtime's own messages: en-US and ru have the same keys and {placehold
   }
   assert.equal(runtimeText('brokerListening', { port: 1883 }), 'embedded MQTT broker listening on 127.0.0.1:1883');
 });
+
+/** The dialog's texts: each node's editor html and the editor code that builds its dialog. */
+function dialogSources(): Array<[string, string]> {
+  const editorFiles = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? editorFiles(p) : p.endsWith('.ts') ? [p] : [];
+    });
+  return [...NODE_KINDS.map((kind) => join(root, 'nodes', kind, `${kind}.html`)), ...editorFiles(join(root, 'editor', 'nodes')), ...editorFiles(join(root, 'editor', 'components'))].map((file) => [
+    file,
+    readFileSync(file, 'utf8'),
+  ]);
+}
+
+test('every catalog key a dialog names (data-i18n, node._ and the catalog helpers) exists in both locales', () => {
+  let seen = 0;
+  for (const [file, text] of dialogSources()) {
+    const keys = [
+      ...[...text.matchAll(/data-i18n="(?:\[[a-z]+\])?([a-z][a-z0-9-]*\.[A-Za-z0-9.-]+)"/g)].map((m) => m[1]),
+      ...[...text.matchAll(/(?:\b_|\btextOr|\btranslate|\bt)\('([a-z][a-z0-9-]*\.[A-Za-z0-9.-]+)'/g)].map((m) => m[1]),
+    ];
+    for (const key of keys) {
+      seen++;
+      const byLocale = catalogs.get(key.slice(0, key.indexOf('.')) as (typeof NODE_KINDS)[number]);
+      assert.ok(byLocale, `${file}: ${key} names no node set`);
+      for (const locale of LOCALES) assert.ok(byLocale.get(locale)!.has(key), `${file}: ${key} is missing in ${locale}`);
+    }
+  }
+  assert.ok(seen > 300, `found ${seen} keys`);
+});
+
+test('unit labels beside dialog fields come from the catalogs (ru: с, мин, ч, сут, мс, МБ)', () => {
+  for (const [file, text] of dialogSources()) {
+    const bare = [...text.matchAll(/>\s*(s|sec|min|h|d|ms|MB|kB|KB|GB)\s*(?=[,<\n])/g)].map((m) => m[1]);
+    assert.deepEqual(bare, [], `${file}: a unit written in the dialog instead of taken from the catalog`);
+  }
+  const russian = new Set(['с', 'мин', 'ч', 'сут', 'мс', 'МБ', 'кБ']);
+  for (const kind of NODE_KINDS) {
+    const en = catalogs.get(kind)!.get('en-US')!;
+    const ru = catalogs.get(kind)!.get('ru')!;
+    for (const [key, text] of en) {
+      if (!key.startsWith(`${kind}.unit.`)) continue;
+      assert.ok(russian.has(ru.get(key)!), `${kind}: ${key} reads ${ru.get(key)} in Russian (${text} in English)`);
+    }
+  }
+});

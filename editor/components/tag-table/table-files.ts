@@ -1,15 +1,8 @@
 // Moving a tag table in and out of the dialog: a file the user picks, a download, and the
 // server's conversion of the table between CSV and JSON (POST edgegw/modbus/tag-table, which
-// applies the runtime's rules).
-
-/** The answer of POST edgegw/modbus/tag-table. */
-export interface TagTableAnswer {
-  errors: Array<{ message: string }>;
-  count: number;
-  requestsPerScan?: number;
-  csv?: string;
-  json?: string;
-}
+// applies the runtime's rules). What the server answers is worded in table-answer.ts.
+import type { Translate } from '../translate';
+import { refusalText, type TagTableAnswer } from './table-answer';
 
 export interface TagTableRequest {
   text: string;
@@ -21,19 +14,10 @@ export interface TagTableRequest {
 }
 
 /** Asks the server to check or convert a table; a failed request shows as a notification. */
-export function tagTableRequest(body: TagTableRequest, done: (answer: TagTableAnswer) => void): void {
+export function tagTableRequest(body: TagTableRequest, translate: Translate, done: (answer: TagTableAnswer) => void): void {
   $.ajax<TagTableAnswer>({ url: 'edgegw/modbus/tag-table', method: 'POST', contentType: 'application/json', data: JSON.stringify(body), dataType: 'json' })
     .done(done)
-    .fail((xhr) => RED.notify(xhr.responseJSON?.error || xhr.statusText, 'error'));
-}
-
-/** The first errors of an answer as lines of text, and how many there were when more. */
-export function errorLines(answer: TagTableAnswer, withCount: boolean): string {
-  const shown = answer.errors
-    .slice(0, 5)
-    .map((e) => e.message)
-    .join('\n');
-  return withCount && answer.errors.length > 5 ? `${shown}\n(${answer.errors.length} errors)` : shown;
+    .fail((xhr) => RED.notify(refusalText(xhr.responseJSON, xhr.statusText, translate), 'error'));
 }
 
 /** Saves text as a file in the browser's downloads. */

@@ -4,6 +4,7 @@
 // (tag-grid.ts) draws what these functions compute.
 import { CSV_COLUMNS, TagTableError, readTagTable, readTagTableCsv, type AddressNotation, type TagConfigError } from '../../../lib/modbus/tag-table';
 import { readCsv, writeCsv } from '../../../lib/system/text/csv';
+import type { Translate } from '../translate';
 
 /** The grid's columns in order: the CSV header's, then the optional ones lib reads. */
 export const TABLE_COLUMNS = [...CSV_COLUMNS, 'deadband', 'description'] as const;
@@ -28,15 +29,23 @@ function optionsOf(context: TableContext): { notation?: AddressNotation; groups?
 }
 
 /**
- * The first problem of a tag table (CSV or JSON) as the dialog shows it, lib's message naming
- * line (or entry), tag and field; null when the table is fine. A table without tags is a problem:
- * a device that polls nothing is a mistake.
+ * The first problem of a tag table (CSV or JSON) as the dialog shows it, naming line (or entry),
+ * tag and field; null when the table is fine. A table without tags is a problem: a device that
+ * polls nothing is a mistake. In the editor's language through `translate`; lib's message without.
  */
-export function tableProblem(text: string | undefined, context: TableContext): string | null {
-  if (!(text ?? '').trim()) return EMPTY;
+export function tableProblem(text: string | undefined, context: TableContext, translate?: Translate): string | null {
+  const empty = (): string => (translate ? translate('modbus-device.label.tableEmpty', EMPTY, {}) : EMPTY);
+  if (!(text ?? '').trim()) return empty();
   const { tags, errors } = readTagTable(text ?? '', optionsOf(context));
-  if (errors.length) return new TagTableError(errors).message;
-  return tags.length ? null : EMPTY;
+  if (errors.length) return translate ? problemMessage(errors[0], translate, moreErrors(errors.length - 1, translate)) : new TagTableError(errors).message;
+  return tags.length ? null : empty();
+}
+
+/** " (and n more errors)" after the first error's reason, as TagTableError says it in English. */
+function moreErrors(more: number, translate: Translate): string {
+  if (more === 0) return '';
+  if (more === 1) return ` ${translate('modbus-device.label.moreError', '(and 1 more error)', {})}`;
+  return ` ${translate('modbus-device.label.moreErrors', `(and ${more} more errors)`, { count: more })}`;
 }
 
 /** The table's rows with the line each starts on, or the error that keeps CSV text out of the grid. */
@@ -72,23 +81,40 @@ export function tableText(rows: readonly TableRow[]): string {
   return writeCsv([columns, ...rows.map((row) => columns.map((column) => row[column] ?? ''))]);
 }
 
-/** A catalog lookup: the text of the key with its arguments, or the fallback when the catalog lacks the key. */
-export type Translate = (key: string, fallback: string, args: Readonly<Record<string, string | number>>) => string;
+/** Where a problem of the table is: line (CSV) or entry (JSON), the tag when it has a name, the field. */
+export interface ProblemPlace {
+  line?: number;
+  entry?: number;
+  tag?: string;
+  field?: string;
+}
 
 /** A tag table error's reason in the editor's language: its code through the catalog, lib's English reason as the fallback. */
 export function problemReason(error: Pick<TagConfigError, 'code' | 'args' | 'reason'>, translate: Translate): string {
   return translate(`modbus-device.tagTable.${error.code}`, error.reason, error.args);
 }
 
+/** The place of a problem as lib's message names it ("line 3, tag 'flow', field 'group'"), in the editor's language. */
+export function placeText(place: ProblemPlace, translate: Translate): string {
+  const { line, entry, tag, field } = place;
+  return [
+    line !== undefined ? translate('modbus-device.place.line', `line ${line}`, { line }) : entry !== undefined ? translate('modbus-device.place.entry', `entry ${entry}`, { entry }) : '',
+    tag ? translate('modbus-device.place.tag', `tag '${tag}'`, { tag }) : '',
+    field !== undefined ? translate('modbus-device.place.field', `field '${field}'`, { field }) : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 /**
- * An error that keeps CSV text out of the grid (its syntax, its header: a line and a field, no
- * tag) in the editor's language, as lib's message reads in English. Any other error keeps lib's.
+ * A tag table error with its place in the editor's language, as lib's message reads in English
+ * ("line 3, tag 'flow', field 'group': no poll group named 'fast' (the device has 'slow')");
+ * `more` follows the reason.
  */
-export function problemMessage(error: TagConfigError, translate: Translate): string {
-  if (error.tag !== undefined || error.entry !== undefined) return error.message;
-  const reason = problemReason(error, translate);
-  if (error.line === undefined) return translate('modbus-device.label.tableErrorAt', error.message, { field: error.field, reason });
-  return translate('modbus-device.label.tableErrorOnLine', error.message, { line: error.line, field: error.field, reason });
+export function problemMessage(error: ProblemPlace & Pick<TagConfigError, 'code' | 'args' | 'reason'>, translate: Translate, more = ''): string {
+  const place = placeText(error, translate);
+  const reason = problemReason(error, translate) + more;
+  return place ? `${place}: ${reason}` : reason;
 }
 
 /** Each row's errors (lib's, with field and reason), in the order of the rows. */

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { problemMessage, problemReason, tableRows, type Translate } from '../../../editor/components/tag-table/table-text';
+import { problemMessage, problemReason, tableRows } from '../../../editor/components/tag-table/table-text';
+import { catalogTranslator as translator } from '../../helpers/catalogs';
 import { loadTemplate, templateNames } from '../../../lib/modbus/templates';
 import { TAG_TABLE_ERROR_CODES, readTagTable, type TagConfigError, type TagTableErrorCode, type TagTableOptions } from '../../../lib/modbus/tag-table';
 
@@ -13,16 +14,6 @@ const root = join(__dirname, '..', '..', '..');
 type Catalog = { 'modbus-device': { tagTable: Record<string, string>; template: Record<string, string>; label: Record<string, string> } };
 const catalog = (locale: string): Catalog => JSON.parse(readFileSync(join(root, 'nodes', 'modbus-device', 'locales', locale, 'modbus-device.json'), 'utf8')) as Catalog;
 const CATALOGS = { 'en-US': catalog('en-US'), ru: catalog('ru') };
-
-/** What the editor's RED._ does with our keys: the text with __name__ filled in, the fallback when missing. */
-function translator(locale: keyof typeof CATALOGS): Translate {
-  return (key, fallback, args) => {
-    let node: unknown = CATALOGS[locale];
-    for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
-    if (typeof node !== 'string') return fallback;
-    return node.replace(/__(\w+)__/g, (_m, name: string) => String(args[name] ?? ''));
-  };
-}
 
 const H = 'name,area,address,type,order,scale,offset,unit,access,group,deadband';
 /** One bad table per code it produces. */
