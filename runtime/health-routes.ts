@@ -11,6 +11,7 @@
 // stack trace: a failure while building the answer is itself a JSON/text answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { healthRegistry, type HealthState } from '../lib/health/registry';
+import { apiDirectory } from '../lib/api/directory';
 import { metricsRegistry, enableProcessMetrics, gauge } from '../lib/metrics/registry';
 import { redactDeep, redactUrlsInText } from '../lib/system/text/redact';
 
@@ -40,6 +41,9 @@ export interface RuntimeStatus {
 }
 
 export type RuntimeHealthState = HealthState | 'starting';
+
+/** 503 while the flows are not running (yet), 200 otherwise. */
+const statusCodeOf = (status: RuntimeHealthState): number => (status === 'down' || status === 'starting' ? 503 : 200);
 
 export function healthBody(rt: RuntimeStatus): { status: RuntimeHealthState; body: Record<string, unknown> } {
   if (rt.starting?.()) {
@@ -100,12 +104,18 @@ export function installHealthAndMetrics(app: { get(path: string, h: (req: Incomi
   const arrayBuffers = gauge('edgegw_nodejs_array_buffers_bytes', 'memory of ArrayBuffers and Buffers (part of external memory), bytes', []);
   const nodeHealth = gauge('edgegw_node_health', 'per-node health: 0 ok, 1 degraded, 2 down', ['id', 'type', 'name']);
 
+  // the operator API's GET /api/health answers with this same body and status code
+  apiDirectory().setHealthProvider(() => {
+    const { status, body } = healthBody(rt);
+    return { statusCode: statusCodeOf(status), body };
+  });
+
   app.get('/health', (_req, res) => {
     let code: number;
     let text: string;
     try {
       const { status, body } = healthBody(rt);
-      code = status === 'down' || status === 'starting' ? 503 : 200;
+      code = statusCodeOf(status);
       text = JSON.stringify(body);
     } catch (err) {
       // the runtime could not even describe itself: that is "down", said in JSON

@@ -7,6 +7,7 @@ import { BREAKER_FIELDS } from '../../lib/breaker/fields';
 import { CAN_IN_FIELDS, DBC_DECODE_FIELDS, DBC_ENCODE_FIELDS } from '../../lib/can/fields';
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
+import { GATEWAY_API_FIELDS } from '../../lib/api/fields';
 import { GATEWAY_HEARTBEAT_FIELDS, HA_DISCOVERY_FIELDS } from '../../lib/fleet/fields';
 import { HISTORIAN_FIELDS } from '../../lib/historian/fields';
 import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
@@ -27,6 +28,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'dbc-decode': DBC_DECODE_FIELDS,
   'dbc-encode': DBC_ENCODE_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,
+  'gateway-api': GATEWAY_API_FIELDS,
   'gateway-heartbeat': GATEWAY_HEARTBEAT_FIELDS,
   'ha-discovery': HA_DISCOVERY_FIELDS,
   historian: HISTORIAN_FIELDS,

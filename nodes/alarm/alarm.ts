@@ -19,6 +19,7 @@ import { TelemetryScope } from '../common/telemetry';
 import { auditLogOf } from '../common/settings';
 import { ackAuditRecords, refusedAckRecord } from '../../lib/alarm/ack-audit';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
+import { apiDirectory } from '../../lib/api/directory';
 import { streamHub } from '../../lib/api/stream/hub';
 
 const TICK_MS = 250;
@@ -136,18 +137,28 @@ export = function (RED: NodeAPI) {
       if (ready) emit(engine.tick(), (m) => node.send(m));
     }, TICK_MS);
 
+    /** Acknowledges through the engine, audits (a refusal too) and sends the events; throws AckError. */
+    function acknowledge(target: unknown, by: string, send: SendFn): AlarmEvent[] {
+      let events: AlarmEvent[];
+      try {
+        events = engine.acknowledge(target, by);
+      } catch (err) {
+        auditAck([refusedAckRecord(target, by, (err as Error).message, Date.now())]);
+        throw err;
+      }
+      auditAck(ackAuditRecords(events, by));
+      emit(events, send);
+      return events;
+    }
+
     function handle(msg: NodeMessage, send: SendFn, done: DoneFn): void {
       if (msg.ack !== undefined) {
         const by = typeof msg.ackedBy === 'string' && msg.ackedBy ? msg.ackedBy : 'unknown';
-        let events: AlarmEvent[];
         try {
-          events = engine.acknowledge(msg.ack, by);
+          acknowledge(msg.ack, by, send);
         } catch (err) {
-          auditAck([refusedAckRecord(msg.ack, by, (err as Error).message, Date.now())]);
           return done(err as Error);
         }
-        auditAck(ackAuditRecords(events, by));
-        emit(events, send);
         return done();
       }
       if (msg.list === true) {
@@ -165,8 +176,20 @@ export = function (RED: NodeAPI) {
       else waiting.push([msg, send, done]);
     });
 
+    // the operator API lists this node's alarms and acknowledges them the way msg.ack does
+    const unregisterApi = apiDirectory().register('alarms', {
+      id: node.id,
+      name: def.name || node.id,
+      activeList: () => engine.activeList(),
+      acknowledge: (target, by) => {
+        if (!ready) throw new Error('the alarm node is still loading its stored active list; try again');
+        return acknowledge(target, by, (m) => node.send(m));
+      },
+    });
+
     node.on('close', (removed: boolean, done: () => void) => {
       closing = true;
+      unregisterApi();
       clearInterval(timer);
       for (const [, , pending] of waiting.splice(0)) pending(new Error('the alarm node stopped before its stored active list was loaded; message not evaluated'));
       if (ready) persist();

@@ -22,6 +22,7 @@ export const NODE_KINDS = [
   'dbc-decode',
   'dbc-encode',
   'forward-target',
+  'gateway-api',
   'gateway-heartbeat',
   'ha-discovery',
   'historian',
@@ -64,6 +65,8 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   'dbc-decode': ['dbcSource', 'dbcFile', 'dbcText', 'output', 'labels', 'exact', 'device', 'store', 'unknown', 'outputs'],
   'dbc-encode': ['dbcSource', 'dbcFile', 'dbcText', 'message'],
   'forward-target': ['kind', 'url', 'clientId', 'qos', 'protocolVersion', 'topic', 'retain', 'publish', 'method', 'batching', 'content', 'headers', 'retryStatuses', 'version', 'database', 'retentionPolicy', 'org', 'bucket', 'valueFields', 'nonTagMessages', 'fallbackMeasurement', 'host', 'port', 'table', 'createTable', 'timeoutMs', 'maxInFlight', 'maxBatch', 'usetls', 'ca', 'cert', 'servername', 'rejectUnauthorized'],
+  // born with the prefix, like historian
+  'gateway-api': [],
   'gateway-heartbeat': ['gatewayId', 'interval', 'topic'],
   'ha-discovery': ['gatewayId', 'prefix'],
   // born with the prefix: no saved field of ours under the bare name, so another module's `historian` stays its own

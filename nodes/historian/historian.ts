@@ -14,6 +14,7 @@ import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { reportFailure } from '../common/report-failure';
 import { TelemetryScope } from '../common/telemetry';
+import { apiDirectory } from '../../lib/api/directory';
 
 const STATUS_MS = 1000;
 
@@ -153,8 +154,16 @@ export = function (RED: NodeAPI) {
       done();
     });
 
+    // the operator API's GET /history asks this store once it is open
+    const unregisterApi = apiDirectory().register('historians', {
+      id: node.id,
+      name: def.name || node.id,
+      query: (q) => opening.then((opened) => opened.query(q)),
+    });
+
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      unregisterApi();
       clearInterval(timer);
       stopPlayback();
       const closed = store ? store.close() : Promise.resolve();

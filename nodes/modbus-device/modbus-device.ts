@@ -12,11 +12,13 @@ import { resolveDeviceConfig, type DeviceConfig } from '../../lib/modbus/poller/
 import { deviceHealth, deviceStatus, type DeviceStatus } from '../../lib/modbus/poller/device-status';
 import type { ModbusProblem } from '../../lib/modbus/problem';
 import { TagWriter } from '../../lib/modbus/writes';
-import { scanMessage, tagMessage, type Quality } from '../../lib/tags/contract';
+import { scanMessage, tagMessage, type Quality, type TagSample } from '../../lib/tags/contract';
 import { isModbusConnection } from '../modbus-connection/api';
 import { tagStoreNode } from '../tag-store/api';
 import { registerTemplateRoutes } from './admin';
 import { acceptCommands, WRITE_OUTCOMES } from './commands';
+import { apiDirectory } from '../../lib/api/directory';
+import { deviceSnapshot } from '../../lib/api/device-snapshot';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
@@ -25,6 +27,8 @@ import type { StatusPart } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
 
 const QUALITIES: Quality[] = ['good', 'bad', 'stale', 'uncertain'];
+/** how long an API write waits for the poll that reads its tags back */
+const READ_BACK_WAIT_MS = 5000;
 
 /** The status parts for a device status: its key, and the problem's code beside an error. */
 function statusParts(s: DeviceStatus): StatusPart[] {
@@ -97,6 +101,7 @@ export = function (RED: NodeAPI) {
     /** the last cycle's failure: English for the log and /health, a code for the status */
     let lastError: string | undefined;
     let lastProblem: ModbusProblem | undefined;
+    let lastPollAt: number | undefined;
     let closed = false;
 
     const showStatus = (state?: LineState, stats = poller.stats()) => {
@@ -120,6 +125,7 @@ export = function (RED: NodeAPI) {
     const storeWarnings = new LogThrottle((text) => node.warn(text), 'store warnings');
     const onCycle = (r: CycleResult) => {
       if (closed) return;
+      lastPollAt = Date.now();
       cycles.inc({ ...labels, group: r.group });
       cycleSeconds.observe({ ...labels, group: r.group }, r.durationMs / 1000);
       const failed = r.samples.find((s) => s.quality !== 'good');
@@ -154,6 +160,37 @@ export = function (RED: NodeAPI) {
     report();
     poller.start();
 
+    const groupsOf = (tags: string[]) => new Set(tags.map((t) => cfg.tags.find((x) => x.name === t)?.group ?? cfg.groups[0].name));
+    /**
+     * The samples of a poll of `group` that starts now. A cycle already on the wire may have read
+     * before the write: then the poll follows it (or, should the next tick take its place, that
+     * one's samples count). Never rejects; gives up with no samples after a few seconds.
+     */
+    const pollAfterWrite = (group: string, attempts = 3): Promise<TagSample[]> =>
+      poller.pollGroup(group).then(
+        (r) => {
+          if (r) {
+            onCycle(r);
+            return r.samples;
+          }
+          if (attempts <= 1 || closed) return [];
+          return new Promise<TagSample[]>((resolve) => {
+            const next = (c: CycleResult) => {
+              if (c.group !== group) return;
+              settle(pollAfterWrite(group, attempts - 1));
+            };
+            const settle = (samples: TagSample[] | Promise<TagSample[]>) => {
+              clearTimeout(timer);
+              poller.off('cycle', next);
+              resolve(samples);
+            };
+            const timer = setTimeout(() => settle([]), READ_BACK_WAIT_MS);
+            poller.on('cycle', next);
+          });
+        },
+        () => [],
+      );
+
     const commands = acceptCommands(node, {
       device: cfg.device,
       parseJson: cfg.parseJson,
@@ -162,18 +199,27 @@ export = function (RED: NodeAPI) {
       identity,
       count: (outcome, n) => writes.inc({ ...labels, outcome }, n),
       refresh: (tags) => {
-        const groups = new Set(tags.map((t) => cfg.tags.find((x) => x.name === t)?.group ?? cfg.groups[0].name));
-        for (const g of groups)
+        for (const g of groupsOf(tags))
           poller.pollGroup(g).then(
             (r) => r && onCycle(r),
             () => undefined,
           );
       },
+      readBack: (tags) => Promise.all([...groupsOf(tags)].map((g) => pollAfterWrite(g))).then((lists) => lists.flat()),
       isClosed: () => closed,
+    });
+
+    // the operator API reads what this device knows and writes through the commands' own path
+    const unregisterApi = apiDirectory().register('devices', {
+      id: node.id,
+      device: cfg.device,
+      snapshot: () => deviceSnapshot({ unit: cfg.unit, line, stats: poller.stats(), lastPollAt, lastError, identity }),
+      write: (values, actor) => commands.write(values, actor),
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unregisterApi();
       queue.close();
       commands.close();
       storeWarnings.close();

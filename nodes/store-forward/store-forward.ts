@@ -19,6 +19,7 @@ import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { TelemetryScope } from '../common/telemetry';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
+import { apiDirectory } from '../../lib/api/directory';
 import { streamHub } from '../../lib/api/stream/hub';
 
 interface StoreForwardNode extends Node {
@@ -92,7 +93,19 @@ export = function (RED: NodeAPI) {
       });
     }
 
+    // the operator API shows what the monitor reported last, with the queue's own drop counts
+    let latest: QueueSummary | undefined;
+    const unregisterApi = apiDirectory().register('queues', {
+      id: node.id,
+      name: queue.name,
+      snapshot: () => {
+        const s = queue.stats();
+        return { ...latest, depth: s.depth, bytes: s.bytes, dropped: s.dropped, deadLettered: s.deadLettered, target: target.describe };
+      },
+    });
+
     const show = (s: QueueSummary) => {
+      latest = s;
       if (closed) return;
       if (s.storageProblem) status.show(LOOK.failed, STORAGE_STATUS[s.storageProblem]);
       else
@@ -162,6 +175,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unregisterApi();
       clearInterval(timer);
       forwarder
         .stop()

@@ -5,6 +5,8 @@ import type { NodeAPI, Node, NodeDef } from '../common/red';
 import { auditLogOf } from '../common/settings';
 import { TagStore, type TagStoreStats } from '../../lib/tags/store';
 import { parseMaxAgeRules, parseUserTags, type MaxAgeRules, type UserTagDefinition } from '../../lib/tags/store-config';
+import { apiDirectory } from '../../lib/api/directory';
+import { apiTagSource } from '../../lib/api/tag-source';
 import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
 import { readFields } from '../../lib/config/fields';
 import { SqliteTagPersistence } from '../../lib/tags/store-sqlite';
@@ -100,8 +102,11 @@ export = function (RED: NodeAPI) {
       () => closed || report(store.tick()),
       (err: Error) => node.error(`tag-store ${storeName}: ${err.message}`),
     );
+    // the operator API reads values and sets user tags here (checked all before the first is set)
+    const unregisterApi = apiDirectory().register('tagStores', apiTagSource(node.id, storeName, store, userDevice));
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unregisterApi();
       unregisterStore(storeName, store);
       healthRegistry().remove(node.id);
       store.close().then(done, (err: Error) => {

@@ -1,5 +1,5 @@
-// The config nodes the tabs share: the broker, the tag store and the forwarding target; the
-// simulated plant's Modbus line and CAN interface.
+// The config nodes the tabs share: the broker, the tag store, the forwarding target and the
+// operator API; the simulated plant's Modbus line and CAN interface.
 import { nodeType } from '../../../nodes/common/migrations';
 import { BROKER_ID, type FlowNode, type FlowsEnvironment } from '../flow-node';
 
@@ -7,6 +7,7 @@ export const MODBUS_LINE_ID = 'edgegw.mb.connection';
 export const CAN_INTERFACE_ID = 'edgegw.can.interface';
 export const TAG_STORE_ID = 'edgegw.tags.store';
 export const FORWARD_TARGET_ID = 'edgegw.fwd.target';
+export const GATEWAY_API_ID = 'edgegw.api';
 
 /** The broker of every MQTT node; its birth, close and will messages are the gateway's status. */
 export const brokerNode = (env: FlowsEnvironment): FlowNode => ({
@@ -122,9 +123,23 @@ export const forwardTargetNode = (env: FlowsEnvironment): FlowNode => ({
   rejectUnauthorized: true,
 });
 
+/**
+ * The operator API at /api: it finds the tag store, devices, alarms, queues and historian of the
+ * flows through the API directory, so nothing is wired to it.
+ */
+export const gatewayApiNode = (): FlowNode => ({
+  id: GATEWAY_API_ID,
+  type: nodeType('gateway-api'),
+  name: 'operator API',
+  basePath: '/api',
+  corsOrigins: '',
+  bodyLimitKb: 64,
+});
+
 export const configNodes = (env: FlowsEnvironment): FlowNode[] => [
   brokerNode(env),
   ...simulatorConfigNodes(env),
   tagStoreNode('meter = 10\nboiler = 15\nplant-can = 15', 'tariff number 0..10 EUR/kWh = 0.25'),
   forwardTargetNode(env),
+  gatewayApiNode(),
 ];
