@@ -19,7 +19,7 @@ import { csvRow } from '../lib/system/text/csv';
 import type { FlowNode } from './default-flows/flow-node';
 import { RUNTIME_ENVIRONMENT, stagesOf, versioned } from './default-flows/pipeline';
 import { ACQUISITION_OUT, ACQUISITION_TARGETS, type Plant } from './default-flows/plant';
-import { brokerNode, forwardTargetNode, TAG_STORE_ID, tagStoreNode } from './default-flows/tabs/config-nodes';
+import { brokerNode, forwardTargetNode, gatewayApiNode, TAG_STORE_ID, tagStoreNode } from './default-flows/tabs/config-nodes';
 import { deviceCommandNodes } from './default-flows/tabs/device-commands';
 import { stageTabs } from './default-flows/tabs/ids';
 
@@ -167,5 +167,13 @@ export function flowsFromDevices(devices: readonly DeviceSpec[], registry: Devic
   };
   const env = RUNTIME_ENVIRONMENT;
   const maxAgeRules = listed.map((d) => `${d.id} = ${Math.max(10, d.slowestTagS)}`).join('\n');
-  return versioned([...devicesTab(listed, registryNote, source), ...stageTabs(plant), brokerNode(env), tagStoreNode(maxAgeRules, ''), forwardTargetNode(env), ...stagesOf(env, plant)]);
+  return versioned([
+    ...devicesTab(listed, registryNote, source),
+    ...stageTabs(plant),
+    brokerNode(env),
+    tagStoreNode(maxAgeRules, ''),
+    forwardTargetNode(env),
+    gatewayApiNode(),
+    ...stagesOf(env, plant),
+  ]);
 }

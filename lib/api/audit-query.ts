@@ -1,6 +1,7 @@
-// GET /audit's filter, in one place: today it reads the process's audit log ring (the latest
-// records in memory); a file-backed query over the rotated trail replaces auditRecords() alone.
-import { sharedAuditLog, type AuditKind, type AuditRecord } from '../audit/audit-log';
+// GET /audit's filter, in one place: the audit trail's query (lib/audit/query.ts) over the log's
+// file and its rotated files, and the records kept in memory whose file append failed.
+import type { AuditKind, AuditRecord } from '../audit/audit-log';
+import { AUDIT_QUERY_DEFAULT_LIMIT, AuditQueryError, queryAudit } from '../audit/query';
 import { HistorianQueryError, timeOf } from '../historian/query';
 import { ApiError } from './errors';
 
@@ -10,6 +11,8 @@ export interface AuditQuery {
   /** epoch ms, inclusive */
   to: number;
   kind?: AuditKind;
+  /** at most this many records, the latest of the range */
+  limit: number;
 }
 
 /** The query's text fields as an AuditQuery; an unreadable time is a 400 naming the field. */
@@ -18,7 +21,7 @@ export function parseAuditQuery(q: Record<string, unknown>, now: number): AuditQ
     const to = timeOf(q.to, 'query.to', now);
     const from = timeOf(q.from, 'query.from', 0);
     if (from > to) throw new HistorianQueryError('query.from', `must not be after query.to (${from} > ${to})`);
-    return { from, to, kind: q.kind as AuditKind | undefined };
+    return { from, to, kind: q.kind as AuditKind | undefined, limit: typeof q.limit === 'number' ? q.limit : AUDIT_QUERY_DEFAULT_LIMIT };
   } catch (err) {
     if (err instanceof HistorianQueryError) throw new ApiError(400, err.message, err.field);
     throw err;
@@ -26,8 +29,11 @@ export function parseAuditQuery(q: Record<string, unknown>, now: number): AuditQ
 }
 
 /** The records in the range, oldest first; a record without a kind is a write. */
-export function auditRecords(q: AuditQuery): AuditRecord[] {
-  return sharedAuditLog()
-    .recent()
-    .filter((r) => r.ts >= q.from && r.ts <= q.to && (q.kind === undefined || (r.kind ?? 'write') === q.kind));
+export async function auditRecords(q: AuditQuery): Promise<AuditRecord[]> {
+  try {
+    return (await queryAudit({ from: q.from, to: q.to, kind: q.kind, limit: q.limit })).records;
+  } catch (err) {
+    if (err instanceof AuditQueryError) throw new ApiError(400, `query.${err.field}: ${err.reason}`, `query.${err.field}`);
+    throw err;
+  }
 }

@@ -1,10 +1,12 @@
 // The operator API: one OpenAPI document, the router that serves it (validated from the same
 // document, guarded per scope), and the handlers reading what the nodes offer in the directory.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiGuard } from './auth/types';
 import { apiDirectory, type ApiDirectory } from './directory';
 import { openApiDocument } from './openapi';
 import { ApiRouter } from './router';
 import { apiHandlers } from './routes';
+import { handleSse, type StreamLimits } from './stream';
 
 export { apiDirectory, ApiDirectory, WriteRefusedError } from './directory';
 export type { ApiAlarmSource, ApiDevice, ApiHistorySource, ApiQueueSource, ApiTagSource, DeviceWriteAnswer, HealthProvider, TagWriteReport } from './directory';
@@ -20,11 +22,14 @@ export interface ApiOptions {
   bodyLimit?: number;
   directory?: ApiDirectory;
   now?: () => number;
+  /** the live stream's limits (clients, backlog, heartbeat) */
+  streamLimits?: Partial<StreamLimits>;
 }
 
 /** The router of one gateway-api node. */
 export function createApiRouter(opts: ApiOptions): ApiRouter {
   const document = openApiDocument(opts.basePath ?? '/api');
   const handlers = apiHandlers({ directory: opts.directory ?? apiDirectory(), document, now: opts.now });
-  return new ApiRouter({ document, handlers, guard: opts.guard, corsOrigins: opts.corsOrigins, bodyLimit: opts.bodyLimit });
+  const streams = { streamEvents: (req: IncomingMessage, res: ServerResponse) => handleSse(req, res, { guard: opts.guard, limits: opts.streamLimits }) };
+  return new ApiRouter({ document, handlers, streams, guard: opts.guard, corsOrigins: opts.corsOrigins, bodyLimit: opts.bodyLimit });
 }

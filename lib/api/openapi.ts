@@ -58,6 +58,7 @@ export function openApiDocument(basePath = '/api'): Json {
       { name: 'alarms', description: 'The active alarm list' },
       { name: 'queues', description: 'Store-and-forward queues' },
       { name: 'history', description: 'Stored samples and the audit trail' },
+      { name: 'stream', description: 'Live changes: tags, alarm events, queue state' },
       { name: 'system', description: 'Health and this document' },
     ],
     paths: {
@@ -166,6 +167,32 @@ export function openApiDocument(basePath = '/api'): Json {
               query('from', { type: 'string', maxLength: 40 }, 'Epoch ms or an ISO date'),
               query('to', { type: 'string', maxLength: 40 }, 'Epoch ms or an ISO date'),
               query('kind', { type: 'string', enum: ['write', 'alarm-ack', 'deploy', 'login', 'auth-failed', 'api-key'] }, 'Only records of this kind'),
+              query('limit', { type: 'integer', minimum: 1, maximum: 10000 }, 'At most this many records, the latest of the range (default 1000)'),
+            ],
+          },
+        ),
+      },
+      '/stream': {
+        get: op(
+          'streamEvents',
+          'Live stream of tag changes, alarm events and queue state',
+          'stream',
+          'read',
+          {
+            '200': {
+              description:
+                'Server-Sent Events: `event: tags|alarm|queue|error` with one `data:` line of JSON each. The same path upgrades to a WebSocket (one JSON frame per event). A client that does not read is dropped once its backlog passes the limit (SSE `event: error`, WebSocket close 1008), with the reason',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            '503': problem('Too many stream clients; Retry-After says when to try again'),
+          },
+          {
+            parameters: [
+              query('device', { type: 'string', maxLength: 2000 }, 'Only these devices (comma-separated)'),
+              query('tag', { type: 'string', maxLength: 2000 }, 'Only these tags: "<device>/<tag>", or a prefix ending in * (comma-separated)'),
+              query('minInterval', { type: 'integer', minimum: 0, maximum: 3600000 }, 'At most one change per tag in this many ms (the latest value is sent)'),
+              query('events', { type: 'string', pattern: '^(tags|alarms|queues)(,(tags|alarms|queues))*$' }, 'Which kinds of events (default all)'),
+              query('access_token', { type: 'string', maxLength: 4000 }, 'The bearer credential, for browsers whose EventSource and WebSocket cannot set the Authorization header'),
             ],
           },
         ),

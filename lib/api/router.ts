@@ -29,9 +29,18 @@ export interface Answer {
 
 export type Handler = (ctx: RequestContext) => Answer | Promise<Answer>;
 
+/**
+ * An operation that answers on the connection itself (the live stream): it gets the request once
+ * its query passed the document's schema, and checks the guard itself (browsers give the
+ * credential as the access_token query parameter there).
+ */
+export type StreamHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 export interface RouterOptions {
   document: Record<string, unknown>;
   handlers: Readonly<Record<string, Handler>>;
+  /** operations answered by a stream handler instead (by operationId) */
+  streams?: Readonly<Record<string, StreamHandler>>;
   guard: ApiGuard;
   /** origins allowed to call from a browser (CORS); none by default */
   corsOrigins?: readonly string[];
@@ -45,7 +54,8 @@ interface Operation {
   scope: ApiScope;
   hasBody: boolean;
   validator: OperationValidator;
-  handler: Handler;
+  handler?: Handler;
+  stream?: StreamHandler;
 }
 
 interface Route {
@@ -71,7 +81,8 @@ export class ApiRouter {
     this.cors = new Set(opts.corsOrigins ?? []);
     this.bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
     const validators = compileValidators(opts.document);
-    const unused = new Set(Object.keys(opts.handlers));
+    const streams = opts.streams ?? {};
+    const unused = new Set([...Object.keys(opts.handlers), ...Object.keys(streams)]);
     const paths = opts.document.paths as Record<string, Record<string, Record<string, unknown>>>;
     for (const [template, item] of Object.entries(paths)) {
       const names: string[] = [];
@@ -81,10 +92,19 @@ export class ApiRouter {
         const op = item[method];
         if (!op) continue;
         const id = op.operationId as string;
-        const handler = opts.handlers[id];
-        if (!handler) throw new Error(`operation ${id} (${method.toUpperCase()} ${template}) has no handler`);
+        const handler = opts.handlers[id] as Handler | undefined;
+        const stream = streams[id] as StreamHandler | undefined;
+        if (!handler && !stream) throw new Error(`operation ${id} (${method.toUpperCase()} ${template}) has no handler`);
         unused.delete(id);
-        route.operations.set(method.toUpperCase(), { id, method: method.toUpperCase(), scope: op['x-scope'] as ApiScope, hasBody: Boolean(op.requestBody), validator: validators.get(id)!, handler });
+        route.operations.set(method.toUpperCase(), {
+          id,
+          method: method.toUpperCase(),
+          scope: op['x-scope'] as ApiScope,
+          hasBody: Boolean(op.requestBody),
+          validator: validators.get(id)!,
+          handler,
+          stream: handler ? undefined : stream,
+        });
       }
       this.routes.push(route);
     }
@@ -127,6 +147,11 @@ export class ApiRouter {
     const op = route.operations.get(method === 'HEAD' ? 'GET' : method);
     if (!op) throw new ApiError(405, `${method} is not served at ${route.template}`, 'method', undefined, { Allow: [...route.operations.keys()].join(', ') });
 
+    if (op.stream) {
+      op.validator.params('path', params);
+      op.validator.params('query', queryOf(q < 0 ? '' : url.slice(q + 1)));
+      return op.stream(req, res);
+    }
     const outcome = await this.opts.guard.check({ headers: req.headers, remoteAddress: req.socket?.remoteAddress, method, path: pathname }, op.scope);
     if (!outcome.ok) {
       const headers: Record<string, string> = {};
@@ -142,7 +167,7 @@ export class ApiRouter {
       body = await readJsonBody(req, this.bodyLimit);
       op.validator.body?.(body);
     }
-    const answer = await op.handler({ params: params as Record<string, string>, query, body, principal: outcome.principal });
+    const answer = await op.handler!({ params: params as Record<string, string>, query, body, principal: outcome.principal });
     const status = answer.status ?? 200;
     if (answer.text !== undefined) {
       res.statusCode = status;

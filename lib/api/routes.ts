@@ -114,8 +114,8 @@ async function getHistory(deps: RouteDeps, ctx: RequestContext): Promise<Answer>
   return { body: rows };
 }
 
-function getAudit(deps: RouteDeps, ctx: RequestContext): Answer {
-  return { body: auditRecords(parseAuditQuery(ctx.query, (deps.now ?? Date.now)())) };
+async function getAudit(deps: RouteDeps, ctx: RequestContext): Promise<Answer> {
+  return { body: await auditRecords(parseAuditQuery(ctx.query, (deps.now ?? Date.now)())) };
 }
 
 /** The handler table the router checks against the document's operationIds. */

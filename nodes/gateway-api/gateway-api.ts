@@ -10,6 +10,8 @@ import { TelemetryScope } from '../common/telemetry';
 import { registerApiBasePath } from '../../lib/api/auth/base-paths';
 import { apiGuardOf } from './guard';
 import { httpNodeOf, mountRouter } from './mount';
+import { attachWebSocket, type AttachedWebSocket } from '../../lib/api/stream';
+import type { Server } from 'node:http';
 
 export = function (RED: NodeAPI) {
   function GatewayApiNode(this: Node, def: NodeDef) {
@@ -20,6 +22,7 @@ export = function (RED: NodeAPI) {
     let release: (() => void) | undefined;
     let releasePath: (() => void) | undefined;
     let guard: ReturnType<typeof apiGuardOf> | undefined;
+    let webSocket: AttachedWebSocket | undefined;
     try {
       const fields = readFields(GATEWAY_API_FIELDS, def);
       const app = httpNodeOf(RED);
@@ -29,6 +32,12 @@ export = function (RED: NodeAPI) {
       release = mountRouter(app, fields.basePath, node.id, router);
       // the flows' HTTP login (when editor users exist) lets the API's paths through to its own guard
       releasePath = registerApiBasePath(fields.basePath);
+      // the live stream over WebSocket: the upgrade sees the whole path, httpNodeRoot included
+      const server = (RED as NodeAPI & { server?: Server }).server;
+      if (server) {
+        const root = String(RED.settings.httpNodeRoot ?? '/').replace(/\/$/, '');
+        webSocket = attachWebSocket(server, `${root}${fields.basePath}/stream`, { guard });
+      }
       telemetry.health('ok', { basePath: fields.basePath, routes: router.served().length });
     } catch (err) {
       guard?.close();
@@ -38,6 +47,7 @@ export = function (RED: NodeAPI) {
       telemetry.health('down', { error: message });
     }
     node.on('close', (_removed: boolean, done: () => void) => {
+      webSocket?.close();
       release?.();
       releasePath?.();
       guard?.close();

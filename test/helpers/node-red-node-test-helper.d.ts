@@ -9,6 +9,8 @@ declare module 'node-red-node-test-helper' {
     setFlows(flow: unknown[], type?: string, credentials?: Record<string, unknown>): Promise<void>;
     clearFlows(): Promise<void>;
     request(): any;
+    /** the base URL of the server startServer() listens on (RED.server) */
+    url(): string;
     settings(s: Record<string, unknown>): void;
     log(): any;
   };

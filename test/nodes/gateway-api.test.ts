@@ -184,6 +184,50 @@ describe('gateway-api node', needPeers(PEER.pymodbus()), () => {
     assert.equal(apiDirectory().list('devices').length, 1, 'the device is still offered');
   });
 
+  test("the live stream at <base>/stream: the polled device as Server-Sent Events, a tag change over a WebSocket on Node-RED's server", async () => {
+    await peer.set(1, 'holding', 0, [215, 1200]);
+    await helper.load(modules(), [...flow(), api()]);
+    // SSE through the API's own route (the document's streamEvents operation)
+    const sse = await fetch(`http://127.0.0.1:${port}/api/stream?device=plc&events=tags`);
+    assert.equal(sse.status, 200);
+    assert.match(sse.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = sse.body!.getReader();
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!/event: tags\ndata: .*"device":"plc"/.test(text)) {
+      assert.ok(Date.now() < deadline, `no tag frame within 10 s: ${text.slice(0, 500)}`);
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    await reader.cancel();
+    // a bad filter is refused by the document's schema, naming the parameter
+    const bad = await call('GET', '/api/stream?events=everything');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.field, 'query.events');
+
+    // WebSocket: the upgrade goes to Node-RED's own server (RED.server), at httpNodeRoot + base
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`${helper.url().replace(/^http/, 'ws')}/api/stream?tag=plc/temp`);
+    const frames: string[] = [];
+    ws.on('message', (data) => frames.push(String(data)));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    try {
+      await peer.set(1, 'holding', 0, [240]);
+      await waitFor(
+        'the change of plc/temp over the WebSocket',
+        () => frames.some((f) => f.includes('"plc/temp"') || (f.includes('"device":"plc"') && f.includes('"name":"temp"') && f.includes('24'))),
+        10_000,
+        50,
+      );
+    } finally {
+      ws.close();
+    }
+  });
+
   test("a path the document does not have is left to Node-RED's other routes under the same base path", async () => {
     const httpIn = require(require.resolve('@node-red/nodes/core/network/21-httpin.js', { paths: [require.resolve('node-red')] }));
     await helper.load(

@@ -53,7 +53,10 @@ test('the Devices tab, then the stage tabs of the default flows; nothing of the 
       `a ${type}`,
     );
   }
-  for (const config of ['edgegw.mqtt.broker', 'edgegw.tags.store', 'edgegw.fwd.target'])
+  // the operator API too, as in the default flows: it finds the devices through the API directory
+  const api = flows.filter((n) => n.type === 'edgegw-gateway-api');
+  assert.equal(api.length, 1);
+  for (const config of ['edgegw.mqtt.broker', 'edgegw.tags.store', 'edgegw.fwd.target', api[0].id])
     assert.deepEqual(Object.keys(byId.get(config)!).sort(), Object.keys(defaults.find((n) => n.id === config)!).sort());
 });
 

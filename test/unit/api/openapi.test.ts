@@ -47,9 +47,15 @@ test('every operation of the document is served, and every served route is in th
 test('a handler without an operation, or an operation without a handler, is refused at build', () => {
   const document = openApiDocument('/api');
   const handlers = apiHandlers({ directory: new ApiDirectory(), document });
-  assert.throws(() => new ApiRouter({ document, handlers: { ...handlers, deleteEverything: () => ({}) }, guard: openGuard }), /handlers without an operation in the document: deleteEverything/);
+  const streams = { streamEvents: () => Promise.resolve() };
+  assert.throws(
+    () => new ApiRouter({ document, handlers: { ...handlers, deleteEverything: () => ({}) }, streams, guard: openGuard }),
+    /handlers without an operation in the document: deleteEverything/,
+  );
   const { getTag: _dropped, ...fewer } = handlers;
-  assert.throws(() => new ApiRouter({ document, handlers: fewer, guard: openGuard }), /operation getTag \(GET \/tags\/\{device\}\/\{tag\}\) has no handler/);
+  assert.throws(() => new ApiRouter({ document, handlers: fewer, streams, guard: openGuard }), /operation getTag \(GET \/tags\/\{device\}\/\{tag\}\) has no handler/);
+  // the stream is an operation like the others: without its handler the router is not built
+  assert.throws(() => new ApiRouter({ document, handlers, guard: openGuard }), /operation streamEvents \(GET \/stream\) has no handler/);
 });
 
 test('the document names the base path it is served under', () => {
