@@ -30,6 +30,7 @@ export const NODE_KINDS = [
   'modbus-server',
   'stats',
   'store-forward',
+  'system-tags',
   'tag-calc',
   'tag-store',
   'tag-store-in',
@@ -73,6 +74,8 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   'modbus-server': ['transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'units', 'coilSize', 'discreteSize', 'holdingSize', 'inputSize', 'maxConnections', 'idleTimeout', 'tags', 'notation', 'persistence', 'persist', 'persistFile'],
   stats: ['windowKind', 'windowBy', 'length', 'lengthUnit', 'hop', 'hopUnit', 'align', 'timeZone', 'percentiles', 'graceSec', 'report', 'reportDir', 'reportPer', 'reportPrefix', 'retentionDays', 'persist', 'dbFile'],
   'store-forward': ['target', 'queue', 'storage', 'durability', 'batchMs', 'batchMax', 'maxMessages', 'maxMB', 'maxAgeH', 'policy', 'retentionH', 'ackOutput'],
+  // born with the prefix: no saved field of ours under the bare name
+  'system-tags': [],
   'tag-calc': ['definitions', 'device', 'trigger', 'interval', 'output', 'missing', 'store'],
   'tag-store': ['persist', 'file', 'maxAge', 'maxAgeRules', 'userDevice', 'userTags'],
   'tag-store-in': ['store'],
