@@ -28,7 +28,7 @@ export function diskUsageOf(path: string, fs: StatfsFigures): DiskUsage {
   const total = fs.blocks * fs.bsize;
   const free = fs.bavail * fs.bsize;
   const used = (fs.blocks - fs.bfree) * fs.bsize;
-  const percent = used + free > 0 ? Math.round((used / (used + free)) * 1000) / 10 : 0;
+  const percent = used + free > 0 ? Math.round((used / (used + free)) * 100 * 10) / 10 : 0;
   return { path, total_bytes: total, free_bytes: free, used_bytes: used, used_percent: percent };
 }
 

@@ -4,7 +4,7 @@
 import type { Quality, TagSample, TagValue } from '../../tags/contract';
 import { busyPercent, parseProcStat, type CpuCounters } from './cpu';
 import { diskUsage } from './disk';
-import { readHostFile } from './host-file';
+import { HostFileError, readHostFile } from './host-file';
 import { parseMeminfo } from './memory';
 import { INTERFACE_COUNTERS, parseNetDev, ratePerSecond, type InterfaceCounters } from './network';
 import { ProcessMeter } from './node-process';
@@ -134,7 +134,7 @@ export class SystemTagSampler {
     try {
       d = await diskUsage(this.options.diskPath);
     } catch (err) {
-      throw new Error(`${this.options.diskPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new HostFileError(this.options.diskPath, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
     return [
       { name: 'disk_total', value: d.total_bytes, unit: 'B' },

@@ -21,6 +21,7 @@ export async function readThermalZones(sysRoot: string): Promise<ThermalZone[]> 
   const zones = entries.filter((e) => /^thermal_zone\d+$/.test(e)).sort((a, b) => Number(a.slice(12)) - Number(b.slice(12)));
   return Promise.all(
     zones.map(async (zone): Promise<ThermalZone> => {
+      // the type only names the zone: without it the zone still has a temperature to report
       const type = await readHostFile(dir, join(zone, 'type')).then(
         (t) => t.trim() || zone,
         () => zone,
