@@ -9,6 +9,7 @@ import { scanMessage, tagMessage } from '../../lib/tags/contract';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
+import { readPeriodically } from '../common/periodic-reading';
 
 export = function (RED: NodeAPI) {
   function SystemTagsNode(this: Node, def: NodeDef) {
@@ -32,37 +33,22 @@ export = function (RED: NodeAPI) {
       sysRoot: fields.sysRoot,
       diskPath: (RED.settings.userDir as string | undefined) ?? process.cwd(),
     });
-    let closed = false;
-    const read = async () => {
-      const samples = await sampler.sample();
-      if (closed) return;
-      const out: NodeMessage[] = [scanMessage(fields.device, samples) as unknown as NodeMessage];
-      if (fields.output === 'both') for (const s of samples) out.push(tagMessage(s) as unknown as NodeMessage);
-      node.send([out]);
-      const bad = samples.filter((s) => s.quality === 'bad').length;
-      if (bad === 0) status.show(LOOK.ok, 'system-tags.status.read', { count: samples.length });
-      else status.show(LOOK.warning, 'system-tags.status.readBad', { count: samples.length, bad });
-    };
-    const readLogged = () =>
-      read().catch((err: Error) => {
-        // the sampler turns unreadable files into bad tags; anything else is a bug worth the log
-        node.error(`system-tags: ${err.message}`);
-      });
-    const timer = setInterval(() => void readLogged(), fields.interval * 1000);
-    // the first right away, so the figures appear without waiting a whole interval
-    const first = setTimeout(() => void readLogged(), 0);
+    const reading = readPeriodically(node, {
+      kind: 'system-tags',
+      intervalMs: fields.interval * 1000,
+      read: async () => {
+        const samples = await sampler.sample();
+        if (reading.closed) return;
+        const out: NodeMessage[] = [scanMessage(fields.device, samples) as unknown as NodeMessage];
+        if (fields.output === 'both') for (const s of samples) out.push(tagMessage(s) as unknown as NodeMessage);
+        node.send([out]);
+        const bad = samples.filter((s) => s.quality === 'bad').length;
+        if (bad === 0) status.show(LOOK.ok, 'system-tags.status.read', { count: samples.length });
+        else status.show(LOOK.warning, 'system-tags.status.readBad', { count: samples.length, bad });
+      },
+      onClose: () => sampler.close(),
+    });
     status.show(LOOK.waiting, 'system-tags.status.waiting');
-
-    node.on('input', (_msg: NodeMessage, _send, done) => {
-      read().then(() => done(), done);
-    });
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closed = true;
-      clearInterval(timer);
-      clearTimeout(first);
-      sampler.close();
-      done();
-    });
   }
   RED.nodes.registerType('edgegw-system-tags', SystemTagsNode);
 };
