@@ -15,7 +15,9 @@ import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
 import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
+import { ONEWIRE_FIELDS } from '../../lib/onewire/fields';
 import { STATS_FIELDS } from '../../lib/stats/fields';
+import { SYSTEM_TAGS_FIELDS } from '../../lib/system/host/fields';
 import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
 import { WATCHDOG_FIELDS } from '../../lib/watchdog/fields';
 
@@ -35,8 +37,10 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
+  onewire: ONEWIRE_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
+  'system-tags': SYSTEM_TAGS_FIELDS,
   'tag-calc': TAG_CALC_FIELDS,
   'tag-store': TAG_STORE_FIELDS,
   watchdog: WATCHDOG_FIELDS,

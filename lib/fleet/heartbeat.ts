@@ -1,8 +1,8 @@
 // The gateway heartbeat: one JSON document of system figures, published every 10 s on
 // edge-gateway/{gateway_id}/heartbeat. Everything here is read from Node and the OS (no /proc
 // parsing), so it works the same on any Linux the gateway runs on.
-import { statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem, uptime as systemUptime } from 'node:os';
+import { diskUsage } from '../system/host/disk';
 
 export interface Heartbeat {
   gateway_id: string;
@@ -85,13 +85,8 @@ export class HeartbeatSampler {
 
 async function diskFigures(path: string): Promise<Heartbeat['disk']> {
   try {
-    const fs = await statfs(path);
-    const total = fs.blocks * fs.bsize;
-    const free = fs.bavail * fs.bsize;
-    // as df reports Use%: used / (used + available to us); the blocks reserved for root count in
-    // neither, or a disk with 5% reserved would look 5% fuller than an operator sees
-    const used = (fs.blocks - fs.bfree) * fs.bsize;
-    return { path, free_bytes: free, total_bytes: total, used_percent: used + free > 0 ? round1((used / (used + free)) * 100) : 0 };
+    const usage = await diskUsage(path);
+    return { path, free_bytes: usage.free_bytes, total_bytes: usage.total_bytes, used_percent: usage.used_percent };
   } catch (err) {
     return { path, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
   }

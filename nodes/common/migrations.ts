@@ -29,8 +29,10 @@ export const NODE_KINDS = [
   'modbus-connection',
   'modbus-device',
   'modbus-server',
+  'onewire',
   'stats',
   'store-forward',
+  'system-tags',
   'tag-calc',
   'tag-store',
   'tag-store-in',
@@ -74,8 +76,12 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   'modbus-connection': ['transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'timeoutMs', 'maxInFlight', 'reconnectMinMs', 'reconnectMaxMs', 'unitBackoffMinMs', 'unitBackoffMaxMs', 'breakerThreshold', 'breakerResetMs', 'queueTimeoutMs', 'interFrameDelayMs'],
   'modbus-device': ['connection', 'device', 'unit', 'notation', 'tags', 'groups', 'maxGap', 'maxRegisters', 'maxBits', 'output', 'parseJson', 'template', 'store', 'identityTag', 'identityEquals', 'identityEvery'],
   'modbus-server': ['transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'units', 'coilSize', 'discreteSize', 'holdingSize', 'inputSize', 'maxConnections', 'idleTimeout', 'tags', 'notation', 'persistence', 'persist', 'persistFile'],
+  // born with the prefix: no saved field of ours under the bare name
+  onewire: [],
   stats: ['windowKind', 'windowBy', 'length', 'lengthUnit', 'hop', 'hopUnit', 'align', 'timeZone', 'percentiles', 'graceSec', 'report', 'reportDir', 'reportPer', 'reportPrefix', 'retentionDays', 'persist', 'dbFile'],
   'store-forward': ['target', 'queue', 'storage', 'durability', 'batchMs', 'batchMax', 'maxMessages', 'maxMB', 'maxAgeH', 'policy', 'retentionH', 'ackOutput'],
+  // born with the prefix: no saved field of ours under the bare name
+  'system-tags': [],
   'tag-calc': ['definitions', 'device', 'trigger', 'interval', 'output', 'missing', 'store'],
   'tag-store': ['persist', 'file', 'maxAge', 'maxAgeRules', 'userDevice', 'userTags'],
   'tag-store-in': ['store'],

@@ -24,6 +24,8 @@ const FAMILY_COLOURS: Array<[string[], string]> = [
   [['tag-', 'stats', 'alarm', 'historian'], '#A8D58E'],
   [['watchdog', 'circuit-breaker', 'gateway-', 'ha-discovery', 'audit-'], '#E9A08F'],
   [['store-forward', 'forward-'], '#C3A8E0'],
+  // the box's own inputs: system figures, 1-Wire sensors, GPIO
+  [['system-', 'onewire', 'gpio-'], '#D7D7A0'],
 ];
 
 test('every icon in icons/ is a well-formed SVG', () => {
