@@ -6,8 +6,9 @@
 //
 // Writes are atomic (temp file, fsync, rename) so a power cut leaves the old file or the new
 // one. A damaged file is moved aside and a fresh registry started; the caller is told why.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { writeJsonAtomically } from '../system/fs/atomic-json';
+import { join } from 'node:path';
 
 /** What a device is known by. Any one of them is enough to find it again. */
 export interface DeviceIdentity {
@@ -133,15 +134,7 @@ export class DeviceIdRegistry {
 
   private save(): void {
     const body: RegistryFile = { version: 1, devices: this.devices };
-    const tmp = join(dirname(this.file), `.${DEVICE_REGISTRY_FILE}.${process.pid}.tmp`);
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, JSON.stringify(body, null, 2) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writeJsonAtomically(this.file, body, 0o644);
   }
 }
 

@@ -210,7 +210,7 @@ describe('gateway-api node', needPeers(PEER.pymodbus()), () => {
     const { WebSocket } = await import('ws');
     const ws = new WebSocket(`${helper.url().replace(/^http/, 'ws')}/api/stream?tag=plc/temp`);
     const frames: string[] = [];
-    ws.on('message', (data) => frames.push(String(data)));
+    ws.on('message', (data: Buffer) => frames.push(data.toString('utf8')));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

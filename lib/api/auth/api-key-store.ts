@@ -12,7 +12,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { AuditLog } from '../../audit/audit-log';
-import { KEY_ID, lastUsedFileOf, readKeyFile, readLastUsed, writeJsonAtomically, writeKeyFile, type ApiKeyRecord } from './key-file';
+import { KEY_ID, lastUsedFileOf, readKeyFile, readLastUsed, writeKeyFile, type ApiKeyRecord } from './key-file';
+import { writeJsonAtomically } from '../../system/fs/atomic-json';
 import { impliedScopes } from './scopes';
 import type { ApiScope } from './types';
 

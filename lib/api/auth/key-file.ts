@@ -1,9 +1,8 @@
 // The API keys file: JSON, written whole to a temporary file and renamed over the old one (a
 // reader never sees half a file, a crash leaves the old one), mode 0600 (it holds hashes and the
 // keys' names and scopes, nothing anyone else on the box needs).
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { ensureDirectory } from '../../system/fs/directory';
+import { readFileSync } from 'node:fs';
+import { writeJsonAtomically } from '../../system/fs/atomic-json';
 import { isApiScope } from './scopes';
 import type { ApiScope } from './types';
 
@@ -75,27 +74,6 @@ export function readKeyFile(file: string): ApiKeyRecord[] {
 
 export function writeKeyFile(file: string, keys: ApiKeyRecord[]): void {
   writeJsonAtomically(file, { version: 1, keys });
-}
-
-/** Writes `data` as JSON to `file` through a temporary file in the same folder and a rename. */
-export function writeJsonAtomically(file: string, data: unknown): void {
-  ensureDirectory(dirname(file));
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(data, null, 2) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // openSync's mode is masked by the umask; the file must end 0600 whatever the umask
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 /** Where the keys' last use is kept: beside the keys file, written by the runtime only. */
