@@ -1,20 +1,21 @@
 // The load client of bench/api.bench.ts, in its own process so that its work is not the
 // server's: GETs one URL over keep-alive connections (node:http agents) for a while and prints
 // what it saw as one JSON line: requests, seconds, non-200 answers, latency percentiles.
-// argv: url, connections, seconds
+// argv: url, connections, seconds; env BENCH_AUTHORIZATION: the Authorization header to send
 import { Agent, request } from 'node:http';
 
 const [url, connectionsText, secondsText] = process.argv.slice(2);
 const connections = Number(connectionsText);
 const seconds = Number(secondsText);
 const agent = new Agent({ keepAlive: true, maxSockets: connections });
+const headers: Record<string, string> = process.env.BENCH_AUTHORIZATION ? { authorization: process.env.BENCH_AUTHORIZATION } : {};
 const latencies: number[] = [];
 let failed = 0;
 
 function one(): Promise<void> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const req = request(url, { agent }, (res) => {
+    const req = request(url, { agent, headers }, (res) => {
       res.resume();
       res.on('end', () => {
         if (res.statusCode !== 200) failed++;
