@@ -56,7 +56,14 @@ export = function (RED: NodeAPI) {
     const report = (state: LineState) => {
       if (closed || clients.size === 0) return;
       const health = healthRegistry();
-      telemetry.health(lineHealth(state), { line: state.name, connection: state.connection, retryInMs: state.retryInMs, lastError: state.lastError, inFlight: state.inFlight });
+      telemetry.health(lineHealth(state), {
+        line: state.name,
+        connection: state.connection,
+        retryInMs: state.retryInMs,
+        lastError: state.lastError,
+        inFlight: state.inFlight,
+        pipelining: state.pipelining?.text,
+      });
       for (const [unitText, u] of Object.entries(state.units)) {
         const id = `${node.id}/unit/${unitText}`;
         reportedUnits.add(id);
@@ -64,7 +71,11 @@ export = function (RED: NodeAPI) {
       }
     };
 
+    // maxInFlight auto: what the line measured and chose on each connection, once in the log
+    let pipeliningSaid: string | undefined;
     const onState = (state: LineState) => {
+      const choice = state.pipelining;
+      if (choice && choice.mode !== 'measuring' && choice.text !== pipeliningSaid) node.log((pipeliningSaid = choice.text));
       report(state);
       for (const { client, opts } of clients.values()) if (opts.status) client.status(toStatus(state, opts.unit));
     };

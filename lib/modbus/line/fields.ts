@@ -19,8 +19,8 @@ export const MODBUS_CONNECTION_FIELDS = {
     dataBits: { kind: 'integer', oneOf: [7, 8], when: SERIAL, label: 'transport.dataBits' },
     stopBits: { kind: 'integer', oneOf: [1, 2], default: 1, when: SERIAL, label: 'transport.stopBits' },
     timeoutMs: { kind: 'number', min: 1, max: 600_000, default: 1000, unit: 'ms' },
-    // several requests on the wire at once: Modbus TCP only
-    maxInFlight: { kind: 'integer', min: 1, max: 64, default: 1, when: { field: 'transport', in: ['tcp'] } },
+    // several requests on the wire at once: Modbus TCP only; blank: auto (measured at every connect)
+    maxInFlight: { kind: 'integer', min: 1, max: 64, when: { field: 'transport', in: ['tcp'] } },
     reconnectMinMs: { ...MS, default: 500, label: 'reconnect.minMs' },
     reconnectMaxMs: { ...MS, default: 30_000, label: 'reconnect.maxMs', atLeast: { field: 'reconnectMinMs', says: 'reconnect.minMs' } },
     unitBackoffMinMs: { ...MS, default: 1000, label: 'unitBackoff.minMs' },

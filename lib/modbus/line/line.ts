@@ -16,6 +16,9 @@
 //   is open, requests fail at once with BreakerOpenError; half-open lets one trial through.
 // - Serial lines carry one request at a time with the inter-frame silence; TCP pipelines up to
 //   maxInFlight requests (transaction ids), each unit taking at most its fair share of slots.
+//   With maxInFlight 'auto', every new connection carries one request at a time until a read
+//   has been asked for; then the line holds its queues while it times copies of that read alone
+//   and in bursts (pipelining.ts), and goes on pipelined or one at a time as measured.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { CircuitStateChange } from '../../breaker';
@@ -37,6 +40,7 @@ import type { Area, ConnectionState, LineOptions, LineState, ModbusLine, UnitSta
 import { isNotSent, openConnection, readFunction, type FunctionCode, type ModbusConnection, type TransportRequest, type TransportResult } from '../transport/transport';
 import { FairScheduler, type QueuedRequest, type UnitQueue } from './unit-queue';
 import { checkDeviceIdRead, checkRead, checkWrite, errorKind } from './requests';
+import { failedChoice, measuringChoice, probePipelining, type PipeliningChoice } from './pipelining';
 
 export { LineConfigError } from './config';
 
@@ -69,6 +73,16 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
   private pumping = false;
   /** the connect loop has begun (at once, or at the first request with lazyConnect) */
   private started = false;
+  /** requests in flight allowed now: maxInFlight, or with 'auto' what the probe chose */
+  private inFlightLimit: number;
+  /** maxInFlight 'auto': the current connection's measurement and choice */
+  private pipelining: PipeliningChoice | undefined;
+  /** maxInFlight 'auto': the read the probe repeats (the first read asked for; kept across reconnects) */
+  private probeRead: TransportRequest | undefined;
+  /** maxInFlight 'auto': the current connection still has to be measured */
+  private probePending = false;
+  /** the connection being measured now: nothing else goes on it meanwhile */
+  private probing: ModbusConnection | undefined;
 
   constructor(private readonly o: ResolvedLineOptions) {
     super();
@@ -77,6 +91,8 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     this.reconnectBackoff = new ExponentialBackoff(o.reconnect);
     this.scheduler = new FairScheduler(o.unitBackoff, o.breaker, (q) => this.watchUnit(q));
     this.metrics.connected(false);
+    this.inFlightLimit = o.autoInFlight ? 1 : o.maxInFlight;
+    if (o.autoInFlight) this.pipelining = measuringChoice();
     if (!o.lazyConnect) this.connect();
   }
 
@@ -128,6 +144,7 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
       };
     }
     const s: LineState = { connection: this.connection, units, name: this.name, inFlight };
+    if (this.pipelining) s.pipelining = this.pipelining;
     if (this.connection === 'reconnecting' && this.reconnectTimer) s.retryInMs = Math.max(0, this.retryAt - now);
     if (this.lastError) s.lastError = this.lastError;
     return s;
@@ -154,6 +171,7 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
       return Promise.reject(err);
     }
     if (!this.started) this.connect();
+    if (this.o.autoInFlight && !this.probeRead && fc <= 4) this.probeRead = { unit: where.unit, fc, address: where.address, count: where.count, where };
     return new Promise<TransportResult>((resolve, reject) => {
       const queuedAt = Date.now();
       const req: QueuedRequest = {
@@ -229,7 +247,11 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.closed && this.conn && this.conn.isOpen() && this.conn.inFlight() < this.o.maxInFlight) {
+      while (!this.closed && this.conn && this.conn.isOpen() && this.probing !== this.conn && this.conn.inFlight() < this.inFlightLimit) {
+        if (this.probePending && this.probeRead && this.conn.inFlight() === 0) {
+          this.probe(this.conn, this.probeRead);
+          return;
+        }
         if (this.o.interFrameDelayMs > 0) {
           const wait = this.gapUntil - performance.now();
           if (wait > 0) {
@@ -242,13 +264,28 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
             return;
           }
         }
-        const pick = this.scheduler.next(this.o.maxInFlight);
+        const pick = this.scheduler.next(this.inFlightLimit);
         if (!pick) return;
         this.dispatch(this.conn, pick.queue, pick.req);
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** maxInFlight 'auto': measures the connection with copies of `read`, the queues held meanwhile. */
+  private probe(conn: ModbusConnection, read: TransportRequest): void {
+    this.probePending = false;
+    this.probing = conn;
+    const settle = (choice: PipeliningChoice): void => {
+      if (this.probing === conn) this.probing = undefined;
+      if (this.closed || this.conn !== conn) return; // lost meanwhile: the next connection is measured anew
+      this.pipelining = choice;
+      this.inFlightLimit = choice.maxInFlight;
+      this.emitState();
+      this.pump();
+    };
+    probePipelining(conn, read, this.o.maxInFlight, this.o.timeoutMs).then(settle, (err: Error) => settle(failedChoice(err.message)));
   }
 
   private dispatch(conn: ModbusConnection, q: UnitQueue, req: QueuedRequest): void {
@@ -370,6 +407,12 @@ class ModbusLineImpl extends EventEmitter implements ModbusLine {
         }
         this.conn = conn;
         conn.once('lost', (err: Error) => this.onLost(conn, err));
+        if (this.o.autoInFlight) {
+          // every connection is measured anew: the device (or what answers on its address) may have changed
+          this.pipelining = measuringChoice();
+          this.inFlightLimit = 1;
+          this.probePending = true;
+        }
         this.reconnectBackoff.reset();
         this.lastError = undefined;
         this.metrics.connected(true);

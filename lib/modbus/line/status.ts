@@ -75,7 +75,7 @@ export function lineOptionsFromSettings(s: LineSettings): LineOptions {
     unitBackoff: { minMs: f.unitBackoffMinMs, maxMs: f.unitBackoffMaxMs },
     breaker: { failureThreshold: f.breakerThreshold, resetTimeoutMs: f.breakerResetMs },
   };
-  if (f.transport === 'tcp') opts.maxInFlight = f.maxInFlight;
+  if (f.transport === 'tcp') opts.maxInFlight = f.maxInFlight ?? 'auto';
   if (f.queueTimeoutMs !== undefined) opts.queueTimeoutMs = f.queueTimeoutMs;
   if (f.interFrameDelayMs !== undefined) opts.interFrameDelayMs = f.interFrameDelayMs;
   return opts;

@@ -1,6 +1,7 @@
 // The contract between the Modbus line (transport, queues, backoff, breaker) and its users
 // (poller, writes, CLI, nodes). Registers travel as uint16 numbers, bits as booleans.
 import type { EventEmitter } from 'node:events';
+import type { PipeliningChoice } from './pipelining';
 
 export type Area = 'coil' | 'discrete' | 'holding' | 'input';
 export type Parity = 'none' | 'even' | 'odd';
@@ -21,8 +22,12 @@ export interface LineOptions {
   transport: TransportConfig;
   /** per-request response timeout */
   timeoutMs?: number;
-  /** TCP only: requests in flight at once (serial lines always carry one) */
-  maxInFlight?: number;
+  /**
+   * TCP only: requests in flight at once (serial lines always carry one; default 1). 'auto': the
+   * line measures at every connect whether the device answers pipelined requests without delay
+   * (TCP_NODELAY) and pipelines 4, or carries one at a time (see pipelining.ts)
+   */
+  maxInFlight?: number | 'auto';
   /** reconnect backoff of the connection (exponential with jitter) */
   reconnect?: BackoffConfig;
   /** suspension backoff of a unit that timed out */
@@ -72,6 +77,8 @@ export interface LineState {
   name?: string;
   /** requests on the wire now, over all units */
   inFlight?: number;
+  /** maxInFlight 'auto': what the line measured and chose on this connection */
+  pipelining?: PipeliningChoice;
 }
 
 export interface WriteOptions {
