@@ -10,3 +10,4 @@ export { DEFAULT_TOUCH_FLUSH_MS, DeviceRegistry, type DeviceAnnouncement, type D
 export { closeSharedDeviceRegistry, openDeviceRegistries, sharedDeviceRegistry } from './shared';
 export { DEVICE_DATABASE_FILE, SqliteDeviceStore } from './sqlite-store';
 export type { DeviceStore, DeviceTouch } from './store';
+export { deviceView, type DeviceView } from './view';

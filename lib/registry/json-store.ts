@@ -33,7 +33,35 @@ interface JsonDevice {
 
 interface RegistryFile {
   version: 1;
+  /** set in the copy the SQLite registry keeps beside devices.db: not a file to migrate */
+  source?: string;
   devices: JsonDevice[];
+}
+
+/** The `source` of the readable copy of devices.db (registryMirror). */
+export const MIRROR_SOURCE = 'devices.db';
+
+/** devices.json's text is the readable copy of devices.db (written by registryMirror), not a registry of its own. */
+export function isRegistryMirror(text: string): boolean {
+  try {
+    return (JSON.parse(text) as Partial<RegistryFile>)?.source === MIRROR_SOURCE;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The readable copy of the SQLite registry kept as devices.json: ids, names, identity keys,
+ * protocol, address, profile and status, for tools and backups; never a login, never last_seen
+ * (which would rewrite the file all the time). It is also what a gateway without sqlite3 would
+ * start from, so the ids survive the package's removal.
+ */
+export function registryMirror(devices: readonly RegisteredDevice[]): RegistryFile {
+  return {
+    version: 1,
+    source: MIRROR_SOURCE,
+    devices: devices.map((d) => ({ device_id: d.device_id, name: d.name, keys: d.keys, created: d.first_seen, protocol: d.protocol, address: d.address, profile: d.profile, status: d.status })),
+  };
 }
 
 const optionalText = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -52,9 +52,10 @@ export class DeviceRegistryError extends Error {
   constructor(
     readonly file: string,
     readonly where: string,
-    message: string,
+    /** the problem without the file (for an HTTP answer, which names no path) */
+    readonly reason: string,
   ) {
-    super(`${file}: ${where}: ${message}`);
+    super(`${file}: ${where}: ${reason}`);
     this.name = 'DeviceRegistryError';
   }
 }

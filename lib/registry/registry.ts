@@ -8,7 +8,7 @@
 // answer at once; writes go through a store (SQLite or devices.json). Structural changes (a new
 // device, an accept, a password) are written at once; last_seen is batched (touchFlushMs), so a
 // device publishing 1,000 messages a second costs no write per message.
-import { defaultPublishPrefixes, defaultSubscribePrefixes, underAnyPrefix } from './acl';
+import { checkTopicPrefix, defaultPublishPrefixes, defaultSubscribePrefixes, underAnyPrefix } from './acl';
 import { hashDevicePassword, makeDevicePassword, passwordMatches, wasteOneCheck } from './credentials';
 import { announcedKey, deviceIdFromName, identityKeys, isDeviceId, type DeviceIdentity } from './identity';
 import { JsonDeviceStore } from './json-store';
@@ -204,20 +204,48 @@ export class DeviceRegistry {
   }
 
   /**
-   * Loads what another process (the CLI) wrote, when it wrote anything; what this process has
-   * not written yet is written first. Answers whether anything was reloaded.
+   * Loads what another process (the CLI) wrote, when it wrote anything. What this process has
+   * not written yet survives: its new devices are kept, its last_seen laid over the fresh
+   * records; the fresh record wins for everything an operator decides (status, login, topics).
+   * Answers whether anything was reloaded.
    */
   async refresh(): Promise<boolean> {
-    await this.flush();
-    if (!(await this.store.changedElsewhere())) return false;
+    await this.writing;
+    if (!(await this.store.changedElsewhere())) return this.flush().then(() => false);
     const fresh = await this.store.load();
+    const freshIds = new Set(fresh.map((d) => d.device_id));
+    const kept = this.devices.filter((d) => !freshIds.has(d.device_id) && this.changed.has(d.device_id));
+    for (const d of this.changed) if (freshIds.has(d)) this.changed.delete(d);
     this.devices.length = 0;
     this.byId.clear();
-    for (const d of fresh) {
+    for (const d of [...fresh, ...kept]) {
       this.devices.push(d);
       this.byId.set(d.device_id, d);
     }
+    for (const t of this.touches.values()) {
+      const d = this.byId.get(t.device_id);
+      if (!d) continue;
+      d.last_seen = t.last_seen;
+      if (t.status && TRAFFIC_STATUSES.includes(d.status)) d.status = t.status;
+    }
+    await this.flush();
     return true;
+  }
+
+  /** Adds topic prefixes the device may publish under (a profile's topics beyond the defaults). */
+  allowPublish(deviceId: string, prefixes: readonly string[]): RegisteredDevice {
+    const device = this.byId.get(deviceId);
+    if (!device) throw new DeviceRegistryError(this.location, 'device_id', `no device "${deviceId}" in the registry`);
+    for (const prefix of prefixes) {
+      const problem = checkTopicPrefix(prefix);
+      if (problem) throw new DeviceRegistryError(this.location, `devices[${deviceId}].publish`, `"${prefix}" ${problem}`);
+    }
+    const fresh = prefixes.filter((p) => !device.publish.includes(p));
+    if (fresh.length) {
+      device.publish.push(...fresh);
+      this.structural(device);
+    }
+    return copyDevice(device);
   }
 
   /** Writes every change not written yet. */

@@ -4,6 +4,8 @@
 // the gateway when the CLI committed, and last_seen updates never override a status an operator
 // set (see TRAFFIC_STATUSES).
 import { join } from 'node:path';
+import { writeJsonAtomically } from '../system/fs/atomic-json';
+import { DEVICE_REGISTRY_FILE, registryMirror } from './json-store';
 import { loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteLoader, type SqliteQuarantine, type SqliteRow } from '../storage/sqlite';
 import { defaultPublishPrefixes, defaultSubscribePrefixes } from './acl';
 import { DeviceRegistryError, isDeviceStatus, type DeviceCredential, type RegisteredDevice } from './record';
@@ -39,6 +41,8 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
 export class SqliteDeviceStore implements DeviceStore {
   readonly backend = 'sqlite';
   readonly location: string;
+  /** devices.json: the readable copy of the devices, rewritten with every structural change */
+  readonly mirrorFile: string;
   private db: SqliteConnection | undefined;
   private dataVersion: unknown;
 
@@ -48,6 +52,7 @@ export class SqliteDeviceStore implements DeviceStore {
     private readonly onQuarantine?: (q: SqliteQuarantine) => void,
   ) {
     this.location = join(userDir, DEVICE_DATABASE_FILE);
+    this.mirrorFile = join(userDir, DEVICE_REGISTRY_FILE);
   }
 
   private async connection(): Promise<SqliteConnection> {
@@ -69,7 +74,18 @@ export class SqliteDeviceStore implements DeviceStore {
     return rows.map((r) => this.fromRow(r));
   }
 
-  async upsert(changed: readonly RegisteredDevice[]): Promise<void> {
+  async upsert(changed: readonly RegisteredDevice[], all: readonly RegisteredDevice[]): Promise<void> {
+    await this.importRows(changed);
+    this.writeMirror(all);
+  }
+
+  /** Rewrites devices.json from `all` (registryMirror). */
+  writeMirror(all: readonly RegisteredDevice[]): void {
+    writeJsonAtomically(this.mirrorFile, registryMirror(all), 0o644);
+  }
+
+  /** Inserts or replaces rows without touching devices.json (the migration moves that file first). */
+  async importRows(changed: readonly RegisteredDevice[]): Promise<void> {
     if (changed.length === 0) return;
     const db = await this.connection();
     await db.transaction(async () => {

@@ -30,7 +30,9 @@ describe('device registry in SQLite', () => {
     });
     assert.equal(id, 'main-meter');
     assert.ok(existsSync(join(dir, DEVICE_DATABASE_FILE)));
-    assert.equal(existsSync(join(dir, DEVICE_REGISTRY_FILE)), false, 'no devices.json beside the database');
+    const mirror = JSON.parse(readFileSync(join(dir, DEVICE_REGISTRY_FILE), 'utf8'));
+    assert.equal(mirror.source, 'devices.db', 'devices.json is the readable copy of the database');
+    assert.deepEqual(mirror.devices[0].keys, ['node:n1', 'addr:tcp:10.0.0.5:502:1', 'name:Main Meter']);
     await withRegistry(dir, (r) => {
       const d = r.get('main-meter');
       assert.ok(d);
@@ -108,8 +110,8 @@ describe('device registry in SQLite', () => {
     const infos: string[] = [];
     const opened = await openDeviceRegistry(dir, { info: (m) => infos.push(m) });
     assert.deepEqual(opened.migrated, { devices: 2, keptAs: join(dir, `${DEVICE_REGISTRY_FILE}.migrated`) });
-    assert.equal(existsSync(join(dir, DEVICE_REGISTRY_FILE)), false);
     assert.equal(readFileSync(join(dir, `${DEVICE_REGISTRY_FILE}.migrated`), 'utf8'), text, 'the file kept as it was');
+    assert.equal(JSON.parse(readFileSync(join(dir, DEVICE_REGISTRY_FILE), 'utf8')).source, 'devices.db', 'a readable copy in its place');
     assert.match(infos[0], /2 device\(s\) of .*devices\.json moved into .*devices\.db/);
     const facade = new DeviceIdRegistry(opened.registry);
     assert.equal(facade.resolve({ nodeId: 'n1', name: 'boiler' }), a);
@@ -201,6 +203,7 @@ describe('broker logins and ACL', () => {
       assert.ok(stored);
       assert.equal(stored.algorithm, 'scrypt');
       assert.ok(!JSON.stringify(r.list()).includes(password), 'the password is nowhere in the registry');
+      assert.ok(!readFileSync(join(dir, DEVICE_REGISTRY_FILE), 'utf8').includes(stored.hash), 'no login in the readable copy');
       assert.equal((await r.authenticate('plug', password))?.device_id, 'plug');
       assert.equal(await r.authenticate('plug', `${password}x`), undefined);
       assert.equal(await r.authenticate('nobody', password), undefined);
