@@ -4,7 +4,7 @@
 // its registry), no restart: an accepted device's data enters the pipeline, a new login works.
 import { DEFAULTS } from '../settings';
 import { DeviceRegistryError, deviceView, openDeviceRegistry, type DeviceRegistry, type DeviceView } from '../../lib/registry';
-import { UsageError, type CliIO, type Subcommand } from './io';
+import { formatTable, UsageError, type CliIO, type Subcommand } from './io';
 
 export const DEVICES_HELP = `usage:
   edge-gateway devices list [--pending] [--json] [--user-dir DIR]
@@ -64,19 +64,10 @@ async function withRegistry<T>(userDir: string, io: CliIO, work: (registry: Devi
 }
 
 function table(devices: DeviceView[]): string {
-  const rows = [
+  return formatTable([
     ['ID', 'PROTOCOL', 'STATUS', 'PROFILE', 'ADDRESS', 'LOGIN', 'LAST SEEN'],
     ...devices.map((d) => [d.device_id, d.protocol ?? '-', d.status, d.profile ?? '-', d.address ?? '-', d.login ? 'yes' : '-', d.last_seen ?? '-']),
-  ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  ]);
 }
 
 export const devicesCommand: Subcommand = async (argv, io) => {
