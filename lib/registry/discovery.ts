@@ -20,6 +20,9 @@ export class DiscoveryTopicError extends Error {
 export class DiscoveryTopic {
   private readonly levels: string[];
   private readonly idLevel: number;
+  /** the filter's text before and after the + level: most topics are told apart by these without a split */
+  private readonly head: string;
+  private readonly tail: string;
 
   constructor(readonly filter: string = DEFAULT_DISCOVERY_TOPIC) {
     this.levels = filter.split('/');
@@ -28,10 +31,20 @@ export class DiscoveryTopic {
     if (this.levels.some((l) => l.includes('#') || (l !== '+' && l.includes('+')))) throw new DiscoveryTopicError(filter, 'may hold no # and no + inside a level');
     if (filter.startsWith('$')) throw new DiscoveryTopicError(filter, 'may not be under a $ topic');
     this.idLevel = plus[0];
+    this.head = this.levels
+      .slice(0, this.idLevel)
+      .map((l) => `${l}/`)
+      .join('');
+    this.tail = this.levels
+      .slice(this.idLevel + 1)
+      .map((l) => `/${l}`)
+      .join('');
   }
 
   /** The device id announced by a publish to `topic`, or undefined when the topic is not a discovery one (or the id is not a device id). */
   deviceIdOf(topic: string): string | undefined {
+    // called for every publish the embedded broker takes: no allocation for the others
+    if (!topic.startsWith(this.head) || !topic.endsWith(this.tail)) return undefined;
     const parts = topic.split('/');
     if (parts.length !== this.levels.length) return undefined;
     for (let i = 0; i < parts.length; i++) if (i !== this.idLevel && parts[i] !== this.levels[i]) return undefined;

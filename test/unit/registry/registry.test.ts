@@ -224,3 +224,14 @@ describe('broker logins and ACL', () => {
     });
   });
 });
+
+describe('discovery topic shapes', () => {
+  test('the + level first, last or in the middle', () => {
+    assert.equal(new DiscoveryTopic('+/hello').deviceIdOf('plug/hello'), 'plug');
+    assert.equal(new DiscoveryTopic('+/hello').deviceIdOf('a/plug/hello'), undefined);
+    assert.equal(new DiscoveryTopic('announce/+').deviceIdOf('announce/plug'), 'plug');
+    assert.equal(new DiscoveryTopic('announce/+').deviceIdOf('announce/plug/x'), undefined);
+    assert.equal(new DiscoveryTopic('a/+/b/c').deviceIdOf('a/x/b/c'), 'x');
+    assert.equal(new DiscoveryTopic('a/+/b/c').deviceIdOf('a/x/y/b/c'), undefined);
+  });
+});
