@@ -10,6 +10,7 @@ import { readSettingsFile, defaultSettingsFile, DEFAULTS, SettingsError, type Ad
 import { requireRuntimePackage } from './resolve';
 import { UsageError, type CliIO } from './commands/io';
 import { API_KEY_COMMANDS, API_KEYS_HELP, apiKeyCommand, type ApiKeyCommand } from './commands/api-keys';
+import { ADD_DEVICE_HELP, addDeviceCommand } from './commands/devices';
 import { textOf } from '../lib/system/text/text-of';
 
 const PERMISSIONS = /^(\*|read)$/;
@@ -29,6 +30,7 @@ export const ADMIN_HELP = `usage: edge-gateway admin add-user NAME [--permission
        edge-gateway admin add-key NAME --scope read|write|admin [--config FILE | --user-dir DIR]
        edge-gateway admin list-keys [--json] [--config FILE | --user-dir DIR]
        edge-gateway admin revoke-key ID|NAME [--config FILE | --user-dir DIR]
+       edge-gateway admin add-device ID [--publish PREFIX]... [--profile NAME] [--user-dir DIR]
 
 add-user  adds (or updates) an admin user of the editor and the admin API. The password is read
           from stdin (one line) or prompted for on a terminal; at least 8 characters. It is kept
@@ -37,19 +39,22 @@ add-user  adds (or updates) an admin user of the editor and the admin API. The p
 Once an admin user exists the editor asks for a login, the flows' http endpoints need it too,
 and --host may name an address other than 127.0.0.1.
 
-${API_KEYS_HELP}`;
+${API_KEYS_HELP}
+
+${ADD_DEVICE_HELP}`;
 
 const isHelp = (a: string | undefined) => a === '--help' || a === '-h' || a === 'help';
 
 export async function adminCommand(argv: string[], io: CliIO, loadYaml: () => { load(t: string): unknown; dump(v: unknown): string }): Promise<number> {
   const [sub, ...rest] = argv;
   const keyCommand = (API_KEY_COMMANDS as readonly string[]).includes(sub ?? '') ? (sub as ApiKeyCommand) : undefined;
-  if (isHelp(sub) || ((sub === 'add-user' || keyCommand) && rest.some(isHelp))) {
+  if (isHelp(sub) || ((sub === 'add-user' || sub === 'add-device' || keyCommand) && rest.some(isHelp))) {
     io.stdout.write(`${ADMIN_HELP}\n`);
     return 0;
   }
   if (keyCommand) return apiKeyCommand(keyCommand, rest, io, loadYaml);
-  if (sub !== 'add-user') throw new UsageError(`unknown admin command "${sub ?? ''}" (known: add-user, add-key, list-keys, revoke-key; see edge-gateway admin --help)`);
+  if (sub === 'add-device') return addDeviceCommand(rest, io);
+  if (sub !== 'add-user') throw new UsageError(`unknown admin command "${sub ?? ''}" (known: add-user, add-key, list-keys, revoke-key, add-device; see edge-gateway admin --help)`);
   let name: string | undefined;
   let permissions = '*';
   let file: string | undefined;

@@ -2,7 +2,7 @@
 // one URL (EDGEGW_MQTT_URL in their mqtt-broker and forward-target config nodes): the external
 // broker of --mqtt-url, else the embedded one on --broker-port, else (--no-broker) a broker the
 // user runs on 127.0.0.1 at the broker port. The URL is never guessed apart from the settings.
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
+import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './broker';
 import type { GatewaySettings } from './settings';
 
 export type BrokerChoice = { mode: 'external'; url: string } | { mode: 'embedded'; port: number; maxPacketBytes: number } | { mode: 'none'; url: string };
@@ -18,9 +18,12 @@ export function chooseBroker(s: Pick<GatewaySettings, 'mqttUrl' | 'broker' | 'br
   return { mode: 'none', url: loopbackBrokerUrl(s.brokerPort) };
 }
 
-/** Starts the embedded broker when it is the choice; the other choices are already where they run. */
-export async function provideBroker(choice: BrokerChoice, warn: (message: string) => void, start = startEmbeddedBroker): Promise<FlowsBroker> {
+/**
+ * Starts the embedded broker when it is the choice; the other choices are already where they run.
+ * `devices`: the device registry's logins, ACL and discovery for the embedded broker.
+ */
+export async function provideBroker(choice: BrokerChoice, warn: (message: string) => void, start = startEmbeddedBroker, devices?: EmbeddedBrokerOptions['devices']): Promise<FlowsBroker> {
   if (choice.mode !== 'embedded') return choice;
-  const embedded = await start(choice.port, { maxPacketBytes: choice.maxPacketBytes, warn });
+  const embedded = await start(choice.port, { maxPacketBytes: choice.maxPacketBytes, warn, devices });
   return { mode: 'embedded', url: loopbackBrokerUrl(embedded.port), embedded };
 }

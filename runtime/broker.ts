@@ -23,6 +23,7 @@ import { MqttFrameGuard } from '../lib/mqtt/frame-guard';
 import { counter } from '../lib/metrics/registry';
 import { deliveryQos } from '../lib/mqtt/topic-filter';
 import { runtimeText } from './messages';
+import { BrokerDeviceSecurity, type BrokerDeviceOptions } from './broker-devices';
 
 /** Default largest MQTT packet the embedded broker accepts: 4 MiB. */
 export const DEFAULT_BROKER_MAX_PACKET = 4 * 1024 * 1024;
@@ -38,6 +39,8 @@ export interface EmbeddedBrokerOptions {
   maxConnections?: number;
   /** where a refused connection is told (the runtime's log) */
   warn?: (message: string) => void;
+  /** device logins, ACL and discovery from the device registry (runtime/broker-devices.ts); none: every client is served as before */
+  devices?: Omit<BrokerDeviceOptions, 'warn'>;
 }
 
 /**
@@ -137,7 +140,12 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
     const where = client?.conn ? `${client.conn.remoteAddress}:${client.conn.remotePort}` : 'unknown address';
     return typeof client?.id === 'string' ? `the client ${JSON.stringify(client.id.slice(0, 64))} (${where})` : `the connection from ${where}`;
   };
+  const security = opts.devices ? new BrokerDeviceSecurity({ ...opts.devices, warn: opts.warn }) : undefined;
   const brokerOptions = {
+    authenticate(client: AedesClient, username: string | undefined, password: Buffer | undefined, callback: (err: Error | null, ok: boolean) => void) {
+      if (security) security.authenticate(client, username, password, callback);
+      else callback(null, true);
+    },
     preConnect(client: AedesClient, _packet: unknown, callback: (err: Error | null, ok: boolean) => void) {
       downgradeToGrantedQos(client);
       callback(null, true);
@@ -150,6 +158,8 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
         opts.warn?.(`embedded MQTT broker: closed ${who(client)}: it published to a topic holding NUL (U+0000), which MQTT forbids`);
         return callback(new Error('topic holds NUL'));
       }
+      const refusal = security?.publishRefusal(client, packet.topic);
+      if (refusal) return callback(new Error(refusal));
       callback(null);
     },
     authorizeSubscribe(client: AedesClient, sub: { topic: string }, callback: (err: Error | null, sub?: unknown) => void) {
@@ -158,6 +168,8 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
         opts.warn?.(`embedded MQTT broker: closed ${who(client)}: it subscribed to a topic filter holding NUL (U+0000), which MQTT forbids`);
         return callback(new Error('topic filter holds NUL'));
       }
+      // a refused filter is granted 0x80 (failure): the client stays connected
+      if (security && !security.maySubscribe(client, sub.topic)) return callback(null, null);
       callback(null, sub);
     },
   };
@@ -169,6 +181,10 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
   if (aedesModule.Aedes?.createBroker) aedes = await aedesModule.Aedes.createBroker(brokerOptions);
   else if (typeof aedesModule.createBroker === 'function') aedes = await aedesModule.createBroker(brokerOptions);
   else aedes = (aedesModule.default ?? aedesModule)(brokerOptions);
+  if (security) {
+    aedes.on('publish', (packet: { topic: string; payload?: unknown }, client: AedesClient) => security.published(packet, client));
+    aedes.on('clientDisconnect', (client: AedesClient) => security.disconnected(client));
+  }
   const server: Server = createServer((socket) => {
     if (sockets.size >= maxConnections) {
       refuse('too_many');

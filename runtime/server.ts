@@ -14,12 +14,14 @@ import { dirname, join, resolve } from 'node:path';
 import type { GatewaySettings, TlsFiles } from './settings';
 import { loggingSettings } from './logging';
 import type { EmbeddedBroker } from './broker';
-import { chooseBroker, provideBroker } from './broker-choice';
+import { chooseBroker, provideBroker, type FlowsBroker } from './broker-choice';
 import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
 import { redactUrl, redactUrlsInText } from '../lib/system/text/redact';
 import { SystemdNotifier } from '../lib/system/process/sd-notify';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
+import { closeSharedDeviceRegistry, DiscoveryTopic, sharedDeviceRegistry, type DeviceRegistry } from '../lib/registry';
+import { installDeviceAdminRoutes } from './devices-routes';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
 import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/system/process/instance-lock';
@@ -87,7 +89,10 @@ export function installDefaultFlows(userDir: string, reset: boolean, log: (m: st
  * the start refused), default flows on first start. An unusable directory is a StartupError
  * with exit code 2 and one line naming the directory and the reason.
  */
-function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'warn') => void): { secret: string; flowsRecovery?: FlowsRecovery; lock: InstanceLock } {
+async function prepareUserDir(
+  s: GatewaySettings,
+  say: (m: string, level?: 'info' | 'warn') => void,
+): Promise<{ secret: string; flowsRecovery?: FlowsRecovery; lock: InstanceLock; devices: DeviceRegistry }> {
   try {
     ensureDirectory(s.userDir, { writable: true });
   } catch (err) {
@@ -104,6 +109,9 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
   }
   process.once('exit', () => lock.release());
   try {
+    // the one device registry of this user directory (lib/registry): the generated flows' ids,
+    // the embedded broker's logins and ACL, the pending devices, the nodes' registrations
+    const devices = await sharedDeviceRegistry(s.userDir, { warn: (m) => say(m, 'warn'), info: (m) => say(m) });
     const secret = credentialSecret(s.userDir);
     const flowsRecovery = s.resetFlows ? undefined : ensureLoadableFlows(s.userDir, FLOW_FILE);
     if (flowsRecovery) {
@@ -117,18 +125,19 @@ function prepareUserDir(s: GatewaySettings, say: (m: string, level?: 'info' | 'w
     const migrated = s.resetFlows || !existsSync(flowsFile) ? undefined : migrateFlowsFile(flowsFile);
     if (migrated?.changed) say(`flows migrated: ${flowsFile} (${migrated.summary}); the file as it was is kept as ${migrated.keptAs}`, 'warn');
     // a settings file listing real devices replaces the simulated default flows (first start only)
-    const devices = s.devices;
-    const generated = devices?.length
+    const configured = s.devices;
+    const generated = configured?.length
       ? () => {
-          const flows = flowsFromDevices(devices, new DeviceIdRegistry(s.userDir, (m) => say(m, 'warn')), s.configFile ?? 'the settings file');
-          say(`flows generated from the ${devices.length} device(s) in ${s.configFile}: scans go to link out "${ACQUISITION_LINK_NAME}"`);
+          const flows = flowsFromDevices(configured, new DeviceIdRegistry(devices), s.configFile ?? 'the settings file');
+          say(`flows generated from the ${configured.length} device(s) in ${s.configFile}: scans go to link out "${ACQUISITION_LINK_NAME}"`);
           return flows;
         }
       : undefined;
     installDefaultFlows(s.userDir, s.resetFlows, say, generated);
     ensureEncryptedCredentials(s.userDir, secret);
-    return { secret, flowsRecovery, lock };
+    return { secret, flowsRecovery, lock, devices };
   } catch (err) {
+    await closeSharedDeviceRegistry(s.userDir).catch(() => undefined);
     lock.release();
     const e = err as NodeJS.ErrnoException;
     if (err instanceof StartupError) throw err;
@@ -179,11 +188,27 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   };
   // before the user directory is locked: a TLS file that cannot be used stops the start at once
   const tls = s.tls ? readTlsFiles(s.tls, s.userDir) : undefined;
-  const prepared = prepareUserDir(s, say);
+  const prepared = await prepareUserDir(s, say);
   const flowsRecovery = prepared.flowsRecovery;
+  const devices = prepared.devices;
+  // what `edge-gateway devices accept` and `admin add-device` wrote while the gateway runs
+  const registryRefresh = setInterval(() => void devices.refresh().catch((err: Error) => say(`device registry: cannot read ${devices.location}: ${err.message}`, 'warn')), REGISTRY_REFRESH_MS);
+  registryRefresh.unref();
+  const releaseUserDir = async () => {
+    clearInterval(registryRefresh);
+    await closeSharedDeviceRegistry(s.userDir).catch((err: Error) => say(`device registry: ${err.message}`, 'warn'));
+    prepared.lock.release();
+  };
 
   // The MQTT broker the default flows use: ${EDGEGW_MQTT_URL} in their broker config nodes.
-  const flowsBroker = await provideBroker(chooseBroker(s), (m) => say(m, 'warn'));
+  const discovery = new DiscoveryTopic(s.discovery?.topic);
+  let flowsBroker: FlowsBroker;
+  try {
+    flowsBroker = await provideBroker(chooseBroker(s), (m) => say(m, 'warn'), undefined, { registry: devices, discovery });
+  } catch (err) {
+    await releaseUserDir();
+    throw err;
+  }
   const broker = flowsBroker.mode === 'embedded' ? flowsBroker.embedded : undefined;
   if (broker) say(runtimeText('brokerListening', { port: broker.port }));
   process.env.EDGEGW_MQTT_URL = flowsBroker.url;
@@ -246,7 +271,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     // the package's one settings namespace (nodes/common/settings.ts): the version heartbeats
     // report, and the file every Modbus write is audited to (who, tag, old and new value)
     // and the operator API's settings (keys file, JWT issuer, rate limits; lib/api/auth/settings.ts)
-    edgegw: { version, auditLog: join(s.userDir, 'audit.jsonl'), ...(s.api ? { api: s.api } : {}) },
+    // and where unknown devices announce themselves (lib/registry/discovery.ts)
+    edgegw: { version, auditLog: join(s.userDir, 'audit.jsonl'), ...(s.api ? { api: s.api } : {}), discovery: { topic: discovery.filter } },
   };
   if (s.adminUsers.length > 0) {
     const { adminAuthSettings } = await import('./admin');
@@ -265,6 +291,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   }
 
   RED.init(server, settings);
+  // the editor's pending devices (GET /edgegw/devices/pending, POST /edgegw/devices/:id/accept)
+  installDeviceAdminRoutes(RED.httpAdmin, (permission) => (RED.auth as { needsPermission(p: string): Middleware }).needsPermission(permission), devices);
   const paletteCheck = overlapPaletteCheck(nodeRedDir());
   let recovery = flowsRecovery;
   // Under systemd (Type=notify) the service is ready once the flows run: READY=1, once.
@@ -335,7 +363,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
   } catch (err) {
     if (broker) await broker.close();
-    prepared.lock.release();
+    await releaseUserDir();
     const e = err as NodeJS.ErrnoException;
     const where = { host: s.host, port: s.port };
     throw new StartupError(e.code === 'EADDRINUSE' ? runtimeText('portInUse', where) : runtimeText('cannotListen', { ...where, reason: e.message }));
@@ -348,7 +376,7 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     server.closeAllConnections?.();
     await new Promise<void>((r) => server.close(() => r()));
     if (broker) await broker.close();
-    prepared.lock.release();
+    await releaseUserDir();
     throw err;
   }
   editorReady = true;
@@ -371,12 +399,15 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
         server.closeAllConnections?.();
         await new Promise<void>((r) => server.close(() => r()));
         if (broker) await broker.close();
-        prepared.lock.release();
+        await releaseUserDir();
       })();
       return stopping;
     },
   };
 }
+
+/** how often the gateway reads what the CLI wrote to the device registry */
+const REGISTRY_REFRESH_MS = 3000;
 
 /** how long /health says "starting" after Node-RED started without the flows running or failing */
 const STARTING_GRACE_MS = 15_000;

@@ -46,6 +46,12 @@ export interface GatewaySettings {
   api?: Record<string, unknown>;
   /** serve the editor, the flows' HTTP endpoints and the API over https */
   tls?: TlsFiles;
+  /**
+   * where unknown devices announce themselves (a topic filter with one + for the device id,
+   * default devices/+/hello): they become pending in the device registry. Handed to Node-RED
+   * as `edgegw.discovery`.
+   */
+  discovery?: { topic: string };
   /** where the settings file layer came from, if any */
   configFile?: string;
 }

@@ -2,6 +2,7 @@
 import { FILE_LIMITS, FileReadError, readBoundedText } from '../lib/system/fs/bounded-read';
 import { join } from 'node:path';
 import { parseDevices, DevicesConfigError } from '../lib/fleet/devices-config';
+import { DiscoveryTopic, DiscoveryTopicError } from '../lib/registry/discovery';
 import { jsonErrorOffset } from './json-error-offset';
 import { FIELDS, parseValue, SettingsError, shown, type AdminUser, type GatewaySettings, type TlsFiles } from './settings-fields';
 
@@ -74,6 +75,10 @@ export function settingsFileLayer(data: Record<string, unknown>, file: string, t
       out.tls = parseTls(v, file);
       continue;
     }
+    if (k === 'discovery') {
+      out.discovery = parseDiscovery(v, file);
+      continue;
+    }
     const field = known.get(k);
     if (!field || k === 'resetFlows') {
       throw new SettingsError(
@@ -81,13 +86,27 @@ export function settingsFileLayer(data: Record<string, unknown>, file: string, t
         k,
         `unknown setting (known: ${[...known.keys()]
           .filter((x) => x !== 'resetFlows')
-          .concat('adminUsers', 'devices', 'api', 'tls')
+          .concat('adminUsers', 'devices', 'api', 'tls', 'discovery')
           .join(', ')})`,
       );
     }
     (out as Record<string, unknown>)[k] = parseValue(field, v, file, true);
   }
   return out;
+}
+
+function parseDiscovery(v: unknown, file: string): { topic: string } {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SettingsError(file, 'discovery', 'must be an object { topic: "devices/+/hello" }');
+  const d = v as Record<string, unknown>;
+  for (const k of Object.keys(d)) if (k !== 'topic') throw new SettingsError(file, `discovery.${k}`, 'unknown (known: topic)');
+  if (typeof d.topic !== 'string') throw new SettingsError(file, 'discovery.topic', 'must be a topic filter with one + for the device id, e.g. devices/+/hello');
+  try {
+    new DiscoveryTopic(d.topic);
+  } catch (err) {
+    if (err instanceof DiscoveryTopicError) throw new SettingsError(file, 'discovery.topic', err.message);
+    throw err;
+  }
+  return { topic: d.topic };
 }
 
 function parseTls(v: unknown, file: string): TlsFiles {

@@ -3,6 +3,7 @@
 import { AckError } from '../alarm/engine';
 import { healthRegistry } from '../health/registry';
 import { HistorianQueryError, parseQuery, rowsToCsv, type HistorianRow } from '../historian/query';
+import { deviceView, openDeviceRegistries } from '../registry';
 import { redactDeep } from '../system/text/redact';
 import type { TagSample } from '../tags/contract';
 import { auditRecords, parseAuditQuery } from './audit-query';
@@ -45,16 +46,30 @@ function getTag(deps: RouteDeps, ctx: RequestContext): Answer {
   throw new ApiError(404, `no tag '${key}' in any tag store`, 'path.tag');
 }
 
-function listDevices(deps: RouteDeps): Answer {
+/** What the device registry (lib/registry) keeps about a device: its stable id, status, first and last seen. */
+async function registryEntries(): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const registry of await openDeviceRegistries()) {
+    for (const d of registry.list()) {
+      if (out.has(d.device_id)) continue;
+      const { device_id, status, protocol, address, profile, first_seen, last_seen } = deviceView(d);
+      out.set(d.device_id, { device_id, status, protocol, address, profile, first_seen, last_seen });
+    }
+  }
+  return out;
+}
+
+async function listDevices(deps: RouteDeps): Promise<Answer> {
   const health = new Map(
     healthRegistry()
       .list()
       .map((e) => [e.id, e]),
   );
+  const registry = await registryEntries();
   return {
     body: deps.directory.list('devices').map((d) => {
       const h = health.get(d.id);
-      return { id: d.id, device: d.device, ...d.snapshot(), health: h ? redactDeep({ state: h.state, since: h.since, detail: h.detail }) : undefined };
+      return { id: d.id, device: d.device, ...d.snapshot(), health: h ? redactDeep({ state: h.state, since: h.since, detail: h.detail }) : undefined, registry: registry.get(d.device) };
     }),
   };
 }

@@ -12,7 +12,7 @@ import { isApiScope } from '../../lib/api/auth/scopes';
 import { ApiSettingsError, parseApiAuthSettings } from '../../lib/api/auth/settings';
 import { AuditLog } from '../../lib/audit/audit-log';
 import { DEFAULTS, defaultSettingsFile, readSettingsFile } from '../settings';
-import { UsageError, type CliIO } from './io';
+import { formatTable, UsageError, type CliIO } from './io';
 
 export const API_KEY_COMMANDS = ['add-key', 'list-keys', 'revoke-key'] as const;
 export type ApiKeyCommand = (typeof API_KEY_COMMANDS)[number];
@@ -71,16 +71,7 @@ function operator(): string {
 }
 
 function table(keys: ApiKeyListing[]): string {
-  const rows = [['ID', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'], ...keys.map((k) => [k.id, k.name, k.scopes.join(','), k.created, k.lastUsed ?? '-', k.revoked ?? '-'])];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable([['ID', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'], ...keys.map((k) => [k.id, k.name, k.scopes.join(','), k.created, k.lastUsed ?? '-', k.revoked ?? '-'])]);
 }
 
 export async function apiKeyCommand(cmd: ApiKeyCommand, argv: string[], io: CliIO, loadYaml: () => { load(t: string): unknown }): Promise<number> {

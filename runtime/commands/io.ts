@@ -18,6 +18,19 @@ export class UsageError extends Error {
   }
 }
 
+/** Rows of cells as aligned columns, two spaces apart (the first row is the header). */
+export function formatTable(rows: readonly string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
 /** The reader of our output went away (`... | head`): a normal end, not an error. */
 export function isBrokenPipe(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
