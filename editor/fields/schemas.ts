@@ -9,6 +9,7 @@ import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { GATEWAY_API_FIELDS } from '../../lib/api/fields';
 import { GATEWAY_HEARTBEAT_FIELDS, HA_DISCOVERY_FIELDS } from '../../lib/fleet/fields';
+import { GPIO_IN_FIELDS, GPIO_OUT_FIELDS } from '../../lib/gpio/fields';
 import { HISTORIAN_FIELDS } from '../../lib/historian/fields';
 import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
@@ -32,6 +33,8 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'forward-target': FORWARD_TARGET_FIELDS,
   'gateway-api': GATEWAY_API_FIELDS,
   'gateway-heartbeat': GATEWAY_HEARTBEAT_FIELDS,
+  'gpio-in': GPIO_IN_FIELDS,
+  'gpio-out': GPIO_OUT_FIELDS,
   'ha-discovery': HA_DISCOVERY_FIELDS,
   historian: HISTORIAN_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,

@@ -24,6 +24,8 @@ export const NODE_KINDS = [
   'forward-target',
   'gateway-api',
   'gateway-heartbeat',
+  'gpio-in',
+  'gpio-out',
   'ha-discovery',
   'historian',
   'modbus-connection',
@@ -70,6 +72,9 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   // born with the prefix, like historian
   'gateway-api': [],
   'gateway-heartbeat': ['gatewayId', 'interval', 'topic'],
+  // born with the prefix: no saved field of ours under the bare name
+  'gpio-in': [],
+  'gpio-out': [],
   'ha-discovery': ['gatewayId', 'prefix'],
   // born with the prefix: no saved field of ours under the bare name, so another module's `historian` stays its own
   historian: [],
