@@ -17,6 +17,7 @@ import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { ONEWIRE_FIELDS } from '../../lib/onewire/fields';
+import { SERIAL_PORT_FIELDS } from '../../lib/serial/port-settings';
 import { STATS_FIELDS } from '../../lib/stats/fields';
 import { SYSTEM_TAGS_FIELDS } from '../../lib/system/host/fields';
 import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
@@ -41,6 +42,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
   onewire: ONEWIRE_FIELDS,
+  'serial-port': SERIAL_PORT_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
   'system-tags': SYSTEM_TAGS_FIELDS,

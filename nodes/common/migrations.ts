@@ -32,6 +32,7 @@ export const NODE_KINDS = [
   'modbus-device',
   'modbus-server',
   'onewire',
+  'serial-port',
   'stats',
   'store-forward',
   'system-tags',
@@ -83,6 +84,8 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   'modbus-server': ['transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'units', 'coilSize', 'discreteSize', 'holdingSize', 'inputSize', 'maxConnections', 'idleTimeout', 'tags', 'notation', 'persistence', 'persist', 'persistFile'],
   // born with the prefix: no saved field of ours under the bare name
   onewire: [],
+  // born with the prefix: no saved field of ours under the bare name
+  'serial-port': [],
   stats: ['windowKind', 'windowBy', 'length', 'lengthUnit', 'hop', 'hopUnit', 'align', 'timeZone', 'percentiles', 'graceSec', 'report', 'reportDir', 'reportPer', 'reportPrefix', 'retentionDays', 'persist', 'dbFile'],
   'store-forward': ['target', 'queue', 'storage', 'durability', 'batchMs', 'batchMax', 'maxMessages', 'maxMB', 'maxAgeH', 'policy', 'retentionH', 'ackOutput'],
   // born with the prefix: no saved field of ours under the bare name
