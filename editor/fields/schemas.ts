@@ -9,6 +9,7 @@ import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
 import { GATEWAY_API_FIELDS } from '../../lib/api/fields';
 import { GATEWAY_HEARTBEAT_FIELDS, HA_DISCOVERY_FIELDS } from '../../lib/fleet/fields';
+import { GPIO_IN_FIELDS, GPIO_OUT_FIELDS } from '../../lib/gpio/fields';
 import { HISTORIAN_FIELDS } from '../../lib/historian/fields';
 import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
@@ -16,6 +17,7 @@ import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { ONEWIRE_FIELDS } from '../../lib/onewire/fields';
+import { SERIAL_PORT_FIELDS } from '../../lib/serial/port-settings';
 import { STATS_FIELDS } from '../../lib/stats/fields';
 import { SYSTEM_TAGS_FIELDS } from '../../lib/system/host/fields';
 import { TAG_STORE_FIELDS } from '../../lib/tags/store-fields';
@@ -32,12 +34,15 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'forward-target': FORWARD_TARGET_FIELDS,
   'gateway-api': GATEWAY_API_FIELDS,
   'gateway-heartbeat': GATEWAY_HEARTBEAT_FIELDS,
+  'gpio-in': GPIO_IN_FIELDS,
+  'gpio-out': GPIO_OUT_FIELDS,
   'ha-discovery': HA_DISCOVERY_FIELDS,
   historian: HISTORIAN_FIELDS,
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
   onewire: ONEWIRE_FIELDS,
+  'serial-port': SERIAL_PORT_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,
   'system-tags': SYSTEM_TAGS_FIELDS,

@@ -1,6 +1,7 @@
 // The can-interface config node's editor: SocketCAN, a serial SLCAN adapter, or a log replay.
 import { field } from '../fields/validator';
 import { canFiltersValid } from '../components/can-filters';
+import { fillPortList } from '../components/serial-port-picker';
 
 interface CanInterfaceNode extends EditorNodeInstance {
   kind?: string;
@@ -25,6 +26,7 @@ RED.nodes.registerType<CanInterfaceNode>('edgegw-can-interface', {
         return this.kind !== 'socketcan' || canFiltersValid(v);
       },
     },
+    serialPort: { value: '', type: 'edgegw-serial-port', required: false },
     serialPath: field('can-interface', 'serialPath'),
     baudRate: field('can-interface', 'baudRate'),
     bitrate: field('can-interface', 'bitrate'),
@@ -53,13 +55,18 @@ RED.nodes.registerType<CanInterfaceNode>('edgegw-can-interface', {
           .text(b >= 1000000 ? `${b / 1000000} Mbit/s` : `${b / 1000} kbit/s`),
       );
     bitrate.val(String(this.bitrate || 500000));
+    fillPortList('#node-config-can-interface-paths');
     const show = (): void => {
       const kind = $('#node-config-input-kind').val();
+      // a chosen serial-port config node holds the path and baud rate: the inline fields step aside
+      const shared = !!$('#node-config-input-serialPort').val() && $('#node-config-input-serialPort').val() !== '_ADD_';
       $('.can-iface-socketcan').toggle(kind === 'socketcan');
       $('.can-iface-slcan').toggle(kind === 'slcan');
+      $('.can-iface-slcan-inline').toggle(kind === 'slcan' && !shared);
       $('.can-iface-replay').toggle(kind === 'replay');
     };
     $('#node-config-input-kind').on('change', show);
+    $('#node-config-input-serialPort').on('change', show);
     show();
   },
 });

@@ -2,6 +2,7 @@
 // serial port) and its timing, back-off and breaker settings.
 import { field, validator } from '../fields/validator';
 import { tcpLike } from '../components/modbus-transport';
+import { fillPortList } from '../components/serial-port-picker';
 
 interface ModbusConnectionNode extends EditorNodeInstance {
   transport?: string;
@@ -19,6 +20,7 @@ RED.nodes.registerType<ModbusConnectionNode>('edgegw-modbus-connection', {
     transport: field('modbus-connection', 'transport'),
     host: field('modbus-connection', 'host'),
     port: field('modbus-connection', 'port'),
+    serialPort: { value: '', type: 'edgegw-serial-port', required: false },
     path: field('modbus-connection', 'path'),
     baudRate: field('modbus-connection', 'baudRate'),
     parity: field('modbus-connection', 'parity'),
@@ -42,13 +44,18 @@ RED.nodes.registerType<ModbusConnectionNode>('edgegw-modbus-connection', {
   },
   paletteLabel: 'modbus connection',
   oneditprepare() {
+    fillPortList('#node-config-modbus-connection-paths');
     const show = (): void => {
       const t = $('#node-config-input-transport').val();
+      // a chosen serial-port config node holds the port and its framing: the inline fields step aside
+      const shared = !!$('#node-config-input-serialPort').val() && $('#node-config-input-serialPort').val() !== '_ADD_';
       $('.modbus-conn-tcp').toggle(tcpLike(t));
       $('.modbus-conn-serial').toggle(!tcpLike(t));
+      $('.modbus-conn-serial-inline').toggle(!tcpLike(t) && !shared);
       $('.modbus-conn-inflight').toggle(t === 'tcp');
     };
     $('#node-config-input-transport').on('change', show);
+    $('#node-config-input-serialPort').on('change', show);
     show();
   },
 });

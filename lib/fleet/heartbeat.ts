@@ -3,6 +3,7 @@
 // parsing), so it works the same on any Linux the gateway runs on.
 import { cpus, freemem, loadavg, totalmem, uptime as systemUptime } from 'node:os';
 import { diskUsage } from '../system/host/disk';
+import type { TagSample } from '../tags/contract';
 
 export interface Heartbeat {
   gateway_id: string;
@@ -38,9 +39,14 @@ export interface HeartbeatSource {
   diskPath: string;
   /** queue depth from the flows (e.g. the store-forward node's count) */
   queueDepth?: () => number | null | undefined;
+  /** the latest system tags (device `system` of a system-tags node), when one runs: their figures are taken instead of measuring */
+  systemSamples?: () => readonly TagSample[] | undefined;
   /** injected in tests */
   now?: () => number;
 }
+
+/** Where a heartbeat's host figures came from: a system-tags node's scan, or its own measurement. */
+export type HeartbeatFigures = 'system-tags' | 'own';
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -49,6 +55,8 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export class HeartbeatSampler {
   private lastCpu = process.cpuUsage();
   private lastAt = process.hrtime.bigint();
+  /** where the last heartbeat's host figures came from */
+  figures: HeartbeatFigures = 'own';
 
   constructor(private readonly source: HeartbeatSource) {}
 
@@ -70,7 +78,7 @@ export class HeartbeatSampler {
       queueDepth = null;
     }
     const [l1, l5, l15] = loadavg();
-    return {
+    const own: Heartbeat = {
       gateway_id: this.source.gatewayId,
       version: this.source.version,
       ts: now,
@@ -80,7 +88,38 @@ export class HeartbeatSampler {
       uptime: { process_s: Math.round(process.uptime()), system_s: Math.round(systemUptime()) },
       queue_depth: queueDepth,
     };
+    const system = this.source.systemSamples?.();
+    this.figures = system && system.length > 0 ? 'system-tags' : 'own';
+    return system && system.length > 0 ? withSystemFigures(own, system) : own;
   }
+}
+
+/**
+ * The heartbeat with the host figures a system-tags scan carries (good samples only; a figure the
+ * scan lacks or has bad keeps the heartbeat's own). The process's CPU share is always measured
+ * here: it covers the interval since the previous heartbeat, which no scan does.
+ */
+export function withSystemFigures(own: Heartbeat, samples: readonly TagSample[]): Heartbeat {
+  const good = new Map<string, number>();
+  for (const s of samples) if (s.quality === 'good' && typeof s.value === 'number' && Number.isFinite(s.value)) good.set(s.name, s.value);
+  const pick = (name: string, fallback: number) => good.get(name) ?? fallback;
+  const disk: Heartbeat['disk'] =
+    good.has('disk_total') && good.has('disk_free') && good.has('disk_used')
+      ? { path: own.disk.path, total_bytes: pick('disk_total', 0), free_bytes: pick('disk_free', 0), used_percent: pick('disk_used', 0) }
+      : own.disk;
+  return {
+    ...own,
+    cpu: { ...own.cpu, load: [pick('load_1', own.cpu.load[0]), pick('load_5', own.cpu.load[1]), pick('load_15', own.cpu.load[2])] },
+    memory: {
+      rss_bytes: pick('process_rss', own.memory.rss_bytes),
+      heap_used_bytes: pick('process_heap_used', own.memory.heap_used_bytes),
+      heap_total_bytes: pick('process_heap_total', own.memory.heap_total_bytes),
+      system_free_bytes: pick('memory_available', own.memory.system_free_bytes),
+      system_total_bytes: pick('memory_total', own.memory.system_total_bytes),
+    },
+    disk,
+    uptime: { ...own.uptime, system_s: Math.round(pick('uptime', own.uptime.system_s)) },
+  };
 }
 
 async function diskFigures(path: string): Promise<Heartbeat['disk']> {

@@ -11,6 +11,8 @@ import { CanInterfaceMetrics } from './metrics';
 import { migrateNodeConfig } from '../common/migrations';
 import { TelemetryScope } from '../common/telemetry';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
+import { claimPortFor, resolveSerialPort } from '../serial-port/api';
+import type { SerialPortClaim } from '../../lib/serial/claims';
 
 /** A source's errors and state changes in the log: retries failing for the reason already shown are not news. */
 function logSource(node: CanInterfaceConfigNode, source: FrameSource): LogThrottle {
@@ -60,10 +62,18 @@ export = function (RED: NodeAPI) {
     def = migrateNodeConfig(def);
     const node = this;
     let bus: CanBus;
+    let claim: SerialPortClaim | undefined;
     try {
-      bus = new CanBus(createFrameSource(def as unknown as FrameSourceConfig, { baseDir: RED.settings.userDir ?? process.cwd() }));
+      // SLCAN: a chosen serial-port config node wins over the inline path and baud rate (an
+      // adapter's USB CDC port ignores parity, data and stop bits)
+      if (def.kind === 'slcan') def = resolveSerialPort(RED, def, { path: 'serialPath', baudRate: 'baudRate' });
+      const config = def as unknown as FrameSourceConfig;
+      if (def.kind === 'slcan' && typeof config.serialPath === 'string') claim = claimPortFor(node, 'can-interface', config.serialPath);
+      bus = new CanBus(createFrameSource(config, { baseDir: RED.settings.userDir ?? process.cwd() }));
     } catch (err) {
-      return leaveInert(RED, node, err as Error);
+      claim?.release();
+      leaveInert(RED, node, err as Error);
+      return;
     }
     const source = bus.source;
     node.label = source.description;
@@ -125,6 +135,7 @@ export = function (RED: NodeAPI) {
         .catch((err) => node.error(`${node.label}: close failed: ${(err as Error).message}`))
         .finally(() => {
           closed = true;
+          claim?.release();
           errorLog.close();
           telemetry.close();
           done();

@@ -24,12 +24,15 @@ export const NODE_KINDS = [
   'forward-target',
   'gateway-api',
   'gateway-heartbeat',
+  'gpio-in',
+  'gpio-out',
   'ha-discovery',
   'historian',
   'modbus-connection',
   'modbus-device',
   'modbus-server',
   'onewire',
+  'serial-port',
   'stats',
   'store-forward',
   'system-tags',
@@ -70,6 +73,9 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   // born with the prefix, like historian
   'gateway-api': [],
   'gateway-heartbeat': ['gatewayId', 'interval', 'topic'],
+  // born with the prefix: no saved field of ours under the bare name
+  'gpio-in': [],
+  'gpio-out': [],
   'ha-discovery': ['gatewayId', 'prefix'],
   // born with the prefix: no saved field of ours under the bare name, so another module's `historian` stays its own
   historian: [],
@@ -78,6 +84,8 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   'modbus-server': ['transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'units', 'coilSize', 'discreteSize', 'holdingSize', 'inputSize', 'maxConnections', 'idleTimeout', 'tags', 'notation', 'persistence', 'persist', 'persistFile'],
   // born with the prefix: no saved field of ours under the bare name
   onewire: [],
+  // born with the prefix: no saved field of ours under the bare name
+  'serial-port': [],
   stats: ['windowKind', 'windowBy', 'length', 'lengthUnit', 'hop', 'hopUnit', 'align', 'timeZone', 'percentiles', 'graceSec', 'report', 'reportDir', 'reportPer', 'reportPrefix', 'retentionDays', 'persist', 'dbFile'],
   'store-forward': ['target', 'queue', 'storage', 'durability', 'batchMs', 'batchMax', 'maxMessages', 'maxMB', 'maxAgeH', 'policy', 'retentionH', 'ackOutput'],
   // born with the prefix: no saved field of ours under the bare name

@@ -14,6 +14,7 @@ import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
 import { readFields, type FieldValues } from '../../lib/config/fields';
 import { GATEWAY_HEARTBEAT_FIELDS } from '../../lib/fleet/fields';
+import { latestSystemSamples } from '../../lib/system/host/latest-samples';
 
 /** Our package's version, whether this runs from dist/nodes/... (installed) or nodes/... (source). */
 function ownVersion(): string {
@@ -64,6 +65,8 @@ export = function (RED: NodeAPI) {
       version: edgegwSettings(RED).version ?? ownVersion(),
       diskPath: (RED.settings.userDir as string | undefined) ?? process.cwd(),
       queueDepth: () => queueDepth,
+      // one source: a running system-tags node's latest scan, when there is a current one
+      systemSamples: () => latestSystemSamples(),
     });
     let closed = false;
     let sent = 0;
@@ -73,7 +76,8 @@ export = function (RED: NodeAPI) {
         if (closed) return;
         node.send({ topic, payload });
         sent++;
-        status.show(LOOK.ok, 'gateway-heartbeat.status.sent', { count: sent, topic });
+        if (sampler.figures === 'system-tags') status.show(LOOK.ok, 'gateway-heartbeat.status.sentSystemTags', { count: sent, topic });
+        else status.show(LOOK.ok, 'gateway-heartbeat.status.sent', { count: sent, topic });
       } catch (err) {
         // a heartbeat failure is logged, never thrown out of the timer
         node.error(`gateway-heartbeat: ${(err as Error).message}`);

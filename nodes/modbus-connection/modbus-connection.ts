@@ -12,6 +12,8 @@ import { migrateNodeConfig } from '../common/migrations';
 import { keyedStatus, LOOK } from '../common/node-status';
 import { TelemetryScope } from '../common/telemetry';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
+import { claimPortFor, resolveSerialPort } from '../serial-port/api';
+import type { SerialPortClaim } from '../../lib/serial/claims';
 
 const LINE_STATUS: Record<LineStatus['key'], string> = {
   connected: 'modbus-connection.status.connected',
@@ -35,9 +37,16 @@ export = function (RED: NodeAPI) {
     let closed = false;
 
     node.line = undefined;
+    let claim: SerialPortClaim | undefined;
     try {
-      node.line = createModbusLine(lineOptionsFromSettings({ ...(def as LineSettings), name: def.name || node.id }));
+      // a chosen serial-port config node wins over the inline serial fields
+      if (def.transport === 'rtu' || def.transport === 'ascii') def = resolveSerialPort(RED, def, { path: 'path', baudRate: 'baudRate', parity: 'parity', dataBits: 'dataBits', stopBits: 'stopBits' });
+      const options = lineOptionsFromSettings({ ...(def as LineSettings), name: def.name || node.id });
+      if (options.transport.kind === 'rtu' || options.transport.kind === 'ascii') claim = claimPortFor(node, 'modbus-connection', options.transport.path);
+      node.line = createModbusLine(options);
     } catch (err) {
+      claim?.release();
+      claim = undefined;
       // a config node has no status or input of its own: its clients refuse, naming this error
       node.configError = (err as Error).message;
       node.error(`${RED._('modbus-connection.errors.badConfig')}: ${node.configError}`);
@@ -107,17 +116,19 @@ export = function (RED: NodeAPI) {
       for (const id of reportedUnits) healthRegistry().remove(id);
       const line = node.line;
       if (!line) {
+        claim?.release();
         done();
         return;
       }
       line.off('state', onState);
-      line.close().then(
-        () => done(),
-        (err: Error) => {
-          node.error(`close: ${err.message}`);
+      // the port is given back once it is closed, so a redeployed node opens it afresh
+      line
+        .close()
+        .catch((err: Error) => node.error(`close: ${err.message}`))
+        .finally(() => {
+          claim?.release();
           done();
-        },
-      );
+        });
     });
   }
 

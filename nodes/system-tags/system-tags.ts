@@ -3,6 +3,7 @@
 // (lib/system/host/system-tags.ts). Any input message asks for a reading now.
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../common/red';
 import { SystemTagSampler } from '../../lib/system/host/system-tags';
+import { publishSystemSamples, withdrawSystemSamples } from '../../lib/system/host/latest-samples';
 import { SYSTEM_TAGS_FIELDS } from '../../lib/system/host/fields';
 import { readFields, type FieldValues } from '../../lib/config/fields';
 import { scanMessage, tagMessage } from '../../lib/tags/contract';
@@ -39,6 +40,8 @@ export = function (RED: NodeAPI) {
       read: async () => {
         const samples = await sampler.sample();
         if (reading.closed) return;
+        // the heartbeat reads these rather than measuring the host again
+        publishSystemSamples(node.id, samples, fields.interval * 1000);
         const out: NodeMessage[] = [scanMessage(fields.device, samples) as unknown as NodeMessage];
         if (fields.output === 'both') for (const s of samples) out.push(tagMessage(s) as unknown as NodeMessage);
         node.send([out]);
@@ -46,7 +49,10 @@ export = function (RED: NodeAPI) {
         if (bad === 0) status.show(LOOK.ok, 'system-tags.status.read', { count: samples.length });
         else status.show(LOOK.warning, 'system-tags.status.readBad', { count: samples.length, bad });
       },
-      onClose: () => sampler.close(),
+      onClose: () => {
+        withdrawSystemSamples(node.id);
+        sampler.close();
+      },
     });
     status.show(LOOK.waiting, 'system-tags.status.waiting');
   }

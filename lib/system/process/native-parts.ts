@@ -21,7 +21,7 @@ export const NATIVE_PARTS: Readonly<Record<NativePartName, NativePart>> = {
   },
   serialport: { features: 'serial lines: Modbus RTU and slcan CAN adapters', dependents: ['modbus-connection', 'modbus-server', 'can-interface'] },
   socketcan: { features: 'SocketCAN interfaces (can0, vcan0)', dependents: ['can-interface'] },
-  onoff: { features: 'GPIO pins (no node of this release drives them yet)', dependents: [] },
+  onoff: { features: 'GPIO lines: gpio-in and gpio-out', dependents: ['gpio-in', 'gpio-out'] },
 };
 
 /** Build prerequisites of a native add-on on Debian, Ubuntu and Raspberry Pi OS. */
