@@ -14,6 +14,7 @@ import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
 import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
+import { MQTT_DEVICE_FIELDS } from '../../lib/mqtt/device/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { ONEWIRE_FIELDS } from '../../lib/onewire/fields';
 import { STATS_FIELDS } from '../../lib/stats/fields';
@@ -37,6 +38,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
+  'mqtt-device': MQTT_DEVICE_FIELDS,
   onewire: ONEWIRE_FIELDS,
   stats: STATS_FIELDS,
   'store-forward': STORE_FORWARD_FIELDS,

@@ -21,7 +21,7 @@ export function fieldName(path: FieldPath): string {
 
 export function parseSourceText(text: string, file: string): SourceText {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0].line;
