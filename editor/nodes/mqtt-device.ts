@@ -24,11 +24,11 @@ interface MqttDeviceNode extends EditorNodeInstance {
 
 RED.nodes.registerType('edgegw-mqtt-device', {
   category: 'edge gateway',
-  color: '#D8BFD8',
+  color: '#F0B86E',
   defaults: {
     name: { value: '' },
     version: { value: 1 },
-    broker: { type: 'mqtt-broker', required: true },
+    broker: { value: '', type: 'mqtt-broker', required: true },
     profile: field('mqtt-device', 'profile'),
     topic: field('mqtt-device', 'topic'),
     device: field('mqtt-device', 'device'),
