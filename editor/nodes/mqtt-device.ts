@@ -57,10 +57,16 @@ RED.nodes.registerType('edgegw-mqtt-device', {
           .appendTo(select);
       }
       // a profile that is not loaded now (removed, or its file refused) stays selectable
-      if (saved && !list.profiles.some((p) => p.id === saved)) $('<option>').val(saved).text(`${saved} (${node._('mqtt-device.label.notLoaded')})`).appendTo(select);
+      if (saved && !list.profiles.some((p) => p.id === saved))
+        $('<option>')
+          .val(saved)
+          .text(`${saved} (${node._('mqtt-device.label.notLoaded')})`)
+          .appendTo(select);
       select.val(saved);
       const refused = list.refused.map((r) => `${r.file}${r.line ? `:${r.line}` : ''} ${r.field}: ${r.reason}`);
-      $('#node-mqtt-device-refused').text(refused.join('\n')).toggle(refused.length > 0);
+      $('#node-mqtt-device-refused')
+        .text(refused.join('\n'))
+        .toggle(refused.length > 0);
     }).fail(() => {
       if (saved) $('<option>').val(saved).text(saved).appendTo(select);
       select.val(saved);

@@ -16,7 +16,12 @@ export class ProfileError extends Error {
 
 /** Two files declare the same profile id: the later one is refused, the first kept. */
 export class DuplicateProfileError extends ProfileError {
-  constructor(file: string, line: number | undefined, id: string, readonly firstFile: string) {
+  constructor(
+    file: string,
+    line: number | undefined,
+    id: string,
+    readonly firstFile: string,
+  ) {
     super(file, line, 'id', `profile id '${id}' is already declared by ${firstFile}`);
     this.name = 'DuplicateProfileError';
   }

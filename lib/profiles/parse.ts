@@ -111,7 +111,7 @@ function readMqttProfile(r: FieldReader, base: Omit<MqttProfile, 'protocol' | 't
       }
       const c = t.object('command');
       const command = c ? readCommand(c) : undefined;
-      if (command && access !== 'rw') t.fail('command', "only a writable tag (access: rw) has a command");
+      if (command && access !== 'rw') t.fail('command', 'only a writable tag (access: rw) has a command');
       if (access === 'rw' && !command) t.fail('access', 'a writable tag needs a command (topic and payload)');
       return {
         name,

@@ -63,7 +63,7 @@ export class FieldReader {
     const v = this.obj[key];
     if ((v === undefined || v === null) && fallback !== undefined) return fallback;
     if (v === undefined || v === null) this.fail(key, `is required (${values.join(' or ')})`);
-    if (!values.includes(v as T)) this.fail(key, `'${String(v)}' is not ${values.join(' or ')}`);
+    if (!values.includes(v as T)) this.fail(key, `${JSON.stringify(v)} is not ${values.join(' or ')}`);
     return v as T;
   }
 
@@ -98,7 +98,8 @@ export class FieldReader {
     if (!Array.isArray(v)) this.fail(key, 'must be a list');
     if (opts.required && v.length === 0) this.fail(key, 'must list at least one entry');
     return v.map((item, i) => {
-      if (!item || typeof item !== 'object' || Array.isArray(item)) throw new ProfileError(this.src.file, this.src.lineOf([...this.path, key, i]), fieldName([...this.path, key, i]), 'must be a mapping of fields');
+      if (!item || typeof item !== 'object' || Array.isArray(item))
+        throw new ProfileError(this.src.file, this.src.lineOf([...this.path, key, i]), fieldName([...this.path, key, i]), 'must be a mapping of fields');
       return read(new FieldReader(this.src, [...this.path, key, i], item as Obj), i);
     });
   }
@@ -109,7 +110,8 @@ export class FieldReader {
     if (v === undefined || v === null) return undefined;
     const list = Array.isArray(v) ? v : [v];
     list.forEach((x, i) => {
-      if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw new ProfileError(this.src.file, this.src.lineOf([...this.path, key, i]), fieldName([...this.path, key, i]), 'must be a number, text or true/false');
+      if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
+        throw new ProfileError(this.src.file, this.src.lineOf([...this.path, key, i]), fieldName([...this.path, key, i]), 'must be a number, text or true/false');
     });
     return list as (string | number | boolean)[];
   }

@@ -61,7 +61,9 @@ export class BrokerLink {
 
   publish(topic: string, payload: string): Promise<void> {
     if (!this.connected) return Promise.reject(new Error('the MQTT broker is not connected'));
-    return new Promise((resolve, reject) => this.broker.publish({ topic, payload, qos: this.qos, retain: false }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.broker.publish({ topic, payload, qos: this.qos, retain: false }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+    );
   }
 
   close(done: () => void): void {

@@ -45,7 +45,11 @@ export = function (RED: NodeAPI) {
     const profile = library.get(fields.profile);
     if (!profile || profile.protocol !== 'mqtt') {
       const why = library.refusalOf(fields.profile);
-      const message = why ? `profile: ${why.message}` : !profile ? `profile: no device profile named '${fields.profile}' (known: ${library.ids().join(', ')})` : `profile: ${fields.profile} is a ${profile.protocol} profile (mqtt-device reads mqtt profiles)`;
+      const message = why
+        ? `profile: ${why.message}`
+        : !profile
+          ? `profile: no device profile named '${fields.profile}' (known: ${library.ids().join(', ')})`
+          : `profile: ${fields.profile} is a ${profile.protocol} profile (mqtt-device reads mqtt profiles)`;
       return refuse('mqtt-device.status.badProfile', message, release);
     }
 
@@ -53,7 +57,9 @@ export = function (RED: NodeAPI) {
     let device = fields.device;
     if (!device) {
       try {
-        device = userDir ? new DeviceIdRegistry(userDir, (m) => node.warn(m)).resolve({ nodeId: node.id, name: def.name || undefined, transport: 'mqtt', address: fields.topic }, fields.topic) : deviceIdFromName(fields.topic);
+        device = userDir
+          ? new DeviceIdRegistry(userDir, (m) => node.warn(m)).resolve({ nodeId: node.id, name: def.name || undefined, transport: 'mqtt', address: fields.topic }, fields.topic)
+          : deviceIdFromName(fields.topic);
       } catch (err) {
         node.warn(`device id registry: ${(err as Error).message}; the device is named from its topic`);
         device = deviceIdFromName(fields.topic);
@@ -61,19 +67,19 @@ export = function (RED: NodeAPI) {
     }
 
     const labels = { device, node: node.id };
-    let link: BrokerLink | undefined;
     const session = new DeviceSession({
       node,
       device,
       topic: fields.topic,
       staleAfterS: fields.staleAfter,
       audit: auditLogOf(RED),
-      publish: (topic, payload) => link!.publish(topic, payload),
-      subscribe: (filters, onMessage) => link!.subscribe(filters, onMessage),
+      // the link exists before start() subscribes or a write publishes
+      publish: (topic, payload) => link.publish(topic, payload),
+      subscribe: (filters, onMessage) => link.subscribe(filters, onMessage),
       send: (msg: NodeMessage) => node.send(msg),
       counted: (outcome) => messages.inc({ ...labels, outcome }),
     });
-    link = new BrokerLink(broker, node, Number(fields.qos), (s: BrokerState) => session.brokerState(s));
+    const link = new BrokerLink(broker, node, Number(fields.qos), (s: BrokerState) => session.brokerState(s));
     session.start(profile);
 
     const onChanged = (ids: string[]) => {
@@ -85,7 +91,9 @@ export = function (RED: NodeAPI) {
       node.log(`profile ${fields.profile} reloaded from ${next.file}`);
     };
     const onRefused = (errors: ProfileError[]) => {
-      const mine = errors.find((e) => e.file === session.profileFile || e.file.endsWith(`/${fields.profile}.yaml`) || e.file.endsWith(`/${fields.profile}.yml`) || e.file.endsWith(`/${fields.profile}.json`));
+      const mine = errors.find(
+        (e) => e.file === session.profileFile || e.file.endsWith(`/${fields.profile}.yaml`) || e.file.endsWith(`/${fields.profile}.yml`) || e.file.endsWith(`/${fields.profile}.json`),
+      );
       if (mine) session.profileProblem(`profile edit refused, the last good one stays in use: ${mine.message}`);
     };
     library.on('changed', onChanged);
@@ -115,7 +123,7 @@ export = function (RED: NodeAPI) {
       session.close();
       release();
       for (const outcome of ['read', 'bad', 'ignored']) messages.remove({ ...labels, outcome });
-      link!.close(done);
+      link.close(done);
     });
   }
 

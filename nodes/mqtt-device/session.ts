@@ -67,7 +67,7 @@ export class DeviceSession {
     );
     // the new profile's tags that the old one also had keep their last sample
     if (previous) this.liveness.carry(previous);
-    this.writer = new MqttCommandWriter({ profile, at, publish: this.o.publish, audit: this.o.audit, oldValue: (tag) => this.liveness?.lastGoodValue(tag) });
+    this.writer = new MqttCommandWriter({ profile, at, publish: (topic, payload) => this.o.publish(topic, payload), audit: this.o.audit, oldValue: (tag) => this.liveness?.lastGoodValue(tag) });
     this.o.subscribe(this.reader.subscriptions(), (topic, payload) => this.receive(topic, payload));
     clearInterval(this.timer);
     this.timer = setInterval(() => this.check(), Math.max(100, Math.min(1000, staleAfterMs / 4)));

@@ -64,7 +64,12 @@ function list(args: string[], io: CliIO): number {
   else {
     const width = Math.max(2, ...profiles.map((p) => p.id.length));
     for (const p of profiles) io.stdout.write(`${p.id.padEnd(width)}  ${p.protocol.padEnd(6)}  ${p.origin.padEnd(7)}  ${String(p.tags).padStart(3)} tags  ${p.name}\n`);
-    if (!profiles.length) io.stdout.write(`no profiles (looked in ${profileFolders(userDir).map((f) => f.dir).join(', ')})\n`);
+    if (!profiles.length)
+      io.stdout.write(
+        `no profiles (looked in ${profileFolders(userDir)
+          .map((f) => f.dir)
+          .join(', ')})\n`,
+      );
   }
   for (const e of library.refusals()) io.stderr.write(`${format(e)}\n`);
   return library.refusals().length ? 1 : 0;

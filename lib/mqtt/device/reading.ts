@@ -12,10 +12,7 @@ import { tagValueOf } from './values';
 /** A device payload is a small object: bounded so that one huge or deep message cannot stall the node. */
 export const PAYLOAD_LIMITS: Partial<JsonLimits> = { maxBytes: 256 * 1024, maxDepth: 16, maxEntries: 10_000 };
 
-export type Reception =
-  | { kind: 'samples'; samples: TagSample[]; topic: string }
-  | { kind: 'availability'; online: boolean; payload: string }
-  | { kind: 'ignored'; why: string };
+export type Reception = { kind: 'samples'; samples: TagSample[]; topic: string } | { kind: 'availability'; online: boolean; payload: string } | { kind: 'ignored'; why: string };
 
 interface DataRoute {
   kind: 'data';

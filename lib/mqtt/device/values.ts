@@ -10,7 +10,7 @@ const TRUE_TEXT = new Set(['true', 'on', '1', 'yes']);
 const FALSE_TEXT = new Set(['false', 'off', '0', 'no']);
 
 function shown(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -45,8 +45,9 @@ export function tagValueOf(tag: MqttTag, raw: unknown): ReadValue {
       return { ok: false, reason: `${shown(raw)} is not true or false` };
     }
     case 'string':
-      if (typeof raw === 'object') return { ok: false, reason: `${shown(raw)} is not text` };
-      return { ok: true, value: String(raw) };
+      if (typeof raw === 'string') return { ok: true, value: raw };
+      if (typeof raw === 'number' || typeof raw === 'boolean') return { ok: true, value: String(raw) };
+      return { ok: false, reason: `${shown(raw)} is not text` };
   }
 }
 

@@ -82,9 +82,16 @@ test('a watched folder reloads after a quiet moment and tells which profiles cha
   writeFileSync(join(dir, 'profiles', 'mine.yaml'), profile('mine', 'W'));
   await waitFor('the new profile', () => lib.get('mine'), 5000);
   writeFileSync(join(dir, 'profiles', 'mine.yaml'), profile('mine', 'kW'));
-  await waitFor('the changed profile', () => {
-    const p = lib.get('mine');
-    return p?.protocol === 'mqtt' && p.tags[0].unit === 'kW';
-  }, 5000);
-  assert.ok(changes.every((ids) => ids.length === 1 && ids[0] === 'mine'), JSON.stringify(changes));
+  await waitFor(
+    'the changed profile',
+    () => {
+      const p = lib.get('mine');
+      return p?.protocol === 'mqtt' && p.tags[0].unit === 'kW';
+    },
+    5000,
+  );
+  assert.ok(
+    changes.every((ids) => ids.length === 1 && ids[0] === 'mine'),
+    JSON.stringify(changes),
+  );
 });
