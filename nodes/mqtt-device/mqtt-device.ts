@@ -12,6 +12,7 @@ import type { ProfileError } from '../../lib/profiles/errors';
 import { apiDirectory } from '../../lib/api/directory';
 import { DeviceIdRegistry, deviceIdFromName } from '../../lib/fleet/device-ids';
 import { counter } from '../../lib/metrics/registry';
+import { parseBoundedJson, type JsonLimits } from '../../lib/system/bounded/json';
 import { migrateNodeConfig } from '../common/migrations';
 import { refuseConfig } from '../common/refuse-config';
 import { reportFailure } from '../common/report-failure';
@@ -19,6 +20,9 @@ import { auditLogOf } from '../common/settings';
 import { BrokerLink, isMqttBroker, type BrokerState } from './broker-link';
 import { registerProfileRoutes } from './admin';
 import { DeviceSession } from './session';
+
+/** A command is a flat {tag: value} object: small and shallow. */
+const COMMAND_LIMITS: Partial<JsonLimits> = { maxBytes: 64 * 1024, maxDepth: 4, maxEntries: 1000 };
 
 export = function (RED: NodeAPI) {
   const userDir = typeof RED.settings.userDir === 'string' ? RED.settings.userDir : undefined;
@@ -108,9 +112,15 @@ export = function (RED: NodeAPI) {
 
     node.on('input', (msg: NodeMessage, _send, done) => {
       const actor = `flow:${node.z ?? '-'}/node:${node.id}${typeof msg._msgid === 'string' ? `/msg:${msg._msgid.slice(0, 64)}` : ''}`;
-      const values = msg.payload && typeof msg.payload === 'object' && !Buffer.isBuffer(msg.payload) ? (msg.payload as Record<string, unknown>) : undefined;
-      if (!values) return reportFailure(node, msg, done, new Error('a write is a payload { "<tag>": value, ... }'));
-      session.write(values, actor).then(
+      let values: unknown = msg.payload;
+      try {
+        // JSON text (a command from MQTT) is measured before it is parsed: size, depth, keys
+        if (typeof values === 'string' || Buffer.isBuffer(values)) values = parseBoundedJson(values, 'command payload', COMMAND_LIMITS);
+      } catch (err) {
+        return reportFailure(node, msg, done, err as Error);
+      }
+      if (!values || typeof values !== 'object' || Array.isArray(values)) return reportFailure(node, msg, done, new Error('a write is a payload { "<tag>": value, ... }'));
+      session.write(values as Record<string, unknown>, actor).then(
         () => done(),
         (err: Error) => (session.closed ? done() : reportFailure(node, msg, done, err)),
       );
