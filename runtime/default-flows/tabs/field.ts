@@ -2,10 +2,9 @@
 // once a second, and the energy meter, which the server simulates from the Eastron SDM630
 // template itself (every register of the real meter, plausible from the first request). The
 // holding registers are kept in a register store, so a setpoint written by a command survives a
-// redeploy. A Tasmota energy plug publishes its telemetry to the broker every 5 s and switches its
-// relay on cmnd/plug/POWER, as the firmware does.
+// redeploy.
 import { nodeType } from '../../../nodes/common/migrations';
-import { BROKER_ID, comment, functionBody, functionNode, inject, mqttOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
+import { comment, functionBody, functionNode, inject, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
 import { BOILER_TAGS } from './field-devices';
 import { TAB } from './ids';
 
@@ -45,26 +44,5 @@ export function fieldTab(env: FlowsEnvironment): FlowNode[] {
       y: 120,
       wires: [['edgegw.sim.physics']],
     },
-    inject('edgegw.sim.plug.tick', z, 'every 5 s', '5', 170, 220, [['edgegw.sim.plug']], { onceDelay: '1' }),
-    functionNode('edgegw.sim.plug', z, 'Tasmota plug telemetry', functionBody('plug-telemetry'), 400, 220, [['edgegw.sim.plug.out']]),
-    {
-      id: 'edgegw.sim.plug.cmnd',
-      type: 'mqtt in',
-      z,
-      name: 'cmnd/plug/POWER',
-      topic: 'cmnd/plug/POWER',
-      qos: '1',
-      datatype: 'utf8',
-      broker: BROKER_ID,
-      nl: false,
-      rap: true,
-      rh: 0,
-      inputs: 0,
-      x: 170,
-      y: 280,
-      wires: [['edgegw.sim.plug.relay']],
-    },
-    functionNode('edgegw.sim.plug.relay', z, 'Tasmota plug relay', functionBody('plug-relay'), 400, 280, [['edgegw.sim.plug.out']]),
-    { ...mqttOut('edgegw.sim.plug.out', z, 'plug (tele/plug/SENSOR, stat/plug/POWER)', '', 660, 250), qos: '0' },
   ];
 }
