@@ -14,6 +14,7 @@ import { apiDirectory } from '../../lib/api/directory';
 import { helper, nodeModule, calls } from '../helpers/nodered';
 import { freePort, startProcess, waitFor, waitForPort, type Peer } from '../helpers/process';
 import { clearCollected, collectorModule, received } from '../helpers/can-nodes';
+import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import type { Broker } from '../helpers/mosquitto';
 
@@ -215,6 +216,24 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     await waitFor('the refusal', () => calls(helper.getNode('dev'), 'warn').some((c) => /profile edit refused.*lab-sensor.yaml:\d+ tags\[0\]\.path/.test(String(c[0]))), 10000);
     await reading(22);
     await waitFor('read by the last good profile', () => last('temperature')?.value === 295.15, 10000);
+  });
+
+  test('100 redeploys with a watched profile folder leave no timer, socket or watcher behind', async (t) => {
+    const userDir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-device-'));
+    t.after(() => rmSync(userDir, { recursive: true, force: true }));
+    helper.settings({ userDir });
+    t.after(() => helper.settings({}));
+    const f = flow(broker, { profile: 'esphome-sensor', topic: 'leak', device: 'leak', staleAfter: 1 });
+    await helper.load(modules(), f);
+    await connected();
+    await helper.unload();
+    const baseline = resourceCounts();
+    for (let i = 0; i < 100; i++) {
+      await helper.load(modules(), f);
+      await helper.unload();
+    }
+    clearCollected();
+    assert.deepEqual(await settleTo(baseline, 10000), []);
   });
 
   test('a profile that does not exist refuses the node, naming the known ones', async () => {
