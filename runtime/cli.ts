@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc, calc, flows, devices).
+// The `edge-gateway` command: starts the gateway, or runs a subcommand (admin, modbus, dbc, calc, flows, devices, profiles).
 import { parseArgs, resolveSettings, checkPorts, checkSecurity, helpText, SettingsError } from './settings';
 import { RuntimeDependencyError, StartupError, requireRuntimePackage } from './resolve';
 import { UsageError, isBrokenPipe, type CliIO, type Subcommand } from './commands/io';
@@ -12,6 +12,7 @@ const SUBCOMMANDS: Record<string, { module: string; export: string }> = {
   calc: { module: './commands/calc', export: 'calcCommand' },
   flows: { module: './commands/flows', export: 'flowsCommand' },
   devices: { module: './commands/devices', export: 'devicesCommand' },
+  profiles: { module: './commands/profiles', export: 'profilesCommand' },
 };
 
 const loadYaml = () => requireRuntimePackage<{ load(t: string): unknown; dump(v: unknown): string }>('js-yaml');

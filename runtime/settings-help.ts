@@ -12,6 +12,7 @@ export function helpText(): string {
     '       edge-gateway dbc check|decode ...       check a DBC file, decode a candump log (see: edge-gateway dbc --help)',
     "       edge-gateway calc eval 'EXPRESSION'     try a tag-calc expression (see: edge-gateway calc --help)",
     '       edge-gateway flows migrate FILE         rewrite flows saved by an earlier release (see: edge-gateway flows --help)',
+    '       edge-gateway profiles list|check FILE   list the device profiles, check a profile file (see: edge-gateway profiles --help)',
     '',
     'Options (each layer overrides the one before: defaults < settings file < environment < flags):',
     `  ${'--config FILE'.padEnd(22)} settings file, JSON or YAML (env EDGE_GATEWAY_CONFIG; default <user-dir>/edge-gateway.json)`,

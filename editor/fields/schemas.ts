@@ -15,6 +15,7 @@ import { TAG_CALC_FIELDS } from '../../lib/expr/tag-calc-fields';
 import { MODBUS_CONNECTION_FIELDS } from '../../lib/modbus/line/fields';
 import { MODBUS_DEVICE_FIELDS } from '../../lib/modbus/poller/fields';
 import { MODBUS_SERVER_FIELDS } from '../../lib/modbus/server/fields';
+import { MQTT_DEVICE_FIELDS } from '../../lib/mqtt/device/fields';
 import { STORE_FORWARD_FIELDS } from '../../lib/queue/node-fields';
 import { ONEWIRE_FIELDS } from '../../lib/onewire/fields';
 import { SERIAL_PORT_FIELDS } from '../../lib/serial/port-settings';
@@ -41,6 +42,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'modbus-connection': MODBUS_CONNECTION_FIELDS,
   'modbus-device': MODBUS_DEVICE_FIELDS,
   'modbus-server': MODBUS_SERVER_FIELDS,
+  'mqtt-device': MQTT_DEVICE_FIELDS,
   onewire: ONEWIRE_FIELDS,
   'serial-port': SERIAL_PORT_FIELDS,
   stats: STATS_FIELDS,

@@ -31,6 +31,7 @@ export const NODE_KINDS = [
   'modbus-connection',
   'modbus-device',
   'modbus-server',
+  'mqtt-device',
   'onewire',
   'serial-port',
   'stats',
@@ -82,6 +83,8 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   'modbus-connection': ['transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'timeoutMs', 'maxInFlight', 'reconnectMinMs', 'reconnectMaxMs', 'unitBackoffMinMs', 'unitBackoffMaxMs', 'breakerThreshold', 'breakerResetMs', 'queueTimeoutMs', 'interFrameDelayMs'],
   'modbus-device': ['connection', 'device', 'unit', 'notation', 'tags', 'groups', 'maxGap', 'maxRegisters', 'maxBits', 'output', 'parseJson', 'template', 'store', 'identityTag', 'identityEquals', 'identityEvery'],
   'modbus-server': ['transport', 'host', 'port', 'path', 'baudRate', 'parity', 'dataBits', 'stopBits', 'units', 'coilSize', 'discreteSize', 'holdingSize', 'inputSize', 'maxConnections', 'idleTimeout', 'tags', 'notation', 'persistence', 'persist', 'persistFile'],
+  // born with the prefix: no saved field of ours under the bare name
+  'mqtt-device': [],
   // born with the prefix: no saved field of ours under the bare name
   onewire: [],
   // born with the prefix: no saved field of ours under the bare name

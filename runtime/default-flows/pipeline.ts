@@ -7,6 +7,7 @@ import { acquisitionTab } from './tabs/acquisition';
 import { commandsTab } from './tabs/commands';
 import { configNodes } from './tabs/config-nodes';
 import { fieldTab } from './tabs/field';
+import { fieldMqttTab } from './tabs/field-mqtt';
 import { forwardingTab } from './tabs/forwarding';
 import { tabs } from './tabs/ids';
 import { processingTab, SIMULATED_ALARM_RULES, SIMULATED_DERIVED_TAGS } from './tabs/processing';
@@ -29,7 +30,7 @@ export function stagesOf(env: FlowsEnvironment, plant: Plant): FlowNode[] {
 }
 
 export function gatewayPipeline(env: FlowsEnvironment): FlowNode[] {
-  return [...tabs(SIMULATED_PLANT), ...configNodes(env), ...fieldTab(env), ...acquisitionTab(env), ...stagesOf(env, SIMULATED_PLANT)];
+  return [...tabs(SIMULATED_PLANT), ...configNodes(env), ...fieldTab(env), ...fieldMqttTab(), ...acquisitionTab(env), ...stagesOf(env, SIMULATED_PLANT)];
 }
 
 // Node-RED substitutes ${VAR} only when it is a property's whole value: composed values (topics)

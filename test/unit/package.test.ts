@@ -19,7 +19,8 @@ const examples = existsSync(join(root, 'examples'))
 
 // One colour per node family (prefixes of the type name).
 const FAMILY_COLOURS: Array<[string[], string]> = [
-  [['modbus-'], '#F0B86E'],
+  // field devices, whatever their protocol
+  [['modbus-', 'mqtt-'], '#F0B86E'],
   [['can-', 'dbc-'], '#8CC4E8'],
   [['tag-', 'stats', 'alarm', 'historian'], '#A8D58E'],
   [['watchdog', 'circuit-breaker', 'gateway-', 'ha-discovery', 'audit-'], '#E9A08F'],

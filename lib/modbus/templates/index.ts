@@ -1,8 +1,9 @@
-// Device templates: published register maps shipped as JSON beside this file (the build copies
-// them to dist). A template's tags are validated with the same tag-table rules as user tables.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseTagTableJson, type AddressNotation } from '../tag-table';
+// Device templates: published register maps, shipped as the package's Modbus device profiles
+// (profiles/*.json, protocol modbus, read by lib/profiles). A template's tags are validated with
+// the same tag-table rules as user tables.
+import { parseTagTableJson } from '../tag-table';
+import { shippedProfiles } from '../../profiles/shipped';
+import type { ModbusProfile } from '../../profiles/types';
 import type { TagDef } from '../types';
 
 export interface TemplateGroup {
@@ -37,28 +38,22 @@ export class TemplateNotFoundError extends Error {
   }
 }
 
-const DIR = __dirname;
-
 export function templateNames(): string[] {
-  return readdirSync(DIR)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -5))
-    .sort();
+  return modbusProfiles().map((p) => p.id);
 }
 
 export function loadTemplate(name: string): DeviceTemplate {
-  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name) || !templateNames().includes(name)) throw new TemplateNotFoundError(name);
-  const doc = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as Omit<DeviceTemplate, 'tags'> & { notation?: AddressNotation; tags: unknown[] };
-  const tags = parseTagTableJson(doc.tags, { notation: doc.notation ?? 'zero' });
+  const p = modbusProfiles().find((x) => x.id === name);
+  if (!p) throw new TemplateNotFoundError(name);
   return {
-    name: doc.name,
-    manufacturer: doc.manufacturer,
-    model: doc.model,
-    source: doc.source,
-    notes: doc.notes,
-    defaults: doc.defaults,
-    groups: doc.groups ?? [],
-    tags,
+    name: p.id,
+    manufacturer: p.manufacturer ?? '',
+    model: p.model ?? p.name,
+    source: p.source ?? '',
+    notes: p.notes,
+    defaults: p.defaults,
+    groups: p.groups,
+    tags: parseTagTableJson(p.tags, { notation: p.notation }),
   };
 }
 
@@ -66,5 +61,14 @@ export function listTemplates(): TemplateSummary[] {
   return templateNames().map((n) => {
     const t = loadTemplate(n);
     return { name: t.name, manufacturer: t.manufacturer, model: t.model, source: t.source, tags: t.tags.length };
+  });
+}
+
+/** The shipped Modbus profiles (profiles/*.json of protocol modbus) are the device templates. */
+function modbusProfiles(): ModbusProfile[] {
+  const library = shippedProfiles();
+  return library.ids().flatMap((id) => {
+    const p = library.get(id);
+    return p?.protocol === 'modbus' ? [p] : [];
   });
 }

@@ -1,7 +1,7 @@
-// Acquisition: the two Modbus devices and the CAN decoder, every scan into the tag store and on
+// Acquisition: the two Modbus devices, the MQTT plug and the CAN decoder, every scan into the tag store and on
 // to the other tabs; the outcome of each command back to the Commands tab.
 import { nodeType } from '../../../nodes/common/migrations';
-import { comment, debug, linkOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
+import { BROKER_ID, comment, debug, linkOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
 import { ACQUISITION_OUT, ACQUISITION_TARGETS } from '../plant';
 import { CAN_INTERFACE_ID, MODBUS_LINE_ID, TAG_STORE_ID } from './config-nodes';
 import { deviceCommandNodes } from './device-commands';
@@ -55,6 +55,23 @@ export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
       parseJson: true,
       x: 400,
       y: 180,
+      wires: [['edgegw.acq.store']],
+    },
+    {
+      id: 'edgegw.mqtt.plug',
+      type: nodeType('mqtt-device'),
+      version: 1,
+      z,
+      name: 'plug',
+      broker: BROKER_ID,
+      profile: 'tasmota-energy-plug',
+      topic: 'plug',
+      device: 'plug',
+      qos: '1',
+      // the simulated plug publishes every 5 s (a real one every TelePeriod, 300 s by default)
+      staleAfter: 15,
+      x: 400,
+      y: 220,
       wires: [['edgegw.acq.store']],
     },
     { id: 'edgegw.can.in', type: nodeType('can-in'), z, name: '', interface: CAN_INTERFACE_ID, filters: '', batchMs: 1000, x: 200, y: 260, wires: [['edgegw.can.decode']] },

@@ -1,7 +1,6 @@
 // The simulated field devices' tag tables: the same table serves the simulator and the device
 // that polls it, so a register's meaning is written once.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { shippedProfiles } from '../../../lib/profiles/shipped';
 
 export const BOILER_TAGS = `name,area,address,type,order,scale,offset,unit,access,group,deadband
 flow_temp,holding,0,int16,ABCD,0.1,0,degC,r,fast,0.2
@@ -41,7 +40,7 @@ const METER_TAG_NAMES = [
   'total_energy',
 ];
 
-/** A tag of a template file as published (Modicon addresses, before the tag-table parser). */
+/** A tag of a Modbus profile as published (Modicon addresses, before the tag-table parser). */
 interface PublishedTag {
   name: string;
   address: number;
@@ -49,16 +48,14 @@ interface PublishedTag {
   unit?: string;
 }
 
-const TEMPLATE_FILE = join(__dirname, '..', '..', '..', 'lib', 'modbus', 'templates', 'eastron-sdm630.json');
-
-/** The meter's tag table, from the template's published addresses (the device uses modicon notation). */
+/** The meter's tag table, from its profile's published addresses (the device uses modicon notation). */
 export function meterTags(): string {
-  const template = JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as { tags: PublishedTag[] };
-  const byName = new Map(template.tags.map((t) => [t.name, t]));
+  const profile = shippedProfiles().require('eastron-sdm630');
+  const byName = new Map((profile.tags as unknown as PublishedTag[]).map((t) => [t.name, t]));
   const lines = ['name,area,address,type,order,scale,offset,unit,access,group'];
   for (const name of METER_TAG_NAMES) {
     const tag = byName.get(name);
-    if (!tag) throw new Error(`${TEMPLATE_FILE}: no tag ${name}`);
+    if (!tag) throw new Error(`${profile.file}: no tag ${name}`);
     lines.push(`${name},input,${tag.address},${tag.type},ABCD,1,0,${tag.unit ?? ''},r,fast`);
   }
   return lines.join('\n') + '\n';

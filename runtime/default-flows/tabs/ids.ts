@@ -4,6 +4,7 @@ import type { Plant } from '../plant';
 
 export const TAB = {
   field: 'edgegw.tab.field',
+  fieldMqtt: 'edgegw.tab.field-mqtt',
   acquisition: 'edgegw.tab.acq',
   processing: 'edgegw.tab.proc',
   forwarding: 'edgegw.tab.fwd',
@@ -23,6 +24,7 @@ export const stageTabs = (plant: Plant): FlowNode[] => [
 
 export const tabs = (plant: Plant): FlowNode[] => [
   tab(TAB.field, 'Field (simulation)', 'Simulated field devices: a heating controller (Modbus unit 1), an SDM630 energy meter (unit 2) and a replayed CAN log.'),
+  tab(TAB.fieldMqtt, 'Field (MQTT simulation)', 'A simulated Tasmota energy plug publishing to the gateway broker (topic plug).'),
   tab(TAB.acquisition, 'Acquisition', 'Polling, decoding, the tag store.'),
   ...stageTabs(plant),
 ];

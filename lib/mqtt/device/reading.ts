@@ -1,0 +1,136 @@
+// What a device's MQTT messages mean, by its profile: a data topic's payload becomes samples of
+// the tags read from that topic (JSON by path, or a plain value), the availability topic says
+// online or offline, and a confirmation topic answers a command. The node feeds every message of
+// its subscriptions to `receive` and emits what comes back.
+import type { MqttProfile, MqttTag, MqttTopic } from '../../profiles/types';
+import { readJsonPath } from '../../profiles/json-path';
+import type { Quality, TagSample, TagValue } from '../../tags/contract';
+import { parseBoundedJson, type JsonLimits } from '../../system/bounded/json';
+import { deviceTopic, TopicRoutes, type DeviceTopicValues } from './topics';
+import { tagValueOf } from './values';
+
+/** A device payload is a small object: bounded so that one huge or deep message cannot stall the node. */
+export const PAYLOAD_LIMITS: Partial<JsonLimits> = { maxBytes: 256 * 1024, maxDepth: 16, maxEntries: 10_000 };
+
+export type Reception = { kind: 'samples'; samples: TagSample[]; topic: string } | { kind: 'availability'; online: boolean; payload: string } | { kind: 'ignored'; why: string };
+
+interface DataRoute {
+  kind: 'data';
+  def: MqttTopic;
+  tags: MqttTag[];
+}
+
+interface AvailabilityRoute {
+  kind: 'availability';
+  online: string;
+  offline: string;
+}
+
+export interface ConfirmationListener {
+  (topic: string, payload: Buffer | string): void;
+}
+
+export class MqttDeviceReader {
+  readonly device: string;
+  private readonly routes = new TopicRoutes<DataRoute | AvailabilityRoute>();
+  /** topics a command's confirmation may arrive on (subscribed even when no tag reads them) */
+  private readonly confirmTopics = new Set<string>();
+  private readonly source: string;
+
+  constructor(
+    readonly profile: MqttProfile,
+    readonly at: DeviceTopicValues,
+  ) {
+    this.device = at.device;
+    this.source = `mqtt:${profile.id}`;
+    for (const def of profile.topics) {
+      const tags = profile.tags.filter((t) => t.topic === def.topic);
+      this.routes.add(deviceTopic(def.topic, at), { kind: 'data', def, tags });
+    }
+    if (profile.availability) this.routes.add(deviceTopic(profile.availability.topic, at), { kind: 'availability', online: profile.availability.online, offline: profile.availability.offline });
+    for (const t of profile.tags) if (t.command?.confirm) this.confirmTopics.add(deviceTopic(t.command.confirm.topic, at));
+  }
+
+  /** The topic filters to subscribe to. */
+  subscriptions(): string[] {
+    return [...new Set([...this.routes.filters(), ...this.confirmTopics])];
+  }
+
+  receive(topic: string, payload: Buffer | string, arrival: number): Reception {
+    const routes = this.routes.route(topic);
+    if (!routes.length) return { kind: 'ignored', why: `no tag of profile ${this.profile.id} reads ${topic}` };
+    const samples: TagSample[] = [];
+    for (const r of routes) {
+      if (r.kind === 'availability') {
+        const text = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
+        if (text === r.online) return { kind: 'availability', online: true, payload: text };
+        if (text === r.offline) return { kind: 'availability', online: false, payload: text };
+        return { kind: 'ignored', why: `availability ${topic}: '${text.slice(0, 40)}' is neither '${r.online}' nor '${r.offline}'` };
+      }
+      this.read(r, payload, arrival, samples);
+    }
+    return { kind: 'samples', samples, topic };
+  }
+
+  private read(r: DataRoute, payload: Buffer | string, arrival: number, out: TagSample[]): void {
+    if (r.def.format === 'plain') {
+      const text = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
+      for (const tag of r.tags) out.push(this.sample(tag, tagValueOf(tag, text === '' ? undefined : text), arrival));
+      return;
+    }
+    let doc: unknown;
+    try {
+      doc = parseBoundedJson(payload, `${r.def.topic} payload`, PAYLOAD_LIMITS);
+    } catch (err) {
+      const reason = (err as Error).message;
+      for (const tag of r.tags) out.push(this.sample(tag, { ok: false, reason }, arrival));
+      return;
+    }
+    let ts = arrival;
+    let tsProblem: string | undefined;
+    if (r.def.timestamp) {
+      const t = deviceTime(readJsonPath(doc, r.def.timestamp.path), r.def.timestamp.format);
+      if (t === undefined) tsProblem = `device time at ${r.def.timestamp.path.text} unreadable: arrival time used`;
+      else ts = t;
+    }
+    for (const tag of r.tags) {
+      const s = this.sample(tag, tagValueOf(tag, readJsonPath(doc, tag.path!)), ts);
+      if (s.quality === 'good' && tag.quality) qualityOf(tag, doc, s);
+      if (s.quality === 'good' && tsProblem) {
+        s.quality = 'uncertain';
+        s.error = tsProblem;
+      }
+      out.push(s);
+    }
+  }
+
+  private sample(tag: MqttTag, v: ReturnType<typeof tagValueOf>, ts: number): TagSample {
+    const s: TagSample = v.ok
+      ? { device: this.device, name: tag.name, value: v.value, quality: 'good', ts, source: this.source }
+      : { device: this.device, name: tag.name, value: null, quality: 'bad', ts, source: this.source, error: v.reason };
+    if (tag.unit) s.unit = tag.unit;
+    return s;
+  }
+}
+
+/** The profile's quality field: a good value keeps the sample good, a bad one makes it bad, else uncertain. */
+function qualityOf(tag: MqttTag, doc: unknown, s: TagSample): void {
+  const q = tag.quality!;
+  const v = readJsonPath(doc, q.path) as TagValue | undefined;
+  if (q.good.some((g) => g === v || String(g) === String(v))) return;
+  const bad = q.bad.some((b) => b === v || String(b) === String(v));
+  s.quality = bad ? 'bad' : ('uncertain' satisfies Quality);
+  s.error = `${q.path.text} is ${JSON.stringify(v) ?? 'missing'}`;
+  if (bad) s.value = null;
+}
+
+function deviceTime(v: unknown, format: 'iso' | 'epoch-s' | 'epoch-ms'): number | undefined {
+  if (format === 'iso') {
+    if (typeof v !== 'string') return undefined;
+    const t = Date.parse(v);
+    return Number.isFinite(t) ? t : undefined;
+  }
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  return format === 'epoch-s' ? Math.round(n * 1000) : n;
+}

@@ -1,0 +1,58 @@
+// One tag's value read out of a device payload by its profile: the mapped text values, the type,
+// the sentinels that mean "no reading", the scaling. A value that cannot be read is a reason, never
+// a guess: the sample is bad and says why.
+import type { MqttTag } from '../../profiles/types';
+import type { TagValue } from '../../tags/contract';
+
+export type ReadValue = { ok: true; value: TagValue } | { ok: false; reason: string };
+
+const TRUE_TEXT = new Set(['true', 'on', '1', 'yes']);
+const FALSE_TEXT = new Set(['false', 'off', '0', 'no']);
+
+function shown(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** The tag's value of `raw` (a JSON value, or the text of a plain payload). */
+export function tagValueOf(tag: MqttTag, raw: unknown): ReadValue {
+  if (raw === undefined) return { ok: false, reason: tag.path ? `no value at ${tag.path.text}` : 'empty payload' };
+  if (raw === null) return { ok: false, reason: `${tag.path ? tag.path.text : 'payload'} is null (the device has no reading)` };
+  if (tag.values && (typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean')) {
+    const mapped = tag.values[String(raw)];
+    if (mapped !== undefined) raw = mapped;
+    else if (tag.type !== 'number' || typeof raw !== 'number') return { ok: false, reason: `${shown(raw)} is not one of ${Object.keys(tag.values).join(', ')}` };
+  }
+  switch (tag.type) {
+    case 'number': {
+      let n: number;
+      if (typeof raw === 'number') n = raw;
+      else if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) n = Number(raw);
+      else if (typeof raw === 'boolean') n = raw ? 1 : 0;
+      else return { ok: false, reason: `${shown(raw)} is not a number` };
+      if (!Number.isFinite(n)) return { ok: false, reason: `${shown(raw)} is not a finite number` };
+      if (tag.invalid?.includes(n)) return { ok: false, reason: `${n} means "no reading" for this device` };
+      return { ok: true, value: tag.scale === 1 && tag.offset === 0 ? n : n * tag.scale + tag.offset };
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return { ok: true, value: raw };
+      if (typeof raw === 'number' && (raw === 0 || raw === 1)) return { ok: true, value: raw === 1 };
+      if (typeof raw === 'string') {
+        const t = raw.trim().toLowerCase();
+        if (TRUE_TEXT.has(t)) return { ok: true, value: true };
+        if (FALSE_TEXT.has(t)) return { ok: true, value: false };
+      }
+      return { ok: false, reason: `${shown(raw)} is not true or false` };
+    }
+    case 'string':
+      if (typeof raw === 'string') return { ok: true, value: raw };
+      if (typeof raw === 'number' || typeof raw === 'boolean') return { ok: true, value: String(raw) };
+      return { ok: false, reason: `${shown(raw)} is not text` };
+  }
+}
+
+/** The text a command publishes for `value` (the profile's values map, else the value as text). */
+export function commandText(tag: MqttTag, value: TagValue): string {
+  const key = String(value);
+  return tag.command?.values?.[key] ?? key;
+}

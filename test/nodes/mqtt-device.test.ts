@@ -1,0 +1,244 @@
+// mqtt-device in a real Node-RED against a real mosquitto, with devices in processes of their own:
+// an mqtt.js plug (telemetry, commands answered, killed without a clean close), mosquitto_pub as a
+// device that floods and one that sends garbage; silence going stale; a profile edited while the
+// node runs; writes through the operator API's directory, confirmed by the device.
+import { test, describe, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeMessage } from '../../nodes/common/red';
+import type { TagSample } from '../../lib/tags/contract';
+import { apiDirectory } from '../../lib/api/directory';
+import { helper, nodeModule, calls } from '../helpers/nodered';
+import { freePort, startProcess, waitFor, waitForPort, type Peer } from '../helpers/process';
+import { clearCollected, collectorModule, received } from '../helpers/can-nodes';
+import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
+import { needPeers, PEER } from '../helpers/peers';
+import type { Broker } from '../helpers/mosquitto';
+
+const coreMqtt = () => require('@node-red/nodes/core/network/10-mqtt.js');
+const modules = () => [nodeModule('mqtt-device'), coreMqtt(), collectorModule];
+const PEER_SCRIPT = join(__dirname, '..', 'helpers', 'mqtt-device-peer.ts');
+
+function flow(broker: Broker, dev: Record<string, unknown>) {
+  return [
+    { id: 'tab', type: 'tab', label: 'devices' },
+    { id: 'dev', z: 'tab', type: 'edgegw-mqtt-device', broker: 'b', qos: '1', staleAfter: 0, device: '', wires: [['out']], ...dev },
+    { id: 'out', z: 'tab', type: 'test-collect' },
+    { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+  ];
+}
+
+const samples = (): TagSample[] => received('out').flatMap((m: NodeMessage) => (m as unknown as { tags: TagSample[] }).tags);
+const last = (name: string) =>
+  samples()
+    .filter((s) => s.name === name)
+    .pop();
+
+async function connected(): Promise<void> {
+  await waitFor('the broker connected', () => (helper.getNode('b') as unknown as { connected?: boolean }).connected === true, 20000);
+  // the subscriptions go out right after the connection
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+function mosquittoPub(broker: Broker, args: string[], stdin?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), ...args], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d) => (err += d));
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}: ${err}`))));
+    if (stdin !== undefined) p.stdin!.end(stdin);
+  });
+}
+
+/** mosquitto with no limit on a subscriber's queue: a flood is the device's, the broker must not drop it (its default keeps 1000). */
+async function startBroker(dir: string): Promise<Broker> {
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n`);
+  const peer = startProcess('mosquitto', ['-c', conf]);
+  await waitForPort(port);
+  const broker: Broker = { port, url: `mqtt://127.0.0.1:${port}`, peer, stop: () => peer.stop('SIGKILL'), restart: () => Promise.reject(new Error('not used here')) };
+  return broker;
+}
+
+async function startPlug(broker: Broker, env: Record<string, string>): Promise<Peer> {
+  const peer = startProcess(process.execPath, ['--import', 'tsx', PEER_SCRIPT], { env: { ...process.env, BROKER_URL: broker.url, ...env } });
+  await waitFor('the plug connected', () => peer.output().includes('ready'), 20000);
+  return peer;
+}
+
+describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoClients()).skip }, () => {
+  let broker: Broker;
+  let plug: Peer | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-broker-'));
+  before(async () => {
+    broker = await startBroker(dir);
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await plug?.stop('SIGKILL');
+    plug = undefined;
+    await helper.unload();
+    clearCollected();
+  });
+
+  test('a plug in another process is read into scans; killed without a clean close, its last will marks it down at once', async () => {
+    await helper.load(modules(), flow(broker, { profile: 'tasmota-energy-plug', topic: 'p1', device: 'plug' }));
+    await connected();
+    plug = await startPlug(broker, { TOPIC: 'p1', PERIOD_MS: '100' });
+    await waitFor('scans', () => samples().filter((s) => s.name === 'power').length >= 3, 20000);
+    const scan = received('out')[0] as unknown as { topic: string; payload: Record<string, unknown>; tags: TagSample[] };
+    assert.equal(scan.topic, 'plug');
+    assert.equal(typeof scan.payload.power, 'number');
+    const power = scan.tags.find((s) => s.name === 'power')!;
+    assert.deepEqual([power.device, power.quality, power.unit, power.source], ['plug', 'good', 'W', 'mqtt:tasmota-energy-plug']);
+    const killedAt = Date.now();
+    await plug.stop('SIGKILL');
+    await waitFor('the last will', () => last('power')?.quality === 'bad', 10000);
+    assert.ok(Date.now() - killedAt < 5000, 'at once, not after staleAfter');
+    const down = samples().filter((s) => s.quality === 'bad');
+    assert.ok(down.every((s) => /device offline: 'Offline'/.test(s.error ?? '')));
+    assert.equal(typeof last('power')?.value, 'number', 'the last value stays beside the quality');
+    assert.equal(
+      apiDirectory()
+        .list('devices')
+        .find((d) => d.device === 'plug')
+        ?.snapshot().state,
+      'down',
+    );
+  });
+
+  test('a write through the operator directory publishes the command and answers with the confirmation', async () => {
+    await helper.load(modules(), flow(broker, { profile: 'tasmota-energy-plug', topic: 'p2', device: 'plug2' }));
+    await connected();
+    plug = await startPlug(broker, { TOPIC: 'p2', PERIOD_MS: '0' });
+    const device = apiDirectory()
+      .list('devices')
+      .find((d) => d.device === 'plug2')!;
+    const answer = await device.write({ relay: true }, 'api:tester');
+    assert.equal(answer.outcome, 'written');
+    assert.deepEqual(
+      answer.tags.map((t) => [t.tag, t.requested, t.readBack?.value]),
+      [['relay', true, true]],
+    );
+    await waitFor('the relay tag', () => last('relay')?.value === true, 5000);
+    await assert.rejects(() => device.write({ power: 3 }, 'api:tester'), /tag 'power': read-only/);
+    // a message input writes too
+    helper.getNode('dev').receive({ payload: { relay: false } });
+    await waitFor('the relay off', () => last('relay')?.value === false, 5000);
+  });
+
+  test('a device that sends garbage gets bad tags with the reason, and the node goes on', async () => {
+    await helper.load(modules(), flow(broker, { profile: 'tasmota-energy-plug', topic: 'g', device: 'garbage' }));
+    await connected();
+    await mosquittoPub(broker, ['-q', '1', '-t', 'tele/g/SENSOR', '-m', '{"ENERGY": {"Power": "lots"']);
+    await waitFor('bad tags', () => last('power')?.quality === 'bad', 10000);
+    assert.match(last('power')!.error!, /not valid JSON|JSON/);
+    await mosquittoPub(broker, ['-q', '1', '-t', 'tele/g/SENSOR', '-m', '{"Time": "2024-05-01T12:00:00", "ENERGY": {"Power": "lots", "Voltage": 230}}']);
+    await waitFor('the next message', () => last('voltage')?.quality === 'good', 10000);
+    assert.equal(last('power')?.quality, 'bad');
+    assert.match(last('power')!.error!, /"lots" is not a number/);
+    assert.match(last('current')!.error!, /no value at ENERGY.Current/);
+    await mosquittoPub(broker, ['-q', '1', '-t', 'tele/g/SENSOR', '-m', '{"Time": "2024-05-01T12:00:10", "ENERGY": {"Power": 12}}']);
+    await waitFor('a good value again', () => last('power')?.value === 12, 10000);
+    assert.equal(last('power')?.quality, 'good');
+    const warned = calls(helper.getNode('dev'), 'warn').map((c) => String(c[0]));
+    assert.ok(
+      warned.some((w) => /garbage\/power on tele\/g\/SENSOR/.test(w)),
+      warned.join('\n'),
+    );
+  });
+
+  test('a device that floods: every message becomes a scan, none lost', async () => {
+    await helper.load(modules(), flow(broker, { profile: 'tasmota-energy-plug', topic: 'f', device: 'flood' }));
+    await connected();
+    const N = 5000;
+    const lines =
+      Array.from({ length: N }, (_, i) =>
+        JSON.stringify({ Time: '2024-05-01T12:00:00', ENERGY: { Power: i, Voltage: 230, Current: 0.1, Total: 1, Today: 0, Yesterday: 0, ApparentPower: i, ReactivePower: 0, Factor: 1 } }),
+      ).join('\n') + '\n';
+    await mosquittoPub(broker, ['-q', '1', '-t', 'tele/f/SENSOR', '-l'], lines);
+    await waitFor('every scan', () => received('out').length >= N, 60000, 100);
+    assert.equal(received('out').length, N);
+    const powers = samples()
+      .filter((s) => s.name === 'power')
+      .map((s) => s.value);
+    assert.deepEqual(
+      powers,
+      Array.from({ length: N }, (_, i) => i),
+      'in order',
+    );
+    assert.ok(samples().every((s) => s.quality === 'good'));
+  });
+
+  test('silence longer than staleAfter makes the tags stale', async () => {
+    await helper.load(modules(), flow(broker, { profile: 'esphome-sensor', topic: 'quiet', device: 'quiet', staleAfter: 1 }));
+    await connected();
+    await mosquittoPub(broker, ['-q', '1', '-t', 'quiet/sensor/temperature/state', '-m', '21.5']);
+    await waitFor('the value', () => last('temperature')?.value === 21.5, 10000);
+    await waitFor('stale', () => last('temperature')?.quality === 'stale', 5000);
+    assert.equal(last('temperature')?.value, 21.5);
+    assert.match(last('temperature')!.error!, /no message for/);
+    assert.equal(last('humidity')?.quality, 'stale');
+    await mosquittoPub(broker, ['-q', '1', '-t', 'quiet/sensor/temperature/state', '-m', '21.7']);
+    await waitFor('live again', () => last('temperature')?.value === 21.7 && last('temperature')?.quality === 'good', 10000);
+  });
+
+  test('a profile edited while the node runs is picked up; a broken edit keeps it and says why', async (t) => {
+    const userDir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-device-'));
+    t.after(() => rmSync(userDir, { recursive: true, force: true }));
+    mkdirSync(join(userDir, 'profiles'));
+    const file = join(userDir, 'profiles', 'lab-sensor.yaml');
+    const text = readFileSync(join(__dirname, '..', '..', 'profiles', 'esp32-ds18b20.yaml'), 'utf8').replace('id: esp32-ds18b20', 'id: lab-sensor');
+    writeFileSync(file, text);
+    helper.settings({ userDir });
+    t.after(() => helper.settings({}));
+    await helper.load(modules(), flow(broker, { profile: 'lab-sensor', topic: 'lab', device: 'lab' }));
+    await connected();
+    const reading = (v: number) => mosquittoPub(broker, ['-q', '1', '-t', 'sensors/lab/ds18b20', '-m', JSON.stringify({ id: '28-1', temperature: v, status: 'ok', ts: 1733568000 })]);
+    await reading(20);
+    await waitFor('the first reading', () => last('temperature')?.value === 20, 10000);
+    assert.equal(last('temperature')?.unit, 'degC');
+    writeFileSync(file, text.replace('unit: degC', 'unit: K\n    offset: 273.15'));
+    await waitFor('the reload logged', () => calls(helper.getNode('dev'), 'log').some((c) => /profile lab-sensor reloaded/.test(String(c[0]))), 10000);
+    await reading(21);
+    await waitFor('the new profile', () => last('temperature')?.unit === 'K', 10000);
+    assert.ok(Math.abs((last('temperature')!.value as number) - 294.15) < 1e-9);
+    writeFileSync(file, text.replace('path: temperature', 'path: temperature..x'));
+    await waitFor('the refusal', () => calls(helper.getNode('dev'), 'warn').some((c) => /profile edit refused.*lab-sensor.yaml:\d+ tags\[0\]\.path/.test(String(c[0]))), 10000);
+    await reading(22);
+    await waitFor('read by the last good profile', () => last('temperature')?.value === 295.15, 10000);
+  });
+
+  test('100 redeploys with a watched profile folder leave no timer, socket or watcher behind', async (t) => {
+    const userDir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-device-'));
+    t.after(() => rmSync(userDir, { recursive: true, force: true }));
+    helper.settings({ userDir });
+    t.after(() => helper.settings({}));
+    const f = flow(broker, { profile: 'esphome-sensor', topic: 'leak', device: 'leak', staleAfter: 1 });
+    await helper.load(modules(), f);
+    await connected();
+    await helper.unload();
+    const baseline = resourceCounts();
+    for (let i = 0; i < 100; i++) {
+      await helper.load(modules(), f);
+      await helper.unload();
+    }
+    clearCollected();
+    assert.deepEqual(await settleTo(baseline, 10000), []);
+  });
+
+  test('a profile that does not exist refuses the node, naming the known ones', async () => {
+    await helper.load(modules(), flow(broker, { profile: 'no-such', topic: 'x' }));
+    const errors = calls(helper.getNode('dev'), 'error').map((c) => String(c[0]));
+    assert.match(errors.join('\n'), /no device profile named 'no-such' \(known: .*tasmota-energy-plug/);
+  });
+});
