@@ -1,10 +1,10 @@
-// Dashboard 2.0 behind the editor's login. Its pages are routes of httpNode, so the flows' login
-// (http-node-auth.ts, httpNodeMiddleware) already guards them; its socket.io server, though,
-// answers on the HTTP server itself, before express. The same login is asked there, in the
-// dashboard's `ioMiddleware` setting: a browser that opened the page sends its Basic credentials
-// (or the editor's token as access_token) with the socket's handshake; without them the socket
-// is refused and no widget data flows. Setting ioMiddleware replaces the dashboard's own check,
-// which this keeps: no direct WebSocket handshake, no cross-origin socket.
+// Dashboard 2.0 behind the editor's login. Node-RED applies httpNodeMiddleware only to the routes
+// of http in nodes, so the dashboard gets the flows' login (http-node-auth.ts) twice in its own
+// settings: `dashboard.middleware` for its pages, and `dashboard.ioMiddleware` for its socket.io
+// server, which answers on the HTTP server itself, before express. A browser that opened the page
+// sends its Basic credentials (or the editor's token as access_token) with the socket's handshake;
+// without them the socket is refused and no widget data flows. Setting ioMiddleware replaces the
+// dashboard's own check, which this keeps: no direct WebSocket handshake, no cross-origin socket.
 import type { HttpRequest, Middleware } from './http-node-auth';
 
 export interface DashboardSocket {

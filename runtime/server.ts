@@ -263,8 +263,9 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
       flowsToken,
     });
     settings.httpNodeMiddleware = flowsLogin;
-    // Dashboard 2.0's pages are httpNode routes (guarded above); its socket.io path is not
-    settings.dashboard = { ioMiddleware: [dashboardSocketLogin(flowsLogin), dashboardSameOrigin] };
+    // Dashboard 2.0 behind the same login: its pages (httpNodeMiddleware reaches only http in
+    // nodes' routes) and its socket.io path, which the HTTP server answers before express
+    settings.dashboard = { middleware: flowsLogin, ioMiddleware: [dashboardSocketLogin(flowsLogin), dashboardSameOrigin] };
   } else {
     delete process.env.EDGEGW_HTTP_TOKEN;
   }
