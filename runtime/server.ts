@@ -24,6 +24,7 @@ import { closeSharedDeviceRegistry, DiscoveryTopic, sharedDeviceRegistry, type D
 import { installDeviceAdminRoutes } from './devices-routes';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
+import { dashboardSameOrigin, dashboardSocketLogin } from './dashboard-auth';
 import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/system/process/instance-lock';
 import { runtimeText } from './messages';
 import { overlapPaletteCheck } from './palette-check';
@@ -249,7 +250,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     flowFile: FLOW_FILE,
     flowFilePretty: true,
     credentialSecret: prepared.secret,
-    nodesDir: [PACKAGE_ROOT],
+    // our package, and Dashboard 2.0 (a dependency of ours: wherever npm put it, Node-RED may not scan there)
+    nodesDir: [PACKAGE_ROOT, ...dashboardModuleDir()],
     httpAdminRoot: '/',
     httpNodeRoot: '/',
     safeMode: s.safe,
@@ -281,11 +283,15 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     // the flows' http in endpoints (the digital twin, a user's own) need the same login
     const flowsToken = randomBytes(24).toString('base64url');
     process.env.EDGEGW_HTTP_TOKEN = flowsToken;
-    settings.httpNodeMiddleware = httpNodeAuth({
+    const flowsLogin = httpNodeAuth({
       needsPermission: (permission) => (RED.auth as { needsPermission(p: string): Middleware }).needsPermission(permission),
       authenticate: (username, password) => adminAuth.authenticate(username, password),
       flowsToken,
     });
+    settings.httpNodeMiddleware = flowsLogin;
+    // Dashboard 2.0 behind the same login: its pages (httpNodeMiddleware reaches only http in
+    // nodes' routes) and its socket.io path, which the HTTP server answers before express
+    settings.dashboard = { middleware: flowsLogin, ioMiddleware: [dashboardSocketLogin(flowsLogin), dashboardSameOrigin] };
   } else {
     delete process.env.EDGEGW_HTTP_TOKEN;
   }
@@ -408,6 +414,14 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
 
 /** how often the gateway reads what the CLI wrote to the device registry */
 const REGISTRY_REFRESH_MS = 3000;
+/** Dashboard 2.0's package directory, resolved from ours (none when it is not installed). */
+function dashboardModuleDir(): string[] {
+  try {
+    return [dirname(require.resolve('@flowfuse/node-red-dashboard/package.json', { paths: [PACKAGE_ROOT] }))];
+  } catch {
+    return [];
+  }
+}
 
 /** how long /health says "starting" after Node-RED started without the flows running or failing */
 const STARTING_GRACE_MS = 15_000;

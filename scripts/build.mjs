@@ -75,6 +75,7 @@ for (const [from, to] of [
   ['lib/modbus/templates', 'dist/lib/modbus/templates'],
   ['runtime/default-flows/function-nodes', 'dist/runtime/default-flows/function-nodes'],
   ['runtime/default-flows/readme', 'dist/runtime/default-flows/readme'],
+  ['runtime/default-flows/dashboard-widgets', 'dist/runtime/default-flows/dashboard-widgets'],
 ]) {
   if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true, filter: (src) => !src.endsWith('.ts') });
 }

@@ -4,6 +4,7 @@ import type { FieldSchema } from '../../lib/config/fields';
 import { ALARM_FIELDS } from '../../lib/alarm/fields';
 import { AUDIT_IN_FIELDS } from '../../lib/audit/fields';
 import { BREAKER_FIELDS } from '../../lib/breaker/fields';
+import { DASHBOARD_FEED_FIELDS } from '../../lib/dashboard/fields';
 import { CAN_IN_FIELDS, DBC_DECODE_FIELDS, DBC_ENCODE_FIELDS } from '../../lib/can/fields';
 import { CAN_INTERFACE_FIELDS } from '../../lib/can/sources/fields';
 import { FORWARD_TARGET_FIELDS } from '../../lib/forward/fields';
@@ -30,6 +31,7 @@ export const NODE_FIELDS: Readonly<Record<string, FieldSchema>> = {
   'can-in': CAN_IN_FIELDS,
   'can-interface': CAN_INTERFACE_FIELDS,
   'circuit-breaker': BREAKER_FIELDS,
+  'dashboard-feed': DASHBOARD_FEED_FIELDS,
   'dbc-decode': DBC_DECODE_FIELDS,
   'dbc-encode': DBC_ENCODE_FIELDS,
   'forward-target': FORWARD_TARGET_FIELDS,

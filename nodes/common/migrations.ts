@@ -19,6 +19,7 @@ export const NODE_KINDS = [
   'can-interface',
   'can-out',
   'circuit-breaker',
+  'dashboard-feed',
   'dbc-decode',
   'dbc-encode',
   'forward-target',
@@ -67,6 +68,8 @@ const FORMER_FIELDS: Readonly<Record<NodeKind, readonly string[]>> = {
   'can-in': ['interface', 'filters', 'batchMs'],
   'can-interface': ['kind', 'iface', 'filters', 'serialPath', 'baudRate', 'bitrate', 'timestamps', 'listenOnly', 'statusPollMs', 'file', 'pace', 'speed', 'loop', 'replayTimestamps'],
   'can-out': ['interface'],
+  // born with the prefix: no saved field of ours under the bare name
+  'dashboard-feed': [],
   'circuit-breaker': ['thresholdType', 'failures', 'rate', 'window', 'minCalls', 'openTimeout', 'maxOpenTimeout', 'probes', 'fallback', 'watch'],
   'dbc-decode': ['dbcSource', 'dbcFile', 'dbcText', 'output', 'labels', 'exact', 'device', 'store', 'unknown', 'outputs'],
   'dbc-encode': ['dbcSource', 'dbcFile', 'dbcText', 'message'],

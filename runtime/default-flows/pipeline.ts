@@ -1,17 +1,20 @@
-// The gateway pipeline as flows: the runtime's default flows (one tab per stage) and the same
-// pipeline on one tab as a palette example.
+// The gateway pipeline as flows: the runtime's default flows (one tab per stage, and the
+// dashboard's) and the same pipeline and dashboard as palette examples.
 import { currentVersion, TYPE_PREFIX } from '../../nodes/common/migrations';
 import type { FlowNode, FlowsEnvironment, FlowValue } from './flow-node';
 import type { Plant } from './plant';
 import { acquisitionTab } from './tabs/acquisition';
 import { commandsTab } from './tabs/commands';
 import { configNodes } from './tabs/config-nodes';
+import { dashboardTab } from './tabs/dashboard';
 import { fieldTab } from './tabs/field';
 import { fieldMqttTab } from './tabs/field-mqtt';
 import { forwardingTab } from './tabs/forwarding';
 import { tabs } from './tabs/ids';
 import { processingTab, SIMULATED_ALARM_RULES, SIMULATED_DERIVED_TAGS } from './tabs/processing';
 import { supervisionTab } from './tabs/supervision';
+
+const RUNTIME_ID_PREFIX = 'edgegw.';
 
 /** The simulated plant of the default flows: a boiler and a meter on Modbus, a CAN bus. */
 export const SIMULATED_PLANT: Plant = {
@@ -31,6 +34,18 @@ export function stagesOf(env: FlowsEnvironment, plant: Plant): FlowNode[] {
 
 export function gatewayPipeline(env: FlowsEnvironment): FlowNode[] {
   return [...tabs(SIMULATED_PLANT), ...configNodes(env), ...fieldTab(env), ...fieldMqttTab(), ...acquisitionTab(env), ...stagesOf(env, SIMULATED_PLANT)];
+}
+
+/** The runtime's default flows: the pipeline, and the dashboard at /dashboard. */
+export function defaultFlows(env: FlowsEnvironment): FlowNode[] {
+  return [...gatewayPipeline(env), ...dashboardTab()];
+}
+
+const DASHBOARD_EXAMPLE_ID_PREFIX = 'egwd.';
+
+/** The dashboard for a Node-RED of the user's (Dashboard 2.0 installed beside us): the same tab, ids of its own. */
+export function dashboardExample(): FlowNode[] {
+  return dashboardTab().map((node) => JSON.parse(JSON.stringify(node).replaceAll(RUNTIME_ID_PREFIX, DASHBOARD_EXAMPLE_ID_PREFIX)) as FlowNode);
 }
 
 // Node-RED substitutes ${VAR} only when it is a property's whole value: composed values (topics)
@@ -58,7 +73,6 @@ export const EXAMPLE_ENVIRONMENT: FlowsEnvironment = {
   alarmsAckTopic: 'edge-gateway/my-gateway/alarms/ack',
 };
 
-const RUNTIME_ID_PREFIX = 'edgegw.';
 const EXAMPLE_ID_PREFIX = 'egwx.';
 
 /** Every string in a value with the runtime's id prefix swapped for the example's. */

@@ -1,17 +1,18 @@
-// Writes flows/gateway.json (the runtime's default flows) and examples/gateway-pipeline.json (the
-// same pipeline on one tab for a palette install) from runtime/default-flows/ (the runtime builds
-// the flows of a settings file's devices from the same modules). Edit the modules there, run
+// Writes flows/gateway.json (the runtime's default flows), examples/gateway-pipeline.json (the
+// same pipeline for a palette install) and examples/dashboard-feed.json (the dashboard tab) from
+// runtime/default-flows/ (the runtime builds the flows of a settings file's devices from the same
+// modules). Edit the modules there, run
 // `npm run flows:generate`, commit the flows, the example and the sources together;
 // test/unit/default-flows-generated.test.ts fails while they differ.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FlowNode } from '../../runtime/default-flows/flow-node';
-import { examplePipeline, gatewayPipeline, RUNTIME_ENVIRONMENT, versioned } from '../../runtime/default-flows/pipeline';
+import { dashboardExample, defaultFlows, examplePipeline, RUNTIME_ENVIRONMENT, versioned } from '../../runtime/default-flows/pipeline';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
 /** The generated files by their path in the repository. */
-export const GENERATED_FILES = ['flows/gateway.json', 'examples/gateway-pipeline.json'] as const;
+export const GENERATED_FILES = ['flows/gateway.json', 'examples/gateway-pipeline.json', 'examples/dashboard-feed.json'] as const;
 
 export type GeneratedFile = (typeof GENERATED_FILES)[number];
 
@@ -19,8 +20,9 @@ const asFileText = (nodes: FlowNode[]): string => JSON.stringify(nodes, null, 2)
 
 export function renderDefaultFlows(): Record<GeneratedFile, string> {
   return {
-    'flows/gateway.json': asFileText(versioned(gatewayPipeline(RUNTIME_ENVIRONMENT))),
+    'flows/gateway.json': asFileText(versioned(defaultFlows(RUNTIME_ENVIRONMENT))),
     'examples/gateway-pipeline.json': asFileText(versioned(examplePipeline())),
+    'examples/dashboard-feed.json': asFileText(versioned(dashboardExample())),
   };
 }
 

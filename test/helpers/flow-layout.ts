@@ -70,12 +70,15 @@ const CORE_PORTS: Record<string, Ports> = {
   delay: { inputs: 1, outputs: 1 },
   json: { inputs: 1, outputs: 1 },
   template: { inputs: 1, outputs: 1 },
+  // Dashboard 2.0's (the Dashboard tab)
+  'ui-template': { inputs: 1, outputs: 1 },
 };
 const OWN_PORTS: Record<string, Ports> = {
   'edgegw-can-in': { inputs: 0, outputs: 1 },
   'edgegw-can-out': { inputs: 1, outputs: 0 },
   'edgegw-alarm': { inputs: 1, outputs: 2 },
   'edgegw-circuit-breaker': { inputs: 1, outputs: 3 },
+  'edgegw-dashboard-feed': { inputs: 1, outputs: 5 },
   'edgegw-store-forward': { inputs: 1, outputs: 2 },
   'edgegw-watchdog': { inputs: 1, outputs: 2 },
 };

@@ -20,7 +20,7 @@ describe('flows saved before the edgegw- prefix', () => {
 
   test('the fixtures hold every example and the default flows', () => {
     // examples of nodes added after the prefix were never saved under a former name
-    const bornPrefixed = new Set(['historian.json', 'audit-in.json', 'system-tags.json', 'onewire.json', 'gpio.json', 'mqtt-device.json']);
+    const bornPrefixed = new Set(['historian.json', 'audit-in.json', 'system-tags.json', 'onewire.json', 'gpio.json', 'mqtt-device.json', 'dashboard-feed.json']);
     const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.json') && !bornPrefixed.has(f));
     assert.deepEqual(saved.filter((f) => f !== 'default-flows.json').sort(), examples.sort());
     assert.ok(saved.includes('default-flows.json'));

@@ -23,7 +23,7 @@ const FAMILY_COLOURS: Array<[string[], string]> = [
   [['modbus-', 'mqtt-'], '#F0B86E'],
   [['can-', 'dbc-'], '#8CC4E8'],
   [['tag-', 'stats', 'alarm', 'historian'], '#A8D58E'],
-  [['watchdog', 'circuit-breaker', 'gateway-', 'ha-discovery', 'audit-'], '#E9A08F'],
+  [['watchdog', 'circuit-breaker', 'gateway-', 'ha-discovery', 'audit-', 'dashboard-'], '#E9A08F'],
   [['store-forward', 'forward-'], '#C3A8E0'],
   // the box's own inputs: system figures, 1-Wire sensors, GPIO
   [['system-', 'onewire', 'gpio-'], '#D7D7A0'],

@@ -10,9 +10,10 @@ export const TAB = {
   forwarding: 'edgegw.tab.fwd',
   commands: 'edgegw.tab.cmd',
   supervision: 'edgegw.tab.sup',
+  dashboard: 'edgegw.tab.dash',
 } as const;
 
-const tab = (id: string, label: string, info: string, env?: FlowValue): FlowNode => ({ id, type: 'tab', label, disabled: false, info, ...(env ? { env } : {}) });
+export const tab = (id: string, label: string, info: string, env?: FlowValue): FlowNode => ({ id, type: 'tab', label, disabled: false, info, ...(env ? { env } : {}) });
 
 /** The tabs after acquisition; the Commands tab's environment names the devices that take commands. */
 export const stageTabs = (plant: Plant): FlowNode[] => [

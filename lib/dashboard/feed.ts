@@ -1,0 +1,262 @@
+// The dashboard's data: the widgets (ui-template) send their requests in, the feed answers each
+// page on its own output. What every client sees alike (overview, alarms) is broadcast; what one
+// browser picked (a device, charts from the tag picker) goes to that browser only (msg._client),
+// read from the tag stores at the throttle's pace and sent only when it changed.
+import type { ApiDirectory } from '../api/directory';
+import type { HistorianRow } from '../historian/query';
+import type { TagSample } from '../tags/contract';
+import { acknowledgeAlarm, writeTag } from './actions';
+import { AlarmHistory } from './alarm-history';
+import { activeAlarms, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
+import { WidgetThrottle, type ThrottleClock } from './throttle';
+
+/** The feed's outputs, one per page. */
+export const FEED_OUTPUT = { overview: 0, devices: 1, alarms: 2, controls: 3, tags: 4 } as const;
+export type FeedOutput = keyof typeof FEED_OUTPUT;
+
+export interface FeedMessage {
+  topic: string;
+  payload: unknown;
+  _client?: { socketId: string };
+}
+
+export interface DashboardFeedOptions {
+  directory: ApiDirectory;
+  maxRate: number;
+  overviewMs: number;
+  historyMs: number;
+  send(output: FeedOutput, msg: FeedMessage): void;
+  /** the host's figures (CPU, memory, disk, uptime) for the overview */
+  hostFigures?: () => Promise<TagSample[]>;
+  clock?: ThrottleClock;
+  /** a subscription nobody renewed for this long is dropped (the browser went away) */
+  subscriptionTtlMs?: number;
+}
+
+export class DashboardRequestError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'DashboardRequestError';
+  }
+}
+
+/** The pages that follow picked tags: the tag picker's charts, the controls' current values. */
+type KeyedOutput = 'tags' | 'controls';
+
+interface Subscription {
+  device?: string;
+  keys: Record<KeyedOutput, string[]>;
+  renewedAt: number;
+  /** what was sent last, to send only changes */
+  lastDevice?: string;
+  lastKeys: Partial<Record<KeyedOutput, string>>;
+}
+
+const TAG_LIST_LIMIT = 200;
+const HISTORY_POINTS = 120;
+
+const text = (v: unknown, field: string): string => {
+  if (typeof v !== 'string' || !v.trim()) throw new DashboardRequestError(field, `must be a non-empty text, got ${JSON.stringify(v)}`);
+  return v.trim();
+};
+
+const signature = (tags: readonly TagView[]): string => tags.map((t) => `${t.name}=${String(t.value)}@${t.ts}:${t.quality}`).join('|');
+
+export class DashboardFeed {
+  private readonly throttle: WidgetThrottle<FeedMessage & { output: FeedOutput }>;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly alarmHistory = new AlarmHistory();
+  private readonly clock: ThrottleClock;
+  private lastAlarms = '';
+  private liveTimer: NodeJS.Timeout | undefined;
+  private overviewTimer: NodeJS.Timeout | undefined;
+  private host: TagSample[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: DashboardFeedOptions) {
+    this.clock = opts.clock ?? { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.throttle = new WidgetThrottle(opts.maxRate, (_key, m) => this.deliver(m), this.clock);
+  }
+
+  /** Starts the periodic readings (the overview and alarms, the subscribed devices). */
+  start(): void {
+    const liveMs = Math.max(50, Math.round(1000 / this.opts.maxRate));
+    this.liveTimer = setInterval(() => this.pushLive(), liveMs);
+    this.overviewTimer = setInterval(() => void this.pushOverview(), this.opts.overviewMs);
+    this.liveTimer.unref?.();
+    this.overviewTimer.unref?.();
+    void this.pushOverview();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.liveTimer);
+    clearInterval(this.overviewTimer);
+    this.throttle.close();
+    this.subscriptions.clear();
+  }
+
+  get clientCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** A widget's request (msg.topic says which); answers go out on the page's output. */
+  async request(topic: string, payload: unknown, client: string | undefined): Promise<void> {
+    const p = (payload ?? {}) as Record<string, unknown>;
+    const to = client ? { _client: { socketId: client } } : {};
+    switch (topic) {
+      case 'hello':
+        await this.pushOverview();
+        return;
+      case 'device': {
+        const sub = this.subscription(client);
+        sub.device = p.device === undefined || p.device === '' ? undefined : text(p.device, 'payload.device');
+        sub.lastDevice = undefined;
+        this.sendDevice(sub, client, true);
+        if (sub.device) {
+          const tags = deviceTags(this.opts.directory, sub.device).filter((t) => t.numeric);
+          const history = await this.history(tags.map((t) => `${sub.device}/${t.name}`));
+          this.opts.send('devices', { topic: 'history', payload: { device: sub.device, series: history }, ...to });
+        }
+        return;
+      }
+      case 'tags': {
+        const search = typeof p.search === 'string' ? p.search : '';
+        this.opts.send('tags', { topic: 'tagList', payload: { search, ...tagKeys(this.opts.directory, search, TAG_LIST_LIMIT) }, ...to });
+        return;
+      }
+      case 'charts':
+      case 'controls': {
+        const output: KeyedOutput = topic === 'charts' ? 'tags' : 'controls';
+        const sub = this.subscription(client);
+        const keys = Array.isArray(p.keys) ? p.keys.map((k, i) => text(k, `payload.keys[${i}]`)) : [];
+        sub.keys[output] = keys.slice(0, 20);
+        sub.lastKeys[output] = undefined;
+        if (output === 'tags') this.opts.send('tags', { topic: 'history', payload: { series: await this.history(sub.keys.tags) }, ...to });
+        this.sendKeyed(sub, client, output);
+        return;
+      }
+      case 'ack': {
+        const result = acknowledgeAlarm(this.opts.directory, text(p.id, 'payload.id'));
+        this.opts.send('alarms', { topic: 'ackResult', payload: { id: p.id, ...result }, ...to });
+        this.pushAlarms(true);
+        return;
+      }
+      case 'write': {
+        const device = text(p.device, 'payload.device');
+        const tag = text(p.tag, 'payload.tag');
+        const result = await writeTag(this.opts.directory, device, tag, p.value);
+        this.opts.send('controls', { topic: 'writeResult', payload: { device, tag, value: p.value, ...result }, ...to });
+        return;
+      }
+      default:
+        throw new DashboardRequestError('topic', `must be one of hello, device, tags, charts, controls, ack, write; got ${JSON.stringify(topic)}`);
+    }
+  }
+
+  private subscription(client: string | undefined): Subscription {
+    const key = client ?? '';
+    let sub = this.subscriptions.get(key);
+    if (!sub) {
+      sub = { keys: { tags: [], controls: [] }, renewedAt: 0, lastKeys: {} };
+      this.subscriptions.set(key, sub);
+    }
+    sub.renewedAt = this.clock.now();
+    return sub;
+  }
+
+  private async history(keys: string[]): Promise<Record<string, Array<[number, number]>>> {
+    const series: Record<string, Array<[number, number]>> = {};
+    const historians = this.opts.directory.list('historians');
+    if (!keys.length || !historians.length) return series;
+    const to = this.clock.now();
+    const from = to - this.opts.historyMs;
+    const step = Math.max(1000, Math.round(this.opts.historyMs / HISTORY_POINTS));
+    let rows: HistorianRow[] = [];
+    for (const h of historians) {
+      try {
+        rows = rows.concat(await h.query({ tags: keys, from, to, step, agg: 'avg', format: 'json', limit: keys.length * (HISTORY_POINTS + 2) }));
+      } catch {
+        // a historian still opening its store has no history yet: the chart starts live
+      }
+    }
+    for (const r of rows) if (typeof r.value === 'number' && Number.isFinite(r.value)) (series[r.tag] ??= []).push([r.ts, r.value]);
+    for (const points of Object.values(series)) points.sort((a, b) => a[0] - b[0]);
+    return series;
+  }
+
+  private pushLive(): void {
+    const now = this.clock.now();
+    const ttl = this.opts.subscriptionTtlMs ?? 30_000;
+    for (const [client, sub] of this.subscriptions) {
+      if (now - sub.renewedAt > ttl) {
+        this.subscriptions.delete(client);
+        this.throttle.drop(`devices:${client}`);
+        this.throttle.drop(`tags:${client}`);
+        this.throttle.drop(`controls:${client}`);
+        continue;
+      }
+      this.sendDevice(sub, client || undefined, false);
+      this.sendKeyed(sub, client || undefined, 'tags');
+      this.sendKeyed(sub, client || undefined, 'controls');
+    }
+  }
+
+  private sendDevice(sub: Subscription, client: string | undefined, always: boolean): void {
+    const devices = deviceNames(this.opts.directory);
+    const tags = sub.device ? deviceTags(this.opts.directory, sub.device) : [];
+    const sig = `${devices.join(',')}#${sub.device ?? ''}#${signature(tags)}`;
+    if (!always && sig === sub.lastDevice) return;
+    sub.lastDevice = sig;
+    this.offer('devices', client, { topic: 'device', payload: { devices, device: sub.device ?? null, tags } });
+  }
+
+  /** The current values of the keys a page picked, when they changed. */
+  private sendKeyed(sub: Subscription, client: string | undefined, output: KeyedOutput): void {
+    const keys = sub.keys[output];
+    if (!keys.length) return;
+    const tags = keys.map((k) => readTag(this.opts.directory, k)).filter((t): t is TagView => t !== undefined);
+    const sig = signature(tags);
+    if (sig === sub.lastKeys[output]) return;
+    sub.lastKeys[output] = sig;
+    this.offer(output, client, { topic: output === 'tags' ? 'charts' : 'values', payload: { tags } });
+  }
+
+  private async pushOverview(): Promise<void> {
+    if (this.closed) return;
+    if (this.opts.hostFigures) {
+      try {
+        this.host = await this.opts.hostFigures();
+      } catch {
+        this.host = []; // the overview still shows the devices; the host figures read as missing
+      }
+    }
+    if (this.closed) return;
+    const host = Object.fromEntries(this.host.filter((s) => s.quality === 'good').map((s) => [s.name, { value: s.value, ...(s.unit ? { unit: s.unit } : {}) }]));
+    this.offer('overview', undefined, { topic: 'overview', payload: { ...overview(this.opts.directory, this.clock.now()), host } });
+    this.pushAlarms(false);
+  }
+
+  private pushAlarms(always: boolean): void {
+    const active = activeAlarms(this.opts.directory);
+    this.alarmHistory.observe(active, this.clock.now());
+    const payload = { active, history: this.alarmHistory.recent() };
+    const sig = JSON.stringify(payload);
+    if (!always && sig === this.lastAlarms) return;
+    this.lastAlarms = sig;
+    this.offer('alarms', undefined, { topic: 'alarms', payload });
+  }
+
+  private offer(output: FeedOutput, client: string | undefined, msg: FeedMessage): void {
+    this.throttle.offer(`${output}:${client ?? ''}`, { ...msg, ...(client ? { _client: { socketId: client } } : {}), output });
+  }
+
+  private deliver(m: FeedMessage & { output: FeedOutput }): void {
+    if (this.closed) return;
+    const { output, ...msg } = m;
+    this.opts.send(output, msg);
+  }
+}

@@ -1,0 +1,148 @@
+// The dashboard feed over a directory of fake nodes: the overview as the API sees it, a device
+// page for one browser only, acknowledgements and writes through the directory's paths as the
+// actor "dashboard", a refusal with its reason, and requests that name their fault.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiDirectory, type ApiTagSource } from '../../../lib/api/directory';
+import type { AlarmRecord } from '../../../lib/alarm/engine';
+import { WriteValidationError } from '../../../lib/modbus/writes';
+import { DashboardFeed, DashboardRequestError, type FeedMessage, type FeedOutput } from '../../../lib/dashboard/feed';
+import type { TagSample } from '../../../lib/tags/contract';
+
+const NOW = 1_700_000_000_000;
+const sample = (device: string, name: string, value: number, quality: TagSample['quality'] = 'good'): TagSample => ({ device, name, value, quality, ts: NOW, unit: 'degC' });
+
+function tagStore(samples: TagSample[]): ApiTagSource {
+  return {
+    id: 'store',
+    name: 'tags',
+    userDevice: 'user',
+    read: (key) => samples.find((s) => `${s.device}/${s.name}` === key),
+    readDevice: (device) => samples.filter((s) => s.device === device),
+    readPrefix: (prefix) => samples.filter((s) => `${s.device}/${s.name}`.startsWith(prefix)),
+    checkUserTag: () => undefined,
+    setUserTag: () => {
+      throw new Error('no user tags here');
+    },
+  };
+}
+
+const alarm = (id: string, severity: AlarmRecord['severity'], activeSince: number): AlarmRecord => ({
+  id,
+  tag: id.split(':')[0],
+  rule: 'hi',
+  severity,
+  state: 'active',
+  value: 90,
+  limit: 85,
+  message: id,
+  ts: activeSince,
+  ackedBy: null,
+  activeSince,
+});
+
+function setup() {
+  const directory = new ApiDirectory();
+  const samples = [sample('boiler', 'flow_temp', 58.3), sample('boiler', 'return_temp', 47, 'bad'), sample('meter', 'l1_voltage', 230)];
+  directory.register('tagStores', tagStore(samples));
+  const writes: Array<{ values: Record<string, unknown>; actor: string }> = [];
+  directory.register('devices', {
+    id: 'dev1',
+    device: 'boiler',
+    snapshot: () => ({ status: 'polling', connection: 'connected', lastPollAt: NOW - 1000, errors: { requests: 2, timeouts: 1, lastError: null }, breaker: { state: 'closed' } }),
+    write: (values, actor) => {
+      if (typeof values.setpoint !== 'number' || values.setpoint > 3000) return Promise.reject(new WriteValidationError([{ tag: 'setpoint', reason: 'out of range' }]));
+      writes.push({ values: { ...values }, actor });
+      return Promise.resolve({ device: 'boiler', outcome: 'written', tags: [{ tag: 'setpoint', requested: values.setpoint, written: values.setpoint, old: 21 }], warnings: [] });
+    },
+  });
+  let active = [alarm('meter/l1_voltage:lo', 'medium', NOW - 5000), alarm('boiler/flow_temp:hi', 'critical', NOW - 1000)];
+  const acks: Array<[string, string]> = [];
+  directory.register('alarms', {
+    id: 'alarm1',
+    name: 'alarms',
+    activeList: () => active,
+    acknowledge: (target, by) => {
+      acks.push([target, by]);
+      const hit = active.filter((a) => target === 'all' || a.id === target);
+      if (!hit.length) throw Object.assign(new Error(`msg.ack: no active alarm '${target}'`), { name: 'AckError' });
+      active = active.map((a) => (hit.includes(a) ? { ...a, state: 'acknowledged' as const, ackedBy: by } : a));
+      return hit.map((a) => ({ ...a, state: 'acknowledged' as const, ackedBy: by }));
+    },
+  });
+  directory.register('queues', { id: 'q1', name: 'events', snapshot: () => ({ depth: 3, destination: 'connected', oldestAgeS: 2, dropped: 0 }) });
+  const sent: Array<[FeedOutput, FeedMessage]> = [];
+  const feed = new DashboardFeed({ directory, maxRate: 1000, overviewMs: 60_000, historyMs: 3_600_000, send: (o, m) => sent.push([o, m]) });
+  return { feed, sent, writes, acks };
+}
+
+test('the overview: devices with comm status and errors, queues, active alarms by severity', async () => {
+  const { feed, sent } = setup();
+  await feed.request('hello', {}, undefined);
+  feed.close();
+  const [, msg] = sent.find(([o]) => o === 'overview')!;
+  const p = msg.payload as { devices: Array<Record<string, unknown>>; queues: Array<Record<string, unknown>>; alarms: Record<string, number> };
+  assert.deepEqual(p.devices, [{ device: 'boiler', comm: 'ok', status: 'polling', breaker: 'closed', lastPollAt: NOW - 1000, errors: 2, timeouts: 1, lastError: null }]);
+  assert.deepEqual(p.queues, [{ name: 'events', depth: 3, destination: 'connected', oldestAgeS: 2, dropped: 0 }]);
+  assert.deepEqual(p.alarms, { low: 0, medium: 1, high: 0, critical: 1, total: 2 });
+  const alarms = sent.find(([o]) => o === 'alarms')![1].payload as { active: AlarmRecord[] };
+  assert.deepEqual(
+    alarms.active.map((a) => a.severity),
+    ['critical', 'medium'],
+    'highest severity first',
+  );
+});
+
+test("a device page: the device's tags with quality and unit, to that browser only", async () => {
+  const { feed, sent } = setup();
+  await feed.request('device', { device: 'boiler' }, 'socket-1');
+  feed.close();
+  const [, msg] = sent.find(([o, m]) => o === 'devices' && m.topic === 'device')!;
+  assert.deepEqual(msg._client, { socketId: 'socket-1' });
+  const p = msg.payload as { devices: string[]; device: string; tags: Array<Record<string, unknown>> };
+  assert.deepEqual(p.devices, ['boiler', 'meter'], 'every device of the tag store');
+  assert.deepEqual(
+    p.tags.map((t) => [t.name, t.value, t.quality, t.unit, t.numeric]),
+    [
+      ['flow_temp', 58.3, 'good', 'degC', true],
+      ['return_temp', 47, 'bad', 'degC', true],
+    ],
+  );
+});
+
+test('an acknowledgement goes through the alarm node as "dashboard"; an unknown id is refused with the reason', async () => {
+  const { feed, sent, acks } = setup();
+  await feed.request('ack', { id: 'boiler/flow_temp:hi' }, 's');
+  await feed.request('ack', { id: 'nope' }, 's');
+  feed.close();
+  assert.deepEqual(acks[0], ['boiler/flow_temp:hi', 'dashboard']);
+  const results = sent.filter(([, m]) => m.topic === 'ackResult').map(([, m]) => m.payload as { ok: boolean; error?: string });
+  assert.equal(results[0].ok, true);
+  assert.equal(results[1].ok, false);
+  assert.match(results[1].error!, /no active alarm 'nope'/);
+});
+
+test('a write goes through the device as "dashboard"; a refused value comes back with the tag and the reason', async () => {
+  const { feed, sent, writes } = setup();
+  await feed.request('write', { device: 'boiler', tag: 'setpoint', value: 45 }, 's');
+  await feed.request('write', { device: 'boiler', tag: 'setpoint', value: 99999 }, 's');
+  feed.close();
+  assert.deepEqual(writes, [{ values: { setpoint: 45 }, actor: 'dashboard' }]);
+  const results = sent.filter(([o]) => o === 'controls').map(([, m]) => m.payload as { ok: boolean; error?: string });
+  assert.equal(results[0].ok, true);
+  assert.deepEqual({ ok: results[1].ok, error: results[1].error }, { ok: false, error: 'setpoint: out of range' });
+});
+
+test('the tag picker lists every tag matching the search', async () => {
+  const { feed, sent } = setup();
+  await feed.request('tags', { search: 'TEMP' }, 's');
+  feed.close();
+  assert.deepEqual(sent.find(([o]) => o === 'tags')![1].payload, { search: 'TEMP', keys: ['boiler/flow_temp', 'boiler/return_temp'], total: 2 });
+});
+
+test('a request names its fault', async () => {
+  const { feed } = setup();
+  await assert.rejects(feed.request('reboot', {}, 's'), (e: unknown) => e instanceof DashboardRequestError && e.field === 'topic');
+  await assert.rejects(feed.request('write', { device: '', tag: 'x', value: 1 }, 's'), (e: unknown) => e instanceof DashboardRequestError && e.field === 'payload.device');
+  feed.close();
+});
