@@ -1,7 +1,7 @@
 // The runtime distribution: Node-RED 4.1 embedded with our settings, our nodes (loaded as a
 // module through settings.nodesDir, exactly as a palette install loads them), the default
 // flows, an embedded MQTT broker, /health and /metrics.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { ensureDirectory, DirectoryError } from '../lib/system/fs/directory';
@@ -28,6 +28,7 @@ import { dashboardSameOrigin, dashboardSocketLogin } from './dashboard-auth';
 import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/system/process/instance-lock';
 import { runtimeText } from './messages';
 import { overlapPaletteCheck } from './palette-check';
+import { serveMountedApiFirst } from '../nodes/gateway-api/mount';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -227,8 +228,15 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   process.env.EDGEGW_DEMO_CANLOG = join(PACKAGE_ROOT, 'flows', 'demo', 'plant.log');
 
   const app = express();
-  // one express app, so the editor, the flows' endpoints, the API, /health and /metrics all go over TLS
-  const server: Server | HttpsServer = tls ? createHttpsServer(tls, app) : createServer(app);
+  // the operator API's requests are answered before Express once the editor is served (the
+  // layers in front of httpNode cost more than the API itself: docs/api.md, Benchmark)
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const httpNode = (RED as { httpNode?: object }).httpNode;
+    if (editorReady && httpNode) serveMountedApiFirst(httpNode, String(settings.httpNodeRoot), req, res, () => app(req, res));
+    else app(req, res);
+  };
+  // one server, so the editor, the flows' endpoints, the API, /health and /metrics all go over TLS
+  const server: Server | HttpsServer = tls ? createHttpsServer(tls, listener) : createServer(listener);
   let flowsStarted = false;
   // The server listens while Node-RED loads (seconds on a busy box). The editor is served once
   // Node-RED has started; /health says "starting" until the flows run, fail (a runtime-state

@@ -8,7 +8,6 @@ import type { SqliteConnection } from '../storage/sqlite';
 
 export const TAGS_TABLE = 'hist_tags';
 export const SAMPLES_TABLE = 'hist_samples';
-export const SAMPLE_COLUMNS = 6;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ${TAGS_TABLE} (
@@ -51,8 +50,11 @@ const CACHE_KIB = 32 * 1024;
 const CHECKPOINT_PAGES = 10_000;
 const JOURNAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
-/** A multi-row INSERT of `rows` samples (prepared once per size and reused). */
-export function insertSamplesSql(rows: number): string {
-  const values = new Array<string>(rows).fill('(?,?,?,?,?,?)').join(',');
-  return `INSERT OR REPLACE INTO ${SAMPLES_TABLE} (tag_id, ts, num, text, kind, quality) VALUES ${values}`;
-}
+/**
+ * The INSERT of a batch: the rows come as one JSON array of [tag_id, ts, num, text, kind, quality]
+ * arrays (samplesJson in values.ts), bound as a single parameter and unpacked by SQLite. Binding
+ * six parameters per row through the driver is what a multi-row INSERT spends its time on, on the
+ * event loop; one string is bound at once and SQLite reads it on the driver's worker thread.
+ */
+export const INSERT_SAMPLES_JSON_SQL = `INSERT OR REPLACE INTO ${SAMPLES_TABLE} (tag_id, ts, num, text, kind, quality)
+  SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`;

@@ -1,5 +1,5 @@
-// The historian's SQLite file: samples written in batches (one transaction and a few reused
-// multi-row INSERTs per batch), kept for the retention period (deleted in bounded chunks on a
+// The historian's SQLite file: samples written in batches (one transaction per batch, the rows
+// bound as JSON text to one prepared INSERT), kept for the retention period (deleted in bounded chunks on a
 // timer, freed pages given back by incremental vacuum), and read back as ranges, downsampled in
 // SQL (reader.ts).
 import { loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteDurability, type SqliteLoader, type SqlitePreparedStatement } from '../storage/sqlite';
@@ -7,8 +7,8 @@ import type { TagSample } from '../tags/contract';
 import { DeadbandFilter, type DeadbandConfig } from './deadband';
 import { HistoryReader, type StoredSample } from './reader';
 import type { HistorianQuery, HistorianRow } from './query';
-import { createHistorianSchema, insertSamplesSql, SAMPLES_TABLE, SAMPLE_COLUMNS, TAGS_TABLE } from './schema';
-import { QUALITY_CODES, encodeValue } from './values';
+import { createHistorianSchema, INSERT_SAMPLES_JSON_SQL, SAMPLES_TABLE, TAGS_TABLE } from './schema';
+import { sampleRowJson } from './values';
 
 export interface HistorianStoreOptions {
   path: string;
@@ -47,8 +47,8 @@ export interface HistorianCounts {
 
 /** Waiting samples beyond this many batches are dropped (the disk cannot keep up): memory stays bounded. */
 const BACKLOG_BATCHES = 20;
-/** Statement sizes a batch is cut into: few native calls per batch, few statements to keep. */
-const CHUNK_SIZES = [1000, 100, 10, 1];
+/** Rows one INSERT takes at most: bounds the JSON text of a large backlog's batch. */
+const ROWS_PER_INSERT = 10_000;
 const DEFAULT_PRUNE_CHUNK = 5000;
 export const DEFAULT_BATCH_SIZE = 20_000;
 /** pages given back per incremental_vacuum step */
@@ -56,11 +56,31 @@ const VACUUM_PAGES = 2000;
 
 const tagKey = (device: string, name: string) => `${device}\u0000${name}`;
 
+/**
+ * A batch as the JSON texts of INSERT_SAMPLES_JSON_SQL, at most ROWS_PER_INSERT rows each. In key
+ * order, each tag's rows of the batch go into its page one after another (SQLite appends after
+ * the cursor without a new search): about twice the rate of arrival order, where consecutive
+ * rows belong to different tags.
+ */
+function encodeRows(batch: readonly TagSample[], ids: readonly number[]): string[] {
+  const order = batch.map((_, i) => i).sort((a, b) => ids[a] - ids[b] || batch[a].ts - batch[b].ts);
+  const texts: string[] = [];
+  for (let at = 0; at < order.length; at += ROWS_PER_INSERT) {
+    const rows: string[] = [];
+    for (let k = at; k < Math.min(order.length, at + ROWS_PER_INSERT); k++) {
+      const s = batch[order[k]];
+      rows.push(sampleRowJson(ids[order[k]], s.ts, s.value, s.quality));
+    }
+    texts.push(`[${rows.join(',')}]`);
+  }
+  return texts;
+}
+
 export class HistorianStore {
   readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, dropped: 0, pruned: 0, batches: 0 };
   private pending: TagSample[] = [];
   private readonly tagIds = new Map<string, number>();
-  private readonly inserts = new Map<number, SqlitePreparedStatement>();
+  private insert: SqlitePreparedStatement | undefined;
   private readonly deadband: DeadbandFilter;
   private readonly reader: HistoryReader;
   private batchTimer: NodeJS.Timeout | undefined;
@@ -136,8 +156,11 @@ export class HistorianStore {
     if (batch.length === 0) return this.writing;
     this.pending = [];
     this.counts.pending = 0;
+    // encoded now, while the previous batch may still be in SQLite's hands (its worker thread):
+    // the event loop's share of a batch overlaps the disk's share of the one before
+    const encoded = this.encodeKnown(batch);
     this.writing = this.writing.then(() =>
-      this.writeBatch(batch).catch((err: Error) => {
+      this.writeBatch(batch, encoded).catch((err: Error) => {
         this.counts.dropped += batch.length;
         this.opts.onError?.(err);
       }),
@@ -145,39 +168,37 @@ export class HistorianStore {
     return this.writing;
   }
 
-  private async writeBatch(batch: TagSample[]): Promise<void> {
+  /** The batch's INSERT texts when every tag of it has an id already, else undefined. */
+  private encodeKnown(batch: readonly TagSample[]): string[] | undefined {
+    const ids = new Array<number>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const id = this.tagIds.get(tagKey(batch[i].device, batch[i].name));
+      if (id === undefined) return undefined;
+      ids[i] = id;
+    }
+    return encodeRows(batch, ids);
+  }
+
+  private async writeBatch(batch: TagSample[], encoded: string[] | undefined): Promise<void> {
     const created = new Map<string, number>();
     await this.db.transaction(async () => {
-      const ids = new Array<number>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const s = batch[i];
-        const key = tagKey(s.device, s.name);
-        let id = this.tagIds.get(key) ?? created.get(key);
-        if (id === undefined) {
-          id = await this.createTag(s);
-          created.set(key, id);
+      let texts = encoded;
+      if (!texts) {
+        const ids = new Array<number>(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const s = batch[i];
+          const key = tagKey(s.device, s.name);
+          let id = this.tagIds.get(key) ?? created.get(key);
+          if (id === undefined) {
+            id = await this.createTag(s);
+            created.set(key, id);
+          }
+          ids[i] = id;
         }
-        ids[i] = id;
+        texts = encodeRows(batch, ids);
       }
-      // In key order, each tag's rows of the batch go into its page one after another (SQLite
-      // appends after the cursor without a new search): about twice the rate of arrival order,
-      // where consecutive rows belong to different tags.
-      const order = batch.map((_, i) => i).sort((a, b) => ids[a] - ids[b] || batch[a].ts - batch[b].ts);
-      const params: unknown[] = [];
-      for (const i of order) {
-        const s = batch[i];
-        const [num, text, kind] = encodeValue(s.value);
-        params.push(ids[i], Math.round(s.ts), num, text, kind, QUALITY_CODES[s.quality] ?? QUALITY_CODES.bad);
-      }
-      let at = 0;
-      for (const size of CHUNK_SIZES) {
-        const width = size * SAMPLE_COLUMNS;
-        while (batch.length - at / SAMPLE_COLUMNS >= size) {
-          const statement = await this.insertOf(size);
-          await statement.run(params.slice(at, at + width));
-          at += width;
-        }
-      }
+      const insert = (this.insert ??= await this.db.prepare(INSERT_SAMPLES_JSON_SQL, 'store samples'));
+      for (const text of texts) await insert.run([text]);
     });
     // ids of tags made in a transaction that rolled back would name no row: cached only now
     for (const [key, id] of created) this.tagIds.set(key, id);
@@ -189,15 +210,6 @@ export class HistorianStore {
     await this.db.run(`INSERT INTO ${TAGS_TABLE} (device, name, unit) VALUES (?, ?, ?) ON CONFLICT (device, name) DO NOTHING`, [s.device, s.name, s.unit ?? null], 'add a tag');
     const row = await this.db.get(`SELECT tag_id FROM ${TAGS_TABLE} WHERE device = ? AND name = ?`, [s.device, s.name], 'read a tag id');
     return Number(row?.tag_id);
-  }
-
-  private async insertOf(size: number): Promise<SqlitePreparedStatement> {
-    let statement = this.inserts.get(size);
-    if (!statement) {
-      statement = await this.db.prepare(insertSamplesSql(size), 'store samples');
-      this.inserts.set(size, statement);
-    }
-    return statement;
   }
 
   /**

@@ -50,3 +50,20 @@ export function decodeValue(num: unknown, text: unknown, kind: unknown): TagValu
       return null;
   }
 }
+
+/**
+ * One row of INSERT_SAMPLES_JSON_SQL (schema.ts) as JSON text: `[tag_id,ts,num,text,kind,quality]`.
+ * Numbers JSON has no word for are written as SQLite reads them: ±Infinity as ±9e999 (which is
+ * what SQLite itself writes for them); NaN as null, as SQLite stores a bound NaN.
+ */
+export function sampleRowJson(tagId: number, ts: number, value: TagValue, quality: Quality): string {
+  const [num, text, kind] = encodeValue(value);
+  return `[${tagId},${Math.round(ts)},${jsonNumber(num)},${text === null ? 'null' : JSON.stringify(text)},${kind},${QUALITY_CODES[quality] ?? QUALITY_CODES.bad}]`;
+}
+
+function jsonNumber(n: number | null): string {
+  if (n === null || Number.isNaN(n)) return 'null';
+  if (n === Infinity) return '9e999';
+  if (n === -Infinity) return '-9e999';
+  return String(n);
+}

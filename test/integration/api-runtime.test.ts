@@ -83,3 +83,19 @@ test('the default flows serve the operator API at /api', async () => {
   const bad = await api('GET', '/history?tag=boiler/flow_temp&agg=median');
   assert.deepEqual([bad.status, bad.json.field], [400, 'query.agg']);
 });
+
+test("the runtime answers the API before Express, and leaves what is not the API's to Express", async () => {
+  assert.ok(gw, 'the gateway of the first test runs');
+  const direct = await api('GET', '/tags/boiler/setpoint');
+  // /API/... is not taken by the runtime's exact match; Express's case-insensitive mount still reaches the API
+  const viaExpress = await fetch(`${gw.base}/API/tags/boiler/setpoint`);
+  assert.equal(viaExpress.status, 200);
+  assert.deepEqual(Object.keys((await viaExpress.json()) as object).sort(), Object.keys(direct.json).sort());
+  const unknown = await api('GET', '/no-such-route');
+  assert.equal(unknown.status, 404);
+  assert.doesNotMatch(unknown.type, /json/, "a path the document does not have is Node-RED's 404, not the API's");
+  const dotted = await fetch(`${gw.base}/api/../health`);
+  assert.equal(dotted.status, (await fetch(`${gw.base}/health`)).status, 'a dot-segment path is left to Express');
+  const editor = await fetch(`${gw.base}/`);
+  assert.equal(editor.status, 200, 'the editor is served');
+});

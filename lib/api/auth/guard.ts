@@ -11,6 +11,9 @@
 //   also audited (kind 'auth-failed', device 'api', tag the key id or the address), and so is a
 //   missing scope (under the caller, not the address: its credentials were good). 429 answers
 //   are counted but not audited: the bucket that caused them bounds how many records a flood makes.
+// - A good key or JWT is audited as a 'login' (actor the caller, tag the address) the first time
+//   it is seen from an address, and again when that caller and address have been silent for
+//   loginQuietMs (default an hour): who came in from where, without a record per request.
 import { sharedAuditLog, type AuditLog } from '../../audit/audit-log';
 import { counter } from '../../metrics/registry';
 import { isLoopbackAddress, normaliseAddress } from './addresses';
@@ -38,6 +41,8 @@ export interface ApiGuardOptions {
     /** how often idle buckets are dropped, ms (default 30 s) */
     sweepMs?: number;
   };
+  /** a caller silent this long (ms) from an address is audited as a login again (default 1 h) */
+  loginQuietMs?: number;
   /** default: the process's shared audit log */
   audit?: AuditLog;
   /** told when an audit record or the keys file fails (never with a secret) */
@@ -59,6 +64,10 @@ const INVALID_TOKEN = `${CHALLENGE}, error="invalid_token"`;
 
 type Refusal = Extract<ApiGuardOutcome, { ok: false }>;
 
+export const DEFAULT_LOGIN_QUIET_MS = 3_600_000;
+/** callers and addresses remembered for login records at most; the longest silent is forgotten first */
+const MAX_LOGIN_SESSIONS = 10_000;
+
 export function createApiGuard(opts: ApiGuardOptions): ApiGuard {
   const perKey = new TokenBuckets({ ...(opts.rateLimit?.perKey ?? DEFAULT_RATE_LIMITS.perKey), maxBuckets: opts.rateLimit?.maxBuckets, sweepMs: opts.rateLimit?.sweepMs, now: opts.now });
   const perAddress = new TokenBuckets({
@@ -71,6 +80,26 @@ export function createApiGuard(opts: ApiGuardOptions): ApiGuard {
   const warn = opts.warn ?? ((m: string) => process.emitWarning(m));
   const failures = failureCounter();
   let keysProblemTold: string | undefined;
+  const now = opts.now ?? Date.now;
+  const loginQuietMs = opts.loginQuietMs ?? DEFAULT_LOGIN_QUIET_MS;
+  /** `${actor} ${address}` -> when last seen; in order of last use (a use moves it to the end) */
+  const lastSeen = new Map<string, number>();
+
+  /** A key or JWT that checked out: a login record when new from this address or back after silence. */
+  const noteLogin = (req: ApiRequestInfo, address: string, principal: ApiPrincipal): void => {
+    const session = `${principal.actor} ${address}`;
+    const at = now();
+    const before = lastSeen.get(session);
+    lastSeen.delete(session);
+    lastSeen.set(session, at);
+    if (lastSeen.size > MAX_LOGIN_SESSIONS) lastSeen.delete(lastSeen.keys().next().value as string);
+    if (before !== undefined && at - before < loginQuietMs) return;
+    try {
+      audit.record({ kind: 'login', actor: principal.actor, device: 'api', tag: address, old: null, new: { scopes: principal.scopes, method: req.method, path: req.path }, ok: true });
+    } catch (err) {
+      warn(`API: a login could not be audited: ${(err as Error).message}`);
+    }
+  };
 
   const count = (reason: AuthFailureReason) => failures.inc({ reason });
 
@@ -111,6 +140,7 @@ export function createApiGuard(opts: ApiGuardOptions): ApiGuard {
    * against the address: the credentials were good.
    */
   const admit = (req: ApiRequestInfo, address: string, principal: ApiPrincipal, scope: ApiScope, bucket: string): ApiGuardOutcome => {
+    if (principal.kind !== 'loopback') noteLogin(req, address, principal);
     const wait = perKey.take(bucket);
     if (wait > 0) return limited(wait, 'too many requests');
     if (!grants(principal.scopes, scope)) {

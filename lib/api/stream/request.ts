@@ -8,22 +8,33 @@ import { parseStreamFilter, type StreamFilter } from './filter';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './session';
 import type { StreamHub } from './hub';
 import { streamHub } from './hub';
+import { apiDirectory } from '../directory';
+import type { TagSample } from '../../tags/contract';
 
 export interface StreamOptions {
   guard: ApiGuard;
   /** default: the process's hub (streamHub()) */
   hub?: StreamHub;
   limits?: Partial<StreamLimits>;
+  /** the current values a new client gets first; default: every tag of the API directory's tag stores */
+  currentTags?: () => TagSample[];
 }
 
 export interface ResolvedStreamOptions {
   guard: ApiGuard;
   hub: StreamHub;
   limits: StreamLimits;
+  currentTags: () => TagSample[];
 }
 
 export function resolveStreamOptions(o: StreamOptions): ResolvedStreamOptions {
-  return { guard: o.guard, hub: o.hub ?? streamHub(), limits: { ...DEFAULT_STREAM_LIMITS, ...o.limits } };
+  return { guard: o.guard, hub: o.hub ?? streamHub(), limits: { ...DEFAULT_STREAM_LIMITS, ...o.limits }, currentTags: o.currentTags ?? directoryTags };
+}
+
+function directoryTags(): TagSample[] {
+  return apiDirectory()
+    .list('tagStores')
+    .flatMap((store) => store.readPrefix(''));
 }
 
 export function requestUrl(req: IncomingMessage): URL {

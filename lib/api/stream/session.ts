@@ -74,6 +74,20 @@ export class StreamSession {
     return this.pending.size;
   }
 
+  /**
+   * The current values matching the filter, as the first `tags` frame (`snapshot: true`; none
+   * when no tag matches yet); changes follow. minInterval counts from here.
+   */
+  offerSnapshot(current: readonly TagSample[]): void {
+    if (this.ended || !this.filter.kinds.has('tags')) return;
+    const samples = current.filter((s) => sampleMatches(this.filter, s));
+    if (this.filter.minInterval) {
+      const now = this.now();
+      for (const s of samples) this.lastSent.set(`${s.device}/${s.name}`, now);
+    }
+    if (samples.length) this.send('tags', { samples, snapshot: true });
+  }
+
   offerTags(samples: readonly TagSample[]): void {
     if (this.ended || !this.filter.kinds.has('tags')) return;
     let out: TagSample[] | undefined;

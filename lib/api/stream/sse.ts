@@ -53,6 +53,7 @@ export async function handleSse(req: IncomingMessage, res: ServerResponse, optio
   req.socket.setNoDelay?.(true);
   res.write(`retry: 3000\n\n`);
   const session = o.hub.open(admission.filter, new SseSink(res), o.limits);
+  session.offerSnapshot(o.currentTags());
   const heartbeat = setInterval(() => {
     if (res.writableLength > o.limits.maxBacklogBytes) session.drop('backlog', `the client did not read: ${res.writableLength} bytes waiting, limit ${o.limits.maxBacklogBytes}`);
     else res.write(': ping\n\n');

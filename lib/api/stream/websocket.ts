@@ -63,6 +63,7 @@ export function attachWebSocket(server: HttpServer | HttpsServer, path: string, 
         if (!admission.ok) return refuse(socket, admission.status, admission.error, admission.headers);
         wss.handleUpgrade(req, socket, head, (ws) => {
           const session = o.hub.open(admission.filter, new WsSink(ws), o.limits);
+          session.offerSnapshot(o.currentTags());
           let alive = true;
           ws.on('pong', () => (alive = true));
           const heartbeat = setInterval(() => {

@@ -69,6 +69,22 @@ describe('historian store', () => {
     await store.close();
   });
 
+  test('values JSON has no words for, and text it must escape, come back as they went in', peers, async () => {
+    const store = await open();
+    const values: TagSample['value'][] = [Infinity, -Infinity, NaN, 1e300, 5e-324, 'quote " backslash \\ newline \n', 'ünïcödé 😀 \u0000 nul', '', 2 ** 53];
+    // two batches: the first makes the tag (encoded in its transaction), the second is encoded before it
+    store.add(values.slice(0, 4).map((v, i) => sample('edge', v, T0 + i)));
+    await store.flush();
+    store.add(values.slice(4).map((v, i) => sample('edge', v, T0 + 4 + i)));
+    await store.flush();
+    const rows = await store.query(parseQuery({ tag: 'boiler/edge', from: T0, to: T0 + 100 }, T0));
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      values,
+    );
+    await store.close();
+  });
+
   test('batches: written when batchSize samples wait, or after batchMs; one transaction each', peers, async () => {
     const store = await open({ batchSize: 100, batchMs: 150 });
     // scans of 50, batches of 100: the 2nd and 4th scans fill a batch, the 5th waits for the window

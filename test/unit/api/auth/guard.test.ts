@@ -55,6 +55,31 @@ describe('API guard', () => {
     assert.equal(await failures('not-loopback'), before + 1);
   });
 
+  test('a good key or JWT is audited as a login: first from an address, then again only after loginQuietMs of silence', async () => {
+    let clock = 1_000_000;
+    const g = guard({ now: () => clock, loginQuietMs: 3_600_000 });
+    const reader = keys.create('reader', 'read', 'test');
+    const logins = () => audit.recent().filter((r) => r.kind === 'login');
+    for (let i = 0; i < 5; i++) assert.ok((await g.check(req('10.0.0.9', `Bearer ${reader.token}`), 'read')).ok);
+    assert.equal(logins().length, 1, 'one record for five requests');
+    assert.deepEqual([logins()[0].actor, logins()[0].device, logins()[0].tag, logins()[0].ok], ['api:key:reader', 'api', '10.0.0.9', true]);
+    assert.ok(!JSON.stringify(logins()).includes(reader.token.slice(17)), 'no secret in the record');
+    await g.check(req('10.0.0.10', `Bearer ${reader.token}`), 'read');
+    assert.deepEqual(
+      logins().map((r) => r.tag),
+      ['10.0.0.9', '10.0.0.10'],
+      'another address is another login',
+    );
+    clock += 3_599_000;
+    await g.check(req('10.0.0.9', `Bearer ${reader.token}`), 'read');
+    assert.equal(logins().length, 2, 'a request within the hour keeps the session');
+    clock += 3_600_000;
+    await g.check(req('10.0.0.9', `Bearer ${reader.token}`), 'read');
+    assert.equal(logins().length, 3, 'back after an hour of silence');
+    await g.check(req('10.0.0.9', 'Bearer egw_000000000000_' + 'x'.repeat(43)), 'read');
+    assert.equal(logins().length, 3, 'a refused key is no login');
+  });
+
   test('with a key: every caller needs one, loopback too; scopes are enforced; a write needs write', async () => {
     const g = guard();
     const reader = keys.create('reader', 'read', 'test');

@@ -9,6 +9,7 @@ import { streamHub } from '../../../../lib/api/stream/hub';
 import { metricsRegistry } from '../../../../lib/metrics/registry';
 import type { TagSample } from '../../../../lib/tags/contract';
 import { TokenGuard } from './guard';
+import { offerCurrentValues } from './current-values';
 
 const sample = (name: string, value: number): TagSample => ({ device: 'plc', name, value, quality: 'good', ts: Date.now() });
 
@@ -70,6 +71,28 @@ describe('live stream over SSE (real HTTP server)', () => {
     for (let i = 0; i < 200 && hub.clientCount !== n; i++) await sleep(10);
     assert.equal(hub.clientCount, n);
   }
+
+  test('a new client first gets the current values matching its filter (snapshot: true), then changes', async () => {
+    const withdraw = offerCurrentValues([sample('temp', 20), { ...sample('flow', 3), device: 'other' }]);
+    try {
+      const res = await open('?device=plc');
+      const reader = new SseReader(res);
+      const first = (await reader.next('tags')) as { samples: TagSample[]; snapshot?: boolean };
+      assert.equal(first.snapshot, true);
+      assert.deepEqual(
+        first.samples.map((s) => `${s.device}/${s.name}=${String(s.value)}`),
+        ['plc/temp=20'],
+      );
+      await waitForClients(1);
+      hub.publishTags([sample('temp', 21)]);
+      const change = (await reader.next('tags')) as { samples: TagSample[]; snapshot?: boolean };
+      assert.deepEqual([change.snapshot, change.samples.map((s) => s.value)], [undefined, [21]]);
+      res.destroy();
+      await waitForClients(0);
+    } finally {
+      withdraw();
+    }
+  });
 
   test('a tag change arrives within a second', async () => {
     const res = await open('');

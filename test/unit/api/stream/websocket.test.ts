@@ -9,6 +9,7 @@ import { streamHub } from '../../../../lib/api/stream/hub';
 import { metricsRegistry } from '../../../../lib/metrics/registry';
 import type { TagSample } from '../../../../lib/tags/contract';
 import { TokenGuard } from './guard';
+import { offerCurrentValues } from './current-values';
 
 const sample = (name: string, value: number): TagSample => ({ device: 'plc', name, value, quality: 'good', ts: Date.now() });
 
@@ -75,6 +76,26 @@ describe('live stream over WebSocket (real server, real ws client)', () => {
     assert.equal(((await next(frames, 'alarm')) as { id: string }).id, 'a1');
     ws.close();
     await waitForClients(0);
+  });
+
+  test('a new client first gets the current values matching its filter (snapshot: true), then changes', async () => {
+    const withdraw = offerCurrentValues([sample('temp', 20), sample('flow', 3)]);
+    try {
+      const { ws, frames } = await connect('?tag=plc/flow');
+      const first = (await next(frames, 'tags')) as { samples: TagSample[]; snapshot?: boolean };
+      assert.equal(first.snapshot, true);
+      assert.deepEqual(
+        first.samples.map((s) => `${s.device}/${s.name}=${String(s.value)}`),
+        ['plc/flow=3'],
+      );
+      hub.publishTags([sample('flow', 4), sample('temp', 22)]);
+      const change = (await next(frames, 'tags')) as { samples: TagSample[]; snapshot?: boolean };
+      assert.deepEqual([change.snapshot, change.samples.map((s) => s.value)], [undefined, [4]]);
+      ws.close();
+      await waitForClients(0);
+    } finally {
+      withdraw();
+    }
   });
 
   test('the access_token query parameter stands for the header (browsers)', async () => {
