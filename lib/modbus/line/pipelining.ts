@@ -15,25 +15,9 @@
 import { performance } from 'node:perf_hooks';
 import { ModbusExceptionError } from '../errors';
 import type { ModbusConnection, TransportRequest } from '../transport/transport';
+import type { PipeliningChoice } from './types';
 
-export type PipeliningMode = 'measuring' | 'pipelined' | 'one-at-a-time';
-
-/** What an auto line chose, and from which measurements (LineState.pipelining). */
-export interface PipeliningChoice {
-  mode: PipeliningMode;
-  /** requests in flight the line uses now */
-  maxInFlight: number;
-  /** median round trip of one request alone */
-  singleRttMs?: number;
-  /** median time for a burst of `burst` requests, sent together, to be answered */
-  burstMs?: number;
-  burst?: number;
-  /** one-at-a-time: why (nagle: the device delays pipelined answers; probe-failed: see error) */
-  reason?: 'nagle' | 'probe-failed';
-  error?: string;
-  /** for people: node status, /health, logs */
-  text: string;
-}
+export type { PipeliningChoice, PipeliningMode } from './types';
 
 /**
  * Probe sizes: warm-up singles (not timed), timed singles, then rounds of one burst and one

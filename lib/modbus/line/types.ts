@@ -1,7 +1,6 @@
 // The contract between the Modbus line (transport, queues, backoff, breaker) and its users
 // (poller, writes, CLI, nodes). Registers travel as uint16 numbers, bits as booleans.
 import type { EventEmitter } from 'node:events';
-import type { PipeliningChoice } from './pipelining';
 
 export type Area = 'coil' | 'discrete' | 'holding' | 'input';
 export type Parity = 'none' | 'even' | 'odd';
@@ -101,4 +100,25 @@ export interface ModbusLine extends EventEmitter {
   /** Rejects every queued request, closes the transport, releases every timer. */
   close(): Promise<void>;
   // events: 'state' (LineState) whenever the connection or a breaker changes
+}
+
+// The choice's shape lives here, not in pipelining.ts, so that the editor's type check (which
+// reads these types) does not pull in the transport.
+export type PipeliningMode = 'measuring' | 'pipelined' | 'one-at-a-time';
+
+/** What an auto line chose, and from which measurements (LineState.pipelining). */
+export interface PipeliningChoice {
+  mode: PipeliningMode;
+  /** requests in flight the line uses now */
+  maxInFlight: number;
+  /** median round trip of one request alone */
+  singleRttMs?: number;
+  /** median time for a burst of `burst` requests, sent together, to be answered */
+  burstMs?: number;
+  burst?: number;
+  /** one-at-a-time: why (nagle: the device delays pipelined answers; probe-failed: see error) */
+  reason?: 'nagle' | 'probe-failed';
+  error?: string;
+  /** for people: node status, /health, logs */
+  text: string;
 }
