@@ -13,6 +13,11 @@ export interface DeviceIdentity {
   address?: string;
   /** Modbus unit id, CAN node id... */
   unit?: number | string;
+  /**
+   * the id the device's topics already use (a node's configured device name): finds the record
+   * made for that id by `admin add-device` or the discovery topic
+   */
+  deviceId?: string;
 }
 
 export const DEVICE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -33,6 +38,7 @@ export function deviceIdFromName(name: string): string {
 /** Identity keys in the order they are trusted: the node id, then the wire address, then the name. */
 export function identityKeys(who: DeviceIdentity): string[] {
   const keys: string[] = [];
+  if (who.deviceId) keys.push(announcedKey(who.deviceId));
   if (who.nodeId) keys.push(`node:${who.nodeId}`);
   if (who.transport && who.address) keys.push(`addr:${who.transport.toLowerCase()}:${who.address.toLowerCase()}:${who.unit ?? ''}`);
   if (who.name) keys.push(`name:${who.name}`);

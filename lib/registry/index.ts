@@ -7,7 +7,7 @@ export { DEVICE_REGISTRY_FILE, JsonDeviceStore, parseRegistryFile } from './json
 export { MIGRATED_SUFFIX, openDeviceRegistry, type OpenDeviceRegistryOptions, type OpenedDeviceRegistry } from './open';
 export { DEVICE_STATUSES, DeviceRegistryError, isDeviceStatus, type DeviceCredential, type DeviceStatus, type RegisteredDevice } from './record';
 export { DEFAULT_TOUCH_FLUSH_MS, DeviceRegistry, type DeviceAnnouncement, type DeviceRegistration, type DeviceRegistryOptions } from './registry';
-export { closeSharedDeviceRegistry, openDeviceRegistries, sharedDeviceRegistry } from './shared';
+export { closeSharedDeviceRegistry, openDeviceRegistries, openedDeviceRegistry, sharedDeviceRegistry } from './shared';
 export { DEVICE_DATABASE_FILE, SqliteDeviceStore } from './sqlite-store';
 export type { DeviceStore, DeviceTouch } from './store';
 export { deviceView, type DeviceView } from './view';

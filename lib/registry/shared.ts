@@ -7,6 +7,12 @@ import { openDeviceRegistry, type OpenDeviceRegistryOptions } from './open';
 import type { DeviceRegistry } from './registry';
 
 const KEY = Symbol.for('edgegw.device.registries');
+const OPENED = Symbol.for('edgegw.device.registries.opened');
+
+function opened(): Map<string, DeviceRegistry> {
+  const g = globalThis as unknown as Record<symbol, Map<string, DeviceRegistry> | undefined>;
+  return (g[OPENED] ??= new Map());
+}
 
 function registries(): Map<string, Promise<DeviceRegistry>> {
   const g = globalThis as unknown as Record<symbol, Map<string, Promise<DeviceRegistry>> | undefined>;
@@ -19,7 +25,10 @@ export function sharedDeviceRegistry(userDir: string, opts: OpenDeviceRegistryOp
   const all = registries();
   let opening = all.get(key);
   if (!opening) {
-    opening = openDeviceRegistry(key, opts).then((o) => o.registry);
+    opening = openDeviceRegistry(key, opts).then((o) => {
+      opened().set(key, o.registry);
+      return o.registry;
+    });
     all.set(key, opening);
     // a failed open is tried again by the next caller
     opening.catch(() => {
@@ -27,6 +36,14 @@ export function sharedDeviceRegistry(userDir: string, opts: OpenDeviceRegistryOp
     });
   }
   return opening;
+}
+
+/**
+ * The registry of `userDir` when this process has opened it already (the edge-gateway runtime
+ * opens it before the flows start), else undefined. For nodes, which register synchronously.
+ */
+export function openedDeviceRegistry(userDir: string): DeviceRegistry | undefined {
+  return opened().get(resolve(userDir));
 }
 
 /** The registries this process has open (the operator API reads them). */
@@ -40,6 +57,7 @@ export async function closeSharedDeviceRegistry(userDir: string): Promise<void> 
   const key = resolve(userDir);
   const opening = registries().get(key);
   registries().delete(key);
+  opened().delete(key);
   const registry = await opening?.catch(() => undefined);
   await registry?.close();
 }

@@ -13,6 +13,8 @@ export interface RegisterOptions {
 export interface ModbusConnectionNode extends Node {
   /** the shared line; undefined when the connection's configuration is invalid (see configError) */
   line: ModbusLine | undefined;
+  /** the transport as people read it (tcp://host:port, rtu:/dev/ttyUSB0@9600); unset when refused */
+  address?: string;
   /** why the configuration was refused, when it was */
   configError?: string;
   register(client: Node, opts?: RegisterOptions): void;

@@ -7,6 +7,7 @@ import { healthRegistry } from '../../lib/health/registry';
 import { createModbusLine } from '../../lib/modbus/line/line';
 import { lineHealth, lineOptionsFromSettings, lineStatus, unitHealth, type LineSettings, type LineStatus } from '../../lib/modbus/line/status';
 import type { LineState } from '../../lib/modbus/line/types';
+import { transportText } from '../../lib/modbus/transport/types';
 import type { ModbusConnectionNode, RegisterOptions } from './api';
 import { migrateNodeConfig } from '../common/migrations';
 import { keyedStatus, LOOK } from '../common/node-status';
@@ -44,6 +45,7 @@ export = function (RED: NodeAPI) {
       const options = lineOptionsFromSettings({ ...(def as LineSettings), name: def.name || node.id });
       if (options.transport.kind === 'rtu' || options.transport.kind === 'ascii') claim = claimPortFor(node, 'modbus-connection', options.transport.path);
       node.line = createModbusLine(options);
+      node.address = transportText(options.transport);
     } catch (err) {
       claim?.release();
       claim = undefined;

@@ -22,6 +22,7 @@ import { deviceSnapshot } from '../../lib/api/device-snapshot';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
 import { refuseConfig } from '../common/refuse-config';
+import { registerDevice } from '../common/device-registry';
 import { auditLogOf } from '../common/settings';
 import type { StatusPart } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
@@ -73,6 +74,12 @@ export = function (RED: NodeAPI) {
     if (storeId && !store) return refuse('modbus-device.status.badConfig', `store: tag-store ${storeId} not found`);
 
     const line = conn.line;
+    const registered = registerDevice(
+      RED,
+      node,
+      { deviceId: cfg.device, nodeId: node.id, name: cfg.device, transport: 'modbus', address: conn.address, unit: cfg.unit },
+      { protocol: 'modbus', address: conn.address && `${conn.address} unit ${cfg.unit}`, preferredId: cfg.device },
+    );
     const audit = auditLogOf(RED);
     const identity = cfg.identity
       ? new IdentityCheck(line, cfg.unit, cfg.identity.tag, cfg.identity.equals, cfg.identity.every)
@@ -130,6 +137,7 @@ export = function (RED: NodeAPI) {
       cycleSeconds.observe({ ...labels, group: r.group }, r.durationMs / 1000);
       const failed = r.samples.find((s) => s.quality !== 'good');
       lastError = failed?.error ?? (failed ? failed.quality : undefined);
+      registered?.seen(r.samples.some((s) => s.quality === 'good') ? 'active' : 'down');
       lastProblem = r.problem;
       // every polled sample, not only the changed ones: the store holds current value, quality, ts
       const w = store?.write(r.samples);

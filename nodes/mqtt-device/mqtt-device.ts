@@ -11,6 +11,7 @@ import { acquireProfileLibrary } from '../../lib/profiles/shipped';
 import type { ProfileError } from '../../lib/profiles/errors';
 import { apiDirectory } from '../../lib/api/directory';
 import { DeviceIdRegistry, deviceIdFromName } from '../../lib/fleet/device-ids';
+import { registerDevice } from '../common/device-registry';
 import { counter } from '../../lib/metrics/registry';
 import { parseBoundedJson, type JsonLimits } from '../../lib/system/bounded/json';
 import { migrateNodeConfig } from '../common/migrations';
@@ -58,7 +59,14 @@ export = function (RED: NodeAPI) {
     }
 
     // a stable id kept in the user directory: the same device keeps it across redeploys and renames
-    let device = fields.device;
+    // (the runtime's device registry; devices.json in a palette install, where none is open)
+    const registered = registerDevice(
+      RED,
+      node,
+      { deviceId: fields.device || undefined, nodeId: node.id, name: def.name || undefined, transport: 'mqtt', address: fields.topic },
+      { protocol: 'mqtt', address: fields.topic, profile: fields.profile, preferredId: fields.device || fields.topic },
+    );
+    let device = fields.device || registered?.deviceId;
     if (!device) {
       try {
         device = userDir
@@ -74,6 +82,7 @@ export = function (RED: NodeAPI) {
     const session = new DeviceSession({
       node,
       device,
+      seen: registered && ((status) => registered.seen(status)),
       topic: fields.topic,
       staleAfterS: fields.staleAfter,
       audit: auditLogOf(RED),

@@ -25,6 +25,8 @@ export interface DeviceSessionOptions {
   subscribe(filters: readonly string[], onMessage: (topic: string, payload: Buffer) => void): void;
   send(msg: NodeMessage): void;
   counted(outcome: 'read' | 'bad' | 'ignored'): void;
+  /** tells the device registry the device was heard from (or is down) */
+  seen?(status: 'active' | 'down'): void;
 }
 
 export class DeviceSession {
@@ -147,6 +149,7 @@ export class DeviceSession {
     this.dirty = false;
     const state = this.liveness.state;
     const stats = this.liveness.stats();
+    if (state === 'live' || state === 'down') this.o.seen?.(state === 'live' ? 'active' : 'down');
     const detail = { device: this.o.device, profile: this.reader?.profile.id, state, broker: this.broker, ...stats, ...(this.problem ? { profileProblem: this.problem } : {}) };
     this.telemetry.health(this.broker !== 'connected' || state === 'down' ? 'down' : state === 'live' && !this.problem ? 'ok' : 'degraded', detail);
     if (this.problem) return this.status.show(LOOK.warning, 'mqtt-device.status.profileProblem', { profile: this.reader?.profile.id ?? '' });

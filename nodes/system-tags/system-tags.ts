@@ -9,6 +9,7 @@ import { readFields, type FieldValues } from '../../lib/config/fields';
 import { scanMessage, tagMessage } from '../../lib/tags/contract';
 import { migrateNodeConfig } from '../common/migrations';
 import { LOOK, StatusDisplay } from '../common/node-status';
+import { registerDevice } from '../common/device-registry';
 import { refuseConfig } from '../common/refuse-config';
 import { readPeriodically } from '../common/periodic-reading';
 
@@ -28,6 +29,7 @@ export = function (RED: NodeAPI) {
       });
     }
     const status = new StatusDisplay(node);
+    const registered = registerDevice(RED, node, { deviceId: fields.device, nodeId: node.id, name: fields.device }, { protocol: 'system', address: 'localhost', preferredId: fields.device });
     const sampler = new SystemTagSampler({
       device: fields.device,
       procRoot: fields.procRoot,
@@ -45,6 +47,7 @@ export = function (RED: NodeAPI) {
         const out: NodeMessage[] = [scanMessage(fields.device, samples) as unknown as NodeMessage];
         if (fields.output === 'both') for (const s of samples) out.push(tagMessage(s) as unknown as NodeMessage);
         node.send([out]);
+        registered?.seen();
         const bad = samples.filter((s) => s.quality === 'bad').length;
         if (bad === 0) status.show(LOOK.ok, 'system-tags.status.read', { count: samples.length });
         else status.show(LOOK.warning, 'system-tags.status.readBad', { count: samples.length, bad });

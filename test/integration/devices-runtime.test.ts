@@ -26,6 +26,7 @@ interface View {
   status: string;
   login: boolean;
   profile?: string;
+  protocol?: string;
 }
 
 test('add-device logins, pending devices accepted by the CLI, in the running gateway', async () => {
@@ -61,7 +62,29 @@ test('add-device logins, pending devices accepted by the CLI, in the running gat
     assert.match(accepted.stdout, /device "esp32-7" accepted \(status active\)/);
     await waitFor('the gateway reads the accept', async () => ((await (await fetch(`${gw.base}/edgegw/devices/pending`)).json()) as View[]).length === 0, 10_000);
 
-    const all = (await (await fetch(`${gw.base}/edgegw/devices`)).json()) as View[];
+    // the default flows' devices register themselves: the Modbus ones, and the simulated plug
+    // finds the record `admin add-device plug` made (one plug, not a plug-2)
+    await waitFor(
+      "the default flows' devices in the registry",
+      async () => {
+        const ids = ((await (await fetch(`${gw.base}/edgegw/devices`)).json()) as View[]).map((d) => d.device_id);
+        return ids.includes('boiler') && ids.includes('meter');
+      },
+      20_000,
+    );
+    const every = (await (await fetch(`${gw.base}/edgegw/devices`)).json()) as View[];
+    assert.deepEqual(
+      every
+        .filter((d) => ['boiler', 'meter', 'plug'].includes(d.device_id) || d.device_id.startsWith('plug-'))
+        .map((d) => [d.device_id, d.protocol])
+        .sort(),
+      [
+        ['boiler', 'modbus'],
+        ['meter', 'modbus'],
+        ['plug', 'mqtt'],
+      ],
+    );
+    const all = every.filter((d) => d.protocol !== 'modbus');
     assert.deepEqual(
       all.map((d) => [d.device_id, d.status === 'pending' ? 'pending' : 'accepted', d.login]),
       [

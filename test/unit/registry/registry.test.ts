@@ -235,3 +235,23 @@ describe('discovery topic shapes', () => {
     assert.equal(new DiscoveryTopic('a/+/b/c').deviceIdOf('a/x/y/b/c'), undefined);
   });
 });
+
+describe('a node that already names its device', () => {
+  test('finds the record made for that id (add-device, discovery), keeps it across renames, and makes one when there is none', async () => {
+    await withRegistry(fresh(), async (r) => {
+      await r.addCredentials('plug', { protocol: 'mqtt' });
+      const plug = r.register({ deviceId: 'plug', nodeId: 'n1', transport: 'mqtt', address: 'plug' }, { protocol: 'mqtt', profile: 'tasmota-energy-plug', preferredId: 'plug' });
+      assert.equal(plug, 'plug');
+      assert.equal(r.list().filter((d) => d.device_id.startsWith('plug')).length, 1, 'no plug-2');
+      assert.equal(r.get('plug')?.profile, 'tasmota-energy-plug');
+      // the node renamed in the editor: its node id still finds the record
+      assert.equal(r.register({ nodeId: 'n1', name: 'Kitchen plug' }, { protocol: 'mqtt' }), 'plug');
+      // a Modbus device configured as "boiler", never seen before
+      assert.equal(
+        r.register({ deviceId: 'boiler', nodeId: 'n2', name: 'boiler', transport: 'modbus', address: 'tcp://127.0.0.1:5020', unit: 1 }, { protocol: 'modbus', preferredId: 'boiler' }),
+        'boiler',
+      );
+      assert.equal(r.register({ deviceId: 'boiler', nodeId: 'n2' }, { protocol: 'modbus' }), 'boiler');
+    });
+  });
+});

@@ -1,0 +1,38 @@
+// Device nodes enter the one device registry (lib/registry) when they start, and tell it when
+// they hear from their device. The edge-gateway runtime opens the registry before the flows
+// start; in a palette install nobody has, and the nodes keep out of it (mqtt-device still keeps
+// its stable id in devices.json, as before the registry).
+import { openedDeviceRegistry, type DeviceIdentity, type DeviceRegistration, type DeviceStatus } from '../../lib/registry';
+import type { NodeAPI, Node } from './red';
+
+export interface RegisteredDeviceHandle {
+  readonly deviceId: string;
+  /** the device answered (or stopped answering: 'down'); batched by the registry */
+  seen(status?: DeviceStatus): void;
+}
+
+/** Registers the device of `node`; undefined when no registry is open (or it refused, warned). */
+export function registerDevice(RED: NodeAPI, node: Node, who: DeviceIdentity, what: DeviceRegistration): RegisteredDeviceHandle | undefined {
+  const userDir = (RED.settings as { userDir?: unknown }).userDir;
+  const registry = typeof userDir === 'string' && userDir ? openedDeviceRegistry(userDir) : undefined;
+  if (!registry) return undefined;
+  try {
+    const deviceId = registry.register(who, what);
+    let last: DeviceStatus | undefined;
+    let lastAt = 0;
+    return {
+      deviceId,
+      seen(status: DeviceStatus = 'active') {
+        // the registry batches writes; this spares it a call per scan on a fast poll
+        const now = Date.now();
+        if (status === last && now - lastAt < 1000) return;
+        last = status;
+        lastAt = now;
+        registry.seen(deviceId, status);
+      },
+    };
+  } catch (err) {
+    node.warn(`device registry: ${(err as Error).message}`);
+    return undefined;
+  }
+}
