@@ -14,7 +14,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
   test(`examples/${file}: a named tab holds every flow node; local ports of its own`, () => {
     const flow = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<Record<string, unknown> & { id: string; type: string; label?: string; port?: string | number }>;
     const tabs = flow.filter((n) => n.type === 'tab');
-    assert.equal(tabs.length, file === 'gateway-pipeline.json' ? 6 : 1, 'tabs');
+    assert.equal(tabs.length, file === 'gateway-pipeline.json' ? 7 : 1, 'tabs');
     for (const tab of tabs) {
       const label = String(tab.label ?? '');
       assert.ok(label.trim() && !/^Flow \d*$/.test(label), `tab label ${JSON.stringify(label)}`);

@@ -71,10 +71,26 @@ export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
       // the simulated plug publishes every 5 s (a real one every TelePeriod, 300 s by default)
       staleAfter: 15,
       x: 400,
-      y: 220,
+      y: 240,
       wires: [['edgegw.acq.store']],
     },
-    { id: 'edgegw.can.in', type: nodeType('can-in'), z, name: '', interface: CAN_INTERFACE_ID, filters: '', batchMs: 1000, x: 200, y: 260, wires: [['edgegw.can.decode']] },
+    {
+      // the gateway's own host: into the same pipeline (stats, alarms, forwarding), and the
+      // heartbeat reads these figures instead of measuring the host itself
+      id: 'edgegw.sys.tags',
+      type: nodeType('system-tags'),
+      z,
+      name: 'this gateway',
+      device: 'system',
+      interval: 10,
+      output: 'scan',
+      procRoot: '/proc',
+      sysRoot: '/sys',
+      x: 400,
+      y: 360,
+      wires: [['edgegw.acq.store']],
+    },
+    { id: 'edgegw.can.in', type: nodeType('can-in'), z, name: '', interface: CAN_INTERFACE_ID, filters: '', batchMs: 1000, x: 200, y: 300, wires: [['edgegw.can.decode']] },
     {
       id: 'edgegw.can.decode',
       type: nodeType('dbc-decode'),
@@ -89,7 +105,7 @@ export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
       unknown: 'drop',
       outputs: 1,
       x: 400,
-      y: 260,
+      y: 300,
       wires: [['edgegw.acq.store']],
     },
     { id: 'edgegw.acq.store', type: nodeType('tag-store-in'), z, name: 'into the tag store', store: TAG_STORE_ID, x: 640, y: 180, wires: [['edgegw.acq.out']] },
@@ -100,7 +116,7 @@ export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
         { device: 'boiler', node: 'edgegw.mb.device', x: 195, y: 120 },
         { device: 'meter', node: 'edgegw.mb.meter', x: 195, y: 180 },
       ],
-      { x: 410, y: 340 },
+      { x: 410, y: 440 },
     ),
     {
       id: 'edgegw.errors.catch',
@@ -110,9 +126,9 @@ export function acquisitionTab(env: FlowsEnvironment): FlowNode[] {
       scope: ['edgegw.can.in', 'edgegw.can.decode', 'edgegw.acq.store'],
       uncaught: false,
       x: 400,
-      y: 460,
+      y: 560,
       wires: [['edgegw.errors.debug']],
     },
-    debug('edgegw.errors.debug', z, 'errors', 640, 460, { active: true, complete: 'error' }),
+    debug('edgegw.errors.debug', z, 'errors', 640, 560, { active: true, complete: 'error' }),
   ];
 }

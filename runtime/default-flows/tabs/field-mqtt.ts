@@ -28,6 +28,6 @@ export function fieldMqttTab(): FlowNode[] {
       wires: [['edgegw.sim.plug.relay']],
     },
     functionNode('edgegw.sim.plug.relay', z, 'Tasmota plug relay', functionBody('plug-relay'), 400, 280, [['edgegw.sim.plug.out']]),
-    { ...mqttOut('edgegw.sim.plug.out', z, 'plug (tele/plug/SENSOR, stat/plug/POWER)', '', 660, 250), qos: '0' },
+    { ...mqttOut('edgegw.sim.plug.out', z, 'plug (tele/plug/SENSOR, stat/plug/POWER)', '', 800, 250), qos: '0' },
   ];
 }

@@ -14,6 +14,9 @@ meter/l1_voltage,bad,,,2,2,high,Energy meter: communication lost
 meter/l1_voltage,stale,15,,,,high,Energy meter: no fresh reading for 15 s
 meter/l1_voltage,lo,207,3,10,5,medium,Energy meter: L1 voltage {value} V under {limit} V
 plant-can/FlowTemp,stale,15,,,,medium,CAN bus: no BoilerStatus frame for 15 s
+system/disk_used,hi,95,2,30,30,high,Gateway disk {value} % full (over {limit} %)
+system/memory_used,hi,90,3,60,30,medium,Gateway memory {value} % used (over {limit} %)
+system/soc_temperature,hi,80,5,30,30,high,Gateway SoC {value} degC (over {limit} degC)
 `;
 
 export const SIMULATED_DERIVED_TAGS = `# apparent power of the three phases, kVA
