@@ -63,7 +63,7 @@ test('the default flows serve the operator API at /api', async () => {
   );
 
   const devices = await api('GET', '/devices');
-  assert.deepEqual(devices.json.map((d: { device: string }) => d.device).sort(), ['boiler', 'meter']);
+  assert.deepEqual(devices.json.map((d: { device: string }) => d.device).sort(), ['boiler', 'meter', 'plug']);
   const queues = await api('GET', '/queues');
   assert.ok(queues.json.length >= 1 && queues.json.every((q: Record<string, unknown>) => typeof q.depth === 'number'), queues.text);
 
