@@ -2,12 +2,13 @@
 // Modbus simulation tab needs no broker: its telemetry on tele/plug/SENSOR every 5 s, and its relay
 // switched on cmnd/plug/POWER and answered on stat/plug/POWER, as the firmware does. The
 // Acquisition tab reads it with an mqtt-device.
-import { BROKER_ID, functionBody, functionNode, inject, mqttOut, type FlowNode } from '../flow-node';
+import { BROKER_ID, comment, functionBody, functionNode, inject, mqttOut, readmeText, type FlowNode } from '../flow-node';
 import { TAB } from './ids';
 
 export function fieldMqttTab(): FlowNode[] {
   const z = TAB.fieldMqtt;
   return [
+    comment('edgegw.sim.plug.comment', z, 'Field (MQTT simulation): read me (double-click)', readmeText('field-mqtt'), 220, 40),
     inject('edgegw.sim.plug.tick', z, 'every 5 s', '5', 170, 220, [['edgegw.sim.plug']], { onceDelay: '1' }),
     functionNode('edgegw.sim.plug', z, 'Tasmota plug telemetry', functionBody('plug-telemetry'), 400, 220, [['edgegw.sim.plug.out']]),
     {
