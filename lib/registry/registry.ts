@@ -282,11 +282,13 @@ export class DeviceRegistry {
   private find(who: DeviceIdentity, preferred: string | undefined, what: DeviceRegistration | undefined): RegisteredDevice {
     const keys = identityKeys(who);
     if (keys.length === 0) throw new DeviceRegistryError(this.location, 'identity', 'a device needs a node id, a name or a transport address to be identified');
-    let found: RegisteredDevice | undefined;
-    for (const key of keys) {
-      found = this.devices.find((d) => d.keys.includes(key));
-      if (found) break;
-    }
+    // the id the device's topics already use is the device, whatever keys made its record
+    let found: RegisteredDevice | undefined = who.deviceId ? this.byId.get(who.deviceId) : undefined;
+    if (!found)
+      for (const key of keys) {
+        found = this.devices.find((d) => d.keys.includes(key));
+        if (found) break;
+      }
     if (found) {
       const owner = found;
       const claimed = new Set(this.devices.filter((d) => d !== owner).flatMap((d) => d.keys));

@@ -252,6 +252,10 @@ describe('a node that already names its device', () => {
         'boiler',
       );
       assert.equal(r.register({ deviceId: 'boiler', nodeId: 'n2' }, { protocol: 'modbus' }), 'boiler');
+      // a settings file's device (its id made at flow generation, from other keys) and then its node
+      assert.equal(r.register({ name: 'Main meter', transport: 'tcp', address: '10.0.0.5:502', unit: 1 }, { protocol: 'modbus', preferredId: 'main-meter' }), 'main-meter');
+      assert.equal(r.register({ deviceId: 'main-meter', nodeId: 'n3', name: 'Main meter', transport: 'modbus', address: 'tcp://10.0.0.5:502', unit: 1 }, { protocol: 'modbus' }), 'main-meter');
+      assert.equal(r.list().filter((d) => d.device_id.startsWith('main-meter')).length, 1, 'no main-meter-2');
     });
   });
 });
