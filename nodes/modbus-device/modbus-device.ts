@@ -77,7 +77,7 @@ export = function (RED: NodeAPI) {
     const registered = registerDevice(
       RED,
       node,
-      { deviceId: cfg.device, nodeId: node.id, name: (def.name as string | undefined) || cfg.device, transport: 'modbus', address: conn.address, unit: cfg.unit },
+      { deviceId: cfg.device, nodeId: node.id, name: def.name || cfg.device, transport: 'modbus', address: conn.address, unit: cfg.unit },
       { protocol: 'modbus', address: conn.address && `${conn.address} unit ${cfg.unit}`, preferredId: cfg.device },
     );
     const audit = auditLogOf(RED);

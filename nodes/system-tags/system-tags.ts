@@ -29,7 +29,12 @@ export = function (RED: NodeAPI) {
       });
     }
     const status = new StatusDisplay(node);
-    const registered = registerDevice(RED, node, { deviceId: fields.device, nodeId: node.id, name: (def.name as string | undefined) || fields.device }, { protocol: 'system', address: 'localhost', preferredId: fields.device });
+    const registered = registerDevice(
+      RED,
+      node,
+      { deviceId: fields.device, nodeId: node.id, name: def.name || fields.device },
+      { protocol: 'system', address: 'localhost', preferredId: fields.device },
+    );
     const sampler = new SystemTagSampler({
       device: fields.device,
       procRoot: fields.procRoot,
