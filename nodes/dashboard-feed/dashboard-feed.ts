@@ -11,6 +11,7 @@ import { apiDirectory } from '../../lib/api/directory';
 import { DASHBOARD_FEED_FIELDS } from '../../lib/dashboard/fields';
 import { DashboardFeed, FEED_OUTPUT, type FeedMessage, type FeedOutput } from '../../lib/dashboard/feed';
 import { SystemTagSampler } from '../../lib/system/host/system-tags';
+import { latestSystemSamples } from '../../lib/system/host/latest-samples';
 
 const OUTPUTS = Object.keys(FEED_OUTPUT).length;
 
@@ -26,7 +27,17 @@ export = function (RED: NodeAPI) {
       return refuseConfig(node, { kind: 'dashboard-feed', statusKey: 'dashboard-feed.status.badConfig', message: (err as Error).message });
     }
     const status = new StatusDisplay(node);
-    const sampler = new SystemTagSampler({ device: 'gateway', diskPath: fields.diskPath || ((RED.settings.userDir as string | undefined) ?? process.cwd()) });
+    // the host figures of a running system-tags node (the default flows have one), as the
+    // heartbeat reads them; measured here only when none runs, and released on close
+    let sampler: SystemTagSampler | undefined;
+    const diskPath = fields.diskPath || ((RED.settings.userDir as string | undefined) ?? process.cwd());
+    const hostFigures = () => {
+      // a disk path of its own is measured here: system-tags reads the user directory's disk
+      const current = fields.diskPath ? undefined : latestSystemSamples();
+      if (current) return Promise.resolve(current);
+      sampler ??= new SystemTagSampler({ device: 'gateway', diskPath });
+      return sampler.sample();
+    };
     const send = (output: FeedOutput, msg: FeedMessage) => {
       const out: Array<NodeMessage | null> = new Array(OUTPUTS).fill(null);
       out[FEED_OUTPUT[output]] = msg as NodeMessage;
@@ -38,7 +49,7 @@ export = function (RED: NodeAPI) {
       overviewMs: fields.overviewS * 1000,
       historyMs: fields.historyMinutes * 60_000,
       send,
-      hostFigures: () => sampler.sample(),
+      hostFigures,
     });
     feed.start();
     status.show(LOOK.waiting, 'dashboard-feed.status.waiting');
@@ -55,6 +66,7 @@ export = function (RED: NodeAPI) {
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       feed.close();
+      sampler?.close();
       done();
     });
   }
