@@ -11,7 +11,6 @@ import { apiDirectory } from '../../lib/api/directory';
 import { DASHBOARD_FEED_FIELDS } from '../../lib/dashboard/fields';
 import { DashboardFeed, FEED_OUTPUT, type FeedMessage, type FeedOutput } from '../../lib/dashboard/feed';
 import { SystemTagSampler } from '../../lib/system/host/system-tags';
-import { latestSystemSamples } from '../../lib/system/host/latest-samples';
 
 const OUTPUTS = Object.keys(FEED_OUTPUT).length;
 
@@ -27,17 +26,7 @@ export = function (RED: NodeAPI) {
       return refuseConfig(node, { kind: 'dashboard-feed', statusKey: 'dashboard-feed.status.badConfig', message: (err as Error).message });
     }
     const status = new StatusDisplay(node);
-    // the host figures of a running system-tags node (the default flows have one), as the
-    // heartbeat reads them; measured here only when none runs, and released on close
-    let sampler: SystemTagSampler | undefined;
-    const diskPath = fields.diskPath || ((RED.settings.userDir as string | undefined) ?? process.cwd());
-    const hostFigures = () => {
-      // a disk path of its own is measured here: system-tags reads the user directory's disk
-      const current = fields.diskPath ? undefined : latestSystemSamples();
-      if (current) return Promise.resolve(current);
-      sampler ??= new SystemTagSampler({ device: 'gateway', diskPath });
-      return sampler.sample();
-    };
+    const sampler = new SystemTagSampler({ device: 'gateway', diskPath: fields.diskPath || ((RED.settings.userDir as string | undefined) ?? process.cwd()) });
     const send = (output: FeedOutput, msg: FeedMessage) => {
       const out: Array<NodeMessage | null> = new Array(OUTPUTS).fill(null);
       out[FEED_OUTPUT[output]] = msg as NodeMessage;
@@ -49,7 +38,7 @@ export = function (RED: NodeAPI) {
       overviewMs: fields.overviewS * 1000,
       historyMs: fields.historyMinutes * 60_000,
       send,
-      hostFigures,
+      hostFigures: () => sampler.sample(),
     });
     feed.start();
     status.show(LOOK.waiting, 'dashboard-feed.status.waiting');
@@ -66,7 +55,6 @@ export = function (RED: NodeAPI) {
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       feed.close();
-      sampler?.close();
       done();
     });
   }
