@@ -55,6 +55,7 @@ export = function (RED: NodeAPI) {
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       feed.close();
+      sampler.close(); // its event-loop delay monitor, one per deploy otherwise
       done();
     });
   }
