@@ -15,6 +15,8 @@ import type { StatusPart } from '../common/status-text';
 import { TelemetryScope } from '../common/telemetry';
 import { counter, gauge } from '../../lib/metrics/registry';
 import { announceMissingNativeParts } from '../common/native-parts-notice';
+import { claimPortFor } from '../serial-port/api';
+import type { SerialPortClaim } from '../../lib/serial/claims';
 
 interface ModbusServerNode extends Node {
   /** the running server (tests and the runtime's simulator reach it through here) */
@@ -84,7 +86,11 @@ export = function (RED: NodeAPI) {
     let closed = false;
 
     let served: ServedImage;
+    // a server on a serial port holds it like any other node that opens one: a Modbus connection
+    // or an SLCAN reader on the same port is refused, naming both (lib/serial/claims.ts)
+    let claim: SerialPortClaim | undefined;
     try {
+      if (def.transport === 'rtu' && typeof def.path === 'string' && def.path.trim()) claim = claimPortFor(node, 'modbus-server', def.path.trim());
       const baseDir: string = RED.settings.userDir ?? process.cwd();
       served = createServerFromSettings(def, {
         baseDir,
@@ -97,6 +103,7 @@ export = function (RED: NodeAPI) {
         },
       });
     } catch (err) {
+      claim?.release();
       // a missing sqlite3 (optional, native) is not a mistake in the form: say what to install
       const missing = err instanceof MissingPackageError ? err.packageName : undefined;
       return refuseConfig(node, {
@@ -163,13 +170,14 @@ export = function (RED: NodeAPI) {
       server.removeAllListeners('restored');
       server.removeAllListeners('status');
       telemetry.close();
-      server.close().then(
-        () => done(),
-        (err: Error) => {
-          node.error(`${label}: close: ${err.message}`);
+      // the port is given back once it is closed, so a redeployed node opens it afresh
+      server
+        .close()
+        .catch((err: Error) => node.error(`${label}: close: ${err.message}`))
+        .finally(() => {
+          claim?.release();
           done();
-        },
-      );
+        });
     });
   }
 

@@ -10,7 +10,7 @@ import { needPeers, PEER } from '../helpers/peers';
 import { ptyPair, type PtyPair } from '../helpers/socat';
 import { heldSerialPorts } from '../../lib/serial/claims';
 
-const modules = () => [nodeModule('serial-port'), nodeModule('modbus-connection'), nodeModule('can-interface')];
+const modules = () => [nodeModule('serial-port'), nodeModule('modbus-connection'), nodeModule('can-interface'), nodeModule('modbus-server')];
 
 describe('serial-port', () => {
   before(async () => helper.startServer());
@@ -65,6 +65,27 @@ describe('serial-port', () => {
       await helper.unload();
       assert.equal(heldSerialPorts().has(realpathSync(pty.a)), false, 'released when the flow stops');
       assert.equal(heldSerialPorts().has(realpathSync(pty.b)), false);
+    });
+
+    test('a Modbus RTU server holds its port too: a connection on it refuses the server, naming both; a redeploy reopens it', async () => {
+      await helper.load(modules(), [
+        { id: 'mc', type: 'edgegw-modbus-connection', name: 'line 1', transport: 'rtu', path: pty.a },
+        { id: 'ms', type: 'edgegw-modbus-server', name: 'slave', transport: 'rtu', path: pty.a, units: '1' },
+      ]);
+      assert.equal(heldSerialPorts().get(realpathSync(pty.a))?.id, 'mc');
+      const ms = helper.getNode('ms') as unknown as { server?: unknown };
+      assert.equal(ms.server, undefined, 'the server was not made');
+      assert.match(errorsOf(helper.getNode('ms')).join('\n'), /modbus-server slave: serial port .* is already used by modbus-connection "line 1" \(mc\); modbus-server "slave" \(ms\) cannot open it too/);
+      await helper.unload();
+      assert.equal(heldSerialPorts().has(realpathSync(pty.a)), false, 'released when the flow stops');
+
+      const alone = [{ id: 'ms', type: 'edgegw-modbus-server', name: 'slave', transport: 'rtu', path: pty.a, units: '1' }];
+      await helper.load(modules(), alone);
+      await helper.setFlows(alone, 'full');
+      assert.deepEqual(errorsOf(helper.getNode('ms')), []);
+      assert.deepEqual(heldSerialPorts().get(realpathSync(pty.a)), { id: 'ms', label: 'modbus-server "slave"' });
+      await helper.unload();
+      assert.equal(heldSerialPorts().has(realpathSync(pty.a)), false, 'released when the server stops');
     });
 
     test('a missing or refused serial-port config node is an error of the node that chose it', async () => {
