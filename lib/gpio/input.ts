@@ -81,10 +81,16 @@ export class GpioInput {
     if (this.options.edge === 'both' || this.options.edge === change) this.events.level(level, change);
   }
 
+  /** Stops watching and releases the line; a release the host refuses is thrown as a GpioIoError. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.line.release();
+    try {
+      this.line.release();
+    } catch (err) {
+      throw new GpioIoError(this.options.sysfsNumber, 'release', err);
+    }
   }
 }

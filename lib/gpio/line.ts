@@ -36,7 +36,7 @@ export interface GpioHost {
 export class GpioIoError extends Error {
   constructor(
     readonly sysfsNumber: number,
-    readonly operation: 'open' | 'read' | 'write' | 'watch',
+    readonly operation: 'open' | 'read' | 'write' | 'watch' | 'release',
     cause: unknown,
   ) {
     super(`GPIO ${sysfsNumber}: ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`);

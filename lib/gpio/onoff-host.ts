@@ -33,8 +33,12 @@ class OnoffLine implements GpioLine {
     this.gpio.watch(listener);
   }
   release(): void {
-    this.gpio.unwatchAll();
-    this.gpio.unexport();
+    // the line is unexported even when dropping its watchers failed
+    try {
+      this.gpio.unwatchAll();
+    } finally {
+      this.gpio.unexport();
+    }
   }
 }
 

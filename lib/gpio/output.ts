@@ -80,7 +80,11 @@ export class GpioOutput {
           await this.enqueue(this.current);
         }
       } finally {
-        this.line.release();
+        try {
+          this.line.release();
+        } catch (err) {
+          throw new GpioIoError(this.options.sysfsNumber, 'release', err);
+        }
       }
     })();
     return this.closing;

@@ -75,7 +75,12 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      input?.close();
+      try {
+        input?.close();
+      } catch (err) {
+        // Node-RED would swallow a throw from here without a word: say it, and stop anyway
+        node.error(`gpio-in: ${(err as Error).message}`);
+      }
       done();
     });
   }

@@ -98,3 +98,14 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
     p.stdin.end(opts.input ?? '');
   });
 }
+
+/** The admin user the runtime tests log in as (`plant`, password `correct horse battery`). */
+export const ADMIN = { username: 'plant', password: 'correct horse battery' } as const;
+
+/** A new user directory (under `prefix`) with the admin user ADMIN added by `edge-gateway admin add-user`. */
+export async function userDirWithAdmin(prefix: string): Promise<string> {
+  const userDir = mkdtempSync(join(tmpdir(), prefix));
+  const added = await runCli(['admin', 'add-user', ADMIN.username, '--user-dir', userDir], { input: `${ADMIN.password}\n` });
+  if (added.code !== 0) throw new Error(`admin add-user exited ${added.code}: ${added.stderr}`);
+  return userDir;
+}

@@ -18,6 +18,8 @@ export class TwinLine implements GpioLine {
   writeDelayMs = 0;
   released = false;
   failReads: Error | undefined;
+  /** release() throws this after letting go (an unexport the kernel refuses: EBUSY, EINVAL) */
+  failRelease: Error | undefined;
   private listeners: LineListener[] = [];
 
   constructor(
@@ -46,6 +48,7 @@ export class TwinLine implements GpioLine {
   release(): void {
     this.released = true;
     this.listeners = [];
+    if (this.failRelease) throw this.failRelease;
   }
 
   /** The outside world sets the line (a contact closing): watchers see it as the kernel reports it. */

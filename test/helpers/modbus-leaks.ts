@@ -43,3 +43,25 @@ export function forceGc(): void {
   gcFn();
   gcFn();
 }
+
+/**
+ * Deploys `deploy` once (so every lazily made module, metric and timer kind is in the baseline),
+ * then `times` more, each followed by `during(i)` and a stop, and returns what the process holds
+ * beyond the baseline once it settled (empty when nothing was left behind).
+ */
+export async function leftAfterRedeploys(
+  steps: { deploy: () => Promise<unknown>; stop: () => Promise<unknown>; during?: (i: number) => unknown; after?: () => void },
+  times = 100,
+  settleMs = 10_000,
+): Promise<string[]> {
+  await steps.deploy();
+  await steps.stop();
+  const baseline = resourceCounts();
+  for (let i = 0; i < times; i++) {
+    await steps.deploy();
+    await steps.during?.(i);
+    await steps.stop();
+  }
+  steps.after?.();
+  return settleTo(baseline, settleMs);
+}

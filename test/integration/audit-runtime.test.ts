@@ -3,10 +3,9 @@
 // with the user, and queryAudit finds them by kind.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGatewayProcess, runCli } from '../helpers/gateway';
+import { startGatewayProcess, userDirWithAdmin } from '../helpers/gateway';
 import { waitFor } from '../helpers/process';
 import { AuditLog, type AuditRecord } from '../../lib/audit/audit-log';
 import { queryAudit } from '../../lib/audit/query';
@@ -21,9 +20,7 @@ function records(file: string): AuditRecord[] {
 
 describe('audit trail of the runtime (Node-RED audit events)', () => {
   test('a refused login, a login and a deploy are audited with the user', async () => {
-    const userDir = mkdtempSync(join(tmpdir(), 'edgegw-audit-rt-'));
-    const added = await runCli(['admin', 'add-user', 'plant', '--user-dir', userDir], { input: 'correct horse battery\n' });
-    assert.equal(added.code, 0, added.stderr);
+    const userDir = await userDirWithAdmin('edgegw-audit-rt-');
     const gw = await startGatewayProcess({ userDir, args: ['--no-broker'] });
     const file = join(userDir, 'audit.jsonl');
     try {

@@ -5,10 +5,8 @@
 // CONNECT_ERROR (4).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli, startGatewayProcess, type GatewayProcess } from '../helpers/gateway';
+import { rmSync } from 'node:fs';
+import { startGatewayProcess, userDirWithAdmin, type GatewayProcess } from '../helpers/gateway';
 
 const BASIC = `Basic ${Buffer.from('plant:correct horse battery').toString('base64')}`;
 
@@ -28,9 +26,7 @@ describe('/dashboard with admin users', () => {
   let gw: GatewayProcess;
   let userDir: string;
   before(async () => {
-    userDir = mkdtempSync(join(tmpdir(), 'edgegw-dash-auth-'));
-    const added = await runCli(['admin', 'add-user', 'plant', '--user-dir', userDir], { input: 'correct horse battery\n' });
-    assert.equal(added.code, 0, added.stderr);
+    userDir = await userDirWithAdmin('edgegw-dash-auth-');
     gw = await startGatewayProcess({ userDir });
   });
   after(async () => {

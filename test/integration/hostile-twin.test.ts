@@ -4,10 +4,8 @@
 // token and keep working).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli, startGatewayProcess, type GatewayProcess } from '../helpers/gateway';
+import { rmSync } from 'node:fs';
+import { startGatewayProcess, userDirWithAdmin, type GatewayProcess } from '../helpers/gateway';
 import { waitFor } from '../helpers/process';
 
 async function post(gw: GatewayProcess, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
@@ -59,9 +57,7 @@ describe('/twin with admin users', () => {
   let gw: GatewayProcess;
   let userDir: string;
   before(async () => {
-    userDir = mkdtempSync(join(tmpdir(), 'edgegw-twin-auth-'));
-    const added = await runCli(['admin', 'add-user', 'plant', '--user-dir', userDir], { input: 'correct horse battery\n' });
-    assert.equal(added.code, 0, added.stderr);
+    userDir = await userDirWithAdmin('edgegw-twin-auth-');
     gw = await startGatewayProcess({ userDir });
   });
   after(async () => {

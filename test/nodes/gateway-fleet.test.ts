@@ -9,7 +9,7 @@ import type { NodeMessage } from '../../nodes/common/red';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
 import { clearCollected, collectorModule, errorsOf, lastStatus, received, repoRoot } from '../helpers/can-nodes';
-import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
+import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
 
@@ -159,16 +159,13 @@ test('100 redeploys of gateway-heartbeat and ha-discovery leave no timer behind'
       { id: 'ha', z: 'tab', type: 'edgegw-ha-discovery', gatewayId: 'gw', wires: [['out']] },
       { id: 'out', z: 'tab', type: 'test-collect' },
     ];
-    await helper.load(modules(), flow);
-    await helper.unload();
-    const baseline = resourceCounts();
-    for (let i = 0; i < 100; i++) {
-      await helper.load(modules(), flow);
-      helper.getNode('ha').receive(scan('d', [['t', i, 'W']]));
-      await helper.unload();
-    }
-    clearCollected();
-    assert.deepEqual(await settleTo(baseline, 10000), []);
+    const left = await leftAfterRedeploys({
+      deploy: () => helper.load(modules(), flow),
+      during: (i) => helper.getNode('ha').receive(scan('d', [['t', i, 'W']])),
+      stop: () => helper.unload(),
+      after: clearCollected,
+    });
+    assert.deepEqual(left, []);
   } finally {
     await helper.stopServer();
   }

@@ -9,7 +9,7 @@ import type { TagSample } from '../../lib/tags/contract';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
 import { clearCollected, collectorModule, errorsOf, lastStatus, received } from '../helpers/can-nodes';
-import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
+import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { W1_SLAVE, W1Sysfs } from '../helpers/w1-sysfs';
 
 type Scan = NodeMessage & { payload: Record<string, unknown>; tags: TagSample[] };
@@ -115,15 +115,7 @@ test('100 redeploys of onewire leave no timer behind', async () => {
       { id: 'ow', z: 'tab', type: 'edgegw-onewire', root: w1.root, interval: 1, wires: [['out']] },
       { id: 'out', z: 'tab', type: 'test-collect' },
     ];
-    await helper.load(modules(), flow);
-    await helper.unload();
-    const baseline = resourceCounts();
-    for (let i = 0; i < 100; i++) {
-      await helper.load(modules(), flow);
-      await helper.unload();
-    }
-    clearCollected();
-    assert.deepEqual(await settleTo(baseline, 10000), []);
+    assert.deepEqual(await leftAfterRedeploys({ deploy: () => helper.load(modules(), flow), stop: () => helper.unload(), after: clearCollected }), []);
   } finally {
     await helper.stopServer();
     w1.remove();

@@ -75,7 +75,10 @@ describe('serial-port', () => {
       assert.equal(heldSerialPorts().get(realpathSync(pty.a))?.id, 'mc');
       const ms = helper.getNode('ms') as unknown as { server?: unknown };
       assert.equal(ms.server, undefined, 'the server was not made');
-      assert.match(errorsOf(helper.getNode('ms')).join('\n'), /modbus-server slave: serial port .* is already used by modbus-connection "line 1" \(mc\); modbus-server "slave" \(ms\) cannot open it too/);
+      assert.match(
+        errorsOf(helper.getNode('ms')).join('\n'),
+        /modbus-server slave: serial port .* is already used by modbus-connection "line 1" \(mc\); modbus-server "slave" \(ms\) cannot open it too/,
+      );
       await helper.unload();
       assert.equal(heldSerialPorts().has(realpathSync(pty.a)), false, 'released when the flow stops');
 

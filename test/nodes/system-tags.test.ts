@@ -10,7 +10,7 @@ import type { TagSample } from '../../lib/tags/contract';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
 import { clearCollected, collectorModule, errorsOf, lastStatus, received } from '../helpers/can-nodes';
-import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
+import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 
 const RECORDED = join(__dirname, '..', 'fixtures', 'system-host', 'proc');
 const modules = () => [nodeModule('system-tags'), collectorModule];
@@ -96,15 +96,7 @@ test('100 redeploys of system-tags leave no timer or event-loop monitor behind',
       { id: 'st', z: 'tab', type: 'edgegw-system-tags', interval: 1, wires: [['out']] },
       { id: 'out', z: 'tab', type: 'test-collect' },
     ];
-    await helper.load(modules(), flow);
-    await helper.unload();
-    const baseline = resourceCounts();
-    for (let i = 0; i < 100; i++) {
-      await helper.load(modules(), flow);
-      await helper.unload();
-    }
-    clearCollected();
-    assert.deepEqual(await settleTo(baseline, 10000), []);
+    assert.deepEqual(await leftAfterRedeploys({ deploy: () => helper.load(modules(), flow), stop: () => helper.unload(), after: clearCollected }), []);
   } finally {
     await helper.stopServer();
   }
