@@ -128,13 +128,22 @@ describe('gpio nodes on a software twin of a Raspberry Pi 5', () => {
     const gin = helper.getNode('in');
     const gout = helper.getNode('gpo');
     for (const l of twin.lines) l.failRelease = new Error('EBUSY: resource busy');
+    // the test helper's spies are gone once the flow stopped: record what the close handlers log
+    const logged = new Map<string, string[]>();
+    for (const n of [gin, gout]) {
+      const own = n.error.bind(n);
+      n.error = (m: unknown) => {
+        logged.set(n.id, [...(logged.get(n.id) ?? []), String(m)]);
+        own(m);
+      };
+    }
     await helper.unload();
     assert.ok(
       twin.lines.every((l) => l.released),
       'both let go',
     );
-    assert.deepEqual(errorsOf(gin), ['gpio-in: GPIO 588: release failed: EBUSY: resource busy']);
-    assert.deepEqual(errorsOf(gout), ['gpio-out: safe state: GPIO 598: release failed: EBUSY: resource busy']);
+    assert.deepEqual(logged.get('in'), ['gpio-in: GPIO 588: release failed: EBUSY: resource busy']);
+    assert.deepEqual(logged.get('gpo'), ['gpio-out: safe state: GPIO 598: release failed: EBUSY: resource busy']);
   });
 
   test('gpio-in: a line past the chip is an error naming chip and line', async () => {
