@@ -55,8 +55,6 @@ export class SqliteQueueStorage implements QueueStorage {
   private inserts = new Map<number, SqlitePreparedStatement>();
   /** the writer's DELETE of acknowledged rows, run by every transaction that records acks */
   private deleteDelivered: SqlitePreparedStatement | undefined;
-  /** the writer's UPDATE of the high-water mark, run by every transaction that deletes rows */
-  private writeHighWater: SqlitePreparedStatement | undefined;
 
   constructor(private readonly opts: SqliteQueueStorageOptions) {
     // throws MissingPackageError synchronously: the node says "needs sqlite3" at deploy
@@ -106,12 +104,6 @@ export class SqliteQueueStorage implements QueueStorage {
   async commit(plan: CommitPlan): Promise<CommitResult> {
     const w = this.requireWriter();
     const result: CommitResult = { droppedOldest: [], droppedByAge: [], delivered: [], deadLettered: [] };
-    if (acknowledgementsOnly(plan)) {
-      // one DELETE, atomic by itself: one trip through the thread pool instead of four
-      const seqs = JSON.stringify(plan.delivered);
-      result.delivered = await w.autocommit(async () => (await this.deleteDeliveredStatement(w)).all([seqs]).then((rows) => rows.map(removed)));
-      return result;
-    }
     await w.transaction(async () => {
       if (plan.delivered.length) {
         const seqs = JSON.stringify(plan.delivered);
@@ -122,7 +114,8 @@ export class SqliteQueueStorage implements QueueStorage {
             'keep delivered messages',
           );
         }
-        result.delivered = (await (await this.deleteDeliveredStatement(w)).all([seqs])).map(removed);
+        this.deleteDelivered ??= await w.prepare(`DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, 'delete delivered messages');
+        result.delivered = (await this.deleteDelivered.all([seqs])).map(removed);
       }
       for (const { seq, error } of plan.rejected) {
         await w.run(
@@ -154,17 +147,9 @@ export class SqliteQueueStorage implements QueueStorage {
       // (storedState): after a transaction that only inserts, its last row says it. Only one that
       // deletes rows may take the largest seq away, so only such a one records the mark.
       const deleted = result.delivered.length + result.deadLettered.length + result.droppedByAge.length + result.droppedOldest.length;
-      if (deleted) {
-        this.writeHighWater ??= await w.prepare(`UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, 'write the high-water mark');
-        await this.writeHighWater.run([plan.highWater]);
-      }
+      if (deleted) await w.run(`UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, [plan.highWater], 'write the high-water mark');
     });
     return result;
-  }
-
-  private async deleteDeliveredStatement(w: SqliteConnection): Promise<SqlitePreparedStatement> {
-    this.deleteDelivered ??= await w.prepare(`DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) RETURNING seq, bytes`, 'delete delivered messages');
-    return this.deleteDelivered;
   }
 
   /** The compiled INSERT of `n` rows; the least recently compiled size goes when more are kept. */
@@ -246,7 +231,7 @@ export class SqliteQueueStorage implements QueueStorage {
     const connections = [this.reader, this.writer].filter((c): c is SqliteConnection => !!c);
     this.reader = this.writer = this.readRows = this.readOldest = undefined;
     this.inserts.clear(); // finalized by their connection's close
-    this.deleteDelivered = this.writeHighWater = undefined;
+    this.deleteDelivered = undefined;
     for (const c of connections) await c.close();
   }
 
@@ -262,23 +247,6 @@ export class SqliteQueueStorage implements QueueStorage {
   private requireReader(): SqliteConnection {
     return this.require(this.reader);
   }
-}
-
-/**
- * A commit that only deletes acknowledged rows, none of them the last seq given out: it needs
- * no transaction around its one DELETE. Deleting the last seq given out would take the largest
- * seq away from the table, so that commit records the high-water mark with it (see commit()).
- */
-function acknowledgementsOnly(plan: CommitPlan): boolean {
-  return (
-    plan.rows.length === 0 &&
-    plan.rejected.length === 0 &&
-    plan.delivered.length > 0 &&
-    !plan.keepDelivered &&
-    plan.ageCutoff === undefined &&
-    plan.dropOldest === undefined &&
-    !plan.delivered.includes(plan.highWater)
-  );
 }
 
 function removed(r: Record<string, unknown>): RemovedRow {

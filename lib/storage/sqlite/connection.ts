@@ -119,21 +119,6 @@ export class SqliteConnection {
     return run;
   }
 
-  /**
-   * Runs `work`, a single statement that is a transaction of its own (SQLite's autocommit), in
-   * turn with this connection's transactions and after a ROLLBACK they still owe: one statement
-   * is atomic by itself, and BEGIN and COMMIT around it cost two more trips through the thread
-   * pool (a queue's acknowledgements are one DELETE, hundreds of times a second).
-   */
-  autocommit<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.transactions.then(async () => {
-      if (this.rollbackOwed) await this.rollback('roll back an earlier failed transaction');
-      return work();
-    });
-    this.transactions = run.catch(() => undefined);
-    return run;
-  }
-
   private async runTransaction<T>(work: () => Promise<T>, mode: TransactionMode): Promise<T> {
     if (this.rollbackOwed) {
       await this.rollback('roll back an earlier failed transaction');

@@ -161,7 +161,7 @@ describe('DurableQueue (sqlite)', () => {
     await q.close();
   });
 
-  test('acks alone (one DELETE, no transaction around it) and acks of the last seq (with the high-water mark): after each restart seq goes on', peers, async () => {
+  test('acks below the last seq, then of the last seq: after each restart seq goes on from the high-water mark', peers, async () => {
     const open = async () => {
       const q = new DurableQueue({ name: 'acks-alone', dir, batchMs: 5 });
       await q.open();
@@ -169,7 +169,7 @@ describe('DurableQueue (sqlite)', () => {
     };
     let q = await open();
     await Promise.all(Array.from({ length: 10 }, (_, i) => q.enqueue({ payload: i })));
-    // below the last seq: the DELETE alone; an ack repeated is counted once
+    // below the last seq (the largest seq stays in the table); an ack repeated is counted once
     await q.settle([1, 2, 3]);
     await q.settle([3, 4]);
     assert.equal(q.stats().delivered, 4);
