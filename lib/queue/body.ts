@@ -71,59 +71,77 @@ interface ScanRuns {
   /** every key some sample has, in the order the samples have them */
   keys: string[];
   /** per key (not name, value): [value or {} (absent), how many samples in a row], covering every sample */
-  runs: Record<string, Array<[Scalar | Absent, number]>>;
+  runs: Record<string, Run[]>;
 }
 
-/** The samples as runs, or undefined when they do not fit (then they are stored as JSON). */
+type Run = [Scalar | Absent, number];
+
+/**
+ * The samples as runs, or undefined when they do not fit (then they are stored as JSON). Called
+ * for every scan a store-forward takes (100 to 1,000 samples each): the keys are kept in
+ * parallel arrays by position, and a sample whose keys come in the order already known (every
+ * sample of a poller's scan) costs one comparison per key, no lookup.
+ */
 function scanRuns(tags: unknown[], payload: Record<string, unknown>): ScanRuns | undefined {
   const names = Object.keys(payload);
   const n = tags.length;
   if (n === 0 || names.length !== n) return undefined;
+  /** every key some sample has, in the order the samples have them; by position: */
   const keys: string[] = [];
-  const runs = new Map<string, Array<[Scalar | Absent, number]>>();
-  /** the last sample that had each key */
-  const had = new Map<string, number>();
-  const add = (r: Array<[Scalar | Absent, number]>, v: Scalar | Absent) => {
-    const last = r[r.length - 1];
-    if (last !== undefined && (last[0] === v || (isAbsent(last[0]) && isAbsent(v)))) last[1]++;
-    else r.push([v, 1]);
-  };
+  /** its runs (undefined for name and value, which the payload says) */
+  const runs: Array<Run[] | undefined> = [];
+  /** the last sample that had it */
+  const had: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = tags[i];
     if (!isPlainObject(t)) return undefined;
     let pos = 0;
+    let seen = 0;
     for (const k in t) {
       const v = t[k];
       // what JSON.stringify leaves out is not a key of the stored sample either
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      let at = keys.indexOf(k, pos);
+      let at = keys[pos] === k ? pos : keys.indexOf(k, pos);
       if (at < 0) {
         // a key no sample before had: it goes where this sample has it; those before lacked it
+        // (which name and value, said by the payload for every sample, cannot be)
         if (keys.includes(k) || k === '__proto__') return undefined;
+        const named = k === 'name' || k === 'value';
+        if (named && i > 0) return undefined;
         keys.splice(pos, 0, k);
+        runs.splice(pos, 0, named ? undefined : i > 0 ? [[{}, i]] : []);
+        had.splice(pos, 0, -1);
         at = pos;
-        runs.set(k, i > 0 ? [[{}, i]] : []);
       }
       pos = at + 1;
-      had.set(k, i);
+      had[at] = i;
+      seen++;
       if (k === 'name') {
         if (v !== names[i]) return undefined;
       } else if (k === 'value') {
         if (!isScalar(v) || v !== payload[names[i]]) return undefined;
       } else {
         if (!isScalar(v)) return undefined;
-        add(runs.get(k)!, v);
+        const r = runs[at]!;
+        const last = r[r.length - 1];
+        if (last !== undefined && last[0] === v) last[1]++;
+        else r.push([v, 1]);
       }
     }
-    for (const k of keys) {
-      if (had.get(k) === i) continue;
-      if (k === 'name' || k === 'value') return undefined;
-      add(runs.get(k)!, {});
+    if (seen === keys.length) continue;
+    // keys this sample lacks: a run of absence
+    for (let j = 0; j < keys.length; j++) {
+      if (had[j] === i) continue;
+      const r = runs[j];
+      if (r === undefined) return undefined; // name or value
+      const last = r[r.length - 1];
+      if (last !== undefined && isAbsent(last[0])) last[1]++;
+      else r.push([{}, 1]);
     }
   }
   if (!keys.includes('name') || !keys.includes('value')) return undefined;
   const out: ScanRuns = { keys, runs: {} };
-  for (const k of keys) if (k !== 'name' && k !== 'value') out.runs[k] = runs.get(k)!;
+  for (let j = 0; j < keys.length; j++) if (runs[j] !== undefined) out.runs[keys[j]] = runs[j]!;
   return out;
 }
 

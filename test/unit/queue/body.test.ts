@@ -61,6 +61,8 @@ describe('queue row bodies', () => {
       ['a sample that is not an object', { ...base(), tags: [...base().tags.slice(0, 4), 'x'] }],
       ['an object value', { ...base(), tags: base().tags.map((t, i) => (i === 0 ? { ...t, meta: { a: 1 } } : t)) }],
       ['a sample without a name', { ...base(), tags: base().tags.map((t, i) => (i === 4 ? { device: t.device, value: t.value } : t)) }],
+      ['a name the first samples lack', { topic: 'x', payload: { a: 1, b: 2 }, tags: [{ value: 1 }, { name: 'b', value: 2 }] }],
+      ['a value the first samples lack', { topic: 'x', payload: { a: 1, b: 2 }, tags: [{ name: 'a' }, { name: 'b', value: 2 }] }],
       ['fewer samples than payload keys', { ...base(), tags: base().tags.slice(1) }],
       ['NaN', { topic: 'x', payload: { a: NaN }, tags: [{ name: 'a', value: NaN }] }],
       ['no samples', { topic: 'x', payload: { a: 1 } }],

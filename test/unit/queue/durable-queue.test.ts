@@ -161,6 +161,48 @@ describe('DurableQueue (sqlite)', () => {
     await q.close();
   });
 
+  test('acks below the last seq, then of the last seq: after each restart seq goes on from the high-water mark', peers, async () => {
+    const open = async () => {
+      const q = new DurableQueue({ name: 'acks-alone', dir, batchMs: 5 });
+      await q.open();
+      return q;
+    };
+    let q = await open();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => q.enqueue({ payload: i })));
+    // below the last seq (the largest seq stays in the table); an ack repeated is counted once
+    await q.settle([1, 2, 3]);
+    await q.settle([3, 4]);
+    assert.equal(q.stats().delivered, 4);
+    assert.equal(q.stats().depth, 6);
+    await q.close();
+    q = await open();
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => m.seq),
+      [5, 6, 7, 8, 9, 10],
+    );
+    // the last seq with others: the table ends empty, the mark says where seq goes on
+    await q.settle([5, 6, 7, 8, 9, 10]);
+    assert.equal(q.stats().depth, 0);
+    await q.close();
+    q = await open();
+    const r = await q.enqueue({ payload: 'after' });
+    assert.equal(r.status === 'queued' && r.seq, 11);
+    await q.enqueue({ payload: 'and after' });
+    await q.settle([11]);
+    await q.close();
+    q = await open();
+    assert.deepEqual(
+      (await q.read(0, 100)).map((m) => m.seq),
+      [12],
+    );
+    await q.settle([12]);
+    await q.close();
+    q = await open();
+    const last = await q.enqueue({ payload: 'last' });
+    assert.equal(last.status === 'queued' && last.seq, 13);
+    await q.close();
+  });
+
   test("a scan's payload text is kept from the enqueue: same stored body, msg parsed only when read; after a restart, from the body", peers, async () => {
     let q = new DurableQueue({ name: 'payload-text', dir, batchMs: 5 });
     const tags = [
