@@ -166,6 +166,12 @@ function hasOpenState(w: TagWindow): boolean {
 
 export class WindowSet {
   private readonly tags = new Map<string, TagWindow>();
+  /**
+   * The same windows by device, then name: a sample finds its window without building the
+   * "device/name" key (a string made and hashed for every sample). `tags` stays the one that
+   * decides which window a pair belongs to; this only remembers its answers.
+   */
+  private readonly byDevice = new Map<string, Map<string, TagWindow>>();
   private readonly closed: ClosedWindow[] = [];
   private readonly percentileMode: 'exact' | 'sketch' | undefined;
   private readonly graceMs: number;
@@ -193,11 +199,17 @@ export class WindowSet {
   }
 
   add(device: string, name: string, value: unknown, ts: number, quality: Quality): void {
-    const key = device ? device + '/' + name : name;
-    let w = this.tags.get(key);
+    let names = this.byDevice.get(device);
+    if (!names) this.byDevice.set(device, (names = new Map()));
+    let w = names.get(name);
     if (!w) {
-      w = this.open(device, name, ts);
-      this.tags.set(key, w);
+      const key = device ? device + '/' + name : name;
+      w = this.tags.get(key);
+      if (!w) {
+        w = this.open(device, name, ts);
+        this.tags.set(key, w);
+      }
+      names.set(name, w);
     }
     w.dirty = true;
     this.samples++;
@@ -322,6 +334,7 @@ export class WindowSet {
    * closed as it stands, so its samples are not lost.
    */
   restore(windows: PersistedTagWindow[]): void {
+    this.byDevice.clear();
     for (const p of windows) {
       if (p.config !== this.key) {
         const acc = new FigureAccumulator(p.acc.percentiles ? p.acc.percentiles.mode : undefined);
