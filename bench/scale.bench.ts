@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   for (const r of results) {
     const tagsPerS = (r.scans * TAGS) / r.windowS;
     console.log(
-      `| ${fmt(r.devices)} | ${fmt(r.tags)} | ${fmt(r.cpuPercent, 1)} | ${fmt((r.cpuPercent / 100 / Math.max(1, tagsPerS)) * 1e6, 1)} | ${fmt(r.rssMb)} | ${fmt(r.heapUsedMb)} / ${fmt(r.heapTotalMb)} | ${fmt(r.eventLoopP99Ms, 1)} | ${fmt(r.jitterP99Ms, 1)} | ${fmt(r.lateShare * 100, 2)}% | ${fmt(r.scans)} (${fmt(r.devicesSeen)} devices) | ${fmt(r.startS, 1)} s | ${fmt(r.load, 1)} |`,
+      `| ${fmt(r.devices)} | ${fmt(r.tags)} | ${fmt(r.cpuPercent, 1)} | ${fmt(r.scans > 0 ? (r.cpuPercent / 100 / tagsPerS) * 1e6 : undefined, 1)} | ${fmt(r.rssMb)} | ${fmt(r.heapUsedMb)} / ${fmt(r.heapTotalMb)} | ${fmt(r.eventLoopP99Ms, 1)} | ${fmt(r.jitterP99Ms, 1)} | ${fmt(r.lateShare * 100, 2)}% | ${fmt(r.scans)} (${fmt(r.devicesSeen)} devices) | ${fmt(r.startS, 1)} s | ${fmt(r.load, 1)} |`,
     );
   }
   if (base && results.length > 1) {

@@ -183,7 +183,8 @@ export class FigureAccumulator {
     return f;
   }
 
-  state(): AccumulatorState {
+  /** `valuesFrom`: the exact percentile values before it left out (persisted apart, see windows.ts changes()). */
+  state(valuesFrom = 0): AccumulatorState {
     return {
       count: this.count,
       bad: this.bad,
@@ -200,7 +201,7 @@ export class FigureAccumulator {
       twMean: this.twMean,
       twWeight: this.twWeight,
       decimals: this.decimals,
-      percentiles: this.percentiles?.state(),
+      percentiles: this.percentiles?.state(valuesFrom),
     };
   }
 

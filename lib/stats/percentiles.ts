@@ -119,9 +119,20 @@ export class PercentileCollector {
     return pos.length ? bucketValue(pos[pos.length - 1][0]) : 0;
   }
 
-  state(): PercentileState {
+  /** The state to persist; `valuesFrom`: the exact values before it left out (the caller keeps them apart, exactValues). */
+  state(valuesFrom = 0): PercentileState {
     if (this.positive) return { mode: this.mode, positive: [...this.positive], negative: [...this.negative!], zeros: this.zeros, values: [] };
-    return { mode: this.mode, values: Array.from(this.values.subarray(0, this.n)) };
+    return { mode: this.mode, values: Array.from(this.values.subarray(valuesFrom, this.n)) };
+  }
+
+  /** How many exact values are kept; undefined once the values moved into the sketch. */
+  get exactCount(): number | undefined {
+    return this.positive ? undefined : this.n;
+  }
+
+  /** The exact values from index `from` up to `to` (values are only ever appended while exact). */
+  exactValues(from: number, to: number): number[] {
+    return Array.from(this.values.subarray(from, Math.min(to, this.n)));
   }
 
   restore(s: PercentileState): void {

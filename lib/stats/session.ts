@@ -14,11 +14,14 @@ import type { TagSample } from '../tags/contract';
 import { CsvReport, ReportWriteError } from './report';
 import { ExponentialBackoff, type BackoffOptions } from '../system/retry/backoff';
 import { readableFigures } from './figures';
-import { WindowSet, type ClosedWindow, type PersistedTagWindow, type WindowConfig } from './windows';
+import { WindowSet, type ClosedWindow, type PersistedTagWindow, type WindowChanges, type WindowConfig } from './windows';
 
 export interface WindowStore {
   load(): Promise<{ open: PersistedTagWindow[]; unwritten: ClosedWindow[] }>;
+  /** Replaces what is stored with these windows, each whole. */
   save(open: PersistedTagWindow[], unwritten: ClosedWindow[]): Promise<void>;
+  /** Applies what changed since the last save; `replaceAll`: `changes` holds every window, nothing else stays. */
+  saveChanges(changes: WindowChanges, unwritten: ClosedWindow[], replaceAll: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,8 @@ export class StatsSession {
   private lastPrune = -Infinity;
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** the next checkpoint writes every window (the first after start, and after a failed save) */
+  private wholeSaveDue = true;
   private readonly retryBackoff: ExponentialBackoff;
   private retryAt = -Infinity;
   /** rows appended to the report by this session: the file holds them, each once */
@@ -161,21 +166,28 @@ export class StatsSession {
     void this.checkpoint(); // a failed save goes to onError inside checkpoint()
   }
 
-  /** Saves the open windows now (serialized: one save at a time, the latest state wins). */
+  /**
+   * Saves the open windows now (serialized: one save at a time, the latest state wins): those
+   * changed since the last checkpoint; every one after start and after a failed save, so the
+   * store never misses what a lost save held.
+   */
   checkpoint(): Promise<void> {
     this.lastCheckpoint = this.now();
     this.dirty = false;
     const store = this.opts.store;
     if (!store) return Promise.resolve();
-    const open = this.windows.snapshot();
+    const whole = this.wholeSaveDue;
+    this.wholeSaveDue = false;
+    const changes = this.windows.changes(whole);
     const unwritten = this.unwritten.slice();
     this.saving = this.saving
-      .then(() => store.save(open, unwritten))
+      .then(() => store.saveChanges(changes, unwritten, whole))
       .then(
         () => {
           this.saveError = undefined;
         },
         (err: Error) => {
+          this.wholeSaveDue = true;
           this.saveError = err.message;
           this.opts.onError(err);
         },

@@ -94,6 +94,12 @@ interface TagWindow {
   /** sliding count windows: samples since the last output */
   sinceOutput: number;
   recovered: boolean;
+  /** changed since the last changes() */
+  dirty: boolean;
+  /** handed out by changes() and not removed since: the store holds it */
+  stored: boolean;
+  /** tumbling windows: how many of acc's exact percentile values changes() has handed out */
+  valuesOut: number;
 }
 
 export interface PersistedTagWindow {
@@ -108,7 +114,37 @@ export interface PersistedTagWindow {
   sinceOutput: number;
   /** the window configuration it was opened under (configKey) */
   config?: string;
+  /**
+   * Set by changes(): acc's first `valuesApart` exact percentile values (whole chunks) are not in
+   * acc but kept apart by the store (WindowChange.values); the store puts them back before restore().
+   */
+  valuesApart?: number;
 }
+
+/** One open window that changed, as changes() hands it to a store. */
+export interface WindowChange {
+  window: PersistedTagWindow;
+  /**
+   * The whole chunks of a tumbling window's exact percentile values from index `from` on (a
+   * multiple of VALUE_CHUNK; the store holds those before it already, and drops any after these).
+   * Absent when the window keeps none apart (no percentiles, or the sketch, which stays in acc).
+   */
+  values?: { from: number; values: number[] };
+}
+
+/** What changed in the open windows since the last changes(), for a store to apply. */
+export interface WindowChanges {
+  changed: WindowChange[];
+  /** windows handed out before with nothing open any more: [device, name] */
+  removed: Array<[string, string]>;
+}
+
+/**
+ * Exact percentile values are handed out in chunks of this many, each once, when full; the values
+ * of the chunk still filling stay in the window's state. A checkpoint writes at most a chunk's
+ * worth of values a window, not an hour of values already stored.
+ */
+export const VALUE_CHUNK = 256;
 
 /** What must match for a stored window to continue under a new configuration. */
 export function configKey(c: WindowConfig): string {
@@ -123,8 +159,19 @@ export function numericValue(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Whether a window holds anything to persist (a window with no sample yet is not stored). */
+function hasOpenState(w: TagWindow): boolean {
+  return w.seen > 0 || !!(w.held && w.held.length) || !!(w.panes && w.panes.length);
+}
+
 export class WindowSet {
   private readonly tags = new Map<string, TagWindow>();
+  /**
+   * The same windows by device, then name: a sample finds its window without building the
+   * "device/name" key (a string made and hashed for every sample). `tags` stays the one that
+   * decides which window a pair belongs to; this only remembers its answers.
+   */
+  private readonly byDevice = new Map<string, Map<string, TagWindow>>();
   private readonly closed: ClosedWindow[] = [];
   private readonly percentileMode: 'exact' | 'sketch' | undefined;
   private readonly graceMs: number;
@@ -152,12 +199,19 @@ export class WindowSet {
   }
 
   add(device: string, name: string, value: unknown, ts: number, quality: Quality): void {
-    const key = device ? device + '/' + name : name;
-    let w = this.tags.get(key);
+    let names = this.byDevice.get(device);
+    if (!names) this.byDevice.set(device, (names = new Map()));
+    let w = names.get(name);
     if (!w) {
-      w = this.open(device, name, ts);
-      this.tags.set(key, w);
+      const key = device ? device + '/' + name : name;
+      w = this.tags.get(key);
+      if (!w) {
+        w = this.open(device, name, ts);
+        this.tags.set(key, w);
+      }
+      names.set(name, w);
     }
+    w.dirty = true;
     this.samples++;
     const x = quality === 'good' ? numericValue(value) : undefined;
     if (x === undefined) this.badSamples++;
@@ -216,25 +270,62 @@ export class WindowSet {
     return this.closed.length;
   }
 
-  /** The open windows, to persist. */
+  /** The open windows, to persist, each whole. */
   snapshot(): PersistedTagWindow[] {
     const out: PersistedTagWindow[] = [];
-    for (const w of this.tags.values()) {
-      if (w.seen === 0 && !(w.held && w.held.length) && !(w.panes && w.panes.length)) continue;
-      out.push({
-        device: w.device,
-        name: w.name,
-        start: w.start,
-        end: w.end,
-        seen: w.seen,
-        acc: w.acc.state(),
-        held: w.held?.map((h) => [h.ts, h.value, h.good]),
-        panes: w.panes?.map((pn) => ({ start: pn.start, end: pn.end, acc: pn.acc.state() })),
-        sinceOutput: w.sinceOutput,
-        config: this.key,
-      });
-    }
+    for (const w of this.tags.values()) if (hasOpenState(w)) out.push(this.persisted(w, 0));
     return out;
+  }
+
+  /**
+   * The open windows changed since the last call (`all`: every open window, and every exact
+   * percentile value), to persist: at 1 s samples every window changes, but the exact percentile
+   * values of an hour's window are only appended to, so each full chunk is handed out once and
+   * only the chunk still filling goes with the window's state. A caller whose store missed a batch
+   * (a failed save) asks for `all` next.
+   */
+  changes(all = false): WindowChanges {
+    const changed: WindowChange[] = [];
+    const removed: Array<[string, string]> = [];
+    const tumbling = this.config.kind === 'tumbling';
+    for (const w of this.tags.values()) {
+      if (!w.dirty && !all) continue;
+      w.dirty = false;
+      if (!hasOpenState(w)) {
+        if (w.stored) removed.push([w.device, w.name]);
+        w.stored = false;
+        w.valuesOut = 0;
+        continue;
+      }
+      w.stored = true;
+      const exact = tumbling ? w.acc.percentiles?.exactCount : undefined;
+      if (exact === undefined) {
+        changed.push({ window: this.persisted(w, 0) });
+        continue;
+      }
+      const apart = Math.floor(exact / VALUE_CHUNK) * VALUE_CHUNK;
+      const from = all ? 0 : Math.min(w.valuesOut, apart);
+      const window = this.persisted(w, apart);
+      window.valuesApart = apart;
+      changed.push({ window, values: { from, values: w.acc.percentiles!.exactValues(from, apart) } });
+      w.valuesOut = apart;
+    }
+    return { changed, removed };
+  }
+
+  private persisted(w: TagWindow, valuesFrom: number): PersistedTagWindow {
+    return {
+      device: w.device,
+      name: w.name,
+      start: w.start,
+      end: w.end,
+      seen: w.seen,
+      acc: w.acc.state(valuesFrom),
+      held: w.held?.map((h) => [h.ts, h.value, h.good]),
+      panes: w.panes?.map((pn) => ({ start: pn.start, end: pn.end, acc: pn.acc.state() })),
+      sinceOutput: w.sinceOutput,
+      config: this.key,
+    };
   }
 
   /**
@@ -243,6 +334,7 @@ export class WindowSet {
    * closed as it stands, so its samples are not lost.
    */
   restore(windows: PersistedTagWindow[]): void {
+    this.byDevice.clear();
     for (const p of windows) {
       if (p.config !== this.key) {
         const acc = new FigureAccumulator(p.acc.percentiles ? p.acc.percentiles.mode : undefined);
@@ -278,6 +370,7 @@ export class WindowSet {
       }
       w.sinceOutput = p.sinceOutput ?? 0;
       w.recovered = true;
+      w.dirty = true;
       this.tags.set(p.device ? p.device + '/' + p.name : p.name, w);
       if (this.config.by === 'time' && Number.isFinite(w.end)) this.earliestEnd = Math.min(this.earliestEnd, w.end);
     }
@@ -286,7 +379,20 @@ export class WindowSet {
   // ---- tumbling ----
 
   private open(device: string, name: string, ts: number): TagWindow {
-    const w: TagWindow = { device, name, start: NaN, end: NaN, seen: 0, acc: new FigureAccumulator(this.percentileMode), sinceOutput: 0, recovered: false, paneStart: NaN };
+    const w: TagWindow = {
+      device,
+      name,
+      start: NaN,
+      end: NaN,
+      seen: 0,
+      acc: new FigureAccumulator(this.percentileMode),
+      sinceOutput: 0,
+      recovered: false,
+      paneStart: NaN,
+      dirty: true,
+      stored: false,
+      valuesOut: 0,
+    };
     if (this.config.kind === 'sliding') {
       // count windows use panes when a window is a whole number of hops, else the samples themselves
       if (this.config.by === 'time' || this.config.length % this.config.hop! === 0) w.panes = [];
@@ -311,6 +417,8 @@ export class WindowSet {
   private reopen(w: TagWindow, ts: number): void {
     w.seen = 0;
     w.acc = new FigureAccumulator(this.percentileMode);
+    w.valuesOut = 0;
+    w.dirty = true;
     w.recovered = false;
     if (this.config.by === 'time') this.spanFor(w, ts);
     else w.start = w.end = NaN;
@@ -380,6 +488,7 @@ export class WindowSet {
     for (const pane of w.panes!) if (pane.start >= start && pane.end <= w.end) acc.merge(pane.acc);
     if (acc.count > 0 || acc.bad > 0 || acc.late > 0) this.closed.push({ device: w.device, name: w.name, start, end: w.end, figures: acc.figures(w.end), recovered: w.recovered });
     w.acc = new FigureAccumulator(this.percentileMode); // carries only the late count between outputs
+    w.dirty = true;
     w.recovered = false;
     this.spanFor(w, w.end); // the hop that starts where this window ended
     const panes = w.panes!;
