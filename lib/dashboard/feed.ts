@@ -4,7 +4,9 @@
 // read from the tag stores at the throttle's pace and sent only when it changed.
 import type { ApiDirectory } from '../api/directory';
 import type { HistorianRow } from '../historian/query';
-import type { TagSample } from '../tags/contract';
+import type { AlarmEvent } from '../alarm/engine';
+import { streamHub } from '../api/stream/hub';
+import type { TagSample, TagValue } from '../tags/contract';
 import { acknowledgeAlarm, writeTag } from './actions';
 import { AlarmHistory } from './alarm-history';
 import { activeAlarms, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
@@ -27,7 +29,9 @@ export interface DashboardFeedOptions {
   historyMs: number;
   send(output: FeedOutput, msg: FeedMessage): void;
   /** the host's figures (CPU, memory, disk, uptime) for the overview */
-  hostFigures?: () => Promise<TagSample[]>;
+  hostFigures?: () => Promise<readonly TagSample[]>;
+  /** where the alarm nodes' events are heard as they happen (the live stream's hub by default) */
+  alarmEvents?: AlarmEventSource;
   clock?: ThrottleClock;
   /** a subscription nobody renewed for this long is dropped (the browser went away) */
   subscriptionTtlMs?: number;
@@ -63,6 +67,25 @@ const text = (v: unknown, field: string): string => {
   return v.trim();
 };
 
+/** A host figure as the overview shows it; an uncertain one (CPU's first reading, the average since boot) marked so. */
+export interface HostFigure {
+  value: TagValue;
+  unit?: string;
+  quality?: 'uncertain';
+  /** why it is uncertain */
+  note?: string;
+}
+
+/** A good or uncertain figure with a value; a bad, stale or empty one reads as missing. */
+function hostFigure(s: TagSample): HostFigure | undefined {
+  if ((s.quality !== 'good' && s.quality !== 'uncertain') || s.value === null || s.value === undefined) return undefined;
+  const unit = s.unit ? { unit: s.unit } : {};
+  return s.quality === 'good' ? { value: s.value, ...unit } : { value: s.value, ...unit, quality: 'uncertain', ...(s.error ? { note: s.error } : {}) };
+}
+
+/** Hears the alarm nodes' events as they happen; returns how to stop. */
+export type AlarmEventSource = (listener: (events: readonly AlarmEvent[]) => void) => () => void;
+
 const signature = (tags: readonly TagView[]): string => tags.map((t) => `${t.name}=${String(t.value)}@${t.ts}:${t.quality}`).join('|');
 
 export class DashboardFeed {
@@ -73,7 +96,8 @@ export class DashboardFeed {
   private lastAlarms = '';
   private liveTimer: NodeJS.Timeout | undefined;
   private overviewTimer: NodeJS.Timeout | undefined;
-  private host: TagSample[] = [];
+  private host: readonly TagSample[] = [];
+  private stopAlarmEvents: (() => void) | undefined;
   private closed = false;
 
   constructor(private readonly opts: DashboardFeedOptions) {
@@ -88,6 +112,14 @@ export class DashboardFeed {
     this.overviewTimer = setInterval(() => void this.pushOverview(), this.opts.overviewMs);
     this.liveTimer.unref?.();
     this.overviewTimer.unref?.();
+    // the alarms already active are the history's start; from then on every event as it happens
+    this.alarmHistory.record(activeAlarms(this.opts.directory));
+    const alarmEvents = this.opts.alarmEvents ?? ((listener) => streamHub().onAlarms(listener));
+    this.stopAlarmEvents = alarmEvents((events) => {
+      if (this.closed) return;
+      this.alarmHistory.record(events);
+      this.pushAlarms(false);
+    });
     void this.pushOverview();
   }
 
@@ -95,6 +127,8 @@ export class DashboardFeed {
     this.closed = true;
     clearInterval(this.liveTimer);
     clearInterval(this.overviewTimer);
+    this.stopAlarmEvents?.();
+    this.stopAlarmEvents = undefined;
     this.throttle.close();
     this.subscriptions.clear();
   }
@@ -235,19 +269,22 @@ export class DashboardFeed {
       }
     }
     if (this.closed) return;
-    const host = Object.fromEntries(this.host.filter((s) => s.quality === 'good').map((s) => [s.name, { value: s.value, ...(s.unit ? { unit: s.unit } : {}) }]));
+    const host: Record<string, HostFigure> = {};
+    for (const s of this.host) {
+      const figure = hostFigure(s);
+      if (figure) host[s.name] = figure;
+    }
     this.offer('overview', undefined, { topic: 'overview', payload: { ...overview(this.opts.directory, this.clock.now()), host } });
     this.pushAlarms(false);
   }
 
   private pushAlarms(always: boolean): void {
     const active = activeAlarms(this.opts.directory);
-    this.alarmHistory.observe(active, this.clock.now());
-    const payload = { active, history: this.alarmHistory.recent() };
-    const sig = JSON.stringify(payload);
+    // the history changes only by recorded events: its count stands for it in the signature
+    const sig = `${this.alarmHistory.version}#${JSON.stringify(active)}`;
     if (!always && sig === this.lastAlarms) return;
     this.lastAlarms = sig;
-    this.offer('alarms', undefined, { topic: 'alarms', payload });
+    this.offer('alarms', undefined, { topic: 'alarms', payload: { active, history: this.alarmHistory.recent() } });
   }
 
   private offer(output: FeedOutput, client: string | undefined, msg: FeedMessage): void {
