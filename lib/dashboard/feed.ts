@@ -9,7 +9,7 @@ import { streamHub } from '../api/stream/hub';
 import type { TagSample, TagValue } from '../tags/contract';
 import { acknowledgeAlarm, writeTag } from './actions';
 import { AlarmHistory } from './alarm-history';
-import { activeAlarms, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
+import { activeAlarms, controlTags, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
 import { WidgetThrottle, type ThrottleClock } from './throttle';
 
 /** The feed's outputs, one per page. */
@@ -173,6 +173,9 @@ export class DashboardFeed {
         this.sendKeyed(sub, client, output);
         return;
       }
+      case 'writable':
+        this.opts.send('controls', { topic: 'writable', payload: { tags: controlTags(this.opts.directory) }, ...to });
+        return;
       case 'ack': {
         const result = acknowledgeAlarm(this.opts.directory, text(p.id, 'payload.id'));
         this.opts.send('alarms', { topic: 'ackResult', payload: { id: p.id, ...result }, ...to });
@@ -187,7 +190,7 @@ export class DashboardFeed {
         return;
       }
       default:
-        throw new DashboardRequestError('topic', `must be one of hello, device, tags, charts, controls, ack, write; got ${JSON.stringify(topic)}`);
+        throw new DashboardRequestError('topic', `must be one of hello, device, tags, charts, controls, writable, ack, write; got ${JSON.stringify(topic)}`);
     }
   }
 

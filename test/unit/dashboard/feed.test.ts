@@ -247,3 +247,30 @@ test('alarm events are recorded as they happen: one raised and cleared within a 
   assert.equal(stopped, 1, 'close stops listening');
   assert.equal(listener, undefined);
 });
+
+test("the Controls page is offered every device's writable tags, devices sorted, each in its table's order", async () => {
+  const { directory } = setupDirectory();
+  directory.register('devices', {
+    id: 'dev0',
+    device: 'aaa-pump',
+    snapshot: () => ({ status: 'polling' }),
+    write: () => Promise.reject(new Error('not in this test')),
+    writableTags: () => [
+      { name: 'speed', type: 'uint16', unit: 'rpm' },
+      { name: 'run', type: 'bool' },
+    ],
+  });
+  const sent: Array<[FeedOutput, FeedMessage]> = [];
+  const feed = new DashboardFeed({ directory, maxRate: 1000, overviewMs: 60_000, historyMs: 3_600_000, send: (o, m) => sent.push([o, m]) });
+  await feed.request('writable', {}, 'socket-1');
+  feed.close();
+  const [output, msg] = sent.find(([, m]) => m.topic === 'writable')!;
+  assert.equal(output, 'controls');
+  assert.deepEqual(msg._client, { socketId: 'socket-1' });
+  assert.deepEqual(msg.payload, {
+    tags: [
+      { device: 'aaa-pump', name: 'speed', type: 'uint16', unit: 'rpm' },
+      { device: 'aaa-pump', name: 'run', type: 'bool' },
+    ],
+  });
+});
