@@ -274,3 +274,53 @@ test("the Controls page is offered every device's writable tags, devices sorted,
     ],
   });
 });
+
+test('a page renewing its subscription (the same device, the same chart keys) costs no second history read or resend', async () => {
+  const { directory } = setupDirectory();
+  let queries = 0;
+  directory.register('historians', {
+    id: 'h1',
+    name: 'historian',
+    query: () => {
+      queries++;
+      return Promise.resolve([{ tag: 'boiler/flow_temp', ts: NOW - 60_000, value: 57 }] as never);
+    },
+  });
+  const sent: Array<[FeedOutput, FeedMessage]> = [];
+  const feed = new DashboardFeed({ directory, maxRate: 1000, overviewMs: 60_000, historyMs: 3_600_000, send: (o, m) => sent.push([o, m]) });
+  await feed.request('device', { device: 'boiler' }, 's1');
+  await feed.request('charts', { keys: ['meter/l1_voltage'] }, 's1');
+  const before = { queries, sent: sent.length };
+  assert.equal(queries, 2);
+  await feed.request('device', { device: 'boiler', renew: true }, 's1');
+  await feed.request('charts', { keys: ['meter/l1_voltage'] }, 's1');
+  assert.deepEqual({ queries, sent: sent.length }, before, 'nothing read, nothing sent');
+  await feed.request('device', { device: 'meter', renew: true }, 's1');
+  assert.equal(queries, 3, 'another device is read, renewal or not');
+  feed.close();
+});
+
+test('an answer that was waited for is not sent once the feed closed', async () => {
+  const { directory } = setupDirectory();
+  let release: () => void = () => undefined;
+  directory.register('historians', { id: 'h1', name: 'historian', query: () => new Promise((r) => (release = () => r([]))) });
+  const sent: Array<[FeedOutput, FeedMessage]> = [];
+  const feed = new DashboardFeed({ directory, maxRate: 1000, overviewMs: 60_000, historyMs: 3_600_000, send: (o, m) => sent.push([o, m]) });
+  const pending = feed.request('device', { device: 'boiler' }, 's1');
+  await new Promise((r) => setImmediate(r));
+  feed.close();
+  release();
+  await pending;
+  assert.deepEqual(
+    sent.filter(([, m]) => m.topic === 'history'),
+    [],
+  );
+});
+
+test('a request whose payload is not an object reads as an empty one; more keys than a page follows are not checked one by one', async () => {
+  const { feed, sent } = setup();
+  await assert.rejects(feed.request('write', 'boiler', 's'), (e: unknown) => e instanceof DashboardRequestError && e.field === 'payload.device');
+  await feed.request('charts', { keys: [...Array.from({ length: 20 }, (_, i) => `boiler/t${i}`), 42] }, 's');
+  feed.close();
+  assert.ok(sent.some(([, m]) => m.topic === 'history'));
+});
