@@ -12,7 +12,7 @@
 // Run: npm run bench -- dashboard  (builds dist/ first: the runtime runs as users run it)
 // Env: BENCH_WARM_MS (15000, after start-up), BENCH_SETTLE_MS (5000, after a page opened),
 // BENCH_MEASURE_MS (20000, the window).
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { serializeTagTableCsv } from '../lib/modbus/tag-table';
 import { startGatewayProcess, type GatewayProcess } from '../test/helpers/gateway';
 import { deviceTags } from './shared/modbus-device-tags';
 import { treeCpuSeconds } from './shared/process-tree';
+import { nextMessage as next } from './shared/child-messages';
 
 const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 15000);
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 5000);
@@ -61,18 +62,30 @@ interface CaseFigures {
   messagesPerS: number;
   framesPerS: number;
   kbPerS: number;
+  /** the 1,000-tag device's poll cycles a second in the window (GET /api/devices), when it runs */
+  scansPerS?: number;
   /** the runtime's CPU over its run's closed-dashboard case */
   runtimeRatio?: number;
   browserRatio?: number;
   load: number;
 }
 
+/** The poll cycles a device has made (its GET /api/devices entry), undefined when it is not listed. */
+async function pollCycles(gateway: GatewayProcess, device: string): Promise<number | undefined> {
+  const r = await fetch(`${gateway.base}/api/devices`).catch(() => undefined);
+  if (!r?.ok) return undefined;
+  const list = (await r.json()) as Array<{ device: string; polls?: { cycles?: number } }>;
+  return list.find((d) => d.device === device)?.polls?.cycles;
+}
+
 async function measure(run: string, name: string, gateway: GatewayProcess, browserPid: number, frames: FrameCounter): Promise<CaseFigures> {
   const load = loadavg()[0];
   const pid = gateway.peer.proc.pid!;
+  const cyclesBefore = await pollCycles(gateway, DEVICE);
   const start = { at: performance.now(), gw: treeCpuSeconds(pid), browser: treeCpuSeconds(browserPid), frames: frames.frames, messages: frames.messages, bytes: frames.bytes };
   await sleep(MEASURE_MS);
   const windowS = (performance.now() - start.at) / 1000;
+  const cyclesAfter = await pollCycles(gateway, DEVICE);
   const figures: CaseFigures = {
     run,
     case: name,
@@ -82,9 +95,12 @@ async function measure(run: string, name: string, gateway: GatewayProcess, brows
     messagesPerS: (frames.messages - start.messages) / windowS,
     framesPerS: (frames.frames - start.frames) / windowS,
     kbPerS: (frames.bytes - start.bytes) / 1024 / windowS,
+    ...(cyclesBefore !== undefined && cyclesAfter !== undefined ? { scansPerS: (cyclesAfter - cyclesBefore) / windowS } : {}),
     load,
   };
-  console.log(`  ${name}: runtime ${fmt(figures.runtimeCpuPercent, 1)}%, Chromium ${fmt(figures.browserCpuPercent, 1)}%, ${fmt(figures.messagesPerS, 1)} messages/s`);
+  console.log(
+    `  ${name}: runtime ${fmt(figures.runtimeCpuPercent, 1)}%, Chromium ${fmt(figures.browserCpuPercent, 1)}%, ${fmt(figures.messagesPerS, 1)} messages/s${figures.scansPerS === undefined ? '' : `, the device polled ${fmt(figures.scansPerS, 1)} times/s`}`,
+  );
   return figures;
 }
 
@@ -106,27 +122,6 @@ async function runCases(run: string, gateway: GatewayProcess, browser: Browser, 
   } finally {
     await page.close();
   }
-}
-
-/** The next message of `type` from a child (or its error / exit). */
-function next<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no "${type}" from the child within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: { type: string; error?: string }) => {
-      if (m.type === type) done(undefined, m as T);
-      else if (m.type === 'error') done(new Error(m.error));
-    };
-    const onExit = (code: number | null) => done(new Error(`child exited (${code}) before "${type}"`));
-    const done = (err?: Error, value?: T) => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
 }
 
 async function defaultFlowsRun(browser: Browser, browserPid: number): Promise<CaseFigures[]> {
@@ -196,11 +191,11 @@ async function main(): Promise<void> {
   console.log(
     `\nDashboard cost: CPU over a ${MEASURE_MS / 1000} s window, % of one core (user + system, every process of the tree); Chromium headless, one page; the 1,000-tag device's values change ${1000 / POLL_MS} times a second (${fmt((1000 * 1000) / POLL_MS)} tag changes/s); the feed's throttle: 4 updates/s a widget.\n`,
   );
-  console.log('| run | case | runtime CPU % | runtime × closed | Chromium CPU % | Chromium × closed | socket.io messages/s to the browser | KB/s | load (1 min) |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| run | case | device polls/s | runtime CPU % | runtime × closed | Chromium CPU % | Chromium × closed | socket.io messages/s to the browser | KB/s | load (1 min) |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(
-      `| ${r.run} | ${r.case} | ${fmt(r.runtimeCpuPercent, 1)} | ${r.runtimeRatio === undefined ? '1' : fmt(r.runtimeRatio, 2)} | ${fmt(r.browserCpuPercent, 1)} | ${r.browserRatio === undefined ? '1' : fmt(r.browserRatio, 1)} | ${fmt(r.messagesPerS, 1)} | ${fmt(r.kbPerS, 1)} | ${fmt(r.load, 1)} |`,
+      `| ${r.run} | ${r.case} | ${fmt(r.scansPerS, 1)} | ${fmt(r.runtimeCpuPercent, 1)} | ${r.runtimeRatio === undefined ? '1' : fmt(r.runtimeRatio, 2)} | ${fmt(r.browserCpuPercent, 1)} | ${r.browserRatio === undefined ? '1' : fmt(r.browserRatio, 1)} | ${fmt(r.messagesPerS, 1)} | ${fmt(r.kbPerS, 1)} | ${fmt(r.load, 1)} |`,
     );
   }
   mkdirSync(join(ROOT, '.bench-cache'), { recursive: true });
