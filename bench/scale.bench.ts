@@ -23,6 +23,7 @@ import { compileForBench } from './pipeline/compile';
 import type { ScaleStats } from './scale/gateway-process';
 import { freePort } from '../test/helpers/process';
 import { scaleCurveSvg, type ScaleStep } from './scale/plot';
+import { nextMessage as next } from './shared/child-messages';
 
 const STEPS = (process.env.BENCH_SCALE_STEPS ?? '1,10,100,500,1000').split(',').map(Number);
 const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 10000);
@@ -35,27 +36,6 @@ const GOALS = { cpuPercent: 60, rssMb: 400, jitterP99Ms: 50 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-
-/** The next message of `type` from a child (or its error / exit). */
-function next<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no "${type}" from the child within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: { type: string; error?: string }) => {
-      if (m.type === type) done(undefined, m as T);
-      else if (m.type === 'error') done(new Error(m.error));
-    };
-    const onExit = (code: number | null) => done(new Error(`child exited (${code}) before "${type}"`));
-    const done = (err?: Error, value?: T) => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
 
 function tagsCsv(): string {
   const rows = ['name,area,address,type,access'];

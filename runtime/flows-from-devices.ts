@@ -5,7 +5,8 @@
 // sending its scans to the link out "edgegw acquisition" (id edgegw.acq.out); from there the
 // default flows' own stage tabs (runtime/default-flows/) take them: alarms for communication
 // loss, statistics, store-and-forward to MQTT (devices/<id>/data with seq), the heartbeat, Home
-// Assistant discovery, and commands (devices/<id>/commands) with a result for each.
+// Assistant discovery, and commands (devices/<id>/commands) with a result for each. The
+// Dashboard tab is the default flows' own: its pages are built from the tag store at run time.
 //
 // Device ids come from the stable id registry (devices.json), so regenerating the flows
 // (--reset-flows) gives every device the id it had.
@@ -20,6 +21,7 @@ import type { FlowNode } from './default-flows/flow-node';
 import { RUNTIME_ENVIRONMENT, stagesOf, versioned } from './default-flows/pipeline';
 import { ACQUISITION_OUT, ACQUISITION_TARGETS, type Plant } from './default-flows/plant';
 import { brokerNode, forwardTargetNode, gatewayApiNode, TAG_STORE_ID, tagStoreNode } from './default-flows/tabs/config-nodes';
+import { dashboardTab } from './default-flows/tabs/dashboard';
 import { deviceCommandNodes } from './default-flows/tabs/device-commands';
 import { stageTabs } from './default-flows/tabs/ids';
 
@@ -136,7 +138,7 @@ function devicesTab(devices: readonly ListedDevice[], registryNote: string[], so
       wires: [[ACQUISITION_LINK_ID]],
     });
   });
-  const info = `Generated on first start from the \`devices:\` list of ${source}.\n\n${registryNote.join('\n')}\n\nEvery device writes its samples into the tag store *gateway tags* and emits scans (payload {tag: value}, msg.tags the samples) to the link out node **${ACQUISITION_LINK_NAME}**, which feeds the tabs Processing (alarms for communication loss, statistics), Forwarding (\`devices/<device>/data\` through a durable queue, heartbeat, Home Assistant discovery) and Supervision (watchdog); commands come from the Commands tab (\`devices/<device>/commands\`). Link in from **${ACQUISITION_LINK_NAME}** for flows of your own. Device ids are kept in devices.json in the user directory.`;
+  const info = `Generated on first start from the \`devices:\` list of ${source}.\n\n${registryNote.join('\n')}\n\nEvery device writes its samples into the tag store *gateway tags* and emits scans (payload {tag: value}, msg.tags the samples) to the link out node **${ACQUISITION_LINK_NAME}**, which feeds the tabs Processing (alarms for communication loss, statistics), Forwarding (\`devices/<device>/data\` through a durable queue, heartbeat, Home Assistant discovery) and Supervision (watchdog); commands come from the Commands tab (\`devices/<device>/commands\`). Link in from **${ACQUISITION_LINK_NAME}** for flows of your own. Device ids are kept in devices.json in the user directory. The Dashboard tab serves /dashboard: its pages follow the tag store, so these devices appear there without an edit.`;
   const outcomesY = ROW.first + devices.length * ROW.step + 20;
   return [
     { id: TAB_ID, type: 'tab', label: 'Devices', disabled: false, info },
@@ -175,5 +177,6 @@ export function flowsFromDevices(devices: readonly DeviceSpec[], registry: Devic
     forwardTargetNode(env),
     gatewayApiNode(),
     ...stagesOf(env, plant),
+    ...dashboardTab(),
   ]);
 }

@@ -2,13 +2,16 @@
 // the gateway's: one ModbusServer (lib/modbus/server) per device, each on its own TCP port, 100
 // holding registers each. Every second a tenth of each device's registers change (a slow ramp),
 // so the pipeline sees changed values on every scan, as on a live plant where most values rest.
-// argv: device count. Each server listens on a port the system picks; tells its parent { type: 'ready', ports } over IPC; exits
+// argv: device count, and optionally registers a device (100), the change period in ms (1000) and
+// the registers changed each period (a tenth); bench/dashboard.bench.ts changes all of 1,500
+// registers ten times a second. Each server listens on a port the system picks; tells its parent { type: 'ready', ports } over IPC; exits
 // when the parent goes.
 import { ModbusServer } from '../../lib/modbus/server/server';
 
 const COUNT = Number(process.argv[2]);
-const REGISTERS = 100;
-const CHANGING = REGISTERS / 10;
+const REGISTERS = Number(process.argv[3] ?? 100);
+const PERIOD_MS = Number(process.argv[4] ?? 1000);
+const CHANGING = Number(process.argv[5] ?? REGISTERS / 10);
 
 async function main(): Promise<void> {
   const servers: ModbusServer[] = [];
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
         Array.from({ length: CHANGING }, (_, k) => (tick + k + i) & 0xffff),
       );
     }
-  }, 1000);
+  }, PERIOD_MS);
   process.send?.({ type: 'ready', ports });
   process.on('disconnect', () => process.exit(0));
 }

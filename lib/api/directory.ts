@@ -65,6 +65,16 @@ export interface ApiDevice {
    * audited under `actor`. Rejects with WriteValidationError, WriteError or a refusal Error.
    */
   write(values: Readonly<Record<string, unknown>>, actor: string): Promise<DeviceWriteAnswer>;
+  /** the tags `write` takes (access rw in its tag table), in the table's order; a device that cannot say offers none */
+  writableTags?(): WritableTag[];
+}
+
+/** A tag an operator may write, as a control offers it. */
+export interface WritableTag {
+  name: string;
+  /** the tag table's type (bool, uint16, float32, ...) */
+  type: string;
+  unit?: string;
 }
 
 /** An alarm node: its active list, and acknowledgements through its engine (audited, emitted). */

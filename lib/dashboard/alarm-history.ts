@@ -1,12 +1,14 @@
-// The alarm page's recent history: the changes between one reading of the active lists and the
-// next (raised, acknowledged, cleared), newest first, a bounded number kept.
-import type { AlarmRecord } from '../alarm/engine';
+// The alarm page's recent history: every event the alarm nodes emit (raised, acknowledged,
+// cleared), recorded as it happens, so that an alarm raised and cleared within one delivery
+// interval of the page is still listed; only the page's delivery is throttled. Newest first, a
+// bounded number kept.
+import type { AlarmEvent } from '../alarm/engine';
 
 export interface AlarmHistoryEntry {
   id: string;
   tag: string;
   severity: string;
-  /** the state the alarm moved to; 'cleared' also when it left the active list */
+  /** the state the alarm moved to */
   state: string;
   message: string;
   ackedBy: string | null;
@@ -14,29 +16,28 @@ export interface AlarmHistoryEntry {
 }
 
 export class AlarmHistory {
-  private last = new Map<string, AlarmRecord>();
   private entries: AlarmHistoryEntry[] = [];
+  private recorded = 0;
 
   constructor(private readonly keep = 100) {}
 
-  /** Takes the current active list; true when anything changed since the previous one. */
-  observe(active: readonly AlarmRecord[], now: number): boolean {
-    const next = new Map(active.map((a) => [a.id, a]));
-    const added: AlarmHistoryEntry[] = [];
-    for (const a of active) {
-      const before = this.last.get(a.id);
-      if (!before || before.state !== a.state || before.ts !== a.ts) added.push(entryOf(a, a.state, a.ts));
-    }
-    for (const [id, before] of this.last) if (!next.has(id)) added.push(entryOf(before, 'cleared', now));
-    this.last = next;
-    if (!added.length) return false;
-    this.entries = [...added.sort((x, y) => y.ts - x.ts), ...this.entries].slice(0, this.keep);
-    return true;
+  /** Events in the order they were emitted; the later of two at the same time is the newer. */
+  record(events: readonly AlarmEvent[]): void {
+    if (!events.length) return;
+    const added = events.map(entryOf).reverse();
+    added.sort((x, y) => y.ts - x.ts);
+    this.entries = [...added, ...this.entries].slice(0, this.keep);
+    this.recorded += events.length;
   }
 
   recent(): AlarmHistoryEntry[] {
     return this.entries;
   }
+
+  /** How many events were recorded so far: a page's copy is current while this stays the same. */
+  get version(): number {
+    return this.recorded;
+  }
 }
 
-const entryOf = (a: AlarmRecord, state: string, ts: number): AlarmHistoryEntry => ({ id: a.id, tag: a.tag, severity: a.severity, state, message: a.message, ackedBy: a.ackedBy, ts });
+const entryOf = (e: AlarmEvent): AlarmHistoryEntry => ({ id: e.id, tag: e.tag, severity: e.severity, state: e.state, message: e.message, ackedBy: e.ackedBy, ts: e.ts });

@@ -4,11 +4,13 @@
 // read from the tag stores at the throttle's pace and sent only when it changed.
 import type { ApiDirectory } from '../api/directory';
 import type { HistorianRow } from '../historian/query';
-import type { TagSample } from '../tags/contract';
+import type { AlarmEvent } from '../alarm/engine';
+import { streamHub } from '../api/stream/hub';
+import type { TagSample, TagValue } from '../tags/contract';
 import { acknowledgeAlarm, writeTag } from './actions';
 import { AlarmHistory } from './alarm-history';
-import { activeAlarms, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
-import { WidgetThrottle, type ThrottleClock } from './throttle';
+import { activeAlarms, controlTags, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
+import { REAL_CLOCK, WidgetThrottle, type ThrottleClock } from './throttle';
 
 /** The feed's outputs, one per page. */
 export const FEED_OUTPUT = { overview: 0, devices: 1, alarms: 2, controls: 3, tags: 4 } as const;
@@ -27,7 +29,9 @@ export interface DashboardFeedOptions {
   historyMs: number;
   send(output: FeedOutput, msg: FeedMessage): void;
   /** the host's figures (CPU, memory, disk, uptime) for the overview */
-  hostFigures?: () => Promise<TagSample[]>;
+  hostFigures?: () => Promise<readonly TagSample[]>;
+  /** where the alarm nodes' events are heard as they happen (the live stream's hub by default) */
+  alarmEvents?: AlarmEventSource;
   clock?: ThrottleClock;
   /** a subscription nobody renewed for this long is dropped (the browser went away) */
   subscriptionTtlMs?: number;
@@ -47,6 +51,8 @@ export class DashboardRequestError extends Error {
 type KeyedOutput = 'tags' | 'controls';
 
 interface Subscription {
+  /** the device page is open (a 'device' request came): it gets the device list, and the device's tags */
+  followsDevices: boolean;
   device?: string;
   keys: Record<KeyedOutput, string[]>;
   renewedAt: number;
@@ -56,12 +62,33 @@ interface Subscription {
 }
 
 const TAG_LIST_LIMIT = 200;
+/** the most tags one page follows (charts, controls) */
+const MAX_KEYS = 20;
 const HISTORY_POINTS = 120;
 
 const text = (v: unknown, field: string): string => {
   if (typeof v !== 'string' || !v.trim()) throw new DashboardRequestError(field, `must be a non-empty text, got ${JSON.stringify(v)}`);
   return v.trim();
 };
+
+/** A host figure as the overview shows it; an uncertain one (CPU's first reading, the average since boot) marked so. */
+export interface HostFigure {
+  value: TagValue;
+  unit?: string;
+  quality?: 'uncertain';
+  /** why it is uncertain */
+  note?: string;
+}
+
+/** A good or uncertain figure with a value; a bad, stale or empty one reads as missing. */
+function hostFigure(s: TagSample): HostFigure | undefined {
+  if ((s.quality !== 'good' && s.quality !== 'uncertain') || s.value === null || s.value === undefined) return undefined;
+  const unit = s.unit ? { unit: s.unit } : {};
+  return s.quality === 'good' ? { value: s.value, ...unit } : { value: s.value, ...unit, quality: 'uncertain', ...(s.error ? { note: s.error } : {}) };
+}
+
+/** Hears the alarm nodes' events as they happen; returns how to stop. */
+export type AlarmEventSource = (listener: (events: readonly AlarmEvent[]) => void) => () => void;
 
 const signature = (tags: readonly TagView[]): string => tags.map((t) => `${t.name}=${String(t.value)}@${t.ts}:${t.quality}`).join('|');
 
@@ -73,11 +100,12 @@ export class DashboardFeed {
   private lastAlarms = '';
   private liveTimer: NodeJS.Timeout | undefined;
   private overviewTimer: NodeJS.Timeout | undefined;
-  private host: TagSample[] = [];
+  private host: readonly TagSample[] = [];
+  private stopAlarmEvents: (() => void) | undefined;
   private closed = false;
 
   constructor(private readonly opts: DashboardFeedOptions) {
-    this.clock = opts.clock ?? { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.clock = opts.clock ?? REAL_CLOCK;
     this.throttle = new WidgetThrottle(opts.maxRate, (_key, m) => this.deliver(m), this.clock);
   }
 
@@ -88,6 +116,14 @@ export class DashboardFeed {
     this.overviewTimer = setInterval(() => void this.pushOverview(), this.opts.overviewMs);
     this.liveTimer.unref?.();
     this.overviewTimer.unref?.();
+    // the alarms already active are the history's start; from then on every event as it happens
+    this.alarmHistory.record(activeAlarms(this.opts.directory));
+    const alarmEvents = this.opts.alarmEvents ?? ((listener) => streamHub().onAlarms(listener));
+    this.stopAlarmEvents = alarmEvents((events) => {
+      if (this.closed) return;
+      this.alarmHistory.record(events);
+      this.pushAlarms(false);
+    });
     void this.pushOverview();
   }
 
@@ -95,6 +131,8 @@ export class DashboardFeed {
     this.closed = true;
     clearInterval(this.liveTimer);
     clearInterval(this.overviewTimer);
+    this.stopAlarmEvents?.();
+    this.stopAlarmEvents = undefined;
     this.throttle.close();
     this.subscriptions.clear();
   }
@@ -105,43 +143,55 @@ export class DashboardFeed {
 
   /** A widget's request (msg.topic says which); answers go out on the page's output. */
   async request(topic: string, payload: unknown, client: string | undefined): Promise<void> {
-    const p = (payload ?? {}) as Record<string, unknown>;
+    const p = (payload !== null && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
     const to = client ? { _client: { socketId: client } } : {};
+    // an answer that was waited for (history, a write) is dropped once the node closed
+    const answer = (output: FeedOutput, msg: FeedMessage) => {
+      if (!this.closed) this.opts.send(output, { ...msg, ...to });
+    };
     switch (topic) {
       case 'hello':
         await this.pushOverview();
         return;
       case 'device': {
+        const device = p.device === undefined || p.device === '' ? undefined : text(p.device, 'payload.device');
         const sub = this.subscription(client);
-        sub.device = p.device === undefined || p.device === '' ? undefined : text(p.device, 'payload.device');
+        // an open page renews its subscription: the live updates carry on, nothing is read again
+        if (p.renew === true && sub.device === device && sub.lastDevice !== undefined) return;
+        sub.device = device;
+        sub.followsDevices = true;
         sub.lastDevice = undefined;
-        this.sendDevice(sub, client, true);
-        if (sub.device) {
-          const tags = deviceTags(this.opts.directory, sub.device).filter((t) => t.numeric);
-          const history = await this.history(tags.map((t) => `${sub.device}/${t.name}`));
-          this.opts.send('devices', { topic: 'history', payload: { device: sub.device, series: history }, ...to });
+        const tags = this.sendDevice(sub, client, true, deviceNames(this.opts.directory));
+        if (device) {
+          const numeric = tags.filter((t) => t.numeric).map((t) => `${device}/${t.name}`);
+          answer('devices', { topic: 'history', payload: { device, series: await this.history(numeric) } });
         }
         return;
       }
       case 'tags': {
         const search = typeof p.search === 'string' ? p.search : '';
-        this.opts.send('tags', { topic: 'tagList', payload: { search, ...tagKeys(this.opts.directory, search, TAG_LIST_LIMIT) }, ...to });
+        answer('tags', { topic: 'tagList', payload: { search, ...tagKeys(this.opts.directory, search, TAG_LIST_LIMIT) } });
         return;
       }
       case 'charts':
       case 'controls': {
         const output: KeyedOutput = topic === 'charts' ? 'tags' : 'controls';
+        const keys = Array.isArray(p.keys) ? p.keys.slice(0, MAX_KEYS).map((k, i) => text(k, `payload.keys[${i}]`)) : [];
         const sub = this.subscription(client);
-        const keys = Array.isArray(p.keys) ? p.keys.map((k, i) => text(k, `payload.keys[${i}]`)) : [];
-        sub.keys[output] = keys.slice(0, 20);
+        // the same keys again: a renewal, the live updates carry on, nothing is read again
+        if (sub.keys[output].join('\n') === keys.join('\n') && sub.lastKeys[output] !== undefined) return;
+        sub.keys[output] = keys;
         sub.lastKeys[output] = undefined;
-        if (output === 'tags') this.opts.send('tags', { topic: 'history', payload: { series: await this.history(sub.keys.tags) }, ...to });
-        this.sendKeyed(sub, client, output);
+        if (output === 'tags') answer('tags', { topic: 'history', payload: { series: await this.history(keys) } });
+        if (!this.closed) this.sendKeyed(sub, client, output);
         return;
       }
+      case 'writable':
+        answer('controls', { topic: 'writable', payload: { tags: controlTags(this.opts.directory) } });
+        return;
       case 'ack': {
         const result = acknowledgeAlarm(this.opts.directory, text(p.id, 'payload.id'));
-        this.opts.send('alarms', { topic: 'ackResult', payload: { id: p.id, ...result }, ...to });
+        answer('alarms', { topic: 'ackResult', payload: { id: p.id, ...result } });
         this.pushAlarms(true);
         return;
       }
@@ -149,11 +199,11 @@ export class DashboardFeed {
         const device = text(p.device, 'payload.device');
         const tag = text(p.tag, 'payload.tag');
         const result = await writeTag(this.opts.directory, device, tag, p.value);
-        this.opts.send('controls', { topic: 'writeResult', payload: { device, tag, value: p.value, ...result }, ...to });
+        answer('controls', { topic: 'writeResult', payload: { device, tag, value: p.value, ...result } });
         return;
       }
       default:
-        throw new DashboardRequestError('topic', `must be one of hello, device, tags, charts, controls, ack, write; got ${JSON.stringify(topic)}`);
+        throw new DashboardRequestError('topic', `must be one of hello, device, tags, charts, controls, writable, ack, write; got ${JSON.stringify(topic)}`);
     }
   }
 
@@ -161,7 +211,7 @@ export class DashboardFeed {
     const key = client ?? '';
     let sub = this.subscriptions.get(key);
     if (!sub) {
-      sub = { keys: { tags: [], controls: [] }, renewedAt: 0, lastKeys: {} };
+      sub = { followsDevices: false, keys: { tags: [], controls: [] }, renewedAt: 0, lastKeys: {} };
       this.subscriptions.set(key, sub);
     }
     sub.renewedAt = this.clock.now();
@@ -191,6 +241,8 @@ export class DashboardFeed {
   private pushLive(): void {
     const now = this.clock.now();
     const ttl = this.opts.subscriptionTtlMs ?? 30_000;
+    let devices: string[] | undefined;
+    const shown = new Map<string, TagView[]>();
     for (const [client, sub] of this.subscriptions) {
       if (now - sub.renewedAt > ttl) {
         this.subscriptions.delete(client);
@@ -199,19 +251,25 @@ export class DashboardFeed {
         this.throttle.drop(`controls:${client}`);
         continue;
       }
-      this.sendDevice(sub, client || undefined, false);
+      // read once a tick whatever the number of browsers: every tag store's devices, each shown device's tags
+      if (sub.followsDevices) this.sendDevice(sub, client || undefined, false, (devices ??= deviceNames(this.opts.directory)), shown);
       this.sendKeyed(sub, client || undefined, 'tags');
       this.sendKeyed(sub, client || undefined, 'controls');
     }
   }
 
-  private sendDevice(sub: Subscription, client: string | undefined, always: boolean): void {
-    const devices = deviceNames(this.opts.directory);
-    const tags = sub.device ? deviceTags(this.opts.directory, sub.device) : [];
+  /** The device page: the device list and the picked device's tags, when they changed; returns the tags. */
+  private sendDevice(sub: Subscription, client: string | undefined, always: boolean, devices: string[], shown = new Map<string, TagView[]>()): TagView[] {
+    let tags: TagView[] = [];
+    if (sub.device) {
+      tags = shown.get(sub.device) ?? deviceTags(this.opts.directory, sub.device);
+      shown.set(sub.device, tags);
+    }
     const sig = `${devices.join(',')}#${sub.device ?? ''}#${signature(tags)}`;
-    if (!always && sig === sub.lastDevice) return;
+    if (!always && sig === sub.lastDevice) return tags;
     sub.lastDevice = sig;
     this.offer('devices', client, { topic: 'device', payload: { devices, device: sub.device ?? null, tags } });
+    return tags;
   }
 
   /** The current values of the keys a page picked, when they changed. */
@@ -235,19 +293,22 @@ export class DashboardFeed {
       }
     }
     if (this.closed) return;
-    const host = Object.fromEntries(this.host.filter((s) => s.quality === 'good').map((s) => [s.name, { value: s.value, ...(s.unit ? { unit: s.unit } : {}) }]));
+    const host: Record<string, HostFigure> = {};
+    for (const s of this.host) {
+      const figure = hostFigure(s);
+      if (figure) host[s.name] = figure;
+    }
     this.offer('overview', undefined, { topic: 'overview', payload: { ...overview(this.opts.directory, this.clock.now()), host } });
     this.pushAlarms(false);
   }
 
   private pushAlarms(always: boolean): void {
     const active = activeAlarms(this.opts.directory);
-    this.alarmHistory.observe(active, this.clock.now());
-    const payload = { active, history: this.alarmHistory.recent() };
-    const sig = JSON.stringify(payload);
+    // the history changes only by recorded events: its count stands for it in the signature
+    const sig = `${this.alarmHistory.version}#${JSON.stringify(active)}`;
     if (!always && sig === this.lastAlarms) return;
     this.lastAlarms = sig;
-    this.offer('alarms', undefined, { topic: 'alarms', payload });
+    this.offer('alarms', undefined, { topic: 'alarms', payload: { active, history: this.alarmHistory.recent() } });
   }
 
   private offer(output: FeedOutput, client: string | undefined, msg: FeedMessage): void {

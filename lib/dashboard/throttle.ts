@@ -8,7 +8,8 @@ export interface ThrottleClock {
   clearTimeout(handle: unknown): void;
 }
 
-const REAL_CLOCK: ThrottleClock = {
+/** Node's timers, not holding the process open. */
+export const REAL_CLOCK: ThrottleClock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);

@@ -3,7 +3,7 @@
 // the dashboard and GET /api/... never tell two stories.
 import type { AlarmRecord } from '../alarm/engine';
 import { SEVERITIES, type Severity } from '../alarm/rules';
-import type { ApiDirectory } from '../api/directory';
+import type { ApiDirectory, WritableTag } from '../api/directory';
 import { healthRegistry } from '../health/registry';
 import { redactDeep } from '../system/text/redact';
 import type { TagSample, TagValue } from '../tags/contract';
@@ -167,4 +167,17 @@ export function readTag(directory: ApiDirectory, key: string): TagView | undefin
     if (s) return { ...tagView(s), name: key };
   }
   return undefined;
+}
+
+/** A tag the Controls page offers: a device's tag its write path takes. */
+export interface ControlTag extends WritableTag {
+  device: string;
+}
+
+/** Every device's writable tags, the devices sorted, each device's tags in its table's order. */
+export function controlTags(directory: ApiDirectory): ControlTag[] {
+  return directory
+    .list('devices')
+    .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0))
+    .flatMap((d) => (d.writableTags?.() ?? []).map((t) => ({ device: d.device, ...t })));
 }

@@ -133,6 +133,13 @@ export class TagWriter {
     this.maxBits = Math.min(opts.maxBits ?? MAX_WRITE_BITS, MAX_WRITE_BITS);
   }
 
+  /** The tags plan() accepts: access rw in a writable area, in the tag table's order. */
+  writableTags(): Array<{ name: string; type: string; unit?: string }> {
+    return [...this.tags.values()]
+      .filter(({ tag }) => tag.access === 'rw' && (tag.area === 'coil' || tag.area === 'holding'))
+      .map(({ tag }) => ({ name: tag.name, type: tag.type, ...(tag.unit ? { unit: tag.unit } : {}) }));
+  }
+
   /** The tag -> value map a message asks for; throws WriteValidationError when the shape is wrong. */
   requestFromMessage(msg: { topic?: unknown; payload?: unknown }): Map<string, unknown> {
     const p = msg.payload;

@@ -10,7 +10,7 @@ import { readFields } from '../../lib/config/fields';
 import { apiDirectory } from '../../lib/api/directory';
 import { DASHBOARD_FEED_FIELDS } from '../../lib/dashboard/fields';
 import { DashboardFeed, FEED_OUTPUT, type FeedMessage, type FeedOutput } from '../../lib/dashboard/feed';
-import { SystemTagSampler } from '../../lib/system/host/system-tags';
+import { HostFigures } from '../../lib/dashboard/host-figures';
 
 const OUTPUTS = Object.keys(FEED_OUTPUT).length;
 
@@ -26,7 +26,9 @@ export = function (RED: NodeAPI) {
       return refuseConfig(node, { kind: 'dashboard-feed', statusKey: 'dashboard-feed.status.badConfig', message: (err as Error).message });
     }
     const status = new StatusDisplay(node);
-    const sampler = new SystemTagSampler({ device: 'gateway', diskPath: fields.diskPath || ((RED.settings.userDir as string | undefined) ?? process.cwd()) });
+    // the running system-tags node's figures, as the heartbeat reads them; measured here only
+    // when none runs or a disk of the feed's own is named
+    const host = new HostFigures({ diskPath: fields.diskPath || ((RED.settings.userDir as string | undefined) ?? process.cwd()), ownDisk: fields.diskPath !== '' });
     const send = (output: FeedOutput, msg: FeedMessage) => {
       const out: Array<NodeMessage | null> = new Array(OUTPUTS).fill(null);
       out[FEED_OUTPUT[output]] = msg as NodeMessage;
@@ -38,7 +40,7 @@ export = function (RED: NodeAPI) {
       overviewMs: fields.overviewS * 1000,
       historyMs: fields.historyMinutes * 60_000,
       send,
-      hostFigures: () => sampler.sample(),
+      hostFigures: () => host.read(),
     });
     feed.start();
     status.show(LOOK.waiting, 'dashboard-feed.status.waiting');
@@ -55,7 +57,7 @@ export = function (RED: NodeAPI) {
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       feed.close();
-      sampler.close(); // its event-loop delay monitor, one per deploy otherwise
+      host.close(); // an own sampler's event-loop delay monitor, one per deploy otherwise
       done();
     });
   }

@@ -223,6 +223,7 @@ export = function (RED: NodeAPI) {
       device: cfg.device,
       snapshot: () => deviceSnapshot({ unit: cfg.unit, line, stats: poller.stats(), lastPollAt, lastError, identity }),
       write: (values, actor) => commands.write(values, actor),
+      writableTags: () => writer.writableTags(),
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -31,7 +31,7 @@ const defaults = JSON.parse(readFileSync(join(root, 'flows', 'gateway.json'), 'u
 test('the Devices tab, then the stage tabs of the default flows; nothing of the simulated plant', () => {
   assert.deepEqual(
     flows.filter((n) => n.type === 'tab').map((t) => t.label),
-    ['Devices', 'Processing', 'Forwarding', 'Commands', 'Supervision'],
+    ['Devices', 'Processing', 'Forwarding', 'Commands', 'Supervision', 'Dashboard'],
   );
   const simulated = flows.filter((n) => /modbus-server|can-|dbc-|tag-calc|circuit-breaker|http (in|request|response)/.test(n.type));
   assert.deepEqual(
@@ -113,6 +113,15 @@ test('wires and links point at nodes that exist, link outs and link ins agree', 
     if (n.type === 'mqtt-broker') continue;
     for (const ref of ['broker', 'store', 'target', 'connection']) if (typeof n[ref] === 'string' && n[ref]) assert.ok(byId.has(n[ref]), `${n.id}.${ref} -> ${n[ref]}`);
   }
+});
+
+test("the Dashboard tab and Dashboard 2.0's config nodes are the default flows' own", () => {
+  const dashTab = flows.find((n) => n.type === 'tab' && n.label === 'Dashboard')!;
+  const defaultDashTab = defaults.find((n) => n.type === 'tab' && n.label === 'Dashboard')!;
+  const dashboardOf = (nodes: Node[], tab: string) => nodes.filter((n) => n.z === tab || n.type.startsWith('ui-')).map((n) => ({ ...n, version: undefined }));
+  assert.equal(dashTab.id, defaultDashTab.id);
+  assert.deepEqual(dashboardOf(flows, dashTab.id), dashboardOf(defaults, defaultDashTab.id));
+  assert.ok(flows.some((n) => n.type === 'edgegw-dashboard-feed' && n.z === dashTab.id));
 });
 
 test('every tab fits the editor at 1600 x 900, no wire through a node', () => {

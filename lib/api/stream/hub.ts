@@ -23,6 +23,7 @@ export class StreamHub {
   private readonly frames: Record<StreamTransport, number> = { sse: 0, ws: 0 };
   private readonly dropped: Record<DropReason, number> = { backlog: 0, shutdown: 0 };
   private readonly dropListeners = new Set<(transport: StreamTransport, reason: DropReason) => void>();
+  private readonly alarmListeners = new Set<(events: readonly AlarmEvent[]) => void>();
 
   /** someone listens: a publisher may skip building what it would publish */
   get listening(): boolean {
@@ -39,7 +40,9 @@ export class StreamHub {
   }
 
   publishAlarms(events: readonly AlarmEvent[]): void {
-    if (this.sessions.size === 0 || events.length === 0) return;
+    if (events.length === 0) return;
+    for (const l of this.alarmListeners) l(events);
+    if (this.sessions.size === 0) return;
     for (const s of this.sessions) s.offerAlarms(events);
   }
 
@@ -73,6 +76,14 @@ export class StreamHub {
     this.dropListeners.add(listener);
     return () => {
       this.dropListeners.delete(listener);
+    };
+  }
+
+  /** Told of every alarm event as it is published (the dashboard's alarm history), clients or not. */
+  onAlarms(listener: (events: readonly AlarmEvent[]) => void): () => void {
+    this.alarmListeners.add(listener);
+    return () => {
+      this.alarmListeners.delete(listener);
     };
   }
 

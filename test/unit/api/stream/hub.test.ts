@@ -136,4 +136,18 @@ describe('stream hub', () => {
       );
     }
   });
+
+  test('an alarm listener hears every event as published, with or without clients, until it stops', () => {
+    const hub = new StreamHub();
+    const heard: string[] = [];
+    const stop = hub.onAlarms((events) => heard.push(...events.map((e) => `${e.id}:${e.state}`)));
+    const event: AlarmEvent = { id: 'hi', tag: 'plc/a', rule: 'hi', severity: 'critical', state: 'active', value: 9, limit: 5, message: 'high', ts: 1, ackedBy: null };
+    hub.publishAlarms([event, { ...event, state: 'cleared', ts: 2 }]);
+    hub.publishAlarms([]);
+    assert.deepEqual(heard, ['hi:active', 'hi:cleared']);
+    assert.equal(hub.clientCount, 0, 'a listener is not a client');
+    stop();
+    hub.publishAlarms([event]);
+    assert.equal(heard.length, 2);
+  });
 });
