@@ -5,7 +5,8 @@
 // time is merged into the chunks it overlaps (store.ts), so a tag's chunks never overlap.
 import type { TagSample } from '../tags/contract';
 import { MAX_CHUNK_SAMPLES } from './schema';
-import { encodeSample, sampleJson, type EncodedSample } from './values';
+import { chunkJson } from './chunk-text';
+import { encodeSample, type EncodedSample } from './values';
 
 /** One tag's samples of a batch, in time order, one per ms. */
 export interface TagRun {
@@ -41,10 +42,7 @@ export function chunkRowsJson(tagId: number, samples: readonly EncodedSample[]):
   const rows: ChunkRowJson[] = [];
   for (let at = 0; at < samples.length; at += MAX_CHUNK_SAMPLES) {
     const end = Math.min(samples.length, at + MAX_CHUNK_SAMPLES);
-    const t0 = samples[at].ts;
-    const parts = new Array<string>(end - at);
-    for (let k = at; k < end; k++) parts[k - at] = sampleJson(samples[k], t0);
-    rows.push({ json: `[${tagId},${t0},${samples[end - 1].ts},${end - at},[${parts.join(',')}]]`, n: end - at });
+    rows.push({ json: `[${tagId},${samples[at].ts},${samples[end - 1].ts},${end - at},${chunkJson(samples, at, end)}]`, n: end - at });
   }
   return rows;
 }

@@ -6,8 +6,9 @@ import type { SqliteConnection } from '../storage/sqlite';
 import type { TagSample } from '../tags/contract';
 import { HistorianQueryError, type HistorianQuery, type HistorianRow } from './query';
 import { CHUNKS_TABLE, TAGS_TABLE } from './schema';
-import { downsample } from './steps';
-import { decodeValue, parseChunkSamples, qualityOf, type EncodedSample } from './values';
+import { forEachChunkSample, parseChunkSamples } from './chunk-text';
+import { Downsampler } from './steps';
+import { decodeValue, qualityOf, type EncodedSample } from './values';
 
 /** A stored sample with its tag's id (the key a playback page continues after). */
 export interface StoredSample extends TagSample {
@@ -44,19 +45,24 @@ export class HistoryReader {
       if (q.step === undefined) {
         for (const s of await this.samplesOf(ids[i], q.from, q.to, limit)) out.push({ tag: q.tags[i], ts: s.ts, value: decodeValue(s.num, s.text, s.kind), quality: qualityOf(s.quality) });
       } else {
-        const samples = await this.allSamplesOf(ids[i], q.from, q.to);
-        for (const r of downsample(samples, q.from, q.step, q.agg, limit)) out.push({ tag: q.tags[i], ...r });
+        for (const r of await this.downsampled(ids[i], q, q.step, limit)) out.push({ tag: q.tags[i], ...r });
       }
     }
     return out;
   }
 
-  /** Every sample of a tag in [from, to), in time order (one read of the chunks). */
-  private async allSamplesOf(id: number, from: number, to: number): Promise<EncodedSample[]> {
-    const rows = await this.db.all(`SELECT t0, samples FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t1 >= ? AND t0 < ? ORDER BY t0`, [id, from, to], 'read samples');
-    const out: EncodedSample[] = [];
-    for (const r of rows) for (const s of parseChunkSamples(String(r.samples), Number(r.t0))) if (s.ts >= from && s.ts < to) out.push(s);
-    return out;
+  /** One read of the chunks in the range, each parsed and fed to the steps at once (no sample objects kept). */
+  private async downsampled(id: number, q: HistorianQuery, step: number, limit: number): Promise<Array<Omit<HistorianRow, 'tag'>>> {
+    const rows = await this.db.all(`SELECT t0, samples FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t1 >= ? AND t0 < ? ORDER BY t0`, [id, q.from, q.to], 'downsample samples');
+    const steps = new Downsampler(q.from, step, q.agg, limit);
+    const { from, to } = q;
+    for (const r of rows) {
+      if (steps.full) break;
+      forEachChunkSample(String(r.samples), Number(r.t0), (ts, num, text, kind, quality) => {
+        if (ts >= from && ts < to) steps.add(ts, num, text, kind, quality);
+      });
+    }
+    return steps.finish();
   }
 
   /** At most `limit` samples of a tag in [from, to), in time order, reading as few chunks as that takes. */

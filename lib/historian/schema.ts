@@ -22,12 +22,15 @@ CREATE TABLE IF NOT EXISTS ${CHUNKS_TABLE} (
   tag_id INTEGER NOT NULL, t0 INTEGER NOT NULL, t1 INTEGER NOT NULL, n INTEGER NOT NULL, samples TEXT NOT NULL,
   PRIMARY KEY (tag_id, t0)) WITHOUT ROWID;`;
 
-// a chunk's sample is [dt, num] or [dt, num, text, kind, quality] (values.ts: sampleJson)
+// a chunk is [dt,num,dt,num,...] (good numbers only) or [[dt,num,text,kind,quality],...] (chunk-text.ts);
+// in the flat form a sample's num is the element after its dt (->> by index: a view for tools, not the hot path)
 const VIEW = `
 CREATE VIEW IF NOT EXISTS ${SAMPLES_VIEW} AS
-  SELECT c.tag_id AS tag_id, c.t0 + (s.value->>0) AS ts, s.value->>1 AS num, s.value->>2 AS text,
-         coalesce(s.value->>3, 0) AS kind, coalesce(s.value->>4, 0) AS quality
-    FROM ${CHUNKS_TABLE} c, json_each(c.samples) s;`;
+  SELECT c.tag_id AS tag_id, c.t0 + (s.value->>0) AS ts, s.value->>1 AS num, s.value->>2 AS text, s.value->>3 AS kind, s.value->>4 AS quality
+    FROM ${CHUNKS_TABLE} c, json_each(c.samples) s WHERE s.type = 'array'
+  UNION ALL
+  SELECT c.tag_id, c.t0 + s.value, c.samples->>(s.key + 1), NULL, 0, 0
+    FROM ${CHUNKS_TABLE} c, json_each(c.samples) s WHERE s.type <> 'array' AND s.key % 2 = 0;`;
 
 /**
  * Creates the tables, or brings a file of the previous layout (a row per sample in a
@@ -52,7 +55,7 @@ export async function createHistorianSchema(db: SqliteConnection): Promise<void>
 /**
  * The previous layout's rows packed into chunks of MAX_CHUNK_SAMPLES per tag, in one transaction
  * (a crash during it leaves the old table as it was). The sample text is made exactly as
- * sampleJson makes it: REALs in 17 significant digits (JSON's json_array would round to 15),
+ * chunkJson (chunk-text.ts) makes it: REALs in 17 significant digits (JSON's json_array would round to 15),
  * ±Infinity as ±9e999, strings quoted by json_quote.
  */
 async function migrateRowsToChunks(db: SqliteConnection): Promise<void> {
@@ -60,11 +63,12 @@ async function migrateRowsToChunks(db: SqliteConnection): Promise<void> {
   await db.run(`ALTER TABLE ${SAMPLES_VIEW} RENAME TO ${OLD}`, [], 'migrate the samples to chunks');
   await db.exec(TABLES, 'migrate the samples to chunks');
   const num = `CASE WHEN num IS NULL THEN 'null' WHEN num = 9e999 THEN '9e999' WHEN num = -9e999 THEN '-9e999' ELSE printf('%!.17g', num) END`;
-  const sample = `CASE WHEN kind = 0 AND quality = 0 THEN '[' || (ts - t0) || ',' || ${num} || ']'
-    ELSE '[' || (ts - t0) || ',' || ${num} || ',' || coalesce(json_quote(text), 'null') || ',' || kind || ',' || quality || ']' END`;
+  const nested = `'[' || (ts - t0) || ',' || ${num} || ',' || coalesce(json_quote(text), 'null') || ',' || kind || ',' || quality || ']'`;
+  const flat = `(ts - t0) || ',' || ${num}`;
   await db.run(
     `INSERT INTO ${CHUNKS_TABLE} (tag_id, t0, t1, n, samples)
-     SELECT tag_id, min(ts), max(ts), count(*), '[' || group_concat(${sample}, ',' ORDER BY ts) || ']'
+     SELECT tag_id, min(ts), max(ts), count(*),
+            '[' || CASE WHEN max(kind <> 0 OR quality <> 0) THEN group_concat(${nested}, ',' ORDER BY ts) ELSE group_concat(${flat}, ',' ORDER BY ts) END || ']'
        FROM (SELECT *, min(ts) OVER (PARTITION BY tag_id, chunk) AS t0
                FROM (SELECT *, (row_number() OVER (PARTITION BY tag_id ORDER BY ts) - 1) / ${MAX_CHUNK_SAMPLES} AS chunk FROM ${OLD}))
       GROUP BY tag_id, chunk`,

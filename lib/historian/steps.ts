@@ -4,7 +4,7 @@
 // as SQL's aggregates skip NULL), a step's quality is its worst, `last` is the step's last sample
 // with its own type and quality, and count is every sample of the step.
 import type { Aggregate, HistorianRow } from './query';
-import { decodeValue, qualityOf, type EncodedSample } from './values';
+import { decodeValue, qualityOf, type EncodedSample, type ValueKind } from './values';
 
 interface Step {
   index: number;
@@ -29,38 +29,55 @@ function aggregateOf(step: Step, agg: Exclude<Aggregate, 'last'>): number | null
   return Number.isNaN(avg) ? null : avg;
 }
 
-function rowOf(step: Step, from: number, size: number, agg: Aggregate): Omit<HistorianRow, 'tag'> {
-  const ts = from + step.index * size;
-  if (agg === 'last') return { ts, value: decodeValue(step.last.num, step.last.text, step.last.kind), quality: qualityOf(step.last.quality), count: step.count };
-  return { ts, value: aggregateOf(step, agg), quality: qualityOf(step.worst), count: step.count };
-}
+/** Rows of one tag's steps, fed its samples in time order; full once `limit` rows are made. */
+export class Downsampler {
+  readonly rows: Array<Omit<HistorianRow, 'tag'>> = [];
+  private step: Step | undefined;
 
-/** At most `limit` rows, one per step of `size` ms from `from` that has samples. */
-export function downsample(samples: readonly EncodedSample[], from: number, size: number, agg: Aggregate, limit: number): Array<Omit<HistorianRow, 'tag'>> {
-  const rows: Array<Omit<HistorianRow, 'tag'>> = [];
-  let step: Step | undefined;
-  for (const s of samples) {
-    const index = Math.floor((s.ts - from) / size);
+  constructor(
+    private readonly from: number,
+    private readonly size: number,
+    private readonly agg: Aggregate,
+    private readonly limit: number,
+  ) {}
+
+  get full(): boolean {
+    return this.rows.length >= this.limit;
+  }
+
+  add(ts: number, num: number | null, text: string | null, kind: ValueKind, quality: number): void {
+    const index = Math.floor((ts - this.from) / this.size);
+    let step = this.step;
     if (!step || step.index !== index) {
-      if (step) {
-        rows.push(rowOf(step, from, size, agg));
-        if (rows.length >= limit) return rows;
-      }
-      step = { index, count: 0, worst: 0, numbers: 0, min: Infinity, max: -Infinity, sum: 0, error: 0, last: s };
+      if (step) this.close(step);
+      if (this.full) return;
+      step = this.step = { index, count: 0, worst: 0, numbers: 0, min: Infinity, max: -Infinity, sum: 0, error: 0, last: { ts, num, text, kind, quality } };
     }
     step.count++;
-    step.last = s;
-    if (s.quality > step.worst) step.worst = s.quality;
-    const x = s.num;
-    if (typeof x === 'number' && !Number.isNaN(x)) {
+    if (this.agg === 'last') step.last = { ts, num, text, kind, quality };
+    if (quality > step.worst) step.worst = quality;
+    if (typeof num === 'number' && !Number.isNaN(num)) {
       step.numbers++;
-      if (x < step.min) step.min = x;
-      if (x > step.max) step.max = x;
-      const t = step.sum + x;
-      step.error += Math.abs(step.sum) >= Math.abs(x) ? step.sum - t + x : x - t + step.sum;
+      if (num < step.min) step.min = num;
+      if (num > step.max) step.max = num;
+      const t = step.sum + num;
+      step.error += Math.abs(step.sum) >= Math.abs(num) ? step.sum - t + num : num - t + step.sum;
       step.sum = t;
     }
   }
-  if (step && rows.length < limit) rows.push(rowOf(step, from, size, agg));
-  return rows;
+
+  /** The rows, the last step's included. */
+  finish(): Array<Omit<HistorianRow, 'tag'>> {
+    if (this.step) this.close(this.step);
+    this.step = undefined;
+    return this.rows;
+  }
+
+  private close(step: Step): void {
+    if (this.full) return;
+    const ts = this.from + step.index * this.size;
+    const { last } = step;
+    if (this.agg === 'last') this.rows.push({ ts, value: decodeValue(last.num, last.text, last.kind), quality: qualityOf(last.quality), count: step.count });
+    else this.rows.push({ ts, value: aggregateOf(step, this.agg), quality: qualityOf(step.worst), count: step.count });
+  }
 }

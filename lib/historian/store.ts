@@ -9,7 +9,8 @@ import { DeadbandFilter, type DeadbandConfig } from './deadband';
 import { HistoryReader, type StoredSample } from './reader';
 import type { HistorianQuery, HistorianRow } from './query';
 import { CHUNKS_TABLE, createHistorianSchema, INSERT_CHUNKS_JSON_SQL, TAGS_TABLE } from './schema';
-import { parseChunkSamples, type EncodedSample } from './values';
+import { parseChunkSamples } from './chunk-text';
+import type { EncodedSample } from './values';
 
 export interface HistorianStoreOptions {
   path: string;

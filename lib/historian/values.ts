@@ -66,30 +66,8 @@ export function encodeSample(ts: number, value: TagValue, quality: Quality): Enc
   return { ts: Math.round(ts), num: num !== null && Number.isNaN(num) ? null : num, text, kind, quality: QUALITY_CODES[quality] ?? QUALITY_CODES.bad };
 }
 
-/**
- * One sample of a chunk's JSON text, its ts relative to the chunk's t0: `[dt,num]` for a good
- * number (most samples, and the shortest text), else `[dt,num,text,kind,quality]`. Numbers JSON
- * has no word for are written as SQLite reads them: ±Infinity as ±9e999 (which JSON.parse reads
- * back as ±Infinity too); NaN is null (see encodeSample).
- */
-export function sampleJson(s: EncodedSample, t0: number): string {
-  const dt = s.ts - t0;
-  if (s.kind === ValueKind.Number && s.quality === 0) return `[${dt},${jsonNumber(s.num)}]`;
-  return `[${dt},${jsonNumber(s.num)},${s.text === null ? 'null' : JSON.stringify(s.text)},${s.kind},${s.quality}]`;
-}
-
-/** The samples of a chunk's JSON text (sampleJson's arrays), with absolute ts. */
-export function parseChunkSamples(text: string, t0: number): EncodedSample[] {
-  const items = JSON.parse(text) as Array<[number, number | null, (string | null)?, ValueKind?, number?]>;
-  const out = new Array<EncodedSample>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const a = items[i];
-    out[i] = { ts: t0 + a[0], num: a[1], text: a[2] ?? null, kind: a[3] ?? ValueKind.Number, quality: a[4] ?? 0 };
-  }
-  return out;
-}
-
-function jsonNumber(n: number | null): string {
+/** A number as JSON text; the numbers JSON has no word for as SQLite reads them: ±Infinity as ±9e999 (JSON.parse reads them back as ±Infinity too), NaN as null (see encodeSample). */
+export function jsonNumber(n: number | null): string {
   if (n === null || Number.isNaN(n)) return 'null';
   if (n === Infinity) return '9e999';
   if (n === -Infinity) return '-9e999';
