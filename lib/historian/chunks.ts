@@ -16,19 +16,32 @@ export interface TagRun {
 
 /** The batch's runs, one per tag (ids[i] is batch[i]'s tag), in tag id order. */
 export function runsOf(batch: readonly TagSample[], ids: readonly number[]): TagRun[] {
-  const encoded = batch.map((s) => encodeSample(s.ts, s.value, s.quality));
-  // sorted by (tag, ts, arrival): of samples with the same tag and ms the last one is the later
-  const order = batch.map((_, i) => i).sort((a, b) => ids[a] - ids[b] || encoded[a].ts - encoded[b].ts || a - b);
-  const runs: TagRun[] = [];
-  let run: TagRun | undefined;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    if (!run || run.tagId !== ids[i]) runs.push((run = { tagId: ids[i], samples: [] }));
-    const last = run.samples.length - 1;
-    if (last >= 0 && run.samples[last].ts === encoded[i].ts) run.samples[last] = encoded[i];
-    else run.samples.push(encoded[i]);
+  // grouped in arrival order: scans come in time order, so a tag's samples mostly need no sort
+  const byTag = new Map<number, EncodedSample[]>();
+  for (let i = 0; i < batch.length; i++) {
+    const s = batch[i];
+    let samples = byTag.get(ids[i]);
+    if (!samples) byTag.set(ids[i], (samples = []));
+    samples.push(encodeSample(s.ts, s.value, s.quality));
   }
-  return runs;
+  const runs: TagRun[] = [];
+  for (const [tagId, samples] of byTag) runs.push({ tagId, samples: inTimeOrder(samples) });
+  return runs.sort((a, b) => a.tagId - b.tagId);
+}
+
+/** A tag's samples in arrival order as one per ms in time order; of two at the same ms the later one stays. */
+function inTimeOrder(samples: EncodedSample[]): EncodedSample[] {
+  let ordered = true;
+  for (let k = 1; k < samples.length && ordered; k++) ordered = samples[k].ts > samples[k - 1].ts;
+  if (ordered) return samples;
+  // Array.prototype.sort is stable: samples at the same ms stay in arrival order, the last one wins
+  const sorted = [...samples].sort((a, b) => a.ts - b.ts);
+  const out: EncodedSample[] = [];
+  for (const s of sorted) {
+    if (out.length > 0 && out[out.length - 1].ts === s.ts) out[out.length - 1] = s;
+    else out.push(s);
+  }
+  return out;
 }
 
 export interface ChunkRowJson {
