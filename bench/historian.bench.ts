@@ -1,9 +1,10 @@
 // Historian throughput and query time, each figure beside a baseline of the same run:
-//   1. samples/s stored: raw sqlite3 multi-row INSERTs into the historian's own schema and
-//      pragmas (WAL, synchronous=NORMAL, one transaction per 20,000 rows, statements of 1,000 rows
-//      prepared once, through lib/storage/sqlite's thin promise wrapper, rows in arrival order) vs
-//      HistorianStore.add() with scans of 1,000 tags, flushed in batches of 20,000 (its rows go to
-//      one prepared INSERT as JSON text, in key order); rounds of the two alternate;
+//   1. samples/s stored: raw sqlite3 multi-row INSERTs into a row-per-sample table clustered on
+//      (tag_id, ts) (the historian's layout before chunks) with the historian's pragmas (WAL,
+//      synchronous=NORMAL, one transaction per 20,000 rows, statements of 1,000 rows prepared
+//      once, through lib/storage/sqlite's thin promise wrapper, rows in arrival order) vs
+//      HistorianStore.add() with scans of 1,000 tags, flushed in batches of 20,000 (one chunk per
+//      tag per batch, bound to one prepared INSERT as JSON text); rounds of the two alternate;
 //   2. a one-day range of one tag stored at 1 s (86,400 samples) downsampled to 1-minute steps
 //      (avg, 1,440 rows), vs reading the same 86,400 raw rows out of the store.
 // Targets (issue 22): >= 200,000 samples/s stored; the downsampled day in < 100 ms.
