@@ -1,33 +1,22 @@
-// Reading history back: a tag's stored samples in a range, or one row per step downsampled in SQL
-// (GROUP BY the step the ts falls in), so a day at 1 s is aggregated inside SQLite rather than
-// 86,400 rows crossing into JavaScript; and pages of several tags in time order for playback.
-import type { SqliteConnection, SqliteRow } from '../storage/sqlite';
+// Reading history back from the chunks: a tag's stored samples in a range, one row per step
+// downsampled (steps.ts), and pages of several tags in time order for playback. Only the chunks
+// that overlap the range are read (the clustered key (tag_id, t0) and t1 bound them); their JSON
+// text is parsed here, where JSON.parse is much faster than taking it apart row by row in SQL.
+import type { SqliteConnection } from '../storage/sqlite';
 import type { TagSample } from '../tags/contract';
-import { HistorianQueryError, type Aggregate, type HistorianQuery, type HistorianRow } from './query';
-import { SAMPLES_TABLE, TAGS_TABLE } from './schema';
-import { decodeValue, qualityOf } from './values';
+import { HistorianQueryError, type HistorianQuery, type HistorianRow } from './query';
+import { CHUNKS_TABLE, TAGS_TABLE } from './schema';
+import { forEachChunkSample, parseChunkSamples } from './chunk-text';
+import { Downsampler } from './steps';
+import { decodeValue, qualityOf, type EncodedSample } from './values';
 
 /** A stored sample with its tag's id (the key a playback page continues after). */
 export interface StoredSample extends TagSample {
   tagId: number;
 }
 
-/**
- * The step a sample falls in, numbered from the query's start; the row's ts is the step's start.
- * The two integers are written into the SQL: sqlite3 binds a JS number beyond 32 bits as REAL,
- * and a REAL would make the division exact (a group per sample); a CAST per row costs more.
- */
-function stepSql(from: number, step: number): string {
-  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(step)) throw new RangeError(`a step needs whole ms, got from ${from}, step ${step}`);
-  return `(ts - ${from}) / ${step}`;
-}
-// min/max/avg over the numeric column (strings have none); the step's worst quality beside them
-const AGGREGATE_SQL: Record<Exclude<Aggregate, 'last'>, string> = {
-  min: 'min(num)',
-  max: 'max(num)',
-  avg: 'avg(num)',
-  count: 'count(*)',
-};
+/** Chunks read at a time while a page of samples is gathered. */
+const CHUNKS_PER_READ = 32;
 
 export class HistoryReader {
   constructor(
@@ -53,53 +42,64 @@ export class HistoryReader {
     const out: HistorianRow[] = [];
     for (let i = 0; i < ids.length && out.length < q.limit; i++) {
       const limit = q.limit - out.length;
-      const rows = q.step === undefined ? await this.raw(ids[i], q, limit) : await this.downsampled(ids[i], q, q.step, limit);
-      for (const r of rows) out.push({ tag: q.tags[i], ...r });
+      if (q.step === undefined) {
+        for (const s of await this.samplesOf(ids[i], q.from, q.to, limit)) out.push({ tag: q.tags[i], ts: s.ts, value: decodeValue(s.num, s.text, s.kind), quality: qualityOf(s.quality) });
+      } else {
+        for (const r of await this.downsampled(ids[i], q, q.step, limit)) out.push({ tag: q.tags[i], ...r });
+      }
     }
     return out;
   }
 
-  private async raw(id: number, q: HistorianQuery, limit: number): Promise<Omit<HistorianRow, 'tag'>[]> {
-    const rows = await this.db.all(`SELECT ts, num, text, kind, quality FROM ${SAMPLES_TABLE} WHERE tag_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?`, [id, q.from, q.to, limit], 'read samples');
-    return rows.map((r) => ({ ts: Number(r.ts), value: decodeValue(r.num, r.text, r.kind), quality: qualityOf(r.quality) }));
+  /** One read of the chunks in the range, each parsed and fed to the steps at once (no sample objects kept). */
+  private async downsampled(id: number, q: HistorianQuery, step: number, limit: number): Promise<Array<Omit<HistorianRow, 'tag'>>> {
+    const rows = await this.db.all(`SELECT t0, samples FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t1 >= ? AND t0 < ? ORDER BY t0`, [id, q.from, q.to], 'downsample samples');
+    const steps = new Downsampler(q.from, step, q.agg, limit);
+    const { from, to } = q;
+    for (const r of rows) {
+      if (steps.full) break;
+      forEachChunkSample(String(r.samples), Number(r.t0), (ts, num, text, kind, quality) => {
+        if (ts >= from && ts < to) steps.add(ts, num, text, kind, quality);
+      });
+    }
+    return steps.finish();
   }
 
-  private async downsampled(id: number, q: HistorianQuery, step: number, limit: number): Promise<Omit<HistorianRow, 'tag'>[]> {
-    const range = 'FROM ' + SAMPLES_TABLE + ' WHERE tag_id = ? AND ts >= ? AND ts < ? GROUP BY step ORDER BY step LIMIT ?';
-    const params = [id, q.from, q.to, limit];
-    const stepStart = (r: SqliteRow) => q.from + Number(r.step) * step;
-    if (q.agg === 'last') {
-      // with max() the only aggregate beside count(), SQLite takes the bare columns from the row
-      // holding the max: the step's last sample, typed, with its own quality
-      const rows = await this.db.all(`SELECT ${stepSql(q.from, step)} AS step, max(ts) AS last_ts, num, text, kind, quality, count(*) AS n ${range}`, params, 'downsample samples');
-      return rows.map((r) => ({ ts: stepStart(r), value: decodeValue(r.num, r.text, r.kind), quality: qualityOf(r.quality), count: Number(r.n) }));
+  /** At most `limit` samples of a tag in [from, to), in time order, reading as few chunks as that takes. */
+  private async samplesOf(id: number, from: number, to: number, limit: number): Promise<EncodedSample[]> {
+    const out: EncodedSample[] = [];
+    let afterT0 = Number.MIN_SAFE_INTEGER;
+    while (out.length < limit) {
+      const rows = await this.db.all(
+        `SELECT t0, samples FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t1 >= ? AND t0 < ? AND t0 > ? ORDER BY t0 LIMIT ${CHUNKS_PER_READ}`,
+        [id, from, to, afterT0],
+        'read samples',
+      );
+      for (const r of rows) {
+        for (const s of parseChunkSamples(String(r.samples), Number(r.t0))) if (s.ts >= from && s.ts < to && out.length < limit) out.push(s);
+        afterT0 = Number(r.t0);
+      }
+      if (rows.length < CHUNKS_PER_READ) break;
     }
-    const rows = await this.db.all(`SELECT ${stepSql(q.from, step)} AS step, ${AGGREGATE_SQL[q.agg]} AS value, max(quality) AS quality, count(*) AS n ${range}`, params, 'downsample samples');
-    return rows.map((r) => ({ ts: stepStart(r), value: typeof r.value === 'number' ? r.value : null, quality: qualityOf(r.quality), count: Number(r.n) }));
+    return out;
   }
 
   async samples(tags: readonly string[], from: number, to: number, limit: number, after?: StoredSample): Promise<StoredSample[]> {
     const ids = this.idsOf(tags, 'playback.tag');
-    const rows = await this.db.all(
-      `SELECT s.tag_id, s.ts, s.num, s.text, s.kind, s.quality, t.device, t.name, t.unit
-         FROM ${SAMPLES_TABLE} s JOIN ${TAGS_TABLE} t ON t.tag_id = s.tag_id
-        WHERE s.tag_id IN (${ids.map(() => '?').join(',')}) AND s.ts >= ? AND s.ts < ? AND (s.ts, s.tag_id) > (?, ?)
-        ORDER BY s.ts, s.tag_id LIMIT ?`,
-      [...ids, from, to, after?.ts ?? from - 1, after?.tagId ?? 0, limit],
-      'read samples for playback',
-    );
-    return rows.map((r) => {
-      const s: StoredSample = {
-        tagId: Number(r.tag_id),
-        device: String(r.device),
-        name: String(r.name),
-        value: decodeValue(r.num, r.text, r.kind),
-        quality: qualityOf(r.quality),
-        ts: Number(r.ts),
-        source: 'historian',
-      };
-      if (typeof r.unit === 'string') s.unit = r.unit;
-      return s;
+    const named = new Map<number, { device: string; name: string; unit: unknown }>();
+    for (const r of await this.db.all(`SELECT tag_id, device, name, unit FROM ${TAGS_TABLE} WHERE tag_id IN (${ids.map(() => '?').join(',')})`, ids, 'read samples for playback')) {
+      named.set(Number(r.tag_id), { device: String(r.device), name: String(r.name), unit: r.unit });
+    }
+    // a page continues after (after.ts, after.tagId): a tag of a higher id may still have a sample at after.ts
+    const pages = await Promise.all(ids.map((id) => this.samplesOf(id, after ? Math.max(from, id > after.tagId ? after.ts : after.ts + 1) : from, to, limit)));
+    const merged: Array<{ id: number; s: EncodedSample }> = [];
+    ids.forEach((id, i) => pages[i].forEach((s) => merged.push({ id, s })));
+    merged.sort((a, b) => a.s.ts - b.s.ts || a.id - b.id);
+    return merged.slice(0, limit).map(({ id, s }) => {
+      const tag = named.get(id)!;
+      const out: StoredSample = { tagId: id, device: tag.device, name: tag.name, value: decodeValue(s.num, s.text, s.kind), quality: qualityOf(s.quality), ts: s.ts, source: 'historian' };
+      if (typeof tag.unit === 'string') out.unit = tag.unit;
+      return out;
     });
   }
 }

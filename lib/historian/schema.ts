@@ -1,26 +1,43 @@
-// The historian's tables. A tag's device, name and unit are stored once in hist_tags; a sample row
-// carries only the tag's integer id, so a row is a few dozen bytes rather than repeating text.
-// hist_samples is clustered by (tag_id, ts) (WITHOUT ROWID): a range of one tag is one contiguous
-// read, a batch is one b-tree to write (no separate index), and retention deletes a contiguous
-// prefix of each tag. One value per tag per millisecond: a second sample with the same ts
-// replaces the first.
+// The historian's tables. A tag's device, name and unit are stored once in hist_tags. Samples are
+// stored in chunks, as historians do: one hist_chunks row per tag per batch (t0..t1, the count,
+// and the samples as JSON text), clustered by (tag_id, t0) (WITHOUT ROWID). A batch of 20,000
+// samples of 1,000 tags is then 1,000 rows to insert rather than 20,000: the B-tree work per row
+// in SQLite's one writer thread is what limited a row per sample. A tag's chunks never overlap in
+// time (the store merges a late sample into the chunk it falls in), so one value per tag per
+// millisecond holds as before. hist_samples is a view with the old table's columns: SQL readers
+// (the sqlite3 shell, a second connection) still see one row per sample.
 import type { SqliteConnection } from '../storage/sqlite';
 
 export const TAGS_TABLE = 'hist_tags';
-export const SAMPLES_TABLE = 'hist_samples';
+export const CHUNKS_TABLE = 'hist_chunks';
+export const SAMPLES_VIEW = 'hist_samples';
 
-const SCHEMA = `
+/** Samples a chunk holds at most: bounds what a merge or a retention trim decodes and rewrites. */
+export const MAX_CHUNK_SAMPLES = 1000;
+
+const TABLES = `
 CREATE TABLE IF NOT EXISTS ${TAGS_TABLE} (
   tag_id INTEGER PRIMARY KEY, device TEXT NOT NULL, name TEXT NOT NULL, unit TEXT, UNIQUE (device, name));
-CREATE TABLE IF NOT EXISTS ${SAMPLES_TABLE} (
-  tag_id INTEGER NOT NULL, ts INTEGER NOT NULL, num REAL, text TEXT, kind INTEGER NOT NULL, quality INTEGER NOT NULL,
-  PRIMARY KEY (tag_id, ts)) WITHOUT ROWID;`;
+CREATE TABLE IF NOT EXISTS ${CHUNKS_TABLE} (
+  tag_id INTEGER NOT NULL, t0 INTEGER NOT NULL, t1 INTEGER NOT NULL, n INTEGER NOT NULL, samples TEXT NOT NULL,
+  PRIMARY KEY (tag_id, t0)) WITHOUT ROWID;`;
+
+// a chunk is [dt,num,dt,num,...] (good numbers only) or [[dt,num,text,kind,quality],...] (chunk-text.ts);
+// in the flat form a sample's num is the element after its dt (->> by index: a view for tools, not the hot path)
+const VIEW = `
+CREATE VIEW IF NOT EXISTS ${SAMPLES_VIEW} AS
+  SELECT c.tag_id AS tag_id, c.t0 + (s.value->>0) AS ts, s.value->>1 AS num, s.value->>2 AS text, s.value->>3 AS kind, s.value->>4 AS quality
+    FROM ${CHUNKS_TABLE} c, json_each(c.samples) s WHERE s.type = 'array'
+  UNION ALL
+  SELECT c.tag_id, c.t0 + s.value, c.samples->>(s.key + 1), NULL, 0, 0
+    FROM ${CHUNKS_TABLE} c, json_each(c.samples) s WHERE s.type <> 'array' AND s.key % 2 = 0;`;
 
 /**
- * Creates the tables. Incremental auto-vacuum is switched on first, while the file is still
- * empty (SQLite allows it only while there is no table): pages freed by retention are then given
- * back to the file system in bounded steps (PRAGMA incremental_vacuum), never by a VACUUM that
- * rewrites the whole file.
+ * Creates the tables, or brings a file of the previous layout (a row per sample in a
+ * hist_samples table) forward. Incremental auto-vacuum is switched on first, while the file is
+ * still empty (SQLite allows it only while there is no table): pages freed by retention are then
+ * given back to the file system in bounded steps (PRAGMA incremental_vacuum), never by a VACUUM
+ * that rewrites the whole file.
  */
 export async function createHistorianSchema(db: SqliteConnection): Promise<void> {
   await tuneForBatches(db);
@@ -30,17 +47,45 @@ export async function createHistorianSchema(db: SqliteConnection): Promise<void>
     await db.run('PRAGMA auto_vacuum = INCREMENTAL', [], 'switch on incremental vacuum');
     await db.run('VACUUM', [], 'switch on incremental vacuum');
   }
-  await db.exec(SCHEMA, 'create the historian tables');
+  const rowTable = await db.get(`SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = ?`, [SAMPLES_VIEW], 'read the schema');
+  if (rowTable) await db.transaction(() => migrateRowsToChunks(db));
+  await db.exec(TABLES + VIEW, 'create the historian tables');
 }
 
 /**
- * A batch of samples of many tags writes one leaf page per tag (the rows are clustered by tag),
- * so a commit costs about (tags in the batch) pages of log, whatever the batch's size: large
- * batches, a page cache that holds every tag's last page, and fewer checkpoints (a page written
- * by several commits is copied into the file once) are what make the write rate. The log is
- * truncated back to journal_size_limit after each checkpoint, so it does not stay large.
+ * The previous layout's rows packed into chunks of MAX_CHUNK_SAMPLES per tag, in one transaction
+ * (a crash during it leaves the old table as it was). The sample text is made exactly as
+ * chunkJson (chunk-text.ts) makes it: REALs in 17 significant digits (JSON's json_array would round to 15),
+ * ±Infinity as ±9e999, strings quoted by json_quote.
  */
-async function tuneForBatches(db: SqliteConnection): Promise<void> {
+async function migrateRowsToChunks(db: SqliteConnection): Promise<void> {
+  const OLD = 'hist_samples_rows';
+  await db.run(`ALTER TABLE ${SAMPLES_VIEW} RENAME TO ${OLD}`, [], 'migrate the samples to chunks');
+  await db.exec(TABLES, 'migrate the samples to chunks');
+  const num = `CASE WHEN num IS NULL THEN 'null' WHEN num = 9e999 THEN '9e999' WHEN num = -9e999 THEN '-9e999' ELSE printf('%!.17g', num) END`;
+  const nested = `'[' || (ts - t0) || ',' || ${num} || ',' || coalesce(json_quote(text), 'null') || ',' || kind || ',' || quality || ']'`;
+  const flat = `(ts - t0) || ',' || ${num}`;
+  await db.run(
+    `INSERT INTO ${CHUNKS_TABLE} (tag_id, t0, t1, n, samples)
+     SELECT tag_id, min(ts), max(ts), count(*),
+            '[' || CASE WHEN max(kind <> 0 OR quality <> 0) THEN group_concat(${nested}, ',' ORDER BY ts) ELSE group_concat(${flat}, ',' ORDER BY ts) END || ']'
+       FROM (SELECT *, min(ts) OVER (PARTITION BY tag_id, chunk) AS t0
+               FROM (SELECT *, (row_number() OVER (PARTITION BY tag_id ORDER BY ts) - 1) / ${MAX_CHUNK_SAMPLES} AS chunk FROM ${OLD}))
+      GROUP BY tag_id, chunk`,
+    [],
+    'migrate the samples to chunks',
+  );
+  await db.run(`DROP TABLE ${OLD}`, [], 'migrate the samples to chunks');
+}
+
+/**
+ * A batch of samples of many tags writes one leaf page per tag (the chunks are clustered by
+ * tag), so a commit costs about (tags in the batch) pages of log, whatever the batch's size:
+ * large batches, a page cache that holds every tag's last page, and fewer checkpoints (a page
+ * written by several commits is copied into the file once) are what make the write rate. The log
+ * is truncated back to journal_size_limit after each checkpoint, so it does not stay large.
+ */
+export async function tuneForBatches(db: SqliteConnection): Promise<void> {
   await db.run(`PRAGMA cache_size = -${CACHE_KIB}`, [], 'set the page cache');
   await db.all(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_PAGES}`, [], 'set the checkpoint interval');
   await db.all(`PRAGMA journal_size_limit = ${JOURNAL_LIMIT_BYTES}`, [], 'set the log size limit');
@@ -51,10 +96,9 @@ const CHECKPOINT_PAGES = 10_000;
 const JOURNAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
- * The INSERT of a batch: the rows come as one JSON array of [tag_id, ts, num, text, kind, quality]
- * arrays (samplesJson in values.ts), bound as a single parameter and unpacked by SQLite. Binding
- * six parameters per row through the driver is what a multi-row INSERT spends its time on, on the
- * event loop; one string is bound at once and SQLite reads it on the driver's worker thread.
+ * The INSERT of a batch's chunks: one JSON array of [tag_id, t0, t1, n, [samples...]] arrays
+ * (chunks.ts), bound as a single parameter and unpacked by SQLite on the driver's worker thread;
+ * `->` gives each chunk's samples back as their JSON text (numbers keep their digits).
  */
-export const INSERT_SAMPLES_JSON_SQL = `INSERT OR REPLACE INTO ${SAMPLES_TABLE} (tag_id, ts, num, text, kind, quality)
-  SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`;
+export const INSERT_CHUNKS_JSON_SQL = `INSERT INTO ${CHUNKS_TABLE} (tag_id, t0, t1, n, samples)
+  SELECT value->>0, value->>1, value->>2, value->>3, value->4 FROM json_each(?)`;

@@ -1,14 +1,16 @@
-// The historian's SQLite file: samples written in batches (one transaction per batch, the rows
-// bound as JSON text to one prepared INSERT), kept for the retention period (deleted in bounded chunks on a
-// timer, freed pages given back by incremental vacuum), and read back as ranges, downsampled in
-// SQL (reader.ts).
+// The historian's SQLite file: samples written in batches (one transaction per batch, each tag's
+// samples of the batch one chunk, the chunks bound as JSON text to one prepared INSERT), kept for
+// the retention period (expired chunks deleted and a partly expired one trimmed, in bounded steps
+// on a timer, freed pages given back by incremental vacuum), and read back by reader.ts.
 import { loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteDurability, type SqliteLoader, type SqlitePreparedStatement } from '../storage/sqlite';
 import type { TagSample } from '../tags/contract';
+import { chunkRowsJson, insertTexts, mergeSamples, runsOf, type ChunkRowJson, type TagRun } from './chunks';
 import { DeadbandFilter, type DeadbandConfig } from './deadband';
 import { HistoryReader, type StoredSample } from './reader';
 import type { HistorianQuery, HistorianRow } from './query';
-import { createHistorianSchema, INSERT_SAMPLES_JSON_SQL, SAMPLES_TABLE, TAGS_TABLE } from './schema';
-import { sampleRowJson } from './values';
+import { CHUNKS_TABLE, createHistorianSchema, INSERT_CHUNKS_JSON_SQL, TAGS_TABLE } from './schema';
+import { parseChunkSamples } from './chunk-text';
+import type { EncodedSample } from './values';
 
 export interface HistorianStoreOptions {
   path: string;
@@ -47,39 +49,34 @@ export interface HistorianCounts {
 
 /** Waiting samples beyond this many batches are dropped (the disk cannot keep up): memory stays bounded. */
 const BACKLOG_BATCHES = 20;
-/** Rows one INSERT takes at most: bounds the JSON text of a large backlog's batch. */
-const ROWS_PER_INSERT = 10_000;
+/** Samples one INSERT takes at most: bounds the JSON text of a large backlog's batch. */
+const SAMPLES_PER_INSERT = 10_000;
 const DEFAULT_PRUNE_CHUNK = 5000;
 export const DEFAULT_BATCH_SIZE = 20_000;
 /** pages given back per incremental_vacuum step */
 const VACUUM_PAGES = 2000;
+/** expired chunks one retention step looks at */
+const PRUNE_CHUNKS_PER_STEP = 256;
 
 const tagKey = (device: string, name: string) => `${device}\u0000${name}`;
 
-/**
- * A batch as the JSON texts of INSERT_SAMPLES_JSON_SQL, at most ROWS_PER_INSERT rows each. In key
- * order, each tag's rows of the batch go into its page one after another (SQLite appends after
- * the cursor without a new search): about twice the rate of arrival order, where consecutive
- * rows belong to different tags.
- */
-function encodeRows(batch: readonly TagSample[], ids: readonly number[]): string[] {
-  const order = batch.map((_, i) => i).sort((a, b) => ids[a] - ids[b] || batch[a].ts - batch[b].ts);
-  const texts: string[] = [];
-  for (let at = 0; at < order.length; at += ROWS_PER_INSERT) {
-    const rows: string[] = [];
-    for (let k = at; k < Math.min(order.length, at + ROWS_PER_INSERT); k++) {
-      const s = batch[order[k]];
-      rows.push(sampleRowJson(ids[order[k]], s.ts, s.value, s.quality));
-    }
-    texts.push(`[${rows.join(',')}]`);
-  }
-  return texts;
+/** A batch ready to write: the chunks that append to their tags, and the runs that reach back into stored time. */
+interface PlannedBatch {
+  appends: ChunkRowJson[];
+  merges: TagRun[];
 }
 
 export class HistorianStore {
   readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, dropped: 0, pruned: 0, batches: 0 };
   private pending: TagSample[] = [];
   private readonly tagIds = new Map<string, number>();
+  /**
+   * tag_id -> a bound on the latest ts stored or being written of the tag: a batch's run that
+   * starts after it cannot overlap a stored chunk and is appended without a read. Raised when a
+   * batch is planned (before it commits), so it is never below the truth; a failed batch leaves
+   * it high, which only sends the tag's next older sample the slower (merging) way.
+   */
+  private readonly latestTs = new Map<number, number>();
   private insert: SqlitePreparedStatement | undefined;
   private readonly deadband: DeadbandFilter;
   private readonly reader: HistoryReader;
@@ -110,6 +107,9 @@ export class HistorianStore {
     const store = new HistorianStore(db, opts);
     for (const r of await db.all(`SELECT tag_id, device, name FROM ${TAGS_TABLE}`, [], 'read the tags')) {
       store.tagIds.set(tagKey(String(r.device), String(r.name)), Number(r.tag_id));
+    }
+    for (const r of await db.all(`SELECT tag_id, max(t1) AS latest FROM ${CHUNKS_TABLE} GROUP BY tag_id`, [], 'read the latest samples')) {
+      store.latestTs.set(Number(r.tag_id), Number(r.latest));
     }
     const every = opts.pruneEveryMs ?? 60_000;
     store.pruneTimer = setTimeout(
@@ -168,22 +168,34 @@ export class HistorianStore {
     return this.writing;
   }
 
-  /** The batch's INSERT texts when every tag of it has an id already, else undefined. */
-  private encodeKnown(batch: readonly TagSample[]): string[] | undefined {
+  /** The batch planned when every tag of it has an id already, else undefined. */
+  private encodeKnown(batch: readonly TagSample[]): PlannedBatch | undefined {
     const ids = new Array<number>(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const id = this.tagIds.get(tagKey(batch[i].device, batch[i].name));
       if (id === undefined) return undefined;
       ids[i] = id;
     }
-    return encodeRows(batch, ids);
+    return this.plan(batch, ids);
   }
 
-  private async writeBatch(batch: TagSample[], encoded: string[] | undefined): Promise<void> {
+  private plan(batch: readonly TagSample[], ids: readonly number[]): PlannedBatch {
+    const planned: PlannedBatch = { appends: [], merges: [] };
+    for (const run of runsOf(batch, ids)) {
+      const latest = this.latestTs.get(run.tagId);
+      const last = run.samples[run.samples.length - 1].ts;
+      if (latest === undefined || run.samples[0].ts > latest) planned.appends.push(...chunkRowsJson(run.tagId, run.samples));
+      else planned.merges.push(run);
+      this.latestTs.set(run.tagId, latest === undefined ? last : Math.max(latest, last));
+    }
+    return planned;
+  }
+
+  private async writeBatch(batch: TagSample[], encoded: PlannedBatch | undefined): Promise<void> {
     const created = new Map<string, number>();
     await this.db.transaction(async () => {
-      let texts = encoded;
-      if (!texts) {
+      let planned = encoded;
+      if (!planned) {
         const ids = new Array<number>(batch.length);
         for (let i = 0; i < batch.length; i++) {
           const s = batch[i];
@@ -195,15 +207,31 @@ export class HistorianStore {
           }
           ids[i] = id;
         }
-        texts = encodeRows(batch, ids);
+        planned = this.plan(batch, ids);
       }
-      const insert = (this.insert ??= await this.db.prepare(INSERT_SAMPLES_JSON_SQL, 'store samples'));
-      for (const text of texts) await insert.run([text]);
+      await this.insertChunks(planned.appends);
+      for (const run of planned.merges) await this.mergeRun(run);
     });
     // ids of tags made in a transaction that rolled back would name no row: cached only now
     for (const [key, id] of created) this.tagIds.set(key, id);
     this.counts.stored += batch.length;
     this.counts.batches++;
+  }
+
+  private async insertChunks(rows: readonly ChunkRowJson[]): Promise<void> {
+    if (rows.length === 0) return;
+    const insert = (this.insert ??= await this.db.prepare(INSERT_CHUNKS_JSON_SQL, 'store samples'));
+    for (const text of insertTexts(rows, SAMPLES_PER_INSERT)) await insert.run([text]);
+  }
+
+  /** A run that reaches back into stored time, merged with the chunks it overlaps (the run's sample wins at the same ms). */
+  private async mergeRun(run: TagRun): Promise<void> {
+    const range = [run.tagId, run.samples[0].ts, run.samples[run.samples.length - 1].ts];
+    const overlap = `FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t1 >= ? AND t0 <= ?`;
+    const stored: EncodedSample[] = [];
+    for (const r of await this.db.all(`SELECT t0, samples ${overlap} ORDER BY t0`, range, 'read samples to merge')) stored.push(...parseChunkSamples(String(r.samples), Number(r.t0)));
+    await this.db.run(`DELETE ${overlap}`, range, 'merge samples');
+    await this.insertChunks(chunkRowsJson(run.tagId, mergeSamples(stored, run.samples)));
   }
 
   private async createTag(s: TagSample): Promise<number> {
@@ -213,9 +241,11 @@ export class HistorianStore {
   }
 
   /**
-   * Deletes samples older than the retention, each tag in chunks of at most pruneChunk rows, each
-   * chunk its own short transaction (batches are written between them), then gives freed pages
-   * back to the file system. Resolves with the rows deleted.
+   * Deletes samples older than the retention, tag by tag: whole chunks that expired, and the
+   * expired part of a chunk that straddles the cutoff (rewritten with what is left). Each step
+   * removes about pruneChunk samples at most in its own short transaction (batches are written
+   * between them), then freed pages are given back to the file system. Resolves with the samples
+   * deleted.
    */
   prune(): Promise<number> {
     this.pruning ??= this.pruneOnce().finally(() => (this.pruning = undefined));
@@ -229,20 +259,34 @@ export class HistorianStore {
     for (const id of [...this.tagIds.values()]) {
       for (;;) {
         if (this.closed) return deleted;
-        const { changes } = await this.db.transaction(() =>
-          this.db.run(
-            `DELETE FROM ${SAMPLES_TABLE} WHERE tag_id = ? AND ts IN (SELECT ts FROM ${SAMPLES_TABLE} WHERE tag_id = ? AND ts < ? ORDER BY ts LIMIT ?)`,
-            [id, id, cutoff, chunk],
-            'delete expired samples',
-          ),
-        );
-        deleted += changes;
-        this.counts.pruned += changes;
-        if (changes < chunk) break;
+        const removed = await this.db.transaction(() => this.pruneStep(id, cutoff, chunk));
+        if (removed === undefined) break;
+        deleted += removed;
+        this.counts.pruned += removed;
       }
     }
     if (deleted > 0) await this.vacuum();
     return deleted;
+  }
+
+  /** One step of a tag's retention: the samples it deleted, undefined when nothing was expired. */
+  private async pruneStep(id: number, cutoff: number, maxSamples: number): Promise<number | undefined> {
+    const expired = await this.db.all(`SELECT t0, t1, n FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t0 < ? ORDER BY t0 LIMIT ${PRUNE_CHUNKS_PER_STEP}`, [id, cutoff], 'find expired samples');
+    if (expired.length === 0) return undefined;
+    // whole chunks up to about maxSamples (at least one); a chunk reaching past the cutoff can only be the last
+    let whole = 0;
+    let removed = 0;
+    while (whole < expired.length && Number(expired[whole].t1) < cutoff && (whole === 0 || removed + Number(expired[whole].n) <= maxSamples)) removed += Number(expired[whole++].n);
+    if (whole > 0) {
+      await this.db.run(`DELETE FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t0 >= ? AND t0 <= ?`, [id, Number(expired[0].t0), Number(expired[whole - 1].t0)], 'delete expired samples');
+      return removed;
+    }
+    const t0 = Number(expired[0].t0);
+    const row = await this.db.get(`SELECT samples FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t0 = ?`, [id, t0], 'read a chunk to trim');
+    const kept = parseChunkSamples(String(row?.samples), t0).filter((s) => s.ts >= cutoff);
+    await this.db.run(`DELETE FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t0 = ?`, [id, t0], 'delete expired samples');
+    await this.insertChunks(chunkRowsJson(id, kept));
+    return Number(expired[0].n) - kept.length;
   }
 
   private async vacuum(): Promise<void> {

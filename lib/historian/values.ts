@@ -1,9 +1,9 @@
-// How a sample's value and quality sit in a row. Values are typed in two columns: `num` REAL holds
-// numbers (and booleans as 0/1, bigints as the nearest double) so min/max/avg run in SQL over one
-// column, `text` holds strings (and the exact bigint, a Buffer's hex), and `kind` says which type
-// to give back. One REAL column alone would lose strings; one TEXT column would make every
-// aggregate parse text. Quality is a small integer ordered good < uncertain < stale < bad, so
-// max(quality) over a step is its worst quality (the order of combineQuality in lib/tags).
+// How a sample's value and quality are stored. Values are typed in two fields: `num` holds numbers
+// (and booleans as 0/1, bigints as the nearest double) so min/max/avg work over one field, `text`
+// holds strings (and the exact bigint, a Buffer's hex), and `kind` says which type to give back.
+// One number field alone would lose strings; one text field would make every aggregate parse text.
+// Quality is a small integer ordered good < uncertain < stale < bad, so the max over a step is its
+// worst quality (the order of combineQuality in lib/tags).
 import type { Quality, TagValue } from '../tags/contract';
 
 export const ValueKind = { Number: 0, Boolean: 1, String: 2, Null: 3, BigInt: 4, Buffer: 5 } as const;
@@ -51,17 +51,23 @@ export function decodeValue(num: unknown, text: unknown, kind: unknown): TagValu
   }
 }
 
-/**
- * One row of INSERT_SAMPLES_JSON_SQL (schema.ts) as JSON text: `[tag_id,ts,num,text,kind,quality]`.
- * Numbers JSON has no word for are written as SQLite reads them: ±Infinity as ±9e999 (which is
- * what SQLite itself writes for them); NaN as null, as SQLite stores a bound NaN.
- */
-export function sampleRowJson(tagId: number, ts: number, value: TagValue, quality: Quality): string {
-  const [num, text, kind] = encodeValue(value);
-  return `[${tagId},${Math.round(ts)},${jsonNumber(num)},${text === null ? 'null' : JSON.stringify(text)},${kind},${QUALITY_CODES[quality] ?? QUALITY_CODES.bad}]`;
+/** A sample as a chunk holds it: ts in whole ms, the value's columns, the quality's code. */
+export interface EncodedSample {
+  ts: number;
+  num: number | null;
+  text: string | null;
+  kind: ValueKind;
+  quality: number;
 }
 
-function jsonNumber(n: number | null): string {
+export function encodeSample(ts: number, value: TagValue, quality: Quality): EncodedSample {
+  const [num, text, kind] = encodeValue(value);
+  // SQLite stores a bound NaN as NULL: the same here, so a value reads back the same either way
+  return { ts: Math.round(ts), num: num !== null && Number.isNaN(num) ? null : num, text, kind, quality: QUALITY_CODES[quality] ?? QUALITY_CODES.bad };
+}
+
+/** A number as JSON text; the numbers JSON has no word for as SQLite reads them: ±Infinity as ±9e999 (JSON.parse reads them back as ±Infinity too), NaN as null (see encodeSample). */
+export function jsonNumber(n: number | null): string {
   if (n === null || Number.isNaN(n)) return 'null';
   if (n === Infinity) return '9e999';
   if (n === -Infinity) return '-9e999';

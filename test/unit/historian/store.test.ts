@@ -3,7 +3,7 @@
 // retention in chunks with the file's pages given back, and the kill -9 of a writing process.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needPeers } from '../../helpers/peers';
@@ -27,7 +27,7 @@ describe('historian store', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const open = (opts: Partial<HistorianStoreOptions> = {}) => HistorianStore.open({ path: join(dir, `h${++n}.db`), retentionMs: 3650 * DAY, pruneEveryMs: 3_600_000, ...opts });
 
-  test('schema: tags once in hist_tags, samples by tag id clustered on (tag_id, ts), WAL, incremental vacuum', peers, async () => {
+  test('schema: tags once in hist_tags, samples in chunks by tag id clustered on (tag_id, t0), read as rows through hist_samples, WAL, incremental vacuum', peers, async () => {
     const store = await open();
     store.add([sample('temperature', 1, T0), sample('pressure', 2, T0), sample('temperature', 3, T0 + 1000)]);
     await store.flush();
@@ -45,8 +45,12 @@ describe('historian store', () => {
       ]);
       assert.equal((await db.all('PRAGMA journal_mode'))[0].journal_mode, 'wal');
       assert.equal((await db.all('PRAGMA auto_vacuum'))[0].auto_vacuum, 2, 'INCREMENTAL');
-      const plan = await db.all('EXPLAIN QUERY PLAN SELECT num FROM hist_samples WHERE tag_id = 1 AND ts >= 0 AND ts < 10');
-      assert.match(String(plan.map((p) => p.detail)), /SEARCH hist_samples USING PRIMARY KEY \(tag_id=\? AND ts>\? AND ts<\?\)/);
+      assert.deepEqual(await db.all('SELECT tag_id, t0, t1, n FROM hist_chunks'), [
+        { tag_id: 1, t0: T0, t1: T0 + 1000, n: 2 },
+        { tag_id: 2, t0: T0, t1: T0, n: 1 },
+      ]);
+      const plan = await db.all('EXPLAIN QUERY PLAN SELECT samples FROM hist_chunks WHERE tag_id = 1 AND t1 >= 0 AND t0 < 10');
+      assert.match(String(plan.map((p) => p.detail)), /SEARCH hist_chunks USING PRIMARY KEY \(tag_id=\? AND t0<\?\)/);
     } finally {
       await db.close();
     }
@@ -119,6 +123,90 @@ describe('historian store', () => {
     await store.close();
   });
 
+  test('a late sample (older than what its tag has stored) is merged into the chunk it falls in; the later write wins at the same ms', peers, async () => {
+    const store = await open();
+    store.add(Array.from({ length: 10 }, (_, i) => sample('late', i, T0 + i * 1000)));
+    await store.flush();
+    // into the middle of the stored chunk, at a stored ms and between two, and past its end
+    store.add([sample('late', 'replaced', T0 + 3000, 'uncertain'), sample('late', 3.5, T0 + 3500), sample('late', 10, T0 + 10_000)]);
+    await store.flush();
+    store.add([sample('late', -1, T0 - 1000)]);
+    await store.flush();
+    const rows = await store.query(parseQuery({ tag: 'boiler/late', from: T0 - 5000, to: T0 + 20_000 }, T0));
+    assert.deepEqual(
+      rows.map((r) => [(r.ts - T0) / 1000, r.value, r.quality]),
+      [
+        [-1, -1, 'good'],
+        [0, 0, 'good'],
+        [1, 1, 'good'],
+        [2, 2, 'good'],
+        [3, 'replaced', 'uncertain'],
+        [3.5, 3.5, 'good'],
+        [4, 4, 'good'],
+        [5, 5, 'good'],
+        [6, 6, 'good'],
+        [7, 7, 'good'],
+        [8, 8, 'good'],
+        [9, 9, 'good'],
+        [10, 10, 'good'],
+      ],
+    );
+    await store.close();
+    const db = await secondConnection(store.path);
+    try {
+      const chunks = await db.all('SELECT t0, t1, n FROM hist_chunks ORDER BY t0');
+      for (let i = 1; i < chunks.length; i++) assert.ok(Number(chunks[i].t0) > Number(chunks[i - 1].t1), `chunks do not overlap: ${JSON.stringify(chunks)}`);
+      assert.equal(
+        chunks.reduce((n, c) => n + Number(c.n), 0),
+        13,
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a file written by the row-per-sample layout opens: its samples are moved into chunks and read back exactly', peers, async () => {
+    const path = join(dir, 'rows-v1.db');
+    copyFileSync(join(__dirname, '..', '..', 'fixtures', 'historian', 'rows-v1.db'), path);
+    const store = await HistorianStore.open({ path, retentionMs: 3650 * DAY, pruneEveryMs: 3_600_000 });
+    const mixed = await store.query(parseQuery({ tag: 'boiler/mixed', from: T0, to: T0 + 100 }, T0));
+    assert.deepEqual(
+      mixed.map((r) => r.value),
+      [21.5, true, false, 'running', null, 12345678901234567890n, Buffer.from('0a0b', 'hex'), -0.25, Infinity, -Infinity, NaN, 2 / 3, 5e-324, 'quote " \\ \n ünï 😀 \u0000'],
+    );
+    assert.deepEqual(
+      mixed.map((r) => r.quality),
+      ['good', 'good', 'good', 'stale', 'bad', 'good', 'good', 'good', 'good', 'good', 'good', 'good', 'good', 'good'],
+    );
+    const temperature = await store.query(parseQuery({ tag: 'boiler/temperature', from: T0, to: T0 + 3_000_000 }, T0));
+    assert.deepEqual(
+      temperature.map((r) => [r.ts, r.value]),
+      Array.from({ length: 2500 }, (_, k) => [T0 + k * 1000, (k % 60) + 0.1]),
+    );
+    // the migrated file takes new samples after its old ones, and a replacement of an old one
+    store.add([sample('temperature', 99, T0 + 2500 * 1000), sample('temperature', -5, T0)]);
+    await store.flush();
+    const [first] = await store.query(parseQuery({ tag: 'boiler/temperature', from: T0, to: T0 + 1 }, T0));
+    assert.equal(first.value, -5);
+    assert.equal((await store.query(parseQuery({ tag: 'boiler/temperature', from: T0, to: T0 + 3_000_000, step: 3_000_000, agg: 'count' }, T0)))[0].value, 2501);
+    await store.close();
+    const db = await secondConnection(path);
+    try {
+      assert.deepEqual(
+        (await db.all("SELECT type, name FROM sqlite_schema WHERE name LIKE 'hist_%' ORDER BY name")).map((r) => `${String(r.type)} ${String(r.name)}`),
+        ['table hist_chunks', 'view hist_samples', 'table hist_tags'],
+      );
+      assert.deepEqual(await db.all('SELECT tag_id, n FROM hist_chunks ORDER BY tag_id, t0'), [
+        { tag_id: 1, n: 14 },
+        { tag_id: 2, n: 1000 },
+        { tag_id: 2, n: 1000 },
+        { tag_id: 2, n: 501 },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
   test('deadband: changes beyond it stored, quality and type changes always, max interval forces a store', peers, async () => {
     const filter = new DeadbandFilter({ absolute: 0.5, percent: 0, maxIntervalMs: 10_000 });
     const kept = (s: TagSample[]) => filter.filter(s).map((x) => `${String(x.value)}@${(x.ts - T0) / 1000}`);
@@ -177,6 +265,22 @@ describe('historian store', () => {
     now += DAY;
     assert.equal(await store.prune(), 3 * 1440, 'the next day expires at the next run');
     await db.close();
+    await store.close();
+  });
+
+  test('retention trims a chunk that straddles the cutoff: its expired samples go, the rest stay', peers, async () => {
+    let now = T0;
+    const store = await open({ retentionMs: DAY, now: () => now });
+    store.add(Array.from({ length: 10 }, (_, i) => sample('s', i, T0 + i * 3_600_000)));
+    await store.flush();
+    now = T0 + DAY + 4.5 * 3_600_000;
+    assert.equal(await store.prune(), 5, 'the samples of hours 0..4 are older than a day');
+    const rows = await store.query(parseQuery({ tag: 'boiler/s', from: T0, to: T0 + DAY }, T0));
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      [5, 6, 7, 8, 9],
+    );
+    assert.equal(store.counts.pruned, 5);
     await store.close();
   });
 
