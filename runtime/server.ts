@@ -22,6 +22,7 @@ import { SystemdNotifier } from '../lib/system/process/sd-notify';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
 import { closeSharedDeviceRegistry, DiscoveryTopic, sharedDeviceRegistry, type DeviceRegistry } from '../lib/registry';
 import { installDeviceAdminRoutes } from './devices-routes';
+import { sharedAuditLog } from '../lib/audit/audit-log';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
 import { dashboardSameOrigin, dashboardSocketLogin } from './dashboard-auth';
@@ -113,7 +114,9 @@ async function prepareUserDir(
   try {
     // the one device registry of this user directory (lib/registry): the generated flows' ids,
     // the embedded broker's logins and ACL, the pending devices, the nodes' registrations
-    const devices = await sharedDeviceRegistry(s.userDir, { warn: (m) => say(m, 'warn'), info: (m) => say(m) });
+    // its decisions (accept, reject, remove, a login added) go to the one audit log, whose file
+    // (<user-dir>/audit.jsonl) the logging settings below give it
+    const devices = await sharedDeviceRegistry(s.userDir, { warn: (m) => say(m, 'warn'), info: (m) => say(m), audit: sharedAuditLog() });
     const secret = credentialSecret(s.userDir);
     const flowsRecovery = s.resetFlows ? undefined : ensureLoadableFlows(s.userDir, FLOW_FILE);
     if (flowsRecovery) {
