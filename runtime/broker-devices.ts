@@ -10,6 +10,7 @@
 // - a publish under the discovery topic (devices/+/hello) by an unknown device makes it pending.
 // Nothing secret is logged: usernames and addresses only, never a password.
 import { counter } from '../lib/metrics/registry';
+import { isLoopbackAddress } from '../lib/api/auth/addresses';
 import type { DeviceRegistry, DiscoveryTopic } from '../lib/registry';
 
 /** The slice of the registry the broker asks. */
@@ -35,11 +36,8 @@ interface BrokerClient {
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
-}
+/** The operator API's test of a caller's address (the one spelling of loopback in the gateway). */
+export { isLoopbackAddress };
 
 const refusal = (returnCode: number, message: string): Error => Object.assign(new Error(message), { returnCode });
 
