@@ -10,6 +10,7 @@
 // - a publish under the discovery topic (devices/+/hello) by an unknown device makes it pending.
 // Nothing secret is logged: usernames and addresses only, never a password.
 import { counter } from '../lib/metrics/registry';
+import { isLoopbackAddress } from '../lib/api/auth/addresses';
 import type { DeviceRegistry, DiscoveryTopic } from '../lib/registry';
 
 /** The slice of the registry the broker asks. */
@@ -35,23 +36,23 @@ interface BrokerClient {
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
-}
+/** The operator API's test of a caller's address (the one spelling of loopback in the gateway). */
+export { isLoopbackAddress };
 
 const refusal = (returnCode: number, message: string): Error => Object.assign(new Error(message), { returnCode });
 
-/** A short field of an announcement's JSON payload (profile, name), or undefined. */
-function announcedField(payload: unknown, field: string): string | undefined {
-  if (!Buffer.isBuffer(payload) || payload.length > 4096 || payload[0] !== 0x7b) return undefined;
+/** The short text fields (profile, name) of an announcement's JSON payload, parsed once; none for anything else. */
+export function announcedFields(payload: unknown): { profile?: string; name?: string } {
+  if (!Buffer.isBuffer(payload) || payload.length > 4096 || payload[0] !== 0x7b) return {};
+  let parsed: unknown;
   try {
-    const v = (JSON.parse(payload.toString('utf8')) as Record<string, unknown>)[field];
-    return typeof v === 'string' && v.length <= 128 ? v : undefined;
+    parsed = JSON.parse(payload.toString('utf8'));
   } catch {
-    return undefined;
+    return {};
   }
+  const field = (v: unknown) => (typeof v === 'string' && v.length <= 128 ? v : undefined);
+  const o = parsed as Record<string, unknown> | null;
+  return o && typeof o === 'object' ? { profile: field(o.profile), name: field(o.name) } : {};
 }
 
 export class BrokerDeviceSecurity {
@@ -118,12 +119,7 @@ export class BrokerDeviceSecurity {
     if (announced === undefined) return;
     try {
       const known = this.registry.get(announced) !== undefined;
-      const status = this.registry.announce(announced, {
-        protocol: 'mqtt',
-        address: client.conn?.remoteAddress,
-        profile: announcedField(packet.payload, 'profile'),
-        name: announcedField(packet.payload, 'name'),
-      });
+      const status = this.registry.announce(announced, { protocol: 'mqtt', address: client.conn?.remoteAddress, ...announcedFields(packet.payload) });
       if (!known && status === 'pending')
         this.warn(`embedded MQTT broker: device "${announced}" announced itself from ${client.conn?.remoteAddress}: pending until accepted (edge-gateway devices accept ${announced})`);
     } catch (err) {

@@ -23,6 +23,7 @@ import { MqttFrameGuard } from '../lib/mqtt/frame-guard';
 import { counter } from '../lib/metrics/registry';
 import { deliveryQos } from '../lib/mqtt/topic-filter';
 import { runtimeText } from './messages';
+import { isLoopbackAddress } from '../lib/api/auth/addresses';
 import { BrokerDeviceSecurity, type BrokerDeviceOptions } from './broker-devices';
 
 /** Default largest MQTT packet the embedded broker accepts: 4 MiB. */
@@ -31,6 +32,10 @@ export const DEFAULT_BROKER_MAX_PACKET = 4 * 1024 * 1024;
 export const DEFAULT_BROKER_MAX_CONNECTIONS = 256;
 
 export interface EmbeddedBrokerOptions {
+  /**
+   * the address it listens on (default 127.0.0.1). On an address that is neither loopback nor a
+   * wildcard it listens on 127.0.0.1 too, at the same port: the gateway's own flows connect there.
+   */
   host?: string;
   maxPacketBytes?: number;
   /** most bytes waiting to be sent to one client before it is dropped as too slow (default: twice maxPacketBytes, at least 1 MiB) */
@@ -185,7 +190,7 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
     aedes.on('publish', (packet: { topic: string; payload?: unknown }, client: AedesClient) => security.published(packet, client));
     aedes.on('clientDisconnect', (client: AedesClient) => security.disconnected(client));
   }
-  const server: Server = createServer((socket) => {
+  const serve = (socket: Socket) => {
     if (sockets.size >= maxConnections) {
       refuse('too_many');
       opts.warn?.(`embedded MQTT broker: closed the connection from ${socket.remoteAddress}:${socket.remotePort}: ${maxConnections} connections are open, the most it serves`);
@@ -206,23 +211,51 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
       );
     });
     aedes.handle(socket);
-  });
-  server.listen(port, host);
+  };
+  const servers: Server[] = [];
+  const closeServers = () => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  let actual = port;
   try {
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
+    for (const address of listenAddresses(host)) {
+      const server = createServer(serve);
+      servers.push(server);
+      // the loopback listener takes the port the first one got (--broker-port 0 picks one)
+      actual = await listen(server, servers.length === 1 ? port : actual, address);
+    }
   } catch (err) {
     aedes.close();
-    const e = err as NodeJS.ErrnoException;
-    throw new StartupError(e.code === 'EADDRINUSE' ? runtimeText('brokerPortInUse', { host, port }) : runtimeText('brokerCannotListen', { host, port, reason: e.message }));
+    await closeServers();
+    throw err;
   }
-  const actual = (server.address() as { port: number }).port;
   return {
     port: actual,
     clients: () => aedes.connectedClients as number,
     stats: () => ({ clients: aedes.connectedClients as number, ...counts }),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServers();
     },
   };
+}
+
+/** binds that take connections to 127.0.0.1, where the flows connect ('localhost' resolves there) */
+const COVERS_FLOWS_ADDRESS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::', '']);
+
+/** Clients from the network can reach a broker bound to `host`. */
+export const servesNetwork = (host: string): boolean => host !== 'localhost' && !isLoopbackAddress(host);
+
+/** The broker's bind address, and 127.0.0.1 beside it when that bind does not cover loopback. */
+export function listenAddresses(host: string): string[] {
+  return COVERS_FLOWS_ADDRESS.has(host) ? [host] : [host, '127.0.0.1'];
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  try {
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e instanceof Error ? e : new Error(String(e))))]);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new StartupError(e.code === 'EADDRINUSE' ? runtimeText('brokerPortInUse', { host, port }) : runtimeText('brokerCannotListen', { host, port, reason: e.message }));
+  }
+  return (server.address() as { port: number }).port;
 }

@@ -4,11 +4,16 @@
 //   GET  /edgegw/devices/pending        the devices waiting to be accepted
 //   POST /edgegw/devices/:id/accept     lets its data into the pipeline
 //   POST /edgegw/devices/:id/reject     keeps it out
+//   DELETE /edgegw/devices/:id          takes it out of service (retired, its login dropped)
+// Each decision is audited with the editor user who made it (editor:<username>; without the
+// editor's login, editor:anonymous, as Node-RED's own audit events name it).
 import { deviceView, DeviceRegistryError, type DeviceRegistry } from '../lib/registry';
 import type { Middleware } from './http-node-auth';
 
 interface Req {
   params: Record<string, string | undefined>;
+  /** set by Node-RED's needsPermission when the editor has a login */
+  user?: { username?: unknown };
 }
 interface Res {
   status(code: number): Res;
@@ -19,6 +24,13 @@ type Handler = (req: Req, res: Res) => void;
 export interface AdminApp {
   get(path: string, guard: Middleware, handler: Handler): unknown;
   post(path: string, guard: Middleware, handler: Handler): unknown;
+  delete(path: string, guard: Middleware, handler: Handler): unknown;
+}
+
+/** The audit log's name of the editor user of a request. */
+function editorActor(req: Req): string {
+  const name = req.user?.username;
+  return `editor:${typeof name === 'string' && name ? name : 'anonymous'}`;
 }
 
 export function installDeviceAdminRoutes(app: AdminApp, needsPermission: (permission: string) => Middleware, registry: DeviceRegistry): void {
@@ -26,16 +38,18 @@ export function installDeviceAdminRoutes(app: AdminApp, needsPermission: (permis
   const write = needsPermission('flows.write');
   app.get('/edgegw/devices', read, (_req, res) => res.json(registry.list().map(deviceView)));
   app.get('/edgegw/devices/pending', read, (_req, res) => res.json(registry.pending().map(deviceView)));
-  for (const action of ['accept', 'reject'] as const) {
-    app.post(`/edgegw/devices/:id/${action}`, write, (req, res) => {
+  const decision =
+    (action: 'accept' | 'reject' | 'remove'): Handler =>
+    (req, res) => {
       const id = req.params.id ?? '';
       try {
-        const device = action === 'accept' ? registry.accept(id) : registry.reject(id);
-        res.json(deviceView(device));
+        res.json(deviceView(registry[action](id, editorActor(req))));
       } catch (err) {
         if (!(err instanceof DeviceRegistryError)) throw err;
         res.status(registry.get(id) ? 409 : 404).json({ error: `${err.where}: ${err.reason}`, field: err.where });
       }
-    });
-  }
+    };
+  app.post('/edgegw/devices/:id/accept', write, decision('accept'));
+  app.post('/edgegw/devices/:id/reject', write, decision('reject'));
+  app.delete('/edgegw/devices/:id', write, decision('remove'));
 }

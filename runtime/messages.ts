@@ -13,6 +13,9 @@ const EN_US = {
   brokerPortInUse: 'embedded MQTT broker: port {host}:{port} is in use (another broker?). Use --broker-port N, --mqtt-url URL for that broker, or --no-broker.',
   brokerCannotListen: 'embedded MQTT broker: cannot listen on {host}:{port}: {reason}',
   brokerListening: 'embedded MQTT broker listening on 127.0.0.1:{port}',
+  brokerListeningOn: 'embedded MQTT broker listening on {host}:{port}',
+  brokerNoDeviceLogins:
+    'embedded MQTT broker: it listens on {host}, but no device has a login yet: clients from the network are refused (anonymous access only on loopback). Add one with edge-gateway admin add-device ID.',
   editorOn: 'editor on {url}  health on /health, metrics on /metrics',
   securityRefusal:
     'refusing to listen on {host} without admin authentication: the editor can run code on this machine.\nAdd an admin user first:  edge-gateway admin add-user NAME{config}\nor listen on 127.0.0.1 only (the default).',
@@ -29,6 +32,9 @@ const RU: Record<RuntimeMessageKey, string> = {
   brokerPortInUse: 'встроенный MQTT-брокер: порт {host}:{port} занят (другой брокер?). Укажите --broker-port N, --mqtt-url URL для того брокера или --no-broker.',
   brokerCannotListen: 'встроенный MQTT-брокер: не удаётся слушать {host}:{port}: {reason}',
   brokerListening: 'встроенный MQTT-брокер слушает 127.0.0.1:{port}',
+  brokerListeningOn: 'встроенный MQTT-брокер слушает {host}:{port}',
+  brokerNoDeviceLogins:
+    'встроенный MQTT-брокер: он слушает {host}, но ни у одного устройства ещё нет учётной записи: клиенты из сети отклоняются (анонимный доступ только через loopback). Добавьте её: edge-gateway admin add-device ID.',
   editorOn: 'редактор на {url}  состояние на /health, метрики на /metrics',
   securityRefusal:
     'отказ слушать {host} без аутентификации администратора: редактор может выполнять код на этой машине.\nСначала добавьте администратора:  edge-gateway admin add-user ИМЯ{config}\nили слушайте только 127.0.0.1 (по умолчанию).',

@@ -11,9 +11,9 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { GatewaySettings, TlsFiles } from './settings';
+import { DEFAULTS, type GatewaySettings, type TlsFiles } from './settings';
 import { loggingSettings } from './logging';
-import type { EmbeddedBroker } from './broker';
+import { servesNetwork, type EmbeddedBroker } from './broker';
 import { chooseBroker, provideBroker, type FlowsBroker } from './broker-choice';
 import { installHealthAndMetrics } from './health-routes';
 import { nodeRedDir, requireRuntimePackage, StartupError } from './resolve';
@@ -22,6 +22,7 @@ import { SystemdNotifier } from '../lib/system/process/sd-notify';
 import { DeviceIdRegistry } from '../lib/fleet/device-ids';
 import { closeSharedDeviceRegistry, DiscoveryTopic, sharedDeviceRegistry, type DeviceRegistry } from '../lib/registry';
 import { installDeviceAdminRoutes } from './devices-routes';
+import { sharedAuditLog } from '../lib/audit/audit-log';
 import { flowsFromDevices, ACQUISITION_LINK_NAME } from './flows-from-devices';
 import { httpNodeAuth, type Middleware } from './http-node-auth';
 import { dashboardSameOrigin, dashboardSocketLogin } from './dashboard-auth';
@@ -113,7 +114,9 @@ async function prepareUserDir(
   try {
     // the one device registry of this user directory (lib/registry): the generated flows' ids,
     // the embedded broker's logins and ACL, the pending devices, the nodes' registrations
-    const devices = await sharedDeviceRegistry(s.userDir, { warn: (m) => say(m, 'warn'), info: (m) => say(m) });
+    // its decisions (accept, reject, remove, a login added) go to the one audit log, whose file
+    // (<user-dir>/audit.jsonl) the logging settings below give it
+    const devices = await sharedDeviceRegistry(s.userDir, { warn: (m) => say(m, 'warn'), info: (m) => say(m), audit: sharedAuditLog() });
     const secret = credentialSecret(s.userDir);
     const flowsRecovery = s.resetFlows ? undefined : ensureLoadableFlows(s.userDir, FLOW_FILE);
     if (flowsRecovery) {
@@ -212,7 +215,12 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     throw err;
   }
   const broker = flowsBroker.mode === 'embedded' ? flowsBroker.embedded : undefined;
-  if (broker) say(runtimeText('brokerListening', { port: broker.port }));
+  if (broker) {
+    say(s.brokerHost !== DEFAULTS.brokerHost ? runtimeText('brokerListeningOn', { host: s.brokerHost, port: broker.port }) : runtimeText('brokerListening', { port: broker.port }));
+    // the choice for a network bind without logins: nobody from the network gets in (refused,
+    // and counted), rather than anybody; said once so the operator knows what to do
+    if (servesNetwork(s.brokerHost) && !devices.hasCredentials()) say(runtimeText('brokerNoDeviceLogins', { host: s.brokerHost }), 'warn');
+  }
   process.env.EDGEGW_MQTT_URL = flowsBroker.url;
   // What else the default flows refer to through ${...}: the simulator port and the demo CAN data.
   process.env.EDGEGW_SIM_PORT = String(s.simPort);

@@ -22,6 +22,11 @@ export interface GatewaySettings {
   userDir: string;
   /** external broker; when unset the embedded broker is used (unless broker is false) */
   mqttUrl?: string;
+  /**
+   * the address the embedded broker listens on (default 127.0.0.1); another one lets field
+   * devices connect, each with its own login: anonymous clients stay loopback-only
+   */
+  brokerHost: string;
   brokerPort: number;
   broker: boolean;
   /** largest MQTT packet the embedded broker accepts, bytes; a client sending more is disconnected */
@@ -78,6 +83,7 @@ export const DEFAULTS: Readonly<GatewaySettings> = Object.freeze({
   host: '127.0.0.1',
   userDir: join(homedir(), '.edge-gateway'),
   mqttUrl: undefined,
+  brokerHost: '127.0.0.1',
   brokerPort: 1883,
   broker: true,
   brokerMaxPacket: 4 * 1024 * 1024,
@@ -109,7 +115,14 @@ export const FIELDS: Field[] = [
   { key: 'host', env: 'EDGE_GATEWAY_HOST', flag: '--host', kind: 'string', help: 'address to listen on (default 127.0.0.1; any other needs an admin user)' },
   { key: 'userDir', env: 'EDGE_GATEWAY_USER_DIR', flag: '--user-dir', kind: 'path', help: 'user directory: flows, credentials, context (default ~/.edge-gateway)' },
   { key: 'mqttUrl', env: 'EDGE_GATEWAY_MQTT_URL', flag: '--mqtt-url', kind: 'url', help: 'external MQTT broker URL (mqtt://host:port); disables the embedded broker' },
-  { key: 'brokerPort', env: 'EDGE_GATEWAY_BROKER_PORT', flag: '--broker-port', kind: 'port', help: 'port of the embedded MQTT broker on 127.0.0.1 (default 1883)' },
+  {
+    key: 'brokerHost',
+    env: 'EDGE_GATEWAY_BROKER_HOST',
+    flag: '--broker-host',
+    kind: 'string',
+    help: 'address the embedded MQTT broker listens on (default 127.0.0.1; 0.0.0.0 for field devices: each logs in, see admin add-device)',
+  },
+  { key: 'brokerPort', env: 'EDGE_GATEWAY_BROKER_PORT', flag: '--broker-port', kind: 'port', help: 'port of the embedded MQTT broker (default 1883)' },
   {
     key: 'brokerMaxPacket',
     env: 'EDGE_GATEWAY_BROKER_MAX_PACKET',

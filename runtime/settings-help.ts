@@ -7,7 +7,7 @@ export function helpText(): string {
     '       edge-gateway admin add-user NAME       add an editor/admin user (password read from stdin or prompted)',
     '       edge-gateway admin add-key NAME        add an operator API key, shown once: --scope read|write|admin (also list-keys, revoke-key)',
     '       edge-gateway admin add-device ID       make a device broker login, shown once (the embedded broker then refuses wrong passwords)',
-    '       edge-gateway devices list|accept|reject  the device registry: pending devices accepted or rejected (see: edge-gateway devices --help)',
+    '       edge-gateway devices list|accept|reject|remove  the device registry: pending devices accepted, rejected, removed (see: edge-gateway devices --help)',
     '       edge-gateway modbus read|write ...      commission a Modbus device from a tag table (see: edge-gateway modbus --help)',
     '       edge-gateway dbc check|decode ...       check a DBC file, decode a candump log (see: edge-gateway dbc --help)',
     "       edge-gateway calc eval 'EXPRESSION'     try a tag-calc expression (see: edge-gateway calc --help)",

@@ -32,9 +32,15 @@ try {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => [`nodes/${f.slice(0, -3)}`, join(root, 'editor', 'nodes', f)]),
   );
+  // the editor plugins' code (editor/plugins/<name>.ts), loaded by plugins/<name>/<name>.html
+  const editorPlugins = Object.fromEntries(
+    readdirSync(join(root, 'editor', 'plugins'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => [`plugins/${f.slice(0, -3)}`, join(root, 'editor', 'plugins', f)]),
+  );
   rmSync(join(root, 'resources'), { recursive: true, force: true });
   esbuild.buildSync({
-    entryPoints: { ...editorNodes, 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'status-text': join(root, 'editor', 'status-text.ts') },
+    entryPoints: { ...editorNodes, ...editorPlugins, 'edgegw-fields': join(root, 'editor', 'fields', 'global.ts'), 'status-text': join(root, 'editor', 'status-text.ts') },
     outdir: join(root, 'resources'),
     bundle: true,
     format: 'iife',
@@ -58,6 +64,11 @@ for (const type of readdirSync(nodesDir)) {
       cpSync(join(src, entry), join(root, 'dist', 'nodes', type, entry), { recursive: true });
     }
   }
+}
+// The editor plugins (package.json node-red.plugins): an html that loads the plugin's bundle,
+// and its catalogs, which Node-RED reads from locales/ beside the html (no runtime part).
+for (const name of readdirSync(join(root, 'plugins'))) {
+  cpSync(join(root, 'plugins', name), join(root, 'dist', 'plugins', name), { recursive: true });
 }
 // Our icons live once in icons/ (the package ships that folder); Node-RED finds a module's icons
 // in an icons/ folder beside each node file, so every node gets a copy.

@@ -48,7 +48,7 @@ interface JQueryElements {
 }
 interface JQueryStatic {
   (selector: string | HTMLElement): JQueryElements;
-  ajax<T>(options: { url: string; type?: 'POST' | 'GET'; method?: 'POST' | 'GET'; contentType?: string; data?: string; dataType: 'json' }): JQueryAjax<T>;
+  ajax<T>(options: { url: string; type?: 'POST' | 'GET'; method?: 'POST' | 'GET' | 'DELETE'; contentType?: string; data?: string; dataType: 'json' }): JQueryAjax<T>;
   getJSON<T>(url: string, done: (result: T) => void): JQueryAjax<T>;
 }
 declare const $: JQueryStatic;

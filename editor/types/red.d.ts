@@ -73,5 +73,12 @@ interface RedEditor {
   view: { redrawStatus(node: EditorNode): void };
   editor: { createEditor(options: { id: string; mode: string; value: string | undefined }): RedCodeEditor };
   notify(message: string, type?: 'error' | 'warning' | 'success' | 'compact'): void;
+  /** Node-RED 2+: an editor plugin (package.json node-red.plugins) registers itself here */
+  plugins: { registerPlugin(id: string, definition: { onadd?(): void }): void };
+  sidebar: {
+    addTab(options: { id: string; label: string; name: string; iconClass: string; content: HTMLElement; toolbar?: HTMLElement; action?: string; enableOnEdit?: boolean; onchange?(): void }): void;
+    show(id: string): void;
+  };
+  actions: { add(name: string, handler: () => void): void };
 }
 declare const RED: RedEditor;

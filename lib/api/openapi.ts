@@ -3,6 +3,9 @@
 // Ajv (validate.ts), so what the document says a request may be is what the API accepts.
 // Every operationId names a handler (routes.ts); the router refuses to start when the two differ.
 
+import { DEVICE_ID } from '../registry/identity';
+import { DEVICE_STATUSES } from '../registry/record';
+
 type Json = Record<string, unknown>;
 
 export const API_VERSION = '1.0.0';
@@ -246,7 +249,27 @@ export function openApiDocument(basePath = '/api'): Json {
         Device: {
           type: 'object',
           required: ['id', 'device'],
-          properties: { id: { type: 'string' }, device: { type: 'string' }, health: { type: 'object' } },
+          properties: {
+            id: { type: 'string' },
+            device: { type: 'string' },
+            health: { type: 'object' },
+            registry: { ...ref('RegistryEntry'), description: 'What the device registry keeps about the device; absent when it is not registered' },
+          },
+        },
+        RegistryEntry: {
+          type: 'object',
+          description: 'A device of the device registry (never its broker login)',
+          required: ['device_id', 'status', 'first_seen'],
+          additionalProperties: false,
+          properties: {
+            device_id: { type: 'string', pattern: DEVICE_ID.source, description: 'Stable id, kept when the device is renamed or moved' },
+            status: { type: 'string', enum: [...DEVICE_STATUSES] },
+            protocol: { type: 'string', description: 'modbus, can, onewire, system, mqtt...' },
+            address: { type: 'string', description: 'Where it is reached: tcp:10.0.0.5:502:1, a serial path, the address an MQTT device connected from' },
+            profile: { type: 'string', description: 'The device profile (or template) it is read with' },
+            first_seen: { type: 'string', format: 'date-time' },
+            last_seen: { type: 'string', format: 'date-time' },
+          },
         },
         Alarm: {
           type: 'object',

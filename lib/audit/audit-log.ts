@@ -15,9 +15,10 @@ import { DEFAULT_AUDIT_ROTATION, currentSize, rotateAuditFile, type AuditRotatio
  * event of the gateway itself. For the gateway's own events `device` names the component
  * ('runtime' for deploys, 'editor' or 'api' for logins and refused credentials, 'api' for key
  * changes) and `tag` the subject (the flows revision, the user or key name), so that every record
- * has the same columns in a CSV export.
+ * has the same columns in a CSV export. A registry decision ('device': accept, reject, remove,
+ * a broker login added) names the device id in `device` and what changed in `tag`.
  */
-export type AuditKind = 'write' | 'alarm-ack' | 'deploy' | 'login' | 'auth-failed' | 'api-key';
+export type AuditKind = 'write' | 'alarm-ack' | 'deploy' | 'login' | 'auth-failed' | 'api-key' | 'device';
 
 export interface AuditRecord {
   /** epoch ms */

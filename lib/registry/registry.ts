@@ -8,6 +8,7 @@
 // answer at once; writes go through a store (SQLite or devices.json). Structural changes (a new
 // device, an accept, a password) are written at once; last_seen is batched (touchFlushMs), so a
 // device publishing 1,000 messages a second costs no write per message.
+import type { AuditLog } from '../audit/audit-log';
 import { checkTopicPrefix, defaultPublishPrefixes, defaultSubscribePrefixes, underAnyPrefix } from './acl';
 import { hashDevicePassword, makeDevicePassword, passwordMatches, wasteOneCheck } from './credentials';
 import { announcedKey, deviceIdFromName, identityKeys, isDeviceId, type DeviceIdentity } from './identity';
@@ -39,7 +40,12 @@ export interface DeviceRegistryOptions {
   warn?: (message: string) => void;
   /** how long last_seen updates wait to be written together (default 10 s) */
   touchFlushMs?: number;
+  /** where an operator's decisions (accept, reject, remove, a broker login added) are audited (kind 'device'); none: not audited */
+  audit?: Pick<AuditLog, 'record'>;
 }
+
+/** Who decided, when the caller does not say: the gateway itself. */
+const RUNTIME_ACTOR = 'runtime';
 
 export const DEFAULT_TOUCH_FLUSH_MS = 10_000;
 
@@ -53,6 +59,7 @@ export class DeviceRegistry {
   private readonly now: () => Date;
   private readonly warn: (message: string) => void;
   private readonly touchFlushMs: number;
+  private readonly audit: Pick<AuditLog, 'record'> | undefined;
   private closed = false;
 
   constructor(
@@ -65,6 +72,7 @@ export class DeviceRegistry {
     this.now = opts.now ?? (() => new Date());
     this.warn = opts.warn ?? (() => undefined);
     this.touchFlushMs = opts.touchFlushMs ?? DEFAULT_TOUCH_FLUSH_MS;
+    this.audit = opts.audit;
   }
 
   /** Opens the registry on `store`, every device loaded. */
@@ -156,26 +164,47 @@ export class DeviceRegistry {
     return status === 'active' || status === 'down';
   }
 
-  accept(deviceId: string): RegisteredDevice {
-    return this.decide(deviceId, 'active', ['pending', 'rejected', 'retired']);
+  /** `actor` is who decided, for the audit log: "editor:<user>", "cli:<user>"... */
+  accept(deviceId: string, actor = RUNTIME_ACTOR): RegisteredDevice {
+    return this.decide(deviceId, 'active', ['pending', 'rejected', 'retired'], 'accept', actor);
   }
 
-  reject(deviceId: string): RegisteredDevice {
-    return this.decide(deviceId, 'rejected', ['pending', 'active', 'down']);
+  reject(deviceId: string, actor = RUNTIME_ACTOR): RegisteredDevice {
+    return this.decide(deviceId, 'rejected', ['pending', 'active', 'down'], 'reject', actor);
+  }
+
+  /**
+   * Takes a device out of service: retired, its broker login dropped, its id kept so that it is
+   * never given to another device (an accept brings it back, without a login).
+   */
+  remove(deviceId: string, actor = RUNTIME_ACTOR): RegisteredDevice {
+    const device = this.byId.get(deviceId);
+    const hadLogin = device?.credential !== undefined;
+    const removed = this.decide(deviceId, 'retired', ['pending', 'active', 'down', 'rejected'], 'remove', actor);
+    if (device && hadLogin) {
+      device.credential = undefined;
+      removed.credential = undefined;
+      this.structural(device);
+    }
+    return removed;
   }
 
   /**
    * A broker login for the device (made, and accepted, when unknown): a new random password,
    * returned once; the registry keeps only its scrypt hash. A second call replaces the password.
    */
-  async addCredentials(deviceId: string, info: DeviceAnnouncement = {}): Promise<{ username: string; password: string; device: RegisteredDevice }> {
+  async addCredentials(deviceId: string, info: DeviceAnnouncement = {}, actor = RUNTIME_ACTOR): Promise<{ username: string; password: string; device: RegisteredDevice }> {
     if (!isDeviceId(deviceId)) throw new DeviceRegistryError(this.location, 'device_id', `${JSON.stringify(deviceId)} is not a device id (a-z, 0-9, _ and -, at most 64)`);
     const password = makeDevicePassword();
     const credential = await hashDevicePassword(deviceId, password, this.now());
-    const device = this.byId.get(deviceId) ?? this.add(deviceId, [announcedKey(deviceId)], 'active', { protocol: info.protocol ?? 'mqtt', profile: info.profile, name: info.name });
+    const known = this.byId.get(deviceId);
+    const before = known && { status: known.status, login: known.credential !== undefined };
+    const device = known ?? this.add(deviceId, [announcedKey(deviceId)], 'active', { protocol: info.protocol ?? 'mqtt', profile: info.profile, name: info.name });
     device.credential = credential;
     if (device.status === 'pending') device.status = 'active';
     this.structural(device);
+    // the username only: the password is the caller's to show once, never a log's
+    this.audited({ actor, device: deviceId, tag: 'login', old: before ?? null, new: { action: 'add-device', status: device.status, login: true, username: credential.username } });
     return { username: credential.username, password, device: copyDevice(device) };
   }
 
@@ -325,15 +354,26 @@ export class DeviceRegistry {
     return device;
   }
 
-  private decide(deviceId: string, status: DeviceStatus, from: DeviceStatus[]): RegisteredDevice {
+  private decide(deviceId: string, status: DeviceStatus, from: DeviceStatus[], action: string, actor: string): RegisteredDevice {
     const device = this.byId.get(deviceId);
     if (!device) throw new DeviceRegistryError(this.location, 'device_id', `no device "${deviceId}" in the registry`);
     if (device.status !== status) {
       if (!from.includes(device.status)) throw new DeviceRegistryError(this.location, `devices[${deviceId}].status`, `a ${device.status} device cannot become ${status}`);
+      const old = device.status;
       device.status = status;
       this.structural(device);
+      this.audited({ actor, device: deviceId, tag: 'status', old, new: { action, status } });
     }
     return copyDevice(device);
+  }
+
+  /** A decision is made whether or not its audit record could be written: a full disk is told, never undoes it. */
+  private audited(record: { actor: string; device: string; tag: string; old: unknown; new: unknown }): void {
+    try {
+      this.audit?.record({ kind: 'device', ok: true, ...record });
+    } catch (err) {
+      this.warn(`device registry: ${record.device} changed (${record.tag}), but not audited: ${(err as Error).message}`);
+    }
   }
 
   /** A new device or a changed record: written at once (devices.json synchronously, as before). */

@@ -5,14 +5,13 @@
 // directory's audit.jsonl, where the running gateway audits too.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import { ApiKeyError, ApiKeyStore, type ApiKeyListing } from '../../lib/api/auth/api-key-store';
 import { ApiKeyFileError } from '../../lib/api/auth/key-file';
 import { isApiScope } from '../../lib/api/auth/scopes';
 import { ApiSettingsError, parseApiAuthSettings } from '../../lib/api/auth/settings';
 import { AuditLog } from '../../lib/audit/audit-log';
 import { DEFAULTS, defaultSettingsFile, readSettingsFile } from '../settings';
-import { formatTable, UsageError, type CliIO } from './io';
+import { cliActor, formatTable, UsageError, type CliIO } from './io';
 
 export const API_KEY_COMMANDS = ['add-key', 'list-keys', 'revoke-key'] as const;
 export type ApiKeyCommand = (typeof API_KEY_COMMANDS)[number];
@@ -62,14 +61,6 @@ function keysFileOf(args: KeyArgs, loadYaml: () => { load(t: string): unknown })
   }
 }
 
-function operator(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return `cli:uid-${process.getuid?.() ?? 'unknown'}`;
-  }
-}
-
 function table(keys: ApiKeyListing[]): string {
   return formatTable([['ID', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'], ...keys.map((k) => [k.id, k.name, k.scopes.join(','), k.created, k.lastUsed ?? '-', k.revoked ?? '-'])]);
 }
@@ -86,7 +77,7 @@ export async function apiKeyCommand(cmd: ApiKeyCommand, argv: string[], io: CliI
     if (cmd === 'add-key') {
       if (!args.positional) throw new UsageError('admin add-key: NAME is required (letters, digits, . _ @ -)');
       if (!isApiScope(args.scope)) throw new UsageError('admin add-key: --scope must be read, write or admin');
-      const { token, key } = store.create(args.positional, args.scope, operator());
+      const { token, key } = store.create(args.positional, args.scope, cliActor());
       io.stderr.write(`added API key "${key.name}" (id ${key.id}, scopes ${key.scopes.join(', ')}) to ${file}\n`);
       io.stdout.write(`${token}\n`);
       io.stderr.write('This key is shown once: store it now. The gateway keeps only a hash and cannot show it again.\n');
@@ -94,7 +85,7 @@ export async function apiKeyCommand(cmd: ApiKeyCommand, argv: string[], io: CliI
     }
     if (cmd === 'revoke-key') {
       if (!args.positional) throw new UsageError('admin revoke-key: ID or NAME is required (see: edge-gateway admin list-keys)');
-      const key = store.revoke(args.positional, operator());
+      const key = store.revoke(args.positional, cliActor());
       io.stdout.write(`revoked API key "${key.name}" (id ${key.id}) in ${file}\n`);
       return 0;
     }

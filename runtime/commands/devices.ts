@@ -1,20 +1,28 @@
-// `edge-gateway devices list|accept ID|reject ID` and `edge-gateway admin add-device ID`: the
-// device registry of a user directory (devices.db, or devices.json without sqlite3), found as
+// `edge-gateway devices list|accept ID|reject ID|remove ID` and `edge-gateway admin add-device ID`:
+// the device registry of a user directory (devices.db, or devices.json without sqlite3), found as
 // `admin add-user` finds it. A running gateway reads the change within seconds (it refreshes
 // its registry), no restart: an accepted device's data enters the pipeline, a new login works.
+// Every decision is audited to the user directory's audit.jsonl (actor cli:<login name>), where
+// the running gateway audits the editor's.
+import { join } from 'node:path';
 import { DEFAULTS } from '../settings';
+import { AuditLog } from '../../lib/audit/audit-log';
 import { DeviceRegistryError, deviceView, openDeviceRegistry, type DeviceRegistry, type DeviceView } from '../../lib/registry';
-import { formatTable, UsageError, type CliIO, type Subcommand } from './io';
+import { cliActor, formatTable, UsageError, type CliIO, type Subcommand } from './io';
 
 export const DEVICES_HELP = `usage:
   edge-gateway devices list [--pending] [--json] [--user-dir DIR]
   edge-gateway devices accept ID [--user-dir DIR]
   edge-gateway devices reject ID [--user-dir DIR]
+  edge-gateway devices remove ID [--user-dir DIR]
 
 list      every device of the registry: id, protocol, status, profile, address, last seen.
           --pending only the devices waiting to be accepted.
 accept    lets a pending device's data into the pipeline (mqtt-device nodes ask the registry).
 reject    keeps a device out: its announcements are ignored, its broker login refused.
+remove    takes a device out of service (status retired): its broker login is dropped, its
+          id kept so that it is never given to another device; accept brings it back.
+Every accept, reject, remove and add-device is audited to <user-dir>/audit.jsonl.
 A device unknown to the registry that publishes under the discovery topic (settings
 discovery.topic, default devices/+/hello, on the embedded broker) appears as pending.
 The registry is <user-dir>/devices.db (devices.json when the sqlite3 package is missing).`;
@@ -52,7 +60,9 @@ function parseDeviceArgs(command: string, argv: string[], flags: readonly string
 }
 
 async function withRegistry<T>(userDir: string, io: CliIO, work: (registry: DeviceRegistry) => Promise<T> | T): Promise<T> {
-  const { registry } = await openDeviceRegistry(userDir, { warn: (m) => io.stderr.write(`edge-gateway: warning: ${m}\n`), info: (m) => io.stderr.write(`edge-gateway: ${m}\n`) });
+  const warn = (m: string) => io.stderr.write(`edge-gateway: warning: ${m}\n`);
+  const audit = new AuditLog({ file: join(userDir, 'audit.jsonl'), ringSize: 1 });
+  const { registry } = await openDeviceRegistry(userDir, { warn, info: (m) => io.stderr.write(`edge-gateway: ${m}\n`), audit });
   try {
     return await work(registry);
   } catch (err) {
@@ -69,6 +79,8 @@ function table(devices: DeviceView[]): string {
     ...devices.map((d) => [d.device_id, d.protocol ?? '-', d.status, d.profile ?? '-', d.address ?? '-', d.login ? 'yes' : '-', d.last_seen ?? '-']),
   ]);
 }
+
+const DONE = { accept: 'accepted', reject: 'rejected', remove: 'removed' } as const;
 
 export const devicesCommand: Subcommand = async (argv, io) => {
   const [action, ...rest] = argv;
@@ -87,17 +99,17 @@ export const devicesCommand: Subcommand = async (argv, io) => {
       return 0;
     });
   }
-  if (action === 'accept' || action === 'reject') {
+  if (action === 'accept' || action === 'reject' || action === 'remove') {
     const args = parseDeviceArgs(`devices ${action}`, rest, []);
     if (!args.positional) throw new UsageError(`devices ${action}: ID is required (see: edge-gateway devices list --pending)`);
     const id = args.positional;
     return withRegistry(args.userDir, io, (registry) => {
-      const device = action === 'accept' ? registry.accept(id) : registry.reject(id);
-      io.stdout.write(`device "${device.device_id}" ${action === 'accept' ? 'accepted' : 'rejected'} (status ${device.status}) in ${registry.location}\n`);
+      const device = registry[action](id, cliActor());
+      io.stdout.write(`device "${device.device_id}" ${DONE[action]} (status ${device.status}) in ${registry.location}\n`);
       return 0;
     });
   }
-  throw new UsageError(`unknown devices action "${action}" (list, accept, reject; see edge-gateway devices --help)`);
+  throw new UsageError(`unknown devices action "${action}" (list, accept, reject, remove; see edge-gateway devices --help)`);
 };
 
 /** `edge-gateway admin add-device ID`: the username and password on stdout, once. */
@@ -106,7 +118,7 @@ export async function addDeviceCommand(argv: string[], io: CliIO): Promise<numbe
   if (!args.positional) throw new UsageError('admin add-device: ID is required (a-z, 0-9, _ and -, at most 64: the id in its topics)');
   const id = args.positional;
   return withRegistry(args.userDir, io, async (registry) => {
-    const login = await registry.addCredentials(id, { profile: args.profile || undefined });
+    const login = await registry.addCredentials(id, { profile: args.profile || undefined }, cliActor());
     if (args.publish.length) registry.allowPublish(id, args.publish);
     const device = registry.get(id);
     io.stderr.write(`broker login for device "${id}" in ${registry.location}; it may publish under ${device?.publish.join(', ')} and subscribe to ${device?.subscribe.join(', ')}\n`);

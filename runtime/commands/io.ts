@@ -1,6 +1,7 @@
 // What a CLI subcommand gets: its arguments (after the subcommand name) and its streams.
 // A subcommand returns its exit code; it never calls process.exit itself, so tests can run it
 // in-process.
+import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
 export interface CliIO {
@@ -15,6 +16,15 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** Who runs the command, as the audit log names it: "cli:<login name>". */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:uid-${process.getuid?.() ?? 'unknown'}`;
   }
 }
 

@@ -19,6 +19,14 @@ describe('the broker the flows use', () => {
     assert.deepEqual(chooseBroker(settingsOf([], { EDGE_GATEWAY_BROKER_PORT: '3883' })), { mode: 'embedded', port: 3883, maxPacketBytes: DEFAULTS.brokerMaxPacket });
   });
 
+  test('the embedded broker on another address (--broker-host, EDGE_GATEWAY_BROKER_HOST, settings brokerHost); 127.0.0.1 by default', () => {
+    assert.equal(DEFAULTS.brokerHost, '127.0.0.1');
+    assert.deepEqual(chooseBroker(settingsOf(['--broker-host', '0.0.0.0', '--broker-port', '2883'])), { mode: 'embedded', port: 2883, maxPacketBytes: DEFAULTS.brokerMaxPacket, host: '0.0.0.0' });
+    assert.equal((chooseBroker(settingsOf([], { EDGE_GATEWAY_BROKER_HOST: '10.0.0.5' })) as { host?: string }).host, '10.0.0.5');
+    assert.equal(settingsOf(['--broker-host', '192.0.2.7']).brokerHost, '192.0.2.7');
+    assert.throws(() => settingsOf(['--broker-host', ' ']), /command line --broker-host: brokerHost: must be a non-empty string/);
+  });
+
   test('with --no-broker the flows use a broker of the user on 127.0.0.1 at the broker port', () => {
     assert.deepEqual(chooseBroker(settingsOf(['--no-broker'])), { mode: 'none', url: `mqtt://127.0.0.1:${DEFAULTS.brokerPort}` });
     assert.deepEqual(chooseBroker(settingsOf(['--no-broker', '--broker-port', '2883'])), { mode: 'none', url: 'mqtt://127.0.0.1:2883' });
@@ -36,6 +44,17 @@ describe('the broker the flows use', () => {
     if (flowsBroker.mode !== 'embedded') return;
     try {
       assert.ok(flowsBroker.embedded.port > 0);
+      assert.equal(flowsBroker.url, `mqtt://127.0.0.1:${flowsBroker.embedded.port}`);
+    } finally {
+      await flowsBroker.embedded.close();
+    }
+  });
+
+  test('the embedded broker on 0.0.0.0: the flows still get the loopback URL', async () => {
+    const flowsBroker = await provideBroker({ mode: 'embedded', port: 0, maxPacketBytes: DEFAULTS.brokerMaxPacket, host: '0.0.0.0' }, () => undefined);
+    assert.equal(flowsBroker.mode, 'embedded');
+    if (flowsBroker.mode !== 'embedded') return;
+    try {
       assert.equal(flowsBroker.url, `mqtt://127.0.0.1:${flowsBroker.embedded.port}`);
     } finally {
       await flowsBroker.embedded.close();
