@@ -7,9 +7,8 @@ import type { DeviceWriteAnswer, TagWriteReport } from '../../api/directory';
 import { WriteError, WriteValidationError, type WriteProblem } from '../../modbus/writes';
 import type { MqttProfile, MqttTag } from '../../profiles/types';
 import { readJsonPath } from '../../profiles/json-path';
-import { parseBoundedJson } from '../../system/bounded/json';
 import type { TagValue } from '../../tags/contract';
-import { PAYLOAD_LIMITS } from './reading';
+import { parseDevicePayload } from './reading';
 import { deviceTopic, type DeviceTopicValues } from './topics';
 import { commandText, tagValueOf } from './values';
 
@@ -174,7 +173,7 @@ export class MqttCommandWriter {
       if (confirm.format === 'plain') raw = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
       else {
         try {
-          raw = readJsonPath(parseBoundedJson(payload, `${topic} payload`, PAYLOAD_LIMITS), confirm.path!);
+          raw = readJsonPath(parseDevicePayload(payload, `${topic} payload`), confirm.path!);
         } catch {
           continue;
         }

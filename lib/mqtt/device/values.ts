@@ -10,7 +10,13 @@ const TRUE_TEXT = new Set(['true', 'on', '1', 'yes']);
 const FALSE_TEXT = new Set(['false', 'off', '0', 'no']);
 
 function shown(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // nested deeper than JSON.stringify's stack goes (the payload's nesting is not limited)
+    s = Array.isArray(v) ? 'an array' : 'an object';
+  }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
