@@ -148,11 +148,15 @@ export class MqttDeviceReader {
 /** The profile's quality field: a good value keeps the sample good, a bad one makes it bad, else uncertain. */
 function qualityOf(tag: MqttTag, doc: unknown, s: TagSample): void {
   const q = tag.quality!;
-  const v = readJsonPath(doc, q.path) as TagValue | undefined;
-  if (q.good.some((g) => g === v || String(g) === String(v))) return;
-  const bad = q.bad.some((b) => b === v || String(b) === String(v));
+  const found = readJsonPath(doc, q.path);
+  // only a plain value is compared or quoted: an object or array (nested as deep as the payload's
+  // size allows) is neither good nor bad, and String()/JSON.stringify of it could overflow the stack
+  const v = found === null || typeof found !== 'object' ? (found as TagValue | undefined) : undefined;
+  const matches = (x: string | number | boolean) => x === v || String(x) === String(v);
+  if (v !== undefined && q.good.some(matches)) return;
+  const bad = v !== undefined && q.bad.some(matches);
   s.quality = bad ? 'bad' : ('uncertain' satisfies Quality);
-  s.error = `${q.path.text} is ${JSON.stringify(v) ?? 'missing'}`;
+  s.error = `${q.path.text} is ${v !== undefined ? JSON.stringify(v) : found === undefined ? 'missing' : Array.isArray(found) ? 'an array' : 'an object'}`;
   if (bad) s.value = null;
 }
 

@@ -89,3 +89,21 @@ test('consecutive messages keep their own device time, the same time text read o
   assert.equal(at('yesterday').quality, 'uncertain', 'an unreadable time stays unreadable when repeated');
   assert.equal(at('2024-05-01T12:00:20').ts, Date.parse('2024-05-01T12:00:20'));
 });
+
+test('a quality field that is an object or a deep array is neither good nor bad: uncertain, named, never a throw', () => {
+  const p = shippedProfiles().require('esp32-ds18b20');
+  assert.equal(p.protocol, 'mqtt');
+  const reader = new MqttDeviceReader(p, { device: 'probe', topic: 'probe' });
+  const topic = reader.subscriptions().find((t) => t.includes('probe'))!;
+  const deep = `{"id": "28-1", "temperature": 20.5, "ts": 1733568000, "status": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  const s = samples(reader, topic, Buffer.from(deep)).get('temperature')!;
+  assert.equal(s.quality, 'uncertain');
+  assert.equal(s.value, 20.5);
+  assert.equal(s.error, 'status is an array');
+  const obj = samples(reader, topic, '{"id": "28-1", "temperature": 20.5, "ts": 1733568000, "status": {"ok": true}}').get('temperature')!;
+  assert.equal(obj.error, 'status is an object');
+  const ok = samples(reader, topic, '{"id": "28-1", "temperature": 20.5, "ts": 1733568000, "status": "ok"}').get('temperature')!;
+  assert.equal(ok.quality, 'good');
+  const crc = samples(reader, topic, '{"id": "28-1", "temperature": 20.5, "ts": 1733568000, "status": "crc"}').get('temperature')!;
+  assert.deepEqual([crc.quality, crc.value, crc.error], ['bad', null, 'status is "crc"']);
+});
