@@ -10,7 +10,7 @@ import { readJsonPath } from '../../profiles/json-path';
 import type { TagValue } from '../../tags/contract';
 import { parseDevicePayload } from './reading';
 import { deviceTopic, type DeviceTopicValues } from './topics';
-import { commandText, tagValueOf } from './values';
+import { booleanOfText, commandText, tagValueOf } from './values';
 
 export interface MqttPublish {
   (topic: string, payload: string): Promise<void>;
@@ -31,9 +31,6 @@ interface Waiter {
   resolve(ts: number | undefined): void;
 }
 
-const TRUE_TEXT = new Set(['true', 'on', '1']);
-const FALSE_TEXT = new Set(['false', 'off', '0']);
-
 /** The value a command asks for, in the tag's type; a reason when it does not fit. */
 export function requestedValue(tag: MqttTag, v: unknown): { ok: true; value: TagValue } | { ok: false; reason: string } {
   if (tag.type === 'number') {
@@ -42,9 +39,8 @@ export function requestedValue(tag: MqttTag, v: unknown): { ok: true; value: Tag
   }
   if (tag.type === 'boolean') {
     if (typeof v === 'boolean') return { ok: true, value: v };
-    const t = typeof v === 'number' || typeof v === 'string' ? String(v).trim().toLowerCase() : '';
-    if (TRUE_TEXT.has(t)) return { ok: true, value: true };
-    if (FALSE_TEXT.has(t)) return { ok: true, value: false };
+    const b = typeof v === 'number' || typeof v === 'string' ? booleanOfText(String(v)) : undefined;
+    if (b !== undefined) return { ok: true, value: b };
     return { ok: false, reason: `${JSON.stringify(v)} is not true or false` };
   }
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? { ok: true, value: String(v) } : { ok: false, reason: `${JSON.stringify(v)} is not text` };
