@@ -1,111 +1,220 @@
-// mqtt-device throughput: Tasmota SENSOR messages published by mosquitto_pub (a process of its
-// own) to a local mosquitto, through an mqtt-device (tasmota-energy-plug profile, 9 tags per
-// message) into scans, beside Node-RED's own `mqtt in` -> `json` of the same messages, in one
-// Node-RED (node-red-node-test-helper) in one run. Figures: messages/s from the first to the last
-// one received; median of the rounds. Needs mosquitto and mosquitto_pub. The test helper records
-// every node call (sinon spies), which weighs on both paths alike: the ratio is the figure to read.
-// Run: npm run bench -- mqtt-device   (never fails on a number)
-import { spawn } from 'node:child_process';
+// mqtt-device throughput in a real Node-RED runtime (issue 24's target: 50,000 device messages/s
+// through mqtt-device into scans). Processes:
+//   - devices: BENCH_DEVICES mqtt.js clients, each in a process of its own
+//     (bench/mqtt-device/publisher-process.ts), publishing its share of BENCH_MESSAGES as fast as
+//     the broker takes them: a Tasmota SENSOR JSON (9 tags read) or an ESPHome plain value;
+//   - the broker: mosquitto (a process of its own), or the runtime's embedded aedes broker inside
+//     the gateway process, as the edge-gateway runtime runs it;
+//   - the gateway: Node-RED 4.1 with our mqtt-device node and Node-RED's own nodes
+//     (bench/mqtt-device/gateway-process.ts), a counting node at the end of the flow;
+//   - the broker alone: a plain mqtt.js subscriber in a process of its own, counting the same
+//     messages with nothing parsed (bench/mqtt-device/subscriber-process.ts).
+// Per broker, QoS and payload, in the same run: the broker alone, one mqtt-device per device ->
+// counter, and `mqtt in` (one wildcard subscription) -> `json` -> counter. Figures: messages/s
+// at the receiving end from its first message to its last; median of the rounds. Never fails on a
+// number. The machine is shared and often loaded far beyond its cores, so beside the rate the
+// receiving process's CPU time per message is measured (from its first message to its last):
+// 1,000,000 / µs is the messages/s one core of the gateway would carry. For aedes that process
+// holds the broker too. Run: npm run bench -- mqtt-device
+// Env: BENCH_MESSAGES (100000 per measurement), BENCH_DEVICES (4), BENCH_ROUNDS (3),
+// BENCH_BROKERS (mosquitto,aedes), BENCH_QOS (0,1), BENCH_KINDS (tasmota,plain),
+// BENCH_CPU_PROF (a directory: the gateway runs with --cpu-prof there), BENCH_BEFORE (another
+// checkout, e.g. a worktree of the commit before a change: its mqtt-device measured too, in a
+// gateway process of its own, as the row "mqtt-device (before)").
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { helper, nodeModule } from '../test/helpers/nodered';
-import { freePort, startProcess, waitFor, waitForPort } from '../test/helpers/process';
+import { freePort, startProcess, waitForPort, type Peer } from '../test/helpers/process';
 import { haveCommand } from '../test/helpers/peers';
+import { deviceTopic, everyDeviceFilter, type BenchFlow, type Counted, type PayloadKind } from './mqtt-device/flows';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const list = (v: string | undefined, d: string) => (v ?? d).split(',').filter(Boolean);
+const BROKERS = list(process.env.BENCH_BROKERS, 'mosquitto,aedes');
+const QOS = list(process.env.BENCH_QOS, '0,1').map(Number) as Array<0 | 1>;
+const KINDS = list(process.env.BENCH_KINDS, 'tasmota,plain') as PayloadKind[];
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+const BEFORE = process.env.BENCH_BEFORE;
+/** no new message for this long: the rest is lost (a QoS 0 flood the broker dropped) */
+const STALL_MS = 5000;
+
+const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 0 }) : '-');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let counted = { n: 0, first: 0, last: 0 };
-function counterModule(RED: { nodes: { registerType(t: string, f: unknown): void; createNode(n: unknown, d: unknown): void } }): void {
-  RED.nodes.registerType('bench-count', function (this: { on(e: string, f: (m: unknown, s: unknown, d: () => void) => void): void }, def: unknown) {
-    RED.nodes.createNode(this, def);
-    this.on('input', (_m, _s, done) => {
-      const now = performance.now();
-      if (counted.n === 0) counted.first = now;
-      counted.n++;
-      counted.last = now;
-      done();
+interface Child {
+  proc: ChildProcess;
+  next(type: string): Promise<Record<string, unknown>>;
+  ask<T>(type: string, key: string, extra?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+function forkChild(script: string, args: string[], execArgv: string[] = []): Child {
+  const proc = fork(join(__dirname, 'mqtt-device', script), args, { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map<string, Array<(m: Record<string, unknown>) => void>>();
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const l of waiting.values()) for (const w of l.splice(0)) w({ type: 'error', error: err.message });
+  };
+  proc.on('message', (m: Record<string, unknown>) => {
+    if (m.type === 'error') return fail(new Error(`${script}: ${String(m.error)}`));
+    waiting.get(m.type as string)?.shift()?.(m);
+  });
+  proc.on('exit', (code, signal) => fail(new Error(`${script} exited (${signal ?? code})`)));
+  const next = (type: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      if (failure) return reject(failure);
+      const l = waiting.get(type) ?? [];
+      l.push((m) => (m.type === 'error' ? reject(new Error(String(m.error))) : resolve(m)));
+      waiting.set(type, l);
     });
-  });
+  return {
+    proc,
+    next,
+    async ask<T>(type: string, key: string, extra: Record<string, unknown> = {}): Promise<T> {
+      const reply = next(type);
+      proc.send({ ...extra, type });
+      return (await reply)[key] as T;
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      if (proc.connected) proc.send({ type: 'stop' });
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
 }
 
-function publish(port: number, topic: string, lines: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '0', '-t', topic, '-l'], { stdio: ['pipe', 'ignore', 'inherit'] });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}`))));
-    p.stdin.end(lines);
-  });
+/** Every device publishes its share at once; resolves when all of them handed their messages over. */
+async function publishAll(port: number, qos: 0 | 1, kind: PayloadKind): Promise<void> {
+  const devices = Array.from({ length: DEVICES }, (_, i) => forkChild('publisher-process.ts', [String(port), deviceTopic(kind, i), String(Math.floor(N / DEVICES)), String(qos), kind]));
+  try {
+    await Promise.all(devices.map((d) => d.next('ready')));
+    const done = devices.map((d) => d.next('done'));
+    for (const d of devices) d.proc.send({ type: 'go' });
+    await Promise.all(done);
+  } finally {
+    await Promise.all(devices.map((d) => d.stop()));
+  }
 }
+
+/** Waits until `expected` messages were counted, or none came for STALL_MS; the rate at the receiving end. */
+async function settle(count: () => Promise<Counted>, expected: number): Promise<{ rate: number; received: number; cpuPerMessage: number }> {
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const c = await count();
+    if (c.n >= expected || (c.n === last && Date.now() - since > STALL_MS))
+      return { rate: c.n > 1 ? (c.n - 1) / ((c.last - c.first) / 1000) : NaN, received: c.n, cpuPerMessage: (c.cpuLast - c.cpuFirst) / (c.n - 1) };
+    if (c.n !== last) {
+      last = c.n;
+      since = Date.now();
+    }
+    await sleep(50);
+  }
+}
+
+type PathName = 'broker alone (mqtt.js subscriber)' | 'mqtt-device' | 'mqtt-device (before)' | 'mqtt in -> json';
+const PATHS: PathName[] = ['broker alone (mqtt.js subscriber)', ...(BEFORE ? (['mqtt-device (before)'] as const) : []), 'mqtt-device', 'mqtt in -> json'];
+const byPath = <T>(f: () => T) => Object.fromEntries(PATHS.map((p) => [p, f()])) as Record<PathName, T>;
 
 async function main(): Promise<void> {
-  if (!haveCommand('mosquitto') || !haveCommand('mosquitto_pub')) {
-    console.log('skipped: needs mosquitto and mosquitto_pub (apt-get install mosquitto mosquitto-clients)');
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'edgegw-bench-mqtt-'));
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n`);
-  const broker = startProcess('mosquitto', ['-c', conf]);
-  await waitForPort(port);
-  const lines =
-    Array.from({ length: N }, (_, i) =>
-      JSON.stringify({
-        Time: '2024-05-01T12:00:00',
-        ENERGY: { Total: 3.705, Yesterday: 0.028, Today: 0.026, Power: i % 100, ApparentPower: 27, ReactivePower: 8, Factor: 0.93, Voltage: 231, Current: 0.117 },
-      }),
-    ).join('\n') + '\n';
-  const brokerNode = {
-    id: 'b',
-    type: 'mqtt-broker',
-    broker: '127.0.0.1',
-    port: String(port),
-    clientid: '',
-    autoConnect: true,
-    usetls: false,
-    protocolVersion: '4',
-    keepalive: '60',
-    cleansession: true,
-  };
-  const variants = {
-    'mqtt-device (9 tags)': [
-      { id: 'dev', z: 't', type: 'edgegw-mqtt-device', broker: 'b', profile: 'tasmota-energy-plug', topic: 'bench', device: 'bench', qos: '0', staleAfter: 0, wires: [['count']] },
-    ],
-    'mqtt in -> json': [
-      { id: 'in', z: 't', type: 'mqtt in', broker: 'b', topic: 'tele/bench/SENSOR', qos: '0', datatype: 'utf8', wires: [['parse']] },
-      { id: 'parse', z: 't', type: 'json', property: 'payload', action: 'obj', wires: [['count']] },
-    ],
-  };
-  await helper.startServer();
-  const rates: Record<string, number[]> = {};
+  const expected = Math.floor(N / DEVICES) * DEVICES;
+  const dir = mkdtempSync(join(tmpdir(), 'edgegw-bench-mqtt-device-'));
+  const rows: string[] = [];
+  let mosquitto: Peer | undefined;
+  const loads: number[] = [];
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, nodes] of Object.entries(variants)) {
-        await helper.load(
-          [nodeModule('mqtt-device'), require('@node-red/nodes/core/network/10-mqtt.js'), require('@node-red/nodes/core/parsers/70-JSON.js'), counterModule],
-          [{ id: 't', type: 'tab' }, ...nodes, { id: 'count', z: 't', type: 'bench-count' }, brokerNode],
-        );
-        await waitFor('connected', () => (helper.getNode('b') as unknown as { connected?: boolean }).connected === true, 20000);
-        await new Promise((r) => setTimeout(r, 300));
-        counted = { n: 0, first: 0, last: 0 };
-        await publish(port, 'tele/bench/SENSOR', lines);
-        await waitFor('every message', () => counted.n >= N, 120_000, 20);
-        (rates[name] ??= []).push((N - 1) / ((counted.last - counted.first) / 1000));
-        await helper.unload();
+    for (const brokerName of BROKERS) {
+      if (brokerName === 'mosquitto' && !haveCommand('mosquitto')) {
+        console.log('mosquitto: not installed, skipped (apt-get install mosquitto)');
+        continue;
+      }
+      let port: number;
+      if (brokerName === 'mosquitto') {
+        port = await freePort();
+        const conf = join(dir, 'mosquitto.conf');
+        writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n`);
+        mosquitto = startProcess('mosquitto', ['-c', conf]);
+        await waitForPort(port);
+      }
+      const gateway = forkChild('gateway-process.ts', [brokerName], CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []);
+      // the code before: a gateway of its own (both cannot register edgegw-mqtt-device in one Node-RED)
+      const before = BEFORE ? forkChild('gateway-process.ts', [brokerName, BEFORE]) : undefined;
+      const readies = [gateway.next('ready'), before?.next('ready')];
+      let beforePort = 0;
+      try {
+        const ready = (await readies[0])!;
+        if (brokerName === 'aedes') port = ready.brokerPort as number;
+        const readyBefore = await readies[1];
+        if (readyBefore) beforePort = brokerName === 'aedes' ? (readyBefore.brokerPort as number) : port!;
+        for (const qos of QOS) {
+          for (const kind of KINDS) {
+            const rates = byPath<number[]>(() => []);
+            const cpu = byPath<number[]>(() => []);
+            const lost = byPath(() => 0);
+            for (let round = 0; round < ROUNDS; round++) {
+              for (const path of PATHS) {
+                const target = path === 'mqtt-device (before)' ? before! : gateway;
+                const targetPort = path === 'mqtt-device (before)' ? beforePort : port!;
+                const flow: BenchFlow = { flow: path.startsWith('mqtt-device') ? 'device' : path === 'mqtt in -> json' ? 'json' : 'none', port: targetPort, qos, devices: DEVICES, kind };
+                await target.ask('deploy', 'type', { ...flow, expected });
+                let subscriber: Child | undefined;
+                if (flow.flow === 'none') {
+                  subscriber = forkChild('subscriber-process.ts', [String(targetPort), everyDeviceFilter(kind), String(qos), String(expected)]);
+                  await subscriber.next('ready');
+                }
+                const count = subscriber ? () => subscriber.ask<Counted>('count', 'count') : () => target.ask<Counted>('count', 'count');
+                await publishAll(targetPort, qos, kind);
+                const r = await settle(count, expected);
+                // the next path's flow replaces this one; the other gateway's is emptied now
+                if (target !== gateway) await target.ask('deploy', 'type', { flow: 'none', port: targetPort, qos, devices: 0, kind, expected: 0 });
+                loads.push(loadavg()[0]);
+                await subscriber?.stop();
+                rates[path].push(r.rate);
+                cpu[path].push(r.cpuPerMessage);
+                process.stderr.write(
+                  `${brokerName} QoS ${qos} ${kind} round ${round + 1}: ${path} ${fmt(r.rate)} messages/s, ${r.cpuPerMessage.toFixed(1)} µs CPU each (${fmt(r.received)} received)\n`,
+                );
+                lost[path] = Math.max(lost[path], expected - r.received);
+              }
+            }
+            const alone = median(rates['broker alone (mqtt.js subscriber)']);
+            const json = median(rates['mqtt in -> json']);
+            for (const path of PATHS) {
+              const m = median(rates[path]);
+              const us = median(cpu[path]);
+              rows.push(
+                `| ${brokerName} | ${qos} | ${kind === 'tasmota' ? 'Tasmota SENSOR (9 tags)' : 'ESPHome plain value'} | ${path} | ${fmt(m)} | ${(m / alone).toFixed(2)} | ${(m / json).toFixed(2)} | ${us.toFixed(1)} | ${fmt(1e6 / us)} | ${lost[path] ? fmt(lost[path]) : '0'} |`,
+              );
+            }
+          }
+        }
+        await gateway.ask('deploy', 'type', { flow: 'none', port: port!, qos: 0, devices: 0, kind: 'tasmota' });
+      } finally {
+        await gateway.stop();
+        await before?.stop();
+        await mosquitto?.stop();
+        mosquitto = undefined;
       }
     }
   } finally {
-    await helper.stopServer();
-    await broker.stop('SIGKILL');
+    await mosquitto?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const base = median(rates['mqtt in -> json']);
-  console.log(`${fmt(N)} Tasmota SENSOR messages per run, QoS 0, median of ${ROUNDS} rounds\n`);
-  console.log('| path | messages/s | vs mqtt in -> json |\n| --- | ---: | ---: |');
-  for (const [name, r] of Object.entries(rates)) console.log(`| ${name} | ${fmt(median(r))} | ${(median(r) / base).toFixed(2)} |`);
+  console.log(
+    `${fmt(expected)} messages per measurement from ${DEVICES} devices (mqtt.js, a process each), median of ${ROUNDS} rounds, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}\n`,
+  );
+  console.log(
+    '| broker | QoS | payload | path | messages/s | vs broker alone | vs mqtt in -> json | receiving process CPU µs/message | messages/s per CPU second | lost (worst round) |\n| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of rows) console.log(r);
 }
 
 main().then(

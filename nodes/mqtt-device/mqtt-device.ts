@@ -90,7 +90,7 @@ export = function (RED: NodeAPI) {
       publish: (topic, payload) => link.publish(topic, payload),
       subscribe: (filters, onMessage) => link.subscribe(filters, onMessage),
       send: (msg: NodeMessage) => node.send(msg),
-      counted: (outcome) => messages.inc({ ...labels, outcome }),
+      counted: (outcome, n) => messages.inc({ ...labels, outcome }, n),
     });
     const link = new BrokerLink(broker, node, Number(fields.qos), (s: BrokerState) => session.brokerState(s));
     session.start(profile);

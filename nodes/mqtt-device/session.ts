@@ -24,10 +24,13 @@ export interface DeviceSessionOptions {
   publish(topic: string, payload: string): Promise<void>;
   subscribe(filters: readonly string[], onMessage: (topic: string, payload: Buffer) => void): void;
   send(msg: NodeMessage): void;
-  counted(outcome: 'read' | 'bad' | 'ignored'): void;
+  /** adds to the messages metric: called with the counts gathered since the last call, not per message */
+  counted(outcome: MessageOutcome, messages: number): void;
   /** tells the device registry the device was heard from (or is down) */
   seen?(status: 'active' | 'down'): void;
 }
+
+export type MessageOutcome = 'read' | 'bad' | 'ignored';
 
 export class DeviceSession {
   private reader: MqttDeviceReader | undefined;
@@ -38,6 +41,8 @@ export class DeviceSession {
   private problem: string | undefined;
   /** figures changed since the last status */
   private dirty = false;
+  /** messages by outcome since the metric was last told: a labelled metric costs a hash per call, too much per message of a flood */
+  private readonly uncounted: Record<MessageOutcome, number> = { read: 0, bad: 0, ignored: 0 };
   private readonly status: StatusDisplay;
   private readonly telemetry: TelemetryScope;
   private readonly badLog: LogThrottle;
@@ -82,7 +87,7 @@ export class DeviceSession {
     this.writer?.observe(topic, payload, now);
     const r = this.reader.receive(topic, payload, now);
     if (r.kind === 'ignored') {
-      this.o.counted('ignored');
+      this.uncounted.ignored++;
       return;
     }
     if (r.kind === 'availability') {
@@ -95,7 +100,8 @@ export class DeviceSession {
     const was = this.liveness.state;
     this.liveness.heard(now, r.samples);
     const bad = r.samples.find((s) => s.quality === 'bad');
-    this.o.counted(bad ? 'bad' : 'read');
+    if (bad) this.uncounted.bad++;
+    else this.uncounted.read++;
     if (bad) this.badLog.log(`${this.o.device}/${bad.name} on ${topic}: ${bad.error}`);
     this.emit(r.samples);
     // a flood must not send a status and a health report per message: the timer shows the figures
@@ -107,8 +113,16 @@ export class DeviceSession {
     if (samples.length) this.o.send(scanMessage(this.o.device, samples) as unknown as NodeMessage);
   }
 
+  private countMessages(): void {
+    for (const outcome of ['read', 'bad', 'ignored'] as const) {
+      if (this.uncounted[outcome]) this.o.counted(outcome, this.uncounted[outcome]);
+      this.uncounted[outcome] = 0;
+    }
+  }
+
   private check(): void {
     if (this.closed || !this.liveness) return;
+    this.countMessages();
     const scan = this.liveness.check(Date.now());
     if (scan) this.emit(scan);
     if (scan || this.dirty) this.show();
@@ -161,6 +175,7 @@ export class DeviceSession {
   }
 
   close(): void {
+    this.countMessages();
     this.closed = true;
     clearInterval(this.timer);
     this.writer?.close();

@@ -218,6 +218,36 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     await waitFor('read by the last good profile', () => last('temperature')?.value === 295.15, 10000);
   });
 
+  test('after profile reloads each message is still read once', async (t) => {
+    const userDir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-device-'));
+    t.after(() => rmSync(userDir, { recursive: true, force: true }));
+    mkdirSync(join(userDir, 'profiles'));
+    const file = join(userDir, 'profiles', 'twice.yaml');
+    const text = readFileSync(join(__dirname, '..', '..', 'profiles', 'esp32-ds18b20.yaml'), 'utf8').replace('id: esp32-ds18b20', 'id: twice');
+    writeFileSync(file, text);
+    helper.settings({ userDir });
+    t.after(() => helper.settings({}));
+    await helper.load(modules(), flow(broker, { profile: 'twice', topic: 'twice', device: 'twice' }));
+    await connected();
+    const reading = (v: number) => mosquittoPub(broker, ['-q', '1', '-t', 'sensors/twice/ds18b20', '-m', JSON.stringify({ id: '28-1', temperature: v, status: 'ok', ts: 1733568000 })]);
+    for (let edit = 1; edit <= 2; edit++) {
+      writeFileSync(file, text.replace('unit: degC', `unit: degC\n    offset: ${edit}`));
+      await waitFor(`reload ${edit} logged`, () => calls(helper.getNode('dev'), 'log').filter((c) => /profile twice reloaded/.test(String(c[0]))).length === edit, 10000);
+    }
+    await reading(20);
+    await waitFor('the reading', () => last('temperature')?.value === 22, 10000);
+    await reading(30);
+    await waitFor('the next reading', () => last('temperature')?.value === 32, 10000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      samples()
+        .filter((s) => s.name === 'temperature')
+        .map((s) => s.value),
+      [22, 32],
+      'one scan per message',
+    );
+  });
+
   test('100 redeploys with a watched profile folder leave no timer, socket or watcher behind', async (t) => {
     const userDir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-device-'));
     t.after(() => rmSync(userDir, { recursive: true, force: true }));

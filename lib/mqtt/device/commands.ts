@@ -7,11 +7,10 @@ import type { DeviceWriteAnswer, TagWriteReport } from '../../api/directory';
 import { WriteError, WriteValidationError, type WriteProblem } from '../../modbus/writes';
 import type { MqttProfile, MqttTag } from '../../profiles/types';
 import { readJsonPath } from '../../profiles/json-path';
-import { parseBoundedJson } from '../../system/bounded/json';
 import type { TagValue } from '../../tags/contract';
-import { PAYLOAD_LIMITS } from './reading';
+import { parseDevicePayload } from './reading';
 import { deviceTopic, type DeviceTopicValues } from './topics';
-import { commandText, tagValueOf } from './values';
+import { booleanOfText, commandText, tagValueOf } from './values';
 
 export interface MqttPublish {
   (topic: string, payload: string): Promise<void>;
@@ -32,9 +31,6 @@ interface Waiter {
   resolve(ts: number | undefined): void;
 }
 
-const TRUE_TEXT = new Set(['true', 'on', '1']);
-const FALSE_TEXT = new Set(['false', 'off', '0']);
-
 /** The value a command asks for, in the tag's type; a reason when it does not fit. */
 export function requestedValue(tag: MqttTag, v: unknown): { ok: true; value: TagValue } | { ok: false; reason: string } {
   if (tag.type === 'number') {
@@ -43,9 +39,8 @@ export function requestedValue(tag: MqttTag, v: unknown): { ok: true; value: Tag
   }
   if (tag.type === 'boolean') {
     if (typeof v === 'boolean') return { ok: true, value: v };
-    const t = typeof v === 'number' || typeof v === 'string' ? String(v).trim().toLowerCase() : '';
-    if (TRUE_TEXT.has(t)) return { ok: true, value: true };
-    if (FALSE_TEXT.has(t)) return { ok: true, value: false };
+    const b = typeof v === 'number' || typeof v === 'string' ? booleanOfText(String(v)) : undefined;
+    if (b !== undefined) return { ok: true, value: b };
     return { ok: false, reason: `${JSON.stringify(v)} is not true or false` };
   }
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? { ok: true, value: String(v) } : { ok: false, reason: `${JSON.stringify(v)} is not text` };
@@ -174,7 +169,7 @@ export class MqttCommandWriter {
       if (confirm.format === 'plain') raw = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
       else {
         try {
-          raw = readJsonPath(parseBoundedJson(payload, `${topic} payload`, PAYLOAD_LIMITS), confirm.path!);
+          raw = readJsonPath(parseDevicePayload(payload, `${topic} payload`), confirm.path!);
         } catch {
           continue;
         }

@@ -5,12 +5,33 @@
 import type { MqttProfile, MqttTag, MqttTopic } from '../../profiles/types';
 import { readJsonPath } from '../../profiles/json-path';
 import type { Quality, TagSample, TagValue } from '../../tags/contract';
+import { isUtf8 } from 'node:buffer';
 import { parseBoundedJson, type JsonLimits } from '../../system/bounded/json';
 import { deviceTopic, TopicRoutes, type DeviceTopicValues } from './topics';
 import { tagValueOf } from './values';
 
-/** A device payload is a small object: bounded so that one huge or deep message cannot stall the node. */
-export const PAYLOAD_LIMITS: Partial<JsonLimits> = { maxBytes: 256 * 1024, maxDepth: 16, maxEntries: 10_000 };
+/** A device payload is a small object: its size bounded so that one huge message cannot stall the node. */
+const PAYLOAD_LIMITS: JsonLimits = { maxBytes: 256 * 1024, maxDepth: Infinity, maxEntries: Infinity };
+
+/**
+ * A data payload's document. Its size is what bounds the time JSON.parse takes; how deep it nests
+ * and how many entries it holds matter to recursive consumers, and this document has none: the
+ * reader takes scalars out of it by path (a loop) and drops it. So a payload within the size limit
+ * that is UTF-8 and JSON is parsed at once, without the nesting pass that costs as much again
+ * per message; anything else goes through parseBoundedJson, which refuses it with the reason.
+ */
+export function parseDevicePayload(payload: Buffer | string, what: string): unknown {
+  const max = PAYLOAD_LIMITS.maxBytes;
+  const text = typeof payload === 'string' ? (payload.length * 3 <= max ? payload : undefined) : payload.length <= max && isUtf8(payload) ? payload.toString('utf8') : undefined;
+  if (text !== undefined) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // not JSON: parseBoundedJson below says why, in its own words
+    }
+  }
+  return parseBoundedJson(payload, what, PAYLOAD_LIMITS);
+}
 
 export type Reception = { kind: 'samples'; samples: TagSample[]; topic: string } | { kind: 'availability'; online: boolean; payload: string } | { kind: 'ignored'; why: string };
 
@@ -18,6 +39,10 @@ interface DataRoute {
   kind: 'data';
   def: MqttTopic;
   tags: MqttTag[];
+  what: string;
+  /** the device time text last read and its value: a device repeats it for every tag and often across messages */
+  lastTimeText?: unknown;
+  lastTime?: number;
 }
 
 interface AvailabilityRoute {
@@ -45,7 +70,7 @@ export class MqttDeviceReader {
     this.source = `mqtt:${profile.id}`;
     for (const def of profile.topics) {
       const tags = profile.tags.filter((t) => t.topic === def.topic);
-      this.routes.add(deviceTopic(def.topic, at), { kind: 'data', def, tags });
+      this.routes.add(deviceTopic(def.topic, at), { kind: 'data', def, tags, what: `${def.topic} payload` });
     }
     if (profile.availability) this.routes.add(deviceTopic(profile.availability.topic, at), { kind: 'availability', online: profile.availability.online, offline: profile.availability.offline });
     for (const t of profile.tags) if (t.command?.confirm) this.confirmTopics.add(deviceTopic(t.command.confirm.topic, at));
@@ -80,7 +105,7 @@ export class MqttDeviceReader {
     }
     let doc: unknown;
     try {
-      doc = parseBoundedJson(payload, `${r.def.topic} payload`, PAYLOAD_LIMITS);
+      doc = parseDevicePayload(payload, r.what);
     } catch (err) {
       const reason = (err as Error).message;
       for (const tag of r.tags) out.push(this.sample(tag, { ok: false, reason }, arrival));
@@ -89,7 +114,14 @@ export class MqttDeviceReader {
     let ts = arrival;
     let tsProblem: string | undefined;
     if (r.def.timestamp) {
-      const t = deviceTime(readJsonPath(doc, r.def.timestamp.path), r.def.timestamp.format);
+      const text = readJsonPath(doc, r.def.timestamp.path);
+      let t: number | undefined;
+      if (text === r.lastTimeText && text !== undefined) t = r.lastTime;
+      else {
+        t = deviceTime(text, r.def.timestamp.format);
+        r.lastTimeText = text;
+        r.lastTime = t;
+      }
       if (t === undefined) tsProblem = `device time at ${r.def.timestamp.path.text} unreadable: arrival time used`;
       else ts = t;
     }
@@ -116,11 +148,15 @@ export class MqttDeviceReader {
 /** The profile's quality field: a good value keeps the sample good, a bad one makes it bad, else uncertain. */
 function qualityOf(tag: MqttTag, doc: unknown, s: TagSample): void {
   const q = tag.quality!;
-  const v = readJsonPath(doc, q.path) as TagValue | undefined;
-  if (q.good.some((g) => g === v || String(g) === String(v))) return;
-  const bad = q.bad.some((b) => b === v || String(b) === String(v));
+  const found = readJsonPath(doc, q.path);
+  // only a plain value is compared or quoted: an object or array (nested as deep as the payload's
+  // size allows) is neither good nor bad, and String()/JSON.stringify of it could overflow the stack
+  const v = found === null || typeof found !== 'object' ? (found as TagValue | undefined) : undefined;
+  const matches = (x: string | number | boolean) => x === v || String(x) === String(v);
+  if (v !== undefined && q.good.some(matches)) return;
+  const bad = v !== undefined && q.bad.some(matches);
   s.quality = bad ? 'bad' : ('uncertain' satisfies Quality);
-  s.error = `${q.path.text} is ${JSON.stringify(v) ?? 'missing'}`;
+  s.error = `${q.path.text} is ${v !== undefined ? JSON.stringify(v) : found === undefined ? 'missing' : Array.isArray(found) ? 'an array' : 'an object'}`;
   if (bad) s.value = null;
 }
 

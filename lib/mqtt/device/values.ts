@@ -9,8 +9,20 @@ export type ReadValue = { ok: true; value: TagValue } | { ok: false; reason: str
 const TRUE_TEXT = new Set(['true', 'on', '1', 'yes']);
 const FALSE_TEXT = new Set(['false', 'off', '0', 'no']);
 
+/** The boolean a text means (`on`, `OFF`, ` 1 `...), for a device's payload and a write alike; undefined: neither. */
+export function booleanOfText(text: string): boolean | undefined {
+  const t = text.trim().toLowerCase();
+  return TRUE_TEXT.has(t) ? true : FALSE_TEXT.has(t) ? false : undefined;
+}
+
 function shown(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // nested deeper than JSON.stringify's stack goes (the payload's nesting is not limited)
+    s = Array.isArray(v) ? 'an array' : 'an object';
+  }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -37,11 +49,8 @@ export function tagValueOf(tag: MqttTag, raw: unknown): ReadValue {
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };
       if (typeof raw === 'number' && (raw === 0 || raw === 1)) return { ok: true, value: raw === 1 };
-      if (typeof raw === 'string') {
-        const t = raw.trim().toLowerCase();
-        if (TRUE_TEXT.has(t)) return { ok: true, value: true };
-        if (FALSE_TEXT.has(t)) return { ok: true, value: false };
-      }
+      const b = typeof raw === 'string' ? booleanOfText(raw) : undefined;
+      if (b !== undefined) return { ok: true, value: b };
       return { ok: false, reason: `${shown(raw)} is not true or false` };
     }
     case 'string':

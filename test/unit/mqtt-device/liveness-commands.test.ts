@@ -103,3 +103,23 @@ test('a confirmed write answers with the confirmation; an unconfirmed one fails 
   );
   w.close();
 });
+
+test('a write reads true and false from the same texts as a device payload (on/off, 1/0, yes/no, any case)', () => {
+  const w = new MqttCommandWriter({ profile: plug(), at: { device: 'plug', topic: 'plug' }, publish: async () => undefined, oldValue: () => undefined });
+  for (const [text, value] of [
+    ['ON', true],
+    [' off ', false],
+    ['1', true],
+    [0, false],
+    ['Yes', true],
+    ['no', false],
+    [true, true],
+  ] as const)
+    assert.deepEqual(
+      w.validate({ relay: text }).map((p) => p.value),
+      [value],
+      String(text),
+    );
+  assert.throws(() => w.validate({ relay: 'maybe' }), /"maybe" is not true or false/);
+  w.close();
+});
