@@ -9,6 +9,8 @@ export interface RegisteredDeviceHandle {
   readonly deviceId: string;
   /** the device answered (or stopped answering: 'down'); batched by the registry */
   seen(status?: DeviceStatus): void;
+  /** accepted (or configured) and not retired: its data may enter the pipeline (a pending device's may not) */
+  accepted(): boolean;
 }
 
 /** Registers the device of `node`; undefined when no registry is open (or it refused, warned). */
@@ -30,6 +32,7 @@ export function registerDevice(RED: NodeAPI, node: Node, who: DeviceIdentity, wh
         lastAt = now;
         registry.seen(deviceId, status);
       },
+      accepted: () => registry.isAccepted(deviceId),
     };
   } catch (err) {
     node.warn(`device registry: ${(err as Error).message}`);

@@ -83,6 +83,7 @@ export = function (RED: NodeAPI) {
       node,
       device,
       seen: registered && ((status) => registered.seen(status)),
+      accepted: registered && (() => registered.accepted()),
       topic: fields.topic,
       staleAfterS: fields.staleAfter,
       audit: auditLogOf(RED),
@@ -141,7 +142,7 @@ export = function (RED: NodeAPI) {
       library.off('refused', onRefused);
       session.close();
       release();
-      for (const outcome of ['read', 'bad', 'ignored']) messages.remove({ ...labels, outcome });
+      for (const outcome of ['read', 'bad', 'ignored', 'held']) messages.remove({ ...labels, outcome });
       link.close(done);
     });
   }

@@ -28,9 +28,15 @@ export interface DeviceSessionOptions {
   counted(outcome: MessageOutcome, messages: number): void;
   /** tells the device registry the device was heard from (or is down) */
   seen?(status: 'active' | 'down'): void;
+  /**
+   * The device registry lets the device's data into the pipeline (absent: always). A device that
+   * announced itself is pending until an operator accepts it: its messages are read and counted
+   * as `held`, and nothing is sent.
+   */
+  accepted?(): boolean;
 }
 
-export type MessageOutcome = 'read' | 'bad' | 'ignored';
+export type MessageOutcome = 'read' | 'bad' | 'ignored' | 'held';
 
 export class DeviceSession {
   private reader: MqttDeviceReader | undefined;
@@ -42,7 +48,9 @@ export class DeviceSession {
   /** figures changed since the last status */
   private dirty = false;
   /** messages by outcome since the metric was last told: a labelled metric costs a hash per call, too much per message of a flood */
-  private readonly uncounted: Record<MessageOutcome, number> = { read: 0, bad: 0, ignored: 0 };
+  private readonly uncounted: Record<MessageOutcome, number> = { read: 0, bad: 0, ignored: 0, held: 0 };
+  /** the registry held the device's data back at the last message (pending, rejected or retired) */
+  private held = false;
   private readonly status: StatusDisplay;
   private readonly telemetry: TelemetryScope;
   private readonly badLog: LogThrottle;
@@ -99,6 +107,12 @@ export class DeviceSession {
     if (!r.samples.length) return;
     const was = this.liveness.state;
     this.liveness.heard(now, r.samples);
+    if (!this.mayEmit()) {
+      this.uncounted.held++;
+      if (was !== 'live') this.show();
+      else this.dirty = true;
+      return;
+    }
     const bad = r.samples.find((s) => s.quality === 'bad');
     if (bad) this.uncounted.bad++;
     else this.uncounted.read++;
@@ -110,11 +124,26 @@ export class DeviceSession {
   }
 
   private emit(samples: TagSample[]): void {
-    if (samples.length) this.o.send(scanMessage(this.o.device, samples) as unknown as NodeMessage);
+    if (samples.length && this.mayEmit()) this.o.send(scanMessage(this.o.device, samples) as unknown as NodeMessage);
+  }
+
+  /** Asks the registry (a lookup in memory); says once when the device is held back, and when it is let in. */
+  private mayEmit(): boolean {
+    const held = this.o.accepted ? !this.o.accepted() : false;
+    if (held !== this.held) {
+      this.held = held;
+      this.dirty = true;
+      if (held)
+        this.o.node.warn(
+          `device ${this.o.device} is not accepted in the device registry: its data stays out of the pipeline until it is (the editor's Devices sidebar, or edge-gateway devices accept ${this.o.device})`,
+        );
+      else this.o.node.log(`device ${this.o.device} accepted: its data enters the pipeline`);
+    }
+    return !held;
   }
 
   private countMessages(): void {
-    for (const outcome of ['read', 'bad', 'ignored'] as const) {
+    for (const outcome of ['read', 'bad', 'ignored', 'held'] as const) {
       if (this.uncounted[outcome]) this.o.counted(outcome, this.uncounted[outcome]);
       this.uncounted[outcome] = 0;
     }
@@ -164,8 +193,17 @@ export class DeviceSession {
     const state = this.liveness.state;
     const stats = this.liveness.stats();
     if (state === 'live' || state === 'down') this.o.seen?.(state === 'live' ? 'active' : 'down');
-    const detail = { device: this.o.device, profile: this.reader?.profile.id, state, broker: this.broker, ...stats, ...(this.problem ? { profileProblem: this.problem } : {}) };
-    this.telemetry.health(this.broker !== 'connected' || state === 'down' ? 'down' : state === 'live' && !this.problem ? 'ok' : 'degraded', detail);
+    const detail = {
+      device: this.o.device,
+      profile: this.reader?.profile.id,
+      state,
+      broker: this.broker,
+      ...stats,
+      ...(this.problem ? { profileProblem: this.problem } : {}),
+      ...(this.held ? { notAccepted: true } : {}),
+    };
+    this.telemetry.health(this.broker !== 'connected' || state === 'down' ? 'down' : state === 'live' && !this.problem && !this.held ? 'ok' : 'degraded', detail);
+    if (this.held) return this.status.show(LOOK.waiting, 'mqtt-device.status.notAccepted');
     if (this.problem) return this.status.show(LOOK.warning, 'mqtt-device.status.profileProblem', { profile: this.reader?.profile.id ?? '' });
     if (this.broker !== 'connected') return this.status.show(this.broker === 'connecting' ? LOOK.busy : LOOK.failed, `mqtt-device.status.broker.${this.broker}`);
     if (state === 'live') this.status.show(LOOK.ok, 'mqtt-device.status.live', { tags: stats.tags });

@@ -64,6 +64,15 @@ export function errorsOf(node: unknown): string[] {
     .map((c) => String((c.args[0] as Error)?.message ?? c.args[0]));
 }
 
+/** Warnings a node has logged (node.warn). */
+export function warningsOf(node: unknown): string[] {
+  const spy = (node as { warn: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } }).warn;
+  return spy
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => String(c.args[0]));
+}
+
 export const collected = new Map<string, NodeMessage[]>();
 
 /** Messages a `test-collect` node with this id has received so far (an empty list before any). */

@@ -13,7 +13,8 @@ import type { TagSample } from '../../lib/tags/contract';
 import { apiDirectory } from '../../lib/api/directory';
 import { helper, nodeModule, calls } from '../helpers/nodered';
 import { freePort, startProcess, waitFor, waitForPort, type Peer } from '../helpers/process';
-import { clearCollected, collectorModule, received } from '../helpers/can-nodes';
+import { clearCollected, collectorModule, lastStatus, received, warningsOf } from '../helpers/can-nodes';
+import { closeSharedDeviceRegistry, sharedDeviceRegistry } from '../../lib/registry';
 import { resourceCounts, settleTo } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import type { Broker } from '../helpers/mosquitto';
@@ -190,6 +191,41 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     assert.equal(last('humidity')?.quality, 'stale');
     await mosquittoPub(broker, ['-q', '1', '-t', 'quiet/sensor/temperature/state', '-m', '21.7']);
     await waitFor('live again', () => last('temperature')?.value === 21.7 && last('temperature')?.quality === 'good', 10000);
+  });
+
+  test('a device that announced itself is held out of the pipeline until it is accepted in the registry', async (t) => {
+    const userDir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-device-gate-'));
+    const registry = await sharedDeviceRegistry(userDir);
+    t.after(async () => {
+      await closeSharedDeviceRegistry(userDir);
+      rmSync(userDir, { recursive: true, force: true });
+    });
+    helper.settings({ userDir });
+    t.after(() => helper.settings({}));
+    assert.equal(registry.announce('probe7', { profile: 'esphome-sensor' }), 'pending');
+    await helper.load(modules(), flow(broker, { profile: 'esphome-sensor', topic: 'probe7', device: 'probe7' }));
+    await connected();
+    const node = helper.getNode('dev');
+    await mosquittoPub(broker, ['-q', '1', '-t', 'probe7/sensor/temperature/state', '-m', '21.5']);
+    await waitFor('held', () => lastStatus(node)?.text === 'mqtt-device.status.notAccepted', 10000);
+    assert.equal(samples().length, 0, 'nothing enters the pipeline while the device is pending');
+    assert.match(warningsOf(node).join('\n'), /device probe7 is not accepted in the device registry: its data stays out of the pipeline until it is/);
+
+    registry.accept('probe7', 'test');
+    await mosquittoPub(broker, ['-q', '1', '-t', 'probe7/sensor/temperature/state', '-m', '21.6']);
+    await waitFor('let in', () => last('temperature')?.value === 21.6, 10000);
+    assert.equal(
+      samples().some((s) => s.value === 21.5),
+      false,
+      'what was held is not sent afterwards',
+    );
+    await waitFor('status', () => lastStatus(node)?.text !== 'mqtt-device.status.notAccepted', 5000);
+
+    registry.reject('probe7', 'test');
+    const before = samples().length;
+    await mosquittoPub(broker, ['-q', '1', '-t', 'probe7/sensor/temperature/state', '-m', '21.7']);
+    await waitFor('held again', () => lastStatus(node)?.text === 'mqtt-device.status.notAccepted', 10000);
+    assert.equal(samples().length, before, 'a rejected device is held too');
   });
 
   test('a profile edited while the node runs is picked up; a broken edit keeps it and says why', async (t) => {
