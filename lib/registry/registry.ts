@@ -48,6 +48,12 @@ export interface DeviceRegistryOptions {
 const RUNTIME_ACTOR = 'runtime';
 
 export const DEFAULT_TOUCH_FLUSH_MS = 10_000;
+/**
+ * last_seen is kept to the second: the embedded broker tells the registry of every publish of a
+ * device, and a device publishing 1,000 messages a second must not cost a date text and a map
+ * write per message.
+ */
+export const SEEN_RESOLUTION_MS = 1000;
 
 export class DeviceRegistry {
   private readonly devices: RegisteredDevice[];
@@ -58,6 +64,8 @@ export class DeviceRegistry {
   private writing: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
   private readonly warn: (message: string) => void;
+  /** when last_seen was last set, by device (SEEN_RESOLUTION_MS) */
+  private readonly seenAt = new Map<string, number>();
   private readonly touchFlushMs: number;
   private readonly audit: Pick<AuditLog, 'record'> | undefined;
   private closed = false;
@@ -133,8 +141,11 @@ export class DeviceRegistry {
   seen(deviceId: string, status?: DeviceStatus): void {
     const device = this.byId.get(deviceId);
     if (!device) return;
-    device.last_seen = this.now().toISOString();
+    const now = this.now();
     const move = status && TRAFFIC_STATUSES.includes(status) && TRAFFIC_STATUSES.includes(device.status) && status !== device.status;
+    if (!move && now.getTime() - (this.seenAt.get(deviceId) ?? -Infinity) < SEEN_RESOLUTION_MS) return;
+    this.seenAt.set(deviceId, now.getTime());
+    device.last_seen = now.toISOString();
     if (move) device.status = status;
     const before = this.touches.get(deviceId);
     this.touches.set(deviceId, { device_id: deviceId, last_seen: device.last_seen, status: move ? status : before?.status });

@@ -20,18 +20,10 @@ export function registerDevice(RED: NodeAPI, node: Node, who: DeviceIdentity, wh
   if (!registry) return undefined;
   try {
     const deviceId = registry.register(who, what);
-    let last: DeviceStatus | undefined;
-    let lastAt = 0;
     return {
       deviceId,
-      seen(status: DeviceStatus = 'active') {
-        // the registry batches writes; this spares it a call per scan on a fast poll
-        const now = Date.now();
-        if (status === last && now - lastAt < 1000) return;
-        last = status;
-        lastAt = now;
-        registry.seen(deviceId, status);
-      },
+      // the registry keeps last_seen to the second and batches its writes: a call per scan is cheap
+      seen: (status: DeviceStatus = 'active') => registry.seen(deviceId, status),
       accepted: () => registry.isAccepted(deviceId),
     };
   } catch (err) {

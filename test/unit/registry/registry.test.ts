@@ -87,6 +87,27 @@ describe('device registry in SQLite', () => {
     await other.registry.close();
   });
 
+  test('last_seen is kept to the second: calls within a second of the last cost nothing; a status move always goes through', async () => {
+    const dir = fresh();
+    const clock = { t: Date.parse('2026-12-01T10:00:00Z') };
+    const a = await openDeviceRegistry(dir, { now: () => new Date(clock.t), touchFlushMs: 60_000 });
+    const id = a.registry.register({ name: 'plug' }, { protocol: 'mqtt' });
+    clock.t += 300;
+    for (let i = 0; i < 1000; i++) a.registry.seen(id);
+    assert.equal(a.registry.get(id)?.last_seen, '2026-12-01T10:00:00.000Z', 'within the second of the register');
+    clock.t += 800;
+    a.registry.seen(id);
+    assert.equal(a.registry.get(id)?.last_seen, '2026-12-01T10:00:01.100Z');
+    clock.t += 100;
+    a.registry.seen(id, 'down');
+    assert.equal(a.registry.get(id)?.status, 'down', 'a move is never held back');
+    assert.equal(a.registry.get(id)?.last_seen, '2026-12-01T10:00:01.200Z');
+    clock.t += 100;
+    a.registry.seen(id, 'down');
+    assert.equal(a.registry.get(id)?.last_seen, '2026-12-01T10:00:01.200Z', 'no move, within the second');
+    await a.registry.close();
+  });
+
   test('a status an operator set elsewhere is not overridden by traffic', async () => {
     const dir = fresh();
     const gateway = (await openDeviceRegistry(dir)).registry;
