@@ -331,8 +331,8 @@ export class DeviceRegistry {
       }
     if (found) {
       const owner = found;
-      const claimed = new Set(this.devices.filter((d) => d !== owner).flatMap((d) => d.keys));
-      const fresh = keys.filter((k) => !owner.keys.includes(k) && !claimed.has(k));
+      // a key another device holds stays its own; asked only of keys new to this one (usually none)
+      const fresh = keys.filter((k) => !owner.keys.includes(k) && !this.devices.some((d) => d !== owner && d.keys.includes(k)));
       if (fresh.length > 0) {
         owner.keys.push(...fresh);
         this.structural(owner);
