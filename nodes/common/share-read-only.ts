@@ -12,6 +12,20 @@
 /** Node types (ours) that only read their input messages: no change, no pass-through. */
 export const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['edgegw-store-forward', 'edgegw-tag-calc', 'edgegw-stats', 'edgegw-alarm', 'edgegw-ha-discovery']);
 
+/**
+ * Node types that only read some messages: the historian stores a scan's samples (and keeps them
+ * until its batch commits, unchanged), but answers msg.query and msg.playback with the message
+ * itself, changed.
+ */
+const READ_ONLY_MESSAGES: ReadonlyMap<string, (msg: Record<string, unknown>) => boolean> = new Map([['edgegw-historian', (m) => m.query === undefined && m.playback === undefined]]);
+
+/** Whether a node of `type` only reads `msg`. */
+export function readsOnly(type: string | undefined, msg: object): boolean {
+  if (type === undefined) return false;
+  if (READ_ONLY_TYPES.has(type)) return true;
+  return READ_ONLY_MESSAGES.get(type)?.(msg as Record<string, unknown>) ?? false;
+}
+
 /** The part of Node-RED's SendEvent this hook reads and changes. */
 export interface SendEventLike {
   msg: unknown;
@@ -39,7 +53,7 @@ export function shareReadOnly<E extends SendEventLike>(events: readonly E[], typ
     if (group.length < 2) continue;
     const readers: E[] = [];
     const others: E[] = [];
-    for (const e of group) (READ_ONLY_TYPES.has(typeOf(e.destination.id) ?? '') ? readers : others).push(e);
+    for (const e of group) (readsOnly(typeOf(e.destination.id), msg as object) ? readers : others).push(e);
     if (others.length === 0) {
       for (const e of group) e.cloneMessage = false;
       saved += group.length - 1;

@@ -9,7 +9,7 @@ import { shareReadOnly, type SendEventLike } from '../../nodes/common/share-read
 import type { TagSample } from '../../lib/tags/contract';
 
 describe('shareReadOnly: which send events share their message', () => {
-  const types: Record<string, string> = { calc: 'edgegw-tag-calc', sf: 'edgegw-store-forward', st: 'edgegw-stats', fn: 'function', dbg: 'debug' };
+  const types: Record<string, string> = { calc: 'edgegw-tag-calc', sf: 'edgegw-store-forward', st: 'edgegw-stats', fn: 'function', dbg: 'debug', hist: 'edgegw-historian' };
   const events = (msg: unknown, ...ids: string[]): SendEventLike[] => ids.map((id, i) => ({ msg, destination: { id }, cloneMessage: i > 0 }));
   const run = (ev: SendEventLike[]) => {
     const copies: unknown[] = [];
@@ -34,6 +34,22 @@ describe('shareReadOnly: which send events share their message', () => {
     for (const e of ev) {
       assert.equal(e.msg, msg);
       assert.equal(e.cloneMessage, false);
+    }
+  });
+
+  test('the historian reads a scan only, and shares it; a query or playback it answers with the message itself gets its own', () => {
+    const scan = { topic: 'boiler', tags: [] };
+    const stored = events(scan, 'calc', 'hist', 'st');
+    assert.equal(run(stored).saved, 2);
+    for (const e of stored) assert.deepEqual([e.msg, e.cloneMessage], [scan, false]);
+    for (const asked of [{ query: { tag: 'boiler/t' } }, { playback: { speed: 1 } }]) {
+      const ev = events(asked, 'calc', 'hist', 'st');
+      const { saved, copies } = run(ev);
+      assert.equal(saved, 1);
+      const [calc, hist, st] = ev;
+      assert.deepEqual([hist.msg, hist.cloneMessage], [asked, false], 'the historian gets the message as the only other node');
+      assert.equal(calc.msg, copies[0]);
+      assert.equal(st.msg, copies[0]);
     }
   });
 
