@@ -100,7 +100,8 @@ export class MqttCommandWriter {
     const cmd = tag.command!;
     const topic = deviceTopic(cmd.topic, this.o.at);
     const raw = tag.type === 'number' && (tag.scale !== 1 || tag.offset !== 0) ? ((value as number) - tag.offset) / tag.scale : value;
-    const text = cmd.payload.replace(/\{value\}/g, commandText(tag, raw)).replace(/\{(topic|device)\}/g, (_m, k: 'topic' | 'device') => this.o.at[k]);
+    // one pass: a value's own text ("{device}" written to a display) is never a placeholder
+    const text = cmd.payload.replace(/\{(value|topic|device)\}/g, (_m, k: 'value' | 'topic' | 'device') => (k === 'value' ? commandText(tag, raw) : this.o.at[k]));
     const old = this.o.oldValue(tag.name) ?? null;
     const report: TagWriteReport = { tag: tag.name, requested: value, written: value, old };
     const warnings: string[] = [];

@@ -9,6 +9,7 @@ import { shippedProfiles } from '../../../lib/profiles/shipped';
 import { AuditLog } from '../../../lib/audit/audit-log';
 import { WriteError, WriteValidationError } from '../../../lib/modbus/writes';
 import type { MqttProfile } from '../../../lib/profiles/types';
+import { parseProfile } from '../../../lib/profiles/parse';
 import type { TagSample } from '../../../lib/tags/contract';
 
 const sample = (name: string, value: number, ts: number): TagSample => ({ device: 'd', name, value, quality: 'good', ts });
@@ -121,5 +122,35 @@ test('a write reads true and false from the same texts as a device payload (on/o
       String(text),
     );
   assert.throws(() => w.validate({ relay: 'maybe' }), /"maybe" is not true or false/);
+  w.close();
+});
+
+test('a written text is published as it is: placeholders in the value are not filled in', async () => {
+  const profile = parseProfile(
+    [
+      'id: display',
+      'name: Display',
+      'protocol: mqtt',
+      'mqtt:',
+      '  topics:',
+      '    - topic: display/{topic}/state',
+      '      format: json',
+      'tags:',
+      '  - name: line1',
+      '    type: string',
+      '    access: rw',
+      '    path: line1',
+      "    topic: 'display/{topic}/state'",
+      '    command:',
+      "      topic: 'display/{topic}/set'",
+      '      payload: \'{"device":"{device}","text":"{value}"}\'',
+      '',
+    ].join('\n'),
+    'display.yaml',
+  ) as MqttProfile;
+  const published: string[] = [];
+  const w = new MqttCommandWriter({ profile, at: { device: 'hall', topic: 'd1' }, publish: async (t, p) => void published.push(`${t} ${p}`), oldValue: () => undefined });
+  await w.write({ line1: 'see {device} and {topic}' }, 'test');
+  assert.deepEqual(published, ['display/d1/set {"device":"hall","text":"see {device} and {topic}"}']);
   w.close();
 });
