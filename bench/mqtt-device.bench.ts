@@ -21,10 +21,11 @@
 // BENCH_CPU_PROF (a directory: the gateway runs with --cpu-prof there), BENCH_BEFORE (another
 // checkout, e.g. a worktree of the commit before a change: its mqtt-device measured too, in a
 // gateway process of its own, as the row "mqtt-device (before)").
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { talkTo, type BenchChild } from './shared/child-messages';
 import { freePort, startProcess, waitForPort, type Peer } from '../test/helpers/process';
 import { haveCommand } from '../test/helpers/peers';
 import { deviceTopic, everyDeviceFilter, type BenchFlow, type Counted, type PayloadKind } from './mqtt-device/flows';
@@ -45,50 +46,11 @@ const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US', { max
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Child {
-  proc: ChildProcess;
-  next(type: string): Promise<Record<string, unknown>>;
-  ask<T>(type: string, key: string, extra?: Record<string, unknown>): Promise<T>;
-  stop(): Promise<void>;
-}
+type Child = BenchChild;
 
 function forkChild(script: string, args: string[], execArgv: string[] = []): Child {
   const proc = fork(join(__dirname, 'mqtt-device', script), args, { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiting = new Map<string, Array<(m: Record<string, unknown>) => void>>();
-  let failure: Error | undefined;
-  const fail = (err: Error) => {
-    failure ??= err;
-    for (const l of waiting.values()) for (const w of l.splice(0)) w({ type: 'error', error: err.message });
-  };
-  proc.on('message', (m: Record<string, unknown>) => {
-    if (m.type === 'error') return fail(new Error(`${script}: ${String(m.error)}`));
-    waiting.get(m.type as string)?.shift()?.(m);
-  });
-  proc.on('exit', (code, signal) => fail(new Error(`${script} exited (${signal ?? code})`)));
-  const next = (type: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      if (failure) return reject(failure);
-      const l = waiting.get(type) ?? [];
-      l.push((m) => (m.type === 'error' ? reject(new Error(String(m.error))) : resolve(m)));
-      waiting.set(type, l);
-    });
-  return {
-    proc,
-    next,
-    async ask<T>(type: string, key: string, extra: Record<string, unknown> = {}): Promise<T> {
-      const reply = next(type);
-      proc.send({ ...extra, type });
-      return (await reply)[key] as T;
-    },
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      if (proc.connected) proc.send({ type: 'stop' });
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
+  return talkTo(proc, script);
 }
 
 /** Every device publishes its share at once; resolves when all of them handed their messages over. */

@@ -21,10 +21,11 @@
 // BENCH_RUNS (say 1,2: only those runs, numbered in the order of main()), BENCH_FLAG_RUNS
 // ("--a=1;--b=2 --c": one more pipeline run per entry, with those node flags),
 // BENCH_TSX (1: the gateway under tsx instead of compiled JavaScript).
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { talkTo, type BenchChild } from './shared/child-messages';
 import ModbusRTU from 'modbus-serial';
 import { startMbserver } from '../test/helpers/modbus-mbserver';
 import { CALC_DEVICE, DEVICE, TAG_COUNT } from './pipeline/flows';
@@ -98,12 +99,7 @@ class ProcessSampler {
 
 // ---- children over IPC ----
 
-interface Child {
-  proc: ChildProcess;
-  next(type: string): Promise<Record<string, unknown>>;
-  ask<T>(type: string, key: string, extra?: Record<string, unknown>): Promise<T>;
-  stop(): Promise<void>;
-}
+type Child = BenchChild;
 
 /** How the children run: compiled JavaScript (as the product runs dist/), or under tsx. */
 let compiled: ((source: string) => string) | undefined;
@@ -111,42 +107,7 @@ let compiled: ((source: string) => string) | undefined;
 function forkChild(script: string, args: string[], execArgv: string[] = []): Child {
   const source = join(__dirname, 'pipeline', script);
   const proc = fork(compiled ? compiled(source) : source, args, { execArgv: ['--expose-gc', ...(compiled ? [] : ['--import', 'tsx']), ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiting = new Map<string, Array<(m: Record<string, unknown>) => void>>();
-  let failure: Error | undefined;
-  const fail = (err: Error) => {
-    failure ??= err;
-    for (const list of waiting.values()) for (const w of list.splice(0)) w({ type: 'error', error: err.message });
-  };
-  proc.on('message', (m: Record<string, unknown>) => {
-    if (m.type === 'error') return fail(new Error(`${script}: ${String(m.error)}`));
-    const list = waiting.get(m.type as string);
-    list?.shift()?.(m);
-  });
-  proc.on('exit', (code, signal) => fail(new Error(`${script} exited (${signal ?? code})`)));
-  const next = (type: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      if (failure) return reject(failure);
-      const list = waiting.get(type) ?? [];
-      list.push((m) => (m.type === 'error' ? reject(new Error(String(m.error))) : resolve(m)));
-      waiting.set(type, list);
-    });
-  return {
-    proc,
-    next,
-    async ask<T>(type: string, key: string, extra: Record<string, unknown> = {}): Promise<T> {
-      const reply = next(type);
-      proc.send({ ...extra, type });
-      return (await reply)[key] as T;
-    },
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      if (proc.connected) proc.send({ type: 'stop' });
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
+  return talkTo(proc, script);
 }
 
 // ---- the measured runs ----

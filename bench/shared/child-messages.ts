@@ -21,3 +21,53 @@ export function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: num
     child.on('exit', onExit);
   });
 }
+
+/** A forked child the bench talks to: the next message of a type, a question and its answer, a stop. */
+export interface BenchChild {
+  proc: ChildProcess;
+  next(type: string): Promise<Record<string, unknown>>;
+  ask<T>(type: string, key: string, extra?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Talks to `proc` (named `script` in errors): messages are matched to waiters by type, in order;
+ * an error message, or the child's exit, fails every waiter and every later one.
+ */
+export function talkTo(proc: ChildProcess, script: string): BenchChild {
+  const waiting = new Map<string, Array<(m: Record<string, unknown>) => void>>();
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const list of waiting.values()) for (const w of list.splice(0)) w({ type: 'error', error: err.message });
+  };
+  proc.on('message', (m: Record<string, unknown>) => {
+    if (m.type === 'error') return fail(new Error(`${script}: ${String(m.error)}`));
+    waiting.get(m.type as string)?.shift()?.(m);
+  });
+  proc.on('exit', (code, signal) => fail(new Error(`${script} exited (${signal ?? code})`)));
+  const next = (type: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      if (failure) return reject(failure);
+      const list = waiting.get(type) ?? [];
+      list.push((m) => (m.type === 'error' ? reject(new Error(String(m.error))) : resolve(m)));
+      waiting.set(type, list);
+    });
+  return {
+    proc,
+    next,
+    async ask<T>(type: string, key: string, extra: Record<string, unknown> = {}): Promise<T> {
+      const reply = next(type);
+      proc.send({ ...extra, type });
+      return (await reply)[key] as T;
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      if (proc.connected) proc.send({ type: 'stop' });
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
