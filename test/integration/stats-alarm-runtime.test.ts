@@ -115,7 +115,17 @@ describe('stats and alarm in the runtime', () => {
       await waitFor('still degraded after the restart', async () => (await nodeHealth(gw, 'sa.alarm')) === 'degraded', 20000);
       await inject(gw, 'sa.meter');
       const reports = join(userDir, 'reports');
-      await waitFor('a CSV row', () => existsSync(reports) && readdirSync(reports).length === 1, 20000);
+      // the report file is made with its header first, its row written after: wait for the row
+      await waitFor(
+        'a CSV row',
+        () =>
+          existsSync(reports) &&
+          readdirSync(reports).length === 1 &&
+          readFileSync(join(reports, readdirSync(reports)[0]), 'utf8')
+            .trim()
+            .split('\n').length >= 2,
+        20000,
+      );
       const csv = readFileSync(join(reports, readdirSync(reports)[0]), 'utf8')
         .trim()
         .split('\n');
