@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchNodeRedSettings } from './shared/node-red-settings';
 import { fixturesMissing, readReferenceFrames } from '../test/helpers/can-fixtures';
 import { dbcPath, repoRoot } from '../test/helpers/can-nodes';
 import { writeNodeShims } from './pipeline/node-shims';
@@ -153,17 +154,7 @@ async function main(): Promise<void> {
     writeNodesDir(nodesDir);
     const userDir = join(dir, 'user');
     mkdirSync(userDir);
-    RED.init(server, {
-      userDir,
-      nodesDir: [nodesDir],
-      flowFile: 'flows.json',
-      credentialSecret: false,
-      httpAdminRoot: '/admin',
-      httpNodeRoot: false,
-      disableEditor: true,
-      editorTheme: { projects: { enabled: false } },
-      logging: { console: { level: 'warn', metrics: false, audit: false } },
-    });
+    RED.init(server, benchNodeRedSettings(userDir, nodesDir, { httpAdminRoot: '/admin' }));
     await RED.start();
     const dbc = dbcPath('opendbc', DBC);
 

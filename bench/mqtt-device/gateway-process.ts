@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchNodeRedSettings } from '../shared/node-red-settings';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { writeNodeShims } from '../pipeline/node-shims';
 import { cpuMicros, deviceFlow, noneCounted, type BenchFlow, type Counted } from './flows';
@@ -57,17 +58,7 @@ async function main(): Promise<void> {
   mkdirSync(userDir);
   const RED = require('node-red');
   const server = createServer();
-  RED.init(server, {
-    userDir,
-    nodesDir: [nodesDir],
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    editorTheme: { projects: { enabled: false } },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-  });
+  RED.init(server, benchNodeRedSettings(userDir, nodesDir));
   await RED.start();
   // a flooded subscriber is further behind than the runtime's default 1 MiB: the bench measures
   // how fast the gateway drains, so the broker keeps it rather than dropping it as too slow

@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 export const COMPILED = join(ROOT, '.bench-cache', 'pipeline-js');
-const SOURCES = ['lib', 'nodes', 'runtime', join('bench', 'pipeline'), join('bench', 'scale')];
+const SOURCES = ['lib', 'nodes', 'runtime', join('bench', 'pipeline'), join('bench', 'scale'), join('bench', 'shared')];
 
 function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir)) {

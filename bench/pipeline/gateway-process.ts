@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchNodeRedSettings } from '../shared/node-red-settings';
 import { writeHeapSnapshot } from 'node:v8';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { sizeThreadPool } from '../../runtime/thread-pool';
@@ -70,17 +71,7 @@ async function main(): Promise<void> {
   }
   const userDir = join(dir, 'user');
   mkdirSync(userDir);
-  RED.init(server, {
-    userDir,
-    nodesDir: [nodesDir],
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    editorTheme: { projects: { enabled: false } },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-  });
+  RED.init(server, benchNodeRedSettings(userDir, nodesDir));
   await RED.start();
   if (PIPELINE) broker = await startEmbeddedBroker(0);
   const options: FlowOptions = { modbusPort: Number(modbusPortText), brokerPort: broker?.port ?? 0, maxInFlight: Number(maxInFlightText), intervalMs: Number(intervalText) };
