@@ -1,4 +1,4 @@
-// Every shipped flow (the default flows and every example) opens in the editor with no node
+// Every shipped flow (the default flows, every example, and the flows written from a settings file's devices) opens in the editor with no node
 // marked "not properly configured". The editor's own rule (Node-RED's validateNode) is run over
 // the files: each of our node types' editor scripts are loaded as the editor loads them (the
 // scripts its .html references, built into resources/, in order), and for every node of ours in a flow each `defaults`
@@ -7,11 +7,15 @@
 // (undefined for a field the file lacks: the editor does not fill defaults into imported nodes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { NODE_KINDS, nodeType } from '../../nodes/common/migrations';
 import { editorScripts } from '../helpers/editor-scripts';
+import { parseDevices } from '../../lib/fleet/devices-config';
+import { DeviceIdRegistry } from '../../lib/fleet/device-ids';
+import { flowsFromDevices } from '../../runtime/flows-from-devices';
 
 const root = join(__dirname, '..', '..');
 
@@ -73,19 +77,35 @@ function invalidProperties(node: Record<string, unknown>, def: EditorDef, byId: 
   return bad;
 }
 
-const shipped = [
-  { name: 'flows/gateway.json', file: join(root, 'flows', 'gateway.json') },
+type FlowJson = Array<Record<string, unknown>>;
+
+/** The flows the runtime writes from a settings file's `devices:` list (first start), for a meter of each template and a tag table. */
+function flowsFromASettingsFile(): FlowJson {
+  const devices = parseDevices(
+    [
+      { name: 'Main Meter', host: '10.0.0.5:502', unit: 1, template: 'eastron-sdm630' },
+      { name: 'sub meter', host: '10.0.0.5', unit: 2, template: 'eastron-sdm120' },
+      { name: 'boiler', host: '10.0.0.6', unit: 3, tags: 'name,area,address,type,unit,access\nsetpoint,holding,4,int16,degC,rw\n' },
+    ],
+    'gw.yaml',
+  );
+  return flowsFromDevices(devices, new DeviceIdRegistry(mkdtempSync(join(tmpdir(), 'edgegw-editor-devflows-'))), 'gw.yaml');
+}
+
+const shipped: Array<{ name: string; flow: () => FlowJson }> = [
+  { name: 'flows/gateway.json', flow: () => JSON.parse(readFileSync(join(root, 'flows', 'gateway.json'), 'utf8')) as FlowJson },
   ...readdirSync(join(root, 'examples'))
     .filter((f) => f.endsWith('.json'))
-    .map((f) => ({ name: `examples/${f}`, file: join(root, 'examples', f) })),
+    .map((f) => ({ name: `examples/${f}`, flow: () => JSON.parse(readFileSync(join(root, 'examples', f), 'utf8')) as FlowJson })),
+  { name: 'flows generated from a settings file', flow: flowsFromASettingsFile },
 ];
 
 test('every node of ours in every shipped flow is valid in the editor', () => {
   const defs = editorDefinitions();
   const problems: string[] = [];
   let checked = 0;
-  for (const { name, file } of shipped) {
-    const flow = JSON.parse(readFileSync(file, 'utf8')) as Array<Record<string, unknown>>;
+  for (const { name, flow: read } of shipped) {
+    const flow = read();
     const byId = new Map(flow.map((n) => [String(n.id), n]));
     for (const node of flow) {
       const def = defs.get(String(node.type));
