@@ -78,19 +78,21 @@ export class HeartbeatSampler {
       queueDepth = null;
     }
     const [l1, l5, l15] = loadavg();
+    const latest = this.source.systemSamples?.();
+    const system = latest && latest.length > 0 ? latest : undefined;
     const own: Heartbeat = {
       gateway_id: this.source.gatewayId,
       version: this.source.version,
       ts: now,
       cpu: { process_percent: elapsedUs > 0 ? round1((usedUs / elapsedUs) * 100) : 0, load: [round2(l1), round2(l5), round2(l15)], cores: cpus().length || 1 },
       memory: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, system_free_bytes: freemem(), system_total_bytes: totalmem() },
-      disk: await diskFigures(this.source.diskPath),
+      // a current system-tags scan carries the disk: no second statfs of it
+      disk: (system && diskOfSamples(this.source.diskPath, system)) || (await diskFigures(this.source.diskPath)),
       uptime: { process_s: Math.round(process.uptime()), system_s: Math.round(systemUptime()) },
       queue_depth: queueDepth,
     };
-    const system = this.source.systemSamples?.();
-    this.figures = system && system.length > 0 ? 'system-tags' : 'own';
-    return system && system.length > 0 ? withSystemFigures(own, system) : own;
+    this.figures = system ? 'system-tags' : 'own';
+    return system ? withSystemFigures(own, system) : own;
   }
 }
 
@@ -100,13 +102,9 @@ export class HeartbeatSampler {
  * here: it covers the interval since the previous heartbeat, which no scan does.
  */
 export function withSystemFigures(own: Heartbeat, samples: readonly TagSample[]): Heartbeat {
-  const good = new Map<string, number>();
-  for (const s of samples) if (s.quality === 'good' && typeof s.value === 'number' && Number.isFinite(s.value)) good.set(s.name, s.value);
+  const good = goodFigures(samples);
   const pick = (name: string, fallback: number) => good.get(name) ?? fallback;
-  const disk: Heartbeat['disk'] =
-    good.has('disk_total') && good.has('disk_free') && good.has('disk_used')
-      ? { path: own.disk.path, total_bytes: pick('disk_total', 0), free_bytes: pick('disk_free', 0), used_percent: pick('disk_used', 0) }
-      : own.disk;
+  const disk = diskOfSamples(own.disk.path, samples, good) ?? own.disk;
   return {
     ...own,
     cpu: { ...own.cpu, load: [pick('load_1', own.cpu.load[0]), pick('load_5', own.cpu.load[1]), pick('load_15', own.cpu.load[2])] },
@@ -120,6 +118,20 @@ export function withSystemFigures(own: Heartbeat, samples: readonly TagSample[])
     disk,
     uptime: { ...own.uptime, system_s: Math.round(pick('uptime', own.uptime.system_s)) },
   };
+}
+
+function goodFigures(samples: readonly TagSample[]): Map<string, number> {
+  const good = new Map<string, number>();
+  for (const s of samples) if (s.quality === 'good' && typeof s.value === 'number' && Number.isFinite(s.value)) good.set(s.name, s.value);
+  return good;
+}
+
+/** The disk as a system-tags scan has it, when it has all three figures good. */
+function diskOfSamples(path: string, samples: readonly TagSample[], good = goodFigures(samples)): Heartbeat['disk'] | undefined {
+  const total = good.get('disk_total');
+  const free = good.get('disk_free');
+  const used = good.get('disk_used');
+  return total === undefined || free === undefined || used === undefined ? undefined : { path, total_bytes: total, free_bytes: free, used_percent: used };
 }
 
 async function diskFigures(path: string): Promise<Heartbeat['disk']> {
