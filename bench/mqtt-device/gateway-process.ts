@@ -18,6 +18,7 @@ import { benchNodeRedSettings } from '../shared/node-red-settings';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { writeNodeShims } from '../pipeline/node-shims';
 import { cpuMicros, deviceFlow, noneCounted, type BenchFlow, type Counted } from './flows';
+import { runChild, toParent as send } from '../shared/child-messages';
 
 const ROOT = join(__dirname, '..', '..');
 const COUNTER = `module.exports = function (RED) {
@@ -42,10 +43,6 @@ const COUNTER = `module.exports = function (RED) {
 const g = globalThis as unknown as { __benchCounted: Counted; __benchCpu: () => number };
 g.__benchCpu = cpuMicros;
 g.__benchCounted = noneCounted(0);
-
-function send(m: unknown): void {
-  process.send?.(m);
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-mqtt-device-bench-'));
@@ -100,7 +97,4 @@ async function main(): Promise<void> {
   send({ type: 'ready', brokerPort: broker?.port });
 }
 
-main().catch((err) => {
-  send({ type: 'error', error: (err as Error).stack ?? String(err) });
-  process.exit(1);
-});
+runChild(main);

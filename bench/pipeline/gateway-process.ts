@@ -21,6 +21,7 @@ import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration } from '..
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
 import { writeNodeShims } from './node-shims';
+import { runChild, toParent as send } from '../shared/child-messages';
 
 export interface GatewayStats {
   /** poll cycles of the device (scans), from edgegw_modbus_device_cycles_total */
@@ -47,10 +48,6 @@ const ROOT = join(__dirname, '..', '..');
 const [mode, modbusPortText, maxInFlightText, intervalText, loading] = process.argv.slice(2);
 const PIPELINE = mode === 'pipeline' || mode === 'pipeline-nocalc';
 const TYPES = PIPELINE ? ['modbus-connection', 'modbus-device', 'tag-calc', 'forward-target', 'store-forward'] : ['modbus-connection', 'modbus-device'];
-
-function send(m: unknown): void {
-  process.send?.(m);
-}
 
 async function main(): Promise<void> {
   // what runtime/cli does at start: the thread pool at 2 threads, the heap budget (the young
@@ -132,7 +129,4 @@ async function main(): Promise<void> {
   send({ type: 'ready', brokerPort: broker?.port });
 }
 
-main().catch((err) => {
-  send({ type: 'error', error: (err as Error).stack ?? String(err) });
-  process.exit(1);
-});
+runChild(main);

@@ -16,6 +16,7 @@ import { sizeThreadPool } from '../../runtime/thread-pool';
 import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration } from '../../runtime/heap-budget';
 import { startGateway } from '../../runtime/server';
 import { nodeRedDir } from '../../runtime/resolve';
+import { runChild } from '../shared/child-messages';
 
 export interface ScaleStats {
   windowS: number;
@@ -125,7 +126,4 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
-main().catch((err) => {
-  process.send?.({ type: 'error', error: (err as Error).stack ?? String(err) });
-  process.exit(1);
-});
+runChild(main);

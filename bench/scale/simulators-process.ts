@@ -7,6 +7,7 @@
 // registers ten times a second. Each server listens on a port the system picks; tells its parent { type: 'ready', ports } over IPC; exits
 // when the parent goes.
 import { ModbusServer } from '../../lib/modbus/server/server';
+import { runChild } from '../shared/child-messages';
 
 const COUNT = Number(process.argv[2]);
 const REGISTERS = Number(process.argv[3] ?? 100);
@@ -51,7 +52,4 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
-main().catch((err) => {
-  process.send?.({ type: 'error', error: (err as Error).stack ?? String(err) });
-  process.exit(1);
-});
+runChild(main);

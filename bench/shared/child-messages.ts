@@ -71,3 +71,16 @@ export function talkTo(proc: ChildProcess, script: string): BenchChild {
     },
   };
 }
+
+/** A message to the bench that forked this process (none when run alone). */
+export function toParent(m: unknown): void {
+  process.send?.(m);
+}
+
+/** Runs a bench child's main: a failure goes to the parent as { type: 'error' } and ends the process. */
+export function runChild(main: () => Promise<void>): void {
+  main().catch((err) => {
+    toParent({ type: 'error', error: (err as Error).stack ?? String(err) });
+    process.exit(1);
+  });
+}
