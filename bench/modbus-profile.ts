@@ -1,6 +1,7 @@
 // Drives only the DevicePoller (1,000 tags, 1 in flight), or only the line's read loop, against
 // the libmodbus C server for a while, for profiling its hot path:
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds] [poller|line]
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds] [poller|line] [--changing]
+// (--changing: the server changes every register at every read, the poller's worst case)
 //   node --import tsx bench/modbus-profile.ts --summary /tmp/prof/<file>.cpuprofile
 //   node --import tsx bench/modbus-profile.ts --gaps [seconds] [poller-module-dir]
 // --gaps times where a scan's wall time goes, from timestamps taken around every read: the
@@ -16,8 +17,8 @@ import { DevicePoller } from '../lib/modbus/poller/poller';
 import { deviceTags } from './shared/modbus-device-tags';
 import { startMbserver } from '../test/helpers/modbus-mbserver';
 
-async function drive(seconds: number, what: 'poller' | 'line'): Promise<void> {
-  const server = await startMbserver();
+async function drive(seconds: number, what: 'poller' | 'line', changing: boolean): Promise<void> {
+  const server = await startMbserver({ changing });
   const line = createModbusLine({ name: 'profile', transport: { kind: 'tcp', host: '127.0.0.1', port: server.port }, timeoutMs: 1000 });
   try {
     await new Promise<void>((resolve) => {
@@ -135,7 +136,7 @@ else if (process.argv[2] === '--gaps')
     },
   );
 else
-  drive(Number(process.argv[2] ?? 10), process.argv[3] === 'line' ? 'line' : 'poller').then(
+  drive(Number(process.argv[2] ?? 10), process.argv[3] === 'line' ? 'line' : 'poller', process.argv.includes('--changing')).then(
     () => process.exit(0),
     (err) => {
       console.error(err);
