@@ -126,8 +126,40 @@ const POW10_NEAREST = Array.from({ length: 50 }, (_, i) => Number(`1e${i}`));
 // thousands of times wider, and what falls inside them goes the exact way.
 const TIE_MARGIN = 1e-6;
 const EDGE_MARGIN = 1e-12;
-// one scratch word for the float32 neighbours (the computation is synchronous)
+// 10^s - POW10_NEAREST[s], what the nearest double misses of the power of ten
+const POW10_SHORTFALL = POW10_NEAREST.map((p, i) => Number(10n ** BigInt(i) - BigInt(p)));
+// one scratch word for the float32 neighbours and one for a double's exponent (the computation is synchronous)
 const float32Bits = new DataView(new ArrayBuffer(4));
+const float64Bits = new DataView(new ArrayBuffer(8));
+// Veltkamp's splitter for a double's 53 bits: 2^27 + 1
+const SPLITTER = 134217729;
+
+/**
+ * `estimate` (n / 10^s divided by the nearest double of 10^s) when it is provably the double
+ * nearest to n / 10^s, what parsing the decimal gives; undefined when that cannot be told
+ * cheaply. The residual n - estimate * 10^s is computed exactly enough: estimate * POW10_NEAREST[s]
+ * as an exact two-double product (Dekker), then the power's shortfall. The estimate is the
+ * nearest double when the residual is clearly under half its ulp times 10^s.
+ */
+function roundedQuotient(n: number, s: number, estimate: number): number | undefined {
+  const p = POW10_NEAREST[s];
+  const product = estimate * p;
+  let c = SPLITTER * estimate;
+  const eHigh = c - (c - estimate);
+  const eLow = estimate - eHigh;
+  c = SPLITTER * p;
+  const pHigh = c - (c - p);
+  const pLow = p - pHigh;
+  const productLow = eHigh * pHigh - product + eHigh * pLow + eLow * pHigh + eLow * pLow;
+  // n - product is exact: the two are within a few ulps of each other (Sterbenz)
+  const residual = n - product - productLow - estimate * POW10_SHORTFALL[s];
+  float64Bits.setFloat64(0, estimate);
+  const exponent = (float64Bits.getUint32(0) >>> 20) & 0x7ff;
+  float64Bits.setUint32(0, (exponent - 53) << 20);
+  float64Bits.setUint32(4, 0);
+  const halfUlp = float64Bits.getFloat64(0);
+  return Math.abs(residual) < halfUlp * p * (1 - 1e-6) ? estimate : undefined;
+}
 
 /**
  * shortestFloat32 of a normal float32 a (a > 0) below 1e-4, or undefined when an estimate falls
@@ -163,7 +195,7 @@ function shortestTinyFloat32(a: number): number | undefined {
     if (Math.abs(fraction - 0.5) < TIE_MARGIN) return undefined;
     if (fraction > 0.5) n++;
     const estimate = n / POW10_NEAREST[s];
-    if (estimate > low && estimate < high) return Number(`${n}e-${s}`);
+    if (estimate > low && estimate < high) return roundedQuotient(n, s, estimate) ?? Number(`${n}e-${s}`);
     if (estimate > low - 2 * margin && estimate < high + 2 * margin) return undefined;
   }
   return undefined;
