@@ -1,7 +1,8 @@
 // Drives only the DevicePoller (1,000 tags, 1 in flight), or only the line's read loop, against
 // the libmodbus C server for a while, for profiling its hot path:
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds] [poller|line]
-//   node --import tsx bench/modbus-profile.ts --summary /tmp/prof/<file>.cpuprofile
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/modbus-profile.ts [seconds] [poller|line] [--changing]
+// (--changing: the server changes every register at every read, the poller's worst case)
+//   node --import tsx bench/modbus-profile.ts --summary /tmp/prof   (or one .cpuprofile file)
 //   node --import tsx bench/modbus-profile.ts --gaps [seconds] [poller-module-dir]
 // --gaps times where a scan's wall time goes, from timestamps taken around every read: the
 // tail (last answer of a scan to pollGroup() resolving), the start (to the next scan's first
@@ -9,15 +10,15 @@
 // directory of another lib/ (e.g. .bench-cache/modbus-before-<commit>) to time that poller.
 // The second form prints where the self time went, by function and by file (the .cpuprofile
 // is Chrome DevTools' format: nodes with self-hit counts and a sample interval).
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createModbusLine } from '../lib/modbus/line/line';
 import { DevicePoller } from '../lib/modbus/poller/poller';
 import { deviceTags } from './shared/modbus-device-tags';
 import { startMbserver } from '../test/helpers/modbus-mbserver';
 
-async function drive(seconds: number, what: 'poller' | 'line'): Promise<void> {
-  const server = await startMbserver();
+async function drive(seconds: number, what: 'poller' | 'line', changing: boolean): Promise<void> {
+  const server = await startMbserver({ changing });
   const line = createModbusLine({ name: 'profile', transport: { kind: 'tcp', host: '127.0.0.1', port: server.port }, timeoutMs: 1000 });
   try {
     await new Promise<void>((resolve) => {
@@ -125,7 +126,21 @@ async function gaps(seconds: number, libDir?: string): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--summary') summary(process.argv[3], Number(process.argv[4] ?? 40));
+/**
+ * The profile to summarize: a file, or the largest .cpuprofile of a directory. Under tsx a run
+ * writes two (its loader thread's is the small one), and a shell glob passed both, the second
+ * taken for the row count: nothing was printed.
+ */
+function profileFile(path: string): string {
+  if (!statSync(path).isDirectory()) return path;
+  const files = readdirSync(path)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(path, f));
+  if (files.length === 0) throw new Error(`no .cpuprofile in ${path}`);
+  return files.reduce((a, b) => (statSync(b).size > statSync(a).size ? b : a));
+}
+
+if (process.argv[2] === '--summary') summary(profileFile(process.argv[3]), Number(process.argv[4] ?? 40));
 else if (process.argv[2] === '--gaps')
   gaps(Number(process.argv[3] ?? 5), process.argv[4]).then(
     () => process.exit(0),
@@ -135,7 +150,7 @@ else if (process.argv[2] === '--gaps')
     },
   );
 else
-  drive(Number(process.argv[2] ?? 10), process.argv[3] === 'line' ? 'line' : 'poller').then(
+  drive(Number(process.argv[2] ?? 10), process.argv[3] === 'line' ? 'line' : 'poller', process.argv.includes('--changing')).then(
     () => process.exit(0),
     (err) => {
       console.error(err);

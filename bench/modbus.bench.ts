@@ -30,8 +30,7 @@ import { DevicePoller } from '../lib/modbus/poller/poller';
 import { packBlocks, planItem } from '../lib/modbus/poller/planner';
 import { parseTagTableCsv, serializeTagTableCsv } from '../lib/modbus/tag-table';
 import { deviceTags } from './shared/modbus-device-tags';
-import { buildModbusTcpServer, startMbserver } from '../test/helpers/modbus-mbserver';
-import { freePort, startProcess, waitForPort } from '../test/helpers/process';
+import { startMbserver } from '../test/helpers/modbus-mbserver';
 
 type ModbusTcpServer = Awaited<ReturnType<typeof startMbserver>>;
 
@@ -49,15 +48,6 @@ const BEFORE_REF = process.env.BENCH_MODBUS_BEFORE ?? '43d9cdb';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-
-/** mbserver --changing: every holding register read changes at every read. */
-async function startChangingMbserver(): Promise<ModbusTcpServer> {
-  const bin = buildModbusTcpServer();
-  const port = await freePort();
-  const peer = startProcess(bin, [String(port), '--changing']);
-  await waitForPort(port);
-  return { port, peer, stop: () => peer.stop('SIGKILL') };
-}
 
 /** Installs the contrib package into the cache (not the repo's node_modules); returns its dir or why not. */
 function installContrib(): { dir?: string; why?: string } {
@@ -469,7 +459,7 @@ async function main(): Promise<void> {
     // in full at every scan and every tag is reported by exception, the poller's worst case.
     let changing: LibResult | undefined;
     try {
-      changingServer = await startChangingMbserver();
+      changingServer = await startMbserver({ changing: true });
       changing = await libRounds(changingServer.port, before.lib ? ['bare', 'pollerBefore', 'poller'] : ['bare', 'poller'], before.lib);
     } catch (err) {
       notes.push(`mbserver --changing: not run (${(err as Error).message})`);

@@ -56,12 +56,14 @@ export function buildModbusTcpServer(): string {
 export interface ModbusTcpServerOptions {
   /** TCP_NODELAY on accepted sockets (default: Nagle on, like many embedded stacks). */
   nodelay?: boolean;
+  /** every holding register a read covers changes after the answer (the poller's worst case) */
+  changing?: boolean;
 }
 
 export async function startMbserver(options: ModbusTcpServerOptions = {}): Promise<{ port: number; peer: Peer; stop(): Promise<void> }> {
   const bin = buildModbusTcpServer();
   const port = await freePort();
-  const peer = startProcess(bin, [String(port), ...(options.nodelay ? ['--nodelay'] : [])]);
+  const peer = startProcess(bin, [String(port), ...(options.nodelay ? ['--nodelay'] : []), ...(options.changing ? ['--changing'] : [])]);
   await waitForPort(port);
   return { port, peer, stop: () => peer.stop('SIGKILL') };
 }

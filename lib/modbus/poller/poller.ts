@@ -90,8 +90,15 @@ interface PolledTag extends PlanItem, FastTag {
   /** position in its group's tag list: where its sample goes in a cycle's samples */
   pos: number;
   deadband: number;
-  last?: TagSample;
+  /** its poll group's position in the poller's runs: where its latest sample is kept */
+  run: number;
+  /**
+   * the latest good sample, kept here only once a later sample is not good (while the latest is
+   * good, it is that one): a store per tag per scan into long-lived objects cost about a seventh
+   * of a changing scan's CPU in the garbage collector's write barrier
+   */
   lastGood?: TagSample;
+  /** the sample last reported by exception; kept for deadband tags only (see settle) */
   lastReported?: TagSample;
 }
 
@@ -101,11 +108,17 @@ interface GroupRun {
   planner: RegisterPlanner<PolledTag>;
   timer?: NodeJS.Timeout;
   running?: Promise<CycleResult>;
+  /** the samples of the cycle in progress, filling in block by block */
+  current?: TagSample[];
+  /** the samples of the last completed cycle: the poller's own array (a result's may be changed by its reader) */
+  previous?: TagSample[];
 }
 
 /** One cycle in progress: its samples fill in block by block as the answers arrive. */
 interface CycleState {
   samples: TagSample[];
+  /** the last completed cycle's samples, by position */
+  previous: TagSample[] | undefined;
   /** 1 at the positions whose sample is reported by exception; made at the first one (most scans of steady registers report nothing) */
   reported: Uint8Array | undefined;
   requests: number;
@@ -160,6 +173,7 @@ export class DevicePoller extends EventEmitter {
         index,
         pos: list.length,
         deadband: tag.deadband ?? 0,
+        run: opts.groups.findIndex((g) => g.name === gname),
         rawHigh: -1,
         rawLow: -1,
         rawValue: 0,
@@ -216,12 +230,14 @@ export class DevicePoller extends EventEmitter {
 
   /** The latest sample of a tag (any quality). */
   lastSample(name: string): TagSample | undefined {
-    return this.byName.get(name)?.last;
+    const t = this.byName.get(name);
+    return t && this.latest(t);
   }
 
   /** The latest good value of a tag, for write audits. */
   lastGoodValue(name: string): TagValue | undefined {
-    return this.byName.get(name)?.lastGood?.value;
+    const t = this.byName.get(name);
+    return t && this.latestGood(t)?.value;
   }
 
   blocks(group?: string): ReadBlock<PlanItem>[] {
@@ -230,7 +246,10 @@ export class DevicePoller extends EventEmitter {
 
   stats(): PollerStats {
     const q: Record<Quality, number> = { good: 0, bad: 0, stale: 0, uncertain: 0 };
-    for (const t of this.byName.values()) if (t.last) q[t.last.quality]++;
+    for (const t of this.byName.values()) {
+      const last = this.latest(t);
+      if (last) q[last.quality]++;
+    }
     let splits = 0;
     let requestsPerScan = 0;
     for (const r of this.runs) {
@@ -261,6 +280,7 @@ export class DevicePoller extends EventEmitter {
   private cycle(run: GroupRun): Promise<CycleResult> {
     const p = this.runCycle(run).finally(() => {
       if (run.running === p) run.running = undefined;
+      run.current = undefined;
     });
     run.running = p;
     return p;
@@ -269,7 +289,8 @@ export class DevicePoller extends EventEmitter {
   private async runCycle(run: GroupRun): Promise<CycleResult> {
     const startedAt = this.now();
     const n = run.tags.length;
-    const cycle: CycleState = { samples: new Array(n), reported: undefined, requests: 0, failed: 0 };
+    const cycle: CycleState = { samples: new Array(n), previous: run.previous, reported: undefined, requests: 0, failed: 0 };
+    run.current = cycle.samples;
     const gated = this.opts.gate ? await this.opts.gate() : undefined;
     if (gated !== undefined) {
       const blocked: PollRefusal = typeof gated === 'string' ? { message: gated, problem: { code: 'refused' } } : gated;
@@ -283,6 +304,7 @@ export class DevicePoller extends EventEmitter {
     this.counters.requests += cycle.requests;
     this.counters.failedRequests += cycle.failed;
     const samples = cycle.samples;
+    run.previous = samples.slice();
     const changed: TagSample[] = [];
     const reported = cycle.reported;
     if (reported) for (let i = 0; i < n; i++) if (reported[i] === 1) changed.push(samples[i]);
@@ -291,15 +313,29 @@ export class DevicePoller extends EventEmitter {
     return result;
   }
 
-  /** A tag's sample of this cycle: stored in table order, and remembered as its latest. */
+  /** The latest sample of a tag: of the cycle in progress once its block is in, else of the last one. */
+  private latest(t: PolledTag): TagSample | undefined {
+    const run = this.runs[t.run];
+    return run.current?.[t.pos] ?? run.previous?.[t.pos];
+  }
+
+  private latestGood(t: PolledTag): TagSample | undefined {
+    const last = this.latest(t);
+    return last?.quality === 'good' ? last : t.lastGood;
+  }
+
+  /** A tag's sample of this cycle: stored in table order (which makes it the tag's latest), reported by exception or not. */
   private settle(cycle: CycleState, t: PolledTag, s: TagSample): void {
     cycle.samples[t.pos] = s;
-    t.last = s;
-    if (s.quality === 'good') t.lastGood = s;
-    if (shouldReport(t.lastReported, s, t.deadband)) {
+    const previous = cycle.previous?.[t.pos];
+    if (s.quality !== 'good' && previous?.quality === 'good') t.lastGood = previous;
+    // Without a deadband, the last reported sample and the previous one have the same value and
+    // quality (a sample that differs is reported), so the previous one stands in for it.
+    if (t.deadband > 0) {
+      if (!shouldReport(t.lastReported, s, t.deadband)) return;
       t.lastReported = s;
-      (cycle.reported ??= new Uint8Array(cycle.samples.length))[t.pos] = 1;
-    }
+    } else if (!shouldReport(previous, s, 0)) return;
+    (cycle.reported ??= new Uint8Array(cycle.samples.length))[t.pos] = 1;
   }
 
   private async readBlock(run: GroupRun, block: ReadBlock<PolledTag>, cycle: CycleState): Promise<void> {
@@ -350,7 +386,8 @@ export class DevicePoller extends EventEmitter {
     const ts = this.now();
     const stale = err instanceof BreakerOpenError;
     for (const t of block.items) {
-      if (stale && t.lastGood) this.settle(cycle, t, this.sample(t, t.lastGood.value, 'stale', t.lastGood.ts, err.message));
+      const lastGood = stale ? this.latestGood(t) : undefined;
+      if (lastGood) this.settle(cycle, t, this.sample(t, lastGood.value, 'stale', lastGood.ts, err.message));
       else this.settle(cycle, t, this.sample(t, null, 'bad', ts, err.message));
     }
   }

@@ -97,3 +97,32 @@ test('the shortest float32 decimal tried from 6 digits equals the one tried from
   assert.equal(shortestFloat32(Math.fround(0.3)), 0.3);
   assert.equal(shortestFloat32(Math.fround(230.41234)), 230.41234);
 });
+
+test('tiny float32 values (smallest normal to 1e-4), estimated then decided exactly, equal the definition (property)', () => {
+  const view = new DataView(new ArrayBuffer(4));
+  const fromBits = (bits: number) => (view.setUint32(0, bits >>> 0), view.getFloat32(0));
+  const same = (v: number) => assert.ok(Object.is(shortestFloat32(v), shortestFloat32ByDefinition(v)), `${v}: ${shortestFloat32(v)} vs ${shortestFloat32ByDefinition(v)}`);
+  view.setFloat32(0, 1e-4);
+  const below1e4 = view.getUint32(0);
+  fc.assert(
+    fc.property(fc.integer({ min: 0x00800000, max: below1e4 }), fc.boolean(), (bits, negative) => same(fromBits(bits) * (negative ? -1 : 1))),
+    { numRuns: 30000 },
+  );
+  // short decimals in that range and their neighbours: candidates right at the interval's edges
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 999999999 }), fc.integer({ min: -46, max: -5 }), fc.integer({ min: -2, max: 2 }), (mantissa, exp, step) => {
+      view.setFloat32(0, Number(`${mantissa}e${exp}`));
+      const bits = view.getUint32(0) + step;
+      if (bits >= 0x00800000 && bits < below1e4) same(fromBits(bits));
+    }),
+    { numRuns: 30000 },
+  );
+  // next to powers of ten, where the decade of the digits is decided
+  for (let exp = -37; exp <= -4; exp++) {
+    view.setFloat32(0, Number(`1e${exp}`));
+    const bits = view.getUint32(0);
+    for (let step = -3; step <= 3; step++) same(fromBits(bits + step));
+  }
+  // the registers of a counting device: a high word well below the 1e-4 one, a low word counting
+  for (let high = 0x0080; high < 0x3800; high += 0x1f3) for (let low = 0; low < 0x10000; low += 0x0fff) same(fromBits(high * 0x10000 + low));
+});
