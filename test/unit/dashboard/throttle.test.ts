@@ -2,37 +2,8 @@
 // independent, and nothing is delivered after a key is dropped or the throttle closed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ThrottleConfigError, WidgetThrottle, type ThrottleClock } from '../../../lib/dashboard/throttle';
-
-/** A clock the test moves by hand; timers fire as time passes them. */
-class ManualClock implements ThrottleClock {
-  private t = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 1;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.next++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this.timers = this.timers.filter((x) => x.id !== id);
-  };
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((x) => x !== due);
-      this.t = due.at;
-      due.fn();
-    }
-    this.t = end;
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-}
+import { ThrottleConfigError, WidgetThrottle } from '../../../lib/dashboard/throttle';
+import { ManualClock } from './fixtures';
 
 test('the first value goes at once; values within the interval are held and the latest one is sent at its end', () => {
   const clock = new ManualClock();
