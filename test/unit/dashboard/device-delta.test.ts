@@ -7,7 +7,8 @@ import { DevicePageDelta, type DevicePageUpdate } from '../../../lib/dashboard/d
 import type { TagView } from '../../../lib/dashboard/views';
 
 const tag = (name: string, value: number, ts: number, quality = 'good'): TagView => ({ name, value, quality, ts, numeric: true });
-const names = (u: DevicePageUpdate | undefined) => u?.tags.map((t) => t.name);
+/** The tags an update carries: whole (a full snapshot, a new tag) or as a change. */
+const names = (u: DevicePageUpdate | undefined) => (u ? [...u.tags.map((t) => t.name), ...(u.changes ?? []).map(([name]) => name)] : undefined);
 
 function deliver(delta: DevicePageDelta, device: string, devices: string[], tags: TagView[]): DevicePageUpdate | undefined {
   const update = delta.next(device, devices, tags);
@@ -22,7 +23,20 @@ test('first a full snapshot, then only what changed in value, quality or timesta
   assert.deepEqual({ full: first?.full, seq: first?.seq, devices: first?.devices, tags: names(first) }, { full: true, seq: 0, devices, tags: ['a', 'b', 'c'] });
 
   const second = deliver(delta, 'boiler', devices, [tag('a', 1, 10), tag('b', 2, 20), tag('c', 3, 10, 'bad')]);
-  assert.deepEqual(second, { full: false, seq: 1, device: 'boiler', tags: [tag('b', 2, 20), tag('c', 3, 10, 'bad')] }, 'b: a new timestamp, c: a new quality; no device list');
+  assert.deepEqual(
+    second,
+    {
+      full: false,
+      seq: 1,
+      device: 'boiler',
+      tags: [],
+      changes: [
+        ['b', 2, 'good', 20],
+        ['c', 3, 'bad', 10],
+      ],
+    },
+    'b: a new timestamp, c: a new quality, each as a compact change; no device list',
+  );
 
   const third = deliver(delta, 'boiler', devices, [tag('a', 5, 10), tag('b', 2, 20), tag('c', 3, 10, 'bad')]);
   assert.deepEqual({ seq: third?.seq, tags: names(third) }, { seq: 2, tags: ['a'] });
@@ -31,13 +45,15 @@ test('first a full snapshot, then only what changed in value, quality or timesta
   assert.equal(delta.size, 3);
 });
 
-test('a tag gone from the device and a changed device list are sent as changes', () => {
+test('a tag gone from the device, a tag new to it (whole, with its unit) and a changed device list are sent as changes', () => {
   const delta = new DevicePageDelta();
   deliver(delta, 'boiler', ['boiler'], [tag('a', 1, 10), tag('b', 2, 10)]);
   const update = deliver(delta, 'boiler', ['boiler', 'pump'], [tag('a', 1, 10)]);
   assert.deepEqual(update, { full: false, seq: 1, device: 'boiler', devices: ['boiler', 'pump'], tags: [], removed: ['b'] });
   assert.equal(delta.size, 1, 'the state holds only the tags the device has');
   assert.equal(delta.next('boiler', ['boiler', 'pump'], [tag('a', 1, 10)]), undefined);
+  const added = { ...tag('c', 4, 20), unit: 'bar' };
+  assert.deepEqual(deliver(delta, 'boiler', ['boiler', 'pump'], [tag('a', 1, 10), added]), { full: false, seq: 2, device: 'boiler', tags: [added] });
 });
 
 test('offers the throttle replaced are computed against what was delivered: the one delivered carries every change', () => {

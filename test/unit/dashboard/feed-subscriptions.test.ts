@@ -50,14 +50,15 @@ test('a 1,000-tag device page: the full snapshot and its history once, then only
     await f.tick();
     const delta = f.updates('s1').at(-1)!;
     assert.deepEqual(
-      { full: delta.full, seq: delta.seq, tags: delta.tags.map((t) => [t.name, t.value]), devices: delta.devices },
+      { full: delta.full, seq: delta.seq, tags: delta.tags, changes: delta.changes, devices: delta.devices },
       {
         full: false,
         seq: 1,
-        tags: [
-          ['t005', -1],
-          ['t500', -1],
-          ['t999', -1],
+        tags: [],
+        changes: [
+          ['t005', -1, 'good', NOW + 1000],
+          ['t500', -1, 'good', NOW + 1000],
+          ['t999', -1, 'good', NOW + 1000],
         ],
         devices: undefined,
       },
