@@ -62,6 +62,12 @@ const HISTORY_POINTS = 120;
 const MAX_SUBSCRIPTIONS = 50;
 /** how long the device list read for the device pages is reused (it reads every tag of every store) */
 const DEVICE_LIST_MS = 1000;
+/**
+ * The tag changes a device page is sent a second at most, whatever its widget's rate: the browser's
+ * work grows with them, and a screen shows a few dozen rows. A 1,000-tag device whose every value
+ * moves gets two updates a second; up to 500 moving tags, the widget's rate.
+ */
+const DEVICE_PAGE_CHANGES_PER_S = 2000;
 /** a refusal for want of room is warned about at most this often */
 const LIMIT_WARNING_MS = 60_000;
 
@@ -301,7 +307,10 @@ export class DashboardFeed {
     }
     const delta = sub.delta;
     const update: DevicePageUpdate | undefined = delta.next(sub.device ?? null, devices, tags);
-    if (update) this.offer('devices', client, { topic: 'device', payload: update }, () => delta.delivered(update));
+    if (update) {
+      const gapMs = ((update.tags.length + (update.changes?.length ?? 0)) / DEVICE_PAGE_CHANGES_PER_S) * 1000;
+      this.offer('devices', client, { topic: 'device', payload: update }, () => delta.delivered(update), gapMs);
+    }
     return tags;
   }
 
@@ -350,8 +359,8 @@ export class DashboardFeed {
     this.offer('alarms', undefined, { topic: 'alarms', payload: { active, history: this.alarmHistory.recent() } });
   }
 
-  private offer(output: FeedOutput, client: string | undefined, msg: FeedMessage, delivered?: () => void): void {
-    this.throttle.offer(`${output}:${client ?? ''}`, { ...msg, ...(client ? { _client: { socketId: client } } : {}), output, ...(delivered ? { delivered } : {}) });
+  private offer(output: FeedOutput, client: string | undefined, msg: FeedMessage, delivered?: () => void, gapMs?: number): void {
+    this.throttle.offer(`${output}:${client ?? ''}`, { ...msg, ...(client ? { _client: { socketId: client } } : {}), output, ...(delivered ? { delivered } : {}) }, gapMs);
   }
 
   private deliver(m: Throttled): void {

@@ -72,3 +72,23 @@ test('a rate that is not above 0 is refused, naming the field', () => {
   );
   assert.throws(() => new WidgetThrottle(Number.NaN, () => undefined), ThrottleConfigError);
 });
+
+test('a value that asks for a longer pause holds the next one that long; a small one after it asks for the interval again', () => {
+  const clock = new ManualClock();
+  const got: Array<[string, number]> = [];
+  const th = new WidgetThrottle<string>(4, (_k, v) => got.push([v, clock.now()]), clock);
+  th.offer('w', 'big', 500);
+  clock.advance(300);
+  th.offer('w', 'small');
+  clock.advance(100);
+  assert.equal(got.length, 1, 'past the 250 ms interval, within the 500 ms the big one asked for');
+  clock.advance(100);
+  assert.deepEqual(got, [
+    ['big', 0],
+    ['small', 500],
+  ]);
+  clock.advance(250);
+  th.offer('w', 'next');
+  assert.deepEqual(got.at(-1), ['next', 750], 'after a small one, the interval');
+  th.close();
+});
