@@ -1,7 +1,9 @@
 // The dashboard's data: the widgets (ui-template) send their requests in, the feed answers each
-// page on its own output. What every client sees alike (overview, alarms) is broadcast; what one
-// browser picked (a device, charts from the tag picker) goes to that browser only (msg._client),
-// read from the tag stores at the throttle's pace and sent only when it changed.
+// page on its own output. The alarms, alike for every browser and sent only when they change, are
+// broadcast; the overview (read every second) goes only to the browsers that have it open, and
+// what one browser picked (a device, charts from the tag picker) to that browser only
+// (msg._client), read from the tag stores at the throttle's pace. The device page gets a full
+// snapshot first, then only the tags that changed since what it was delivered.
 import type { ApiDirectory } from '../api/directory';
 import type { HistorianRow } from '../historian/query';
 import type { AlarmEvent } from '../alarm/engine';
@@ -9,6 +11,8 @@ import { streamHub } from '../api/stream/hub';
 import type { TagSample, TagValue } from '../tags/contract';
 import { acknowledgeAlarm, writeTag } from './actions';
 import { AlarmHistory } from './alarm-history';
+import type { DevicePageUpdate } from './device-delta';
+import { FOLLOWED_PAGES, SubscriptionLimitError, Subscriptions, type FollowedPage, type KeyedOutput, type Subscription } from './subscriptions';
 import { activeAlarms, controlTags, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
 import { REAL_CLOCK, WidgetThrottle, type ThrottleClock } from './throttle';
 
@@ -35,6 +39,10 @@ export interface DashboardFeedOptions {
   clock?: ThrottleClock;
   /** a subscription nobody renewed for this long is dropped (the browser went away) */
   subscriptionTtlMs?: number;
+  /** the most browsers followed at once (50); one more is refused, with a warning */
+  maxSubscriptions?: number;
+  /** where a warning goes (the node's warn) */
+  warn?: (message: string) => void;
 }
 
 export class DashboardRequestError extends Error {
@@ -47,24 +55,27 @@ export class DashboardRequestError extends Error {
   }
 }
 
-/** The pages that follow picked tags: the tag picker's charts, the controls' current values. */
-type KeyedOutput = 'tags' | 'controls';
-
-interface Subscription {
-  /** the device page is open (a 'device' request came): it gets the device list, and the device's tags */
-  followsDevices: boolean;
-  device?: string;
-  keys: Record<KeyedOutput, string[]>;
-  renewedAt: number;
-  /** what was sent last, to send only changes */
-  lastDevice?: string;
-  lastKeys: Partial<Record<KeyedOutput, string>>;
-}
-
 const TAG_LIST_LIMIT = 200;
 /** the most tags one page follows (charts, controls) */
 const MAX_KEYS = 20;
 const HISTORY_POINTS = 120;
+const MAX_SUBSCRIPTIONS = 50;
+/** how long the device list read for the device pages is reused (it reads every tag of every store) */
+const DEVICE_LIST_MS = 1000;
+/**
+ * The tag changes a device page is sent a second at most, whatever its widget's rate: the browser's
+ * work grows with them, and a screen shows a few dozen rows. A 1,000-tag device whose every value
+ * moves gets two updates a second; up to 500 moving tags, the widget's rate.
+ */
+const DEVICE_PAGE_CHANGES_PER_S = 2000;
+/** a refusal for want of room is warned about at most this often */
+const LIMIT_WARNING_MS = 60_000;
+
+/** The output of a page that follows something. */
+const OUTPUT_OF_PAGE: Record<FollowedPage, FeedOutput> = { overview: 'overview', devices: 'devices', tags: 'tags', controls: 'controls' };
+
+/** A throttled message: delivered, it calls `delivered` (the device page's delta learns its base). */
+type Throttled = FeedMessage & { output: FeedOutput; delivered?: () => void };
 
 const text = (v: unknown, field: string): string => {
   if (typeof v !== 'string' || !v.trim()) throw new DashboardRequestError(field, `must be a non-empty text, got ${JSON.stringify(v)}`);
@@ -93,20 +104,23 @@ export type AlarmEventSource = (listener: (events: readonly AlarmEvent[]) => voi
 const signature = (tags: readonly TagView[]): string => tags.map((t) => `${t.name}=${String(t.value)}@${t.ts}:${t.quality}`).join('|');
 
 export class DashboardFeed {
-  private readonly throttle: WidgetThrottle<FeedMessage & { output: FeedOutput }>;
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly throttle: WidgetThrottle<Throttled>;
+  private readonly subscriptions: Subscriptions;
   private readonly alarmHistory = new AlarmHistory();
   private readonly clock: ThrottleClock;
   private lastAlarms = '';
   private liveTimer: NodeJS.Timeout | undefined;
   private overviewTimer: NodeJS.Timeout | undefined;
   private host: readonly TagSample[] = [];
+  private deviceList: { at: number; names: string[] } | undefined;
+  private limitWarnedAt = -Infinity;
   private stopAlarmEvents: (() => void) | undefined;
   private closed = false;
 
   constructor(private readonly opts: DashboardFeedOptions) {
     this.clock = opts.clock ?? REAL_CLOCK;
     this.throttle = new WidgetThrottle(opts.maxRate, (_key, m) => this.deliver(m), this.clock);
+    this.subscriptions = new Subscriptions(opts.maxSubscriptions ?? MAX_SUBSCRIPTIONS, opts.subscriptionTtlMs ?? 30_000);
   }
 
   /** Starts the periodic readings (the overview and alarms, the subscribed devices). */
@@ -149,23 +163,49 @@ export class DashboardFeed {
     const answer = (output: FeedOutput, msg: FeedMessage) => {
       if (!this.closed) this.opts.send(output, { ...msg, ...to });
     };
+    /** The browser's subscription, renewed; undefined (the page told why) when there is no room for one more. */
+    const follow = (output: FeedOutput): Subscription | undefined => {
+      try {
+        return this.subscriptions.renew(client ?? '', this.clock.now());
+      } catch (err) {
+        if (!(err instanceof SubscriptionLimitError)) throw err;
+        this.warnLimit(err);
+        answer(output, { topic: 'refused', payload: { reason: err.message } });
+        return undefined;
+      }
+    };
     switch (topic) {
-      case 'hello':
-        await this.pushOverview();
+      case 'hello': {
+        const sub = follow('overview');
+        if (!sub) return;
+        // an open overview renews its subscription: it is sent at the overview's pace anyway
+        const renewal = p.renew === true && sub.overview;
+        sub.overview = true;
+        if (!renewal) await this.pushOverview(client ?? '');
         return;
+      }
       case 'device': {
         const device = p.device === undefined || p.device === '' ? undefined : text(p.device, 'payload.device');
-        const sub = this.subscription(client);
+        const sub = follow('devices');
+        if (!sub) return;
         // an open page renews its subscription: the live updates carry on, nothing is read again
-        if (p.renew === true && sub.device === device && sub.lastDevice !== undefined) return;
+        if (p.renew === true && sub.followsDevices && sub.device === device) return;
+        const resync = p.resync === true && sub.followsDevices && sub.device === device;
         sub.device = device;
         sub.followsDevices = true;
-        sub.lastDevice = undefined;
-        const tags = this.sendDevice(sub, client, true, deviceNames(this.opts.directory));
-        if (device) {
+        sub.delta.reset();
+        const tags = this.sendDevice(sub, client, this.deviceNames(true));
+        // a page that missed an update gets the full snapshot again; its trends it has
+        if (device && !resync) {
           const numeric = tags.filter((t) => t.numeric).map((t) => `${device}/${t.name}`);
           answer('devices', { topic: 'history', payload: { device, series: await this.history(numeric) } });
         }
+        return;
+      }
+      case 'leave': {
+        const page = FOLLOWED_PAGES.find((f) => f === p.page);
+        if (!page) throw new DashboardRequestError('payload.page', `must be one of ${FOLLOWED_PAGES.join(', ')}; got ${JSON.stringify(p.page)}`);
+        if (this.subscriptions.leave(client ?? '', page)) this.dropThrottled(client ?? '');
         return;
       }
       case 'tags': {
@@ -177,7 +217,8 @@ export class DashboardFeed {
       case 'controls': {
         const output: KeyedOutput = topic === 'charts' ? 'tags' : 'controls';
         const keys = Array.isArray(p.keys) ? p.keys.slice(0, MAX_KEYS).map((k, i) => text(k, `payload.keys[${i}]`)) : [];
-        const sub = this.subscription(client);
+        const sub = follow(output);
+        if (!sub) return;
         // the same keys again: a renewal, the live updates carry on, nothing is read again
         if (sub.keys[output].join('\n') === keys.join('\n') && sub.lastKeys[output] !== undefined) return;
         sub.keys[output] = keys;
@@ -203,19 +244,26 @@ export class DashboardFeed {
         return;
       }
       default:
-        throw new DashboardRequestError('topic', `must be one of hello, device, tags, charts, controls, writable, ack, write; got ${JSON.stringify(topic)}`);
+        throw new DashboardRequestError('topic', `must be one of hello, device, leave, tags, charts, controls, writable, ack, write; got ${JSON.stringify(topic)}`);
     }
   }
 
-  private subscription(client: string | undefined): Subscription {
-    const key = client ?? '';
-    let sub = this.subscriptions.get(key);
-    if (!sub) {
-      sub = { followsDevices: false, keys: { tags: [], controls: [] }, renewedAt: 0, lastKeys: {} };
-      this.subscriptions.set(key, sub);
-    }
-    sub.renewedAt = this.clock.now();
-    return sub;
+  private warnLimit(err: SubscriptionLimitError): void {
+    const now = this.clock.now();
+    if (now - this.limitWarnedAt < LIMIT_WARNING_MS) return;
+    this.limitWarnedAt = now;
+    this.opts.warn?.(err.message);
+  }
+
+  private dropThrottled(client: string): void {
+    for (const page of FOLLOWED_PAGES) this.throttle.drop(`${OUTPUT_OF_PAGE[page]}:${client}`);
+  }
+
+  /** The devices of the tag stores, read again at most once a second (`fresh`: now). */
+  private deviceNames(fresh = false): string[] {
+    const now = this.clock.now();
+    if (fresh || !this.deviceList || now - this.deviceList.at >= DEVICE_LIST_MS) this.deviceList = { at: now, names: deviceNames(this.opts.directory) };
+    return this.deviceList.names;
   }
 
   private async history(keys: string[]): Promise<Record<string, Array<[number, number]>>> {
@@ -239,36 +287,30 @@ export class DashboardFeed {
   }
 
   private pushLive(): void {
-    const now = this.clock.now();
-    const ttl = this.opts.subscriptionTtlMs ?? 30_000;
+    for (const client of this.subscriptions.expire(this.clock.now())) this.dropThrottled(client);
     let devices: string[] | undefined;
     const shown = new Map<string, TagView[]>();
-    for (const [client, sub] of this.subscriptions) {
-      if (now - sub.renewedAt > ttl) {
-        this.subscriptions.delete(client);
-        this.throttle.drop(`devices:${client}`);
-        this.throttle.drop(`tags:${client}`);
-        this.throttle.drop(`controls:${client}`);
-        continue;
-      }
+    for (const [client, sub] of this.subscriptions.entries()) {
       // read once a tick whatever the number of browsers: every tag store's devices, each shown device's tags
-      if (sub.followsDevices) this.sendDevice(sub, client || undefined, false, (devices ??= deviceNames(this.opts.directory)), shown);
+      if (sub.followsDevices) this.sendDevice(sub, client || undefined, (devices ??= this.deviceNames()), shown);
       this.sendKeyed(sub, client || undefined, 'tags');
       this.sendKeyed(sub, client || undefined, 'controls');
     }
   }
 
-  /** The device page: the device list and the picked device's tags, when they changed; returns the tags. */
-  private sendDevice(sub: Subscription, client: string | undefined, always: boolean, devices: string[], shown = new Map<string, TagView[]>()): TagView[] {
+  /** The device page: what changed since the browser's last delivery (all of it the first time); returns the tags. */
+  private sendDevice(sub: Subscription, client: string | undefined, devices: string[], shown = new Map<string, TagView[]>()): TagView[] {
     let tags: TagView[] = [];
     if (sub.device) {
       tags = shown.get(sub.device) ?? deviceTags(this.opts.directory, sub.device);
       shown.set(sub.device, tags);
     }
-    const sig = `${devices.join(',')}#${sub.device ?? ''}#${signature(tags)}`;
-    if (!always && sig === sub.lastDevice) return tags;
-    sub.lastDevice = sig;
-    this.offer('devices', client, { topic: 'device', payload: { devices, device: sub.device ?? null, tags } });
+    const delta = sub.delta;
+    const update: DevicePageUpdate | undefined = delta.next(sub.device ?? null, devices, tags);
+    if (update) {
+      const gapMs = ((update.tags.length + (update.changes?.length ?? 0)) / DEVICE_PAGE_CHANGES_PER_S) * 1000;
+      this.offer('devices', client, { topic: 'device', payload: update }, () => delta.delivered(update), gapMs);
+    }
     return tags;
   }
 
@@ -283,9 +325,12 @@ export class DashboardFeed {
     this.offer(output, client, { topic: output === 'tags' ? 'charts' : 'values', payload: { tags } });
   }
 
-  private async pushOverview(): Promise<void> {
+  /** The overview to the browsers that have it open, or to `only` (the one that just opened it). */
+  private async pushOverview(only?: string): Promise<void> {
     if (this.closed) return;
-    if (this.opts.hostFigures) {
+    const readers = only !== undefined ? [only] : [...this.subscriptions.entries()].filter(([, sub]) => sub.overview).map(([client]) => client);
+    // nobody looks: neither the host nor the devices are read
+    if (readers.length && this.opts.hostFigures) {
       try {
         this.host = await this.opts.hostFigures();
       } catch {
@@ -293,12 +338,15 @@ export class DashboardFeed {
       }
     }
     if (this.closed) return;
-    const host: Record<string, HostFigure> = {};
-    for (const s of this.host) {
-      const figure = hostFigure(s);
-      if (figure) host[s.name] = figure;
+    if (readers.length) {
+      const host: Record<string, HostFigure> = {};
+      for (const s of this.host) {
+        const figure = hostFigure(s);
+        if (figure) host[s.name] = figure;
+      }
+      const payload = { ...overview(this.opts.directory, this.clock.now()), host };
+      for (const client of readers) this.offer('overview', client || undefined, { topic: 'overview', payload });
     }
-    this.offer('overview', undefined, { topic: 'overview', payload: { ...overview(this.opts.directory, this.clock.now()), host } });
     this.pushAlarms(false);
   }
 
@@ -311,13 +359,14 @@ export class DashboardFeed {
     this.offer('alarms', undefined, { topic: 'alarms', payload: { active, history: this.alarmHistory.recent() } });
   }
 
-  private offer(output: FeedOutput, client: string | undefined, msg: FeedMessage): void {
-    this.throttle.offer(`${output}:${client ?? ''}`, { ...msg, ...(client ? { _client: { socketId: client } } : {}), output });
+  private offer(output: FeedOutput, client: string | undefined, msg: FeedMessage, delivered?: () => void, gapMs?: number): void {
+    this.throttle.offer(`${output}:${client ?? ''}`, { ...msg, ...(client ? { _client: { socketId: client } } : {}), output, ...(delivered ? { delivered } : {}) }, gapMs);
   }
 
-  private deliver(m: FeedMessage & { output: FeedOutput }): void {
+  private deliver(m: Throttled): void {
     if (this.closed) return;
-    const { output, ...msg } = m;
+    const { output, delivered, ...msg } = m;
+    delivered?.();
     this.opts.send(output, msg);
   }
 }

@@ -1,6 +1,7 @@
 // Live values at the rate a person can read: each widget (a key) gets at most one update per
 // interval, and what it gets is the latest value. 1,000 tags changing ten times a second then cost
-// the browser four renders a second per widget, not ten thousand messages.
+// the browser four renders a second per widget, not ten thousand messages. An update can ask for a
+// longer pause after it (a big one: the browser's work grows with what it carries).
 
 export interface ThrottleClock {
   now(): number;
@@ -31,7 +32,9 @@ export class ThrottleConfigError extends Error {
 
 interface KeyState<T> {
   lastSentAt: number;
-  pending?: { value: T };
+  /** the pause the last value sent asked for (the interval at least) */
+  gapMs: number;
+  pending?: { value: T; gapMs: number };
   timer?: unknown;
 }
 
@@ -51,23 +54,28 @@ export class WidgetThrottle<T> {
     this.intervalMs = 1000 / maxPerSecond;
   }
 
-  /** Sends now when the key's interval has passed, else keeps the value for the end of it (replacing any kept one). */
-  offer(key: string, value: T): void {
+  /**
+   * Sends now when the pause after the key's last value has passed, else keeps the value for the end
+   * of it (replacing any kept one). `gapMs`: the pause after this value, when longer than the interval.
+   */
+  offer(key: string, value: T, gapMs = 0): void {
     const now = this.clock.now();
     let state = this.keys.get(key);
     if (!state) {
-      state = { lastSentAt: -Infinity };
+      state = { lastSentAt: -Infinity, gapMs: this.intervalMs };
       this.keys.set(key, state);
     }
-    if (state.timer === undefined && now - state.lastSentAt >= this.intervalMs) {
+    const gap = Math.max(this.intervalMs, gapMs);
+    if (state.timer === undefined && now - state.lastSentAt >= state.gapMs) {
       state.lastSentAt = now;
+      state.gapMs = gap;
       this.send(key, value);
       return;
     }
     if (state.pending) this.superseded++;
-    state.pending = { value };
+    state.pending = { value, gapMs: gap };
     if (state.timer === undefined) {
-      const wait = Math.max(0, state.lastSentAt + this.intervalMs - now);
+      const wait = Math.max(0, state.lastSentAt + state.gapMs - now);
       const s = state;
       s.timer = this.clock.setTimeout(() => this.flush(key, s), wait);
     }
@@ -92,9 +100,10 @@ export class WidgetThrottle<T> {
   private flush(key: string, state: KeyState<T>): void {
     state.timer = undefined;
     if (this.keys.get(key) !== state || !state.pending) return;
-    const { value } = state.pending;
+    const { value, gapMs } = state.pending;
     state.pending = undefined;
     state.lastSentAt = this.clock.now();
+    state.gapMs = gapMs;
     this.send(key, value);
   }
 

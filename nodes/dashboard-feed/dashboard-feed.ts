@@ -41,6 +41,8 @@ export = function (RED: NodeAPI) {
       historyMs: fields.historyMinutes * 60_000,
       send,
       hostFigures: () => host.read(),
+      // more browsers than the feed follows: said once a minute, not per refused request
+      warn: (message) => node.warn(message),
     });
     feed.start();
     status.show(LOOK.waiting, 'dashboard-feed.status.waiting');

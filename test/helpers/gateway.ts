@@ -23,6 +23,8 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   userDir?: string;
   waitHealthy?: boolean;
+  /** another build's dist/runtime/cli.js (a bench's "before" checkout); this repository's by default */
+  cli?: string;
 }
 
 export async function startGatewayProcess(opts: GatewayOptions = {}): Promise<GatewayProcess> {
@@ -30,7 +32,7 @@ export async function startGatewayProcess(opts: GatewayOptions = {}): Promise<Ga
   const brokerPort = await freePort();
   const simPort = await freePort();
   const userDir = opts.userDir ?? mkdtempSync(join(tmpdir(), 'edgegw-ud-'));
-  const args = [CLI, '--port', String(port), '--broker-port', String(brokerPort), '--sim-port', String(simPort), '--user-dir', userDir, ...(opts.args ?? [])];
+  const args = [opts.cli ?? CLI, '--port', String(port), '--broker-port', String(brokerPort), '--sim-port', String(simPort), '--user-dir', userDir, ...(opts.args ?? [])];
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   for (const k of Object.keys(env)) if (k.startsWith('EDGE_GATEWAY_') && !(opts.env && k in opts.env)) delete env[k];
   const peer = startProcess(process.execPath, args, { env });

@@ -3,77 +3,10 @@
 // actor "dashboard", a refusal with its reason, and requests that name their fault.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiDirectory, type ApiTagSource } from '../../../lib/api/directory';
 import type { AlarmRecord } from '../../../lib/alarm/engine';
-import { WriteValidationError } from '../../../lib/modbus/writes';
 import { DashboardFeed, DashboardRequestError, type FeedMessage, type FeedOutput } from '../../../lib/dashboard/feed';
-import type { ThrottleClock } from '../../../lib/dashboard/throttle';
 import type { TagSample } from '../../../lib/tags/contract';
-
-const NOW = 1_700_000_000_000;
-const sample = (device: string, name: string, value: number, quality: TagSample['quality'] = 'good'): TagSample => ({ device, name, value, quality, ts: NOW, unit: 'degC' });
-
-function tagStore(samples: TagSample[]): ApiTagSource {
-  return {
-    id: 'store',
-    name: 'tags',
-    userDevice: 'user',
-    read: (key) => samples.find((s) => `${s.device}/${s.name}` === key),
-    readDevice: (device) => samples.filter((s) => s.device === device),
-    readPrefix: (prefix) => samples.filter((s) => `${s.device}/${s.name}`.startsWith(prefix)),
-    checkUserTag: () => undefined,
-    setUserTag: () => {
-      throw new Error('no user tags here');
-    },
-  };
-}
-
-const alarm = (id: string, severity: AlarmRecord['severity'], activeSince: number): AlarmRecord => ({
-  id,
-  tag: id.split(':')[0],
-  rule: 'hi',
-  severity,
-  state: 'active',
-  value: 90,
-  limit: 85,
-  message: id,
-  ts: activeSince,
-  ackedBy: null,
-  activeSince,
-});
-
-function setupDirectory() {
-  const directory = new ApiDirectory();
-  const samples = [sample('boiler', 'flow_temp', 58.3), sample('boiler', 'return_temp', 47, 'bad'), sample('meter', 'l1_voltage', 230)];
-  directory.register('tagStores', tagStore(samples));
-  const writes: Array<{ values: Record<string, unknown>; actor: string }> = [];
-  directory.register('devices', {
-    id: 'dev1',
-    device: 'boiler',
-    snapshot: () => ({ status: 'polling', connection: 'connected', lastPollAt: NOW - 1000, errors: { requests: 2, timeouts: 1, lastError: null }, breaker: { state: 'closed' } }),
-    write: (values, actor) => {
-      if (typeof values.setpoint !== 'number' || values.setpoint > 3000) return Promise.reject(new WriteValidationError([{ tag: 'setpoint', reason: 'out of range' }]));
-      writes.push({ values: { ...values }, actor });
-      return Promise.resolve({ device: 'boiler', outcome: 'written', tags: [{ tag: 'setpoint', requested: values.setpoint, written: values.setpoint, old: 21 }], warnings: [] });
-    },
-  });
-  let active = [alarm('meter/l1_voltage:lo', 'medium', NOW - 5000), alarm('boiler/flow_temp:hi', 'critical', NOW - 1000)];
-  const acks: Array<[string, string]> = [];
-  directory.register('alarms', {
-    id: 'alarm1',
-    name: 'alarms',
-    activeList: () => active,
-    acknowledge: (target, by) => {
-      acks.push([target, by]);
-      const hit = active.filter((a) => target === 'all' || a.id === target);
-      if (!hit.length) throw Object.assign(new Error(`msg.ack: no active alarm '${target}'`), { name: 'AckError' });
-      active = active.map((a) => (hit.includes(a) ? { ...a, state: 'acknowledged' as const, ackedBy: by } : a));
-      return hit.map((a) => ({ ...a, state: 'acknowledged' as const, ackedBy: by }));
-    },
-  });
-  directory.register('queues', { id: 'q1', name: 'events', snapshot: () => ({ depth: 3, destination: 'connected', oldestAgeS: 2, dropped: 0 }) });
-  return { directory, writes, acks };
-}
+import { ManualClock, NOW, alarm, setupDirectory } from './fixtures';
 
 function setup() {
   const { directory, writes, acks } = setupDirectory();
@@ -171,36 +104,12 @@ test('the host figures: good ones shown, an uncertain one (CPU since boot) marke
   });
 });
 
-/** A clock moved by hand: the throttle's timers fire as time passes them. */
-function manualClock(start: number): ThrottleClock & { advance(ms: number): void } {
-  let t = start;
-  let timers: Array<{ at: number; fn: () => void }> = [];
-  return {
-    now: () => t,
-    setTimeout: (fn, ms) => {
-      const timer = { at: t + ms, fn };
-      timers.push(timer);
-      return timer;
-    },
-    clearTimeout: (h) => {
-      timers = timers.filter((x) => x !== h);
-    },
-    advance(ms) {
-      t += ms;
-      for (const due of timers.filter((x) => x.at <= t)) {
-        timers = timers.filter((x) => x !== due);
-        due.fn();
-      }
-    },
-  };
-}
-
 test('alarm events are recorded as they happen: one raised and cleared within a delivery interval is in the history; only its delivery waits', async () => {
   const { directory } = setupDirectory();
   const sent: Array<[FeedOutput, FeedMessage]> = [];
   let listener: ((events: readonly AlarmRecord[]) => void) | undefined;
   let stopped = 0;
-  const clock = manualClock(NOW);
+  const clock = new ManualClock(NOW);
   const feed = new DashboardFeed({
     directory,
     maxRate: 0.5, // one delivery per 2 s per page

@@ -2,37 +2,8 @@
 // independent, and nothing is delivered after a key is dropped or the throttle closed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ThrottleConfigError, WidgetThrottle, type ThrottleClock } from '../../../lib/dashboard/throttle';
-
-/** A clock the test moves by hand; timers fire as time passes them. */
-class ManualClock implements ThrottleClock {
-  private t = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 1;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.next++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this.timers = this.timers.filter((x) => x.id !== id);
-  };
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((x) => x !== due);
-      this.t = due.at;
-      due.fn();
-    }
-    this.t = end;
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-}
+import { ThrottleConfigError, WidgetThrottle } from '../../../lib/dashboard/throttle';
+import { ManualClock } from './fixtures';
 
 test('the first value goes at once; values within the interval are held and the latest one is sent at its end', () => {
   const clock = new ManualClock();
@@ -100,4 +71,24 @@ test('a rate that is not above 0 is refused, naming the field', () => {
     (e: unknown) => e instanceof ThrottleConfigError && e.field === 'maxPerSecond',
   );
   assert.throws(() => new WidgetThrottle(Number.NaN, () => undefined), ThrottleConfigError);
+});
+
+test('a value that asks for a longer pause holds the next one that long; a small one after it asks for the interval again', () => {
+  const clock = new ManualClock();
+  const got: Array<[string, number]> = [];
+  const th = new WidgetThrottle<string>(4, (_k, v) => got.push([v, clock.now()]), clock);
+  th.offer('w', 'big', 500);
+  clock.advance(300);
+  th.offer('w', 'small');
+  clock.advance(100);
+  assert.equal(got.length, 1, 'past the 250 ms interval, within the 500 ms the big one asked for');
+  clock.advance(100);
+  assert.deepEqual(got, [
+    ['big', 0],
+    ['small', 500],
+  ]);
+  clock.advance(250);
+  th.offer('w', 'next');
+  assert.deepEqual(got.at(-1), ['next', 750], 'after a small one, the interval');
+  th.close();
 });
