@@ -49,13 +49,6 @@ export interface HistorianCounts {
 
 /** Waiting samples beyond this many batches are dropped (the disk cannot keep up): memory stays bounded. */
 const BACKLOG_BATCHES = 20;
-/**
- * Batches taken from the waiting samples (and encoded) that wait for the one being written. A
- * disk slower than the samples used to pile taken batches up behind the writer without bound,
- * each one's samples and its chunks' JSON text (at 100 devices of 100 tags, 9 batches: 60 MB of
- * heap 30 s after the start); past these the samples stay waiting, under the backlog's bound.
- */
-const WAITING_BATCHES = 2;
 /** Samples one INSERT takes at most: bounds the JSON text of a large backlog's batch. */
 const SAMPLES_PER_INSERT = 10_000;
 const DEFAULT_PRUNE_CHUNK = 5000;
@@ -90,12 +83,6 @@ export class HistorianStore {
   private batchTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
-  /** batches taken and encoded that wait for the writer (WAITING_BATCHES at most) */
-  private waitingBatches = 0;
-  /** told when the writer starts a waiting batch */
-  private batchStarts: Array<() => void> = [];
-  /** the flush that runs once a waiting batch starts, when WAITING_BATCHES were waiting */
-  private deferredFlush: Promise<void> | undefined;
   /** SQLite's page cache of this file, KiB (pageCacheKibFor its tags) */
   private cacheKib = 0;
   private pruning: Promise<number> | undefined;
@@ -175,27 +162,17 @@ export class HistorianStore {
     this.batchTimer = undefined;
     const batch = this.pending;
     if (batch.length === 0) return this.writing;
-    if (this.waitingBatches >= WAITING_BATCHES) {
-      this.deferredFlush ??= new Promise<void>((started) => this.batchStarts.push(started)).then(() => {
-        this.deferredFlush = undefined;
-        return this.flush();
-      });
-      return this.deferredFlush;
-    }
     this.pending = [];
     this.counts.pending = 0;
     // encoded now, while the previous batch may still be in SQLite's hands (its worker thread):
     // the event loop's share of a batch overlaps the disk's share of the one before
     const encoded = this.encodeKnown(batch);
-    this.waitingBatches++;
-    this.writing = this.writing.then(() => {
-      this.waitingBatches--;
-      for (const started of this.batchStarts.splice(0)) started();
-      return this.writeBatch(batch, encoded).catch((err: Error) => {
+    this.writing = this.writing.then(() =>
+      this.writeBatch(batch, encoded).catch((err: Error) => {
         this.counts.dropped += batch.length;
         this.opts.onError?.(err);
-      });
-    });
+      }),
+    );
     return this.writing;
   }
 

@@ -107,24 +107,6 @@ describe('historian store', () => {
     await store.close();
   });
 
-  test('a writer behind the samples: two batches at most wait for it, later samples wait uncut in pending and all are stored', peers, async () => {
-    const store = await open({ batchSize: 100, batchMs: 60_000 });
-    // ten full batches offered at once, faster than any disk: each would have been taken (its
-    // samples and its JSON) and chained behind the writer
-    for (let s = 0; s < 1000; s += 100) store.add(Array.from({ length: 100 }, (_, i) => sample('t', s + i, T0 + s + i)));
-    assert.equal(store.counts.pending, 800, 'two batches taken, the rest waits');
-    assert.equal(store.counts.dropped, 0);
-    await store.flush();
-    assert.equal(store.counts.stored, 1000);
-    assert.equal(store.counts.batches, 3, 'the waiting samples went in one batch once the writer took the second');
-    const rows = await store.query(parseQuery({ tag: 'boiler/t', from: T0, to: T0 + 2000 }, T0));
-    assert.deepEqual(
-      rows.map((r) => r.value),
-      Array.from({ length: 1000 }, (_, i) => i),
-    );
-    await store.close();
-  });
-
   test("the page cache follows the tags: SQLite's default 2 MB for a few, 16 KB a tag beyond, 32 MB at most; sized again at reopen", peers, async () => {
     assert.deepEqual([0, 1, 128, 200, 1000, 2048, 100_000].map(pageCacheKibFor), [2048, 2048, 2048, 3200, 16_000, 32_768, 32_768]);
     const store = await open();
