@@ -30,6 +30,7 @@ import { InstanceLockError, takeInstanceLock, type InstanceLock } from '../lib/s
 import { runtimeText } from './messages';
 import { overlapPaletteCheck } from './palette-check';
 import { serveMountedApiFirst } from '../nodes/gateway-api/mount';
+import { releaseMqttNumberCaches } from './mqtt-number-cache';
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
@@ -215,6 +216,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
     throw err;
   }
   const broker = flowsBroker.mode === 'embedded' ? flowsBroker.embedded : undefined;
+  // before the broker's first CONNACK would fill mqtt-packet's number table (6.6 MB of heap)
+  releaseMqttNumberCaches();
   if (broker) {
     say(s.brokerHost !== DEFAULTS.brokerHost ? runtimeText('brokerListeningOn', { host: s.brokerHost, port: broker.port }) : runtimeText('brokerListening', { port: broker.port }));
     // the choice for a network bind without logins: nobody from the network gets in (refused,
@@ -394,6 +397,8 @@ export async function startGateway(s: GatewaySettings): Promise<RunningGateway> 
   try {
     await RED.start();
     await paletteCheck.settled();
+    // Node-RED's mqtt nodes (loaded by the start) may bring a copy of mqtt-packet of their own
+    releaseMqttNumberCaches();
   } catch (err) {
     server.closeAllConnections?.();
     await new Promise<void>((r) => server.close(() => r()));

@@ -40,7 +40,8 @@ CREATE VIEW IF NOT EXISTS ${SAMPLES_VIEW} AS
  * that rewrites the whole file.
  */
 export async function createHistorianSchema(db: SqliteConnection): Promise<void> {
-  await tuneForBatches(db);
+  // the store sizes the cache to its tags once it has read them (pageCacheKibFor)
+  await tuneForBatches(db, MIN_CACHE_KIB);
   const tables = await db.get(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'`, [], 'read the schema');
   if (Number(tables?.n ?? 0) === 0) {
     // the switch to WAL has already written the file's header: VACUUM (instant on an empty file) applies the mode
@@ -85,13 +86,31 @@ async function migrateRowsToChunks(db: SqliteConnection): Promise<void> {
  * written by several commits is copied into the file once) are what make the write rate. The log
  * is truncated back to journal_size_limit after each checkpoint, so it does not stay large.
  */
-export async function tuneForBatches(db: SqliteConnection): Promise<void> {
-  await db.run(`PRAGMA cache_size = -${CACHE_KIB}`, [], 'set the page cache');
+export async function tuneForBatches(db: SqliteConnection, cacheKib: number = MAX_CACHE_KIB): Promise<void> {
+  await setPageCache(db, cacheKib);
   await db.all(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_PAGES}`, [], 'set the checkpoint interval');
   await db.all(`PRAGMA journal_size_limit = ${JOURNAL_LIMIT_BYTES}`, [], 'set the log size limit');
 }
 
-const CACHE_KIB = 32 * 1024;
+export async function setPageCache(db: SqliteConnection, kib: number): Promise<void> {
+  await db.run(`PRAGMA cache_size = -${Math.round(kib)}`, [], 'set the page cache');
+}
+
+/** SQLite's own default: a store of a few tags keeps it. */
+export const MIN_CACHE_KIB = 2 * 1024;
+export const MAX_CACHE_KIB = 32 * 1024;
+/** a tag's last leaf page, with room for the interior pages above and a page a reader brings in */
+const CACHE_KIB_PER_TAG = 16;
+
+/**
+ * The page cache a store of `tags` tags keeps: every tag's last page (see above) and the pages
+ * above them, not a flat 32 MB. The cache holds what a long run touches, so a flat size was the
+ * RSS of a gateway after a day whatever its size; this one follows the plant: SQLite's default
+ * 2 MB up to 128 tags, 16 MB at 1,000, 32 MB from 2,048.
+ */
+export function pageCacheKibFor(tags: number): number {
+  return Math.min(MAX_CACHE_KIB, Math.max(MIN_CACHE_KIB, tags * CACHE_KIB_PER_TAG));
+}
 const CHECKPOINT_PAGES = 10_000;
 const JOURNAL_LIMIT_BYTES = 64 * 1024 * 1024;
 

@@ -8,7 +8,7 @@ import { chunkRowsJson, insertTexts, mergeSamples, runsOf, type ChunkRowJson, ty
 import { DeadbandFilter, type DeadbandConfig } from './deadband';
 import { HistoryReader, type StoredSample } from './reader';
 import type { HistorianQuery, HistorianRow } from './query';
-import { CHUNKS_TABLE, createHistorianSchema, INSERT_CHUNKS_JSON_SQL, TAGS_TABLE } from './schema';
+import { CHUNKS_TABLE, createHistorianSchema, INSERT_CHUNKS_JSON_SQL, pageCacheKibFor, setPageCache, TAGS_TABLE } from './schema';
 import { parseChunkSamples } from './chunk-text';
 import type { EncodedSample } from './values';
 
@@ -83,6 +83,8 @@ export class HistorianStore {
   private batchTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** SQLite's page cache of this file, KiB (pageCacheKibFor its tags) */
+  private cacheKib = 0;
   private pruning: Promise<number> | undefined;
   private closed = false;
   private readonly batchSize: number;
@@ -111,6 +113,7 @@ export class HistorianStore {
     for (const r of await db.all(`SELECT tag_id, max(t1) AS latest FROM ${CHUNKS_TABLE} GROUP BY tag_id`, [], 'read the latest samples')) {
       store.latestTs.set(Number(r.tag_id), Number(r.latest));
     }
+    await store.sizePageCache();
     const every = opts.pruneEveryMs ?? 60_000;
     store.pruneTimer = setTimeout(
       function tick() {
@@ -126,6 +129,11 @@ export class HistorianStore {
 
   get path(): string {
     return this.opts.path;
+  }
+
+  /** The page cache the file has now, KiB: it follows the number of tags (pageCacheKibFor). */
+  get pageCacheKib(): number {
+    return this.cacheKib;
   }
 
   /** Takes samples to store (after the deadband); they are written with the next batch. */
@@ -214,6 +222,7 @@ export class HistorianStore {
     });
     // ids of tags made in a transaction that rolled back would name no row: cached only now
     for (const [key, id] of created) this.tagIds.set(key, id);
+    if (created.size) await this.sizePageCache();
     this.counts.stored += batch.length;
     this.counts.batches++;
   }
@@ -232,6 +241,14 @@ export class HistorianStore {
     for (const r of await this.db.all(`SELECT t0, samples ${overlap} ORDER BY t0`, range, 'read samples to merge')) stored.push(...parseChunkSamples(String(r.samples), Number(r.t0)));
     await this.db.run(`DELETE ${overlap}`, range, 'merge samples');
     await this.insertChunks(chunkRowsJson(run.tagId, mergeSamples(stored, run.samples)));
+  }
+
+  /** The page cache for the tags the store has now (pageCacheKibFor); set again when that changes. */
+  private async sizePageCache(): Promise<void> {
+    const kib = pageCacheKibFor(this.tagIds.size);
+    if (kib === this.cacheKib) return;
+    await setPageCache(this.db, kib);
+    this.cacheKib = kib;
   }
 
   private async createTag(s: TagSample): Promise<number> {

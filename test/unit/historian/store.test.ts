@@ -14,6 +14,7 @@ import { DeadbandFilter, DeadbandTableError, HistorianStore, parseDeadbandTable,
 import { ConfigFieldError } from '../../../lib/config/fields';
 import type { TagSample } from '../../../lib/tags/contract';
 import { MissingPackageError } from '../../../lib/system/process/optional';
+import { pageCacheKibFor } from '../../../lib/historian/schema';
 
 const peers = needPeers(SQLITE_PEER());
 const T0 = Date.UTC(2026, 11, 1);
@@ -104,6 +105,19 @@ describe('historian store', () => {
       Array.from({ length: 250 }, (_, i) => i),
     );
     await store.close();
+  });
+
+  test("the page cache follows the tags: SQLite's default 2 MB for a few, 16 KB a tag beyond, 32 MB at most; sized again at reopen", peers, async () => {
+    assert.deepEqual([0, 1, 128, 200, 1000, 2048, 100_000].map(pageCacheKibFor), [2048, 2048, 2048, 3200, 16_000, 32_768, 32_768]);
+    const store = await open();
+    assert.equal(store.pageCacheKib, 2048);
+    store.add(Array.from({ length: 200 }, (_, i) => sample(`t${i}`, i, T0)));
+    await store.flush();
+    assert.equal(store.pageCacheKib, 3200);
+    await store.close();
+    const again = await HistorianStore.open({ path: store.path, retentionMs: 3650 * DAY, pruneEveryMs: 3_600_000 });
+    assert.equal(again.pageCacheKib, 3200);
+    await again.close();
   });
 
   test('a second sample of a tag at the same ms replaces the first (the later one wins, also within a batch)', peers, async () => {
