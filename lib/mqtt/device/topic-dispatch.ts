@@ -7,7 +7,7 @@
 // go when it is replaced (a reconnect from scratch) or when the last device leaves.
 import { topicMatches } from '../topic-filter';
 
-export type DispatchedMessage = (topic: string, payload: Buffer, packet: unknown) => void;
+export type DispatchedMessage = (topic: string, payload: Buffer, packet?: unknown) => void;
 
 /** What is used of an mqtt.js client. */
 export interface DispatchClient {
@@ -73,11 +73,17 @@ export class TopicDispatch {
   /** someone else on the connection unsubscribed a filter a device still needs (the last mqtt in on it left) */
   private readonly watchUnsubscribe = (packet: { cmd?: string; unsubscriptions?: readonly string[] }): void => {
     if (packet.cmd !== 'unsubscribe' || !packet.unsubscriptions) return;
-    for (const filter of packet.unsubscriptions) {
-      if (!this.subscribers.has(filter)) continue;
-      this.granted.delete(filter);
-      this.subscribeClient(filter);
-    }
+    const client = this.client;
+    const ours = packet.unsubscriptions.filter((filter) => this.subscribers.has(filter));
+    if (!ours.length) return;
+    // mqtt.js tells of a packet before writing it: subscribing now would go out ahead of the unsubscribe
+    setImmediate(() => {
+      if (this.client !== client) return;
+      for (const filter of ours) {
+        this.granted.delete(filter);
+        this.subscribeClient(filter);
+      }
+    });
   };
 
   /** Feeds on `client` from now on (the one the broker node holds); a different client replaces the last. */
