@@ -3,17 +3,16 @@
 // (either one leaving keeps the other fed), and a broker restart (the subscriptions come back).
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { NodeMessage } from '../../nodes/common/red';
 import type { TagSample } from '../../lib/tags/contract';
-import { helper, nodeModule } from '../helpers/nodered';
+import { helper } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
-import { clearCollected, collectorModule, received } from '../helpers/can-nodes';
+import { clearCollected, received } from '../helpers/can-nodes';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
 import { needPeers, PEER } from '../helpers/peers';
+import { brokerConnected, mosquittoPub, mqttDeviceModules } from '../helpers/mqtt-device-nodes';
 
-const coreMqtt = () => require('@node-red/nodes/core/network/10-mqtt.js');
-const modules = () => [nodeModule('mqtt-device'), coreMqtt(), collectorModule];
+const modules = mqttDeviceModules;
 
 const device = (id: string, topic: string) => ({ id, z: 'tab', type: 'edgegw-mqtt-device', broker: 'b', profile: 'esphome-sensor', topic, device: topic, qos: '1', staleAfter: 0, wires: [['out']] });
 
@@ -33,15 +32,10 @@ const temperatures = (device: string) =>
     .filter((s) => s.device === device && s.name === 'temperature')
     .map((s) => s.value);
 
-function publish(broker: Broker, topic: string, value: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', topic, '-m', value], { stdio: 'ignore' });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}`))));
-  });
-}
+const publish = (broker: Broker, topic: string, value: string) => mosquittoPub(broker.port, ['-q', '1', '-t', topic, '-m', value]);
 
 async function connected(): Promise<void> {
-  await waitFor('the broker connected', () => (helper.getNode('b') as unknown as { connected?: boolean }).connected === true, 20000);
+  await brokerConnected();
   await new Promise((r) => setTimeout(r, 300));
 }
 

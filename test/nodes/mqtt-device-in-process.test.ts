@@ -4,47 +4,15 @@
 // carries the commands and tells the status.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import type { NodeMessage } from '../../nodes/common/red';
-import type { TagSample } from '../../lib/tags/contract';
 import { apiDirectory } from '../../lib/api/directory';
 import { inProcessBrokerAt, type InProcessBroker } from '../../lib/mqtt/in-process-broker';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
-import { helper, nodeModule } from '../helpers/nodered';
-import { startProcess, waitFor, type Peer } from '../helpers/process';
-import { clearCollected, collectorModule, received } from '../helpers/can-nodes';
+import { helper } from '../helpers/nodered';
+import { waitFor, type Peer } from '../helpers/process';
+import { clearCollected, received } from '../helpers/can-nodes';
 import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
-
-const coreMqtt = () => require('@node-red/nodes/core/network/10-mqtt.js');
-const modules = () => [nodeModule('mqtt-device'), coreMqtt(), collectorModule];
-const PEER_SCRIPT = join(__dirname, '..', 'helpers', 'mqtt-device-peer.ts');
-
-function flow(port: number, dev: Record<string, unknown>) {
-  return [
-    { id: 'tab', type: 'tab', label: 'devices' },
-    { id: 'dev', z: 'tab', type: 'edgegw-mqtt-device', broker: 'b', qos: '1', staleAfter: 0, device: '', wires: [['out']], ...dev },
-    { id: 'out', z: 'tab', type: 'test-collect' },
-    { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-  ];
-}
-
-const samples = (): TagSample[] => received('out').flatMap((m: NodeMessage) => (m as unknown as { tags: TagSample[] }).tags);
-const last = (name: string) =>
-  samples()
-    .filter((s) => s.name === name)
-    .pop();
-
-function mosquittoPub(port: number, args: string[], stdin?: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...args], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr!.on('data', (d) => (err += d));
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}: ${err}`))));
-    if (stdin !== undefined) p.stdin!.end(stdin);
-  });
-}
+import { brokerConnected as connected, collectedSamples as samples, deviceFlow as flow, lastSample as last, mosquittoPub, mqttDeviceModules as modules, startPlug } from '../helpers/mqtt-device-nodes';
 
 /** The in-process subscriptions the nodes hold now, counted around the real broker's own. */
 function countSubscriptions(seam: InProcessBroker): { active(): number } {
@@ -85,14 +53,12 @@ describe('mqtt-device on the embedded broker of its own process', { skip: needPe
     clearCollected();
   });
 
-  const connected = () => waitFor('the broker node connected', () => (helper.getNode('b') as unknown as { connected?: boolean }).connected === true, 20000);
-
   test('a plug in another process is read into scans from the broker itself; commands confirmed; its last will marks it down; closing leaves no subscription', async () => {
     assert.equal(inProcessBrokerAt('localhost', broker.port + 1), undefined, 'another port is another broker');
     await helper.load(modules(), flow(broker.port, { profile: 'tasmota-energy-plug', topic: 'ip1', device: 'iplug' }));
     await connected();
     assert.equal(subscriptions.active(), 3, 'SENSOR, POWER and LWT, taken from aedes');
-    plug = await startPlug(broker.port, { TOPIC: 'ip1', PERIOD_MS: '100' });
+    plug = await startPlug(`mqtt://127.0.0.1:${broker.port}`, { TOPIC: 'ip1', PERIOD_MS: '100' });
     await waitFor('scans', () => samples().filter((s) => s.name === 'power').length >= 3, 20000);
     const power = samples().find((s) => s.name === 'power')!;
     assert.deepEqual([power.device, power.quality, power.unit, power.source], ['iplug', 'good', 'W', 'mqtt:tasmota-energy-plug']);
@@ -166,9 +132,3 @@ describe('mqtt-device on the embedded broker of its own process', { skip: needPe
     assert.equal(subscriptions.active(), 0);
   });
 });
-
-async function startPlug(port: number, env: Record<string, string>): Promise<Peer> {
-  const peer = startProcess(process.execPath, ['--import', 'tsx', PEER_SCRIPT], { env: { ...process.env, BROKER_URL: `mqtt://127.0.0.1:${port}`, ...env } });
-  await waitFor('the plug connected', () => peer.output().includes('ready'), 20000);
-  return peer;
-}
