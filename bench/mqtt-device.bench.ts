@@ -20,7 +20,9 @@
 // 1,000,000 / µs is the messages/s one core of the gateway would carry. For aedes that process
 // holds the broker too. Run: npm run bench -- mqtt-device
 // Env: BENCH_MESSAGES (100000 per measurement), BENCH_DEVICES (4), BENCH_ROUNDS (3),
-// BENCH_BROKERS (mosquitto,aedes), BENCH_PUBLISHER (packets | mqttjs), BENCH_QOS (0,1), BENCH_KINDS (tasmota,plain),
+// BENCH_BROKERS (mosquitto,aedes), BENCH_PUBLISHER (packets | mqttjs), BENCH_BROKER_HOST (an address of
+// this host other than loopback: the flows' broker config connects there, aedes listens on every
+// address, so mqtt-device reads aedes over MQTT instead of in-process), BENCH_QOS (0,1), BENCH_KINDS (tasmota,plain),
 // BENCH_CPU_PROF (a directory: the gateway runs with --cpu-prof there), BENCH_BEFORE (another
 // checkout, e.g. a worktree of the commit before a change: its mqtt-device measured too, in a
 // gateway process of its own, as the row "mqtt-device (before)").

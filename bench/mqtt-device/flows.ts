@@ -51,7 +51,9 @@ export function deviceFlow(f: BenchFlow): Record<string, unknown>[] {
   const broker = {
     id: 'benchBroker',
     type: 'mqtt-broker',
-    broker: '127.0.0.1',
+    // BENCH_BROKER_HOST: another of the host's addresses than loopback, to measure mqtt-device over an
+    // MQTT connection to the gateway's own aedes rather than taking the messages from it in-process
+    broker: process.env.BENCH_BROKER_HOST ?? '127.0.0.1',
     port: String(f.port),
     clientid: '',
     autoConnect: true,
