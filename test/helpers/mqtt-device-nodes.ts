@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { NodeMessage } from '../../nodes/common/red';
 import type { TagSample } from '../../lib/tags/contract';
 import { helper, nodeModule } from './nodered';
-import { collectorModule, received } from './can-nodes';
+import { clearCollected, collectorModule, received } from './can-nodes';
 import { startProcess, waitFor, type Peer } from './process';
 
 const coreMqtt = () => require('@node-red/nodes/core/network/10-mqtt.js');
@@ -52,4 +52,11 @@ export async function startPlug(url: string, env: Record<string, string>): Promi
   const peer = startProcess(process.execPath, ['--import', 'tsx', PEER_SCRIPT], { env: { ...process.env, BROKER_URL: url, ...env } });
   await waitFor('the plug connected', () => peer.output().includes('ready'), 20000);
   return peer;
+}
+
+/** After each test: the plug peer killed (no clean close), the flow unloaded, the collected scans dropped. */
+export async function endDeviceTest(plug: Peer | undefined): Promise<void> {
+  await plug?.stop('SIGKILL');
+  await helper.unload();
+  clearCollected();
 }

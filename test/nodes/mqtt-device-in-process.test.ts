@@ -12,7 +12,16 @@ import { waitFor, type Peer } from '../helpers/process';
 import { clearCollected, received } from '../helpers/can-nodes';
 import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
-import { brokerConnected as connected, collectedSamples as samples, deviceFlow as flow, lastSample as last, mosquittoPub, mqttDeviceModules as modules, startPlug } from '../helpers/mqtt-device-nodes';
+import {
+  endDeviceTest,
+  brokerConnected as connected,
+  collectedSamples as samples,
+  deviceFlow as flow,
+  lastSample as last,
+  mosquittoPub,
+  mqttDeviceModules as modules,
+  startPlug,
+} from '../helpers/mqtt-device-nodes';
 
 /** The in-process subscriptions the nodes hold now, counted around the real broker's own. */
 function countSubscriptions(seam: InProcessBroker): { active(): number } {
@@ -47,10 +56,8 @@ describe('mqtt-device on the embedded broker of its own process', { skip: needPe
     await broker.close();
   });
   afterEach(async () => {
-    await plug?.stop('SIGKILL');
+    await endDeviceTest(plug);
     plug = undefined;
-    await helper.unload();
-    clearCollected();
   });
 
   test('a plug in another process is read into scans from the broker itself; commands confirmed; its last will marks it down; closing leaves no subscription', async () => {

@@ -16,7 +16,16 @@ import { closeSharedDeviceRegistry, sharedDeviceRegistry } from '../../lib/regis
 import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import type { Broker } from '../helpers/mosquitto';
-import { brokerConnected, collectedSamples, deviceFlow, lastSample, mosquittoPub as publishWithMosquittoPub, mqttDeviceModules, startPlug as startPlugPeer } from '../helpers/mqtt-device-nodes';
+import {
+  brokerConnected,
+  collectedSamples,
+  endDeviceTest,
+  deviceFlow,
+  lastSample,
+  mosquittoPub as publishWithMosquittoPub,
+  mqttDeviceModules,
+  startPlug as startPlugPeer,
+} from '../helpers/mqtt-device-nodes';
 
 const modules = mqttDeviceModules;
 const flow = (broker: Broker, dev: Record<string, unknown>) => deviceFlow(broker.port, dev);
@@ -58,10 +67,8 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     rmSync(dir, { recursive: true, force: true });
   });
   afterEach(async () => {
-    await plug?.stop('SIGKILL');
+    await endDeviceTest(plug);
     plug = undefined;
-    await helper.unload();
-    clearCollected();
   });
 
   test('a plug in another process is read into scans; killed without a clean close, its last will marks it down at once', async () => {
