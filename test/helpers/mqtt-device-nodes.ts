@@ -25,6 +25,21 @@ export function deviceFlow(port: number, dev: Record<string, unknown>): Record<s
 /** Every sample of the scans `out` received, in order. */
 export const collectedSamples = (): TagSample[] => received('out').flatMap((m: NodeMessage) => (m as unknown as { tags: TagSample[] }).tags);
 
+/** The values of the tag `name` that `out` received, in order. */
+export const collectedValues = (name: string): TagSample['value'][] =>
+  collectedSamples()
+    .filter((s) => s.name === name)
+    .map((s) => s.value);
+
+/** `n` Tasmota SENSOR payloads, one a line (mosquitto_pub -l), Power counting 0..n-1. */
+export function tasmotaFloodLines(n: number): string {
+  return (
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ Time: '2024-05-01T12:00:00', ENERGY: { Power: i, Voltage: 230, Current: 0.1, Total: 1, Today: 0, Yesterday: 0, ApparentPower: i, ReactivePower: 0, Factor: 1 } }),
+    ).join('\n') + '\n'
+  );
+}
+
 /** The last sample of the tag `name` that `out` received. */
 export const lastSample = (name: string): TagSample | undefined =>
   collectedSamples()

@@ -14,6 +14,8 @@ import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import {
   endDeviceTest,
+  tasmotaFloodLines,
+  collectedValues,
   brokerConnected as connected,
   collectedSamples as samples,
   deviceFlow as flow,
@@ -101,10 +103,7 @@ describe('mqtt-device on the embedded broker of its own process', { skip: needPe
     await helper.load(modules(), flow(broker.port, { profile: 'tasmota-energy-plug', topic: 'rf', device: 'rf' }));
     await connected();
     const N = 3000;
-    const lines =
-      Array.from({ length: N }, (_, i) =>
-        JSON.stringify({ Time: '2024-05-01T12:00:00', ENERGY: { Power: i, Voltage: 230, Current: 0.1, Total: 1, Today: 0, Yesterday: 0, ApparentPower: i, ReactivePower: 0, Factor: 1 } }),
-      ).join('\n') + '\n';
+    const lines = tasmotaFloodLines(N);
     const flood = mosquittoPub(broker.port, ['-q', '1', '-t', 'tele/rf/SENSOR', '-l'], lines);
     // the gateway's own connection drops in the middle: the device's data does not go through it
     await waitFor('the flood under way', () => received('out').length > 0, 20000, 5);
@@ -113,9 +112,7 @@ describe('mqtt-device on the embedded broker of its own process', { skip: needPe
     await waitFor('every scan', () => received('out').length >= N, 60000, 100);
     await connected();
     await new Promise((r) => setTimeout(r, 300));
-    const powers = samples()
-      .filter((s) => s.name === 'power')
-      .map((s) => s.value);
+    const powers = collectedValues('power');
     assert.deepEqual(
       powers,
       Array.from({ length: N }, (_, i) => i),

@@ -20,6 +20,8 @@ import {
   brokerConnected,
   collectedSamples,
   endDeviceTest,
+  tasmotaFloodLines,
+  collectedValues,
   deviceFlow,
   lastSample,
   mosquittoPub as publishWithMosquittoPub,
@@ -142,16 +144,11 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     await helper.load(modules(), flow(broker, { profile: 'tasmota-energy-plug', topic: 'f', device: 'flood' }));
     await connected();
     const N = 5000;
-    const lines =
-      Array.from({ length: N }, (_, i) =>
-        JSON.stringify({ Time: '2024-05-01T12:00:00', ENERGY: { Power: i, Voltage: 230, Current: 0.1, Total: 1, Today: 0, Yesterday: 0, ApparentPower: i, ReactivePower: 0, Factor: 1 } }),
-      ).join('\n') + '\n';
+    const lines = tasmotaFloodLines(N);
     await mosquittoPub(broker, ['-q', '1', '-t', 'tele/f/SENSOR', '-l'], lines);
     await waitFor('every scan', () => received('out').length >= N, 60000, 100);
     assert.equal(received('out').length, N);
-    const powers = samples()
-      .filter((s) => s.name === 'power')
-      .map((s) => s.value);
+    const powers = collectedValues('power');
     assert.deepEqual(
       powers,
       Array.from({ length: N }, (_, i) => i),
