@@ -1,8 +1,11 @@
 // mqtt-device throughput in a real Node-RED runtime (issue 24's target: 50,000 device messages/s
 // through mqtt-device into scans). Processes:
-//   - devices: BENCH_DEVICES mqtt.js clients, each in a process of its own
-//     (bench/mqtt-device/publisher-process.ts), publishing its share of BENCH_MESSAGES as fast as
-//     the broker takes them: a Tasmota SENSOR JSON (9 tags read) or an ESPHome plain value;
+//   - devices: BENCH_DEVICES MQTT clients, each in a process of its own, publishing its share of
+//     BENCH_MESSAGES as fast as the broker takes them: a Tasmota SENSOR JSON (9 tags read) or an
+//     ESPHome plain value. BENCH_PUBLISHER=packets (the default): PUBLISH packets encoded once and
+//     written many at a time (bench/mqtt-device/packet-publisher-process.ts), so that the devices are
+//     not the ceiling; mqttjs: an mqtt.js client publishing one message at a time
+//     (bench/mqtt-device/publisher-process.ts), as a device's firmware would;
 //   - the broker: mosquitto (a process of its own), or the runtime's embedded aedes broker inside
 //     the gateway process, as the edge-gateway runtime runs it;
 //   - the gateway: Node-RED 4.1 with our mqtt-device node and Node-RED's own nodes
@@ -17,7 +20,9 @@
 // 1,000,000 / µs is the messages/s one core of the gateway would carry. For aedes that process
 // holds the broker too. Run: npm run bench -- mqtt-device
 // Env: BENCH_MESSAGES (100000 per measurement), BENCH_DEVICES (4), BENCH_ROUNDS (3),
-// BENCH_BROKERS (mosquitto,aedes), BENCH_QOS (0,1), BENCH_KINDS (tasmota,plain),
+// BENCH_BROKERS (mosquitto,aedes), BENCH_PUBLISHER (packets | mqttjs), BENCH_BROKER_HOST (an address of
+// this host other than loopback: the flows' broker config connects there, aedes listens on every
+// address, so mqtt-device reads aedes over MQTT instead of in-process), BENCH_QOS (0,1), BENCH_KINDS (tasmota,plain),
 // BENCH_CPU_PROF (a directory: the gateway runs with --cpu-prof there), BENCH_BEFORE (another
 // checkout, e.g. a worktree of the commit before a change: its mqtt-device measured too, in a
 // gateway process of its own, as the row "mqtt-device (before)").
@@ -39,6 +44,8 @@ const QOS = list(process.env.BENCH_QOS, '0,1').map(Number) as Array<0 | 1>;
 const KINDS = list(process.env.BENCH_KINDS, 'tasmota,plain') as PayloadKind[];
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const BEFORE = process.env.BENCH_BEFORE;
+const PUBLISHER = process.env.BENCH_PUBLISHER === 'mqttjs' ? 'mqttjs' : 'packets';
+const PUBLISHER_SCRIPT = PUBLISHER === 'mqttjs' ? 'publisher-process.ts' : 'packet-publisher-process.ts';
 /** no new message for this long: the rest is lost (a QoS 0 flood the broker dropped) */
 const STALL_MS = 5000;
 
@@ -55,7 +62,7 @@ function forkChild(script: string, args: string[], execArgv: string[] = []): Chi
 
 /** Every device publishes its share at once; resolves when all of them handed their messages over. */
 async function publishAll(port: number, qos: 0 | 1, kind: PayloadKind): Promise<void> {
-  const devices = Array.from({ length: DEVICES }, (_, i) => forkChild('publisher-process.ts', [String(port), deviceTopic(kind, i), String(Math.floor(N / DEVICES)), String(qos), kind]));
+  const devices = Array.from({ length: DEVICES }, (_, i) => forkChild(PUBLISHER_SCRIPT, [String(port), deviceTopic(kind, i), String(Math.floor(N / DEVICES)), String(qos), kind]));
   try {
     await Promise.all(devices.map((d) => d.next('ready')));
     const done = devices.map((d) => d.next('done'));
@@ -171,7 +178,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(
-    `${fmt(expected)} messages per measurement from ${DEVICES} devices (mqtt.js, a process each), median of ${ROUNDS} rounds, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}\n`,
+    `${fmt(expected)} messages per measurement from ${DEVICES} devices (${PUBLISHER === 'mqttjs' ? 'mqtt.js publishing one message at a time' : 'pre-encoded PUBLISH packets written in batches'}, a process each), median of ${ROUNDS} rounds, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}\n`,
   );
   console.log(
     '| broker | QoS | payload | path | messages/s | vs broker alone | vs mqtt in -> json | receiving process CPU µs/message | messages/s per CPU second | lost (worst round) |\n| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -25,6 +25,7 @@ import { deliveryQos } from '../lib/mqtt/topic-filter';
 import { runtimeText } from './messages';
 import { isLoopbackAddress } from '../lib/api/auth/addresses';
 import { BrokerDeviceSecurity, type BrokerDeviceOptions } from './broker-devices';
+import { registerInProcessBroker, type InProcessBroker } from '../lib/mqtt/in-process-broker';
 
 /** Default largest MQTT packet the embedded broker accepts: 4 MiB. */
 export const DEFAULT_BROKER_MAX_PACKET = 4 * 1024 * 1024;
@@ -227,13 +228,46 @@ export async function startEmbeddedBroker(port: number, opts: EmbeddedBrokerOpti
     await closeServers();
     throw err;
   }
+  const unregister = registerInProcessBroker(inProcess(aedes, actual));
   return {
     port: actual,
     clients: () => aedes.connectedClients as number,
     stats: () => ({ clients: aedes.connectedClients as number, ...counts }),
     async close() {
+      unregister();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await closeServers();
+    },
+  };
+}
+
+/**
+ * aedes' own in-process subscription (the emitter every publish goes through) as the nodes' seam. The
+ * retained messages are read from aedes' store, as aedes does for a client's SUBSCRIBE.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- aedes ships no types we build against
+function inProcess(aedes: any, port: number): InProcessBroker {
+  return {
+    port,
+    subscribe(filter, deliver, failed) {
+      const onPacket = (packet: { topic: string; payload: Buffer | string }, cb: () => void) => {
+        try {
+          deliver(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+        } catch (err) {
+          failed(err as Error);
+        }
+        cb();
+      };
+      let subscribed = true;
+      aedes.subscribe(filter, onPacket, () => {
+        void (async () => {
+          for await (const packet of aedes.persistence.createRetainedStream(filter) as AsyncIterable<{ topic: string; payload: Buffer }>) if (subscribed) onPacket(packet, () => undefined);
+        })().catch((err: Error) => failed(err));
+      });
+      return () => {
+        subscribed = false;
+        if (!aedes.closed) aedes.unsubscribe(filter, onPacket, () => undefined);
+      };
     },
   };
 }

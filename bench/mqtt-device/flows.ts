@@ -17,6 +17,30 @@ export function deviceTopic(kind: PayloadKind, i: number): string {
   return kind === 'tasmota' ? `tele/bench${i}/SENSOR` : `bench${i}/sensor/temperature/state`;
 }
 
+/** 100 distinct payloads of the kind, as a device sends them (a Tasmota plug's power changes, an ESPHome temperature moves). */
+export function devicePayloads(kind: PayloadKind): string[] {
+  return Array.from({ length: 100 }, (_, i) =>
+    kind === 'plain'
+      ? String(20 + i / 10)
+      : JSON.stringify({
+          Time: '2024-05-01T12:00:00',
+          ENERGY: {
+            TotalStartTime: '2024-01-01T00:00:00',
+            Total: 3.705,
+            Yesterday: 0.028,
+            Today: 0.026,
+            Period: 0,
+            Power: i,
+            ApparentPower: 27,
+            ReactivePower: 8,
+            Factor: 0.93,
+            Voltage: 231,
+            Current: 0.117,
+          },
+        }),
+  );
+}
+
 /** One subscription that takes every device's messages. */
 export function everyDeviceFilter(kind: PayloadKind): string {
   return kind === 'tasmota' ? 'tele/+/SENSOR' : '+/sensor/temperature/state';
@@ -27,7 +51,9 @@ export function deviceFlow(f: BenchFlow): Record<string, unknown>[] {
   const broker = {
     id: 'benchBroker',
     type: 'mqtt-broker',
-    broker: '127.0.0.1',
+    // BENCH_BROKER_HOST: another of the host's addresses than loopback, to measure mqtt-device over an
+    // MQTT connection to the gateway's own aedes rather than taking the messages from it in-process
+    broker: process.env.BENCH_BROKER_HOST ?? '127.0.0.1',
     port: String(f.port),
     clientid: '',
     autoConnect: true,

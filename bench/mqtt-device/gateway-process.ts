@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   await RED.start();
   // a flooded subscriber is further behind than the runtime's default 1 MiB: the bench measures
   // how fast the gateway drains, so the broker keeps it rather than dropping it as too slow
-  const broker: EmbeddedBroker | undefined = process.argv[2] === 'aedes' ? await startEmbeddedBroker(0, { maxBufferedBytes: 1024 * 1024 * 1024 }) : undefined;
+  const broker: EmbeddedBroker | undefined =
+    process.argv[2] === 'aedes' ? await startEmbeddedBroker(0, { maxBufferedBytes: 1024 * 1024 * 1024, host: process.env.BENCH_BROKER_HOST ? '0.0.0.0' : undefined }) : undefined;
 
   const stop = async () => {
     await RED.stop().catch(() => undefined);

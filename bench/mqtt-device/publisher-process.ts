@@ -6,31 +6,12 @@
 //   child -> parent  { type: 'done', ms }                     every message handed over (QoS 1: acknowledged)
 // argv: broker port, topic, count, qos, payload kind (tasmota | plain)
 import { connect } from 'mqtt';
+import { devicePayloads } from './flows';
 
 const [portText, topic, countText, qosText, kind] = process.argv.slice(2);
 const COUNT = Number(countText);
 const QOS = Number(qosText) as 0 | 1;
 const WINDOW = 500;
-
-function payloadOf(i: number): string {
-  if (kind === 'plain') return String(20 + (i % 100) / 10);
-  return JSON.stringify({
-    Time: '2024-05-01T12:00:00',
-    ENERGY: {
-      TotalStartTime: '2024-01-01T00:00:00',
-      Total: 3.705,
-      Yesterday: 0.028,
-      Today: 0.026,
-      Period: 0,
-      Power: i % 100,
-      ApparentPower: 27,
-      ReactivePower: 8,
-      Factor: 0.93,
-      Voltage: 231,
-      Current: 0.117,
-    },
-  });
-}
 
 const client = connect(`mqtt://127.0.0.1:${portText}`, { clientId: `bench-device-${process.pid}`, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
 client.on('error', (err) => process.send?.({ type: 'error', error: err.message }));
@@ -38,7 +19,7 @@ client.on('connect', () => process.send?.({ type: 'ready' }));
 
 function run(): void {
   const started = performance.now();
-  const payloads = Array.from({ length: 100 }, (_, i) => payloadOf(i));
+  const payloads = devicePayloads(kind === 'plain' ? 'plain' : 'tasmota');
   let sent = 0;
   let acked = 0;
   const finish = () => process.send?.({ type: 'done', ms: performance.now() - started });
@@ -47,13 +28,13 @@ function run(): void {
       if (QOS === 1 && sent - acked >= WINDOW) return;
       const i = sent++;
       if (QOS === 1) {
-        client.publish(topic, payloads[i % 100], { qos: 1 }, () => {
+        client.publish(topic, payloads[i % payloads.length], { qos: 1 }, () => {
           acked++;
           if (acked === COUNT) finish();
           else pump();
         });
       } else {
-        client.publish(topic, payloads[i % 100], { qos: 0 });
+        client.publish(topic, payloads[i % payloads.length], { qos: 0 });
         // the socket's buffer is full: wait until it drains rather than queue without bound
         if (client.stream.writableNeedDrain) {
           client.stream.once('drain', pump);

@@ -4,55 +4,43 @@
 // node runs; writes through the operator API's directory, confirmed by the device.
 import { test, describe, before, after, afterEach, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NodeMessage } from '../../nodes/common/red';
 import type { TagSample } from '../../lib/tags/contract';
 import { apiDirectory } from '../../lib/api/directory';
-import { helper, nodeModule, calls } from '../helpers/nodered';
+import { helper, calls } from '../helpers/nodered';
 import { freePort, startProcess, waitFor, waitForPort, type Peer } from '../helpers/process';
-import { clearCollected, collectorModule, lastStatus, received, warningsOf } from '../helpers/can-nodes';
+import { clearCollected, lastStatus, received, warningsOf } from '../helpers/can-nodes';
 import { closeSharedDeviceRegistry, sharedDeviceRegistry } from '../../lib/registry';
 import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import type { Broker } from '../helpers/mosquitto';
+import {
+  brokerConnected,
+  collectedSamples,
+  endDeviceTest,
+  tasmotaFloodLines,
+  collectedValues,
+  deviceFlow,
+  lastSample,
+  mosquittoPub as publishWithMosquittoPub,
+  mqttDeviceModules,
+  startPlug as startPlugPeer,
+} from '../helpers/mqtt-device-nodes';
 
-const coreMqtt = () => require('@node-red/nodes/core/network/10-mqtt.js');
-const modules = () => [nodeModule('mqtt-device'), coreMqtt(), collectorModule];
-const PEER_SCRIPT = join(__dirname, '..', 'helpers', 'mqtt-device-peer.ts');
-
-function flow(broker: Broker, dev: Record<string, unknown>) {
-  return [
-    { id: 'tab', type: 'tab', label: 'devices' },
-    { id: 'dev', z: 'tab', type: 'edgegw-mqtt-device', broker: 'b', qos: '1', staleAfter: 0, device: '', wires: [['out']], ...dev },
-    { id: 'out', z: 'tab', type: 'test-collect' },
-    { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-  ];
-}
-
-const samples = (): TagSample[] => received('out').flatMap((m: NodeMessage) => (m as unknown as { tags: TagSample[] }).tags);
-const last = (name: string) =>
-  samples()
-    .filter((s) => s.name === name)
-    .pop();
+const modules = mqttDeviceModules;
+const flow = (broker: Broker, dev: Record<string, unknown>) => deviceFlow(broker.port, dev);
+const samples = collectedSamples;
+const last = lastSample;
 
 async function connected(): Promise<void> {
-  await waitFor('the broker connected', () => (helper.getNode('b') as unknown as { connected?: boolean }).connected === true, 20000);
+  await brokerConnected();
   // the subscriptions go out right after the connection
   await new Promise((r) => setTimeout(r, 300));
 }
 
-function mosquittoPub(broker: Broker, args: string[], stdin?: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), ...args], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr!.on('data', (d) => (err += d));
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}: ${err}`))));
-    if (stdin !== undefined) p.stdin!.end(stdin);
-  });
-}
+const mosquittoPub = (broker: Broker, args: string[], stdin?: string) => publishWithMosquittoPub(broker.port, args, stdin);
 
 /** mosquitto with no limit on a subscriber's queue: a flood is the device's, the broker must not drop it (its default keeps 1000). */
 async function startBroker(dir: string): Promise<Broker> {
@@ -65,11 +53,7 @@ async function startBroker(dir: string): Promise<Broker> {
   return broker;
 }
 
-async function startPlug(broker: Broker, env: Record<string, string>): Promise<Peer> {
-  const peer = startProcess(process.execPath, ['--import', 'tsx', PEER_SCRIPT], { env: { ...process.env, BROKER_URL: broker.url, ...env } });
-  await waitFor('the plug connected', () => peer.output().includes('ready'), 20000);
-  return peer;
-}
+const startPlug = (broker: Broker, env: Record<string, string>) => startPlugPeer(broker.url, env);
 
 describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoClients()).skip }, () => {
   let broker: Broker;
@@ -85,10 +69,8 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     rmSync(dir, { recursive: true, force: true });
   });
   afterEach(async () => {
-    await plug?.stop('SIGKILL');
+    await endDeviceTest(plug);
     plug = undefined;
-    await helper.unload();
-    clearCollected();
   });
 
   test('a plug in another process is read into scans; killed without a clean close, its last will marks it down at once', async () => {
@@ -162,16 +144,11 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     await helper.load(modules(), flow(broker, { profile: 'tasmota-energy-plug', topic: 'f', device: 'flood' }));
     await connected();
     const N = 5000;
-    const lines =
-      Array.from({ length: N }, (_, i) =>
-        JSON.stringify({ Time: '2024-05-01T12:00:00', ENERGY: { Power: i, Voltage: 230, Current: 0.1, Total: 1, Today: 0, Yesterday: 0, ApparentPower: i, ReactivePower: 0, Factor: 1 } }),
-      ).join('\n') + '\n';
+    const lines = tasmotaFloodLines(N);
     await mosquittoPub(broker, ['-q', '1', '-t', 'tele/f/SENSOR', '-l'], lines);
     await waitFor('every scan', () => received('out').length >= N, 60000, 100);
     assert.equal(received('out').length, N);
-    const powers = samples()
-      .filter((s) => s.name === 'power')
-      .map((s) => s.value);
+    const powers = collectedValues('power');
     assert.deepEqual(
       powers,
       Array.from({ length: N }, (_, i) => i),
