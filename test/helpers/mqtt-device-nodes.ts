@@ -8,6 +8,7 @@ import type { TagSample } from '../../lib/tags/contract';
 import { helper, nodeModule } from './nodered';
 import { clearCollected, collectorModule, received } from './can-nodes';
 import { startProcess, waitFor, type Peer } from './process';
+import { leftAfterRedeploys } from './modbus-leaks';
 
 const coreMqtt = () => require('@node-red/nodes/core/network/10-mqtt.js');
 export const mqttDeviceModules = () => [nodeModule('mqtt-device'), coreMqtt(), collectorModule];
@@ -74,4 +75,18 @@ export async function endDeviceTest(plug: Peer | undefined): Promise<void> {
   await plug?.stop('SIGKILL');
   await helper.unload();
   clearCollected();
+}
+
+/**
+ * Deploys `flow` 100 times and says what each redeploy left behind (timers, sockets, watchers):
+ * the first deploy connects before the baseline is taken, so the broker's client is in it.
+ */
+export function leftAfterDeviceRedeploys(flow: Record<string, unknown>[]): Promise<string[]> {
+  let first = true;
+  const deploy = async () => {
+    await helper.load(mqttDeviceModules(), flow);
+    if (first) await brokerConnected();
+    first = false;
+  };
+  return leftAfterRedeploys({ deploy, stop: () => helper.unload(), after: clearCollected });
 }

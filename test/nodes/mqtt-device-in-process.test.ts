@@ -9,8 +9,7 @@ import { inProcessBrokerAt, type InProcessBroker } from '../../lib/mqtt/in-proce
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { helper } from '../helpers/nodered';
 import { waitFor, type Peer } from '../helpers/process';
-import { clearCollected, received } from '../helpers/can-nodes';
-import { leftAfterRedeploys } from '../helpers/modbus-leaks';
+import { received } from '../helpers/can-nodes';
 import { needPeers, PEER } from '../helpers/peers';
 import {
   endDeviceTest,
@@ -23,6 +22,7 @@ import {
   mosquittoPub,
   mqttDeviceModules as modules,
   startPlug,
+  leftAfterDeviceRedeploys,
 } from '../helpers/mqtt-device-nodes';
 
 /** The in-process subscriptions the nodes hold now, counted around the real broker's own. */
@@ -126,13 +126,7 @@ describe('mqtt-device on the embedded broker of its own process', { skip: needPe
 
   test('100 redeploys leave no timer, socket or in-process subscription behind', async () => {
     const f = flow(broker.port, { profile: 'esphome-sensor', topic: 'ileak', device: 'ileak', staleAfter: 1 });
-    let first = true;
-    const deploy = async () => {
-      await helper.load(modules(), f);
-      if (first) await connected();
-      first = false;
-    };
-    assert.deepEqual(await leftAfterRedeploys({ deploy, stop: () => helper.unload(), after: clearCollected }), []);
+    assert.deepEqual(await leftAfterDeviceRedeploys(f), []);
     assert.equal(subscriptions.active(), 0);
   });
 });

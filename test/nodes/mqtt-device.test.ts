@@ -11,9 +11,8 @@ import type { TagSample } from '../../lib/tags/contract';
 import { apiDirectory } from '../../lib/api/directory';
 import { helper, calls } from '../helpers/nodered';
 import { freePort, startProcess, waitFor, waitForPort, type Peer } from '../helpers/process';
-import { clearCollected, lastStatus, received, warningsOf } from '../helpers/can-nodes';
+import { lastStatus, received, warningsOf } from '../helpers/can-nodes';
 import { closeSharedDeviceRegistry, sharedDeviceRegistry } from '../../lib/registry';
-import { leftAfterRedeploys } from '../helpers/modbus-leaks';
 import { needPeers, PEER } from '../helpers/peers';
 import type { Broker } from '../helpers/mosquitto';
 import {
@@ -27,6 +26,7 @@ import {
   mosquittoPub as publishWithMosquittoPub,
   mqttDeviceModules,
   startPlug as startPlugPeer,
+  leftAfterDeviceRedeploys,
 } from '../helpers/mqtt-device-nodes';
 
 const modules = mqttDeviceModules;
@@ -263,14 +263,7 @@ describe('mqtt-device node', { skip: needPeers(PEER.mosquitto(), PEER.mosquittoC
     helper.settings({ userDir });
     t.after(() => helper.settings({}));
     const f = flow(broker, { profile: 'esphome-sensor', topic: 'leak', device: 'leak', staleAfter: 1 });
-    let first = true;
-    const deploy = async () => {
-      await helper.load(modules(), f);
-      // the first deploy connects before the baseline is taken, so the broker's client is in it
-      if (first) await connected();
-      first = false;
-    };
-    assert.deepEqual(await leftAfterRedeploys({ deploy, stop: () => helper.unload(), after: clearCollected }), []);
+    assert.deepEqual(await leftAfterDeviceRedeploys(f), []);
   });
 
   test('a profile that does not exist refuses the node, naming the known ones', async () => {
