@@ -27,7 +27,8 @@ export interface DevicePageUpdate {
 }
 
 const signature = (value: TagView['value'], ts: number, quality: string): string => `${String(value)}@${ts}:${quality}`;
-const tagSignature = (t: TagView): string => signature(t.value, t.ts, t.quality);
+/** What a page shows of a tag's reading: two readings with the same signature look alike. */
+export const tagSignature = (t: TagView): string => signature(t.value, t.ts, t.quality);
 
 /** What one browser's device page was delivered, and the update that brings it to the current tags. */
 export class DevicePageDelta {

@@ -11,7 +11,7 @@ import { streamHub } from '../api/stream/hub';
 import type { TagSample, TagValue } from '../tags/contract';
 import { acknowledgeAlarm, writeTag } from './actions';
 import { AlarmHistory } from './alarm-history';
-import type { DevicePageUpdate } from './device-delta';
+import { tagSignature, type DevicePageUpdate } from './device-delta';
 import { FOLLOWED_PAGES, SubscriptionLimitError, Subscriptions, type FollowedPage, type KeyedOutput, type Subscription } from './subscriptions';
 import { activeAlarms, controlTags, deviceNames, deviceTags, overview, readTag, tagKeys, type TagView } from './views';
 import { REAL_CLOCK, WidgetThrottle, type ThrottleClock } from './throttle';
@@ -101,7 +101,7 @@ function hostFigure(s: TagSample): HostFigure | undefined {
 /** Hears the alarm nodes' events as they happen; returns how to stop. */
 export type AlarmEventSource = (listener: (events: readonly AlarmEvent[]) => void) => () => void;
 
-const signature = (tags: readonly TagView[]): string => tags.map((t) => `${t.name}=${String(t.value)}@${t.ts}:${t.quality}`).join('|');
+const signature = (tags: readonly TagView[]): string => tags.map((t) => `${t.name}=${tagSignature(t)}`).join('|');
 
 export class DashboardFeed {
   private readonly throttle: WidgetThrottle<Throttled>;
