@@ -35,16 +35,16 @@ export type BrokerState = 'connected' | 'connecting' | 'disconnected';
 /** The dispatch of each broker node and how many links use it: the last to leave lets the client go. */
 const dispatches = new WeakMap<MqttBrokerConfigNode, { dispatch: TopicDispatch; links: number }>();
 
+/** A message handler threw: said on the broker node, as its own subscriptions' errors are (the message still reaches the others). */
+const handlerFailed = (broker: MqttBrokerConfigNode) => (err: Error) => broker.error(`MQTT subscription handler error: ${String(err)}`);
+
 /** Whether Node-RED's own nodes (mqtt in) hold `filter` on the broker node's connection. */
 const heldByBrokerNode = (broker: MqttBrokerConfigNode, filter: string) => Object.keys(broker.subscriptions?.[filter] ?? {}).length > 0;
 
 function dispatchOf(broker: MqttBrokerConfigNode): TopicDispatch {
   let entry = dispatches.get(broker);
   if (!entry) {
-    const dispatch = new TopicDispatch({
-      heldElsewhere: (filter) => heldByBrokerNode(broker, filter),
-      failed: (err) => broker.error(`MQTT subscription handler error: ${String(err)}`),
-    });
+    const dispatch = new TopicDispatch({ heldElsewhere: (filter) => heldByBrokerNode(broker, filter), failed: handlerFailed(broker) });
     dispatches.set(broker, (entry = { dispatch, links: 0 }));
   }
   entry.links++;
@@ -101,7 +101,7 @@ export class BrokerLink {
     let dispatch: TopicDispatch | undefined;
     if (local) {
       const stops = new Map<string, () => void>();
-      const failed = (err: Error) => broker.error(`MQTT subscription handler error: ${String(err)}`);
+      const failed = handlerFailed(broker);
       this.source = {
         subscribe: (filter) => void (stops.has(filter) || stops.set(filter, local.subscribe(filter, deliver, failed))),
         unsubscribe: (filter) => {
