@@ -52,12 +52,16 @@ export class DevicePageDelta {
     return this.delivered_.size;
   }
 
-  /** The update from what was delivered to `tags` (sorted by name); undefined when nothing changed. */
-  next(device: string | null, devices: readonly string[], tags: readonly TagView[]): DevicePageUpdate | undefined {
+  /**
+   * The update from what was delivered to `tags` (sorted by name); undefined when nothing changed.
+   * `whole`: a change comes as a full snapshot too (a page that does not merge changes).
+   */
+  next(device: string | null, devices: readonly string[], tags: readonly TagView[], whole = false): DevicePageUpdate | undefined {
     const deviceList = devices.join('\n');
+    const snapshot = (): DevicePageUpdate => ({ full: true, seq: 0, device, devices: [...devices], tags: [...tags] });
     let update: DevicePageUpdate;
     if (this.needsFull || device !== this.deliveredDevice) {
-      update = { full: true, seq: 0, device, devices: [...devices], tags: [...tags] };
+      update = snapshot();
     } else {
       const added: TagView[] = [];
       const changes: TagChange[] = [];
@@ -78,15 +82,17 @@ export class DevicePageDelta {
       }
       const devicesChanged = deviceList !== this.deliveredDevices;
       if (!added.length && !changes.length && !removed && !devicesChanged) return undefined;
-      update = {
-        full: false,
-        seq: this.deliveredSeq + 1,
-        device,
-        ...(devicesChanged ? { devices: [...devices] } : {}),
-        tags: added,
-        ...(changes.length ? { changes } : {}),
-        ...(removed ? { removed } : {}),
-      };
+      update = whole
+        ? snapshot()
+        : {
+            full: false,
+            seq: this.deliveredSeq + 1,
+            device,
+            ...(devicesChanged ? { devices: [...devices] } : {}),
+            tags: added,
+            ...(changes.length ? { changes } : {}),
+            ...(removed ? { removed } : {}),
+          };
     }
     this.issued.add(update);
     return update;

@@ -60,6 +60,12 @@ const TAG_LIST_LIMIT = 200;
 const MAX_KEYS = 20;
 const HISTORY_POINTS = 120;
 const MAX_SUBSCRIPTIONS = 50;
+/**
+ * The page protocol of the shipped widgets (`v` in their hello and device requests): the overview
+ * followed (renewed, left), the device page sent its changes only. A request without it comes from
+ * a page saved before: it is served the broadcast overview and whole device updates it expects.
+ */
+export const PAGE_PROTOCOL = 2;
 /** how long the device list read for the device pages is reused (it reads every tag of every store) */
 const DEVICE_LIST_MS = 1000;
 /**
@@ -114,6 +120,8 @@ export class DashboardFeed {
   private host: readonly TagSample[] = [];
   private deviceList: { at: number; names: string[] } | undefined;
   private limitWarnedAt = -Infinity;
+  /** an overview of a page saved before PAGE_PROTOCOL is open somewhere: the overview goes to every browser */
+  private broadcastOverview = false;
   private stopAlarmEvents: (() => void) | undefined;
   private closed = false;
 
@@ -174,8 +182,17 @@ export class DashboardFeed {
         return undefined;
       }
     };
+    // pages of the shipped flows say which protocol they speak; a page saved before it (a user's
+    // flows keep their ui-template bodies through an upgrade) says nothing and is served as before
+    const current = typeof p.v === 'number' && p.v >= PAGE_PROTOCOL;
     switch (topic) {
       case 'hello': {
+        if (!current) {
+          // such an overview asked once and never renews or leaves: it gets the broadcast it had
+          this.broadcastOverview = true;
+          await this.pushOverview();
+          return;
+        }
         const sub = follow('overview');
         if (!sub) return;
         // an open overview renews its subscription: it is sent at the overview's pace anyway
@@ -188,6 +205,8 @@ export class DashboardFeed {
         const device = p.device === undefined || p.device === '' ? undefined : text(p.device, 'payload.device');
         const sub = follow('devices');
         if (!sub) return;
+        // a page saved before the changes were sent takes each update whole
+        sub.wholeUpdates = !current;
         // an open page renews its subscription: the live updates carry on, nothing is read again
         if (p.renew === true && sub.followsDevices && sub.device === device) return;
         const resync = p.resync === true && sub.followsDevices && sub.device === device;
@@ -306,7 +325,7 @@ export class DashboardFeed {
       shown.set(sub.device, tags);
     }
     const delta = sub.delta;
-    const update: DevicePageUpdate | undefined = delta.next(sub.device ?? null, devices, tags);
+    const update: DevicePageUpdate | undefined = delta.next(sub.device ?? null, devices, tags, sub.wholeUpdates);
     if (update) {
       const gapMs = ((update.tags.length + (update.changes?.length ?? 0)) / DEVICE_PAGE_CHANGES_PER_S) * 1000;
       this.offer('devices', client, { topic: 'device', payload: update }, () => delta.delivered(update), gapMs);
@@ -328,7 +347,8 @@ export class DashboardFeed {
   /** The overview to the browsers that have it open, or to `only` (the one that just opened it). */
   private async pushOverview(only?: string): Promise<void> {
     if (this.closed) return;
-    const readers = only !== undefined ? [only] : [...this.subscriptions.entries()].filter(([, sub]) => sub.overview).map(([client]) => client);
+    // '' stands for every browser (a broadcast), as a page saved before the readers were followed has it
+    const readers = this.broadcastOverview ? [''] : only !== undefined ? [only] : [...this.subscriptions.entries()].filter(([, sub]) => sub.overview).map(([client]) => client);
     // nobody looks: neither the host nor the devices are read
     if (readers.length && this.opts.hostFigures) {
       try {

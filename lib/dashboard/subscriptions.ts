@@ -19,6 +19,8 @@ export interface Subscription {
   device?: string;
   /** what the device page was delivered, to send only changes */
   delta: DevicePageDelta;
+  /** the device page takes each update whole (a page saved before the changes were sent) */
+  wholeUpdates: boolean;
   keys: Record<KeyedOutput, string[]>;
   /** the keyed pages' last sent values, to send only changes */
   lastKeys: Partial<Record<KeyedOutput, string>>;
@@ -59,7 +61,7 @@ export class Subscriptions {
     let sub = this.byClient.get(client);
     if (!sub) {
       if (this.byClient.size >= this.max) throw new SubscriptionLimitError(this.max);
-      sub = { overview: false, followsDevices: false, delta: new DevicePageDelta(), keys: { tags: [], controls: [] }, lastKeys: {}, renewedAt: now };
+      sub = { overview: false, followsDevices: false, delta: new DevicePageDelta(), wholeUpdates: false, keys: { tags: [], controls: [] }, lastKeys: {}, renewedAt: now };
       this.byClient.set(client, sub);
     }
     sub.renewedAt = now;
