@@ -51,9 +51,11 @@ test("the default flows' discovery configs pass Home Assistant's rules against t
     await client.subscribeAsync(['devices/+/data', `edge-gateway/${GATEWAY_ID}/#`], { qos: 1 });
     const data = (device: string) => messages.filter((m) => m.topic === `devices/${device}/data`).map((m) => JSON.parse(m.payload) as { group?: string; values: Record<string, unknown> });
     await waitFor(
-      'state messages of every device, both boiler poll groups and a heartbeat',
+      'state messages of every device, both boiler poll groups, the system figures and a heartbeat',
       () =>
         ['meter', 'plant-can', 'calc'].every((d) => data(d).length >= 3) &&
+        // the system-tags node's scan: its discovery configs are judged against it too
+        data('system').length >= 1 &&
         data('boiler').filter((m) => m.group === 'fast').length >= 3 &&
         data('boiler').filter((m) => m.group === 'slow').length >= 2 &&
         messages.some((m) => m.topic === `edge-gateway/${GATEWAY_ID}/heartbeat`),
