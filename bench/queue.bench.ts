@@ -11,13 +11,18 @@
 //      lives on disk, its memory must not follow its depth.
 // Run: node --expose-gc --import tsx bench/queue.bench.ts   (never fails on a number)
 // BENCH_QUEUE_PART=drain runs part 3 alone.
+// BENCH_QUEUE_BEFORE=<a built checkout> (git worktree add ../before main; ln -s the node_modules;
+// node scripts/build.mjs there): parts 1-3 run that checkout's queue, forwarder and nodes (its
+// dist/) beside this tree's, alternating in one process, BENCH_QUEUE_ROUNDS times (default 3; 1
+// without a before), the order swapped every round; each row is labelled [before] or [after].
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { connect } from 'mqtt';
-import { DurableQueue, Forwarder, type QueueMemory } from '../lib/queue';
-import { MqttDestination } from '../lib/forward/mqtt';
+import * as queueLib from '../lib/queue';
+import * as mqttLib from '../lib/forward/mqtt';
+import { DurableQueue, type QueueMemory } from '../lib/queue';
 import type { SqliteDatabase, SqliteModule } from '../lib/storage/sqlite';
 import { startMosquitto } from '../test/helpers/mosquitto';
 import { haveCommand } from '../test/helpers/peers';
@@ -27,6 +32,40 @@ const NODE_N = Number(process.env.BENCH_NODE_N ?? 100_000);
 const SCAN_N = Number(process.env.BENCH_SCAN_N ?? 20_000);
 const DRAIN_N = Number(process.env.BENCH_DRAIN_N ?? 100_000);
 const RSS_N = Number(process.env.BENCH_RSS_COUNT ?? 1_000_000);
+const BEFORE = process.env.BENCH_QUEUE_BEFORE ? resolve(process.env.BENCH_QUEUE_BEFORE) : undefined;
+const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? (BEFORE ? 3 : 1));
+
+/** One version of the code under test: this tree's (source) or BENCH_QUEUE_BEFORE's (its dist/). */
+interface Build {
+  /** '' alone, ' [before]' / ' [after]' beside a before */
+  label: string;
+  queue: Pick<typeof queueLib, 'DurableQueue' | 'Forwarder'>;
+  mqtt: Pick<typeof mqttLib, 'MqttDestination'>;
+  nodeModule(type: string): unknown;
+}
+const builds = (): Build[] => {
+  const after: Build = {
+    label: BEFORE ? ' [after]' : '',
+    queue: queueLib,
+    mqtt: mqttLib,
+    nodeModule: (type) => (require('../test/helpers/nodered') as { nodeModule(t: string): unknown }).nodeModule(type),
+  };
+  if (!BEFORE) return [after];
+  const load = (path: string) => require(join(BEFORE, 'dist', path)) as Record<string, unknown>;
+  const before: Build = {
+    label: ' [before]',
+    queue: load('lib/queue/index.js') as unknown as Build['queue'],
+    mqtt: load('lib/forward/mqtt.js') as unknown as Build['mqtt'],
+    nodeModule: (type) => {
+      const mod = load(`nodes/${type}/${type}.js`);
+      return mod.default ?? mod;
+    },
+  };
+  return [before, after];
+};
+/** The builds in this round's order: before first in odd rounds, after first in even ones. */
+const inOrder = (round: number): Build[] => (round % 2 === 0 ? builds() : builds().reverse());
+
 const dir = mkdtempSync(join(tmpdir(), 'edgegw-queue-bench-'));
 const rows: Array<{ row: string[] }> = [];
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -41,10 +80,10 @@ function row(what: string, rate: number, unit: string, baseline?: number, note =
   console.log(`  ${what}: ${fmt(rate)} ${unit}${baseline ? ` (${((rate / baseline) * 100).toFixed(0)} % of baseline)` : ''}`);
 }
 
-async function rawSqlite(): Promise<number> {
+async function rawSqlite(round: number): Promise<number> {
   const sqlite = require('sqlite3') as SqliteModule;
   const db = await new Promise<SqliteDatabase>((resolve, reject) => {
-    const d: SqliteDatabase = new sqlite.Database(join(dir, 'raw.sqlite'), sqlite.OPEN_READWRITE | sqlite.OPEN_CREATE, (e) => (e ? reject(e) : resolve(d)));
+    const d: SqliteDatabase = new sqlite.Database(join(dir, `raw-${round}.sqlite`), sqlite.OPEN_READWRITE | sqlite.OPEN_CREATE, (e) => (e ? reject(e) : resolve(d)));
   });
   const run = (sql: string, p: unknown[] = []) => new Promise<void>((resolve, reject) => db.run(sql, p, (e) => (e ? reject(e) : resolve())));
   await run('PRAGMA journal_mode = WAL');
@@ -66,8 +105,8 @@ async function rawSqlite(): Promise<number> {
   return rate;
 }
 
-async function durableEnqueue(name: string, count: number, make: (i: number) => object): Promise<{ rate: number; queue: DurableQueue }> {
-  const queue = new DurableQueue({ name, dir, batchMs: 20, batchMax: 500 });
+async function durableEnqueue(name: string, count: number, make: (i: number) => object, build: Build = builds()[builds().length - 1]): Promise<{ rate: number; queue: DurableQueue }> {
+  const queue = new build.queue.DurableQueue({ name, dir, batchMs: 20, batchMax: 500 });
   await queue.open();
   const t0 = performance.now();
   const window = 5000; // enqueues outstanding at once, as a busy flow would have
@@ -75,8 +114,8 @@ async function durableEnqueue(name: string, count: number, make: (i: number) => 
   return { rate: count / ((performance.now() - t0) / 1000), queue };
 }
 
-async function throughNodeRed(): Promise<void> {
-  const { helper, nodeModule } = await import('../test/helpers/nodered');
+async function throughNodeRed(round: number): Promise<void> {
+  const { helper } = await import('../test/helpers/nodered');
   type H = { load(m: unknown, f: unknown): Promise<void>; settings(s: unknown): void; getNode(id: string): { receive(m: object): void; queue?: DurableQueue } };
   const h = helper as unknown as H;
   await helper.startServer();
@@ -108,11 +147,13 @@ async function throughNodeRed(): Promise<void> {
     { id: 't', type: 'edgegw-forward-target', kind: 'mqtt', url: 'mqtt://127.0.0.1:1', topic: 'x' },
     { id: 'q', type: 'edgegw-store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
   ];
-  await h.load([nodeModule('forward-target'), nodeModule('store-forward')], flow);
-  const q = h.getNode('q');
-  const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
-  row('Node-RED -> store-forward (done after commit)', rate, 'msg/s', base);
-  await helper.unload();
+  for (const b of inOrder(round)) {
+    await h.load([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `node-bench-${round}${b.label.trim()}` }]);
+    const q = h.getNode('q');
+    const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
+    row(`Node-RED -> store-forward (done after commit)${b.label}`, rate, 'msg/s', base);
+    await helper.unload();
+  }
   const scan = (i: number) => {
     const tags = Array.from({ length: 100 }, (_, k) => ({ device: 'plc', name: `t${k}`, value: i + k / 10, quality: 'good', ts: 1_700_000_000_000 + i }));
     return { topic: 'plc', payload: Object.fromEntries(tags.map((t) => [t.name, t.value])), tags };
@@ -128,16 +169,18 @@ async function throughNodeRed(): Promise<void> {
   const scanBase = await feed(h.getNode('n'), SCAN_N, fromPool, () => done >= SCAN_N);
   await helper.unload();
   row('Node-RED -> do-nothing node, scans of 100 tags', scanBase, 'scans/s');
-  await h.load([nodeModule('forward-target'), nodeModule('store-forward')], [flow[0], { ...flow[1], queue: 'scan-bench' }]);
-  const sq = h.getNode('q');
-  const scans = await feed(sq, SCAN_N, fromPool, () => sq.queue!.stats().enqueued >= SCAN_N);
-  row('Node-RED -> store-forward, scans of 100 tags', scans, 'scans/s', scanBase);
-  row('  = tag samples', scans * 100, 'samples/s');
-  await helper.unload();
+  for (const b of inOrder(round)) {
+    await h.load([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `scan-bench-${round}${b.label.trim()}` }]);
+    const sq = h.getNode('q');
+    const scans = await feed(sq, SCAN_N, fromPool, () => sq.queue!.stats().enqueued >= SCAN_N);
+    row(`Node-RED -> store-forward, scans of 100 tags${b.label}`, scans, 'scans/s', scanBase);
+    row(`  = tag samples${b.label}`, scans * 100, 'samples/s');
+    await helper.unload();
+  }
   await helper.stopServer();
 }
 
-async function drain(): Promise<void> {
+async function drain(round: number): Promise<void> {
   if (!haveCommand('mosquitto')) {
     console.log('  (mosquitto missing: drain rows skipped)');
     return;
@@ -174,17 +217,20 @@ async function drain(): Promise<void> {
   const rawCpu = cpuSince(cpu0);
   client.end(true);
   row('mqtt.js alone, QoS 1, 100 in flight', raw, 'msg/s', undefined, perMessage(rawCpu));
-  const { queue } = await durableEnqueue('drain', DRAIN_N, msg);
-  const f = new Forwarder(queue, new MqttDestination({ url: broker.url, topic: 'bench/{device}', maxInFlight: 100 }));
-  cpu0 = process.cpuUsage();
-  t0 = performance.now();
-  f.start();
-  while (queue.stats().delivered < DRAIN_N) await new Promise((r) => setTimeout(r, 10));
-  const rate = DRAIN_N / ((performance.now() - t0) / 1000);
-  const drainCpu = cpuSince(cpu0);
-  row('queue drain -> mosquitto, QoS 1, 100 in flight (batches of 25)', rate, 'msg/s', raw, `${perMessage(drainCpu)} (${(drainCpu / rawCpu).toFixed(2)}x mqtt.js alone)`);
-  await f.stop();
-  await queue.close();
+  for (const b of inOrder(round)) {
+    const { queue } = await durableEnqueue(`drain-${round}${b.label.trim()}`, DRAIN_N, msg, b);
+    const f = new b.queue.Forwarder(queue, new b.mqtt.MqttDestination({ url: broker.url, topic: 'bench/{device}', maxInFlight: 100 }));
+    gc();
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+    f.start();
+    while (queue.stats().delivered < DRAIN_N) await new Promise((r) => setTimeout(r, 10));
+    const rate = DRAIN_N / ((performance.now() - t0) / 1000);
+    const drainCpu = cpuSince(cpu0);
+    row(`queue drain -> mosquitto, QoS 1, 100 in flight (batches of 25)${b.label}`, rate, 'msg/s', raw, `${perMessage(drainCpu)} (${(drainCpu / rawCpu).toFixed(2)}x mqtt.js alone)`);
+    await f.stop();
+    await queue.close();
+  }
   await broker.stop();
 }
 
@@ -236,23 +282,45 @@ async function rssChild(): Promise<void> {
 
 /** BENCH_QUEUE_PART=drain: the drain rows alone (the part a change to the forwarder moves). */
 async function drainOnly(): Promise<void> {
-  console.log(`queue benchmark, drain only: ${fmt(DRAIN_N)} drained`);
-  await drain();
+  console.log(
+    `queue benchmark, drain only: ${fmt(DRAIN_N)} drained, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (let round = 0; round < ROUNDS; round++) await drain(round);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
   for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
   rmSync(dir, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
-  console.log(`queue benchmark: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS`);
-  const raw = await rawSqlite();
-  row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s');
-  const { rate, queue } = await durableEnqueue('enqueue', N, msg);
-  await queue.close();
-  row('DurableQueue.enqueue (NORMAL)', rate, 'msg/s', raw);
-  await throughNodeRed();
-  await drain();
+  console.log(
+    `queue benchmark: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (let round = 0; round < ROUNDS; round++) {
+    const raw = await rawSqlite(round);
+    row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s');
+    for (const b of inOrder(round)) {
+      const { rate, queue } = await durableEnqueue(`enqueue-${round}${b.label.trim()}`, N, msg, b);
+      await queue.close();
+      row(`DurableQueue.enqueue (NORMAL)${b.label}`, rate, 'msg/s', raw);
+    }
+    await throughNodeRed(round);
+    await drain(round);
+  }
   await rss();
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
   for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
   rmSync(dir, { recursive: true, force: true });
