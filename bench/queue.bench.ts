@@ -10,7 +10,7 @@
 //      heap, external memory and the queue's own count of what it holds (memoryHeld): the queue
 //      lives on disk, its memory must not follow its depth.
 // Run: node --expose-gc --import tsx bench/queue.bench.ts   (never fails on a number)
-// BENCH_QUEUE_PART=drain runs part 3 alone.
+// BENCH_QUEUE_PART=drain runs part 3 alone, BENCH_QUEUE_PART=node part 2.
 // BENCH_QUEUE_BEFORE=<a built checkout> (git worktree add ../before main; ln -s the node_modules;
 // node scripts/build.mjs there): parts 1-3 run that checkout's queue, forwarder and nodes (its
 // dist/) beside this tree's, alternating in one process, BENCH_QUEUE_ROUNDS times (default 3; 1
@@ -33,12 +33,16 @@ const SCAN_N = Number(process.env.BENCH_SCAN_N ?? 20_000);
 const DRAIN_N = Number(process.env.BENCH_DRAIN_N ?? 100_000);
 const RSS_N = Number(process.env.BENCH_RSS_COUNT ?? 1_000_000);
 const BEFORE = process.env.BENCH_QUEUE_BEFORE ? resolve(process.env.BENCH_QUEUE_BEFORE) : undefined;
+/** BENCH_QUEUE_HELPER_SPIES=1: the Node-RED rows with the test helper's spies left in place (the figures before 2026-12-07) */
+const HELPER_SPIES = process.env.BENCH_QUEUE_HELPER_SPIES === '1';
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? (BEFORE ? 3 : 1));
 
 /** One version of the code under test: this tree's (source) or BENCH_QUEUE_BEFORE's (its dist/). */
 interface Build {
   /** '' alone, ' [before]' / ' [after]' beside a before */
   label: string;
+  /** the same as a word, for queue names */
+  tag: string;
   queue: Pick<typeof queueLib, 'DurableQueue' | 'Forwarder'>;
   mqtt: Pick<typeof mqttLib, 'MqttDestination'>;
   nodeModule(type: string): unknown;
@@ -46,6 +50,7 @@ interface Build {
 const builds = (): Build[] => {
   const after: Build = {
     label: BEFORE ? ' [after]' : '',
+    tag: BEFORE ? '-after' : '',
     queue: queueLib,
     mqtt: mqttLib,
     nodeModule: (type) => (require('../test/helpers/nodered') as { nodeModule(t: string): unknown }).nodeModule(type),
@@ -54,6 +59,7 @@ const builds = (): Build[] => {
   const load = (path: string) => require(join(BEFORE, 'dist', path)) as Record<string, unknown>;
   const before: Build = {
     label: ' [before]',
+    tag: '-before',
     queue: load('lib/queue/index.js') as unknown as Build['queue'],
     mqtt: load('lib/forward/mqtt.js') as unknown as Build['mqtt'],
     nodeModule: (type) => {
@@ -130,6 +136,13 @@ async function throughNodeRed(round: number): Promise<void> {
       });
     });
   };
+  // the test helper records every call of Log.log (Node-RED logs two metrics per message) and of
+  // Node's send, status, log, ... with sinon, keeping each call: a cost per message, and memory
+  // that grows with the count, that a shipped runtime has not. Undone once the flow is loaded.
+  const loaded = async (nodes: unknown[], flow: unknown) => {
+    await h.load(nodes, flow);
+    if (!HELPER_SPIES) (helper as unknown as { _sandbox: { restore(): void } })._sandbox.restore();
+  };
   const feed = async (node: { receive(m: object): void }, count: number, make: (i: number) => object, finished: () => boolean) => {
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
@@ -139,7 +152,7 @@ async function throughNodeRed(round: number): Promise<void> {
     while (!finished()) await new Promise((r) => setTimeout(r, 5));
     return count / ((performance.now() - t0) / 1000);
   };
-  await h.load([nothing], [{ id: 'n', type: 'bench-nothing' }]);
+  await loaded([nothing], [{ id: 'n', type: 'bench-nothing' }]);
   const base = await feed(h.getNode('n'), NODE_N, msg, () => done >= NODE_N);
   await helper.unload();
   row('Node-RED -> do-nothing node', base, 'msg/s');
@@ -148,7 +161,7 @@ async function throughNodeRed(round: number): Promise<void> {
     { id: 'q', type: 'edgegw-store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
   ];
   for (const b of inOrder(round)) {
-    await h.load([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `node-bench-${round}${b.label.trim()}` }]);
+    await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `node-bench-${round}${b.tag}` }]);
     const q = h.getNode('q');
     const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
     row(`Node-RED -> store-forward (done after commit)${b.label}`, rate, 'msg/s', base);
@@ -164,13 +177,13 @@ async function throughNodeRed(round: number): Promise<void> {
   const pool = Array.from({ length: 1000 }, (_, i) => scan(i));
   console.log(`  scan message: ${JSON.stringify(scan(1)).length} bytes of JSON, built in ${(((performance.now() - built) / pool.length) * 1000).toFixed(0)} µs`);
   const fromPool = (i: number) => pool[i % pool.length];
-  await h.load([nothing], [{ id: 'n', type: 'bench-nothing' }]);
+  await loaded([nothing], [{ id: 'n', type: 'bench-nothing' }]);
   done = 0;
   const scanBase = await feed(h.getNode('n'), SCAN_N, fromPool, () => done >= SCAN_N);
   await helper.unload();
   row('Node-RED -> do-nothing node, scans of 100 tags', scanBase, 'scans/s');
   for (const b of inOrder(round)) {
-    await h.load([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `scan-bench-${round}${b.label.trim()}` }]);
+    await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `scan-bench-${round}${b.tag}` }]);
     const sq = h.getNode('q');
     const scans = await feed(sq, SCAN_N, fromPool, () => sq.queue!.stats().enqueued >= SCAN_N);
     row(`Node-RED -> store-forward, scans of 100 tags${b.label}`, scans, 'scans/s', scanBase);
@@ -231,7 +244,7 @@ async function drain(round: number): Promise<void> {
   );
   client.end(true);
   for (const b of inOrder(round)) {
-    const { queue } = await durableEnqueue(`drain-${round}${b.label.trim()}`, DRAIN_N, msg, b);
+    const { queue } = await durableEnqueue(`drain-${round}${b.tag}`, DRAIN_N, msg, b);
     const f = new b.queue.Forwarder(queue, new b.mqtt.MqttDestination({ url: broker.url, topic: 'bench/{device}', maxInFlight: 100 }));
     gc();
     const commits0 = queue.stats().commits;
@@ -319,6 +332,24 @@ async function drainOnly(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** BENCH_QUEUE_PART=node: the Node-RED rows alone (messages and scans into store-forward). */
+async function nodeRedOnly(): Promise<void> {
+  console.log(
+    `queue benchmark, Node-RED only: ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (let round = 0; round < ROUNDS; round++) await throughNodeRed(round);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
+  for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
   console.log(
     `queue benchmark: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${loadavg()
@@ -329,7 +360,7 @@ async function main(): Promise<void> {
     const raw = await rawSqlite(round);
     row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s');
     for (const b of inOrder(round)) {
-      const { rate, queue } = await durableEnqueue(`enqueue-${round}${b.label.trim()}`, N, msg, b);
+      const { rate, queue } = await durableEnqueue(`enqueue-${round}${b.tag}`, N, msg, b);
       await queue.close();
       row(`DurableQueue.enqueue (NORMAL)${b.label}`, rate, 'msg/s', raw);
     }
@@ -347,7 +378,7 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-(process.env.BENCH_QUEUE_PART === 'rss' ? rssChild() : process.env.BENCH_QUEUE_PART === 'drain' ? drainOnly() : main()).then(
+(process.env.BENCH_QUEUE_PART === 'rss' ? rssChild() : process.env.BENCH_QUEUE_PART === 'drain' ? drainOnly() : process.env.BENCH_QUEUE_PART === 'node' ? nodeRedOnly() : main()).then(
   () => process.exit(0),
   (err) => {
     console.error(err);

@@ -1,7 +1,8 @@
 // The drain's per-message path: MqttDestination's one promise per batch (outcomes in the batch's
 // order, exact bytes and user properties on the wire for every kind of payload), the Forwarder's
 // outcomes by position (and by seq when a destination answers in another order), and the
-// high-water mark written only when the row of the last seq is deleted (seq never reused).
+// high-water mark written only when the row of the last seq is deleted (seq never reused); and
+// enqueueWithCallback, the store-forward node's way in, answering as enqueue's promise does.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -184,5 +185,35 @@ describe('Forwarder and the queue: outcomes and the high-water mark', () => {
     const again = await q.enqueue({ payload: 'after' });
     assert.equal(again.status === 'queued' && again.seq, 14);
     await q.close();
+  });
+
+  test('enqueueWithCallback answers once, as enqueue does: queued with its seq, dropped by policy, refused', peers, async () => {
+    const q = new DurableQueue({ name: 'callback', dir, batchMs: 2, maxMessages: 3, policy: 'drop-newest' });
+    const answers: Array<{ err?: string; result?: unknown }> = [];
+    const offer = (msg: unknown) =>
+      new Promise<void>((resolve) =>
+        q.enqueueWithCallback(msg, (err, result) => {
+          answers.push(err ? { err: err.message } : { result });
+          resolve();
+        }),
+      );
+    // before the queue is open, then on the open queue, mixed with enqueue's promises
+    await Promise.all([offer({ payload: 1 }), q.enqueue({ payload: 2 }), offer({ payload: 3 })]);
+    await offer({ payload: 4 });
+    await offer(undefined);
+    assert.deepEqual(answers.slice(0, 3), [
+      { result: { status: 'queued', seq: 1, id: (answers[0].result as { id: string }).id } },
+      { result: { status: 'queued', seq: 3, id: (answers[1].result as { id: string }).id } },
+      { result: { status: 'dropped', reason: 'max-messages' } },
+    ]);
+    assert.match(answers[3].err!, /it is undefined/);
+    assert.deepEqual(
+      (await q.read(0, 10)).map((m) => m.msg.payload),
+      [1, 2, 3],
+    );
+    await q.close();
+    await offer({ payload: 5 });
+    assert.match(answers[4].err!, /the queue is closed/);
+    assert.equal(answers.length, 5);
   });
 });
