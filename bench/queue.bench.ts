@@ -80,6 +80,13 @@ const msg = (i: number) => ({
   payload: 20 + (i % 100) / 10,
   tag: { device: 'boiler', name: 'temperature', value: 20 + (i % 100) / 10, quality: 'good', ts: 1_700_000_000_000 + i },
 });
+/** CPU of this process (every thread: SQLite's work on the thread pool too) per item of the last measurement */
+let lastCpu = 0;
+const cpuPer = (since: NodeJS.CpuUsage, count: number) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / count;
+};
+const cpuNote = (unit: string) => `${lastCpu.toFixed(1)} µs CPU/${unit}`;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 function row(what: string, rate: number, unit: string, baseline?: number, note = ''): void {
   rows.push({ row: [what, fmt(rate), unit, baseline ? `${((rate / baseline) * 100).toFixed(0)} %` : '', note] });
@@ -99,6 +106,7 @@ async function rawSqlite(round: number): Promise<number> {
   const sql = `INSERT INTO messages (seq, id, enqueued_at, bytes, body) VALUES ${Array(per).fill('(?,?,?,?,?)').join(',')}`;
   const body = JSON.stringify(msg(0));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < N; i += per) {
     const p: unknown[] = [];
     for (let k = 0; k < per; k++) p.push(i + k + 1, crypto.randomUUID(), Date.now(), body.length, body);
@@ -107,6 +115,7 @@ async function rawSqlite(round: number): Promise<number> {
     await run('COMMIT');
   }
   const rate = N / ((performance.now() - t0) / 1000);
+  lastCpu = cpuPer(cpu0, N);
   await new Promise<void>((r) => db.close(() => r()));
   return rate;
 }
@@ -115,9 +124,12 @@ async function durableEnqueue(name: string, count: number, make: (i: number) => 
   const queue = new build.queue.DurableQueue({ name, dir, batchMs: 20, batchMax: 500 });
   await queue.open();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const window = 5000; // enqueues outstanding at once, as a busy flow would have
   for (let i = 0; i < count; i += window) await Promise.all(Array.from({ length: Math.min(window, count - i) }, (_, k) => queue.enqueue(make(i + k))));
-  return { rate: count / ((performance.now() - t0) / 1000), queue };
+  const rate = count / ((performance.now() - t0) / 1000);
+  lastCpu = cpuPer(cpu0, count);
+  return { rate, queue };
 }
 
 async function throughNodeRed(round: number): Promise<void> {
@@ -145,17 +157,20 @@ async function throughNodeRed(round: number): Promise<void> {
   };
   const feed = async (node: { receive(m: object): void }, count: number, make: (i: number) => object, finished: () => boolean) => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       node.receive(make(i));
       if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
     }
     while (!finished()) await new Promise((r) => setTimeout(r, 5));
-    return count / ((performance.now() - t0) / 1000);
+    const rate = count / ((performance.now() - t0) / 1000);
+    lastCpu = cpuPer(cpu0, count);
+    return rate;
   };
   await loaded([nothing], [{ id: 'n', type: 'bench-nothing' }]);
   const base = await feed(h.getNode('n'), NODE_N, msg, () => done >= NODE_N);
   await helper.unload();
-  row('Node-RED -> do-nothing node', base, 'msg/s');
+  row('Node-RED -> do-nothing node', base, 'msg/s', undefined, cpuNote('msg'));
   const flow = [
     { id: 't', type: 'edgegw-forward-target', kind: 'mqtt', url: 'mqtt://127.0.0.1:1', topic: 'x' },
     { id: 'q', type: 'edgegw-store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
@@ -164,7 +179,7 @@ async function throughNodeRed(round: number): Promise<void> {
     await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `node-bench-${round}${b.tag}` }]);
     const q = h.getNode('q');
     const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
-    row(`Node-RED -> store-forward (done after commit)${b.label}`, rate, 'msg/s', base);
+    row(`Node-RED -> store-forward (done after commit)${b.label}`, rate, 'msg/s', base, cpuNote('msg'));
     await helper.unload();
   }
   const scan = (i: number) => {
@@ -181,12 +196,12 @@ async function throughNodeRed(round: number): Promise<void> {
   done = 0;
   const scanBase = await feed(h.getNode('n'), SCAN_N, fromPool, () => done >= SCAN_N);
   await helper.unload();
-  row('Node-RED -> do-nothing node, scans of 100 tags', scanBase, 'scans/s');
+  row('Node-RED -> do-nothing node, scans of 100 tags', scanBase, 'scans/s', undefined, cpuNote('scan'));
   for (const b of inOrder(round)) {
     await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `scan-bench-${round}${b.tag}` }]);
     const sq = h.getNode('q');
     const scans = await feed(sq, SCAN_N, fromPool, () => sq.queue!.stats().enqueued >= SCAN_N);
-    row(`Node-RED -> store-forward, scans of 100 tags${b.label}`, scans, 'scans/s', scanBase);
+    row(`Node-RED -> store-forward, scans of 100 tags${b.label}`, scans, 'scans/s', scanBase, cpuNote('scan'));
     row(`  = tag samples${b.label}`, scans * 100, 'samples/s');
     await helper.unload();
   }
@@ -358,11 +373,11 @@ async function main(): Promise<void> {
   );
   for (let round = 0; round < ROUNDS; round++) {
     const raw = await rawSqlite(round);
-    row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s');
+    row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s', undefined, cpuNote('row'));
     for (const b of inOrder(round)) {
       const { rate, queue } = await durableEnqueue(`enqueue-${round}${b.tag}`, N, msg, b);
       await queue.close();
-      row(`DurableQueue.enqueue (NORMAL)${b.label}`, rate, 'msg/s', raw);
+      row(`DurableQueue.enqueue (NORMAL)${b.label}`, rate, 'msg/s', raw, cpuNote('msg'));
     }
     await throughNodeRed(round);
     await drain(round);
