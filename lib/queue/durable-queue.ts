@@ -40,8 +40,9 @@ interface Entry {
   bytes: number;
   payloadJson?: string;
   head?: MessageHead;
-  /** called once: with the result once committed (or dropped by policy), or with why it was refused */
-  done: EnqueueCallback;
+  /** one of the two is called, once: with the result once committed (or dropped by policy), or with why it was refused */
+  resolve: (r: EnqueueResult) => void;
+  reject: (err: Error) => void;
 }
 interface Settle {
   delivered: number[];
@@ -162,58 +163,81 @@ export class DurableQueue extends EventEmitter {
    * On an open queue the message is admitted at once, with the one promise its caller waits for.
    */
   enqueue(msg: unknown, keep?: { id: string; enqueuedAt: number }): Promise<EnqueueResult> {
-    return new Promise<EnqueueResult>((resolve, reject) => this.enqueueWithCallback(msg, (err, result) => (err ? reject(err) : resolve(result!)), keep));
+    return new Promise<EnqueueResult>((resolve, reject) => this.offer(msg, resolve, reject, keep));
   }
 
   /**
    * enqueue() with a callback instead of a promise, called once, at the same moment the promise
    * would settle (or at once when the message is refused before it is admitted). A node that calls
-   * done() from it keeps no promise, resolve and reject functions, and derived promise per
-   * message: at 30,000 messages/s, with thousands waiting for their transaction, those were a
-   * good part of what the garbage collector had to trace.
+   * done() from it keeps no promise and no promise derived by then() per message: at 30,000
+   * messages/s, with thousands waiting for their transaction, those were a good part of what the
+   * garbage collector had to trace.
    */
   enqueueWithCallback(msg: unknown, done: EnqueueCallback, keep?: { id: string; enqueuedAt: number }): void {
-    if (this.closed) return done(new QueueClosedError(this.name));
+    this.offer(
+      msg,
+      (result) => done(undefined, result),
+      (err) => done(err),
+      keep,
+    );
+  }
+
+  private offer(msg: unknown, resolve: (r: EnqueueResult) => void, reject: (err: Error) => void, keep?: { id: string; enqueuedAt: number }): void {
+    if (this.closed) return reject(new QueueClosedError(this.name));
     let text: BodyText;
     try {
       text = bodyText(msg);
     } catch (err) {
-      return done(new QueueError(this.name, `the message cannot be stored: it is not JSON-serialisable (${(err as Error).message})`));
+      return reject(new QueueError(this.name, `the message cannot be stored: it is not JSON-serialisable (${(err as Error).message})`));
     }
-    if (text.body === undefined) return done(new QueueError(this.name, 'the message cannot be stored: it is undefined'));
-    this.admit(text.body, msg, done, keep, text.payloadJson === undefined ? undefined : { payloadJson: text.payloadJson, head: messageHead(msg as QueuedMessage['msg']) });
+    if (text.body === undefined) return reject(new QueueError(this.name, 'the message cannot be stored: it is undefined'));
+    this.admit(text.body, msg, resolve, reject, keep, text.payloadJson === undefined ? undefined : { payloadJson: text.payloadJson, head: messageHead(msg as QueuedMessage['msg']) });
   }
 
   /** `fast`: what the forwarder may use instead of parsing the body (held in memory only, see StoredRow) */
-  private admit(body: string, msg: unknown, done: EnqueueCallback, keep?: { id: string; enqueuedAt: number }, fast?: { payloadJson: string; head: MessageHead }): void {
+  private admit(
+    body: string,
+    msg: unknown,
+    resolve: (r: EnqueueResult) => void,
+    reject: (err: Error) => void,
+    keep?: { id: string; enqueuedAt: number },
+    fast?: { payloadJson: string; head: MessageHead },
+  ): void {
     if (!this.opened) {
       this.open().then(
-        () => this.admitOpen(body, msg, done, keep, fast),
-        (err: Error) => done(err),
+        () => this.admitOpen(body, msg, resolve, reject, keep, fast),
+        (err: Error) => reject(err),
       );
       return;
     }
-    this.admitOpen(body, msg, done, keep, fast);
+    this.admitOpen(body, msg, resolve, reject, keep, fast);
   }
 
-  private admitOpen(body: string, msg: unknown, done: EnqueueCallback, keep?: { id: string; enqueuedAt: number }, fast?: { payloadJson: string; head: MessageHead }): void {
+  private admitOpen(
+    body: string,
+    msg: unknown,
+    resolve: (r: EnqueueResult) => void,
+    reject: (err: Error) => void,
+    keep?: { id: string; enqueuedAt: number },
+    fast?: { payloadJson: string; head: MessageHead },
+  ): void {
     // close() may have begun while open() was awaited: it takes the entry into its last
     // transactions (push flushes at once while closing) unless the file is already closing
-    if (this.storageClosed) return done(new QueueClosedError(this.name));
+    if (this.storageClosed) return reject(new QueueClosedError(this.name));
     const bytes = Buffer.byteLength(body);
     const o = this.o;
     if (o.maxBytes && bytes > o.maxBytes) {
-      if (o.policy === 'block') return done(new QueueError(this.name, `a message of ${bytes} bytes can never fit maxBytes ${o.maxBytes}`));
+      if (o.policy === 'block') return reject(new QueueError(this.name, `a message of ${bytes} bytes can never fit maxBytes ${o.maxBytes}`));
       this.reportDrop({ queue: this.name, reason: 'too-large', policy: o.policy, count: 1, bytes, messages: [msg] });
-      return done(undefined, { status: 'dropped', reason: 'too-large' });
+      return resolve({ status: 'dropped', reason: 'too-large' });
     }
-    const entry: Entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, payloadJson: fast?.payloadJson, head: fast?.head, done };
+    const entry: Entry = { id: keep?.id ?? randomUUID(), enqueuedAt: keep?.enqueuedAt ?? o.now(), body, bytes, payloadJson: fast?.payloadJson, head: fast?.head, resolve, reject };
     const full = this.exceeds(1, bytes);
     if (o.policy === 'block' && (full || this.blocked.length)) {
       // waiting messages are in memory only: past the bound, refused (done(err)) rather than held
       if (this.blocked.length >= o.maxWaiting || this.blockedBytes + bytes > o.maxWaitingBytes) {
         this.waitingRefused++;
-        return done(new QueueWaitingFullError(this.name, this.blocked.length, this.blockedBytes, { messages: o.maxWaiting, bytes: o.maxWaitingBytes }, this.waitingRefused));
+        return reject(new QueueWaitingFullError(this.name, this.blocked.length, this.blockedBytes, { messages: o.maxWaiting, bytes: o.maxWaitingBytes }, this.waitingRefused));
       }
       this.blocked.push({ ...entry, msg });
       this.blockedBytes += bytes;
@@ -221,7 +245,7 @@ export class DurableQueue extends EventEmitter {
     }
     if (o.policy === 'drop-newest' && full) {
       this.reportDrop({ queue: this.name, reason: full, policy: o.policy, count: 1, bytes, messages: [msg] });
-      return done(undefined, { status: 'dropped', reason: full });
+      return resolve({ status: 'dropped', reason: full });
     }
     this.push(entry);
   }
@@ -283,10 +307,7 @@ export class DurableQueue extends EventEmitter {
       const rows = await this.storage.delivered(from, to, after, 1000);
       if (rows.length === 0) return count;
       const results = await Promise.all(
-        rows.map(
-          (r) =>
-            new Promise<EnqueueResult>((resolve, reject) => this.admit(r.body, messageOf(r.body), (err, result) => (err ? reject(err) : resolve(result!)), { id: r.id, enqueuedAt: r.enqueuedAt })),
-        ),
+        rows.map((r) => new Promise<EnqueueResult>((resolve, reject) => this.admit(r.body, messageOf(r.body), resolve, reject, { id: r.id, enqueuedAt: r.enqueuedAt }))),
       );
       count += results.filter((r) => r.status === 'queued').length;
       after = rows[rows.length - 1].seq;
@@ -530,7 +551,8 @@ export class DurableQueue extends EventEmitter {
  */
 function answer(e: Entry, err: Error | undefined, result?: EnqueueResult): void {
   try {
-    e.done(err, result);
+    if (err) e.reject(err);
+    else e.resolve(result!);
   } catch (thrown) {
     process.nextTick(() => {
       throw thrown;
