@@ -329,69 +329,44 @@ async function rssChild(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-/** BENCH_QUEUE_PART=drain: the drain rows alone (the part a change to the forwarder moves). */
-async function drainOnly(): Promise<void> {
-  console.log(
-    `queue benchmark, drain only: ${fmt(DRAIN_N)} drained, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
-  for (let round = 0; round < ROUNDS; round++) await drain(round);
-  console.log(
-    `load average after: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** Prints what runs and the load, runs `round` ROUNDS times, then `after`, the load again and the table. */
+async function run(what: string, round: (n: number) => Promise<void>, after?: () => Promise<void>): Promise<void> {
+  console.log(`queue benchmark${what}, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${load()}`);
+  for (let n = 0; n < ROUNDS; n++) await round(n);
+  await after?.();
+  console.log(`load average after: ${load()}`);
   console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
   for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** BENCH_QUEUE_PART=drain: the drain rows alone (the part a change to the forwarder moves). */
+const drainOnly = () => run(`, drain only: ${fmt(DRAIN_N)} drained`, drain);
 
 /** BENCH_QUEUE_PART=node: the Node-RED rows alone (messages and scans into store-forward). */
-async function nodeRedOnly(): Promise<void> {
-  console.log(
-    `queue benchmark, Node-RED only: ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
-  for (let round = 0; round < ROUNDS; round++) await throughNodeRed(round);
-  console.log(
-    `load average after: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
-  console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
-  for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
-  rmSync(dir, { recursive: true, force: true });
-}
+const nodeRedOnly = () => run(`, Node-RED only: ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans`, throughNodeRed);
 
-async function main(): Promise<void> {
-  console.log(
-    `queue benchmark: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
+const main = () =>
+  run(
+    `: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS`,
+    async (round) => {
+      const raw = await rawSqlite(round);
+      row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s', undefined, cpuNote('row'));
+      for (const b of inOrder(round)) {
+        const { rate, queue } = await durableEnqueue(`enqueue-${round}${b.tag}`, N, msg, b);
+        await queue.close();
+        row(`DurableQueue.enqueue (NORMAL)${b.label}`, rate, 'msg/s', raw, cpuNote('msg'));
+      }
+      await throughNodeRed(round);
+      await drain(round);
+    },
+    rss,
   );
-  for (let round = 0; round < ROUNDS; round++) {
-    const raw = await rawSqlite(round);
-    row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s', undefined, cpuNote('row'));
-    for (const b of inOrder(round)) {
-      const { rate, queue } = await durableEnqueue(`enqueue-${round}${b.tag}`, N, msg, b);
-      await queue.close();
-      row(`DurableQueue.enqueue (NORMAL)${b.label}`, rate, 'msg/s', raw, cpuNote('msg'));
-    }
-    await throughNodeRed(round);
-    await drain(round);
-  }
-  await rss();
-  console.log(
-    `load average after: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
-  console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
-  for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
-  rmSync(dir, { recursive: true, force: true });
-}
 
 (process.env.BENCH_QUEUE_PART === 'rss' ? rssChild() : process.env.BENCH_QUEUE_PART === 'drain' ? drainOnly() : process.env.BENCH_QUEUE_PART === 'node' ? nodeRedOnly() : main()).then(
   () => process.exit(0),

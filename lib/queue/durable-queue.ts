@@ -204,23 +204,9 @@ export class DurableQueue extends EventEmitter {
     fast?: { payloadJson: string; head: MessageHead },
   ): void {
     if (!this.opened) {
-      this.open().then(
-        () => this.admitOpen(body, msg, resolve, reject, keep, fast),
-        (err: Error) => reject(err),
-      );
+      this.open().then(() => this.admit(body, msg, resolve, reject, keep, fast), reject);
       return;
     }
-    this.admitOpen(body, msg, resolve, reject, keep, fast);
-  }
-
-  private admitOpen(
-    body: string,
-    msg: unknown,
-    resolve: (r: EnqueueResult) => void,
-    reject: (err: Error) => void,
-    keep?: { id: string; enqueuedAt: number },
-    fast?: { payloadJson: string; head: MessageHead },
-  ): void {
     // close() may have begun while open() was awaited: it takes the entry into its last
     // transactions (push flushes at once while closing) unless the file is already closing
     if (this.storageClosed) return reject(new QueueClosedError(this.name));
