@@ -10,14 +10,19 @@
 //      heap, external memory and the queue's own count of what it holds (memoryHeld): the queue
 //      lives on disk, its memory must not follow its depth.
 // Run: node --expose-gc --import tsx bench/queue.bench.ts   (never fails on a number)
-// BENCH_QUEUE_PART=drain runs part 3 alone.
+// BENCH_QUEUE_PART=drain runs part 3 alone, BENCH_QUEUE_PART=node part 2.
+// BENCH_QUEUE_BEFORE=<a built checkout> (git worktree add ../before main; ln -s the node_modules;
+// node scripts/build.mjs there): parts 1-3 run that checkout's queue, forwarder and nodes (its
+// dist/) beside this tree's, alternating in one process, BENCH_QUEUE_ROUNDS times (default 3; 1
+// without a before), the order swapped every round; each row is labelled [before] or [after].
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect } from 'mqtt';
-import { DurableQueue, Forwarder, type QueueMemory } from '../lib/queue';
-import { MqttDestination } from '../lib/forward/mqtt';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connect, type IClientPublishOptions } from 'mqtt';
+import * as queueLib from '../lib/queue';
+import * as mqttLib from '../lib/forward/mqtt';
+import { DurableQueue, type QueueMemory } from '../lib/queue';
 import type { SqliteDatabase, SqliteModule } from '../lib/storage/sqlite';
 import { startMosquitto } from '../test/helpers/mosquitto';
 import { haveCommand } from '../test/helpers/peers';
@@ -27,6 +32,46 @@ const NODE_N = Number(process.env.BENCH_NODE_N ?? 100_000);
 const SCAN_N = Number(process.env.BENCH_SCAN_N ?? 20_000);
 const DRAIN_N = Number(process.env.BENCH_DRAIN_N ?? 100_000);
 const RSS_N = Number(process.env.BENCH_RSS_COUNT ?? 1_000_000);
+const BEFORE = process.env.BENCH_QUEUE_BEFORE ? resolve(process.env.BENCH_QUEUE_BEFORE) : undefined;
+/** BENCH_QUEUE_HELPER_SPIES=1: the Node-RED rows with the test helper's spies left in place (the figures before 2026-12-07) */
+const HELPER_SPIES = process.env.BENCH_QUEUE_HELPER_SPIES === '1';
+const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? (BEFORE ? 3 : 1));
+
+/** One version of the code under test: this tree's (source) or BENCH_QUEUE_BEFORE's (its dist/). */
+interface Build {
+  /** '' alone, ' [before]' / ' [after]' beside a before */
+  label: string;
+  /** the same as a word, for queue names */
+  tag: string;
+  queue: Pick<typeof queueLib, 'DurableQueue' | 'Forwarder'>;
+  mqtt: Pick<typeof mqttLib, 'MqttDestination'>;
+  nodeModule(type: string): unknown;
+}
+const builds = (): Build[] => {
+  const after: Build = {
+    label: BEFORE ? ' [after]' : '',
+    tag: BEFORE ? '-after' : '',
+    queue: queueLib,
+    mqtt: mqttLib,
+    nodeModule: (type) => (require('../test/helpers/nodered') as { nodeModule(t: string): unknown }).nodeModule(type),
+  };
+  if (!BEFORE) return [after];
+  const load = (path: string) => require(join(BEFORE, 'dist', path)) as Record<string, unknown>;
+  const before: Build = {
+    label: ' [before]',
+    tag: '-before',
+    queue: load('lib/queue/index.js') as unknown as Build['queue'],
+    mqtt: load('lib/forward/mqtt.js') as unknown as Build['mqtt'],
+    nodeModule: (type) => {
+      const mod = load(`nodes/${type}/${type}.js`);
+      return mod.default ?? mod;
+    },
+  };
+  return [before, after];
+};
+/** The builds in this round's order: before first in odd rounds, after first in even ones. */
+const inOrder = (round: number): Build[] => (round % 2 === 0 ? builds() : builds().reverse());
+
 const dir = mkdtempSync(join(tmpdir(), 'edgegw-queue-bench-'));
 const rows: Array<{ row: string[] }> = [];
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -35,16 +80,23 @@ const msg = (i: number) => ({
   payload: 20 + (i % 100) / 10,
   tag: { device: 'boiler', name: 'temperature', value: 20 + (i % 100) / 10, quality: 'good', ts: 1_700_000_000_000 + i },
 });
+/** CPU of this process (every thread: SQLite's work on the thread pool too) per item of the last measurement */
+let lastCpu = 0;
+const cpuPer = (since: NodeJS.CpuUsage, count: number) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / count;
+};
+const cpuNote = (unit: string) => `${lastCpu.toFixed(1)} µs CPU/${unit}`;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 function row(what: string, rate: number, unit: string, baseline?: number, note = ''): void {
   rows.push({ row: [what, fmt(rate), unit, baseline ? `${((rate / baseline) * 100).toFixed(0)} %` : '', note] });
   console.log(`  ${what}: ${fmt(rate)} ${unit}${baseline ? ` (${((rate / baseline) * 100).toFixed(0)} % of baseline)` : ''}`);
 }
 
-async function rawSqlite(): Promise<number> {
+async function rawSqlite(round: number): Promise<number> {
   const sqlite = require('sqlite3') as SqliteModule;
   const db = await new Promise<SqliteDatabase>((resolve, reject) => {
-    const d: SqliteDatabase = new sqlite.Database(join(dir, 'raw.sqlite'), sqlite.OPEN_READWRITE | sqlite.OPEN_CREATE, (e) => (e ? reject(e) : resolve(d)));
+    const d: SqliteDatabase = new sqlite.Database(join(dir, `raw-${round}.sqlite`), sqlite.OPEN_READWRITE | sqlite.OPEN_CREATE, (e) => (e ? reject(e) : resolve(d)));
   });
   const run = (sql: string, p: unknown[] = []) => new Promise<void>((resolve, reject) => db.run(sql, p, (e) => (e ? reject(e) : resolve())));
   await run('PRAGMA journal_mode = WAL');
@@ -54,6 +106,7 @@ async function rawSqlite(): Promise<number> {
   const sql = `INSERT INTO messages (seq, id, enqueued_at, bytes, body) VALUES ${Array(per).fill('(?,?,?,?,?)').join(',')}`;
   const body = JSON.stringify(msg(0));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < N; i += per) {
     const p: unknown[] = [];
     for (let k = 0; k < per; k++) p.push(i + k + 1, crypto.randomUUID(), Date.now(), body.length, body);
@@ -62,21 +115,25 @@ async function rawSqlite(): Promise<number> {
     await run('COMMIT');
   }
   const rate = N / ((performance.now() - t0) / 1000);
+  lastCpu = cpuPer(cpu0, N);
   await new Promise<void>((r) => db.close(() => r()));
   return rate;
 }
 
-async function durableEnqueue(name: string, count: number, make: (i: number) => object): Promise<{ rate: number; queue: DurableQueue }> {
-  const queue = new DurableQueue({ name, dir, batchMs: 20, batchMax: 500 });
+async function durableEnqueue(name: string, count: number, make: (i: number) => object, build: Build = builds()[builds().length - 1]): Promise<{ rate: number; queue: DurableQueue }> {
+  const queue = new build.queue.DurableQueue({ name, dir, batchMs: 20, batchMax: 500 });
   await queue.open();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const window = 5000; // enqueues outstanding at once, as a busy flow would have
   for (let i = 0; i < count; i += window) await Promise.all(Array.from({ length: Math.min(window, count - i) }, (_, k) => queue.enqueue(make(i + k))));
-  return { rate: count / ((performance.now() - t0) / 1000), queue };
+  const rate = count / ((performance.now() - t0) / 1000);
+  lastCpu = cpuPer(cpu0, count);
+  return { rate, queue };
 }
 
-async function throughNodeRed(): Promise<void> {
-  const { helper, nodeModule } = await import('../test/helpers/nodered');
+async function throughNodeRed(round: number): Promise<void> {
+  const { helper } = await import('../test/helpers/nodered');
   type H = { load(m: unknown, f: unknown): Promise<void>; settings(s: unknown): void; getNode(id: string): { receive(m: object): void; queue?: DurableQueue } };
   const h = helper as unknown as H;
   await helper.startServer();
@@ -91,28 +148,40 @@ async function throughNodeRed(): Promise<void> {
       });
     });
   };
+  // the test helper records every call of Log.log (Node-RED logs two metrics per message) and of
+  // Node's send, status, log, ... with sinon, keeping each call: a cost per message, and memory
+  // that grows with the count, that a shipped runtime has not. Undone once the flow is loaded.
+  const loaded = async (nodes: unknown[], flow: unknown) => {
+    await h.load(nodes, flow);
+    if (!HELPER_SPIES) (helper as unknown as { _sandbox: { restore(): void } })._sandbox.restore();
+  };
   const feed = async (node: { receive(m: object): void }, count: number, make: (i: number) => object, finished: () => boolean) => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       node.receive(make(i));
       if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
     }
     while (!finished()) await new Promise((r) => setTimeout(r, 5));
-    return count / ((performance.now() - t0) / 1000);
+    const rate = count / ((performance.now() - t0) / 1000);
+    lastCpu = cpuPer(cpu0, count);
+    return rate;
   };
-  await h.load([nothing], [{ id: 'n', type: 'bench-nothing' }]);
+  await loaded([nothing], [{ id: 'n', type: 'bench-nothing' }]);
   const base = await feed(h.getNode('n'), NODE_N, msg, () => done >= NODE_N);
   await helper.unload();
-  row('Node-RED -> do-nothing node', base, 'msg/s');
+  row('Node-RED -> do-nothing node', base, 'msg/s', undefined, cpuNote('msg'));
   const flow = [
     { id: 't', type: 'edgegw-forward-target', kind: 'mqtt', url: 'mqtt://127.0.0.1:1', topic: 'x' },
     { id: 'q', type: 'edgegw-store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
   ];
-  await h.load([nodeModule('forward-target'), nodeModule('store-forward')], flow);
-  const q = h.getNode('q');
-  const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
-  row('Node-RED -> store-forward (done after commit)', rate, 'msg/s', base);
-  await helper.unload();
+  for (const b of inOrder(round)) {
+    await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `node-bench-${round}${b.tag}` }]);
+    const q = h.getNode('q');
+    const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
+    row(`Node-RED -> store-forward (done after commit)${b.label}`, rate, 'msg/s', base, cpuNote('msg'));
+    await helper.unload();
+  }
   const scan = (i: number) => {
     const tags = Array.from({ length: 100 }, (_, k) => ({ device: 'plc', name: `t${k}`, value: i + k / 10, quality: 'good', ts: 1_700_000_000_000 + i }));
     return { topic: 'plc', payload: Object.fromEntries(tags.map((t) => [t.name, t.value])), tags };
@@ -123,21 +192,23 @@ async function throughNodeRed(): Promise<void> {
   const pool = Array.from({ length: 1000 }, (_, i) => scan(i));
   console.log(`  scan message: ${JSON.stringify(scan(1)).length} bytes of JSON, built in ${(((performance.now() - built) / pool.length) * 1000).toFixed(0)} µs`);
   const fromPool = (i: number) => pool[i % pool.length];
-  await h.load([nothing], [{ id: 'n', type: 'bench-nothing' }]);
+  await loaded([nothing], [{ id: 'n', type: 'bench-nothing' }]);
   done = 0;
   const scanBase = await feed(h.getNode('n'), SCAN_N, fromPool, () => done >= SCAN_N);
   await helper.unload();
-  row('Node-RED -> do-nothing node, scans of 100 tags', scanBase, 'scans/s');
-  await h.load([nodeModule('forward-target'), nodeModule('store-forward')], [flow[0], { ...flow[1], queue: 'scan-bench' }]);
-  const sq = h.getNode('q');
-  const scans = await feed(sq, SCAN_N, fromPool, () => sq.queue!.stats().enqueued >= SCAN_N);
-  row('Node-RED -> store-forward, scans of 100 tags', scans, 'scans/s', scanBase);
-  row('  = tag samples', scans * 100, 'samples/s');
-  await helper.unload();
+  row('Node-RED -> do-nothing node, scans of 100 tags', scanBase, 'scans/s', undefined, cpuNote('scan'));
+  for (const b of inOrder(round)) {
+    await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `scan-bench-${round}${b.tag}` }]);
+    const sq = h.getNode('q');
+    const scans = await feed(sq, SCAN_N, fromPool, () => sq.queue!.stats().enqueued >= SCAN_N);
+    row(`Node-RED -> store-forward, scans of 100 tags${b.label}`, scans, 'scans/s', scanBase, cpuNote('scan'));
+    row(`  = tag samples${b.label}`, scans * 100, 'samples/s');
+    await helper.unload();
+  }
   await helper.stopServer();
 }
 
-async function drain(): Promise<void> {
+async function drain(round: number): Promise<void> {
   if (!haveCommand('mosquitto')) {
     console.log('  (mosquitto missing: drain rows skipped)');
     return;
@@ -153,38 +224,62 @@ async function drain(): Promise<void> {
   };
   // the rate follows the host's load; the CPU this process spent per message much less so
   const perMessage = (cpuMicros: number) => `${(cpuMicros / DRAIN_N).toFixed(1)} µs CPU/msg`;
-  let cpu0 = process.cpuUsage();
-  let t0 = performance.now();
-  let sent = 0;
-  let acked = 0;
-  await new Promise<void>((resolve) => {
-    const next = () => {
-      while (sent < DRAIN_N && sent - acked < 100) {
-        sent++;
-        client.publish('bench/raw', payload, { qos: 1 }, () => {
-          acked++;
-          if (acked === DRAIN_N) resolve();
-          else next();
-        });
-      }
-    };
-    next();
-  });
-  const raw = DRAIN_N / ((performance.now() - t0) / 1000);
-  const rawCpu = cpuSince(cpu0);
-  client.end(true);
+  /** mqtt.js alone: `properties` adds the three MQTT 5 user properties the queue sends with each message */
+  const alone = async (properties: boolean) => {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    let sent = 0;
+    let acked = 0;
+    await new Promise<void>((resolve) => {
+      const next = () => {
+        while (sent < DRAIN_N && sent - acked < 100) {
+          sent++;
+          const opts: IClientPublishOptions = properties ? { qos: 1, properties: { userProperties: { seq: String(sent), id: crypto.randomUUID(), queue: 'drain' } } } : { qos: 1 };
+          client.publish('bench/raw', payload, opts, () => {
+            acked++;
+            if (acked === DRAIN_N) resolve();
+            else next();
+          });
+        }
+      };
+      next();
+    });
+    return { rate: DRAIN_N / ((performance.now() - started) / 1000), cpu: cpuSince(cpu) };
+  };
+  const { rate: raw, cpu: rawCpu } = await alone(false);
   row('mqtt.js alone, QoS 1, 100 in flight', raw, 'msg/s', undefined, perMessage(rawCpu));
-  const { queue } = await durableEnqueue('drain', DRAIN_N, msg);
-  const f = new Forwarder(queue, new MqttDestination({ url: broker.url, topic: 'bench/{device}', maxInFlight: 100 }));
-  cpu0 = process.cpuUsage();
-  t0 = performance.now();
-  f.start();
-  while (queue.stats().delivered < DRAIN_N) await new Promise((r) => setTimeout(r, 10));
-  const rate = DRAIN_N / ((performance.now() - t0) / 1000);
-  const drainCpu = cpuSince(cpu0);
-  row('queue drain -> mosquitto, QoS 1, 100 in flight (batches of 25)', rate, 'msg/s', raw, `${perMessage(drainCpu)} (${(drainCpu / rawCpu).toFixed(2)}x mqtt.js alone)`);
-  await f.stop();
-  await queue.close();
+  // what the wire format costs mqtt.js by itself: seq, id, queue as user properties of each message
+  const withProperties = await alone(true);
+  row(
+    'mqtt.js alone, the same with seq, id, queue as user properties',
+    withProperties.rate,
+    'msg/s',
+    raw,
+    `${perMessage(withProperties.cpu)} (${(withProperties.cpu / rawCpu).toFixed(2)}x mqtt.js alone)`,
+  );
+  client.end(true);
+  for (const b of inOrder(round)) {
+    const { queue } = await durableEnqueue(`drain-${round}${b.tag}`, DRAIN_N, msg, b);
+    const f = new b.queue.Forwarder(queue, new b.mqtt.MqttDestination({ url: broker.url, topic: 'bench/{device}', maxInFlight: 100 }));
+    gc();
+    const commits0 = queue.stats().commits;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    f.start();
+    while (queue.stats().delivered < DRAIN_N) await new Promise((r) => setTimeout(r, 10));
+    const rate = DRAIN_N / ((performance.now() - t0) / 1000);
+    const drainCpu = cpuSince(cpu0);
+    const commits = queue.stats().commits - commits0;
+    row(
+      `queue drain -> mosquitto, QoS 1, 100 in flight (batches of 25)${b.label}`,
+      rate,
+      'msg/s',
+      raw,
+      `${perMessage(drainCpu)} (${(drainCpu / rawCpu).toFixed(2)}x mqtt.js alone, ${(drainCpu / withProperties.cpu).toFixed(2)}x with the user properties), ${fmt(commits)} commits`,
+    );
+    await f.stop();
+    await queue.close();
+  }
   await broker.stop();
 }
 
@@ -234,31 +329,46 @@ async function rssChild(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** Prints what runs and the load, runs `round` ROUNDS times, then `after`, the load again and the table. */
+async function run(what: string, round: (n: number) => Promise<void>, after?: () => Promise<void>): Promise<void> {
+  console.log(`queue benchmark${what}, ${ROUNDS} round(s)${BEFORE ? `, before: ${BEFORE}` : ''}; load average ${load()}`);
+  for (let n = 0; n < ROUNDS; n++) await round(n);
+  await after?.();
+  console.log(`load average after: ${load()}`);
+  console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
+  for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** BENCH_QUEUE_PART=drain: the drain rows alone (the part a change to the forwarder moves). */
-async function drainOnly(): Promise<void> {
-  console.log(`queue benchmark, drain only: ${fmt(DRAIN_N)} drained`);
-  await drain();
-  console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
-  for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
-  rmSync(dir, { recursive: true, force: true });
-}
+const drainOnly = () => run(`, drain only: ${fmt(DRAIN_N)} drained`, drain);
 
-async function main(): Promise<void> {
-  console.log(`queue benchmark: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS`);
-  const raw = await rawSqlite();
-  row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s');
-  const { rate, queue } = await durableEnqueue('enqueue', N, msg);
-  await queue.close();
-  row('DurableQueue.enqueue (NORMAL)', rate, 'msg/s', raw);
-  await throughNodeRed();
-  await drain();
-  await rss();
-  console.log('\n| what | rate | unit | of baseline | note |\n|---|---:|---|---:|---|');
-  for (const r of rows) console.log(`| ${r.row.join(' | ')} |`);
-  rmSync(dir, { recursive: true, force: true });
-}
+/** BENCH_QUEUE_PART=node: the Node-RED rows alone (messages and scans into store-forward). */
+const nodeRedOnly = () => run(`, Node-RED only: ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans`, throughNodeRed);
 
-(process.env.BENCH_QUEUE_PART === 'rss' ? rssChild() : process.env.BENCH_QUEUE_PART === 'drain' ? drainOnly() : main()).then(
+const main = () =>
+  run(
+    `: ${fmt(N)} rows, ${fmt(NODE_N)} node messages, ${fmt(SCAN_N)} scans, ${fmt(DRAIN_N)} drained, ${fmt(RSS_N)} for RSS`,
+    async (round) => {
+      const raw = await rawSqlite(round);
+      row('raw sqlite3 multi-row INSERT (WAL, NORMAL)', raw, 'rows/s', undefined, cpuNote('row'));
+      for (const b of inOrder(round)) {
+        const { rate, queue } = await durableEnqueue(`enqueue-${round}${b.tag}`, N, msg, b);
+        await queue.close();
+        row(`DurableQueue.enqueue (NORMAL)${b.label}`, rate, 'msg/s', raw, cpuNote('msg'));
+      }
+      await throughNodeRed(round);
+      await drain(round);
+    },
+    rss,
+  );
+
+(process.env.BENCH_QUEUE_PART === 'rss' ? rssChild() : process.env.BENCH_QUEUE_PART === 'drain' ? drainOnly() : process.env.BENCH_QUEUE_PART === 'node' ? nodeRedOnly() : main()).then(
   () => process.exit(0),
   (err) => {
     console.error(err);

@@ -50,6 +50,8 @@ export class MqttDestination implements Destination {
   readonly ordered = true;
   private readonly qos: 1 | 2;
   private readonly v5: boolean;
+  private readonly retain: boolean;
+  private readonly publishWhat: 'payload' | 'message';
   private readonly topic: TopicTemplate;
   private client: MqttClient | undefined;
   private current: DestinationStatus = { state: 'disconnected' };
@@ -67,6 +69,8 @@ export class MqttDestination implements Destination {
     this.describe = redactUrl(url).replace(/\/$/, '');
     this.qos = mqttSetting('qos', o.qos) as 1 | 2;
     this.v5 = mqttSetting('protocolVersion', o.protocolVersion) === 5;
+    this.retain = !!o.retain;
+    this.publishWhat = o.publish ?? 'payload';
     this.maxInFlight = mqttSetting('maxInFlight', o.maxInFlight);
     // several batches in the window keep the pipe full: a batch's slot frees only when all of it is acked
     this.maxBatch = Math.min(this.maxInFlight, mqttSetting('maxBatch', o.maxBatch) ?? Math.max(1, Math.floor(this.maxInFlight / 4)));
@@ -108,33 +112,44 @@ export class MqttDestination implements Destination {
     });
   }
 
-  async send(batch: readonly QueuedMessage[]): Promise<DeliveryOutcome[]> {
+  send(batch: readonly QueuedMessage[]): Promise<DeliveryOutcome[]> {
     const client = this.client;
     if (!client || !client.connected || this.closed) {
       const error = `not connected to ${this.describe}`;
-      return batch.map((m) => ({ seq: m.seq, status: 'retry', error }));
+      return Promise.resolve(batch.map((m) => ({ seq: m.seq, status: 'retry', error })));
     }
-    return Promise.all(batch.map((m) => this.publish(client, m)));
+    // one promise for the batch, not one per message (with Promise.all over them): at 10,000
+    // messages/s every promise per message shows in the drain's CPU profile
+    return new Promise<DeliveryOutcome[]>((resolve) => {
+      const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(batch.length);
+      let left = batch.length;
+      if (left === 0) return resolve(outcomes);
+      const settle = (i: number, o: DeliveryOutcome) => {
+        outcomes[i] = o;
+        if (--left === 0) resolve(outcomes);
+      };
+      for (let i = 0; i < batch.length; i++) this.publish(client, batch[i], i, settle);
+    });
   }
 
-  private publish(client: MqttClient, m: QueuedMessage): Promise<DeliveryOutcome> {
+  /** Publishes one message; `settle(i, outcome)` is called once, when its fate is known. */
+  private publish(client: MqttClient, m: QueuedMessage, i: number, settle: (i: number, o: DeliveryOutcome) => void): void {
     let topic: string;
     let payload: string | Buffer;
     try {
       topic = this.topic.render(m);
-      payload = encodePayload(m, this.o.publish ?? 'payload');
+      payload = encodePayload(m, this.publishWhat);
     } catch (err) {
-      return Promise.resolve({ seq: m.seq, status: 'rejected', error: (err as Error).message });
+      return settle(i, { seq: m.seq, status: 'rejected', error: (err as Error).message });
     }
-    const opts: IClientPublishOptions = { qos: this.qos, retain: !!this.o.retain };
-    if (this.v5) opts.properties = { userProperties: { seq: String(m.seq), id: m.id, queue: m.queue } };
-    return new Promise<DeliveryOutcome>((resolve) => {
-      client.publish(topic, payload, opts, (err) => {
-        if (!err) resolve({ seq: m.seq, status: 'delivered' });
-        else if (/topic|payload|malformed|not authori[sz]ed|Invalid/i.test(err.message) && !/closed|removed|disconnect/i.test(err.message))
-          resolve({ seq: m.seq, status: 'rejected', error: `${this.describe}: ${err.message}` });
-        else resolve({ seq: m.seq, status: 'retry', error: `${this.describe}: ${err.message}` });
-      });
+    const opts: IClientPublishOptions = this.v5
+      ? { qos: this.qos, retain: this.retain, properties: { userProperties: { seq: String(m.seq), id: m.id, queue: m.queue } } }
+      : { qos: this.qos, retain: this.retain };
+    client.publish(topic, payload, opts, (err) => {
+      if (!err) settle(i, { seq: m.seq, status: 'delivered' });
+      else if (/topic|payload|malformed|not authori[sz]ed|Invalid/i.test(err.message) && !/closed|removed|disconnect/i.test(err.message))
+        settle(i, { seq: m.seq, status: 'rejected', error: `${this.describe}: ${err.message}` });
+      else settle(i, { seq: m.seq, status: 'retry', error: `${this.describe}: ${err.message}` });
     });
   }
 

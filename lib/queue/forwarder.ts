@@ -213,13 +213,17 @@ export class Forwarder extends EventEmitter {
     } catch (err) {
       outcomes = batch.map((m) => ({ seq: m.seq, status: 'retry', error: (err as Error).message }));
     }
-    const bySeq = new Map(outcomes.map((o) => [o.seq, o]));
+    // a destination answers in the batch's order (the contract): then outcome i is message i's,
+    // and only an answer in another order or with gaps needs a lookup by seq
+    let bySeq: Map<number, DeliveryOutcome> | undefined;
     const delivered: QueuedMessage[] = [];
     const rejected: Array<{ message: QueuedMessage; error: string }> = [];
     const retry: Array<{ message: QueuedMessage; error: string }> = [];
     let pauseMs = 0;
-    for (const m of batch) {
-      const o = bySeq.get(m.seq);
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i];
+      let o: DeliveryOutcome | undefined = outcomes[i];
+      if (o?.seq !== m.seq) o = (bySeq ??= new Map(outcomes.map((x) => [x.seq, x]))).get(m.seq);
       if (!o) retry.push({ message: m, error: 'the destination gave no outcome for this message' });
       else if (o.status === 'delivered') delivered.push(m);
       else if (o.status === 'rejected') rejected.push({ message: m, error: o.error });
@@ -244,7 +248,8 @@ export class Forwarder extends EventEmitter {
       .then(() => {
         this.counts.delivered += delivered.length;
         this.counts.deadLettered += rejected.length;
-        if (delivered.length) {
+        // the report (an array of ids) only for someone who listens: the node's ack output
+        if (delivered.length && this.listenerCount('delivered')) {
           this.emit('delivered', {
             queue: this.queue.name,
             count: delivered.length,

@@ -64,12 +64,18 @@ export class QueueReadCache {
   /** After a commit: its new rows and the rows it deleted; `highWater` is the last seq committed. */
   committed(added: readonly StoredRow[], removed: readonly RemovedRow[], highWater: number): void {
     if (removed.length && (this.page || this.ahead)) {
-      const gone = new Set(removed.map((r) => r.seq));
-      if (this.page) {
-        this.page.rows = this.page.rows.slice(this.page.next).filter((r) => !gone.has(r.seq));
-        this.page.next = 0;
+      const page = this.page;
+      // acknowledgements delete rows already handed out (before page.next): the page changes only
+      // when a row not yet read goes (dropped by age or by drop-oldest), not at every commit
+      const unread = page?.rows[page.next]?.seq;
+      if (page && unread !== undefined && removed.some((r) => r.seq >= unread)) {
+        const gone = new Set(removed.map((r) => r.seq));
+        page.rows = page.rows.slice(page.next).filter((r) => !gone.has(r.seq));
+        page.next = 0;
       }
-      if (this.ahead) for (const seq of gone) this.ahead.deleted.add(seq);
+      // only a seq after the read's start can be in what it returns
+      const ahead = this.ahead;
+      if (ahead) for (const r of removed) if (r.seq > ahead.after) ahead.deleted.add(r.seq);
     }
     if (this.following && this.recent.committed(added, removed)) {
       // the forwarder fell behind by more than the cap: it reads from storage until it catches up

@@ -55,6 +55,8 @@ export class SqliteQueueStorage implements QueueStorage {
   private inserts = new Map<number, SqlitePreparedStatement>();
   /** the writer's DELETE of acknowledged rows, run by every transaction that records acks */
   private deleteDelivered: SqlitePreparedStatement | undefined;
+  /** the writer's UPDATE of the high-water mark, run when the last seq's row is deleted */
+  private writeHighWater: SqlitePreparedStatement | undefined;
 
   constructor(private readonly opts: SqliteQueueStorageOptions) {
     // throws MissingPackageError synchronously: the node says "needs sqlite3" at deploy
@@ -144,10 +146,14 @@ export class SqliteQueueStorage implements QueueStorage {
         await (await this.insert(w, end - i)).run(params);
       }
       // The high-water mark is the larger of the recorded one and the largest seq queued
-      // (storedState): after a transaction that only inserts, its last row says it. Only one that
-      // deletes rows may take the largest seq away, so only such a one records the mark.
-      const deleted = result.delivered.length + result.deadLettered.length + result.droppedByAge.length + result.droppedOldest.length;
-      if (deleted) await w.run(`UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, [plan.highWater], 'write the high-water mark');
+      // (storedState): while the row of the last seq given out is queued, it says the mark. Only
+      // a transaction that deletes that very row takes it away, so only such a one records the
+      // mark (its rows are deleted before any insert, so it inserts none); a drain's
+      // acknowledgements of older rows write nothing more than their DELETE.
+      if (deletes(result, plan.highWater)) {
+        this.writeHighWater ??= await w.prepare(`UPDATE queue_meta SET value = ? WHERE key = 'high_water'`, 'write the high-water mark');
+        await this.writeHighWater.run([plan.highWater]);
+      }
     });
     return result;
   }
@@ -231,7 +237,7 @@ export class SqliteQueueStorage implements QueueStorage {
     const connections = [this.reader, this.writer].filter((c): c is SqliteConnection => !!c);
     this.reader = this.writer = this.readRows = this.readOldest = undefined;
     this.inserts.clear(); // finalized by their connection's close
-    this.deleteDelivered = undefined;
+    this.deleteDelivered = this.writeHighWater = undefined;
     for (const c of connections) await c.close();
   }
 
@@ -247,6 +253,13 @@ export class SqliteQueueStorage implements QueueStorage {
   private requireReader(): SqliteConnection {
     return this.require(this.reader);
   }
+}
+
+/** Whether the transaction deleted the row of `seq` (acknowledged, dead-lettered or dropped). */
+function deletes(result: CommitResult, seq: number): boolean {
+  // RETURNING gives no order: every row is looked at
+  for (const rows of [result.delivered, result.deadLettered, result.droppedByAge, result.droppedOldest]) for (const r of rows) if (r.seq >= seq) return true;
+  return false;
 }
 
 function removed(r: Record<string, unknown>): RemovedRow {

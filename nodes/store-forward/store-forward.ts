@@ -160,17 +160,16 @@ export = function (RED: NodeAPI) {
         }, done);
         return;
       }
-      queue.enqueue(msg).then(
-        () => done(),
-        (err: Error) => {
-          // a stop (redeploy, shutdown) under way: said once, with the count, when the node has closed
-          if (err instanceof QueueClosedError && closed) {
-            notQueuedWhileStopping++;
-            return done();
-          }
-          done(err);
-        },
-      );
+      // a callback, not a promise: nothing per message but the entry while it waits for its commit
+      queue.enqueueWithCallback(msg, (err) => {
+        if (!err) return done();
+        // a stop (redeploy, shutdown) under way: said once, with the count, when the node has closed
+        if (err instanceof QueueClosedError && closed) {
+          notQueuedWhileStopping++;
+          return done();
+        }
+        done(err);
+      });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
