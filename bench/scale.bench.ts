@@ -14,7 +14,12 @@
 // Run: npm run bench -- scale
 // Env: BENCH_SCALE_STEPS ("1,10,100,500,1000"), BENCH_WARM_MS (10000), BENCH_MEASURE_MS (20000),
 // BENCH_SCALE_SVG (where the plot goes; "" for none), BENCH_SCALE_NODE_FLAGS (node flags of the
-// gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_SCALE_HEAP_SAMPLE (a
+// directory: the gateway samples its allocations over the window, the collected ones too, and
+// writes a .heapprofile there), BENCH_SCALE_BEFORE (a checkout of the former code, e.g. a git
+// worktree of main with node_modules linked: each step runs the former gateway and this one
+// alternately, BENCH_SCALE_ROUNDS times each (3), so that both see the same host; the table
+// gets a build column and a line per step compares their median CPU per tag).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -43,7 +48,32 @@ function tagsCsv(): string {
   return rows.join('\n') + '\n';
 }
 
-async function step(devices: number, compiled: (source: string) => string): Promise<ScaleStep> {
+/** A compiled gateway: this checkout's, or the former code's (BENCH_SCALE_BEFORE). */
+interface Build {
+  label: 'before' | 'after';
+  root: string;
+  compiled: (source: string) => string;
+}
+
+/** A step measured on one build. */
+type BuildStep = ScaleStep & { build: Build['label'] };
+
+/** The builds to measure: this checkout, and the former one compiled by its own compile step. */
+function builds(): Build[] {
+  const after: Build = { label: 'after', root: ROOT, compiled: compileForBench() };
+  const before = process.env.BENCH_SCALE_BEFORE;
+  if (!before) return [after];
+  const compile = require(join(before, 'bench', 'pipeline', 'compile.ts')) as typeof import('./pipeline/compile');
+  return [{ label: 'before', root: before, compiled: compile.compileForBench() }, after];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const cpuPerTagUs = (r: ScaleStep) => (r.scans > 0 ? (r.cpuPercent / 100 / ((r.scans * TAGS) / r.windowS)) * 1e6 : NaN);
+
+async function step(devices: number, build: Build): Promise<ScaleStep> {
   const sims = fork(join(__dirname, 'scale', 'simulators-process.ts'), [String(devices)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-scale-bench-'));
   let gateway: ChildProcess | undefined;
@@ -62,10 +92,10 @@ async function step(devices: number, compiled: (source: string) => string): Prom
     const userDir = join(dir, 'user');
     mkdirSync(userDir);
     // compiled JavaScript, no tsx and no --expose-gc: the runtime's own settings, as shipped
-    gateway = fork(compiled(join(__dirname, 'scale', 'gateway-process.ts')), [file, userDir, String(INTERVAL_MS), String(devices)], {
+    gateway = fork(build.compiled(join(build.root, 'bench', 'scale', 'gateway-process.ts')), [file, userDir, String(INTERVAL_MS), String(devices)], {
       execArgv: (process.env.BENCH_SCALE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      cwd: ROOT,
+      cwd: build.root,
     });
     const started = performance.now();
     await next(gateway, 'ready', 600_000);
@@ -87,29 +117,45 @@ async function step(devices: number, compiled: (source: string) => string): Prom
 }
 
 async function main(): Promise<void> {
-  const compiled = compileForBench();
-  const results: ScaleStep[] = [];
+  const measured = builds();
+  const rounds = Number(process.env.BENCH_SCALE_ROUNDS ?? (measured.length > 1 ? 3 : 1));
+  const all: BuildStep[] = [];
   for (const devices of STEPS) {
-    console.log(`- ${fmt(devices)} devices: warm-up ${WARM_MS / 1000} s, window ${MEASURE_MS / 1000} s`);
-    try {
-      results.push(await step(devices, compiled));
-    } catch (err) {
-      console.log(`  failed: ${(err as Error).message}`);
+    for (let round = 0; round < rounds; round++) {
+      // alternate which build goes first, so that neither always gets the warmer or quieter turn
+      for (const build of round % 2 ? [...measured].reverse() : measured) {
+        console.log(`- ${fmt(devices)} devices${measured.length > 1 ? `, ${build.label}, round ${round + 1}` : ''}: warm-up ${WARM_MS / 1000} s, window ${MEASURE_MS / 1000} s`);
+        try {
+          all.push({ ...(await step(devices, build)), build: build.label });
+        } catch (err) {
+          console.log(`  failed: ${(err as Error).message}`);
+        }
+      }
     }
   }
+  const results: BuildStep[] = all.filter((r) => r.build === 'after');
   const base = results[0];
   console.log(
     `\nScale curve: ${TAGS} tags a device, polled every ${INTERVAL_MS / 1000} s, one TCP connection each; the default pipeline; window ${MEASURE_MS / 1000} s after ${WARM_MS / 1000} s of warm-up. Goals at 1,000 devices: CPU < ${GOALS.cpuPercent}% of one core, RSS < ${GOALS.rssMb} MB, jitter p99 < ${GOALS.jitterP99Ms} ms.\n`,
   );
+  const compared = measured.length > 1;
   console.log(
-    '| devices | tags/s | CPU % of a core | CPU µs per tag | RSS MB | heap used / total MB | event-loop p99 ms | scan jitter p99 ms | late scans (> 50 ms) | scans seen | all scanning after | load (1 min) |',
+    (compared ? '| build ' : '') +
+      '| devices | tags/s | CPU % of a core | CPU µs per tag | RSS MB | heap used / total MB | event-loop p99 ms | scan jitter p99 ms | late scans (> 50 ms) | scans seen | all scanning after | load (1 min) |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of results) {
-    const tagsPerS = (r.scans * TAGS) / r.windowS;
+  console.log((compared ? '|---' : '') + '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of compared ? all : results) {
     console.log(
-      `| ${fmt(r.devices)} | ${fmt(r.tags)} | ${fmt(r.cpuPercent, 1)} | ${fmt(r.scans > 0 ? (r.cpuPercent / 100 / tagsPerS) * 1e6 : undefined, 1)} | ${fmt(r.rssMb)} | ${fmt(r.heapUsedMb)} / ${fmt(r.heapTotalMb)} | ${fmt(r.eventLoopP99Ms, 1)} | ${fmt(r.jitterP99Ms, 1)} | ${fmt(r.lateShare * 100, 2)}% | ${fmt(r.scans)} (${fmt(r.devicesSeen)} devices) | ${fmt(r.startS, 1)} s | ${fmt(r.load, 1)} |`,
+      `${compared ? `| ${r.build} ` : ''}| ${fmt(r.devices)} | ${fmt(r.tags)} | ${fmt(r.cpuPercent, 1)} | ${fmt(cpuPerTagUs(r), 1)} | ${fmt(r.rssMb)} | ${fmt(r.heapUsedMb)} / ${fmt(r.heapTotalMb)} | ${fmt(r.eventLoopP99Ms, 1)} | ${fmt(r.jitterP99Ms, 1)} | ${fmt(r.lateShare * 100, 2)}% | ${fmt(r.scans)} (${fmt(r.devicesSeen)} devices) | ${fmt(r.startS, 1)} s | ${fmt(r.load, 1)} |`,
     );
+  }
+  if (compared) {
+    console.log('');
+    for (const devices of STEPS) {
+      const of = (label: Build['label']) => median(all.filter((r) => r.devices === devices && r.build === label).map(cpuPerTagUs));
+      const [before, after] = [of('before'), of('after')];
+      console.log(`${fmt(devices)} devices: CPU per tag, median of ${rounds} rounds: before ${fmt(before, 1)} µs, after ${fmt(after, 1)} µs (${fmt(after / before, 2)}x)`);
+    }
   }
   if (base && results.length > 1) {
     const last = results[results.length - 1];

@@ -10,6 +10,9 @@
 // IPC: child -> parent { type: 'ready' } once every device has sent a scan; parent -> child { type: 'window' }
 // (start), { type: 'stats' } -> { type: 'stats', stats: ScaleStats }, { type: 'stop' }.
 // argv: settings file, user dir, poll interval ms, device count.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { resolveSettings } from '../../runtime/settings';
 import { sizeThreadPool } from '../../runtime/thread-pool';
@@ -37,6 +40,31 @@ export const LATE_MS = 50;
 const [settingsFile, userDir, intervalText, devicesText] = process.argv.slice(2);
 const INTERVAL_MS = Number(intervalText);
 const DEVICES = Number(devicesText);
+
+/**
+ * Allocation sampling over the window (BENCH_SCALE_HEAP_SAMPLE: the directory of the profile),
+ * collected objects included: what the garbage collector has to clear, by allocating function.
+ */
+class AllocationSampler {
+  private session: Session | undefined;
+
+  constructor(private readonly dir: string | undefined) {}
+
+  async start(): Promise<void> {
+    if (!this.dir) return;
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.session || !this.dir) return;
+    const { profile } = await this.session.post('HeapProfiler.stopSampling');
+    writeFileSync(join(this.dir, `window-${process.pid}.heapprofile`), JSON.stringify(profile));
+    this.session.disconnect();
+    this.session = undefined;
+  }
+}
 
 function percentile(xs: Float64Array, n: number, p: number): number {
   if (n === 0) return NaN;
@@ -88,6 +116,7 @@ async function main(): Promise<void> {
   });
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
+  const sampler = new AllocationSampler(process.env.BENCH_SCALE_HEAP_SAMPLE || undefined);
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   process.on('message', (m: { type: string }) => {
@@ -100,6 +129,7 @@ async function main(): Promise<void> {
       loop.enable();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
+      void sampler.start();
     } else if (m.type === 'stats') {
       const cpu = process.cpuUsage(cpu0);
       const windowS = (performance.now() - t0) / 1000;
@@ -118,7 +148,7 @@ async function main(): Promise<void> {
         lateShare: count ? late / count : NaN,
         devicesSeen: seen.size,
       };
-      process.send?.({ type: 'stats', stats });
+      void sampler.stop().finally(() => process.send?.({ type: 'stats', stats }));
     } else if (m.type === 'stop') {
       void gw.stop().finally(() => process.exit(0));
     }

@@ -61,9 +61,25 @@ export class AckError extends Error {
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
+/** The rules a (device, name) pair matches: by "device/name", and by the name alone. */
+interface TagRules {
+  full: string;
+  byFull: RuleState[] | undefined;
+  byName: RuleState[] | undefined;
+}
+
+/** Pairs remembered before the memory of them starts afresh (a plant of changing tag names). */
+const MAX_REMEMBERED_TAGS = 200_000;
+
 export class AlarmEngine {
   private readonly states: RuleState[];
   private readonly byTag = new Map<string, RuleState[]>();
+  /**
+   * byTag's answers by device, then name: a sample finds its rules (most tags have none) without
+   * building the "device/name" key, a string made and hashed for every sample of every scan.
+   */
+  private readonly rulesByDevice = new Map<string, Map<string, TagRules>>();
+  private rememberedTags = 0;
   private readonly records = new Map<string, AlarmRecord>();
   private readonly now: () => number;
 
@@ -86,13 +102,27 @@ export class AlarmEngine {
     const events: AlarmEvent[] = [];
     const now = this.now();
     for (const s of samples) {
-      const full = s.device ? `${s.device}/${s.name}` : s.name;
-      const byFull = this.byTag.get(full);
-      const byName = s.device ? this.byTag.get(s.name) : undefined;
+      const { full, byFull, byName } = this.rulesOf(s.device, s.name);
       if (byFull) for (const rs of byFull) this.apply(rs, full, s.value, s.quality, s.ts, now, events);
       if (byName) for (const rs of byName) this.apply(rs, full, s.value, s.quality, s.ts, now, events);
     }
     return events;
+  }
+
+  private rulesOf(device: string, name: string): TagRules {
+    let names = this.rulesByDevice.get(device);
+    let rules = names?.get(name);
+    if (rules) return rules;
+    const full = device ? `${device}/${name}` : name;
+    rules = { full, byFull: this.byTag.get(full), byName: device ? this.byTag.get(name) : undefined };
+    if (++this.rememberedTags > MAX_REMEMBERED_TAGS) {
+      this.rulesByDevice.clear();
+      this.rememberedTags = 1;
+      names = undefined;
+    }
+    if (!names) this.rulesByDevice.set(device, (names = new Map()));
+    names.set(name, rules);
+    return rules;
   }
 
   private apply(rs: RuleState, tag: string, value: TagValue, quality: Quality, ts: number, now: number, events: AlarmEvent[]): void {

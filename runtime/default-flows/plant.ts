@@ -25,8 +25,10 @@ export const commandsLinkOut = (device: string): string => `edgegw.cmd.to.${devi
 
 /** The seam between acquisition and the rest: every scan leaves through this link out. */
 export const ACQUISITION_OUT = 'edgegw.acq.out';
+/** The Forwarding tab's link in of Home Assistant discovery (acquired and derived scans). */
+export const HA_SCANS_IN = 'edgegw.fwd.ha.in';
 /** The link ins of the stage tabs that take every acquired scan. */
-export const ACQUISITION_TARGETS = ['edgegw.proc.in', 'edgegw.fwd.in', 'edgegw.sup.in'];
+export const ACQUISITION_TARGETS = ['edgegw.proc.in', 'edgegw.fwd.in', HA_SCANS_IN, 'edgegw.sup.in'];
 /** The link out that carries each command's outcome (Complete, Catch) to the Commands tab. */
 export const COMMAND_OUTCOMES_OUT = 'edgegw.acq.results';
 /** Where derived scans leave the Processing tab (when the plant has derived tags). */

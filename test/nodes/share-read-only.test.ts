@@ -5,7 +5,7 @@ import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { helper, nodeModule } from '../helpers/nodered';
 import { waitFor } from '../helpers/process';
-import { shareReadOnly, type SendEventLike } from '../../nodes/common/share-read-only';
+import { nodeReadsOnly, shareReadOnly, type SendEventLike, type WiresOf } from '../../nodes/common/share-read-only';
 import type { TagSample } from '../../lib/tags/contract';
 
 describe('shareReadOnly: which send events share their message', () => {
@@ -87,6 +87,81 @@ describe('shareReadOnly: which send events share their message', () => {
   });
 });
 
+describe('nodeReadsOnly: nodes that pass a message on read only when what they feed does', () => {
+  const types: Record<string, string> = {
+    calc: 'edgegw-tag-calc',
+    st: 'edgegw-stats',
+    fn: 'function',
+    inReaders: 'link in',
+    inMixed: 'link in',
+    inEmpty: 'link in',
+    inLoop: 'link in',
+    inChain: 'link in',
+    inDeep1: 'link in',
+    inDeep2: 'link in',
+    inDeep3: 'link in',
+    inDeep4: 'link in',
+    inDeep5: 'link in',
+    dog: 'edgegw-watchdog',
+    dogFn: 'edgegw-watchdog',
+    out: 'link out',
+  };
+  const wires: Record<string, string[][]> = {
+    inReaders: [['calc', 'st']],
+    inMixed: [['calc', 'fn']],
+    inEmpty: [[]],
+    inLoop: [['calc', 'inLoop']],
+    inChain: [['inReaders', 'dog']],
+    dog: [[], ['fn']],
+    dogFn: [['fn'], []],
+    out: [['inReaders']],
+    inDeep1: [['inDeep2']],
+    inDeep2: [['inDeep3']],
+    inDeep3: [['inDeep4']],
+    inDeep4: [['inDeep5']],
+    inDeep5: [['calc']],
+  };
+  const typeOf = (id: string) => types[id];
+  const wiresOf: WiresOf = (id) => wires[id];
+  const scan = { topic: 'meter1', tags: [] };
+
+  test('a link in, and the watchdog on its first output, read only when every node they feed does', () => {
+    const table: Array<[string, boolean]> = [
+      ['inReaders', true],
+      ['inEmpty', true],
+      ['inChain', true],
+      ['dog', true],
+      ['inMixed', false],
+      ['dogFn', false],
+      ['out', false],
+      ['inLoop', false],
+      ['inDeep1', false],
+      ['inDeep2', true],
+      ['fn', false],
+      ['calc', true],
+    ];
+    for (const [id, reads] of table) assert.equal(nodeReadsOnly(id, scan, typeOf, wiresOf), reads, id);
+    assert.equal(nodeReadsOnly('inReaders', scan, typeOf), false, 'without the wires a link in is taken for a node that changes the message');
+  });
+
+  test('a message to three link ins, one feeding a function: that one gets it, the others share one copy', () => {
+    const msg = { payload: 1 };
+    const ev: SendEventLike[] = ['inReaders', 'inMixed', 'inChain'].map((id, i) => ({ msg, destination: { id }, cloneMessage: i > 0 }));
+    const copies: unknown[] = [];
+    const saved = shareReadOnly(ev, typeOf, (m) => (copies.push(structuredClone(m)), copies[copies.length - 1]), wiresOf);
+    assert.equal(saved, 1);
+    assert.equal(copies.length, 1);
+    assert.deepEqual(
+      ev.map((e) => [e.msg === msg ? 'sent' : e.msg === copies[0] ? 'copy' : 'other', e.cloneMessage]),
+      [
+        ['copy', false],
+        ['sent', false],
+        ['copy', false],
+      ],
+    );
+  });
+});
+
 describe('shareReadOnly in Node-RED 4.1', () => {
   type Red = { hooks: { add(id: string, fn: (e: never) => void): void; remove(id: string): void }; nodes: { createNode(n: unknown, d: unknown): void; registerType(t: string, f: unknown): void } };
   let red: Red | undefined;
@@ -143,9 +218,10 @@ describe('shareReadOnly in Node-RED 4.1', () => {
     RED.hooks ??= (require('@node-red/util') as { hooks: Red['hooks'] }).hooks;
     return mod(RED);
   };
+  const linkNodes = require('@node-red/nodes/core/common/60-link.js') as (RED: Red) => void;
   const load = async (targets: string[], extra: Array<Record<string, unknown>>) => {
     await helper.load(
-      [withHooks(nodeModule('tag-calc') as (RED: Red) => void), testNodes],
+      [withHooks(nodeModule('tag-calc') as (RED: Red) => void), testNodes, linkNodes],
       [{ id: 't1', type: 'tab', label: 'share' }, { id: 'src', type: 'test-source', z: 't1', wires: [targets] }, ...extra],
     );
     red!.hooks.add('preDeliver.shareTest', (e: { destination: { id: string }; msg: unknown }) => {
@@ -153,6 +229,19 @@ describe('shareReadOnly in Node-RED 4.1', () => {
     });
   };
   const messageTo = (id: string) => delivered.find((d) => d.to === id)?.msg;
+  // two calcs, each feeding a node that changes their result, beside a node that changes the scan
+  const calcsBesideAChange = (): Array<Record<string, unknown>> => [
+    calc('c1', [['r1']]),
+    calc('c2', [['r2']]),
+    { id: 'mut', type: 'test-mutate', z: 't1', wires: [] },
+    { id: 'r1', type: 'test-mutate', z: 't1', wires: [] },
+    { id: 'r2', type: 'test-mutate', z: 't1', wires: [] },
+  ];
+  const assertCopyUntouched = (shared: unknown) => {
+    assert.deepEqual((shared as { payload: unknown }).payload, { voltage: 230, current: 10 }, 'the copy did not see the change');
+    // both calcs computed from the values sent, not from the changed ones
+    for (const r of ['r1', 'r2']) assert.equal((messageTo(r) as { payload: { p: number } }).payload.p, 2300);
+  };
 
   test('a scan wired to two tag-calc nodes reaches both as the one message sent', async () => {
     await load(['c1', 'c2'], [calc('c1'), calc('c2')]);
@@ -164,16 +253,7 @@ describe('shareReadOnly in Node-RED 4.1', () => {
   });
 
   test('with a node that changes it beside them: that node gets the message, the calcs one untouched copy', async () => {
-    await load(
-      ['c1', 'mut', 'c2'],
-      [
-        calc('c1', [['r1']]),
-        calc('c2', [['r2']]),
-        { id: 'mut', type: 'test-mutate', z: 't1', wires: [] },
-        { id: 'r1', type: 'test-mutate', z: 't1', wires: [] },
-        { id: 'r2', type: 'test-mutate', z: 't1', wires: [] },
-      ],
-    );
+    await load(['c1', 'mut', 'c2'], calcsBesideAChange());
     const out = scan();
     helper.getNode('src').receive({ out });
     await waitFor(
@@ -184,9 +264,22 @@ describe('shareReadOnly in Node-RED 4.1', () => {
     const shared = messageTo('c1');
     assert.notEqual(shared, out);
     assert.equal(messageTo('c2'), shared);
-    assert.deepEqual((shared as { payload: unknown }).payload, { voltage: 230, current: 10 }, 'the copy did not see the change');
+    assertCopyUntouched(shared);
     assert.equal(out.payload.voltage, -1, 'the changing node changed its own message');
-    // both calcs computed from the values sent, not from the changed ones
-    for (const r of ['r1', 'r2']) assert.equal((messageTo(r) as { payload: { p: number } }).payload.p, 2300);
+  });
+
+  test('through link ins: a link in feeding only readers shares one copy with the others like it, the changing node gets the message', async () => {
+    await load(
+      ['l1', 'mut', 'l2'],
+      [{ id: 'l1', type: 'link in', z: 't1', name: 'to c1', links: [], wires: [['c1']] }, { id: 'l2', type: 'link in', z: 't1', name: 'to c2', links: [], wires: [['c2']] }, ...calcsBesideAChange()],
+    );
+    const out = scan();
+    helper.getNode('src').receive({ out });
+    await waitFor('the calcs fed through the link ins, two results', () => delivered.filter((d) => d.to === 'r1' || d.to === 'r2').length === 2);
+    assert.equal(messageTo('mut'), out);
+    const shared = messageTo('l1');
+    assert.notEqual(shared, out);
+    for (const id of ['l2', 'c1', 'c2']) assert.equal(messageTo(id), shared, id);
+    assertCopyUntouched(shared);
   });
 });

@@ -2,7 +2,7 @@
 // Home Assistant discovery configs.
 import { nodeType } from '../../../nodes/common/migrations';
 import { comment, debug, functionBody, functionNode, linkIn, mqttOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
-import { ACQUISITION_OUT, DERIVED_OUT, type Plant } from '../plant';
+import { ACQUISITION_OUT, DERIVED_OUT, HA_SCANS_IN, type Plant } from '../plant';
 import { FORWARD_TARGET_ID } from './config-nodes';
 import { TAB } from './ids';
 
@@ -34,7 +34,7 @@ export function forwardingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
   const scans = [ACQUISITION_OUT, ...(plant.derivedTags !== undefined ? [DERIVED_OUT] : [])];
   return [
     comment('edgegw.fwd.comment', z, 'Forwarding: read me (double-click)', readmeText('forwarding'), 180, 40),
-    linkIn('edgegw.fwd.in', z, 'acquired scans', scans, 75, 120, [['edgegw.fwd.shape', 'edgegw.ha.discovery']]),
+    linkIn('edgegw.fwd.in', z, 'acquired scans', scans, 75, 120, [['edgegw.fwd.shape']]),
     functionNode('edgegw.fwd.shape', z, 'device data', functionBody('device-data'), 290, 120, [['edgegw.fwd.queue']]),
     queueNode('edgegw.fwd.queue', 'devices queue', 'devices', 1000000, 1024, 720, 120, 'edgegw.fwd.dead'),
     // each queue's dead letters on its own row: a wire to a shared one would cross a queue's status
@@ -65,6 +65,10 @@ export function forwardingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
       wires: [['edgegw.fwd.queue.depth']],
     },
     functionNode('edgegw.fwd.queue.depth', z, 'queue depth', functionBody('queue-depth'), 300, 340, [['edgegw.fwd.heartbeat']]),
+    // a link in of its own: the scans reach the function above as sent and discovery, which only
+    // reads them, with the copy the processing and supervision tabs share (nodes/common/share-read-only.ts);
+    // behind one link in with the function, discovery got a copy of its own
+    linkIn(HA_SCANS_IN, z, 'acquired scans (discovery)', scans, 75, 200, [['edgegw.ha.discovery']]),
     {
       id: 'edgegw.ha.discovery',
       type: nodeType('ha-discovery'),

@@ -2,7 +2,7 @@
 // acknowledges alarms with a button or over MQTT.
 import { nodeType } from '../../../nodes/common/migrations';
 import { BROKER_ID, comment, debug, functionBody, functionNode, linkIn, linkOut, readmeText, type FlowNode, type FlowsEnvironment } from '../flow-node';
-import { ACQUISITION_OUT, DERIVED_OUT, type Plant } from '../plant';
+import { ACQUISITION_OUT, DERIVED_OUT, HA_SCANS_IN, type Plant } from '../plant';
 import { TAG_STORE_ID } from './config-nodes';
 import { TAB } from './ids';
 
@@ -133,7 +133,7 @@ export function processingTab(env: FlowsEnvironment, plant: Plant): FlowNode[] {
             y: 110,
             wires: [[DERIVED_OUT, ...stats]],
           },
-          linkOut(DERIVED_OUT, z, 'derived scans', ['edgegw.fwd.in'], 395, 110),
+          linkOut(DERIVED_OUT, z, 'derived scans', ['edgegw.fwd.in', HA_SCANS_IN], 395, 110),
         ]
       : []),
     {

@@ -128,6 +128,27 @@ describe('alarm lifecycle', () => {
     assert.throws(() => engine.acknowledge(42, 'op'), /msg\.ack must be an alarm id or "all", got 42/);
   });
 
+  test('a sample finds its rules by device/name and by name alone, the same at every scan', () => {
+    const { engine, feed } = engineFor('tag,type,limit\nboiler/temp,hi,90\ntemp,hi,50\nplant/boiler/temp,hi,10\n');
+    const trips = (events: AlarmEvent[]) => events.map((e) => `${e.id}@${e.tag}:${e.state}`).sort();
+    // [name, device] -> the rules a value of 95 trips; cleared and acknowledged, then again (the
+    // second pass answers from what the first remembered)
+    const table: Array<[string, string, string[]]> = [
+      ['temp', 'boiler', ['boiler/temp:hi@boiler/temp:active', 'temp:hi@boiler/temp:active']],
+      ['temp', 'pump', ['temp:hi@pump/temp:active']],
+      ['boiler/temp', '', ['boiler/temp:hi@boiler/temp:active']],
+      ['boiler/temp', 'plant', ['boiler/temp:hi@plant/boiler/temp:active', 'plant/boiler/temp:hi@plant/boiler/temp:active']],
+      ['level', 'boiler', []],
+    ];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [name, device, expected] of table) {
+        assert.deepEqual(trips(feed(95, 'good', name, device)), expected, `${device}/${name}, pass ${pass + 1}`);
+        feed(0, 'good', name, device);
+        engine.acknowledge('all', 'test');
+      }
+    }
+  });
+
   test('on-delay and off-delay, on the injected clock', () => {
     const { engine, feed, at } = engineFor('temp,hi,50,0,10,5,medium');
     feed(60);
