@@ -111,6 +111,16 @@ async function main(): Promise<void> {
       `| ${fmt(r.devices)} | ${fmt(r.tags)} | ${fmt(r.cpuPercent, 1)} | ${fmt(r.scans > 0 ? (r.cpuPercent / 100 / tagsPerS) * 1e6 : undefined, 1)} | ${fmt(r.rssMb)} | ${fmt(r.heapUsedMb)} / ${fmt(r.heapTotalMb)} | ${fmt(r.eventLoopP99Ms, 1)} | ${fmt(r.jitterP99Ms, 1)} | ${fmt(r.lateShare * 100, 2)}% | ${fmt(r.scans)} (${fmt(r.devicesSeen)} devices) | ${fmt(r.startS, 1)} s | ${fmt(r.load, 1)} |`,
     );
   }
+  if (results.some((r) => r.historian)) {
+    console.log("\nThe default flows' historian (its /health counts when the window closed; merged: tag runs that reached back into stored time):\n");
+    console.log('| devices | samples/s stored in the window | stored | waiting | dropped | runs merged (in the window) |');
+    console.log('|---:|---:|---:|---:|---:|---:|');
+    for (const r of results) {
+      const h = r.historian;
+      if (!h) continue;
+      console.log(`| ${fmt(r.devices)} | ${fmt(h.storedInWindow / r.windowS)} | ${fmt(h.stored)} | ${fmt(h.pending)} | ${fmt(h.dropped)} | ${fmt(h.merged)} (${fmt(h.mergedInWindow)}) |`);
+    }
+  }
   if (base && results.length > 1) {
     const last = results[results.length - 1];
     console.log(

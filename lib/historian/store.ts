@@ -45,6 +45,8 @@ export interface HistorianCounts {
   /** rows retention deleted */
   pruned: number;
   batches: number;
+  /** tag runs that reached back into stored time: read, merged and rewritten instead of appended */
+  merged: number;
 }
 
 /** Waiting samples beyond this many batches are dropped (the disk cannot keep up): memory stays bounded. */
@@ -67,7 +69,7 @@ interface PlannedBatch {
 }
 
 export class HistorianStore {
-  readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, dropped: 0, pruned: 0, batches: 0 };
+  readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, dropped: 0, pruned: 0, batches: 0, merged: 0 };
   private pending: TagSample[] = [];
   private readonly tagIds = new Map<string, number>();
   /**
@@ -201,6 +203,7 @@ export class HistorianStore {
 
   private async writeBatch(batch: TagSample[], encoded: PlannedBatch | undefined): Promise<void> {
     const created = new Map<string, number>();
+    let merges = 0;
     await this.db.transaction(async () => {
       let planned = encoded;
       if (!planned) {
@@ -219,7 +222,9 @@ export class HistorianStore {
       }
       await this.insertChunks(planned.appends);
       for (const run of planned.merges) await this.mergeRun(run);
+      merges = planned.merges.length;
     });
+    this.counts.merged += merges;
     // ids of tags made in a transaction that rolled back would name no row: cached only now
     for (const [key, id] of created) this.tagIds.set(key, id);
     if (created.size) await this.sizePageCache();
