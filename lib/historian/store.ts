@@ -7,6 +7,7 @@ import type { TagSample } from '../tags/contract';
 import { chunkRowsJson, insertTexts, mergeSamples, runChunkRows, runsOf, type ChunkRowJson, type TagRun } from './chunks';
 import { SampleBacklog, sampleAt, type SampleColumns } from './backlog';
 import { TagSlots, type SlotTag } from './tag-slots';
+import { SampleSequence } from './sequence';
 import { DeadbandFilter, type DeadbandConfig } from './deadband';
 import { HistoryReader, type StoredSample } from './reader';
 import type { HistorianQuery, HistorianRow } from './query';
@@ -69,12 +70,6 @@ const PRUNE_CHUNKS_PER_STEP = 256;
 
 const tagKey = (device: string, name: string) => `${device}\u0000${name}`;
 
-interface Waiter {
-  /** the sample sequence number waited for */
-  seq: number;
-  resolve: () => void;
-}
-
 export class HistorianStore {
   readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, writing: 0, dropped: 0, pruned: 0, batches: 0, merged: 0 };
   /**
@@ -87,16 +82,7 @@ export class HistorianStore {
    */
   private readonly backlog = new SampleBacklog();
   private readonly slots = new TagSlots();
-  /** Samples are numbered as they come (after the deadband): what a flush waits for. */
-  private headSeq = 0;
-  /** samples before this one are due: the next batch the writer takes ends here */
-  private cutSeq = 0;
-  /** samples before this one were taken by the writer, or dropped */
-  private takenSeq = 0;
-  /** samples before this one were written (or failed, or dropped) */
-  private doneSeq = 0;
-  private readonly flushWaiters: Waiter[] = [];
-  private readonly takeWaiters: Waiter[] = [];
+  private readonly seq = new SampleSequence();
   private writer: Promise<void> | undefined;
   private readonly tagIds = new Map<string, number>();
   /**
@@ -180,29 +166,27 @@ export class HistorianStore {
     const kept = this.deadband.filter(samples);
     this.counts.skipped += samples.length - kept.length;
     for (const s of kept) this.backlog.push(this.slots.slotOf(s), s);
-    const tailSeq = this.headSeq + this.backlog.length;
     const bound = this.batchSize * BACKLOG_BATCHES;
     if (this.backlog.length > bound) {
       const over = this.backlog.length - bound;
       this.backlog.dropOldest(over);
       this.counts.dropped += over;
-      this.headSeq += over;
-      this.cutSeq = Math.max(this.cutSeq, this.headSeq);
-      this.settle(this.takeWaiters, this.headSeq);
+      this.seq.advance(over);
     }
     this.counts.pending = this.backlog.length;
-    if (tailSeq - this.cutSeq >= this.batchSize) void this.flush();
-    else if (tailSeq > this.cutSeq && !this.batchTimer) this.batchTimer = setTimeout(() => void this.flush(), this.batchMs);
+    const uncut = this.seq.head + this.backlog.length - this.seq.cut;
+    if (uncut >= this.batchSize) void this.flush();
+    else if (uncut > 0 && !this.batchTimer) this.batchTimer = setTimeout(() => void this.flush(), this.batchMs);
   }
 
   /** Writes what waits now; resolves when it is committed (or has failed: onError is told). */
   flush(): Promise<void> {
     clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
-    this.cutSeq = this.headSeq + this.backlog.length;
-    const done = this.waitFor(this.flushWaiters, this.doneSeq, this.cutSeq);
-    this.startWriter();
-    return done;
+    this.seq.cut = this.seq.head + this.backlog.length;
+    const written = this.seq.written(this.seq.cut);
+    if (!this.writer && this.backlog.length > 0) this.writer = this.writeDue();
+    return written;
   }
 
   /**
@@ -210,36 +194,17 @@ export class HistorianStore {
    * that can wait keeps the backlog within a batch or two this way, and the writer busy.
    */
   taken(): Promise<void> {
-    return this.waitFor(this.takeWaiters, this.takenSeq, this.headSeq + this.backlog.length);
-  }
-
-  private waitFor(waiters: Waiter[], reached: number, seq: number): Promise<void> {
-    if (seq <= reached) return Promise.resolve();
-    return new Promise((resolve) => waiters.push({ seq, resolve }));
-  }
-
-  private settle(waiters: Waiter[], reached: number): void {
-    let n = 0;
-    while (n < waiters.length && waiters[n].seq <= reached) waiters[n++].resolve();
-    waiters.splice(0, n);
-  }
-
-  /** Starts the writer if it is idle and a batch is due. */
-  private startWriter(): void {
-    if (this.writer || this.cutSeq <= this.headSeq) return;
-    this.writer = this.writeDue();
+    return this.seq.left(this.seq.head + this.backlog.length);
   }
 
   /** Writes the due samples as one batch, again while more became due meanwhile. */
   private async writeDue(): Promise<void> {
     try {
-      while (this.cutSeq > this.headSeq) {
-        const batch = this.backlog.take(this.cutSeq - this.headSeq);
-        this.headSeq += batch.length;
-        this.takenSeq = this.headSeq;
+      while (this.seq.cut > this.seq.head) {
+        const batch = this.backlog.take(this.seq.cut - this.seq.head);
         this.counts.pending = this.backlog.length;
         this.counts.writing = batch.length;
-        this.settle(this.takeWaiters, this.takenSeq);
+        this.seq.advance(batch.length);
         try {
           await this.writeBatch(batch);
         } catch (err) {
@@ -247,8 +212,7 @@ export class HistorianStore {
           this.opts.onError?.(err as Error);
         }
         this.counts.writing = 0;
-        this.doneSeq = this.headSeq;
-        this.settle(this.flushWaiters, this.doneSeq);
+        this.seq.writtenToHead();
       }
     } finally {
       // at once, not a microtask later: a flush that a settled waiter's code calls must find the writer idle
