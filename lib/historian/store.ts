@@ -60,7 +60,7 @@ export const BACKLOG_BATCHES = 20;
  * Samples one INSERT takes at most: bounds the JSON text held at a time, and the next text is
  * encoded while SQLite's worker thread writes this one.
  */
-const SAMPLES_PER_INSERT = 5000;
+const SAMPLES_PER_INSERT = 2000;
 const DEFAULT_PRUNE_CHUNK = 5000;
 export const DEFAULT_BATCH_SIZE = 20_000;
 /** pages given back per incremental_vacuum step */
