@@ -57,10 +57,14 @@ export interface HistorianCounts {
 /** Waiting samples beyond this many batches are dropped (the disk cannot keep up): memory stays bounded. */
 export const BACKLOG_BATCHES = 20;
 /**
- * Samples one INSERT takes at most: bounds the JSON text held at a time, and the next text is
- * encoded while SQLite's worker thread writes this one.
+ * A batch's chunks go in about this many INSERTs: the next text is encoded while SQLite's worker
+ * thread writes one, and a batch costs a few round trips through the event loop whatever its size
+ * (on a loaded gateway each waits behind the loop's other work: at 500 devices the loop's delay
+ * reached seconds, and texts of 2,000 samples made a batch of 50,000 samples 25 waits).
  */
-const SAMPLES_PER_INSERT = 2000;
+const INSERTS_PER_BATCH = 4;
+/** ... of at least this many samples each (fewer texts for a small batch) */
+const MIN_SAMPLES_PER_INSERT = 2000;
 const DEFAULT_PRUNE_CHUNK = 5000;
 export const DEFAULT_BATCH_SIZE = 20_000;
 /** pages given back per incremental_vacuum step */
@@ -251,7 +255,7 @@ export class HistorianStore {
         else merging.push(run);
         this.latestTs.set(run.tagId, latest === undefined ? last : Math.max(latest, last));
       }
-      await this.insertChunks(appendRows(batch, appends));
+      await this.insertChunks(appendRows(batch, appends), Math.max(MIN_SAMPLES_PER_INSERT, Math.ceil(batch.length / INSERTS_PER_BATCH)));
       for (const run of merging)
         await this.mergeRun(
           run.tagId,
@@ -272,9 +276,9 @@ export class HistorianStore {
   }
 
   /** Inserts chunk rows; each INSERT's text is encoded while SQLite writes the one before. */
-  private async insertChunks(rows: Iterable<ChunkRowJson>): Promise<void> {
+  private async insertChunks(rows: Iterable<ChunkRowJson>, samplesPerInsert = MIN_SAMPLES_PER_INSERT): Promise<void> {
     let running: Promise<unknown> | undefined;
-    for (const text of insertTexts(rows, SAMPLES_PER_INSERT)) {
+    for (const text of insertTexts(rows, samplesPerInsert)) {
       const insert = (this.insert ??= await this.db.prepare(INSERT_CHUNKS_JSON_SQL, 'store samples'));
       if (running) await running;
       running = insert.run([text]);
