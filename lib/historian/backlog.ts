@@ -89,15 +89,7 @@ export class SampleBacklog {
   /** The oldest `count` samples as one set of columns, taken out of the backlog. */
   take(count: number): SampleColumns {
     const n = Math.min(count, this.held);
-    const out = {
-      length: n,
-      slots: new Int32Array(n),
-      ts: new Float64Array(n),
-      nums: new Float64Array(n),
-      kinds: new Uint8Array(n),
-      qualities: new Uint8Array(n),
-      texts: undefined as Array<string | null> | undefined,
-    };
+    const out = newColumns(n);
     let at = 0;
     while (at < n) {
       const block = this.blocks[0];
@@ -127,18 +119,15 @@ export class SampleBacklog {
   }
 }
 
+/** Columns for `n` samples, with no texts yet. */
+function newColumns(n: number): SampleColumns & { texts: Array<string | null> | undefined } {
+  return { length: n, slots: new Int32Array(n), ts: new Float64Array(n), nums: new Float64Array(n), kinds: new Uint8Array(n), qualities: new Uint8Array(n), texts: undefined };
+}
+
 /** Samples (in time order) as columns: the merge and retention paths write through the same encoder as batches. */
 export function columnsOf(samples: readonly EncodedSample[]): SampleColumns {
   const n = samples.length;
-  const cols = {
-    length: n,
-    slots: new Int32Array(n),
-    ts: new Float64Array(n),
-    nums: new Float64Array(n),
-    kinds: new Uint8Array(n),
-    qualities: new Uint8Array(n),
-    texts: undefined as Array<string | null> | undefined,
-  };
+  const cols = newColumns(n);
   for (let i = 0; i < n; i++) {
     const s = samples[i];
     cols.ts[i] = s.ts;
