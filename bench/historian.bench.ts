@@ -8,10 +8,14 @@
 //   2. a one-day range of one tag stored at 1 s (86,400 samples) downsampled to 1-minute steps
 //      (avg, 1,440 rows), vs reading the same 86,400 raw rows out of the store.
 // Targets (issue 22): >= 200,000 samples/s stored; the downsampled day in < 100 ms.
+// BENCH_HISTORIAN_BEFORE=<a lib/historian directory of an earlier version> adds that store's rounds
+// (alternating with the others) for a before/after in one run; each store gets the producer its
+// API allows: one that waits for the writer to take what waits (HistorianStore.taken), or, for a
+// store without it, one that yields once a batch was cut.
 // Run: node --expose-gc --import tsx bench/historian.bench.ts   (never fails on a number)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HistorianStore, parseQuery } from '../lib/historian';
 import { tuneForBatches } from '../lib/historian/schema';
 import { openSqliteDatabase, loadSqlite } from '../lib/storage/sqlite';
@@ -28,6 +32,21 @@ const T0 = Date.UTC(2026, 11, 1);
 const dir = mkdtempSync(join(tmpdir(), 'edgegw-historian-bench-'));
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const BEFORE_DIR = process.env.BENCH_HISTORIAN_BEFORE;
+const cpuMicros = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+/** The store of an earlier version, for a before/after in one run. */
+const FormerStore = BEFORE_DIR ? (require(resolve(BEFORE_DIR)) as { HistorianStore: typeof HistorianStore }).HistorianStore : undefined;
+
+interface InsertRound {
+  rate: number;
+  /** CPU of the process (its threads, SQLite's too) per sample stored, µs: steadier than a rate on a loaded host */
+  cpuUs: number;
+  /** most samples the store held at once, waiting or being written (counted where the store counts them) */
+  mostHeld: number;
+}
 
 function scans(): TagSample[][] {
   const out: TagSample[][] = [];
@@ -51,7 +70,7 @@ function insertSamplesSql(rows: number): string {
 }
 
 /** The baseline: the same rows as plain parameters, multi-row INSERTs, no deadband, no tag lookup. */
-async function rawInserts(round: number): Promise<number> {
+async function rawInserts(round: number): Promise<InsertRound> {
   const db = await openSqliteDatabase({
     path: join(dir, `raw-${round}.db`),
     sqlite: loadSqlite(),
@@ -71,6 +90,7 @@ async function rawInserts(round: number): Promise<number> {
     }
     params.push(p);
   }
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const perTransaction = BATCH / ROWS_PER_STATEMENT;
   for (let r = 0; r < params.length; r += perTransaction) {
@@ -79,24 +99,34 @@ async function rawInserts(round: number): Promise<number> {
     });
   }
   const rate = N / ((performance.now() - start) / 1000);
+  const cpuUs = cpuMicros(cpu0) / N;
   await db.close();
-  return rate;
+  return { rate, cpuUs, mostHeld: NaN };
 }
 
-async function historianInserts(round: number): Promise<number> {
+async function historianInserts(round: number, Store: typeof HistorianStore, name: string): Promise<InsertRound> {
   const data = scans();
-  const store = await HistorianStore.open({ path: join(dir, `historian-${round}.db`), retentionMs: 3650 * 86_400_000, batchSize: BATCH, batchMs: 1000, pruneEveryMs: 3_600_000 });
+  const store = await Store.open({ path: join(dir, `${name}-${round}.db`), retentionMs: 3650 * 86_400_000, batchSize: BATCH, batchMs: 1000, pruneEveryMs: 3_600_000 });
+  const waits = typeof (store as Partial<HistorianStore>).taken === 'function';
+  let mostHeld = 0;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (const scan of data) {
     store.add(scan);
-    // a producer yields between scans; the batches commit meanwhile
-    if (store.counts.pending === 0) await new Promise(setImmediate);
+    mostHeld = Math.max(mostHeld, store.counts.pending + (store.counts.writing ?? 0));
+    // a producer that can wait keeps a batch waiting while the writer writes one
+    if (waits) {
+      if (store.counts.pending >= BATCH) await store.taken();
+    }
+    // one that cannot yields once a batch was cut; the batches commit meanwhile
+    else if (store.counts.pending === 0) await new Promise(setImmediate);
   }
   await store.flush();
   const rate = store.counts.stored / ((performance.now() - start) / 1000);
-  if (store.counts.stored !== N) throw new Error(`stored ${store.counts.stored} of ${N} samples (dropped ${store.counts.dropped})`);
+  const cpuUs = cpuMicros(cpu0) / store.counts.stored;
+  if (store.counts.stored !== N) throw new Error(`${name}: stored ${store.counts.stored} of ${N} samples (dropped ${store.counts.dropped})`);
   await store.close();
-  return rate;
+  return { rate, cpuUs, mostHeld: waits ? mostHeld : NaN };
 }
 
 async function queryDay(): Promise<{ downsampled: number; raw: number; rows: number }> {
@@ -131,21 +161,37 @@ async function main(): Promise<void> {
   console.log(
     `${fmt(N)} samples of ${fmt(TAGS)} tags (scans of ${fmt(TAGS)}), batches of ${fmt(BATCH)}, ${INSERT_ROUNDS} rounds of each (alternating, medians); a day of one tag at 1 s; medians of ${QUERY_ROUNDS} query rounds`,
   );
-  // alternating rounds: on a shared machine, noise then hits the baseline and the store alike
-  const raws: number[] = [];
-  const historians: number[] = [];
+  // alternating rounds: on a shared machine, noise then hits the baseline and the stores alike
+  const raws: InsertRound[] = [];
+  const historians: InsertRound[] = [];
+  const formers: InsertRound[] = [];
   for (let r = 0; r < INSERT_ROUNDS; r++) {
     raws.push(await rawInserts(r));
-    historians.push(await historianInserts(r));
+    if (FormerStore) formers.push(await historianInserts(r, FormerStore, 'before'));
+    historians.push(await historianInserts(r, HistorianStore, 'historian'));
   }
-  const raw = median(raws);
-  const historian = median(historians);
+  const raw = median(raws.map((h) => h.rate));
+  const historian = median(historians.map((h) => h.rate));
+  const cpuOf = (rounds: InsertRound[]) => median(rounds.map((h) => h.cpuUs));
   const day = await queryDay();
   console.log('');
   console.log('| figure | value | baseline | vs baseline |');
   console.log('|---|---:|---:|---:|');
+  if (FormerStore) {
+    const former = median(formers.map((h) => h.rate));
+    console.log(`| samples/s stored, before (${BEFORE_DIR}) | ${fmt(former)} | ${fmt(raw)} (raw multi-row INSERT) | ${fmt(former / raw, 2)}x |`);
+    console.log(`| CPU µs per sample stored, before | ${fmt(cpuOf(formers), 2)} | ${fmt(cpuOf(raws), 2)} (raw multi-row INSERT) | ${fmt(cpuOf(formers) / cpuOf(raws), 2)}x |`);
+  }
   console.log(`| samples/s stored (HistorianStore.add, committed) | ${fmt(historian)} | ${fmt(raw)} (raw multi-row INSERT) | ${fmt(historian / raw, 2)}x |`);
+  console.log(`| CPU µs per sample stored | ${fmt(cpuOf(historians), 2)} | ${fmt(cpuOf(raws), 2)} (raw multi-row INSERT) | ${fmt(cpuOf(historians) / cpuOf(raws), 2)}x |`);
   console.log(`| one day at 1 s -> 1-min avg (${fmt(day.rows)} rows) | ${fmt(day.downsampled, 1)} ms | ${fmt(day.raw, 1)} ms (the 86,400 raw rows) | ${fmt(day.downsampled / day.raw, 2)}x |`);
+  console.log('');
+  console.log(
+    `rounds (samples/s): raw ${raws.map((r) => fmt(r.rate)).join(', ')}; historian ${historians.map((h) => fmt(h.rate)).join(', ')}${FormerStore ? `; before ${formers.map((h) => fmt(h.rate)).join(', ')}` : ''}`,
+  );
+  console.log(
+    `most samples the historian held at once (waiting + being written): ${fmt(Math.max(...historians.map((h) => h.mostHeld)))} (bound: ${fmt(BATCH * 20)} waiting + the batch being written)`,
+  );
   console.log('');
   console.log(
     `targets: >= 200,000 samples/s: ${historian >= 200_000 ? 'met' : 'NOT met'} (${fmt(historian)}); downsampled day < 100 ms: ${day.downsampled < 100 ? 'met' : 'NOT met'} (${fmt(day.downsampled, 1)} ms)`,

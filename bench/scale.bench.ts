@@ -157,6 +157,18 @@ async function main(): Promise<void> {
       console.log(`${fmt(devices)} devices: CPU per tag, median of ${rounds} rounds: before ${fmt(before, 1)} µs, after ${fmt(after, 1)} µs (${fmt(after / before, 2)}x)`);
     }
   }
+  if (results.some((r) => r.historian)) {
+    console.log("\nThe default flows' historian (its /health counts when the window closed; merged: tag runs that reached back into stored time):\n");
+    console.log((compared ? '| build ' : '') + '| devices | samples/s stored in the window | stored | waiting | dropped | runs merged (in the window) |');
+    console.log((compared ? '|---' : '') + '|---:|---:|---:|---:|---:|---:|');
+    for (const r of compared ? all : results) {
+      const h = r.historian;
+      if (!h) continue;
+      console.log(
+        `${compared ? `| ${r.build} ` : ''}| ${fmt(r.devices)} | ${fmt(h.storedInWindow / r.windowS)} | ${fmt(h.stored)} | ${fmt(h.pending)} | ${fmt(h.dropped)} | ${fmt(h.merged)} (${fmt(h.mergedInWindow)}) |`,
+      );
+    }
+  }
   if (base && results.length > 1) {
     const last = results[results.length - 1];
     console.log(

@@ -20,6 +20,7 @@ import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration } from '..
 import { startGateway } from '../../runtime/server';
 import { nodeRedDir } from '../../runtime/resolve';
 import { runChild } from '../shared/child-messages';
+import { healthRegistry } from '../../lib/health/registry';
 
 export interface ScaleStats {
   windowS: number;
@@ -32,6 +33,26 @@ export interface ScaleStats {
   jitterP99Ms: number;
   lateShare: number;
   devicesSeen: number;
+  /** the default flows' historian: its counts when the window closed, and what the window added */
+  historian?: HistorianFigures;
+}
+
+/** A historian's counts (lib/historian HistorianCounts) as its /health entry gives them. */
+export interface HistorianFigures {
+  stored: number;
+  pending: number;
+  dropped: number;
+  merged: number;
+  storedInWindow: number;
+  mergedInWindow: number;
+}
+
+/** The historian's figures from the health registry (the node reports its counts there every second). */
+function historianCounts(): Record<string, number> | undefined {
+  const entry = healthRegistry()
+    .list()
+    .find((e) => e.type === 'historian');
+  return entry?.detail as Record<string, number> | undefined;
 }
 
 /** A scan later than its interval by more than this counts as late (the jitter goal). */
@@ -119,6 +140,7 @@ async function main(): Promise<void> {
   const sampler = new AllocationSampler(process.env.BENCH_SCALE_HEAP_SAMPLE || undefined);
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
+  let historianAtStart: Record<string, number> | undefined;
   process.on('message', (m: { type: string }) => {
     if (m.type === 'window') {
       count = 0;
@@ -130,6 +152,7 @@ async function main(): Promise<void> {
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       void sampler.start();
+      historianAtStart = historianCounts();
     } else if (m.type === 'stats') {
       const cpu = process.cpuUsage(cpu0);
       const windowS = (performance.now() - t0) / 1000;
@@ -148,6 +171,18 @@ async function main(): Promise<void> {
         lateShare: count ? late / count : NaN,
         devicesSeen: seen.size,
       };
+      const h = historianCounts();
+      if (h) {
+        const merged = Number(h.merged ?? NaN);
+        stats.historian = {
+          stored: h.stored,
+          pending: h.pending,
+          dropped: h.dropped,
+          merged,
+          storedInWindow: h.stored - (historianAtStart?.stored ?? 0),
+          mergedInWindow: merged - Number(historianAtStart?.merged ?? 0),
+        };
+      }
       void sampler.stop().finally(() => process.send?.({ type: 'stats', stats }));
     } else if (m.type === 'stop') {
       void gw.stop().finally(() => process.exit(0));

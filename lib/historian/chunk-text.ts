@@ -3,19 +3,25 @@
 // fast as an array of small arrays, and a downsampled query is mostly that parse. Any other chunk
 // is `[[dt,num,text,kind,quality],...]`. dt is ms after the chunk's t0. The hist_samples view
 // (schema.ts) reads both.
+import type { SampleColumns } from './backlog';
 import { jsonNumber, ValueKind, type EncodedSample } from './values';
 
 type NestedSample = [number, number | null, string | null, ValueKind, number];
 
-/** samples[from, to) (in time order, the first at t0) as a chunk's text. */
-export function chunkJson(samples: readonly EncodedSample[], from: number, to: number): string {
-  const t0 = samples[from].ts;
+/** The samples at order[from, to) of the columns (in time order, the first at t0) as a chunk's text. */
+export function chunkJson(cols: SampleColumns, order: ArrayLike<number>, from: number, to: number): string {
+  const t0 = cols.ts[order[from]];
   let flat = true;
-  for (let k = from; k < to && flat; k++) flat = samples[k].kind === ValueKind.Number && samples[k].quality === 0;
+  for (let k = from; k < to && flat; k++) flat = cols.kinds[order[k]] === ValueKind.Number && cols.qualities[order[k]] === 0;
   const parts = new Array<string>(to - from);
   for (let k = from; k < to; k++) {
-    const s = samples[k];
-    parts[k - from] = flat ? `${s.ts - t0},${jsonNumber(s.num)}` : `[${s.ts - t0},${jsonNumber(s.num)},${s.text === null ? 'null' : JSON.stringify(s.text)},${s.kind},${s.quality}]`;
+    const i = order[k];
+    const num = jsonNumber(cols.nums[i]);
+    if (flat) parts[k - from] = `${cols.ts[i] - t0},${num}`;
+    else {
+      const text = cols.texts?.[i] ?? null;
+      parts[k - from] = `[${cols.ts[i] - t0},${num},${text === null ? 'null' : JSON.stringify(text)},${cols.kinds[i]},${cols.qualities[i]}]`;
+    }
   }
   return `[${parts.join(',')}]`;
 }

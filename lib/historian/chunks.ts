@@ -3,45 +3,49 @@
 // MAX_CHUNK_SAMPLES, written as the JSON text INSERT_CHUNKS_JSON_SQL takes. A run that starts
 // after everything stored of its tag is appended as new chunks; one that reaches back into stored
 // time is merged into the chunks it overlaps (store.ts), so a tag's chunks never overlap.
-import type { TagSample } from '../tags/contract';
 import { MAX_CHUNK_SAMPLES } from './schema';
 import { chunkJson } from './chunk-text';
-import { encodeSample, type EncodedSample } from './values';
+import { columnsOf, type SampleColumns } from './backlog';
+import type { EncodedSample } from './values';
 
-/** One tag's samples of a batch, in time order, one per ms. */
+/** One tag's samples of a batch: indexes into the batch's columns, in time order, one per ms. */
 export interface TagRun {
+  slot: number;
+  /** the tag's id, once the store has it */
   tagId: number;
-  samples: EncodedSample[];
+  order: Int32Array;
 }
 
-/** The batch's runs, one per tag (ids[i] is batch[i]'s tag), in tag id order. */
-export function runsOf(batch: readonly TagSample[], ids: readonly number[]): TagRun[] {
-  // grouped in arrival order: scans come in time order, so a tag's samples mostly need no sort
-  const byTag = new Map<number, EncodedSample[]>();
-  for (let i = 0; i < batch.length; i++) {
-    const s = batch[i];
-    let samples = byTag.get(ids[i]);
-    if (!samples) byTag.set(ids[i], (samples = []));
-    samples.push(encodeSample(s.ts, s.value, s.quality));
-  }
+/** The batch's runs, one per tag slot (slots below `slotCount`), in slot order. */
+export function runsOf(cols: SampleColumns, slotCount: number): TagRun[] {
+  // grouped by a counting sort in arrival order: scans come in time order, so a tag's samples mostly need no sort
+  const starts = new Int32Array(slotCount + 1);
+  for (let i = 0; i < cols.length; i++) starts[cols.slots[i] + 1]++;
+  for (let s = 0; s < slotCount; s++) starts[s + 1] += starts[s];
+  const grouped = new Int32Array(cols.length);
+  const next = starts.slice(0, slotCount);
+  for (let i = 0; i < cols.length; i++) grouped[next[cols.slots[i]]++] = i;
   const runs: TagRun[] = [];
-  for (const [tagId, samples] of byTag) runs.push({ tagId, samples: inTimeOrder(samples) });
-  return runs.sort((a, b) => a.tagId - b.tagId);
+  for (let s = 0; s < slotCount; s++) {
+    if (starts[s] === starts[s + 1]) continue;
+    runs.push({ slot: s, tagId: -1, order: inTimeOrder(cols.ts, grouped.subarray(starts[s], starts[s + 1])) });
+  }
+  return runs;
 }
 
 /** A tag's samples in arrival order as one per ms in time order; of two at the same ms the later one stays. */
-function inTimeOrder(samples: EncodedSample[]): EncodedSample[] {
+function inTimeOrder(ts: Float64Array, order: Int32Array): Int32Array {
   let ordered = true;
-  for (let k = 1; k < samples.length && ordered; k++) ordered = samples[k].ts > samples[k - 1].ts;
-  if (ordered) return samples;
-  // Array.prototype.sort is stable: samples at the same ms stay in arrival order, the last one wins
-  const sorted = [...samples].sort((a, b) => a.ts - b.ts);
-  const out: EncodedSample[] = [];
-  for (const s of sorted) {
-    if (out.length > 0 && out[out.length - 1].ts === s.ts) out[out.length - 1] = s;
-    else out.push(s);
+  for (let k = 1; k < order.length && ordered; k++) ordered = ts[order[k]] > ts[order[k - 1]];
+  if (ordered) return order;
+  // indexes grow with arrival: ordered by (ts, index), samples at the same ms stay in arrival order and the last one wins
+  const sorted = Array.from(order).sort((a, b) => ts[a] - ts[b] || a - b);
+  const out: number[] = [];
+  for (const i of sorted) {
+    if (out.length > 0 && ts[out[out.length - 1]] === ts[i]) out[out.length - 1] = i;
+    else out.push(i);
   }
-  return out;
+  return Int32Array.from(out);
 }
 
 export interface ChunkRowJson {
@@ -50,32 +54,35 @@ export interface ChunkRowJson {
   n: number;
 }
 
-/** A tag's samples (in time order) as chunk rows `[tag_id,t0,t1,n,[samples]]`, MAX_CHUNK_SAMPLES at most each. */
-export function chunkRowsJson(tagId: number, samples: readonly EncodedSample[]): ChunkRowJson[] {
-  const rows: ChunkRowJson[] = [];
-  for (let at = 0; at < samples.length; at += MAX_CHUNK_SAMPLES) {
-    const end = Math.min(samples.length, at + MAX_CHUNK_SAMPLES);
-    rows.push({ json: `[${tagId},${samples[at].ts},${samples[end - 1].ts},${end - at},${chunkJson(samples, at, end)}]`, n: end - at });
+/** A run's samples as chunk rows `[tag_id,t0,t1,n,[samples]]`, MAX_CHUNK_SAMPLES at most each, made as they are asked for. */
+export function* runChunkRows(cols: SampleColumns, tagId: number, order: ArrayLike<number>): Generator<ChunkRowJson> {
+  for (let at = 0; at < order.length; at += MAX_CHUNK_SAMPLES) {
+    const end = Math.min(order.length, at + MAX_CHUNK_SAMPLES);
+    yield { json: `[${tagId},${cols.ts[order[at]]},${cols.ts[order[end - 1]]},${end - at},${chunkJson(cols, order, at, end)}]`, n: end - at };
   }
-  return rows;
 }
 
-/** Chunk rows as the texts of INSERT_CHUNKS_JSON_SQL, each of about `samplesPerText` samples at most. */
-export function insertTexts(rows: readonly ChunkRowJson[], samplesPerText: number): string[] {
-  const texts: string[] = [];
+/** A tag's samples (in time order) as chunk rows (runChunkRows). */
+export function chunkRowsJson(tagId: number, samples: readonly EncodedSample[]): ChunkRowJson[] {
+  const order = new Int32Array(samples.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return [...runChunkRows(columnsOf(samples), tagId, order)];
+}
+
+/** Chunk rows as the texts of INSERT_CHUNKS_JSON_SQL, each of about `samplesPerText` samples at most, made as they are asked for. */
+export function* insertTexts(rows: Iterable<ChunkRowJson>, samplesPerText: number): Generator<string> {
   let part: string[] = [];
   let inPart = 0;
   for (const row of rows) {
     if (inPart > 0 && inPart + row.n > samplesPerText) {
-      texts.push(`[${part.join(',')}]`);
+      yield `[${part.join(',')}]`;
       part = [];
       inPart = 0;
     }
     part.push(row.json);
     inPart += row.n;
   }
-  if (part.length) texts.push(`[${part.join(',')}]`);
-  return texts;
+  if (part.length) yield `[${part.join(',')}]`;
 }
 
 /** Stored samples and a run's (both in time order) as one list; at the same ms the run's wins. */

@@ -4,7 +4,10 @@
 // on a timer, freed pages given back by incremental vacuum), and read back by reader.ts.
 import { loadSqlite, openSqliteDatabase, type SqliteConnection, type SqliteDurability, type SqliteLoader, type SqlitePreparedStatement } from '../storage/sqlite';
 import type { TagSample } from '../tags/contract';
-import { chunkRowsJson, insertTexts, mergeSamples, runsOf, type ChunkRowJson, type TagRun } from './chunks';
+import { chunkRowsJson, insertTexts, mergeSamples, runChunkRows, runsOf, type ChunkRowJson, type TagRun } from './chunks';
+import { SampleBacklog, sampleAt, type SampleColumns } from './backlog';
+import { TagSlots } from './tag-slots';
+import { SampleSequence } from './sequence';
 import { DeadbandFilter, type DeadbandConfig } from './deadband';
 import { HistoryReader, type StoredSample } from './reader';
 import type { HistorianQuery, HistorianRow } from './query';
@@ -40,17 +43,28 @@ export interface HistorianCounts {
   skipped: number;
   /** samples waiting for the next batch */
   pending: number;
+  /** samples of the batch the writer has now (0 while it is idle) */
+  writing: number;
   /** samples lost: a failed batch, or more waiting than the backlog holds */
   dropped: number;
   /** rows retention deleted */
   pruned: number;
   batches: number;
+  /** tag runs that reached back into stored time: read, merged and rewritten instead of appended */
+  merged: number;
 }
 
 /** Waiting samples beyond this many batches are dropped (the disk cannot keep up): memory stays bounded. */
-const BACKLOG_BATCHES = 20;
-/** Samples one INSERT takes at most: bounds the JSON text of a large backlog's batch. */
-const SAMPLES_PER_INSERT = 10_000;
+export const BACKLOG_BATCHES = 20;
+/**
+ * A batch's chunks go in about this many INSERTs: the next text is encoded while SQLite's worker
+ * thread writes one, and a batch costs a few round trips through the event loop whatever its size
+ * (on a loaded gateway each waits behind the loop's other work: at 500 devices the loop's delay
+ * reached seconds, and texts of 2,000 samples made a batch of 50,000 samples 25 waits).
+ */
+const INSERTS_PER_BATCH = 4;
+/** ... of at least this many samples each (fewer texts for a small batch) */
+const MIN_SAMPLES_PER_INSERT = 2000;
 const DEFAULT_PRUNE_CHUNK = 5000;
 export const DEFAULT_BATCH_SIZE = 20_000;
 /** pages given back per incremental_vacuum step */
@@ -60,21 +74,39 @@ const PRUNE_CHUNKS_PER_STEP = 256;
 
 const tagKey = (device: string, name: string) => `${device}\u0000${name}`;
 
-/** A batch ready to write: the chunks that append to their tags, and the runs that reach back into stored time. */
-interface PlannedBatch {
-  appends: ChunkRowJson[];
-  merges: TagRun[];
+/** A tag the history could not be given a row for. */
+export class HistorianTagError extends Error {
+  constructor(
+    /** "device/name" */
+    readonly tag: string,
+    readonly reason: string,
+  ) {
+    super(`historian: tag ${tag} ${reason}`);
+    this.name = 'HistorianTagError';
+  }
 }
 
 export class HistorianStore {
-  readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, dropped: 0, pruned: 0, batches: 0 };
-  private pending: TagSample[] = [];
+  readonly counts: HistorianCounts = { stored: 0, skipped: 0, pending: 0, writing: 0, dropped: 0, pruned: 0, batches: 0, merged: 0 };
+  /**
+   * Samples waiting for the writer. The writer takes a batch only when it can start it: while it
+   * writes, the batches cut meanwhile wait here as columns and go as one bigger batch, so what
+   * waits is bounded by the backlog's bound (the oldest dropped and counted), never a chain of
+   * taken batches and their encoded text. Taking a batch only when the writer starts it also
+   * plans batches in the order they commit: a batch planned ahead of an earlier one (one with a
+   * new tag waited for its tag's row) saw the later batch's times as stored and merged every run.
+   */
+  private readonly backlog = new SampleBacklog();
+  private readonly slots = new TagSlots();
+  private readonly seq = new SampleSequence();
+  private writer: Promise<void> | undefined;
   private readonly tagIds = new Map<string, number>();
   /**
    * tag_id -> a bound on the latest ts stored or being written of the tag: a batch's run that
    * starts after it cannot overlap a stored chunk and is appended without a read. Raised when a
-   * batch is planned (before it commits), so it is never below the truth; a failed batch leaves
-   * it high, which only sends the tag's next older sample the slower (merging) way.
+   * batch is planned (batches are planned in the order they commit), so it is never below the
+   * truth; a failed batch leaves it high, which only sends the tag's next older sample the
+   * slower (merging) way.
    */
   private readonly latestTs = new Map<number, number>();
   private insert: SqlitePreparedStatement | undefined;
@@ -82,7 +114,6 @@ export class HistorianStore {
   private readonly reader: HistoryReader;
   private batchTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
   /** SQLite's page cache of this file, KiB (pageCacheKibFor its tags) */
   private cacheKib = 0;
   private pruning: Promise<number> | undefined;
@@ -109,6 +140,7 @@ export class HistorianStore {
     const store = new HistorianStore(db, opts);
     for (const r of await db.all(`SELECT tag_id, device, name FROM ${TAGS_TABLE}`, [], 'read the tags')) {
       store.tagIds.set(tagKey(String(r.device), String(r.name)), Number(r.tag_id));
+      store.slots.known(String(r.device), String(r.name), Number(r.tag_id));
     }
     for (const r of await db.all(`SELECT tag_id, max(t1) AS latest FROM ${CHUNKS_TABLE} GROUP BY tag_id`, [], 'read the latest samples')) {
       store.latestTs.set(Number(r.tag_id), Number(r.latest));
@@ -136,6 +168,11 @@ export class HistorianStore {
     return this.cacheKib;
   }
 
+  /** Bytes the waiting samples' columns take (texts aside): bounded by the backlog's bound. */
+  get backlogBytes(): number {
+    return this.backlog.bytes;
+  }
+
   /** Takes samples to store (after the deadband); they are written with the next batch. */
   add(samples: readonly TagSample[]): void {
     if (this.closed) {
@@ -144,103 +181,119 @@ export class HistorianStore {
     }
     const kept = this.deadband.filter(samples);
     this.counts.skipped += samples.length - kept.length;
-    for (const s of kept) this.pending.push(s);
-    const backlog = this.batchSize * BACKLOG_BATCHES;
-    if (this.pending.length > backlog) {
-      const over = this.pending.length - backlog;
-      this.pending.splice(0, over);
+    for (const s of kept) this.backlog.push(this.slots.slotOf(s), s);
+    const bound = this.batchSize * BACKLOG_BATCHES;
+    if (this.backlog.length > bound) {
+      const over = this.backlog.length - bound;
+      this.backlog.dropOldest(over);
       this.counts.dropped += over;
+      this.seq.advance(over);
     }
-    this.counts.pending = this.pending.length;
-    if (this.pending.length >= this.batchSize) void this.flush();
-    else if (this.pending.length && !this.batchTimer) this.batchTimer = setTimeout(() => void this.flush(), this.batchMs);
+    this.counts.pending = this.backlog.length;
+    const uncut = this.seq.head + this.backlog.length - this.seq.cut;
+    if (uncut >= this.batchSize) void this.flush();
+    else if (uncut > 0 && !this.batchTimer) this.batchTimer = setTimeout(() => void this.flush(), this.batchMs);
   }
 
   /** Writes what waits now; resolves when it is committed (or has failed: onError is told). */
   flush(): Promise<void> {
     clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
-    const batch = this.pending;
-    if (batch.length === 0) return this.writing;
-    this.pending = [];
-    this.counts.pending = 0;
-    // encoded now, while the previous batch may still be in SQLite's hands (its worker thread):
-    // the event loop's share of a batch overlaps the disk's share of the one before
-    const encoded = this.encodeKnown(batch);
-    this.writing = this.writing.then(() =>
-      this.writeBatch(batch, encoded).catch((err: Error) => {
-        this.counts.dropped += batch.length;
-        this.opts.onError?.(err);
-      }),
-    );
-    return this.writing;
+    this.seq.cut = this.seq.head + this.backlog.length;
+    const written = this.seq.written(this.seq.cut);
+    if (!this.writer && this.backlog.length > 0) this.writer = this.writeDue();
+    return written;
   }
 
-  /** The batch planned when every tag of it has an id already, else undefined. */
-  private encodeKnown(batch: readonly TagSample[]): PlannedBatch | undefined {
-    const ids = new Array<number>(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const id = this.tagIds.get(tagKey(batch[i].device, batch[i].name));
-      if (id === undefined) return undefined;
-      ids[i] = id;
-    }
-    return this.plan(batch, ids);
+  /**
+   * Resolves when the writer has taken what waits now (at once when nothing waits): a producer
+   * that can wait keeps the backlog within a batch or two this way, and the writer busy.
+   */
+  taken(): Promise<void> {
+    return this.seq.left(this.seq.head + this.backlog.length);
   }
 
-  private plan(batch: readonly TagSample[], ids: readonly number[]): PlannedBatch {
-    const planned: PlannedBatch = { appends: [], merges: [] };
-    for (const run of runsOf(batch, ids)) {
-      const latest = this.latestTs.get(run.tagId);
-      const last = run.samples[run.samples.length - 1].ts;
-      if (latest === undefined || run.samples[0].ts > latest) planned.appends.push(...chunkRowsJson(run.tagId, run.samples));
-      else planned.merges.push(run);
-      this.latestTs.set(run.tagId, latest === undefined ? last : Math.max(latest, last));
-    }
-    return planned;
-  }
-
-  private async writeBatch(batch: TagSample[], encoded: PlannedBatch | undefined): Promise<void> {
-    const created = new Map<string, number>();
-    await this.db.transaction(async () => {
-      let planned = encoded;
-      if (!planned) {
-        const ids = new Array<number>(batch.length);
-        for (let i = 0; i < batch.length; i++) {
-          const s = batch[i];
-          const key = tagKey(s.device, s.name);
-          let id = this.tagIds.get(key) ?? created.get(key);
-          if (id === undefined) {
-            id = await this.createTag(s);
-            created.set(key, id);
-          }
-          ids[i] = id;
+  /** Writes the due samples as one batch, again while more became due meanwhile. */
+  private async writeDue(): Promise<void> {
+    try {
+      while (this.seq.cut > this.seq.head) {
+        const batch = this.backlog.take(this.seq.cut - this.seq.head);
+        this.counts.pending = this.backlog.length;
+        this.counts.writing = batch.length;
+        this.seq.advance(batch.length);
+        try {
+          await this.writeBatch(batch);
+        } catch (err) {
+          this.counts.dropped += batch.length;
+          this.opts.onError?.(err as Error);
         }
-        planned = this.plan(batch, ids);
+        this.counts.writing = 0;
+        this.seq.writtenToHead();
       }
-      await this.insertChunks(planned.appends);
-      for (const run of planned.merges) await this.mergeRun(run);
+    } finally {
+      // at once, not a microtask later: a flush that a settled waiter's code calls must find the writer idle
+      this.writer = undefined;
+    }
+  }
+
+  private async writeBatch(batch: SampleColumns): Promise<void> {
+    const created = new Map<number, number>();
+    let merges = 0;
+    await this.db.transaction(async () => {
+      const runs = runsOf(batch, this.slots.count);
+      const newSlots = runs.filter((run) => this.slots.idOf(run.slot) === undefined).map((run) => run.slot);
+      if (newSlots.length) for (const [slot, id] of await this.createTags(newSlots)) created.set(slot, id);
+      for (const run of runs) run.tagId = this.slots.idOf(run.slot) ?? (created.get(run.slot) as number);
+      // in tag order: each tag's chunk lands beside its earlier ones, a walk along the B-tree
+      runs.sort((a, b) => a.tagId - b.tagId);
+      const appends: TagRun[] = [];
+      const merging: TagRun[] = [];
+      for (const run of runs) {
+        const latest = this.latestTs.get(run.tagId);
+        const last = batch.ts[run.order[run.order.length - 1]];
+        if (latest === undefined || batch.ts[run.order[0]] > latest) appends.push(run);
+        else merging.push(run);
+        this.latestTs.set(run.tagId, latest === undefined ? last : Math.max(latest, last));
+      }
+      await this.insertChunks(appendRows(batch, appends), Math.max(MIN_SAMPLES_PER_INSERT, Math.ceil(batch.length / INSERTS_PER_BATCH)));
+      for (const run of merging)
+        await this.mergeRun(
+          run.tagId,
+          Array.from(run.order, (i) => sampleAt(batch, i)),
+        );
+      merges = merging.length;
     });
-    // ids of tags made in a transaction that rolled back would name no row: cached only now
-    for (const [key, id] of created) this.tagIds.set(key, id);
+    // ids of tags made in a transaction that rolled back would name no row: kept only now
+    for (const [slot, id] of created) {
+      const tag = this.slots.tag(slot);
+      this.slots.setId(slot, id);
+      this.tagIds.set(tagKey(tag.device, tag.name), id);
+    }
     if (created.size) await this.sizePageCache();
     this.counts.stored += batch.length;
     this.counts.batches++;
+    this.counts.merged += merges;
   }
 
-  private async insertChunks(rows: readonly ChunkRowJson[]): Promise<void> {
-    if (rows.length === 0) return;
-    const insert = (this.insert ??= await this.db.prepare(INSERT_CHUNKS_JSON_SQL, 'store samples'));
-    for (const text of insertTexts(rows, SAMPLES_PER_INSERT)) await insert.run([text]);
+  /** Inserts chunk rows; each INSERT's text is encoded while SQLite writes the one before. */
+  private async insertChunks(rows: Iterable<ChunkRowJson>, samplesPerInsert = MIN_SAMPLES_PER_INSERT): Promise<void> {
+    let running: Promise<unknown> | undefined;
+    for (const text of insertTexts(rows, samplesPerInsert)) {
+      const insert = (this.insert ??= await this.db.prepare(INSERT_CHUNKS_JSON_SQL, 'store samples'));
+      if (running) await running;
+      running = insert.run([text]);
+    }
+    await running;
   }
 
   /** A run that reaches back into stored time, merged with the chunks it overlaps (the run's sample wins at the same ms). */
-  private async mergeRun(run: TagRun): Promise<void> {
-    const range = [run.tagId, run.samples[0].ts, run.samples[run.samples.length - 1].ts];
+  private async mergeRun(tagId: number, run: EncodedSample[]): Promise<void> {
+    const range = [tagId, run[0].ts, run[run.length - 1].ts];
     const overlap = `FROM ${CHUNKS_TABLE} WHERE tag_id = ? AND t1 >= ? AND t0 <= ?`;
     const stored: EncodedSample[] = [];
     for (const r of await this.db.all(`SELECT t0, samples ${overlap} ORDER BY t0`, range, 'read samples to merge')) stored.push(...parseChunkSamples(String(r.samples), Number(r.t0)));
     await this.db.run(`DELETE ${overlap}`, range, 'merge samples');
-    await this.insertChunks(chunkRowsJson(run.tagId, mergeSamples(stored, run.samples)));
+    await this.insertChunks(chunkRowsJson(tagId, mergeSamples(stored, run)));
   }
 
   /** The page cache for the tags the store has now (pageCacheKibFor); set again when that changes. */
@@ -251,10 +304,25 @@ export class HistorianStore {
     this.cacheKib = kib;
   }
 
-  private async createTag(s: TagSample): Promise<number> {
-    await this.db.run(`INSERT INTO ${TAGS_TABLE} (device, name, unit) VALUES (?, ?, ?) ON CONFLICT (device, name) DO NOTHING`, [s.device, s.name, s.unit ?? null], 'add a tag');
-    const row = await this.db.get(`SELECT tag_id FROM ${TAGS_TABLE} WHERE device = ? AND name = ?`, [s.device, s.name], 'read a tag id');
-    return Number(row?.tag_id);
+  /**
+   * The hist_tags rows of new tags, made with one INSERT and read back with one SELECT whatever
+   * their number (a row and a read a tag made the first batch of 50,000 tags, 500 devices, wait
+   * for 100,000 round trips to SQLite's thread): slot -> tag_id.
+   */
+  private async createTags(slots: readonly number[]): Promise<Map<number, number>> {
+    const tags = slots.map((slot) => this.slots.tag(slot));
+    const json = JSON.stringify(tags.map((t) => [t.device, t.name, t.unit ?? null]));
+    // "WHERE true": SQLite's parser needs it to tell the upsert's ON CONFLICT from a join's ON
+    await this.db.run(`INSERT INTO ${TAGS_TABLE} (device, name, unit) SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true ON CONFLICT (device, name) DO NOTHING`, [json], 'add tags');
+    const rows = await this.db.all(`SELECT t.tag_id, t.device, t.name FROM json_each(?) j JOIN ${TAGS_TABLE} t ON t.device = j.value->>0 AND t.name = j.value->>1`, [json], 'read tag ids');
+    const idByKey = new Map(rows.map((r) => [tagKey(String(r.device), String(r.name)), Number(r.tag_id)]));
+    const ids = new Map<number, number>();
+    slots.forEach((slot, i) => {
+      const id = idByKey.get(tagKey(tags[i].device, tags[i].name));
+      if (id === undefined) throw new HistorianTagError(`${tags[i].device}/${tags[i].name}`, 'has no tag id after it was added');
+      ids.set(slot, id);
+    });
+    return ids;
   }
 
   /**
@@ -335,7 +403,12 @@ export class HistorianStore {
     await this.flush();
     clearTimeout(this.pruneTimer);
     await this.pruning?.catch(() => undefined);
-    await this.writing;
+    await this.writer;
     await this.db.close();
   }
+}
+
+/** The chunk rows of the runs that append to their tags, made as the INSERTs ask for them. */
+function* appendRows(batch: SampleColumns, runs: readonly TagRun[]): Generator<ChunkRowJson> {
+  for (const run of runs) yield* runChunkRows(batch, run.tagId, run.order);
 }

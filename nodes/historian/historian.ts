@@ -89,7 +89,16 @@ export = function (RED: NodeAPI) {
         ...(c.dropped ? [{ key: 'historian.status.dropped', args: { count: c.dropped } }] : []),
         ...(playback ? [{ key: 'historian.status.playing', args: { speed: playback.request.speed } }] : []),
       );
-      telemetry.health(lastError ? 'degraded' : 'ok', { stored: c.stored, pending: c.pending, skipped: c.skipped, dropped: c.dropped, pruned: c.pruned, error: lastError });
+      telemetry.health(lastError ? 'degraded' : 'ok', {
+        stored: c.stored,
+        pending: c.pending,
+        writing: c.writing,
+        skipped: c.skipped,
+        dropped: c.dropped,
+        pruned: c.pruned,
+        merged: c.merged,
+        error: lastError,
+      });
     }
     const timer = setInterval(showStatus, STATUS_MS);
 
