@@ -1,8 +1,9 @@
 // Store-and-forward throughput, all in one run, each figure beside its baseline:
 //   1. raw sqlite3 multi-row INSERTs (WAL, synchronous=NORMAL, 500 rows per transaction): the
 //      physical reference; vs DurableQueue.enqueue (NORMAL, the same rows, promises resolved on commit);
-//   2. Node-RED 4.1: messages into a do-nothing node vs into store-forward (done() after commit),
-//      then scans of 100 tags (~9 KB, built beforehand) into a do-nothing node vs into store-forward
+//   2. Node-RED 4.1: messages into a do-nothing node, into a raw SQLite node (the floor of a
+//      durable write: JSON, one multi-row INSERT per 500 or 20 ms, done() after commit) and into
+//      store-forward (done() after commit), then scans of 100 tags (~9 KB, built beforehand) into a do-nothing node vs into store-forward
 //      (tag samples/s);
 //   3. draining to mosquitto at QoS 1 through the Forwarder + MqttDestination (100 in flight) vs
 //      mqtt.js alone publishing QoS 1 with 100 in flight;
@@ -148,6 +149,61 @@ async function throughNodeRed(round: number): Promise<void> {
       });
     });
   };
+  // the floor of a durable write from a node: each message as JSON into a pending batch, one
+  // multi-row INSERT transaction per 500 messages or 20 ms (one at a time), done() after its
+  // commit; no seq bookkeeping, no ids kept, no byte limits, no read side: what store-forward
+  // does at the least, and the baseline its goal is measured against (the do-nothing node
+  // compares a durable write per message with nothing)
+  let rawDone = 0;
+  const rawNode = (RED: { nodes: { createNode(n: unknown, d: unknown): void; registerType(t: string, c: unknown): void } }) => {
+    RED.nodes.registerType('bench-raw-sqlite', function (this: { on(e: string, f: (...a: any[]) => void): void }, def: { file: string }) {
+      RED.nodes.createNode(this, def);
+      const sqlite = require('sqlite3') as SqliteModule;
+      let db: SqliteDatabase | undefined;
+      const ready = new Promise<void>((resolve, reject) => {
+        const d: SqliteDatabase = new sqlite.Database(join(dir, def.file), sqlite.OPEN_READWRITE | sqlite.OPEN_CREATE, (e) => (e ? reject(e) : resolve()));
+        db = d;
+      });
+      const run = (sql: string, p: unknown[] = []) => new Promise<void>((resolve, reject) => db!.run(sql, p, (e) => (e ? reject(e) : resolve())));
+      const opened = ready.then(async () => {
+        await run('PRAGMA journal_mode = WAL');
+        await run('PRAGMA synchronous = NORMAL');
+        await run('CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, enqueued_at INTEGER NOT NULL, bytes INTEGER NOT NULL, body TEXT NOT NULL)');
+      });
+      let seq = 0;
+      let params: unknown[] = [];
+      let dones: Array<() => void> = [];
+      let timer: NodeJS.Timeout | undefined;
+      let writing: Promise<void> = opened;
+      const flush = () => {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        if (!dones.length) return;
+        const p = params;
+        const d = dones;
+        params = [];
+        dones = [];
+        writing = writing.then(async () => {
+          await run('BEGIN');
+          await run(`INSERT INTO messages (seq, id, enqueued_at, bytes, body) VALUES ${Array(d.length).fill('(?,?,?,?,?)').join(',')}`, p);
+          await run('COMMIT');
+          for (const f of d) f();
+          rawDone += d.length;
+        });
+      };
+      this.on('input', (m: object, _s: unknown, d: () => void) => {
+        const body = JSON.stringify(m);
+        params.push(++seq, crypto.randomUUID(), Date.now(), body.length, body);
+        dones.push(d);
+        if (dones.length >= 500) flush();
+        else timer ??= setTimeout(flush, 20);
+      });
+      this.on('close', (done: () => void) => {
+        flush();
+        void writing.finally(() => db!.close(() => done()));
+      });
+    });
+  };
   // the test helper records every call of Log.log (Node-RED logs two metrics per message) and of
   // Node's send, status, log, ... with sinon, keeping each call: a cost per message, and memory
   // that grows with the count, that a shipped runtime has not. Undone once the flow is loaded.
@@ -171,6 +227,11 @@ async function throughNodeRed(round: number): Promise<void> {
   const base = await feed(h.getNode('n'), NODE_N, msg, () => done >= NODE_N);
   await helper.unload();
   row('Node-RED -> do-nothing node', base, 'msg/s', undefined, cpuNote('msg'));
+  await loaded([rawNode], [{ id: 'r', type: 'bench-raw-sqlite', file: `raw-node-${round}.sqlite` }]);
+  rawDone = 0;
+  const rawBase = await feed(h.getNode('r'), NODE_N, msg, () => rawDone >= NODE_N);
+  await helper.unload();
+  row('Node-RED -> raw SQLite node (multi-row INSERT, done after commit)', rawBase, 'msg/s', base, cpuNote('msg'));
   const flow = [
     { id: 't', type: 'edgegw-forward-target', kind: 'mqtt', url: 'mqtt://127.0.0.1:1', topic: 'x' },
     { id: 'q', type: 'edgegw-store-forward', target: 't', queue: 'node-bench', batchMs: 20, batchMax: 500, maxMessages: 0, maxMB: 0, wires: [[], []] },
@@ -179,7 +240,7 @@ async function throughNodeRed(round: number): Promise<void> {
     await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `node-bench-${round}${b.tag}` }]);
     const q = h.getNode('q');
     const rate = await feed(q, NODE_N, msg, () => q.queue!.stats().enqueued >= NODE_N);
-    row(`Node-RED -> store-forward (done after commit)${b.label}`, rate, 'msg/s', base, cpuNote('msg'));
+    row(`Node-RED -> store-forward (done after commit)${b.label}`, rate, 'msg/s', base, `${cpuNote('msg')}; ${((rate / rawBase) * 100).toFixed(0)} % of the raw SQLite node`);
     await helper.unload();
   }
   const scan = (i: number) => {
@@ -197,11 +258,16 @@ async function throughNodeRed(round: number): Promise<void> {
   const scanBase = await feed(h.getNode('n'), SCAN_N, fromPool, () => done >= SCAN_N);
   await helper.unload();
   row('Node-RED -> do-nothing node, scans of 100 tags', scanBase, 'scans/s', undefined, cpuNote('scan'));
+  await loaded([rawNode], [{ id: 'r', type: 'bench-raw-sqlite', file: `raw-scan-${round}.sqlite` }]);
+  rawDone = 0;
+  const scanRaw = await feed(h.getNode('r'), SCAN_N, fromPool, () => rawDone >= SCAN_N);
+  await helper.unload();
+  row('Node-RED -> raw SQLite node, scans of 100 tags', scanRaw, 'scans/s', scanBase, cpuNote('scan'));
   for (const b of inOrder(round)) {
     await loaded([b.nodeModule('forward-target'), b.nodeModule('store-forward')], [flow[0], { ...flow[1], queue: `scan-bench-${round}${b.tag}` }]);
     const sq = h.getNode('q');
     const scans = await feed(sq, SCAN_N, fromPool, () => sq.queue!.stats().enqueued >= SCAN_N);
-    row(`Node-RED -> store-forward, scans of 100 tags${b.label}`, scans, 'scans/s', scanBase, cpuNote('scan'));
+    row(`Node-RED -> store-forward, scans of 100 tags${b.label}`, scans, 'scans/s', scanBase, `${cpuNote('scan')}; ${((scans / scanRaw) * 100).toFixed(0)} % of the raw SQLite node`);
     row(`  = tag samples${b.label}`, scans * 100, 'samples/s');
     await helper.unload();
   }
