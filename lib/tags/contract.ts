@@ -48,46 +48,61 @@ export function scanMessage(device: string, samples: TagSample[], payloads?: Sca
   return { topic: device, payload, tags: samples };
 }
 
-/** From how many samples a scan's payload is copied from a template (below it V8 keeps a built object fast anyway). */
-const TEMPLATE_FROM = 64;
+/** From how many samples a scan's payload is made by a generated literal (below it V8 keeps a payload built key by key fast anyway). */
+const LITERAL_FROM = 64;
+
+type PayloadOf = (samples: readonly TagSample[]) => Record<string, TagValue>;
 
 /**
  * The payloads of a producer whose scans name the same tags in the same order every time (a poll
- * group). A payload built key by key past a few dozen keys is a dictionary in V8, and everything
- * that reads the whole of it (Object.keys, JSON.stringify, a copy) collects and sorts its keys
- * first; a copy of a template object that has the scan's keys keeps the template's hidden class,
- * whose keys are listed once. Same keys, same order, same values as scanMessage's own payload
- * (a name twice: its last value, at its first place); a scan with other names makes a new
- * template.
+ * group). A payload built key by key past a few dozen keys is a dictionary in V8, and whatever
+ * reads the whole of it (Object.keys, Object.values, JSON.stringify: the queue's encoding of every
+ * scan) collects and sorts its keys first; and a store per key into an object of 1,000 fast
+ * properties searches its descriptors each time. Once the same names came in two scans in a row,
+ * the payload is an object literal with those keys, compiled once (`new Function`: where code
+ * generation is disallowed, or a name is `__proto__`, which a literal would take for the prototype,
+ * the payload is built key by key): each key's place fixed, fast properties. Same keys, same order,
+ * same values and prototype as scanMessage's own payload (a name twice: its last value, at its
+ * first place).
  */
 export class ScanPayloads {
+  /** the names of the last scan of LITERAL_FROM samples or more, in order */
   private names: string[] = [];
-  /** undefined: these names are built key by key (__proto__ among them: its assignment may set the prototype) */
-  private template: Record<string, TagValue> | undefined;
+  /** the literal of those names, once they came twice in a row and it could be compiled */
+  private literal: PayloadOf | undefined;
+  private compiled = false;
 
   payload(samples: readonly TagSample[]): Record<string, TagValue> {
     const n = samples.length;
-    let same = n >= TEMPLATE_FROM && this.names.length === n;
+    let same = n >= LITERAL_FROM && this.names.length === n;
     for (let i = 0; same && i < n; i++) same = samples[i].name === this.names[i];
-    if (!same && n >= TEMPLATE_FROM) {
+    if (same && !this.compiled) {
+      this.literal = compilePayload(this.names);
+      this.compiled = true;
+    } else if (!same && n >= LITERAL_FROM) {
+      // new names: built key by key until they come again in the next scan
       this.names = samples.map((s) => s.name);
-      this.template = undefined;
-      if (!this.names.includes('__proto__')) {
-        const keys: Record<string, TagValue> = {};
-        for (const name of this.names) keys[name] = null;
-        // a spread copy of the dictionary is an object with fast properties, whose copies share its map
-        this.template = { ...keys };
-      }
-      same = true;
+      this.literal = undefined;
+      this.compiled = false;
     }
-    if (!same || !this.template) {
-      const payload: Record<string, TagValue> = {};
-      for (const s of samples) payload[s.name] = s.value;
-      return payload;
-    }
-    const payload = { ...this.template };
-    for (let i = 0; i < n; i++) payload[samples[i].name] = samples[i].value;
+    if (same && this.literal) return this.literal(samples);
+    const payload: Record<string, TagValue> = {};
+    for (const s of samples) payload[s.name] = s.value;
     return payload;
+  }
+}
+
+/** `function (s) { return { "<name 0>": s[0].value, ... } }`, or undefined where it cannot be. */
+function compilePayload(names: readonly string[]): PayloadOf | undefined {
+  if (names.includes('__proto__')) return undefined;
+  // JSON text of a string is a JavaScript string literal with the same value (ES2019)
+  const source = `"use strict";\nreturn function payload(s) {\n  return {\n${names.map((name, i) => `    ${JSON.stringify(name)}: s[${i}].value,`).join('\n')}\n  };\n};`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    return (new Function(source) as () => PayloadOf)();
+  } catch (err) {
+    if (err instanceof EvalError) return undefined;
+    throw err;
   }
 }
 

@@ -1,8 +1,12 @@
-// A scan's payload copied from a template (lib/tags/contract.ts, ScanPayloads): the same keys in
+// A scan's payload made by a literal compiled for its names (lib/tags/contract.ts, ScanPayloads): the same keys in
 // the same order, the same values and the same prototype as the payload scanMessage builds key by
 // key, whatever names the scans carry and however they change from one scan to the next.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { ScanPayloads, scanMessage, type TagSample, type TagValue } from '../../../lib/tags/contract';
 
@@ -19,7 +23,7 @@ function sameAsBuilt(payloads: ScanPayloads, samples: TagSample[]): void {
   assert.equal(JSON.stringify(copied.payload), JSON.stringify(built.payload));
 }
 
-describe('scan payloads from a template', () => {
+describe('scan payloads from a generated literal', () => {
   test("a poll group's scans: every payload its own object, with this scan's values", () => {
     const payloads = new ScanPayloads();
     const names = Array.from({ length: 1000 }, (_, i) => `h_f32_${i}`);
@@ -42,6 +46,31 @@ describe('scan payloads from a template', () => {
       1,
     );
     assert.equal(seen[3].h_f32_1, 3001.5);
+  });
+
+  test('where code generation is disallowed, the payloads are built key by key, the same', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgegw-scan-payloads-'));
+    try {
+      const script = join(dir, 'no-codegen.ts');
+      const contract = JSON.stringify(join(__dirname, '..', '..', '..', 'lib', 'tags', 'contract'));
+      writeFileSync(
+        script,
+        [
+          `import { ScanPayloads, scanMessage } from ${contract};`,
+          `let refused = false;`,
+          `try { new Function('return 1'); } catch { refused = true; }`,
+          `const payloads = new ScanPayloads();`,
+          `const samples = Array.from({ length: 200 }, (_, i) => ({ device: 'd', name: 't' + i, value: i * 1.5, quality: 'good' as const, ts: 1 }));`,
+          `const same = [0, 1, 2].every(() => JSON.stringify(scanMessage('d', samples, payloads).payload) === JSON.stringify(scanMessage('d', samples).payload));`,
+          `console.log(JSON.stringify({ refused, same }));`,
+        ].join('\n'),
+      );
+      const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--import', 'tsx', script], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { refused: true, same: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('any sequence of scans, names changing, repeated, integer-like or __proto__, equals the payload built key by key (property)', () => {
