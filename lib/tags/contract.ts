@@ -92,9 +92,25 @@ export class ScanPayloads {
   }
 }
 
+/**
+ * The literals compiled, by their names' JSON: devices of one profile (hundreds at a site) share
+ * one function and its code. Emptied when it reaches LITERALS_KEPT (groups keep theirs).
+ */
+const literals = new Map<string, PayloadOf | undefined>();
+const LITERALS_KEPT = 1000;
+
 /** `function (s) { return { "<name 0>": s[0].value, ... } }`, or undefined where it cannot be. */
 function compilePayload(names: readonly string[]): PayloadOf | undefined {
   if (names.includes('__proto__')) return undefined;
+  const key = JSON.stringify(names);
+  if (literals.has(key)) return literals.get(key);
+  if (literals.size >= LITERALS_KEPT) literals.clear();
+  const literal = compileLiteral(names);
+  literals.set(key, literal);
+  return literal;
+}
+
+function compileLiteral(names: readonly string[]): PayloadOf | undefined {
   // JSON text of a string is a JavaScript string literal with the same value (ES2019)
   const source = `"use strict";\nreturn function payload(s) {\n  return {\n${names.map((name, i) => `    ${JSON.stringify(name)}: s[${i}].value,`).join('\n')}\n  };\n};`;
   try {
