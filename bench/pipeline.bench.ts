@@ -20,7 +20,10 @@
 // BENCH_CAPPED_HEAP_MB (MB: the pipeline again with --max-old-space-size; 0, the default: not run),
 // BENCH_RUNS (say 1,2: only those runs, numbered in the order of main()), BENCH_FLAG_RUNS
 // ("--a=1;--b=2 --c": one more pipeline run per entry, with those node flags),
-// BENCH_TSX (1: the gateway under tsx instead of compiled JavaScript).
+// BENCH_TSX (1: the gateway under tsx instead of compiled JavaScript),
+// BENCH_PIPELINE_BEFORE (another checkout, its node_modules linked: the pipeline on it and on this
+// one in alternating rounds, BENCH_PIPELINE_ROUNDS of each (2), between the two ceilings; the
+// other runs are left out), BENCH_PIPELINE_ROUNDS.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -43,6 +46,9 @@ const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** the pipeline again with V8's old space capped (MB), as a gateway with little RAM runs; 0 = not run */
 const CAPPED_HEAP_MB = Number(process.env.BENCH_CAPPED_HEAP_MB ?? 0);
 const ONLY_RUNS = process.env.BENCH_RUNS ? process.env.BENCH_RUNS.split(',').map(Number) : undefined;
+/** a former checkout: its pipeline measured in alternating rounds with this one's */
+const BEFORE = process.env.BENCH_PIPELINE_BEFORE;
+const ROUNDS = Number(process.env.BENCH_PIPELINE_ROUNDS ?? 2);
 const SAMPLE_MS = 250;
 const TARGET_TAGS_PER_SEC = 250_000;
 const TARGET_RSS_MB = 200;
@@ -103,10 +109,13 @@ type Child = BenchChild;
 
 /** How the children run: compiled JavaScript (as the product runs dist/), or under tsx. */
 let compiled: ((source: string) => string) | undefined;
+/** BENCH_PIPELINE_BEFORE: the former checkout's gateway, compiled by its own compile step */
+let compiledBefore: ((source: string) => string) | undefined;
 
-function forkChild(script: string, args: string[], execArgv: string[] = []): Child {
-  const source = join(__dirname, 'pipeline', script);
-  const proc = fork(compiled ? compiled(source) : source, args, { execArgv: ['--expose-gc', ...(compiled ? [] : ['--import', 'tsx']), ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function forkChild(script: string, args: string[], execArgv: string[] = [], before = false): Child {
+  const source = join(before ? join(BEFORE!, 'bench') : __dirname, 'pipeline', script);
+  const compile = before ? compiledBefore : compiled;
+  const proc = fork(compile ? compile(source) : source, args, { execArgv: ['--expose-gc', ...(compile ? [] : ['--import', 'tsx']), ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return talkTo(proc, script);
 }
 
@@ -117,6 +126,8 @@ type Mode = 'ceiling' | 'pipeline' | 'pipeline-nocalc';
 interface Run {
   label: string;
   mode: Mode;
+  /** measured on the BENCH_PIPELINE_BEFORE checkout */
+  before: boolean;
   nodeFlags: string[];
   seconds: number;
   scansPerSec: number;
@@ -132,6 +143,10 @@ interface Run {
   /** mean time of a queue transaction in the window (ms) */
   commitMs?: number;
   gateway: { rssPeak: number; rssWindowPeak: number; rssEnd: number; cpuPercent: number; heapUsedMb: number; heapAfterGcMb?: number };
+  /** the gateway process's CPU (user + system, from /proc) per scan of the window, ms */
+  cpuMsPerScan: number;
+  /** the machine's 1-minute load average at the window's start */
+  load: number;
   subscriberCpuPercent?: number;
   simulatorCpuPercent: number;
   end?: GatewayStats;
@@ -164,9 +179,9 @@ async function startWriter(port: number): Promise<{ writes(): number; stop(): Pr
   };
 }
 
-async function measure(label: string, mode: Mode, modbusPort: number, simulatorPid: number, nodeFlags: string[] = []): Promise<Run> {
+async function measure(label: string, mode: Mode, modbusPort: number, simulatorPid: number, nodeFlags: string[] = [], before = false): Promise<Run> {
   const execArgv = [...nodeFlags, ...(CPU_PROF && mode !== 'ceiling' ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])];
-  const gateway = forkChild('gateway-process.ts', [mode, String(modbusPort), String(MAX_IN_FLIGHT), String(INTERVAL_MS), compiled ? 'module' : 'shims'], execArgv);
+  const gateway = forkChild('gateway-process.ts', [mode, String(modbusPort), String(MAX_IN_FLIGHT), String(INTERVAL_MS), (before ? compiledBefore : compiled) ? 'module' : 'shims'], execArgv, before);
   let subscriber: Child | undefined;
   const sampler = new ProcessSampler(gateway.proc.pid!);
   try {
@@ -186,6 +201,7 @@ async function measure(label: string, mode: Mode, modbusPort: number, simulatorP
       cpu: { gateway: cpuSeconds(gateway.proc.pid!), subscriber: subscriber ? cpuSeconds(subscriber.proc.pid!) : NaN, simulator: cpuSeconds(simulatorPid) },
     });
     const a = await snapshot();
+    const load = loadavg()[0];
     sampler.windowStart();
     await sleep(MEASURE_MS);
     const b = await snapshot();
@@ -197,6 +213,7 @@ async function measure(label: string, mode: Mode, modbusPort: number, simulatorP
     return {
       label,
       mode,
+      before,
       nodeFlags,
       seconds: secs,
       scansPerSec: per(a.stats.scans, b.stats.scans),
@@ -215,6 +232,8 @@ async function measure(label: string, mode: Mode, modbusPort: number, simulatorP
           }
         : {}),
       gateway: { rssPeak: sampler.peak, rssWindowPeak: sampler.windowPeak, rssEnd: sampler.last, cpuPercent: pct(a.cpu.gateway, b.cpu.gateway), heapUsedMb: b.stats.heapUsedMb, heapAfterGcMb },
+      load,
+      cpuMsPerScan: ((b.cpu.gateway - a.cpu.gateway) * 1000) / Math.max(1, b.stats.scans - a.stats.scans),
       simulatorCpuPercent: pct(a.cpu.simulator, b.cpu.simulator),
       end: b.stats,
       counts: b.counts,
@@ -232,6 +251,7 @@ async function main(): Promise<void> {
   else {
     try {
       compiled = compileForBench();
+      if (BEFORE) compiledBefore = (require(join(BEFORE, 'bench', 'pipeline', 'compile.ts')) as typeof import('./pipeline/compile')).compileForBench();
     } catch (err) {
       how = `under tsx: compiling failed (${(err as Error).message}); only the node types of the flow are loaded, so the RSS is not the product's`;
     }
@@ -249,12 +269,12 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   const failures: string[] = [];
   let runIndex = 0;
-  const attempt = async (label: string, mode: Mode, nodeFlags: string[] = []) => {
+  const attempt = async (label: string, mode: Mode, nodeFlags: string[] = [], before = false) => {
     // BENCH_RUNS=1,2: only those runs (1-based, in the order below), for profiling one of them
     const index = ++runIndex;
     if (ONLY_RUNS && !ONLY_RUNS.includes(index)) return;
     try {
-      runs.push(await measure(label, mode, server.port, simulatorPid, nodeFlags));
+      runs.push(await measure(label, mode, server.port, simulatorPid, nodeFlags, before));
     } catch (err) {
       failures.push(`${label}: not measured: ${(err as Error).message}`);
     }
@@ -263,15 +283,23 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   try {
     await attempt('Modbus ceiling (before)', 'ceiling');
-    await attempt('pipeline', 'pipeline');
-    await attempt('pipeline without tag-calc', 'pipeline-nocalc');
-    // the runtime's heap settings (runtime/heap-budget.ts) against V8's own: the young generation
-    // always free to grow, then both it and the old generation's growth as V8 chooses them
-    await attempt('pipeline, V8 default young generation (--semi-space-growth-factor=2)', 'pipeline', ['--semi-space-growth-factor=2']);
-    await attempt('pipeline, V8 defaults (--semi-space-growth-factor=2 --heap-growing-percent=0)', 'pipeline', ['--semi-space-growth-factor=2', '--heap-growing-percent=0']);
-    if (CAPPED_HEAP_MB > 0) await attempt(`pipeline, --max-old-space-size=${CAPPED_HEAP_MB}`, 'pipeline', [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
-    // BENCH_FLAG_RUNS="--a=1;--b=2 --c": one more pipeline run per entry, with those node flags
-    for (const flags of (process.env.BENCH_FLAG_RUNS ?? '').split(';').filter((f) => f.trim())) await attempt(`pipeline, ${flags.trim()}`, 'pipeline', flags.trim().split(/\s+/));
+    if (BEFORE) {
+      // this checkout and the former one in alternating rounds, the one starting a round alternating too
+      for (let round = 1; round <= ROUNDS; round++) {
+        const order = round % 2 ? [false, true] : [true, false];
+        for (const before of order) await attempt(`pipeline${before ? ', before' : ''} (round ${round})`, 'pipeline', [], before);
+      }
+    } else {
+      await attempt('pipeline', 'pipeline');
+      await attempt('pipeline without tag-calc', 'pipeline-nocalc');
+      // the runtime's heap settings (runtime/heap-budget.ts) against V8's own: the young generation
+      // always free to grow, then both it and the old generation's growth as V8 chooses them
+      await attempt('pipeline, V8 default young generation (--semi-space-growth-factor=2)', 'pipeline', ['--semi-space-growth-factor=2']);
+      await attempt('pipeline, V8 defaults (--semi-space-growth-factor=2 --heap-growing-percent=0)', 'pipeline', ['--semi-space-growth-factor=2', '--heap-growing-percent=0']);
+      if (CAPPED_HEAP_MB > 0) await attempt(`pipeline, --max-old-space-size=${CAPPED_HEAP_MB}`, 'pipeline', [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
+      // BENCH_FLAG_RUNS="--a=1;--b=2 --c": one more pipeline run per entry, with those node flags
+      for (const flags of (process.env.BENCH_FLAG_RUNS ?? '').split(';').filter((f) => f.trim())) await attempt(`pipeline, ${flags.trim()}`, 'pipeline', flags.trim().split(/\s+/));
+    }
     await attempt('Modbus ceiling (after)', 'ceiling');
   } finally {
     await writer.stop();
@@ -279,6 +307,30 @@ async function main(): Promise<void> {
   }
   const writesPerSec = (writer.writes() - writes0) / ((performance.now() - t0) / 1000);
   report(runs, failures, load0, writesPerSec, how);
+}
+
+/** BENCH_PIPELINE_BEFORE: each round's pipeline on this checkout against the former one's, and the medians. */
+function beforeAfter(runs: Run[], ceiling: number): void {
+  const median = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  const after = runs.filter((r) => r.mode === 'pipeline' && !r.before);
+  const before = runs.filter((r) => r.mode === 'pipeline' && r.before);
+  console.log(`\nBefore: ${BEFORE}. Gateway CPU per 1,000-tag scan (ms) and end to end against the mean ceiling (${fmt(ceiling)} tags/s), round by round:\n`);
+  console.log('| round | CPU ms per scan: after / before | after / before | end to end vs ceiling: after / before | load at the windows |');
+  console.log('|---|---:|---:|---:|---|');
+  for (let i = 0; i < Math.min(after.length, before.length); i++) {
+    const [a, b] = [after[i], before[i]];
+    console.log(
+      `| ${i + 1} | ${fmt(a.cpuMsPerScan, 2)} / ${fmt(b.cpuMsPerScan, 2)} | ${fmt(a.cpuMsPerScan / b.cpuMsPerScan, 3)} | ${fmt(((a.arrivedTagsPerSec ?? NaN) / ceiling) * 100)}% / ${fmt(((b.arrivedTagsPerSec ?? NaN) / ceiling) * 100)}% | ${a.load.toFixed(1)} / ${b.load.toFixed(1)} |`,
+    );
+  }
+  const ma = median(after.map((r) => r.cpuMsPerScan));
+  const mb = median(before.map((r) => r.cpuMsPerScan));
+  console.log(
+    `| median | ${fmt(ma, 2)} / ${fmt(mb, 2)} | ${fmt(ma / mb, 3)} | ${fmt((median(after.map((r) => r.arrivedTagsPerSec ?? NaN)) / ceiling) * 100)}% / ${fmt((median(before.map((r) => r.arrivedTagsPerSec ?? NaN)) / ceiling) * 100)}% | |`,
+  );
 }
 
 function report(runs: Run[], failures: string[], load0: number[], writesPerSec: number, how: string): void {
@@ -299,21 +351,21 @@ function report(runs: Run[], failures: string[], load0: number[], writesPerSec: 
   console.log(
     `Window: ${fmt(MEASURE_MS / 1000)} s after ${fmt(WARM_MS / 1000)} s of warm-up per run; RSS sampled every ${SAMPLE_MS} ms. Node ${process.version}, load average at start ${load0.map((l) => l.toFixed(2)).join(' ')} (2 shared cores).\n`,
   );
-  console.log('| stage | tags/s | vs Modbus ceiling | scans/s | messages/s | gateway RSS MB: peak (start-up included) / peak in window / end | gateway CPU % | note |');
+  console.log('| stage | tags/s | vs Modbus ceiling | scans/s | messages/s | gateway RSS MB: peak (start-up included) / peak in window / end | gateway CPU %, ms per scan | note |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   const heap = (r: Run) => `heap after GC ${fmt(r.gateway.heapAfterGcMb)} MB (in use before it ${fmt(r.gateway.heapUsedMb)} MB)`;
   for (const r of runs) {
     const rss = `${fmt(r.gateway.rssPeak)} / ${fmt(r.gateway.rssWindowPeak)} / ${fmt(r.gateway.rssEnd)}`;
     if (r.mode === 'ceiling') {
       console.log(
-        `| ${r.label}: modbus-device, nothing downstream | ${fmt(r.polledTagsPerSec)} | ${vs(r.polledTagsPerSec)} | ${fmt(r.scansPerSec)} | - | ${rss} | ${fmt(r.gateway.cpuPercent)} | simulator CPU ${fmt(r.simulatorCpuPercent)}%; ${heap(r)} |`,
+        `| ${r.label}: modbus-device, nothing downstream | ${fmt(r.polledTagsPerSec)} | ${vs(r.polledTagsPerSec)} | ${fmt(r.scansPerSec)} | - | ${rss} | ${fmt(r.gateway.cpuPercent)}, ${fmt(r.cpuMsPerScan, 2)} | simulator CPU ${fmt(r.simulatorCpuPercent)}%; ${heap(r)} |`,
       );
       continue;
     }
     const calcMsgs = r.counts?.topics[`devices/${CALC_DEVICE}/data`] ?? 0;
     const devMsgs = r.counts?.topics[`devices/${DEVICE}/data`] ?? 0;
     console.log(
-      `| ${r.label}: polled (modbus-device scans x ${TAG_COUNT}) | ${fmt(r.polledTagsPerSec)} | ${vs(r.polledTagsPerSec)} | ${fmt(r.scansPerSec)} | - | ${rss} | ${fmt(r.gateway.cpuPercent)} | ${heap(r)} |`,
+      `| ${r.label}: polled (modbus-device scans x ${TAG_COUNT}) | ${fmt(r.polledTagsPerSec)} | ${vs(r.polledTagsPerSec)} | ${fmt(r.scansPerSec)} | - | ${rss} | ${fmt(r.gateway.cpuPercent)}, ${fmt(r.cpuMsPerScan, 2)} | load ${r.load.toFixed(1)} at the window's start; ${heap(r)} |`,
     );
     console.log(
       `| ${r.label}: committed to the queue | - | - | - | ${fmt(r.enqueuedPerSec)} | | | ${r.mode === 'pipeline' ? 'device scans and tag-calc scans' : 'device scans'}; a transaction took ${fmt(r.commitMs, 1)} ms on average; ${fmt(r.pendingEnd)} accepted messages waiting in memory for theirs at the end |`,
@@ -323,6 +375,7 @@ function report(runs: Run[], failures: string[], load0: number[], writesPerSec: 
       `| **${r.label}: arrived at the subscriber (end to end)** | **${fmt(r.arrivedTagsPerSec)}** | ${vs(r.arrivedTagsPerSec)} | - | ${fmt(r.arrivedMessagesPerSec)} | | | subscriber CPU ${fmt(r.subscriberCpuPercent)}%, simulator ${fmt(r.simulatorCpuPercent)}%; whole run: ${fmt(devMsgs)} device + ${fmt(calcMsgs)} calc messages, seq gaps ${r.counts?.gaps ?? '-'}, duplicates ${r.counts?.duplicates ?? '-'} |`,
     );
   }
+  if (BEFORE) beforeAfter(runs, ceiling);
   if (pipe) {
     const rate = pipe.arrivedTagsPerSec ?? NaN;
     console.log('');

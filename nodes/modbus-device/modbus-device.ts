@@ -12,7 +12,7 @@ import { resolveDeviceConfig, type DeviceConfig } from '../../lib/modbus/poller/
 import { deviceHealth, deviceStatus, type DeviceStatus } from '../../lib/modbus/poller/device-status';
 import type { ModbusProblem } from '../../lib/modbus/problem';
 import { TagWriter } from '../../lib/modbus/writes';
-import { scanMessage, tagMessage, type Quality, type TagSample } from '../../lib/tags/contract';
+import { ScanPayloads, scanMessage, tagMessage, type Quality, type TagSample } from '../../lib/tags/contract';
 import { isModbusConnection } from '../modbus-connection/api';
 import { tagStoreNode } from '../tag-store/api';
 import { registerTemplateRoutes } from './admin';
@@ -130,6 +130,9 @@ export = function (RED: NodeAPI) {
     };
 
     const storeWarnings = new LogThrottle((text) => node.warn(text), 'store warnings');
+    /** per poll group: its scans' payloads made by a literal compiled for its tag names (lib/tags/contract.ts) */
+    const payloads = new Map<string, ScanPayloads>();
+    const payloadsOf = (group: string) => payloads.get(group) ?? payloads.set(group, new ScanPayloads()).get(group)!;
     const onCycle = (r: CycleResult) => {
       if (closed) return;
       lastPollAt = Date.now();
@@ -143,7 +146,7 @@ export = function (RED: NodeAPI) {
       const w = store?.write(r.samples);
       if (w?.errors) storeWarnings.log(`store: ${w.errors[0]}`);
       const out: NodeMessage[] = [];
-      if (cfg.output !== 'rbe') out.push({ ...scanMessage(cfg.device, r.samples), group: r.group });
+      if (cfg.output !== 'rbe') out.push({ ...scanMessage(cfg.device, r.samples, payloadsOf(r.group)), group: r.group });
       if (cfg.output !== 'scan') for (const s of r.changed) out.push(tagMessage(s) as unknown as NodeMessage);
       if (out.length) node.send([out]);
       const st = poller.stats();

@@ -95,4 +95,35 @@ describe('queue row bodies', () => {
       { numRuns: 300 },
     );
   });
+
+  test("a scan with one sample's name or value not the payload's, at any position, is stored as plain JSON (property)", () => {
+    // the runs take a sample's name and value from the payload: each sample is compared with the
+    // payload's key at its position and the value under that key; one that differs anywhere, or
+    // a payload with integer-like keys (Object.keys puts them first) beside samples in insertion
+    // order, must not be taken for runs
+    const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.integer({ min: -5, max: 5 }), fc.boolean(), fc.constant(null));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.oneof(fc.constantFrom('1', '7', '20'), fc.stringMatching(/^[a-z]{1,4}$/)), { minLength: 2, maxLength: 40 }),
+        fc.array(scalar, { minLength: 40, maxLength: 40 }),
+        fc.nat(),
+        fc.constantFrom('value', 'name', 'swap', 'insertion order'),
+        (names, values, where, change) => {
+          const payload: Record<string, unknown> = {};
+          names.forEach((n, i) => (payload[n] = values[i]));
+          const order = change === 'insertion order' ? names : Object.keys(payload);
+          const tags = order.map((n) => ({ device: 'd', name: n, value: payload[n], quality: 'good', ts: 1 }));
+          const i = where % tags.length;
+          const j = (i + 1) % tags.length;
+          if (change === 'value') tags[i].value = typeof payload[tags[i].name] === 'number' ? (payload[tags[i].name] as number) + 1 : 99;
+          else if (change === 'name') tags[i].name = `${tags[i].name}_`;
+          else if (change === 'swap') [tags[i].value, tags[j].value] = [tags[j].value, tags[i].value];
+          const differs = tags.some((t, k) => t.name !== Object.keys(payload)[k] || t.value !== payload[t.name]);
+          const { body } = roundTrip({ topic: 'd', payload, tags, _msgid: 'x' });
+          assert.equal(body[0] === SCAN_BODY, !differs);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
