@@ -1,14 +1,17 @@
 // The figure accumulator's running figures in a Float64Array (a window set's slab, or its own)
 // against the former number fields (figures-model.ts): random sequences of adds, merges, resets,
 // state round trips and slots given back and taken again give the same figures and state, bit for
-// bit (Object.is on every number, so -0 and NaN count). And a window set gives back every slot of
+// bit (Object.is on every number, so -0 and NaN count); the percentile collector's exact values
+// in a plain array against the former Float64Array (percentiles-model.ts) the same way. And a window set gives back every slot of
 // a closed pane and a merge: its slots stay one per open window and pane.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FigureAccumulator, FigureSlab } from '../../../lib/stats/figures';
 import { WindowSet, type WindowConfig } from '../../../lib/stats/windows';
+import { PercentileCollector, type PercentileState } from '../../../lib/stats/percentiles';
 import { FieldAccumulator } from './figures-model';
+import { TypedPercentileCollector } from './percentiles-model';
 
 function sameBits(actual: unknown, expected: unknown, path: string): void {
   if (typeof expected === 'number') {
@@ -138,5 +141,70 @@ test('a window set keeps one slot per open window and pane: closed panes and mer
       again.drain().map((w) => w.figures),
       set.drain().map((w) => w.figures),
     );
+  }
+});
+
+test('exact values in a plain array equal the former Float64Array bit for bit: quantiles, state, the switch to the sketch, restores and merges', () => {
+  const many = fc.array(value, { minLength: 0, maxLength: 1500 });
+  fc.assert(
+    fc.property(fc.constantFrom<'exact' | 'sketch'>('exact', 'sketch'), many, many, fc.nat(1500), fc.nat(600), (mode, xs, ys, cut, from) => {
+      const mine = new PercentileCollector(mode);
+      const model = new TypedPercentileCollector(mode);
+      const qs = [0, 0.01, 0.5, 0.95, 0.99, 1];
+      const compare = (what: string) => {
+        sameBits(mine.quantiles(qs), model.quantiles(qs), `${what}: quantiles`);
+        sameBits(mine.state(), model.state(), `${what}: state`);
+        sameBits(mine.exactCount, model.exactCount, `${what}: exact count`);
+        if (mine.exactCount !== undefined) sameBits(mine.exactValues(from, from + 300), model.exactValues(from, from + 300), `${what}: values`);
+      };
+      const head = xs.slice(0, cut);
+      for (const x of head) {
+        mine.add(x);
+        model.add(x);
+      }
+      compare('added');
+      // restored from the state (the capacity after a restore decides when a time window switches)
+      const state = JSON.parse(JSON.stringify(model.state())) as PercentileState;
+      const mine2 = new PercentileCollector(mode);
+      const model2 = new TypedPercentileCollector(mode);
+      mine2.restore(state);
+      model2.restore(state);
+      for (const x of xs.slice(cut)) {
+        mine2.add(x);
+        model2.add(x);
+      }
+      sameBits(mine2.quantiles(qs), model2.quantiles(qs), 'restored, then added: quantiles');
+      sameBits(mine2.state(), model2.state(), 'restored, then added: state');
+      // another collector merged in
+      const other = new PercentileCollector(mode);
+      const otherModel = new TypedPercentileCollector(mode);
+      for (const y of ys) {
+        other.add(y);
+        otherModel.add(y);
+      }
+      mine.mergeFrom(other);
+      model.mergeFrom(otherModel);
+      compare('merged');
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('a restored time window switches to the sketch when the former one did: full at the limit or past it', () => {
+  for (const restored of [0, 15, 100, 600, 1000, 1024, 1100]) {
+    const state: PercentileState = { mode: 'sketch', values: Array.from({ length: restored }, (_, i) => 50 + (i % 37) / 100) };
+    const mine = new PercentileCollector('sketch');
+    const model = new TypedPercentileCollector('sketch');
+    mine.restore(state);
+    model.restore(state);
+    let switchedAt: number | undefined;
+    for (let i = 0; i < 2500; i++) {
+      mine.add(60 + (i % 13) / 10);
+      model.add(60 + (i % 13) / 10);
+      assert.equal(mine.exactCount, model.exactCount, `restored ${restored}, then ${i + 1} added`);
+      if (switchedAt === undefined && model.exactCount === undefined) switchedAt = restored + i;
+    }
+    assert.ok(switchedAt !== undefined && switchedAt >= 1024, `restored ${restored}: switched at ${switchedAt}`);
+    sameBits(mine.quantiles([0.5, 0.99]), model.quantiles([0.5, 0.99]), `restored ${restored}: quantiles`);
   }
 });
