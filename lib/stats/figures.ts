@@ -55,8 +55,8 @@ export interface AccumulatorState {
 // Running figures: eleven doubles an accumulator, kept in a Float64Array (a FigureSlab's chunk,
 // shared by the accumulators of a window set, or the accumulator's own) rather than as object
 // fields, which V8 holds as a boxed heap number each (16 bytes and a pointer; docs/performance.md,
-// "The stats windows' running figures in one array"). The same operations in the same order on
-// the same doubles: the answers are those of the fields, bit for bit.
+// "Third cut"). The same operations in the same order on the same doubles: the answers are those
+// of the fields, bit for bit.
 const SUM = 0;
 const MIN = 1;
 const MAX = 2;

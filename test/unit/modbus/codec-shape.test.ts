@@ -1,7 +1,7 @@
 // Every tag's codec has the same fields in the same order (what the spread of the former code
 // gave), and the codecs of a tag table share one hidden class: an object made by a spread and then
 // given its two closures got one of its own from V8, about 240 bytes with its descriptors, two
-// codecs a tag (docs/performance.md, "A Modbus tag's codec: one hidden class for all").
+// codecs a tag (docs/performance.md, "Third cut").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
