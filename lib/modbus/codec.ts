@@ -247,11 +247,17 @@ export function compileCodec(tag: TagDef): TagCodec {
   const shape = parsed.shape;
   const { order, scale, offset } = tag;
   const width = shape.width;
-  const base = { tag, shape, width, fast: fastKindOf(tag, shape) };
+  const fast = fastKindOf(tag, shape);
+  // every codec a literal of the same fields in the same order, not a spread of them: V8 gives an
+  // object made by a spread and then given two closures a hidden class of its own (about 240
+  // bytes with its descriptors, two codecs a tag; docs/performance.md)
 
   if (isBitArea(tag.area)) {
     return {
-      ...base,
+      tag,
+      shape,
+      width,
+      fast,
       decode: (data, at) => Boolean(data[at]),
       encode: (value) => [toBool(tag.name, value)],
     };
@@ -259,14 +265,20 @@ export function compileCodec(tag: TagDef): TagCodec {
   switch (shape.kind) {
     case 'bool':
       return {
-        ...base,
+        tag,
+        shape,
+        width,
+        fast,
         decode: (data, at) => (data[at] as number) !== 0,
         encode: (value) => [toBool(tag.name, value) ? 1 : 0],
       };
     case 'bit': {
       const bit = shape.bit ?? 0;
       return {
-        ...base,
+        tag,
+        shape,
+        width,
+        fast,
         decode: (data, at) => decodeBit(data[at] as number, bit, order),
         encode: (value, current) => {
           const on = toBool(tag.name, value);
@@ -277,7 +289,10 @@ export function compileCodec(tag: TagDef): TagCodec {
     }
     case 'string':
       return {
-        ...base,
+        tag,
+        shape,
+        width,
+        fast,
         decode: (data, at) => decodeString(data as ArrayLike<number>, at, width, order),
         encode: (value) => {
           if (typeof value !== 'string') throw new TagValueError(tag.name, `expected a string for ${tag.type}, got ${describe(value)}`);
@@ -295,7 +310,10 @@ export function compileCodec(tag: TagDef): TagCodec {
       // a float32 read into a double shows digits the device never had: its shortest decimal
       const readable = kind === 'float32' ? shortestFloat32 : (v: number) => v;
       return {
-        ...base,
+        tag,
+        shape,
+        width,
+        fast,
         decode: identity
           ? (data, at) => {
               const raw = decodeNumeric(kind, data as ArrayLike<number>, at, order);

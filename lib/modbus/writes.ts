@@ -119,8 +119,14 @@ export interface WriteResult {
   warnings: string[];
 }
 
+/** What plan() accepts: access rw in a writable area. */
+function writable(tag: TagDef): boolean {
+  return tag.access === 'rw' && (tag.area === 'coil' || tag.area === 'holding');
+}
+
 export class TagWriter {
-  private readonly tags = new Map<string, { tag: TagDef; codec: TagCodec }>();
+  /** every tag of the table; the codec only for those plan() encodes (rw in a writable area) */
+  private readonly tags = new Map<string, { tag: TagDef; codec: TagCodec | undefined }>();
   private readonly maxRegisters: number;
   private readonly maxBits: number;
   private readonly readBeforeWrite: boolean;
@@ -128,16 +134,19 @@ export class TagWriter {
 
   constructor(private readonly opts: TagWriterOptions) {
     this.readBeforeWrite = opts.readBeforeWrite ?? true;
-    for (const tag of opts.tags) this.tags.set(tag.name, { tag, codec: compileCodec(tag) });
+    for (const tag of opts.tags) {
+      // every tag compiled, so a table with a type no codec reads fails here as it did; the codec
+      // of a tag that cannot be written (most of a table, read-only) not kept: about 700 bytes a tag
+      const codec = compileCodec(tag);
+      this.tags.set(tag.name, { tag, codec: writable(tag) ? codec : undefined });
+    }
     this.maxRegisters = Math.min(opts.maxRegisters ?? MAX_WRITE_REGISTERS, MAX_WRITE_REGISTERS);
     this.maxBits = Math.min(opts.maxBits ?? MAX_WRITE_BITS, MAX_WRITE_BITS);
   }
 
   /** The tags plan() accepts: access rw in a writable area, in the tag table's order. */
   writableTags(): Array<{ name: string; type: string; unit?: string }> {
-    return [...this.tags.values()]
-      .filter(({ tag }) => tag.access === 'rw' && (tag.area === 'coil' || tag.area === 'holding'))
-      .map(({ tag }) => ({ name: tag.name, type: tag.type, ...(tag.unit ? { unit: tag.unit } : {}) }));
+    return [...this.tags.values()].filter(({ tag }) => writable(tag)).map(({ tag }) => ({ name: tag.name, type: tag.type, ...(tag.unit ? { unit: tag.unit } : {}) }));
   }
 
   /** The tag -> value map a message asks for; throws WriteValidationError when the shape is wrong. */
@@ -179,8 +188,9 @@ export class TagWriter {
       }
       try {
         // bit tags: check the value now, encode once the register has been read
-        const data = codec.shape.kind === 'bit' ? (codec.encode(value, 0), []) : codec.encode(value);
-        entries.push({ tag, codec, value, data });
+        const c = codec!; // kept for every writable tag
+        const data = c.shape.kind === 'bit' ? (c.encode(value, 0), []) : c.encode(value);
+        entries.push({ tag, codec: c, value, data });
       } catch (err) {
         if (err instanceof TagValueError) problems.push({ tag: name, reason: err.reason });
         else throw err;

@@ -28,8 +28,21 @@ export interface PercentileState {
   zeros?: number;
 }
 
+/** An array of `length` doubles, zero: one backing store of exactly that many unboxed doubles. */
+function doubles(length: number): number[] {
+  const a = new Array<number>(length).fill(0.5);
+  a.fill(0);
+  return a;
+}
+
 export class PercentileCollector {
-  private values = new Float64Array(16);
+  /**
+   * The exact values: the first `n` of an array of doubles of a fixed capacity (its length), 16 at
+   * first, twice as long when full. A plain array, not a Float64Array: a typed array of its own
+   * costs each collector an ArrayBuffer object and a backing store besides, about 300 bytes a
+   * window (docs/performance.md). Sorted as a Float64Array, in the same order as before.
+   */
+  private values: number[] = doubles(16);
   private n = 0;
   /** set once a sketch window passes EXACT_LIMIT */
   private positive: BucketCounts | undefined;
@@ -50,8 +63,8 @@ export class PercentileCollector {
         this.sketchAdd(x);
         return;
       }
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
+      const grown = doubles(this.values.length * 2);
+      for (let i = 0; i < this.n; i++) grown[i] = this.values[i];
       this.values = grown;
     }
     this.values[this.n++] = x;
@@ -66,7 +79,7 @@ export class PercentileCollector {
     if (this.positive) return qs.map((q) => this.sketchQuantile(q));
     const n = this.n;
     if (n === 0) return qs.map(() => NaN);
-    const sorted = this.values.slice(0, n).sort();
+    const sorted = new Float64Array(this.values.slice(0, n)).sort();
     return qs.map((q) => {
       const h = (n - 1) * q;
       const lo = Math.floor(h);
@@ -94,7 +107,7 @@ export class PercentileCollector {
     const n = this.n;
     this.n = 0;
     for (let i = 0; i < n; i++) this.sketchAdd(this.values[i]);
-    this.values = new Float64Array(0);
+    this.values = [];
   }
 
   private sketchAdd(x: number): void {
@@ -128,7 +141,7 @@ export class PercentileCollector {
   /** The state to persist; `valuesFrom`: the exact values before it left out (the caller keeps them apart, exactValues). */
   state(valuesFrom = 0): PercentileState {
     if (this.positive) return { mode: this.mode, positive: this.positive.ascending(), negative: this.negative!.ascending(), zeros: this.zeros, values: [] };
-    return { mode: this.mode, values: Array.from(this.values.subarray(valuesFrom, this.n)) };
+    return { mode: this.mode, values: this.values.slice(valuesFrom, this.n) };
   }
 
   /** How many exact values are kept; undefined once the values moved into the sketch. */
@@ -138,7 +151,7 @@ export class PercentileCollector {
 
   /** The exact values from index `from` up to `to` (values are only ever appended while exact). */
   exactValues(from: number, to: number): number[] {
-    return Array.from(this.values.subarray(from, Math.min(to, this.n)));
+    return this.values.slice(from, Math.min(to, this.n));
   }
 
   restore(s: PercentileState): void {
@@ -153,7 +166,8 @@ export class PercentileCollector {
       return;
     }
     this.positive = this.negative = undefined;
-    this.values = new Float64Array(Math.max(16, s.values?.length ?? 0));
-    for (const v of s.values ?? []) this.values[this.n++] = v;
+    this.values = doubles(Math.max(16, s.values?.length ?? 0));
+    // as a Float64Array would hold them: numbers
+    for (const v of s.values ?? []) this.values[this.n++] = Number(v);
   }
 }

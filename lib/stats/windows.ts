@@ -5,7 +5,7 @@
 // fall silent). A window with no sample at all is not emitted.
 import { ConfigFieldError } from '../config/fields';
 import type { Quality, TagSample } from '../tags/contract';
-import { FigureAccumulator, type AccumulatorState, type WindowFigures } from './figures';
+import { FigureAccumulator, FigureSlab, type AccumulatorState, type WindowFigures } from './figures';
 import { alignedSpan, checkTimeZone, DAY_MS, TimeZoneError, type Span } from './wall-clock';
 
 export interface WindowConfig {
@@ -173,6 +173,8 @@ export class WindowSet {
    */
   private readonly byDevice = new Map<string, Map<string, TagWindow>>();
   private readonly closed: ClosedWindow[] = [];
+  /** the running figures of every accumulator of the set (open windows, panes, merges) */
+  private readonly slab = new FigureSlab();
   private readonly percentileMode: 'exact' | 'sketch' | undefined;
   private readonly graceMs: number;
   /** the earliest end of any open time window: advance() does nothing before it */
@@ -363,7 +365,7 @@ export class WindowSet {
       if (w.panes) {
         this.spanFor(w, p.end - 1); // the open hop: its start too
         w.panes = (p.panes ?? []).map((pn) => {
-          const acc = new FigureAccumulator(this.percentileMode);
+          const acc = new FigureAccumulator(this.percentileMode, this.slab);
           acc.restore(pn.acc);
           return { start: pn.start, end: pn.end ?? NaN, acc };
         });
@@ -371,7 +373,10 @@ export class WindowSet {
       w.sinceOutput = p.sinceOutput ?? 0;
       w.recovered = true;
       w.dirty = true;
-      this.tags.set(p.device ? p.device + '/' + p.name : p.name, w);
+      const key = p.device ? p.device + '/' + p.name : p.name;
+      const former = this.tags.get(key);
+      if (former) this.releaseAll(former);
+      this.tags.set(key, w);
       if (this.config.by === 'time' && Number.isFinite(w.end)) this.earliestEnd = Math.min(this.earliestEnd, w.end);
     }
   }
@@ -385,7 +390,7 @@ export class WindowSet {
       start: NaN,
       end: NaN,
       seen: 0,
-      acc: new FigureAccumulator(this.percentileMode),
+      acc: new FigureAccumulator(this.percentileMode, this.slab),
       sinceOutput: 0,
       recovered: false,
       paneStart: NaN,
@@ -416,7 +421,7 @@ export class WindowSet {
 
   private reopen(w: TagWindow, ts: number): void {
     w.seen = 0;
-    w.acc = new FigureAccumulator(this.percentileMode);
+    w.acc.reset();
     w.valuesOut = 0;
     w.dirty = true;
     w.recovered = false;
@@ -445,7 +450,7 @@ export class WindowSet {
       }
       const panes = w.panes!;
       let pane = panes[panes.length - 1];
-      if (!pane || pane.end !== w.end) panes.push((pane = { start: w.paneStart, end: w.end, acc: new FigureAccumulator(this.percentileMode) }));
+      if (!pane || pane.end !== w.end) panes.push((pane = { start: w.paneStart, end: w.end, acc: new FigureAccumulator(this.percentileMode, this.slab) }));
       if (x === undefined) pane.acc.bad++;
       else pane.acc.add(x, ts);
       w.seen++;
@@ -454,7 +459,7 @@ export class WindowSet {
     if (w.panes) {
       const panes = w.panes;
       let pane = panes[panes.length - 1];
-      if (!pane || Number.isFinite(pane.end)) panes.push((pane = { start: ts, end: NaN, acc: new FigureAccumulator(this.percentileMode) }));
+      if (!pane || Number.isFinite(pane.end)) panes.push((pane = { start: ts, end: NaN, acc: new FigureAccumulator(this.percentileMode, this.slab) }));
       if (x === undefined) pane.acc.bad++;
       else pane.acc.add(x, ts);
       w.seen++;
@@ -462,10 +467,11 @@ export class WindowSet {
       w.sinceOutput = 0;
       pane.end = ts;
       const keep = c.length / c.hop!;
-      if (panes.length > keep) panes.splice(0, panes.length - keep);
-      const acc = new FigureAccumulator(this.percentileMode);
+      if (panes.length > keep) for (const gone of panes.splice(0, panes.length - keep)) gone.acc.release();
+      const acc = new FigureAccumulator(this.percentileMode, this.slab);
       for (const pn of panes) acc.merge(pn.acc);
       this.closed.push({ device: w.device, name: w.name, start: panes[0].start, end: ts, figures: acc.figures(ts), recovered: w.recovered });
+      acc.release();
       w.recovered = false;
       return;
     }
@@ -483,30 +489,43 @@ export class WindowSet {
   private emitSliding(w: TagWindow): void {
     const c = this.config;
     const start = w.end - c.length;
-    const acc = new FigureAccumulator(this.percentileMode);
+    const acc = new FigureAccumulator(this.percentileMode, this.slab);
     acc.late = w.acc.late;
     for (const pane of w.panes!) if (pane.start >= start && pane.end <= w.end) acc.merge(pane.acc);
     if (acc.count > 0 || acc.bad > 0 || acc.late > 0) this.closed.push({ device: w.device, name: w.name, start, end: w.end, figures: acc.figures(w.end), recovered: w.recovered });
-    w.acc = new FigureAccumulator(this.percentileMode); // carries only the late count between outputs
+    acc.release();
+    w.acc.reset(); // carries only the late count between outputs
     w.dirty = true;
     w.recovered = false;
     this.spanFor(w, w.end); // the hop that starts where this window ended
     const panes = w.panes!;
     let drop = 0;
     while (drop < panes.length && panes[drop].start < w.start) drop++;
-    if (drop) panes.splice(0, drop);
+    if (drop) for (const gone of panes.splice(0, drop)) gone.acc.release();
     let seen = 0;
     for (const pane of panes) seen += pane.acc.count + pane.acc.bad;
     w.seen = seen;
   }
 
   private emitFrom(w: TagWindow, samples: HeldSample[], start: number, end: number, holdUntil: number): void {
-    const acc = new FigureAccumulator(this.percentileMode);
+    const acc = new FigureAccumulator(this.percentileMode, this.slab);
     acc.late = w.acc.late;
     for (const s of samples) {
       if (s.good) acc.add(s.value, s.ts);
       else acc.bad++;
     }
     this.closed.push({ device: w.device, name: w.name, start, end, figures: acc.figures(holdUntil), recovered: w.recovered });
+    acc.release();
+  }
+
+  /** Gives a window's running figures back to the slab (a window replaced by restore()). */
+  private releaseAll(w: TagWindow): void {
+    w.acc.release();
+    for (const pane of w.panes ?? []) pane.acc.release();
+  }
+
+  /** Slots of the slab in use: one per open window and pane (tests). */
+  get figureSlots(): number {
+    return this.slab.inUse;
   }
 }
