@@ -18,9 +18,15 @@
 // moves more, not less (smaller collections, a heap that stays in cache). While quiet, V8's own
 // growth is the smaller one (its memory reducer), so the 50% is for busy times only.
 //
-// So: quiet (the default flows allocate 2-4 MB/s), the young generation is held and the old one
-// grows as V8 likes; busy (over 32 MB/s), the young generation grows as V8 likes and the old one
-// by 50%; from the start until it is known, held and 50% (HeapGovernor).
+// Size over speed: V8's --optimize-for-size (also read as it runs) caps the old generation's
+// growth at 2x, compacts more, flushes unused code sooner and compiles with smaller budgets. With
+// the default flows: about 7 MB less RSS (heap total 71 instead of 76 MB) for about 10% more CPU
+// at their 2-4 MB/s (docs/reports/2026-12-08-default-flows-rss.md); a busy gateway wants the speed.
+//
+// So: quiet (the default flows allocate 2-4 MB/s), the young generation is held, the old one
+// grows as V8 likes and V8 optimizes for size; busy (over 32 MB/s), the young generation grows as
+// V8 likes, the old one by 50%, and V8 optimizes for speed; from the start until it is known,
+// held, 50% and for size (HeapGovernor).
 // docs/reports/2026-12-02-pipeline-benchmark.md, docs/default-flows.md.
 import { setFlagsFromString, getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
@@ -67,12 +73,34 @@ export function limitOldGenerationGrowth(execArgv: readonly string[] = process.e
 
 /** The old generation grows HEAP_GROWING_PERCENT between full collections (true), or as V8 likes. */
 function holdOldGenerationGrowth(hold: boolean): void {
-  setFlagsFromString(`--heap-growing-percent=${hold ? HEAP_GROWING_PERCENT : 0}`);
+  setFlagsFromString(oldGenerationGrowthFlag(hold));
+}
+
+function oldGenerationGrowthFlag(hold: boolean): string {
+  return `--heap-growing-percent=${hold ? HEAP_GROWING_PERCENT : 0}`;
 }
 
 /** The user's own --heap-growing-percent flag (node flags or NODE_OPTIONS), if any. */
 export function ownOldGenerationGrowth(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return userChoice(USER_OLD, execArgv, env);
+}
+
+/** Flags with which the user chose V8's size/speed trade-off themselves. */
+const USER_SIZE = /--(?:no-)?optimize[-_]for[-_]size\b/;
+
+export interface SizeChoice {
+  /** whether this process now has V8 optimize for size (while quiet) */
+  forSize: boolean;
+  /** why not, when not */
+  reason?: string;
+}
+
+/** Has V8 optimize for size over speed, unless the user chose either with node flags or NODE_OPTIONS. */
+export function optimizeForSize(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): SizeChoice {
+  const own = userChoice(USER_SIZE, execArgv, env);
+  if (own) return { forSize: false, reason: `chosen by the user (${own})` };
+  setFlagsFromString('--optimize-for-size');
+  return { forSize: true };
 }
 
 function userChoice(flag: RegExp, execArgv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
@@ -89,6 +117,8 @@ export interface HeapGovernorOptions {
   young?: boolean;
   /** whether it may change the old generation's growth (false: the user chose it); start after limitOldGenerationGrowth() */
   old?: boolean;
+  /** whether it may switch V8's --optimize-for-size (false: the user chose it, or it is not wanted); start after optimizeForSize() */
+  size?: boolean;
   /** allocation rate (MB/s, over one window) from which the gateway counts as busy */
   busyMBps?: number;
   /** allocation rate (MB/s) under which, for `idleWindows` windows in a row, it is quiet again */
@@ -97,6 +127,8 @@ export interface HeapGovernorOptions {
   idleWindows?: number;
   /** told when the gateway turns busy (true) or quiet again (false) */
   onChange?: (busy: boolean, mbPerSec: number) => void;
+  /** how it sets V8's flags (tests watch it); v8.setFlagsFromString */
+  setFlags?: (flags: string) => void;
 }
 
 type Thresholds = Required<Pick<HeapGovernorOptions, 'busyMBps' | 'idleMBps' | 'windowMs' | 'idleWindows'>>;
@@ -110,11 +142,12 @@ export function heapDecision(busy: boolean | undefined, mbPerSec: number, idleSt
 
 /**
  * Busy (32 MB/s allocated or more, over 5 s): the young generation grows as V8 likes, the old one
- * by HEAP_GROWING_PERCENT. Quiet (under 8 MB/s for 30 s): the young generation held at its initial
- * size, the old one growing as V8 likes. Until it knows, from its start: the young generation held
- * and the old one by HEAP_GROWING_PERCENT (start it after limitYoungGeneration() and
- * limitOldGenerationGrowth(), which set those), so that a gateway busy from the start never lets
- * its heap run ahead. The rate is counted from the collections of the young generation (each one
+ * by HEAP_GROWING_PERCENT, V8 optimizes for speed. Quiet (under 8 MB/s for 30 s): the young
+ * generation held at its initial size, the old one growing as V8 likes, V8 optimizing for size.
+ * Until it knows, from its start: the young generation held, the old one by HEAP_GROWING_PERCENT
+ * and for size (start it after limitYoungGeneration(), limitOldGenerationGrowth() and
+ * optimizeForSize(), which set those), so that a gateway busy from the start never lets its heap
+ * run ahead. The rate is counted from the collections of the young generation (each one
  * means a semi-space was filled). V8 gives young-generation memory back on its own once
  * allocation stays low; turning quiet only stops further growth.
  */
@@ -149,8 +182,10 @@ export class HeapGovernor {
     const d = heapDecision(this.busy, this.lastMBps, this.idleStreak, this.o);
     if (!d) return;
     this.busy = d === 'busy';
-    if (this.opts.young !== false) setFlagsFromString(`--semi-space-growth-factor=${this.busy ? 2 : 1}`);
-    if (this.opts.old !== false) holdOldGenerationGrowth(this.busy);
+    const set = this.opts.setFlags ?? setFlagsFromString;
+    if (this.opts.young !== false) set(`--semi-space-growth-factor=${this.busy ? 2 : 1}`);
+    if (this.opts.old !== false) set(oldGenerationGrowthFlag(this.busy));
+    if (this.opts.size) set(this.busy ? '--no-optimize-for-size' : '--optimize-for-size');
     this.opts.onChange?.(this.busy, this.lastMBps);
   }
 

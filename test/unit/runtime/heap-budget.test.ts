@@ -1,11 +1,11 @@
 // The runtime's V8 heap settings (runtime/heap-budget.ts): the young generation kept at its
-// initial size and the old generation's growth held to 50%, each seen in a child Node process
-// allocating briskly, with and without it; and the user's own choice winning.
+// initial size, the old generation's growth held to 50% and V8 optimizing for size, each seen in
+// a child Node process allocating briskly, with and without it; and the user's own choice winning.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { HEAP_GROWING_PERCENT, heapDecision, limitOldGenerationGrowth, limitYoungGeneration, ownOldGenerationGrowth } from '../../../runtime/heap-budget';
+import { HEAP_GROWING_PERCENT, HeapGovernor, heapDecision, limitOldGenerationGrowth, limitYoungGeneration, optimizeForSize, ownOldGenerationGrowth } from '../../../runtime/heap-budget';
 
 const repo = join(__dirname, '..', '..', '..');
 const MB = 1024 * 1024;
@@ -52,10 +52,10 @@ describe('young generation', () => {
  * live long enough to reach the old generation; returns the growth factors V8 applied to its old
  * generation limit after each full collection (--trace-gc-verbose says them).
  */
-function oldGenerationFactors(limit: boolean, nodeFlags: string[] = []): { percent?: number; factors: number[] } {
+function oldGenerationFactors(limit: boolean, nodeFlags: string[] = [], chooser = 'limitOldGenerationGrowth'): { percent?: number; forSize?: boolean; factors: number[] } {
   const script = `
-    const { limitOldGenerationGrowth } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
-    const choice = ${limit} ? limitOldGenerationGrowth() : {};
+    const { ${chooser} } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+    const choice = ${limit} ? ${chooser}() : {};
     const recent = [];
     for (let round = 0; round < 3000; round++) {
       // a scan's worth of samples, kept for the next 50 rounds (the queue's window), then garbage
@@ -71,10 +71,10 @@ function oldGenerationFactors(limit: boolean, nodeFlags: string[] = []): { perce
     env: { ...process.env, NODE_OPTIONS: '' },
   });
   assert.equal(r.status, 0, r.stderr);
-  const choice = JSON.parse(/^choice (.*)$/m.exec(r.stdout)![1]) as { percent?: number };
+  const choice = JSON.parse(/^choice (.*)$/m.exec(r.stdout)![1]) as { percent?: number; forSize?: boolean };
   // "[HeapController] Limit: old size: 2797 KB, new limit: 27097 KB (1.5)"
   const factors = [...r.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((m) => Number(m[1]));
-  return { percent: choice.percent, factors };
+  return { percent: choice.percent, forSize: choice.forSize, factors };
 }
 
 describe('old generation growth', () => {
@@ -100,6 +100,36 @@ describe('old generation growth', () => {
   });
 });
 
+describe('optimize for size', () => {
+  test('on, V8 lets the old generation grow at most 2x after a full collection; V8 left alone grows it more', () => {
+    const small = oldGenerationFactors(true, [], 'optimizeForSize');
+    assert.equal(small.forSize, true);
+    assert.ok(small.factors.length > 0, 'no full collection traced');
+    assert.ok(
+      small.factors.every((f) => f <= 2),
+      `factors for size: ${small.factors.join(', ')}`,
+    );
+    const free = oldGenerationFactors(false, [], 'optimizeForSize');
+    assert.ok(free.factors.length > 0, 'no full collection traced');
+    assert.ok(
+      free.factors.some((f) => f > 2),
+      `V8's own factors: ${free.factors.join(', ')}`,
+    );
+  });
+
+  test("the user's own choice (node flags or NODE_OPTIONS, either way) is left alone, and said so", () => {
+    assert.deepEqual(optimizeForSize(['--optimize-for-size'], {}), { forSize: false, reason: 'chosen by the user (--optimize-for-size)' });
+    assert.deepEqual(optimizeForSize([], { NODE_OPTIONS: '--no-optimize-for-size' }), { forSize: false, reason: 'chosen by the user (--no-optimize-for-size)' });
+    assert.deepEqual(optimizeForSize(['--optimize_for_size'], {}), { forSize: false, reason: 'chosen by the user (--optimize_for_size)' });
+    const own = oldGenerationFactors(true, ['--no-optimize-for-size'], 'optimizeForSize');
+    assert.equal(own.forSize, false);
+    assert.ok(
+      own.factors.some((f) => f > 2),
+      `the user's speed: ${own.factors.join(', ')}`,
+    );
+  });
+});
+
 describe('heap governor', () => {
   const o = { busyMBps: 32, idleMBps: 8, windowMs: 5000, idleWindows: 6 };
 
@@ -114,6 +144,30 @@ describe('heap governor', () => {
     assert.equal(heapDecision(true, 20, 0, o), undefined, 'between the two rates: as it is');
     assert.equal(heapDecision(true, 2, 5, o), undefined, 'quiet, but not long enough');
     assert.equal(heapDecision(true, 2, 6, o), 'quiet');
+  });
+
+  test('busy: young generation free, old one by 50%, for speed; quiet: held, as V8 likes, for size; only what it was given', () => {
+    const flags: string[] = [];
+    // busy from any rate (0 MB/s is at least 0), quiet after one window under 1 MB/s: they alternate
+    const g = new HeapGovernor({ busyMBps: 0, idleMBps: 1, idleWindows: 1, windowMs: 3_600_000, size: true, setFlags: (f) => flags.push(f) });
+    try {
+      g.tick();
+      assert.equal(g.busy, true);
+      assert.deepEqual(flags.splice(0), ['--semi-space-growth-factor=2', `--heap-growing-percent=${HEAP_GROWING_PERCENT}`, '--no-optimize-for-size']);
+      g.tick();
+      assert.equal(g.busy, false);
+      assert.deepEqual(flags.splice(0), ['--semi-space-growth-factor=1', '--heap-growing-percent=0', '--optimize-for-size']);
+    } finally {
+      g.stop();
+    }
+    const userChose = new HeapGovernor({ busyMBps: 0, idleMBps: 1, idleWindows: 1, windowMs: 3_600_000, young: false, old: false, setFlags: (f) => flags.push(f) });
+    try {
+      userChose.tick();
+      userChose.tick();
+      assert.deepEqual(flags, [], 'the user chose all three (size not given: off)');
+    } finally {
+      userChose.stop();
+    }
   });
 
   test("the user's own old-generation growth is found in node flags or NODE_OPTIONS", () => {
