@@ -21,13 +21,15 @@
 // Size over speed: V8's --optimize-for-size (also read as it runs) lets the old generation grow
 // by at most 2x after a full collection (1.1x in the unit test's workload, where V8 alone takes
 // 4x) and trades speed for memory elsewhere in V8. With the default flows: 9-10 MB less RSS at
-// 10 minutes (heap total 71 instead of 77.5 MB), CPU 0-8% more at their 2-4 MB/s
-// (docs/reports/2026-12-08-default-flows-rss.md); a busy gateway wants the speed.
+// 10 minutes (heap total 70-71 instead of 76-77.5 MB), CPU 0-11% more at their 2-4 MB/s
+// (docs/reports/2026-12-08-default-flows-rss.md); a busy gateway wants the speed. It is set at the
+// first quiet verdict, not from the start: set from the start, V8's first full collection of the
+// default flows came 30-50 s later, at 82 MB of heap used instead of 74, a peak of 160 MB RSS.
 //
 // So: quiet (the default flows allocate 2-4 MB/s), the young generation is held, the old one
 // grows as V8 likes and V8 optimizes for size; busy (over 32 MB/s), the young generation grows as
 // V8 likes, the old one by 50%, and V8 optimizes for speed; from the start until it is known,
-// held, 50% and for size (HeapGovernor).
+// held, 50% and V8's own (speed) (HeapGovernor).
 // docs/reports/2026-12-02-pipeline-benchmark.md, docs/default-flows.md.
 import { setFlagsFromString, getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
@@ -90,17 +92,20 @@ export function ownOldGenerationGrowth(execArgv: readonly string[] = process.exe
 const USER_SIZE = /--(?:no-)?optimize[-_]for[-_]size\b/;
 
 export interface SizeChoice {
-  /** whether this process now has V8 optimize for size (while quiet) */
+  /** whether the heap governor may have V8 optimize for size while the gateway is quiet */
   forSize: boolean;
   /** why not, when not */
   reason?: string;
 }
 
-/** Has V8 optimize for size over speed, unless the user chose either with node flags or NODE_OPTIONS. */
-export function optimizeForSize(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): SizeChoice {
+/**
+ * Whether V8 may optimize for size while quiet (HeapGovernor's `size`), unless the user chose size
+ * or speed with node flags or NODE_OPTIONS. Nothing is set here: the governor sets it at its first
+ * quiet verdict.
+ */
+export function mayOptimizeForSize(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): SizeChoice {
   const own = userChoice(USER_SIZE, execArgv, env);
   if (own) return { forSize: false, reason: `chosen by the user (${own})` };
-  setFlagsFromString('--optimize-for-size');
   return { forSize: true };
 }
 
@@ -118,7 +123,7 @@ export interface HeapGovernorOptions {
   young?: boolean;
   /** whether it may change the old generation's growth (false: the user chose it); start after limitOldGenerationGrowth() */
   old?: boolean;
-  /** whether it may switch V8's --optimize-for-size (false: the user chose it, or it is not wanted); start after optimizeForSize() */
+  /** whether it may switch V8's --optimize-for-size: on while quiet, off while busy (see mayOptimizeForSize()) */
   size?: boolean;
   /** allocation rate (MB/s, over one window) from which the gateway counts as busy */
   busyMBps?: number;
@@ -144,11 +149,11 @@ export function heapDecision(busy: boolean | undefined, mbPerSec: number, idleSt
 /**
  * Busy (32 MB/s allocated or more, over 5 s): the young generation grows as V8 likes, the old one
  * by HEAP_GROWING_PERCENT, V8 optimizes for speed. Quiet (under 8 MB/s for 30 s): the young
- * generation held at its initial size, the old one growing as V8 likes, V8 optimizing for size.
- * Until it knows, from its start: the young generation held, the old one by HEAP_GROWING_PERCENT
- * and for size (start it after limitYoungGeneration(), limitOldGenerationGrowth() and
- * optimizeForSize(), which set those), so that a gateway busy from the start never lets its heap
- * run ahead. The rate is counted from the collections of the young generation (each one
+ * generation held at its initial size, the old one growing as V8 likes, V8 optimizing for size
+ * (with `size`). Until it knows, from its start: the young generation held and the old one by
+ * HEAP_GROWING_PERCENT (start it after limitYoungGeneration() and limitOldGenerationGrowth(),
+ * which set those), so that a gateway busy from the start never lets its heap run ahead; V8's
+ * own speed. The rate is counted from the collections of the young generation (each one
  * means a semi-space was filled). V8 gives young-generation memory back on its own once
  * allocation stays low; turning quiet only stops further growth.
  */

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { HEAP_GROWING_PERCENT, HeapGovernor, heapDecision, limitOldGenerationGrowth, limitYoungGeneration, optimizeForSize, ownOldGenerationGrowth } from '../../../runtime/heap-budget';
+import { HEAP_GROWING_PERCENT, HeapGovernor, heapDecision, limitOldGenerationGrowth, limitYoungGeneration, mayOptimizeForSize, ownOldGenerationGrowth } from '../../../runtime/heap-budget';
 
 const repo = join(__dirname, '..', '..', '..');
 const MB = 1024 * 1024;
@@ -52,10 +52,10 @@ describe('young generation', () => {
  * live long enough to reach the old generation; returns the growth factors V8 applied to its old
  * generation limit after each full collection (--trace-gc-verbose says them).
  */
-function oldGenerationFactors(limit: boolean, nodeFlags: string[] = [], chooser = 'limitOldGenerationGrowth'): { percent?: number; forSize?: boolean; factors: number[] } {
+function oldGenerationFactors(limit: boolean, nodeFlags: string[] = []): { percent?: number; factors: number[] } {
   const script = `
-    const { ${chooser} } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
-    const choice = ${limit} ? ${chooser}() : {};
+    const { limitOldGenerationGrowth } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+    const choice = ${limit} ? limitOldGenerationGrowth() : {};
     const recent = [];
     for (let round = 0; round < 3000; round++) {
       // a scan's worth of samples, kept for the next 50 rounds (the queue's window), then garbage
@@ -71,10 +71,10 @@ function oldGenerationFactors(limit: boolean, nodeFlags: string[] = [], chooser 
     env: { ...process.env, NODE_OPTIONS: '' },
   });
   assert.equal(r.status, 0, r.stderr);
-  const choice = JSON.parse(/^choice (.*)$/m.exec(r.stdout)![1]) as { percent?: number; forSize?: boolean };
+  const choice = JSON.parse(/^choice (.*)$/m.exec(r.stdout)![1]) as { percent?: number };
   // "[HeapController] Limit: old size: 2797 KB, new limit: 27097 KB (1.5)"
   const factors = [...r.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((m) => Number(m[1]));
-  return { percent: choice.percent, forSize: choice.forSize, factors };
+  return { percent: choice.percent, factors };
 }
 
 describe('old generation growth', () => {
@@ -100,33 +100,57 @@ describe('old generation growth', () => {
   });
 });
 
+/**
+ * Runs a child whose heap governor (young and old generation left alone) turns quiet at its first
+ * window and, with `size`, has V8 optimize for size; then it allocates as oldGenerationFactors()
+ * does. Returns the growth factors V8 applied after each full collection.
+ */
+function factorsOnceQuiet(size: boolean, nodeFlags: string[] = []): number[] {
+  const script = `
+    const { HeapGovernor } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+    const g = new HeapGovernor({ young: false, old: false, size: ${size}, windowMs: 50, idleWindows: 1 });
+    setTimeout(() => {
+      g.stop();
+      if (g.busy !== false) throw new Error('not quiet: ' + g.busy);
+      const recent = [];
+      for (let round = 0; round < 3000; round++) {
+        recent.push(Array.from({ length: 1000 }, (_, k) => ({ name: 'tag' + k, value: round * k, quality: 'good' })));
+        if (recent.length > 50) recent.shift();
+      }
+    }, 300);`;
+  const r = spawnSync(process.execPath, [...nodeFlags, '--trace-gc-verbose', '--import', 'tsx', '-e', script], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 180000,
+    maxBuffer: 64 * MB,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return [...r.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((m) => Number(m[1]));
+}
+
 describe('optimize for size', () => {
-  test('on, V8 lets the old generation grow at most 2x after a full collection; V8 left alone grows it more', () => {
-    const small = oldGenerationFactors(true, [], 'optimizeForSize');
-    assert.equal(small.forSize, true);
-    assert.ok(small.factors.length > 0, 'no full collection traced');
+  test('once the governor is quiet, V8 lets the old generation grow at most 2x after a full collection; V8 left alone grows it more', () => {
+    const small = factorsOnceQuiet(true);
+    assert.ok(small.length > 0, 'no full collection traced');
     assert.ok(
-      small.factors.every((f) => f <= 2),
-      `factors for size: ${small.factors.join(', ')}`,
+      small.every((f) => f <= 2),
+      `factors for size: ${small.join(', ')}`,
     );
-    const free = oldGenerationFactors(false, [], 'optimizeForSize');
-    assert.ok(free.factors.length > 0, 'no full collection traced');
+    const free = factorsOnceQuiet(false);
+    assert.ok(free.length > 0, 'no full collection traced');
     assert.ok(
-      free.factors.some((f) => f > 2),
-      `V8's own factors: ${free.factors.join(', ')}`,
+      free.some((f) => f > 2),
+      `V8's own factors: ${free.join(', ')}`,
     );
   });
 
-  test("the user's own choice (node flags or NODE_OPTIONS, either way) is left alone, and said so", () => {
-    assert.deepEqual(optimizeForSize(['--optimize-for-size'], {}), { forSize: false, reason: 'chosen by the user (--optimize-for-size)' });
-    assert.deepEqual(optimizeForSize([], { NODE_OPTIONS: '--no-optimize-for-size' }), { forSize: false, reason: 'chosen by the user (--no-optimize-for-size)' });
-    assert.deepEqual(optimizeForSize(['--optimize_for_size'], {}), { forSize: false, reason: 'chosen by the user (--optimize_for_size)' });
-    const own = oldGenerationFactors(true, ['--no-optimize-for-size'], 'optimizeForSize');
-    assert.equal(own.forSize, false);
-    assert.ok(
-      own.factors.some((f) => f > 2),
-      `the user's speed: ${own.factors.join(', ')}`,
-    );
+  test('allowed unless the user chose size or speed (node flags or NODE_OPTIONS), and said so', () => {
+    assert.deepEqual(mayOptimizeForSize([], {}), { forSize: true });
+    assert.deepEqual(mayOptimizeForSize(['--max-old-space-size=200'], { NODE_OPTIONS: '--enable-source-maps' }), { forSize: true });
+    assert.deepEqual(mayOptimizeForSize(['--optimize-for-size'], {}), { forSize: false, reason: 'chosen by the user (--optimize-for-size)' });
+    assert.deepEqual(mayOptimizeForSize([], { NODE_OPTIONS: '--no-optimize-for-size' }), { forSize: false, reason: 'chosen by the user (--no-optimize-for-size)' });
+    assert.deepEqual(mayOptimizeForSize(['--optimize_for_size'], {}), { forSize: false, reason: 'chosen by the user (--optimize_for_size)' });
   });
 });
 
