@@ -72,18 +72,20 @@ async function runGateway(args: ReturnType<typeof parseArgs>, io: CliIO): Promis
   checkPorts(settings);
   checkSecurity(settings);
   // before anything allocates much: the memory budget of an edge box (runtime/heap-budget.ts)
-  const { limitYoungGeneration, limitOldGenerationGrowth, HeapGovernor } = await import('./heap-budget');
+  const { limitYoungGeneration, limitOldGenerationGrowth, mayOptimizeForSize, HeapGovernor } = await import('./heap-budget');
   const young = limitYoungGeneration().limited;
   const old = limitOldGenerationGrowth().percent !== undefined;
-  if (young || old) {
+  const size = mayOptimizeForSize().forSize;
+  if (young || old || size) {
     new HeapGovernor({
       young,
       old,
+      size,
       onChange: (busy, mbps) =>
         io.stderr.write(
           busy
-            ? `[edge-gateway] busy (${mbps.toFixed(0)} MB/s allocated): V8's young generation may grow, the old one by 50% between collections\n`
-            : `[edge-gateway] quiet (${mbps.toFixed(1)} MB/s allocated): V8's young generation held at its initial size, the old one grows as V8 likes\n`,
+            ? `[edge-gateway] busy (${mbps.toFixed(0)} MB/s allocated): V8's young generation may grow, the old one by 50% between collections, V8 optimizes for speed\n`
+            : `[edge-gateway] quiet (${mbps.toFixed(1)} MB/s allocated): V8's young generation held at its initial size, the old one grows as V8 likes, V8 optimizes for size\n`,
         ),
     });
   }

@@ -18,9 +18,18 @@
 // moves more, not less (smaller collections, a heap that stays in cache). While quiet, V8's own
 // growth is the smaller one (its memory reducer), so the 50% is for busy times only.
 //
-// So: quiet (the default flows allocate 2-4 MB/s), the young generation is held and the old one
-// grows as V8 likes; busy (over 32 MB/s), the young generation grows as V8 likes and the old one
-// by 50%; from the start until it is known, held and 50% (HeapGovernor).
+// Size over speed: V8's --optimize-for-size (also read as it runs) lets the old generation grow
+// by at most 2x after a full collection (1.1x in the unit test's workload, where V8 alone takes
+// 4x) and trades speed for memory elsewhere in V8. With the default flows: 9-10 MB less RSS at
+// 10 minutes (heap total 70-71 instead of 76-77.5 MB), CPU 0-11% more at their 2-4 MB/s
+// (docs/reports/2026-12-08-default-flows-rss.md); a busy gateway wants the speed. It is set at the
+// first quiet verdict, not from the start: set from the start, V8's first full collection of the
+// default flows came 30-50 s later, at 82 MB of heap used instead of 74, a peak of 160 MB RSS.
+//
+// So: quiet (the default flows allocate 2-4 MB/s), the young generation is held, the old one
+// grows as V8 likes and V8 optimizes for size; busy (over 32 MB/s), the young generation grows as
+// V8 likes, the old one by 50%, and V8 optimizes for speed; from the start until it is known,
+// held, 50% and V8's own (speed) (HeapGovernor).
 // docs/reports/2026-12-02-pipeline-benchmark.md, docs/default-flows.md.
 import { setFlagsFromString, getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
@@ -67,12 +76,37 @@ export function limitOldGenerationGrowth(execArgv: readonly string[] = process.e
 
 /** The old generation grows HEAP_GROWING_PERCENT between full collections (true), or as V8 likes. */
 function holdOldGenerationGrowth(hold: boolean): void {
-  setFlagsFromString(`--heap-growing-percent=${hold ? HEAP_GROWING_PERCENT : 0}`);
+  setFlagsFromString(oldGenerationGrowthFlag(hold));
+}
+
+function oldGenerationGrowthFlag(hold: boolean): string {
+  return `--heap-growing-percent=${hold ? HEAP_GROWING_PERCENT : 0}`;
 }
 
 /** The user's own --heap-growing-percent flag (node flags or NODE_OPTIONS), if any. */
 export function ownOldGenerationGrowth(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return userChoice(USER_OLD, execArgv, env);
+}
+
+/** Flags with which the user chose V8's size/speed trade-off themselves. */
+const USER_SIZE = /--(?:no-)?optimize[-_]for[-_]size\b/;
+
+export interface SizeChoice {
+  /** whether the heap governor may have V8 optimize for size while the gateway is quiet */
+  forSize: boolean;
+  /** why not, when not */
+  reason?: string;
+}
+
+/**
+ * Whether V8 may optimize for size while quiet (HeapGovernor's `size`), unless the user chose size
+ * or speed with node flags or NODE_OPTIONS. Nothing is set here: the governor sets it at its first
+ * quiet verdict.
+ */
+export function mayOptimizeForSize(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): SizeChoice {
+  const own = userChoice(USER_SIZE, execArgv, env);
+  if (own) return { forSize: false, reason: `chosen by the user (${own})` };
+  return { forSize: true };
 }
 
 function userChoice(flag: RegExp, execArgv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
@@ -89,6 +123,8 @@ export interface HeapGovernorOptions {
   young?: boolean;
   /** whether it may change the old generation's growth (false: the user chose it); start after limitOldGenerationGrowth() */
   old?: boolean;
+  /** whether it may switch V8's --optimize-for-size: on while quiet, off while busy (see mayOptimizeForSize()) */
+  size?: boolean;
   /** allocation rate (MB/s, over one window) from which the gateway counts as busy */
   busyMBps?: number;
   /** allocation rate (MB/s) under which, for `idleWindows` windows in a row, it is quiet again */
@@ -97,6 +133,8 @@ export interface HeapGovernorOptions {
   idleWindows?: number;
   /** told when the gateway turns busy (true) or quiet again (false) */
   onChange?: (busy: boolean, mbPerSec: number) => void;
+  /** how it sets V8's flags (tests watch it); v8.setFlagsFromString */
+  setFlags?: (flags: string) => void;
 }
 
 type Thresholds = Required<Pick<HeapGovernorOptions, 'busyMBps' | 'idleMBps' | 'windowMs' | 'idleWindows'>>;
@@ -110,11 +148,12 @@ export function heapDecision(busy: boolean | undefined, mbPerSec: number, idleSt
 
 /**
  * Busy (32 MB/s allocated or more, over 5 s): the young generation grows as V8 likes, the old one
- * by HEAP_GROWING_PERCENT. Quiet (under 8 MB/s for 30 s): the young generation held at its initial
- * size, the old one growing as V8 likes. Until it knows, from its start: the young generation held
- * and the old one by HEAP_GROWING_PERCENT (start it after limitYoungGeneration() and
- * limitOldGenerationGrowth(), which set those), so that a gateway busy from the start never lets
- * its heap run ahead. The rate is counted from the collections of the young generation (each one
+ * by HEAP_GROWING_PERCENT, V8 optimizes for speed. Quiet (under 8 MB/s for 30 s): the young
+ * generation held at its initial size, the old one growing as V8 likes, V8 optimizing for size
+ * (with `size`). Until it knows, from its start: the young generation held and the old one by
+ * HEAP_GROWING_PERCENT (start it after limitYoungGeneration() and limitOldGenerationGrowth(),
+ * which set those), so that a gateway busy from the start never lets its heap run ahead; V8's
+ * own speed. The rate is counted from the collections of the young generation (each one
  * means a semi-space was filled). V8 gives young-generation memory back on its own once
  * allocation stays low; turning quiet only stops further growth.
  */
@@ -149,8 +188,10 @@ export class HeapGovernor {
     const d = heapDecision(this.busy, this.lastMBps, this.idleStreak, this.o);
     if (!d) return;
     this.busy = d === 'busy';
-    if (this.opts.young !== false) setFlagsFromString(`--semi-space-growth-factor=${this.busy ? 2 : 1}`);
-    if (this.opts.old !== false) holdOldGenerationGrowth(this.busy);
+    const set = this.opts.setFlags ?? setFlagsFromString;
+    if (this.opts.young !== false) set(`--semi-space-growth-factor=${this.busy ? 2 : 1}`);
+    if (this.opts.old !== false) set(oldGenerationGrowthFlag(this.busy));
+    if (this.opts.size) set(this.busy ? '--no-optimize-for-size' : '--optimize-for-size');
     this.opts.onChange?.(this.busy, this.lastMBps);
   }
 

@@ -8,9 +8,10 @@
 //   node scripts/measure-rss.mjs --node-flag=--max-semi-space-size=8 --label semi8
 //
 // It starts dist/runtime/cli.js on free ports with a fresh user directory, samples the RSS of
-// the process tree (/proc, so a re-exec of the runtime is counted too) and the V8 figures of
-// /metrics every --interval seconds, counts devices/+/data messages at the embedded broker, and
-// prints a table (and --json FILE for scripts). Linux only (/proc).
+// the process tree (/proc, so a re-exec of the runtime is counted too), its CPU time
+// (utime+stime) and the V8 figures of /metrics every --interval seconds, counts devices/+/data
+// messages at the embedded broker, and prints a table with the CPU a minute of the run (and
+// --json FILE for scripts). Linux only (/proc).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -105,7 +106,9 @@ function flowsFor(o) {
   return flows;
 }
 
-/** Resident set of a process and all its descendants, in bytes (from /proc). */
+const TICK = 100; // USER_HZ: clock ticks a second in /proc/PID/stat (100 on Linux)
+
+/** Resident set of a process and all its descendants, in bytes, and their CPU time (utime+stime, with the children they have waited for), in seconds (from /proc). */
 function treeRss(rootPid) {
   const children = new Map();
   for (const d of readdirSync('/proc')) {
@@ -121,6 +124,7 @@ function treeRss(rootPid) {
   }
   let total = 0;
   let count = 0;
+  let ticks = 0;
   const stack = [rootPid];
   while (stack.length) {
     const pid = stack.pop();
@@ -130,12 +134,16 @@ function treeRss(rootPid) {
         total += Number(m[1]) * 1024;
         count++;
       }
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields 14-17 of stat (utime, stime, cutime, cstime) are 11-14 after the name
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     } catch {
       continue;
     }
     stack.push(...(children.get(pid) ?? []));
   }
-  return { bytes: total, processes: count };
+  return { bytes: total, processes: count, cpuSeconds: ticks / TICK };
 }
 
 async function v8Figures(base) {
@@ -228,7 +236,7 @@ async function main() {
     if (exited) break;
     const rss = treeRss(child.pid);
     const v8 = await v8Figures(base);
-    const s = { t: Math.round((Date.now() - startedAt) / 1000), rss: rss.bytes, processes: rss.processes, ...v8, data: counts.data };
+    const s = { t: Math.round((Date.now() - startedAt) / 1000), rss: rss.bytes, processes: rss.processes, cpu: rss.cpuSeconds, ...v8, data: counts.data };
     samples.push(s);
     if (o.all) console.log(`  ${s.t}s rss ${mb(s.rss)} heapUsed ${mb(s.heapUsed)} heapTotal ${mb(s.heapTotal)} external ${mb(s.external)} data ${s.data}`);
     if (Date.now() >= end) break;
@@ -242,14 +250,18 @@ async function main() {
   const marks = new Set([1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60].map((m) => m * 60).filter((t) => t <= o.minutes * 60));
   const rows = samples.filter((s, i) => i === samples.length - 1 || [...marks].some((m) => s.t >= m && (i === 0 || samples[i - 1].t < m)));
   const peak = samples.reduce((a, s) => Math.max(a, s.rss), 0);
+  // CPU of the process tree while sampled (from the flows' start to the last sample), per minute
+  const [first, last] = [samples[0], samples[samples.length - 1]];
+  const cpuPerMin = last && last.t > first.t ? ((last.cpu - first.cpu) / (last.t - first.t)) * 60 : undefined;
   console.log(`\n${label}`);
-  console.log('| min | RSS MB | heap used MB | heap total MB | external MB | array buffers MB | data msgs |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
-  for (const s of rows) console.log(`| ${(s.t / 60).toFixed(1)} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${mb(s.external)} | ${mb(s.arrayBuffers)} | ${s.data} |`);
+  console.log('| min | RSS MB | heap used MB | heap total MB | external MB | array buffers MB | CPU s | data msgs |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of rows)
+    console.log(`| ${(s.t / 60).toFixed(1)} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${mb(s.external)} | ${mb(s.arrayBuffers)} | ${s.cpu.toFixed(1)} | ${s.data} |`);
   console.log(
-    `peak RSS ${mb(peak)} MB; first devices/+/data ${counts.firstDataMs ?? '-'} ms after the flows started; ${counts.data} data, ${counts.heartbeat} heartbeat, ${counts.alarms} alarm messages`,
+    `peak RSS ${mb(peak)} MB; CPU (utime+stime of the process tree) ${first ? first.cpu.toFixed(1) : '-'} s to the flows' start, then ${cpuPerMin?.toFixed(2) ?? '-'} s a minute; first devices/+/data ${counts.firstDataMs ?? '-'} ms after the flows started; ${counts.data} data, ${counts.heartbeat} heartbeat, ${counts.alarms} alarm messages`,
   );
-  if (o.json) writeFileSync(o.json, JSON.stringify({ label, options: o, startMs: startedAt - t0, counts, peak, samples }, null, 2));
+  if (o.json) writeFileSync(o.json, JSON.stringify({ label, options: o, startMs: startedAt - t0, counts, peak, cpuPerMin, samples }, null, 2));
 }
 
 main().catch((err) => {

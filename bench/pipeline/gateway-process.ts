@@ -17,7 +17,7 @@ import { benchNodeRedSettings } from '../shared/node-red-settings';
 import { writeHeapSnapshot } from 'node:v8';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/broker';
 import { sizeThreadPool } from '../../runtime/thread-pool';
-import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration } from '../../runtime/heap-budget';
+import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration, mayOptimizeForSize } from '../../runtime/heap-budget';
 import { metricsRegistry } from '../../lib/metrics/registry';
 import { ceilingFlow, pipelineFlow, type FlowOptions } from './flows';
 import { writeNodeShims } from './node-shims';
@@ -51,12 +51,14 @@ const TYPES = PIPELINE ? ['modbus-connection', 'modbus-device', 'tag-calc', 'for
 
 async function main(): Promise<void> {
   // what runtime/cli does at start: the thread pool at 2 threads, the heap budget (the young
-  // generation held until the process is busy, the old one growing 50% while busy), unless the
-  // flags of this run choose them (--semi-space-growth-factor=2, --heap-growing-percent=0)
+  // generation held until the process is busy, the old one growing 50% while busy, V8 optimizing
+  // for size while quiet), unless the flags of this run choose them (--semi-space-growth-factor=2,
+  // --heap-growing-percent=0, --no-optimize-for-size)
   sizeThreadPool();
   const young = limitYoungGeneration().limited;
   const old = limitOldGenerationGrowth().percent !== undefined;
-  if (young || old) new HeapGovernor({ young, old });
+  const size = mayOptimizeForSize().forSize;
+  if (young || old || size) new HeapGovernor({ young, old, size });
   const dir = mkdtempSync(join(tmpdir(), 'edgegw-pipeline-bench-'));
   const RED = require('node-red');
   const server = createServer();

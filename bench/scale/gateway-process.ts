@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { resolveSettings } from '../../runtime/settings';
 import { sizeThreadPool } from '../../runtime/thread-pool';
-import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration } from '../../runtime/heap-budget';
+import { HeapGovernor, limitOldGenerationGrowth, limitYoungGeneration, mayOptimizeForSize } from '../../runtime/heap-budget';
 import { startGateway } from '../../runtime/server';
 import { nodeRedDir } from '../../runtime/resolve';
 import { runChild } from '../shared/child-messages';
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
   sizeThreadPool();
   const young = limitYoungGeneration().limited;
   const old = limitOldGenerationGrowth().percent !== undefined;
-  if (young || old) new HeapGovernor({ young, old });
+  const size = mayOptimizeForSize().forSize;
+  if (young || old || size) new HeapGovernor({ young, old, size });
   const settings = resolveSettings({ flags: { userDir }, configFile: settingsFile }, {}, () => require('yaml') as { load(text: string): unknown });
   const gw = await startGateway(settings);
   const RED = require(nodeRedDir()) as { hooks: { add(name: string, fn: (events: unknown) => void): void }; events: { on(e: string, fn: () => void): void } };

@@ -1,11 +1,11 @@
 // The runtime's V8 heap settings (runtime/heap-budget.ts): the young generation kept at its
-// initial size and the old generation's growth held to 50%, each seen in a child Node process
-// allocating briskly, with and without it; and the user's own choice winning.
+// initial size, the old generation's growth held to 50% and V8 optimizing for size, each seen in
+// a child Node process allocating briskly, with and without it; and the user's own choice winning.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { HEAP_GROWING_PERCENT, heapDecision, limitOldGenerationGrowth, limitYoungGeneration, ownOldGenerationGrowth } from '../../../runtime/heap-budget';
+import { HEAP_GROWING_PERCENT, HeapGovernor, heapDecision, limitOldGenerationGrowth, limitYoungGeneration, mayOptimizeForSize, ownOldGenerationGrowth } from '../../../runtime/heap-budget';
 
 const repo = join(__dirname, '..', '..', '..');
 const MB = 1024 * 1024;
@@ -100,6 +100,60 @@ describe('old generation growth', () => {
   });
 });
 
+/**
+ * Runs a child whose heap governor (young and old generation left alone) turns quiet at its first
+ * window and, with `size`, has V8 optimize for size; then it allocates as oldGenerationFactors()
+ * does. Returns the growth factors V8 applied after each full collection.
+ */
+function factorsOnceQuiet(size: boolean, nodeFlags: string[] = []): number[] {
+  const script = `
+    const { HeapGovernor } = require(${JSON.stringify(join(repo, 'runtime', 'heap-budget.ts'))});
+    const g = new HeapGovernor({ young: false, old: false, size: ${size}, windowMs: 50, idleWindows: 1 });
+    setTimeout(() => {
+      g.stop();
+      if (g.busy !== false) throw new Error('not quiet: ' + g.busy);
+      const recent = [];
+      for (let round = 0; round < 3000; round++) {
+        recent.push(Array.from({ length: 1000 }, (_, k) => ({ name: 'tag' + k, value: round * k, quality: 'good' })));
+        if (recent.length > 50) recent.shift();
+      }
+    }, 300);`;
+  const r = spawnSync(process.execPath, [...nodeFlags, '--trace-gc-verbose', '--import', 'tsx', '-e', script], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 180000,
+    maxBuffer: 64 * MB,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return [...r.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((m) => Number(m[1]));
+}
+
+describe('optimize for size', () => {
+  test('once the governor is quiet, V8 lets the old generation grow at most 2x after a full collection; V8 left alone grows it more', () => {
+    const small = factorsOnceQuiet(true);
+    assert.ok(small.length > 0, 'no full collection traced');
+    assert.ok(
+      small.every((f) => f <= 2),
+      `factors for size: ${small.join(', ')}`,
+    );
+    const free = factorsOnceQuiet(false);
+    assert.ok(free.length > 0, 'no full collection traced');
+    assert.ok(
+      free.some((f) => f > 2),
+      `V8's own factors: ${free.join(', ')}`,
+    );
+  });
+
+  test('allowed unless the user chose size or speed (node flags or NODE_OPTIONS), and said so', () => {
+    assert.deepEqual(mayOptimizeForSize([], {}), { forSize: true });
+    assert.deepEqual(mayOptimizeForSize(['--max-old-space-size=200'], { NODE_OPTIONS: '--enable-source-maps' }), { forSize: true });
+    assert.deepEqual(mayOptimizeForSize(['--optimize-for-size'], {}), { forSize: false, reason: 'chosen by the user (--optimize-for-size)' });
+    assert.deepEqual(mayOptimizeForSize([], { NODE_OPTIONS: '--no-optimize-for-size' }), { forSize: false, reason: 'chosen by the user (--no-optimize-for-size)' });
+    assert.deepEqual(mayOptimizeForSize(['--optimize_for_size'], {}), { forSize: false, reason: 'chosen by the user (--optimize_for_size)' });
+  });
+});
+
 describe('heap governor', () => {
   const o = { busyMBps: 32, idleMBps: 8, windowMs: 5000, idleWindows: 6 };
 
@@ -114,6 +168,30 @@ describe('heap governor', () => {
     assert.equal(heapDecision(true, 20, 0, o), undefined, 'between the two rates: as it is');
     assert.equal(heapDecision(true, 2, 5, o), undefined, 'quiet, but not long enough');
     assert.equal(heapDecision(true, 2, 6, o), 'quiet');
+  });
+
+  test('busy: young generation free, old one by 50%, for speed; quiet: held, as V8 likes, for size; only what it was given', () => {
+    const flags: string[] = [];
+    // busy from any rate (0 MB/s is at least 0), quiet after one window under 1 MB/s: they alternate
+    const g = new HeapGovernor({ busyMBps: 0, idleMBps: 1, idleWindows: 1, windowMs: 3_600_000, size: true, setFlags: (f) => flags.push(f) });
+    try {
+      g.tick();
+      assert.equal(g.busy, true);
+      assert.deepEqual(flags.splice(0), ['--semi-space-growth-factor=2', `--heap-growing-percent=${HEAP_GROWING_PERCENT}`, '--no-optimize-for-size']);
+      g.tick();
+      assert.equal(g.busy, false);
+      assert.deepEqual(flags.splice(0), ['--semi-space-growth-factor=1', '--heap-growing-percent=0', '--optimize-for-size']);
+    } finally {
+      g.stop();
+    }
+    const userChose = new HeapGovernor({ busyMBps: 0, idleMBps: 1, idleWindows: 1, windowMs: 3_600_000, young: false, old: false, setFlags: (f) => flags.push(f) });
+    try {
+      userChose.tick();
+      userChose.tick();
+      assert.deepEqual(flags, [], 'the user chose all three (size not given: off)');
+    } finally {
+      userChose.stop();
+    }
   });
 
   test("the user's own old-generation growth is found in node flags or NODE_OPTIONS", () => {
